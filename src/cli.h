@@ -1,0 +1,46 @@
+/* The command line: sub-commands and options into struct options. */
+#ifndef PROFTOP_CLI_H
+#define PROFTOP_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "report.h"
+
+enum command { CMD_TUI, CMD_RECORD, CMD_REPORT, CMD_EXPORT };
+enum unwind_mode { UNWIND_DWARF, UNWIND_FP };
+enum backend_kind { BACKEND_AUTO, BACKEND_PERF, BACKEND_PTRACE };
+
+struct options {
+	enum command command;
+	/* target */
+	char **argv;        /* COMMAND ARG... after "--" (borrowed from main's argv), or NULL */
+	pid_t *pids;        /* -p PID[,PID...] (owned) */
+	size_t npids;
+	const char *input;  /* -i FILE */
+	const char *output; /* -o FILE (record/export/tui) */
+	/* sampling */
+	unsigned freq;          /* -F, default 997 */
+	double duration;        /* -d seconds, 0 = until the target ends */
+	unsigned stack_size;    /* --stack-size, default 8192, multiple of 8, <= 65528 */
+	enum unwind_mode unwind; /* --unwind */
+	enum backend_kind backend;
+	const char *calls;      /* --calls FUNC[,FUNC...] */
+	bool no_color;
+	/* report */
+	struct report_opts report;
+	const char *report_output; /* report --output FILE */
+	/* export */
+	const char *export_format; /* -f */
+};
+
+/* Parse argv. On success returns 0. On a usage error prints a one-line
+ * message and the short usage to stderr and returns 2; for --help or
+ * --version prints to stdout and returns -1 (exit 0). */
+int cli_parse(int argc, char **argv, struct options *o);
+void cli_free(struct options *o);
+void cli_usage(FILE *f); /* the short usage block */
+
+#endif

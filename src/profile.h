@@ -1,0 +1,178 @@
+/* The profile model, after pprof's: modules, functions, locations (one
+ * sampled address with its inline chain), interned stacks (a trie over
+ * locations), the sample log, threads and the memory timeline.
+ *
+ * Ownership: the profile owns every string and table; the pointers it hands
+ * out stay valid until profile_free() (arrays may move when they grow, so
+ * keep ids, not element pointers, across calls that add). Strings are
+ * interned: two equal strings have the same pointer. */
+#ifndef PROFTOP_PROFILE_H
+#define PROFTOP_PROFILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define PROF_NONE UINT32_MAX
+/* Deepest stack kept, in locations; deeper stacks are cut at the root end
+ * and flagged PROF_SAMPLE_TRUNCATED. */
+#define PROF_MAX_DEPTH 1024
+
+struct prof_module {
+	const char *path;     /* as mapped, "[kernel]", "[vdso]", "[unknown]" */
+	const char *name;     /* basename of path */
+	const char *build_id; /* lower-case hex, or NULL */
+};
+
+struct prof_function {
+	const char *name;        /* demangled */
+	const char *system_name; /* as in the symbol table (mangled) */
+	const char *file;        /* declaring source file, or NULL */
+	int start_line;          /* 0 if unknown */
+	uint32_t module;
+	int64_t calls;           /* exact call count, -1 when not counted */
+	bool calls_lower_bound;  /* counting was stopped: calls is a minimum */
+};
+
+/* One frame of a location: a function and the line executing in it. */
+struct prof_line {
+	uint32_t function;
+	const char *file; /* may differ from the function's (headers) */
+	int line;         /* 0 if unknown */
+};
+
+struct prof_location {
+	uint32_t module;
+	uint64_t address;   /* ELF virtual address inside module, absolute for [unknown] */
+	uint32_t first_line; /* index into profile.lines */
+	uint32_t nlines;     /* innermost (inlined) first, the real function last */
+};
+
+/* Stack trie node. Node 0 is the root (no location, parent PROF_NONE);
+ * a sample's stack id names its leaf, and following parent reaches the root. */
+struct prof_stack {
+	uint32_t parent;
+	uint32_t location;
+	uint32_t depth; /* locations from the root, root = 0 */
+};
+
+enum { PROF_SAMPLE_TRUNCATED = 1u << 0, /* unwinding stopped before the root */
+       PROF_SAMPLE_KERNEL = 1u << 1 /* sampled in the kernel on behalf of the thread */ };
+
+struct prof_sample {
+	uint64_t time;   /* ns since profile.meta.start_ns (CLOCK_MONOTONIC based) */
+	uint64_t weight; /* CPU ns this sample stands for (the cpu-clock period) */
+	uint32_t stack;
+	int32_t tid;
+	uint32_t flags;
+};
+
+struct prof_thread {
+	int32_t tid;
+	int32_t pid;
+	const char *comm;
+};
+
+struct prof_mem_point {
+	uint64_t time; /* ns since meta.start_ns */
+	int32_t pid;   /* 0: the sum over all the target's processes */
+	uint64_t rss;  /* bytes */
+	uint64_t vms;  /* bytes */
+};
+
+struct prof_meta {
+	const char *command;   /* the command line, space-joined */
+	const char *cwd;
+	const char *host;
+	const char *kernel;
+	const char *backend;   /* "perf" or "ptrace" */
+	const char *unwind;    /* "dwarf" or "fp" */
+	int64_t start_realtime; /* seconds since the epoch */
+	uint64_t start_ns;     /* CLOCK_MONOTONIC at start */
+	uint64_t duration_ns;
+	unsigned freq;         /* requested sampling frequency, Hz */
+	int32_t pid;           /* main target process */
+	bool attached;         /* attached to an existing process (not launched) */
+	/* How the target ended: */
+	bool exited;           /* exit_status valid */
+	int exit_status;
+	int term_signal;       /* killed by this signal, 0 if not */
+	uint64_t lost;         /* samples the kernel dropped (LOST records) */
+};
+
+struct prof_intern; /* hash tables, private to profile.c */
+
+struct profile {
+	struct prof_meta meta;
+
+	struct prof_module *modules;
+	size_t nmodules, modules_cap;
+	struct prof_function *functions;
+	size_t nfunctions, functions_cap;
+	struct prof_line *lines;
+	size_t nlines, lines_cap;
+	struct prof_location *locations;
+	size_t nlocations, locations_cap;
+	struct prof_stack *stacks;
+	size_t nstacks, stacks_cap;
+	struct prof_sample *samples;
+	size_t nsamples, samples_cap;
+	struct prof_thread *threads;
+	size_t nthreads, threads_cap;
+	struct prof_mem_point *memory;
+	size_t nmemory, memory_cap;
+
+	/* Running totals over every sample added. */
+	uint64_t total_weight;
+	uint64_t truncated_samples;
+
+	struct prof_intern *intern;
+};
+
+struct profile *profile_new(void);
+void profile_free(struct profile *p);
+
+/* Intern a string; NULL stays NULL. */
+const char *profile_str(struct profile *p, const char *s);
+
+uint32_t profile_intern_module(struct profile *p, const char *path, const char *build_id);
+/* Functions are keyed by (system_name, module, file). */
+uint32_t profile_intern_function(struct profile *p, const char *name, const char *system_name,
+				 const char *file, int start_line, uint32_t module);
+/* The location at (module, address), or PROF_NONE if not interned yet. */
+uint32_t profile_find_location(const struct profile *p, uint32_t module, uint64_t address);
+/* Intern (module, address) with its frames, innermost first. If the
+ * location exists already, its id is returned and lines are ignored. */
+uint32_t profile_intern_location(struct profile *p, uint32_t module, uint64_t address,
+				 const struct prof_line *lines, size_t nlines);
+/* Intern a stack given leaf first (locs[0] is where the sample hit).
+ * More than PROF_MAX_DEPTH locations keep the leaf end. */
+uint32_t profile_intern_stack(struct profile *p, const uint32_t *locs, size_t n);
+void profile_add_sample(struct profile *p, uint64_t time, int32_t tid, uint32_t stack,
+			uint64_t weight, uint32_t flags);
+/* Record or update a thread's process and name. */
+void profile_set_thread(struct profile *p, int32_t tid, int32_t pid, const char *comm);
+const struct prof_thread *profile_find_thread(const struct profile *p, int32_t tid);
+void profile_add_memory(struct profile *p, uint64_t time, int32_t pid, uint64_t rss,
+			uint64_t vms);
+/* Forget every sample and memory point (the 'z' key); interned tables stay. */
+void profile_zero(struct profile *p);
+
+/* One function frame of an expanded stack. */
+struct prof_frame {
+	uint32_t function;
+	const char *file;
+	int line;
+	uint32_t location;
+	bool inlined; /* this frame was inlined into the next (outer) one */
+};
+
+/* Expand a stack into function frames, innermost first (inline chains
+ * expanded). Writes at most max frames, returns how many were written. */
+size_t profile_stack_frames(const struct profile *p, uint32_t stack, struct prof_frame *out,
+			    size_t max);
+/* Upper bound on the frames profile_stack_frames() can return for any stack. */
+size_t profile_max_frames(const struct profile *p);
+
+#endif

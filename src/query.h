@@ -1,0 +1,129 @@
+/* Tables over the profile: the function table, callers, callees, per-line
+ * counts and the call tree. Plain C, no terminal: the TUI and `report`
+ * render the same rows. Every query aggregates the sample log through a
+ * filter (thread, time range), so "last N seconds" and per-thread views are
+ * the same code as the whole-run view. */
+#ifndef PROFTOP_QUERY_H
+#define PROFTOP_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+
+enum query_sort {
+	SORT_CUMULATIVE, /* cumtime; aliases: cumulative cumtime cum total-time? see parse */
+	SORT_TOTTIME,    /* own time; aliases: tottime total self time */
+	SORT_CALLS,      /* exact call counts; aliases: calls ncalls */
+	SORT_NAME,       /* function name; aliases: name */
+};
+
+/* Parse a pstats sort name or alias: cumulative cumtime | tottime total self
+ * time | calls ncalls | name. Returns 0, or -1 if unknown. */
+int query_parse_sort(const char *s, enum query_sort *out);
+const char *query_sort_name(enum query_sort s);
+
+struct query_filter {
+	int32_t tid;      /* 0: every thread */
+	int32_t pid;      /* 0: every process */
+	uint64_t t_from;  /* sample time >= t_from (ns since start) */
+	uint64_t t_to;    /* and < t_to; 0 means no upper bound */
+};
+
+/* A function's row. "self" is time with the function innermost (pstats
+ * tottime, perf Self); "total" is time with it anywhere on the stack,
+ * counted once per sample however deep it recurses (cumtime, perf Children). */
+struct func_row {
+	uint32_t function;
+	uint64_t self_samples, total_samples;
+	uint64_t self_ns, total_ns;
+	double self_pct, total_pct; /* of the table's total_ns */
+	int64_t calls;              /* -1 when not counted */
+	bool calls_lower_bound;
+};
+
+struct func_table {
+	struct func_row *rows;
+	size_t n;
+	uint64_t total_samples; /* samples that passed the filter */
+	uint64_t total_ns;
+	uint64_t truncated_samples;
+};
+
+/* Every function with at least one sample, sorted (descending; ties by
+ * name); reverse inverts. */
+void query_functions(const struct profile *p, const struct query_filter *f, enum query_sort sort,
+		     bool reverse, struct func_table *out);
+void func_table_free(struct func_table *t);
+
+/* Functions whose name or system name equals name, or, failing that, whose
+ * name starts with "name(" (C++ overloads) or matches "module:name". Writes
+ * up to max ids; returns the number of matches (may exceed max). */
+size_t query_find_function(const struct profile *p, const char *name, uint32_t *ids, size_t max);
+
+/* Callers of fn: for each function directly outside an occurrence of fn,
+ * total = time of samples through that edge (once per sample), self = time
+ * of those samples where fn itself was innermost. Sorted by total. */
+void query_callers(const struct profile *p, const struct query_filter *f, uint32_t fn,
+		   struct func_table *out);
+/* Callees of fn: functions directly inside fn; total = time spent in the
+ * callee below fn, self = the callee's own time below fn. */
+void query_callees(const struct profile *p, const struct query_filter *f, uint32_t fn,
+		   struct func_table *out);
+
+struct line_row {
+	const char *file;
+	int line;
+	uint64_t self_samples, total_samples;
+	uint64_t self_ns, total_ns;
+	uint32_t inlined; /* a function inlined at this line (hottest), or PROF_NONE */
+	uint32_t callee;  /* the hottest function called from this line, or PROF_NONE */
+};
+
+struct line_table {
+	uint32_t function;
+	struct line_row *rows; /* sorted by file then line */
+	size_t n;
+	uint64_t self_samples, total_samples; /* of the function */
+	uint64_t total_ns;                    /* the function's total time */
+};
+
+/* Per-line counts of fn: self when the line is executing in fn innermost,
+ * total once per sample per line when fn is anywhere on the stack. */
+void query_lines(const struct profile *p, const struct query_filter *f, uint32_t fn,
+		 struct line_table *out);
+void line_table_free(struct line_table *t);
+
+struct tree_node {
+	uint32_t function; /* PROF_NONE for the root */
+	uint32_t parent;   /* index in call_tree.nodes, PROF_NONE for the root */
+	uint32_t first_child, next_sibling; /* PROF_NONE terminated; children by total desc */
+	uint32_t depth;
+	uint64_t self_samples, total_samples;
+	uint64_t self_ns, total_ns;
+};
+
+struct call_tree {
+	struct tree_node *nodes; /* nodes[0] is the root */
+	size_t n;
+	uint64_t total_ns;
+};
+
+/* The top-down call tree of function frames (inline frames included). */
+void query_call_tree(const struct profile *p, const struct query_filter *f,
+		     struct call_tree *out);
+void call_tree_free(struct call_tree *t);
+
+struct mem_summary {
+	bool valid;
+	uint64_t start_rss, peak_rss, end_rss;
+	uint64_t start_vms, peak_vms, end_vms;
+	uint64_t peak_rss_time, duration; /* ns */
+	size_t points;
+};
+
+/* Summary of the memory timeline for pid (0: the sum over processes). */
+void query_memory(const struct profile *p, int32_t pid, struct mem_summary *out);
+
+#endif

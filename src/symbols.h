@@ -1,0 +1,36 @@
+/* Addresses to locations: function names, inline chains and source lines
+ * through libdwfl, one Dwfl per ELF image (shared by every process that
+ * maps it), each distinct (image, address) resolved once: the profile's
+ * location table is the cache. */
+#ifndef PROFTOP_SYMBOLS_H
+#define PROFTOP_SYMBOLS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "procmap.h"
+#include "profile.h"
+
+struct symbols;
+
+struct symbols *symbols_new(struct profile *p);
+void symbols_free(struct symbols *s);
+
+/* The location of ELF vaddr in img. is_return: vaddr is a return address,
+ * so the call instruction at vaddr - 1 is the one looked up (the location
+ * keeps vaddr - 1 as its address). Never fails: an address without symbols
+ * becomes a function named "module+0xoffset". */
+uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vaddr,
+			  bool is_return);
+/* An address in no file-backed mapping (JIT, anonymous memory): a location
+ * in module "[unknown]" (or map_name such as "[heap]" if given), function
+ * "[unknown]" or "[heap]+0x...". */
+uint32_t symbols_unknown_location(struct symbols *s, uint64_t addr, const char *map_name);
+/* The single "[kernel]" frame placed on top of samples taken in the kernel. */
+uint32_t symbols_kernel_location(struct symbols *s);
+
+/* Demangle a C++/Rust symbol; returns a malloc'd string or NULL if name is
+ * not mangled. */
+char *symbols_demangle(const char *name);
+
+#endif
