@@ -1,1 +1,579 @@
 #include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "query.h"
+#include "xalloc.h"
+
+/* Which commands accept an option: a bit per enum command. */
+#define IN_TUI (1u << CMD_TUI)
+#define IN_RECORD (1u << CMD_RECORD)
+#define IN_REPORT (1u << CMD_REPORT)
+#define IN_EXPORT (1u << CMD_EXPORT)
+#define IN_ALL (IN_TUI | IN_RECORD | IN_REPORT | IN_EXPORT)
+#define IN_PROFILING (IN_TUI | IN_RECORD | IN_REPORT)
+
+#define FREQ_MAX 100000
+#define STACK_SIZE_MAX 65528
+#define DURATION_MAX 1e9 /* seconds; keeps every ns conversion far from overflow */
+
+enum {
+	OPT_STACK_SIZE = 256,
+	OPT_UNWIND,
+	OPT_BACKEND,
+	OPT_CALLS,
+	OPT_NO_COLOR,
+	OPT_SORT,
+	OPT_LIMIT,
+	OPT_FORMAT,
+	OPT_LINES,
+	OPT_CALLERS,
+	OPT_CALLEES,
+	OPT_MEMORY,
+	OPT_TID,
+};
+
+/* "+": stop at the first non-option, so options after COMMAND are its own;
+ * ":": report a missing argument as ':' and print nothing ourselves. */
+static const char short_options[] = "+:hVp:i:o:F:d:rf:";
+
+static const struct option long_options[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "input", required_argument, NULL, 'i' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "freq", required_argument, NULL, 'F' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },
+	{ "unwind", required_argument, NULL, OPT_UNWIND },
+	{ "backend", required_argument, NULL, OPT_BACKEND },
+	{ "calls", required_argument, NULL, OPT_CALLS },
+	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
+	{ "sort", required_argument, NULL, OPT_SORT },
+	{ "reverse", no_argument, NULL, 'r' },
+	{ "limit", required_argument, NULL, OPT_LIMIT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "lines", required_argument, NULL, OPT_LINES },
+	{ "callers", required_argument, NULL, OPT_CALLERS },
+	{ "callees", required_argument, NULL, OPT_CALLEES },
+	{ "memory", no_argument, NULL, OPT_MEMORY },
+	{ "tid", required_argument, NULL, OPT_TID },
+	{ NULL, 0, NULL, 0 },
+};
+
+static unsigned option_scope(int val)
+{
+	switch (val) {
+	case 'h':
+	case 'V':
+	case 'o':
+	case OPT_NO_COLOR:
+		return IN_ALL;
+	case 'i':
+		return IN_TUI | IN_REPORT | IN_EXPORT;
+	case OPT_SORT:
+	case 'r':
+	case OPT_TID:
+		return IN_TUI | IN_REPORT;
+	case OPT_LIMIT:
+	case OPT_LINES:
+	case OPT_CALLERS:
+	case OPT_CALLEES:
+	case OPT_MEMORY:
+		return IN_REPORT;
+	case OPT_FORMAT: /* report: text|csv|json; export: same as -f */
+		return IN_REPORT | IN_EXPORT;
+	case 'f':
+		return IN_EXPORT;
+	default: /* -p -F -d --stack-size --unwind --backend --calls */
+		return IN_PROFILING;
+	}
+}
+
+static const char *const command_names[] = {
+	[CMD_TUI] = "proftop",
+	[CMD_RECORD] = "proftop record",
+	[CMD_REPORT] = "proftop report",
+	[CMD_EXPORT] = "proftop export",
+};
+
+static const char *const export_formats[] = { "folded", "speedscope", "pprof", "callgrind" };
+
+static const char usage_text[] =
+	"Usage: proftop [OPTIONS] [-- COMMAND [ARG...]]    launch COMMAND and watch it live\n"
+	"       proftop [OPTIONS] -p PID[,PID...]          attach to running processes\n"
+	"       proftop [OPTIONS]                          pick a process to attach to\n"
+	"       proftop -i FILE                            open a saved session\n"
+	"       proftop record [OPTIONS] -o FILE (-p PID | -- COMMAND [ARG...])\n"
+	"       proftop report [OPTIONS] (-i FILE | -p PID | -- COMMAND [ARG...])\n"
+	"       proftop export -i FILE -f FORMAT -o OUT\n";
+
+static const char options_text[] =
+	"\n"
+	"Target:\n"
+	"  -p, --pid PID[,PID...]   attach to these processes (all their threads)\n"
+	"  -i, --input FILE         read a saved session instead of profiling\n"
+	"  COMMAND [ARG...]         launch COMMAND (everything after the first\n"
+	"                           non-option or after \"--\" belongs to it)\n"
+	"\n"
+	"Sampling (tui, record, report):\n"
+	"  -F, --freq HZ            samples per second, 1..100000 (default 997)\n"
+	"  -d, --duration SECONDS   stop after SECONDS (default: when the target ends)\n"
+	"      --stack-size BYTES   user stack bytes copied per sample, up to 65528\n"
+	"                           (default 8192)\n"
+	"      --unwind dwarf|fp    DWARF CFI (default) or frame pointers\n"
+	"      --backend auto|perf|ptrace\n"
+	"                           sampling backend (default auto: perf, else ptrace)\n"
+	"      --calls FUNC[,FUNC...]\n"
+	"                           count exact calls of these functions (uprobes)\n"
+	"\n"
+	"Output:\n"
+	"  -o, --output FILE        record/export: the file to write; tui: save the\n"
+	"                           session on quit; report: write the report to FILE\n"
+	"      --no-color           no colors (also when NO_COLOR is set)\n"
+	"\n"
+	"Report (report; --sort, -r and --tid also set the TUI's view):\n"
+	"      --sort KEY           cumulative (default), tottime, calls or name;\n"
+	"                           aliases cumtime, total, self, time, ncalls\n"
+	"  -r, --reverse            reverse the order\n"
+	"      --limit N            show N rows (default 20; 0 = all)\n"
+	"      --format text|csv|json\n"
+	"                           output format (default text)\n"
+	"      --lines FUNC         per-line counts of FUNC, next to its source\n"
+	"      --callers FUNC       who calls FUNC, and how much time flows through\n"
+	"      --callees FUNC       what FUNC calls\n"
+	"      --memory             RSS and VMS summary\n"
+	"      --tid TID            only samples of thread TID\n"
+	"\n"
+	"Export:\n"
+	"  -f, --format FORMAT      folded, speedscope, pprof or callgrind\n"
+	"\n"
+	"  -h, --help               show this help and exit\n"
+	"  -V, --version            show the version and exit\n"
+	"\n"
+	"Exit status: 0 success, 1 failure, 2 bad usage.\n"
+	"See proftop(1) for details, permissions and examples.\n";
+
+void cli_usage(FILE *f)
+{
+	fputs(usage_text, f);
+}
+
+/* Print "proftop: <problem>", the short usage and a pointer to --help;
+ * return the usage-error exit status. */
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	cli_usage(stderr);
+	fprintf(stderr, "Try '%s --help' for more information.\n", progname);
+	return 2;
+}
+
+/* Strict unsigned decimal: digits only, no sign, no blanks, <= max. */
+static int parse_uint(const char *s, unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (max - (unsigned)(*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (unsigned)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* A positive decimal number of seconds ("10", "2.5", ".5"), parsed by hand
+ * so that the result does not depend on LC_NUMERIC. */
+static int parse_seconds(const char *s, double *out)
+{
+	double v = 0, scale = 1;
+	bool digits = false, dot = false;
+
+	for (; *s; s++) {
+		if (*s == '.' && !dot) {
+			dot = true;
+		} else if (*s >= '0' && *s <= '9') {
+			digits = true;
+			if (dot) {
+				scale /= 10;
+				v += (*s - '0') * scale;
+			} else {
+				v = v * 10 + (*s - '0');
+			}
+			if (v > DURATION_MAX)
+				return -1;
+		} else {
+			return -1;
+		}
+	}
+	if (!digits || v <= 0)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_id(const char *s, int32_t *out)
+{
+	unsigned long long v;
+
+	if (parse_uint(s, INT32_MAX, &v) < 0 || v == 0)
+		return -1;
+	*out = (int32_t)v;
+	return 0;
+}
+
+/* Append every PID of "1,2,3" to o->pids. */
+static int parse_pids(const char *arg, struct options *o)
+{
+	const char *s = arg;
+	size_t cap = o->npids;
+
+	for (;;) {
+		size_t len = strcspn(s, ",");
+		char *piece = xstrndup(s, len);
+		int32_t pid;
+
+		if (parse_id(piece, &pid) < 0) {
+			int rc = usage_error("invalid PID '%s'", piece);
+
+			free(piece);
+			return rc;
+		}
+		free(piece);
+		o->pids = xgrow(o->pids, &cap, o->npids + 1, sizeof(*o->pids));
+		o->pids[o->npids++] = pid;
+		if (!s[len])
+			return 0;
+		s += len + 1;
+	}
+}
+
+/* A comma-separated list of names, none empty. */
+static bool valid_list(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len && s[0] != ',' && s[len - 1] != ',' && !strstr(s, ",,");
+}
+
+static int parse_export_format(const char *s, struct options *o)
+{
+	for (size_t i = 0; i < sizeof(export_formats) / sizeof(*export_formats); i++) {
+		if (!strcmp(s, export_formats[i])) {
+			o->export_format = export_formats[i];
+			return 0;
+		}
+	}
+	return usage_error("unknown export format '%s' (valid: folded, speedscope, pprof, callgrind)",
+			   s);
+}
+
+static int parse_sort(const char *s, enum query_sort *out)
+{
+	if (query_parse_sort(s, out) == 0)
+		return 0;
+	return usage_error("unknown sort key '%s' (valid: cumulative, cumtime, tottime, total, self, "
+			   "time, calls, ncalls, name)",
+			   s);
+}
+
+/* The option as the user spelled it, for messages. */
+static const char *option_label(int val, int longindex, char *buf, size_t len)
+{
+	if (longindex >= 0) {
+		snprintf(buf, len, "--%s", long_options[longindex].name);
+	} else if (val > 0 && val < 256) {
+		snprintf(buf, len, "-%c", val);
+	} else {
+		for (const struct option *lo = long_options; lo->name; lo++) {
+			if (lo->val == val) {
+				snprintf(buf, len, "--%s", lo->name);
+				return buf;
+			}
+		}
+		snprintf(buf, len, "?");
+	}
+	return buf;
+}
+
+static int out_of_scope(const char *label, enum command cmd, unsigned scope)
+{
+	if (scope == IN_REPORT)
+		return usage_error("option '%s' is only for 'proftop report'", label);
+	if (scope == IN_EXPORT)
+		return usage_error("option '%s' is only for 'proftop export'", label);
+	return usage_error("option '%s' does not apply to '%s'", label, command_names[cmd]);
+}
+
+static void options_init(struct options *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->command = CMD_TUI;
+	o->freq = 997;
+	o->stack_size = 8192;
+	o->unwind = UNWIND_DWARF;
+	o->backend = BACKEND_AUTO;
+	o->report.sort = SORT_CUMULATIVE;
+	o->report.limit = 20;
+	o->report.format = REPORT_TEXT;
+}
+
+/* Handle one parsed option; returns 0 or an exit status (-1, 2). */
+static int apply_option(int c, const char *arg, const char *label, struct options *o)
+{
+	unsigned long long v;
+
+	switch (c) {
+	case 'h':
+		cli_usage(stdout);
+		fputs(options_text, stdout);
+		return -1;
+	case 'V':
+		printf("proftop %s\n", PACKAGE_VERSION);
+		return -1;
+	case 'p':
+		return parse_pids(arg, o);
+	case 'i':
+		if (!*arg)
+			return usage_error("empty file name for '%s'", label);
+		o->input = arg;
+		return 0;
+	case 'o':
+		if (!*arg)
+			return usage_error("empty file name for '%s'", label);
+		if (o->command == CMD_REPORT)
+			o->report_output = arg;
+		else
+			o->output = arg;
+		return 0;
+	case 'F':
+		if (parse_uint(arg, FREQ_MAX, &v) < 0 || v == 0)
+			return usage_error("invalid frequency '%s' (1..%d Hz)", arg, FREQ_MAX);
+		o->freq = (unsigned)v;
+		return 0;
+	case 'd':
+		if (parse_seconds(arg, &o->duration) < 0)
+			return usage_error("invalid duration '%s' (positive seconds, e.g. 10 or 2.5)",
+					   arg);
+		return 0;
+	case OPT_STACK_SIZE:
+		if (parse_uint(arg, STACK_SIZE_MAX, &v) < 0 || v == 0)
+			return usage_error("invalid stack size '%s' (1..%d bytes)", arg,
+					   STACK_SIZE_MAX);
+		o->stack_size = (unsigned)((v + 7) & ~7ull); /* the kernel wants multiples of 8 */
+		return 0;
+	case OPT_UNWIND:
+		if (!strcmp(arg, "dwarf"))
+			o->unwind = UNWIND_DWARF;
+		else if (!strcmp(arg, "fp"))
+			o->unwind = UNWIND_FP;
+		else
+			return usage_error("unknown unwind mode '%s' (valid: dwarf, fp)", arg);
+		return 0;
+	case OPT_BACKEND:
+		if (!strcmp(arg, "auto"))
+			o->backend = BACKEND_AUTO;
+		else if (!strcmp(arg, "perf"))
+			o->backend = BACKEND_PERF;
+		else if (!strcmp(arg, "ptrace"))
+			o->backend = BACKEND_PTRACE;
+		else
+			return usage_error("unknown backend '%s' (valid: auto, perf, ptrace)", arg);
+		return 0;
+	case OPT_CALLS:
+		if (!valid_list(arg))
+			return usage_error("invalid function list '%s' for '%s' (FUNC[,FUNC...])",
+					   arg, label);
+		o->calls = arg;
+		return 0;
+	case OPT_NO_COLOR:
+		o->no_color = true;
+		return 0;
+	case OPT_SORT:
+		return parse_sort(arg, &o->report.sort);
+	case 'r':
+		o->report.reverse = true;
+		return 0;
+	case OPT_LIMIT:
+		if (parse_uint(arg, UINT32_MAX, &v) < 0)
+			return usage_error("invalid limit '%s' (a number of rows, 0 = all)", arg);
+		o->report.limit = (size_t)v;
+		return 0;
+	case 'f':
+		return parse_export_format(arg, o);
+	case OPT_FORMAT:
+		if (o->command == CMD_EXPORT)
+			return parse_export_format(arg, o);
+		if (report_parse_format(arg, &o->report.format) < 0)
+			return usage_error("unknown format '%s' (valid: text, csv, json)", arg);
+		return 0;
+	case OPT_LINES:
+	case OPT_CALLERS:
+	case OPT_CALLEES:
+		if (!*arg)
+			return usage_error("empty function name for '%s'", label);
+		if (c == OPT_LINES)
+			o->report.lines_func = arg;
+		else if (c == OPT_CALLERS)
+			o->report.callers_func = arg;
+		else
+			o->report.callees_func = arg;
+		return 0;
+	case OPT_MEMORY:
+		o->report.memory = true;
+		return 0;
+	case OPT_TID:
+		if (parse_id(arg, &o->report.filter.tid) < 0)
+			return usage_error("invalid thread id '%s'", arg);
+		return 0;
+	}
+	return usage_error("unhandled option '%s'", label); /* a table out of step */
+}
+
+/* The combinations a single option cannot see. */
+static int check_combination(struct options *o)
+{
+	const struct report_opts *r = &o->report;
+	bool target = o->npids || o->argv;
+
+	if (o->npids && o->argv)
+		return usage_error("-p and a COMMAND cannot be used together");
+	if (o->input && target)
+		return usage_error("-i cannot be used with %s", o->npids ? "-p" : "a COMMAND");
+	switch (o->command) {
+	case CMD_TUI:
+		break;
+	case CMD_RECORD:
+		if (!target)
+			return usage_error("record needs a target: -p PID or -- COMMAND");
+		if (!o->output)
+			return usage_error("record needs an output file: -o FILE");
+		break;
+	case CMD_REPORT:
+		if (!target && !o->input)
+			return usage_error("report needs a target: -i FILE, -p PID or -- COMMAND");
+		/* CSV has room for one table: callers and callees share one. */
+		if (r->format == REPORT_CSV &&
+		    !!r->lines_func + !!(r->callers_func || r->callees_func) + r->memory > 1)
+			return usage_error("--format csv shows one table: use one of --lines, "
+					   "--callers/--callees, --memory");
+		break;
+	case CMD_EXPORT:
+		if (o->argv)
+			return usage_error("export takes no COMMAND (unexpected '%s')", o->argv[0]);
+		if (!o->input)
+			return usage_error("export needs a session file: -i FILE");
+		if (!o->export_format)
+			return usage_error("export needs a format: -f folded|speedscope|pprof|callgrind");
+		if (!o->output)
+			return usage_error("export needs an output file: -o OUT");
+		break;
+	}
+	return 0;
+}
+
+/* getopt_long returned '?': an unknown short option, an unknown or ambiguous
+ * long one, or an argument given to a long option that takes none. */
+static int bad_option(const char *arg)
+{
+	if (optopt) {
+		for (const struct option *lo = long_options; lo->name; lo++) {
+			size_t n = strlen(lo->name);
+
+			if (lo->val == optopt && lo->has_arg == no_argument &&
+			    !strncmp(arg, "--", 2) && !strncmp(arg + 2, lo->name, n) &&
+			    arg[2 + n] == '=')
+				return usage_error("option '--%s' takes no argument", lo->name);
+		}
+		if (optopt < 256)
+			return usage_error("unknown option '-%c'", optopt);
+	}
+	return usage_error("unknown or ambiguous option '%s'", arg);
+}
+
+static int parse(int argc, char **argv, struct options *o)
+{
+	int c, rc, longindex;
+	char label[64];
+
+	/* A sub-command is the first argument; parse the rest as if it were argv[0]. */
+	if (argc > 1) {
+		if (!strcmp(argv[1], "record"))
+			o->command = CMD_RECORD;
+		else if (!strcmp(argv[1], "report"))
+			o->command = CMD_REPORT;
+		else if (!strcmp(argv[1], "export"))
+			o->command = CMD_EXPORT;
+		if (o->command != CMD_TUI) {
+			argc--;
+			argv++;
+		}
+	}
+
+	optind = 0; /* glibc: full re-initialisation, so cli_parse can run again */
+	opterr = 0;
+	for (;;) {
+		longindex = -1;
+		c = getopt_long(argc, argv, short_options, long_options, &longindex);
+		if (c == -1)
+			break;
+		if (c == '?')
+			return bad_option(argv[optind - 1]);
+		if (c == ':') {
+			option_label(optopt, -1, label, sizeof(label));
+			if (optind > 0 && optind <= argc && !strncmp(argv[optind - 1], "--", 2))
+				snprintf(label, sizeof(label), "%s", argv[optind - 1]);
+			return usage_error("option '%s' needs an argument", label);
+		}
+		option_label(c, longindex, label, sizeof(label));
+		if (!(option_scope(c) & (1u << o->command)))
+			return out_of_scope(label, o->command, option_scope(c));
+		rc = apply_option(c, optarg, label, o);
+		if (rc)
+			return rc;
+	}
+	if (optind < argc) {
+		if (!(IN_PROFILING & (1u << o->command)))
+			return usage_error("export takes no COMMAND (unexpected '%s')", argv[optind]);
+		o->argv = &argv[optind];
+	}
+	return check_combination(o);
+}
+
+int cli_parse(int argc, char **argv, struct options *o)
+{
+	const char *no_color = getenv("NO_COLOR");
+	int rc;
+
+	options_init(o);
+	if (no_color && *no_color)
+		o->no_color = true; /* https://no-color.org */
+	rc = parse(argc, argv, o);
+	if (rc)
+		cli_free(o);
+	return rc;
+}
+
+void cli_free(struct options *o)
+{
+	free(o->pids);
+	o->pids = NULL;
+	o->npids = 0;
+}

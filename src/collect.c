@@ -1,1 +1,479 @@
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "memtrack.h"
+#include "procmap.h"
+#include "sampler.h"
+#include "symbols.h"
+#include "unwind.h"
+#include "xalloc.h"
+
+#define TICK_MS 100
+#define MAX_FRAMES 512
+#define PC_CACHE_BITS 16
+
+/* Resolved (pid, pc) -> location, valid while the space's maps are
+ * unchanged: a hot loop costs one lookup here instead of a map search and
+ * a profile hash probe per frame. */
+struct pc_cache_slot {
+	uint64_t pc;
+	pid_t pid;
+	unsigned generation;
+	uint32_t loc;
+};
+
+struct reload_note {
+	pid_t pid;
+	unsigned generation;
+};
+
+struct collector {
+	const struct options *opt;
+	struct profile *prof;
+	struct target target;
+	const struct sampler_ops *ops;
+	struct sampler *sampler;
+	struct procmap *pm;
+	struct unwinder *uw;
+	struct symbols *sym;
+	struct memtrack mem;
+	int sigfd, timerfd;
+	uint64_t deadline_ns; /* 0: none */
+	bool started, finished, interrupted, deadline_hit;
+	pid_t *dead; /* processes that exited; their maps are dropped after the drain */
+	size_t ndead, dead_cap;
+	struct reload_note reloads[64];
+	struct pc_cache_slot *pc_cache;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+struct collector *collector_new(const struct options *o, struct profile *p)
+{
+	struct collector *c = xcalloc(1, sizeof(*c));
+
+	c->opt = o;
+	c->prof = p;
+	c->ops = &sampler_perf_ops;
+	c->pm = procmap_new();
+	c->uw = unwinder_new(c->pm);
+	c->sym = symbols_new(p);
+	c->sigfd = c->timerfd = -1;
+	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
+	c->pc_cache = xcalloc(1u << PC_CACHE_BITS, sizeof(*c->pc_cache));
+	memtrack_init(&c->mem);
+	return c;
+}
+
+void collector_free(struct collector *c)
+{
+	if (!c)
+		return;
+	if (c->sampler)
+		c->ops->close(c->sampler);
+	if (c->sigfd >= 0)
+		close(c->sigfd);
+	if (c->timerfd >= 0)
+		close(c->timerfd);
+	target_free(&c->target);
+	symbols_free(c->sym);
+	unwinder_free(c->uw);
+	procmap_free(c->pm);
+	memtrack_free(&c->mem);
+	free(c->dead);
+	free(c->pc_cache);
+	free(c);
+}
+
+const struct target *collector_target(const struct collector *c)
+{
+	return &c->target;
+}
+
+static uint64_t rel_time(const struct collector *c, uint64_t t)
+{
+	return t > c->prof->meta.start_ns ? t - c->prof->meta.start_ns : 0;
+}
+
+static void note_thread(struct collector *c, pid_t pid, pid_t tid)
+{
+	char path[64], comm[64] = "";
+	FILE *f;
+
+	if (profile_find_thread(c->prof, tid))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/comm", (int)pid, (int)tid);
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(comm, sizeof(comm), f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	profile_set_thread(c->prof, tid, pid, comm[0] ? comm : "?");
+}
+
+/* The leaf is in no known mapping: the process may have mapped something
+ * we have no record of yet. Re-read its maps, once per maps generation. */
+static bool maybe_reload(struct collector *c, struct proc_space *ps)
+{
+	struct reload_note *r = &c->reloads[(unsigned)ps->pid % 64];
+
+	if (r->pid == ps->pid && r->generation == ps->generation)
+		return false;
+	procmap_reload(c->pm, ps);
+	unwinder_flush(c->uw, ps);
+	r->pid = ps->pid;
+	r->generation = ps->generation;
+	return true;
+}
+
+static uint32_t resolve_pc(struct collector *c, struct proc_space *ps, uint64_t pc, bool is_return)
+{
+	uint64_t key = pc ^ ((uint64_t)is_return << 63);
+	uint64_t h = (key ^ ((uint64_t)ps->pid << 32)) * 0x9e3779b97f4a7c15ull;
+	struct pc_cache_slot *slot = &c->pc_cache[h >> (64 - PC_CACHE_BITS)];
+	const struct map_entry *m;
+	uint64_t vaddr;
+	uint32_t loc;
+
+	if (slot->pc == key && slot->pid == ps->pid && slot->generation == ps->generation &&
+	    slot->loc != PROF_NONE)
+		return slot->loc;
+	m = proc_space_find(ps, pc);
+	if (m && m->image && map_entry_vaddr(m, pc, &vaddr))
+		loc = symbols_location(c->sym, m->image, vaddr, is_return);
+	else
+		loc = symbols_unknown_location(c->sym, pc, m ? m->name : NULL);
+	slot->pc = key;
+	slot->pid = ps->pid;
+	slot->generation = ps->generation;
+	slot->loc = loc;
+	return loc;
+}
+
+static void on_sample(void *ctx, const struct raw_sample *s)
+{
+	struct collector *c = ctx;
+	struct proc_space *ps;
+	uint64_t pcs[MAX_FRAMES];
+	uint32_t locs[MAX_FRAMES + 1];
+	size_t n = 0, nl = 0;
+	bool truncated = false;
+	uint32_t flags = 0;
+
+	if (s->pid <= 0 || s->tid <= 0)
+		return; /* idle or a kernel thread */
+	ps = procmap_process(c->pm, s->pid);
+	note_thread(c, s->pid, s->tid);
+	if (s->kernel) {
+		locs[nl++] = symbols_kernel_location(c->sym);
+		flags |= PROF_SAMPLE_KERNEL;
+	}
+	if (c->opt->unwind == UNWIND_DWARF && s->have_user_regs) {
+		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
+			maybe_reload(c, ps);
+		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
+	} else if (s->nchain) {
+		bool user = false;
+
+		for (size_t i = 0; i < s->nchain && n < MAX_FRAMES; i++) {
+			uint64_t v = s->callchain[i];
+
+			if (v >= (uint64_t)PERF_CONTEXT_MAX) {
+				user = v == (uint64_t)PERF_CONTEXT_USER;
+				continue;
+			}
+			if (user)
+				pcs[n++] = v;
+		}
+		if (n && !proc_space_find(ps, pcs[0]))
+			maybe_reload(c, ps);
+	} else if (!s->kernel) {
+		pcs[n++] = s->ip;
+		truncated = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		locs[nl++] = resolve_pc(c, ps, pcs[i], i > 0);
+	if (truncated || (nl == 0))
+		flags |= PROF_SAMPLE_TRUNCATED;
+	profile_add_sample(c->prof, rel_time(c, s->time), s->tid, profile_intern_stack(c->prof, locs, nl),
+			   s->period, flags);
+}
+
+static void on_mmap(void *ctx, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
+		    uint32_t prot, const char *path)
+{
+	struct collector *c = ctx;
+
+	procmap_add_mapping(c->pm, pid, start, len, pgoff, prot, path);
+}
+
+static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, bool exec)
+{
+	struct collector *c = ctx;
+
+	if (exec && pid == tid) {
+		struct proc_space *ps = procmap_lookup(c->pm, pid);
+
+		procmap_exec(c->pm, pid);
+		if (ps)
+			unwinder_flush(c->uw, ps);
+	}
+	profile_set_thread(c->prof, tid, pid, comm);
+}
+
+static void on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, pid_t ptid)
+{
+	struct collector *c = ctx;
+	const struct prof_thread *parent = profile_find_thread(c->prof, ptid);
+
+	if (pid != ppid) {
+		procmap_fork(c->pm, ppid, pid);
+		memtrack_add(&c->mem, pid);
+	}
+	profile_set_thread(c->prof, tid, pid, parent ? parent->comm : "?");
+}
+
+static void on_exit_record(void *ctx, pid_t pid, pid_t tid)
+{
+	struct collector *c = ctx;
+
+	if (pid != tid)
+		return;
+	c->dead = xgrow(c->dead, &c->dead_cap, c->ndead + 1, sizeof(pid_t));
+	c->dead[c->ndead++] = pid;
+}
+
+static const struct sampler_sink *sink_for(struct collector *c)
+{
+	static struct sampler_sink sink = {
+		.sample = on_sample,
+		.mmap = on_mmap,
+		.comm = on_comm,
+		.fork = on_fork,
+		.exit = on_exit_record,
+	};
+
+	sink.ctx = c;
+	return &sink;
+}
+
+static void drain(struct collector *c)
+{
+	if (!c->sampler)
+		return;
+	while (c->ops->drain(c->sampler, sink_for(c), 50000000ull))
+		;
+	/* Exited processes: their records are all in now. */
+	for (size_t i = 0; i < c->ndead; i++) {
+		struct proc_space *ps = procmap_lookup(c->pm, c->dead[i]);
+
+		if (ps && c->dead[i] != c->target.pid) {
+			unwinder_flush(c->uw, ps);
+			procmap_exit(c->pm, c->dead[i]);
+		}
+	}
+	c->ndead = 0;
+}
+
+static void fill_meta_start(struct collector *c)
+{
+	struct prof_meta *m = &c->prof->meta;
+	struct utsname u;
+	char cwd[4096];
+
+	m->command = profile_str(c->prof, c->target.command);
+	if (getcwd(cwd, sizeof(cwd)))
+		m->cwd = profile_str(c->prof, cwd);
+	if (uname(&u) == 0) {
+		m->host = profile_str(c->prof, u.nodename);
+		m->kernel = profile_str(c->prof, u.release);
+	}
+	m->backend = profile_str(c->prof, c->ops->name);
+	m->unwind = profile_str(c->prof, c->opt->unwind == UNWIND_DWARF ? "dwarf" : "fp");
+	m->start_realtime = (int64_t)time(NULL);
+	m->start_ns = now_ns();
+	m->freq = c->opt->freq;
+	m->pid = c->target.pid;
+	m->attached = !c->target.launched;
+}
+
+int collector_start(struct collector *c, char *err, size_t errlen)
+{
+	struct sampler_config cfg = {
+		.freq = c->opt->freq,
+		.stack_size = c->opt->stack_size,
+		.dwarf = c->opt->unwind == UNWIND_DWARF,
+		.launch = c->opt->argv != NULL,
+	};
+	sigset_t sigs;
+	pid_t *pids;
+	size_t npids;
+
+	/* Blocked before the fork so that the signalfd sees them; the child
+	 * unblocks everything before exec. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	c->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	if (c->opt->argv) {
+		if (target_launch(&c->target, c->opt->argv, err, errlen) < 0)
+			return -1;
+		pids = &c->target.pid;
+		npids = 1;
+	} else if (c->opt->npids > 0) {
+		for (size_t i = 0; i < c->opt->npids; i++) {
+			struct target t;
+
+			if (target_attach(i == 0 ? &c->target : &t, c->opt->pids[i], err, errlen) < 0)
+				return -1;
+			if (i > 0)
+				target_free(&t);
+		}
+		pids = c->opt->pids;
+		npids = c->opt->npids;
+	} else {
+		snprintf(err, errlen, "no target: give -p PID or -- COMMAND");
+		return -1;
+	}
+	fill_meta_start(c);
+	if (c->ops->open(&c->sampler, &cfg, pids, npids, err, errlen) < 0) {
+		c->sampler = NULL;
+		target_stop(&c->target, 0);
+		return -1;
+	}
+	for (size_t i = 0; i < npids; i++)
+		memtrack_add(&c->mem, pids[i]);
+	if (c->target.launched && target_release(&c->target, err, errlen) < 0)
+		return -1;
+	c->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (c->timerfd >= 0) {
+		struct itimerspec its = {
+			.it_interval = { 0, TICK_MS * 1000000L },
+			.it_value = { 0, TICK_MS * 1000000L },
+		};
+
+		timerfd_settime(c->timerfd, 0, &its, NULL);
+	}
+	if (c->opt->duration > 0)
+		c->deadline_ns = c->prof->meta.start_ns + (uint64_t)(c->opt->duration * 1e9);
+	memtrack_poll(&c->mem, c->prof, 0);
+	c->started = true;
+	return 0;
+}
+
+size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t max)
+{
+	int sfds[512];
+	size_t n = 0, ns;
+
+	if (!c->sampler)
+		return 0;
+	ns = c->ops->fds(c->sampler, sfds, 512);
+	for (size_t i = 0; i < ns && n < max; i++)
+		fds[n++] = (struct pollfd){ .fd = sfds[i], .events = POLLIN };
+	if (c->timerfd >= 0 && n < max)
+		fds[n++] = (struct pollfd){ .fd = c->timerfd, .events = POLLIN };
+	if (c->target.pidfd >= 0 && !c->target.ended && n < max)
+		fds[n++] = (struct pollfd){ .fd = c->target.pidfd, .events = POLLIN };
+	return n;
+}
+
+int collector_timeout_ms(struct collector *c)
+{
+	return c->timerfd >= 0 ? -1 : TICK_MS;
+}
+
+bool collector_service(struct collector *c)
+{
+	size_t before = c->prof->nsamples;
+	uint64_t now = now_ns();
+
+	if (!c->started || c->finished)
+		return false;
+	if (c->timerfd >= 0) {
+		uint64_t ticks;
+
+		if (read(c->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+			memtrack_poll(&c->mem, c->prof, rel_time(c, now));
+	}
+	drain(c);
+	target_check(&c->target);
+	if (c->deadline_ns && now >= c->deadline_ns)
+		c->deadline_hit = true;
+	return c->prof->nsamples != before;
+}
+
+bool collector_done(struct collector *c)
+{
+	return c->target.ended || c->deadline_hit || c->interrupted;
+}
+
+void collector_run(struct collector *c)
+{
+	struct pollfd fds[520];
+
+	while (!collector_done(c)) {
+		size_t n = collector_pollfds(c, fds, 519);
+
+		if (c->sigfd >= 0)
+			fds[n++] = (struct pollfd){ .fd = c->sigfd, .events = POLLIN };
+		if (poll(fds, n, collector_timeout_ms(c)) < 0 && errno != EINTR)
+			break;
+		if (c->sigfd >= 0 && (fds[n - 1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			while (read(c->sigfd, &si, sizeof(si)) == sizeof(si))
+				c->interrupted = true;
+		}
+		collector_service(c);
+	}
+}
+
+void collector_finish(struct collector *c)
+{
+	struct prof_meta *m = &c->prof->meta;
+
+	if (c->finished || !c->started)
+		return;
+	/* A launched target that outlives the run is stopped; an attached one
+	 * is left as it was (closing the events detaches). */
+	if (c->target.launched && !c->target.ended)
+		target_stop(&c->target, 1000);
+	drain(c);
+	if (c->sampler) {
+		c->ops->enable(c->sampler, false);
+		drain(c);
+		m->lost = c->ops->lost(c->sampler);
+		c->ops->close(c->sampler);
+		c->sampler = NULL;
+	}
+	m->duration_ns = now_ns() - m->start_ns;
+	target_check(&c->target);
+	m->exited = c->target.ended && c->target.exited;
+	m->exit_status = c->target.exit_status;
+	m->term_signal = c->target.ended ? c->target.term_signal : 0;
+	c->finished = true;
+}

@@ -1,0 +1,45 @@
+/* Collection: the target, the sampler, unwinding, symbols and the memory
+ * poll, feeding one profile. It can run its own event loop (record,
+ * report) or be serviced from another loop (the TUI) through its fds. */
+#ifndef PROFTOP_COLLECT_H
+#define PROFTOP_COLLECT_H
+
+#include <poll.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli.h"
+#include "profile.h"
+#include "target.h"
+
+struct collector;
+
+/* o and p are borrowed and must outlive the collector. */
+struct collector *collector_new(const struct options *o, struct profile *p);
+void collector_free(struct collector *c);
+
+/* Launch or attach and start sampling. 0, or -1 with a one-line err. */
+int collector_start(struct collector *c, char *err, size_t errlen);
+
+/* For an outside event loop: the fds to poll (POLLIN) and the longest
+ * time to wait before calling collector_service() again. */
+size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t max);
+int collector_timeout_ms(struct collector *c);
+/* Drain samples, poll memory, notice the target's end. Returns true if
+ * the profile changed. */
+bool collector_service(struct collector *c);
+/* The run is over: the target ended or the duration passed. */
+bool collector_done(struct collector *c);
+
+/* Run headless until the target ends, -d passes, or SIGINT/SIGTERM/SIGHUP
+ * arrive. The signals are blocked by collector_start (the target gets
+ * them unblocked). */
+void collector_run(struct collector *c);
+
+/* Stop sampling (a launched target still running is terminated), take
+ * the last samples and fill the profile's metadata. */
+void collector_finish(struct collector *c);
+
+const struct target *collector_target(const struct collector *c);
+
+#endif

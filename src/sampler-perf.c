@@ -1,1 +1,686 @@
+/* The perf_event_open backend: cpu-clock sampling with user registers and
+ * a copy of the user stack (or the kernel's frame-pointer chain), one ring
+ * buffer per CPU, every thread's event on that CPU redirected into it, side
+ * band records (MMAP2, COMM, FORK, EXIT, LOST) kept in time order with the
+ * samples. */
 #include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sampler.h"
+#include "xalloc.h"
+
+#define SAMPLE_TYPE_BASE                                                                           \
+	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD |                \
+	 PERF_SAMPLE_CALLCHAIN)
+#define SAMPLE_TYPE_DWARF (SAMPLE_TYPE_BASE | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER)
+
+struct ring {
+	int fd; /* the event that owns the buffer */
+	struct perf_event_mmap_page *meta;
+	uint8_t *data;
+	size_t size; /* data area, power of two */
+	size_t mmap_len;
+	uint8_t *scratch; /* a record that wraps around the end is copied here */
+	size_t scratch_cap;
+};
+
+/* A record ready to dispatch; points into a ring or into pending storage. */
+struct pending {
+	uint64_t time;
+	uint32_t ring;
+	uint32_t seq;
+	const struct perf_event_header *hdr;
+};
+
+struct sampler {
+	struct sampler_config cfg;
+	int *cpus;
+	size_t ncpus;
+	struct ring *rings; /* one per CPU */
+	int *fds;           /* every event fd (rings' owners included) */
+	size_t nfds, fds_cap;
+	pid_t *threads; /* threads with events opened */
+	size_t nthreads, threads_cap;
+	bool exclude_kernel;
+	uint64_t sample_type;
+	uint64_t lost;
+	struct pending *pend;
+	size_t pend_cap;
+	uint8_t *copybuf; /* wrapped records of one drain pass */
+	size_t copy_len, copy_cap;
+};
+
+static int perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
+			   unsigned long flags)
+{
+	return (int)syscall(SYS_perf_event_open, attr, pid, cpu, group, flags);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Online CPUs from /sys ("0-3,5"), else 0..nprocs-1. */
+static void online_cpus(struct sampler *s)
+{
+	char buf[4096];
+	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
+	size_t cap = 0;
+
+	s->ncpus = 0;
+	if (f && fgets(buf, sizeof(buf), f)) {
+		char *p = buf;
+
+		while (*p && *p != '\n') {
+			char *end;
+			long a = strtol(p, &end, 10), b = a;
+
+			if (end == p)
+				break;
+			if (*end == '-')
+				b = strtol(end + 1, &end, 10);
+			for (long c = a; c <= b; c++) {
+				s->cpus = xgrow(s->cpus, &cap, s->ncpus + 1, sizeof(int));
+				s->cpus[s->ncpus++] = (int)c;
+			}
+			p = *end == ',' ? end + 1 : end;
+		}
+	}
+	if (f)
+		fclose(f);
+	if (s->ncpus == 0) {
+		long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+		for (long c = 0; c < (n > 0 ? n : 1); c++) {
+			s->cpus = xgrow(s->cpus, &cap, s->ncpus + 1, sizeof(int));
+			s->cpus[s->ncpus++] = (int)c;
+		}
+	}
+}
+
+static int read_int_file(const char *path, int dflt)
+{
+	FILE *f = fopen(path, "r");
+	int v = dflt;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = dflt;
+		fclose(f);
+	}
+	return v;
+}
+
+static void setup_attr(const struct sampler *s, struct perf_event_attr *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->size = sizeof(*a);
+	a->type = PERF_TYPE_SOFTWARE;
+	a->config = PERF_COUNT_SW_CPU_CLOCK;
+	a->freq = 1;
+	a->sample_freq = s->cfg.freq;
+	a->sample_type = s->sample_type;
+	if (s->cfg.dwarf) {
+		a->sample_regs_user = UNWIND_REGS_MASK;
+		a->sample_stack_user = s->cfg.stack_size;
+	}
+	a->disabled = s->cfg.launch;
+	a->enable_on_exec = s->cfg.launch;
+	a->inherit = 1;
+	a->mmap = 1;
+	a->mmap2 = 1;
+	/* Data mappings too: the unwinder reads .eh_frame_hdr from read-only
+	 * segments that are not executable. */
+	a->mmap_data = 1;
+	a->comm = 1;
+	a->comm_exec = 1;
+	a->task = 1;
+	a->sample_id_all = 1;
+	a->exclude_kernel = s->exclude_kernel;
+	a->exclude_hv = 1;
+	a->exclude_callchain_kernel = 1;
+	a->use_clockid = 1;
+	a->clockid = CLOCK_MONOTONIC;
+	a->watermark = 1;
+}
+
+static void add_fd(struct sampler *s, int fd)
+{
+	s->fds = xgrow(s->fds, &s->fds_cap, s->nfds + 1, sizeof(int));
+	s->fds[s->nfds++] = fd;
+}
+
+static bool have_thread(const struct sampler *s, pid_t tid)
+{
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i] == tid)
+			return true;
+	return false;
+}
+
+static int map_ring(struct ring *r, int fd, size_t pages)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+
+	for (; pages >= 8; pages /= 2) {
+		size_t len = (pages + 1) * (size_t)psz;
+		void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+		if (m != MAP_FAILED) {
+			r->fd = fd;
+			r->meta = m;
+			r->data = (uint8_t *)m + psz;
+			r->size = pages * (size_t)psz;
+			r->mmap_len = len;
+			return 0;
+		}
+		if (errno != EPERM && errno != ENOMEM)
+			return -1;
+	}
+	return -1;
+}
+
+static void format_open_error(const struct sampler *s, int err, pid_t tid, char *buf, size_t len)
+{
+	int paranoid = read_int_file("/proc/sys/kernel/perf_event_paranoid", 2);
+
+	if (err == ESRCH) {
+		snprintf(buf, len, "process %d does not exist (it may have exited)", (int)tid);
+	} else if (err == EACCES || err == EPERM) {
+		if (geteuid() != 0 && paranoid > 2)
+			snprintf(buf, len,
+				 "perf_event_open refused: kernel.perf_event_paranoid is %d; run as "
+				 "root, or 'sudo sysctl kernel.perf_event_paranoid=1'",
+				 paranoid);
+		else
+			snprintf(buf, len,
+				 "perf_event_open refused for pid %d (%s): not your process, or "
+				 "kernel.perf_event_paranoid is %d; run as root, or 'sudo sysctl "
+				 "kernel.perf_event_paranoid=1'",
+				 (int)tid, strerror(err), paranoid);
+	} else if (err == ENOENT || err == ENODEV || err == EOPNOTSUPP) {
+		snprintf(buf, len, "perf_event_open: cpu-clock sampling not supported here (%s)",
+			 strerror(err));
+	} else if (err == EMFILE || err == ENFILE) {
+		snprintf(buf, len, "perf_event_open: out of file descriptors (%s); raise 'ulimit -n'",
+			 strerror(err));
+	} else if (err == ENOSYS) {
+		snprintf(buf, len, "perf_event_open is not available in this kernel or container");
+	} else {
+		snprintf(buf, len, "perf_event_open failed for pid %d: %s", (int)tid, strerror(err));
+	}
+	(void)s;
+}
+
+/* Open one event per CPU on tid, its output redirected to that CPU's ring. */
+static int open_thread(struct sampler *s, pid_t tid, int *err)
+{
+	struct perf_event_attr attr;
+
+	for (size_t c = 0; c < s->ncpus; c++) {
+		int fd;
+
+		setup_attr(s, &attr);
+		fd = perf_event_open(&attr, tid, s->cpus[c], -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && (errno == EACCES || errno == EPERM) && !s->exclude_kernel) {
+			/* Unprivileged: user space only. */
+			s->exclude_kernel = true;
+			setup_attr(s, &attr);
+			fd = perf_event_open(&attr, tid, s->cpus[c], -1, PERF_FLAG_FD_CLOEXEC);
+		}
+		if (fd < 0) {
+			/* A CPU that went offline is not an error. */
+			if (errno == ENODEV || (errno == EINVAL && c > 0))
+				continue;
+			*err = errno;
+			return -1;
+		}
+		add_fd(s, fd);
+		if (s->rings[c].fd < 0) {
+			if (map_ring(&s->rings[c], fd, 512) < 0) {
+				*err = errno;
+				return -1;
+			}
+		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[c].fd) < 0) {
+			*err = errno;
+			return -1;
+		}
+	}
+	s->threads = xgrow(s->threads, &s->threads_cap, s->nthreads + 1, sizeof(pid_t));
+	s->threads[s->nthreads++] = tid;
+	return 0;
+}
+
+/* Open every thread of pid not opened yet; returns how many were added,
+ * or -1 on error (a thread that vanished meanwhile is not an error). */
+static int open_process(struct sampler *s, pid_t pid, int *err)
+{
+	char path[64];
+	DIR *d;
+	struct dirent *de;
+	int added = 0;
+
+	if (s->cfg.launch) {
+		/* Not exec'd yet: one thread, inheritance covers the rest. */
+		if (have_thread(s, pid))
+			return 0;
+		return open_thread(s, pid, err) < 0 ? -1 : 1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d) {
+		*err = errno == ENOENT ? ESRCH : errno;
+		return -1;
+	}
+	while ((de = readdir(d))) {
+		pid_t tid = (pid_t)atoi(de->d_name);
+
+		if (tid <= 0 || have_thread(s, tid))
+			continue;
+		if (open_thread(s, tid, err) < 0) {
+			if (*err == ESRCH)
+				continue;
+			closedir(d);
+			return -1;
+		}
+		added++;
+	}
+	closedir(d);
+	if (added == 0 && s->nthreads == 0) {
+		*err = ESRCH;
+		return -1;
+	}
+	return added;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void perf_close(struct sampler *s);
+
+static int perf_open(struct sampler **out, const struct sampler_config *cfg, const pid_t *pids,
+		     size_t npids, char *err, size_t errlen)
+{
+	struct sampler *s = xcalloc(1, sizeof(*s));
+	int e = 0;
+
+	s->cfg = *cfg;
+	s->sample_type = cfg->dwarf ? SAMPLE_TYPE_DWARF : SAMPLE_TYPE_BASE;
+	online_cpus(s);
+	s->rings = xcalloc(s->ncpus, sizeof(*s->rings));
+	for (size_t c = 0; c < s->ncpus; c++)
+		s->rings[c].fd = -1;
+	raise_fd_limit();
+
+	for (size_t i = 0; i < npids; i++) {
+		/* Threads started while we open are caught by a second pass;
+		 * those started after are inherited. */
+		for (int pass = 0; pass < 4; pass++) {
+			int n = open_process(s, pids[i], &e);
+
+			if (n < 0) {
+				format_open_error(s, e, pids[i], err, errlen);
+				perf_close(s);
+				return -1;
+			}
+			if (n == 0)
+				break;
+		}
+	}
+	*out = s;
+	return 0;
+}
+
+static size_t perf_fds(struct sampler *s, int *fds, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t c = 0; c < s->ncpus && n < max; c++)
+		if (s->rings[c].fd >= 0)
+			fds[n++] = s->rings[c].fd;
+	return n;
+}
+
+static void perf_enable(struct sampler *s, bool on)
+{
+	for (size_t i = 0; i < s->nfds; i++)
+		ioctl(s->fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+}
+
+static void perf_close(struct sampler *s)
+{
+	if (!s)
+		return;
+	for (size_t c = 0; c < s->ncpus; c++) {
+		if (s->rings[c].meta)
+			munmap(s->rings[c].meta, s->rings[c].mmap_len);
+		free(s->rings[c].scratch);
+	}
+	for (size_t i = 0; i < s->nfds; i++)
+		close(s->fds[i]);
+	free(s->rings);
+	free(s->cpus);
+	free(s->fds);
+	free(s->threads);
+	free(s->pend);
+	free(s->copybuf);
+	free(s);
+}
+
+static uint64_t perf_lost(struct sampler *s)
+{
+	return s->lost;
+}
+
+static bool perf_kernel_included(struct sampler *s)
+{
+	return !s->exclude_kernel;
+}
+
+/* Time of a record: samples carry it after IP and TID; other records in
+ * the sample_id trailer (TID, TIME: the last 16 bytes). */
+static uint64_t record_time(const struct perf_event_header *h)
+{
+	const uint8_t *p = (const uint8_t *)h;
+
+	if (h->type == PERF_RECORD_SAMPLE) {
+		uint64_t t;
+
+		memcpy(&t, p + sizeof(*h) + 8 + 8, 8);
+		return t;
+	}
+	if (h->size >= sizeof(*h) + 16) {
+		uint64_t t;
+
+		memcpy(&t, p + h->size - 8, 8);
+		return t;
+	}
+	return 0;
+}
+
+static int cmp_pending(const void *a, const void *b)
+{
+	const struct pending *x = a, *y = b;
+
+	if (x->time != y->time)
+		return x->time < y->time ? -1 : 1;
+	if (x->ring != y->ring)
+		return x->ring < y->ring ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void parse_sample(const struct sampler *s, const struct perf_event_header *h,
+			 struct raw_sample *out)
+{
+	const uint8_t *p = (const uint8_t *)(h + 1);
+	const uint8_t *end = (const uint8_t *)h + h->size;
+	uint32_t ids[2];
+	uint64_t nr;
+
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->ip, p, 8);
+	p += 8;
+	memcpy(ids, p, 8);
+	out->pid = (pid_t)ids[0];
+	out->tid = (pid_t)ids[1];
+	p += 8;
+	memcpy(&out->time, p, 8);
+	p += 8;
+	memcpy(&out->period, p, 8);
+	p += 8;
+	out->kernel = (h->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
+
+	memcpy(&nr, p, 8);
+	p += 8;
+	if (p + nr * 8 > end)
+		return;
+	out->callchain = (const uint64_t *)p;
+	out->nchain = nr;
+	p += nr * 8;
+
+	if (!(s->sample_type & PERF_SAMPLE_REGS_USER))
+		return;
+	{
+		uint64_t abi, size;
+
+		if (p + 8 > end)
+			return;
+		memcpy(&abi, p, 8);
+		p += 8;
+		if (abi != PERF_SAMPLE_REGS_ABI_NONE) {
+			for (int r = 0; r < UNWIND_NREGS; r++) {
+				if (!(UNWIND_REGS_MASK & (1ull << r)))
+					continue;
+				if (p + 8 > end)
+					return;
+				memcpy(&out->snap.regs[r], p, 8);
+				p += 8;
+			}
+		}
+		if (p + 8 > end)
+			return;
+		memcpy(&size, p, 8);
+		p += 8;
+		if (size && p + size + 8 <= end) {
+			uint64_t dyn;
+
+			memcpy(&dyn, p + size, 8);
+			out->snap.stack = p;
+			out->snap.stack_len = dyn < size ? dyn : size;
+		}
+		out->have_user_regs = abi != PERF_SAMPLE_REGS_ABI_NONE;
+	}
+}
+
+static void dispatch(struct sampler *s, const struct perf_event_header *h,
+		     const struct sampler_sink *k)
+{
+	const uint8_t *p = (const uint8_t *)(h + 1);
+
+	switch (h->type) {
+	case PERF_RECORD_SAMPLE: {
+		struct raw_sample rs;
+
+		if (!k->sample)
+			break;
+		parse_sample(s, h, &rs);
+		k->sample(k->ctx, &rs);
+		break;
+	}
+	case PERF_RECORD_MMAP2: {
+		struct {
+			uint32_t pid, tid;
+			uint64_t addr, len, pgoff;
+			uint32_t maj, min;
+			uint64_t ino, ino_gen;
+			uint32_t prot, flags;
+		} m;
+		const char *name = (const char *)p + sizeof(m);
+
+		if (h->size < sizeof(*h) + sizeof(m) + 1 || !k->mmap)
+			break;
+		memcpy(&m, p, sizeof(m));
+		k->mmap(k->ctx, (pid_t)m.pid, m.addr, m.len, m.pgoff, m.prot, name);
+		break;
+	}
+	case PERF_RECORD_MMAP: {
+		struct {
+			uint32_t pid, tid;
+			uint64_t addr, len, pgoff;
+		} m;
+		const char *name = (const char *)p + sizeof(m);
+
+		if (h->size < sizeof(*h) + sizeof(m) + 1 || !k->mmap)
+			break;
+		memcpy(&m, p, sizeof(m));
+		k->mmap(k->ctx, (pid_t)m.pid, m.addr, m.len, m.pgoff,
+			(h->misc & PERF_RECORD_MISC_MMAP_DATA) ? 1 : 5, name);
+		break;
+	}
+	case PERF_RECORD_COMM: {
+		uint32_t ids[2];
+		char comm[17];
+
+		if (!k->comm || h->size < sizeof(*h) + 9)
+			break;
+		memcpy(ids, p, 8);
+		snprintf(comm, sizeof(comm), "%s", (const char *)p + 8);
+		k->comm(k->ctx, (pid_t)ids[0], (pid_t)ids[1], comm,
+			(h->misc & PERF_RECORD_MISC_COMM_EXEC) != 0);
+		break;
+	}
+	case PERF_RECORD_FORK:
+	case PERF_RECORD_EXIT: {
+		uint32_t ids[4]; /* pid, ppid, tid, ptid */
+
+		if (h->size < sizeof(*h) + 16)
+			break;
+		memcpy(ids, p, 16);
+		if (h->type == PERF_RECORD_FORK && k->fork)
+			k->fork(k->ctx, (pid_t)ids[0], (pid_t)ids[1], (pid_t)ids[2], (pid_t)ids[3]);
+		else if (h->type == PERF_RECORD_EXIT && k->exit)
+			k->exit(k->ctx, (pid_t)ids[0], (pid_t)ids[2]);
+		break;
+	}
+	case PERF_RECORD_LOST: {
+		uint64_t v[2]; /* id, lost */
+
+		if (h->size < sizeof(*h) + 16)
+			break;
+		memcpy(v, p, 16);
+		s->lost += v[1];
+		if (k->lost)
+			k->lost(k->ctx, v[1]);
+		break;
+	}
+	default:
+		break;
+	}
+}
+
+/* Collect the records of one ring from tail to head. Records that wrap
+ * around the end of the buffer are copied into the copy buffer; their
+ * offset there is remembered as (uintptr_t)offset | 1 until the buffer
+ * stops moving. */
+static void collect_ring(struct sampler *s, uint32_t ri, uint64_t head, size_t *npend,
+			 uint64_t *new_tail)
+{
+	struct ring *r = &s->rings[ri];
+	uint64_t tail = r->meta->data_tail;
+	uint32_t seq = 0;
+
+	while (tail < head) {
+		size_t off = tail & (r->size - 1);
+		struct perf_event_header hh;
+		const struct perf_event_header *h;
+
+		if (off + sizeof(hh) <= r->size) {
+			memcpy(&hh, r->data + off, sizeof(hh));
+		} else {
+			size_t first = r->size - off;
+
+			memcpy(&hh, r->data + off, first);
+			memcpy((uint8_t *)&hh + first, r->data, sizeof(hh) - first);
+		}
+		if (hh.size < sizeof(hh) || tail + hh.size > head)
+			break;
+		if (off + hh.size <= r->size) {
+			h = (const struct perf_event_header *)(r->data + off);
+		} else {
+			size_t first = r->size - off;
+			size_t at = s->copy_len;
+
+			s->copybuf = xgrow(s->copybuf, &s->copy_cap, at + hh.size + 8, 1);
+			memcpy(s->copybuf + at, r->data + off, first);
+			memcpy(s->copybuf + at + first, r->data, hh.size - first);
+			s->copy_len = (at + hh.size + 7) & ~(size_t)7;
+			h = (const struct perf_event_header *)(uintptr_t)(at | 1);
+		}
+		s->pend = xgrow(s->pend, &s->pend_cap, *npend + 1, sizeof(*s->pend));
+		s->pend[*npend].hdr = h;
+		s->pend[*npend].ring = ri;
+		s->pend[*npend].seq = seq++;
+		s->pend[*npend].time = 0;
+		(*npend)++;
+		tail += hh.size;
+	}
+	*new_tail = tail;
+}
+
+static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t budget_ns)
+{
+	uint64_t start = now_ns();
+	uint64_t heads[256], tails[256];
+	size_t npend = 0;
+	bool more = false;
+
+	if (s->ncpus > 256)
+		fatal("more than 256 CPUs are not supported yet");
+	s->copy_len = 0;
+	for (size_t c = 0; c < s->ncpus; c++) {
+		struct ring *r = &s->rings[c];
+
+		if (!r->meta)
+			continue;
+		heads[c] = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
+		collect_ring(s, (uint32_t)c, heads[c], &npend, &tails[c]);
+	}
+	/* Resolve copied records now that the copy buffer no longer moves. */
+	for (size_t i = 0; i < npend; i++) {
+		uintptr_t v = (uintptr_t)s->pend[i].hdr;
+
+		if (v & 1)
+			s->pend[i].hdr = (const struct perf_event_header *)(s->copybuf + (v & ~1ul));
+		s->pend[i].time = record_time(s->pend[i].hdr);
+	}
+	qsort(s->pend, npend, sizeof(*s->pend), cmp_pending);
+	for (size_t i = 0; i < npend; i++)
+		dispatch(s, s->pend[i].hdr, k);
+	for (size_t c = 0; c < s->ncpus; c++) {
+		struct ring *r = &s->rings[c];
+
+		if (!r->meta)
+			continue;
+		__atomic_store_n(&r->meta->data_tail, tails[c], __ATOMIC_RELEASE);
+		if (__atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE) != tails[c])
+			more = true;
+	}
+	(void)budget_ns;
+	(void)start;
+	return more;
+}
+
+const struct sampler_ops sampler_perf_ops = {
+	.name = "perf",
+	.open = perf_open,
+	.fds = perf_fds,
+	.drain = perf_drain,
+	.enable = perf_enable,
+	.close = perf_close,
+	.lost = perf_lost,
+	.kernel_included = perf_kernel_included,
+};

@@ -1,0 +1,69 @@
+/* The sampling backend interface: a small const vtable. A backend opens
+ * its events on the target's threads, exposes fds to poll, and drains what
+ * arrived into a sink, in time order. */
+#ifndef PROFTOP_SAMPLER_H
+#define PROFTOP_SAMPLER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "unwind.h"
+
+struct raw_sample {
+	pid_t pid, tid;
+	uint64_t time;   /* CLOCK_MONOTONIC ns */
+	uint64_t period; /* CPU ns */
+	uint64_t ip;
+	bool kernel;     /* the IP is in the kernel; regs/stack are the user state */
+	const uint64_t *callchain; /* frame-pointer chain (user part), or NULL */
+	size_t nchain;
+	bool have_user_regs; /* snapshot holds user registers and stack */
+	struct unwind_snapshot snap;
+};
+
+/* What a backend reports; every callback may be NULL. */
+struct sampler_sink {
+	void *ctx;
+	void (*sample)(void *ctx, const struct raw_sample *s);
+	void (*mmap)(void *ctx, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
+		     uint32_t prot, const char *path);
+	void (*comm)(void *ctx, pid_t pid, pid_t tid, const char *comm, bool exec);
+	void (*fork)(void *ctx, pid_t pid, pid_t ppid, pid_t tid, pid_t ptid);
+	void (*exit)(void *ctx, pid_t pid, pid_t tid);
+	void (*lost)(void *ctx, uint64_t n);
+};
+
+struct sampler_config {
+	unsigned freq;       /* Hz */
+	unsigned stack_size; /* bytes of user stack per sample (dwarf) */
+	bool dwarf;          /* sample registers and stack (else the fp callchain only) */
+	bool launch;         /* events start disabled and enable on exec */
+};
+
+struct sampler;
+
+struct sampler_ops {
+	const char *name;
+	/* Open events on every thread of pids (and, through inheritance, on
+	 * threads and children created later). 0, or -1 with a one-line
+	 * message in err. */
+	int (*open)(struct sampler **out, const struct sampler_config *cfg, const pid_t *pids,
+		    size_t npids, char *err, size_t errlen);
+	/* Fds to poll for input. */
+	size_t (*fds)(struct sampler *s, int *fds, size_t max);
+	/* Deliver pending records to the sink; stop after about budget_ns of
+	 * work. Returns true if data remains. */
+	bool (*drain)(struct sampler *s, const struct sampler_sink *sink, uint64_t budget_ns);
+	void (*enable)(struct sampler *s, bool on);
+	void (*close)(struct sampler *s);
+	/* Samples the kernel has been asked for but dropped, so far. */
+	uint64_t (*lost)(struct sampler *s);
+	/* Whether kernel-mode samples are included (exclude_kernel off). */
+	bool (*kernel_included)(struct sampler *s);
+};
+
+extern const struct sampler_ops sampler_perf_ops;
+
+#endif

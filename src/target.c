@@ -1,1 +1,291 @@
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "target.h"
+#include "xalloc.h"
+
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+static char *join_argv(char **argv)
+{
+	size_t len = 1;
+	char *s, *p;
+
+	for (char **a = argv; *a; a++)
+		len += strlen(*a) + 1;
+	s = p = xmalloc(len);
+	for (char **a = argv; *a; a++)
+		p += sprintf(p, "%s%s", a == argv ? "" : " ", *a);
+	*p = '\0';
+	return s;
+}
+
+static void target_init(struct target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->pidfd = t->go_fd = t->err_fd = -1;
+}
+
+int target_launch(struct target *t, char **argv, char *err, size_t errlen)
+{
+	int go[2], ep[2];
+	pid_t pid;
+
+	target_init(t);
+	t->command = join_argv(argv);
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		char c;
+		sigset_t none;
+		int e;
+
+		close(go[1]);
+		close(ep[0]);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		signal(SIGPIPE, SIG_DFL);
+		/* Held here until the sampler is attached. */
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(ep[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(ep[1]);
+	t->pid = pid;
+	t->launched = true;
+	t->go_fd = go[1];
+	t->err_fd = ep[0];
+	t->pidfd = open_pidfd(pid);
+	return 0;
+}
+
+int target_release(struct target *t, char *err, size_t errlen)
+{
+	int e;
+	ssize_t n;
+	char c = 'g';
+
+	if (t->go_fd < 0)
+		return 0;
+	if (write(t->go_fd, &c, 1) != 1) {
+		snprintf(err, errlen, "cannot start the target: %s", strerror(errno));
+		return -1;
+	}
+	close(t->go_fd);
+	t->go_fd = -1;
+	do
+		n = read(t->err_fd, &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(t->err_fd);
+	t->err_fd = -1;
+	if (n == sizeof(e)) {
+		const char *cmd = t->command;
+		size_t len = strcspn(cmd, " ");
+
+		if (e == ENOENT)
+			snprintf(err, errlen, "%.*s: command not found", (int)len, cmd);
+		else
+			snprintf(err, errlen, "cannot execute %.*s: %s", (int)len, cmd, strerror(e));
+		waitpid(t->pid, NULL, 0);
+		t->ended = true;
+		return -1;
+	}
+	return 0;
+}
+
+int target_attach(struct target *t, pid_t pid, char *err, size_t errlen)
+{
+	char path[64], buf[512];
+	FILE *f;
+	char state = '?';
+
+	target_init(t);
+	t->pid = pid;
+	if (pid == getpid()) {
+		snprintf(err, errlen, "pid %d is proftop itself", (int)pid);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "r");
+	if (!f) {
+		snprintf(err, errlen, "no process with pid %d", (int)pid);
+		return -1;
+	}
+	if (fgets(buf, sizeof(buf), f)) {
+		char *rp = strrchr(buf, ')');
+
+		if (rp && rp[1] == ' ')
+			state = rp[2];
+	}
+	fclose(f);
+	if (state == 'Z' || state == 'X') {
+		snprintf(err, errlen, "process %d is a zombie (it has exited)", (int)pid);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	f = fopen(path, "r");
+	if (f) {
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+
+		fclose(f);
+		for (size_t i = 0; i + 1 < n; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[n] = '\0';
+		t->command = xstrdup(buf);
+	} else {
+		t->command = xasprintf("pid %d", (int)pid);
+	}
+	t->pidfd = open_pidfd(pid);
+	return 0;
+}
+
+static void note_status(struct target *t, int status)
+{
+	t->ended = true;
+	if (WIFEXITED(status)) {
+		t->exited = true;
+		t->exit_status = WEXITSTATUS(status);
+	} else if (WIFSIGNALED(status)) {
+		t->term_signal = WTERMSIG(status);
+	}
+}
+
+bool target_check(struct target *t)
+{
+	if (t->ended)
+		return true;
+	if (t->launched) {
+		int status;
+		pid_t r = waitpid(t->pid, &status, WNOHANG);
+
+		if (r == t->pid)
+			note_status(t, status);
+		else if (r < 0 && errno == ECHILD)
+			t->ended = true;
+	} else if (kill(t->pid, 0) < 0 && errno == ESRCH) {
+		t->ended = true;
+	} else {
+		/* A zombie of someone else's is ended for us. */
+		char path[64], buf[512];
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->pid);
+		f = fopen(path, "r");
+		if (!f) {
+			t->ended = true;
+		} else {
+			if (fgets(buf, sizeof(buf), f)) {
+				char *rp = strrchr(buf, ')');
+
+				if (rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X'))
+					t->ended = true;
+			}
+			fclose(f);
+		}
+	}
+	return t->ended;
+}
+
+void target_stop(struct target *t, int grace_ms)
+{
+	if (!t->launched || t->ended)
+		return;
+	if (t->go_fd >= 0) {
+		/* Never exec'd. */
+		kill(t->pid, SIGKILL);
+	} else {
+		t->stopped_by_us = true;
+		kill(t->pid, SIGTERM);
+	}
+	for (int waited = 0; waited < grace_ms; waited += 10) {
+		if (target_check(t))
+			return;
+		if (t->pidfd >= 0) {
+			struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
+
+			poll(&p, 1, 10);
+		} else {
+			usleep(10000);
+		}
+	}
+	kill(t->pid, SIGKILL);
+	{
+		int status;
+
+		if (waitpid(t->pid, &status, 0) == t->pid)
+			note_status(t, status);
+	}
+}
+
+void target_free(struct target *t)
+{
+	if (t->go_fd >= 0)
+		close(t->go_fd);
+	if (t->err_fd >= 0)
+		close(t->err_fd);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	free(t->command);
+	t->go_fd = t->err_fd = t->pidfd = -1;
+	t->command = NULL;
+}
+
+const char *target_signal_name(int sig)
+{
+	static char buf[32];
+	const char *ab = sigabbrev_np(sig);
+
+	if (ab)
+		snprintf(buf, sizeof(buf), "SIG%s", ab);
+	else
+		snprintf(buf, sizeof(buf), "signal %d", sig);
+	return buf;
+}
+
+const char *target_describe(const struct target *t, char *buf, size_t len)
+{
+	if (!t->ended)
+		snprintf(buf, len, t->launched ? "running" : "running (detached)");
+	else if (t->exited)
+		snprintf(buf, len, "exited with status %d", t->exit_status);
+	else if (t->term_signal)
+		snprintf(buf, len, "killed by %s%s", target_signal_name(t->term_signal),
+			 t->stopped_by_us ? " (stopped by proftop)" : "");
+	else
+		snprintf(buf, len, "exited");
+	return buf;
+}

@@ -1,0 +1,42 @@
+/* The profiled program: launched (fork, held before exec until the
+ * sampler is ready, so not one instruction is missed) or attached to. */
+#ifndef PROFTOP_TARGET_H
+#define PROFTOP_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct target {
+	pid_t pid;        /* main process */
+	bool launched;    /* we forked it (and must reap it) */
+	int pidfd;        /* readable when the process exits; -1 if unsupported */
+	int go_fd;        /* launch: writing releases the child into exec */
+	int err_fd;       /* launch: exec's errno arrives here, EOF on success */
+	bool ended;       /* the main process is gone */
+	bool exited;      /* ended by exit(): exit_status valid */
+	int exit_status;
+	int term_signal;  /* ended by this signal */
+	bool stopped_by_us; /* we sent the signal (duration over, SIGINT) */
+	char *command;    /* the command line, space-joined (owned) */
+};
+
+/* Fork argv[0] (searched in PATH), held before exec. 0, or -1 with err. */
+int target_launch(struct target *t, char **argv, char *err, size_t errlen);
+/* Let the held child exec; -1 with err if exec failed (not found, not
+ * executable): the child is then reaped. */
+int target_release(struct target *t, char *err, size_t errlen);
+/* Check pid can be profiled (exists, not a zombie, not proftop). */
+int target_attach(struct target *t, pid_t pid, char *err, size_t errlen);
+/* Poll for the end of the main process without blocking; true once ended. */
+bool target_check(struct target *t);
+/* End a launched target: SIGTERM, then SIGKILL after grace_ms. Waits. An
+ * attached target is left alone. */
+void target_stop(struct target *t, int grace_ms);
+void target_free(struct target *t);
+/* "exited with status 0", "killed by SIGSEGV", "running (detached)". */
+/* "SIGSEGV" (a static buffer). */
+const char *target_signal_name(int sig);
+const char *target_describe(const struct target *t, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,48 @@
+/* Shared pieces of the test workloads: a unit of CPU work that the compiler
+ * can neither fold nor vectorise, and the scale argument.
+ *
+ * SPIN is a macro on purpose: an inline function would appear in proftop's
+ * report as its own (inlined) function and take the self time away from the
+ * function that the test expects to see. */
+#ifndef PROFTOP_WORKLOAD_H
+#define PROFTOP_WORKLOAD_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Every workload publishes its results here so that nothing is dead code. */
+extern volatile uint64_t workload_sink;
+
+/* n steps of a 64-bit LCG followed by an xorshift: a serial dependency chain
+ * (multiply, add, shift, xor) of the same cost in every function. */
+#define SPIN(n)                                                                   \
+	do {                                                                      \
+		uint64_t spin_x_ = workload_sink | 1;                             \
+		for (uint64_t spin_i_ = 0; spin_i_ < (uint64_t)(n); spin_i_++) {   \
+			spin_x_ = spin_x_ * 6364136223846793005ULL + 1442695040888963407ULL; \
+			spin_x_ ^= spin_x_ >> 29;                                 \
+		}                                                                 \
+		workload_sink = spin_x_;                                          \
+	} while (0)
+
+/* SPIN iterations in one "unit"; scale 1.0 is WORKLOAD_UNITS units. */
+#define SPIN_PER_UNIT 1000000ULL
+
+/* argv[1], if present, scales the amount of work (default 1.0, which takes
+ * about 1.5-2 s of CPU on a 2020s x86-64 core). */
+static inline double workload_scale(int argc, char **argv)
+{
+	double s = 1.0;
+	if (argc > 1) {
+		char *end;
+		s = strtod(argv[1], &end);
+		if (*end != '\0' || !(s > 0)) {
+			fprintf(stderr, "usage: %s [SCALE > 0]\n", argv[0]);
+			exit(2);
+		}
+	}
+	return s;
+}
+
+#endif
