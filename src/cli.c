@@ -493,13 +493,14 @@ static int check_combination(struct options *o)
  * long one, or an argument given to a long option that takes none. */
 static int bad_option(const char *arg)
 {
+	const char *eq = strchr(arg, '=');
+
 	if (optopt) {
 		for (const struct option *lo = long_options; lo->name; lo++) {
-			size_t n = strlen(lo->name);
-
-			if (lo->val == optopt && lo->has_arg == no_argument &&
-			    !strncmp(arg, "--", 2) && !strncmp(arg + 2, lo->name, n) &&
-			    arg[2 + n] == '=')
+			/* "--name=x" or an abbreviation "--na=x" */
+			if (lo->val == optopt && lo->has_arg == no_argument && eq &&
+			    !strncmp(arg, "--", 2) && eq > arg + 2 &&
+			    !strncmp(arg + 2, lo->name, (size_t)(eq - arg - 2)))
 				return usage_error("option '--%s' takes no argument", lo->name);
 		}
 		if (optopt < 256)
