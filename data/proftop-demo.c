@@ -7,7 +7,7 @@
  *   sort_counts    orders the table by count with a recursive quicksort
  *   render         formats the most frequent words
  *
- * Usage: proftop-demo [ROUNDS]   (default 40 rounds, about 5 seconds)
+ * Usage: proftop-demo [ROUNDS]   (default 60 rounds, about 5 seconds)
  * Prints one line: the number of words, distinct words, the winner.
  * Try: proftop -- ./proftop-demo      or: proftop report -- ./proftop-demo 10 */
 #include <stdint.h>
@@ -15,13 +15,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WORDS_PER_ROUND 400000
-#define TABLE_BITS 17 /* 128Ki slots, ample for the vocabulary */
+#define WORDS_PER_ROUND 1000000
+#define TABLE_BITS 18 /* 256Ki slots: over 3 times the 69904 possible words */
 #define MAX_WORD 32
 
 static const char *const syllables[] = {
-	"ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "xe", "zu", "bra", "cle", "dro", "fli",
-	"gru", "pla", "que", "sti", "tra", "wo", "an", "el", "in", "or",
+	"ka", "lo", "mi", "ne", "ru", "sa", "to", "vi",
+	"bra", "cle", "dro", "fli", "que", "sti", "an", "or",
 };
 #define NSYLLABLES (sizeof(syllables) / sizeof(syllables[0]))
 
@@ -36,6 +36,9 @@ struct table {
 	size_t size, used;
 };
 
+/* Each stage stays a function of its own, under its own name. */
+#define STAGE __attribute__((noinline, noclone)) static
+
 static uint64_t rng_state = 0x2545f4914f6cdd1dULL;
 
 static uint32_t rng_next(void)
@@ -46,29 +49,63 @@ static uint32_t rng_next(void)
 	return (uint32_t)(rng_state >> 16);
 }
 
-/* Picks small numbers far more often than large ones (a rough Zipf law). */
-static unsigned skewed(unsigned n)
+/* Picks a number below n, small ones far more often (a rough Zipf law):
+ * n times the product of three uniform fractions. */
+static size_t skewed(size_t n)
 {
-	uint32_t a = rng_next() % n, b = rng_next() % n;
-	return a < b ? a : b;
+	uint64_t a = rng_next() >> 16, b = rng_next() >> 16, c = rng_next() >> 16;
+	return (size_t)((n * a * b * c) >> 48);
 }
 
-/* Fills buf with about nwords words of 1 to 4 syllables, some capitalised,
- * separated by spaces and punctuation. Returns the text length. */
-__attribute__((noinline)) static size_t generate_text(char *buf, size_t cap, size_t nwords)
+/* The vocabulary: every word of 1 to 4 syllables, shortest first. */
+#define MAX_SYLLABLES 4
+static char (*vocabulary)[MAX_WORD];
+static unsigned char *vocabulary_length;
+static size_t vocabulary_size;
+
+/* Appends every continuation of prefix up to depth more syllables. */
+static void spell(char *prefix, size_t len, int depth)
+{
+	if (depth == 0) {
+		memcpy(vocabulary[vocabulary_size], prefix, len + 1);
+		vocabulary_length[vocabulary_size++] = (unsigned char)len;
+		return;
+	}
+	for (size_t s = 0; s < NSYLLABLES; s++) {
+		size_t l = strlen(syllables[s]);
+		memcpy(prefix + len, syllables[s], l + 1);
+		spell(prefix, len + l, depth - 1);
+	}
+}
+
+static int build_vocabulary(void)
+{
+	size_t n = 0, power = 1;
+	char prefix[MAX_WORD];
+	for (int d = 1; d <= MAX_SYLLABLES; d++)
+		n += power *= NSYLLABLES;
+	vocabulary = calloc(n, sizeof(*vocabulary));
+	vocabulary_length = malloc(n);
+	if (!vocabulary || !vocabulary_length)
+		return -1;
+	for (int d = 1; d <= MAX_SYLLABLES; d++)
+		spell(prefix, 0, d);
+	return 0;
+}
+
+/* Fills buf with nwords words of the vocabulary (short ones more often),
+ * some capitalised, separated by spaces and commas. Returns the length. */
+STAGE size_t generate_text(char *buf, size_t cap, size_t nwords)
 {
 	size_t len = 0;
-	for (size_t w = 0; w < nwords && len + 4 * 3 + 2 < cap; w++) {
-		unsigned nsyl = 1 + skewed(4);
-		size_t start = len;
-		for (unsigned s = 0; s < nsyl; s++) {
-			const char *syl = syllables[skewed(NSYLLABLES)];
-			while (*syl)
-				buf[len++] = *syl++;
-		}
-		if (rng_next() % 8 == 0)
-			buf[start] = (char)(buf[start] - 'a' + 'A');
-		buf[len++] = (rng_next() % 16 == 0) ? ',' : ' ';
+	for (size_t w = 0; w < nwords && len + MAX_WORD + 1 < cap; w++) {
+		uint32_t r = rng_next();
+		size_t i = skewed(vocabulary_size);
+		memcpy(buf + len, vocabulary[i], MAX_WORD); /* fixed size: fast */
+		if (r % 8 == 0)
+			buf[len] = (char)(buf[len] - 'a' + 'A');
+		len += vocabulary_length[i];
+		buf[len++] = (r % 128 < 8) ? ',' : ' ';
 	}
 	buf[len] = '\0';
 	return len;
@@ -76,7 +113,7 @@ __attribute__((noinline)) static size_t generate_text(char *buf, size_t cap, siz
 
 /* Splits text in place into lower-case words; stores pointers in words.
  * Returns the number of words. */
-__attribute__((noinline)) static size_t tokenize(char *text, char **words, size_t max)
+STAGE size_t tokenize(char *text, char **words, size_t max)
 {
 	size_t n = 0;
 	char *p = text;
@@ -109,7 +146,7 @@ static inline __attribute__((always_inline)) uint32_t hash_word(const char *s)
 }
 
 /* Adds every word to the table (open addressing, linear probing). */
-__attribute__((noinline)) static void count_words(struct table *t, char **words, size_t n)
+STAGE void count_words(struct table *t, char **words, size_t n)
 {
 	size_t mask = t->size - 1;
 	for (size_t i = 0; i < n; i++) {
@@ -133,19 +170,22 @@ __attribute__((noinline)) static void count_words(struct table *t, char **words,
 	}
 }
 
-/* Sorts entries by count, descending, then by word: a plain recursive
+/* Sorts entries by count, descending, then by hash: a plain recursive
  * quicksort (recursing into the smaller half keeps the depth at log n). */
-__attribute__((noinline)) static void sort_counts(struct entry **a, long lo, long hi)
+static inline int before(const struct entry *x, const struct entry *y)
+{
+	return x->count > y->count || (x->count == y->count && x->hash < y->hash);
+}
+
+STAGE void sort_counts(struct entry **a, long lo, long hi)
 {
 	while (lo < hi) {
 		struct entry *pivot = a[lo + (hi - lo) / 2];
 		long i = lo, j = hi;
 		while (i <= j) {
-			while (a[i]->count > pivot->count ||
-			       (a[i]->count == pivot->count && strcmp(a[i]->word, pivot->word) < 0))
+			while (before(a[i], pivot))
 				i++;
-			while (a[j]->count < pivot->count ||
-			       (a[j]->count == pivot->count && strcmp(a[j]->word, pivot->word) > 0))
+			while (before(pivot, a[j]))
 				j--;
 			if (i <= j) {
 				struct entry *tmp = a[i];
@@ -164,7 +204,7 @@ __attribute__((noinline)) static void sort_counts(struct entry **a, long lo, lon
 }
 
 /* Formats the top words as "word:count word:count ...". */
-__attribute__((noinline)) static void render(char *out, size_t cap, struct entry **sorted, size_t n,
+STAGE void render(char *out, size_t cap, struct entry **sorted, size_t n,
 					     size_t top)
 {
 	size_t len = 0;
@@ -176,13 +216,13 @@ __attribute__((noinline)) static void render(char *out, size_t cap, struct entry
 
 int main(int argc, char **argv)
 {
-	long rounds = argc > 1 ? strtol(argv[1], NULL, 10) : 40;
+	long rounds = argc > 1 ? strtol(argv[1], NULL, 10) : 60;
 	if (rounds <= 0) {
 		fprintf(stderr, "usage: %s [ROUNDS > 0]\n", argv[0]);
 		return 2;
 	}
 
-	size_t cap = WORDS_PER_ROUND * 14 + 64;
+	size_t cap = WORDS_PER_ROUND * (MAX_WORD + 1) + 1;
 	char *text = malloc(cap);
 	char **words = malloc(WORDS_PER_ROUND * sizeof(*words));
 	struct table t = { calloc((size_t)1 << TABLE_BITS, sizeof(struct entry)),
@@ -190,7 +230,7 @@ int main(int argc, char **argv)
 	struct entry **sorted = malloc(t.size * sizeof(*sorted));
 	char top[256];
 	size_t total = 0, n = 0;
-	if (!text || !words || !t.slots || !sorted) {
+	if (!text || !words || !t.slots || !sorted || build_vocabulary() != 0) {
 		fprintf(stderr, "proftop-demo: out of memory\n");
 		return 1;
 	}

@@ -11,16 +11,16 @@
 #include "xalloc.h"
 
 /* Which commands accept an option: a bit per enum command. */
-#define IN_TUI (1u << CMD_TUI)
-#define IN_RECORD (1u << CMD_RECORD)
-#define IN_REPORT (1u << CMD_REPORT)
-#define IN_EXPORT (1u << CMD_EXPORT)
-#define IN_ALL (IN_TUI | IN_RECORD | IN_REPORT | IN_EXPORT)
+#define IN_TUI	     (1u << CMD_TUI)
+#define IN_RECORD    (1u << CMD_RECORD)
+#define IN_REPORT    (1u << CMD_REPORT)
+#define IN_EXPORT    (1u << CMD_EXPORT)
+#define IN_ALL	     (IN_TUI | IN_RECORD | IN_REPORT | IN_EXPORT)
 #define IN_PROFILING (IN_TUI | IN_RECORD | IN_REPORT)
 
-#define FREQ_MAX 100000
+#define FREQ_MAX       100000
 #define STACK_SIZE_MAX 65528
-#define DURATION_MAX 1e9 /* seconds; keeps every ns conversion far from overflow */
+#define DURATION_MAX   1e9 /* seconds; keeps every ns conversion far from overflow */
 
 enum {
 	OPT_STACK_SIZE = 256,
@@ -43,28 +43,28 @@ enum {
 static const char short_options[] = "+:hVp:i:o:F:d:rf:";
 
 static const struct option long_options[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ "pid", required_argument, NULL, 'p' },
-	{ "input", required_argument, NULL, 'i' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "freq", required_argument, NULL, 'F' },
-	{ "duration", required_argument, NULL, 'd' },
-	{ "stack-size", required_argument, NULL, OPT_STACK_SIZE },
-	{ "unwind", required_argument, NULL, OPT_UNWIND },
-	{ "backend", required_argument, NULL, OPT_BACKEND },
-	{ "calls", required_argument, NULL, OPT_CALLS },
-	{ "no-color", no_argument, NULL, OPT_NO_COLOR },
-	{ "sort", required_argument, NULL, OPT_SORT },
-	{ "reverse", no_argument, NULL, 'r' },
-	{ "limit", required_argument, NULL, OPT_LIMIT },
-	{ "format", required_argument, NULL, OPT_FORMAT },
-	{ "lines", required_argument, NULL, OPT_LINES },
-	{ "callers", required_argument, NULL, OPT_CALLERS },
-	{ "callees", required_argument, NULL, OPT_CALLEES },
-	{ "memory", no_argument, NULL, OPT_MEMORY },
-	{ "tid", required_argument, NULL, OPT_TID },
-	{ NULL, 0, NULL, 0 },
+	{"help", no_argument, NULL, 'h'},
+	{"version", no_argument, NULL, 'V'},
+	{"pid", required_argument, NULL, 'p'},
+	{"input", required_argument, NULL, 'i'},
+	{"output", required_argument, NULL, 'o'},
+	{"freq", required_argument, NULL, 'F'},
+	{"duration", required_argument, NULL, 'd'},
+	{"stack-size", required_argument, NULL, OPT_STACK_SIZE},
+	{"unwind", required_argument, NULL, OPT_UNWIND},
+	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"calls", required_argument, NULL, OPT_CALLS},
+	{"no-color", no_argument, NULL, OPT_NO_COLOR},
+	{"sort", required_argument, NULL, OPT_SORT},
+	{"reverse", no_argument, NULL, 'r'},
+	{"limit", required_argument, NULL, OPT_LIMIT},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"lines", required_argument, NULL, OPT_LINES},
+	{"callers", required_argument, NULL, OPT_CALLERS},
+	{"callees", required_argument, NULL, OPT_CALLEES},
+	{"memory", no_argument, NULL, OPT_MEMORY},
+	{"tid", required_argument, NULL, OPT_TID},
+	{NULL, 0, NULL, 0},
 };
 
 static unsigned option_scope(int val)
@@ -103,7 +103,7 @@ static const char *const command_names[] = {
 	[CMD_EXPORT] = "proftop export",
 };
 
-static const char *const export_formats[] = { "folded", "speedscope", "pprof", "callgrind" };
+static const char *const export_formats[] = {"folded", "speedscope", "pprof", "callgrind"};
 
 static const char usage_text[] =
 	"Usage: proftop [OPTIONS] [-- COMMAND [ARG...]]    launch COMMAND and watch it live\n"
@@ -140,7 +140,7 @@ static const char options_text[] =
 	"\n"
 	"Report (report; --sort, -r and --tid also set the TUI's view):\n"
 	"      --sort KEY           cumulative (default), tottime, calls or name;\n"
-	"                           aliases cumtime, total, self, time, ncalls\n"
+	"                           aliases cumtime, cum, total, self, time, own, ncalls\n"
 	"  -r, --reverse            reverse the order\n"
 	"      --limit N            show N rows (default 20; 0 = all)\n"
 	"      --format text|csv|json\n"
@@ -257,8 +257,13 @@ static int parse_pids(const char *arg, struct options *o)
 			return rc;
 		}
 		free(piece);
-		o->pids = xgrow(o->pids, &cap, o->npids + 1, sizeof(*o->pids));
-		o->pids[o->npids++] = pid;
+		for (size_t i = 0; i < o->npids && pid; i++)
+			if (o->pids[i] == pid)
+				pid = 0; /* attach once, however often it is named */
+		if (pid) {
+			o->pids = xgrow(o->pids, &cap, o->npids + 1, sizeof(*o->pids));
+			o->pids[o->npids++] = pid;
+		}
 		if (!s[len])
 			return 0;
 		s += len + 1;
@@ -281,16 +286,16 @@ static int parse_export_format(const char *s, struct options *o)
 			return 0;
 		}
 	}
-	return usage_error("unknown export format '%s' (valid: folded, speedscope, pprof, callgrind)",
-			   s);
+	return usage_error(
+		"unknown export format '%s' (valid: folded, speedscope, pprof, callgrind)", s);
 }
 
 static int parse_sort(const char *s, enum query_sort *out)
 {
 	if (query_parse_sort(s, out) == 0)
 		return 0;
-	return usage_error("unknown sort key '%s' (valid: cumulative, cumtime, tottime, total, self, "
-			   "time, calls, ncalls, name)",
+	return usage_error("unknown sort key '%s' (valid: cumulative, tottime, calls, name; "
+			   "aliases: cumtime, cum, total, self, time, own, ncalls)",
 			   s);
 }
 
@@ -370,8 +375,8 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 		return 0;
 	case 'd':
 		if (parse_seconds(arg, &o->duration) < 0)
-			return usage_error("invalid duration '%s' (positive seconds, e.g. 10 or 2.5)",
-					   arg);
+			return usage_error(
+				"invalid duration '%s' (positive seconds, e.g. 10 or 2.5)", arg);
 		return 0;
 	case OPT_STACK_SIZE:
 		if (parse_uint(arg, STACK_SIZE_MAX, &v) < 0 || v == 0)
@@ -475,13 +480,12 @@ static int check_combination(struct options *o)
 			return usage_error("--format csv shows one table: use one of --lines, "
 					   "--callers/--callees, --memory");
 		break;
-	case CMD_EXPORT:
-		if (o->argv)
-			return usage_error("export takes no COMMAND (unexpected '%s')", o->argv[0]);
+	case CMD_EXPORT: /* a COMMAND was refused while parsing */
 		if (!o->input)
 			return usage_error("export needs a session file: -i FILE");
 		if (!o->export_format)
-			return usage_error("export needs a format: -f folded|speedscope|pprof|callgrind");
+			return usage_error(
+				"export needs a format: -f folded|speedscope|pprof|callgrind");
 		if (!o->output)
 			return usage_error("export needs an output file: -o OUT");
 		break;
@@ -506,7 +510,21 @@ static int bad_option(const char *arg)
 		if (optopt < 256)
 			return usage_error("unknown option '-%c'", optopt);
 	}
-	return usage_error("unknown or ambiguous option '%s'", arg);
+	if (!strncmp(arg, "--", 2)) {
+		size_t len = eq ? (size_t)(eq - arg - 2) : strlen(arg + 2);
+		char names[256] = "";
+		int matches = 0;
+
+		for (const struct option *lo = long_options; lo->name; lo++) {
+			if (len && !strncmp(arg + 2, lo->name, len) && ++matches)
+				snprintf(names + strlen(names), sizeof(names) - strlen(names),
+					 "%s--%s", matches > 1 ? ", " : "", lo->name);
+		}
+		if (matches > 1)
+			return usage_error("ambiguous option '%.*s' (could be %s)", (int)len + 2,
+					   arg, names);
+	}
+	return usage_error("unknown option '%s'", arg);
 }
 
 static int parse(int argc, char **argv, struct options *o)
@@ -552,7 +570,8 @@ static int parse(int argc, char **argv, struct options *o)
 	}
 	if (optind < argc) {
 		if (!(IN_PROFILING & (1u << o->command)))
-			return usage_error("export takes no COMMAND (unexpected '%s')", argv[optind]);
+			return usage_error("export takes no COMMAND (unexpected '%s')",
+					   argv[optind]);
 		o->argv = &argv[optind];
 	}
 	return check_combination(o);

@@ -358,6 +358,9 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		snprintf(err, errlen, "no target: give -p PID or -- COMMAND");
 		return -1;
 	}
+	/* libdw would fetch debug info over the network from the event loop;
+	 * the target, forked already, keeps its environment. */
+	unsetenv("DEBUGINFOD_URLS");
 	fill_meta_start(c);
 	if (c->ops->open(&c->sampler, &cfg, pids, npids, err, errlen) < 0) {
 		c->sampler = NULL;
@@ -475,5 +478,6 @@ void collector_finish(struct collector *c)
 	m->exited = c->target.ended && c->target.exited;
 	m->exit_status = c->target.exit_status;
 	m->term_signal = c->target.ended ? c->target.term_signal : 0;
+	m->stopped_by_proftop = c->target.stopped_by_us;
 	c->finished = true;
 }

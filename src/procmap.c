@@ -16,7 +16,7 @@
 #include "xalloc.h"
 
 /* The loader maps segments at this granularity (x86-64). */
-#define PAGE_SIZE_ 4096ULL
+#define PAGE_SIZE_     4096ULL
 #define DELETED_SUFFIX " (deleted)"
 
 /* A name seen in some mapping, interned; for files, the image once we have
@@ -108,8 +108,9 @@ static void image_scan_phdrs(struct elf_image *img, Elf *elf)
 			img->eh_frame_hdr_vaddr = ph.p_vaddr;
 			img->eh_frame_hdr_size = ph.p_memsz;
 		} else if (ph.p_type == PT_NOTE && !img->build_id) {
-			Elf_Data *d = elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz,
-							   ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
+			Elf_Data *d =
+				elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz,
+						     ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
 			if (d)
 				img->build_id = note_build_id(d);
 		}
@@ -293,8 +294,8 @@ static bool has_suffix(const char *s, const char *suffix)
 /* The image behind a mapping named name. A deleted file may still exist
  * under its name (an upgrade replaced it); otherwise the kernel still
  * holds it for us in map_files. */
-static struct elf_image *mapping_image(struct procmap *pm, pid_t pid, uint64_t start,
-				       uint64_t end, const char *name)
+static struct elf_image *mapping_image(struct procmap *pm, pid_t pid, uint64_t start, uint64_t end,
+				       const char *name)
 {
 	struct elf_image *img;
 	char *path;

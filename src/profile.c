@@ -212,7 +212,7 @@ static char *str_store(struct prof_intern *in, const char *s, size_t len)
 const char *profile_str(struct profile *p, const char *s)
 {
 	struct prof_intern *in = p->intern;
-	struct str_key key = { s };
+	struct str_key key = {s};
 	struct hslot *slot;
 	uint64_t hash;
 	size_t len;
@@ -342,7 +342,7 @@ static bool location_eq(const struct profile *p, uint32_t id, const void *key)
 
 uint32_t profile_find_location(const struct profile *p, uint32_t module, uint64_t address)
 {
-	struct location_key key = { module, address };
+	struct location_key key = {module, address};
 
 	return htab_find(&p->intern->locations, hash2(address, module), location_eq, p, &key);
 }
@@ -350,7 +350,7 @@ uint32_t profile_find_location(const struct profile *p, uint32_t module, uint64_
 uint32_t profile_intern_location(struct profile *p, uint32_t module, uint64_t address,
 				 const struct prof_line *lines, size_t nlines)
 {
-	struct location_key key = { module, address };
+	struct location_key key = {module, address};
 	uint64_t hash = hash2(address, module);
 	struct prof_location *loc;
 	struct hslot *slot;
@@ -400,7 +400,7 @@ static uint32_t location_nlines(const struct profile *p, uint32_t loc)
 static uint32_t stack_child(struct profile *p, uint32_t parent, uint32_t location)
 {
 	struct prof_intern *in = p->intern;
-	struct stack_key key = { parent, location };
+	struct stack_key key = {parent, location};
 	uint64_t hash = hash2(parent, location);
 	struct hslot *slot;
 	uint32_t id;
@@ -562,8 +562,8 @@ struct profile *profile_new(void)
 	p->stacks[0].location = PROF_NONE;
 	p->stacks[0].depth = 0;
 	p->nstacks = 1;
-	in->stack_frames = xgrow(in->stack_frames, &in->stack_frames_cap, 1,
-				 sizeof(*in->stack_frames));
+	in->stack_frames =
+		xgrow(in->stack_frames, &in->stack_frames_cap, 1, sizeof(*in->stack_frames));
 	in->stack_frames[0] = 0;
 	return p;
 }

@@ -98,6 +98,7 @@ struct prof_meta {
 	bool exited;           /* exit_status valid */
 	int exit_status;
 	int term_signal;       /* killed by this signal, 0 if not */
+	bool stopped_by_proftop; /* proftop ended it (duration over, interrupted) */
 	uint64_t lost;         /* samples the kernel dropped (LOST records) */
 };
 
@@ -137,7 +138,8 @@ void profile_free(struct profile *p);
 const char *profile_str(struct profile *p, const char *s);
 
 uint32_t profile_intern_module(struct profile *p, const char *path, const char *build_id);
-/* Functions are keyed by (system_name, module, file). */
+/* Functions are keyed by (system_name, module, file), name standing in for a
+ * NULL system_name; a new function has calls = -1. */
 uint32_t profile_intern_function(struct profile *p, const char *name, const char *system_name,
 				 const char *file, int start_line, uint32_t module);
 /* The location at (module, address), or PROF_NONE if not interned yet. */

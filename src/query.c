@@ -13,18 +13,18 @@ static const struct {
 	const char *name;
 	enum query_sort sort;
 } sort_aliases[] = {
-	{ "cumulative", SORT_CUMULATIVE },
-	{ "cumtime", SORT_CUMULATIVE },
-	{ "cum", SORT_CUMULATIVE },
+	{"cumulative", SORT_CUMULATIVE},
+	{"cumtime", SORT_CUMULATIVE},
+	{"cum", SORT_CUMULATIVE},
 	/* pstats: "time" and "tottime" are internal time; perf says "self". */
-	{ "tottime", SORT_TOTTIME },
-	{ "total", SORT_TOTTIME },
-	{ "self", SORT_TOTTIME },
-	{ "time", SORT_TOTTIME },
-	{ "own", SORT_TOTTIME },
-	{ "calls", SORT_CALLS },
-	{ "ncalls", SORT_CALLS },
-	{ "name", SORT_NAME },
+	{"tottime", SORT_TOTTIME},
+	{"total", SORT_TOTTIME},
+	{"self", SORT_TOTTIME},
+	{"time", SORT_TOTTIME},
+	{"own", SORT_TOTTIME},
+	{"calls", SORT_CALLS},
+	{"ncalls", SORT_CALLS},
+	{"name", SORT_NAME},
 };
 
 int query_parse_sort(const char *s, enum query_sort *out)
@@ -134,17 +134,41 @@ struct stack_sum {
 
 struct agg {
 	struct stack_sum *by_stack; /* indexed by stack id */
-	uint32_t *stacks;           /* distinct stack ids that have samples */
+	uint32_t *stacks;	    /* distinct stack ids that have samples */
 	size_t n;
 	uint64_t total_samples, total_ns, truncated;
 	struct prof_frame *frames; /* scratch for one expanded stack */
 	size_t max_frames;
 };
 
+/* The last thread looked up: samples come in runs of one thread. */
+struct pid_cache {
+	bool valid;
+	int32_t tid, pid;
+};
+
+static bool sample_passes(const struct profile *p, const struct query_filter *f,
+			  const struct prof_sample *s, struct pid_cache *c)
+{
+	if (f->tid && s->tid != f->tid)
+		return false;
+	if (s->time < f->t_from || (f->t_to && s->time >= f->t_to))
+		return false;
+	if (!f->pid)
+		return true;
+	if (!c->valid || s->tid != c->tid) {
+		const struct prof_thread *t = profile_find_thread(p, s->tid);
+
+		c->valid = true;
+		c->tid = s->tid;
+		c->pid = t ? t->pid : 0;
+	}
+	return c->pid == f->pid;
+}
+
 static void agg_build(const struct profile *p, const struct query_filter *f, struct agg *a)
 {
-	int32_t last_tid = 0, last_pid = 0;
-	bool have_last = false;
+	struct pid_cache cache = {0};
 	size_t i;
 
 	memset(a, 0, sizeof(*a));
@@ -154,24 +178,8 @@ static void agg_build(const struct profile *p, const struct query_filter *f, str
 		const struct prof_sample *s = &p->samples[i];
 		struct stack_sum *sum;
 
-		if (f) {
-			if (f->tid && s->tid != f->tid)
-				continue;
-			if (s->time < f->t_from || (f->t_to && s->time >= f->t_to))
-				continue;
-			if (f->pid) {
-				/* Samples come in runs of one thread: remember the last lookup. */
-				if (!have_last || s->tid != last_tid) {
-					const struct prof_thread *t = profile_find_thread(p, s->tid);
-
-					last_tid = s->tid;
-					last_pid = t ? t->pid : 0;
-					have_last = true;
-				}
-				if (last_pid != f->pid)
-					continue;
-			}
-		}
+		if (f && !sample_passes(p, f, s, &cache))
+			continue;
 		if (s->stack >= p->nstacks)
 			continue;
 		sum = &a->by_stack[s->stack];
@@ -262,7 +270,7 @@ static int row_cmp(const void *va, const void *vb, void *ctx)
 static void sort_rows(const struct profile *p, struct func_table *t, enum query_sort sort,
 		      bool reverse)
 {
-	struct row_order o = { p, sort, reverse };
+	struct row_order o = {p, sort, reverse};
 
 	qsort_r(t->rows, t->n, sizeof(*t->rows), row_cmp, &o);
 }
@@ -551,7 +559,8 @@ static void line_pick_cands(struct line_work *w, struct line_table *out)
 		uint32_t *pick = c->inlined ? &r->inlined : &r->callee;
 		uint64_t *best = c->inlined ? &w->best_inlined[c->row] : &w->best_callee[c->row];
 
-		if (*pick == PROF_NONE || c->ns > *best || (c->ns == *best && c->function < *pick)) {
+		if (*pick == PROF_NONE || c->ns > *best ||
+		    (c->ns == *best && c->function < *pick)) {
 			*pick = c->function;
 			*best = c->ns;
 		}
@@ -637,8 +646,8 @@ void line_table_free(struct line_table *t)
 
 /* ---- call tree ---- */
 
-static uint32_t tree_child(struct call_tree *t, size_t *cap, struct qmap *children,
-			   uint32_t parent, uint32_t function)
+static uint32_t tree_child(struct call_tree *t, size_t *cap, struct qmap *children, uint32_t parent,
+			   uint32_t function)
 {
 	uint32_t *v = qmap_get(children, parent, function);
 	struct tree_node *nd;
@@ -680,7 +689,7 @@ static int sibling_cmp(const void *va, const void *vb, void *ctx)
 /* Link each node's children, hottest first. */
 static void tree_link(const struct profile *p, struct call_tree *t)
 {
-	struct tree_order ctx = { p, t };
+	struct tree_order ctx = {p, t};
 	uint32_t *order, prev = PROF_NONE;
 	size_t i, n = t->n - 1;
 
@@ -704,7 +713,7 @@ static void tree_link(const struct profile *p, struct call_tree *t)
 
 void query_call_tree(const struct profile *p, const struct query_filter *f, struct call_tree *out)
 {
-	struct qmap children = { 0 };
+	struct qmap children = {0};
 	size_t cap = 0, k, i, nf;
 	struct agg a;
 

@@ -13,14 +13,14 @@
 #include "profile.h"
 
 enum query_sort {
-	SORT_CUMULATIVE, /* cumtime; aliases: cumulative cumtime cum total-time? see parse */
-	SORT_TOTTIME,    /* own time; aliases: tottime total self time */
+	SORT_CUMULATIVE, /* cumtime; aliases: cumulative cumtime cum */
+	SORT_TOTTIME,    /* own time; aliases: tottime total self time own */
 	SORT_CALLS,      /* exact call counts; aliases: calls ncalls */
 	SORT_NAME,       /* function name; aliases: name */
 };
 
-/* Parse a pstats sort name or alias: cumulative cumtime | tottime total self
- * time | calls ncalls | name. Returns 0, or -1 if unknown. */
+/* Parse a pstats sort name or alias, case-insensitive: cumulative cumtime cum |
+ * tottime total self time own | calls ncalls | name. Returns 0, or -1 if unknown. */
 int query_parse_sort(const char *s, enum query_sort *out);
 const char *query_sort_name(enum query_sort s);
 

@@ -30,15 +30,50 @@ struct symbols {
 	struct profile *p;
 	struct prof_line *lines; /* frames of the location being built */
 	size_t nlines, lines_cap;
+	Dwarf_Die *chain; /* function DIEs around an address, outermost first */
+	size_t nchain, chain_cap;
+	char *path; /* scratch for file names */
+	size_t path_cap;
+};
+
+/* One address range of a concrete subprogram, in DWARF addresses. */
+struct func_range {
+	Dwarf_Addr low, high;
+	Dwarf_Die die;
+};
+
+/* The subprograms of one CU sorted by address, built the first time an
+ * address falls in the CU: a lookup is then a binary search and a descent
+ * through one function's DIEs, not a walk of the whole CU. */
+struct cu_funcs {
+	const void *cu; /* the CU DIE's addr, its identity */
+	struct func_range *funcs;
+	size_t nfuncs, funcs_cap;
+};
+
+/* An ELF symbol. libdwfl's dwfl_module_addrinfo scans the whole table on
+ * every call; this sorted copy makes the fallback a binary search. */
+struct sym_entry {
+	GElf_Addr value, end;
+	GElf_Addr max_end;	  /* the largest end among this entry and those before */
+	GElf_Addr sec_lo, sec_hi; /* its section, for sizeless symbols */
+	const char *name;	  /* in the Elf's string table: lives as long as the Dwfl */
+	uint32_t order;		  /* symbol table order, for stable ties */
+	uint16_t score;		  /* preference among aliases, see sym_score() */
 };
 
 /* The per-image state behind img->symbols_priv. */
 struct image_syms {
-	Dwfl *dwfl;         /* NULL when the image could not be read as ELF */
+	Dwfl *dwfl; /* NULL when the image could not be read as ELF */
 	Dwfl_Module *mod;
-	Elf *pending_elf;   /* in-memory Elf not yet handed to libdwfl by find_elf */
-	char *mem;          /* private copy of an in-memory image, backs that Elf */
-	const char *path;   /* file name for the debuginfo search (borrowed from img) */
+	Elf *pending_elf;     /* in-memory Elf not yet handed to libdwfl by find_elf */
+	char *mem;	      /* private copy of an in-memory image, backs that Elf */
+	const char *path;     /* file name for the debuginfo search (borrowed from img) */
+	struct cu_funcs *cus; /* sorted by cu */
+	size_t ncus, cus_cap;
+	struct sym_entry *syms; /* the ELF symbols, sorted; built on first need */
+	size_t nsyms;
+	bool syms_loaded;
 };
 
 /* Separate debug info: next to the file, in .debug/, and under /usr/lib/debug
@@ -47,8 +82,8 @@ static char debuginfo_path_str[] = ":.debug:/usr/lib/debug";
 static char *debuginfo_path = debuginfo_path_str;
 
 /* Only modules reported from memory come here: hand over their Elf. */
-static int image_find_elf(Dwfl_Module *mod, void **userdata, const char *modname,
-			  Dwarf_Addr base, char **file_name, Elf **elfp)
+static int image_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			  char **file_name, Elf **elfp)
 {
 	struct image_syms *is = *userdata;
 
@@ -79,6 +114,10 @@ static void image_syms_free(void *priv)
 		dwfl_end(is->dwfl);
 	if (is->pending_elf)
 		elf_end(is->pending_elf);
+	for (size_t i = 0; i < is->ncus; i++)
+		free(is->cus[i].funcs);
+	free(is->cus);
+	free(is->syms);
 	free(is->mem);
 	free(is);
 }
@@ -147,7 +186,7 @@ static struct image_syms *image_syms_get(struct elf_image *img)
 		return is;
 	dwfl_report_begin(is->dwfl);
 	/* bias 0: ET_DYN with add_p_vaddr keeps p_vaddr; ET_EXEC ignores both. */
-	if (!img->is_vdso && img->path && img->path[0] == '/')
+	if (!img->is_vdso && img->path && img->path[0] && img->path[0] != '[')
 		mod = dwfl_report_elf(is->dwfl, img->path, img->path, -1, 0, true);
 	if (!mod && img->data && img->size)
 		mod = image_report_memory(is, img);
@@ -162,6 +201,11 @@ static struct image_syms *image_syms_get(struct elf_image *img)
 	return is;
 }
 
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 /* The profile module of img, interned once. The id is checked against the
  * profile so that an image outliving one profile is not misattributed. */
 static uint32_t image_module(struct symbols *s, struct elf_image *img)
@@ -170,7 +214,8 @@ static uint32_t image_module(struct symbols *s, struct elf_image *img)
 	uint32_t id = img->module_id;
 	const char *path = img->path ? img->path : "[unknown]";
 
-	if (id != PROF_NONE && id < p->nmodules && strcmp(p->modules[id].path, path) == 0)
+	if (id < p->nmodules && str_same(p->modules[id].path, path) &&
+	    str_same(p->modules[id].build_id, img->build_id))
 		return id;
 	id = profile_intern_module(p, path, img->build_id);
 	img->module_id = id;
@@ -187,35 +232,149 @@ static void lines_push(struct symbols *s, uint32_t function, const char *file, i
 	};
 }
 
-/* Intern a function under name, demangling it. file may be NULL. */
-static uint32_t function_intern(struct symbols *s, const char *system_name, const char *file,
-				int start_line, uint32_t module)
+/* Intern a function under its symbol name, shown demangled, else as
+ * plain_name if given (DWARF's DW_AT_name for a C function renamed by an
+ * asm label: "__strtok_r", not "__GI___strtok_r"). file may be NULL. */
+static uint32_t function_intern(struct symbols *s, const char *system_name, const char *plain_name,
+				const char *file, int start_line, uint32_t module)
 {
 	char *demangled = symbols_demangle(system_name);
+	const char *name = demangled ? demangled : plain_name ? plain_name : system_name;
 	uint32_t id;
 
-	id = profile_intern_function(s->p, demangled ? demangled : system_name, system_name, file,
-				     start_line > 0 ? start_line : 0, module);
+	id = profile_intern_function(s->p, name, system_name, file, start_line > 0 ? start_line : 0,
+				     module);
 	free(demangled);
 	return id;
 }
 
-/* The function at addr from the ELF symbol tables (.symtab, .dynsym,
- * .gnu_debugdata), or "module+0xaddr" when no symbol covers it. */
+/* Among aliases: global before weak before local, a plain name before a
+ * default version ("f@@V2") before an old one ("f@V1"), then fewer leading
+ * underscores ("realloc", not "__libc_realloc"), glibc's "__GI_" last. */
+static uint16_t sym_score(int bind, const char *name)
+{
+	const char *at = strchr(name, '@');
+	size_t underscores = strncmp(name, "__GI_", 5) == 0 ? 255 : strspn(name, "_");
+	int score = bind == STB_GLOBAL ? 6 : bind == STB_WEAK ? 3 : 0;
+
+	score += !at ? 2 : at[1] == '@' ? 1 : 0;
+	return (uint16_t)(score * 256 + 255 - (underscores < 255 ? underscores : 255));
+}
+
+static int sym_entry_cmp(const void *a, const void *b)
+{
+	const struct sym_entry *x = a, *y = b;
+
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Every named, defined symbol that can stand for code (.symtab, .dynsym or
+ * .gnu_debugdata, whichever libdwfl found), sorted by address. */
+static void syms_load(struct image_syms *is)
+{
+	int n = dwfl_module_getsymtab(is->mod);
+	size_t cap = 0;
+	GElf_Addr max_end = 0;
+
+	is->syms_loaded = true;
+	for (int i = 1; i < n; i++) {
+		GElf_Sym sym;
+		GElf_Addr value;
+		GElf_Word shndx;
+		Elf *elf = NULL;
+		Dwarf_Addr bias = 0;
+		const char *name =
+			dwfl_module_getsym_info(is->mod, i, &sym, &value, &shndx, &elf, &bias);
+		int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
+		struct sym_entry *e;
+
+		if (!name || !name[0] || shndx == SHN_UNDEF || shndx == SHN_ABS ||
+		    type == STT_SECTION || type == STT_FILE || type == STT_TLS)
+			continue;
+		is->syms = xgrow(is->syms, &cap, is->nsyms + 1, sizeof(*is->syms));
+		e = &is->syms[is->nsyms++];
+		*e = (struct sym_entry){
+			.value = value,
+			.end = value + sym.st_size,
+			.name = name,
+			.order = (uint32_t)i,
+			.score = sym_score(bind, name),
+		};
+		if (sym.st_size == 0 && elf) {
+			GElf_Shdr sh;
+
+			if (gelf_getshdr(elf_getscn(elf, shndx), &sh)) {
+				e->sec_lo = sh.sh_addr + bias;
+				e->sec_hi = e->sec_lo + sh.sh_size;
+			}
+		}
+	}
+	qsort(is->syms, is->nsyms, sizeof(*is->syms), sym_entry_cmp);
+	for (size_t i = 0; i < is->nsyms; i++) {
+		if (is->syms[i].end > max_end)
+			max_end = is->syms[i].end;
+		is->syms[i].max_end = max_end;
+	}
+}
+
+/* As dwfl_module_addrinfo: the closest sized symbol holding addr (the best
+ * scored of aliases), else a sizeless one (an assembly label) in
+ * addr's section that no sized symbol below addr reaches past. */
+static const char *syms_find(struct image_syms *is, uint64_t addr)
+{
+	const struct sym_entry *best = NULL;
+	GElf_Addr min_label;
+	size_t lo = 0, hi;
+
+	if (!is->syms_loaded)
+		syms_load(is);
+	hi = is->nsyms;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (is->syms[mid].value <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return NULL;
+	/* lo: the first symbol above addr. Walk down while a symbol this
+	 * low could still reach addr. */
+	for (size_t i = lo; i > 0 && is->syms[i - 1].max_end > addr; i--) {
+		const struct sym_entry *e = &is->syms[i - 1];
+
+		if (best && e->value < best->value)
+			break;
+		if (e->end > addr && (!best || e->score > best->score))
+			best = e;
+	}
+	if (best)
+		return best->name;
+	/* Only sizeless symbols at the highest end below addr qualify. */
+	min_label = is->syms[lo - 1].max_end;
+	for (size_t i = lo; i > 0 && is->syms[i - 1].value >= min_label; i--) {
+		const struct sym_entry *e = &is->syms[i - 1];
+
+		if (e->end == e->value && addr >= e->sec_lo && addr < e->sec_hi &&
+		    (!best || e->score > best->score))
+			best = e;
+	}
+	return best ? best->name : NULL;
+}
+
+/* The function at addr from the ELF symbol tables, or "module+0xaddr" when
+ * no symbol covers it. */
 static uint32_t function_from_symtab(struct symbols *s, struct image_syms *is, uint64_t addr,
 				     uint32_t module)
 {
-	const char *name = NULL;
+	const char *name = is->mod ? syms_find(is, addr) : NULL;
 	uint32_t id;
 
-	if (is->mod) {
-		GElf_Off off;
-		GElf_Sym sym;
-
-		name = dwfl_module_addrinfo(is->mod, addr, &off, &sym, NULL, NULL, NULL);
-	}
-	if (name && name[0])
-		return function_intern(s, name, NULL, 0, module);
+	if (name)
+		return function_intern(s, name, NULL, NULL, 0, module);
 
 	char *anon = xasprintf("%s+0x%" PRIx64, s->p->modules[module].name, addr);
 
@@ -231,105 +390,328 @@ static const char *die_string(Dwarf_Die *die, unsigned int at)
 	return dwarf_formstring(dwarf_attr_integrate(die, at, &attr));
 }
 
+/* Drop "." and empty components and fold "dir/.." in place (lexically: the
+ * build tree's symlinks are not ours to resolve). */
+static void path_normalise(char *path)
+{
+	bool absolute = path[0] == '/';
+	char *base = path + absolute, *out = base;
+	const char *in = base;
+
+	for (bool last = !*in; !last;) {
+		const char *end = strchrnul(in, '/');
+		size_t len = (size_t)(end - in);
+
+		/* Read before out overwrites *end. */
+		last = !*end;
+
+		if (len == 2 && in[0] == '.' && in[1] == '.') {
+			char *prev = out;
+
+			/* out ends in "component/": find that component. */
+			if (prev > base)
+				for (prev--; prev > base && prev[-1] != '/'; prev--)
+					;
+			if (prev < out && strncmp(prev, "../", 3) != 0) {
+				out = prev;
+			} else if (!absolute) {
+				memcpy(out, "../", 3);
+				out += 3;
+			}
+		} else if (len > 0 && !(len == 1 && in[0] == '.')) {
+			memmove(out, in, len);
+			out += len;
+			*out++ = '/';
+		}
+		in = end + 1;
+	}
+	if (out > base)
+		out--;
+	else if (!absolute)
+		*out++ = '.';
+	*out = '\0';
+}
+
+/* A source file name from DWARF made absolute against the CU's comp_dir,
+ * normalised and interned; NULL for no name or libdw's "???" placeholder.
+ * libdw joins each file to its include directory, and directory 0 is
+ * comp_dir itself, but it leaves relative directories relative. Where the
+ * build relativised comp_dir too (Debian: "./malloc"), names stay relative
+ * to the source root, and one already under comp_dir is not joined twice. */
+static const char *file_absolute(struct symbols *s, const char *comp_dir, const char *name)
+{
+	size_t need, dirlen = comp_dir ? strlen(comp_dir) : 0;
+	bool join;
+
+	if (!name || !name[0] || strcmp(name, "???") == 0)
+		return NULL;
+	join = name[0] != '/' && dirlen > 0 &&
+	       (comp_dir[0] == '/' || strncmp(name, comp_dir, dirlen) != 0 || name[dirlen] != '/');
+	need = strlen(name) + dirlen + 2;
+	s->path = xgrow(s->path, &s->path_cap, need, 1);
+	if (join)
+		snprintf(s->path, need, "%s/%s", comp_dir, name);
+	else
+		memcpy(s->path, name, strlen(name) + 1);
+	path_normalise(s->path);
+	return profile_str(s->p, s->path);
+}
+
+static const char *cu_comp_dir(Dwarf_Die *cu)
+{
+	Dwarf_Attribute attr;
+
+	return dwarf_formstring(dwarf_attr(cu, DW_AT_comp_dir, &attr));
+}
+
+/* File index idx of the file table of the unit holding attribute attr. */
+static const char *unit_file(struct symbols *s, Dwarf_Attribute *attr, Dwarf_Word idx,
+			     const char *fallback_comp_dir)
+{
+	Dwarf_Files *files;
+	const char *comp_dir;
+	size_t nfiles;
+	Dwarf_Die cu;
+
+	if (!attr->cu || !dwarf_cu_die(attr->cu, &cu, NULL, NULL, NULL, NULL, NULL, NULL) ||
+	    dwarf_getsrcfiles(&cu, &files, &nfiles) != 0 || idx >= nfiles)
+		return NULL;
+	/* A partial unit (dwz) has no comp_dir of its own. */
+	comp_dir = cu_comp_dir(&cu);
+	return file_absolute(s, comp_dir ? comp_dir : fallback_comp_dir,
+			     dwarf_filesrc(files, idx, NULL, NULL));
+}
+
 /* The function a subprogram or inlined_subroutine DIE stands for. Names
  * come through abstract origins and specifications; a DIE without any
  * falls back to the symbol table. */
 static uint32_t function_from_die(struct symbols *s, struct image_syms *is, Dwarf_Die *die,
-				  uint64_t addr, uint32_t module)
+				  const char *comp_dir, uint64_t addr, uint32_t module)
 {
 	const char *linkage = die_string(die, DW_AT_linkage_name);
-	const char *name;
+	const char *name = die_string(die, DW_AT_name), *file = NULL;
+	Dwarf_Attribute attr;
+	Dwarf_Word idx;
 	int line = 0;
 
 	if (!linkage)
 		linkage = die_string(die, DW_AT_MIPS_linkage_name);
-	name = linkage ? linkage : die_string(die, DW_AT_name);
-	if (!name || !name[0])
+	if (linkage && !linkage[0])
+		linkage = NULL;
+	if (name && !name[0])
+		name = NULL;
+	if (!linkage && !name)
 		return function_from_symtab(s, is, addr, module);
 	if (dwarf_decl_line(die, &line) != 0)
 		line = 0;
-	return function_intern(s, name, dwarf_decl_file(die), line, module);
+	/* dwarf_decl_file, but resolved in the unit that holds the attribute
+	 * (the abstract origin may live in another one) and made absolute. */
+	if (dwarf_formudata(dwarf_attr_integrate(die, DW_AT_decl_file, &attr), &idx) == 0)
+		file = unit_file(s, &attr, idx, comp_dir);
+	return function_intern(s, linkage ? linkage : name, name, file, line, module);
 }
 
-/* The file and line an inlined_subroutine was called from, resolved
- * through its CU's file table. */
-static void inline_call_site(Dwarf_Die *die, const char **file, int *line)
+/* The file and line an inlined_subroutine was called from. */
+static void inline_call_site(struct symbols *s, Dwarf_Die *die, const char *comp_dir,
+			     const char **file, int *line)
 {
 	Dwarf_Attribute attr;
 	Dwarf_Word idx, lineno;
-	Dwarf_Files *files;
-	size_t nfiles;
-	Dwarf_Die cu;
 
 	*file = NULL;
 	*line = 0;
 	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_line, &attr), &lineno) == 0 &&
 	    lineno <= INT32_MAX)
 		*line = (int)lineno;
-	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &idx) != 0)
-		return;
-	if (!dwarf_diecu(die, &cu, NULL, NULL) || dwarf_getsrcfiles(&cu, &files, &nfiles) != 0 ||
-	    idx >= nfiles)
-		return;
-	*file = dwarf_filesrc(files, idx, NULL, NULL);
+	if (dwarf_formudata(dwarf_attr(die, DW_AT_call_file, &attr), &idx) == 0)
+		*file = unit_file(s, &attr, idx, comp_dir);
 }
 
-static bool is_function_tag(int tag)
+/* The line table's file and line for addr (a CU-relative address). */
+static void cu_source_line(struct symbols *s, Dwarf_Die *cu, Dwarf_Addr addr, const char **file,
+			   int *line)
 {
-	return tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
-	       tag == DW_TAG_entry_point;
+	Dwarf_Line *l = dwarf_getsrc_die(cu, addr);
+
+	*file = NULL;
+	*line = 0;
+	if (!l)
+		return;
+	if (dwarf_lineno(l, line) != 0)
+		*line = 0;
+	*file = file_absolute(s, cu_comp_dir(cu), dwarf_linesrc(l, NULL, NULL));
 }
 
-/* Frames from DWARF, innermost first, pushed onto s->lines. Returns false
- * (nothing pushed) when no function DIE covers addr. */
-static bool frames_from_dwarf(struct symbols *s, struct image_syms *is, uint64_t addr,
-			      uint32_t module)
+static void cu_funcs_add(struct cu_funcs *cf, Dwarf_Die *die)
 {
-	Dwarf_Die *scopes = NULL, inner;
-	Dwarf_Addr bias;
-	Dwarf_Die *cu = dwfl_module_addrdie(is->mod, addr, &bias);
-	const char *file = NULL;
-	int n, line = 0, tag = 0;
-	Dwfl_Line *l;
+	Dwarf_Addr base, low, high;
+	ptrdiff_t off = 0;
 
-	if (!cu)
-		return false;
-	/* dwarf_getscopes follows an inlined instance into its abstract
-	 * origin's scopes; the concrete chain of callers comes from the
-	 * innermost DIE's own parents. */
-	n = dwarf_getscopes(cu, addr - bias, &scopes);
-	if (n <= 0) {
-		free(scopes);
-		return false;
-	}
-	inner = scopes[0];
-	free(scopes);
-	scopes = NULL;
-	n = dwarf_getscopes_die(&inner, &scopes);
-	if (n <= 0) {
-		free(scopes);
-		return false;
-	}
-
-	l = dwfl_module_getsrc(is->mod, addr);
-	if (l)
-		file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
-
-	for (int i = 0; i < n; i++) {
-		tag = dwarf_tag(&scopes[i]);
-		if (!is_function_tag(tag))
+	while ((off = dwarf_ranges(die, off, &base, &low, &high)) > 0) {
+		if (low >= high)
 			continue;
-		lines_push(s, function_from_die(s, is, &scopes[i], addr, module), file, line);
-		if (tag != DW_TAG_inlined_subroutine)
-			break;
-		inline_call_site(&scopes[i], &file, &line);
+		cf->funcs = xgrow(cf->funcs, &cf->funcs_cap, cf->nfuncs + 1, sizeof(*cf->funcs));
+		cf->funcs[cf->nfuncs++] =
+			(struct func_range){.low = low, .high = high, .die = *die};
 	}
-	/* An inline chain that never reached its subprogram (broken DWARF):
-	 * the symbol table names the function it was inlined into. */
-	if (s->nlines > 0 && tag == DW_TAG_inlined_subroutine)
-		lines_push(s, function_from_symtab(s, is, addr, module), file, line);
-	free(scopes);
-	return s->nlines > 0;
+}
+
+/* Concrete subprograms sit at CU level or inside namespaces (C++, Rust)
+ * and, rarely, types; their bodies are left for the lookup. */
+static void cu_funcs_walk(struct cu_funcs *cf, Dwarf_Die *parent, int depth)
+{
+	Dwarf_Die child;
+
+	if (depth > 32 || dwarf_child(parent, &child) != 0)
+		return;
+	do {
+		switch (dwarf_tag(&child)) {
+		case DW_TAG_subprogram:
+			cu_funcs_add(cf, &child);
+			break;
+		case DW_TAG_namespace:
+		case DW_TAG_module:
+		case DW_TAG_class_type:
+		case DW_TAG_structure_type:
+		case DW_TAG_union_type:
+			cu_funcs_walk(cf, &child, depth + 1);
+			break;
+		default:
+			break;
+		}
+	} while (dwarf_siblingof(&child, &child) == 0);
+}
+
+/* By address, then DIE order: of aliases with one range (assembly often
+ * has two names for one body), the first declared wins. */
+static int func_range_cmp(const void *a, const void *b)
+{
+	const struct func_range *x = a, *y = b;
+
+	if (x->low != y->low)
+		return x->low < y->low ? -1 : 1;
+	if (x->die.addr != y->die.addr)
+		return (uintptr_t)x->die.addr < (uintptr_t)y->die.addr ? -1 : 1;
+	return 0;
+}
+
+static struct cu_funcs *cu_funcs_get(struct image_syms *is, Dwarf_Die *cu)
+{
+	size_t lo = 0, hi = is->ncus;
+	struct cu_funcs *cf;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if ((uintptr_t)is->cus[mid].cu < (uintptr_t)cu->addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < is->ncus && is->cus[lo].cu == cu->addr)
+		return &is->cus[lo];
+	is->cus = xgrow(is->cus, &is->cus_cap, is->ncus + 1, sizeof(*is->cus));
+	memmove(&is->cus[lo + 1], &is->cus[lo], (is->ncus - lo) * sizeof(*is->cus));
+	is->ncus++;
+	cf = &is->cus[lo];
+	*cf = (struct cu_funcs){.cu = cu->addr};
+	cu_funcs_walk(cf, cu, 0);
+	qsort(cf->funcs, cf->nfuncs, sizeof(*cf->funcs), func_range_cmp);
+	return cf;
+}
+
+/* The subprogram whose ranges hold pc, or NULL. */
+static Dwarf_Die *cu_funcs_find(struct cu_funcs *cf, Dwarf_Addr pc)
+{
+	size_t lo = 0, hi = cf->nfuncs;
+
+	/* lo: the first range starting above pc. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (cf->funcs[mid].low <= pc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Ranges do not nest, but aliases repeat one: take the first. A few
+	 * steps back tolerate odd overlaps. */
+	for (size_t i = lo, steps = 0; i > 0 && steps < 16; i--, steps++) {
+		struct func_range *r = &cf->funcs[i - 1], *prev = i > 1 ? r - 1 : NULL;
+
+		if (pc < r->high && !(prev && prev->low == r->low && pc < prev->high))
+			return &r->die;
+	}
+	return NULL;
+}
+
+static bool is_scope_tag(int tag)
+{
+	switch (tag) {
+	case DW_TAG_lexical_block:
+	case DW_TAG_inlined_subroutine:
+	case DW_TAG_subprogram: /* nested functions */
+	case DW_TAG_entry_point:
+	case DW_TAG_try_block:
+	case DW_TAG_catch_block:
+	case DW_TAG_with_stmt:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* s->chain: the subprogram sp and the inlined subroutines holding pc inside
+ * it, outermost first (a nested function restarts the chain: it is called,
+ * not inlined). */
+static void function_chain(struct symbols *s, Dwarf_Die *sp, Dwarf_Addr pc)
+{
+	Dwarf_Die cur = *sp, child;
+
+	s->nchain = 0;
+	s->chain = xgrow(s->chain, &s->chain_cap, 1, sizeof(*s->chain));
+	s->chain[s->nchain++] = cur;
+	for (int depth = 0; depth < 256 && dwarf_child(&cur, &child) == 0; depth++) {
+		int tag = 0;
+		bool found = false;
+
+		do {
+			tag = dwarf_tag(&child);
+			found = is_scope_tag(tag) && dwarf_haspc(&child, pc) == 1;
+		} while (!found && dwarf_siblingof(&child, &child) == 0);
+		if (!found)
+			break;
+		if (tag == DW_TAG_subprogram)
+			s->nchain = 0;
+		if (tag != DW_TAG_lexical_block && tag != DW_TAG_try_block &&
+		    tag != DW_TAG_catch_block && tag != DW_TAG_with_stmt) {
+			s->chain = xgrow(s->chain, &s->chain_cap, s->nchain + 1, sizeof(*s->chain));
+			s->chain[s->nchain++] = child;
+		}
+		cur = child;
+	}
+}
+
+/* Frames from DWARF, innermost first, pushed onto s->lines; none when no
+ * subprogram covers addr. file/line: the line table's, for the innermost;
+ * each outer frame's line is the call site of the inline just inside it. */
+static void frames_from_dwarf(struct symbols *s, struct image_syms *is, Dwarf_Die *cu,
+			      Dwarf_Addr cu_addr, uint64_t addr, uint32_t module, const char *file,
+			      int line)
+{
+	const char *comp_dir = cu_comp_dir(cu);
+	Dwarf_Die *sp = cu_funcs_find(cu_funcs_get(is, cu), cu_addr);
+
+	if (!sp)
+		return;
+	function_chain(s, sp, cu_addr);
+	for (size_t i = s->nchain; i-- > 0;) {
+		Dwarf_Die *die = &s->chain[i];
+
+		lines_push(s, function_from_die(s, is, die, comp_dir, addr, module), file, line);
+		if (i > 0)
+			inline_call_site(s, die, comp_dir, &file, &line);
+	}
 }
 
 struct symbols *symbols_new(struct profile *p)
@@ -345,43 +727,47 @@ void symbols_free(struct symbols *s)
 	if (!s)
 		return;
 	free(s->lines);
+	free(s->chain);
+	free(s->path);
 	free(s);
 }
 
-uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vaddr,
-			  bool is_return)
+uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vaddr, bool is_return)
 {
 	uint64_t addr = is_return && vaddr > 0 ? vaddr - 1 : vaddr;
 	uint32_t module = image_module(s, img);
 	uint32_t loc = profile_find_location(s->p, module, addr);
 	struct image_syms *is;
+	const char *file = NULL;
+	int line = 0;
 
 	if (loc != PROF_NONE)
 		return loc;
 	is = image_syms_get(img);
 	s->nlines = 0;
-	if (!is->mod || !frames_from_dwarf(s, is, addr, module)) {
-		const char *file = NULL;
-		int line = 0;
-		Dwfl_Line *l = is->mod ? dwfl_module_getsrc(is->mod, addr) : NULL;
+	if (is->mod) {
+		Dwarf_Addr bias;
+		Dwarf_Die *cu = dwfl_module_addrdie(is->mod, addr, &bias);
 
-		/* Code with a line table but no DIEs (assembly) keeps its line. */
-		if (l)
-			file = dwfl_lineinfo(l, NULL, &line, NULL, NULL, NULL);
-		s->nlines = 0;
-		lines_push(s, function_from_symtab(s, is, addr, module), file, line);
+		if (cu) {
+			cu_source_line(s, cu, addr - bias, &file, &line);
+			frames_from_dwarf(s, is, cu, addr - bias, addr, module, file, line);
+		}
 	}
+	/* No DIE for it: the symbol table's name, with the line table's line
+	 * if there is one (assembly). */
+	if (s->nlines == 0)
+		lines_push(s, function_from_symtab(s, is, addr, module), file, line);
 	return profile_intern_location(s->p, module, addr, s->lines, s->nlines);
 }
 
-/* One function per map name: anonymous code (JIT) is one bucket, not one
- * function per address. */
-uint32_t symbols_unknown_location(struct symbols *s, uint64_t addr, const char *map_name)
+/* A location of one frame: function name (also its system name) in the
+ * pseudo-module of that name, file and line unknown. */
+static uint32_t pseudo_location(struct symbols *s, const char *name, uint64_t addr)
 {
-	const char *name = map_name && map_name[0] ? map_name : "[unknown]";
 	uint32_t module = profile_intern_module(s->p, name, NULL);
 	uint32_t loc = profile_find_location(s->p, module, addr);
-	struct prof_line line = { .file = NULL, .line = 0 };
+	struct prof_line line = {.file = NULL, .line = 0};
 
 	if (loc != PROF_NONE)
 		return loc;
@@ -389,16 +775,16 @@ uint32_t symbols_unknown_location(struct symbols *s, uint64_t addr, const char *
 	return profile_intern_location(s->p, module, addr, &line, 1);
 }
 
+/* One function per map name: anonymous code (JIT) is one bucket, not one
+ * function per address. */
+uint32_t symbols_unknown_location(struct symbols *s, uint64_t addr, const char *map_name)
+{
+	return pseudo_location(s, map_name && map_name[0] ? map_name : "[unknown]", addr);
+}
+
 uint32_t symbols_kernel_location(struct symbols *s)
 {
-	uint32_t module = profile_intern_module(s->p, "[kernel]", NULL);
-	uint32_t loc = profile_find_location(s->p, module, 0);
-	struct prof_line line = { .file = NULL, .line = 0 };
-
-	if (loc != PROF_NONE)
-		return loc;
-	line.function = profile_intern_function(s->p, "[kernel]", "[kernel]", NULL, 0, module);
-	return profile_intern_location(s->p, module, 0, &line, 1);
+	return pseudo_location(s, "[kernel]", 0);
 }
 
 char *symbols_demangle(const char *name)

@@ -23,8 +23,8 @@ void symbols_free(struct symbols *s);
 uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vaddr,
 			  bool is_return);
 /* An address in no file-backed mapping (JIT, anonymous memory): a location
- * in module "[unknown]" (or map_name such as "[heap]" if given), function
- * "[unknown]" or "[heap]+0x...". */
+ * in module "[unknown]" (or map_name such as "[heap]" if given), with one
+ * function per map, named after it ("[heap]", "//anon") or "[unknown]". */
 uint32_t symbols_unknown_location(struct symbols *s, uint64_t addr, const char *map_name);
 /* The single "[kernel]" frame placed on top of samples taken in the kernel. */
 uint32_t symbols_kernel_location(struct symbols *s);

@@ -13,7 +13,7 @@
 static uint32_t one_line_location(struct profile *p, uint32_t mod, uint64_t addr, uint32_t fn,
 				  int line)
 {
-	struct prof_line l = { fn, "t.c", line };
+	struct prof_line l = {fn, "t.c", line};
 
 	return profile_intern_location(p, mod, addr, &l, 1);
 }
@@ -124,7 +124,7 @@ static void test_locations(void **state)
 	uint32_t inl = profile_intern_function(p, "inl", NULL, "h.h", 1, m);
 	uint32_t out = profile_intern_function(p, "out", NULL, "a.c", 1, m);
 	char file[] = "h.h";
-	struct prof_line lines[2] = { { inl, file, 5 }, { out, "a.c", 20 } };
+	struct prof_line lines[2] = {{inl, file, 5}, {out, "a.c", 20}};
 	uint32_t l1, l2;
 
 	assert_int_equal(profile_find_location(p, m, 0x1000), PROF_NONE);
@@ -151,9 +151,9 @@ static void test_stack_trie(void **state)
 	uint32_t a = one_line_location(p, m, 1, f, 1);
 	uint32_t b = one_line_location(p, m, 2, f, 2);
 	uint32_t c = one_line_location(p, m, 3, f, 3);
-	uint32_t s1[] = { c, b, a }; /* leaf c, root end a */
-	uint32_t s2[] = { b, a };
-	uint32_t s3[] = { a, b, a };
+	uint32_t s1[] = {c, b, a}; /* leaf c, root end a */
+	uint32_t s2[] = {b, a};
+	uint32_t s3[] = {a, b, a};
 	uint32_t id1, id2, id3;
 
 	assert_int_equal(p->nstacks, 1);
@@ -211,10 +211,10 @@ static void test_stack_frames(void **state)
 	uint32_t inl1 = profile_intern_function(p, "inl1", NULL, "h.h", 1, m);
 	uint32_t work = profile_intern_function(p, "work", NULL, "a.c", 1, m);
 	uint32_t mainf = profile_intern_function(p, "main", NULL, "a.c", 1, m);
-	struct prof_line chain[3] = { { inl2, "h.h", 3 }, { inl1, "h.h", 8 }, { work, "a.c", 20 } };
+	struct prof_line chain[3] = {{inl2, "h.h", 3}, {inl1, "h.h", 8}, {work, "a.c", 20}};
 	uint32_t l1 = profile_intern_location(p, m, 0x10, chain, 3);
 	uint32_t l2 = one_line_location(p, m, 0x20, mainf, 40);
-	uint32_t locs[] = { l1, l2 };
+	uint32_t locs[] = {l1, l2};
 	uint32_t st = profile_intern_stack(p, locs, 2);
 	struct prof_frame fr[8];
 	size_t n;
@@ -319,9 +319,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_strings_interned), cmocka_unit_test(test_strings_many),
-		cmocka_unit_test(test_modules),          cmocka_unit_test(test_functions),
-		cmocka_unit_test(test_locations),        cmocka_unit_test(test_stack_trie),
-		cmocka_unit_test(test_stack_truncated),  cmocka_unit_test(test_stack_frames),
+		cmocka_unit_test(test_modules),		 cmocka_unit_test(test_functions),
+		cmocka_unit_test(test_locations),	 cmocka_unit_test(test_stack_trie),
+		cmocka_unit_test(test_stack_truncated),	 cmocka_unit_test(test_stack_frames),
 		cmocka_unit_test(test_samples_and_zero), cmocka_unit_test(test_threads),
 	};
 

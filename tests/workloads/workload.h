@@ -14,10 +14,22 @@
 /* Every workload publishes its results here so that nothing is dead code. */
 extern volatile uint64_t workload_sink;
 
+/* In the frame-pointer builds (-DWORKLOAD_FRAME_POINTERS): GCC sets up no
+ * frame in a leaf function that does not need one, even with
+ * -fno-omit-frame-pointer, and a frame-pointer unwind from such a leaf skips
+ * its caller. Taking the frame's address forces the frame. */
+#ifdef WORKLOAD_FRAME_POINTERS
+static void *volatile workload_frame;
+#define WORKLOAD_FORCE_FRAME() (workload_frame = __builtin_frame_address(0))
+#else
+#define WORKLOAD_FORCE_FRAME() ((void)0)
+#endif
+
 /* n steps of a 64-bit LCG followed by an xorshift: a serial dependency chain
  * (multiply, add, shift, xor) of the same cost in every function. */
 #define SPIN(n)                                                                   \
 	do {                                                                      \
+		WORKLOAD_FORCE_FRAME();                                           \
 		uint64_t spin_x_ = workload_sink | 1;                             \
 		for (uint64_t spin_i_ = 0; spin_i_ < (uint64_t)(n); spin_i_++) {   \
 			spin_x_ = spin_x_ * 6364136223846793005ULL + 1442695040888963407ULL; \

@@ -1,0 +1,43 @@
+#!/bin/bash
+# proftop agrees with perf on a real program (the demo). Both profile the
+# same run: perf record -e cpu-clock -F 997 --call-graph dwarf runs proftop,
+# which runs the demo; perf's samples of the demo process (its comm) give
+# the truth, with inlined frames as functions as proftop counts them. The
+# five functions with the most self time have the same self share in
+# proftop's report, ±3 points each.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+pt_setup
+demo=$top_builddir/proftop-demo
+[ -x "$demo" ] || pt_skip "$demo not built"
+pt_need_perf
+ROUNDS=30 # about 2.5 s; fewer rounds make the two samplers disagree more by chance
+
+echo "# perf record -e cpu-clock -F 997 --call-graph dwarf -- proftop report --format csv -F 997 -- proftop-demo $ROUNDS"
+timeout -k 5 "$PT_TIMEOUT" perf record -q -e cpu-clock -F 997 --call-graph dwarf -o "$PT_WORK/perf.data" \
+	-- "$PROFTOP" report --format csv -F 997 -- "$demo" "$ROUNDS" >"$PT_WORK/out.csv" 2>"$PT_WORK/out.csv.err"
+rc=$?
+if [ "$rc" -ne 0 ] && grep -Eq "$PT_PERM_RE" "$PT_WORK/out.csv.err"; then
+	pt_skip "perf_event_open refused: $(grep -E -m1 "$PT_PERM_RE" "$PT_WORK/out.csv.err")"
+fi
+pt_eq "proftop exit status (under perf record)" "$rc" 0
+if ! tr -d '\r' <"$PT_WORK/out.csv" | grep -qxF "$PT_CSV_HEADER"; then
+	pt_fail "expected proftop's CSV report; stdout and stderr:"
+	sed 's/^/#   /' "$PT_WORK/out.csv" "$PT_WORK/out.csv.err" | head -n 20
+	pt_finish
+fi
+pt_perf_profile "$PT_WORK/perf.data" --comms proftop-demo >"$PT_WORK/perf.tsv"
+[ -s "$PT_WORK/perf.tsv" ] || pt_skip "perf recorded no samples of proftop-demo"
+pt_csv_rows "$PT_WORK/out.csv" function self_pct |
+	while IFS=$'\t' read -r f v; do printf '%s\t%s\n' "$(pt_norm_name "$f")" "$v"; done \
+		>"$PT_WORK/proftop.tsv"
+
+echo "# function                          perf self%  proftop self%"
+head -n 5 "$PT_WORK/perf.tsv" | while IFS=$'\t' read -r f s _; do
+	p=$(awk -F '\t' -v f="$f" '$1 == f { print $2; exit }' "$PT_WORK/proftop.tsv")
+	printf '# %-34s %9s  %12s\n' "$f" "$s" "${p:--}"
+done
+while IFS=$'\t' read -r f s _; do
+	p=$(awk -F '\t' -v f="$f" '$1 == f { print $2; exit }' "$PT_WORK/proftop.tsv")
+	pt_near "$f self_pct (perf: $s)" "${p:-absent}" "$s" 3
+done < <(head -n 5 "$PT_WORK/perf.tsv")
+pt_finish

@@ -1,0 +1,21 @@
+#!/bin/bash
+# Self shares of three functions doing 60/30/10% of identical work, within
+# ±3 points; run() holds them all, so its total is >= 95%.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+pt_setup
+shares=$(pt_workload shares)
+
+pt_report "$PT_WORK/out.csv" -- "$shares" || pt_finish
+header=$(tr -d '\r' <"$PT_WORK/out.csv" | grep -m1 '^function,' )
+pt_eq "CSV header" "$header" "$PT_CSV_HEADER"
+pt_near "work_sixty self_pct" "$(pt_csv "$PT_WORK/out.csv" work_sixty self_pct)" 60 3
+pt_near "work_thirty self_pct" "$(pt_csv "$PT_WORK/out.csv" work_thirty self_pct)" 30 3
+pt_near "work_ten self_pct" "$(pt_csv "$PT_WORK/out.csv" work_ten self_pct)" 10 3
+pt_ge "run total_pct" "$(pt_csv "$PT_WORK/out.csv" run total_pct)" 95
+pt_le "run self_pct" "$(pt_csv "$PT_WORK/out.csv" run self_pct)" 2
+# Self and total agree for a leaf; samples and percentages agree.
+pt_near "work_sixty total_pct = self_pct" "$(pt_csv "$PT_WORK/out.csv" work_sixty total_pct)" \
+	"$(pt_csv "$PT_WORK/out.csv" work_sixty self_pct)" 0.5
+pt_ge "work_sixty self_samples (1.7 s at 997 Hz)" \
+	"$(pt_csv "$PT_WORK/out.csv" work_sixty self_samples)" 500
+pt_finish
