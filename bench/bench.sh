@@ -158,8 +158,9 @@ bench()
 		rc=$?
 		if [ "$rc" -eq 0 ] && [ -s "$d/pt.json" ]; then
 			pt_tcpu=$(calc 'printf "%.2f", u + s' u="$(field "$d/pt.inner" 2)" s="$(field "$d/pt.inner" 3)")
-			pt_cpu=$(calc 'printf "%.2f", u + s - t' u="$(field "$d/pt.outer" 2)" \
-				s="$(field "$d/pt.outer" 3)" t="$pt_tcpu")
+			# (negative if proftop did not reap its child: then unknown)
+			pt_cpu=$(calc 'if (u + s >= t) printf "%.2f", u + s - t; else print "n/a"' \
+				u="$(field "$d/pt.outer" 2)" s="$(field "$d/pt.outer" 3)" t="$pt_tcpu")
 			pt_samples=$(grep -o '"samples":[0-9]*' "$d/pt.json" | head -n 1 | cut -d: -f2)
 			pt_samples=${pt_samples:-n/a}
 			pt_rss=$(calc 'printf "%.1f", k / 1024' k="$(cat "$d/pt.outer.hwm")")
@@ -179,8 +180,8 @@ bench()
 			"${inner[@]}" "$d/pf.inner" "$@" \
 			>/dev/null 2>"$d/pf.err"; then
 			pf_tcpu=$(calc 'printf "%.2f", u + s' u="$(field "$d/pf.inner" 2)" s="$(field "$d/pf.inner" 3)")
-			pf_cpu=$(calc 'printf "%.2f", u + s - t' u="$(field "$d/pf.outer" 2)" \
-				s="$(field "$d/pf.outer" 3)" t="$pf_tcpu")
+			pf_cpu=$(calc 'if (u + s >= t) printf "%.2f", u + s - t; else print "n/a"' \
+				u="$(field "$d/pf.outer" 2)" s="$(field "$d/pf.outer" 3)" t="$pf_tcpu")
 			pf_rss=$(calc 'printf "%.1f", k / 1024' k="$(cat "$d/pf.outer.hwm")")
 			pf_wall=$(field "$d/pf.outer" 1)
 			pf_size=$(calc 'printf "%.1f", b / 1048576' b="$(stat -c %s "$d/perf.data")")

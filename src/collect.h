@@ -18,6 +18,18 @@ struct collector;
 struct collector *collector_new(const struct options *o, struct profile *p);
 void collector_free(struct collector *c);
 
+enum collect_output {
+	COLLECT_OUTPUT_PASS,    /* a launched target writes to our stdout/stderr itself */
+	COLLECT_OUTPUT_TEE,     /* through a pty: copied to our stdout and kept in the profile */
+	COLLECT_OUTPUT_CAPTURE, /* through a pty: kept in the profile only (the TUI) */
+};
+
+/* How a launched target's output is handled (before collector_start;
+ * default PASS). With CAPTURE the target's stdin is /dev/null unless
+ * pass_stdin. */
+void collector_set_output(struct collector *c, enum collect_output mode, bool pass_stdin);
+/* Pause or resume sampling (the target runs on). */
+void collector_pause(struct collector *c, bool paused);
 /* Launch or attach and start sampling. 0, or -1 with a one-line err. */
 int collector_start(struct collector *c, char *err, size_t errlen);
 

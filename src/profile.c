@@ -506,6 +506,24 @@ void profile_add_memory(struct profile *p, uint64_t time, int32_t pid, uint64_t 
 	m->vms = vms;
 }
 
+void profile_add_output(struct profile *p, uint64_t time, const void *data, size_t len)
+{
+	struct prof_output_chunk *c;
+
+	if (len == 0)
+		return;
+	p->output = xgrow(p->output, &p->output_cap, p->output_len + len + 1, 1);
+	memcpy(p->output + p->output_len, data, len);
+	p->output[p->output_len + len] = '\0';
+	p->output_chunks = xgrow(p->output_chunks, &p->output_chunks_cap, p->noutput_chunks + 1,
+				 sizeof(*p->output_chunks));
+	c = &p->output_chunks[p->noutput_chunks++];
+	c->time = time;
+	c->offset = p->output_len;
+	c->len = (uint32_t)len;
+	p->output_len += len;
+}
+
 void profile_zero(struct profile *p)
 {
 	p->nsamples = 0;
@@ -597,5 +615,7 @@ void profile_free(struct profile *p)
 	free(p->samples);
 	free(p->threads);
 	free(p->memory);
+	free(p->output);
+	free(p->output_chunks);
 	free(p);
 }

@@ -81,6 +81,14 @@ struct prof_mem_point {
 	uint64_t vms;  /* bytes */
 };
 
+/* A piece of the target's captured output (stdout and stderr through one
+ * pty, so interleaved as a terminal would show them). */
+struct prof_output_chunk {
+	uint64_t time;   /* ns since meta.start_ns */
+	uint64_t offset; /* into profile.output */
+	uint32_t len;
+};
+
 struct prof_meta {
 	const char *command;   /* the command line, space-joined */
 	const char *cwd;
@@ -128,6 +136,12 @@ struct profile {
 	uint64_t total_weight;
 	uint64_t truncated_samples;
 
+	/* The target's captured output, all of it, and when each piece came. */
+	char *output;
+	size_t output_len, output_cap;
+	struct prof_output_chunk *output_chunks;
+	size_t noutput_chunks, output_chunks_cap;
+
 	struct prof_intern *intern;
 };
 
@@ -158,6 +172,8 @@ void profile_set_thread(struct profile *p, int32_t tid, int32_t pid, const char 
 const struct prof_thread *profile_find_thread(const struct profile *p, int32_t tid);
 void profile_add_memory(struct profile *p, uint64_t time, int32_t pid, uint64_t rss,
 			uint64_t vms);
+/* Append captured target output. */
+void profile_add_output(struct profile *p, uint64_t time, const void *data, size_t len);
 /* Forget every sample and memory point (the 'z' key); interned tables stay. */
 void profile_zero(struct profile *p);
 
