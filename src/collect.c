@@ -7,9 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -57,6 +59,10 @@ struct collector {
 	size_t ndead, dead_cap;
 	struct reload_note reloads[64];
 	struct pc_cache_slot *pc_cache;
+	enum collect_output out_mode;
+	bool pass_stdin;
+	int pty_master; /* the target's output, -1 if not captured */
+	bool paused;
 };
 
 static uint64_t now_ns(void)
@@ -78,6 +84,7 @@ struct collector *collector_new(const struct options *o, struct profile *p)
 	c->uw = unwinder_new(c->pm);
 	c->sym = symbols_new(p);
 	c->sigfd = c->timerfd = -1;
+	c->pty_master = -1;
 	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
 	c->pc_cache = xcalloc(1u << PC_CACHE_BITS, sizeof(*c->pc_cache));
 	memtrack_init(&c->mem);
@@ -94,6 +101,8 @@ void collector_free(struct collector *c)
 		close(c->sigfd);
 	if (c->timerfd >= 0)
 		close(c->timerfd);
+	if (c->pty_master >= 0)
+		close(c->pty_master);
 	target_free(&c->target);
 	symbols_free(c->sym);
 	unwinder_free(c->uw);
@@ -317,6 +326,88 @@ static void fill_meta_start(struct collector *c)
 	m->attached = !c->target.launched;
 }
 
+void collector_set_output(struct collector *c, enum collect_output mode, bool pass_stdin)
+{
+	c->out_mode = mode;
+	c->pass_stdin = pass_stdin;
+}
+
+void collector_pause(struct collector *c, bool paused)
+{
+	if (c->sampler && paused != c->paused)
+		c->ops->enable(c->sampler, !paused);
+	c->paused = paused;
+}
+
+/* A pty for the target's stdout and stderr, so that line-buffered
+ * programs still flush per line. Returns the slave fd, or -1. */
+static int open_output_pty(struct collector *c, char *err, size_t errlen)
+{
+	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	struct termios tio;
+	int master, slave;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0) {
+		snprintf(err, errlen, "cannot open a pty for the target's output: %s",
+			 strerror(errno));
+		if (master >= 0)
+			close(master);
+		return -1;
+	}
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0) {
+		snprintf(err, errlen, "cannot open the pty for the target's output: %s",
+			 strerror(errno));
+		close(master);
+		return -1;
+	}
+	/* Plain "\n", not "\r\n": the output is kept and shown as text. */
+	if (tcgetattr(slave, &tio) == 0) {
+		tio.c_oflag &= ~(tcflag_t)OPOST;
+		tcsetattr(slave, TCSANOW, &tio);
+	}
+	ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws);
+	ioctl(slave, TIOCSWINSZ, &ws);
+	fcntl(master, F_SETFL, fcntl(master, F_GETFL) | O_NONBLOCK);
+	c->pty_master = master;
+	return slave;
+}
+
+/* Move what the target wrote into the profile (and, in TEE mode, to our
+ * stdout). At the end, read until the pty is empty and closed. */
+static void read_output(struct collector *c)
+{
+	char buf[65536];
+
+	while (c->pty_master >= 0) {
+		ssize_t n = read(c->pty_master, buf, sizeof(buf));
+
+		if (n > 0) {
+			profile_add_output(c->prof, rel_time(c, now_ns()), buf, (size_t)n);
+			if (c->out_mode == COLLECT_OUTPUT_TEE) {
+				size_t off = 0;
+
+				while (off < (size_t)n) {
+					ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)n - off);
+
+					if (w <= 0)
+						break;
+					off += (size_t)w;
+				}
+			}
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		/* EIO: every writer has closed the slave. */
+		close(c->pty_master);
+		c->pty_master = -1;
+	}
+}
+
 int collector_start(struct collector *c, char *err, size_t errlen)
 {
 	struct sampler_config cfg = {
@@ -339,7 +430,21 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	c->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	if (c->opt->argv) {
-		if (target_launch(&c->target, c->opt->argv, err, errlen) < 0)
+		struct target_io io = { .out_fd = -1 };
+		int rc;
+
+		if (c->out_mode != COLLECT_OUTPUT_PASS) {
+			io.out_fd = open_output_pty(c, err, errlen);
+			if (io.out_fd < 0)
+				return -1;
+			io.new_session = c->out_mode == COLLECT_OUTPUT_CAPTURE;
+			io.null_stdin = io.new_session && !c->pass_stdin;
+		}
+		rc = target_launch(&c->target, c->opt->argv, c->out_mode == COLLECT_OUTPUT_PASS ? NULL : &io,
+				   err, errlen);
+		if (io.out_fd >= 0)
+			close(io.out_fd);
+		if (rc < 0)
 			return -1;
 		pids = &c->target.pid;
 		npids = 1;
@@ -401,6 +506,8 @@ size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t max)
 		fds[n++] = (struct pollfd){ .fd = c->timerfd, .events = POLLIN };
 	if (c->target.pidfd >= 0 && !c->target.ended && n < max)
 		fds[n++] = (struct pollfd){ .fd = c->target.pidfd, .events = POLLIN };
+	if (c->pty_master >= 0 && n < max)
+		fds[n++] = (struct pollfd){ .fd = c->pty_master, .events = POLLIN };
 	return n;
 }
 
@@ -423,6 +530,7 @@ bool collector_service(struct collector *c)
 			memtrack_poll(&c->mem, c->prof, rel_time(c, now));
 	}
 	drain(c);
+	read_output(c);
 	target_check(&c->target);
 	if (c->deadline_ns && now >= c->deadline_ns)
 		c->deadline_hit = true;
@@ -466,6 +574,7 @@ void collector_finish(struct collector *c)
 	if (c->target.launched && !c->target.ended)
 		target_stop(&c->target, 1000);
 	drain(c);
+	read_output(c);
 	if (c->sampler) {
 		c->ops->enable(c->sampler, false);
 		drain(c);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -46,7 +47,31 @@ static void target_init(struct target *t)
 	t->pidfd = t->go_fd = t->err_fd = -1;
 }
 
-int target_launch(struct target *t, char **argv, char *err, size_t errlen)
+/* In the child, before exec: wire the standard streams. */
+static void child_setup_io(const struct target_io *io)
+{
+	if (!io)
+		return;
+	if (io->new_session && setsid() >= 0 && io->out_fd >= 0)
+		ioctl(io->out_fd, TIOCSCTTY, 0);
+	if (io->null_stdin) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd >= 0 && fd != 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+	}
+	if (io->out_fd >= 0) {
+		dup2(io->out_fd, 1);
+		dup2(io->out_fd, 2);
+		if (io->out_fd > 2)
+			close(io->out_fd);
+	}
+}
+
+int target_launch(struct target *t, char **argv, const struct target_io *io, char *err,
+		  size_t errlen)
 {
 	int go[2], ep[2];
 	pid_t pid;
@@ -73,6 +98,7 @@ int target_launch(struct target *t, char **argv, char *err, size_t errlen)
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		child_setup_io(io);
 		/* Held here until the sampler is attached. */
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);

@@ -21,8 +21,17 @@ struct target {
 	char *command;    /* the command line, space-joined (owned) */
 };
 
-/* Fork argv[0] (searched in PATH), held before exec. 0, or -1 with err. */
-int target_launch(struct target *t, char **argv, char *err, size_t errlen);
+/* Where a launched target's standard streams go. */
+struct target_io {
+	int out_fd;       /* stdout and stderr (a pty slave), -1: inherit ours */
+	bool null_stdin;  /* stdin from /dev/null */
+	bool new_session; /* setsid() and make out_fd the controlling terminal */
+};
+
+/* Fork argv[0] (searched in PATH), held before exec; io NULL inherits our
+ * streams. 0, or -1 with err. */
+int target_launch(struct target *t, char **argv, const struct target_io *io, char *err,
+		  size_t errlen);
 /* Let the held child exec; -1 with err if exec failed (not found, not
  * executable): the child is then reaped. */
 int target_release(struct target *t, char *err, size_t errlen);
