@@ -68,8 +68,8 @@ timed()
 # command name is NAME; waits up to a second for it to appear.
 find_desc()
 {
-	local try p q level
-	for try in $(seq 1 100); do
+	local _ p q level
+	for _ in $(seq 1 100); do
 		level=$1
 		while [ -n "$level" ]; do
 			for p in $level; do
@@ -77,7 +77,7 @@ find_desc()
 			done
 			q=
 			for p in $level; do q="$q $(pgrep -P "$p" | tr '\n' ' ')"; done
-			level=$(echo $q)
+			level=$q
 		done
 		sleep 0.01
 	done

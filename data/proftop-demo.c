@@ -8,7 +8,7 @@
  *   render         formats the most frequent words
  *
  * Usage: proftop-demo [ROUNDS]   (default 60 rounds, about 5 seconds)
- * Prints one line: the number of words, distinct words, the winner.
+ * Prints one line: the number of words, distinct words, the top three.
  * Try: proftop -- ./proftop-demo      or: proftop report -- ./proftop-demo 10 */
 #include <stdint.h>
 #include <stdio.h>
@@ -170,13 +170,15 @@ STAGE void count_words(struct table *t, char **words, size_t n)
 	}
 }
 
-/* Sorts entries by count, descending, then by hash: a plain recursive
- * quicksort (recursing into the smaller half keeps the depth at log n). */
+/* The sort order: by count, descending, then by hash. Inlined into
+ * sort_counts. */
 static inline int before(const struct entry *x, const struct entry *y)
 {
 	return x->count > y->count || (x->count == y->count && x->hash < y->hash);
 }
 
+/* Sorts a[lo..hi]: a plain recursive quicksort (recursing into the smaller
+ * half keeps the depth at log n). */
 STAGE void sort_counts(struct entry **a, long lo, long hi)
 {
 	while (lo < hi) {
@@ -204,8 +206,7 @@ STAGE void sort_counts(struct entry **a, long lo, long hi)
 }
 
 /* Formats the top words as "word:count word:count ...". */
-STAGE void render(char *out, size_t cap, struct entry **sorted, size_t n,
-					     size_t top)
+STAGE void render(char *out, size_t cap, struct entry **sorted, size_t n, size_t top)
 {
 	size_t len = 0;
 	out[0] = '\0';
@@ -248,6 +249,8 @@ int main(int argc, char **argv)
 		render(top, sizeof(top), sorted, n, 3);
 	}
 	printf("proftop-demo: %zu words, %zu distinct, top 3: %s\n", total, n, top);
+	free(vocabulary_length);
+	free(vocabulary);
 	free(sorted);
 	free(t.slots);
 	free(words);

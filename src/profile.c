@@ -617,5 +617,6 @@ void profile_free(struct profile *p)
 	free(p->memory);
 	free(p->output);
 	free(p->output_chunks);
+	free(p->sources);
 	free(p);
 }

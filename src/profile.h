@@ -89,6 +89,15 @@ struct prof_output_chunk {
 	uint32_t len;
 };
 
+/* A line of source text kept with the profile, so that the line view works
+ * where the sources are not: a reopened session carries the lines around its
+ * samples, a live profile none (the files are read from disk). */
+struct prof_source_line {
+	const char *file; /* as in prof_line.file, interned */
+	int line;
+	const char *text; /* interned, without the line break */
+};
+
 struct prof_meta {
 	const char *command;   /* the command line, space-joined */
 	const char *cwd;
@@ -141,6 +150,11 @@ struct profile {
 	size_t output_len, output_cap;
 	struct prof_output_chunk *output_chunks;
 	size_t noutput_chunks, output_chunks_cap;
+
+	/* Saved source text, sorted by file (strcmp) then line; filled by
+	 * session_load(), looked up with session_source_line(). */
+	struct prof_source_line *sources;
+	size_t nsources, sources_cap;
 
 	struct prof_intern *intern;
 };

@@ -760,6 +760,23 @@ void call_tree_free(struct call_tree *t)
 	memset(t, 0, sizeof(*t));
 }
 
+size_t query_stack_totals(const struct profile *p, const struct query_filter *f,
+			  struct stack_total **out)
+{
+	struct agg a;
+	size_t k;
+
+	agg_build(p, f, &a);
+	*out = xmalloc((a.n ? a.n : 1) * sizeof(**out));
+	for (k = 0; k < a.n; k++) {
+		(*out)[k].stack = a.stacks[k];
+		(*out)[k].samples = a.by_stack[a.stacks[k]].samples;
+		(*out)[k].ns = a.by_stack[a.stacks[k]].ns;
+	}
+	agg_free(&a);
+	return k;
+}
+
 /* ---- memory ---- */
 
 static size_t count_mem_points(const struct profile *p, int32_t pid)

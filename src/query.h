@@ -115,6 +115,17 @@ void query_call_tree(const struct profile *p, const struct query_filter *f,
 		     struct call_tree *out);
 void call_tree_free(struct call_tree *t);
 
+/* The samples that pass f summed per distinct stack, for tables built
+ * outside this file (the per-instruction counts of annotate). */
+struct stack_total {
+	uint32_t stack;
+	uint64_t samples, ns;
+};
+
+/* Returns how many distinct stacks; *out is malloc'd (free() it). */
+size_t query_stack_totals(const struct profile *p, const struct query_filter *f,
+			  struct stack_total **out);
+
 struct mem_summary {
 	bool valid;
 	uint64_t start_rss, peak_rss, end_rss;

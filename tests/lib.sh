@@ -101,6 +101,7 @@ pt_proftop()
 	timeout -k 5 "$PT_TIMEOUT" "$PROFTOP" "$@" >"$out" 2>"$out.err"
 	PT_RC=$?
 	t1=$(date +%s.%N)
+	# shellcheck disable=SC2034 # read by the tests
 	PT_SECONDS=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
 	if [ "$PT_RC" -ne 0 ] && grep -Eq "$PT_PERM_RE" "$out.err"; then
 		pt_skip "perf_event_open refused: $(head -n 1 "$out.err")"

@@ -26,7 +26,10 @@ if ! tr -d '\r' <"$PT_WORK/out.csv" | grep -qxF "$PT_CSV_HEADER"; then
 	pt_finish
 fi
 pt_perf_profile "$PT_WORK/perf.data" --comms proftop-demo >"$PT_WORK/perf.tsv"
-[ -s "$PT_WORK/perf.tsv" ] || pt_skip "perf recorded no samples of proftop-demo"
+if [ ! -s "$PT_WORK/perf.tsv" ]; then
+	pt_fail "perf recorded no samples of proftop-demo: did proftop run it?"
+	pt_finish
+fi
 pt_csv_rows "$PT_WORK/out.csv" function self_pct |
 	while IFS=$'\t' read -r f v; do printf '%s\t%s\n' "$(pt_norm_name "$f")" "$v"; done \
 		>"$PT_WORK/proftop.tsv"

@@ -1,0 +1,75 @@
+/* Shared by the exporters (src/export-*.c), not part of the export API: the
+ * sample filter, a small hash map over fixed-size integer keys, and the
+ * format entries themselves. */
+#ifndef PROFTOP_EXPORT_INT_H
+#define PROFTOP_EXPORT_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "export.h"
+#include "profile.h"
+
+extern const struct export_format export_folded;
+extern const struct export_format export_speedscope;
+extern const struct export_format export_pprof;
+extern const struct export_format export_callgrind;
+
+/* The last thread looked up, so that runs of one thread cost one lookup. */
+struct ex_filter {
+	const struct query_filter *f; /* NULL: every sample */
+	int32_t tid, pid;
+	bool cached;
+};
+
+void ex_filter_init(struct ex_filter *x, const struct export_opts *o);
+/* Whether sample s is exported: it passes the filter and names a valid stack. */
+bool ex_filter_pass(struct ex_filter *x, const struct profile *p, const struct prof_sample *s);
+
+/* Samples and CPU ns per stack id, over the samples that pass the filter. */
+struct ex_stacks {
+	uint64_t *samples; /* indexed by stack id */
+	uint64_t *ns;
+	uint32_t *ids;     /* the stack ids that have samples, ascending */
+	size_t n;
+	uint64_t total_samples, total_ns;
+};
+
+void ex_stacks_build(struct ex_stacks *s, const struct profile *p, const struct export_opts *o);
+void ex_stacks_free(struct ex_stacks *s);
+
+/* Hash map from keys of nkey 64-bit words to values of nval words, zeroed
+ * on insertion. Entries keep their insertion order (index 0, 1, ...). */
+struct ex_map {
+	unsigned nkey, nval;
+	uint64_t *entries; /* count * (nkey + nval) words */
+	size_t count, entries_cap;
+	uint32_t *slots;   /* entry index + 1, 0 = empty */
+	size_t nslots;     /* power of two */
+};
+
+void ex_map_init(struct ex_map *m, unsigned nkey, unsigned nval);
+void ex_map_free(struct ex_map *m);
+/* The value words of key, inserted zeroed if new; valid until the next
+ * insertion. *added (may be NULL) says whether it was new. */
+uint64_t *ex_map_get(struct ex_map *m, const uint64_t *key, bool *added);
+/* The value words of key, or NULL. */
+uint64_t *ex_map_find(const struct ex_map *m, const uint64_t *key);
+static inline uint64_t *ex_map_key(const struct ex_map *m, size_t i)
+{
+	return m->entries + i * (m->nkey + m->nval);
+}
+static inline uint64_t *ex_map_val(const struct ex_map *m, size_t i)
+{
+	return ex_map_key(m, i) + m->nkey;
+}
+
+/* A function's display name, never NULL: "[unknown]" for a missing one. */
+const char *ex_function_name(const struct profile *p, uint32_t fn);
+
+/* A JSON string; NULL becomes null, invalid UTF-8 becomes U+FFFD. */
+void ex_json_str(FILE *out, const char *s);
+
+#endif

@@ -1,0 +1,379 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "export-int.h"
+#include "xalloc.h"
+
+const struct export_format *const export_table[] = {
+	&export_folded,
+	&export_speedscope,
+	&export_pprof,
+	&export_callgrind,
+	NULL,
+};
+
+const struct export_format *export_find(const char *name)
+{
+	for (size_t i = 0; name && export_table[i]; i++)
+		if (!strcmp(export_table[i]->name, name))
+			return export_table[i];
+	return NULL;
+}
+
+int export_parse_weight(const char *s, enum export_weight *out)
+{
+	if (!s)
+		return -1;
+	if (!strcasecmp(s, "samples")) {
+		*out = EXPORT_WEIGHT_SAMPLES;
+		return 0;
+	}
+	if (!strcasecmp(s, "ns") || !strcasecmp(s, "nanoseconds")) {
+		*out = EXPORT_WEIGHT_NS;
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- the sample filter ---- */
+
+void ex_filter_init(struct ex_filter *x, const struct export_opts *o)
+{
+	memset(x, 0, sizeof(*x));
+	x->f = o ? &o->filter : NULL;
+}
+
+bool ex_filter_pass(struct ex_filter *x, const struct profile *p, const struct prof_sample *s)
+{
+	const struct query_filter *f = x->f;
+
+	if (s->stack >= p->nstacks)
+		return false;
+	if (!f)
+		return true;
+	if (f->tid && s->tid != f->tid)
+		return false;
+	if (s->time < f->t_from || (f->t_to && s->time >= f->t_to))
+		return false;
+	if (!f->pid)
+		return true;
+	if (!x->cached || x->tid != s->tid) {
+		const struct prof_thread *t = profile_find_thread(p, s->tid);
+
+		x->cached = true;
+		x->tid = s->tid;
+		x->pid = t ? t->pid : 0;
+	}
+	return x->pid == f->pid;
+}
+
+void ex_stacks_build(struct ex_stacks *s, const struct profile *p, const struct export_opts *o)
+{
+	struct ex_filter x;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	s->samples = xcalloc(p->nstacks ? p->nstacks : 1, sizeof(*s->samples));
+	s->ns = xcalloc(p->nstacks ? p->nstacks : 1, sizeof(*s->ns));
+	ex_filter_init(&x, o);
+	for (i = 0; i < p->nsamples; i++) {
+		const struct prof_sample *smp = &p->samples[i];
+
+		if (!ex_filter_pass(&x, p, smp))
+			continue;
+		if (s->samples[smp->stack]++ == 0)
+			s->n++;
+		s->ns[smp->stack] += smp->weight;
+		s->total_samples++;
+		s->total_ns += smp->weight;
+	}
+	s->ids = xmalloc((s->n ? s->n : 1) * sizeof(*s->ids));
+	s->n = 0;
+	for (i = 0; i < p->nstacks; i++)
+		if (s->samples[i])
+			s->ids[s->n++] = (uint32_t)i;
+}
+
+void ex_stacks_free(struct ex_stacks *s)
+{
+	free(s->samples);
+	free(s->ns);
+	free(s->ids);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- hash map over integer keys ---- */
+
+static uint64_t key_hash(const uint64_t *key, unsigned n)
+{
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+
+	for (unsigned i = 0; i < n; i++) {
+		h ^= key[i] + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+		h ^= h >> 33;
+		h *= 0xff51afd7ed558ccdULL;
+		h ^= h >> 33;
+	}
+	return h;
+}
+
+void ex_map_init(struct ex_map *m, unsigned nkey, unsigned nval)
+{
+	memset(m, 0, sizeof(*m));
+	m->nkey = nkey;
+	m->nval = nval;
+	m->nslots = 64;
+	m->slots = xcalloc(m->nslots, sizeof(*m->slots));
+}
+
+void ex_map_free(struct ex_map *m)
+{
+	free(m->entries);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t map_slot(const struct ex_map *m, const uint64_t *key)
+{
+	size_t mask = m->nslots - 1;
+	size_t i = key_hash(key, m->nkey) & mask;
+
+	while (m->slots[i] &&
+	       memcmp(ex_map_key(m, m->slots[i] - 1), key, m->nkey * sizeof(*key)) != 0)
+		i = (i + 1) & mask;
+	return i;
+}
+
+static void map_rehash(struct ex_map *m)
+{
+	free(m->slots);
+	m->nslots *= 2;
+	m->slots = xcalloc(m->nslots, sizeof(*m->slots));
+	for (size_t e = 0; e < m->count; e++)
+		m->slots[map_slot(m, ex_map_key(m, e))] = (uint32_t)(e + 1);
+}
+
+uint64_t *ex_map_find(const struct ex_map *m, const uint64_t *key)
+{
+	size_t i = map_slot(m, key);
+
+	return m->slots[i] ? ex_map_val(m, m->slots[i] - 1) : NULL;
+}
+
+uint64_t *ex_map_get(struct ex_map *m, const uint64_t *key, bool *added)
+{
+	size_t i = map_slot(m, key), width = m->nkey + m->nval;
+	uint64_t *e;
+
+	if (added)
+		*added = !m->slots[i];
+	if (m->slots[i])
+		return ex_map_val(m, m->slots[i] - 1);
+	if (m->count + 1 >= UINT32_MAX)
+		fatal("export: too many distinct entries");
+	m->entries = xgrow(m->entries, &m->entries_cap, (m->count + 1) * width, sizeof(*e));
+	e = m->entries + m->count * width;
+	memcpy(e, key, m->nkey * sizeof(*key));
+	memset(e + m->nkey, 0, m->nval * sizeof(*e));
+	m->slots[i] = (uint32_t)++m->count;
+	/* Keep the load under 1/2 so probes stay short. */
+	if (m->count * 2 > m->nslots)
+		map_rehash(m);
+	return e + m->nkey;
+}
+
+/* ---- text helpers ---- */
+
+const char *ex_function_name(const struct profile *p, uint32_t fn)
+{
+	const struct prof_function *f = fn < p->nfunctions ? &p->functions[fn] : NULL;
+
+	if (f && f->name && *f->name)
+		return f->name;
+	if (f && f->system_name && *f->system_name)
+		return f->system_name;
+	return "[unknown]";
+}
+
+/* Length of the valid UTF-8 sequence at s, 0 if invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, c = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, c = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	/* Overlong forms, surrogates and values past U+10FFFF are invalid. */
+	if ((n == 2 && c < 0x80) || (n == 3 && c < 0x800) || (n == 4 && c < 0x10000) ||
+	    (c >= 0xd800 && c <= 0xdfff) || c > 0x10ffff)
+		return 0;
+	return n;
+}
+
+void ex_json_str(FILE *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	if (!s) {
+		fputs("null", out);
+		return;
+	}
+	putc('"', out);
+	while (*s) {
+		size_t n = utf8_len(s);
+
+		if (n == 0) {
+			fputs("\\ufffd", out);
+			s++;
+		} else if (*s == '"' || *s == '\\') {
+			putc('\\', out);
+			putc(*s++, out);
+		} else if (*s < 0x20 || *s == 0x7f) {
+			fprintf(out, "\\u%04x", *s++);
+		} else {
+			fwrite(s, 1, n, out);
+			s += n;
+		}
+	}
+	putc('"', out);
+}
+
+/* ---- writing a file atomically ---- */
+
+static bool any_sample(const struct profile *p, const struct export_opts *o)
+{
+	struct ex_filter x;
+
+	ex_filter_init(&x, o);
+	for (size_t i = 0; i < p->nsamples; i++)
+		if (ex_filter_pass(&x, p, &p->samples[i]))
+			return true;
+	return false;
+}
+
+/* Flush and check a stream; on failure say why in err. */
+static int finish_stream(FILE *f, const char *what, char *err, size_t errlen)
+{
+	errno = 0;
+	if (fflush(f) != 0 || ferror(f)) {
+		snprintf(err, errlen, "cannot write %s: %s", what,
+			 errno ? strerror(errno) : "write error");
+		return -1;
+	}
+	return 0;
+}
+
+/* Explain a failure to create a file in path's directory, with the fix. */
+static void create_error(const char *path, int e, char *err, size_t errlen)
+{
+	const char *hint = "";
+
+	if (e == ENOENT)
+		hint = " (its directory does not exist)";
+	else if (e == EACCES || e == EPERM || e == EROFS)
+		hint = "; choose another directory with -o";
+	snprintf(err, errlen, "cannot write %s: %s%s", path, strerror(e), hint);
+}
+
+static int write_stdout(const struct export_format *fmt, const struct profile *p,
+			const struct export_opts *o, char *err, size_t errlen)
+{
+	if (fmt->binary && isatty(STDOUT_FILENO)) {
+		snprintf(err, errlen,
+			 "%s output is binary; not writing it to a terminal (use -o FILE)",
+			 fmt->name);
+		return -1;
+	}
+	if (fmt->write(stdout, p, o, err, errlen) < 0)
+		return -1;
+	return finish_stream(stdout, "the export", err, errlen);
+}
+
+int export_to_file(const struct export_format *fmt, const char *path, const struct profile *p,
+		   const struct export_opts *o, char *err, size_t errlen)
+{
+	struct stat st;
+	char *tmp;
+	mode_t mask;
+	FILE *f;
+	int fd;
+
+	if (!any_sample(p, o)) {
+		snprintf(err, errlen, "nothing to export: %s",
+			 p->nsamples ? "no sample passes the thread and time filter"
+				     : "the profile holds no samples");
+		return -1;
+	}
+	if (!strcmp(path, "-"))
+		return write_stdout(fmt, p, o, err, errlen);
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "cannot write %s: it is a directory; give a file name", path);
+		return -1;
+	}
+	/* Same directory as path, so that rename() replaces it atomically. */
+	tmp = xasprintf("%s.tmp-XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		create_error(path, errno, err, errlen);
+		free(tmp);
+		return -1;
+	}
+	/* mkstemp makes 0600; give the file the mode open(2) would have. */
+	mask = umask(0);
+	umask(mask);
+	if (fchmod(fd, 0666 & ~mask) != 0 || !(f = fdopen(fd, "w"))) {
+		create_error(path, errno, err, errlen);
+		close(fd);
+		goto fail;
+	}
+	if (fmt->write(f, p, o, err, errlen) < 0) {
+		fclose(f);
+		goto fail;
+	}
+	if (finish_stream(f, path, err, errlen) < 0) {
+		fclose(f);
+		goto fail;
+	}
+	/* Complete on disk before it takes the final name. */
+	if (fsync(fileno(f)) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		fclose(f);
+		goto fail;
+	}
+	if (fclose(f) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (rename(tmp, path) != 0) {
+		create_error(path, errno, err, errlen);
+		goto fail;
+	}
+	free(tmp);
+	return 0;
+fail:
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}

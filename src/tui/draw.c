@@ -1,0 +1,455 @@
+/* Drawing helpers: colours, safe text, the header and the footer. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <wchar.h>
+
+#include "tui-priv.h"
+
+/* Colour pairs: foreground for 8 colours, for 256, background, and the
+ * attributes added; pair 0 is the terminal's default. */
+struct color_def {
+	short fg8, fg256, bg;
+	attr_t extra;
+	attr_t mono; /* without colour */
+};
+
+static const struct color_def color_defs[UC_COUNT] = {
+	[UC_NORMAL] = {-1, -1, -1, 0, 0},
+	[UC_HEADER] = {COLOR_CYAN, 75, -1, 0, 0},
+	[UC_VALUE] = {-1, -1, -1, A_BOLD, A_BOLD},
+	[UC_TITLE] = {COLOR_BLACK, 16, COLOR_CYAN, 0, A_REVERSE},
+	[UC_COLHEAD] = {COLOR_BLACK, 16, COLOR_GREEN, 0, A_BOLD | A_UNDERLINE},
+	[UC_COLSORT] = {COLOR_BLACK, 16, COLOR_CYAN, A_BOLD, A_REVERSE | A_BOLD},
+	[UC_CURSOR] = {COLOR_BLACK, 16, COLOR_CYAN, 0, A_REVERSE},
+	[UC_DIM] = {COLOR_BLUE, 244, -1, 0, A_DIM},
+	[UC_HEAT1] = {-1, 250, -1, 0, 0},
+	[UC_HEAT2] = {COLOR_GREEN, 40, -1, 0, 0},
+	[UC_HEAT3] = {COLOR_YELLOW, 184, -1, 0, 0},
+	[UC_HEAT4] = {COLOR_RED, 208, -1, 0, A_BOLD},
+	[UC_HEAT5] = {COLOR_RED, 196, -1, A_BOLD, A_BOLD | A_UNDERLINE},
+	[UC_KEY] = {-1, -1, -1, A_BOLD, A_BOLD},
+	[UC_KEYLABEL] = {COLOR_BLACK, 16, COLOR_CYAN, 0, A_REVERSE},
+	[UC_MSG] = {COLOR_BLACK, 16, COLOR_YELLOW, 0, A_REVERSE | A_BOLD},
+	[UC_ERR] = {COLOR_WHITE, 231, COLOR_RED, A_BOLD, A_REVERSE | A_BOLD},
+	[UC_STATE_RUN] = {COLOR_GREEN, 40, -1, A_BOLD, A_BOLD},
+	[UC_STATE_END] = {COLOR_YELLOW, 214, -1, A_BOLD, A_BOLD | A_UNDERLINE},
+	[UC_RSS] = {COLOR_GREEN, 40, -1, 0, A_BOLD},
+	[UC_VMS] = {COLOR_CYAN, 75, -1, 0, 0},
+	[UC_MARK] = {COLOR_MAGENTA, 170, -1, 0, A_BOLD},
+};
+
+void ui_colors_init(struct tui *t)
+{
+	t->ncolors = 0;
+	if (t->color && has_colors() && start_color() != ERR) {
+		use_default_colors();
+		t->ncolors = COLORS >= 256 ? 256 : 8;
+	}
+	for (int i = 0; i < UC_COUNT; i++) {
+		const struct color_def *d = &color_defs[i];
+
+		if (!t->ncolors || i == UC_NORMAL) {
+			t->attrs[i] = d->mono;
+			continue;
+		}
+		/* A 256-colour background is the 8-colour one: cyan, green, red. */
+		init_pair((short)i, t->ncolors == 256 ? d->fg256 : d->fg8, d->bg);
+		t->attrs[i] = COLOR_PAIR(i) | d->extra;
+	}
+}
+
+attr_t ui_attr(const struct tui *t, enum ui_color c)
+{
+	return t->attrs[c];
+}
+
+attr_t ui_heat(const struct tui *t, double pct)
+{
+	if (pct >= 50)
+		return t->attrs[UC_HEAT5];
+	if (pct >= 20)
+		return t->attrs[UC_HEAT4];
+	if (pct >= 5)
+		return t->attrs[UC_HEAT3];
+	if (pct >= 1)
+		return t->attrs[UC_HEAT2];
+	return t->attrs[UC_HEAT1];
+}
+
+int ui_putn(int y, int x, const char *s, size_t len, int w, attr_t a)
+{
+	wchar_t buf[1024];
+	mbstate_t st;
+	size_t i = 0, n = 0;
+	int cols = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (s && i < len && n < sizeof(buf) / sizeof(*buf) - 8 && cols < w) {
+		unsigned char c = (unsigned char)s[i];
+		wchar_t wc;
+		size_t k = 1;
+		int cw = 1;
+
+		if (c == '\t') {
+			/* tabs expand to the next multiple of 8 */
+			do
+				buf[n++] = L' ';
+			while (++cols % 8 && cols < w);
+			i++;
+			continue;
+		}
+		if (c < 0x80) {
+			wc = c < 0x20 || c == 0x7f ? L'?' : c;
+		} else {
+			k = mbrtowc(&wc, s + i, len - i, &st);
+			if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+				wc = L'?';
+				k = 1;
+				memset(&st, 0, sizeof(st));
+			} else if ((cw = wcwidth(wc)) < 0) {
+				wc = L'?';
+				cw = 1;
+			}
+		}
+		if (cols + cw > w)
+			break;
+		buf[n++] = wc;
+		cols += cw;
+		i += k;
+	}
+	attrset(a);
+	if (n)
+		mvaddnwstr(y, x, buf, (int)n);
+	attrset(A_NORMAL);
+	return cols;
+}
+
+int ui_put(int y, int x, const char *s, int w, attr_t a)
+{
+	return s ? ui_putn(y, x, s, strlen(s), w, a) : 0;
+}
+
+int ui_width(const char *s)
+{
+	mbstate_t st;
+	size_t len = strlen(s), i = 0;
+	int cols = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (i < len) {
+		wchar_t wc;
+		size_t k = (unsigned char)s[i] < 0x80 ? 1 : mbrtowc(&wc, s + i, len - i, &st);
+		int cw = 1;
+
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			k = 1;
+			memset(&st, 0, sizeof(st));
+		} else if (k > 1 && (cw = wcwidth(wc)) < 0) {
+			cw = 1;
+		}
+		cols += cw;
+		i += k;
+	}
+	return cols;
+}
+
+void ui_fill(int y, int x, int w, attr_t a)
+{
+	if (w <= 0)
+		return;
+	attrset(a);
+	mvhline(y, x, ' ', w);
+	attrset(A_NORMAL);
+}
+
+void ui_bar(const struct tui *t, int y, int x, int w, double frac, attr_t a)
+{
+	static const wchar_t eighths[] = L" \u258f\u258e\u258d\u258c\u258b\u258a\u2589\u2588";
+	int cells8 = (int)(frac * w * 8 + 0.5);
+
+	if (w <= 0)
+		return;
+	if (cells8 > w * 8)
+		cells8 = w * 8;
+	if (cells8 < 0)
+		cells8 = 0;
+	attrset(a);
+	move(y, x);
+	for (int i = 0; i < w; i++) {
+		int e = cells8 - i * 8;
+
+		e = e < 0 ? 0 : e > 8 ? 8 : e;
+		if (t->utf8) {
+			wchar_t wc[2] = {eighths[e], 0};
+
+			addnwstr(wc, 1);
+		} else {
+			addch(e >= 4 ? '#' : ' ');
+		}
+	}
+	attrset(A_NORMAL);
+}
+
+char *ui_bytes(uint64_t v, char *buf, size_t len)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
+	double x = (double)v;
+	int u = -1;
+
+	if (v < 1024) {
+		snprintf(buf, len, "%" PRIu64 " B", v);
+		return buf;
+	}
+	while (x >= 1024 && u < 3) {
+		x /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f %s", x, units[u]);
+	return buf;
+}
+
+char *ui_count(uint64_t v, char *buf, size_t len)
+{
+	char digits[24];
+	int n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
+	size_t o = 0;
+
+	for (int i = 0; i < n && o + 2 < len; i++) {
+		if (i && (n - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+const char *ui_base(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+const char *ui_fn_name(const struct profile *p, uint32_t fn)
+{
+	const struct prof_function *f;
+
+	if (fn >= p->nfunctions)
+		return "[unknown]";
+	f = &p->functions[fn];
+	return f->name ? f->name : f->system_name ? f->system_name : "[unknown]";
+}
+
+const char *ui_module_name(const struct profile *p, uint32_t fn)
+{
+	uint32_t m = fn < p->nfunctions ? p->functions[fn].module : PROF_NONE;
+
+	if (m >= p->nmodules)
+		return "[unknown]";
+	if (p->modules[m].name)
+		return p->modules[m].name;
+	return p->modules[m].path ? ui_base(p->modules[m].path) : "[unknown]";
+}
+
+char *ui_fn_label(const struct profile *p, uint32_t fn, char *buf, size_t len)
+{
+	const char *name = ui_fn_name(p, fn), *mod = ui_module_name(p, fn);
+	const struct prof_function *f = fn < p->nfunctions ? &p->functions[fn] : NULL;
+	size_t o;
+
+	snprintf(buf, len, "%s", name);
+	o = strlen(buf);
+	if (f && f->file && o < len) {
+		if (f->start_line > 0)
+			snprintf(buf + o, len - o, " (%s:%d)", ui_base(f->file), f->start_line);
+		else
+			snprintf(buf + o, len - o, " (%s)", ui_base(f->file));
+		o = strlen(buf);
+	}
+	/* "[kernel]" is its own module: no "[kernel] [[kernel]]" */
+	if (strcmp(name, mod) && o < len)
+		snprintf(buf + o, len - o, mod[0] == '[' ? " %s" : " [%s]", mod);
+	return buf;
+}
+
+bool ui_contains(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	if (!n)
+		return true;
+	for (; hay && *hay; hay++)
+		if (!strncasecmp(hay, needle, n))
+			return true;
+	return false;
+}
+
+bool ui_fn_matches(const struct profile *p, uint32_t fn, const char *needle)
+{
+	return ui_contains(ui_fn_name(p, fn), needle);
+}
+
+/* The modes every view shares, for the right end of a title. */
+static void modes(const struct tui *t, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		if (o < len)                                                                       \
+			o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__);                      \
+	} while (0)
+	if (t->frozen)
+		ADD("FROZEN  ");
+	ADD("%s", t->window ? "last " : "since start");
+	if (t->window)
+		ADD("%d s", TUI_WINDOW_S);
+	if (t->filter.tid) {
+		const struct prof_thread *th = profile_find_thread(t->prof, t->filter.tid);
+
+		ADD(", thread %d%s%s", t->filter.tid, th && th->comm ? " " : "",
+		    th && th->comm ? th->comm : "");
+	}
+	if (t->name_filter)
+		ADD(", filter \"%s\"", t->name_filter);
+#undef ADD
+}
+
+void ui_title(struct tui *t, int y, const char *left, const char *right)
+{
+	char m[160];
+	int w = COLS, rw;
+
+	modes(t, m, sizeof(m));
+	if (!right)
+		right = m;
+	ui_fill(y, 0, w, ui_attr(t, UC_TITLE));
+	rw = ui_width(right) + 1;
+	if (rw > w / 2)
+		rw = w / 2;
+	ui_put(y, 1, left, w - rw - 2, ui_attr(t, UC_TITLE) | A_BOLD);
+	ui_put(y, w - rw, right, rw - 1, ui_attr(t, UC_TITLE));
+}
+
+static void elapsed(uint64_t ns, char *buf, size_t len)
+{
+	uint64_t s = ns / 1000000000ull;
+
+	if (s >= 3600)
+		snprintf(buf, len, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600, s / 60 % 60,
+			 s % 60);
+	else
+		snprintf(buf, len, "%" PRIu64 ":%02" PRIu64 ".%" PRIu64, s / 60, s % 60,
+			 ns / 100000000ull % 10);
+}
+
+/* Pieces written left to right on one row, each cut to what is left. */
+struct line {
+	int y, x, w;
+};
+
+static void seg(struct line *l, const char *s, attr_t a)
+{
+	if (l->x < l->w)
+		l->x += ui_put(l->y, l->x, s, l->w - l->x, a);
+}
+
+void ui_header(struct tui *t, int rows)
+{
+	const struct profile *p = t->prof;
+	const struct prof_meta *m = &p->meta;
+	struct line l = {0, 0, COLS};
+	struct mem_summary ms = {.valid = false};
+	char buf[256], a[32], b[32];
+	attr_t lab = ui_attr(t, UC_HEADER), val = ui_attr(t, UC_VALUE);
+
+	if (rows < 1)
+		return;
+	ui_fill(0, 0, COLS, A_NORMAL);
+	seg(&l, m->command ? m->command : "(no command)", val);
+	if (m->pid > 0) {
+		snprintf(buf, sizeof(buf), "%d", m->pid);
+		seg(&l, "  pid ", lab);
+		seg(&l, buf, val);
+	}
+	seg(&l, "  ", lab);
+	if (t->running)
+		seg(&l, t->paused ? "paused" : m->attached ? "running (attached)" : "running",
+		    ui_attr(t, UC_STATE_RUN));
+	else
+		seg(&l, t->state, ui_attr(t, UC_STATE_END));
+	elapsed(t->running ? t->now_ns : m->duration_ns, buf, sizeof(buf));
+	seg(&l, "  elapsed ", lab);
+	seg(&l, buf, val);
+	snprintf(buf, sizeof(buf), "%u Hz", m->freq);
+	seg(&l, "  rate ", lab);
+	seg(&l, buf, val);
+	if (rows < 2)
+		return;
+	l = (struct line){1, 0, COLS};
+	ui_fill(1, 0, COLS, A_NORMAL);
+	seg(&l, "samples ", lab);
+	seg(&l, ui_count(p->nsamples, a, sizeof(a)), val);
+	seg(&l, "  lost ", lab);
+	seg(&l, ui_count(m->lost, a, sizeof(a)), m->lost ? ui_attr(t, UC_HEAT4) : val);
+	snprintf(buf, sizeof(buf), "%.1f%%",
+		 p->nsamples ? 100.0 * (double)p->truncated_samples / (double)p->nsamples : 0.0);
+	seg(&l, "  truncated ", lab);
+	seg(&l, buf, val);
+	snprintf(buf, sizeof(buf), "%.1f%%", t->self_cpu);
+	seg(&l, "  proftop CPU ", lab);
+	seg(&l, buf, val);
+	query_memory(p, 0, &ms);
+	if (ms.valid && ms.points) {
+		seg(&l, "  RSS ", lab);
+		seg(&l, ui_bytes(ms.end_rss, a, sizeof(a)), ui_attr(t, UC_RSS) | A_BOLD);
+		seg(&l, " peak ", lab);
+		seg(&l, ui_bytes(ms.peak_rss, b, sizeof(b)), val);
+	}
+}
+
+struct fkey {
+	const char *key, *label;
+};
+
+void ui_footer(struct tui *t)
+{
+	static const struct fkey keys[] = {
+		{"F1", "Help"},	   {"F2", "Output"},  {"F3", "Search"}, {"F4", "Filter"},
+		{"F5", "Tree"},	   {"F6", "SortBy"},  {"F7", "Callers"}, {"F8", "Memory"},
+		{"F9", "Pause"},   {"F10", "Quit"},
+	};
+	int y = LINES - 1, x = 0;
+	uint64_t now = tui_clock_ns();
+
+	ui_fill(y, 0, COLS, A_NORMAL);
+	if (t->prompt != PROMPT_NONE) {
+		const char *what = t->prompt == PROMPT_SEARCH ? "Search: " : "Filter: ";
+
+		x = ui_put(y, 0, what, COLS, ui_attr(t, UC_KEY));
+		x += ui_putn(y, x, t->pbuf, t->plen, COLS - x - 1, ui_attr(t, UC_KEYLABEL));
+		ui_put(y, x, " ", 1, ui_attr(t, UC_KEYLABEL) | A_REVERSE);
+		ui_put(y, x + 2, "  Enter: done  Esc: cancel", COLS - x - 2, ui_attr(t, UC_DIM));
+		return;
+	}
+	if (t->msg[0] && now < t->msg_until) {
+		ui_fill(y, 0, COLS, ui_attr(t, t->msg_err ? UC_ERR : UC_MSG));
+		ui_put(y, 0, t->msg, COLS, ui_attr(t, t->msg_err ? UC_ERR : UC_MSG));
+		return;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys) && x < COLS; i++) {
+		char lab[16];
+
+		x += ui_put(y, x, keys[i].key, COLS - x, ui_attr(t, UC_KEY));
+		snprintf(lab, sizeof(lab), "%-6s", i == 8 && t->paused ? "Resume" : keys[i].label);
+		x += ui_put(y, x, lab, COLS - x, ui_attr(t, UC_KEYLABEL));
+	}
+	if (x < COLS)
+		ui_fill(y, x, COLS - x, ui_attr(t, UC_KEYLABEL));
+}

@@ -1,0 +1,229 @@
+/* The TUI's insides, shared by its files: the state, the view stack and
+ * the drawing helpers. Views read the profile only through query.h (and
+ * annotate.h / chart.h for the line view and the memory chart). */
+#ifndef PROFTOP_TUI_PRIV_H
+#define PROFTOP_TUI_PRIV_H
+
+#include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli.h"
+#include "profile.h"
+#include "query.h"
+
+struct collector;
+struct tui;
+struct view;
+
+/* "last N seconds" mode of the `w` key. */
+#define TUI_WINDOW_S 5
+
+struct rect {
+	int y, x, h, w;
+};
+
+/* What a key handler did, htop style: a bitmask. */
+enum {
+	KR_IGNORED = 0,
+	KR_HANDLED = 1 << 0, /* consumed (redraw) */
+	KR_REQUERY = 1 << 1, /* the view's data must be recomputed */
+};
+
+/* A view of the main area. Views form a stack: Esc pops. */
+struct view_ops {
+	const char *name;
+	/* Recompute tables from the profile (the data generation moved on). */
+	void (*update)(struct tui *t, struct view *v);
+	void (*draw)(struct tui *t, struct view *v, const struct rect *r);
+	int (*key)(struct tui *t, struct view *v, int key);
+	/* Free priv. */
+	void (*leave)(struct tui *t, struct view *v);
+	/* The function under the cursor, or PROF_NONE (for `c`, `a`, Enter). */
+	uint32_t (*selected)(struct tui *t, struct view *v);
+	/* Move the cursor to the next row (from the cursor on, or after it if
+	 * next) whose name contains needle; false if none. */
+	bool (*search)(struct tui *t, struct view *v, const char *needle, bool next);
+	/* A mouse click at screen (y, x) inside r. */
+	void (*click)(struct tui *t, struct view *v, const struct rect *r, int y, int x);
+};
+
+struct view {
+	const struct view_ops *ops;
+	void *priv;
+	struct view *below;
+	uint64_t gen;  /* the data generation last computed; ~0: never */
+	uint64_t fgen; /* the name-filter generation last applied */
+};
+
+/* A scrolling list: cursor and first visible row. */
+struct ui_list {
+	size_t n, cur, top;
+	int height; /* rows on screen, from the last draw */
+};
+
+enum ui_color {
+	UC_NORMAL,
+	UC_HEADER,     /* header labels */
+	UC_VALUE,      /* header values */
+	UC_TITLE,      /* view title bar */
+	UC_COLHEAD,    /* table column names */
+	UC_COLSORT,    /* the sorted column */
+	UC_CURSOR,
+	UC_DIM,
+	UC_HEAT1,      /* heat, coolest to hottest */
+	UC_HEAT2,
+	UC_HEAT3,
+	UC_HEAT4,
+	UC_HEAT5,
+	UC_KEY,        /* footer: key name */
+	UC_KEYLABEL,   /* footer: what it does */
+	UC_MSG,
+	UC_ERR,
+	UC_STATE_RUN,
+	UC_STATE_END,
+	UC_RSS,
+	UC_VMS,
+	UC_MARK,       /* inlined / call marks, tree glyphs */
+	UC_COUNT
+};
+
+enum prompt_kind { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER };
+
+struct tui {
+	const struct options *opt;
+	struct profile *prof;
+	struct collector *col; /* NULL when there is nothing to collect */
+
+	bool running;  /* collecting; false once the run is over */
+	bool frozen;   /* `f`: tables stay as they are */
+	bool paused;   /* `P`: sampling is off */
+	bool window;   /* `w`: last TUI_WINDOW_S seconds only */
+	bool mem_pane; /* `m` */
+	bool quit;
+	bool dirty;    /* redraw before the next wait */
+	bool launched;
+
+	struct query_filter filter; /* thread and time range of every query */
+	enum query_sort sort;
+	bool reverse;
+	char *name_filter; /* `\`: substring of function names shown, or NULL */
+	char *search;      /* the last `/` needle, or NULL */
+
+	uint64_t gen;  /* data generation: views recompute when theirs differs */
+	uint64_t fgen; /* name-filter generation */
+	struct view *top;
+
+	/* figures of the header, sampled on each tick */
+	uint64_t now_ns;       /* run time (ns since start) of the last tick */
+	double self_cpu;       /* proftop's own CPU, % of one core */
+	uint64_t last_cpu_ns, last_wall_ns;
+	size_t seen_samples, seen_memory, seen_output;
+	char state[96];        /* how the target ended, once it has */
+
+	/* one-line message over the footer */
+	char msg[256];
+	bool msg_err;
+	uint64_t msg_until; /* CLOCK_MONOTONIC ns */
+
+	/* the prompt of `/` and `\` */
+	enum prompt_kind prompt;
+	char pbuf[128];
+	size_t plen;
+	size_t psaved_cur; /* search: the cursor before, restored by Esc */
+
+	/* terminal */
+	bool color, utf8;
+	int ncolors;
+	attr_t attrs[UC_COUNT];
+	struct rect main; /* where the top view draws */
+	int colhead_y;    /* screen row of the top view's column header, or -1 */
+};
+
+/* ---- tui.c ---- */
+/* A view on the heap, owning priv (freed after ops->leave). */
+struct view *view_alloc(const struct view_ops *ops, void *priv);
+void tui_push(struct tui *t, struct view *v);
+void tui_pop(struct tui *t);
+void tui_message(struct tui *t, bool err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Drop every cached table: the next draw recomputes (filter, thread, zero). */
+void tui_requery(struct tui *t);
+uint64_t tui_clock_ns(void);
+
+/* ---- draw.c ---- */
+void ui_colors_init(struct tui *t);
+attr_t ui_attr(const struct tui *t, enum ui_color c);
+/* The heat colour of a percentage (of the whole profile). */
+attr_t ui_heat(const struct tui *t, double pct);
+/* Write s at (y, x), at most w columns, control characters shown as '?',
+ * cut UTF-8-aware. Returns the columns written. */
+int ui_put(int y, int x, const char *s, int w, attr_t a);
+/* The same from a byte range (not NUL-terminated). */
+int ui_putn(int y, int x, const char *s, size_t len, int w, attr_t a);
+/* Fill w columns of row y from x with blanks in attribute a. */
+void ui_fill(int y, int x, int w, attr_t a);
+/* Display columns of s (UTF-8), control characters counting 1. */
+int ui_width(const char *s);
+/* A horizontal bar of frac (0..1) of w cells: blocks in UTF-8, '#' otherwise. */
+void ui_bar(const struct tui *t, int y, int x, int w, double frac, attr_t a);
+char *ui_bytes(uint64_t v, char *buf, size_t len);
+char *ui_count(uint64_t v, char *buf, size_t len);
+const char *ui_base(const char *path);
+const char *ui_fn_name(const struct profile *p, uint32_t fn);
+const char *ui_module_name(const struct profile *p, uint32_t fn);
+/* "name (file:line) [module]" into buf. */
+char *ui_fn_label(const struct profile *p, uint32_t fn, char *buf, size_t len);
+bool ui_contains(const char *hay, const char *needle); /* case-insensitive */
+bool ui_fn_matches(const struct profile *p, uint32_t fn, const char *needle);
+void ui_title(struct tui *t, int y, const char *left, const char *right);
+void ui_header(struct tui *t, int rows);
+void ui_footer(struct tui *t);
+
+/* ---- list.c ---- */
+/* Arrows, j/k, PgUp/PgDn, Home/End, g/G. True if the key moved the cursor. */
+bool list_key(struct ui_list *l, int key);
+/* Clamp the cursor and scroll so that it shows in height rows. */
+void list_fit(struct ui_list *l, int height);
+/* Put the cursor on row i, centred if it was off screen. */
+void list_goto(struct ui_list *l, size_t i);
+
+/* ---- table.c: function rows, as `report` prints them ---- */
+struct func_cols {
+	unsigned mask; /* FC_* columns shown */
+	int name_x, name_w;
+};
+enum {
+	FC_NCALLS = 1 << 0,
+	FC_TOTTIME = 1 << 1,
+	FC_TPERCALL = 1 << 2,
+	FC_CUMTIME = 1 << 3,
+	FC_CPERCALL = 1 << 4,
+	FC_SELF = 1 << 5,
+	FC_TOTAL = 1 << 6,
+};
+void table_layout(int width, struct func_cols *c);
+/* The column header; sorted marks the sorted column. */
+void table_header(struct tui *t, int y, int x, const struct func_cols *c, enum query_sort sort,
+		  bool reverse, bool sorted);
+void table_row(struct tui *t, int y, int x, const struct func_cols *c, const struct func_row *row,
+	       bool cursor);
+/* The sort key of the column at screen column x, or -1. */
+int table_column_sort(const struct func_cols *c, int x0, int x);
+
+/* ---- the views ---- */
+struct view *view_functions_new(struct tui *t);
+struct view *view_callers_new(struct tui *t, uint32_t fn);
+struct view *view_tree_new(struct tui *t);
+struct view *view_lines_new(struct tui *t, uint32_t fn);
+struct view *view_output_new(struct tui *t);
+struct view *view_help_new(struct tui *t);
+struct view *view_threads_new(struct tui *t);
+extern const struct view_ops view_functions_ops, view_callers_ops, view_tree_ops,
+	view_lines_ops, view_output_ops, view_help_ops, view_threads_ops;
+
+/* view-memory.c: the memory pane, rows high. */
+void memory_pane_draw(struct tui *t, const struct rect *r);
+
+#endif
