@@ -67,7 +67,7 @@ struct chart {
 void chart_render(const struct profile *p, const struct chart_opts *o, struct chart *out);
 void chart_free(struct chart *c);
 
-/* Bytes for people: "0", "512 B", "1.5 KiB", "12.0 MiB", "3.25 GiB". */
+/* Bytes for people: "0 B", "512 B", "1.50 KiB", "12.0 MiB", "3.25 GiB". */
 char *chart_format_bytes(uint64_t bytes, char *buf, size_t len);
 /* One line of figures: "RSS  start 1.0 MiB  peak 5.0 MiB at 3.2s  now 4.0 MiB
  * (+3.0 MiB)"; name is "RSS" or "VMS". Returns buf. */

@@ -286,11 +286,21 @@ static const struct sampler_sink *sink_for(struct collector *c)
 	return &sink;
 }
 
+/* Take what the kernel has written. Each pass takes the rings' contents
+ * as they were when it began; passes repeat while more arrived, for at
+ * most DRAIN_BUDGET_NS, so that a target sampled faster than we can
+ * process never starves the caller's loop (the kernel counts what it then
+ * drops as lost). */
+#define DRAIN_BUDGET_NS 50000000ull
+
 static void drain(struct collector *c)
 {
+	uint64_t start = now_ns();
+
 	if (!c->sampler)
 		return;
-	while (c->ops->drain(c->sampler, sink_for(c), 50000000ull))
+	while (c->ops->drain(c->sampler, sink_for(c), DRAIN_BUDGET_NS) &&
+	       now_ns() - start < DRAIN_BUDGET_NS)
 		;
 	/* Exited processes: their records are all in now. */
 	for (size_t i = 0; i < c->ndead; i++) {

@@ -1,0 +1,682 @@
+/* Writing session files: session_save() in one go, or a session_writer that
+ * appends what is new at every flush. The first write goes to a temporary
+ * file beside the final one, which is synced and renamed into place, so a
+ * file under the final name is always a whole session; later flushes are
+ * SQLite transactions (rollback journal) on the file itself. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "session-int.h"
+#include "session.h"
+#include "xalloc.h"
+
+const char session_schema_sql[] =
+	"CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;\n"
+	"CREATE TABLE modules (id INTEGER PRIMARY KEY, path TEXT NOT NULL, build_id TEXT);\n"
+	"CREATE TABLE functions (id INTEGER PRIMARY KEY, name TEXT NOT NULL, system_name TEXT,\n"
+	"  file TEXT, start_line INTEGER NOT NULL, module INTEGER NOT NULL,\n"
+	"  calls INTEGER, calls_lower_bound INTEGER NOT NULL);\n"
+	"CREATE TABLE locations (id INTEGER PRIMARY KEY, module INTEGER NOT NULL,\n"
+	"  address INTEGER NOT NULL);\n"
+	"CREATE TABLE location_lines (location INTEGER NOT NULL, depth INTEGER NOT NULL,\n"
+	"  function INTEGER NOT NULL, file TEXT, line INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (location, depth)) WITHOUT ROWID;\n"
+	"CREATE TABLE stacks (id INTEGER PRIMARY KEY, parent INTEGER NOT NULL,\n"
+	"  location INTEGER NOT NULL);\n"
+	"CREATE TABLE threads (tid INTEGER PRIMARY KEY, pid INTEGER NOT NULL, comm TEXT);\n"
+	"CREATE TABLE samples (time INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
+	"  stack INTEGER NOT NULL, weight INTEGER NOT NULL, flags INTEGER NOT NULL);\n"
+	"CREATE TABLE memory (time INTEGER NOT NULL, pid INTEGER NOT NULL,\n"
+	"  rss INTEGER NOT NULL, vms INTEGER NOT NULL);\n"
+	"CREATE TABLE output (time INTEGER NOT NULL, data BLOB NOT NULL);\n"
+	"CREATE TABLE sources (file TEXT NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL,\n"
+	"  PRIMARY KEY (file, line)) WITHOUT ROWID;\n"
+	/* For people with sqlite3: each sample with the function it hit. */
+	"CREATE VIEW sample_functions AS\n"
+	"  SELECT s.rowid AS sample, s.time, s.tid, s.weight, f.name AS function,\n"
+	"         m.path AS module, ll.file, ll.line\n"
+	"  FROM samples s JOIN stacks st ON st.id = s.stack\n"
+	"  JOIN location_lines ll ON ll.location = st.location AND ll.depth = 0\n"
+	"  JOIN functions f ON f.id = ll.function JOIN modules m ON m.id = f.module;\n";
+
+struct meta_kv {
+	char *key, *value;
+};
+
+/* How much of each table of the profile the file holds. */
+struct written {
+	size_t modules, functions, locations, stacks, samples, memory, output;
+	struct prof_sample last_sample; /* to notice profile_zero() */
+	struct prof_mem_point last_mem;
+};
+
+struct session_writer {
+	const struct profile *p;
+	char *path;
+	char *tmp;   /* the temporary file until the first flush renames it */
+	sqlite3 *db; /* on tmp, then on path */
+	struct written done;
+	struct session_src *src;
+	struct meta_kv *extra;
+	size_t nextra, extra_cap;
+};
+
+static int64_t i64(uint64_t v)
+{
+	return (int64_t)v; /* two's complement: the loader casts back */
+}
+
+/* "cannot write PATH: why" */
+static int fail(char *err, size_t errlen, const char *path, const char *why)
+{
+	snprintf(err, errlen, "cannot write %s: %s", path, why);
+	return -1;
+}
+
+static int fail_db(char *err, size_t errlen, const char *path, sqlite3 *db, int rc)
+{
+	const char *why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+
+	/* SQLite says "unable to open database file" for a missing directory. */
+	if ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_IOERR ||
+	    (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_PERM) {
+		int e = db ? sqlite3_system_errno(db) : 0;
+
+		if (e)
+			why = strerror(e);
+	}
+	return fail(err, errlen, path, why);
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+static int step_reset(sqlite3_stmt *st)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return rc;
+	return sqlite3_reset(st);
+}
+
+static int bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+	return s ? sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC) : sqlite3_bind_null(st, i);
+}
+
+/* ---- the tables ---- */
+
+static int put_meta_text(sqlite3_stmt *st, const char *key, const char *value)
+{
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	bind_text(st, 2, value);
+	return step_reset(st);
+}
+
+static int put_meta_int(sqlite3_stmt *st, const char *key, int64_t value)
+{
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, value);
+	return step_reset(st);
+}
+
+static int write_meta(struct session_writer *w, bool complete)
+{
+	const struct prof_meta *m = &w->p->meta;
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+				    -1, &st, NULL);
+	const struct {
+		const char *key;
+		const char *value;
+	} texts[] = {
+		{"format", SESSION_FORMAT}, {"proftop_version", PACKAGE_VERSION},
+		{"command", m->command},    {"cwd", m->cwd},
+		{"host", m->host},	    {"kernel", m->kernel},
+		{"backend", m->backend},    {"unwind", m->unwind},
+	};
+	const struct {
+		const char *key;
+		int64_t value;
+	} ints[] = {
+		{"complete", complete},
+		{"saved_realtime", (int64_t)time(NULL)},
+		{"start_realtime", m->start_realtime},
+		{"start_ns", i64(m->start_ns)},
+		{"duration_ns", i64(m->duration_ns)},
+		{"freq", m->freq},
+		{"pid", m->pid},
+		{"attached", m->attached},
+		{"exited", m->exited},
+		{"exit_status", m->exit_status},
+		{"term_signal", m->term_signal},
+		{"stopped_by_proftop", m->stopped_by_proftop},
+		{"lost", i64(m->lost)},
+	};
+
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(texts) / sizeof(*texts); i++)
+		rc = put_meta_text(st, texts[i].key, texts[i].value);
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(ints) / sizeof(*ints); i++)
+		rc = put_meta_int(st, ints[i].key, ints[i].value);
+	for (size_t i = 0; rc == SQLITE_OK && i < w->nextra; i++)
+		rc = put_meta_text(st, w->extra[i].key, w->extra[i].value);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int write_modules(struct session_writer *w, struct written *d)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO modules VALUES (?, ?, ?)", -1, &st, NULL);
+
+	for (; rc == SQLITE_OK && d->modules < p->nmodules; d->modules++) {
+		const struct prof_module *m = &p->modules[d->modules];
+
+		sqlite3_bind_int64(st, 1, (int64_t)d->modules);
+		bind_text(st, 2, m->path ? m->path : "[unknown]");
+		bind_text(st, 3, m->build_id);
+		rc = step_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void bind_calls(sqlite3_stmt *st, int i, const struct prof_function *f)
+{
+	if (f->calls >= 0)
+		sqlite3_bind_int64(st, i, f->calls);
+	else
+		sqlite3_bind_null(st, i);
+	sqlite3_bind_int(st, i + 1, f->calls_lower_bound);
+}
+
+static int write_functions(struct session_writer *w, struct written *d)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st, *up = NULL;
+	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO functions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+				    -1, &st, NULL);
+
+	/* Call counts grow while counting runs: refresh the ones written. */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(w->db,
+					"UPDATE functions SET calls = ?, calls_lower_bound = ? "
+					"WHERE id = ?",
+					-1, &up, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < d->functions; i++) {
+		if (p->functions[i].calls < 0)
+			continue;
+		bind_calls(up, 1, &p->functions[i]);
+		sqlite3_bind_int64(up, 3, (int64_t)i);
+		rc = step_reset(up);
+	}
+	for (; rc == SQLITE_OK && d->functions < p->nfunctions; d->functions++) {
+		const struct prof_function *f = &p->functions[d->functions];
+
+		sqlite3_bind_int64(st, 1, (int64_t)d->functions);
+		bind_text(st, 2, f->name ? f->name : "[unknown]");
+		bind_text(st, 3, f->system_name);
+		bind_text(st, 4, f->file);
+		sqlite3_bind_int(st, 5, f->start_line > 0 ? f->start_line : 0);
+		sqlite3_bind_int64(st, 6, f->module);
+		bind_calls(st, 7, f);
+		rc = step_reset(st);
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(up);
+	return rc;
+}
+
+static int write_locations(struct session_writer *w, struct written *d)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st, *ln = NULL;
+	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO locations VALUES (?, ?, ?)", -1, &st, NULL);
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(w->db, "INSERT INTO location_lines VALUES (?, ?, ?, ?, ?)",
+					-1, &ln, NULL);
+	for (; rc == SQLITE_OK && d->locations < p->nlocations; d->locations++) {
+		const struct prof_location *l = &p->locations[d->locations];
+
+		sqlite3_bind_int64(st, 1, (int64_t)d->locations);
+		sqlite3_bind_int64(st, 2, l->module);
+		sqlite3_bind_int64(st, 3, i64(l->address));
+		rc = step_reset(st);
+		for (uint32_t j = 0; rc == SQLITE_OK && j < l->nlines; j++) {
+			const struct prof_line *pl = &p->lines[l->first_line + j];
+
+			sqlite3_bind_int64(ln, 1, (int64_t)d->locations);
+			sqlite3_bind_int(ln, 2, (int)j);
+			sqlite3_bind_int64(ln, 3, pl->function);
+			bind_text(ln, 4, pl->file);
+			sqlite3_bind_int(ln, 5, pl->line > 0 ? pl->line : 0);
+			rc = step_reset(ln);
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(ln);
+	return rc;
+}
+
+static int write_stacks(struct session_writer *w, struct written *d)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO stacks VALUES (?, ?, ?)", -1, &st, NULL);
+
+	if (d->stacks == 0)
+		d->stacks = 1; /* node 0, the root, is implied */
+	for (; rc == SQLITE_OK && d->stacks < p->nstacks; d->stacks++) {
+		sqlite3_bind_int64(st, 1, (int64_t)d->stacks);
+		sqlite3_bind_int64(st, 2, p->stacks[d->stacks].parent);
+		sqlite3_bind_int64(st, 3, p->stacks[d->stacks].location);
+		rc = step_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int write_threads(struct session_writer *w)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(w->db, "INSERT OR REPLACE INTO threads VALUES (?, ?, ?)", -1,
+				    &st, NULL);
+
+	/* Few, and their names change: rewrite them all. */
+	for (size_t i = 0; rc == SQLITE_OK && i < p->nthreads; i++) {
+		sqlite3_bind_int(st, 1, p->threads[i].tid);
+		sqlite3_bind_int(st, 2, p->threads[i].pid);
+		bind_text(st, 3, p->threads[i].comm);
+		rc = step_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int write_samples(struct session_writer *w, struct written *d)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st;
+	int rc;
+
+	/* profile_zero() emptied the log since the last flush: start over. */
+	if (d->samples && (p->nsamples < d->samples ||
+			   memcmp(&p->samples[d->samples - 1], &d->last_sample,
+				  sizeof(d->last_sample)))) {
+		rc = exec(w->db, "DELETE FROM samples");
+		if (rc != SQLITE_OK)
+			return rc;
+		d->samples = 0;
+	}
+	rc = sqlite3_prepare_v2(w->db, "INSERT INTO samples VALUES (?, ?, ?, ?, ?)", -1, &st, NULL);
+	for (; rc == SQLITE_OK && d->samples < p->nsamples; d->samples++) {
+		const struct prof_sample *s = &p->samples[d->samples];
+
+		sqlite3_bind_int64(st, 1, i64(s->time));
+		sqlite3_bind_int(st, 2, s->tid);
+		sqlite3_bind_int64(st, 3, s->stack);
+		sqlite3_bind_int64(st, 4, i64(s->weight));
+		sqlite3_bind_int64(st, 5, s->flags);
+		rc = step_reset(st);
+	}
+	if (d->samples)
+		d->last_sample = p->samples[d->samples - 1];
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int write_memory(struct session_writer *w, struct written *d)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (d->memory && (p->nmemory < d->memory || memcmp(&p->memory[d->memory - 1], &d->last_mem,
+							   sizeof(d->last_mem)))) {
+		rc = exec(w->db, "DELETE FROM memory");
+		if (rc != SQLITE_OK)
+			return rc;
+		d->memory = 0;
+	}
+	rc = sqlite3_prepare_v2(w->db, "INSERT INTO memory VALUES (?, ?, ?, ?)", -1, &st, NULL);
+	for (; rc == SQLITE_OK && d->memory < p->nmemory; d->memory++) {
+		const struct prof_mem_point *m = &p->memory[d->memory];
+
+		sqlite3_bind_int64(st, 1, i64(m->time));
+		sqlite3_bind_int(st, 2, m->pid);
+		sqlite3_bind_int64(st, 3, i64(m->rss));
+		sqlite3_bind_int64(st, 4, i64(m->vms));
+		rc = step_reset(st);
+	}
+	if (d->memory)
+		d->last_mem = p->memory[d->memory - 1];
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int write_output(struct session_writer *w, struct written *d)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO output VALUES (?, ?)", -1, &st, NULL);
+
+	for (; rc == SQLITE_OK && d->output < p->noutput_chunks; d->output++) {
+		const struct prof_output_chunk *c = &p->output_chunks[d->output];
+
+		if (c->offset > p->output_len || c->len > p->output_len - c->offset)
+			continue; /* cannot happen: the model appends */
+		sqlite3_bind_int64(st, 1, i64(c->time));
+		sqlite3_bind_blob(st, 2, p->output + c->offset, (int)c->len, SQLITE_STATIC);
+		rc = step_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Everything new, in one transaction; w->done moves only when it commits. */
+static int write_new(struct session_writer *w, bool complete)
+{
+	struct written d = w->done;
+	int rc = exec(w->db, "BEGIN IMMEDIATE");
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = write_meta(w, complete);
+	if (rc == SQLITE_OK)
+		rc = write_modules(w, &d);
+	if (rc == SQLITE_OK)
+		rc = write_functions(w, &d);
+	if (rc == SQLITE_OK)
+		rc = write_locations(w, &d);
+	if (rc == SQLITE_OK)
+		rc = write_stacks(w, &d);
+	if (rc == SQLITE_OK)
+		rc = write_threads(w);
+	if (rc == SQLITE_OK)
+		rc = write_samples(w, &d);
+	if (rc == SQLITE_OK)
+		rc = write_memory(w, &d);
+	if (rc == SQLITE_OK)
+		rc = write_output(w, &d);
+	if (rc == SQLITE_OK)
+		rc = session_src_write(w->db, w->p, &w->src);
+	if (rc == SQLITE_OK)
+		rc = exec(w->db, "COMMIT");
+	if (rc != SQLITE_OK) {
+		exec(w->db, "ROLLBACK");
+		/* Source lines are only remembered to avoid rereading files:
+		 * forget them, the next flush writes them again. */
+		session_src_free(w->src);
+		w->src = NULL;
+		return rc;
+	}
+	w->done = d;
+	return SQLITE_OK;
+}
+
+/* ---- files ---- */
+
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+static int fsync_path(const char *path, int flags)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	/* Some file systems refuse to sync a directory; the rename still happened. */
+	if (rc < 0 && (flags & O_DIRECTORY) && (errno == EINVAL || errno == EBADF))
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+static int db_open(const char *path, sqlite3 **db)
+{
+	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_extended_result_codes(*db, 1);
+		sqlite3_busy_timeout(*db, 1000);
+	}
+	return rc;
+}
+
+/* Create the temporary file with the schema, before anything is written. */
+static int tmp_create(struct session_writer *w, char *err, size_t errlen)
+{
+	struct stat st;
+	mode_t um;
+	char *sql;
+	int fd, rc;
+
+	if (stat(w->path, &st) == 0 && S_ISDIR(st.st_mode))
+		return fail(err, errlen, w->path, "it is a directory");
+	free(w->tmp);
+	w->tmp = xasprintf("%s.tmpXXXXXX", w->path);
+	fd = mkstemp(w->tmp);
+	if (fd < 0) {
+		int e = errno;
+
+		free(w->tmp);
+		w->tmp = NULL;
+		return fail(err, errlen, w->path, strerror(e));
+	}
+	/* mkstemp makes it 0600: give it the mode a plain create would. */
+	um = umask(0);
+	umask(um);
+	fchmod(fd, 0666 & ~um);
+	close(fd);
+	rc = db_open(w->tmp, &w->db);
+	/* Nobody sees the file before it is complete: no journal needed. */
+	sql = xasprintf("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
+			"PRAGMA application_id = %d; PRAGMA user_version = %d; BEGIN; %s COMMIT;",
+			SESSION_APP_ID, SESSION_SCHEMA, session_schema_sql);
+	if (rc == SQLITE_OK)
+		rc = exec(w->db, sql);
+	free(sql);
+	if (rc != SQLITE_OK) {
+		fail_db(err, errlen, w->path, w->db, rc);
+		sqlite3_close(w->db);
+		w->db = NULL;
+		unlink(w->tmp);
+		free(w->tmp);
+		w->tmp = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void tmp_discard(struct session_writer *w)
+{
+	if (w->db && w->tmp) {
+		sqlite3_close(w->db);
+		w->db = NULL;
+	}
+	if (w->tmp) {
+		unlink(w->tmp);
+		free(w->tmp);
+		w->tmp = NULL;
+	}
+	memset(&w->done, 0, sizeof(w->done));
+	session_src_free(w->src);
+	w->src = NULL;
+}
+
+/* The temporary file is complete: sync it, rename it into place, and go on
+ * writing there with a journal. */
+static int tmp_publish(struct session_writer *w, char *err, size_t errlen)
+{
+	char *dir;
+	int rc = sqlite3_close(w->db);
+
+	w->db = NULL;
+	if (rc != SQLITE_OK)
+		return fail(err, errlen, w->path, sqlite3_errstr(rc));
+	if (fsync_path(w->tmp, O_RDONLY) < 0 || rename(w->tmp, w->path) < 0)
+		return fail(err, errlen, w->path, strerror(errno));
+	free(w->tmp);
+	w->tmp = NULL;
+	dir = dir_of(w->path);
+	fsync_path(dir, O_RDONLY | O_DIRECTORY);
+	free(dir);
+	rc = db_open(w->path, &w->db);
+	if (rc == SQLITE_OK)
+		rc = exec(w->db, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;");
+	if (rc != SQLITE_OK) {
+		fail_db(err, errlen, w->path, w->db, rc);
+		sqlite3_close(w->db);
+		w->db = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- the writer ---- */
+
+struct session_writer *session_writer_open(const struct profile *p, const char *path, char *err,
+					   size_t errlen)
+{
+	struct session_writer *w = xcalloc(1, sizeof(*w));
+
+	w->p = p;
+	w->path = xstrdup(path);
+	if (tmp_create(w, err, errlen) < 0) {
+		free(w->path);
+		free(w);
+		return NULL;
+	}
+	return w;
+}
+
+void session_writer_set_meta(struct session_writer *w, const char *key, const char *value)
+{
+	for (size_t i = 0; i < w->nextra; i++) {
+		if (!strcmp(w->extra[i].key, key)) {
+			free(w->extra[i].value);
+			w->extra[i].value = xstrdup(value ? value : "");
+			return;
+		}
+	}
+	w->extra = xgrow(w->extra, &w->extra_cap, w->nextra + 1, sizeof(*w->extra));
+	w->extra[w->nextra].key = xstrdup(key);
+	w->extra[w->nextra++].value = xstrdup(value ? value : "");
+}
+
+const char *session_writer_path(const struct session_writer *w)
+{
+	return w->path;
+}
+
+static int writer_flush(struct session_writer *w, bool complete, char *err, size_t errlen)
+{
+	int rc;
+
+	if (!w->db && !w->tmp && tmp_create(w, err, errlen) < 0)
+		return -1; /* a failed first flush removed its file: try a new one */
+	if (!w->db)
+		return fail(err, errlen, w->path, "the file was closed after an earlier error");
+	rc = write_new(w, complete);
+	if (rc != SQLITE_OK) {
+		fail_db(err, errlen, w->path, w->db, rc);
+		if (w->tmp)
+			tmp_discard(w);
+		return -1;
+	}
+	if (w->tmp && tmp_publish(w, err, errlen) < 0) {
+		tmp_discard(w);
+		return -1;
+	}
+	return 0;
+}
+
+int session_writer_flush(struct session_writer *w, char *err, size_t errlen)
+{
+	return writer_flush(w, false, err, errlen);
+}
+
+int session_writer_close(struct session_writer *w, char *err, size_t errlen)
+{
+	int rc = writer_flush(w, true, err, errlen);
+
+	if (w->db) {
+		int crc = sqlite3_close(w->db);
+
+		w->db = NULL;
+		if (crc != SQLITE_OK && rc == 0)
+			rc = fail(err, errlen, w->path, sqlite3_errstr(crc));
+	}
+	session_writer_abort(w);
+	return rc;
+}
+
+void session_writer_abort(struct session_writer *w)
+{
+	if (!w)
+		return;
+	tmp_discard(w);
+	if (w->db)
+		sqlite3_close(w->db);
+	for (size_t i = 0; i < w->nextra; i++) {
+		free(w->extra[i].key);
+		free(w->extra[i].value);
+	}
+	free(w->extra);
+	free(w->path);
+	free(w);
+}
+
+int session_save(const struct profile *p, const char *path, char *err, size_t errlen)
+{
+	struct session_writer *w = session_writer_open(p, path, err, errlen);
+
+	return w ? session_writer_close(w, err, errlen) : -1;
+}
+
+char *session_default_name(const struct profile *p)
+{
+	const char *cmd = p->meta.command ? p->meta.command : "session";
+	size_t len = strcspn(cmd, " ");
+	time_t t = p->meta.start_realtime ? (time_t)p->meta.start_realtime : time(NULL);
+	char name[33], stamp[32];
+	const char *base = cmd;
+	struct tm tm;
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if (cmd[i] == '/')
+			base = cmd + i + 1;
+	for (; base < cmd + len && n < sizeof(name) - 1; base++)
+		if ((*base >= 'a' && *base <= 'z') || (*base >= 'A' && *base <= 'Z') ||
+		    (*base >= '0' && *base <= '9') || *base == '_' || *base == '-' || *base == '.')
+			name[n++] = *base;
+	name[n] = '\0';
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	return xasprintf("proftop-%s%s%s" SESSION_EXT, name, n ? "-" : "", stamp);
+}

@@ -1,0 +1,869 @@
+/* The interactive view: terminal setup and restore, the one event loop
+ * (keys, signals, the collector's fds, the refresh timer), the view stack
+ * and the keys every view shares. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <term.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collect.h"
+#include "tui-priv.h"
+#include "tui.h"
+#include "xalloc.h"
+
+#define MSG_MS	    4000
+#define MAX_POLLFDS 600
+#define MAX_DEPTH   64 /* views on the stack */
+
+/* For the fatal paths (signal handler, allocation failure): what must be
+ * undone however proftop dies. */
+static volatile sig_atomic_t screen_open;
+static int saved_stderr = -1;
+static volatile pid_t launched_pid;
+
+uint64_t tui_clock_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static void restore_terminal(void)
+{
+	if (screen_open) {
+		endwin();
+		screen_open = 0;
+	}
+	if (saved_stderr >= 0) {
+		dup2(saved_stderr, STDERR_FILENO);
+		close(saved_stderr);
+		saved_stderr = -1;
+	}
+}
+
+/* fatal() and the crash handler: the terminal first, then the target we
+ * launched (it would outlive us, writing to a closed pty). */
+static void fatal_hook(void)
+{
+	restore_terminal();
+	if (launched_pid > 0)
+		kill(launched_pid, SIGTERM);
+}
+
+static void on_crash(int sig)
+{
+	static const char msg[] = "proftop: crashed; the terminal was restored\n";
+
+	fatal_cleanup();
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing left to tell */
+	}
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void crash_handlers(void)
+{
+	static const int sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_crash;
+	sa.sa_flags = SA_RESETHAND;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(*sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* ---- views ---- */
+
+struct view *view_alloc(const struct view_ops *ops, void *priv)
+{
+	struct view *v = xcalloc(1, sizeof(*v));
+
+	v->ops = ops;
+	v->priv = priv;
+	v->gen = v->fgen = UINT64_MAX;
+	return v;
+}
+
+static size_t depth(const struct tui *t)
+{
+	size_t n = 0;
+
+	for (const struct view *v = t->top; v; v = v->below)
+		n++;
+	return n;
+}
+
+static void view_free(struct tui *t, struct view *v)
+{
+	if (v->ops->leave)
+		v->ops->leave(t, v);
+	free(v->priv);
+	free(v);
+}
+
+void tui_push(struct tui *t, struct view *v)
+{
+	if (!v)
+		return;
+	if (depth(t) >= MAX_DEPTH) {
+		tui_message(t, true, "too many views open: press Esc to go back first");
+		view_free(t, v);
+		return;
+	}
+	v->below = t->top;
+	t->top = v;
+	t->dirty = true;
+}
+
+void tui_pop(struct tui *t)
+{
+	struct view *v = t->top;
+
+	if (!v || !v->below)
+		return;
+	t->top = v->below;
+	view_free(t, v);
+	t->dirty = true;
+}
+
+void tui_message(struct tui *t, bool err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
+	va_end(ap);
+	t->msg_err = err;
+	t->msg_until = tui_clock_ns() + MSG_MS * 1000000ull;
+	t->dirty = true;
+}
+
+/* The end of the data: now while running, the end of the run after. */
+static uint64_t data_end(const struct tui *t)
+{
+	return t->running ? t->now_ns : t->prof->meta.duration_ns;
+}
+
+void tui_requery(struct tui *t)
+{
+	uint64_t end = data_end(t), win = (uint64_t)TUI_WINDOW_S * 1000000000ull;
+
+	t->filter.t_from = t->window && end > win ? end - win : 0;
+	t->filter.t_to = 0;
+	t->gen++;
+	t->seen_samples = t->prof->nsamples;
+	t->seen_memory = t->prof->nmemory;
+	t->seen_output = t->prof->output_len;
+	t->dirty = true;
+}
+
+/* ---- drawing ---- */
+
+static void draw(struct tui *t)
+{
+	struct view *v = t->top;
+	int head = LINES >= 10 ? 2 : 1, avail, memh = 0;
+
+	t->dirty = false;
+	erase();
+	if (LINES < 4 || COLS < 16) {
+		ui_put(0, 0, "proftop: terminal too small", COLS, A_BOLD);
+		refresh();
+		return;
+	}
+	avail = LINES - head - 1;
+	if (t->mem_pane) {
+		memh = avail / 3 < 6 ? 6 : avail / 3;
+		if (avail - memh < 4)
+			memh = 0; /* no room: the header says so */
+	}
+	t->main = (struct rect){head + memh, 0, avail - memh, COLS};
+	t->colhead_y = -1;
+	if (v->gen != t->gen || v->fgen != t->fgen) {
+		v->ops->update(t, v);
+		v->gen = t->gen;
+		v->fgen = t->fgen;
+	}
+	v->ops->draw(t, v, &t->main);
+	ui_header(t, head);
+	if (memh) {
+		struct rect r = {head, 0, memh, COLS};
+
+		memory_pane_draw(t, &r);
+	} else if (t->mem_pane) {
+		ui_put(head - 1, COLS - 28 > 0 ? COLS - 28 : 0, " (memory pane: no room) ", 28,
+		       ui_attr(t, UC_DIM));
+	}
+	ui_footer(t);
+	refresh();
+}
+
+/* ---- state of the run ---- */
+
+static void describe_end(struct tui *t)
+{
+	const struct prof_meta *m = &t->prof->meta;
+	const char *sig = m->term_signal ? sigabbrev_np(m->term_signal) : NULL;
+	char signame[32];
+
+	if (sig)
+		snprintf(signame, sizeof(signame), "SIG%s", sig);
+	else
+		snprintf(signame, sizeof(signame), "signal %d", m->term_signal);
+	if (m->exited)
+		snprintf(t->state, sizeof(t->state), "exited with status %d%s", m->exit_status,
+			 m->stopped_by_proftop ? " (stopped by proftop)" : "");
+	else if (m->term_signal)
+		snprintf(t->state, sizeof(t->state), "%s %s",
+			 m->stopped_by_proftop ? "stopped by proftop with" : "killed by", signame);
+	else if (m->attached)
+		snprintf(t->state, sizeof(t->state), "profiling ended; the process runs on");
+	else
+		snprintf(t->state, sizeof(t->state), "ended");
+}
+
+static void finish_run(struct tui *t)
+{
+	if (!t->running)
+		return;
+	collector_finish(t->col);
+	launched_pid = 0;
+	t->running = false;
+	t->paused = false;
+	describe_end(t);
+	tui_message(t, false, "target %s; the profile stays: explore it, q quits", t->state);
+	tui_requery(t);
+}
+
+static void tick(struct tui *t)
+{
+	struct rusage ru;
+	uint64_t wall = tui_clock_ns(), cpu;
+	const struct profile *p = t->prof;
+
+	if (getrusage(RUSAGE_SELF, &ru) == 0) {
+		cpu = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
+		      (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ull;
+		if (t->last_wall_ns && wall > t->last_wall_ns)
+			t->self_cpu = 100.0 * (double)(cpu - t->last_cpu_ns) /
+				      (double)(wall - t->last_wall_ns);
+		t->last_cpu_ns = cpu;
+		t->last_wall_ns = wall;
+	}
+	if (t->running && wall > p->meta.start_ns)
+		t->now_ns = wall - p->meta.start_ns;
+	if (!t->frozen && (p->nsamples != t->seen_samples || p->nmemory != t->seen_memory ||
+			   p->output_len != t->seen_output || (t->window && t->running)))
+		tui_requery(t);
+	t->dirty = true;
+}
+
+/* ---- the prompt of / and \ ---- */
+
+static void prompt_open(struct tui *t, enum prompt_kind k)
+{
+	const char *init = k == PROMPT_FILTER ? t->name_filter : NULL;
+
+	t->prompt = k;
+	t->plen = 0;
+	if (init) {
+		t->plen = strlen(init) < sizeof(t->pbuf) - 1 ? strlen(init) : sizeof(t->pbuf) - 1;
+		memcpy(t->pbuf, init, t->plen);
+	}
+	t->pbuf[t->plen] = '\0';
+	t->dirty = true;
+}
+
+static void filter_set(struct tui *t, const char *s)
+{
+	free(t->name_filter);
+	t->name_filter = s && *s ? xstrdup(s) : NULL;
+	t->fgen++;
+	t->dirty = true;
+}
+
+static void search_run(struct tui *t, const char *needle, bool next)
+{
+	struct view *v = t->top;
+
+	if (!v->ops->search)
+		tui_message(t, true, "nothing to search in this view");
+	else if (!v->ops->search(t, v, needle, next))
+		tui_message(t, true, "\"%s\" not found", needle);
+	t->dirty = true;
+}
+
+static void prompt_key(struct tui *t, int key)
+{
+	switch (key) {
+	case 27: /* Esc: a search is abandoned, a filter cleared (htop) */
+		if (t->prompt == PROMPT_FILTER)
+			filter_set(t, NULL);
+		t->prompt = PROMPT_NONE;
+		t->dirty = true;
+		return;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		if (t->prompt == PROMPT_SEARCH && t->plen) {
+			free(t->search);
+			t->search = xstrdup(t->pbuf);
+		}
+		t->prompt = PROMPT_NONE;
+		t->dirty = true;
+		return;
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		/* drop a whole UTF-8 sequence */
+		while (t->plen && ((unsigned char)t->pbuf[t->plen - 1] & 0xc0) == 0x80)
+			t->plen--;
+		if (t->plen)
+			t->plen--;
+		break;
+	case 21: /* ^U */
+		t->plen = 0;
+		break;
+	default:
+		if (key < 32 || key > 255 || key == 127 || t->plen + 1 >= sizeof(t->pbuf))
+			return;
+		t->pbuf[t->plen++] = (char)key;
+		break;
+	}
+	t->pbuf[t->plen] = '\0';
+	if (t->prompt == PROMPT_FILTER)
+		filter_set(t, t->pbuf);
+	else if (t->plen)
+		search_run(t, t->pbuf, false);
+	t->dirty = true;
+}
+
+/* ---- keys ---- */
+
+static void toggle_view(struct tui *t, const struct view_ops *ops, struct view *(*make)(struct tui *))
+{
+	if (t->top->ops == ops)
+		tui_pop(t);
+	else
+		tui_push(t, make(t));
+}
+
+static uint32_t selected(struct tui *t)
+{
+	struct view *v = t->top;
+
+	return v->ops->selected ? v->ops->selected(t, v) : PROF_NONE;
+}
+
+static void global_key(struct tui *t, int key)
+{
+	uint32_t fn;
+
+	switch (key) {
+	case 'q':
+	case 'Q':
+	case KEY_F(10):
+		t->quit = true;
+		break;
+	case '?':
+	case 'h':
+	case KEY_F(1):
+		toggle_view(t, &view_help_ops, view_help_new);
+		break;
+	case 'o':
+	case KEY_F(2):
+		toggle_view(t, &view_output_ops, view_output_new);
+		break;
+	case 't':
+	case KEY_F(5):
+		toggle_view(t, &view_tree_ops, view_tree_new);
+		break;
+	case 'T':
+		toggle_view(t, &view_threads_ops, view_threads_new);
+		break;
+	case 'c':
+	case KEY_F(7):
+		if (t->top->ops == &view_callers_ops && key == 'c') {
+			tui_pop(t);
+			break;
+		}
+		fn = selected(t);
+		if (fn != PROF_NONE)
+			tui_push(t, view_callers_new(t, fn));
+		break;
+	case 'a':
+		fn = selected(t);
+		if (fn != PROF_NONE)
+			tui_push(t, view_lines_new(t, fn));
+		break;
+	case 'm':
+	case KEY_F(8):
+		t->mem_pane = !t->mem_pane;
+		t->dirty = true;
+		break;
+	case 'f':
+		t->frozen = !t->frozen;
+		if (!t->frozen)
+			tui_requery(t);
+		tui_message(t, false, t->frozen ? "display frozen, sampling goes on: f thaws"
+						: "display live again");
+		break;
+	case 'P':
+	case KEY_F(9):
+		if (!t->running || !t->col)
+			break;
+		t->paused = !t->paused;
+		collector_pause(t->col, t->paused);
+		tui_message(t, false, t->paused ? "sampling paused (the target runs on): P resumes"
+						: "sampling resumed");
+		break;
+	case 'z':
+		profile_zero(t->prof);
+		tui_requery(t);
+		tui_message(t, false, "counters zeroed");
+		break;
+	case 'w':
+		t->window = !t->window;
+		tui_requery(t);
+		break;
+	case '/':
+		prompt_open(t, PROMPT_SEARCH);
+		break;
+	case KEY_F(3):
+		if (t->search)
+			search_run(t, t->search, true);
+		else
+			prompt_open(t, PROMPT_SEARCH);
+		break;
+	case '\\':
+	case KEY_F(4):
+		prompt_open(t, PROMPT_FILTER);
+		break;
+	case 27:
+	case KEY_BACKSPACE:
+	case 127:
+	case 8:
+		tui_pop(t);
+		break;
+	case 12: /* ^L */
+		clearok(curscr, TRUE);
+		t->dirty = true;
+		break;
+	case KEY_RESIZE:
+		t->dirty = true;
+		break;
+	}
+}
+
+static void footer_click(struct tui *t, int x)
+{
+	/* the footer's cells are "F1Help  " ... each key 2-3 + 6 columns */
+	static const int keys[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	int cx = 0;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
+		int w = (keys[i] >= 10 ? 3 : 2) + 6;
+
+		if (x >= cx && x < cx + w) {
+			global_key(t, KEY_F(keys[i]));
+			return;
+		}
+		cx += w;
+	}
+}
+
+static void mouse_key(struct tui *t)
+{
+	MEVENT ev;
+	struct view *v = t->top;
+
+	if (getmouse(&ev) != OK)
+		return;
+	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
+		int k = ev.bstate & BUTTON4_PRESSED ? KEY_UP : KEY_DOWN;
+
+		for (int i = 0; i < 3; i++)
+			v->ops->key(t, v, k);
+		t->dirty = true;
+		return;
+	}
+	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_RELEASED)))
+		return;
+	if (ev.y == LINES - 1) {
+		if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))
+			footer_click(t, ev.x);
+		return;
+	}
+	if (v->ops->click && ev.y >= t->main.y && ev.y < t->main.y + t->main.h &&
+	    (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
+		v->ops->click(t, v, &t->main, ev.y, ev.x);
+	t->dirty = true;
+}
+
+static void handle_key(struct tui *t, int key)
+{
+	struct view *v = t->top;
+	int r;
+
+	if (key != KEY_RESIZE && key != KEY_MOUSE)
+		t->msg_until = 0;
+	if (t->prompt != PROMPT_NONE) {
+		prompt_key(t, key);
+		return;
+	}
+	if (key == KEY_MOUSE) {
+		mouse_key(t);
+		return;
+	}
+	r = v->ops->key ? v->ops->key(t, v, key) : KR_IGNORED;
+	if (r & KR_REQUERY)
+		v->gen = UINT64_MAX;
+	if (r)
+		t->dirty = true;
+	else
+		global_key(t, key);
+	if (!t->dirty)
+		t->dirty = key != ERR; /* e.g. a message expired by the key */
+}
+
+/* ---- the loop ---- */
+
+struct loop_fds {
+	int sig, timer, err;
+};
+
+static void read_stderr(struct tui *t, int fd)
+{
+	char buf[1024];
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	char *line, *save = NULL;
+
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	/* The last complete line wins: a library's complaint, shown, not painted over us. */
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (*line)
+			tui_message(t, true, "%s", line);
+}
+
+static bool read_signals(struct tui *t, int fd, int *exit_sig)
+{
+	struct signalfd_siginfo si;
+	bool resized = false;
+
+	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGWINCH:
+			resized = true;
+			break;
+		case SIGCHLD:
+			break;
+		case SIGINT:
+			t->quit = true;
+			break;
+		default: /* SIGTERM, SIGHUP, SIGQUIT: leave, then die of it */
+			t->quit = true;
+			*exit_sig = (int)si.ssi_signo;
+			break;
+		}
+	}
+	if (resized) {
+		struct winsize ws;
+
+		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
+			resizeterm(ws.ws_row, ws.ws_col);
+		t->dirty = true;
+	}
+	return resized;
+}
+
+static int wait_ms(struct tui *t)
+{
+	int ms = t->running ? collector_timeout_ms(t->col) : -1;
+
+	if (t->msg[0] && t->msg_until) {
+		uint64_t now = tui_clock_ns();
+		int left = t->msg_until > now ? (int)((t->msg_until - now) / 1000000 + 1) : 0;
+
+		if (ms < 0 || left < ms)
+			ms = left;
+	}
+	return ms;
+}
+
+static void run_loop(struct tui *t, const struct loop_fds *lf, int *exit_sig)
+{
+	struct pollfd fds[MAX_POLLFDS];
+
+	while (!t->quit) {
+		size_t n = 0, ncol = 0;
+		int rc, key;
+
+		if (t->msg_until && tui_clock_ns() >= t->msg_until) {
+			t->msg_until = 0;
+			t->dirty = true;
+		}
+		if (t->dirty)
+			draw(t);
+		fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = lf->sig, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = lf->timer, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = lf->err, .events = POLLIN};
+		if (t->running)
+			ncol = collector_pollfds(t->col, fds + n, MAX_POLLFDS - n);
+		rc = poll(fds, n + ncol, wait_ms(t));
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc < 0)
+			continue;
+		if (fds[1].revents & POLLIN)
+			read_signals(t, lf->sig, exit_sig);
+		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			t->quit = true; /* the terminal is gone */
+			*exit_sig = SIGHUP;
+		}
+		/* Keys first, drawn at once: the collector must not delay them. */
+		if (fds[0].revents & POLLIN) {
+			while ((key = getch()) != ERR && !t->quit)
+				handle_key(t, key);
+			if (t->dirty && !t->quit)
+				draw(t);
+		}
+		if (fds[3].revents & POLLIN)
+			read_stderr(t, lf->err);
+		if (fds[2].revents & POLLIN) {
+			uint64_t ticks;
+
+			if (read(lf->timer, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+				break;
+			tick(t);
+		}
+		if (t->running) {
+			collector_service(t->col);
+			if (collector_done(t->col))
+				finish_run(t);
+		}
+	}
+}
+
+/* ---- setup ---- */
+
+static int refuse_early(const struct options *o)
+{
+	const char *term = getenv("TERM");
+	int err = 0;
+
+	if (o->input) {
+		warnx_("opening a saved session (-i) is not implemented yet; use -- COMMAND or -p PID");
+		return 1;
+	}
+	if (o->output) {
+		warnx_("saving the session (-o) is not implemented yet; leave -o out");
+		return 1;
+	}
+	if (!o->argv && !o->npids) {
+		warnx_("no target: give -- COMMAND [ARG...] or -p PID (see proftop --help)");
+		return 2;
+	}
+	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
+		warnx_("the live view needs a terminal on stdin and stdout; "
+		       "use 'proftop report' to print a profile instead");
+		return 1;
+	}
+	if (!term || !*term || setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+		warnx_("unknown terminal type '%s'; set TERM (e.g. TERM=xterm-256color)",
+		       term ? term : "");
+		return 1;
+	}
+	del_curterm(cur_term);
+	return 0;
+}
+
+static int open_screen(struct tui *t)
+{
+	const char *cs = setlocale(LC_CTYPE, NULL);
+	SCREEN *s;
+
+	if (!getenv("ESCDELAY"))
+		set_escdelay(25);
+	s = newterm(NULL, stdout, stdin);
+	if (!s)
+		return -1;
+	set_term(s);
+	screen_open = 1;
+	t->utf8 = cs && (strstr(cs, "UTF-8") || strstr(cs, "utf8") || strstr(cs, "UTF8") ||
+			 strstr(cs, "utf-8"));
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	curs_set(0);
+	mousemask(BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL);
+	mouseinterval(0);
+	ui_colors_init(t);
+	return 0;
+}
+
+/* stderr through a pipe while the screen is up: a library's message
+ * becomes a line on the screen, not a smear over it. */
+static int capture_stderr(void)
+{
+	int p[2];
+
+	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+		return -1;
+	saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (saved_stderr < 0 || dup2(p[1], STDERR_FILENO) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	close(p[1]);
+	return p[0];
+}
+
+/* Whatever was written to stderr and not shown yet, after the screen closed. */
+static void flush_stderr(int fd)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(STDERR_FILENO, buf, (size_t)n) < 0)
+			break;
+}
+
+static void tui_free(struct tui *t)
+{
+	while (t->top) {
+		struct view *v = t->top;
+
+		t->top = v->below;
+		view_free(t, v);
+	}
+	free(t->name_filter);
+	free(t->search);
+}
+
+static int timer_open(double seconds)
+{
+	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec its;
+	uint64_t ns = (uint64_t)(seconds * 1e9);
+
+	if (fd < 0)
+		return -1;
+	if (ns < 10000000)
+		ns = 10000000;
+	its.it_interval.tv_sec = (time_t)(ns / 1000000000ull);
+	its.it_interval.tv_nsec = (long)(ns % 1000000000ull);
+	its.it_value = its.it_interval;
+	timerfd_settime(fd, 0, &its, NULL);
+	return fd;
+}
+
+int tui_run(const struct options *o)
+{
+	struct tui t;
+	struct loop_fds lf = {-1, -1, -1};
+	sigset_t sigs;
+	char err[512];
+	int rc = refuse_early(o), exit_sig = 0;
+
+	if (rc)
+		return rc;
+	setlocale(LC_CTYPE, "");
+	memset(&t, 0, sizeof(t));
+	t.opt = o;
+	t.color = !o->no_color;
+	t.sort = o->report.sort;
+	t.reverse = o->report.reverse;
+	t.filter.tid = o->report.filter.tid;
+	t.prof = profile_new();
+	t.col = collector_new(o, t.prof);
+	t.launched = o->argv != NULL;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGWINCH);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGQUIT);
+	sigaddset(&sigs, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
+	lf.sig = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+
+	collector_set_output(t.col, COLLECT_OUTPUT_CAPTURE, o->pass_stdin);
+	if (collector_start(t.col, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		rc = 1;
+		goto out;
+	}
+	t.running = true;
+	if (t.launched)
+		launched_pid = collector_target(t.col)->pid;
+	lf.timer = timer_open(o->refresh > 0 ? o->refresh : 1.0);
+	if (lf.sig < 0 || lf.timer < 0 || (lf.err = capture_stderr()) < 0) {
+		warnx_("cannot set up the event loop: %s", strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	fatal_set_cleanup(fatal_hook);
+	crash_handlers();
+	if (open_screen(&t) < 0) {
+		restore_terminal();
+		warnx_("cannot open the terminal (TERM=%s)", getenv("TERM"));
+		rc = 1;
+		goto out;
+	}
+	tui_push(&t, view_functions_new(&t));
+	tick(&t);
+	tui_requery(&t);
+	run_loop(&t, &lf, &exit_sig);
+	rc = 0;
+out:
+	if (t.running)
+		collector_finish(t.col);
+	launched_pid = 0;
+	restore_terminal();
+	fatal_set_cleanup(NULL);
+	if (lf.err >= 0) {
+		flush_stderr(lf.err);
+		close(lf.err);
+	}
+	tui_free(&t);
+	collector_free(t.col);
+	profile_free(t.prof);
+	if (lf.sig >= 0)
+		close(lf.sig);
+	if (lf.timer >= 0)
+		close(lf.timer);
+	if (exit_sig) {
+		/* Die of the signal that asked us to, the terminal restored. */
+		signal(exit_sig, SIG_DFL);
+		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
+		raise(exit_sig);
+	}
+	sigprocmask(SIG_UNBLOCK, &sigs, NULL);
+	return rc;
+}

@@ -1,0 +1,223 @@
+/* Callers and callees of one function, gprof style: who calls it above,
+ * the function itself, what it calls below. Enter on a relative moves
+ * there; Enter on the function opens its source. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui-priv.h"
+#include "xalloc.h"
+
+enum entry_kind { E_LABEL, E_CALLER, E_SELF, E_CALLEE };
+
+struct entry {
+	enum entry_kind kind;
+	const struct func_row *row; /* NULL for labels */
+	const char *text;           /* labels */
+};
+
+struct cview {
+	uint32_t fn;
+	struct func_table callers, callees;
+	struct func_row self;
+	struct entry *e;
+	size_t n;
+	struct ui_list list;
+	struct func_cols cols;
+	char label[3][160];
+	bool placed; /* the cursor was put on the function once */
+};
+
+static void add(struct cview *c, enum entry_kind k, const struct func_row *row, const char *text)
+{
+	c->e[c->n++] = (struct entry){k, row, text};
+}
+
+static void cv_update(struct tui *t, struct view *v)
+{
+	struct cview *c = v->priv;
+	struct func_table all;
+	const char *name = ui_fn_name(t->prof, c->fn);
+	enum entry_kind was = c->n && c->list.cur < c->n ? c->e[c->list.cur].kind : E_SELF;
+	size_t was_i = c->list.cur;
+
+	func_table_free(&c->callers);
+	func_table_free(&c->callees);
+	query_callers(t->prof, &t->filter, c->fn, &c->callers);
+	query_callees(t->prof, &t->filter, c->fn, &c->callees);
+	/* An edge's count is not the function's call count: none shown. */
+	for (size_t i = 0; i < c->callers.n; i++)
+		c->callers.rows[i].calls = -1;
+	for (size_t i = 0; i < c->callees.n; i++)
+		c->callees.rows[i].calls = -1;
+	memset(&c->self, 0, sizeof(c->self));
+	c->self.function = c->fn;
+	c->self.calls = c->fn < t->prof->nfunctions ? t->prof->functions[c->fn].calls : -1;
+	query_functions(t->prof, &t->filter, SORT_CUMULATIVE, false, &all);
+	for (size_t i = 0; i < all.n; i++)
+		if (all.rows[i].function == c->fn)
+			c->self = all.rows[i];
+	func_table_free(&all);
+
+	free(c->e);
+	c->e = xcalloc(c->callers.n + c->callees.n + 8, sizeof(*c->e));
+	c->n = 0;
+	snprintf(c->label[0], sizeof(c->label[0]), "callers of %s (time through each caller)",
+		 name);
+	snprintf(c->label[1], sizeof(c->label[1]), "callees of %s (time below it in each callee)",
+		 name);
+	add(c, E_LABEL, NULL, c->label[0]);
+	for (size_t i = 0; i < c->callers.n; i++)
+		add(c, E_CALLER, &c->callers.rows[i], NULL);
+	if (!c->callers.n)
+		add(c, E_LABEL, NULL, "  (none: it is where its stacks start)");
+	add(c, E_LABEL, NULL, "the function");
+	add(c, E_SELF, &c->self, NULL);
+	add(c, E_LABEL, NULL, c->label[1]);
+	for (size_t i = 0; i < c->callees.n; i++)
+		add(c, E_CALLEE, &c->callees.rows[i], NULL);
+	if (!c->callees.n)
+		add(c, E_LABEL, NULL, "  (none: all its time is its own)");
+	c->list.n = c->n;
+	if (!c->placed || was == E_SELF) {
+		for (size_t i = 0; i < c->n; i++)
+			if (c->e[i].kind == E_SELF)
+				c->list.cur = i;
+		c->placed = true;
+	} else {
+		c->list.cur = was_i < c->n ? was_i : c->n - 1;
+	}
+}
+
+static void cv_draw(struct tui *t, struct view *v, const struct rect *r)
+{
+	struct cview *c = v->priv;
+	char left[200];
+	int rows = r->h - 2;
+
+	snprintf(left, sizeof(left), "Callers and callees of %s", ui_fn_name(t->prof, c->fn));
+	ui_title(t, r->y, left, NULL);
+	if (r->h < 2)
+		return;
+	table_layout(r->w, &c->cols);
+	t->colhead_y = r->y + 1;
+	table_header(t, r->y + 1, r->x, &c->cols, SORT_CUMULATIVE, false, false);
+	list_fit(&c->list, rows);
+	for (int i = 0; i < rows && c->list.top + (size_t)i < c->n; i++) {
+		size_t k = c->list.top + (size_t)i;
+		const struct entry *e = &c->e[k];
+		int y = r->y + 2 + i;
+
+		if (e->kind == E_LABEL)
+			ui_put(y, r->x + 1, e->text, r->w - 1, ui_attr(t, UC_HEADER) | A_BOLD);
+		else
+			table_row(t, y, r->x, &c->cols, e->row, k == c->list.cur);
+		if (e->kind == E_SELF && k != c->list.cur)
+			mvchgat(y, r->x + c->cols.name_x, c->cols.name_w, A_BOLD, 0, NULL);
+	}
+}
+
+static uint32_t cv_selected(struct tui *t, struct view *v)
+{
+	struct cview *c = v->priv;
+
+	if (c->list.cur < c->n && c->e[c->list.cur].row)
+		return c->e[c->list.cur].row->function;
+	return c->fn;
+}
+
+/* Labels are not stops: go on the way the cursor went, else back. */
+static void skip_labels(struct cview *c, size_t old)
+{
+	long dir = c->list.cur >= old ? 1 : -1;
+
+	for (int pass = 0; pass < 2; pass++, dir = -dir) {
+		for (long j = (long)c->list.cur; j >= 0 && j < (long)c->n; j += dir) {
+			if (c->e[j].kind != E_LABEL) {
+				c->list.cur = (size_t)j;
+				return;
+			}
+		}
+	}
+}
+
+static int cv_key(struct tui *t, struct view *v, int key)
+{
+	struct cview *c = v->priv;
+	size_t old = c->list.cur;
+	const struct entry *e;
+
+	if (list_key(&c->list, key)) {
+		skip_labels(c, old);
+		return KR_HANDLED;
+	}
+	switch (key) {
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+	case KEY_RIGHT:
+		if (c->list.cur >= c->n)
+			return KR_HANDLED;
+		e = &c->e[c->list.cur];
+		if (e->kind == E_SELF)
+			tui_push(t, view_lines_new(t, c->fn));
+		else if (e->row)
+			tui_push(t, view_callers_new(t, e->row->function));
+		return KR_HANDLED;
+	}
+	return KR_IGNORED;
+}
+
+static bool cv_search(struct tui *t, struct view *v, const char *needle, bool next)
+{
+	struct cview *c = v->priv;
+
+	for (size_t k = next ? 1 : 0; k <= c->n && c->n; k++) {
+		size_t i = (c->list.cur + k) % c->n;
+
+		if (c->e[i].row && ui_fn_matches(t->prof, c->e[i].row->function, needle)) {
+			list_goto(&c->list, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void cv_click(struct tui *t, struct view *v, const struct rect *r, int y, int x)
+{
+	struct cview *c = v->priv;
+	size_t k = c->list.top + (size_t)(y - r->y - 2);
+
+	if (y >= r->y + 2 && k < c->n && c->e[k].kind != E_LABEL)
+		c->list.cur = k;
+}
+
+static void cv_leave(struct tui *t, struct view *v)
+{
+	struct cview *c = v->priv;
+
+	func_table_free(&c->callers);
+	func_table_free(&c->callees);
+	free(c->e);
+}
+
+const struct view_ops view_callers_ops = {
+	.name = "callers",
+	.update = cv_update,
+	.draw = cv_draw,
+	.key = cv_key,
+	.leave = cv_leave,
+	.selected = cv_selected,
+	.search = cv_search,
+	.click = cv_click,
+};
+
+struct view *view_callers_new(struct tui *t, uint32_t fn)
+{
+	struct cview *c = xcalloc(1, sizeof(*c));
+
+	c->fn = fn;
+	return view_alloc(&view_callers_ops, c);
+}

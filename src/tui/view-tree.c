@@ -1,0 +1,360 @@
+/* The top-down call tree, opened along the hottest path. Expansion is
+ * remembered by the path of functions from the root, so it survives the
+ * tree being recomputed on every refresh. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui-priv.h"
+#include "xalloc.h"
+
+#define COLS_W 32 /* "%total  %self  cumtime  tottime " */
+
+/* A set of path hashes (open addressing; 0 is empty). */
+struct hset {
+	uint64_t *k;
+	size_t cap, n;
+};
+
+struct tview {
+	struct call_tree tree;
+	uint64_t *hash;  /* per node: its path from the root */
+	uint32_t *rows;  /* visible nodes, in display order */
+	size_t nrows;
+	struct hset open;
+	struct ui_list list;
+	bool opened; /* the hottest path was opened once */
+};
+
+static size_t hset_slot(const struct hset *s, uint64_t k)
+{
+	size_t i = (size_t)(k * 0x9e3779b97f4a7c15ull) & (s->cap - 1);
+
+	while (s->k[i] && s->k[i] != k)
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+static bool hset_has(const struct hset *s, uint64_t k)
+{
+	return s->cap && s->k[hset_slot(s, k)] == k;
+}
+
+static void hset_put(struct hset *s, uint64_t k)
+{
+	if ((s->n + 1) * 2 > s->cap) {
+		struct hset big = {xcalloc(s->cap ? s->cap * 2 : 64, sizeof(uint64_t)),
+				   s->cap ? s->cap * 2 : 64, 0};
+
+		for (size_t i = 0; i < s->cap; i++)
+			if (s->k[i])
+				hset_put(&big, s->k[i]);
+		free(s->k);
+		*s = big;
+	}
+	if (s->k[hset_slot(s, k)] != k) {
+		s->k[hset_slot(s, k)] = k;
+		s->n++;
+	}
+}
+
+/* Removal by rebuilding without k: expansions are few. */
+static void hset_del(struct hset *s, uint64_t k)
+{
+	struct hset keep = {NULL, 0, 0};
+
+	for (size_t i = 0; i < s->cap; i++)
+		if (s->k[i] && s->k[i] != k)
+			hset_put(&keep, s->k[i]);
+	free(s->k);
+	*s = keep;
+}
+
+static uint64_t path_hash(uint64_t parent, uint32_t fn)
+{
+	uint64_t h = (parent ^ ((uint64_t)fn + 1)) * 0x100000001b3ull;
+
+	h ^= h >> 29;
+	return h ? h : 1;
+}
+
+static bool has_children(const struct tview *tv, uint32_t node)
+{
+	return tv->tree.nodes[node].first_child != PROF_NONE;
+}
+
+static bool is_open(const struct tview *tv, uint32_t node)
+{
+	return node == 0 || hset_has(&tv->open, tv->hash[node]);
+}
+
+/* Hashes of every node, and the visible rows, by an explicit DFS (stacks
+ * can be deeper than the C stack likes). */
+static void flatten(struct tview *tv)
+{
+	const struct call_tree *tr = &tv->tree;
+	uint32_t *stack = xcalloc(tr->n ? tr->n : 1, sizeof(*stack));
+	size_t sp = 0;
+
+	free(tv->hash);
+	free(tv->rows);
+	tv->hash = xcalloc(tr->n ? tr->n : 1, sizeof(*tv->hash));
+	tv->rows = xcalloc(tr->n ? tr->n : 1, sizeof(*tv->rows));
+	tv->nrows = 0;
+	if (!tr->n)
+		goto out;
+	tv->hash[0] = 1;
+	stack[sp++] = 0;
+	while (sp) {
+		uint32_t node = stack[--sp], c, nc = 0;
+
+		if (node)
+			tv->rows[tv->nrows++] = node;
+		/* push children in reverse so the hottest comes out first */
+		for (c = tr->nodes[node].first_child; c != PROF_NONE; c = tr->nodes[c].next_sibling) {
+			tv->hash[c] = path_hash(tv->hash[node], tr->nodes[c].function);
+			nc++;
+		}
+		if (!is_open(tv, node))
+			continue;
+		sp += nc;
+		c = tr->nodes[node].first_child;
+		for (size_t i = 0; i < nc; i++, c = tr->nodes[c].next_sibling)
+			stack[sp - 1 - i] = c;
+	}
+out:
+	free(stack);
+	tv->list.n = tv->nrows;
+}
+
+static uint32_t cur_node(const struct tview *tv)
+{
+	return tv->list.cur < tv->nrows ? tv->rows[tv->list.cur] : PROF_NONE;
+}
+
+static void open_hot_path(struct tview *tv)
+{
+	const struct call_tree *tr = &tv->tree;
+
+	for (uint32_t n = 0; n < tr->n && tr->nodes[n].first_child != PROF_NONE;
+	     n = tr->nodes[n].first_child)
+		if (n)
+			hset_put(&tv->open, tv->hash[n]);
+}
+
+static void tv_update(struct tui *t, struct view *v)
+{
+	struct tview *tv = v->priv;
+	uint32_t node = cur_node(tv);
+	uint64_t keep = node != PROF_NONE ? tv->hash[node] : 0;
+
+	call_tree_free(&tv->tree);
+	query_call_tree(t->prof, &t->filter, &tv->tree);
+	flatten(tv);
+	if (!tv->opened && tv->tree.n > 1) {
+		open_hot_path(tv);
+		flatten(tv);
+		tv->opened = true;
+	}
+	for (size_t i = 0; keep && i < tv->nrows; i++) {
+		if (tv->hash[tv->rows[i]] == keep) {
+			tv->list.cur = i;
+			break;
+		}
+	}
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
+{
+	struct tview *tv = v->priv;
+	int rows = r->h - 2, namew;
+	char buf[512];
+
+	ui_title(t, r->y, "Call tree (+ - * Enter expand, collapse)", NULL);
+	if (r->h < 2)
+		return;
+	t->colhead_y = r->y + 1;
+	ui_fill(r->y + 1, r->x, r->w, ui_attr(t, UC_COLHEAD));
+	ui_put(r->y + 1, r->x, " %total  %self  cumtime  tottime  function", r->w,
+	       ui_attr(t, UC_COLHEAD));
+	list_fit(&tv->list, rows);
+	if (!tv->nrows && rows > 0)
+		ui_put(r->y + 2, 2, t->prof->nsamples ? "no samples in this range or thread"
+						     : "no samples yet",
+		       r->w - 2, ui_attr(t, UC_DIM));
+	for (int i = 0; i < rows && tv->list.top + (size_t)i < tv->nrows; i++) {
+		size_t k = tv->list.top + (size_t)i;
+		uint32_t node = tv->rows[k];
+		const struct tree_node *tn = &tv->tree.nodes[node];
+		bool cur = k == tv->list.cur;
+		attr_t base = cur ? ui_attr(t, UC_CURSOR) : A_NORMAL;
+		double tp = pct(tn->total_ns, tv->tree.total_ns), sp = pct(tn->self_ns,
+									   tv->tree.total_ns);
+		int y = r->y + 2 + i, x = r->x, indent;
+		const char *glyph;
+
+		ui_fill(y, r->x, r->w, base);
+		snprintf(buf, sizeof(buf), "%6.1f%%", tp);
+		ui_put(y, x, buf, r->w, cur ? base : ui_heat(t, tp));
+		snprintf(buf, sizeof(buf), "%6.1f%%", sp);
+		ui_put(y, x + 7, buf, r->w - 7, cur ? base : ui_heat(t, sp));
+		snprintf(buf, sizeof(buf), "%9.3f%9.3f", tn->total_ns / 1e9, tn->self_ns / 1e9);
+		ui_put(y, x + 14, buf, r->w - 14, base);
+		namew = r->w - COLS_W - 2;
+		if (namew < 4)
+			continue;
+		indent = (int)(tn->depth > 0 ? tn->depth - 1 : 0) * 2;
+		if (indent > namew / 2)
+			indent = namew / 2; /* deep stacks: the name stays readable */
+		if (!has_children(tv, node))
+			glyph = t->utf8 ? "\u00b7 " : "  ";
+		else if (is_open(tv, node))
+			glyph = t->utf8 ? "\u25be " : "- ";
+		else
+			glyph = t->utf8 ? "\u25b8 " : "+ ";
+		x = r->x + COLS_W + 2 + indent;
+		x += ui_put(y, x, glyph, namew - indent, cur ? base : ui_attr(t, UC_MARK));
+		ui_fn_label(t->prof, tn->function, buf, sizeof(buf));
+		ui_put(y, x, buf, r->x + r->w - x, base);
+	}
+}
+
+static void expand_all(struct tview *tv, uint32_t node)
+{
+	const struct call_tree *tr = &tv->tree;
+	uint32_t *stack = xcalloc(tr->n ? tr->n : 1, sizeof(*stack));
+	size_t sp = 0;
+
+	stack[sp++] = node;
+	while (sp) {
+		uint32_t n = stack[--sp];
+
+		if (has_children(tv, n))
+			hset_put(&tv->open, tv->hash[n]);
+		for (uint32_t c = tr->nodes[n].first_child; c != PROF_NONE;
+		     c = tr->nodes[c].next_sibling)
+			stack[sp++] = c;
+	}
+	free(stack);
+}
+
+static int tv_key(struct tui *t, struct view *v, int key)
+{
+	struct tview *tv = v->priv;
+	uint32_t node = cur_node(tv);
+
+	if (list_key(&tv->list, key))
+		return KR_HANDLED;
+	if (node == PROF_NONE)
+		return KR_IGNORED;
+	switch (key) {
+	case '+':
+	case '=':
+	case KEY_RIGHT:
+		if (has_children(tv, node))
+			hset_put(&tv->open, tv->hash[node]);
+		break;
+	case '-':
+	case KEY_LEFT:
+		if (has_children(tv, node) && is_open(tv, node)) {
+			hset_del(&tv->open, tv->hash[node]);
+		} else if (key == KEY_LEFT) {
+			/* on a closed node: to its parent */
+			uint32_t parent = tv->tree.nodes[node].parent;
+
+			for (size_t i = 0; i < tv->nrows; i++)
+				if (tv->rows[i] == parent)
+					tv->list.cur = i;
+		}
+		break;
+	case '*':
+		expand_all(tv, node);
+		break;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+		if (!has_children(tv, node))
+			return KR_HANDLED;
+		if (is_open(tv, node))
+			hset_del(&tv->open, tv->hash[node]);
+		else
+			hset_put(&tv->open, tv->hash[node]);
+		break;
+	default:
+		return KR_IGNORED;
+	}
+	flatten(tv);
+	for (size_t i = 0; i < tv->nrows; i++)
+		if (tv->rows[i] == node && key != KEY_LEFT)
+			tv->list.cur = i;
+	return KR_HANDLED;
+}
+
+static uint32_t tv_selected(struct tui *t, struct view *v)
+{
+	struct tview *tv = v->priv;
+	uint32_t node = cur_node(tv);
+
+	return node != PROF_NONE ? tv->tree.nodes[node].function : PROF_NONE;
+}
+
+static bool tv_search(struct tui *t, struct view *v, const char *needle, bool next)
+{
+	struct tview *tv = v->priv;
+
+	for (size_t k = next ? 1 : 0; k <= tv->nrows && tv->nrows; k++) {
+		size_t i = (tv->list.cur + k) % tv->nrows;
+
+		if (ui_fn_matches(t->prof, tv->tree.nodes[tv->rows[i]].function, needle)) {
+			list_goto(&tv->list, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void tv_click(struct tui *t, struct view *v, const struct rect *r, int y, int x)
+{
+	struct tview *tv = v->priv;
+	size_t k = tv->list.top + (size_t)(y - r->y - 2);
+
+	if (y < r->y + 2 || k >= tv->nrows)
+		return;
+	if (k == tv->list.cur)
+		tv_key(t, v, '\n'); /* a second click toggles */
+	else
+		tv->list.cur = k;
+}
+
+static void tv_leave(struct tui *t, struct view *v)
+{
+	struct tview *tv = v->priv;
+
+	call_tree_free(&tv->tree);
+	free(tv->hash);
+	free(tv->rows);
+	free(tv->open.k);
+}
+
+const struct view_ops view_tree_ops = {
+	.name = "tree",
+	.update = tv_update,
+	.draw = tv_draw,
+	.key = tv_key,
+	.leave = tv_leave,
+	.selected = tv_selected,
+	.search = tv_search,
+	.click = tv_click,
+};
+
+struct view *view_tree_new(struct tui *t)
+{
+	return view_alloc(&view_tree_ops, xcalloc(1, sizeof(struct tview)));
+}
