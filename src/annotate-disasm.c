@@ -16,8 +16,8 @@
 #include "annotate-int.h"
 #include "xalloc.h"
 
-#define CODE_MAX  (256 * 1024) /* bytes disassembled at most for one function */
-#define STUB_INSNS 4           /* instructions read from a PLT stub to find its GOT slot */
+#define CODE_MAX   (256 * 1024) /* bytes disassembled at most for one function */
+#define STUB_INSNS 4		/* instructions read from a PLT stub to find its GOT slot */
 
 struct elf_sym {
 	uint64_t value, size;
@@ -35,8 +35,8 @@ struct annot_image {
 	const char *error; /* interned; NULL when open */
 	int fd, debug_fd;
 	Elf *elf, *debug_elf;
-	Dwarf *dw; /* NULL without debug info */
-	char *build_id; /* lower-case hex, or NULL */
+	Dwarf *dw;	      /* NULL without debug info */
+	char *build_id;	      /* lower-case hex, or NULL */
 	struct elf_sym *syms; /* sorted by value */
 	size_t nsyms;
 	struct got_slot *gots; /* sorted by slot */
@@ -145,7 +145,8 @@ static void image_read_symbols(struct annot_image *img)
 					continue;
 				img->syms = xgrow(img->syms, &syms_cap, img->nsyms + 1,
 						  sizeof(*img->syms));
-				img->syms[img->nsyms++] = (struct elf_sym){s.st_value, s.st_size, name};
+				img->syms[img->nsyms++] =
+					(struct elf_sym){s.st_value, s.st_size, name};
 			}
 		} else if (sh.sh_type == SHT_RELA && sh.sh_entsize) {
 			Elf_Scn *symscn = elf_getscn(img->elf, sh.sh_link);
@@ -232,8 +233,8 @@ static struct annot_image *image_get(struct annot_cache *c, const char *path)
 	elf_version(EV_CURRENT);
 	img->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (img->fd < 0) {
-		img->error = annot_cache_keep(c, xasprintf("cannot open %s: %s", path,
-							   strerror(errno)));
+		img->error =
+			annot_cache_keep(c, xasprintf("cannot open %s: %s", path, strerror(errno)));
 		return img;
 	}
 	img->elf = elf_begin(img->fd, ELF_C_READ_MMAP, NULL);
@@ -479,8 +480,8 @@ static void code_disassemble(struct annot_code *code, const unsigned char *bytes
 }
 
 /* The range [start, end) of img disassembled, from the cache. */
-static struct annot_code *code_get(struct annot_cache *c, struct annot_image *img,
-				   uint64_t start, uint64_t end, const char **error)
+static struct annot_code *code_get(struct annot_cache *c, struct annot_image *img, uint64_t start,
+				   uint64_t end, const char **error)
 {
 	const unsigned char *base;
 	uint64_t s0, s1;
@@ -644,8 +645,8 @@ static int disasm_fail(struct annot_cache *c, struct annot_disasm *out, char *ms
 	return -1;
 }
 
-int annot_disasm_build(struct annot_cache *c, const struct profile *p,
-		       const struct query_filter *f, uint32_t fn, struct annot_disasm *out)
+int annot_disasm_build(struct annot_cache *c, const struct profile *p, const struct query_filter *f,
+		       uint32_t fn, struct annot_disasm *out)
 {
 	const struct prof_function *pf;
 	const struct prof_module *mod;
@@ -706,9 +707,9 @@ int annot_disasm_build(struct annot_cache *c, const struct profile *p,
 		return -1;
 	out->symbol = code->symbol;
 	out->start = code->start;
-	out->end = code->insns && code->n ? code->insns[code->n - 1].address +
-						   code->insns[code->n - 1].size
-					  : code->start;
+	out->end = code->insns && code->n
+			   ? code->insns[code->n - 1].address + code->insns[code->n - 1].size
+			   : code->start;
 	out->n = code->n;
 	out->insns = xmalloc((code->n ? code->n : 1) * sizeof(*out->insns));
 	memcpy(out->insns, code->insns, code->n * sizeof(*out->insns));

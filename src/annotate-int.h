@@ -9,8 +9,8 @@
 
 /* A source file, read once: its lines made safe for a terminal. */
 struct annot_file {
-	char *key;     /* the path as the profile names it */
-	char **lines;  /* lines[0] is line 1 */
+	char *key;    /* the path as the profile names it */
+	char **lines; /* lines[0] is line 1 */
 	size_t n;
 	const char *error; /* interned in the cache; NULL when readable */
 };

@@ -8,9 +8,9 @@
 #include "annotate-int.h"
 #include "xalloc.h"
 
-#define TAB_WIDTH     8
-#define TAIL_LINES    3    /* shown past the last sampled line when the end is unknown */
-#define BRACE_SCAN    4000 /* lines searched for a function's closing brace */
+#define TAB_WIDTH  8
+#define TAIL_LINES 3	/* shown past the last sampled line when the end is unknown */
+#define BRACE_SCAN 4000 /* lines searched for a function's closing brace */
 
 /* ---- the cache ---- */
 
@@ -172,10 +172,38 @@ static int file_read(struct annot_file *af, const char *path)
 	return err && !af->n ? -1 : 0;
 }
 
-/* The file the profile names path, read on first use; a relative path is
- * also tried against the profiled program's working directory. */
-static struct annot_file *file_get(struct annot_cache *c, const struct profile *p,
-				   const char *path)
+/* The text of path that a reopened session carries (p->sources, sorted by
+ * file then line), lines it did not keep left NULL; false if it has none. */
+static bool file_saved(struct annot_file *af, const struct profile *p, const char *path)
+{
+	size_t lo = 0, hi = p->nsources, cap = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(p->sources[mid].file, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < p->nsources && !strcmp(p->sources[lo].file, path); lo++) {
+		const struct prof_source_line *sl = &p->sources[lo];
+
+		if (sl->line <= 0 || !sl->text)
+			continue;
+		af->lines = xgrow(af->lines, &cap, (size_t)sl->line, sizeof(*af->lines));
+		while (af->n < (size_t)sl->line)
+			af->lines[af->n++] = NULL;
+		free(af->lines[sl->line - 1]);
+		af->lines[sl->line - 1] = text_sanitize(sl->text, strlen(sl->text));
+	}
+	return af->n > 0;
+}
+
+/* The file the profile names path, read on first use: the text a session
+ * saved, else the file on disk; a relative path is also tried against the
+ * profiled program's working directory. */
+static struct annot_file *file_get(struct annot_cache *c, const struct profile *p, const char *path)
 {
 	struct annot_file *af;
 	int err;
@@ -187,7 +215,7 @@ static struct annot_file *file_get(struct annot_cache *c, const struct profile *
 	af = xcalloc(1, sizeof(*af));
 	c->files[c->nfiles++] = af;
 	af->key = xstrdup(path);
-	if (file_read(af, path) == 0 && af->n)
+	if (file_saved(af, p, path) || (file_read(af, path) == 0 && af->n))
 		return af;
 	err = af->n ? 0 : errno;
 	if (path[0] != '/' && p->meta.cwd) {
@@ -200,8 +228,8 @@ static struct annot_file *file_get(struct annot_cache *c, const struct profile *
 		free(full);
 	}
 	if (err)
-		af->error = annot_cache_keep(c, xasprintf("cannot read %s: %s", path,
-							  strerror(err)));
+		af->error =
+			annot_cache_keep(c, xasprintf("cannot read %s: %s", path, strerror(err)));
 	else
 		af->error = annot_cache_keep(c, xasprintf("%s is empty", path));
 	return af;
@@ -218,7 +246,7 @@ static int function_close_line(const struct annot_file *af, int first)
 	for (int l = first; l > 0 && (size_t)l <= af->n && l < first + BRACE_SCAN; l++) {
 		const char *s = af->lines[l - 1];
 
-		for (; *s; s++) {
+		for (; s && *s; s++) {
 			if (block_comment) {
 				if (s[0] == '*' && s[1] == '/') {
 					block_comment = false;
@@ -281,7 +309,9 @@ static const char *line_text(const struct annot_file *af, int line)
 {
 	if (!af || af->error)
 		return NULL;
-	return line > 0 && (size_t)line <= af->n ? af->lines[line - 1] : "";
+	if (line <= 0 || (size_t)line > af->n || !af->lines[line - 1])
+		return ""; /* past the end, or a line the session did not keep */
+	return af->lines[line - 1];
 }
 
 static bool same_file(const char *a, const char *b)
@@ -363,8 +393,8 @@ static void pick_hottest(struct annot_source *s)
 		s->rows[s->hottest].hottest = true;
 }
 
-int annot_source_build(struct annot_cache *c, const struct profile *p,
-		       const struct query_filter *f, uint32_t fn, struct annot_source *out)
+int annot_source_build(struct annot_cache *c, const struct profile *p, const struct query_filter *f,
+		       uint32_t fn, struct annot_source *out)
 {
 	struct annot_file *af = NULL;
 	struct line_table lt;

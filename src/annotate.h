@@ -33,33 +33,35 @@ void annot_cache_clear(struct annot_cache *c);
 
 struct annot_line {
 	const char *file; /* the profile's string; NULL when the line is unknown */
-	int line;         /* 1-based; 0 when unknown */
+	int line;	  /* 1-based; 0 when unknown */
 	const char *text; /* tabs expanded (8), control bytes and invalid UTF-8 as '?';
 			   * "" for a line past the end of the file, NULL when the
 			   * file could not be read */
 	uint64_t self_samples, total_samples;
 	uint64_t self_ns, total_ns;
-	double heat;      /* total_ns / the function's total_ns, 0..1 */
+	double heat;	  /* total_ns / the function's total_ns, 0..1 */
 	uint32_t inlined; /* hottest function inlined at this line, or PROF_NONE */
 	uint32_t callee;  /* hottest function called from this line, or PROF_NONE */
-	bool hottest;     /* the one line that burns the most self time (ties: total) */
+	bool hottest;	  /* the one line that burns the most self time (ties: total) */
 };
 
 struct annot_source {
 	uint32_t function;
-	const char *file; /* the function's main file (rows of other files follow
-			   * its range), or NULL when no line is known */
-	bool readable;    /* file was read; false: text is NULL in its rows */
-	const char *error; /* why not readable (e.g. "cannot open x.c: No such file
+	const char *file;  /* the function's main file (rows of other files follow
+			    * its range), or NULL when no line is known */
+	bool readable;	   /* file was read; false: text is NULL in its rows */
+	const char *error; /* why not readable (e.g. "cannot read x.c: No such file
 			    * or directory"), owned by the cache; NULL if readable */
 	/* rows[0..main_n) are the consecutive lines first_line..last_line of
-	 * file, sampled or not; then one row per sampled line of other files
+	 * file, sampled or not (when the file is not readable: only its sampled
+	 * lines, in order); then one row per sampled line of other files
 	 * (headers, inlined code), by file then line; then the row of samples
-	 * whose line is unknown, if any. */
+	 * whose line is unknown, if any. A session's saved source text counts
+	 * as readable; lines it did not keep have text "". */
 	struct annot_line *rows;
 	size_t n, main_n;
 	int first_line, last_line;
-	size_t hottest; /* row index, ANNOT_NONE when nothing was sampled */
+	size_t hottest;			      /* row index, ANNOT_NONE when nothing was sampled */
 	uint64_t self_samples, total_samples; /* of the function */
 	uint64_t self_ns, total_ns;
 };
@@ -67,8 +69,8 @@ struct annot_source {
 /* Build the source view of fn over the samples that pass f (NULL: all).
  * Always fills out (rows of sampled lines at least); returns 0 when the
  * source text is there, -1 when it is not (out->error says why). */
-int annot_source_build(struct annot_cache *c, const struct profile *p,
-		       const struct query_filter *f, uint32_t fn, struct annot_source *out);
+int annot_source_build(struct annot_cache *c, const struct profile *p, const struct query_filter *f,
+		       uint32_t fn, struct annot_source *out);
 void annot_source_free(struct annot_source *s);
 
 /* The next row after from (backward: before it) that has samples, wrapping
@@ -87,14 +89,14 @@ struct annot_insn {
 	const char *mnemonic; /* owned by the cache */
 	const char *operands; /* owned by the cache; "" when none */
 	const char *file;     /* source position from DWARF, or NULL; owned by the cache */
-	int line;             /* 0 when unknown */
+	int line;	      /* 0 when unknown */
 	uint64_t self_samples, total_samples; /* leaf in it / any frame in it, once per sample */
 	uint64_t self_ns, total_ns;
-	double heat;          /* total_ns / the function's total_ns, 0..1 */
+	double heat; /* total_ns / the function's total_ns, 0..1 */
 	bool is_call;
-	bool is_jump;         /* any other branch */
-	uint64_t target;      /* direct call/jump target, 0 when indirect or none */
-	uint32_t callee;      /* profile function at a call's target, or PROF_NONE */
+	bool is_jump;		 /* any other branch */
+	uint64_t target;	 /* direct call/jump target, 0 when indirect or none */
+	uint32_t callee;	 /* profile function at a call's target, or PROF_NONE */
 	const char *callee_name; /* name at a call's target (profile or ELF symbol,
 				  * "puts@plt"), or NULL; owned by the cache or profile */
 	bool hottest;
@@ -103,13 +105,13 @@ struct annot_insn {
 struct annot_disasm {
 	uint32_t function;
 	uint32_t module;
-	const char *path;       /* the ELF file read (the profile's string) */
-	const char *symbol;     /* the ELF symbol the range came from, or NULL; cache-owned */
-	uint64_t start, end;    /* [start, end): the disassembled range */
-	const char *error;      /* why there is no disassembly, owned by the cache; NULL if fine */
+	const char *path;    /* the ELF file read (the profile's string) */
+	const char *symbol;  /* the ELF symbol the range came from, or NULL; cache-owned */
+	uint64_t start, end; /* [start, end): the disassembled range */
+	const char *error;   /* why there is no disassembly, owned by the cache; NULL if fine */
 	struct annot_insn *insns;
 	size_t n;
-	size_t hottest;         /* insn index, ANNOT_NONE when nothing was sampled */
+	size_t hottest;			      /* insn index, ANNOT_NONE when nothing was sampled */
 	uint64_t self_samples, total_samples; /* of the function's addresses */
 	uint64_t self_ns, total_ns;
 	uint64_t outside_samples; /* samples of fn's locations outside [start, end) */
@@ -121,8 +123,8 @@ struct annot_disasm {
  * nothing of it was sampled. Counts are over the samples that pass f.
  * Returns 0, or -1 with out->error set (kernel or unreadable module, no
  * symbol, not x86-64 code); out is always safe to free. */
-int annot_disasm_build(struct annot_cache *c, const struct profile *p,
-		       const struct query_filter *f, uint32_t fn, struct annot_disasm *out);
+int annot_disasm_build(struct annot_cache *c, const struct profile *p, const struct query_filter *f,
+		       uint32_t fn, struct annot_disasm *out);
 void annot_disasm_free(struct annot_disasm *d);
 
 /* As annot_source_next_hot, over instructions. */

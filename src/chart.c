@@ -8,11 +8,11 @@
 #include "chart.h"
 #include "xalloc.h"
 
-#define NS_PER_S     1000000000ull
-#define MIN_LABEL_W  16 /* narrower boxes get no axes */
-#define MIN_LABEL_H  3
-#define NO_VALUE     UINT64_MAX
-#define EMPTY_TEXT   "no memory samples"
+#define NS_PER_S    1000000000ull
+#define MIN_LABEL_W 16 /* narrower boxes get no axes */
+#define MIN_LABEL_H 3
+#define NO_VALUE    UINT64_MAX
+#define EMPTY_TEXT  "no memory samples"
 
 enum { SER_VMS, SER_RSS, NSERIES }; /* VMS first: RSS is drawn over it */
 
@@ -115,8 +115,7 @@ static void format_time(uint64_t ns, char *buf, size_t len)
 			 s / 3600, s % 3600 / 60);
 }
 
-char *chart_format_figures(const char *name, const struct chart_figures *fig, char *buf,
-			   size_t len)
+char *chart_format_figures(const char *name, const struct chart_figures *fig, char *buf, size_t len)
 {
 	char start[32], peak[32], now[32], growth[32], when[32];
 
@@ -130,8 +129,8 @@ char *chart_format_figures(const char *name, const struct chart_figures *fig, ch
 	chart_format_bytes(fig->growth < 0 ? (uint64_t)-fig->growth : (uint64_t)fig->growth, growth,
 			   sizeof(growth));
 	snprintf(when, sizeof(when), "%.1fs", (double)fig->peak_time / NS_PER_S);
-	snprintf(buf, len, "%s  start %s  peak %s at %s  now %s (%c%s)", name, start, peak, when, now,
-		 fig->growth < 0 ? '-' : '+', growth);
+	snprintf(buf, len, "%s  start %s  peak %s at %s  now %s (%c%s)", name, start, peak, when,
+		 now, fig->growth < 0 ? '-' : '+', growth);
 	return buf;
 }
 
@@ -216,7 +215,8 @@ static void columns_fill(const struct prof_mem_point *pts, size_t n, int s, uint
 		carry = point_value(&pts[k++], s);
 	for (int j = 0; j < ncols; j++) {
 		uint64_t c0 = t_from + (uint64_t)(span * j / ncols);
-		uint64_t c1 = j + 1 == ncols ? t_to + 1 : t_from + (uint64_t)(span * (j + 1) / ncols);
+		uint64_t c1 =
+			j + 1 == ncols ? t_to + 1 : t_from + (uint64_t)(span * (j + 1) / ncols);
 		uint64_t v = carry;
 
 		if (k >= n && (n == 0 || pts[n - 1].time < c0))
@@ -390,7 +390,8 @@ static void draw_blocks(struct plot *pl, uint64_t *const cols[NSERIES], const bo
 				continue;
 			}
 			if (pl->style == CHART_ASCII)
-				cp = (uint32_t)(fill == 8 && kind == CHART_CELL_VMS ? '+' : ascii[fill]);
+				cp = (uint32_t)(fill == 8 && kind == CHART_CELL_VMS ? '+'
+										    : ascii[fill]);
 			else
 				cp = blocks[fill];
 			canvas_put(pl->cv, pl->h - 1 - i, pl->x + c, cp, kind);
@@ -427,9 +428,9 @@ static void draw_y_axis(struct plot *pl, uint64_t step, int label_w)
 static uint64_t time_step(uint64_t span, int width, int label_len)
 {
 	static const uint64_t ms = 1000000ull, s = NS_PER_S;
-	static const uint64_t steps[] = {100 * ms, 200 * ms, 500 * ms, s,	   2 * s,
-					 5 * s,	  10 * s,   15 * s,   30 * s,	   60 * s,
-					 120 * s, 300 * s,  600 * s,  900 * s,	   1800 * s,
+	static const uint64_t steps[] = {100 * ms, 200 * ms, 500 * ms,	s,	   2 * s,
+					 5 * s,	   10 * s,   15 * s,	30 * s,	   60 * s,
+					 120 * s,  300 * s,  600 * s,	900 * s,   1800 * s,
 					 3600 * s, 7200 * s, 21600 * s, 43200 * s, 86400 * s};
 	size_t i;
 
@@ -455,7 +456,7 @@ static void draw_x_axis(struct plot *pl, int row, uint64_t t_from, uint64_t t_to
 	len = (int)strlen(label);
 	step = time_step(span, pl->w, len < 3 ? 3 : len);
 	for (t = (t_from + step - 1) / step * step; t <= t_to; t += step) {
-		int col = pl->x + (int)((double)(t - t_from) / (double)span * pl->w);
+		int col = pl->x + round_nonneg((double)(t - t_from) / (double)span * pl->w);
 
 		format_time(t, label, sizeof(label));
 		len = (int)strlen(label);

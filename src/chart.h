@@ -18,8 +18,8 @@
 
 enum chart_style {
 	CHART_BRAILLE, /* lines of braille dots (U+2800..), 2x4 dots per cell */
-	CHART_BLOCKS,  /* filled areas of ▁▂▃▄▅▆▇█ (terminals without braille fonts) */
-	CHART_ASCII,   /* filled areas of ASCII, axes of | + - (no UTF-8 at all) */
+	CHART_BLOCKS, /* filled areas of ▁▂▃▄▅▆▇█ (terminals without braille fonts) */
+	CHART_ASCII, /* filled areas of ASCII, axes of | + - (no UTF-8 at all) */
 };
 
 /* What a cell shows, for colouring. CHART_CELL_RSS and CHART_CELL_VMS are
@@ -35,30 +35,30 @@ enum chart_cell {
 };
 
 struct chart_opts {
-	int width, height;     /* the box in cells */
+	int width, height; /* the box in cells */
 	enum chart_style style;
-	int32_t pid;           /* 0: the sum over the target's processes */
-	bool no_rss, no_vms;   /* leave a series out (the y axis fits what is drawn) */
-	uint64_t now;          /* ns since start: the right edge; 0: the last point's time */
-	uint64_t window;       /* show the last window ns; 0: the whole run */
+	int32_t pid;	     /* 0: the sum over the target's processes */
+	bool no_rss, no_vms; /* leave a series out (the y axis fits what is drawn) */
+	uint64_t now;	     /* ns since start: the right edge; 0: the last point's time */
+	uint64_t window;     /* show the last window ns; 0: the whole run */
 };
 
 struct chart_figures {
-	bool valid;        /* false: no memory points for the pid */
+	bool valid;		   /* false: no memory points for the pid */
 	uint64_t start, peak, now; /* bytes */
-	uint64_t peak_time;        /* ns since start */
-	int64_t growth;            /* now - start */
+	uint64_t peak_time;	   /* ns since start */
+	int64_t growth;		   /* now - start */
 };
 
 struct chart {
 	int width, height;
-	char **rows;          /* height NUL-terminated UTF-8 lines of exactly width cells */
-	uint8_t **cells;      /* cells[row][col]: enum chart_cell bits */
-	int plot_x, plot_w;   /* the plot's columns: [plot_x, plot_x + plot_w) */
-	int plot_h;           /* the plot's rows: [0, plot_h) */
+	char **rows;	       /* height NUL-terminated UTF-8 lines of exactly width cells */
+	uint8_t **cells;       /* cells[row][col]: enum chart_cell bits */
+	int plot_x, plot_w;    /* the plot's columns: [plot_x, plot_x + plot_w) */
+	int plot_h;	       /* the plot's rows: [0, plot_h) */
 	uint64_t t_from, t_to; /* the x range, ns since start */
-	uint64_t y_top;       /* the y axis' top, bytes (a round number) */
-	bool empty;           /* no memory samples: the rows say so */
+	uint64_t y_top;	       /* the y axis' top, bytes (a round number) */
+	bool empty;	       /* no memory samples: the rows say so */
 	struct chart_figures rss, vms; /* over the whole run, not just the window */
 };
 

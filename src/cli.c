@@ -36,6 +36,13 @@ enum {
 	OPT_CALLEES,
 	OPT_MEMORY,
 	OPT_TID,
+	OPT_BASELINE,
+	OPT_THRESHOLD,
+	OPT_SAVE,
+	OPT_REFRESH,
+	OPT_STDIN,
+	OPT_WEIGHT,
+	OPT_DISASM,
 };
 
 /* "+": stop at the first non-option, so options after COMMAND are its own;
@@ -64,6 +71,13 @@ static const struct option long_options[] = {
 	{"callees", required_argument, NULL, OPT_CALLEES},
 	{"memory", no_argument, NULL, OPT_MEMORY},
 	{"tid", required_argument, NULL, OPT_TID},
+	{"baseline", required_argument, NULL, OPT_BASELINE},
+	{"threshold", required_argument, NULL, OPT_THRESHOLD},
+	{"save", required_argument, NULL, OPT_SAVE},
+	{"refresh", required_argument, NULL, OPT_REFRESH},
+	{"stdin", no_argument, NULL, OPT_STDIN},
+	{"weight", required_argument, NULL, OPT_WEIGHT},
+	{"disasm", no_argument, NULL, OPT_DISASM},
 	{NULL, 0, NULL, 0},
 };
 
@@ -77,20 +91,29 @@ static unsigned option_scope(int val)
 		return IN_ALL;
 	case 'i':
 		return IN_TUI | IN_REPORT | IN_EXPORT;
+	case OPT_TID:
+		return IN_TUI | IN_REPORT | IN_EXPORT;
 	case OPT_SORT:
 	case 'r':
-	case OPT_TID:
+	case OPT_BASELINE:
+	case OPT_THRESHOLD:
 		return IN_TUI | IN_REPORT;
 	case OPT_LIMIT:
 	case OPT_LINES:
 	case OPT_CALLERS:
 	case OPT_CALLEES:
 	case OPT_MEMORY:
+	case OPT_DISASM:
+	case OPT_SAVE:
 		return IN_REPORT;
 	case OPT_FORMAT: /* report: text|csv|json; export: same as -f */
 		return IN_REPORT | IN_EXPORT;
 	case 'f':
+	case OPT_WEIGHT:
 		return IN_EXPORT;
+	case OPT_REFRESH:
+	case OPT_STDIN:
+		return IN_TUI;
 	default: /* -p -F -d --stack-size --unwind --backend --calls */
 		return IN_PROFILING;
 	}
@@ -123,7 +146,8 @@ static const char options_text[] =
 	"                           non-option or after \"--\" belongs to it)\n"
 	"\n"
 	"Sampling (tui, record, report):\n"
-	"  -F, --freq HZ            samples per second, 1..100000 (default 997)\n"
+	"  -F, --freq HZ            samples per second, 1..100000 (default 997;\n"
+	"                           99 with the ptrace backend)\n"
 	"  -d, --duration SECONDS   stop after SECONDS (default: when the target ends)\n"
 	"      --stack-size BYTES   user stack bytes copied per sample, up to 65528\n"
 	"                           (default 8192)\n"
@@ -138,6 +162,11 @@ static const char options_text[] =
 	"                           session on quit; report: write the report to FILE\n"
 	"      --no-color           no colors (also when NO_COLOR is set)\n"
 	"\n"
+	"Live view (tui):\n"
+	"      --refresh SECONDS    screen update interval (default 1)\n"
+	"      --stdin              let the target read the terminal (in the output\n"
+	"                           view, i hands it the keys; Ctrl-C takes them back)\n"
+	"\n"
 	"Report (report; --sort, -r and --tid also set the TUI's view):\n"
 	"      --sort KEY           cumulative (default), tottime, calls or name;\n"
 	"                           aliases cumtime, cum, total, self, time, own, ncalls\n"
@@ -146,13 +175,25 @@ static const char options_text[] =
 	"      --format text|csv|json\n"
 	"                           output format (default text)\n"
 	"      --lines FUNC         per-line counts of FUNC, next to its source\n"
+	"      --disasm             with --lines: per-instruction counts of FUNC's\n"
+	"                           machine code (also shown when its source is missing)\n"
 	"      --callers FUNC       who calls FUNC, and how much time flows through\n"
 	"      --callees FUNC       what FUNC calls\n"
 	"      --memory             RSS and VMS summary\n"
 	"      --tid TID            only samples of thread TID\n"
+	"      --save FILE          also save the session to FILE (see record)\n"
+	"\n"
+	"Compare (report, tui):\n"
+	"      --baseline OLD       add each function's change since the session OLD:\n"
+	"                           delta %self, delta %total, delta tottime\n"
+	"      --sort delta         largest regression (growth of %self) first\n"
+	"      --threshold PCT      flag functions whose %self grew by more than PCT\n"
+	"                           points\n"
 	"\n"
 	"Export:\n"
 	"  -f, --format FORMAT      folded, speedscope, pprof or callgrind\n"
+	"      --weight samples|ns  folded, callgrind: count samples (default) or CPU ns\n"
+	"      --tid TID            only samples of thread TID\n"
 	"\n"
 	"  -h, --help               show this help and exit\n"
 	"  -V, --version            show the version and exit\n"
@@ -372,6 +413,7 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 		if (parse_uint(arg, FREQ_MAX, &v) < 0 || v == 0)
 			return usage_error("invalid frequency '%s' (1..%d Hz)", arg, FREQ_MAX);
 		o->freq = (unsigned)v;
+		o->freq_set = true;
 		return 0;
 	case 'd':
 		if (parse_seconds(arg, &o->duration) < 0)
@@ -412,7 +454,24 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 		o->no_color = true;
 		return 0;
 	case OPT_SORT:
-		return parse_sort(arg, &o->report.sort);
+		o->sort_delta = !strcmp(arg, "delta");
+		return o->sort_delta ? 0 : parse_sort(arg, &o->report.sort);
+	case OPT_BASELINE:
+	case OPT_SAVE:
+		if (!*arg)
+			return usage_error("empty file name for '%s'", label);
+		*(c == OPT_SAVE ? &o->save : &o->baseline) = arg;
+		return 0;
+	case OPT_THRESHOLD:
+		/* percentage points: "2", "0.5"; 0 flags any growth */
+		if (strspn(arg, "0.") == strlen(arg) && strspn(arg, "0") > 0 &&
+		    strchr(arg, '.') == strrchr(arg, '.'))
+			o->threshold = 0;
+		else if (parse_seconds(arg, &o->threshold) < 0 || o->threshold > 100)
+			return usage_error("invalid threshold '%s' (percentage points, 0 to 100)",
+					   arg);
+		o->flag = true;
+		return 0;
 	case 'r':
 		o->report.reverse = true;
 		return 0;
@@ -444,10 +503,27 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 	case OPT_MEMORY:
 		o->report.memory = true;
 		return 0;
+	case OPT_DISASM:
+		o->report.disasm = true;
+		return 0;
 	case OPT_TID:
 		if (parse_id(arg, &o->report.filter.tid) < 0)
 			return usage_error("invalid thread id '%s'", arg);
 		return 0;
+	case OPT_REFRESH:
+		if (parse_seconds(arg, &o->refresh) < 0 || o->refresh < 0.05 || o->refresh > 3600)
+			return usage_error("invalid refresh interval '%s' (0.05 to 3600 seconds)",
+					   arg);
+		return 0;
+	case OPT_STDIN:
+		o->pass_stdin = true;
+		return 0;
+	case OPT_WEIGHT:
+		if (!strcmp(arg, "samples") || !strcmp(arg, "ns") || !strcmp(arg, "nanoseconds")) {
+			o->export_ns = arg[0] == 'n';
+			return 0;
+		}
+		return usage_error("unknown weight '%s' (valid: samples, ns)", arg);
 	}
 	return usage_error("unhandled option '%s'", label); /* a table out of step */
 }
@@ -462,6 +538,9 @@ static int check_combination(struct options *o)
 		return usage_error("-p and a COMMAND cannot be used together");
 	if (o->input && target)
 		return usage_error("-i cannot be used with %s", o->npids ? "-p" : "a COMMAND");
+	if (!o->baseline && (o->sort_delta || o->flag))
+		return usage_error("%s compares with a baseline: add --baseline OLD",
+				   o->sort_delta ? "--sort delta" : "--threshold");
 	switch (o->command) {
 	case CMD_TUI:
 		break;
@@ -474,6 +553,8 @@ static int check_combination(struct options *o)
 	case CMD_REPORT:
 		if (!target && !o->input)
 			return usage_error("report needs a target: -i FILE, -p PID or -- COMMAND");
+		if (r->disasm && !r->lines_func)
+			return usage_error("--disasm shows the code of one function: add --lines FUNC");
 		/* CSV has room for one table: callers and callees share one. */
 		if (r->format == REPORT_CSV &&
 		    !!r->lines_func + !!(r->callers_func || r->callees_func) + r->memory > 1)
@@ -588,6 +669,8 @@ int cli_parse(int argc, char **argv, struct options *o)
 	rc = parse(argc, argv, o);
 	if (rc)
 		cli_free(o);
+	else if (o->backend == BACKEND_PTRACE && !o->freq_set)
+		o->freq = CLI_PTRACE_FREQ; /* each ptrace sample stops the thread */
 	return rc;
 }
 

@@ -216,6 +216,7 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 		}
 		if (n && !proc_space_find(ps, pcs[0]))
 			maybe_reload(c, ps);
+		truncated = s->truncated;
 	} else if (!s->kernel) {
 		pcs[n++] = s->ip;
 		truncated = true;
@@ -272,6 +273,16 @@ static void on_exit_record(void *ctx, pid_t pid, pid_t tid)
 	c->dead[c->ndead++] = pid;
 }
 
+/* The ptrace backend reaped one of its tracees; the main one's status is
+ * the target's. */
+static void on_reaped(void *ctx, pid_t pid, int status)
+{
+	struct collector *c = ctx;
+
+	if (pid == c->target.pid)
+		target_note_status(&c->target, status);
+}
+
 static const struct sampler_sink *sink_for(struct collector *c)
 {
 	static struct sampler_sink sink = {
@@ -280,6 +291,7 @@ static const struct sampler_sink *sink_for(struct collector *c)
 		.comm = on_comm,
 		.fork = on_fork,
 		.exit = on_exit_record,
+		.reaped = on_reaped,
 	};
 
 	sink.ctx = c;
@@ -312,6 +324,48 @@ static void drain(struct collector *c)
 		}
 	}
 	c->ndead = 0;
+}
+
+/* perf_event_open errors that mean "no perf here" (paranoid level, seccomp,
+ * a container, no cpu-clock), as opposed to a bad target. */
+static bool perf_refused(int e)
+{
+	return e == EACCES || e == EPERM || e == ENOSYS || e == ENOENT || e == ENODEV ||
+	       e == EOPNOTSUPP;
+}
+
+/* Open the backend --backend names; with auto, perf, and ptrace where perf
+ * is refused (said once on stderr). The backend that runs goes in the
+ * profile's metadata, with the rate it runs at. */
+static int open_sampler(struct collector *c, struct sampler_config *cfg, const pid_t *pids,
+			size_t npids, char *err, size_t errlen)
+{
+	struct prof_meta *m = &c->prof->meta;
+	int e;
+
+	c->ops = c->opt->backend == BACKEND_PTRACE ? &sampler_ptrace_ops : &sampler_perf_ops;
+	if (c->ops->open(&c->sampler, cfg, pids, npids, err, errlen) < 0) {
+		e = errno;
+		c->sampler = NULL;
+		if (c->opt->backend != BACKEND_AUTO || !perf_refused(e))
+			return -1;
+		warnx_("perf_event_open refused (%s); falling back to the ptrace backend (slower, "
+		       "%d Hz default)",
+		       strerror(e), CLI_PTRACE_FREQ);
+		c->ops = &sampler_ptrace_ops;
+		if (!c->opt->freq_set)
+			cfg->freq = CLI_PTRACE_FREQ;
+		if (c->ops->open(&c->sampler, cfg, pids, npids, err, errlen) < 0) {
+			c->sampler = NULL;
+			return -1;
+		}
+	}
+	/* The tracer takes over waiting for the target. */
+	if (c->ops->traces)
+		target_set_traced(&c->target, true);
+	m->backend = profile_str(c->prof, c->ops->name);
+	m->freq = cfg->freq;
+	return 0;
 }
 
 static void fill_meta_start(struct collector *c)
@@ -477,8 +531,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	 * the target, forked already, keeps its environment. */
 	unsetenv("DEBUGINFOD_URLS");
 	fill_meta_start(c);
-	if (c->ops->open(&c->sampler, &cfg, pids, npids, err, errlen) < 0) {
-		c->sampler = NULL;
+	if (open_sampler(c, &cfg, pids, npids, err, errlen) < 0) {
 		target_stop(&c->target, 0);
 		return -1;
 	}
@@ -540,6 +593,8 @@ bool collector_service(struct collector *c)
 			memtrack_poll(&c->mem, c->prof, rel_time(c, now));
 	}
 	drain(c);
+	if (c->sampler && c->ops->held_ns) /* live, for the header */
+		c->prof->meta.held_ns = c->ops->held_ns(c->sampler);
 	read_output(c);
 	target_check(&c->target);
 	if (c->deadline_ns && now >= c->deadline_ns)
@@ -573,25 +628,42 @@ void collector_run(struct collector *c)
 	}
 }
 
+/* Take the last samples and close the backend (detaching, for ptrace). */
+static void close_sampler(struct collector *c)
+{
+	struct prof_meta *m = &c->prof->meta;
+
+	if (!c->sampler)
+		return;
+	c->ops->enable(c->sampler, false);
+	drain(c);
+	m->lost = c->ops->lost(c->sampler);
+	if (c->ops->held_ns)
+		m->held_ns = c->ops->held_ns(c->sampler);
+	c->ops->close(c->sampler);
+	c->sampler = NULL;
+	target_set_traced(&c->target, false);
+}
+
 void collector_finish(struct collector *c)
 {
 	struct prof_meta *m = &c->prof->meta;
 
 	if (c->finished || !c->started)
 		return;
+	/* A tracing backend lets go first, so that stopping a launched target
+	 * is plain signals and waits again. */
+	if (c->ops->traces) {
+		drain(c);
+		close_sampler(c);
+	}
 	/* A launched target that outlives the run is stopped; an attached one
 	 * is left as it was (closing the events detaches). */
 	if (c->target.launched && !c->target.ended)
 		target_stop(&c->target, 1000);
 	drain(c);
 	read_output(c);
-	if (c->sampler) {
-		c->ops->enable(c->sampler, false);
-		drain(c);
-		m->lost = c->ops->lost(c->sampler);
-		c->ops->close(c->sampler);
-		c->sampler = NULL;
-	}
+	close_sampler(c);
 	m->duration_ns = now_ns() - m->start_ns;
 	target_check(&c->target);
 	m->exited = c->target.ended && c->target.exited;

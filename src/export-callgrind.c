@@ -24,11 +24,11 @@ struct cg_item {
 struct cg {
 	const struct profile *p;
 	FILE *out;
-	bool ns;             /* costs in CPU ns, not samples */
-	uint32_t unknown;    /* the function id standing for a stack with no frame */
+	bool ns;		 /* costs in CPU ns, not samples */
+	uint32_t unknown;	 /* the function id standing for a stack with no frame */
 	const char **block_file; /* per function (+1 for unknown): its fl= file, or NULL */
-	uint32_t *in_edges;  /* per function: distinct call edges into it */
-	struct ex_map names[3]; /* name compression: address -> id, per kind */
+	uint32_t *in_edges;	 /* per function: distinct call edges into it */
+	struct ex_map names[3];	 /* name compression: address -> id, per kind */
 };
 
 enum { NAME_OB, NAME_FL, NAME_FN };

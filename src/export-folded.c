@@ -37,11 +37,12 @@ static void sb_put_name(struct strbuf *b, const char *name)
 
 static int line_cmp(const void *a, const void *b)
 {
-	return strcmp(((const struct folded_line *)a)->stack, ((const struct folded_line *)b)->stack);
+	return strcmp(((const struct folded_line *)a)->stack,
+		      ((const struct folded_line *)b)->stack);
 }
 
-static int folded_write(FILE *out, const struct profile *p, const struct export_opts *o,
-			char *err, size_t errlen)
+static int folded_write(FILE *out, const struct profile *p, const struct export_opts *o, char *err,
+			size_t errlen)
 {
 	size_t maxf = profile_max_frames(p), nlines = 0, i;
 	struct prof_frame *frames = xmalloc(maxf * sizeof(*frames));

@@ -32,7 +32,7 @@ bool ex_filter_pass(struct ex_filter *x, const struct profile *p, const struct p
 struct ex_stacks {
 	uint64_t *samples; /* indexed by stack id */
 	uint64_t *ns;
-	uint32_t *ids;     /* the stack ids that have samples, ascending */
+	uint32_t *ids; /* the stack ids that have samples, ascending */
 	size_t n;
 	uint64_t total_samples, total_ns;
 };
@@ -46,8 +46,8 @@ struct ex_map {
 	unsigned nkey, nval;
 	uint64_t *entries; /* count * (nkey + nval) words */
 	size_t count, entries_cap;
-	uint32_t *slots;   /* entry index + 1, 0 = empty */
-	size_t nslots;     /* power of two */
+	uint32_t *slots; /* entry index + 1, 0 = empty */
+	size_t nslots;	 /* power of two */
 };
 
 void ex_map_init(struct ex_map *m, unsigned nkey, unsigned nval);

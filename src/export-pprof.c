@@ -192,7 +192,8 @@ static uint32_t main_module(const struct profile *p)
 	for (uint32_t m = 0; m < p->nmodules; m++) {
 		const char *name = p->modules[m].name;
 
-		if (name && strlen(name) == (size_t)(end - base) && !strncmp(name, base, end - base))
+		if (name && strlen(name) == (size_t)(end - base) &&
+		    !strncmp(name, base, end - base))
 			return m;
 	}
 	return PROF_NONE;
@@ -286,8 +287,9 @@ static void pp_functions(struct pprof *pp, const bool *fn_used)
 static void pp_trailer(struct pprof *pp, uint64_t samples, uint64_t ns)
 {
 	const struct prof_meta *m = &pp->p->meta;
-	int64_t period = m->freq ? (int64_t)(1000000000ull / m->freq)
-				 : samples ? (int64_t)(ns / samples) : 0;
+	int64_t period = m->freq   ? (int64_t)(1000000000ull / m->freq)
+			 : samples ? (int64_t)(ns / samples)
+				   : 0;
 
 	if (m->start_realtime > 0)
 		pb_int64(&pp->buf, PROFILE_TIME_NANOS, m->start_realtime * 1000000000LL);

@@ -25,10 +25,10 @@ struct ss_thread {
 
 struct ss_state {
 	const struct profile *p;
-	uint32_t *frame_of;    /* function id -> frame index + 1, 0 = not yet */
-	uint32_t *frame_fn;    /* frame index -> function id */
+	uint32_t *frame_of; /* function id -> frame index + 1, 0 = not yet */
+	uint32_t *frame_fn; /* frame index -> function id */
 	size_t nframes;
-	char **stack_json;     /* stack id -> "[0,1,2]" root first, built once */
+	char **stack_json; /* stack id -> "[0,1,2]" root first, built once */
 	struct prof_frame *frames;
 	size_t max_frames;
 };
@@ -58,8 +58,8 @@ static const char *ss_stack(struct ss_state *s, uint32_t stack)
 	if (n == 0)
 		len += (size_t)sprintf(buf + len, "%" PRIu32, ss_frame(s, PROF_NONE));
 	for (size_t i = n; i-- > 0;)
-		len += (size_t)sprintf(buf + len, "%" PRIu32 "%s", ss_frame(s, s->frames[i].function),
-				       i ? "," : "");
+		len += (size_t)sprintf(buf + len, "%" PRIu32 "%s",
+				       ss_frame(s, s->frames[i].function), i ? "," : "");
 	buf[len++] = ']';
 	buf[len] = '\0';
 	return s->stack_json[stack] = buf;

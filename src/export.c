@@ -13,11 +13,7 @@
 #include "xalloc.h"
 
 const struct export_format *const export_table[] = {
-	&export_folded,
-	&export_speedscope,
-	&export_pprof,
-	&export_callgrind,
-	NULL,
+	&export_folded, &export_speedscope, &export_pprof, &export_callgrind, NULL,
 };
 
 const struct export_format *export_find(const char *name)
@@ -311,32 +307,47 @@ static int write_stdout(const struct export_format *fmt, const struct profile *p
 	return finish_stream(stdout, "the export", err, errlen);
 }
 
-int export_to_file(const struct export_format *fmt, const char *path, const struct profile *p,
-		   const struct export_opts *o, char *err, size_t errlen)
+/* A device, FIFO or the like (/dev/null, /dev/stdout, a pipe): written in
+ * place, since renaming over it would replace the device itself. */
+static int write_special(const struct export_format *fmt, const char *path, const struct profile *p,
+			 const struct export_opts *o, char *err, size_t errlen)
 {
-	struct stat st;
-	char *tmp;
+	FILE *f = fopen(path, "w");
+
+	if (!f) {
+		create_error(path, errno, err, errlen);
+		return -1;
+	}
+	if (fmt->binary && isatty(fileno(f))) {
+		snprintf(err, errlen, "%s output is binary; not writing it to the terminal %s",
+			 fmt->name, path);
+		fclose(f);
+		return -1;
+	}
+	if (fmt->write(f, p, o, err, errlen) < 0 || finish_stream(f, path, err, errlen) < 0) {
+		fclose(f);
+		return -1;
+	}
+	if (fclose(f) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Write into a temporary file beside target, then rename it over target;
+ * messages name shown (what the user typed). */
+static int write_atomic(const struct export_format *fmt, const char *target, const char *shown,
+			const struct profile *p, const struct export_opts *o, char *err,
+			size_t errlen)
+{
+	char *tmp = xasprintf("%s.tmp-XXXXXX", target);
+	int fd = mkstemp(tmp);
 	mode_t mask;
 	FILE *f;
-	int fd;
 
-	if (!any_sample(p, o)) {
-		snprintf(err, errlen, "nothing to export: %s",
-			 p->nsamples ? "no sample passes the thread and time filter"
-				     : "the profile holds no samples");
-		return -1;
-	}
-	if (!strcmp(path, "-"))
-		return write_stdout(fmt, p, o, err, errlen);
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "cannot write %s: it is a directory; give a file name", path);
-		return -1;
-	}
-	/* Same directory as path, so that rename() replaces it atomically. */
-	tmp = xasprintf("%s.tmp-XXXXXX", path);
-	fd = mkstemp(tmp);
 	if (fd < 0) {
-		create_error(path, errno, err, errlen);
+		create_error(shown, errno, err, errlen);
 		free(tmp);
 		return -1;
 	}
@@ -344,30 +355,26 @@ int export_to_file(const struct export_format *fmt, const char *path, const stru
 	mask = umask(0);
 	umask(mask);
 	if (fchmod(fd, 0666 & ~mask) != 0 || !(f = fdopen(fd, "w"))) {
-		create_error(path, errno, err, errlen);
+		create_error(shown, errno, err, errlen);
 		close(fd);
 		goto fail;
 	}
-	if (fmt->write(f, p, o, err, errlen) < 0) {
-		fclose(f);
-		goto fail;
-	}
-	if (finish_stream(f, path, err, errlen) < 0) {
+	if (fmt->write(f, p, o, err, errlen) < 0 || finish_stream(f, shown, err, errlen) < 0) {
 		fclose(f);
 		goto fail;
 	}
 	/* Complete on disk before it takes the final name. */
 	if (fsync(fileno(f)) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot write %s: %s", shown, strerror(errno));
 		fclose(f);
 		goto fail;
 	}
 	if (fclose(f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot write %s: %s", shown, strerror(errno));
 		goto fail;
 	}
-	if (rename(tmp, path) != 0) {
-		create_error(path, errno, err, errlen);
+	if (rename(tmp, target) != 0) {
+		create_error(shown, errno, err, errlen);
 		goto fail;
 	}
 	free(tmp);
@@ -376,4 +383,40 @@ fail:
 	unlink(tmp);
 	free(tmp);
 	return -1;
+}
+
+int export_to_file(const struct export_format *fmt, const char *path, const struct profile *p,
+		   const struct export_opts *o, char *err, size_t errlen)
+{
+	struct stat st, lst;
+	char *real;
+	int rc;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!any_sample(p, o)) {
+		snprintf(err, errlen, "nothing to export: %s",
+			 p->nsamples ? "no sample passes the thread and time filter"
+				     : "the profile holds no samples");
+		return -1;
+	}
+	if (!strcmp(path, "-"))
+		return write_stdout(fmt, p, o, err, errlen);
+	if (stat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			snprintf(err, errlen,
+				 "cannot write %s: it is a directory; give a file name", path);
+			return -1;
+		}
+		if (!S_ISREG(st.st_mode))
+			return write_special(fmt, path, p, o, err, errlen);
+		/* A symbolic link to a file: replace the file, keep the link. */
+		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) &&
+		    (real = realpath(path, NULL))) {
+			rc = write_atomic(fmt, real, path, p, o, err, errlen);
+			free(real);
+			return rc;
+		}
+	}
+	return write_atomic(fmt, path, path, p, o, err, errlen);
 }

@@ -26,10 +26,10 @@ struct export_opts {
 };
 
 struct export_format {
-	const char *name;        /* as given to -f: "folded", "pprof", ... */
+	const char *name;	 /* as given to -f: "folded", "pprof", ... */
 	const char *description; /* one line, for --help and errors */
-	const char *extension;   /* usual file suffix, with the dot */
-	bool binary;             /* not text: refuse to write it to a terminal */
+	const char *extension;	 /* usual file suffix, with the dot */
+	bool binary;		 /* not text: refuse to write it to a terminal */
 	/* Write the whole export to out. Returns 0, or -1 with a one-line reason
 	 * in err (errors of out itself are the caller's to check: ferror). */
 	int (*write)(FILE *out, const struct profile *p, const struct export_opts *o, char *err,

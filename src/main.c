@@ -2,16 +2,23 @@
 #include "config.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/signalfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "collect.h"
+#include "diff.h"
+#include "export.h"
 #include "profile.h"
 #include "report.h"
+#include "session.h"
+#include "tui/tui.h"
 #include "xalloc.h"
 
 /* Collect a profile from a launched or attached target. Returns 0, or 1
@@ -32,18 +39,55 @@ static int collect(const struct options *o, struct profile *p)
 	return 0;
 }
 
+/* A saved session, or NULL after printing why. */
+static struct profile *load_session(const char *path)
+{
+	struct session_info info;
+	char err[512];
+	struct profile *p = session_load(path, &info, err, sizeof(err));
+
+	if (!p)
+		warnx_("%s", err);
+	else if (!info.complete)
+		warnx_("note: %s is an unfinished recording; it ends at its last flush", path);
+	return p;
+}
+
 static int cmd_report(const struct options *o)
 {
-	struct profile *p = profile_new();
+	struct report_opts ro = o->report;
+	struct profile *p = NULL, *base = NULL;
+	struct diff_table diff;
 	FILE *out = stdout;
-	int rc;
+	char err[512];
+	int rc = 0;
 
-	if (o->input) {
-		warnx_("reading saved sessions (-i) is not implemented yet");
-		profile_free(p);
+	/* A bad baseline fails before a live run, not after it. */
+	if (o->baseline && !(base = load_session(o->baseline)))
 		return 1;
+	if (o->input) {
+		p = load_session(o->input);
+		rc = !p;
+	} else {
+		p = profile_new();
+		rc = collect(o, p);
 	}
-	rc = collect(o, p);
+	if (rc == 0 && o->save && session_save(p, o->save, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		rc = 1;
+	}
+	if (rc == 0 && base) {
+		struct diff_opts d = {
+			.sort = ro.sort,
+			.by_delta = o->sort_delta,
+			.reverse = ro.reverse,
+			.flag = o->flag,
+			.threshold = o->threshold,
+		};
+
+		diff_functions(p, base, &ro.filter, &d, &diff);
+		ro.diff = &diff;
+	}
 	if (rc == 0 && o->report_output) {
 		out = fopen(o->report_output, "w");
 		if (!out) {
@@ -53,7 +97,7 @@ static int cmd_report(const struct options *o)
 	}
 	if (rc == 0) {
 		fflush(stdout);
-		rc = report_write(out, p, &o->report);
+		rc = report_write(out, p, &ro);
 		if (out != stdout && fclose(out) != 0) {
 			warnx_("cannot write %s: %s", o->report_output, strerror(errno));
 			rc = 1;
@@ -61,6 +105,151 @@ static int cmd_report(const struct options *o)
 			warnx_("cannot write the report: %s", strerror(errno));
 			rc = 1;
 		}
+	}
+	if (ro.diff)
+		diff_table_free(&diff);
+	profile_free(p);
+	profile_free(base);
+	return rc;
+}
+
+static uint64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* collector_run() with a flush of the session every SESSION_FLUSH_MS, so a
+ * crash of proftop loses at most that much. SIGINT, SIGTERM and SIGHUP
+ * (blocked by collector_start) end the run; the caller then saves. */
+static void record_run(struct collector *c, struct session_writer *w)
+{
+	uint64_t next_flush = mono_ms() + SESSION_FLUSH_MS;
+	struct pollfd fds[520];
+	bool warned = false;
+	sigset_t sigs;
+	int sfd;
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	while (!collector_done(c)) {
+		size_t n = collector_pollfds(c, fds, 519);
+		int timeout = collector_timeout_ms(c);
+		uint64_t now = mono_ms();
+		char err[512];
+
+		if (sfd >= 0)
+			fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
+		if (timeout < 0 || (uint64_t)timeout > next_flush - now)
+			timeout = next_flush > now ? (int)(next_flush - now) : 0;
+		if (poll(fds, n, timeout) < 0 && errno != EINTR)
+			break;
+		if (sfd >= 0 && (fds[n - 1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si))
+				;
+			break;
+		}
+		collector_service(c);
+		if (mono_ms() >= next_flush) {
+			/* A failed flush is retried at the next one, and at the end. */
+			if (session_writer_flush(w, err, sizeof(err)) < 0 && !warned) {
+				warnx_("%s; still recording, will retry", err);
+				warned = true;
+			}
+			next_flush = mono_ms() + SESSION_FLUSH_MS;
+		}
+	}
+	if (sfd >= 0)
+		close(sfd);
+}
+
+/* proftop's own command line, for the session's meta table. */
+static char *joined_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = xcalloc(1, len);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+static int cmd_record(const struct options *o, int argc, char **argv)
+{
+	struct profile *p = profile_new();
+	struct session_writer *w;
+	struct collector *c;
+	char err[512], *args;
+	int rc = 0;
+
+	/* Before the target starts: a file that cannot be written is known now. */
+	w = session_writer_open(p, o->output, err, sizeof(err));
+	if (!w) {
+		warnx_("%s", err);
+		profile_free(p);
+		return 1;
+	}
+	args = joined_args(argc, argv);
+	session_writer_set_meta(w, "options", args);
+	free(args);
+	c = collector_new(o, p);
+	collector_set_output(c, COLLECT_OUTPUT_TEE, false);
+	if (collector_start(c, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		rc = 1;
+	} else {
+		record_run(c, w);
+		collector_finish(c);
+	}
+	if (rc == 0 && session_writer_close(w, err, sizeof(err)) < 0) {
+		warnx_("%s; the session was not saved", err);
+		rc = 1;
+	} else if (rc == 0) {
+		fflush(stdout);
+		fprintf(stderr, "%s: %zu samples in %.1f s saved to %s\n", progname, p->nsamples,
+			p->meta.duration_ns / 1e9, o->output);
+	} else {
+		session_writer_abort(w);
+	}
+	collector_free(c);
+	profile_free(p);
+	return rc;
+}
+
+static int cmd_export(const struct options *o)
+{
+	const struct export_format *fmt = export_find(o->export_format);
+	struct export_opts eo = {
+		.weight = o->export_ns ? EXPORT_WEIGHT_NS : EXPORT_WEIGHT_SAMPLES,
+		.filter = o->report.filter,
+	};
+	struct profile *p;
+	char err[512];
+	int rc = 0;
+
+	if (!fmt) {
+		warnx_("unknown export format '%s'", o->export_format);
+		return 2;
+	}
+	p = load_session(o->input);
+	if (!p)
+		return 1;
+	if (export_to_file(fmt, o->output, p, &eo, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		rc = 1;
 	}
 	profile_free(p);
 	return rc;
@@ -79,17 +268,14 @@ int main(int argc, char **argv)
 		rc = cmd_report(&o);
 		break;
 	case CMD_RECORD:
-		warnx_("'record' is not implemented yet; use 'proftop report'");
-		rc = 1;
+		rc = cmd_record(&o, argc, argv);
 		break;
 	case CMD_EXPORT:
-		warnx_("'export' is not implemented yet");
-		rc = 1;
+		rc = cmd_export(&o);
 		break;
 	case CMD_TUI:
 	default:
-		warnx_("the interactive view is not implemented yet; use 'proftop report -- COMMAND'");
-		rc = 1;
+		rc = tui_run(&o);
 		break;
 	}
 	cli_free(&o);

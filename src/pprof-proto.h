@@ -26,7 +26,8 @@ static inline void pb_reset(struct pb_buf *b)
 void pb_varint(struct pb_buf *b, uint64_t v);
 /* Scalar fields; proto3 leaves out zero values, and so do these. */
 void pb_uint64(struct pb_buf *b, unsigned field, uint64_t v);
-void pb_int64(struct pb_buf *b, unsigned field, int64_t v); /* int64: two's complement, not zigzag */
+/* int64 is two's complement on the wire, not zigzag (that is sint64). */
+void pb_int64(struct pb_buf *b, unsigned field, int64_t v);
 void pb_bool(struct pb_buf *b, unsigned field, bool v);
 /* A length-delimited field, always written (an empty string too). */
 void pb_bytes(struct pb_buf *b, unsigned field, const void *data, size_t len);

@@ -117,6 +117,8 @@ struct prof_meta {
 	int term_signal;       /* killed by this signal, 0 if not */
 	bool stopped_by_proftop; /* proftop ended it (duration over, interrupted) */
 	uint64_t lost;         /* samples the kernel dropped (LOST records) */
+	uint64_t held_ns;      /* ptrace: time the target's threads were held stopped
+				* for samples (the overhead we put on it); 0 for perf */
 };
 
 struct prof_intern; /* hash tables, private to profile.c */

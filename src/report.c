@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "annotate.h"
+#include "diff.h"
 #include "report.h"
 #include "xalloc.h"
 
@@ -31,6 +33,10 @@ struct report {
 	bool have_funcs;
 	struct src_file *files;
 	size_t nfiles, files_cap;
+	struct annot_cache *annot; /* the machine code view, made on first use */
+	struct annot_disasm dis;
+	bool have_dis;
+	const char *dis_error; /* why there is no machine code (the cache's string) */
 };
 
 /* One function row with its names resolved: every format prints these. */
@@ -511,11 +517,109 @@ static void json_header(struct report *r)
 
 /* ---- views ---- */
 
+/* ---- comparison with a baseline (--baseline) ---- */
+
+#define DIFF_FIELDS 8
+
+/* The change columns of a diff row (d NULL: the keys only). */
+static size_t diff_fields(const struct diff_row *d, struct field *f)
+{
+	static const struct diff_row none;
+
+	if (!d)
+		d = &none;
+	f[0] = FREAL("delta_self_pct", d->d_self_pct, 2);
+	f[1] = FREAL("delta_total_pct", d->d_total_pct, 2);
+	f[2] = FREAL("delta_tottime", d->d_tottime, 6);
+	f[3] = FREAL("base_self_pct", d->base.self_pct, 2);
+	f[4] = FREAL("base_total_pct", d->base.total_pct, 2);
+	f[5] = FREAL("base_tottime", d->base.self_ns / 1e9, 6);
+	f[6] = FINT("regression", d->regression);
+	f[6].where = CSV_ONLY;
+	f[7] = FBOOL("regression", d->regression);
+	return DIFF_FIELDS;
+}
+
+static void diff_record(struct report *r, const struct diff_row *d)
+{
+	struct field f[FUNC_FIELDS + DIFF_FIELDS];
+	size_t n = d ? func_fields(d->prof, &d->row, NULL, f) : func_fields(r->p, NULL, NULL, f);
+
+	n += diff_fields(d, f + n);
+	if (d)
+		write_record(r->out, r->o->format, f, n);
+	else
+		csv_header(r->out, f, n);
+}
+
+/* The function table with each row's change since the baseline in front:
+ * "!" marks a regression past --threshold. */
+static void write_diff(struct report *r)
+{
+	const struct diff_table *t = r->o->diff;
+	const struct profile *b = t->base_profile;
+	size_t shown = rows_shown(r, t->n);
+	FILE *out = r->out;
+
+	switch (r->o->format) {
+	case REPORT_TEXT:
+		fputs("\nCompared with: ", out);
+		put_safe(out, b->meta.command ? b->meta.command : "(unknown command)");
+		fprintf(out, " (%zu samples, %.1f s CPU)\n", b->nsamples, b->total_weight / 1e9);
+		if (t->opts.flag)
+			fprintf(out, "%zu regression%s: %%self up by more than %.1f points (marked !)\n",
+				t->regressions, t->regressions == 1 ? "" : "s", t->opts.threshold);
+		fprintf(out, "\nOrdered by: %s%s\n\n",
+			t->opts.by_delta ? "largest regression (\xce\x94%self)" : sort_title(r->o->sort),
+			r->o->reverse ? ", reversed" : "");
+		fputs("  \xce\x94%self \xce\x94%total  \xce\x94tottime", out);
+		text_table_header(out);
+		for (size_t i = 0; i < shown; i++) {
+			const struct diff_row *d = &t->rows[i];
+
+			fprintf(out, "%c%+7.1f %+7.1f %+9.3f", d->regression ? '!' : ' ', d->d_self_pct,
+				d->d_total_pct, d->d_tottime);
+			text_row(out, d->prof, &d->row);
+		}
+		if (!t->n)
+			fputs("  (none)\n", out);
+		else if (shown < t->n)
+			fprintf(out, "(showing %zu of %zu functions; --limit 0 for all)\n", shown, t->n);
+		break;
+	case REPORT_CSV:
+		diff_record(r, NULL);
+		for (size_t i = 0; i < shown; i++)
+			diff_record(r, &t->rows[i]);
+		break;
+	case REPORT_JSON:
+		fputs(",\"baseline\":{\"command\":", out);
+		json_str(out, b->meta.command);
+		fprintf(out, ",\"samples\":%zu,\"cpu_s\":%.6f,\"sort_delta\":%s,\"threshold\":",
+			b->nsamples, b->total_weight / 1e9, t->opts.by_delta ? "true" : "false");
+		if (t->opts.flag)
+			fprintf(out, "%.2f", t->opts.threshold);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"regressions\":%zu}", t->regressions);
+		fprintf(out, ",\"functions_total\":%zu,\"functions\":[", t->n);
+		for (size_t i = 0; i < shown; i++) {
+			fputs(i ? ",\n" : "\n", out);
+			diff_record(r, &t->rows[i]);
+		}
+		fputs("]", out);
+		break;
+	}
+}
+
 static void write_functions(struct report *r)
 {
 	const struct func_table *t = main_table(r);
 	FILE *out = r->out;
 
+	if (r->o->diff) {
+		write_diff(r);
+		return;
+	}
 	switch (r->o->format) {
 	case REPORT_TEXT:
 		fprintf(out, "\nOrdered by: %s%s\n\n", sort_title(r->o->sort),
@@ -665,6 +769,31 @@ static int source_read(struct src_file *sf, const char *path)
 	return err && !sf->n ? -1 : 0;
 }
 
+/* The text of path that a reopened session carries (p->sources, sorted by
+ * file then line); false if it has none. */
+static bool source_saved(struct src_file *sf, const struct profile *p, const char *path)
+{
+	size_t lo = 0, hi = p->nsources, cap = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(p->sources[mid].file, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < p->nsources && !strcmp(p->sources[lo].file, path); lo++) {
+		size_t line = (size_t)p->sources[lo].line;
+
+		sf->lines = xgrow(sf->lines, &cap, line, sizeof(*sf->lines));
+		while (sf->n < line)
+			sf->lines[sf->n++] = NULL;
+		sf->lines[line - 1] = xstrdup(p->sources[lo].text);
+	}
+	return sf->n > 0;
+}
+
 /* The lines of path, read on first use; a relative path is also tried
  * against the profiled program's working directory. */
 static struct src_file *source_get(struct report *r, const char *path)
@@ -678,6 +807,8 @@ static struct src_file *source_get(struct report *r, const char *path)
 	sf = &r->files[r->nfiles++];
 	memset(sf, 0, sizeof(*sf));
 	sf->path = path;
+	if (source_saved(sf, r->p, path))
+		return sf;
 	if (source_read(sf, path) < 0) {
 		sf->err = errno;
 		if (path[0] != '/' && r->p->meta.cwd) {
@@ -843,6 +974,183 @@ static size_t line_fields(struct report *r, const struct line_table *lt, size_t 
 	return LINE_FIELDS;
 }
 
+/* ---- the line view as machine code (--disasm, or when no source is readable) ---- */
+
+#define BYTES_SHOWN 20 /* columns of "48 89 e5 .." */
+
+/* Disassemble fn into r->dis. A failure is the report's error when asked
+ * for (--disasm), else only a note under the source view. */
+static int disasm_prepare(struct report *r, uint32_t fn, bool asked)
+{
+	if (!r->annot)
+		r->annot = annot_cache_new();
+	if (annot_disasm_build(r->annot, r->p, &r->o->filter, fn, &r->dis) == 0) {
+		r->have_dis = true;
+		return 0;
+	}
+	r->dis_error = r->dis.error; /* the cache keeps the message */
+	annot_disasm_free(&r->dis);
+	if (asked)
+		warnx_("cannot disassemble %s: %s", function_name(r->p, fn), r->dis_error);
+	return 1;
+}
+
+/* Whether any sampled line of the table has its source text at hand; if
+ * not, why (the first file's error) goes to why. */
+static bool lines_readable(struct report *r, const struct line_table *lt, char *why, size_t len)
+{
+	snprintf(why, len, "no source file is known (no debug info?)");
+	for (size_t i = lt->n; i-- > 0;) {
+		const char *path = lt->rows[i].file;
+		const struct src_file *sf = path ? source_get(r, path) : NULL;
+
+		if (sf && sf->lines)
+			return true;
+		if (sf)
+			snprintf(why, len, "%s: %s", path, sf->err ? strerror(sf->err) : "empty file");
+	}
+	return lt->n == 0;
+}
+
+static void text_insn(struct report *r, size_t i, const char **file, int *line)
+{
+	const struct annot_disasm *d = &r->dis;
+	const struct annot_insn *in = &d->insns[i];
+	char bytes[3 * ANNOT_INSN_MAX + 1], *text = NULL;
+	size_t len = 0;
+	FILE *out = r->out, *t;
+
+	annot_format_bytes(in, bytes, sizeof(bytes));
+	if (strlen(bytes) > BYTES_SHOWN)
+		strcpy(bytes + BYTES_SHOWN - 3, " ..");
+	if (in->total_samples || in->self_samples)
+		fprintf(out, "%c%8.3f %8.3f %6.1f%%", i == d->hottest ? '*' : ' ', in->self_ns / 1e9,
+			in->total_ns / 1e9, share(in->total_ns, d->total_ns));
+	else /* unsampled: blank, as the source view's context lines */
+		fprintf(out, " %8s %8s %7s", "", "", "");
+	fprintf(out, " %8" PRIx64 "  %-*s  ", in->address, BYTES_SHOWN, bytes);
+	t = open_memstream(&text, &len);
+	if (!t)
+		fatal("out of memory (formatting an instruction)");
+	fprintf(t, "%-7s %s", in->mnemonic, in->operands);
+	if (in->callee_name) {
+		fputs(" -> ", t);
+		put_safe(t, in->callee_name);
+	}
+	/* the source position where it changes, as objdump -l does */
+	if (in->line && (in->line != *line || !same_file(in->file, *file))) {
+		fprintf(t, "%*s; ", (int)(ftell(t) < 40 ? 40 - ftell(t) : 2), "");
+		put_safe(t, base_name(in->file));
+		fprintf(t, ":%d", in->line);
+	}
+	fclose(t);
+	while (len && text[len - 1] == ' ')
+		text[--len] = '\0';
+	fputs(text, out);
+	putc('\n', out);
+	free(text);
+	*file = in->file;
+	*line = in->line;
+}
+
+#define INSN_FIELDS 15
+
+static size_t insn_fields(const struct annot_disasm *d, size_t i, char *addr, size_t addr_len,
+			  char *bytes, size_t bytes_len, struct field *f)
+{
+	static const struct annot_insn none = {.mnemonic = "", .operands = ""};
+	const struct annot_insn *in = i < d->n ? &d->insns[i] : &none;
+
+	snprintf(addr, addr_len, "0x%" PRIx64, in->address);
+	f[0] = FSTR("address", addr);
+	f[1] = FINT("size", in->size);
+	f[2] = FSTR("bytes", annot_format_bytes(in, bytes, bytes_len));
+	f[3] = FSTR("mnemonic", in->mnemonic);
+	f[4] = FSTR("operands", in->operands);
+	f[5] = FSTR("file", in->file);
+	f[6] = FINT("line", in->line);
+	f[6].null = in->line <= 0;
+	f[7] = FINT("self_samples", in->self_samples);
+	f[8] = FINT("total_samples", in->total_samples);
+	f[9] = FREAL("self_pct", share(in->self_ns, d->total_ns), 2);
+	f[10] = FREAL("total_pct", share(in->total_ns, d->total_ns), 2);
+	f[11] = FSTR("callee", in->callee_name);
+	f[12] = FREAL("tottime", in->self_ns / 1e9, 6);
+	f[13] = FREAL("cumtime", in->total_ns / 1e9, 6);
+	f[14] = FBOOL("hottest", i == d->hottest);
+	for (int k = 12; k < INSN_FIELDS; k++)
+		f[k].where = JSON_ONLY;
+	return INSN_FIELDS;
+}
+
+/* r->dis, prepared before: one row per instruction. why: the reason the
+ * source view was left out, or NULL when --disasm asked for this. */
+static void write_disasm(struct report *r, uint32_t fn, const char *why)
+{
+	const struct annot_disasm *d = &r->dis;
+	struct func_row self = own_row(r, fn);
+	char addr[32], bytes[3 * ANNOT_INSN_MAX + 1];
+	struct field f[INSN_FIELDS];
+	const char *file = NULL;
+	FILE *out = r->out;
+	struct row_view v;
+	int line = 0;
+
+	switch (r->o->format) {
+	case REPORT_TEXT:
+		row_view(r->p, &self, &v);
+		fputs("\nMachine code of ", out);
+		text_function_name(out, &v);
+		fprintf(out, ": %.3f s total, %.3f s self; %%total is of the function's total\n",
+			v.cumtime, v.tottime);
+		if (why) {
+			fputs("(source not available: ", out);
+			put_safe(out, why);
+			fputs(")\n", out);
+		}
+		putc('\n', out);
+		put_safe(out, d->path);
+		fprintf(out, " 0x%" PRIx64 "-0x%" PRIx64, d->start, d->end);
+		if (d->symbol) {
+			fputs(" <", out);
+			put_safe(out, d->symbol);
+			putc('>', out);
+		}
+		fprintf(out, "\n %8s %8s %7s %8s  %-*s  %s\n", "self", "total", "%total", "address",
+			BYTES_SHOWN, "bytes", "instruction");
+		for (size_t i = 0; i < d->n; i++)
+			text_insn(r, i, &file, &line);
+		if (d->outside_samples)
+			fprintf(out, "  (%" PRIu64 " samples of this function lie outside this "
+				     "range)\n", d->outside_samples);
+		break;
+	case REPORT_CSV:
+		insn_fields(d, d->n, addr, sizeof(addr), bytes, sizeof(bytes), f);
+		csv_header(out, f, INSN_FIELDS);
+		for (size_t i = 0; i < d->n; i++)
+			write_record(out, REPORT_CSV, f,
+				     insn_fields(d, i, addr, sizeof(addr), bytes, sizeof(bytes), f));
+		break;
+	case REPORT_JSON:
+		fputs(",\"disasm\":{\"function\":", out);
+		func_record(r, &self, NULL);
+		fputs(",\"path\":", out);
+		json_str(out, d->path);
+		fputs(",\"symbol\":", out);
+		json_str(out, d->symbol);
+		fprintf(out, ",\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64
+			     "\",\"outside_samples\":%" PRIu64 ",\"rows\":[",
+			d->start, d->end, d->outside_samples);
+		for (size_t i = 0; i < d->n; i++) {
+			fputs(i ? ",\n" : "\n", out);
+			write_record(out, REPORT_JSON, f,
+				     insn_fields(d, i, addr, sizeof(addr), bytes, sizeof(bytes), f));
+		}
+		fputs("]}", out);
+		break;
+	}
+}
+
 static void write_lines(struct report *r, uint32_t fn)
 {
 	struct func_row self = own_row(r, fn);
@@ -850,8 +1158,16 @@ static void write_lines(struct report *r, uint32_t fn)
 	struct line_table lt;
 	FILE *out = r->out;
 	size_t hot = 0;
+	char why[512];
 
 	query_lines(r->p, &r->o->filter, fn, &lt);
+	/* --disasm, or text with no source to show: the machine code instead */
+	if (r->have_dis || (r->o->format == REPORT_TEXT && !lines_readable(r, &lt, why, sizeof(why)) &&
+			    disasm_prepare(r, fn, false) == 0)) {
+		write_disasm(r, fn, r->o->disasm ? NULL : why);
+		line_table_free(&lt);
+		return;
+	}
 	/* The hottest line burns the most time itself; failing that, below it. */
 	for (size_t i = 1; i < lt.n; i++) {
 		const struct line_row *a = &lt.rows[i], *b = &lt.rows[hot];
@@ -876,6 +1192,11 @@ static void write_lines(struct report *r, uint32_t fn)
 			     to < lt.n && same_file(lt.rows[to].file, lt.rows[from].file);)
 				to++;
 			text_lines_file(r, &lt, from, to, hot);
+		}
+		if (r->dis_error) {
+			fputs("(no machine code either: ", out);
+			put_safe(out, r->dis_error);
+			fputs(")\n", out);
 		}
 		break;
 	}
@@ -987,6 +1308,10 @@ int report_write(FILE *out, const struct profile *p, const struct report_opts *o
 	    (o->callers_func && resolve_function(p, o->callers_func, &r.callers_fn)) ||
 	    (o->callees_func && resolve_function(p, o->callees_func, &r.callees_fn)))
 		return 1;
+	if (o->lines_func && o->disasm && disasm_prepare(&r, r.lines_fn, true)) {
+		annot_cache_free(r.annot);
+		return 1;
+	}
 
 	/* CSV and JSON need '.' decimals whatever locale the TUI set. */
 	c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
@@ -1013,6 +1338,9 @@ int report_write(FILE *out, const struct profile *p, const struct report_opts *o
 		free(r.files[i].lines);
 	}
 	free(r.files);
+	if (r.have_dis)
+		annot_disasm_free(&r.dis);
+	annot_cache_free(r.annot);
 	return rc;
 }
 

@@ -10,6 +10,8 @@
 
 enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON };
 
+struct diff_table;
+
 struct report_opts {
 	enum query_sort sort;
 	bool reverse;
@@ -19,7 +21,11 @@ struct report_opts {
 	const char *callers_func; /* --callers FUNC */
 	const char *callees_func; /* --callees FUNC */
 	bool memory;              /* --memory */
+	bool disasm;              /* --disasm: --lines as machine code */
 	struct query_filter filter;
+	/* --baseline: the function table becomes this comparison (diff.h),
+	 * computed by the caller; sort, reverse and filter are its own. */
+	const struct diff_table *diff;
 };
 
 /* Write the report. Returns 0, or 1 after printing a one-line error to

@@ -337,6 +337,7 @@ static int perf_open(struct sampler **out, const struct sampler_config *cfg, con
 			if (n < 0) {
 				format_open_error(s, e, pids[i], err, errlen);
 				perf_close(s);
+				errno = e; /* the collector decides on a fallback by it */
 				return -1;
 			}
 			if (n == 0)

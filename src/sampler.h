@@ -19,6 +19,7 @@ struct raw_sample {
 	bool kernel;     /* the IP is in the kernel; regs/stack are the user state */
 	const uint64_t *callchain; /* frame-pointer chain (user part), or NULL */
 	size_t nchain;
+	bool truncated;  /* the callchain stops short of the stack's root */
 	bool have_user_regs; /* snapshot holds user registers and stack */
 	struct unwind_snapshot snap;
 };
@@ -33,6 +34,9 @@ struct sampler_sink {
 	void (*fork)(void *ctx, pid_t pid, pid_t ppid, pid_t tid, pid_t ptid);
 	void (*exit)(void *ctx, pid_t pid, pid_t tid);
 	void (*lost)(void *ctx, uint64_t n);
+	/* A process the backend waited for ended with this wait status (the
+	 * ptrace backend reaps its tracees: the target cannot). */
+	void (*reaped)(void *ctx, pid_t pid, int status);
 };
 
 struct sampler_config {
@@ -46,6 +50,9 @@ struct sampler;
 
 struct sampler_ops {
 	const char *name;
+	/* The backend traces the target: it alone may wait for the target's
+	 * processes (see target_set_traced), and reports their end. */
+	bool traces;
 	/* Open events on every thread of pids (and, through inheritance, on
 	 * threads and children created later). 0, or -1 with a one-line
 	 * message in err. */
@@ -62,8 +69,12 @@ struct sampler_ops {
 	uint64_t (*lost)(struct sampler *s);
 	/* Whether kernel-mode samples are included (exclude_kernel off). */
 	bool (*kernel_included)(struct sampler *s);
+	/* Time the target's threads were held stopped for samples, so far
+	 * (ptrace); NULL when sampling does not stop them. */
+	uint64_t (*held_ns)(struct sampler *s);
 };
 
 extern const struct sampler_ops sampler_perf_ops;
+extern const struct sampler_ops sampler_ptrace_ops;
 
 #endif

@@ -145,11 +145,50 @@ int target_release(struct target *t, char *err, size_t errlen)
 			snprintf(err, errlen, "%.*s: command not found", (int)len, cmd);
 		else
 			snprintf(err, errlen, "cannot execute %.*s: %s", (int)len, cmd, strerror(e));
-		waitpid(t->pid, NULL, 0);
+		if (!t->traced) /* else the tracer reaps it */
+			waitpid(t->pid, NULL, 0);
 		t->ended = true;
 		return -1;
 	}
 	return 0;
+}
+
+/* The kernel's rule for perf_event_open and ptrace on another process
+ * (ptrace_may_access, real credentials): our uid and gid equal its real,
+ * effective and saved ones, or we have CAP_SYS_PTRACE. *owner: its euid. */
+static bool may_trace(pid_t pid, long *owner)
+{
+	char path[64], line[256];
+	long ids[2][3] = { { -1, -1, -1 }, { -1, -1, -1 } };
+	unsigned long long capeff = 0;
+	bool same = true;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return true; /* gone: let the backend say so */
+	while (fgets(line, sizeof(line), f)) {
+		int which = !strncmp(line, "Uid:", 4) ? 0 : !strncmp(line, "Gid:", 4) ? 1 : -1;
+
+		if (which >= 0)
+			sscanf(line + 4, "%ld %ld %ld", &ids[which][0], &ids[which][1],
+			       &ids[which][2]);
+	}
+	fclose(f);
+	*owner = ids[0][1];
+	for (int i = 0; i < 3; i++)
+		same = same && ids[0][i] == (long)getuid() && ids[1][i] == (long)getgid();
+	if (same)
+		return true;
+	f = fopen("/proc/self/status", "r");
+	if (f) {
+		while (fgets(line, sizeof(line), f))
+			if (!strncmp(line, "CapEff:", 7))
+				capeff = strtoull(line + 7, NULL, 16);
+		fclose(f);
+	}
+	return (capeff >> 19) & 1; /* CAP_SYS_PTRACE */
 }
 
 int target_attach(struct target *t, pid_t pid, char *err, size_t errlen)
@@ -157,17 +196,20 @@ int target_attach(struct target *t, pid_t pid, char *err, size_t errlen)
 	char path[64], buf[512];
 	FILE *f;
 	char state = '?';
+	long owner = -1;
 
 	target_init(t);
 	t->pid = pid;
 	if (pid == getpid()) {
-		snprintf(err, errlen, "pid %d is proftop itself", (int)pid);
+		snprintf(err, errlen, "pid %d is proftop itself; give the pid of the program to profile",
+			 (int)pid);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	f = fopen(path, "r");
 	if (!f) {
-		snprintf(err, errlen, "no process with pid %d", (int)pid);
+		snprintf(err, errlen, "no process with pid %d (see ps or pgrep for the right one)",
+			 (int)pid);
 		return -1;
 	}
 	if (fgets(buf, sizeof(buf), f)) {
@@ -178,7 +220,15 @@ int target_attach(struct target *t, pid_t pid, char *err, size_t errlen)
 	}
 	fclose(f);
 	if (state == 'Z' || state == 'X') {
-		snprintf(err, errlen, "process %d is a zombie (it has exited)", (int)pid);
+		snprintf(err, errlen, "process %d is a zombie (it has exited): nothing to profile",
+			 (int)pid);
+		return -1;
+	}
+	if (!may_trace(pid, &owner)) {
+		snprintf(err, errlen,
+			 "process %d belongs to another user (uid %ld); run proftop as that user, or "
+			 "with sudo",
+			 (int)pid, owner);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
@@ -210,10 +260,23 @@ static void note_status(struct target *t, int status)
 	}
 }
 
+void target_note_status(struct target *t, int status)
+{
+	if (!t->ended)
+		note_status(t, status);
+}
+
+void target_set_traced(struct target *t, bool traced)
+{
+	t->traced = traced;
+}
+
 bool target_check(struct target *t)
 {
 	if (t->ended)
 		return true;
+	if (t->launched && t->traced)
+		return false; /* the tracer reaps it and tells us */
 	if (t->launched) {
 		int status;
 		pid_t r = waitpid(t->pid, &status, WNOHANG);

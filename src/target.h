@@ -18,6 +18,7 @@ struct target {
 	int exit_status;
 	int term_signal;  /* ended by this signal */
 	bool stopped_by_us; /* we sent the signal (duration over, SIGINT) */
+	bool traced;      /* a tracer (the ptrace backend) waits for it: we must not */
 	char *command;    /* the command line, space-joined (owned) */
 };
 
@@ -39,6 +40,12 @@ int target_release(struct target *t, char *err, size_t errlen);
 int target_attach(struct target *t, pid_t pid, char *err, size_t errlen);
 /* Poll for the end of the main process without blocking; true once ended. */
 bool target_check(struct target *t);
+/* Hand waiting over to a tracer (traced = true) or take it back. While
+ * traced, target_check never calls waitpid, which would take the tracer's
+ * stop notifications; the tracer reports the end through target_note_status. */
+void target_set_traced(struct target *t, bool traced);
+/* The main process ended with this wait status (as waitpid gave it). */
+void target_note_status(struct target *t, int status);
 /* End a launched target: SIGTERM, then SIGKILL after grace_ms. Waits. An
  * attached target is left alone. */
 void target_stop(struct target *t, int grace_ms);

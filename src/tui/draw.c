@@ -346,7 +346,7 @@ static void elapsed(uint64_t ns, char *buf, size_t len)
 			 s % 60);
 	else
 		snprintf(buf, len, "%" PRIu64 ":%02" PRIu64 ".%" PRIu64, s / 60, s % 60,
-			 ns / 100000000ull % 10);
+			 ns / 100000000u % 10);
 }
 
 /* Pieces written left to right on one row, each cut to what is left. */
@@ -358,6 +358,30 @@ static void seg(struct line *l, const char *s, attr_t a)
 {
 	if (l->x < l->w)
 		l->x += ui_put(l->y, l->x, s, l->w - l->x, a);
+}
+
+/* The command line, its program as a basename when room is short, cut to
+ * w columns with an ellipsis. */
+static void command(const struct tui *t, int w, char *buf, size_t len)
+{
+	const char *cmd = t->prof->meta.command ? t->prof->meta.command : "(no command)";
+	const char *sp = strchr(cmd, ' '), *prog = cmd;
+	size_t plen = sp ? (size_t)(sp - cmd) : strlen(cmd);
+
+	if (ui_width(cmd) > w) {
+		for (const char *c = cmd; c < cmd + plen; c++)
+			if (*c == '/' && c + 1 < cmd + plen)
+				prog = c + 1;
+	}
+	snprintf(buf, len, "%.*s%s", (int)(plen - (size_t)(prog - cmd)), prog, sp ? sp : "");
+	if (ui_width(buf) > w && w > 3) {
+		/* keep w - 1 columns (ASCII assumed for the cut) and mark it */
+		size_t keep = (size_t)w - 1 < strlen(buf) ? (size_t)w - 1 : strlen(buf);
+
+		while (keep && ((unsigned char)buf[keep] & 0xc0) == 0x80)
+			keep--;
+		snprintf(buf + keep, len - keep, "%s", t->utf8 ? "\u2026" : "+");
+	}
 }
 
 void ui_header(struct tui *t, int rows)
@@ -372,7 +396,8 @@ void ui_header(struct tui *t, int rows)
 	if (rows < 1)
 		return;
 	ui_fill(0, 0, COLS, A_NORMAL);
-	seg(&l, m->command ? m->command : "(no command)", val);
+	command(t, COLS < 100 ? (COLS - 50 > 12 ? COLS - 50 : 12) : COLS / 2, buf, sizeof(buf));
+	seg(&l, buf, val);
 	if (m->pid > 0) {
 		snprintf(buf, sizeof(buf), "%d", m->pid);
 		seg(&l, "  pid ", lab);

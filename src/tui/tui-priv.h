@@ -13,7 +13,9 @@
 #include "profile.h"
 #include "query.h"
 
+struct annot_cache;
 struct collector;
+struct mem_pane;
 struct tui;
 struct view;
 
@@ -95,6 +97,8 @@ struct tui {
 	const struct options *opt;
 	struct profile *prof;
 	struct collector *col; /* NULL when there is nothing to collect */
+	struct annot_cache *annot; /* source files and disassemblies read so far */
+	struct mem_pane *mem;      /* the memory chart, rendered */
 
 	bool running;  /* collecting; false once the run is over */
 	bool frozen;   /* `f`: tables stay as they are */
@@ -151,6 +155,8 @@ void tui_message(struct tui *t, bool err, const char *fmt, ...)
 /* Drop every cached table: the next draw recomputes (filter, thread, zero). */
 void tui_requery(struct tui *t);
 uint64_t tui_clock_ns(void);
+/* term.c: TERM names a terminal terminfo knows. */
+bool tui_term_known(void);
 
 /* ---- draw.c ---- */
 void ui_colors_init(struct tui *t);
@@ -223,7 +229,8 @@ struct view *view_threads_new(struct tui *t);
 extern const struct view_ops view_functions_ops, view_callers_ops, view_tree_ops,
 	view_lines_ops, view_output_ops, view_help_ops, view_threads_ops;
 
-/* view-memory.c: the memory pane, rows high. */
+/* view-memory.c: the memory pane of `m`. */
 void memory_pane_draw(struct tui *t, const struct rect *r);
+void memory_pane_free(struct tui *t);
 
 #endif

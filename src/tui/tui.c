@@ -16,10 +16,10 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
-#include <term.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "annotate.h"
 #include "collect.h"
 #include "tui-priv.h"
 #include "tui.h"
@@ -177,6 +177,16 @@ void tui_requery(struct tui *t)
 
 /* ---- drawing ---- */
 
+/* Recompute v's tables if the data or the filter moved on since. */
+static void view_sync(struct tui *t, struct view *v)
+{
+	if (v->gen != t->gen || v->fgen != t->fgen) {
+		v->ops->update(t, v);
+		v->gen = t->gen;
+		v->fgen = t->fgen;
+	}
+}
+
 static void draw(struct tui *t)
 {
 	struct view *v = t->top;
@@ -197,11 +207,7 @@ static void draw(struct tui *t)
 	}
 	t->main = (struct rect){head + memh, 0, avail - memh, COLS};
 	t->colhead_y = -1;
-	if (v->gen != t->gen || v->fgen != t->fgen) {
-		v->ops->update(t, v);
-		v->gen = t->gen;
-		v->fgen = t->fgen;
-	}
+	view_sync(t, v);
 	v->ops->draw(t, v, &t->main);
 	ui_header(t, head);
 	if (memh) {
@@ -529,6 +535,9 @@ static void handle_key(struct tui *t, int key)
 		prompt_key(t, key);
 		return;
 	}
+	/* Keys typed ahead act on what the previous ones asked for (2 then
+	 * Enter opens the function first by tottime). */
+	view_sync(t, v);
 	if (key == KEY_MOUSE) {
 		mouse_key(t);
 		return;
@@ -670,7 +679,6 @@ static void run_loop(struct tui *t, const struct loop_fds *lf, int *exit_sig)
 static int refuse_early(const struct options *o)
 {
 	const char *term = getenv("TERM");
-	int err = 0;
 
 	if (o->input) {
 		warnx_("opening a saved session (-i) is not implemented yet; use -- COMMAND or -p PID");
@@ -689,12 +697,11 @@ static int refuse_early(const struct options *o)
 		       "use 'proftop report' to print a profile instead");
 		return 1;
 	}
-	if (!term || !*term || setupterm(NULL, STDOUT_FILENO, &err) != OK) {
+	if (!term || !*term || !tui_term_known()) {
 		warnx_("unknown terminal type '%s'; set TERM (e.g. TERM=xterm-256color)",
 		       term ? term : "");
 		return 1;
 	}
-	del_curterm(cur_term);
 	return 0;
 }
 
@@ -763,6 +770,9 @@ static void tui_free(struct tui *t)
 	}
 	free(t->name_filter);
 	free(t->search);
+	memory_pane_free(t);
+	if (t->annot)
+		annot_cache_free(t->annot);
 }
 
 static int timer_open(double seconds)
@@ -801,6 +811,7 @@ int tui_run(const struct options *o)
 	t.filter.tid = o->report.filter.tid;
 	t.prof = profile_new();
 	t.col = collector_new(o, t.prof);
+	t.annot = annot_cache_new();
 	t.launched = o->argv != NULL;
 
 	sigemptyset(&sigs);

@@ -90,7 +90,7 @@ static bool is_open(const struct tview *tv, uint32_t node)
 	return node == 0 || hset_has(&tv->open, tv->hash[node]);
 }
 
-/* Hashes of every node, and the visible rows, by an explicit DFS (stacks
+/* Hashes of every node, and the visible rows by an explicit DFS (stacks
  * can be deeper than the C stack likes). */
 static void flatten(struct tview *tv)
 {
@@ -105,7 +105,10 @@ static void flatten(struct tview *tv)
 	tv->nrows = 0;
 	if (!tr->n)
 		goto out;
+	/* a child always comes after its parent (query.h) */
 	tv->hash[0] = 1;
+	for (size_t i = 1; i < tr->n; i++)
+		tv->hash[i] = path_hash(tv->hash[tr->nodes[i].parent], tr->nodes[i].function);
 	stack[sp++] = 0;
 	while (sp) {
 		uint32_t node = stack[--sp], c, nc = 0;
@@ -113,10 +116,8 @@ static void flatten(struct tview *tv)
 		if (node)
 			tv->rows[tv->nrows++] = node;
 		/* push children in reverse so the hottest comes out first */
-		for (c = tr->nodes[node].first_child; c != PROF_NONE; c = tr->nodes[c].next_sibling) {
-			tv->hash[c] = path_hash(tv->hash[node], tr->nodes[c].function);
+		for (c = tr->nodes[node].first_child; c != PROF_NONE; c = tr->nodes[c].next_sibling)
 			nc++;
-		}
 		if (!is_open(tv, node))
 			continue;
 		sp += nc;

@@ -1,0 +1,952 @@
+/* The ptrace backend, for where perf_event_open is refused: every thread of
+ * the target is PTRACE_SEIZEd (new threads and children follow through
+ * PTRACE_O_TRACECLONE/FORK/VFORK), and on each tick of a timerfd the
+ * threads that are running and used CPU since their last sample are
+ * PTRACE_INTERRUPTed, unwound with libunwind-ptrace and let go at once.
+ * The CPU time a thread used since its last sample (schedstat) is the
+ * sample's weight, so weights are CPU ns as with perf's cpu-clock.
+ *
+ * Waiting: tracee stops arrive as SIGCHLD (a signalfd) and are taken with
+ * waitpid(-1, __WALL). Signals meant for the target are re-injected, group
+ * stops are kept with PTRACE_LISTEN. The launched main process is our
+ * child too: the backend reaps it and reports its wait status through the
+ * sink, since the target may not call waitpid while we trace. */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libunwind-ptrace.h>
+
+#include "sampler.h"
+#include "xalloc.h"
+
+#define PT_OPTIONS                                                                                 \
+	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |     \
+	 PTRACE_O_TRACEEXIT)
+#define PT_MAX_FRAMES 511
+/* How long a tick waits for the threads it interrupted to stop. */
+#define PT_STOP_WAIT_NS 20000000ull
+/* How long detaching waits for every thread to stop before giving up. */
+#define PT_DETACH_WAIT_MS 3000
+
+struct pt_thread {
+	pid_t tid, pid;
+	int sched_fd, stat_fd; /* /proc/PID/task/TID/{schedstat,stat}, -1 if not open */
+	uint64_t cpu_ns;       /* schedstat run time when the last sample was asked for */
+	uint64_t weight;       /* CPU ns of the sample asked for */
+	uint64_t asked_at;     /* when it was interrupted (for the overhead) */
+	void *upt;             /* libunwind-ptrace's per-thread state, made on first use */
+	unsigned nsamples;
+	bool want_sample; /* interrupted for a sample; its stop has not come yet */
+	bool listening;   /* in a group-stop (PTRACE_LISTEN): not running */
+	char comm[16];
+};
+
+struct pt_process {
+	pid_t pid;
+	unw_addr_space_t as; /* one per process, its cache shared by the threads */
+};
+
+struct sampler {
+	struct sampler_config cfg;
+	pid_t child; /* launched: our own child, whose exit is ours to reap; else 0 */
+	struct pt_thread *threads;
+	size_t nthreads, threads_cap;
+	struct pt_process *procs;
+	size_t nprocs, procs_cap;
+	int timerfd, sigfd;
+	sigset_t oldmask; /* SIGCHLD's blocked state before we blocked it */
+	bool enabled;
+	size_t npending; /* threads with want_sample */
+	uint64_t held_ns; /* time threads were held for samples */
+	uint64_t lost;    /* samples asked for that did not come (thread gone, no stack) */
+	uint64_t chain[PT_MAX_FRAMES + 1];
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static long pt(int req, pid_t tid, unsigned long addr, unsigned long data)
+{
+	return ptrace((enum __ptrace_request)req, tid, (void *)addr, (void *)data);
+}
+
+/* ---- /proc ---- */
+
+static int open_task_file(pid_t pid, pid_t tid, const char *name)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/%s", (int)pid, (int)tid, name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
+static ssize_t pread_str(int fd, char *buf, size_t len)
+{
+	ssize_t n = pread(fd, buf, len - 1, 0);
+
+	buf[n > 0 ? n : 0] = '\0';
+	return n;
+}
+
+/* The first field of schedstat: time spent on a CPU, ns. */
+static bool read_cpu_ns(const struct pt_thread *t, uint64_t *ns)
+{
+	char buf[128];
+
+	if (t->sched_fd < 0 || pread_str(t->sched_fd, buf, sizeof(buf)) <= 0)
+		return false;
+	*ns = strtoull(buf, NULL, 10);
+	return true;
+}
+
+/* The state letter of /proc/.../stat ('R', 'S', ...), '?' if unreadable. */
+static char read_state(const struct pt_thread *t)
+{
+	char buf[512], *rp;
+
+	if (t->stat_fd < 0 || pread_str(t->stat_fd, buf, sizeof(buf)) <= 0)
+		return '?';
+	rp = strrchr(buf, ')');
+	return rp && rp[1] == ' ' ? rp[2] : '?';
+}
+
+static void read_comm(pid_t pid, pid_t tid, char *comm, size_t len)
+{
+	int fd = open_task_file(pid, tid, "comm");
+	char buf[64];
+
+	comm[0] = '\0';
+	if (fd < 0)
+		return;
+	if (pread_str(fd, buf, sizeof(buf)) > 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		snprintf(comm, len, "%s", buf);
+	}
+	close(fd);
+}
+
+/* "Tgid:" and "PPid:" of /proc/TID/status (works for any thread id). */
+static bool read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
+{
+	char path[64], line[256];
+	FILE *f;
+	int found = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (found < 2 && fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "Tgid:", 5))
+			*tgid = (pid_t)atoi(line + 5), found++;
+		else if (!strncmp(line, "PPid:", 5))
+			*ppid = (pid_t)atoi(line + 5), found++;
+	}
+	fclose(f);
+	return found == 2;
+}
+
+/* ---- threads and processes ---- */
+
+static struct pt_thread *find_thread(struct sampler *s, pid_t tid)
+{
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].tid == tid)
+			return &s->threads[i];
+	return NULL;
+}
+
+static struct pt_process *find_process(struct sampler *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->nprocs; i++)
+		if (s->procs[i].pid == pid)
+			return &s->procs[i];
+	return NULL;
+}
+
+static struct pt_process *get_process(struct sampler *s, pid_t pid)
+{
+	struct pt_process *p = find_process(s, pid);
+
+	if (p)
+		return p;
+	s->procs = xgrow(s->procs, &s->procs_cap, s->nprocs + 1, sizeof(*s->procs));
+	p = &s->procs[s->nprocs++];
+	p->pid = pid;
+	p->as = unw_create_addr_space(&_UPT_accessors, 0);
+	if (!p->as)
+		fatal("out of memory (libunwind address space)");
+	unw_set_caching_policy(p->as, UNW_CACHE_GLOBAL);
+	return p;
+}
+
+static void drop_process(struct sampler *s, pid_t pid)
+{
+	struct pt_process *p = find_process(s, pid);
+
+	if (!p)
+		return;
+	unw_destroy_addr_space(p->as);
+	*p = s->procs[--s->nprocs];
+}
+
+/* (Re)open the /proc files of t after it appeared or changed identity. */
+static void open_thread_files(struct pt_thread *t)
+{
+	if (t->sched_fd >= 0)
+		close(t->sched_fd);
+	if (t->stat_fd >= 0)
+		close(t->stat_fd);
+	t->sched_fd = open_task_file(t->pid, t->tid, "schedstat");
+	t->stat_fd = open_task_file(t->pid, t->tid, "stat");
+}
+
+/* Track a traced thread; baseline: count CPU from now on (an existing
+ * thread) or from its start (one created while we trace). */
+static struct pt_thread *add_thread(struct sampler *s, pid_t pid, pid_t tid, bool from_start)
+{
+	struct pt_thread *t;
+
+	s->threads = xgrow(s->threads, &s->threads_cap, s->nthreads + 1, sizeof(*s->threads));
+	t = &s->threads[s->nthreads++];
+	memset(t, 0, sizeof(*t));
+	t->tid = tid;
+	t->pid = pid;
+	t->sched_fd = t->stat_fd = -1;
+	open_thread_files(t);
+	if (from_start || !read_cpu_ns(t, &t->cpu_ns))
+		t->cpu_ns = 0;
+	read_comm(pid, tid, t->comm, sizeof(t->comm));
+	get_process(s, pid);
+	return t;
+}
+
+static void forget_upt(struct pt_thread *t)
+{
+	if (t->upt)
+		_UPT_destroy(t->upt);
+	t->upt = NULL;
+}
+
+static void drop_thread(struct sampler *s, struct pt_thread *t)
+{
+	if (t->want_sample) {
+		s->npending--;
+		s->lost++;
+	}
+	forget_upt(t);
+	if (t->sched_fd >= 0)
+		close(t->sched_fd);
+	if (t->stat_fd >= 0)
+		close(t->stat_fd);
+	*t = s->threads[--s->nthreads];
+}
+
+/* A stop from a thread we have not met: a new thread or child whose
+ * creation event has not been seen yet (the order is not guaranteed). */
+static struct pt_thread *adopt(struct sampler *s, pid_t tid, pid_t parent_tid,
+			       const struct sampler_sink *k)
+{
+	struct pt_thread *t = find_thread(s, tid), *parent;
+	pid_t tgid = tid, ppid = 0;
+
+	if (t)
+		return t;
+	if (!read_ids(tid, &tgid, &ppid))
+		return NULL; /* gone already */
+	parent = parent_tid ? find_thread(s, parent_tid) : NULL;
+	t = add_thread(s, tgid, tid, true);
+	if (k->fork) {
+		if (tgid != tid) /* a thread: same process */
+			k->fork(k->ctx, tgid, tgid, tid, parent ? parent->tid : tgid);
+		else
+			k->fork(k->ctx, tgid, parent ? parent->pid : ppid, tid,
+				parent ? parent->tid : ppid);
+	}
+	/* fork() gives the child the parent's name; report a difference. */
+	if (k->comm && t->comm[0] && (!parent || strcmp(parent->comm, t->comm)))
+		k->comm(k->ctx, tgid, tid, t->comm, false);
+	return t;
+}
+
+/* ---- sampling ---- */
+
+/* Unwind a stopped thread into s->chain (PERF_CONTEXT_USER, pcs...).
+ * Returns the number of entries; *truncated when unwinding failed early. */
+static size_t unwind_thread(struct sampler *s, struct pt_thread *t, bool *truncated)
+{
+	struct pt_process *p = get_process(s, t->pid);
+	unw_cursor_t cur;
+	size_t n = 1;
+	int r = 0;
+
+	*truncated = false;
+	s->chain[0] = (uint64_t)PERF_CONTEXT_USER;
+	if (!t->upt)
+		t->upt = _UPT_create(t->tid);
+	if (t->upt && unw_init_remote(&cur, p->as, t->upt) == 0) {
+		do {
+			unw_word_t ip;
+
+			if (unw_get_reg(&cur, UNW_REG_IP, &ip) < 0 || ip == 0)
+				break;
+			s->chain[n++] = ip;
+			r = unw_step(&cur);
+		} while (r > 0 && n <= PT_MAX_FRAMES);
+		*truncated = r < 0 || n > PT_MAX_FRAMES;
+	}
+	if (n == 1) {
+		/* No unwinding at all: the IP alone. */
+		struct user_regs_struct regs;
+
+		*truncated = true;
+		if (pt(PTRACE_GETREGS, t->tid, 0, (unsigned long)&regs) == 0 && regs.rip)
+			s->chain[n++] = regs.rip;
+	}
+	return n;
+}
+
+
+struct taken {
+	size_t n; /* entries in s->chain, 0: no sample */
+	bool truncated;
+};
+
+/* Take the sample asked of a stopped thread (unwind it now, while it is
+ * stopped); emit() hands it over once the thread runs again. */
+static struct taken take(struct sampler *s, struct pt_thread *t)
+{
+	struct taken tk = { 0 };
+
+	if (!t->want_sample)
+		return tk;
+	t->want_sample = false;
+	s->npending--;
+	tk.n = unwind_thread(s, t, &tk.truncated);
+	if (tk.n <= 1) {
+		s->lost++;
+		tk.n = 0;
+	}
+	return tk;
+}
+
+static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
+		 const struct sampler_sink *k)
+{
+	struct raw_sample rs;
+
+	if (!tk->n)
+		return;
+	/* Thread names change (pthread_setname_np) without an event: look
+	 * again at the first samples, then now and then. */
+	t->nsamples++;
+	if (k->comm && ((t->nsamples & (t->nsamples - 1)) == 0 || t->nsamples % 64 == 0)) {
+		char comm[16];
+
+		read_comm(t->pid, t->tid, comm, sizeof(comm));
+		if (comm[0] && strcmp(comm, t->comm)) {
+			memcpy(t->comm, comm, sizeof(comm));
+			k->comm(k->ctx, t->pid, t->tid, comm, false);
+		}
+	}
+	if (!k->sample)
+		return;
+	memset(&rs, 0, sizeof(rs));
+	rs.pid = t->pid;
+	rs.tid = t->tid;
+	rs.time = now_ns();
+	rs.period = t->weight;
+	rs.ip = s->chain[1];
+	rs.callchain = s->chain;
+	rs.nchain = tk->n;
+	rs.truncated = tk->truncated;
+	k->sample(k->ctx, &rs);
+}
+
+/* Let a stopped thread go on (PTRACE_CONT with sig, the signal it was to
+ * receive, or 0) or keep it in its group-stop (PTRACE_LISTEN), taking the
+ * sample asked of it first. */
+static void release(struct sampler *s, struct pt_thread *t, int req, int sig,
+		    const struct sampler_sink *k)
+{
+	struct taken tk = take(s, t);
+
+	pt(req, t->tid, 0, (unsigned long)sig);
+	t->listening = req == PTRACE_LISTEN;
+	if (tk.n)
+		s->held_ns += now_ns() - t->asked_at;
+	emit(s, t, &tk, k);
+}
+
+/* ---- events ---- */
+
+static void on_death(struct sampler *s, pid_t tid, int status, const struct sampler_sink *k)
+{
+	struct pt_thread *t = find_thread(s, tid);
+	pid_t pid = t ? t->pid : tid;
+
+	if (t) {
+		if (k->exit)
+			k->exit(k->ctx, pid, tid);
+		drop_thread(s, t);
+	}
+	if (pid == tid) { /* the leader goes last: the process is over */
+		if (k->reaped)
+			k->reaped(k->ctx, pid, status);
+		drop_process(s, pid);
+	}
+}
+
+/* PTRACE_EVENT_EXEC: new program, new mappings; a non-leader that exec'd
+ * has taken the leader's tid (the message holds its former one). */
+static struct pt_thread *on_exec(struct sampler *s, struct pt_thread *t,
+				 const struct sampler_sink *k)
+{
+	unsigned long former = 0;
+	pid_t tid = t->tid, pid = t->pid;
+	struct pt_process *p;
+
+	if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&former) == 0 && former &&
+	    (pid_t)former != tid) {
+		struct pt_thread *old = find_thread(s, (pid_t)former);
+
+		if (old)
+			drop_thread(s, old);
+		t = find_thread(s, tid);
+	}
+	p = find_process(s, pid);
+	if (p)
+		unw_flush_cache(p->as, 0, 0);
+	for (size_t i = 0; i < s->nthreads; i++)
+		if (s->threads[i].pid == pid)
+			forget_upt(&s->threads[i]);
+	open_thread_files(t);
+	if (!read_cpu_ns(t, &t->cpu_ns))
+		t->cpu_ns = 0;
+	read_comm(pid, tid, t->comm, sizeof(t->comm));
+	if (k->comm)
+		k->comm(k->ctx, pid, tid, t->comm, true);
+	return t;
+}
+
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampler_sink *k)
+{
+	int sig = WSTOPSIG(status), event = (int)((unsigned)status >> 16);
+	struct pt_thread *t = find_thread(s, tid);
+
+	if (!t)
+		t = adopt(s, tid, 0, k);
+	if (!t) {
+		/* Vanished while we looked: let it go as it was going. */
+		pt(PTRACE_CONT, tid, 0, (unsigned long)(event == 0 ? sig : 0));
+		return;
+	}
+	switch (event) {
+	case PTRACE_EVENT_FORK:
+	case PTRACE_EVENT_VFORK:
+	case PTRACE_EVENT_CLONE: {
+		unsigned long child = 0;
+
+		if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&child) == 0 && child)
+			adopt(s, (pid_t)child, tid, k);
+		release(s, find_thread(s, tid), PTRACE_CONT, 0, k);
+		break;
+	}
+	case PTRACE_EVENT_EXEC:
+		release(s, on_exec(s, t, k), PTRACE_CONT, 0, k);
+		break;
+	case PTRACE_EVENT_STOP:
+		/* A group-stop (SIGSTOP and friends) keeps the thread stopped,
+		 * as job control expects; anything else is our interrupt or a
+		 * new tracee's first stop. */
+		release(s, t, is_stop_signal(sig) ? PTRACE_LISTEN : PTRACE_CONT, 0, k);
+		break;
+	case 0:
+		/* Signal-delivery-stop: the signal is the target's, deliver it. */
+		release(s, t, PTRACE_CONT, sig, k);
+		break;
+	default: /* PTRACE_EVENT_EXIT and the like */
+		release(s, t, PTRACE_CONT, 0, k);
+		break;
+	}
+}
+
+static void drain_sigfd(struct sampler *s)
+{
+	struct signalfd_siginfo si;
+
+	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+		;
+}
+
+/* Handle every wait status ready now; returns how many. */
+static size_t reap(struct sampler *s, const struct sampler_sink *k)
+{
+	size_t n = 0;
+	int status;
+	pid_t tid;
+
+	while ((tid = waitpid(-1, &status, __WALL | WNOHANG)) > 0) {
+		n++;
+		if (WIFSTOPPED(status))
+			on_stop(s, tid, status, k);
+		else if (WIFEXITED(status) || WIFSIGNALED(status))
+			on_death(s, tid, status, k);
+	}
+	return n;
+}
+
+/* Wait for SIGCHLD up to deadline (CLOCK_MONOTONIC ns); false if it passed. */
+static bool wait_sigchld(struct sampler *s, uint64_t deadline)
+{
+	uint64_t now = now_ns();
+	struct pollfd p = { .fd = s->sigfd, .events = POLLIN };
+
+	if (now >= deadline)
+		return false;
+	poll(&p, 1, (int)((deadline - now + 999999) / 1000000));
+	drain_sigfd(s);
+	return true;
+}
+
+/* One sampling round: interrupt every thread that is running and used
+ * CPU since its last sample, and take the samples as the stops come. A
+ * thread that ran but sleeps now is not disturbed (interrupting a sleep
+ * can make some system calls fail with EINTR): its CPU time is carried to
+ * its next sample. */
+static void tick(struct sampler *s, const struct sampler_sink *k)
+{
+	uint64_t t0 = now_ns();
+
+	for (size_t i = 0; i < s->nthreads; i++) {
+		struct pt_thread *t = &s->threads[i];
+		uint64_t cpu;
+
+		if (t->want_sample || t->listening || !read_cpu_ns(t, &cpu) || cpu <= t->cpu_ns)
+			continue;
+		if (read_state(t) != 'R' || pt(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+			continue;
+		t->weight = cpu - t->cpu_ns;
+		t->cpu_ns = cpu;
+		t->want_sample = true;
+		t->asked_at = t0;
+		s->npending++;
+	}
+	while (s->npending > 0)
+		if (reap(s, k) == 0 && !wait_sigchld(s, t0 + PT_STOP_WAIT_NS))
+			break;
+}
+
+/* ---- attaching and detaching ---- */
+
+static int read_int_file(const char *path, int dflt)
+{
+	FILE *f = fopen(path, "r");
+	int v = dflt;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = dflt;
+		fclose(f);
+	}
+	return v;
+}
+
+/* A field of /proc/PID/status as a number ("TracerPid:", "Uid:"), or dflt. */
+static long long status_field(pid_t pid, const char *name, int base, long long dflt)
+{
+	char path[64], line[256];
+	size_t len = strlen(name);
+	long long v = dflt;
+	FILE *f;
+
+	snprintf(path, sizeof(path), pid ? "/proc/%d/status" : "/proc/self/status", (int)pid);
+	f = fopen(path, "r");
+	if (!f)
+		return dflt;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, name, len)) {
+			v = strtoll(line + len, NULL, base);
+			break;
+		}
+	}
+	fclose(f);
+	return v;
+}
+
+static bool have_cap_sys_ptrace(void)
+{
+	return (status_field(0, "CapEff:", 16, 0) >> 19) & 1; /* CAP_SYS_PTRACE */
+}
+
+/* Why PTRACE_SEIZE of pid failed with e, and what to do about it. */
+static void explain_refusal(pid_t pid, int e, char *err, size_t len)
+{
+	long long tracer = status_field(pid, "TracerPid:", 10, 0);
+	long long uid = status_field(pid, "Uid:", 10, -1);
+	int scope = read_int_file("/proc/sys/kernel/yama/ptrace_scope", -1);
+	bool cap = have_cap_sys_ptrace();
+	const char *launch = "or launch the program under proftop instead (proftop -- COMMAND)";
+
+	if (e == ESRCH) {
+		snprintf(err, len, "process %d exited while proftop was attaching", (int)pid);
+	} else if (e != EPERM && e != EACCES) {
+		snprintf(err, len, "cannot trace process %d: %s", (int)pid, strerror(e));
+	} else if (tracer > 0 && tracer != getpid()) {
+		snprintf(err, len,
+			 "process %d is already traced by pid %lld (a debugger or another "
+			 "profiler); detach that first, or use --backend perf",
+			 (int)pid, tracer);
+	} else if (scope == 3) {
+		snprintf(err, len,
+			 "ptrace is disabled on this system (kernel.yama.ptrace_scope is 3 until "
+			 "reboot); use --backend perf");
+	} else if (scope == 2 && !cap) {
+		snprintf(err, len,
+			 "cannot attach to process %d: kernel.yama.ptrace_scope is 2 (attaching "
+			 "needs CAP_SYS_PTRACE); run proftop with sudo, %s",
+			 (int)pid, launch);
+	} else if (scope == 1 && !cap) {
+		snprintf(err, len,
+			 "cannot attach to process %d: kernel.yama.ptrace_scope is 1 (only "
+			 "descendants may be traced); run proftop with sudo, or 'sudo sysctl "
+			 "kernel.yama.ptrace_scope=0', %s",
+			 (int)pid, launch);
+	} else if (geteuid() == 0 && !cap) {
+		snprintf(err, len,
+			 "cannot attach to process %d: no CAP_SYS_PTRACE (in a container?); start "
+			 "the container with --cap-add SYS_PTRACE, %s",
+			 (int)pid, launch);
+	} else if (uid >= 0 && uid != (long long)getuid() && !cap) {
+		snprintf(err, len,
+			 "cannot attach to process %d: it belongs to another user (uid %lld); run "
+			 "proftop as that user, or with sudo",
+			 (int)pid, uid);
+	} else {
+		snprintf(err, len, "cannot trace process %d: %s", (int)pid, strerror(e));
+	}
+}
+
+static char task_state(pid_t pid, pid_t tid)
+{
+	struct pt_thread probe = { .tid = tid, .pid = pid };
+	char st;
+
+	probe.stat_fd = open_task_file(pid, tid, "stat");
+	st = read_state(&probe);
+	if (probe.stat_fd >= 0)
+		close(probe.stat_fd);
+	return st;
+}
+
+/* Seize every thread of pid; threads born meanwhile of threads not yet
+ * seized are found by the next pass, later ones are followed through
+ * PTRACE_O_TRACECLONE. 0, or -1 with err. */
+static int seize_process(struct sampler *s, pid_t pid, char *err, size_t errlen)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	for (int pass = 0; pass < 64; pass++) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		int added = 0;
+
+		if (!d)
+			break;
+		while ((de = readdir(d))) {
+			pid_t tid = (pid_t)atoi(de->d_name);
+
+			if (tid <= 0 || find_thread(s, tid))
+				continue;
+			if (pt(PTRACE_SEIZE, tid, 0, PT_OPTIONS) < 0) {
+				int e = errno;
+
+				/* A thread that ended meanwhile is no error. */
+				if (e == ESRCH || (e == EPERM && strchr("ZX?", task_state(pid, tid))))
+					continue;
+				closedir(d);
+				explain_refusal(pid, e, err, errlen);
+				return -1;
+			}
+			add_thread(s, pid, tid, false);
+			added++;
+		}
+		closedir(d);
+		if (!added)
+			break;
+	}
+	if (!find_thread(s, pid)) {
+		explain_refusal(pid, ESRCH, err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+/* Peek at our launched child's wait status without reaping an exit: a
+ * child that ended is the target's to reap once we have let go. Returns
+ * true if there is a stop to take. */
+static bool child_has_stop(struct sampler *s, struct pt_thread *t, bool *ended)
+{
+	siginfo_t si;
+
+	*ended = false;
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)t->tid, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0) {
+		*ended = errno == ECHILD;
+		return false;
+	}
+	if (si.si_pid == 0)
+		return false;
+	if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
+		*ended = true;
+		return false;
+	}
+	(void)s;
+	return true;
+}
+
+/* Detach from one thread that reported status: it goes on as if we had
+ * never been there (a signal it was to receive is delivered, a group-stop
+ * stays). Threads it created meanwhile are traced too: wait for them. */
+static void detach_stopped(struct sampler *s, pid_t tid, int status)
+{
+	int event = (int)((unsigned)status >> 16);
+	unsigned long msg = 0;
+	struct pt_thread *t;
+
+	if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
+	    event == PTRACE_EVENT_CLONE) {
+		if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&msg) == 0 && msg &&
+		    !find_thread(s, (pid_t)msg)) {
+			pid_t tgid = (pid_t)msg, ppid;
+
+			read_ids((pid_t)msg, &tgid, &ppid);
+			add_thread(s, tgid, (pid_t)msg, true);
+		}
+	} else if (event == PTRACE_EVENT_EXEC) {
+		if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&msg) == 0 && (pid_t)msg != tid &&
+		    (t = find_thread(s, (pid_t)msg)))
+			drop_thread(s, t);
+	}
+	pt(PTRACE_DETACH, tid, 0, (unsigned long)(event == 0 ? WSTOPSIG(status) : 0));
+	t = find_thread(s, tid);
+	if (t) {
+		t->want_sample = false;
+		drop_thread(s, t);
+	}
+}
+
+/* Stop every traced thread and detach it. PTRACE_DETACH needs the thread
+ * in a ptrace-stop: interrupt, wait for that thread, detach. Waits are per
+ * thread so that the launched child's exit stays unreaped. */
+static void detach_all(struct sampler *s)
+{
+	uint64_t deadline = now_ns() + PT_DETACH_WAIT_MS * 1000000ull;
+
+	for (size_t i = 0; i < s->nthreads; i++)
+		pt(PTRACE_INTERRUPT, s->threads[i].tid, 0, 0);
+	while (s->nthreads > 0) {
+		bool progress = false;
+
+		for (size_t i = 0; i < s->nthreads;) {
+			struct pt_thread *t = &s->threads[i];
+			bool ended;
+			int status;
+			pid_t r;
+
+			if (t->tid == s->child && !child_has_stop(s, t, &ended)) {
+				if (ended) {
+					drop_thread(s, t);
+					progress = true;
+				} else {
+					i++;
+				}
+				continue;
+			}
+			r = waitpid(t->tid, &status, __WALL | WNOHANG);
+			if (r == 0) {
+				i++;
+				continue;
+			}
+			progress = true;
+			if (r < 0 || !WIFSTOPPED(status))
+				drop_thread(s, t); /* ended, or no longer ours */
+			else
+				detach_stopped(s, t->tid, status);
+		}
+		if (!progress && !wait_sigchld(s, deadline))
+			break;
+	}
+	/* Threads that never stopped (stuck in the kernel): the kernel
+	 * detaches them when proftop exits. */
+	while (s->nthreads > 0)
+		drop_thread(s, &s->threads[s->nthreads - 1]);
+}
+
+/* ---- the sampler_ops ---- */
+
+static void arm_timer(struct sampler *s, bool on)
+{
+	long period = 1000000000L / (long)(s->cfg.freq ? s->cfg.freq : 1);
+	struct itimerspec its = { 0 };
+
+	if (on) {
+		its.it_interval.tv_sec = period / 1000000000L;
+		its.it_interval.tv_nsec = period % 1000000000L;
+		its.it_value = its.it_interval;
+	}
+	timerfd_settime(s->timerfd, 0, &its, NULL);
+	s->enabled = on;
+}
+
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void ptrace_close(struct sampler *s)
+{
+	sigset_t chld;
+
+	if (!s)
+		return;
+	detach_all(s);
+	while (s->nprocs > 0)
+		drop_process(s, s->procs[s->nprocs - 1].pid);
+	if (s->timerfd >= 0)
+		close(s->timerfd);
+	if (s->sigfd >= 0)
+		close(s->sigfd);
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	if (!sigismember(&s->oldmask, SIGCHLD))
+		sigprocmask(SIG_UNBLOCK, &chld, NULL);
+	free(s->threads);
+	free(s->procs);
+	free(s);
+}
+
+static int ptrace_open(struct sampler **out, const struct sampler_config *cfg, const pid_t *pids,
+		       size_t npids, char *err, size_t errlen)
+{
+	struct sampler *s = xcalloc(1, sizeof(*s));
+	sigset_t chld;
+
+	s->cfg = *cfg;
+	s->timerfd = s->sigfd = -1;
+	if (cfg->launch && npids > 0)
+		s->child = pids[0];
+	/* Tracee stops arrive as SIGCHLD: read them from a signalfd. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &chld, &s->oldmask);
+	s->sigfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
+	s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (s->sigfd < 0 || s->timerfd < 0) {
+		snprintf(err, errlen, "ptrace backend: cannot create a %s: %s",
+			 s->sigfd < 0 ? "signalfd" : "timerfd", strerror(errno));
+		ptrace_close(s);
+		return -1;
+	}
+	raise_fd_limit();
+	for (size_t i = 0; i < npids; i++) {
+		if (seize_process(s, pids[i], err, errlen) < 0) {
+			ptrace_close(s);
+			return -1;
+		}
+	}
+	arm_timer(s, true);
+	*out = s;
+	return 0;
+}
+
+static size_t ptrace_fds(struct sampler *s, int *fds, size_t max)
+{
+	size_t n = 0;
+
+	if (n < max)
+		fds[n++] = s->sigfd;
+	if (n < max)
+		fds[n++] = s->timerfd;
+	return n;
+}
+
+static bool ptrace_drain(struct sampler *s, const struct sampler_sink *k, uint64_t budget_ns)
+{
+	uint64_t ticks = 0;
+
+	(void)budget_ns;
+	drain_sigfd(s);
+	reap(s, k);
+	if (read(s->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks) && ticks && s->enabled)
+		tick(s, k);
+	return false;
+}
+
+static void ptrace_enable(struct sampler *s, bool on)
+{
+	if (on != s->enabled)
+		arm_timer(s, on);
+}
+
+static uint64_t ptrace_lost(struct sampler *s)
+{
+	return s->lost;
+}
+
+static bool ptrace_kernel_included(struct sampler *s)
+{
+	(void)s;
+	return false;
+}
+
+static uint64_t ptrace_overhead(struct sampler *s)
+{
+	return s->held_ns;
+}
+
+const struct sampler_ops sampler_ptrace_ops = {
+	.name = "ptrace",
+	.traces = true,
+	.open = ptrace_open,
+	.fds = ptrace_fds,
+	.drain = ptrace_drain,
+	.enable = ptrace_enable,
+	.close = ptrace_close,
+	.lost = ptrace_lost,
+	.kernel_included = ptrace_kernel_included,
+	.held_ns = ptrace_overhead,
+};

@@ -1,0 +1,155 @@
+/* The memory pane of `m`: RSS and VMS of all the target's processes over
+ * the whole run (chart.h renders the cells, this file colours them), and
+ * the figures start / peak / now / growth beside the chart. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chart.h"
+#include "tui-priv.h"
+#include "xalloc.h"
+
+#define SIDE_W	  34 /* the figures column, when the pane is wide */
+#define SIDE_MIN 100 /* pane width from which the figures go beside the chart */
+
+/* The rendered chart, kept until the data or the size changes: moving a
+ * cursor redraws the screen but must not re-render it. */
+struct mem_pane {
+	struct chart chart;
+	bool have;
+	uint64_t gen;
+	int w, h;
+	bool utf8;
+};
+
+static struct mem_pane *pane_get(struct tui *t, int w, int h)
+{
+	struct mem_pane *m = t->mem;
+	struct chart_opts o = {
+		.width = w,
+		.height = h,
+		.style = t->utf8 ? CHART_BRAILLE : CHART_ASCII,
+		.pid = 0,
+		.now = t->running ? t->now_ns : 0,
+	};
+
+	if (!m)
+		m = t->mem = xcalloc(1, sizeof(*m));
+	if (m->have && m->gen == t->gen && m->w == w && m->h == h && m->utf8 == t->utf8)
+		return m;
+	if (m->have)
+		chart_free(&m->chart);
+	chart_render(t->prof, &o, &m->chart);
+	m->have = true;
+	m->gen = t->gen;
+	m->w = w;
+	m->h = h;
+	m->utf8 = t->utf8;
+	return m;
+}
+
+void memory_pane_free(struct tui *t)
+{
+	struct mem_pane *m = t->mem;
+
+	if (m && m->have)
+		chart_free(&m->chart);
+	free(m);
+	t->mem = NULL;
+}
+
+static attr_t cell_attr(const struct tui *t, uint8_t kind)
+{
+	if (kind & CHART_CELL_RSS)
+		return ui_attr(t, UC_RSS);
+	if (kind & CHART_CELL_VMS)
+		return ui_attr(t, UC_VMS);
+	if (kind & (CHART_CELL_AXIS | CHART_CELL_MESSAGE))
+		return ui_attr(t, UC_DIM);
+	return A_NORMAL;
+}
+
+/* One chart row, cell by cell in the colour of what each cell draws. */
+static void chart_row(struct tui *t, const struct chart *c, int row, int y, int x)
+{
+	const char *s = c->rows[row];
+
+	for (int col = 0; col < c->width && *s; col++) {
+		unsigned char b = (unsigned char)*s;
+		size_t len = b < 0x80 ? 1 : b < 0xe0 ? 2 : b < 0xf0 ? 3 : 4;
+
+		ui_putn(y, x + col, s, len, 1, cell_attr(t, c->cells[row][col]));
+		s += strnlen(s, len);
+	}
+}
+
+/* "RSS now 12.0 MiB", "    peak 20.0 MiB at 1.2s", ... */
+static int figures(const struct chart_figures *f, const char *name, char lines[][96])
+{
+	char a[32], b[32];
+
+	if (!f->valid) {
+		snprintf(lines[0], 96, "%s  no samples", name);
+		return 1;
+	}
+	snprintf(lines[0], 96, "%s now %s", name, chart_format_bytes(f->now, a, sizeof(a)));
+	snprintf(lines[1], 96, "    start %s", chart_format_bytes(f->start, a, sizeof(a)));
+	snprintf(lines[2], 96, "    peak %s at %.1fs", chart_format_bytes(f->peak, a, sizeof(a)),
+		 (double)f->peak_time / 1e9);
+	snprintf(lines[3], 96, "    growth %c%s", f->growth < 0 ? '-' : '+',
+		 chart_format_bytes(f->growth < 0 ? (uint64_t)-f->growth : (uint64_t)f->growth, b,
+				    sizeof(b)));
+	return 4;
+}
+
+void memory_pane_draw(struct tui *t, const struct rect *r)
+{
+	bool side = r->w >= SIDE_MIN;
+	int cw = side ? r->w - SIDE_W - 1 : r->w, top = 1, ch;
+	char rss[4][96], vms[4][96];
+	int nr, nv;
+	struct mem_pane *m;
+
+	ui_title(t, r->y, "Memory of the target (all its processes): RSS and VMS", "m hides");
+	if (r->h < 3)
+		return;
+	/* the figures come from the chart so that both agree */
+	m = pane_get(t, cw, side ? r->h - 1 : r->h - 3);
+	nr = figures(&m->chart.rss, "RSS", rss);
+	nv = figures(&m->chart.vms, "VMS", vms);
+	if (side) {
+		int y = r->y + 1, x = r->x + cw + 1;
+
+		for (int i = 0; i < nr && y < r->y + r->h; i++)
+			ui_put(y++, x, rss[i], SIDE_W, i ? A_NORMAL : ui_attr(t, UC_RSS) | A_BOLD);
+		for (int i = 0; i < nv && y < r->y + r->h; i++)
+			ui_put(y++, x, vms[i], SIDE_W, i ? A_NORMAL : ui_attr(t, UC_VMS) | A_BOLD);
+	} else {
+		/* narrow: the figures in two lines above the chart */
+		char line[400];
+
+		for (int s = 0; s < 2; s++) {
+			char(*f)[96] = s ? vms : rss;
+			int n = s ? nv : nr;
+
+			line[0] = '\0';
+			for (int i = 0; i < n; i++) {
+				const char *p = f[i];
+
+				while (i && *p == ' ')
+					p++;
+				snprintf(line + strlen(line), sizeof(line) - strlen(line), "%s%s",
+					 i ? "  " : "", p);
+			}
+			ui_put(r->y + 1 + s, r->x, line, r->w,
+			       s ? ui_attr(t, UC_VMS) : ui_attr(t, UC_RSS));
+		}
+		top = 3;
+	}
+	ch = m->chart.height;
+	for (int row = 0; row < ch && top + row < r->h; row++)
+		chart_row(t, &m->chart, row, r->y + top + row, r->x);
+}

@@ -1,0 +1,689 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/bpf.h>
+#include <linux/perf_event.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "uprobe.h"
+#include "xalloc.h"
+
+#define UPROBE_SYSFS "/sys/bus/event_source/devices/uprobe"
+#define PROG_MAX     48
+/* pt_regs on x86-64: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di
+ * orig_ax ip cs flags sp ss. */
+#define PT_REGS_SP_OFF (19 * 8)
+
+#define CALIB_PLAIN 20000 /* calls of the unprobed function */
+#define CALIB_HITS  1500  /* calls of each probed one */
+
+static long sys_bpf(int cmd, union bpf_attr *attr)
+{
+	return syscall(SYS_bpf, cmd, attr, sizeof(*attr));
+}
+
+int uprobe_pmu_type(char *err, size_t errlen)
+{
+	static int cached = -2;
+	FILE *f;
+
+	if (cached == -2) {
+		f = fopen(UPROBE_SYSFS "/type", "r");
+		if (!f || fscanf(f, "%d", &cached) != 1)
+			cached = -1;
+		if (f)
+			fclose(f);
+	}
+	if (cached < 0)
+		snprintf(err, errlen,
+			 "this kernel has no uprobe PMU (" UPROBE_SYSFS " is missing; it needs "
+			 "CONFIG_UPROBE_EVENTS, Linux 4.17 or later)");
+	return cached;
+}
+
+/* The bit of config that makes a uretprobe ("config:0" in sysfs). */
+static unsigned retprobe_bit(void)
+{
+	FILE *f = fopen(UPROBE_SYSFS "/format/retprobe", "r");
+	unsigned bit = 0;
+
+	if (f) {
+		if (fscanf(f, "config:%u", &bit) != 1 || bit > 63)
+			bit = 0;
+		fclose(f);
+	}
+	return bit;
+}
+
+static void read_comm(char comm[16])
+{
+	FILE *f = fopen("/proc/self/comm", "r");
+
+	memset(comm, 0, 16);
+	if (f) {
+		if (fgets(comm, 16, f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+}
+
+void uprobe_gate_init(struct uprobe_gate *g, const char *exe_path)
+{
+	const char *base = exe_path ? strrchr(exe_path, '/') : NULL;
+	char theirs[16] = "";
+
+	base = base ? base + 1 : exe_path;
+	read_comm(g->comm);
+	/* exec names the task after the file, cut to 15 bytes. */
+	if (base)
+		strncpy(theirs, base, 15);
+	g->on = g->comm[0] && strncmp(theirs, g->comm, 16) != 0;
+}
+
+/* ---- a tiny BPF assembler ---- */
+
+struct prog {
+	struct bpf_insn insn[PROG_MAX];
+	int n;
+};
+
+static int emit(struct prog *p, uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
+{
+	if (p->n >= PROG_MAX)
+		fatal("internal error: BPF program too long");
+	p->insn[p->n] = (struct bpf_insn){
+		.code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm};
+	return p->n++;
+}
+
+static void emit_ld64(struct prog *p, uint8_t dst, uint8_t pseudo, uint64_t v)
+{
+	emit(p, BPF_LD | BPF_DW | BPF_IMM, dst, pseudo, 0, (int32_t)(uint32_t)v);
+	emit(p, 0, 0, 0, 0, (int32_t)(uint32_t)(v >> 32));
+}
+
+static void emit_call(struct prog *p, int32_t helper)
+{
+	emit(p, BPF_JMP | BPF_CALL, 0, 0, 0, helper);
+}
+
+static void emit_exit0(struct prog *p)
+{
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0, 0);
+	emit(p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
+}
+
+/* Point the jump at index j to the next instruction emitted. */
+static void patch_here(struct prog *p, int j)
+{
+	p->insn[j].off = (int16_t)(p->n - j - 1);
+}
+
+/* r6 = ctx; with a gate, return at once in a task named g->comm. */
+static void emit_prologue(struct prog *p, const struct uprobe_gate *g)
+{
+	uint64_t c0, c1;
+	int j0, j1;
+
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_6, BPF_REG_1, 0, 0);
+	if (!g || !g->on)
+		return;
+	memcpy(&c0, g->comm, 8);
+	memcpy(&c1, g->comm + 8, 8);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0);
+	emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, -16);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, 16);
+	emit_call(p, BPF_FUNC_get_current_comm);
+	emit(p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, -16, 0);
+	emit_ld64(p, BPF_REG_2, 0, c0);
+	j0 = emit(p, BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, BPF_REG_2, 0, 0);
+	emit(p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_10, -8, 0);
+	emit_ld64(p, BPF_REG_2, 0, c1);
+	j1 = emit(p, BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, BPF_REG_2, 0, 0);
+	emit_exit0(p);
+	patch_here(p, j0);
+	patch_here(p, j1);
+}
+
+/* map[key] += 1, key stored at fp-off. */
+static void emit_increment(struct prog *p, int map_fd, uint32_t key, int16_t off)
+{
+	int j;
+
+	emit(p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, off, (int32_t)key);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
+	emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, off);
+	emit_ld64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint64_t)map_fd);
+	emit_call(p, BPF_FUNC_map_lookup_elem);
+	j = emit(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 1);
+	emit(p, BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_0, BPF_REG_1, 0, BPF_ADD);
+	patch_here(p, j);
+}
+
+static int prog_load(const struct prog *p, char *err, size_t errlen)
+{
+	union bpf_attr a;
+	char *log;
+	int fd, e;
+
+	memset(&a, 0, sizeof(a));
+	a.prog_type = BPF_PROG_TYPE_KPROBE;
+	a.insns = (uintptr_t)p->insn;
+	a.insn_cnt = (uint32_t)p->n;
+	a.license = (uintptr_t) "GPL";
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (fd >= 0)
+		return fd;
+	e = errno;
+	if (e == EPERM || e == EACCES) {
+		snprintf(err, errlen, "bpf(2) refused to load a program (%s): run as root", strerror(e));
+		return -1;
+	}
+	if (e == ENOSYS) {
+		snprintf(err, errlen, "bpf(2) is not available in this kernel (CONFIG_BPF_SYSCALL)");
+		return -1;
+	}
+	/* Our own program was refused: say what the verifier said. */
+	log = xcalloc(1, 65536);
+	a.log_buf = (uintptr_t)log;
+	a.log_size = 65536;
+	a.log_level = 1;
+	fd = (int)sys_bpf(BPF_PROG_LOAD, &a);
+	if (fd >= 0) {
+		free(log);
+		return fd;
+	}
+	for (char *c = log; *c; c++)
+		if (*c == '\n')
+			*c = ' ';
+	snprintf(err, errlen, "bpf(2) refused proftop's probe program (%s): %.200s", strerror(e),
+		 log);
+	free(log);
+	return -1;
+}
+
+static int map_create(uint32_t type, uint32_t key_size, uint32_t value_size, uint32_t entries,
+		      char *err, size_t errlen)
+{
+	union bpf_attr a;
+	int fd;
+
+	memset(&a, 0, sizeof(a));
+	a.map_type = type;
+	a.key_size = key_size;
+	a.value_size = value_size;
+	a.max_entries = entries;
+	fd = (int)sys_bpf(BPF_MAP_CREATE, &a);
+	if (fd < 0)
+		snprintf(err, errlen, "bpf(2) cannot create a map (%s)%s", strerror(errno),
+			 errno == EPERM || errno == EACCES ? ": run as root"
+			 : errno == ENOSYS		  ? ": the kernel lacks CONFIG_BPF_SYSCALL"
+							  : "");
+	return fd;
+}
+
+static uint64_t map_read_u64(int fd, uint32_t key)
+{
+	union bpf_attr a;
+	uint64_t v = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)fd;
+	a.key = (uintptr_t)&key;
+	a.value = (uintptr_t)&v;
+	if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) < 0)
+		return 0;
+	return v;
+}
+
+/* ---- counters ---- */
+
+struct uprobe_counters {
+	int map;
+	uint32_t nslots;
+};
+
+struct uprobe_counters *uprobe_counters_new(uint32_t nslots, char *err, size_t errlen)
+{
+	int fd = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, nslots, err, errlen);
+	struct uprobe_counters *uc;
+
+	if (fd < 0)
+		return NULL;
+	uc = xcalloc(1, sizeof(*uc));
+	uc->map = fd;
+	uc->nslots = nslots;
+	return uc;
+}
+
+void uprobe_counters_free(struct uprobe_counters *uc)
+{
+	if (!uc)
+		return;
+	close(uc->map);
+	free(uc);
+}
+
+int uprobe_counters_prog(struct uprobe_counters *uc, uint32_t slot, const struct uprobe_gate *g,
+			 char *err, size_t errlen)
+{
+	struct prog p = {.n = 0};
+
+	emit_prologue(&p, g);
+	emit_increment(&p, uc->map, slot, -20);
+	emit_exit0(&p);
+	return prog_load(&p, err, errlen);
+}
+
+uint64_t uprobe_counters_read(const struct uprobe_counters *uc, uint32_t slot)
+{
+	return slot < uc->nslots ? map_read_u64(uc->map, slot) : 0;
+}
+
+/* ---- the ring ---- */
+
+struct uprobe_ring {
+	int map, drops; /* the ring buffer; a one-slot array counting full-ring drops */
+	size_t size, page;
+	uint64_t *consumer; /* consumer_pos page (read-write) */
+	uint8_t *producer;  /* producer_pos page, then the data mapped twice */
+	uint8_t *data;
+};
+
+struct uprobe_ring *uprobe_ring_new(size_t bytes, char *err, size_t errlen)
+{
+	struct uprobe_ring *r = xcalloc(1, sizeof(*r));
+	void *m;
+
+	r->page = (size_t)sysconf(_SC_PAGESIZE);
+	r->size = bytes;
+	r->map = map_create(BPF_MAP_TYPE_RINGBUF, 0, 0, (uint32_t)bytes, err, errlen);
+	r->drops = -1;
+	if (r->map < 0)
+		goto fail;
+	r->drops = map_create(BPF_MAP_TYPE_ARRAY, 4, 8, 1, err, errlen);
+	if (r->drops < 0)
+		goto fail;
+	m = mmap(NULL, r->page, PROT_READ | PROT_WRITE, MAP_SHARED, r->map, 0);
+	if (m == MAP_FAILED)
+		goto fail_mmap;
+	r->consumer = m;
+	m = mmap(NULL, r->page + 2 * bytes, PROT_READ, MAP_SHARED, r->map, (off_t)r->page);
+	if (m == MAP_FAILED)
+		goto fail_mmap;
+	r->producer = m;
+	r->data = r->producer + r->page;
+	return r;
+fail_mmap:
+	snprintf(err, errlen, "cannot map a BPF ring buffer: %s", strerror(errno));
+fail:
+	uprobe_ring_free(r);
+	return NULL;
+}
+
+void uprobe_ring_free(struct uprobe_ring *r)
+{
+	if (!r)
+		return;
+	if (r->producer)
+		munmap(r->producer, r->page + 2 * r->size);
+	if (r->consumer)
+		munmap(r->consumer, r->page);
+	if (r->map >= 0)
+		close(r->map);
+	if (r->drops >= 0)
+		close(r->drops);
+	free(r);
+}
+
+int uprobe_ring_prog(struct uprobe_ring *r, uint32_t slot, bool is_return,
+		     const struct uprobe_gate *g, char *err, size_t errlen)
+{
+	struct prog p = {.n = 0};
+	int j;
+
+	emit_prologue(&p, g);
+#ifdef __x86_64__
+	emit(&p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_6, PT_REGS_SP_OFF, 0);
+#else
+	emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_7, 0, 0, 0);
+#endif
+	/* struct uprobe_record at fp-48 */
+	emit_call(&p, BPF_FUNC_get_current_pid_tgid);
+	emit(&p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, -48, 0);
+	emit(&p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_7, -40, 0);
+	emit_call(&p, BPF_FUNC_ktime_get_ns);
+	emit(&p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, -32, 0);
+	emit(&p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -24, (int32_t)slot);
+	emit(&p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -20, is_return ? 1 : 0);
+	emit_ld64(&p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint64_t)r->map);
+	emit(&p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
+	emit(&p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -48);
+	emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, sizeof(struct uprobe_record));
+	/* No wakeup per record: the collector drains at its tick. */
+	emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_RB_NO_WAKEUP);
+	emit_call(&p, BPF_FUNC_ringbuf_output);
+	j = emit(&p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
+	emit_increment(&p, r->drops, 0, -52);
+	patch_here(&p, j);
+	emit_exit0(&p);
+	return prog_load(&p, err, errlen);
+}
+
+size_t uprobe_ring_drain(struct uprobe_ring *r,
+			 void (*fn)(void *ctx, const struct uprobe_record *rec), void *ctx)
+{
+	uint64_t cons = __atomic_load_n(r->consumer, __ATOMIC_ACQUIRE);
+	uint64_t prod = __atomic_load_n((uint64_t *)r->producer, __ATOMIC_ACQUIRE);
+	size_t n = 0;
+
+	while (cons < prod) {
+		uint32_t *hdr = (uint32_t *)(r->data + (cons & (r->size - 1)));
+		uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+
+		if (len & BPF_RINGBUF_BUSY_BIT)
+			break; /* still being written */
+		if (!(len & BPF_RINGBUF_DISCARD_BIT) && len >= sizeof(struct uprobe_record)) {
+			struct uprobe_record rec;
+
+			/* The data is mapped twice in a row: a wrapped record reads straight. */
+			memcpy(&rec, (uint8_t *)hdr + BPF_RINGBUF_HDR_SZ, sizeof(rec));
+			fn(ctx, &rec);
+			n++;
+		}
+		len &= ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
+		cons += (len + BPF_RINGBUF_HDR_SZ + 7) & ~7ull;
+		__atomic_store_n(r->consumer, cons, __ATOMIC_RELEASE);
+		if (cons >= prod)
+			prod = __atomic_load_n((uint64_t *)r->producer, __ATOMIC_ACQUIRE);
+	}
+	return n;
+}
+
+uint64_t uprobe_ring_dropped(const struct uprobe_ring *r)
+{
+	return map_read_u64(r->drops, 0);
+}
+
+/* ---- the events ---- */
+
+int uprobe_open(int type, const char *path, uint64_t offset, bool is_return, pid_t pid, int prog)
+{
+	static unsigned ret_bit = ~0u;
+	struct perf_event_attr a;
+	int fd, e;
+
+	if (ret_bit == ~0u)
+		ret_bit = retprobe_bit();
+	memset(&a, 0, sizeof(a));
+	a.size = sizeof(a);
+	a.type = (uint32_t)type;
+	a.config = is_return ? 1ull << ret_bit : 0;
+	a.config1 = (uint64_t)(uintptr_t)path; /* read once, here: never set inherit */
+	a.config2 = offset;
+	fd = (int)syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, PERF_EVENT_IOC_SET_BPF, prog) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	return fd;
+}
+
+void uprobe_open_error(int neg_errno, const char *path, char *err, size_t errlen)
+{
+	int e = -neg_errno;
+
+	if (e == EACCES || e == EPERM)
+		snprintf(err, errlen, "cannot place a uprobe on %s (%s): uprobes need root "
+			 "(CAP_PERFMON and CAP_BPF)", path, strerror(e));
+	else if (e == ESRCH)
+		snprintf(err, errlen, "cannot place a uprobe on %s: the process is gone", path);
+	else if (e == EMFILE || e == ENFILE)
+		snprintf(err, errlen, "cannot place a uprobe on %s (%s): raise 'ulimit -n'", path,
+			 strerror(e));
+	else
+		snprintf(err, errlen, "cannot place a uprobe on %s: %s", path, strerror(e));
+}
+
+/* ---- calibration ---- */
+
+/* Three functions alike but not identical (GCC's identical code folding
+ * would merge them, and a probe on one would hit all). */
+__attribute__((noinline, noipa, used)) static long calib_plain(long x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 1;
+}
+
+__attribute__((noinline, noipa, used)) static long calib_counted(long x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 2;
+}
+
+__attribute__((noinline, noipa, used)) static long calib_timed(long x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 3;
+}
+
+static uint64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* File offset of one of our own functions, from /proc/self/maps. */
+static bool self_offset(const void *fn, uint64_t *off)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	uint64_t addr = (uint64_t)(uintptr_t)fn;
+	char line[4096];
+	bool found = false;
+
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f)) {
+		unsigned long long lo, hi, pg;
+
+		if (sscanf(line, "%llx-%llx %*s %llx", &lo, &hi, &pg) == 3 && addr >= lo &&
+		    addr < hi) {
+			*off = addr - lo + pg;
+			found = true;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void calib_child(int go, int out, bool with_pair)
+{
+	double res[3];
+	uint64_t t0;
+	long x = 0;
+	char c;
+
+	if (read(go, &c, 1) != 1)
+		_exit(1);
+	t0 = thread_cpu_ns();
+	for (int i = 0; i < CALIB_PLAIN; i++)
+		x = calib_plain(x);
+	res[0] = (double)(thread_cpu_ns() - t0) / CALIB_PLAIN;
+	t0 = thread_cpu_ns();
+	for (int i = 0; i < CALIB_HITS; i++)
+		x = calib_counted(x);
+	res[1] = (double)(thread_cpu_ns() - t0) / CALIB_HITS;
+	res[2] = 0;
+	if (with_pair) {
+		t0 = thread_cpu_ns();
+		for (int i = 0; i < CALIB_HITS; i++)
+			x = calib_timed(x);
+		res[2] = (double)(thread_cpu_ns() - t0) / CALIB_HITS;
+	}
+	res[0] += (double)(x & 0); /* keep x alive */
+	if (write(out, res, sizeof(res)) != sizeof(res))
+		_exit(1);
+	_exit(0);
+}
+
+struct floor_acc {
+	uint64_t *durations;
+	size_t n, cap;
+	uint64_t entry;
+};
+
+static void floor_record(void *ctx, const struct uprobe_record *rec)
+{
+	struct floor_acc *a = ctx;
+
+	if (!rec->is_return) {
+		a->entry = rec->time;
+	} else if (a->entry && rec->time >= a->entry) {
+		a->durations = xgrow(a->durations, &a->cap, a->n + 1, sizeof(uint64_t));
+		a->durations[a->n++] = rec->time - a->entry;
+		a->entry = 0;
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Place the calibration probes on the child; fds[] gets the events. */
+static int calib_probes(int type, pid_t child, bool with_pair, struct uprobe_counters *uc,
+			struct uprobe_ring *ring, int fds[3], char *err, size_t errlen)
+{
+	static const char exe[] = "/proc/self/exe"; /* resolved in our own context */
+	uint64_t off_counted, off_timed;
+	int progs[3] = {-1, -1, -1}, rc = -1;
+
+	if (!self_offset((const void *)calib_counted, &off_counted) ||
+	    !self_offset((const void *)calib_timed, &off_timed)) {
+		snprintf(err, errlen, "cannot find proftop's own code in /proc/self/maps");
+		return -1;
+	}
+	progs[0] = uprobe_counters_prog(uc, 0, NULL, err, errlen);
+	if (progs[0] < 0)
+		goto out;
+	fds[0] = uprobe_open(type, exe, off_counted, false, child, progs[0]);
+	if (fds[0] < 0) {
+		uprobe_open_error(fds[0], "proftop itself", err, errlen);
+		goto out;
+	}
+	if (with_pair) {
+		for (int k = 1; k < 3; k++) {
+			progs[k] = uprobe_ring_prog(ring, 0, k == 2, NULL, err, errlen);
+			if (progs[k] < 0)
+				goto out;
+			fds[k] = uprobe_open(type, exe, off_timed, k == 2, child, progs[k]);
+			if (fds[k] < 0) {
+				uprobe_open_error(fds[k], "proftop itself", err, errlen);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	for (int k = 0; k < 3; k++)
+		if (progs[k] >= 0)
+			close(progs[k]); /* the events hold them */
+	return rc;
+}
+
+int uprobe_calibrate(int type, bool with_pair, struct uprobe_cost *out, char *err, size_t errlen)
+{
+	struct uprobe_counters *uc = uprobe_counters_new(1, err, errlen);
+	struct uprobe_ring *ring = NULL;
+	struct floor_acc fa = {.durations = NULL};
+	int go[2] = {-1, -1}, res[2] = {-1, -1}, fds[3] = {-1, -1, -1}, rc = -1, st;
+	double r[3];
+	pid_t child = -1;
+
+	if (!uc)
+		return -1;
+	if (with_pair && !(ring = uprobe_ring_new(1u << 20, err, errlen)))
+		goto out;
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
+		goto out;
+	}
+	child = fork();
+	if (child < 0) {
+		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
+		goto out;
+	}
+	if (child == 0)
+		calib_child(go[0], res[1], with_pair);
+	close(res[1]);
+	res[1] = -1;
+	if (calib_probes(type, child, with_pair, uc, ring, fds, err, errlen) < 0)
+		goto out;
+	if (write(go[1], "g", 1) != 1) {
+		snprintf(err, errlen, "cannot start the calibration: %s", strerror(errno));
+		goto out;
+	}
+	{
+		struct pollfd pfd = {.fd = res[0], .events = POLLIN};
+
+		if (poll(&pfd, 1, 10000) <= 0 || read(res[0], r, sizeof(r)) != sizeof(r)) {
+			snprintf(err, errlen, "uprobe calibration did not finish");
+			goto out;
+		}
+	}
+	if (uprobe_counters_read(uc, 0) != CALIB_HITS) {
+		snprintf(err, errlen, "uprobes miscount here (%llu hits for %d calls)",
+			 (unsigned long long)uprobe_counters_read(uc, 0), CALIB_HITS);
+		goto out;
+	}
+	out->hit_ns = r[1] > r[0] ? r[1] - r[0] : 1;
+	out->pair_ns = with_pair && r[2] > r[0] ? r[2] - r[0] : 2 * out->hit_ns;
+	out->floor_ns = 0;
+	if (with_pair) {
+		uprobe_ring_drain(ring, floor_record, &fa);
+		if (fa.n) {
+			qsort(fa.durations, fa.n, sizeof(uint64_t), cmp_u64);
+			out->floor_ns = (double)fa.durations[fa.n / 2];
+		}
+	}
+	rc = 0;
+out:
+	if (child > 0) {
+		if (rc < 0)
+			kill(child, SIGKILL);
+		while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+			;
+	}
+	for (int k = 0; k < 3; k++)
+		if (fds[k] >= 0)
+			close(fds[k]);
+	for (int k = 0; k < 2; k++) {
+		if (go[k] >= 0)
+			close(go[k]);
+		if (res[k] >= 0)
+			close(res[k]);
+	}
+	free(fa.durations);
+	uprobe_ring_free(ring);
+	uprobe_counters_free(uc);
+	return rc;
+}

@@ -1,0 +1,91 @@
+/* Uprobes on the target's functions through perf_event_open's uprobe PMU,
+ * each with a small BPF program attached: a counter (--calls), or a logger
+ * of entries and returns into a BPF ring buffer (--latency).
+ *
+ * Why BPF: an event opened on a process's main thread puts the breakpoint in
+ * the whole address space, but perf counts only the hits of that thread. And
+ * `inherit` is no way out: for every clone the kernel re-reads the probe's
+ * path (config1, a pointer into proftop) in the *forking task's* memory, so
+ * the target's fork() and pthread_create() fail with EFAULT. A BPF program
+ * attached to the event runs for every hit in the process, in any thread,
+ * old or new. The breakpoints and programs go away with the fds: a crash of
+ * proftop leaves nothing behind.
+ *
+ * Nothing here knows the profile; calls.c and latency.c do. */
+#ifndef PROFTOP_UPROBE_H
+#define PROFTOP_UPROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* The uprobe PMU's perf type, or -1 with a one-line reason in err. */
+int uprobe_pmu_type(char *err, size_t errlen);
+
+/* Hits in tasks whose comm is this are ignored: a launched target's probes
+ * are placed before exec, while the held child still runs proftop's code
+ * (and proftop's libc). */
+struct uprobe_gate {
+	bool on;
+	char comm[16]; /* zero padded, as the kernel keeps it */
+};
+
+/* Fill g with proftop's own comm, unless the program about to be launched
+ * will carry the same one (then gating would hide its hits: g->on false). */
+void uprobe_gate_init(struct uprobe_gate *g, const char *exe_path);
+
+/* A BPF array of 64-bit hit counters, one slot per probed function. */
+struct uprobe_counters;
+
+struct uprobe_counters *uprobe_counters_new(uint32_t nslots, char *err, size_t errlen);
+void uprobe_counters_free(struct uprobe_counters *uc);
+/* A program adding one to slot per hit; the fd is the caller's to close, or
+ * -1 with err. g may be NULL. */
+int uprobe_counters_prog(struct uprobe_counters *uc, uint32_t slot, const struct uprobe_gate *g,
+			 char *err, size_t errlen);
+uint64_t uprobe_counters_read(const struct uprobe_counters *uc, uint32_t slot);
+
+/* One entry or return, as the ring program logs it. */
+struct uprobe_record {
+	uint64_t pid_tgid; /* tgid << 32 | tid */
+	uint64_t sp;       /* user stack pointer at the hit (x86-64; 0 elsewhere) */
+	uint64_t time;     /* CLOCK_MONOTONIC ns */
+	uint32_t slot;
+	uint32_t is_return;
+};
+
+/* A BPF ring buffer shared by every entry and return program. */
+struct uprobe_ring;
+
+/* bytes: a power of two, a multiple of the page size. */
+struct uprobe_ring *uprobe_ring_new(size_t bytes, char *err, size_t errlen);
+void uprobe_ring_free(struct uprobe_ring *r);
+int uprobe_ring_prog(struct uprobe_ring *r, uint32_t slot, bool is_return,
+		     const struct uprobe_gate *g, char *err, size_t errlen);
+/* Hand every record that arrived to fn, oldest first; returns how many. */
+size_t uprobe_ring_drain(struct uprobe_ring *r,
+			 void (*fn)(void *ctx, const struct uprobe_record *rec), void *ctx);
+/* Records dropped so far because the ring was full. */
+uint64_t uprobe_ring_dropped(const struct uprobe_ring *r);
+
+/* A uprobe (or uretprobe) at a file offset of path, for process pid (every
+ * thread of it), running prog on each hit. Returns the event fd, or -errno. */
+int uprobe_open(int type, const char *path, uint64_t offset, bool is_return, pid_t pid, int prog);
+
+/* "cannot place a uprobe on PATH: why" for an uprobe_open() failure. */
+void uprobe_open_error(int neg_errno, const char *path, char *err, size_t errlen);
+
+/* What probes cost the probed thread, in CPU ns, measured once in a helper
+ * process calling a small function of proftop's own in a loop. */
+struct uprobe_cost {
+	double hit_ns;   /* one counted call */
+	double pair_ns;  /* one call with an entry and a return logged */
+	double floor_ns; /* the duration the probes report for an empty function */
+};
+
+/* Measure (with_pair: also the entry/return pair). 0, or -1 with err when
+ * probes do not work here at all. */
+int uprobe_calibrate(int type, bool with_pair, struct uprobe_cost *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,761 @@
+/* Session files: a profile saved and reopened is the same profile and
+ * renders the same report, byte for byte; saving fails cleanly; a bad file
+ * gives a one-line error and stays as it was. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "profile.h"
+#include "query.h"
+#include "report.h"
+#include "session.h"
+
+#define MS 1000000ull /* ns */
+
+struct fixture {
+	struct profile *p;
+	char dir[64];  /* a private temporary directory */
+	char path[128]; /* dir/s.proftop */
+	char src[128];  /* dir/work.c, a source file the profile points at */
+	uint32_t mainf, compute, leaf;
+};
+
+/* The source of the fixture: main at line 3, compute at 10, leaf inlined
+ * into compute at line 20, a long unsampled gap to elide. */
+static void write_source(const char *path)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	for (int i = 1; i <= 120; i++)
+		fprintf(f, "\tline_%d(); /* tab\there */\r\n", i);
+	assert_int_equal(fclose(f), 0);
+}
+
+static uint32_t loc(struct profile *p, uint32_t module, uint64_t addr, const struct prof_line *l,
+		    size_t n)
+{
+	return profile_intern_location(p, module, addr, l, n);
+}
+
+/*   compute <- main          (tid 100, 40 samples, some truncated)
+ *   leaf (inlined in compute) <- compute <- main (tid 101, 30 samples)
+ *   [kernel] <- main         (tid 100, 10 samples)
+ *   main self                (tid 101, 20 samples) */
+static void build(struct fixture *fx)
+{
+	struct profile *p = profile_new();
+	uint32_t prog = profile_intern_module(p, "/opt/bin/work", "0123abcd");
+	uint32_t kern = profile_intern_module(p, "[kernel]", NULL);
+	uint32_t kfn, lmain, lmain2, lcomp, linl, lkern, s1, s2, s3, s4;
+
+	fx->p = p;
+	fx->mainf = profile_intern_function(p, "main", "main", fx->src, 3, prog);
+	fx->compute = profile_intern_function(p, "compute(int)", "_Z7computei", fx->src, 10, prog);
+	fx->leaf = profile_intern_function(p, "leaf\xc3\xa9", NULL, fx->src, 0, prog);
+	kfn = profile_intern_function(p, "[kernel]", NULL, NULL, 0, kern);
+	p->functions[fx->compute].calls = 4242;
+	p->functions[kfn].calls = 7;
+	p->functions[kfn].calls_lower_bound = true;
+
+	lmain = loc(p, prog, 0x1100, &(struct prof_line){fx->mainf, fx->src, 5}, 1);
+	lmain2 = loc(p, prog, 0x1180, &(struct prof_line){fx->mainf, fx->src, 6}, 1);
+	lcomp = loc(p, prog, 0x1200, &(struct prof_line){fx->compute, fx->src, 12}, 1);
+	linl = loc(p, prog, 0x1300,
+		   (struct prof_line[]){{fx->leaf, fx->src, 20}, {fx->compute, fx->src, 80}}, 2);
+	lkern = loc(p, kern, 0xffffffff81000010ull, &(struct prof_line){kfn, NULL, 0}, 1);
+	s1 = profile_intern_stack(p, (uint32_t[]){lcomp, lmain}, 2);
+	s2 = profile_intern_stack(p, (uint32_t[]){linl, lcomp, lmain}, 3);
+	s3 = profile_intern_stack(p, (uint32_t[]){lkern, lmain}, 2);
+	s4 = profile_intern_stack(p, (uint32_t[]){lmain2}, 1);
+	for (int i = 0; i < 100; i++) {
+		uint64_t t = (uint64_t)i * 10 * MS;
+
+		if (i < 40)
+			profile_add_sample(p, t, 100, s1, 10 * MS, i % 8 ? 0 : PROF_SAMPLE_TRUNCATED);
+		else if (i < 70)
+			profile_add_sample(p, t, 101, s2, 10 * MS + (uint64_t)i, 0);
+		else if (i < 80)
+			profile_add_sample(p, t, 100, s3, 10 * MS, PROF_SAMPLE_KERNEL);
+		else
+			profile_add_sample(p, t, 101, s4, 10 * MS, 0);
+	}
+	profile_set_thread(p, 100, 100, "work");
+	profile_set_thread(p, 101, 100, "worker \"1\"");
+	for (int i = 0; i < 10; i++)
+		profile_add_memory(p, (uint64_t)i * 100 * MS, 0, (10 + (uint64_t)i) << 20,
+				   (100 + (uint64_t)i) << 20);
+	profile_add_output(p, 5 * MS, "hello\n", 6);
+	profile_add_output(p, 7 * MS, "\x00\x01 binary\xff\n", 11);
+
+	p->meta.command = profile_str(p, "/opt/bin/work --fast 3");
+	p->meta.cwd = profile_str(p, "/home/u");
+	p->meta.host = profile_str(p, "box");
+	p->meta.kernel = profile_str(p, "6.1.0");
+	p->meta.backend = profile_str(p, "perf");
+	p->meta.unwind = "dwarf";
+	p->meta.start_realtime = 1700000000;
+	p->meta.start_ns = 123456789012ull;
+	p->meta.duration_ns = 1234 * MS;
+	p->meta.freq = 997;
+	p->meta.pid = 100;
+	p->meta.exited = true;
+	p->meta.exit_status = 3;
+	p->meta.stopped_by_proftop = false;
+	p->meta.lost = 17;
+}
+
+static int setup(void **state)
+{
+	struct fixture *fx = calloc(1, sizeof(*fx));
+
+	snprintf(fx->dir, sizeof(fx->dir), "/tmp/test-session.XXXXXX");
+	assert_non_null(mkdtemp(fx->dir));
+	snprintf(fx->path, sizeof(fx->path), "%s/s.proftop", fx->dir);
+	snprintf(fx->src, sizeof(fx->src), "%s/work.c", fx->dir);
+	write_source(fx->src);
+	build(fx);
+	*state = fx;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *fx = *state;
+	char cmd[200];
+
+	profile_free(fx->p);
+	snprintf(cmd, sizeof(cmd), "chmod -R u+w %s; rm -rf %s", fx->dir, fx->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", fx->dir);
+	free(fx);
+	return 0;
+}
+
+/* ---- helpers ---- */
+
+static bool str_same(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+#define assert_str_same(a, b)                                                                    \
+	do {                                                                                     \
+		if (!str_same((a), (b)))                                                         \
+			fail_msg("%s: expected '%s', saw '%s'", #b, (a) ? (a) : "(null)",        \
+				 (b) ? (b) : "(null)");                                          \
+	} while (0)
+
+/* Every table of b equals a's, id for id. */
+static void assert_same_profile(const struct profile *a, const struct profile *b)
+{
+	assert_int_equal(a->nmodules, b->nmodules);
+	for (size_t i = 0; i < a->nmodules; i++) {
+		assert_str_same(a->modules[i].path, b->modules[i].path);
+		assert_str_same(a->modules[i].name, b->modules[i].name);
+		assert_str_same(a->modules[i].build_id, b->modules[i].build_id);
+	}
+	assert_int_equal(a->nfunctions, b->nfunctions);
+	for (size_t i = 0; i < a->nfunctions; i++) {
+		const struct prof_function *x = &a->functions[i], *y = &b->functions[i];
+
+		assert_str_same(x->name, y->name);
+		assert_str_same(x->system_name, y->system_name);
+		assert_str_same(x->file, y->file);
+		assert_int_equal(x->start_line, y->start_line);
+		assert_int_equal(x->module, y->module);
+		assert_int_equal(x->calls, y->calls);
+		assert_int_equal(x->calls_lower_bound, y->calls_lower_bound);
+	}
+	assert_int_equal(a->nlocations, b->nlocations);
+	for (size_t i = 0; i < a->nlocations; i++) {
+		const struct prof_location *x = &a->locations[i], *y = &b->locations[i];
+
+		assert_int_equal(x->module, y->module);
+		assert_int_equal(x->address, y->address);
+		assert_int_equal(x->nlines, y->nlines);
+		for (uint32_t j = 0; j < x->nlines; j++) {
+			const struct prof_line *lx = &a->lines[x->first_line + j];
+			const struct prof_line *ly = &b->lines[y->first_line + j];
+
+			assert_int_equal(lx->function, ly->function);
+			assert_str_same(lx->file, ly->file);
+			assert_int_equal(lx->line, ly->line);
+		}
+	}
+	assert_int_equal(a->nstacks, b->nstacks);
+	for (size_t i = 0; i < a->nstacks; i++) {
+		assert_int_equal(a->stacks[i].parent, b->stacks[i].parent);
+		assert_int_equal(a->stacks[i].location, b->stacks[i].location);
+		assert_int_equal(a->stacks[i].depth, b->stacks[i].depth);
+	}
+	assert_int_equal(a->nsamples, b->nsamples);
+	for (size_t i = 0; i < a->nsamples; i++) {
+		const struct prof_sample *x = &a->samples[i], *y = &b->samples[i];
+
+		assert_int_equal(x->time, y->time);
+		assert_int_equal(x->weight, y->weight);
+		assert_int_equal(x->stack, y->stack);
+		assert_int_equal(x->tid, y->tid);
+		assert_int_equal(x->flags, y->flags);
+	}
+	assert_int_equal(a->total_weight, b->total_weight);
+	assert_int_equal(a->truncated_samples, b->truncated_samples);
+	assert_int_equal(a->nthreads, b->nthreads);
+	for (size_t i = 0; i < a->nthreads; i++) {
+		const struct prof_thread *t = profile_find_thread(b, a->threads[i].tid);
+
+		assert_non_null(t);
+		assert_int_equal(t->pid, a->threads[i].pid);
+		assert_str_same(a->threads[i].comm, t->comm);
+	}
+	assert_int_equal(a->nmemory, b->nmemory);
+	for (size_t i = 0; i < a->nmemory; i++) {
+		assert_int_equal(a->memory[i].time, b->memory[i].time);
+		assert_int_equal(a->memory[i].pid, b->memory[i].pid);
+		assert_int_equal(a->memory[i].rss, b->memory[i].rss);
+		assert_int_equal(a->memory[i].vms, b->memory[i].vms);
+	}
+	assert_int_equal(a->output_len, b->output_len);
+	assert_memory_equal(a->output, b->output, a->output_len);
+	assert_int_equal(a->noutput_chunks, b->noutput_chunks);
+	for (size_t i = 0; i < a->noutput_chunks; i++) {
+		assert_int_equal(a->output_chunks[i].time, b->output_chunks[i].time);
+		assert_int_equal(a->output_chunks[i].len, b->output_chunks[i].len);
+	}
+	assert_str_same(a->meta.command, b->meta.command);
+	assert_str_same(a->meta.cwd, b->meta.cwd);
+	assert_str_same(a->meta.host, b->meta.host);
+	assert_str_same(a->meta.kernel, b->meta.kernel);
+	assert_str_same(a->meta.backend, b->meta.backend);
+	assert_str_same(a->meta.unwind, b->meta.unwind);
+	assert_int_equal(a->meta.start_realtime, b->meta.start_realtime);
+	assert_int_equal(a->meta.start_ns, b->meta.start_ns);
+	assert_int_equal(a->meta.duration_ns, b->meta.duration_ns);
+	assert_int_equal(a->meta.freq, b->meta.freq);
+	assert_int_equal(a->meta.pid, b->meta.pid);
+	assert_int_equal(a->meta.attached, b->meta.attached);
+	assert_int_equal(a->meta.exited, b->meta.exited);
+	assert_int_equal(a->meta.exit_status, b->meta.exit_status);
+	assert_int_equal(a->meta.term_signal, b->meta.term_signal);
+	assert_int_equal(a->meta.stopped_by_proftop, b->meta.stopped_by_proftop);
+	assert_int_equal(a->meta.lost, b->meta.lost);
+}
+
+/* The report of p with o, as a string (caller frees). */
+static char *render(const struct profile *p, const struct report_opts *o)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	assert_non_null(f);
+	assert_int_equal(report_write(f, p, o), 0);
+	fclose(f);
+	return out;
+}
+
+static void assert_same_text(const char *expected, const char *seen, const char *what)
+{
+	if (strcmp(expected, seen))
+		fail_msg("%s differs after the round trip.\nexpected:\n%s\nseen:\n%s", what,
+			 expected, seen);
+}
+
+static struct profile *load_ok(const char *path, struct session_info *info)
+{
+	char err[512] = "";
+	struct profile *p = session_load(path, info, err, sizeof(err));
+
+	if (!p)
+		fail_msg("session_load(%s) failed: %s", path, err);
+	return p;
+}
+
+static void save_ok(const struct profile *p, const char *path)
+{
+	char err[512] = "";
+
+	if (session_save(p, path, err, sizeof(err)) != 0)
+		fail_msg("session_save(%s) failed: %s", path, err);
+}
+
+static size_t count_entries(const char *dir)
+{
+	char cmd[256];
+	FILE *f;
+	size_t n = 0;
+	int c;
+
+	snprintf(cmd, sizeof(cmd), "ls -A %s", dir);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while ((c = fgetc(f)) != EOF)
+		n += c == '\n';
+	pclose(f);
+	return n;
+}
+
+/* ---- round trips ---- */
+
+static void test_roundtrip_tables(void **state)
+{
+	struct fixture *fx = *state;
+	struct session_info info;
+	struct profile *q;
+
+	save_ok(fx->p, fx->path);
+	q = load_ok(fx->path, &info);
+	assert_same_profile(fx->p, q);
+	assert_int_equal(info.schema, SESSION_SCHEMA);
+	assert_string_equal(info.version, PACKAGE_VERSION);
+	assert_true(info.complete);
+	assert_true(info.saved_realtime > 0);
+	/* Saving the reopened session again keeps everything, sources included. */
+	unlink(fx->src);
+	save_ok(q, fx->path);
+	{
+		struct profile *r = load_ok(fx->path, NULL);
+
+		assert_same_profile(q, r);
+		assert_int_equal(r->nsources, q->nsources);
+		assert_true(r->nsources > 0);
+		profile_free(r);
+	}
+	profile_free(q);
+}
+
+static void test_roundtrip_reports(void **state)
+{
+	struct fixture *fx = *state;
+	static const enum report_format formats[] = {REPORT_TEXT, REPORT_CSV, REPORT_JSON};
+	struct report_opts views[] = {
+		{.sort = SORT_CUMULATIVE, .limit = 20},
+		{.sort = SORT_TOTTIME, .limit = 2, .reverse = true},
+		{.sort = SORT_CALLS, .filter.tid = 101},
+		{.sort = SORT_CUMULATIVE, .lines_func = "compute"},
+		{.sort = SORT_CUMULATIVE, .lines_func = "main"},
+		{.sort = SORT_CUMULATIVE, .callers_func = "compute"},
+		{.sort = SORT_CUMULATIVE, .callees_func = "main"},
+		{.sort = SORT_CUMULATIVE, .memory = true},
+	};
+	char *before[3][sizeof(views) / sizeof(*views)];
+	struct profile *q;
+
+	for (size_t f = 0; f < 3; f++) {
+		for (size_t v = 0; v < sizeof(views) / sizeof(*views); v++) {
+			views[v].format = formats[f];
+			before[f][v] = render(fx->p, &views[v]);
+		}
+	}
+	assert_non_null(strstr(before[0][3], "line_12();"));
+	save_ok(fx->p, fx->path);
+	/* On another machine: the sources are gone. */
+	assert_int_equal(unlink(fx->src), 0);
+	q = load_ok(fx->path, NULL);
+	for (size_t f = 0; f < 3; f++) {
+		for (size_t v = 0; v < sizeof(views) / sizeof(*views); v++) {
+			char *after, what[64];
+
+			views[v].format = formats[f];
+			after = render(q, &views[v]);
+			snprintf(what, sizeof(what), "report (format %zu, view %zu)", f, v);
+			assert_same_text(before[f][v], after, what);
+			free(after);
+			free(before[f][v]);
+		}
+	}
+	/* Line 12 is sampled; line 80 is the inline call site; 3..11 opens
+	 * main's and compute's view; far lines are not kept. */
+	assert_string_equal(session_source_line(q, fx->src, 12), "\tline_12(); /* tab\there */");
+	assert_non_null(session_source_line(q, fx->src, 80));
+	assert_non_null(session_source_line(q, fx->src, 3));
+	assert_null(session_source_line(q, fx->src, 119));
+	assert_null(session_source_line(q, "/nonexistent.c", 12));
+	assert_null(session_source_line(fx->p, fx->src, 12)); /* a live profile carries none */
+	profile_free(q);
+}
+
+/* An incremental writer: each flush leaves a whole session behind. */
+static void test_writer(void **state)
+{
+	struct fixture *fx = *state;
+	struct profile *p = profile_new(), *q;
+	struct session_info info;
+	struct session_writer *w;
+	char err[512];
+	uint32_t m, f, l, s;
+
+	w = session_writer_open(p, fx->path, err, sizeof(err));
+	assert_non_null(w);
+	/* Nothing under the final name before the first flush. */
+	assert_int_equal(access(fx->path, F_OK), -1);
+	assert_string_equal(session_writer_path(w), fx->path);
+	session_writer_set_meta(w, "options", "-F 99");
+	m = profile_intern_module(p, "/bin/x", NULL);
+	f = profile_intern_function(p, "f", NULL, fx->src, 0, m);
+	l = profile_intern_location(p, m, 0x10, &(struct prof_line){f, fx->src, 7}, 1);
+	s = profile_intern_stack(p, &l, 1);
+	for (int i = 0; i < 5; i++)
+		profile_add_sample(p, (uint64_t)i, 1, s, 1, 0);
+	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+	q = load_ok(fx->path, &info);
+	assert_false(info.complete);
+	assert_same_profile(p, q);
+	profile_free(q);
+
+	/* Growth, a new thread name, call counts, output. */
+	l = profile_intern_location(p, m, 0x20, &(struct prof_line){f, fx->src, 8}, 1);
+	s = profile_intern_stack(p, (uint32_t[]){l, l}, 2);
+	for (int i = 5; i < 9; i++)
+		profile_add_sample(p, (uint64_t)i, 2, s, 2, 0);
+	profile_set_thread(p, 2, 1, "two");
+	p->functions[f].calls = 9;
+	profile_add_output(p, 3, "out", 3);
+	profile_add_memory(p, 1, 0, 4096, 8192);
+	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+	q = load_ok(fx->path, NULL);
+	assert_same_profile(p, q);
+	profile_free(q);
+
+	/* 'z' in the TUI empties the log: the file follows. */
+	profile_zero(p);
+	profile_add_sample(p, 100, 1, s, 5, 0);
+	profile_add_sample(p, 101, 1, s, 5, 0);
+	assert_int_equal(session_writer_close(w, err, sizeof(err)), 0);
+	q = load_ok(fx->path, &info);
+	assert_true(info.complete);
+	assert_same_profile(p, q);
+	profile_free(q);
+	profile_free(p);
+	/* Only the session is left in the directory (and the source). */
+	assert_int_equal(count_entries(fx->dir), 2);
+}
+
+/* ---- failures to save ---- */
+
+static void assert_err_contains(const char *err, const char *what)
+{
+	if (!strstr(err, what))
+		fail_msg("expected an error mentioning '%s', saw '%s'", what, err);
+	if (strchr(err, '\n'))
+		fail_msg("expected a one-line error, saw '%s'", err);
+}
+
+static void test_save_errors(void **state)
+{
+	struct fixture *fx = *state;
+	char err[512], path[256];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/missing/s.proftop", fx->dir);
+	assert_int_equal(session_save(fx->p, path, err, sizeof(err)), -1);
+	assert_err_contains(err, "No such file or directory");
+	assert_err_contains(err, path);
+	assert_null(session_writer_open(fx->p, path, err, sizeof(err)));
+
+	assert_int_equal(session_save(fx->p, fx->dir, err, sizeof(err)), -1);
+	assert_err_contains(err, "directory");
+
+	/* Read-only: a directory without write permission, or for root (who
+	 * ignores permissions) a file system that refuses new files. */
+	if (geteuid() != 0) {
+		snprintf(path, sizeof(path), "%s/ro", fx->dir);
+		assert_int_equal(mkdir(path, 0555), 0);
+		snprintf(path, sizeof(path), "%s/ro/s.proftop", fx->dir);
+		assert_int_equal(session_save(fx->p, path, err, sizeof(err)), -1);
+		assert_err_contains(err, "Permission denied");
+	} else {
+		assert_int_equal(session_save(fx->p, "/proc/s.proftop", err, sizeof(err)), -1);
+		assert_err_contains(err, "cannot write /proc/s.proftop");
+	}
+	/* Nothing was left behind, and the profile is as it was. */
+	assert_int_equal(count_entries(fx->dir), geteuid() != 0 ? 2 : 1);
+	assert_int_equal(fx->p->nsamples, 100);
+	assert_int_equal(stat(fx->path, &st), -1);
+}
+
+/* A full disk, as the file size limit: the old file stays, no temporary. */
+static void test_save_disk_full(void **state)
+{
+	struct fixture *fx = *state;
+	struct rlimit old, lim;
+	char err[512];
+	struct stat before, after;
+	struct profile *big = profile_new();
+	uint32_t m = profile_intern_module(big, "/bin/big", NULL);
+	uint32_t f = profile_intern_function(big, "f", NULL, NULL, 0, m);
+	uint32_t l = profile_intern_location(big, m, 1, &(struct prof_line){f, NULL, 0}, 1);
+	uint32_t s = profile_intern_stack(big, &l, 1);
+
+	for (int i = 0; i < 200000; i++)
+		profile_add_sample(big, (uint64_t)i * 1000000, i % 7, s, 1000000, 0);
+	save_ok(fx->p, fx->path);
+	assert_int_equal(stat(fx->path, &before), 0);
+	signal(SIGXFSZ, SIG_IGN);
+	getrlimit(RLIMIT_FSIZE, &old);
+	lim = old;
+	lim.rlim_cur = 256 * 1024;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(session_save(big, fx->path, err, sizeof(err)), -1);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_err_contains(err, fx->path);
+	assert_int_equal(stat(fx->path, &after), 0);
+	assert_int_equal(before.st_ino, after.st_ino);
+	assert_int_equal(before.st_size, after.st_size);
+	assert_int_equal(count_entries(fx->dir), 2);
+	/* The old session still opens. */
+	profile_free(load_ok(fx->path, NULL));
+	/* And the same save works with room. */
+	save_ok(big, fx->path);
+	{
+		struct profile *q = load_ok(fx->path, NULL);
+
+		assert_int_equal(q->nsamples, 200000);
+		profile_free(q);
+	}
+	profile_free(big);
+}
+
+/* ---- bad files ---- */
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+static void spill(const char *path, const char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* Loading path fails with a one-line error containing what, and leaves
+ * the file byte for byte as it was. */
+static void assert_load_fails(const char *path, const char *what)
+{
+	struct profile *p;
+	char err[512] = "";
+	char *before = NULL, *after;
+	size_t blen = 0, alen;
+	struct stat st;
+	bool exists = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+
+	if (exists)
+		before = slurp(path, &blen);
+	p = session_load(path, NULL, err, sizeof(err));
+	if (p)
+		fail_msg("expected loading %s to fail with '%s', it loaded", path, what);
+	assert_err_contains(err, what);
+	if (exists) {
+		after = slurp(path, &alen);
+		assert_int_equal(blen, alen);
+		assert_memory_equal(before, after, blen);
+		free(after);
+	}
+	free(before);
+}
+
+static void sql(const char *path, const char *statement)
+{
+	sqlite3 *db;
+	char *msg = NULL;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	if (sqlite3_exec(db, statement, NULL, NULL, &msg) != SQLITE_OK)
+		fail_msg("%s: %s", statement, msg);
+	sqlite3_close(db);
+}
+
+/* A fresh copy of the saved session with one SQL change. */
+static void tamper(struct fixture *fx, const char *to, const char *statement)
+{
+	size_t len;
+	char *buf = slurp(fx->path, &len);
+
+	spill(to, buf, len);
+	free(buf);
+	sql(to, statement);
+}
+
+static void test_load_errors(void **state)
+{
+	struct fixture *fx = *state;
+	char path[256], err[512];
+	size_t len;
+	char *buf;
+
+	save_ok(fx->p, fx->path);
+	buf = slurp(fx->path, &len);
+	snprintf(path, sizeof(path), "%s/bad", fx->dir);
+
+	assert_load_fails("/nonexistent/x.proftop", "No such file or directory");
+	assert_load_fails(fx->dir, "directory");
+	spill(path, "", 0);
+	assert_load_fails(path, "is empty");
+	spill(path, "hello, world\n", 13);
+	assert_load_fails(path, "not an SQLite database");
+	spill(path, buf, 50);
+	assert_load_fails(path, "truncated");
+	spill(path, buf, len / 2);
+	assert_load_fails(path, "truncated");
+	spill(path, buf, len - 100);
+	assert_load_fails(path, "truncated");
+
+	unlink(path);
+	sql(path, "CREATE TABLE t(x); INSERT INTO t VALUES (1);");
+	assert_load_fails(path, "an SQLite database but not a proftop session");
+
+	tamper(fx, path, "PRAGMA user_version = 99");
+	assert_load_fails(path, "written by a newer proftop (schema 99); this one reads up to 1");
+	tamper(fx, path, "UPDATE meta SET value = 'other' WHERE key = 'format'");
+	assert_load_fails(path, "not a proftop session");
+	tamper(fx, path, "UPDATE samples SET stack = 99999 WHERE rowid = 5");
+	assert_load_fails(path, "corrupt: samples row 5: stack 99999 is out of range");
+	tamper(fx, path, "UPDATE samples SET time = 'soon' WHERE rowid = 7");
+	assert_load_fails(path, "corrupt: samples row 7: time is not an integer");
+	tamper(fx, path, "UPDATE samples SET weight = -1 WHERE rowid = 1");
+	assert_load_fails(path, "weight -1 is out of range");
+	tamper(fx, path, "UPDATE functions SET module = 7 WHERE id = 1");
+	assert_load_fails(path, "functions row 2: module 7 is out of range");
+	tamper(fx, path, "UPDATE functions SET name = 'main', system_name = 'main' WHERE id = 1");
+	assert_load_fails(path, "appears twice");
+	tamper(fx, path, "DELETE FROM functions WHERE id = 1");
+	assert_load_fails(path, "id 2 where 1 was expected");
+	tamper(fx, path, "UPDATE location_lines SET function = 55 WHERE location = 3");
+	assert_load_fails(path, "function 55 is out of range");
+	tamper(fx, path, "UPDATE location_lines SET depth = 5 WHERE location = 3 AND depth = 1");
+	assert_load_fails(path, "depth 5 where 1 was expected");
+	tamper(fx, path, "INSERT INTO location_lines VALUES (77, 0, 0, NULL, 0)");
+	assert_load_fails(path, "location 77 does not exist");
+	tamper(fx, path, "UPDATE stacks SET parent = id WHERE id = 2");
+	assert_load_fails(path, "stacks row 2: parent 2 is out of range");
+	tamper(fx, path, "UPDATE stacks SET location = 1000 WHERE id = 1");
+	assert_load_fails(path, "location 1000 is out of range");
+	tamper(fx, path, "UPDATE output SET data = 'text'");
+	assert_load_fails(path, "data is not a blob");
+	tamper(fx, path, "DROP TABLE memory");
+	assert_load_fails(path, "the memory table is missing");
+	tamper(fx, path, "DROP TABLE samples; CREATE VIEW samples AS SELECT 1 AS time");
+	assert_load_fails(path, "samples is not a table");
+	tamper(fx, path, "UPDATE meta SET value = 'x' WHERE key = 'pid'");
+	assert_load_fails(path, "meta 'pid' is not an integer");
+
+	/* A page of zeros in the middle: SQLite's own checks. */
+	memset(buf + 4096 * 3, 0x5a, 4096);
+	spill(path, buf, len);
+	{
+		struct profile *p = session_load(path, NULL, err, sizeof(err));
+
+		/* Either it is caught, or the page held nothing we read. */
+		if (p)
+			profile_free(p);
+		else
+			assert_err_contains(err, path);
+	}
+	free(buf);
+}
+
+/* The documented schema answers plain questions with sqlite3. */
+static void test_sqlite_queries(void **state)
+{
+	struct fixture *fx = *state;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t expect = 0;
+
+	save_ok(fx->p, fx->path);
+	for (size_t i = 0; i < fx->p->nsamples; i++) {
+		const struct prof_sample *s = &fx->p->samples[i];
+
+		expect += s->tid == 101 && s->time >= 450 * MS && s->time < 900 * MS;
+	}
+	assert_true(expect > 0);
+	assert_int_equal(sqlite3_open_v2(fx->path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT count(*) FROM samples WHERE tid = 101 AND "
+					    "time >= 450000000 AND time < 900000000",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(st, 0), expect);
+	sqlite3_finalize(st);
+	/* The leaf function of each sample, through the view. */
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT function, count(*) FROM sample_functions "
+					    "GROUP BY function ORDER BY 2 DESC",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal(sqlite3_column_text(st, 0), "compute(int)");
+	assert_int_equal(sqlite3_column_int(st, 1), 40);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void test_default_name(void **state)
+{
+	struct fixture *fx = *state;
+	char *name = session_default_name(fx->p);
+	struct tm tm;
+	time_t t = 1700000000;
+	char expect[64], stamp[32];
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	snprintf(expect, sizeof(expect), "proftop-work-%s.proftop", stamp);
+	assert_string_equal(name, expect);
+	free(name);
+	fx->p->meta.command = profile_str(fx->p, "/x/a b;c/'$(rm) -rf");
+	name = session_default_name(fx->p);
+	snprintf(expect, sizeof(expect), "proftop-a-%s.proftop", stamp);
+	assert_string_equal(name, expect);
+	free(name);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_roundtrip_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roundtrip_reports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_save_disk_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sqlite_queries, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_name, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
