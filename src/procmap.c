@@ -32,6 +32,9 @@ struct procmap {
 	size_t nfiles, files_cap;
 	struct proc_space **spaces; /* sorted by pid */
 	size_t nspaces, spaces_cap;
+	/* Generations are unique across spaces, so that a pid reused by a new
+	 * process never matches a cache entry of the old one. */
+	unsigned generation;
 };
 
 /* ---- ELF images ---- */
@@ -436,7 +439,7 @@ bool procmap_reload(struct procmap *pm, struct proc_space *ps)
 	ps->maps = maps;
 	ps->nmaps = n;
 	ps->maps_cap = cap;
-	ps->generation++;
+	ps->generation = ++pm->generation;
 	return true;
 }
 
@@ -530,7 +533,7 @@ void procmap_add_mapping(struct procmap *pm, pid_t pid, uint64_t start, uint64_t
 	m.image = mapping_image(pm, pid, m.start, m.end, path);
 	m.name = file_intern(pm, path)->name;
 	space_insert(ps, &m);
-	ps->generation++;
+	ps->generation = ++pm->generation;
 }
 
 void procmap_fork(struct procmap *pm, pid_t parent, pid_t child)
@@ -547,7 +550,7 @@ void procmap_fork(struct procmap *pm, pid_t parent, pid_t child)
 	if (from->nmaps)
 		memcpy(to->maps, from->maps, from->nmaps * sizeof(*to->maps));
 	to->nmaps = from->nmaps;
-	to->generation++;
+	to->generation = ++pm->generation;
 }
 
 void procmap_exec(struct procmap *pm, pid_t pid)
@@ -558,7 +561,7 @@ void procmap_exec(struct procmap *pm, pid_t pid)
 	if (!ps)
 		ps = space_create(pm, pid);
 	ps->nmaps = 0;
-	ps->generation++;
+	ps->generation = ++pm->generation;
 }
 
 void procmap_exit(struct procmap *pm, pid_t pid)

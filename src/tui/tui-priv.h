@@ -155,6 +155,11 @@ void tui_message(struct tui *t, bool err, const char *fmt, ...)
 /* Drop every cached table: the next draw recomputes (filter, thread, zero). */
 void tui_requery(struct tui *t);
 uint64_t tui_clock_ns(void);
+/* For the bench: the views over a finished profile (no collector), on
+ * the screen the caller opened; one full redraw; the end. */
+void tui_open_static(struct tui *t, const struct options *o, struct profile *p);
+void tui_redraw(struct tui *t);
+void tui_close_static(struct tui *t);
 /* term.c: TERM names a terminal terminfo knows. */
 bool tui_term_known(void);
 

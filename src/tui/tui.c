@@ -792,6 +792,31 @@ static int timer_open(double seconds)
 	return fd;
 }
 
+void tui_open_static(struct tui *t, const struct options *o, struct profile *p)
+{
+	memset(t, 0, sizeof(*t));
+	t->opt = o;
+	t->prof = p;
+	t->color = !o->no_color;
+	t->sort = o->report.sort;
+	t->reverse = o->report.reverse;
+	t->annot = annot_cache_new();
+	describe_end(t);
+	ui_colors_init(t);
+	tui_push(t, view_functions_new(t));
+	tui_requery(t);
+}
+
+void tui_redraw(struct tui *t)
+{
+	draw(t);
+}
+
+void tui_close_static(struct tui *t)
+{
+	tui_free(t);
+}
+
 int tui_run(const struct options *o)
 {
 	struct tui t;
