@@ -44,7 +44,8 @@ static struct profile *synthetic(size_t nsamples)
 
 	for (int i = 0; i < NMOD; i++) {
 		snprintf(name, sizeof(name), "/usr/lib/libbench%d.so", i);
-		mods[i] = profile_intern_module(p, name, "0123456789abcdef0123456789abcdef01234567");
+		mods[i] =
+			profile_intern_module(p, name, "0123456789abcdef0123456789abcdef01234567");
 	}
 	for (int i = 0; i < NFUNC; i++) {
 		char file[64];
@@ -55,7 +56,8 @@ static struct profile *synthetic(size_t nsamples)
 	}
 	for (int i = 0; i < NLOC; i++) {
 		struct prof_line l[2] = {
-			{funcs[next_rand() % NFUNC], "/src/bench/inl.h", 1 + (int)(next_rand() % 500)},
+			{funcs[next_rand() % NFUNC], "/src/bench/inl.h",
+			 1 + (int)(next_rand() % 500)},
 			{funcs[i % NFUNC], "/src/bench/file.cc", 1 + (int)(next_rand() % 2000)},
 		};
 		bool inl = next_rand() % 8 == 0;

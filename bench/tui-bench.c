@@ -60,14 +60,17 @@ static void build(struct profile *p, size_t nfuncs, size_t nsamples)
 		struct prof_line l;
 
 		snprintf(name, sizeof(name), "synthetic_function_%zu", i);
-		l.function = profile_intern_function(p, name, NULL, "synthetic.c", 100 + (int)i, mod);
+		l.function =
+			profile_intern_function(p, name, NULL, "synthetic.c", 100 + (int)i, mod);
 		l.file = profile_str(p, "synthetic.c");
 		l.line = 101 + (int)i;
 		leaf[i] = profile_intern_location(p, mod, 0x100000 + 16 * (uint64_t)i, &l, 1);
 	}
 	for (size_t s = 0; s < nsamples; s++) {
-		/* every function at least once, then a skewed choice */
-		size_t i = s < nfuncs ? s : (size_t)(next_rand() % nfuncs) * (next_rand() % 4 == 0) % nfuncs;
+		/* every function at least once, then 3/4 of the samples in 64 hot ones */
+		size_t i = s < nfuncs	     ? s
+			   : next_rand() % 4 ? next_rand() % 64
+					     : next_rand() % nfuncs;
 		uint32_t locs[3] = {leaf[i], callers[1 + i % 16], callers[0]};
 
 		profile_add_sample(p, s * 1000000ull, 1, profile_intern_stack(p, locs, 3), 1000000,

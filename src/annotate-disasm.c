@@ -2,46 +2,18 @@
 
 #include <capstone/capstone.h>
 #include <elfutils/libdw.h>
-#include <elfutils/libdwelf.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "annotate-int.h"
 #include "xalloc.h"
 
 #define CODE_MAX   (256 * 1024) /* bytes disassembled at most for one function */
 #define STUB_INSNS 4		/* instructions read from a PLT stub to find its GOT slot */
-
-struct elf_sym {
-	uint64_t value, size;
-	const char *name; /* in the image's string table */
-};
-
-/* A GOT slot and the symbol a relocation binds it to (calls through the PLT). */
-struct got_slot {
-	uint64_t slot;
-	const char *name;
-};
-
-struct annot_image {
-	char *path;
-	const char *error; /* interned; NULL when open */
-	int fd, debug_fd;
-	Elf *elf, *debug_elf;
-	Dwarf *dw;	      /* NULL without debug info */
-	char *build_id;	      /* lower-case hex, or NULL */
-	struct elf_sym *syms; /* sorted by value */
-	size_t nsyms;
-	struct got_slot *gots; /* sorted by slot */
-	size_t ngots;
-};
 
 /* One disassembled range, counts left at zero: views copy it and count. */
 struct annot_code {
@@ -55,25 +27,6 @@ struct annot_code {
 };
 
 /* ---- ELF images ---- */
-
-static void image_free(struct annot_image *img)
-{
-	if (img->dw)
-		dwarf_end(img->dw);
-	if (img->debug_elf)
-		elf_end(img->debug_elf);
-	if (img->elf)
-		elf_end(img->elf);
-	if (img->debug_fd >= 0)
-		close(img->debug_fd);
-	if (img->fd >= 0)
-		close(img->fd);
-	free(img->syms);
-	free(img->gots);
-	free(img->build_id);
-	free(img->path);
-	free(img);
-}
 
 static void code_free(struct annot_code *code)
 {
@@ -90,243 +43,11 @@ void annot_disasm_cache_clear(struct annot_cache *c)
 		code_free(c->codes[i]);
 	free(c->codes);
 	for (size_t i = 0; i < c->nimages; i++)
-		image_free(c->images[i]);
+		annot_image_free(c->images[i]);
 	free(c->images);
 	c->codes = NULL;
 	c->images = NULL;
 	c->ncodes = c->codes_cap = c->nimages = c->images_cap = 0;
-}
-
-static int sym_cmp(const void *va, const void *vb)
-{
-	const struct elf_sym *a = va, *b = vb;
-
-	if (a->value != b->value)
-		return a->value < b->value ? -1 : 1;
-	return a->size > b->size ? -1 : a->size < b->size; /* the widest alias first */
-}
-
-static int got_cmp(const void *va, const void *vb)
-{
-	const struct got_slot *a = va, *b = vb;
-
-	return a->slot < b->slot ? -1 : a->slot > b->slot;
-}
-
-/* Function symbols of .symtab and .dynsym, and the GOT slots that
- * relocations bind to dynamic symbols. */
-static void image_read_symbols(struct annot_image *img)
-{
-	size_t syms_cap = 0, gots_cap = 0;
-	Elf_Scn *scn = NULL;
-
-	while ((scn = elf_nextscn(img->elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &sh) || !(data = elf_getdata(scn, NULL)))
-			continue;
-		if ((sh.sh_type == SHT_SYMTAB || sh.sh_type == SHT_DYNSYM) && sh.sh_entsize) {
-			size_t n = sh.sh_size / sh.sh_entsize;
-
-			for (size_t i = 0; i < n; i++) {
-				GElf_Sym s;
-				const char *name;
-				int type;
-
-				if (!gelf_getsym(data, (int)i, &s))
-					continue;
-				type = GELF_ST_TYPE(s.st_info);
-				if ((type != STT_FUNC && type != STT_GNU_IFUNC) ||
-				    s.st_shndx == SHN_UNDEF || !s.st_value)
-					continue;
-				name = elf_strptr(img->elf, sh.sh_link, s.st_name);
-				if (!name || !*name)
-					continue;
-				img->syms = xgrow(img->syms, &syms_cap, img->nsyms + 1,
-						  sizeof(*img->syms));
-				img->syms[img->nsyms++] =
-					(struct elf_sym){s.st_value, s.st_size, name};
-			}
-		} else if (sh.sh_type == SHT_RELA && sh.sh_entsize) {
-			Elf_Scn *symscn = elf_getscn(img->elf, sh.sh_link);
-			GElf_Shdr symsh;
-			Elf_Data *symdata;
-			size_t n = sh.sh_size / sh.sh_entsize;
-
-			if (!symscn || !gelf_getshdr(symscn, &symsh) ||
-			    !(symdata = elf_getdata(symscn, NULL)))
-				continue;
-			for (size_t i = 0; i < n; i++) {
-				GElf_Rela r;
-				GElf_Sym s;
-				const char *name;
-				int type;
-
-				if (!gelf_getrela(data, (int)i, &r))
-					continue;
-				type = (int)GELF_R_TYPE(r.r_info);
-				if ((type != R_X86_64_JUMP_SLOT && type != R_X86_64_GLOB_DAT) ||
-				    !GELF_R_SYM(r.r_info) ||
-				    !gelf_getsym(symdata, (int)GELF_R_SYM(r.r_info), &s))
-					continue;
-				name = elf_strptr(img->elf, symsh.sh_link, s.st_name);
-				if (!name || !*name)
-					continue;
-				img->gots = xgrow(img->gots, &gots_cap, img->ngots + 1,
-						  sizeof(*img->gots));
-				img->gots[img->ngots++] = (struct got_slot){r.r_offset, name};
-			}
-		}
-	}
-	if (img->nsyms)
-		qsort(img->syms, img->nsyms, sizeof(*img->syms), sym_cmp);
-	if (img->ngots)
-		qsort(img->gots, img->ngots, sizeof(*img->gots), got_cmp);
-}
-
-static char *hex_string(const unsigned char *p, size_t n)
-{
-	char *s = xmalloc(2 * n + 1);
-
-	for (size_t i = 0; i < n; i++)
-		snprintf(s + 2 * i, 3, "%02x", p[i]);
-	s[2 * n] = '\0';
-	return s;
-}
-
-/* DWARF from the file itself, else from /usr/lib/debug/.build-id/. */
-static void image_open_dwarf(struct annot_image *img)
-{
-	char *path;
-
-	img->dw = dwarf_begin_elf(img->elf, DWARF_C_READ, NULL);
-	if (img->dw || !img->build_id || strlen(img->build_id) < 3)
-		return;
-	path = xasprintf("/usr/lib/debug/.build-id/%.2s/%s.debug", img->build_id,
-			 img->build_id + 2);
-	img->debug_fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
-	if (img->debug_fd < 0)
-		return;
-	img->debug_elf = elf_begin(img->debug_fd, ELF_C_READ_MMAP, NULL);
-	if (img->debug_elf)
-		img->dw = dwarf_begin_elf(img->debug_elf, DWARF_C_READ, NULL);
-}
-
-static struct annot_image *image_get(struct annot_cache *c, const char *path)
-{
-	struct annot_image *img;
-	const void *id;
-	ssize_t idlen;
-	GElf_Ehdr eh;
-
-	for (size_t i = 0; i < c->nimages; i++)
-		if (!strcmp(c->images[i]->path, path))
-			return c->images[i];
-	img = xcalloc(1, sizeof(*img));
-	img->path = xstrdup(path);
-	img->fd = img->debug_fd = -1;
-	c->images = xgrow(c->images, &c->images_cap, c->nimages + 1, sizeof(*c->images));
-	c->images[c->nimages++] = img;
-
-	elf_version(EV_CURRENT);
-	img->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (img->fd < 0) {
-		img->error =
-			annot_cache_keep(c, xasprintf("cannot open %s: %s", path, strerror(errno)));
-		return img;
-	}
-	img->elf = elf_begin(img->fd, ELF_C_READ_MMAP, NULL);
-	if (!img->elf || elf_kind(img->elf) != ELF_K_ELF || !gelf_getehdr(img->elf, &eh) ||
-	    eh.e_machine != EM_X86_64) {
-		img->error = annot_cache_keep(c, xasprintf("%s is not an x86-64 ELF file", path));
-		return img;
-	}
-	idlen = dwelf_elf_gnu_build_id(img->elf, &id);
-	if (idlen > 0)
-		img->build_id = hex_string(id, (size_t)idlen);
-	image_read_symbols(img);
-	image_open_dwarf(img);
-	return img;
-}
-
-/* The symbol containing addr (the widest of aliases), or NULL. */
-static const struct elf_sym *sym_at(const struct annot_image *img, uint64_t addr)
-{
-	size_t lo = 0, hi = img->nsyms;
-
-	while (lo < hi) { /* the first symbol above addr */
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (img->syms[mid].value <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	while (lo-- > 0) {
-		const struct elf_sym *s = &img->syms[lo];
-
-		if (addr < s->value + (s->size ? s->size : 1))
-			return s;
-		if (lo && img->syms[lo - 1].value != s->value)
-			break; /* symbols do not nest: an earlier one cannot cover addr */
-	}
-	return NULL;
-}
-
-static const struct elf_sym *sym_named(const struct annot_image *img, const char *name)
-{
-	for (size_t i = 0; name && i < img->nsyms; i++)
-		if (!strcmp(img->syms[i].name, name))
-			return &img->syms[i];
-	return NULL;
-}
-
-static const char *got_name(const struct annot_image *img, uint64_t slot)
-{
-	size_t lo = 0, hi = img->ngots;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (img->gots[mid].slot == slot)
-			return img->gots[mid].name;
-		if (img->gots[mid].slot < slot)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* The executable section bytes holding addr. */
-static const unsigned char *section_bytes(const struct annot_image *img, uint64_t addr,
-					  uint64_t *sec_start, uint64_t *sec_end, const char **name)
-{
-	Elf_Scn *scn = NULL;
-	size_t shstrndx;
-
-	if (elf_getshdrstrndx(img->elf, &shstrndx) < 0)
-		return NULL;
-	while ((scn = elf_nextscn(img->elf, scn))) {
-		GElf_Shdr sh;
-		Elf_Data *data;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS ||
-		    !(sh.sh_flags & SHF_EXECINSTR) || addr < sh.sh_addr ||
-		    addr >= sh.sh_addr + sh.sh_size)
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data || !data->d_buf || data->d_size < sh.sh_size)
-			return NULL;
-		*sec_start = sh.sh_addr;
-		*sec_end = sh.sh_addr + sh.sh_size;
-		if (name)
-			*name = elf_strptr(img->elf, shstrndx, sh.sh_name);
-		return data->d_buf;
-	}
-	return NULL;
 }
 
 /* ---- disassembly ---- */
@@ -355,7 +76,7 @@ static char *plt_name(csh cs, const struct annot_image *img, uint64_t addr)
 {
 	uint64_t s0 = 0, s1 = 0, a = addr;
 	const char *sec = NULL;
-	const unsigned char *base = section_bytes(img, addr, &s0, &s1, &sec);
+	const unsigned char *base = annot_section_bytes(img, addr, &s0, &s1, &sec);
 	const uint8_t *p;
 	char *name = NULL;
 	size_t left;
@@ -372,7 +93,7 @@ static char *plt_name(csh cs, const struct annot_image *img, uint64_t addr)
 
 		if (!cs_insn_group(cs, in, CS_GRP_JUMP))
 			continue;
-		sym = got_name(img, rip_slot(in));
+		sym = annot_got_name(img, rip_slot(in));
 		if (sym)
 			name = xasprintf("%s@plt", sym);
 		break;
@@ -397,7 +118,7 @@ static void insn_branch(csh cs, struct annot_code *code, struct annot_insn *out,
 		out->target = (uint64_t)x->operands[0].imm;
 	if (!out->target) {
 		/* call *puts@GOTPCREL(%rip), as -fno-plt compiles it */
-		got = out->is_call ? got_name(img, rip_slot(in)) : NULL;
+		got = out->is_call ? annot_got_name(img, rip_slot(in)) : NULL;
 		if (got)
 			out->callee_name = got;
 		return;
@@ -405,7 +126,7 @@ static void insn_branch(csh cs, struct annot_code *code, struct annot_insn *out,
 	/* a jump within the function is a branch; out of it, a tail call */
 	if (out->is_jump && out->target >= code->start && out->target < code->end)
 		return;
-	sym = sym_at(img, out->target);
+	sym = annot_sym_at(img, out->target);
 	if (sym && sym->value == out->target) {
 		out->callee_name = sym->name;
 		return;
@@ -433,12 +154,76 @@ static void insn_source(const struct annot_image *img, struct annot_insn *out, D
 	}
 }
 
+static int u64_cmp(const void *va, const void *vb)
+{
+	uint64_t a = *(const uint64_t *)va, b = *(const uint64_t *)vb;
+
+	return a < b ? -1 : a > b;
+}
+
+/* Addresses in [start, end) where the line table says an instruction
+ * begins, sorted: where to pick up after bytes capstone cannot decode
+ * (capstone 4 misses some AVX-512 forms, common in libc's string code). */
+static size_t line_starts(const struct annot_image *img, uint64_t start, uint64_t end,
+			  uint64_t **out)
+{
+	Dwarf_Lines *lines;
+	size_t nlines, n = 0, cap = 0;
+	Dwarf_Die cu;
+
+	*out = NULL;
+	if (!img->dw || !dwarf_addrdie(img->dw, start, &cu) ||
+	    dwarf_getsrclines(&cu, &lines, &nlines) != 0)
+		return 0;
+	for (size_t i = 0; i < nlines; i++) {
+		Dwarf_Line *l = dwarf_onesrcline(lines, i);
+		Dwarf_Addr a;
+
+		if (l && dwarf_lineaddr(l, &a) == 0 && a >= start && a < end) {
+			*out = xgrow(*out, &cap, n + 1, sizeof(**out));
+			(*out)[n++] = a;
+		}
+	}
+	if (n)
+		qsort(*out, n, sizeof(**out), u64_cmp);
+	return n;
+}
+
+/* Bytes at addr that do not decode: up to the next line start if it is
+ * near, else one byte. */
+static size_t undecodable_len(const uint64_t *starts, size_t n, uint64_t addr, size_t left)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) { /* the first start above addr */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (starts[mid] <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < n && starts[lo] - addr < ANNOT_INSN_MAX && starts[lo] - addr <= left)
+		return (size_t)(starts[lo] - addr);
+	return 1;
+}
+
+static char *bytes_directive(const uint8_t *p, size_t n)
+{
+	char *s = xmalloc(6 * n + 8);
+	size_t o = (size_t)sprintf(s, ".byte ");
+
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)sprintf(s + o, "%s0x%02x", i ? "," : "", p[i]);
+	return s;
+}
+
 static void code_disassemble(struct annot_code *code, const unsigned char *bytes)
 {
 	struct annot_image *img = code->img;
 	const uint8_t *p = bytes;
-	size_t left = code->end - code->start, cap = 0;
-	uint64_t addr = code->start;
+	size_t left = code->end - code->start, cap = 0, nstarts;
+	uint64_t addr = code->start, *starts;
 	bool have_cu = false;
 	Dwarf_Die cu;
 	cs_insn *in;
@@ -449,6 +234,7 @@ static void code_disassemble(struct annot_code *code, const unsigned char *bytes
 	cs_option(cs, CS_OPT_DETAIL, CS_OPT_ON);
 	cs_option(cs, CS_OPT_SYNTAX, CS_OPT_SYNTAX_ATT);
 	in = cs_malloc(cs);
+	nstarts = line_starts(img, code->start, code->end, &starts);
 	while (left) {
 		struct annot_insn *out;
 
@@ -464,17 +250,20 @@ static void code_disassemble(struct annot_code *code, const unsigned char *bytes
 			out->operands = code_keep(code, xstrdup(in->op_str));
 			insn_branch(cs, code, out, in);
 		} else {
-			/* not an instruction (data or padding in .text): one byte at a time */
-			out->size = 1;
-			out->bytes[0] = *p;
-			out->mnemonic = "(bad)";
-			out->operands = code_keep(code, xasprintf(".byte 0x%02x", *p));
-			p++;
-			left--;
-			addr++;
+			/* not decodable: data in .text, or an instruction capstone lacks */
+			size_t n = undecodable_len(starts, nstarts, addr, left);
+
+			out->size = (uint8_t)n;
+			memcpy(out->bytes, p, n);
+			out->mnemonic = n > 1 ? "(unknown)" : "(bad)";
+			out->operands = code_keep(code, bytes_directive(p, n));
+			p += n;
+			left -= n;
+			addr += n;
 		}
 		insn_source(img, out, &cu, &have_cu);
 	}
+	free(starts);
 	cs_free(in, 1);
 	cs_close(&cs);
 }
@@ -493,7 +282,7 @@ static struct annot_code *code_get(struct annot_cache *c, struct annot_image *im
 		if (code->img == img && code->start == start && code->end == end)
 			return code;
 	}
-	base = section_bytes(img, start, &s0, &s1, NULL);
+	base = annot_section_bytes(img, start, &s0, &s1, NULL);
 	if (!base) {
 		*error = annot_cache_keep(c, xasprintf("%s holds no code at 0x%" PRIx64
 						       " (a file of debug info only?)",
@@ -506,7 +295,7 @@ static struct annot_code *code_get(struct annot_cache *c, struct annot_image *im
 	code->end = end < s1 ? end : s1;
 	if (code->end - code->start > CODE_MAX)
 		code->end = code->start + CODE_MAX;
-	sym = sym_at(img, start);
+	sym = annot_sym_at(img, start);
 	code->symbol = sym ? sym->name : NULL;
 	code_disassemble(code, base + (start - s0));
 	/* the key is the range asked for, so that the next lookup hits */
@@ -671,7 +460,7 @@ int annot_disasm_build(struct annot_cache *c, const struct profile *p, const str
 		return disasm_fail(c, out,
 				   xasprintf("%s runs in %s: no file on disk to disassemble",
 					     pf->name ? pf->name : "?", mod->path));
-	img = image_get(c, mod->path);
+	img = annot_image_get(c, mod->path);
 	if (img->error) {
 		out->error = img->error;
 		return -1;
@@ -684,11 +473,11 @@ int annot_disasm_build(struct annot_cache *c, const struct profile *p, const str
 
 	/* the symbol of fn's name, else the one holding its lowest sampled address */
 	sampled = sampled_range(p, fn, pf->module, &lo, &hi);
-	sym = sym_named(img, pf->system_name ? pf->system_name : pf->name);
+	sym = annot_sym_named(img, pf->system_name ? pf->system_name : pf->name);
 	if (sym && sampled && (lo >= sym->value + sym->size || hi < sym->value))
 		sym = NULL; /* a namesake elsewhere (a static function of another file) */
 	if (!sym && sampled)
-		sym = sym_at(img, lo);
+		sym = annot_sym_at(img, lo);
 	if (!sym && !sampled)
 		return disasm_fail(c, out,
 				   xasprintf("%s: no symbol in %s and no sampled address",

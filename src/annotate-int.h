@@ -2,8 +2,11 @@
 #ifndef PROFTOP_ANNOTATE_INT_H
 #define PROFTOP_ANNOTATE_INT_H
 
+#include <elfutils/libdw.h>
+#include <libelf.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "annotate.h"
 
@@ -15,8 +18,7 @@ struct annot_file {
 	const char *error; /* interned in the cache; NULL when readable */
 };
 
-struct annot_image; /* an ELF file on disk: annotate-disasm.c */
-struct annot_code;  /* one disassembled range: annotate-disasm.c */
+struct annot_code; /* one disassembled range: annotate-disasm.c */
 
 struct annot_cache {
 	struct annot_file **files; /* pointers: a file's place never moves */
@@ -28,6 +30,46 @@ struct annot_cache {
 	char **strings; /* interned messages */
 	size_t nstrings, strings_cap;
 };
+
+/* ---- ELF files on disk (annotate-elf.c) ---- */
+
+struct elf_sym {
+	uint64_t value, size;
+	const char *name; /* in the image's string table */
+};
+
+/* A GOT slot and the symbol a relocation binds it to (calls through the PLT). */
+struct got_slot {
+	uint64_t slot;
+	const char *name;
+};
+
+struct annot_image {
+	char *path;
+	const char *error; /* interned; NULL when open */
+	int fd, debug_fd;
+	Elf *elf, *debug_elf;
+	Dwarf *dw;	      /* NULL without debug info */
+	char *build_id;	      /* lower-case hex, or NULL */
+	struct elf_sym *syms; /* sorted by value */
+	size_t nsyms;
+	struct got_slot *gots; /* sorted by slot */
+	size_t ngots;
+};
+
+/* The image of path, opened on first use (with its symbols, GOT slots and
+ * DWARF, from a separate debug file when the build id names one); on
+ * failure img->error says why. */
+struct annot_image *annot_image_get(struct annot_cache *c, const char *path);
+void annot_image_free(struct annot_image *img);
+/* The function symbol containing addr (the widest of aliases), or NULL. */
+const struct elf_sym *annot_sym_at(const struct annot_image *img, uint64_t addr);
+const struct elf_sym *annot_sym_named(const struct annot_image *img, const char *name);
+/* The dynamic symbol a relocation binds GOT slot to, or NULL. */
+const char *annot_got_name(const struct annot_image *img, uint64_t slot);
+/* The bytes of the executable section holding addr, its range and name. */
+const unsigned char *annot_section_bytes(const struct annot_image *img, uint64_t addr,
+					 uint64_t *sec_start, uint64_t *sec_end, const char **name);
 
 /* Intern a malloc'd string (taking it): equal strings are kept once, so a
  * view rebuilt every second does not grow the cache. */

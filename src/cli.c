@@ -21,6 +21,7 @@
 #define FREQ_MAX       100000
 #define STACK_SIZE_MAX 65528
 #define DURATION_MAX   1e9 /* seconds; keeps every ns conversion far from overflow */
+#define CLI_TOP_MAX    100 /* --calls top:N (calls.h: CALLS_TOP_MAX) */
 
 enum {
 	OPT_STACK_SIZE = 256,
@@ -43,6 +44,10 @@ enum {
 	OPT_STDIN,
 	OPT_WEIGHT,
 	OPT_DISASM,
+	OPT_PROCESSES,
+	OPT_PROCESS,
+	OPT_CALLS_BUDGET,
+	OPT_LATENCY,
 };
 
 /* "+": stop at the first non-option, so options after COMMAND are its own;
@@ -61,6 +66,8 @@ static const struct option long_options[] = {
 	{"unwind", required_argument, NULL, OPT_UNWIND},
 	{"backend", required_argument, NULL, OPT_BACKEND},
 	{"calls", required_argument, NULL, OPT_CALLS},
+	{"calls-budget", required_argument, NULL, OPT_CALLS_BUDGET},
+	{"latency", required_argument, NULL, OPT_LATENCY},
 	{"no-color", no_argument, NULL, OPT_NO_COLOR},
 	{"sort", required_argument, NULL, OPT_SORT},
 	{"reverse", no_argument, NULL, 'r'},
@@ -78,6 +85,8 @@ static const struct option long_options[] = {
 	{"stdin", no_argument, NULL, OPT_STDIN},
 	{"weight", required_argument, NULL, OPT_WEIGHT},
 	{"disasm", no_argument, NULL, OPT_DISASM},
+	{"processes", no_argument, NULL, OPT_PROCESSES},
+	{"process", required_argument, NULL, OPT_PROCESS},
 	{NULL, 0, NULL, 0},
 };
 
@@ -97,6 +106,7 @@ static unsigned option_scope(int val)
 	case 'r':
 	case OPT_BASELINE:
 	case OPT_THRESHOLD:
+	case OPT_PROCESS:
 		return IN_TUI | IN_REPORT;
 	case OPT_LIMIT:
 	case OPT_LINES:
@@ -105,6 +115,7 @@ static unsigned option_scope(int val)
 	case OPT_MEMORY:
 	case OPT_DISASM:
 	case OPT_SAVE:
+	case OPT_PROCESSES:
 		return IN_REPORT;
 	case OPT_FORMAT: /* report: text|csv|json; export: same as -f */
 		return IN_REPORT | IN_EXPORT;
@@ -155,7 +166,12 @@ static const char options_text[] =
 	"      --backend auto|perf|ptrace\n"
 	"                           sampling backend (default auto: perf, else ptrace)\n"
 	"      --calls FUNC[,FUNC...]\n"
-	"                           count exact calls of these functions (uprobes)\n"
+	"                           count exact calls of these functions (uprobes;\n"
+	"                           module:FUNC picks one; top:N the N hottest)\n"
+	"      --calls-budget PCT   probe cost allowed, in % of the target's CPU\n"
+	"                           time (default 5)\n"
+	"      --latency FUNC[,FUNC...]\n"
+	"                           time every call of these functions\n"
 	"\n"
 	"Output:\n"
 	"  -o, --output FILE        record/export: the file to write; tui: save the\n"
@@ -181,6 +197,9 @@ static const char options_text[] =
 	"      --callees FUNC       what FUNC calls\n"
 	"      --memory             RSS and VMS summary\n"
 	"      --tid TID            only samples of thread TID\n"
+	"      --process PID        only samples of process PID (of a launched\n"
+	"                           program's children, say; see --processes)\n"
+	"      --processes          a row per process: threads, CPU, hottest function\n"
 	"      --save FILE          also save the session to FILE (see record)\n"
 	"\n"
 	"Compare (report, tui):\n"
@@ -319,6 +338,27 @@ static bool valid_list(const char *s)
 	return len && s[0] != ',' && s[len - 1] != ',' && !strstr(s, ",,");
 }
 
+/* Every "top:N" item of a --calls list has N in 1..CLI_TOP_MAX ("top:f",
+ * not a number, is FUNC f of a module named top). */
+static bool valid_top(const char *list)
+{
+	for (const char *s = list; s; s = strchr(s, ',') ? strchr(s, ',') + 1 : NULL) {
+		unsigned long long n;
+		char num[16];
+		size_t len = strcspn(s, ",");
+
+		if (strncmp(s, "top:", 4) || len == 4 || strspn(s + 4, "0123456789") != len - 4)
+			continue;
+		if (len - 4 >= sizeof(num))
+			return false;
+		memcpy(num, s + 4, len - 4);
+		num[len - 4] = '\0';
+		if (parse_uint(num, CLI_TOP_MAX, &n) < 0 || n == 0)
+			return false;
+	}
+	return true;
+}
+
 static int parse_export_format(const char *s, struct options *o)
 {
 	for (size_t i = 0; i < sizeof(export_formats) / sizeof(*export_formats); i++) {
@@ -376,6 +416,7 @@ static void options_init(struct options *o)
 	o->stack_size = 8192;
 	o->unwind = UNWIND_DWARF;
 	o->backend = BACKEND_AUTO;
+	o->calls_budget = 5;
 	o->report.sort = SORT_CUMULATIVE;
 	o->report.limit = 20;
 	o->report.format = REPORT_TEXT;
@@ -448,7 +489,23 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 		if (!valid_list(arg))
 			return usage_error("invalid function list '%s' for '%s' (FUNC[,FUNC...])",
 					   arg, label);
+		if (!valid_top(arg))
+			return usage_error("invalid '%s' in '%s' (top:N, N from 1 to %d)",
+					   strstr(arg, "top:"), label, CLI_TOP_MAX);
 		o->calls = arg;
+		return 0;
+	case OPT_CALLS_BUDGET:
+		if (parse_seconds(arg, &o->calls_budget) < 0 || o->calls_budget > 100)
+			return usage_error("invalid budget '%s' for '%s' (a percentage above 0, "
+					   "up to 100)",
+					   arg, label);
+		return 0;
+	case OPT_LATENCY:
+		if (!valid_list(arg))
+			return usage_error("invalid function list '%s' for '%s' (FUNC[,FUNC...])",
+					   arg, label);
+		o->latency = arg;
+		o->report.latency = arg;
 		return 0;
 	case OPT_NO_COLOR:
 		o->no_color = true;
@@ -510,6 +567,13 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 		if (parse_id(arg, &o->report.filter.tid) < 0)
 			return usage_error("invalid thread id '%s'", arg);
 		return 0;
+	case OPT_PROCESS:
+		if (parse_id(arg, &o->report.filter.pid) < 0)
+			return usage_error("invalid process id '%s'", arg);
+		return 0;
+	case OPT_PROCESSES:
+		o->report.processes = true;
+		return 0;
 	case OPT_REFRESH:
 		if (parse_seconds(arg, &o->refresh) < 0 || o->refresh < 0.05 || o->refresh > 3600)
 			return usage_error("invalid refresh interval '%s' (0.05 to 3600 seconds)",
@@ -554,12 +618,15 @@ static int check_combination(struct options *o)
 		if (!target && !o->input)
 			return usage_error("report needs a target: -i FILE, -p PID or -- COMMAND");
 		if (r->disasm && !r->lines_func)
-			return usage_error("--disasm shows the code of one function: add --lines FUNC");
+			return usage_error(
+				"--disasm shows the code of one function: add --lines FUNC");
 		/* CSV has room for one table: callers and callees share one. */
 		if (r->format == REPORT_CSV &&
-		    !!r->lines_func + !!(r->callers_func || r->callees_func) + r->memory > 1)
+		    !!r->lines_func + !!(r->callers_func || r->callees_func) + r->memory +
+				    r->processes >
+			    1)
 			return usage_error("--format csv shows one table: use one of --lines, "
-					   "--callers/--callees, --memory");
+					   "--callers/--callees, --memory, --processes");
 		break;
 	case CMD_EXPORT: /* a COMMAND was refused while parsing */
 		if (!o->input)

@@ -30,7 +30,9 @@ struct options {
 	unsigned stack_size;    /* --stack-size, default 8192, multiple of 8, <= 65528 */
 	enum unwind_mode unwind; /* --unwind */
 	enum backend_kind backend;
-	const char *calls;      /* --calls FUNC[,FUNC...] */
+	const char *calls;      /* --calls FUNC[,FUNC...] (also top:N) */
+	double calls_budget;    /* --calls-budget PCT, default 5 */
+	const char *latency;    /* --latency FUNC[,FUNC...] */
 	bool no_color;
 	/* tui */
 	double refresh;  /* --refresh seconds between screen updates, default 1 */

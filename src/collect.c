@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "calls.h"
 #include "collect.h"
 #include "memtrack.h"
 #include "procmap.h"
@@ -63,6 +64,7 @@ struct collector {
 	bool pass_stdin;
 	int pty_master; /* the target's output, -1 if not captured */
 	bool paused;
+	struct calls *calls; /* --calls, --latency: uprobes; NULL if neither */
 };
 
 static uint64_t now_ns(void)
@@ -83,6 +85,7 @@ struct collector *collector_new(const struct options *o, struct profile *p)
 	c->pm = procmap_new();
 	c->uw = unwinder_new(c->pm);
 	c->sym = symbols_new(p);
+	c->calls = calls_new(o, p, c->pm, c->sym);
 	c->sigfd = c->timerfd = -1;
 	c->pty_master = -1;
 	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
@@ -104,6 +107,7 @@ void collector_free(struct collector *c)
 	if (c->pty_master >= 0)
 		close(c->pty_master);
 	target_free(&c->target);
+	calls_free(c->calls); /* uses sym and pm */
 	symbols_free(c->sym);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
@@ -111,6 +115,11 @@ void collector_free(struct collector *c)
 	free(c->dead);
 	free(c->pc_cache);
 	free(c);
+}
+
+struct calls *collector_calls(struct collector *c)
+{
+	return c->calls;
 }
 
 const struct target *collector_target(const struct collector *c)
@@ -235,6 +244,7 @@ static void on_mmap(void *ctx, pid_t pid, uint64_t start, uint64_t len, uint64_t
 	struct collector *c = ctx;
 
 	procmap_add_mapping(c->pm, pid, start, len, pgoff, prot, path);
+	calls_on_mmap(c->calls, pid, path);
 }
 
 static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, bool exec)
@@ -258,6 +268,7 @@ static void on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, pid_t ptid)
 
 	if (pid != ppid) {
 		procmap_fork(c->pm, ppid, pid);
+		calls_on_fork(c->calls, pid, ppid);
 		memtrack_add(&c->mem, pid);
 	}
 	profile_set_thread(c->prof, tid, pid, parent ? parent->comm : "?");
@@ -269,6 +280,7 @@ static void on_exit_record(void *ctx, pid_t pid, pid_t tid)
 
 	if (pid != tid)
 		return;
+	calls_on_exit(c->calls, pid);
 	c->dead = xgrow(c->dead, &c->dead_cap, c->ndead + 1, sizeof(pid_t));
 	c->dead[c->ndead++] = pid;
 }
@@ -537,13 +549,17 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	}
 	for (size_t i = 0; i < npids; i++)
 		memtrack_add(&c->mem, pids[i]);
+	/* Before the release: a launched target's probes count from exec on. */
+	calls_start(c->calls, c->target.launched ? c->opt->argv : NULL, pids, npids,
+		    c->prof->meta.start_ns);
 	if (c->target.launched && target_release(&c->target, err, errlen) < 0)
 		return -1;
 	c->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (c->timerfd >= 0) {
 		struct itimerspec its = {
 			.it_interval = { 0, TICK_MS * 1000000L },
-			.it_value = { 0, TICK_MS * 1000000L },
+			/* Probes: a first look soon, before a hot one costs much. */
+			.it_value = { 0, (c->calls ? 10 : TICK_MS) * 1000000L },
 		};
 
 		timerfd_settime(c->timerfd, 0, &its, NULL);
@@ -583,18 +599,25 @@ bool collector_service(struct collector *c)
 {
 	size_t before = c->prof->nsamples;
 	uint64_t now = now_ns();
+	bool tick = false;
 
 	if (!c->started || c->finished)
 		return false;
 	if (c->timerfd >= 0) {
 		uint64_t ticks;
 
-		if (read(c->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks))
+		if (read(c->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 			memtrack_poll(&c->mem, c->prof, rel_time(c, now));
+			tick = true;
+		}
 	}
 	drain(c);
+	if (tick || c->timerfd < 0)
+		calls_tick(c->calls, now);
 	if (c->sampler && c->ops->held_ns) /* live, for the header */
 		c->prof->meta.held_ns = c->ops->held_ns(c->sampler);
+	if (c->sampler) /* live, for the TUI's header */
+		c->prof->meta.lost = c->ops->lost(c->sampler);
 	read_output(c);
 	target_check(&c->target);
 	if (c->deadline_ns && now >= c->deadline_ns)
@@ -664,8 +687,10 @@ void collector_finish(struct collector *c)
 	drain(c);
 	read_output(c);
 	close_sampler(c);
+	calls_finish(c->calls, now_ns());
 	m->duration_ns = now_ns() - m->start_ns;
 	target_check(&c->target);
+	m->ended = c->target.ended;
 	m->exited = c->target.ended && c->target.exited;
 	m->exit_status = c->target.exit_status;
 	m->term_signal = c->target.ended ? c->target.term_signal : 0;

@@ -53,5 +53,8 @@ void collector_run(struct collector *c);
 void collector_finish(struct collector *c);
 
 const struct target *collector_target(const struct collector *c);
+/* Call counting (calls.h: the TUI's key, its messages); NULL when neither
+ * --calls nor --latency was given. */
+struct calls *collector_calls(struct collector *c);
 
 #endif

@@ -9,7 +9,7 @@
 /* One function row of either table, keyed for matching. */
 struct entry {
 	const char *name, *module; /* module basename */
-	bool base;                 /* from the baseline */
+	bool base;		   /* from the baseline */
 	const struct func_row *row;
 };
 
@@ -20,13 +20,32 @@ static const char *entry_name(const struct profile *p, uint32_t fn)
 	return f->name ? f->name : f->system_name ? f->system_name : "[unknown]";
 }
 
+/* The profiled program's own executable has a key of its own: a rebuilt
+ * program is the same program even when its new build has another name
+ * (./prog-old vs ./prog-new). */
+#define MAIN_MODULE "\001main"
+
+static bool is_main_module(const struct profile *p, const char *name)
+{
+	const char *cmd = p->meta.command, *base, *end;
+
+	if (!cmd)
+		return false;
+	end = cmd + strcspn(cmd, " ");
+	for (base = end; base > cmd && base[-1] != '/';)
+		base--;
+	return (size_t)(end - base) == strlen(name) && !strncmp(base, name, (size_t)(end - base));
+}
+
 static const char *entry_module(const struct profile *p, uint32_t fn)
 {
 	uint32_t m = p->functions[fn].module;
+	const char *name;
 
 	if (m >= p->nmodules)
 		return "[unknown]";
-	return p->modules[m].name ? p->modules[m].name : "[unknown]";
+	name = p->modules[m].name ? p->modules[m].name : "[unknown]";
+	return is_main_module(p, name) ? MAIN_MODULE : name;
 }
 
 static int cmp_entry(const void *va, const void *vb)
@@ -118,8 +137,7 @@ static int row_cmp(const void *va, const void *vb, void *ctx)
 }
 
 void diff_functions(const struct profile *cur, const struct profile *base,
-		    const struct query_filter *f, const struct diff_opts *o,
-		    struct diff_table *out)
+		    const struct query_filter *f, const struct diff_opts *o, struct diff_table *out)
 {
 	struct entry *e;
 	size_t n, i, j;
@@ -142,8 +160,8 @@ void diff_functions(const struct profile *cur, const struct profile *base,
 		memset(d, 0, sizeof(*d));
 		d->base.function = PROF_NONE;
 		d->base.calls = -1;
-		for (j = i; j < n && !strcmp(e[j].name, e[i].name) &&
-			    !strcmp(e[j].module, e[i].module);
+		for (j = i;
+		     j < n && !strcmp(e[j].name, e[i].name) && !strcmp(e[j].module, e[i].module);
 		     j++) {
 			struct func_row *r = e[j].base ? &d->base : &d->row;
 			bool *have = e[j].base ? &have_base : &have_cur;

@@ -29,10 +29,10 @@ struct diff_row {
 
 struct diff_opts {
 	enum query_sort sort; /* the current profile's order, unless by_delta */
-	bool by_delta;        /* largest regression first: d_self_pct, then d_total_pct */
+	bool by_delta;	      /* largest regression first: d_self_pct, then d_total_pct */
 	bool reverse;
-	bool flag;            /* flag regressions... */
-	double threshold;     /* ...whose d_self_pct exceeds this many points */
+	bool flag;	  /* flag regressions... */
+	double threshold; /* ...whose d_self_pct exceeds this many points */
 };
 
 struct diff_table {
@@ -40,8 +40,8 @@ struct diff_table {
 	size_t n;
 	const struct profile *cur_profile, *base_profile; /* borrowed */
 	struct func_table cur, base; /* the two whole tables (totals included) */
-	struct diff_opts opts;       /* as computed */
-	size_t regressions;          /* rows flagged */
+	struct diff_opts opts;	     /* as computed */
+	size_t regressions;	     /* rows flagged */
 };
 
 /* Every function with samples in either profile, through the same filter. */

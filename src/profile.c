@@ -322,6 +322,8 @@ uint32_t profile_intern_function(struct profile *p, const char *name, const char
 	f->module = module;
 	f->calls = -1;
 	f->calls_lower_bound = false;
+	f->calls_rate = 0;
+	f->calls_since = 0;
 	htab_insert(&p->intern->functions, slot, hash, id);
 	return id;
 }
@@ -618,5 +620,33 @@ void profile_free(struct profile *p)
 	free(p->output);
 	free(p->output_chunks);
 	free(p->sources);
+	for (size_t i = 0; i < p->nlatencies; i++)
+		free(p->latencies[i].buckets);
+	free(p->latencies);
 	free(p);
+}
+
+const struct prof_latency *profile_find_latency(const struct profile *p, uint32_t fn)
+{
+	for (size_t i = 0; i < p->nlatencies; i++)
+		if (p->latencies[i].function == fn)
+			return &p->latencies[i];
+	return NULL;
+}
+
+struct prof_latency *profile_latency(struct profile *p, uint32_t fn)
+{
+	struct prof_latency *l = (struct prof_latency *)profile_find_latency(p, fn);
+
+	if (l)
+		return l;
+	p->latencies = xgrow(p->latencies, &p->latencies_cap, p->nlatencies + 1,
+			     sizeof(*p->latencies));
+	l = &p->latencies[p->nlatencies++];
+	*l = (struct prof_latency){
+		.function = fn,
+		.min_ns = UINT64_MAX,
+		.buckets = xcalloc(PROF_LATENCY_BUCKETS, sizeof(uint64_t)),
+	};
+	return l;
 }

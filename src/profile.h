@@ -33,6 +33,11 @@ struct prof_function {
 	uint32_t module;
 	int64_t calls;           /* exact call count, -1 when not counted */
 	bool calls_lower_bound;  /* counting was stopped: calls is a minimum */
+	/* With calls_lower_bound: the call rate (per second) when counting was
+	 * stopped over the budget (0 if it was not), and when counting began
+	 * (ns since meta.start_ns; 0: from the target's first instruction). */
+	double calls_rate;
+	uint64_t calls_since;
 };
 
 /* One frame of a location: a function and the line executing in it. */
@@ -112,6 +117,7 @@ struct prof_meta {
 	int32_t pid;           /* main target process */
 	bool attached;         /* attached to an existing process (not launched) */
 	/* How the target ended: */
+	bool ended;            /* the main process ended during the run */
 	bool exited;           /* exit_status valid */
 	int exit_status;
 	int term_signal;       /* killed by this signal, 0 if not */
@@ -119,6 +125,26 @@ struct prof_meta {
 	uint64_t lost;         /* samples the kernel dropped (LOST records) */
 	uint64_t held_ns;      /* ptrace: time the target's threads were held stopped
 				* for samples (the overhead we put on it); 0 for perf */
+	/* Exact call counting and latency (uprobes), when asked for: */
+	double calls_budget;     /* --calls-budget, percent of the target's CPU time */
+	double calls_overhead;   /* percent, over the last second (live) */
+	uint64_t calls_cost_ns;  /* CPU time the probes added to the target (hits x measured cost) */
+	uint64_t calls_cpu_ns;   /* the target's CPU time while probes were in place */
+	uint64_t probe_floor_ns; /* what the probes add to a measured call's duration */
+};
+
+/* Per-call durations of one function (--latency), from a uprobe and a
+ * uretprobe: exact count, sum and extremes, and a log-linear histogram
+ * (latency.h: 64 buckets per power of two, so quantiles are within 1%). */
+#define PROF_LATENCY_BUCKETS 3840
+struct prof_latency {
+	uint32_t function;
+	uint64_t count; /* calls that returned while probed */
+	uint64_t sum_ns, min_ns, max_ns;
+	uint64_t *buckets; /* PROF_LATENCY_BUCKETS counts (owned) */
+	bool stopped;      /* probes removed over the budget: the calls until then */
+	double rate;       /* calls per second when stopped */
+	uint64_t since;    /* ns since meta.start_ns when timing began */
 };
 
 struct prof_intern; /* hash tables, private to profile.c */
@@ -158,6 +184,10 @@ struct profile {
 	struct prof_source_line *sources;
 	size_t nsources, sources_cap;
 
+	/* --latency: per-call durations of probed functions. */
+	struct prof_latency *latencies;
+	size_t nlatencies, latencies_cap;
+
 	struct prof_intern *intern;
 };
 
@@ -190,6 +220,10 @@ void profile_add_memory(struct profile *p, uint64_t time, int32_t pid, uint64_t 
 			uint64_t vms);
 /* Append captured target output. */
 void profile_add_output(struct profile *p, uint64_t time, const void *data, size_t len);
+/* fn's latency record, created (empty, min_ns UINT64_MAX) on first use. */
+struct prof_latency *profile_latency(struct profile *p, uint32_t fn);
+/* fn's latency record, or NULL. */
+const struct prof_latency *profile_find_latency(const struct profile *p, uint32_t fn);
 /* Forget every sample and memory point (the 'z' key); interned tables stay. */
 void profile_zero(struct profile *p);
 

@@ -288,19 +288,28 @@ static void table_start(struct func_table *out, const struct agg *a)
 	out->truncated_samples = a->truncated;
 }
 
-/* Turn per-function sums into rows for every function that has samples. */
-static void table_fill(const struct profile *p, const struct fn_acc *acc, struct func_table *out)
+/* Turn per-function sums into rows for every function that has samples
+ * (or, with counted, whose calls were counted: a function called a
+ * million times too briefly to be sampled is still a row). */
+static bool has_row(const struct profile *p, const struct fn_acc *acc, bool counted, size_t i)
+{
+	return acc[i].total_samples || acc[i].self_samples ||
+	       (counted && p->functions[i].calls >= 0);
+}
+
+static void table_fill(const struct profile *p, const struct fn_acc *acc, bool counted,
+		       struct func_table *out)
 {
 	size_t i, n = 0;
 
 	for (i = 0; i < p->nfunctions; i++)
-		if (acc[i].total_samples || acc[i].self_samples)
+		if (has_row(p, acc, counted, i))
 			n++;
 	out->rows = xcalloc(n ? n : 1, sizeof(*out->rows));
 	for (i = 0; i < p->nfunctions; i++) {
 		struct func_row *r;
 
-		if (!acc[i].total_samples && !acc[i].self_samples)
+		if (!has_row(p, acc, counted, i))
 			continue;
 		r = &out->rows[out->n++];
 		r->function = (uint32_t)i;
@@ -347,7 +356,7 @@ void query_functions(const struct profile *p, const struct query_filter *f, enum
 		for (i = 0; i < nf; i++)
 			acc_add_total(&acc[a.frames[i].function], stamp, s);
 	}
-	table_fill(p, acc, out);
+	table_fill(p, acc, true, out);
 	sort_rows(p, out, sort, reverse);
 	free(acc);
 	agg_free(&a);
@@ -466,7 +475,7 @@ static void query_edges(const struct profile *p, const struct query_filter *f, u
 			}
 		}
 	}
-	table_fill(p, acc, out);
+	table_fill(p, acc, false, out);
 	sort_rows(p, out, SORT_CUMULATIVE, false);
 	free(acc);
 	agg_free(&a);

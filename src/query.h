@@ -137,4 +137,26 @@ struct mem_summary {
 /* Summary of the memory timeline for pid (0: the sum over processes). */
 void query_memory(const struct profile *p, int32_t pid, struct mem_summary *out);
 
+/* One process of the target (a launched program's children and exec'd
+ * programs are processes of their own). In query-process.c. */
+struct proc_row {
+	int32_t pid;
+	const char *comm;      /* its main thread's name (the program, after exec) */
+	uint32_t threads;      /* threads with samples that passed the filter */
+	uint64_t samples, ns;
+	double pct;            /* of the table's total_ns */
+	uint32_t top_function; /* the most self time in this process, or PROF_NONE */
+	uint64_t top_ns;       /* that function's self time here */
+};
+
+struct proc_table {
+	struct proc_row *rows; /* by ns, descending (ties by pid) */
+	size_t n;
+	uint64_t total_samples, total_ns;
+};
+
+void query_processes(const struct profile *p, const struct query_filter *f,
+		     struct proc_table *out);
+void proc_table_free(struct proc_table *t);
+
 #endif

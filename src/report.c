@@ -8,6 +8,7 @@
 
 #include "annotate.h"
 #include "diff.h"
+#include "report-calls.h"
 #include "report.h"
 #include "xalloc.h"
 
@@ -453,6 +454,12 @@ static void text_header(struct report *r)
 		r->p->total_weight / 1e9, m->duration_ns / 1e9);
 	if (m->freq)
 		fprintf(out, " at %u Hz", m->freq);
+	if (m->backend)
+		fprintf(out, ", %s backend", m->backend);
+	/* ptrace stops the target for each sample: say what that cost it. */
+	if (m->held_ns)
+		fprintf(out, " (samples held the target %.2f%% of its CPU time)",
+			share(m->held_ns, r->p->total_weight));
 	if (m->unwind)
 		fprintf(out, ", %s unwinding", m->unwind);
 	fprintf(out, "; %s lost; %.1f%% truncated stacks\n", fmt_count(m->lost, n, sizeof(n)),
@@ -465,6 +472,8 @@ static void text_header(struct report *r)
 		fprintf(out, "target was %s %s\n",
 			m->stopped_by_proftop ? "stopped by proftop with" : "killed by",
 			fmt_signal(m->term_signal, sig, sizeof(sig)));
+	else if (m->attached && m->ended) /* not our child: its status is its parent's */
+		fputs("target exited during the run; the profile holds what came before\n", out);
 	else if (m->attached)
 		fputs("target still running, detached\n", out);
 	else
@@ -482,6 +491,7 @@ static void text_header(struct report *r)
 		}
 		fputs(" only\n", out);
 	}
+	report_calls_header_text(out, r->p);
 }
 
 static void json_header(struct report *r)
@@ -495,9 +505,11 @@ static void json_header(struct report *r)
 	json_str(out, m->command);
 	fprintf(out,
 		",\"pid\":%d,\"samples\":%zu,\"lost\":%" PRIu64 ",\"truncated_samples\":%" PRIu64
-		",\"duration_s\":%.3f,\"cpu_s\":%.6f,\"freq_hz\":%u,\"exit\":",
+		",\"duration_s\":%.3f,\"cpu_s\":%.6f,\"freq_hz\":%u,\"held_s\":%.6f,\"backend\":",
 		m->pid, r->p->nsamples, m->lost, r->p->truncated_samples, m->duration_ns / 1e9,
-		r->p->total_weight / 1e9, m->freq);
+		r->p->total_weight / 1e9, m->freq, m->held_ns / 1e9);
+	json_str(out, m->backend);
+	fputs(",\"exit\":", out);
 	if (m->exited) {
 		fprintf(out, "{\"status\":%d}", m->exit_status);
 	} else if (m->term_signal) {
@@ -507,12 +519,13 @@ static void json_header(struct report *r)
 	} else {
 		fputs("null", out);
 	}
-	fprintf(out,
-		",\"stopped_by_proftop\":%s,\"sort\":", m->stopped_by_proftop ? "true" : "false");
+	fprintf(out, ",\"ended\":%s,\"stopped_by_proftop\":%s,\"sort\":",
+		m->ended ? "true" : "false", m->stopped_by_proftop ? "true" : "false");
 	json_str(out, sort ? sort : "?");
 	fprintf(out, ",\"reverse\":%s", r->o->reverse ? "true" : "false");
 	if (r->o->filter.tid)
 		fprintf(out, ",\"tid\":%d", r->o->filter.tid);
+	report_calls_header_json(out, r->p);
 }
 
 /* ---- views ---- */
@@ -626,6 +639,7 @@ static void write_functions(struct report *r)
 			r->o->reverse ? ", reversed" : "");
 		text_table_header(out);
 		write_rows(r, t, "functions", NULL);
+		report_calls_notes_text(out, r->p, t->rows, rows_shown(r, t->n));
 		break;
 	case REPORT_CSV:
 		func_header(r, false);
@@ -742,6 +756,77 @@ static void write_memory(struct report *r)
 		putc('}', out);
 		break;
 	}
+}
+
+/* ---- --processes: one row per process of the target ---- */
+
+#define PROC_FIELDS 8
+
+static size_t proc_fields(const struct profile *p, const struct proc_row *row, struct field *f)
+{
+	struct proc_row none = {.top_function = PROF_NONE};
+	const char *top;
+
+	if (!row)
+		row = &none;
+	top = row->top_function == PROF_NONE ? NULL : function_name(p, row->top_function);
+	f[0] = FINT("pid", row->pid);
+	f[1] = FSTR("command", row->comm);
+	f[2] = FINT("threads", row->threads);
+	f[3] = FINT("samples", row->samples);
+	f[4] = FREAL("cpu_s", row->ns / 1e9, 3);
+	f[5] = FREAL("pct", row->pct, 2);
+	f[6] = FSTR("top_function", top);
+	f[7] = FREAL("top_self_s", row->top_ns / 1e9, 3);
+	return PROC_FIELDS;
+}
+
+static void write_processes(struct report *r)
+{
+	struct proc_table t;
+	struct field f[PROC_FIELDS];
+	FILE *out = r->out;
+	size_t shown;
+
+	query_processes(r->p, &r->o->filter, &t);
+	shown = rows_shown(r, t.n);
+	if (r->o->format == REPORT_TEXT) {
+		fprintf(out, "\n%8s %7s %9s %9s %7s  %-16s %s\n", "pid", "threads", "samples",
+			"cpu_s", "%total", "command", "hottest function (self s)");
+		for (size_t i = 0; i < shown; i++) {
+			const struct proc_row *row = &t.rows[i];
+
+			fprintf(out, "%8d %7u %9" PRIu64 " %9.3f %6.1f%%  ", row->pid, row->threads,
+				row->samples, row->ns / 1e9, row->pct);
+			put_safe(out, row->comm ? row->comm : "?");
+			fprintf(out, "%*s", row->comm && strlen(row->comm) < 16 ?
+						    (int)(17 - strlen(row->comm)) : 1, "");
+			if (row->top_function != PROF_NONE) {
+				put_safe(out, function_name(r->p, row->top_function));
+				fprintf(out, " (%.3f)", row->top_ns / 1e9);
+			}
+			putc('\n', out);
+		}
+		if (!t.n)
+			fputs("  (none)\n", out);
+		else if (shown < t.n)
+			fprintf(out, "(showing %zu of %zu processes; --limit 0 for all)\n", shown, t.n);
+	} else {
+		if (r->o->format == REPORT_CSV) {
+			proc_fields(r->p, NULL, f);
+			csv_header(out, f, PROC_FIELDS);
+		} else {
+			fprintf(out, ",\"processes_total\":%zu,\"processes\":[", t.n);
+		}
+		for (size_t i = 0; i < shown; i++) {
+			if (r->o->format == REPORT_JSON && i)
+				putc(',', out);
+			write_record(out, r->o->format, f, proc_fields(r->p, &t.rows[i], f));
+		}
+		if (r->o->format == REPORT_JSON)
+			putc(']', out);
+	}
+	proc_table_free(&t);
 }
 
 /* ---- the line view ---- */
@@ -1007,7 +1092,8 @@ static bool lines_readable(struct report *r, const struct line_table *lt, char *
 		if (sf && sf->lines)
 			return true;
 		if (sf)
-			snprintf(why, len, "%s: %s", path, sf->err ? strerror(sf->err) : "empty file");
+			snprintf(why, len, "%s: %s", path,
+				 sf->err ? strerror(sf->err) : "empty file");
 	}
 	return lt->n == 0;
 }
@@ -1024,8 +1110,8 @@ static void text_insn(struct report *r, size_t i, const char **file, int *line)
 	if (strlen(bytes) > BYTES_SHOWN)
 		strcpy(bytes + BYTES_SHOWN - 3, " ..");
 	if (in->total_samples || in->self_samples)
-		fprintf(out, "%c%8.3f %8.3f %6.1f%%", i == d->hottest ? '*' : ' ', in->self_ns / 1e9,
-			in->total_ns / 1e9, share(in->total_ns, d->total_ns));
+		fprintf(out, "%c%8.3f %8.3f %6.1f%%", i == d->hottest ? '*' : ' ',
+			in->self_ns / 1e9, in->total_ns / 1e9, share(in->total_ns, d->total_ns));
 	else /* unsampled: blank, as the source view's context lines */
 		fprintf(out, " %8s %8s %7s", "", "", "");
 	fprintf(out, " %8" PRIx64 "  %-*s  ", in->address, BYTES_SHOWN, bytes);
@@ -1055,16 +1141,23 @@ static void text_insn(struct report *r, size_t i, const char **file, int *line)
 
 #define INSN_FIELDS 15
 
-static size_t insn_fields(const struct annot_disasm *d, size_t i, char *addr, size_t addr_len,
-			  char *bytes, size_t bytes_len, struct field *f)
+/* The strings an instruction's fields point into. */
+struct insn_text {
+	char addr[32];
+	char bytes[3 * ANNOT_INSN_MAX + 1];
+};
+
+/* The fields of instruction i (i == d->n: only the keys, for a header). */
+static size_t insn_fields(const struct annot_disasm *d, size_t i, struct insn_text *tx,
+			  struct field *f)
 {
 	static const struct annot_insn none = {.mnemonic = "", .operands = ""};
 	const struct annot_insn *in = i < d->n ? &d->insns[i] : &none;
 
-	snprintf(addr, addr_len, "0x%" PRIx64, in->address);
-	f[0] = FSTR("address", addr);
+	snprintf(tx->addr, sizeof(tx->addr), "0x%" PRIx64, in->address);
+	f[0] = FSTR("address", tx->addr);
 	f[1] = FINT("size", in->size);
-	f[2] = FSTR("bytes", annot_format_bytes(in, bytes, bytes_len));
+	f[2] = FSTR("bytes", annot_format_bytes(in, tx->bytes, sizeof(tx->bytes)));
 	f[3] = FSTR("mnemonic", in->mnemonic);
 	f[4] = FSTR("operands", in->operands);
 	f[5] = FSTR("file", in->file);
@@ -1089,8 +1182,8 @@ static void write_disasm(struct report *r, uint32_t fn, const char *why)
 {
 	const struct annot_disasm *d = &r->dis;
 	struct func_row self = own_row(r, fn);
-	char addr[32], bytes[3 * ANNOT_INSN_MAX + 1];
 	struct field f[INSN_FIELDS];
+	struct insn_text tx;
 	const char *file = NULL;
 	FILE *out = r->out;
 	struct row_view v;
@@ -1125,11 +1218,10 @@ static void write_disasm(struct report *r, uint32_t fn, const char *why)
 				     "range)\n", d->outside_samples);
 		break;
 	case REPORT_CSV:
-		insn_fields(d, d->n, addr, sizeof(addr), bytes, sizeof(bytes), f);
+		insn_fields(d, d->n, &tx, f);
 		csv_header(out, f, INSN_FIELDS);
 		for (size_t i = 0; i < d->n; i++)
-			write_record(out, REPORT_CSV, f,
-				     insn_fields(d, i, addr, sizeof(addr), bytes, sizeof(bytes), f));
+			write_record(out, REPORT_CSV, f, insn_fields(d, i, &tx, f));
 		break;
 	case REPORT_JSON:
 		fputs(",\"disasm\":{\"function\":", out);
@@ -1143,8 +1235,7 @@ static void write_disasm(struct report *r, uint32_t fn, const char *why)
 			d->start, d->end, d->outside_samples);
 		for (size_t i = 0; i < d->n; i++) {
 			fputs(i ? ",\n" : "\n", out);
-			write_record(out, REPORT_JSON, f,
-				     insn_fields(d, i, addr, sizeof(addr), bytes, sizeof(bytes), f));
+			write_record(out, REPORT_JSON, f, insn_fields(d, i, &tx, f));
 		}
 		fputs("]}", out);
 		break;
@@ -1162,8 +1253,9 @@ static void write_lines(struct report *r, uint32_t fn)
 
 	query_lines(r->p, &r->o->filter, fn, &lt);
 	/* --disasm, or text with no source to show: the machine code instead */
-	if (r->have_dis || (r->o->format == REPORT_TEXT && !lines_readable(r, &lt, why, sizeof(why)) &&
-			    disasm_prepare(r, fn, false) == 0)) {
+	if (r->have_dis ||
+	    (r->o->format == REPORT_TEXT && !lines_readable(r, &lt, why, sizeof(why)) &&
+	     disasm_prepare(r, fn, false) == 0)) {
 		write_disasm(r, fn, r->o->disasm ? NULL : why);
 		line_table_free(&lt);
 		return;
@@ -1260,7 +1352,8 @@ static int resolve_function(const struct profile *p, const char *name, uint32_t 
 static void write_report(struct report *r)
 {
 	const struct report_opts *o = r->o;
-	bool views = o->lines_func || o->callers_func || o->callees_func || o->memory;
+	bool views = o->lines_func || o->callers_func || o->callees_func || o->memory ||
+		     o->processes || o->latency;
 	bool csv = o->format == REPORT_CSV;
 	int tables = 0;
 
@@ -1275,6 +1368,11 @@ static void write_report(struct report *r)
 	if (o->memory) {
 		write_memory(r);
 		tables++;
+	}
+	if (o->processes) {
+		if (csv && tables++)
+			putc('\n', r->out);
+		write_processes(r);
 	}
 	if (o->callers_func || o->callees_func) {
 		if (csv && tables++)
@@ -1292,6 +1390,11 @@ static void write_report(struct report *r)
 		if (csv && tables++)
 			putc('\n', r->out);
 		write_lines(r, r->lines_fn);
+	}
+	if (o->latency) {
+		if (csv && tables++)
+			putc('\n', r->out);
+		report_latency(r->out, r->p, o->latency, o->format);
 	}
 	if (o->format == REPORT_JSON)
 		fputs("}\n", r->out);

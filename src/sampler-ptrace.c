@@ -50,7 +50,6 @@ struct pt_thread {
 	int sched_fd, stat_fd; /* /proc/PID/task/TID/{schedstat,stat}, -1 if not open */
 	uint64_t cpu_ns;       /* schedstat run time when the last sample was asked for */
 	uint64_t weight;       /* CPU ns of the sample asked for */
-	uint64_t asked_at;     /* when it was interrupted (for the overhead) */
 	void *upt;             /* libunwind-ptrace's per-thread state, made on first use */
 	unsigned nsamples;
 	bool want_sample; /* interrupted for a sample; its stop has not come yet */
@@ -141,8 +140,12 @@ static void read_comm(pid_t pid, pid_t tid, char *comm, size_t len)
 	if (fd < 0)
 		return;
 	if (pread_str(fd, buf, sizeof(buf)) > 0) {
-		buf[strcspn(buf, "\n")] = '\0';
-		snprintf(comm, len, "%s", buf);
+		size_t n = strcspn(buf, "\n");
+
+		if (n >= len)
+			n = len - 1;
+		memcpy(comm, buf, n);
+		comm[n] = '\0';
 	}
 	close(fd);
 }
@@ -391,12 +394,15 @@ static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
 static void release(struct sampler *s, struct pt_thread *t, int req, int sig,
 		    const struct sampler_sink *k)
 {
+	uint64_t stopped = now_ns();
 	struct taken tk = take(s, t);
 
 	pt(req, t->tid, 0, (unsigned long)sig);
 	t->listening = req == PTRACE_LISTEN;
+	/* What we cost it: the time it waited for us once stopped. (From
+	 * the interrupt on, it may also wait for a CPU, as it would anyway.) */
 	if (tk.n)
-		s->held_ns += now_ns() - t->asked_at;
+		s->held_ns += now_ns() - stopped;
 	emit(s, t, &tk, k);
 }
 
@@ -556,7 +562,6 @@ static void tick(struct sampler *s, const struct sampler_sink *k)
 		t->weight = cpu - t->cpu_ns;
 		t->cpu_ns = cpu;
 		t->want_sample = true;
-		t->asked_at = t0;
 		s->npending++;
 	}
 	while (s->npending > 0)

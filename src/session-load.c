@@ -22,18 +22,6 @@
 #include "xalloc.h"
 
 #define HEADER_SIZE 100
-#define MAX_INLINE  256 /* frames of one location; more is not a real inline chain */
-
-struct loader {
-	sqlite3 *db;
-	const char *name; /* the file, for messages */
-	char *err;
-	size_t errlen;
-	bool failed;
-	struct profile *p;
-	const char *table; /* being read, for messages */
-	int64_t row;       /* its row number, from 1 */
-};
 
 static uint32_t be32(const unsigned char *b)
 {
@@ -64,7 +52,8 @@ static int check_header(const unsigned char *h, size_t hlen, uint64_t size, cons
 	if (page == 1)
 		page = 65536;
 	if (page < 512 || (page & (page - 1))) {
-		snprintf(err, errlen, "%s is corrupt (bad SQLite page size %" PRIu32 ")", name, page);
+		snprintf(err, errlen, "%s is corrupt (bad SQLite page size %" PRIu32 ")", name,
+			 page);
 		return -1;
 	}
 	pages = be32(h + 28);
@@ -75,8 +64,9 @@ static int check_header(const unsigned char *h, size_t hlen, uint64_t size, cons
 		return -1;
 	}
 	if (size % page) {
-		snprintf(err, errlen, "%s is truncated (%" PRIu64 " bytes, not whole %" PRIu32
-			 "-byte pages)", name, size, page);
+		snprintf(err, errlen,
+			 "%s is truncated (%" PRIu64 " bytes, not whole %" PRIu32 "-byte pages)",
+			 name, size, page);
 		return -1;
 	}
 	if (be32(h + 68) != SESSION_APP_ID) {
@@ -98,7 +88,7 @@ static int check_header(const unsigned char *h, size_t hlen, uint64_t size, cons
 	return 0;
 }
 
-__attribute__((format(printf, 2, 3))) static int corrupt(struct loader *l, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) int loader_corrupt(struct loader *l, const char *fmt, ...)
 {
 	char why[256];
 	va_list ap;
@@ -146,7 +136,7 @@ static int db_error(struct loader *l, int rc)
 	return -1;
 }
 
-static int prepare(struct loader *l, const char *sql, sqlite3_stmt **st)
+int loader_prepare(struct loader *l, const char *sql, sqlite3_stmt **st)
 {
 	int rc = sqlite3_prepare_v2(l->db, sql, -1, st, NULL);
 
@@ -154,12 +144,12 @@ static int prepare(struct loader *l, const char *sql, sqlite3_stmt **st)
 		return 0;
 	/* A column or table missing: the file's schema is not ours. */
 	if ((rc & 0xff) == SQLITE_ERROR)
-		return corrupt(l, "%s", sqlite3_errmsg(l->db));
+		return loader_corrupt(l, "%s", sqlite3_errmsg(l->db));
 	return db_error(l, rc);
 }
 
 /* Step st: 1 for a row, 0 at the end, -1 on error. */
-static int next(struct loader *l, sqlite3_stmt *st)
+int loader_next(struct loader *l, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
 
@@ -172,46 +162,49 @@ static int next(struct loader *l, sqlite3_stmt *st)
 	return db_error(l, rc);
 }
 
-static void table_begin(struct loader *l, const char *table)
+void loader_table(struct loader *l, const char *table)
 {
 	l->table = table;
 	l->row = 0;
 }
 
 /* Column i as an integer within [lo, hi]. */
-static int col_int(struct loader *l, sqlite3_stmt *st, int i, int64_t lo, int64_t hi, int64_t *out)
+int loader_int(struct loader *l, sqlite3_stmt *st, int i, int64_t lo, int64_t hi, int64_t *out)
 {
 	int64_t v;
 
 	if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
-		return corrupt(l, "%s is not an integer", sqlite3_column_name(st, i));
+		return loader_corrupt(l, "%s is not an integer", sqlite3_column_name(st, i));
 	v = sqlite3_column_int64(st, i);
 	if (v < lo || v > hi)
-		return corrupt(l, "%s %" PRId64 " is out of range (%" PRId64 "..%" PRId64 ")",
-			       sqlite3_column_name(st, i), v, lo, hi);
+		return loader_corrupt(l,
+				      "%s %" PRId64 " is out of range (%" PRId64 "..%" PRId64 ")",
+				      sqlite3_column_name(st, i), v, lo, hi);
 	*out = v;
 	return 0;
 }
 
 /* An id below n. */
-static int col_id(struct loader *l, sqlite3_stmt *st, int i, size_t n, uint32_t *out)
+int loader_id(struct loader *l, sqlite3_stmt *st, int i, size_t n, uint32_t *out)
 {
 	int64_t v;
 
 	if (n == 0) {
 		if (sqlite3_column_type(st, i) != SQLITE_INTEGER)
-			return corrupt(l, "%s is not an integer", sqlite3_column_name(st, i));
-		return corrupt(l, "%s %" PRId64 " names nothing (the table is empty)",
-			       sqlite3_column_name(st, i), (int64_t)sqlite3_column_int64(st, i));
+			return loader_corrupt(l, "%s is not an integer",
+					      sqlite3_column_name(st, i));
+		return loader_corrupt(l, "%s %" PRId64 " names nothing (the table is empty)",
+				      sqlite3_column_name(st, i),
+				      (int64_t)sqlite3_column_int64(st, i));
 	}
-	if (col_int(l, st, i, 0, (int64_t)n - 1, &v) < 0)
+	if (loader_int(l, st, i, 0, (int64_t)n - 1, &v) < 0)
 		return -1;
 	*out = (uint32_t)v;
 	return 0;
 }
 
 /* Column i as text (NULL allowed if nullable), interned in the profile. */
-static int col_str(struct loader *l, sqlite3_stmt *st, int i, bool nullable, const char **out)
+int loader_str(struct loader *l, sqlite3_stmt *st, int i, bool nullable, const char **out)
 {
 	int type = sqlite3_column_type(st, i);
 
@@ -220,20 +213,21 @@ static int col_str(struct loader *l, sqlite3_stmt *st, int i, bool nullable, con
 		return 0;
 	}
 	if (type != SQLITE_TEXT)
-		return corrupt(l, "%s is not text", sqlite3_column_name(st, i));
+		return loader_corrupt(l, "%s is not text", sqlite3_column_name(st, i));
 	*out = profile_str(l->p, (const char *)sqlite3_column_text(st, i));
 	return 0;
 }
 
 /* The row's id column must be the row's index: ids are dense, from first. */
-static int check_id(struct loader *l, sqlite3_stmt *st, int64_t expect)
+int loader_check_id(struct loader *l, sqlite3_stmt *st, int64_t expect)
 {
 	int64_t id;
 
-	if (col_int(l, st, 0, INT64_MIN, INT64_MAX, &id) < 0)
+	if (loader_int(l, st, 0, INT64_MIN, INT64_MAX, &id) < 0)
 		return -1;
 	if (id != expect)
-		return corrupt(l, "id %" PRId64 " where %" PRId64 " was expected", id, expect);
+		return loader_corrupt(l, "id %" PRId64 " where %" PRId64 " was expected", id,
+				      expect);
 	return 0;
 }
 
@@ -241,30 +235,31 @@ static int check_id(struct loader *l, sqlite3_stmt *st, int64_t expect)
 
 static int check_tables(struct loader *l)
 {
-	static const char *const tables[] = {"meta",	"modules", "functions", "locations",
-					     "location_lines", "stacks", "threads", "samples",
-					     "memory", "output", "sources"};
+	static const char *const tables[] = {
+		"meta",	     "modules",		"functions", "locations", "location_lines",
+		"stacks",    "threads",		"samples",   "memory",	  "output",
+		"latencies", "latency_buckets", "sources"};
 	sqlite3_stmt *st;
 	int rc = 0;
 
-	if (prepare(l, "SELECT type FROM sqlite_schema WHERE name = ?", &st) < 0)
+	if (loader_prepare(l, "SELECT type FROM sqlite_schema WHERE name = ?", &st) < 0)
 		return -1;
 	for (size_t i = 0; rc == 0 && i < sizeof(tables) / sizeof(*tables); i++) {
 		sqlite3_bind_text(st, 1, tables[i], -1, SQLITE_STATIC);
-		rc = next(l, st);
+		rc = loader_next(l, st);
 		if (rc == 0 && i == 0) {
 			snprintf(l->err, l->errlen,
 				 "%s is an SQLite database but not a proftop session", l->name);
 			l->failed = true;
 			rc = -1;
 		} else if (rc == 0) {
-			rc = corrupt(l, "the %s table is missing", tables[i]);
+			rc = loader_corrupt(l, "the %s table is missing", tables[i]);
 		} else if (rc > 0) {
 			const unsigned char *type = sqlite3_column_text(st, 0);
 
 			rc = type && !strcmp((const char *)type, "table")
 				     ? 0
-				     : corrupt(l, "%s is not a table", tables[i]);
+				     : loader_corrupt(l, "%s is not a table", tables[i]);
 		}
 		sqlite3_reset(st);
 	}
@@ -272,12 +267,25 @@ static int check_tables(struct loader *l)
 	return rc;
 }
 
+/* Column i as a real number (an integer is fine too). */
+int loader_real(struct loader *l, sqlite3_stmt *st, int i, double *out)
+{
+	int type = sqlite3_column_type(st, i);
+
+	if (type != SQLITE_FLOAT && type != SQLITE_INTEGER)
+		return loader_corrupt(l, "%s is not a number", sqlite3_column_name(st, i));
+	*out = sqlite3_column_double(st, i);
+	if (*out != *out)
+		return loader_corrupt(l, "%s is not a number", sqlite3_column_name(st, i));
+	return 0;
+}
+
 static const char *meta_text(struct loader *l, sqlite3_stmt *st, const char *key)
 {
 	const char *s = NULL;
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (next(l, st) > 0 && sqlite3_column_type(st, 0) == SQLITE_TEXT)
+	if (loader_next(l, st) > 0 && sqlite3_column_type(st, 0) == SQLITE_TEXT)
 		s = profile_str(l->p, (const char *)sqlite3_column_text(st, 0));
 	sqlite3_reset(st);
 	return s;
@@ -289,13 +297,27 @@ static int64_t meta_int(struct loader *l, sqlite3_stmt *st, const char *key, int
 	int64_t v = 0;
 
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	if (next(l, st) > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		table_begin(l, NULL);
+	if (loader_next(l, st) > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		loader_table(l, NULL);
 		if (sqlite3_column_type(st, 0) != SQLITE_INTEGER)
-			corrupt(l, "meta '%s' is not an integer", key);
+			loader_corrupt(l, "meta '%s' is not an integer", key);
 		v = sqlite3_column_int64(st, 0);
 		if (v < lo || v > hi)
-			corrupt(l, "meta '%s' is out of range", key);
+			loader_corrupt(l, "meta '%s' is out of range", key);
+	}
+	sqlite3_reset(st);
+	return l->failed ? 0 : v;
+}
+
+static double meta_real(struct loader *l, sqlite3_stmt *st, const char *key)
+{
+	double v = 0;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (loader_next(l, st) > 0 && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		loader_table(l, NULL);
+		if (loader_real(l, st, 0, &v) < 0)
+			loader_corrupt(l, "meta '%s' is not a number", key);
 	}
 	sqlite3_reset(st);
 	return l->failed ? 0 : v;
@@ -307,7 +329,7 @@ static int load_meta(struct loader *l, struct session_info *info)
 	const char *format, *version;
 	sqlite3_stmt *st;
 
-	if (prepare(l, "SELECT value FROM meta WHERE key = ?", &st) < 0)
+	if (loader_prepare(l, "SELECT value FROM meta WHERE key = ?", &st) < 0)
 		return -1;
 	format = meta_text(l, st, "format");
 	if (!l->failed && (!format || strcmp(format, SESSION_FORMAT))) {
@@ -333,309 +355,16 @@ static int load_meta(struct loader *l, struct session_info *info)
 	m->term_signal = (int)meta_int(l, st, "term_signal", 0, 1024);
 	m->stopped_by_proftop = meta_int(l, st, "stopped_by_proftop", 0, 1);
 	m->lost = (uint64_t)meta_int(l, st, "lost", 0, INT64_MAX);
+	m->held_ns = (uint64_t)meta_int(l, st, "held_ns", 0, INT64_MAX);
+	m->calls_cost_ns = (uint64_t)meta_int(l, st, "calls_cost_ns", 0, INT64_MAX);
+	m->calls_cpu_ns = (uint64_t)meta_int(l, st, "calls_cpu_ns", 0, INT64_MAX);
+	m->probe_floor_ns = (uint64_t)meta_int(l, st, "probe_floor_ns", 0, INT64_MAX);
+	m->calls_budget = meta_real(l, st, "calls_budget");
+	m->calls_overhead = meta_real(l, st, "calls_overhead");
 	if (info) {
 		snprintf(info->version, sizeof(info->version), "%s", version ? version : "unknown");
 		info->complete = meta_int(l, st, "complete", 0, 1);
 		info->saved_realtime = meta_int(l, st, "saved_realtime", INT64_MIN, INT64_MAX);
-	}
-	sqlite3_finalize(st);
-	return l->failed ? -1 : 0;
-}
-
-static int load_modules(struct loader *l)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	table_begin(l, "modules");
-	if (prepare(l, "SELECT id, path, build_id FROM modules ORDER BY id", &st) < 0)
-		return -1;
-	while ((rc = next(l, st)) > 0) {
-		const char *path, *build_id;
-
-		uint32_t id = (uint32_t)l->p->nmodules;
-
-		if (check_id(l, st, id) < 0 || col_str(l, st, 1, false, &path) < 0 ||
-		    col_str(l, st, 2, true, &build_id) < 0)
-			break;
-		if (profile_intern_module(l->p, path, build_id) != id) {
-			corrupt(l, "the module %s appears twice", path);
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	return l->failed ? -1 : 0;
-}
-
-static int load_functions(struct loader *l)
-{
-	struct profile *p = l->p;
-	sqlite3_stmt *st;
-	int rc;
-
-	table_begin(l, "functions");
-	if (prepare(l,
-		    "SELECT id, name, system_name, file, start_line, module, calls, "
-		    "calls_lower_bound FROM functions ORDER BY id",
-		    &st) < 0)
-		return -1;
-	while ((rc = next(l, st)) > 0) {
-		const char *name, *sys, *file;
-		int64_t start, calls = -1, lower;
-		uint32_t module, id = (uint32_t)p->nfunctions;
-
-		if (check_id(l, st, id) < 0 || col_str(l, st, 1, false, &name) < 0 ||
-		    col_str(l, st, 2, true, &sys) < 0 || col_str(l, st, 3, true, &file) < 0 ||
-		    col_int(l, st, 4, 0, INT32_MAX, &start) < 0 ||
-		    col_id(l, st, 5, p->nmodules, &module) < 0 ||
-		    (sqlite3_column_type(st, 6) != SQLITE_NULL &&
-		     col_int(l, st, 6, 0, INT64_MAX, &calls) < 0) ||
-		    col_int(l, st, 7, 0, 1, &lower) < 0)
-			break;
-		if (profile_intern_function(p, name, sys, file, (int)start, module) != id) {
-			corrupt(l, "the function %s appears twice", name);
-			break;
-		}
-		p->functions[id].calls = calls;
-		p->functions[id].calls_lower_bound = lower;
-	}
-	sqlite3_finalize(st);
-	return l->failed ? -1 : 0;
-}
-
-/* Locations and their inline chains, read side by side. */
-static int load_locations(struct loader *l)
-{
-	struct profile *p = l->p;
-	struct prof_line lines[MAX_INLINE];
-	sqlite3_stmt *st, *ln = NULL;
-	int64_t lrow = 0;
-	int rc, lrc = 0;
-
-	if (prepare(l, "SELECT id, module, address FROM locations ORDER BY id", &st) < 0 ||
-	    prepare(l,
-		    "SELECT location, depth, function, file, line FROM location_lines "
-		    "ORDER BY location, depth",
-		    &ln) < 0)
-		goto out;
-	table_begin(l, "location_lines");
-	lrc = next(l, ln);
-	lrow = l->row;
-	table_begin(l, "locations");
-	while (!l->failed && (rc = next(l, st)) > 0) {
-		int64_t id = (int64_t)p->nlocations, address, loc, depth;
-		uint32_t module;
-		size_t n = 0;
-
-		if (check_id(l, st, id) < 0 || col_id(l, st, 1, p->nmodules, &module) < 0 ||
-		    col_int(l, st, 2, INT64_MIN, INT64_MAX, &address) < 0)
-			break;
-		l->table = "location_lines";
-		l->row = lrow;
-		while (lrc > 0) {
-			int64_t line;
-
-			if (col_int(l, ln, 0, 0, INT64_MAX, &loc) < 0 ||
-			    col_int(l, ln, 1, 0, INT64_MAX, &depth) < 0)
-				break;
-			if (loc < id) {
-				corrupt(l, "location %" PRId64 " does not exist", loc);
-				break;
-			}
-			if (loc > id)
-				break;
-			if (depth != (int64_t)n || n == MAX_INLINE) {
-				corrupt(l, "depth %" PRId64 " where %zu was expected", depth, n);
-				break;
-			}
-			if (col_id(l, ln, 2, p->nfunctions, &lines[n].function) < 0 ||
-			    col_str(l, ln, 3, true, &lines[n].file) < 0 ||
-			    col_int(l, ln, 4, 0, INT32_MAX, &line) < 0)
-				break;
-			lines[n++].line = (int)line;
-			lrc = next(l, ln);
-		}
-		lrow = l->row;
-		l->table = "locations";
-		l->row = id + 1;
-		if (l->failed)
-			break;
-		if (profile_intern_location(p, module, (uint64_t)address, lines, n) != (uint32_t)id) {
-			corrupt(l, "the location %#" PRIx64 " appears twice", (uint64_t)address);
-			break;
-		}
-	}
-	if (!l->failed && lrc > 0) {
-		l->table = "location_lines";
-		l->row = lrow;
-		corrupt(l, "location %" PRId64 " does not exist",
-			(int64_t)sqlite3_column_int64(ln, 0));
-	}
-out:
-	sqlite3_finalize(st);
-	sqlite3_finalize(ln);
-	return l->failed ? -1 : 0;
-}
-
-static int load_stacks(struct loader *l)
-{
-	struct profile *p = l->p;
-	uint32_t *path = xmalloc(PROF_MAX_DEPTH * sizeof(*path));
-	sqlite3_stmt *st;
-	int rc;
-
-	table_begin(l, "stacks");
-	if (prepare(l, "SELECT id, parent, location FROM stacks ORDER BY id", &st) < 0) {
-		free(path);
-		return -1;
-	}
-	while ((rc = next(l, st)) > 0) {
-		uint32_t parent, location, id = (uint32_t)p->nstacks;
-		size_t n = 0;
-
-		/* A parent comes before its children: the trie is built in order. */
-		if (check_id(l, st, id) < 0 || col_id(l, st, 1, id, &parent) < 0 ||
-		    col_id(l, st, 2, p->nlocations, &location) < 0)
-			break;
-		if (p->stacks[parent].depth >= PROF_MAX_DEPTH) {
-			corrupt(l, "deeper than %d frames", PROF_MAX_DEPTH);
-			break;
-		}
-		/* Leaf first, as profile_intern_stack() wants it. */
-		path[n++] = location;
-		for (uint32_t s = parent; s != 0; s = p->stacks[s].parent)
-			path[n++] = p->stacks[s].location;
-		if (profile_intern_stack(p, path, n) != id) {
-			corrupt(l, "the stack appears twice");
-			break;
-		}
-	}
-	sqlite3_finalize(st);
-	free(path);
-	return l->failed ? -1 : 0;
-}
-
-static int load_threads(struct loader *l)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	table_begin(l, "threads");
-	if (prepare(l, "SELECT tid, pid, comm FROM threads ORDER BY tid", &st) < 0)
-		return -1;
-	while ((rc = next(l, st)) > 0) {
-		int64_t tid, pid;
-		const char *comm;
-
-		if (col_int(l, st, 0, INT32_MIN, INT32_MAX, &tid) < 0 ||
-		    col_int(l, st, 1, INT32_MIN, INT32_MAX, &pid) < 0 ||
-		    col_str(l, st, 2, true, &comm) < 0)
-			break;
-		profile_set_thread(l->p, (int32_t)tid, (int32_t)pid, comm);
-	}
-	sqlite3_finalize(st);
-	return l->failed ? -1 : 0;
-}
-
-static int load_samples(struct loader *l)
-{
-	struct profile *p = l->p;
-	sqlite3_stmt *st;
-	int rc;
-
-	table_begin(l, "samples");
-	if (prepare(l, "SELECT time, tid, stack, weight, flags FROM samples ORDER BY rowid", &st) < 0)
-		return -1;
-	while ((rc = next(l, st)) > 0) {
-		int64_t time, tid, weight, flags;
-		uint32_t stack;
-
-		if (col_int(l, st, 0, 0, INT64_MAX, &time) < 0 ||
-		    col_int(l, st, 1, INT32_MIN, INT32_MAX, &tid) < 0 ||
-		    col_id(l, st, 2, p->nstacks, &stack) < 0 ||
-		    col_int(l, st, 3, 0, INT64_MAX, &weight) < 0 ||
-		    col_int(l, st, 4, 0, UINT32_MAX, &flags) < 0)
-			break;
-		profile_add_sample(p, (uint64_t)time, (int32_t)tid, stack, (uint64_t)weight,
-				   (uint32_t)flags);
-	}
-	sqlite3_finalize(st);
-	return l->failed ? -1 : 0;
-}
-
-static int load_memory(struct loader *l)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	table_begin(l, "memory");
-	if (prepare(l, "SELECT time, pid, rss, vms FROM memory ORDER BY rowid", &st) < 0)
-		return -1;
-	while ((rc = next(l, st)) > 0) {
-		int64_t time, pid, rss, vms;
-
-		if (col_int(l, st, 0, 0, INT64_MAX, &time) < 0 ||
-		    col_int(l, st, 1, INT32_MIN, INT32_MAX, &pid) < 0 ||
-		    col_int(l, st, 2, 0, INT64_MAX, &rss) < 0 ||
-		    col_int(l, st, 3, 0, INT64_MAX, &vms) < 0)
-			break;
-		profile_add_memory(l->p, (uint64_t)time, (int32_t)pid, (uint64_t)rss,
-				   (uint64_t)vms);
-	}
-	sqlite3_finalize(st);
-	return l->failed ? -1 : 0;
-}
-
-static int load_output(struct loader *l)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	table_begin(l, "output");
-	if (prepare(l, "SELECT time, data FROM output ORDER BY rowid", &st) < 0)
-		return -1;
-	while ((rc = next(l, st)) > 0) {
-		int64_t time;
-
-		if (col_int(l, st, 0, 0, INT64_MAX, &time) < 0)
-			break;
-		if (sqlite3_column_type(st, 1) != SQLITE_BLOB) {
-			corrupt(l, "data is not a blob");
-			break;
-		}
-		profile_add_output(l->p, (uint64_t)time, sqlite3_column_blob(st, 1),
-				   (size_t)sqlite3_column_bytes(st, 1));
-	}
-	sqlite3_finalize(st);
-	return l->failed ? -1 : 0;
-}
-
-static int load_sources(struct loader *l)
-{
-	struct profile *p = l->p;
-	sqlite3_stmt *st;
-	int rc;
-
-	table_begin(l, "sources");
-	if (prepare(l, "SELECT file, line, text FROM sources ORDER BY file, line", &st) < 0)
-		return -1;
-	while ((rc = next(l, st)) > 0) {
-		struct prof_source_line s, *prev = p->nsources ? &p->sources[p->nsources - 1] : NULL;
-		int64_t line;
-
-		if (col_str(l, st, 0, false, &s.file) < 0 ||
-		    col_int(l, st, 1, 1, SESSION_MAX_LINE, &line) < 0 ||
-		    col_str(l, st, 2, false, &s.text) < 0)
-			break;
-		s.line = (int)line;
-		/* session_source_line() searches them: sorted, each once. */
-		if (prev && (strcmp(prev->file, s.file) > 0 ||
-			     (prev->file == s.file && prev->line >= s.line))) {
-			corrupt(l, "out of order");
-			break;
-		}
-		p->sources = xgrow(p->sources, &p->sources_cap, p->nsources + 1, sizeof(*p->sources));
-		p->sources[p->nsources++] = s;
 	}
 	sqlite3_finalize(st);
 	return l->failed ? -1 : 0;
@@ -652,10 +381,6 @@ static void one_line(char *s)
 
 static struct profile *load(struct loader *l, struct session_info *info)
 {
-	int (*const steps[])(struct loader *) = {
-		check_tables, load_modules, load_functions, load_locations, load_stacks,
-		load_threads, load_samples, load_memory,    load_output,    load_sources,
-	};
 	sqlite3_stmt *st;
 
 	sqlite3_extended_result_codes(l->db, 1);
@@ -664,17 +389,14 @@ static struct profile *load(struct loader *l, struct session_info *info)
 	l->p = profile_new();
 	if (info) {
 		memset(info, 0, sizeof(*info));
-		if (prepare(l, "PRAGMA user_version", &st) == 0) {
-			if (next(l, st) > 0)
+		if (loader_prepare(l, "PRAGMA user_version", &st) == 0) {
+			if (loader_next(l, st) > 0)
 				info->schema = (unsigned)sqlite3_column_int(st, 0);
 			sqlite3_finalize(st);
 		}
 	}
-	for (size_t i = 0; !l->failed && i < sizeof(steps) / sizeof(*steps); i++) {
-		steps[i](l);
-		if (i == 0 && !l->failed)
-			load_meta(l, info);
-	}
+	if (check_tables(l) == 0 && load_meta(l, info) == 0)
+		session_load_tables(l);
 	if (l->failed) {
 		one_line(l->err);
 		profile_free(l->p);
@@ -683,8 +405,7 @@ static struct profile *load(struct loader *l, struct session_info *info)
 	return l->p;
 }
 
-struct profile *session_load(const char *path, struct session_info *info, char *err,
-			     size_t errlen)
+struct profile *session_load(const char *path, struct session_info *info, char *err, size_t errlen)
 {
 	struct loader l = {.name = path, .err = err, .errlen = errlen};
 	unsigned char h[HEADER_SIZE];
@@ -740,8 +461,7 @@ struct profile *session_load_buffer(const void *data, size_t len, const char *na
 	memcpy(copy, data, len);
 	rc = sqlite3_open_v2(":memory:", &l.db, SQLITE_OPEN_READWRITE, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_deserialize(l.db, "main", copy, (sqlite3_int64)len,
-					 (sqlite3_int64)len,
+		rc = sqlite3_deserialize(l.db, "main", copy, (sqlite3_int64)len, (sqlite3_int64)len,
 					 SQLITE_DESERIALIZE_FREEONCLOSE |
 						 SQLITE_DESERIALIZE_READONLY);
 	else

@@ -86,8 +86,8 @@ static struct src_range *src_ranges(const struct profile *p, size_t *count)
 		const struct prof_function *f = &p->functions[fl[i].function];
 		int lo = fl[i].line, hi = lo;
 
-		for (j = i + 1; j < n && fl[j].file == fl[i].file && fl[j].function == fl[i].function;
-		     j++)
+		for (j = i + 1;
+		     j < n && fl[j].file == fl[i].file && fl[j].function == fl[i].function; j++)
 			hi = fl[j].line;
 		/* report.c starts a function's lines at its first line. */
 		if (f->file && !strcmp(f->file, fl[i].file) && f->start_line > 0 &&
@@ -248,7 +248,8 @@ int session_src_write(sqlite3 *db, const struct profile *p, struct session_src *
 
 	if (!*done)
 		*done = xcalloc(1, sizeof(**done));
-	rc = sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO sources(file, line, text) VALUES (?, ?, ?)",
+	rc = sqlite3_prepare_v2(db,
+				"INSERT OR IGNORE INTO sources(file, line, text) VALUES (?, ?, ?)",
 				-1, &ins, NULL);
 	for (i = 0; i < n && rc == SQLITE_OK; i = j) {
 		for (j = i + 1; j < n && r[j].file == r[i].file;)

@@ -23,7 +23,8 @@ const char session_schema_sql[] =
 	"CREATE TABLE modules (id INTEGER PRIMARY KEY, path TEXT NOT NULL, build_id TEXT);\n"
 	"CREATE TABLE functions (id INTEGER PRIMARY KEY, name TEXT NOT NULL, system_name TEXT,\n"
 	"  file TEXT, start_line INTEGER NOT NULL, module INTEGER NOT NULL,\n"
-	"  calls INTEGER, calls_lower_bound INTEGER NOT NULL);\n"
+	"  calls INTEGER, calls_lower_bound INTEGER NOT NULL, calls_rate REAL NOT NULL,\n"
+	"  calls_since INTEGER NOT NULL);\n"
 	"CREATE TABLE locations (id INTEGER PRIMARY KEY, module INTEGER NOT NULL,\n"
 	"  address INTEGER NOT NULL);\n"
 	"CREATE TABLE location_lines (location INTEGER NOT NULL, depth INTEGER NOT NULL,\n"
@@ -37,6 +38,11 @@ const char session_schema_sql[] =
 	"CREATE TABLE memory (time INTEGER NOT NULL, pid INTEGER NOT NULL,\n"
 	"  rss INTEGER NOT NULL, vms INTEGER NOT NULL);\n"
 	"CREATE TABLE output (time INTEGER NOT NULL, data BLOB NOT NULL);\n"
+	"CREATE TABLE latencies (function INTEGER PRIMARY KEY, count INTEGER NOT NULL,\n"
+	"  sum_ns INTEGER NOT NULL, min_ns INTEGER NOT NULL, max_ns INTEGER NOT NULL,\n"
+	"  stopped INTEGER NOT NULL, rate REAL NOT NULL, since INTEGER NOT NULL);\n"
+	"CREATE TABLE latency_buckets (function INTEGER NOT NULL, bucket INTEGER NOT NULL,\n"
+	"  count INTEGER NOT NULL, PRIMARY KEY (function, bucket)) WITHOUT ROWID;\n"
 	"CREATE TABLE sources (file TEXT NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL,\n"
 	"  PRIMARY KEY (file, line)) WITHOUT ROWID;\n"
 	/* For people with sqlite3: each sample with the function it hit. */
@@ -131,6 +137,13 @@ static int put_meta_int(sqlite3_stmt *st, const char *key, int64_t value)
 	return step_reset(st);
 }
 
+static int put_meta_real(sqlite3_stmt *st, const char *key, double value)
+{
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 2, value);
+	return step_reset(st);
+}
+
 static int write_meta(struct session_writer *w, bool complete)
 {
 	const struct prof_meta *m = &w->p->meta;
@@ -163,12 +176,25 @@ static int write_meta(struct session_writer *w, bool complete)
 		{"term_signal", m->term_signal},
 		{"stopped_by_proftop", m->stopped_by_proftop},
 		{"lost", i64(m->lost)},
+		{"held_ns", i64(m->held_ns)},
+		{"calls_cost_ns", i64(m->calls_cost_ns)},
+		{"calls_cpu_ns", i64(m->calls_cpu_ns)},
+		{"probe_floor_ns", i64(m->probe_floor_ns)},
+	};
+	const struct {
+		const char *key;
+		double value;
+	} reals[] = {
+		{"calls_budget", m->calls_budget},
+		{"calls_overhead", m->calls_overhead},
 	};
 
 	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(texts) / sizeof(*texts); i++)
 		rc = put_meta_text(st, texts[i].key, texts[i].value);
 	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(ints) / sizeof(*ints); i++)
 		rc = put_meta_int(st, ints[i].key, ints[i].value);
+	for (size_t i = 0; rc == SQLITE_OK && i < sizeof(reals) / sizeof(*reals); i++)
+		rc = put_meta_real(st, reals[i].key, reals[i].value);
 	for (size_t i = 0; rc == SQLITE_OK && i < w->nextra; i++)
 		rc = put_meta_text(st, w->extra[i].key, w->extra[i].value);
 	sqlite3_finalize(st);
@@ -200,26 +226,29 @@ static void bind_calls(sqlite3_stmt *st, int i, const struct prof_function *f)
 	else
 		sqlite3_bind_null(st, i);
 	sqlite3_bind_int(st, i + 1, f->calls_lower_bound);
+	sqlite3_bind_double(st, i + 2, f->calls_rate);
+	sqlite3_bind_int64(st, i + 3, i64(f->calls_since));
 }
 
 static int write_functions(struct session_writer *w, struct written *d)
 {
 	const struct profile *p = w->p;
 	sqlite3_stmt *st, *up = NULL;
-	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO functions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+	int rc = sqlite3_prepare_v2(w->db,
+				    "INSERT INTO functions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 				    -1, &st, NULL);
 
 	/* Call counts grow while counting runs: refresh the ones written. */
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(w->db,
-					"UPDATE functions SET calls = ?, calls_lower_bound = ? "
-					"WHERE id = ?",
+					"UPDATE functions SET calls = ?, calls_lower_bound = ?, "
+					"calls_rate = ?, calls_since = ? WHERE id = ?",
 					-1, &up, NULL);
 	for (size_t i = 0; rc == SQLITE_OK && i < d->functions; i++) {
 		if (p->functions[i].calls < 0)
 			continue;
 		bind_calls(up, 1, &p->functions[i]);
-		sqlite3_bind_int64(up, 3, (int64_t)i);
+		sqlite3_bind_int64(up, 5, (int64_t)i);
 		rc = step_reset(up);
 	}
 	for (; rc == SQLITE_OK && d->functions < p->nfunctions; d->functions++) {
@@ -307,6 +336,47 @@ static int write_threads(struct session_writer *w)
 	return rc;
 }
 
+/* Per-call durations: few functions, each updated while it runs: rewritten
+ * whole, histograms as their non-empty buckets. */
+static int write_latencies(struct session_writer *w)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st = NULL, *bk = NULL;
+	int rc = exec(w->db, "DELETE FROM latencies; DELETE FROM latency_buckets");
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(w->db,
+					"INSERT INTO latencies VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1,
+					&st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(w->db, "INSERT INTO latency_buckets VALUES (?, ?, ?)", -1,
+					&bk, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < p->nlatencies; i++) {
+		const struct prof_latency *l = &p->latencies[i];
+
+		sqlite3_bind_int64(st, 1, l->function);
+		sqlite3_bind_int64(st, 2, i64(l->count));
+		sqlite3_bind_int64(st, 3, i64(l->sum_ns));
+		sqlite3_bind_int64(st, 4, i64(l->min_ns));
+		sqlite3_bind_int64(st, 5, i64(l->max_ns));
+		sqlite3_bind_int(st, 6, l->stopped);
+		sqlite3_bind_double(st, 7, l->rate);
+		sqlite3_bind_int64(st, 8, i64(l->since));
+		rc = step_reset(st);
+		for (int b = 0; rc == SQLITE_OK && l->buckets && b < PROF_LATENCY_BUCKETS; b++) {
+			if (!l->buckets[b])
+				continue;
+			sqlite3_bind_int64(bk, 1, l->function);
+			sqlite3_bind_int(bk, 2, b);
+			sqlite3_bind_int64(bk, 3, i64(l->buckets[b]));
+			rc = step_reset(bk);
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(bk);
+	return rc;
+}
+
 static int write_samples(struct session_writer *w, struct written *d)
 {
 	const struct profile *p = w->p;
@@ -314,9 +384,9 @@ static int write_samples(struct session_writer *w, struct written *d)
 	int rc;
 
 	/* profile_zero() emptied the log since the last flush: start over. */
-	if (d->samples && (p->nsamples < d->samples ||
-			   memcmp(&p->samples[d->samples - 1], &d->last_sample,
-				  sizeof(d->last_sample)))) {
+	if (d->samples &&
+	    (p->nsamples < d->samples ||
+	     memcmp(&p->samples[d->samples - 1], &d->last_sample, sizeof(d->last_sample)))) {
 		rc = exec(w->db, "DELETE FROM samples");
 		if (rc != SQLITE_OK)
 			return rc;
@@ -345,8 +415,8 @@ static int write_memory(struct session_writer *w, struct written *d)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (d->memory && (p->nmemory < d->memory || memcmp(&p->memory[d->memory - 1], &d->last_mem,
-							   sizeof(d->last_mem)))) {
+	if (d->memory && (p->nmemory < d->memory ||
+			  memcmp(&p->memory[d->memory - 1], &d->last_mem, sizeof(d->last_mem)))) {
 		rc = exec(w->db, "DELETE FROM memory");
 		if (rc != SQLITE_OK)
 			return rc;
@@ -406,6 +476,8 @@ static int write_new(struct session_writer *w, bool complete)
 		rc = write_stacks(w, &d);
 	if (rc == SQLITE_OK)
 		rc = write_threads(w);
+	if (rc == SQLITE_OK)
+		rc = write_latencies(w);
 	if (rc == SQLITE_OK)
 		rc = write_samples(w, &d);
 	if (rc == SQLITE_OK)

@@ -31,10 +31,10 @@ int session_save(const struct profile *p, const char *path, char *err, size_t er
 
 /* What a session file says about itself, beside its profile. */
 struct session_info {
-	unsigned schema;       /* the file's schema version */
-	char version[32];      /* the proftop version that wrote it */
-	bool complete;         /* false: the recording ended without a final save
-				* (the session ends at its last flush) */
+	unsigned schema;	/* the file's schema version */
+	char version[32];	/* the proftop version that wrote it */
+	bool complete;		/* false: the recording ended without a final save
+				 * (the session ends at its last flush) */
 	int64_t saved_realtime; /* seconds since the epoch of the last write */
 };
 
@@ -44,8 +44,7 @@ struct session_info {
  * not SQLite, SQLite but not a session, or from a newer schema gives NULL
  * and a one-line err saying which. The file is never modified. info may be
  * NULL. */
-struct profile *session_load(const char *path, struct session_info *info, char *err,
-			     size_t errlen);
+struct profile *session_load(const char *path, struct session_info *info, char *err, size_t errlen);
 /* The same over the bytes of a session file in memory (the fuzzer); name
  * stands for the file in messages. */
 struct profile *session_load_buffer(const void *data, size_t len, const char *name,

@@ -5,6 +5,7 @@
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -444,6 +445,61 @@ int uprobe_open(int type, const char *path, uint64_t offset, bool is_return, pid
 	return fd;
 }
 
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t more;
+	int *fds;
+	size_t n, cap;
+	bool running;
+} closer = {.lock = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER};
+
+static void *closer_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&closer.lock);
+	for (;;) {
+		int fd;
+
+		while (!closer.n)
+			pthread_cond_wait(&closer.more, &closer.lock);
+		fd = closer.fds[--closer.n];
+		pthread_mutex_unlock(&closer.lock);
+		close(fd);
+		pthread_mutex_lock(&closer.lock);
+	}
+	return NULL;
+}
+
+void uprobe_close_later(int fd)
+{
+	pthread_attr_t attr;
+	pthread_t th;
+	sigset_t all, old;
+
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&closer.lock);
+	if (!closer.running) {
+		/* No signal for this thread: the event loop reads them (signalfd). */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		pthread_attr_init(&attr);
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		closer.running = pthread_create(&th, &attr, closer_main, NULL) == 0;
+		pthread_attr_destroy(&attr);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
+	if (!closer.running) {
+		pthread_mutex_unlock(&closer.lock);
+		close(fd);
+		return;
+	}
+	closer.fds = xgrow(closer.fds, &closer.cap, closer.n + 1, sizeof(int));
+	closer.fds[closer.n++] = fd;
+	pthread_cond_signal(&closer.more);
+	pthread_mutex_unlock(&closer.lock);
+}
+
 void uprobe_open_error(int neg_errno, const char *path, char *err, size_t errlen)
 {
 	int e = -neg_errno;
@@ -453,6 +509,9 @@ void uprobe_open_error(int neg_errno, const char *path, char *err, size_t errlen
 			 "(CAP_PERFMON and CAP_BPF)", path, strerror(e));
 	else if (e == ESRCH)
 		snprintf(err, errlen, "cannot place a uprobe on %s: the process is gone", path);
+	else if (e == 524 /* the kernel's ENOTSUPP */ || e == EINVAL)
+		snprintf(err, errlen, "cannot place a uprobe on %s: uprobes cannot handle the "
+			 "function's first instruction", path);
 	else if (e == EMFILE || e == ENFILE)
 		snprintf(err, errlen, "cannot place a uprobe on %s (%s): raise 'ulimit -n'", path,
 			 strerror(e));

@@ -73,6 +73,12 @@ uint64_t uprobe_ring_dropped(const struct uprobe_ring *r);
  * thread of it), running prog on each hit. Returns the event fd, or -errno. */
 int uprobe_open(int type, const char *path, uint64_t offset, bool is_return, pid_t pid, int prog);
 
+/* Close an event fd on a helper thread: the kernel takes about 0.1 s per
+ * uprobe to remove it (an RCU grace period, serialised), which must not
+ * stall the event loop. The probe is gone once the close returns; at exit
+ * the kernel closes whatever is still queued. */
+void uprobe_close_later(int fd);
+
 /* "cannot place a uprobe on PATH: why" for an uprobe_open() failure. */
 void uprobe_open_error(int neg_errno, const char *path, char *err, size_t errlen);
 

@@ -300,10 +300,10 @@ static void modes(const struct tui *t, char *buf, size_t len)
 	size_t o = 0;
 
 	buf[0] = '\0';
-#define ADD(...)                                                                                   \
-	do {                                                                                       \
-		if (o < len)                                                                       \
-			o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__);                      \
+#define ADD(...)                                                              \
+	do {                                                                  \
+		if (o < len)                                                  \
+			o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__); \
 	} while (0)
 	if (t->frozen)
 		ADD("FROZEN  ");
@@ -405,7 +405,10 @@ void ui_header(struct tui *t, int rows)
 	}
 	seg(&l, "  ", lab);
 	if (t->running)
-		seg(&l, t->paused ? "paused" : m->attached ? "running (attached)" : "running",
+		seg(&l,
+		    t->paused	  ? "paused"
+		    : m->attached ? "running (attached)"
+				  : "running",
 		    ui_attr(t, UC_STATE_RUN));
 	else
 		seg(&l, t->state, ui_attr(t, UC_STATE_END));
@@ -446,14 +449,20 @@ struct fkey {
 void ui_footer(struct tui *t)
 {
 	static const struct fkey keys[] = {
-		{"F1", "Help"},	   {"F2", "Output"},  {"F3", "Search"}, {"F4", "Filter"},
-		{"F5", "Tree"},	   {"F6", "SortBy"},  {"F7", "Callers"}, {"F8", "Memory"},
-		{"F9", "Pause"},   {"F10", "Quit"},
+		{"F1", "Help"},	 {"F2", "Output"}, {"F3", "Search"},  {"F4", "Filter"},
+		{"F5", "Tree"},	 {"F6", "SortBy"}, {"F7", "Callers"}, {"F8", "Memory"},
+		{"F9", "Pause"}, {"F10", "Quit"},
 	};
 	int y = LINES - 1, x = 0;
 	uint64_t now = tui_clock_ns();
 
 	ui_fill(y, 0, COLS, A_NORMAL);
+	if (t->input) {
+		x = ui_put(y, 0, "input for the target (Ctrl-C gives the keys back): ", COLS,
+			   ui_attr(t, UC_MSG));
+		move(y, x < COLS ? x : COLS - 1);
+		return;
+	}
 	if (t->prompt != PROMPT_NONE) {
 		const char *what = t->prompt == PROMPT_SEARCH ? "Search: " : "Filter: ";
 

@@ -20,18 +20,15 @@ struct col_def {
 
 /* In display order. */
 static const struct col_def cols[] = {
-	{FC_NCALLS, "ncalls", 9, SORT_CALLS},
-	{FC_TOTTIME, "tottime", 9, SORT_TOTTIME},
-	{FC_TPERCALL, "percall", 9, SORT_TOTTIME},
-	{FC_CUMTIME, "cumtime", 9, SORT_CUMULATIVE},
-	{FC_CPERCALL, "percall", 9, SORT_CUMULATIVE},
-	{FC_SELF, "%self", 7, SORT_TOTTIME},
+	{FC_NCALLS, "ncalls", 9, SORT_CALLS},	      {FC_TOTTIME, "tottime", 9, SORT_TOTTIME},
+	{FC_TPERCALL, "percall", 9, SORT_TOTTIME},    {FC_CUMTIME, "cumtime", 9, SORT_CUMULATIVE},
+	{FC_CPERCALL, "percall", 9, SORT_CUMULATIVE}, {FC_SELF, "%self", 7, SORT_TOTTIME},
 	{FC_TOTAL, "%total", 7, SORT_CUMULATIVE},
 };
 #define NCOLS (sizeof(cols) / sizeof(*cols))
 
 /* Which columns survive as the terminal narrows, most wanted first. */
-static const unsigned priority[] = {FC_TOTAL,  FC_SELF,	 FC_CUMTIME, FC_TOTTIME,
+static const unsigned priority[] = {FC_TOTAL,  FC_SELF,	    FC_CUMTIME, FC_TOTTIME,
 				    FC_NCALLS, FC_TPERCALL, FC_CPERCALL};
 
 static int col_width(unsigned bit)
@@ -66,8 +63,8 @@ void table_layout(int width, struct func_cols *c)
 static bool sort_is(const struct col_def *d, enum query_sort sort)
 {
 	/* The pstats columns carry the mark: tottime, cumtime, ncalls. */
-	return (int)sort == d->sort && (d->bit == FC_NCALLS || d->bit == FC_TOTTIME ||
-					d->bit == FC_CUMTIME);
+	return (int)sort == d->sort &&
+	       (d->bit == FC_NCALLS || d->bit == FC_TOTTIME || d->bit == FC_CUMTIME);
 }
 
 void table_header(struct tui *t, int y, int x, const struct func_cols *c, enum query_sort sort,

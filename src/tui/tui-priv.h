@@ -67,27 +67,27 @@ struct ui_list {
 
 enum ui_color {
 	UC_NORMAL,
-	UC_HEADER,     /* header labels */
-	UC_VALUE,      /* header values */
-	UC_TITLE,      /* view title bar */
-	UC_COLHEAD,    /* table column names */
-	UC_COLSORT,    /* the sorted column */
+	UC_HEADER,  /* header labels */
+	UC_VALUE,   /* header values */
+	UC_TITLE,   /* view title bar */
+	UC_COLHEAD, /* table column names */
+	UC_COLSORT, /* the sorted column */
 	UC_CURSOR,
 	UC_DIM,
-	UC_HEAT1,      /* heat, coolest to hottest */
+	UC_HEAT1, /* heat, coolest to hottest */
 	UC_HEAT2,
 	UC_HEAT3,
 	UC_HEAT4,
 	UC_HEAT5,
-	UC_KEY,        /* footer: key name */
-	UC_KEYLABEL,   /* footer: what it does */
+	UC_KEY,	     /* footer: key name */
+	UC_KEYLABEL, /* footer: what it does */
 	UC_MSG,
 	UC_ERR,
 	UC_STATE_RUN,
 	UC_STATE_END,
 	UC_RSS,
 	UC_VMS,
-	UC_MARK,       /* inlined / call marks, tree glyphs */
+	UC_MARK, /* inlined / call marks, tree glyphs */
 	UC_COUNT
 };
 
@@ -96,9 +96,9 @@ enum prompt_kind { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER };
 struct tui {
 	const struct options *opt;
 	struct profile *prof;
-	struct collector *col; /* NULL when there is nothing to collect */
+	struct collector *col;	   /* NULL when there is nothing to collect */
 	struct annot_cache *annot; /* source files and disassemblies read so far */
-	struct mem_pane *mem;      /* the memory chart, rendered */
+	struct mem_pane *mem;	   /* the memory chart, rendered */
 
 	bool running;  /* collecting; false once the run is over */
 	bool frozen;   /* `f`: tables stay as they are */
@@ -106,25 +106,26 @@ struct tui {
 	bool window;   /* `w`: last TUI_WINDOW_S seconds only */
 	bool mem_pane; /* `m` */
 	bool quit;
-	bool dirty;    /* redraw before the next wait */
+	bool input; /* --stdin: the keys go to the target, not to us */
+	bool dirty; /* redraw before the next wait */
 	bool launched;
 
 	struct query_filter filter; /* thread and time range of every query */
 	enum query_sort sort;
 	bool reverse;
 	char *name_filter; /* `\`: substring of function names shown, or NULL */
-	char *search;      /* the last `/` needle, or NULL */
+	char *search;	   /* the last `/` needle, or NULL */
 
 	uint64_t gen;  /* data generation: views recompute when theirs differs */
 	uint64_t fgen; /* name-filter generation */
 	struct view *top;
 
 	/* figures of the header, sampled on each tick */
-	uint64_t now_ns;       /* run time (ns since start) of the last tick */
-	double self_cpu;       /* proftop's own CPU, % of one core */
+	uint64_t now_ns; /* run time (ns since start) of the last tick */
+	double self_cpu; /* proftop's own CPU, % of one core */
 	uint64_t last_cpu_ns, last_wall_ns;
 	size_t seen_samples, seen_memory, seen_output;
-	char state[96];        /* how the target ended, once it has */
+	char state[96]; /* how the target ended, once it has */
 
 	/* one-line message over the footer */
 	char msg[256];
@@ -142,7 +143,7 @@ struct tui {
 	int ncolors;
 	attr_t attrs[UC_COUNT];
 	struct rect main; /* where the top view draws */
-	int colhead_y;    /* screen row of the top view's column header, or -1 */
+	int colhead_y;	  /* screen row of the top view's column header, or -1 */
 };
 
 /* ---- tui.c ---- */
@@ -152,9 +153,15 @@ void tui_push(struct tui *t, struct view *v);
 void tui_pop(struct tui *t);
 void tui_message(struct tui *t, bool err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Recompute v's tables if the data or the filter moved on since. */
+void tui_view_sync(struct tui *t, struct view *v);
+/* keys.c: one key (or mouse event) read from the terminal. */
+void tui_key(struct tui *t, int key);
 /* Drop every cached table: the next draw recomputes (filter, thread, zero). */
 void tui_requery(struct tui *t);
 uint64_t tui_clock_ns(void);
+/* --stdin: hand the terminal's input to the target (on) or take it back. */
+void tui_input(struct tui *t, bool on);
 /* For the bench: the views over a finished profile (no collector), on
  * the screen the caller opened; one full redraw; the end. */
 void tui_open_static(struct tui *t, const struct options *o, struct profile *p);
@@ -231,8 +238,8 @@ struct view *view_lines_new(struct tui *t, uint32_t fn);
 struct view *view_output_new(struct tui *t);
 struct view *view_help_new(struct tui *t);
 struct view *view_threads_new(struct tui *t);
-extern const struct view_ops view_functions_ops, view_callers_ops, view_tree_ops,
-	view_lines_ops, view_output_ops, view_help_ops, view_threads_ops;
+extern const struct view_ops view_functions_ops, view_callers_ops, view_tree_ops, view_lines_ops,
+	view_output_ops, view_help_ops, view_threads_ops;
 
 /* view-memory.c: the memory pane of `m`. */
 void memory_pane_draw(struct tui *t, const struct rect *r);

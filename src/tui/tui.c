@@ -178,7 +178,7 @@ void tui_requery(struct tui *t)
 /* ---- drawing ---- */
 
 /* Recompute v's tables if the data or the filter moved on since. */
-static void view_sync(struct tui *t, struct view *v)
+void tui_view_sync(struct tui *t, struct view *v)
 {
 	if (v->gen != t->gen || v->fgen != t->fgen) {
 		v->ops->update(t, v);
@@ -193,6 +193,10 @@ static void draw(struct tui *t)
 	int head = LINES >= 10 ? 2 : 1, avail, memh = 0;
 
 	t->dirty = false;
+	/* the tty echoes what is typed for the target: our idea of the
+	 * screen is off, repaint all of it */
+	if (t->input)
+		clearok(curscr, TRUE);
 	erase();
 	if (LINES < 4 || COLS < 16) {
 		ui_put(0, 0, "proftop: terminal too small", COLS, A_BOLD);
@@ -207,7 +211,7 @@ static void draw(struct tui *t)
 	}
 	t->main = (struct rect){head + memh, 0, avail - memh, COLS};
 	t->colhead_y = -1;
-	view_sync(t, v);
+	tui_view_sync(t, v);
 	v->ops->draw(t, v, &t->main);
 	ui_header(t, head);
 	if (memh) {
@@ -246,10 +250,37 @@ static void describe_end(struct tui *t)
 		snprintf(t->state, sizeof(t->state), "ended");
 }
 
+void tui_input(struct tui *t, bool on)
+{
+	if (on == t->input)
+		return;
+	if (on && (!t->opt->pass_stdin || !t->running || !t->launched)) {
+		tui_message(t, true, "%s",
+			    !t->opt->pass_stdin ? "the target reads /dev/null: start proftop with "
+						  "--stdin to type to it"
+						: "the target is not running");
+		return;
+	}
+	t->input = on;
+	if (on) {
+		/* the shell's modes: lines, echo, ^C for us (the target has its
+		 * own session, the signal is ours) */
+		reset_shell_mode();
+		curs_set(1);
+	} else {
+		reset_prog_mode();
+		curs_set(0);
+		flushinp();
+		clearok(curscr, TRUE);
+	}
+	t->dirty = true;
+}
+
 static void finish_run(struct tui *t)
 {
 	if (!t->running)
 		return;
+	tui_input(t, false);
 	collector_finish(t->col);
 	launched_pid = 0;
 	t->running = false;
@@ -280,277 +311,6 @@ static void tick(struct tui *t)
 			   p->output_len != t->seen_output || (t->window && t->running)))
 		tui_requery(t);
 	t->dirty = true;
-}
-
-/* ---- the prompt of / and \ ---- */
-
-static void prompt_open(struct tui *t, enum prompt_kind k)
-{
-	const char *init = k == PROMPT_FILTER ? t->name_filter : NULL;
-
-	t->prompt = k;
-	t->plen = 0;
-	if (init) {
-		t->plen = strlen(init) < sizeof(t->pbuf) - 1 ? strlen(init) : sizeof(t->pbuf) - 1;
-		memcpy(t->pbuf, init, t->plen);
-	}
-	t->pbuf[t->plen] = '\0';
-	t->dirty = true;
-}
-
-static void filter_set(struct tui *t, const char *s)
-{
-	free(t->name_filter);
-	t->name_filter = s && *s ? xstrdup(s) : NULL;
-	t->fgen++;
-	t->dirty = true;
-}
-
-static void search_run(struct tui *t, const char *needle, bool next)
-{
-	struct view *v = t->top;
-
-	if (!v->ops->search)
-		tui_message(t, true, "nothing to search in this view");
-	else if (!v->ops->search(t, v, needle, next))
-		tui_message(t, true, "\"%s\" not found", needle);
-	t->dirty = true;
-}
-
-static void prompt_key(struct tui *t, int key)
-{
-	switch (key) {
-	case 27: /* Esc: a search is abandoned, a filter cleared (htop) */
-		if (t->prompt == PROMPT_FILTER)
-			filter_set(t, NULL);
-		t->prompt = PROMPT_NONE;
-		t->dirty = true;
-		return;
-	case '\n':
-	case '\r':
-	case KEY_ENTER:
-		if (t->prompt == PROMPT_SEARCH && t->plen) {
-			free(t->search);
-			t->search = xstrdup(t->pbuf);
-		}
-		t->prompt = PROMPT_NONE;
-		t->dirty = true;
-		return;
-	case KEY_BACKSPACE:
-	case 127:
-	case 8:
-		/* drop a whole UTF-8 sequence */
-		while (t->plen && ((unsigned char)t->pbuf[t->plen - 1] & 0xc0) == 0x80)
-			t->plen--;
-		if (t->plen)
-			t->plen--;
-		break;
-	case 21: /* ^U */
-		t->plen = 0;
-		break;
-	default:
-		if (key < 32 || key > 255 || key == 127 || t->plen + 1 >= sizeof(t->pbuf))
-			return;
-		t->pbuf[t->plen++] = (char)key;
-		break;
-	}
-	t->pbuf[t->plen] = '\0';
-	if (t->prompt == PROMPT_FILTER)
-		filter_set(t, t->pbuf);
-	else if (t->plen)
-		search_run(t, t->pbuf, false);
-	t->dirty = true;
-}
-
-/* ---- keys ---- */
-
-static void toggle_view(struct tui *t, const struct view_ops *ops, struct view *(*make)(struct tui *))
-{
-	if (t->top->ops == ops)
-		tui_pop(t);
-	else
-		tui_push(t, make(t));
-}
-
-static uint32_t selected(struct tui *t)
-{
-	struct view *v = t->top;
-
-	return v->ops->selected ? v->ops->selected(t, v) : PROF_NONE;
-}
-
-static void global_key(struct tui *t, int key)
-{
-	uint32_t fn;
-
-	switch (key) {
-	case 'q':
-	case 'Q':
-	case KEY_F(10):
-		t->quit = true;
-		break;
-	case '?':
-	case 'h':
-	case KEY_F(1):
-		toggle_view(t, &view_help_ops, view_help_new);
-		break;
-	case 'o':
-	case KEY_F(2):
-		toggle_view(t, &view_output_ops, view_output_new);
-		break;
-	case 't':
-	case KEY_F(5):
-		toggle_view(t, &view_tree_ops, view_tree_new);
-		break;
-	case 'T':
-		toggle_view(t, &view_threads_ops, view_threads_new);
-		break;
-	case 'c':
-	case KEY_F(7):
-		if (t->top->ops == &view_callers_ops && key == 'c') {
-			tui_pop(t);
-			break;
-		}
-		fn = selected(t);
-		if (fn != PROF_NONE)
-			tui_push(t, view_callers_new(t, fn));
-		break;
-	case 'a':
-		fn = selected(t);
-		if (fn != PROF_NONE)
-			tui_push(t, view_lines_new(t, fn));
-		break;
-	case 'm':
-	case KEY_F(8):
-		t->mem_pane = !t->mem_pane;
-		t->dirty = true;
-		break;
-	case 'f':
-		t->frozen = !t->frozen;
-		if (!t->frozen)
-			tui_requery(t);
-		tui_message(t, false, t->frozen ? "display frozen, sampling goes on: f thaws"
-						: "display live again");
-		break;
-	case 'P':
-	case KEY_F(9):
-		if (!t->running || !t->col)
-			break;
-		t->paused = !t->paused;
-		collector_pause(t->col, t->paused);
-		tui_message(t, false, t->paused ? "sampling paused (the target runs on): P resumes"
-						: "sampling resumed");
-		break;
-	case 'z':
-		profile_zero(t->prof);
-		tui_requery(t);
-		tui_message(t, false, "counters zeroed");
-		break;
-	case 'w':
-		t->window = !t->window;
-		tui_requery(t);
-		break;
-	case '/':
-		prompt_open(t, PROMPT_SEARCH);
-		break;
-	case KEY_F(3):
-		if (t->search)
-			search_run(t, t->search, true);
-		else
-			prompt_open(t, PROMPT_SEARCH);
-		break;
-	case '\\':
-	case KEY_F(4):
-		prompt_open(t, PROMPT_FILTER);
-		break;
-	case 27:
-	case KEY_BACKSPACE:
-	case 127:
-	case 8:
-		tui_pop(t);
-		break;
-	case 12: /* ^L */
-		clearok(curscr, TRUE);
-		t->dirty = true;
-		break;
-	case KEY_RESIZE:
-		t->dirty = true;
-		break;
-	}
-}
-
-static void footer_click(struct tui *t, int x)
-{
-	/* the footer's cells are "F1Help  " ... each key 2-3 + 6 columns */
-	static const int keys[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-	int cx = 0;
-
-	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
-		int w = (keys[i] >= 10 ? 3 : 2) + 6;
-
-		if (x >= cx && x < cx + w) {
-			global_key(t, KEY_F(keys[i]));
-			return;
-		}
-		cx += w;
-	}
-}
-
-static void mouse_key(struct tui *t)
-{
-	MEVENT ev;
-	struct view *v = t->top;
-
-	if (getmouse(&ev) != OK)
-		return;
-	if (ev.bstate & (BUTTON4_PRESSED | BUTTON5_PRESSED)) {
-		int k = ev.bstate & BUTTON4_PRESSED ? KEY_UP : KEY_DOWN;
-
-		for (int i = 0; i < 3; i++)
-			v->ops->key(t, v, k);
-		t->dirty = true;
-		return;
-	}
-	if (!(ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON1_RELEASED)))
-		return;
-	if (ev.y == LINES - 1) {
-		if (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED))
-			footer_click(t, ev.x);
-		return;
-	}
-	if (v->ops->click && ev.y >= t->main.y && ev.y < t->main.y + t->main.h &&
-	    (ev.bstate & (BUTTON1_PRESSED | BUTTON1_CLICKED)))
-		v->ops->click(t, v, &t->main, ev.y, ev.x);
-	t->dirty = true;
-}
-
-static void handle_key(struct tui *t, int key)
-{
-	struct view *v = t->top;
-	int r;
-
-	if (key != KEY_RESIZE && key != KEY_MOUSE)
-		t->msg_until = 0;
-	if (t->prompt != PROMPT_NONE) {
-		prompt_key(t, key);
-		return;
-	}
-	/* Keys typed ahead act on what the previous ones asked for (2 then
-	 * Enter opens the function first by tottime). */
-	view_sync(t, v);
-	if (key == KEY_MOUSE) {
-		mouse_key(t);
-		return;
-	}
-	r = v->ops->key ? v->ops->key(t, v, key) : KR_IGNORED;
-	if (r & KR_REQUERY)
-		v->gen = UINT64_MAX;
-	if (r)
-		t->dirty = true;
-	else
-		global_key(t, key);
-	if (!t->dirty)
-		t->dirty = key != ERR; /* e.g. a message expired by the key */
 }
 
 /* ---- the loop ---- */
@@ -586,8 +346,11 @@ static bool read_signals(struct tui *t, int fd, int *exit_sig)
 			break;
 		case SIGCHLD:
 			break;
-		case SIGINT:
-			t->quit = true;
+		case SIGINT: /* ^C: takes the keys back from the target, else quits */
+			if (t->input)
+				tui_input(t, false);
+			else
+				t->quit = true;
 			break;
 		default: /* SIGTERM, SIGHUP, SIGQUIT: leave, then die of it */
 			t->quit = true;
@@ -633,7 +396,8 @@ static void run_loop(struct tui *t, const struct loop_fds *lf, int *exit_sig)
 		}
 		if (t->dirty)
 			draw(t);
-		fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+		/* in input mode the target reads the terminal: we do not */
+		fds[n++] = (struct pollfd){.fd = t->input ? -1 : STDIN_FILENO, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = lf->sig, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = lf->timer, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = lf->err, .events = POLLIN};
@@ -653,7 +417,7 @@ static void run_loop(struct tui *t, const struct loop_fds *lf, int *exit_sig)
 		/* Keys first, drawn at once: the collector must not delay them. */
 		if (fds[0].revents & POLLIN) {
 			while ((key = getch()) != ERR && !t->quit)
-				handle_key(t, key);
+				tui_key(t, key);
 			if (t->dirty && !t->quit)
 				draw(t);
 		}
@@ -681,7 +445,8 @@ static int refuse_early(const struct options *o)
 	const char *term = getenv("TERM");
 
 	if (o->input) {
-		warnx_("opening a saved session (-i) is not implemented yet; use -- COMMAND or -p PID");
+		warnx_("opening a saved session (-i) is not implemented yet; use -- COMMAND or -p "
+		       "PID");
 		return 1;
 	}
 	if (o->output) {

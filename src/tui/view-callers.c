@@ -15,7 +15,7 @@ enum entry_kind { E_LABEL, E_CALLER, E_SELF, E_CALLEE };
 struct entry {
 	enum entry_kind kind;
 	const struct func_row *row; /* NULL for labels */
-	const char *text;           /* labels */
+	const char *text;	    /* labels */
 };
 
 struct cview {

@@ -59,7 +59,8 @@ static void fv_update(struct tui *t, struct view *v)
 	f->shown = xcalloc(f->table.n ? f->table.n : 1, sizeof(*f->shown));
 	f->nshown = 0;
 	for (size_t i = 0; i < f->table.n; i++)
-		if (!t->name_filter || ui_fn_matches(t->prof, f->table.rows[i].function, t->name_filter))
+		if (!t->name_filter ||
+		    ui_fn_matches(t->prof, f->table.rows[i].function, t->name_filter))
 			f->shown[f->nshown++] = i;
 	f->list.n = f->nshown;
 	/* The cursor stays on its function as rows move, unless it sits on
@@ -93,7 +94,7 @@ static void fv_draw(struct tui *t, struct view *v, const struct rect *r)
 	list_fit(&f->list, rows);
 	if (!f->nshown && rows > 0) {
 		ui_put(r->y + 2, 2,
-		       f->table.n       ? "no function matches the filter (\\ to change it)"
+		       f->table.n	   ? "no function matches the filter (\\ to change it)"
 		       : t->prof->nsamples ? "no samples in this range or thread"
 					   : "no samples yet",
 		       r->w - 2, ui_attr(t, UC_DIM));

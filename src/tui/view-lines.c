@@ -19,8 +19,8 @@ struct lview {
 	uint32_t fn;
 	struct annot_source src;
 	struct annot_disasm dis;
-	bool asm_mode;  /* showing the disassembly */
-	bool asm_auto;  /* chosen because the source was unreadable */
+	bool asm_mode; /* showing the disassembly */
+	bool asm_auto; /* chosen because the source was unreadable */
 	bool have_dis;
 	struct ui_list list;
 	bool placed; /* the cursor went to the hottest row once */
@@ -49,7 +49,8 @@ static void lv_update(struct tui *t, struct view *v)
 	}
 	if (l->asm_mode) {
 		annot_disasm_free(&l->dis);
-		l->have_dis = annot_disasm_build(t->annot, t->prof, &t->filter, l->fn, &l->dis) == 0;
+		l->have_dis =
+			annot_disasm_build(t->annot, t->prof, &t->filter, l->fn, &l->dis) == 0;
 		if (!l->have_dis && l->asm_auto)
 			l->asm_mode = false; /* neither: the sampled lines without text */
 	}
@@ -140,7 +141,9 @@ static void draw_asm(struct tui *t, struct lview *l, const struct rect *r, int r
 		snprintf(buf, sizeof(buf), "%-7s %s", in->mnemonic ? in->mnemonic : "?",
 			 in->operands ? in->operands : "");
 		x += ui_put(y, x, buf, r->x + r->w - x,
-			    cur ? base : in->is_call || in->is_jump ? ui_attr(t, UC_MARK) : base);
+			    cur				 ? base
+			    : in->is_call || in->is_jump ? ui_attr(t, UC_MARK)
+							 : base);
 		if (in->is_call && in->callee_name) {
 			snprintf(buf, sizeof(buf), "  %s %s", t->utf8 ? "\u2192" : "->",
 				 in->callee_name);
@@ -178,8 +181,9 @@ static void lv_draw(struct tui *t, struct view *v, const struct rect *r)
 		       ui_attr(t, UC_ERR));
 		return;
 	}
-	snprintf(head, sizeof(head), "%s    self   total %-*s %s", l->asm_mode ? " address" : "  line",
-		 BAR_W, "heat", l->asm_mode ? "instruction" : "source");
+	snprintf(head, sizeof(head), "%s    self   total %-*s %s",
+		 l->asm_mode ? " address" : "  line", BAR_W, "heat",
+		 l->asm_mode ? "instruction" : "source");
 	ui_fill(r->y + 1, r->x, r->w, ui_attr(t, UC_COLHEAD));
 	ui_put(r->y + 1, r->x, head, r->w, ui_attr(t, UC_COLHEAD));
 	t->colhead_y = r->y + 1;

@@ -12,7 +12,7 @@
 #include "tui-priv.h"
 #include "xalloc.h"
 
-#define SIDE_W	  34 /* the figures column, when the pane is wide */
+#define SIDE_W	 34  /* the figures column, when the pane is wide */
 #define SIDE_MIN 100 /* pane width from which the figures go beside the chart */
 
 /* The rendered chart, kept until the data or the size changes: moving a

@@ -16,7 +16,7 @@ struct oline {
 struct oview {
 	struct oline *lines;
 	size_t n, cap;
-	size_t parsed;     /* bytes of profile.output split into lines */
+	size_t parsed;	   /* bytes of profile.output split into lines */
 	size_t line_start; /* where the unfinished last line starts */
 	struct ui_list list;
 	bool follow; /* the cursor rides the last line */
@@ -78,13 +78,12 @@ static size_t strip(const char *s, size_t len, char *out, size_t cap)
 			continue;
 		}
 		if (i + 1 < len && s[i + 1] == '[') { /* CSI: up to a final byte */
-			for (i += 2; i < len && !((unsigned char)s[i] >= 0x40 &&
-						  (unsigned char)s[i] <= 0x7e);
+			for (i += 2; i < len &&
+				     !((unsigned char)s[i] >= 0x40 && (unsigned char)s[i] <= 0x7e);
 			     i++)
 				;
 		} else if (i + 1 < len && s[i + 1] == ']') { /* OSC: up to BEL or ST */
-			for (i += 2; i < len && s[i] != 0x07 && !(s[i] == 0x1b && i + 1 < len);
-			     i++)
+			for (i += 2; i < len && s[i] != 0x07 && !(s[i] == 0x1b && i + 1 < len); i++)
 				;
 			if (i < len && s[i] == 0x1b)
 				i++;
@@ -103,14 +102,15 @@ static void ov_draw(struct tui *t, struct view *v, const struct rect *r)
 	char title[128], buf[4096];
 	int h = r->h - 1;
 
-	snprintf(title, sizeof(title), "Target output: %zu line%s (stdout and stderr)",
-		 o->list.n, o->list.n == 1 ? "" : "s");
+	snprintf(title, sizeof(title), "Target output: %zu line%s (stdout and stderr)", o->list.n,
+		 o->list.n == 1 ? "" : "s");
 	ui_title(t, r->y, title, NULL);
 	list_fit(&o->list, h);
 	if (!o->list.n && h > 0) {
 		ui_put(r->y + 1, 2,
-		       t->launched ? "(no output yet)"
-				   : "(an attached process writes to its own terminal: not captured)",
+		       t->launched
+			       ? "(no output yet)"
+			       : "(an attached process writes to its own terminal: not captured)",
 		       r->w - 2, ui_attr(t, UC_DIM));
 		return;
 	}
@@ -136,6 +136,10 @@ static int ov_key(struct tui *t, struct view *v, int key)
 {
 	struct oview *o = v->priv;
 
+	if (key == 'i') {
+		tui_input(t, true);
+		return KR_HANDLED;
+	}
 	if (!list_key(&o->list, key))
 		return KR_IGNORED;
 	/* Back at the end: follow again; anywhere else: hold still. */

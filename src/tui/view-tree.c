@@ -20,8 +20,8 @@ struct hset {
 
 struct tview {
 	struct call_tree tree;
-	uint64_t *hash;  /* per node: its path from the root */
-	uint32_t *rows;  /* visible nodes, in display order */
+	uint64_t *hash; /* per node: its path from the root */
+	uint32_t *rows; /* visible nodes, in display order */
 	size_t nrows;
 	struct hset open;
 	struct ui_list list;
@@ -187,8 +187,8 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 	       ui_attr(t, UC_COLHEAD));
 	list_fit(&tv->list, rows);
 	if (!tv->nrows && rows > 0)
-		ui_put(r->y + 2, 2, t->prof->nsamples ? "no samples in this range or thread"
-						     : "no samples yet",
+		ui_put(r->y + 2, 2,
+		       t->prof->nsamples ? "no samples in this range or thread" : "no samples yet",
 		       r->w - 2, ui_attr(t, UC_DIM));
 	for (int i = 0; i < rows && tv->list.top + (size_t)i < tv->nrows; i++) {
 		size_t k = tv->list.top + (size_t)i;
@@ -196,8 +196,8 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 		const struct tree_node *tn = &tv->tree.nodes[node];
 		bool cur = k == tv->list.cur;
 		attr_t base = cur ? ui_attr(t, UC_CURSOR) : A_NORMAL;
-		double tp = pct(tn->total_ns, tv->tree.total_ns), sp = pct(tn->self_ns,
-									   tv->tree.total_ns);
+		double tp = pct(tn->total_ns, tv->tree.total_ns),
+		       sp = pct(tn->self_ns, tv->tree.total_ns);
 		int y = r->y + 2 + i, x = r->x, indent;
 		const char *glyph;
 

@@ -224,8 +224,8 @@ static size_t mutate(const struct input *in, uint8_t **out)
 		size_t len = 1 + next_rand() % 64;
 
 		if (src->size > len && size > len)
-			memcpy(b + next_rand() % (size - len), src->data + next_rand() % (src->size - len),
-			       len);
+			memcpy(b + next_rand() % (size - len),
+			       src->data + next_rand() % (src->size - len), len);
 		break;
 	}
 	case 5: /* a 32-bit value in the first pages: headers, page pointers */

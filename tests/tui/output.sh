@@ -32,4 +32,20 @@ else
 	pt_ok "no target output on the terminal after exit"
 fi
 pt_eq "proftop's stderr" "$(cat "$PT_WORK/stderr")" ""
+
+# --stdin: in the output view, i hands the keys to the target (which
+# reads only later, so that nothing typed before goes astray).
+tui_tmux kill-server 2>/dev/null
+tui_start 100 20 --stdin -- bash -c 'sleep 3; read x; echo "got: $x"; sleep 3'
+tui_wait "a target that reads stdin" 'pid [0-9]+ +running' 10 || pt_finish
+tui_keys o i
+tui_wait "i: input mode" 'input for the target' 5
+tui_keys 'hello target' Enter
+tui_wait "the target read the line" '^got: hello target' 10
+tui_keys C-c
+tui_wait_not "^C takes the keys back" 'input for the target' 5
+tui_wait "ended" 'exited with status 0' 10
+tui_keys q
+tui_wait_exit 10
+pt_eq "exit status (--stdin)" "$TUI_RC" 0
 pt_finish

@@ -57,6 +57,16 @@ enum {
 	HOT_END = HOT_LINE + 8,
 };
 
+/* A byte that is no x86-64 instruction (0x06, push %es, is invalid in
+ * 64-bit mode), then a return: disassembly must step over it. */
+__asm__(".pushsection .text.annot_bad_fn,\"ax\",@progbits\n"
+	".type annot_bad_fn, @function\n"
+	"annot_bad_fn:\n"
+	"	.byte 0x06\n"
+	"	ret\n"
+	".size annot_bad_fn, .-annot_bad_fn\n"
+	".popsection\n");
+
 /* ---- the program's own image ---- */
 
 struct found_object {
@@ -515,6 +525,23 @@ static void test_disasm_by_name(void **state)
 	annot_disasm_free(&d);
 }
 
+static void test_disasm_undecodable(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t fn =
+		profile_intern_function(f->p, "annot_bad_fn", "annot_bad_fn", NULL, 0, f->mod);
+	struct annot_disasm d;
+
+	assert_int_equal(annot_disasm_build(f->c, f->p, NULL, fn, &d), 0);
+	assert_int_equal(d.n, 2);
+	assert_string_equal(d.insns[0].mnemonic, "(bad)");
+	assert_string_equal(d.insns[0].operands, ".byte 0x06");
+	assert_int_equal(d.insns[0].size, 1);
+	assert_int_equal(d.insns[1].address, d.start + 1);
+	assert_string_equal(d.insns[1].mnemonic, "retq");
+	annot_disasm_free(&d);
+}
+
 /* A sample of the function far outside its symbol is counted apart. */
 static void test_disasm_outside(void **state)
 {
@@ -702,6 +729,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_disasm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disasm_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disasm_by_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disasm_undecodable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disasm_outside, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disasm_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_fallback, setup_bare, teardown),

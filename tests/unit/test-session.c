@@ -29,9 +29,9 @@
 
 struct fixture {
 	struct profile *p;
-	char dir[64];  /* a private temporary directory */
+	char dir[64];	/* a private temporary directory */
 	char path[128]; /* dir/s.proftop */
-	char src[128];  /* dir/work.c, a source file the profile points at */
+	char src[128];	/* dir/work.c, a source file the profile points at */
 	uint32_t mainf, compute, leaf;
 };
 
@@ -72,6 +72,22 @@ static void build(struct fixture *fx)
 	p->functions[fx->compute].calls = 4242;
 	p->functions[kfn].calls = 7;
 	p->functions[kfn].calls_lower_bound = true;
+	p->functions[kfn].calls_rate = 123456.5;
+	p->functions[kfn].calls_since = 42 * MS;
+	{
+		struct prof_latency *lat = profile_latency(p, fx->compute);
+
+		lat->count = 3;
+		lat->sum_ns = 600;
+		lat->min_ns = 100;
+		lat->max_ns = 300;
+		lat->buckets[5] = 1;
+		lat->buckets[PROF_LATENCY_BUCKETS - 1] = 2;
+		lat->stopped = true;
+		lat->rate = 2.5;
+		lat->since = 7;
+		profile_latency(p, fx->mainf); /* timed, never returned */
+	}
 
 	lmain = loc(p, prog, 0x1100, &(struct prof_line){fx->mainf, fx->src, 5}, 1);
 	lmain2 = loc(p, prog, 0x1180, &(struct prof_line){fx->mainf, fx->src, 6}, 1);
@@ -87,7 +103,8 @@ static void build(struct fixture *fx)
 		uint64_t t = (uint64_t)i * 10 * MS;
 
 		if (i < 40)
-			profile_add_sample(p, t, 100, s1, 10 * MS, i % 8 ? 0 : PROF_SAMPLE_TRUNCATED);
+			profile_add_sample(p, t, 100, s1, 10 * MS,
+					   i % 8 ? 0 : PROF_SAMPLE_TRUNCATED);
 		else if (i < 70)
 			profile_add_sample(p, t, 101, s2, 10 * MS + (uint64_t)i, 0);
 		else if (i < 80)
@@ -118,6 +135,12 @@ static void build(struct fixture *fx)
 	p->meta.exit_status = 3;
 	p->meta.stopped_by_proftop = false;
 	p->meta.lost = 17;
+	p->meta.held_ns = 5 * MS;
+	p->meta.calls_budget = 2.5;
+	p->meta.calls_overhead = 0.125;
+	p->meta.calls_cost_ns = 11;
+	p->meta.calls_cpu_ns = 22;
+	p->meta.probe_floor_ns = 33;
 }
 
 static int setup(void **state)
@@ -154,11 +177,11 @@ static bool str_same(const char *a, const char *b)
 	return a == b || (a && b && !strcmp(a, b));
 }
 
-#define assert_str_same(a, b)                                                                    \
-	do {                                                                                     \
-		if (!str_same((a), (b)))                                                         \
-			fail_msg("%s: expected '%s', saw '%s'", #b, (a) ? (a) : "(null)",        \
-				 (b) ? (b) : "(null)");                                          \
+#define assert_str_same(a, b)                                                             \
+	do {                                                                              \
+		if (!str_same((a), (b)))                                                  \
+			fail_msg("%s: expected '%s', saw '%s'", #b, (a) ? (a) : "(null)", \
+				 (b) ? (b) : "(null)");                                   \
 	} while (0)
 
 /* Every table of b equals a's, id for id. */
@@ -181,6 +204,24 @@ static void assert_same_profile(const struct profile *a, const struct profile *b
 		assert_int_equal(x->module, y->module);
 		assert_int_equal(x->calls, y->calls);
 		assert_int_equal(x->calls_lower_bound, y->calls_lower_bound);
+		assert_true(x->calls_rate == y->calls_rate);
+		assert_int_equal(x->calls_since, y->calls_since);
+	}
+	assert_int_equal(a->nlatencies, b->nlatencies);
+	for (size_t i = 0; i < a->nlatencies; i++) {
+		const struct prof_latency *x = &a->latencies[i];
+		const struct prof_latency *y = profile_find_latency(b, x->function);
+
+		assert_non_null(y);
+		assert_int_equal(x->count, y->count);
+		assert_int_equal(x->sum_ns, y->sum_ns);
+		assert_int_equal(x->min_ns, y->min_ns);
+		assert_int_equal(x->max_ns, y->max_ns);
+		assert_int_equal(x->stopped, y->stopped);
+		assert_true(x->rate == y->rate);
+		assert_int_equal(x->since, y->since);
+		assert_memory_equal(x->buckets, y->buckets,
+				    PROF_LATENCY_BUCKETS * sizeof(uint64_t));
 	}
 	assert_int_equal(a->nlocations, b->nlocations);
 	for (size_t i = 0; i < a->nlocations; i++) {
@@ -255,6 +296,12 @@ static void assert_same_profile(const struct profile *a, const struct profile *b
 	assert_int_equal(a->meta.term_signal, b->meta.term_signal);
 	assert_int_equal(a->meta.stopped_by_proftop, b->meta.stopped_by_proftop);
 	assert_int_equal(a->meta.lost, b->meta.lost);
+	assert_int_equal(a->meta.held_ns, b->meta.held_ns);
+	assert_true(a->meta.calls_budget == b->meta.calls_budget);
+	assert_true(a->meta.calls_overhead == b->meta.calls_overhead);
+	assert_int_equal(a->meta.calls_cost_ns, b->meta.calls_cost_ns);
+	assert_int_equal(a->meta.calls_cpu_ns, b->meta.calls_cpu_ns);
+	assert_int_equal(a->meta.probe_floor_ns, b->meta.probe_floor_ns);
 }
 
 /* The report of p with o, as a string (caller frees). */
@@ -671,6 +718,12 @@ static void test_load_errors(void **state)
 	assert_load_fails(path, "samples is not a table");
 	tamper(fx, path, "UPDATE meta SET value = 'x' WHERE key = 'pid'");
 	assert_load_fails(path, "meta 'pid' is not an integer");
+	tamper(fx, path, "UPDATE latency_buckets SET bucket = 99999 WHERE bucket = 5");
+	assert_load_fails(path, "bucket 99999 is out of range");
+	tamper(fx, path, "INSERT INTO latency_buckets VALUES (2, 0, 1)");
+	assert_load_fails(path, "function 2 has no latency record");
+	tamper(fx, path, "UPDATE functions SET calls_rate = 'fast'");
+	assert_load_fails(path, "calls_rate is not a number");
 
 	/* A page of zeros in the middle: SQLite's own checks. */
 	memset(buf + 4096 * 3, 0x5a, 4096);

@@ -1,0 +1,222 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "latency.h"
+#include "xalloc.h"
+
+/* A thread's pending entries beyond this are not kept (their returns then
+ * count as unmatched): runaway recursion must not grow memory forever. */
+#define PAIRS_DEPTH_MAX 4096
+
+size_t latency_bucket(uint64_t ns)
+{
+	unsigned e;
+	size_t b;
+
+	if (ns < LATENCY_SUB)
+		return (size_t)ns;
+	e = 63u - (unsigned)__builtin_clzll(ns); /* >= LATENCY_SUB_BITS */
+	b = LATENCY_SUB + (size_t)(e - LATENCY_SUB_BITS) * LATENCY_SUB +
+	    (size_t)((ns >> (e - LATENCY_SUB_BITS)) - LATENCY_SUB);
+	return b < PROF_LATENCY_BUCKETS ? b : PROF_LATENCY_BUCKETS - 1;
+}
+
+uint64_t latency_bucket_low(size_t b)
+{
+	size_t k;
+
+	if (b < LATENCY_SUB)
+		return b;
+	k = b - LATENCY_SUB;
+	return (uint64_t)(LATENCY_SUB + k % LATENCY_SUB) << (k / LATENCY_SUB);
+}
+
+uint64_t latency_bucket_high(size_t b)
+{
+	if (b < LATENCY_SUB)
+		return b + 1;
+	/* The last bucket of the top power of two ends at 2^64: saturate. */
+	if ((b - LATENCY_SUB) / LATENCY_SUB >= 64 - LATENCY_SUB_BITS - 1 &&
+	    (b - LATENCY_SUB) % LATENCY_SUB == LATENCY_SUB - 1)
+		return UINT64_MAX;
+	return latency_bucket_low(b) + (1ull << ((b - LATENCY_SUB) / LATENCY_SUB));
+}
+
+void latency_add(struct prof_latency *l, uint64_t ns)
+{
+	l->count++;
+	l->sum_ns += ns;
+	if (ns < l->min_ns)
+		l->min_ns = ns;
+	if (ns > l->max_ns)
+		l->max_ns = ns;
+	l->buckets[latency_bucket(ns)]++;
+}
+
+void latency_merge(struct prof_latency *dst, const struct prof_latency *src)
+{
+	if (!src->count)
+		return;
+	dst->count += src->count;
+	dst->sum_ns += src->sum_ns;
+	if (src->min_ns < dst->min_ns)
+		dst->min_ns = src->min_ns;
+	if (src->max_ns > dst->max_ns)
+		dst->max_ns = src->max_ns;
+	for (size_t b = 0; b < PROF_LATENCY_BUCKETS; b++)
+		dst->buckets[b] += src->buckets[b];
+}
+
+uint64_t latency_quantile(const struct prof_latency *l, double q)
+{
+	uint64_t rank, seen = 0;
+
+	if (!l->count)
+		return 0;
+	if (q <= 0)
+		return l->min_ns;
+	if (q >= 1)
+		return l->max_ns;
+	/* The smallest value with at least q of the calls at or below it. */
+	rank = (uint64_t)(q * (double)l->count);
+	if ((double)rank < q * (double)l->count)
+		rank++;
+	if (rank < 1)
+		rank = 1;
+	for (size_t b = 0; b < PROF_LATENCY_BUCKETS; b++) {
+		seen += l->buckets[b];
+		if (seen >= rank) {
+			uint64_t lo = latency_bucket_low(b), hi = latency_bucket_high(b);
+			uint64_t mid = lo + (hi - lo) / 2;
+
+			if (mid < l->min_ns)
+				mid = l->min_ns;
+			if (mid > l->max_ns)
+				mid = l->max_ns;
+			return mid;
+		}
+	}
+	return l->max_ns;
+}
+
+/* ---- pairing ---- */
+
+struct pending_call {
+	uint64_t sp, time;
+	uint32_t slot;
+};
+
+struct thread_stack {
+	uint32_t tid; /* 0: empty slot */
+	struct pending_call *calls;
+	size_t n, cap;
+};
+
+struct latency_pairs {
+	struct thread_stack *threads; /* open addressing by tid */
+	size_t mask, used;
+	uint64_t unmatched, abandoned;
+};
+
+struct latency_pairs *latency_pairs_new(void)
+{
+	struct latency_pairs *lp = xcalloc(1, sizeof(*lp));
+
+	lp->mask = 63;
+	lp->threads = xcalloc(lp->mask + 1, sizeof(*lp->threads));
+	return lp;
+}
+
+void latency_pairs_free(struct latency_pairs *lp)
+{
+	if (!lp)
+		return;
+	for (size_t i = 0; i <= lp->mask; i++)
+		free(lp->threads[i].calls);
+	free(lp->threads);
+	free(lp);
+}
+
+static struct thread_stack *slot_for(struct thread_stack *tab, size_t mask, uint32_t tid)
+{
+	size_t i = (tid * 0x9e3779b9u) & mask;
+
+	while (tab[i].tid && tab[i].tid != tid)
+		i = (i + 1) & mask;
+	return &tab[i];
+}
+
+static struct thread_stack *thread_get(struct latency_pairs *lp, uint32_t tid)
+{
+	struct thread_stack *t = slot_for(lp->threads, lp->mask, tid);
+
+	if (t->tid)
+		return t;
+	if ((lp->used + 1) * 2 > lp->mask + 1) {
+		size_t mask = lp->mask * 2 + 1;
+		struct thread_stack *tab = xcalloc(mask + 1, sizeof(*tab));
+
+		for (size_t i = 0; i <= lp->mask; i++)
+			if (lp->threads[i].tid)
+				*slot_for(tab, mask, lp->threads[i].tid) = lp->threads[i];
+		free(lp->threads);
+		lp->threads = tab;
+		lp->mask = mask;
+		t = slot_for(tab, mask, tid);
+	}
+	t->tid = tid;
+	lp->used++;
+	return t;
+}
+
+bool latency_pairs_feed(struct latency_pairs *lp, const struct uprobe_record *rec, uint32_t *slot,
+			uint64_t *ns)
+{
+	uint32_t tid = (uint32_t)rec->pid_tgid;
+	struct thread_stack *t = thread_get(lp, tid ? tid : ~0u);
+	struct pending_call *top;
+
+	if (!rec->is_return) {
+		if (t->n >= PAIRS_DEPTH_MAX)
+			return false;
+		t->calls = xgrow(t->calls, &t->cap, t->n + 1, sizeof(*t->calls));
+		t->calls[t->n++] = (struct pending_call){rec->sp, rec->time, rec->slot};
+		return false;
+	}
+	if (rec->sp) {
+		/* The return popped the return address the entry's sp pointed at. */
+		uint64_t entry_sp = rec->sp - 8;
+
+		while (t->n && t->calls[t->n - 1].sp < entry_sp) {
+			t->n--;
+			lp->abandoned++;
+		}
+		top = t->n ? &t->calls[t->n - 1] : NULL;
+		if (!top || top->sp != entry_sp || top->slot != rec->slot) {
+			lp->unmatched++;
+			return false;
+		}
+	} else {
+		top = t->n ? &t->calls[t->n - 1] : NULL;
+		if (!top || top->slot != rec->slot) {
+			lp->unmatched++;
+			return false;
+		}
+	}
+	t->n--;
+	*slot = rec->slot;
+	*ns = rec->time >= top->time ? rec->time - top->time : 0;
+	return true;
+}
+
+uint64_t latency_pairs_unmatched(const struct latency_pairs *lp)
+{
+	return lp->unmatched;
+}
+
+uint64_t latency_pairs_abandoned(const struct latency_pairs *lp)
+{
+	return lp->abandoned;
+}
