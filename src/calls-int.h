@@ -1,13 +1,19 @@
 /* Inside exact call counting: finding the functions users name in the ELF
- * files the target maps (calls-resolve.c), for calls.c. */
+ * files the target maps (calls-resolve.c), and the state that calls.c
+ * (placing probes) and calls-tick.c (reading them, the budget, top:N and
+ * the TUI's key) share. */
 #ifndef PROFTOP_CALLS_INT_H
 #define PROFTOP_CALLS_INT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "calls.h"
+#include "latency.h"
 #include "procmap.h"
+#include "uprobe.h"
 
 #define RESOLVE_SHOWN 6 /* candidates named in an "ambiguous" message */
 
@@ -56,5 +62,113 @@ bool resolver_module_matches(const char *module, const struct elf_image *img);
  * running no code of the program). Real paths, malloc'd; returns how many
  * (0: the command cannot be found). */
 size_t resolver_launch_files(const char *argv0, char ***paths);
+
+/* ---- calls.c and calls-tick.c: the state of struct calls ---- */
+
+#define SLOTS_MAX 1024 /* probed functions per run: the BPF counter array */
+#define WINDOW	  10   /* ticks the overhead figure is averaged over */
+
+enum site_kind { SITE_COUNT, SITE_LATENCY };
+
+/* A probe on one process: the entry event, and the return event for latency. */
+struct site_event {
+	pid_t pid;
+	int fd[2];
+};
+
+/* One probed function. Its index is its slot in the counter array and in
+ * the latency records. */
+struct site {
+	enum site_kind kind;
+	uint32_t function;
+	char *path; /* the file probed (a real path) */
+	uint64_t offset;
+	int prog[2]; /* entry and return programs, -1 when none */
+	struct site_event *ev;
+	size_t nev, ev_cap;
+	bool active;		  /* probes in place */
+	bool over_budget;	  /* removed for the budget */
+	bool late;		  /* placed after the target started: calls may have been missed */
+	bool from_top;		  /* chosen by top:N */
+	bool failed;		  /* said why a placement failed: once is enough */
+	bool placed;		  /* some placement succeeded: the count means something */
+	uint64_t since;		  /* ns since the profile's start when probing began */
+	uint64_t hits, tick_hits; /* calls seen; at the previous tick */
+	uint64_t rate_from;	  /* CLOCK_MONOTONIC of tick_hits */
+	double rate;		  /* calls per second over the last tick */
+};
+
+struct proc {
+	pid_t pid;
+	bool alive;
+	uint64_t cpu_ns; /* utime + stime at the last tick */
+};
+
+struct spec {
+	char *name;
+	enum site_kind kind;
+	bool pending; /* not found yet: libraries loaded later are searched too */
+};
+
+struct window_tick {
+	uint64_t dt, cpu, cost; /* ns */
+};
+
+struct calls {
+	const struct options *o;
+	struct profile *p;
+	struct procmap *pm;
+	struct symbols *sym;
+	struct resolver *res;
+	int pmu;
+	bool disabled; /* uprobes do not work here: said once */
+	bool started;
+	struct uprobe_cost cost;
+	struct uprobe_gate gate;
+	struct uprobe_counters *counters;
+	struct uprobe_ring *ring;
+	struct latency_pairs *pairs;
+	struct site *sites;
+	size_t nsites, sites_cap;
+	struct proc *procs;
+	size_t nprocs, procs_cap;
+	struct spec *specs;
+	size_t nspecs, specs_cap;
+	char **seen; /* paths already searched for pending names */
+	size_t nseen, seen_cap;
+	uint32_t *top_failed; /* functions top:N could not probe */
+	size_t ntop_failed, top_failed_cap;
+	unsigned top_n;
+	uint64_t top_next, top_period; /* ns since start */
+	uint64_t start_ns, last_tick;
+	struct window_tick win[WINDOW];
+	unsigned win_pos;
+	bool quiet;
+	char **msgs;
+	size_t nmsgs, msgs_cap, msg_next;
+	char *msg_taken;
+	char **launch_files;
+	size_t nlaunch;
+};
+
+void calls_say(struct calls *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+const char *calls_fn_name(const struct profile *p, uint32_t fn);
+const char *calls_kind_option(enum site_kind k);
+uint64_t calls_now_mono(void);
+uint64_t calls_since_start(const struct calls *c, uint64_t now);
+/* A process's CPU time so far; false once it is gone (or a zombie). */
+bool calls_proc_cpu(pid_t pid, uint64_t *ns);
+/* pid maps path (as the collector's procmap knows it). */
+bool calls_proc_maps(struct calls *c, pid_t pid, const char *path);
+struct site *calls_site_find(struct calls *c, uint32_t fn, enum site_kind kind);
+/* Put s's probes on process pid. */
+void calls_site_place(struct calls *c, struct site *s, pid_t pid);
+/* Remove s's probes (the count and latencies stay). */
+void calls_site_remove(struct calls *c, struct site *s, bool over_budget);
+/* The profile function whose entry is e (the outermost frame there). */
+uint32_t calls_entry_function(struct calls *c, const struct func_entry *e);
+/* Probe e for kind on pid (or, pid 0, on every live process that maps the file). */
+void calls_probe_entry(struct calls *c, enum site_kind kind, const struct func_entry *e, pid_t pid,
+		       bool late);
 
 #endif

@@ -120,7 +120,8 @@ static struct img_syms *syms_of(struct resolver *r, struct elf_image *img)
 		GElf_Sym sym;
 		GElf_Addr value;
 		GElf_Word shndx;
-		const char *name = dwfl_module_getsym_info(mod, i, &sym, &value, &shndx, NULL, NULL);
+		const char *name =
+			dwfl_module_getsym_info(mod, i, &sym, &value, &shndx, NULL, NULL);
 		int type = GELF_ST_TYPE(sym.st_info), bind = GELF_ST_BIND(sym.st_info);
 
 		if (!name || !name[0] || shndx == SHN_UNDEF || !value ||
@@ -252,7 +253,8 @@ static size_t prefer_exported(struct candidate *c, size_t n)
 
 /* Collect the best-matching symbols (one per address per file). */
 static size_t collect(struct resolver *r, struct elf_image *const *imgs, size_t nimgs,
-		      const char *module, const char *name, struct candidate **out, bool *any_module)
+		      const char *module, const char *name, struct candidate **out,
+		      bool *any_module)
 {
 	size_t len = strlen(name), n = 0, cap = 0;
 	int best = 0;
@@ -280,7 +282,8 @@ static size_t collect(struct resolver *r, struct elf_image *const *imgs, size_t 
 				struct candidate *o = &(*out)[j];
 
 				dup = o->is == is && o->sym->vaddr == is->syms[k].vaddr;
-				if (dup && is->syms[k].exported) /* aliases: keep the exported name */
+				if (dup &&
+				    is->syms[k].exported) /* aliases: keep the exported name */
 					o->sym = &is->syms[k];
 			}
 			if (dup)
@@ -330,8 +333,10 @@ enum resolve_status resolver_find(struct resolver *r, struct elf_image *const *i
 		snprintf(msg, msglen, "no function '%s'", name);
 	} else if (n > 1) {
 		ambiguous_msg(name, c, n, msg, msglen);
-		if (same_file) /* static functions of one name: module:FUNC cannot tell them apart */
-			snprintf(msg + strlen(msg), msglen - strlen(msg) > 0 ? msglen - strlen(msg) : 0,
+		if (same_file) /* static functions of one name: module:FUNC cannot tell them apart
+				*/
+			snprintf(msg + strlen(msg),
+				 msglen - strlen(msg) > 0 ? msglen - strlen(msg) : 0,
 				 " (they are all in %s: not countable by name)",
 				 base_name(c[0].is->img->path));
 		st = RESOLVE_AMBIGUOUS;

@@ -16,97 +16,10 @@
 #include "uprobe.h"
 #include "xalloc.h"
 
-#define SLOTS_MAX      1024	 /* probed functions per run: the BPF counter array */
-#define RING_BYTES     (4u << 20) /* latency records between two ticks */
-#define WINDOW	       10	 /* ticks the overhead figure is averaged over */
-#define TOP_FIRST_NS   1000000000ull
-#define TOP_PERIOD_MAX 16000000000ull
-#define NS	       1000000000.0
+#define RING_BYTES   (4u << 20)	   /* latency records between two ticks */
+#define TOP_FIRST_NS 1000000000ull /* top:N looks first after a second */
 
-enum site_kind { SITE_COUNT, SITE_LATENCY };
-
-/* A probe on one process: the entry event, and the return event for latency. */
-struct site_event {
-	pid_t pid;
-	int fd[2];
-};
-
-/* One probed function. Its index is its slot in the counter array and in
- * the latency records. */
-struct site {
-	enum site_kind kind;
-	uint32_t function;
-	char *path; /* the file probed (a real path) */
-	uint64_t offset;
-	int prog[2]; /* entry and return programs, -1 when none */
-	struct site_event *ev;
-	size_t nev, ev_cap;
-	bool active;	  /* probes in place */
-	bool over_budget; /* removed for the budget */
-	bool late;	  /* placed after the target started: calls may have been missed */
-	bool from_top;	  /* chosen by top:N */
-	bool failed;	  /* said why a placement failed: once is enough */
-	bool placed;	  /* some placement succeeded: the count means something */
-	uint64_t since;	  /* ns since the profile's start when probing began */
-	uint64_t hits, tick_hits; /* calls seen; at the previous tick */
-	uint64_t rate_from;	  /* CLOCK_MONOTONIC of tick_hits */
-	double rate;		  /* calls per second over the last tick */
-};
-
-struct proc {
-	pid_t pid;
-	bool alive;
-	uint64_t cpu_ns; /* utime + stime at the last tick */
-};
-
-struct spec {
-	char *name;
-	enum site_kind kind;
-	bool pending; /* not found yet: libraries loaded later are searched too */
-};
-
-struct window_tick {
-	uint64_t dt, cpu, cost; /* ns */
-};
-
-struct calls {
-	const struct options *o;
-	struct profile *p;
-	struct procmap *pm;
-	struct symbols *sym;
-	struct resolver *res;
-	int pmu;
-	bool disabled; /* uprobes do not work here: said once */
-	bool started;
-	struct uprobe_cost cost;
-	struct uprobe_gate gate;
-	struct uprobe_counters *counters;
-	struct uprobe_ring *ring;
-	struct latency_pairs *pairs;
-	struct site *sites;
-	size_t nsites, sites_cap;
-	struct proc *procs;
-	size_t nprocs, procs_cap;
-	struct spec *specs;
-	size_t nspecs, specs_cap;
-	char **seen; /* paths already searched for pending names */
-	size_t nseen, seen_cap;
-	uint32_t *top_failed; /* functions top:N could not probe */
-	size_t ntop_failed, top_failed_cap;
-	unsigned top_n;
-	uint64_t top_next, top_period; /* ns since start */
-	uint64_t start_ns, last_tick;
-	struct window_tick win[WINDOW];
-	unsigned win_pos;
-	bool quiet;
-	char **msgs;
-	size_t nmsgs, msgs_cap, msg_next;
-	char *msg_taken;
-	char **launch_files;
-	size_t nlaunch;
-};
-
-__attribute__((format(printf, 2, 3))) static void say(struct calls *c, const char *fmt, ...)
+void calls_say(struct calls *c, const char *fmt, ...)
 {
 	va_list ap;
 	char *msg;
@@ -142,12 +55,12 @@ const char *calls_message(struct calls *c)
 	return c->msg_taken;
 }
 
-static const char *fn_name(const struct profile *p, uint32_t fn)
+const char *calls_fn_name(const struct profile *p, uint32_t fn)
 {
 	return fn < p->nfunctions && p->functions[fn].name ? p->functions[fn].name : "?";
 }
 
-static const char *kind_option(enum site_kind k)
+const char *calls_kind_option(enum site_kind k)
 {
 	return k == SITE_LATENCY ? "--latency" : "--calls";
 }
@@ -213,7 +126,7 @@ static struct proc *proc_find(struct calls *c, pid_t pid)
 }
 
 /* A process's CPU time so far; false once it is gone (or a zombie). */
-static bool proc_cpu(pid_t pid, uint64_t *ns)
+bool calls_proc_cpu(pid_t pid, uint64_t *ns)
 {
 	char path[64], buf[1024], *s, state;
 	unsigned long long ut, st;
@@ -231,8 +144,10 @@ static bool proc_cpu(pid_t pid, uint64_t *ns)
 		return false;
 	buf[n] = '\0';
 	s = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-	if (!s || sscanf(s + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &state,
-			 &ut, &st) != 3 || state == 'Z' || state == 'X')
+	if (!s ||
+	    sscanf(s + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &state, &ut,
+		   &st) != 3 ||
+	    state == 'Z' || state == 'X')
 		return false;
 	if (!hz)
 		hz = sysconf(_SC_CLK_TCK);
@@ -251,12 +166,12 @@ static struct proc *proc_add(struct calls *c, pid_t pid)
 	c->procs = xgrow(c->procs, &c->procs_cap, c->nprocs + 1, sizeof(*c->procs));
 	pr = &c->procs[c->nprocs++];
 	*pr = (struct proc){.pid = pid, .alive = true};
-	proc_cpu(pid, &pr->cpu_ns);
+	calls_proc_cpu(pid, &pr->cpu_ns);
 	return pr;
 }
 
 /* pid maps path (as the collector's procmap knows it). */
-static bool proc_maps(struct calls *c, pid_t pid, const char *path)
+bool calls_proc_maps(struct calls *c, pid_t pid, const char *path)
 {
 	const struct proc_space *ps = procmap_lookup(c->pm, pid);
 
@@ -269,7 +184,7 @@ static bool proc_maps(struct calls *c, pid_t pid, const char *path)
 
 /* ---- sites ---- */
 
-static struct site *site_find(struct calls *c, uint32_t fn, enum site_kind kind)
+struct site *calls_site_find(struct calls *c, uint32_t fn, enum site_kind kind)
 {
 	for (size_t i = 0; i < c->nsites; i++)
 		if (c->sites[i].function == fn && c->sites[i].kind == kind)
@@ -285,12 +200,12 @@ static bool site_on(const struct site *s, pid_t pid)
 	return false;
 }
 
-static uint64_t since_start(const struct calls *c, uint64_t now)
+uint64_t calls_since_start(const struct calls *c, uint64_t now)
 {
 	return now > c->start_ns ? now - c->start_ns : 0;
 }
 
-static uint64_t now_mono(void)
+uint64_t calls_now_mono(void)
 {
 	struct timespec ts;
 
@@ -299,7 +214,7 @@ static uint64_t now_mono(void)
 }
 
 /* Put s's probes on process pid. */
-static void site_place(struct calls *c, struct site *s, pid_t pid)
+void calls_site_place(struct calls *c, struct site *s, pid_t pid)
 {
 	struct site_event ev = {.pid = pid, .fd = {-1, -1}};
 	int nfd = s->kind == SITE_LATENCY ? 2 : 1;
@@ -311,13 +226,13 @@ static void site_place(struct calls *c, struct site *s, pid_t pid)
 		/* The return probe first: no entry is logged without its return. */
 		int which = nfd - 1 - k;
 
-		ev.fd[which] = uprobe_open(c->pmu, s->path, s->offset, which == 1, pid,
-					   s->prog[which]);
+		ev.fd[which] =
+			uprobe_open(c->pmu, s->path, s->offset, which == 1, pid, s->prog[which]);
 		if (ev.fd[which] < 0) {
 			if (ev.fd[which] != -ESRCH && !s->failed) {
 				uprobe_open_error(ev.fd[which], s->path, err, sizeof(err));
-				say(c, "%s: %s (%s)", kind_option(s->kind), err,
-				    fn_name(c->p, s->function));
+				calls_say(c, "%s: %s (%s)", calls_kind_option(s->kind), err,
+					  calls_fn_name(c->p, s->function));
 				s->failed = true;
 			}
 			if (which == 0 && ev.fd[1] >= 0)
@@ -338,8 +253,8 @@ static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
 	char err[512];
 
 	if (c->nsites >= SLOTS_MAX) {
-		say(c, "%s: more than %d probed functions; not probing %s", kind_option(kind),
-		    SLOTS_MAX, fn_name(c->p, fn));
+		calls_say(c, "%s: more than %d probed functions; not probing %s",
+			  calls_kind_option(kind), SLOTS_MAX, calls_fn_name(c->p, fn));
 		return NULL;
 	}
 	c->sites = xgrow(c->sites, &c->sites_cap, c->nsites + 1, sizeof(*c->sites));
@@ -352,8 +267,8 @@ static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
 		.prog = {-1, -1},
 		.active = true,
 		.late = late,
-		.since = c->started ? since_start(c, now_mono()) : 0,
-		.rate_from = now_mono(),
+		.since = c->started ? calls_since_start(c, calls_now_mono()) : 0,
+		.rate_from = calls_now_mono(),
 	};
 	if (kind == SITE_COUNT) {
 		s->prog[0] = uprobe_counters_prog(c->counters, (uint32_t)c->nsites, &c->gate, err,
@@ -366,7 +281,7 @@ static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
 						      err, sizeof(err));
 	}
 	if (s->prog[0] < 0 || (kind == SITE_LATENCY && s->prog[1] < 0)) {
-		say(c, "%s: %s", kind_option(kind), err);
+		calls_say(c, "%s: %s", calls_kind_option(kind), err);
 		if (s->prog[0] >= 0)
 			close(s->prog[0]);
 		free(s->path);
@@ -379,7 +294,7 @@ static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
 }
 
 /* Remove s's probes (the count and latencies stay). */
-static void site_remove(struct calls *c, struct site *s, bool over_budget)
+void calls_site_remove(struct calls *c, struct site *s, bool over_budget)
 {
 	(void)c;
 	for (size_t i = 0; i < s->nev; i++)
@@ -396,7 +311,7 @@ static void site_remove(struct calls *c, struct site *s, bool over_budget)
 }
 
 /* The profile function whose entry is e (the outermost frame there). */
-static uint32_t entry_function(struct calls *c, const struct func_entry *e)
+uint32_t calls_entry_function(struct calls *c, const struct func_entry *e)
 {
 	uint32_t loc = symbols_location(c->sym, e->img, e->vaddr, false);
 	const struct prof_location *l = loc < c->p->nlocations ? &c->p->locations[loc] : NULL;
@@ -408,24 +323,24 @@ static uint32_t entry_function(struct calls *c, const struct func_entry *e)
 
 /* Probe e for the spec's kind, on pid (or, pid 0, on every live process
  * that maps the file). */
-static void probe_entry(struct calls *c, enum site_kind kind, const struct func_entry *e,
-			pid_t pid, bool late)
+void calls_probe_entry(struct calls *c, enum site_kind kind, const struct func_entry *e, pid_t pid,
+		       bool late)
 {
-	uint32_t fn = entry_function(c, e);
+	uint32_t fn = calls_entry_function(c, e);
 	struct site *s;
 
-	if (fn == PROF_NONE || (s = site_find(c, fn, kind)))
+	if (fn == PROF_NONE || (s = calls_site_find(c, fn, kind)))
 		return;
 	s = site_new(c, kind, fn, e, late);
 	if (!s)
 		return;
 	if (pid) {
-		site_place(c, s, pid);
+		calls_site_place(c, s, pid);
 		return;
 	}
 	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i].alive && proc_maps(c, c->procs[i].pid, s->path))
-			site_place(c, s, c->procs[i].pid);
+		if (c->procs[i].alive && calls_proc_maps(c, c->procs[i].pid, s->path))
+			calls_site_place(c, s, c->procs[i].pid);
 }
 
 /* ---- resolving names ---- */
@@ -442,19 +357,24 @@ static void explain_none(struct calls *c, const struct spec *sp, struct elf_imag
 		if (imgs[i] && (!module || resolver_module_matches(module, imgs[i])))
 			where = imgs[i];
 	if (where && resolver_stripped(c->res, where))
-		say(c, "%s: no function '%s' in %s, which is stripped (no symbol table): install "
-		       "its debug symbols or rebuild it without -s; going on without it",
-		    kind_option(sp->kind), name, where->path);
+		calls_say(
+			c,
+			"%s: no function '%s' in %s, which is stripped (no symbol table): install "
+			"its debug symbols or rebuild it without -s; going on without it",
+			calls_kind_option(sp->kind), name, where->path);
 	else if (module)
-		say(c, "%s: %s; going on without '%s'", kind_option(sp->kind), why, sp->name);
+		calls_say(c, "%s: %s; going on without '%s'", calls_kind_option(sp->kind), why,
+			  sp->name);
 	else if (n > 1)
-		say(c, "%s: no function '%s' in %s or the %zu libraries it maps; going on "
-		       "without it",
-		    kind_option(sp->kind), name, where ? base_name(where->path) : "the target",
-		    n - 1);
+		calls_say(c,
+			  "%s: no function '%s' in %s or the %zu libraries it maps; going on "
+			  "without it",
+			  calls_kind_option(sp->kind), name,
+			  where ? base_name(where->path) : "the target", n - 1);
 	else
-		say(c, "%s: no function '%s' in %s; going on without it", kind_option(sp->kind),
-		    name, where ? base_name(where->path) : "the target");
+		calls_say(c, "%s: no function '%s' in %s; going on without it",
+			  calls_kind_option(sp->kind), name,
+			  where ? base_name(where->path) : "the target");
 	free(copy);
 }
 
@@ -475,10 +395,10 @@ static void resolve_specs(struct calls *c, struct elf_image *const *imgs, size_t
 		st = resolver_find(c->res, imgs, n, sp->name, &e, msg, sizeof(msg));
 		if (st == RESOLVE_OK) {
 			sp->pending = false;
-			probe_entry(c, sp->kind, &e, pid, late);
+			calls_probe_entry(c, sp->kind, &e, pid, late);
 		} else if (st == RESOLVE_AMBIGUOUS || st == RESOLVE_IFUNC) {
 			sp->pending = false;
-			say(c, "%s: %s", kind_option(sp->kind), msg);
+			calls_say(c, "%s: %s", calls_kind_option(sp->kind), msg);
 		} else if (at_start) {
 			explain_none(c, sp, imgs, n, msg);
 		}
@@ -506,7 +426,7 @@ static bool enable(struct calls *c, bool with_latency)
 	}
 	return true;
 fail:
-	say(c, "cannot count calls: %s; profiling goes on without counts", err);
+	calls_say(c, "cannot count calls: %s; profiling goes on without counts", err);
 	c->disabled = true;
 	return false;
 }
@@ -561,10 +481,10 @@ void calls_start(struct calls *c, char **launch_argv, const pid_t *pids, size_t 
 	}
 	if (!nimgs)
 		for (size_t i = 0; i < c->nspecs; i++)
-			say(c, "%s: cannot read the target's program to find '%s'",
-			    kind_option(c->specs[i].kind), c->specs[i].name);
+			calls_say(c, "%s: cannot read the target's program to find '%s'",
+				  calls_kind_option(c->specs[i].kind), c->specs[i].name);
 	free(imgs);
-	c->last_tick = now_mono();
+	c->last_tick = calls_now_mono();
 	c->started = true;
 }
 
@@ -593,7 +513,7 @@ void calls_on_mmap(struct calls *c, pid_t pid, const char *path)
 		struct site *s = &c->sites[i];
 
 		if (s->active && s->placed && !site_on(s, pid) && !strcmp(s->path, path)) {
-			site_place(c, s, pid);
+			calls_site_place(c, s, pid);
 			s->late = true;
 		}
 	}
@@ -617,8 +537,8 @@ void calls_on_fork(struct calls *c, pid_t pid, pid_t ppid)
 	for (size_t i = 0; i < c->nsites; i++) {
 		struct site *s = &c->sites[i];
 
-		if (s->active && s->placed && proc_maps(c, ppid, s->path)) {
-			site_place(c, s, pid);
+		if (s->active && s->placed && calls_proc_maps(c, ppid, s->path)) {
+			calls_site_place(c, s, pid);
 			s->late = true;
 		}
 	}
@@ -644,315 +564,13 @@ void calls_on_exit(struct calls *c, pid_t pid)
 	}
 }
 
-/* ---- the tick ---- */
-
-struct drain_ctx {
-	struct calls *c;
-	uint64_t *entries; /* per slot */
-};
-
-static void on_record(void *ctx, const struct uprobe_record *rec)
-{
-	struct drain_ctx *d = ctx;
-	struct calls *c = d->c;
-	uint32_t slot;
-	uint64_t ns;
-
-	if (rec->slot >= c->nsites)
-		return;
-	if (!rec->is_return)
-		d->entries[rec->slot]++;
-	if (latency_pairs_feed(c->pairs, rec, &slot, &ns) && slot < c->nsites)
-		latency_add(profile_latency(c->p, c->sites[slot].function), ns);
-}
-
-static double unit_cost(const struct calls *c, const struct site *s)
-{
-	return s->kind == SITE_LATENCY ? c->cost.pair_ns : c->cost.hit_ns;
-}
-
-/* The target's CPU time since the last tick, over its live processes. A
- * process found gone loses its probes now (its exit record may come later). */
-static uint64_t cpu_delta(struct calls *c)
-{
-	uint64_t sum = 0;
-
-	for (size_t i = 0; i < c->nprocs; i++) {
-		struct proc *pr = &c->procs[i];
-		uint64_t ns;
-
-		if (!pr->alive)
-			continue;
-		if (!proc_cpu(pr->pid, &ns)) {
-			calls_on_exit(c, pr->pid);
-			continue;
-		}
-		if (ns > pr->cpu_ns)
-			sum += ns - pr->cpu_ns;
-		pr->cpu_ns = ns;
-	}
-	return sum;
-}
-
-/* Remove the costliest probes until the rest fit the budget. */
-static void hold_budget(struct calls *c, double base_cpus)
-{
-	double allowed = c->o->calls_budget / 100.0 * base_cpus * NS; /* ns per s */
-
-	for (;;) {
-		struct site *worst = NULL;
-		double total = 0;
-
-		for (size_t i = 0; i < c->nsites; i++) {
-			struct site *s = &c->sites[i];
-			double cost = s->rate * unit_cost(c, s);
-
-			/* Probes only on processes gone cost nothing from now on. */
-			if (!s->active || !s->nev)
-				continue;
-			total += cost;
-			if (!worst || cost > worst->rate * unit_cost(c, worst))
-				worst = s;
-		}
-		if (!worst || total <= allowed || worst->rate <= 0)
-			return;
-		site_remove(c, worst, true);
-		say(c, "%s: %s is called %.0f times a second: its probe would cost %.1f%% of "
-		       "the target's time (budget %g%%); stopped, its count is a lower bound",
-		    kind_option(worst->kind), fn_name(c->p, worst->function), worst->rate,
-		    100.0 * worst->rate * unit_cost(c, worst) / (base_cpus * NS),
-		    c->o->calls_budget);
-	}
-}
-
-static void update_profile(struct calls *c, uint64_t dropped)
-{
-	for (size_t i = 0; i < c->nsites; i++) {
-		struct site *s = &c->sites[i];
-		struct prof_function *f = &c->p->functions[s->function];
-		bool lower = s->late || s->over_budget;
-
-		if (!s->placed)
-			continue; /* never probed: not counted */
-
-		/* A count site says how many calls; a latency-only one too, from its
-		 * entries, unless the ring dropped some. */
-		if (s->kind == SITE_LATENCY) {
-			struct prof_latency *l = profile_latency(c->p, s->function);
-
-			l->stopped = s->over_budget;
-			l->rate = s->over_budget ? s->rate : 0;
-			if (site_find(c, s->function, SITE_COUNT))
-				continue;
-			lower = lower || dropped;
-		}
-		f->calls = (int64_t)s->hits;
-		f->calls_lower_bound = lower;
-		f->calls_rate = s->over_budget ? s->rate : 0;
-		f->calls_since = s->since;
-	}
-}
-
-static void choose_top(struct calls *c);
-
-static void tick(struct calls *c, uint64_t now, bool final)
-{
-	uint64_t dt = now > c->last_tick ? now - c->last_tick : 1, cost = 0, dropped = 0, cpu;
-	struct window_tick *w, sum = {0, 0, 0};
-	uint64_t *entries = xcalloc(c->nsites ? c->nsites : 1, sizeof(uint64_t));
-	struct drain_ctx d = {c, entries};
-	double base;
-
-	if (c->ring) {
-		uprobe_ring_drain(c->ring, on_record, &d);
-		dropped = uprobe_ring_dropped(c->ring);
-	}
-	for (size_t i = 0; i < c->nsites; i++) {
-		struct site *s = &c->sites[i];
-		uint64_t span = now > s->rate_from ? now - s->rate_from : 1;
-
-		if (s->kind == SITE_COUNT)
-			s->hits = uprobe_counters_read(c->counters, (uint32_t)i);
-		else
-			s->hits += entries[i];
-		if (s->active) {
-			s->rate = (double)(s->hits - s->tick_hits) * NS / (double)span;
-			cost += (uint64_t)((double)(s->hits - s->tick_hits) * unit_cost(c, s));
-		}
-		s->tick_hits = s->hits;
-		s->rate_from = now;
-	}
-	free(entries);
-	cpu = cpu_delta(c);
-	c->p->meta.calls_cost_ns += cost;
-	c->p->meta.calls_cpu_ns += cpu;
-	w = &c->win[c->win_pos++ % WINDOW];
-	*w = (struct window_tick){dt, cpu, cost};
-	for (unsigned i = 0; i < WINDOW; i++) {
-		sum.dt += c->win[i].dt;
-		sum.cpu += c->win[i].cpu;
-		sum.cost += c->win[i].cost;
-	}
-	/* CPUs the target used lately, counted as at least one. */
-	base = sum.dt ? (double)sum.cpu / (double)sum.dt : 0;
-	if (base < 1)
-		base = 1;
-	c->p->meta.calls_overhead = sum.dt ? 100.0 * (double)sum.cost / (base * (double)sum.dt) : 0;
-	c->last_tick = now;
-	if (!final) {
-		hold_budget(c, base);
-		if (c->top_n && since_start(c, now) >= c->top_next) {
-			choose_top(c);
-			if (c->top_period < TOP_PERIOD_MAX)
-				c->top_period *= 2;
-			c->top_next = since_start(c, now) + c->top_period;
-		}
-	}
-	update_profile(c, dropped);
-}
-
-void calls_tick(struct calls *c, uint64_t now_ns)
-{
-	if (!c || c->disabled || !c->started)
-		return;
-	tick(c, now_ns, false);
-}
-
-void calls_finish(struct calls *c, uint64_t now_ns)
-{
-	if (!c || c->disabled || !c->started)
-		return;
-	tick(c, now_ns, true);
-	for (size_t i = 0; i < c->nsites; i++)
-		if (c->sites[i].active)
-			site_remove(c, &c->sites[i], false);
-}
-
-/* ---- top:N and the TUI's key ---- */
-
-/* Where fn starts, found by its symbol in its module's file. */
-static bool function_entry(struct calls *c, uint32_t fn, struct func_entry *out)
-{
-	const struct prof_function *f = &c->p->functions[fn];
-	const char *path = f->module < c->p->nmodules ? c->p->modules[f->module].path : NULL;
-	const char *sysname = f->system_name ? f->system_name : f->name;
-	struct func_entry e[8];
-	struct elf_image *img;
-	size_t n;
-
-	if (!path || path[0] != '/' || !sysname)
-		return false;
-	img = procmap_image(c->pm, path);
-	if (!img)
-		return false;
-	n = resolver_find_symbol(c->res, img, sysname, e, 8);
-	for (size_t i = 0; i < n; i++) {
-		if (entry_function(c, &e[i]) == fn) {
-			*out = e[i];
-			return true;
-		}
-	}
-	return false;
-}
-
-static bool top_failed(const struct calls *c, uint32_t fn)
-{
-	for (size_t i = 0; i < c->ntop_failed; i++)
-		if (c->top_failed[i] == fn)
-			return true;
-	return false;
-}
-
-/* Count the N functions with the most own time, as far as they are not
- * counted yet (at most 2N chosen over the run). */
-static void choose_top(struct calls *c)
-{
-	struct query_filter f = {0};
-	struct func_table t;
-	size_t chosen = 0;
-
-	for (size_t i = 0; i < c->nsites; i++)
-		chosen += c->sites[i].from_top;
-	query_functions(c->p, &f, SORT_TOTTIME, false, &t);
-	for (size_t i = 0; i < t.n && i < c->top_n && chosen < 2u * c->top_n; i++) {
-		uint32_t fn = t.rows[i].function;
-		struct func_entry e;
-		struct site *s;
-
-		if (!t.rows[i].self_ns || site_find(c, fn, SITE_COUNT) || top_failed(c, fn))
-			continue;
-		if (!function_entry(c, fn, &e)) {
-			c->top_failed = xgrow(c->top_failed, &c->top_failed_cap,
-					      c->ntop_failed + 1, sizeof(uint32_t));
-			c->top_failed[c->ntop_failed++] = fn;
-			continue;
-		}
-		probe_entry(c, SITE_COUNT, &e, 0, true);
-		s = site_find(c, fn, SITE_COUNT);
-		if (s) {
-			s->from_top = true;
-			chosen++;
-		}
-	}
-	func_table_free(&t);
-}
-
-int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
-{
-	struct func_entry e;
-	struct site *s;
-
-	if (!c || !c->started || c->disabled) {
-		snprintf(msg, len, "call counting is not available%s",
-			 c && c->disabled ? " (see the first message)" : ": start with --calls");
-		return -1;
-	}
-	if (fn >= c->p->nfunctions)
-		return -1;
-	s = site_find(c, fn, SITE_COUNT);
-	if (s && s->active) {
-		site_remove(c, s, false);
-		s->late = true;
-		snprintf(msg, len, "stopped counting %s (%llu calls counted)", fn_name(c->p, fn),
-			 (unsigned long long)s->hits);
-		return 0;
-	}
-	if (s) {
-		s->active = true;
-		s->late = true;
-		for (size_t i = 0; i < c->nprocs; i++)
-			if (c->procs[i].alive && proc_maps(c, c->procs[i].pid, s->path))
-				site_place(c, s, c->procs[i].pid);
-		snprintf(msg, len, "counting %s again", fn_name(c->p, fn));
-		return 0;
-	}
-	if (!function_entry(c, fn, &e)) {
-		snprintf(msg, len, "cannot find where %s starts in its file", fn_name(c->p, fn));
-		return -1;
-	}
-	probe_entry(c, SITE_COUNT, &e, 0, true);
-	if (!site_find(c, fn, SITE_COUNT)) {
-		snprintf(msg, len, "cannot count %s", fn_name(c->p, fn));
-		return -1;
-	}
-	snprintf(msg, len, "counting %s from now on", fn_name(c->p, fn));
-	return 0;
-}
-
-bool calls_active(const struct calls *c, uint32_t fn)
-{
-	const struct site *s = c ? site_find((struct calls *)c, fn, SITE_COUNT) : NULL;
-
-	return s && s->active;
-}
-
 void calls_free(struct calls *c)
 {
 	if (!c)
 		return;
 	for (size_t i = 0; i < c->nsites; i++) {
 		if (c->sites[i].active)
-			site_remove(c, &c->sites[i], false);
+			calls_site_remove(c, &c->sites[i], false);
 		free(c->sites[i].ev);
 		free(c->sites[i].path);
 	}

@@ -129,7 +129,8 @@ struct prof_meta {
 	double calls_budget;     /* --calls-budget, percent of the target's CPU time */
 	double calls_overhead;   /* percent, over the last second (live) */
 	uint64_t calls_cost_ns;  /* CPU time the probes added to the target (hits x measured cost) */
-	uint64_t calls_cpu_ns;   /* the target's CPU time while probes were in place */
+	uint64_t calls_cpu_ns;   /* the budget's base while probes were in place: the
+				  * target's CPU time, at least 1 CPU s per wall s */
 	uint64_t probe_floor_ns; /* what the probes add to a measured call's duration */
 };
 

@@ -1,7 +1,6 @@
 #include "config.h"
 
 #include <inttypes.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -108,9 +107,10 @@ void report_calls_header_text(FILE *out, const struct profile *p)
 
 	if (!counted(p))
 		return;
-	fprintf(out, "calls counted with uprobes%s: they cost the target about %s of CPU, "
-		     "%.1f%% of its CPU time (budget %g%%)\n",
-		m->attached ? " (counted from attach on)" : "",
+	fprintf(out,
+		"probes (--calls, --latency)%s cost the target about %s of CPU, %.2f%% "
+		"of its CPU time (budget %g%%)\n",
+		m->attached ? ", counted from attach on," : "",
 		report_fmt_duration(m->calls_cost_ns, cost, sizeof(cost)), overhead_pct(m),
 		m->calls_budget);
 }
@@ -134,7 +134,8 @@ void report_calls_header_json(FILE *out, const struct profile *p)
 			continue;
 		fputs(first ? "{\"function\":" : ",{\"function\":", out);
 		json_str(out, f->name);
-		fprintf(out, ",\"calls\":%" PRId64 ",\"over_budget\":%s,\"rate\":%.1f,\"since_s\":%.3f}",
+		fprintf(out,
+			",\"calls\":%" PRId64 ",\"over_budget\":%s,\"rate\":%.1f,\"since_s\":%.3f}",
 			f->calls, f->calls_rate > 0 ? "true" : "false", f->calls_rate,
 			f->calls_since / 1e9);
 		first = false;
@@ -158,10 +159,12 @@ void report_calls_notes_text(FILE *out, const struct profile *p, const struct fu
 		fputs("  ", out);
 		put_safe(out, f->name);
 		if (f->calls_rate > 0)
-			fprintf(out, ": called %.0f times a second, over the budget: counting stopped\n",
+			fprintf(out,
+				": called %.0f times a second, over the budget: counting stopped\n",
 				f->calls_rate);
 		else
-			fprintf(out, ": counted from %.1f s on, after the function's file was mapped\n",
+			fprintf(out,
+				": counted from %.1f s on, after the function's file was mapped\n",
 				f->calls_since / 1e9);
 	}
 }
@@ -205,37 +208,35 @@ static size_t latency_functions(const struct profile *p, const char *list, uint3
 	return n;
 }
 
+/* The calls in HIST_BINS rows between min and max. The rows are equal
+ * slices of the histogram's bucket range: logarithmic across powers of
+ * two, linear within one, so narrow and wide spreads both read well. */
 static void text_histogram(FILE *out, const struct prof_latency *l)
 {
+	size_t b0 = latency_bucket(l->min_ns), b1 = latency_bucket(l->max_ns);
+	size_t span = b1 - b0 + 1, nb = span < HIST_BINS ? span : HIST_BINS;
 	uint64_t bins[HIST_BINS] = {0}, top = 0;
-	double lo = (double)l->min_ns, hi = (double)l->max_ns, edge[HIST_BINS + 1];
-	bool logscale = lo > 0 && hi / lo > 4;
-	int nb = hi > lo ? HIST_BINS : 1;
 	char a[32], b[32];
 
-	for (int i = 0; i <= nb; i++)
-		edge[i] = logscale ? lo * pow(hi / lo, (double)i / nb) : lo + (hi - lo) * i / nb;
-	for (size_t k = 0; k < PROF_LATENCY_BUCKETS; k++) {
-		double mid;
-		int i = 0;
-
-		if (!l->buckets[k])
-			continue;
-		mid = ((double)latency_bucket_low(k) + (double)latency_bucket_high(k)) / 2;
-		while (i < nb - 1 && mid >= edge[i + 1])
-			i++;
-		bins[i] += l->buckets[k];
-	}
-	for (int i = 0; i < nb; i++)
+	for (size_t i = 0; i < nb; i++) {
+		for (size_t k = b0 + span * i / nb; k < b0 + span * (i + 1) / nb; k++)
+			bins[i] += l->buckets[k];
 		if (bins[i] > top)
 			top = bins[i];
+	}
 	fputc('\n', out);
-	for (int i = 0; i < nb; i++) {
+	for (size_t i = 0; i < nb; i++) {
+		size_t first = b0 + span * i / nb, last = b0 + span * (i + 1) / nb - 1;
+		uint64_t lo = latency_bucket_low(first), hi = latency_bucket_high(last);
 		int bar = top ? (int)((bins[i] * HIST_BAR + top - 1) / top) : 0;
 
+		if (lo < l->min_ns)
+			lo = l->min_ns;
+		if (hi > l->max_ns)
+			hi = l->max_ns;
 		fprintf(out, "  %10s - %-10s |%-*.*s| %" PRIu64 "\n",
-			report_fmt_duration((uint64_t)edge[i], a, sizeof(a)),
-			report_fmt_duration((uint64_t)edge[i + 1], b, sizeof(b)), HIST_BAR, bar,
+			report_fmt_duration(lo, a, sizeof(a)),
+			report_fmt_duration(hi, b, sizeof(b)), HIST_BAR, bar,
 			"########################################", bins[i]);
 	}
 }
@@ -270,11 +271,13 @@ static void text_latency(FILE *out, const struct profile *p, uint32_t fn,
 	fprintf(out, " %10s", report_fmt_duration(l->sum_ns, v, sizeof(v)));
 	fprintf(out, " %10s", report_fmt_duration(l->sum_ns / l->count, v, sizeof(v)));
 	for (size_t i = 0; i < sizeof(qs) / sizeof(*qs); i++)
-		fprintf(out, " %10s", report_fmt_duration(latency_quantile(l, qs[i]), v, sizeof(v)));
+		fprintf(out, " %10s",
+			report_fmt_duration(latency_quantile(l, qs[i]), v, sizeof(v)));
 	fputc('\n', out);
 	if (l->stopped)
-		fprintf(out, "  stopped over the budget at %.0f calls a second: these are the calls "
-			     "until then\n",
+		fprintf(out,
+			"  stopped over the budget at %.0f calls a second: these are the calls "
+			"until then\n",
 			l->rate);
 	if (p->meta.probe_floor_ns)
 		fprintf(out, "  each duration includes the probes' own cost, about %s a call\n",
@@ -282,9 +285,8 @@ static void text_latency(FILE *out, const struct profile *p, uint32_t fn,
 	text_histogram(out, l);
 }
 
-static const char *const csv_keys[] = {"function", "module", "calls", "total_s", "avg_s",
-				       "min_s", "median_s", "p95_s", "p99_s", "max_s",
-				       "stopped"};
+static const char *const csv_keys[] = {"function", "module", "calls", "total_s", "avg_s",  "min_s",
+				       "median_s", "p95_s",  "p99_s", "max_s",	 "stopped"};
 
 static void stats_values(const struct prof_latency *l, double v[8])
 {
@@ -334,15 +336,14 @@ static void json_latency(FILE *out, const struct profile *p, uint32_t fn,
 		if (!l->buckets[k])
 			continue;
 		fprintf(out, "%s{\"low_s\":%.9f,\"high_s\":%.9f,\"count\":%" PRIu64 "}",
-			first ? "" : ",", latency_bucket_low(k) / 1e9,
-			latency_bucket_high(k) / 1e9, l->buckets[k]);
+			first ? "" : ",", latency_bucket_low(k) / 1e9, latency_bucket_high(k) / 1e9,
+			l->buckets[k]);
 		first = false;
 	}
 	fputs("]}", out);
 }
 
-void report_latency(FILE *out, const struct profile *p, const char *list,
-		    enum report_format fmt)
+void report_latency(FILE *out, const struct profile *p, const char *list, enum report_format fmt)
 {
 	uint32_t *fns;
 	char **missing;

@@ -19,8 +19,7 @@ void report_calls_notes_text(FILE *out, const struct profile *p, const struct fu
 			     size_t n);
 /* The --latency view of every function in list (FUNC[,FUNC...]); a name
  * without data gets a line saying so, never an error. */
-void report_latency(FILE *out, const struct profile *p, const char *list,
-		    enum report_format fmt);
+void report_latency(FILE *out, const struct profile *p, const char *list, enum report_format fmt);
 
 /* "12.3 ms": a duration in ns with three significant digits. */
 char *report_fmt_duration(uint64_t ns, char *buf, size_t len);

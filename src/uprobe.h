@@ -49,8 +49,8 @@ uint64_t uprobe_counters_read(const struct uprobe_counters *uc, uint32_t slot);
 /* One entry or return, as the ring program logs it. */
 struct uprobe_record {
 	uint64_t pid_tgid; /* tgid << 32 | tid */
-	uint64_t sp;       /* user stack pointer at the hit (x86-64; 0 elsewhere) */
-	uint64_t time;     /* CLOCK_MONOTONIC ns */
+	uint64_t sp;	   /* user stack pointer at the hit (x86-64; 0 elsewhere) */
+	uint64_t time;	   /* CLOCK_MONOTONIC ns */
 	uint32_t slot;
 	uint32_t is_return;
 };
@@ -85,8 +85,8 @@ void uprobe_open_error(int neg_errno, const char *path, char *err, size_t errlen
 /* What probes cost the probed thread, in CPU ns, measured once in a helper
  * process calling a small function of proftop's own in a loop. */
 struct uprobe_cost {
-	double hit_ns;   /* one counted call */
-	double pair_ns;  /* one call with an entry and a return logged */
+	double hit_ns;	 /* one counted call */
+	double pair_ns;	 /* one call with an entry and a return logged */
 	double floor_ns; /* the duration the probes report for an empty function */
 };
 

@@ -28,7 +28,7 @@ left_alone()
 	pt_ge "$1: CPU ticks of the attached program in 0.3 s after proftop left" $((t1 - t0)) 3
 }
 
-"$w" 5 >"$PT_WORK/attachee.out" 2>&1 &
+"$w" 30 >"$PT_WORK/attachee.out" 2>&1 &
 pid=$!
 pt_track "$pid"
 sleep 0.3
@@ -41,6 +41,7 @@ for backend in perf ptrace; do
 	left_alone "$backend" "$pid"
 done
 
+kill -TERM "$pid" # ends its run early, as if its time were up
 wait "$pid"
 pt_eq "exit status of the attached program" "$?" 3
 pt_eq "its last line" "$(tail -n 1 "$PT_WORK/attachee.out")" \

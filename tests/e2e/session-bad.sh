@@ -1,11 +1,13 @@
 #!/bin/bash
 # Bad session files through the command line: each gives exit status 1, one
 # line naming the file and what is wrong, and leaves the file as it was.
-# Needs no perf: the sessions are made by proftop's seed corpus and sqlite3.
+# Needs no perf: a synthetic session comes from bench/session-bench, the
+# broken ones from it and sqlite3.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
-good=$top_srcdir/tests/fuzz/corpus/shares.proftop
-[ -r "$good" ] || pt_skip "seed session $good missing"
+good=$PT_WORK/good.proftop
+[ -x "$top_builddir/bench/session-bench" ] || pt_skip "bench/session-bench not built"
+"$top_builddir/bench/session-bench" 2000 "$good" >/dev/null || pt_fail "session-bench failed"
 B=$PT_WORK/bad.proftop
 
 # bad LABEL EXPECTED_REGEX CMD...: proftop CMD... on $B must fail cleanly.
@@ -34,7 +36,7 @@ bad "missing file" "cannot open .*missing.proftop: No such file" report -i "$PT_
 bad "empty file" "bad.proftop is empty" report -i "$B"
 echo "just some text" >"$B"
 bad "text file" "not an SQLite database" report -i "$B"
-head -c 60000 "$good" | head -c 30000 >"$B"
+head -c 30000 "$good" >"$B"
 bad "truncated session" "bad.proftop is truncated" report -i "$B"
 bad "truncated session, export" "bad.proftop is truncated" export -i "$B" -f folded -o "$PT_WORK/x"
 [ -e "$PT_WORK/x" ] && pt_fail "export of a bad session left an output file"
@@ -48,8 +50,8 @@ if command -v sqlite3 >/dev/null; then
 	sqlite3 "$B" "PRAGMA user_version = 7"
 	bad "newer schema" "written by a newer proftop \(schema 7\); this one reads up to 1" report -i "$B"
 	cp "$good" "$B"
-	sqlite3 "$B" "UPDATE samples SET stack = 123456 WHERE rowid = 3"
-	bad "corrupt stack id" "corrupt: samples row 3: stack 123456 is out of range" report -i "$B"
+	sqlite3 "$B" "UPDATE samples SET stack = 99999999 WHERE rowid = 3"
+	bad "corrupt stack id" "corrupt: samples row 3: stack 99999999 is out of range" report -i "$B"
 	cp "$good" "$B"
 	sqlite3 "$B" "UPDATE location_lines SET function = -4 WHERE location = 0 AND depth = 0"
 	bad "corrupt function id" "corrupt: location_lines row 1: function -4 is out of range" \

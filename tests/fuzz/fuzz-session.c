@@ -245,6 +245,7 @@ int main(int argc, char **argv)
 {
 	unsigned long iterations = DEFAULT_ITERATIONS;
 	size_t loaded = 0, seeds;
+	bool failed = false;
 	clock_t t0 = clock();
 	int c;
 
@@ -268,10 +269,17 @@ int main(int argc, char **argv)
 	seeds = ninputs;
 	for (size_t i = 0; i < seeds; i++) {
 		int ok = one_input(inputs[i].data, inputs[i].size);
+		size_t len = strlen(inputs[i].name);
 
 		loaded += ok;
 		if (verbose)
 			printf("seed %s: %s\n", inputs[i].name, ok ? "loads" : "refused");
+		/* A session an earlier build saved must still open. */
+		if (!ok && len > 8 && !strcmp(inputs[i].name + len - 8, SESSION_EXT)) {
+			fprintf(stderr, "fuzz-session: the seed %s no longer loads\n",
+				inputs[i].name);
+			failed = true;
+		}
 	}
 	for (unsigned long i = 0; i < iterations && seeds; i++) {
 		uint8_t *buf;
@@ -288,6 +296,6 @@ int main(int argc, char **argv)
 		free(inputs[i].name);
 	}
 	free(inputs);
-	return seeds ? 0 : 1;
+	return seeds && !failed ? 0 : 1;
 }
 #endif

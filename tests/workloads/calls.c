@@ -3,6 +3,8 @@
  * lib_once() the same in a shared library (calls-lib.c). The calls are
  * spread over THREADS threads created for the purpose (default 3), so the
  * counts cover threads that did not exist when the probes were placed.
+ * calls_both(), defined here and in the library (an ambiguous name), is
+ * called N times from main, here.
  *
  * Usage: calls [N [THREADS [--wait]]]   (N default 1000)
  * --wait: before calling anything, wait (up to 20 s) until all four
@@ -31,6 +33,12 @@ __attribute__((noinline)) void calls_seven(unsigned long i)
 __attribute__((noinline)) void calls_once(unsigned long i)
 {
 	sink ^= i;
+	__asm__ volatile("" ::: "memory");
+}
+
+__attribute__((noinline)) void calls_both(unsigned long i)
+{
+	sink -= i;
 	__asm__ volatile("" ::: "memory");
 }
 
@@ -93,6 +101,8 @@ int main(int argc, char **argv)
 			perror("pthread_create");
 			return 1;
 		}
+	for (unsigned long i = 0; i < n_calls; i++)
+		calls_both(i);
 	for (int t = 0; t < nthreads; t++)
 		pthread_join(th[t], NULL);
 	printf("calls: %lu x7, %lu x1 in %d threads\n", n_calls, n_calls, nthreads);

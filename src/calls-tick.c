@@ -1,0 +1,321 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calls-int.h"
+#include "query.h"
+#include "xalloc.h"
+
+#define TOP_FIRST_NS   1000000000ull
+#define TOP_PERIOD_MAX 16000000000ull
+#define NS	       1000000000.0
+
+/* ---- the tick ---- */
+
+struct drain_ctx {
+	struct calls *c;
+	uint64_t *entries; /* per slot */
+};
+
+static void on_record(void *ctx, const struct uprobe_record *rec)
+{
+	struct drain_ctx *d = ctx;
+	struct calls *c = d->c;
+	uint32_t slot;
+	uint64_t ns;
+
+	if (rec->slot >= c->nsites)
+		return;
+	if (!rec->is_return)
+		d->entries[rec->slot]++;
+	if (latency_pairs_feed(c->pairs, rec, &slot, &ns) && slot < c->nsites)
+		latency_add(profile_latency(c->p, c->sites[slot].function), ns);
+}
+
+static double unit_cost(const struct calls *c, const struct site *s)
+{
+	return s->kind == SITE_LATENCY ? c->cost.pair_ns : c->cost.hit_ns;
+}
+
+/* The target's CPU time since the last tick, over its live processes. A
+ * process found gone loses its probes now (its exit record may come later). */
+static uint64_t cpu_delta(struct calls *c)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < c->nprocs; i++) {
+		struct proc *pr = &c->procs[i];
+		uint64_t ns;
+
+		if (!pr->alive)
+			continue;
+		if (!calls_proc_cpu(pr->pid, &ns)) {
+			calls_on_exit(c, pr->pid);
+			continue;
+		}
+		if (ns > pr->cpu_ns)
+			sum += ns - pr->cpu_ns;
+		pr->cpu_ns = ns;
+	}
+	return sum;
+}
+
+/* Remove the costliest probes until the rest fit the budget. */
+static void hold_budget(struct calls *c, double base_cpus)
+{
+	double allowed = c->o->calls_budget / 100.0 * base_cpus * NS; /* ns per s */
+
+	/* 100%: the probes may take all the time there is; never remove one. */
+	if (c->o->calls_budget >= 100)
+		return;
+	for (;;) {
+		struct site *worst = NULL;
+		double total = 0;
+
+		for (size_t i = 0; i < c->nsites; i++) {
+			struct site *s = &c->sites[i];
+			double cost = s->rate * unit_cost(c, s);
+
+			/* Probes only on processes gone cost nothing from now on. */
+			if (!s->active || !s->nev)
+				continue;
+			total += cost;
+			if (!worst || cost > worst->rate * unit_cost(c, worst))
+				worst = s;
+		}
+		if (!worst || total <= allowed || worst->rate <= 0)
+			return;
+		calls_site_remove(c, worst, true);
+		calls_say(c,
+			  "%s: %s is called %.0f times a second: the probes would cost %.1f%% of "
+			  "the target's time (budget %g%%); stopped counting it, its count is a "
+			  "lower bound",
+			  calls_kind_option(worst->kind), calls_fn_name(c->p, worst->function),
+			  worst->rate, 100.0 * total / (base_cpus * NS), c->o->calls_budget);
+	}
+}
+
+static void update_profile(struct calls *c, uint64_t dropped)
+{
+	for (size_t i = 0; i < c->nsites; i++) {
+		struct site *s = &c->sites[i];
+		struct prof_function *f = &c->p->functions[s->function];
+		bool lower = s->late || s->over_budget;
+
+		if (!s->placed)
+			continue; /* never probed: not counted */
+
+		/* A count site says how many calls; a latency-only one too, from its
+		 * entries, unless the ring dropped some. */
+		if (s->kind == SITE_LATENCY) {
+			struct prof_latency *l = profile_latency(c->p, s->function);
+
+			l->stopped = s->over_budget;
+			l->rate = s->over_budget ? s->rate : 0;
+			if (calls_site_find(c, s->function, SITE_COUNT))
+				continue;
+			lower = lower || dropped;
+		}
+		f->calls = (int64_t)s->hits;
+		f->calls_lower_bound = lower;
+		f->calls_rate = s->over_budget ? s->rate : 0;
+		f->calls_since = s->since;
+	}
+}
+
+static void choose_top(struct calls *c);
+
+static void tick(struct calls *c, uint64_t now, bool final)
+{
+	uint64_t dt = now > c->last_tick ? now - c->last_tick : 1, cost = 0, dropped = 0, cpu;
+	struct window_tick *w, sum = {0, 0, 0};
+	uint64_t *entries = xcalloc(c->nsites ? c->nsites : 1, sizeof(uint64_t));
+	struct drain_ctx d = {c, entries};
+	double base;
+
+	if (c->ring) {
+		uprobe_ring_drain(c->ring, on_record, &d);
+		dropped = uprobe_ring_dropped(c->ring);
+	}
+	for (size_t i = 0; i < c->nsites; i++) {
+		struct site *s = &c->sites[i];
+		uint64_t span = now > s->rate_from ? now - s->rate_from : 1;
+
+		if (s->kind == SITE_COUNT)
+			s->hits = uprobe_counters_read(c->counters, (uint32_t)i);
+		else
+			s->hits += entries[i];
+		if (s->active) {
+			s->rate = (double)(s->hits - s->tick_hits) * NS / (double)span;
+			cost += (uint64_t)((double)(s->hits - s->tick_hits) * unit_cost(c, s));
+		}
+		s->tick_hits = s->hits;
+		s->rate_from = now;
+	}
+	free(entries);
+	/* The budget's base: the target's CPU time, counted as at least one
+	 * CPU's worth per second of wall time. */
+	cpu = cpu_delta(c);
+	if (cpu < dt)
+		cpu = dt;
+	c->p->meta.calls_cost_ns += cost;
+	c->p->meta.calls_cpu_ns += cpu;
+	w = &c->win[c->win_pos++ % WINDOW];
+	*w = (struct window_tick){dt, cpu, cost};
+	for (unsigned i = 0; i < WINDOW; i++) {
+		sum.dt += c->win[i].dt;
+		sum.cpu += c->win[i].cpu;
+		sum.cost += c->win[i].cost;
+	}
+	base = sum.dt ? (double)sum.cpu / (double)sum.dt : 1; /* CPUs, >= 1 */
+	c->p->meta.calls_overhead = sum.cpu ? 100.0 * (double)sum.cost / (double)sum.cpu : 0;
+	c->last_tick = now;
+	if (!final) {
+		hold_budget(c, base);
+		if (c->top_n && calls_since_start(c, now) >= c->top_next) {
+			choose_top(c);
+			if (c->top_period < TOP_PERIOD_MAX)
+				c->top_period *= 2;
+			c->top_next = calls_since_start(c, now) + c->top_period;
+		}
+	}
+	update_profile(c, dropped);
+}
+
+void calls_tick(struct calls *c, uint64_t now_ns)
+{
+	if (!c || c->disabled || !c->started)
+		return;
+	tick(c, now_ns, false);
+}
+
+void calls_finish(struct calls *c, uint64_t now_ns)
+{
+	if (!c || c->disabled || !c->started)
+		return;
+	tick(c, now_ns, true);
+	for (size_t i = 0; i < c->nsites; i++)
+		if (c->sites[i].active)
+			calls_site_remove(c, &c->sites[i], false);
+}
+
+/* ---- top:N and the TUI's key ---- */
+
+/* Where fn starts, found by its symbol in its module's file. */
+static bool function_entry(struct calls *c, uint32_t fn, struct func_entry *out)
+{
+	const struct prof_function *f = &c->p->functions[fn];
+	const char *path = f->module < c->p->nmodules ? c->p->modules[f->module].path : NULL;
+	const char *sysname = f->system_name ? f->system_name : f->name;
+	struct func_entry e[8];
+	struct elf_image *img;
+	size_t n;
+
+	if (!path || path[0] != '/' || !sysname)
+		return false;
+	img = procmap_image(c->pm, path);
+	if (!img)
+		return false;
+	n = resolver_find_symbol(c->res, img, sysname, e, 8);
+	for (size_t i = 0; i < n; i++) {
+		if (calls_entry_function(c, &e[i]) == fn) {
+			*out = e[i];
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool top_failed(const struct calls *c, uint32_t fn)
+{
+	for (size_t i = 0; i < c->ntop_failed; i++)
+		if (c->top_failed[i] == fn)
+			return true;
+	return false;
+}
+
+/* Count the N functions with the most own time, as far as they are not
+ * counted yet (at most 2N chosen over the run). */
+static void choose_top(struct calls *c)
+{
+	struct query_filter f = {0};
+	struct func_table t;
+	size_t chosen = 0;
+
+	for (size_t i = 0; i < c->nsites; i++)
+		chosen += c->sites[i].from_top;
+	query_functions(c->p, &f, SORT_TOTTIME, false, &t);
+	for (size_t i = 0; i < t.n && i < c->top_n && chosen < 2u * c->top_n; i++) {
+		uint32_t fn = t.rows[i].function;
+		struct func_entry e;
+		struct site *s;
+
+		if (!t.rows[i].self_ns || calls_site_find(c, fn, SITE_COUNT) || top_failed(c, fn))
+			continue;
+		if (!function_entry(c, fn, &e)) {
+			c->top_failed = xgrow(c->top_failed, &c->top_failed_cap, c->ntop_failed + 1,
+					      sizeof(uint32_t));
+			c->top_failed[c->ntop_failed++] = fn;
+			continue;
+		}
+		calls_probe_entry(c, SITE_COUNT, &e, 0, true);
+		s = calls_site_find(c, fn, SITE_COUNT);
+		if (s) {
+			s->from_top = true;
+			chosen++;
+		}
+	}
+	func_table_free(&t);
+}
+
+int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
+{
+	struct func_entry e;
+	struct site *s;
+
+	if (!c || !c->started || c->disabled) {
+		snprintf(msg, len, "call counting is not available%s",
+			 c && c->disabled ? " (see the first message)" : ": start with --calls");
+		return -1;
+	}
+	if (fn >= c->p->nfunctions)
+		return -1;
+	s = calls_site_find(c, fn, SITE_COUNT);
+	if (s && s->active) {
+		calls_site_remove(c, s, false);
+		s->late = true;
+		snprintf(msg, len, "stopped counting %s (%llu calls counted)",
+			 calls_fn_name(c->p, fn), (unsigned long long)s->hits);
+		return 0;
+	}
+	if (s) {
+		s->active = true;
+		s->late = true;
+		for (size_t i = 0; i < c->nprocs; i++)
+			if (c->procs[i].alive && calls_proc_maps(c, c->procs[i].pid, s->path))
+				calls_site_place(c, s, c->procs[i].pid);
+		snprintf(msg, len, "counting %s again", calls_fn_name(c->p, fn));
+		return 0;
+	}
+	if (!function_entry(c, fn, &e)) {
+		snprintf(msg, len, "cannot find where %s starts in its file",
+			 calls_fn_name(c->p, fn));
+		return -1;
+	}
+	calls_probe_entry(c, SITE_COUNT, &e, 0, true);
+	if (!calls_site_find(c, fn, SITE_COUNT)) {
+		snprintf(msg, len, "cannot count %s", calls_fn_name(c->p, fn));
+		return -1;
+	}
+	snprintf(msg, len, "counting %s from now on", calls_fn_name(c->p, fn));
+	return 0;
+}
+
+bool calls_active(const struct calls *c, uint32_t fn)
+{
+	const struct site *s = c ? calls_site_find((struct calls *)c, fn, SITE_COUNT) : NULL;
+
+	return s && s->active;
+}

@@ -1,0 +1,185 @@
+/* Finding functions to probe: "module:FUNC" parsing, module names, the
+ * files a command maps at start, and names looked up in the calls
+ * workload's executable and library (built by make check). */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "calls-int.h"
+#include "procmap.h"
+#include "xalloc.h"
+
+static void split(const char *spec, const char *module, const char *func)
+{
+	const char *m, *f;
+	char *copy = resolver_split(spec, &m, &f);
+
+	if ((module == NULL) != (m == NULL) || (module && strcmp(module, m)) || strcmp(func, f))
+		fail_msg("'%s': expected module '%s' func '%s', saw module '%s' func '%s'", spec,
+			 module ? module : "(none)", func, m ? m : "(none)", f);
+	free(copy);
+}
+
+static void test_split(void **state)
+{
+	(void)state;
+	split("foo", NULL, "foo");
+	split("libc.so.6:malloc", "libc.so.6", "malloc");
+	split("ns::Worker::spin", NULL, "ns::Worker::spin");
+	split("libx.so:ns::f(int)", "libx.so", "ns::f(int)");
+	split("prog:a::b", "prog", "a::b");
+	split(":foo", NULL, ":foo"); /* no module before the colon: not a split */
+	split("foo:", NULL, "foo:");
+}
+
+static void test_module_matches(void **state)
+{
+	struct elf_image img = {.path = "/usr/lib/x86_64-linux-gnu/libc.so.6"};
+	struct elf_image cap = {.path = "/usr/lib/x86_64-linux-gnu/libcap.so.2"};
+	struct elf_image ver = {.path = "/opt/lib/libfoo-2.31.so"};
+
+	(void)state;
+	assert_true(resolver_module_matches("libc.so.6", &img));
+	assert_true(resolver_module_matches("libc", &img));
+	assert_true(resolver_module_matches("/usr/lib/x86_64-linux-gnu/libc.so.6", &img));
+	assert_false(resolver_module_matches("libc", &cap));
+	assert_false(resolver_module_matches("lib", &img));
+	assert_true(resolver_module_matches("libfoo", &ver));
+	assert_false(resolver_module_matches("libc.so", &cap));
+}
+
+/* `true` is found in PATH and, being dynamic, comes with libc. */
+static void test_launch_files(void **state)
+{
+	char **paths;
+	size_t n = resolver_launch_files("true", &paths);
+	bool libc = false;
+
+	(void)state;
+	if (n == 0)
+		fail_msg("expected 'true' in PATH and its libraries, saw nothing");
+	assert_true(strstr(paths[0], "/true") != NULL);
+	for (size_t i = 0; i < n; i++) {
+		libc = libc || strstr(paths[i], "/libc.so") != NULL;
+		free(paths[i]);
+	}
+	free(paths);
+	if (!libc)
+		fail_msg("expected libc among the %zu files of 'true'", n);
+	assert_int_equal(resolver_launch_files("proftop-no-such-command", &paths), 0);
+}
+
+struct fixture {
+	struct procmap *pm;
+	struct resolver *r;
+	struct elf_image *imgs[2];
+};
+
+static int setup(void **state)
+{
+	const char *b = getenv("top_builddir");
+	struct fixture *f = xcalloc(1, sizeof(*f));
+	char *exe = xasprintf("%s/tests/workloads/calls", b ? b : ".");
+	char *lib = xasprintf("%s/tests/workloads/libcalls.so", b ? b : ".");
+
+	f->pm = procmap_new();
+	f->r = resolver_new();
+	f->imgs[0] = procmap_image(f->pm, exe);
+	f->imgs[1] = procmap_image(f->pm, lib);
+	free(exe);
+	free(lib);
+	*state = f;
+	if (!f->imgs[0] || !f->imgs[1]) {
+		print_message("the calls workload is not built (make check builds it)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	resolver_free(f->r);
+	procmap_free(f->pm);
+	free(f);
+	return 0;
+}
+
+static enum resolve_status find(struct fixture *f, const char *spec, struct func_entry *e,
+				char *msg, size_t len)
+{
+	return resolver_find(f->r, f->imgs, 2, spec, e, msg, len);
+}
+
+static void test_find(void **state)
+{
+	struct fixture *f = *state;
+	struct func_entry e, e2;
+	char msg[512] = "";
+
+	if (find(f, "calls_seven", &e, msg, sizeof(msg)) != RESOLVE_OK)
+		fail_msg("calls_seven: expected found, saw '%s'", msg);
+	assert_ptr_equal(e.img, f->imgs[0]);
+	/* The file offset lies inside the file, at the same bytes as the address. */
+	assert_true(e.offset > 0 && e.offset < e.img->size);
+	if (find(f, "lib_once", &e2, msg, sizeof(msg)) != RESOLVE_OK)
+		fail_msg("lib_once: expected found, saw '%s'", msg);
+	assert_ptr_equal(e2.img, f->imgs[1]);
+	assert_int_equal(find(f, "libcalls:lib_once", &e2, msg, sizeof(msg)), RESOLVE_OK);
+	assert_int_equal(find(f, "calls:calls_once", &e2, msg, sizeof(msg)), RESOLVE_OK);
+	assert_int_equal(find(f, "libcalls:calls_once", &e2, msg, sizeof(msg)), RESOLVE_NONE);
+	assert_int_equal(find(f, "no_such_function", &e2, msg, sizeof(msg)), RESOLVE_NONE);
+	assert_int_equal(find(f, "libnothere:lib_once", &e2, msg, sizeof(msg)), RESOLVE_NO_MODULE);
+	if (!strstr(msg, "libnothere"))
+		fail_msg("expected the message to name libnothere, saw '%s'", msg);
+}
+
+/* Both files define calls_both(): ambiguous, unless the module is named. */
+static void test_ambiguous(void **state)
+{
+	struct fixture *f = *state;
+	struct func_entry e;
+	char msg[512] = "";
+
+	assert_int_equal(find(f, "calls_both", &e, msg, sizeof(msg)), RESOLVE_AMBIGUOUS);
+	if (!strstr(msg, "calls:calls_both") || !strstr(msg, "libcalls.so:calls_both") ||
+	    !strstr(msg, "module:FUNC"))
+		fail_msg("expected both candidates and the module:FUNC hint, saw '%s'", msg);
+	assert_int_equal(find(f, "libcalls.so:calls_both", &e, msg, sizeof(msg)), RESOLVE_OK);
+	assert_ptr_equal(e.img, f->imgs[1]);
+}
+
+static void test_find_symbol(void **state)
+{
+	struct fixture *f = *state;
+	struct func_entry e[4];
+
+	assert_int_equal(resolver_find_symbol(f->r, f->imgs[0], "calls_once", e, 4), 1);
+	assert_int_equal(resolver_find_symbol(f->r, f->imgs[0], "lib_once", e, 4), 0);
+	assert_false(resolver_stripped(f->r, f->imgs[0]));
+}
+
+int main(void)
+{
+	const struct CMUnitTest pure[] = {
+		cmocka_unit_test(test_split),
+		cmocka_unit_test(test_module_matches),
+		cmocka_unit_test(test_launch_files),
+	};
+	const struct CMUnitTest files[] = {
+		cmocka_unit_test(test_find),
+		cmocka_unit_test(test_ambiguous),
+		cmocka_unit_test(test_find_symbol),
+	};
+	int rc = cmocka_run_group_tests(pure, NULL, NULL);
+
+	return rc | cmocka_run_group_tests(files, setup, teardown);
+}
