@@ -253,3 +253,6 @@ if [ -x "$DEMO" ]; then
 else
 	echo "== proftop-demo: $DEMO not built"
 fi
+
+# The ptrace backend's cost to the target at its default rate, beside perf's.
+bash "$(dirname "${BASH_SOURCE[0]}")/ptrace-bench.sh" "$builddir"

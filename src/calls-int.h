@@ -121,6 +121,7 @@ struct calls {
 	struct symbols *sym;
 	struct resolver *res;
 	int pmu;
+	bool enabled;  /* probes set up (calibrated, maps created) */
 	bool disabled; /* uprobes do not work here: said once */
 	bool started;
 	struct uprobe_cost cost;
@@ -151,6 +152,7 @@ struct calls {
 	size_t nlaunch;
 };
 
+bool calls_enable(struct calls *c, bool with_latency);
 void calls_say(struct calls *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *calls_fn_name(const struct profile *p, uint32_t fn);
 const char *calls_kind_option(enum site_kind k);

@@ -186,14 +186,14 @@ static void tick(struct calls *c, uint64_t now, bool final)
 
 void calls_tick(struct calls *c, uint64_t now_ns)
 {
-	if (!c || c->disabled || !c->started)
+	if (!c || !c->enabled || !c->started)
 		return;
 	tick(c, now_ns, false);
 }
 
 void calls_finish(struct calls *c, uint64_t now_ns)
 {
-	if (!c || c->disabled || !c->started)
+	if (!c || !c->enabled || !c->started)
 		return;
 	tick(c, now_ns, true);
 	for (size_t i = 0; i < c->nsites; i++)
@@ -275,9 +275,12 @@ int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
 	struct func_entry e;
 	struct site *s;
 
-	if (!c || !c->started || c->disabled) {
-		snprintf(msg, len, "call counting is not available%s",
-			 c && c->disabled ? " (see the first message)" : ": start with --calls");
+	if (!c || !c->started) {
+		snprintf(msg, len, "call counting is not available here");
+		return -1;
+	}
+	if (!calls_enable(c, false)) {
+		snprintf(msg, len, "call counting is not available: uprobes do not work here");
 		return -1;
 	}
 	if (fn >= c->p->nfunctions)

@@ -96,7 +96,8 @@ struct calls *calls_new(const struct options *o, struct profile *p, struct procm
 {
 	struct calls *c;
 
-	if (!o->calls && !o->latency)
+	/* The TUI may count later (its key): uprobes are then set up on first use. */
+	if (!o->calls && !o->latency && o->command != CMD_TUI)
 		return NULL;
 	c = xcalloc(1, sizeof(*c));
 	c->o = o;
@@ -111,7 +112,6 @@ struct calls *calls_new(const struct options *o, struct profile *p, struct procm
 		add_specs(c, o->latency, SITE_LATENCY);
 	c->top_next = TOP_FIRST_NS;
 	c->top_period = TOP_FIRST_NS;
-	p->meta.calls_budget = o->calls_budget;
 	return c;
 }
 
@@ -267,7 +267,7 @@ static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
 		.prog = {-1, -1},
 		.active = true,
 		.late = late,
-		.since = c->started ? calls_since_start(c, calls_now_mono()) : 0,
+		.since = late ? calls_since_start(c, calls_now_mono()) : 0,
 		.rate_from = calls_now_mono(),
 	};
 	if (kind == SITE_COUNT) {
@@ -407,10 +407,14 @@ static void resolve_specs(struct calls *c, struct elf_image *const *imgs, size_t
 
 /* ---- start ---- */
 
-static bool enable(struct calls *c, bool with_latency)
+/* Measure the probes' cost and create the BPF maps; once. The budget in the
+ * profile's header says that probes ran. */
+bool calls_enable(struct calls *c, bool with_latency)
 {
 	char err[512];
 
+	if (c->enabled || c->disabled)
+		return c->enabled;
 	c->pmu = uprobe_pmu_type(err, sizeof(err));
 	if (c->pmu < 0 || uprobe_calibrate(c->pmu, with_latency, &c->cost, err, sizeof(err)) < 0)
 		goto fail;
@@ -424,6 +428,8 @@ static bool enable(struct calls *c, bool with_latency)
 		c->pairs = latency_pairs_new();
 		c->p->meta.probe_floor_ns = (uint64_t)c->cost.floor_ns;
 	}
+	c->p->meta.calls_budget = c->o->calls_budget;
+	c->enabled = true;
 	return true;
 fail:
 	calls_say(c, "cannot count calls: %s; profiling goes on without counts", err);
@@ -441,14 +447,14 @@ void calls_start(struct calls *c, char **launch_argv, const pid_t *pids, size_t 
 	if (!c || c->started)
 		return;
 	c->start_ns = start_ns;
-	for (size_t i = 0; i < c->nspecs; i++)
-		with_latency = with_latency || c->specs[i].kind == SITE_LATENCY;
-	if (!enable(c, with_latency)) {
-		c->started = true;
-		return;
-	}
+	c->last_tick = calls_now_mono();
+	c->started = true;
 	for (size_t i = 0; i < npids; i++)
 		proc_add(c, pids[i]);
+	for (size_t i = 0; i < c->nspecs; i++)
+		with_latency = with_latency || c->specs[i].kind == SITE_LATENCY;
+	if ((!c->nspecs && !c->top_n) || !calls_enable(c, with_latency))
+		return;
 	if (launch_argv) {
 		c->nlaunch = resolver_launch_files(launch_argv[0], &c->launch_files);
 		uprobe_gate_init(&c->gate, c->nlaunch ? c->launch_files[0] : launch_argv[0]);
@@ -484,8 +490,6 @@ void calls_start(struct calls *c, char **launch_argv, const pid_t *pids, size_t 
 			calls_say(c, "%s: cannot read the target's program to find '%s'",
 				  calls_kind_option(c->specs[i].kind), c->specs[i].name);
 	free(imgs);
-	c->last_tick = calls_now_mono();
-	c->started = true;
 }
 
 /* ---- side-band records ---- */
@@ -504,9 +508,11 @@ void calls_on_mmap(struct calls *c, pid_t pid, const char *path)
 {
 	bool pending = false;
 
-	if (!c || c->disabled || !c->started || !path || path[0] != '/')
+	if (!c || !c->started || !path || path[0] != '/')
 		return;
 	proc_add(c, pid);
+	if (!c->enabled)
+		return;
 	/* A process mapping a probed file without our probe (a fork we heard
 	 * of late, an exec): probe it from now on. */
 	for (size_t i = 0; i < c->nsites; i++) {
@@ -529,9 +535,11 @@ void calls_on_mmap(struct calls *c, pid_t pid, const char *path)
 
 void calls_on_fork(struct calls *c, pid_t pid, pid_t ppid)
 {
-	if (!c || c->disabled || !c->started || pid == ppid || proc_find(c, pid))
+	if (!c || !c->started || pid == ppid || proc_find(c, pid))
 		return;
 	proc_add(c, pid);
+	if (!c->enabled)
+		return;
 	/* The child has its parent's mappings: it may have called a probed
 	 * function before this record reached us. */
 	for (size_t i = 0; i < c->nsites; i++) {

@@ -101,6 +101,32 @@ uint64_t latency_quantile(const struct prof_latency *l, double q)
 	return l->max_ns;
 }
 
+size_t latency_rows(const struct prof_latency *l, struct latency_row *rows, size_t max)
+{
+	size_t b0, span, n;
+
+	if (!l->count || !max)
+		return 0;
+	b0 = latency_bucket(l->min_ns);
+	span = latency_bucket(l->max_ns) - b0 + 1;
+	n = span < max ? span : max;
+	for (size_t i = 0; i < n; i++) {
+		size_t first = b0 + span * i / n, end = b0 + span * (i + 1) / n;
+		struct latency_row *r = &rows[i];
+
+		r->count = 0;
+		for (size_t k = first; k < end; k++)
+			r->count += l->buckets[k];
+		r->low = latency_bucket_low(first);
+		r->high = latency_bucket_high(end - 1);
+		if (r->low < l->min_ns)
+			r->low = l->min_ns;
+		if (r->high > l->max_ns)
+			r->high = l->max_ns;
+	}
+	return n;
+}
+
 /* ---- pairing ---- */
 
 struct pending_call {

@@ -31,6 +31,16 @@ void latency_merge(struct prof_latency *dst, const struct prof_latency *src);
  * middle of the bucket holding the rank, clamped to [min, max]. 0 if no call. */
 uint64_t latency_quantile(const struct prof_latency *l, double q);
 
+/* Display rows of a histogram: the calls in at most max rows between min
+ * and max. Rows are equal slices of the bucket range: logarithmic across
+ * powers of two, linear within one, so narrow and wide spreads both read
+ * well. Returns the rows written (0 if no call). */
+struct latency_row {
+	uint64_t low, high; /* ns, clamped to [min, max] */
+	uint64_t count;
+};
+size_t latency_rows(const struct prof_latency *l, struct latency_row *rows, size_t max);
+
 /* Entries and returns of every thread, paired into durations. A thread's
  * entries form a stack (recursion nests). With stack pointers (x86-64) a
  * return matches the entry whose sp is 8 below its own, and entries deeper

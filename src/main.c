@@ -53,14 +53,52 @@ static struct profile *load_session(const char *path)
 	return p;
 }
 
-static int cmd_report(const struct options *o)
+/* proftop's own command line, for the session's meta table. */
+static char *joined_args(int argc, char **argv)
+{
+	size_t len = 1;
+	char *s;
+
+	for (int i = 0; i < argc; i++)
+		len += strlen(argv[i]) + 1;
+	s = xcalloc(1, len);
+	for (int i = 0; i < argc; i++) {
+		if (i)
+			strcat(s, " ");
+		strcat(s, argv[i]);
+	}
+	return s;
+}
+
+/* report --save: p to path, with the options that made it. Returns 0, or
+ * 1 after saying why (the report is printed all the same). */
+static int save_session(const struct profile *p, const char *path, int argc, char **argv)
+{
+	struct session_writer *w;
+	char err[512], *args;
+
+	w = session_writer_open(p, path, err, sizeof(err));
+	if (!w) {
+		warnx_("%s", err);
+		return 1;
+	}
+	args = joined_args(argc, argv);
+	session_writer_set_meta(w, "options", args);
+	free(args);
+	if (session_writer_close(w, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_report(const struct options *o, int argc, char **argv)
 {
 	struct report_opts ro = o->report;
 	struct profile *p = NULL, *base = NULL;
 	struct diff_table diff;
 	FILE *out = stdout;
-	char err[512];
-	int rc = 0;
+	int rc = 0, saved = 0;
 
 	/* A bad baseline fails before a live run, not after it. */
 	if (o->baseline && !(base = load_session(o->baseline)))
@@ -72,10 +110,8 @@ static int cmd_report(const struct options *o)
 		p = profile_new();
 		rc = collect(o, p);
 	}
-	if (rc == 0 && o->save && session_save(p, o->save, err, sizeof(err)) < 0) {
-		warnx_("%s", err);
-		rc = 1;
-	}
+	if (rc == 0 && o->save)
+		saved = save_session(p, o->save, argc, argv);
 	if (rc == 0 && base) {
 		struct diff_opts d = {
 			.sort = ro.sort,
@@ -110,7 +146,7 @@ static int cmd_report(const struct options *o)
 		diff_table_free(&diff);
 	profile_free(p);
 	profile_free(base);
-	return rc;
+	return rc ? rc : saved;
 }
 
 static uint64_t mono_ms(void)
@@ -170,23 +206,6 @@ static void record_run(struct collector *c, struct session_writer *w)
 		close(sfd);
 }
 
-/* proftop's own command line, for the session's meta table. */
-static char *joined_args(int argc, char **argv)
-{
-	size_t len = 1;
-	char *s;
-
-	for (int i = 0; i < argc; i++)
-		len += strlen(argv[i]) + 1;
-	s = xcalloc(1, len);
-	for (int i = 0; i < argc; i++) {
-		if (i)
-			strcat(s, " ");
-		strcat(s, argv[i]);
-	}
-	return s;
-}
-
 static int cmd_record(const struct options *o, int argc, char **argv)
 {
 	struct profile *p = profile_new();
@@ -215,7 +234,18 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 		collector_finish(c);
 	}
 	if (rc == 0 && session_writer_close(w, err, sizeof(err)) < 0) {
-		warnx_("%s; the session was not saved", err);
+		/* Not the file asked for, but not the whole recording lost either. */
+		const char *tmp = getenv("TMPDIR");
+		char *name = session_default_name(p);
+		char *alt = xasprintf("%s/%s", tmp && *tmp ? tmp : "/tmp", name);
+		char err2[512];
+
+		if (session_save(p, alt, err2, sizeof(err2)) == 0)
+			warnx_("%s; the session was saved to %s instead", err, alt);
+		else
+			warnx_("%s; the session was not saved", err);
+		free(name);
+		free(alt);
 		rc = 1;
 	} else if (rc == 0) {
 		fflush(stdout);
@@ -265,7 +295,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	switch (o.command) {
 	case CMD_REPORT:
-		rc = cmd_report(&o);
+		rc = cmd_report(&o, argc, argv);
 		break;
 	case CMD_RECORD:
 		rc = cmd_record(&o, argc, argv);

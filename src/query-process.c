@@ -28,7 +28,7 @@ static void map_add(struct self_map *m, uint64_t key, uint64_t ns)
 	size_t i;
 
 	if (2 * (m->n + 1) > m->cap) {
-		struct self_map bigger = { .cap = m->cap ? 2 * m->cap : 256 };
+		struct self_map bigger = {.cap = m->cap ? 2 * m->cap : 256};
 
 		bigger.keys = xcalloc(bigger.cap, sizeof(*bigger.keys));
 		bigger.ns = xcalloc(bigger.cap, sizeof(*bigger.ns));
@@ -85,10 +85,9 @@ static int cmp_rows(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-void query_processes(const struct profile *p, const struct query_filter *f,
-		     struct proc_table *out)
+void query_processes(const struct profile *p, const struct query_filter *f, struct proc_table *out)
 {
-	struct self_map self = { 0 }, tids = { 0 };
+	struct self_map self = {0}, tids = {0};
 	size_t cap = 0;
 
 	memset(out, 0, sizeof(*out));

@@ -162,10 +162,13 @@ void report_calls_notes_text(FILE *out, const struct profile *p, const struct fu
 			fprintf(out,
 				": called %.0f times a second, over the budget: counting stopped\n",
 				f->calls_rate);
-		else
+		else if (f->calls_since)
 			fprintf(out,
-				": counted from %.1f s on, after the function's file was mapped\n",
+				": counted from %.1f s on (top:N, the live view's key, or a library "
+				"loaded at run time)\n",
 				f->calls_since / 1e9);
+		else
+			fputs(": a process of the target ran it before its probe was placed\n", out);
 	}
 }
 
@@ -208,36 +211,24 @@ static size_t latency_functions(const struct profile *p, const char *list, uint3
 	return n;
 }
 
-/* The calls in HIST_BINS rows between min and max. The rows are equal
- * slices of the histogram's bucket range: logarithmic across powers of
- * two, linear within one, so narrow and wide spreads both read well. */
 static void text_histogram(FILE *out, const struct prof_latency *l)
 {
-	size_t b0 = latency_bucket(l->min_ns), b1 = latency_bucket(l->max_ns);
-	size_t span = b1 - b0 + 1, nb = span < HIST_BINS ? span : HIST_BINS;
-	uint64_t bins[HIST_BINS] = {0}, top = 0;
+	struct latency_row rows[HIST_BINS];
+	size_t n = latency_rows(l, rows, HIST_BINS);
+	uint64_t top = 0;
 	char a[32], b[32];
 
-	for (size_t i = 0; i < nb; i++) {
-		for (size_t k = b0 + span * i / nb; k < b0 + span * (i + 1) / nb; k++)
-			bins[i] += l->buckets[k];
-		if (bins[i] > top)
-			top = bins[i];
-	}
+	for (size_t i = 0; i < n; i++)
+		if (rows[i].count > top)
+			top = rows[i].count;
 	fputc('\n', out);
-	for (size_t i = 0; i < nb; i++) {
-		size_t first = b0 + span * i / nb, last = b0 + span * (i + 1) / nb - 1;
-		uint64_t lo = latency_bucket_low(first), hi = latency_bucket_high(last);
-		int bar = top ? (int)((bins[i] * HIST_BAR + top - 1) / top) : 0;
+	for (size_t i = 0; i < n; i++) {
+		int bar = top ? (int)((rows[i].count * HIST_BAR + top - 1) / top) : 0;
 
-		if (lo < l->min_ns)
-			lo = l->min_ns;
-		if (hi > l->max_ns)
-			hi = l->max_ns;
 		fprintf(out, "  %10s - %-10s |%-*.*s| %" PRIu64 "\n",
-			report_fmt_duration(lo, a, sizeof(a)),
-			report_fmt_duration(hi, b, sizeof(b)), HIST_BAR, bar,
-			"########################################", bins[i]);
+			report_fmt_duration(rows[i].low, a, sizeof(a)),
+			report_fmt_duration(rows[i].high, b, sizeof(b)), HIST_BAR, bar,
+			"########################################", rows[i].count);
 	}
 }
 

@@ -201,6 +201,12 @@ static void format_open_error(const struct sampler *s, int err, pid_t tid, char 
 				 "perf_event_open refused: kernel.perf_event_paranoid is %d; run as "
 				 "root, or 'sudo sysctl kernel.perf_event_paranoid=1'",
 				 paranoid);
+		else if (geteuid() == 0) /* nothing the sysctl does: a filter says no */
+			snprintf(buf, len,
+				 "perf_event_open refused (%s) although proftop runs as root: a "
+				 "seccomp filter or the container forbids it; use --backend ptrace "
+				 "(or allow perf_event_open in the container's seccomp profile)",
+				 strerror(err));
 		else
 			snprintf(buf, len,
 				 "perf_event_open refused for pid %d (%s): not your process, or "

@@ -13,7 +13,6 @@
  * sink, since the target may not call waitpid while we trace. */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -33,52 +32,11 @@
 
 #include <libunwind-ptrace.h>
 
+#include "sampler-ptrace-int.h"
 #include "sampler.h"
 #include "xalloc.h"
 
-#define PT_OPTIONS                                                                                 \
-	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC |     \
-	 PTRACE_O_TRACEEXIT)
-#define PT_MAX_FRAMES 511
-/* How long a tick waits for the threads it interrupted to stop. */
-#define PT_STOP_WAIT_NS 20000000ull
-/* How long detaching waits for every thread to stop before giving up. */
-#define PT_DETACH_WAIT_MS 3000
-
-struct pt_thread {
-	pid_t tid, pid;
-	int sched_fd, stat_fd; /* /proc/PID/task/TID/{schedstat,stat}, -1 if not open */
-	uint64_t cpu_ns;       /* schedstat run time when the last sample was asked for */
-	uint64_t weight;       /* CPU ns of the sample asked for */
-	void *upt;             /* libunwind-ptrace's per-thread state, made on first use */
-	unsigned nsamples;
-	bool want_sample; /* interrupted for a sample; its stop has not come yet */
-	bool listening;   /* in a group-stop (PTRACE_LISTEN): not running */
-	char comm[16];
-};
-
-struct pt_process {
-	pid_t pid;
-	unw_addr_space_t as; /* one per process, its cache shared by the threads */
-};
-
-struct sampler {
-	struct sampler_config cfg;
-	pid_t child; /* launched: our own child, whose exit is ours to reap; else 0 */
-	struct pt_thread *threads;
-	size_t nthreads, threads_cap;
-	struct pt_process *procs;
-	size_t nprocs, procs_cap;
-	int timerfd, sigfd;
-	sigset_t oldmask; /* SIGCHLD's blocked state before we blocked it */
-	bool enabled;
-	size_t npending; /* threads with want_sample */
-	uint64_t held_ns; /* time threads were held for samples */
-	uint64_t lost;    /* samples asked for that did not come (thread gone, no stack) */
-	uint64_t chain[PT_MAX_FRAMES + 1];
-};
-
-static uint64_t now_ns(void)
+uint64_t pt_now_ns(void)
 {
 	struct timespec ts;
 
@@ -86,14 +44,14 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static long pt(int req, pid_t tid, unsigned long addr, unsigned long data)
+long pt_request(int req, pid_t tid, unsigned long addr, unsigned long data)
 {
 	return ptrace((enum __ptrace_request)req, tid, (void *)addr, (void *)data);
 }
 
 /* ---- /proc ---- */
 
-static int open_task_file(pid_t pid, pid_t tid, const char *name)
+int pt_open_task_file(pid_t pid, pid_t tid, const char *name)
 {
 	char path[96];
 
@@ -121,7 +79,7 @@ static bool read_cpu_ns(const struct pt_thread *t, uint64_t *ns)
 }
 
 /* The state letter of /proc/.../stat ('R', 'S', ...), '?' if unreadable. */
-static char read_state(const struct pt_thread *t)
+char pt_read_state(const struct pt_thread *t)
 {
 	char buf[512], *rp;
 
@@ -133,7 +91,7 @@ static char read_state(const struct pt_thread *t)
 
 static void read_comm(pid_t pid, pid_t tid, char *comm, size_t len)
 {
-	int fd = open_task_file(pid, tid, "comm");
+	int fd = pt_open_task_file(pid, tid, "comm");
 	char buf[64];
 
 	comm[0] = '\0';
@@ -151,7 +109,7 @@ static void read_comm(pid_t pid, pid_t tid, char *comm, size_t len)
 }
 
 /* "Tgid:" and "PPid:" of /proc/TID/status (works for any thread id). */
-static bool read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
+bool pt_read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
 {
 	char path[64], line[256];
 	FILE *f;
@@ -173,7 +131,7 @@ static bool read_ids(pid_t tid, pid_t *tgid, pid_t *ppid)
 
 /* ---- threads and processes ---- */
 
-static struct pt_thread *find_thread(struct sampler *s, pid_t tid)
+struct pt_thread *pt_find_thread(struct sampler *s, pid_t tid)
 {
 	for (size_t i = 0; i < s->nthreads; i++)
 		if (s->threads[i].tid == tid)
@@ -222,13 +180,13 @@ static void open_thread_files(struct pt_thread *t)
 		close(t->sched_fd);
 	if (t->stat_fd >= 0)
 		close(t->stat_fd);
-	t->sched_fd = open_task_file(t->pid, t->tid, "schedstat");
-	t->stat_fd = open_task_file(t->pid, t->tid, "stat");
+	t->sched_fd = pt_open_task_file(t->pid, t->tid, "schedstat");
+	t->stat_fd = pt_open_task_file(t->pid, t->tid, "stat");
 }
 
 /* Track a traced thread; baseline: count CPU from now on (an existing
  * thread) or from its start (one created while we trace). */
-static struct pt_thread *add_thread(struct sampler *s, pid_t pid, pid_t tid, bool from_start)
+struct pt_thread *pt_add_thread(struct sampler *s, pid_t pid, pid_t tid, bool from_start)
 {
 	struct pt_thread *t;
 
@@ -253,7 +211,7 @@ static void forget_upt(struct pt_thread *t)
 	t->upt = NULL;
 }
 
-static void drop_thread(struct sampler *s, struct pt_thread *t)
+void pt_drop_thread(struct sampler *s, struct pt_thread *t)
 {
 	if (t->want_sample) {
 		s->npending--;
@@ -267,29 +225,32 @@ static void drop_thread(struct sampler *s, struct pt_thread *t)
 	*t = s->threads[--s->nthreads];
 }
 
-/* A stop from a thread we have not met: a new thread or child whose
- * creation event has not been seen yet (the order is not guaranteed). */
+/* A thread we have not met: a new thread or child, from its creator's
+ * event or from its own first stop (the order is not guaranteed). The
+ * creator (parent_tid, 0 if unknown) gives its process and name. */
 static struct pt_thread *adopt(struct sampler *s, pid_t tid, pid_t parent_tid,
 			       const struct sampler_sink *k)
 {
-	struct pt_thread *t = find_thread(s, tid), *parent;
-	pid_t tgid = tid, ppid = 0;
+	const struct pt_thread *parent = parent_tid ? pt_find_thread(s, parent_tid) : NULL;
+	pid_t tgid = tid, ppid = 0, ptid;
+	struct pt_thread *t = pt_find_thread(s, tid);
+	char pcomm[16] = "";
 
 	if (t)
 		return t;
-	if (!read_ids(tid, &tgid, &ppid))
+	if (!pt_read_ids(tid, &tgid, &ppid))
 		return NULL; /* gone already */
-	parent = parent_tid ? find_thread(s, parent_tid) : NULL;
-	t = add_thread(s, tgid, tid, true);
-	if (k->fork) {
-		if (tgid != tid) /* a thread: same process */
-			k->fork(k->ctx, tgid, tgid, tid, parent ? parent->tid : tgid);
-		else
-			k->fork(k->ctx, tgid, parent ? parent->pid : ppid, tid,
-				parent ? parent->tid : ppid);
+	/* Copied: adding a thread may move the array. */
+	if (parent) {
+		ppid = parent->pid;
+		memcpy(pcomm, parent->comm, sizeof(pcomm));
 	}
-	/* fork() gives the child the parent's name; report a difference. */
-	if (k->comm && t->comm[0] && (!parent || strcmp(parent->comm, t->comm)))
+	ptid = parent ? parent->tid : tgid != tid ? tgid : ppid;
+	t = pt_add_thread(s, tgid, tid, true);
+	if (k->fork) /* for a thread, the process is its own parent, as perf has it */
+		k->fork(k->ctx, tgid, tgid != tid ? tgid : ppid, tid, ptid);
+	/* The new thread has its creator's name until it sets its own. */
+	if (k->comm && t->comm[0] && strcmp(pcomm, t->comm))
 		k->comm(k->ctx, tgid, tid, t->comm, false);
 	return t;
 }
@@ -325,12 +286,11 @@ static size_t unwind_thread(struct sampler *s, struct pt_thread *t, bool *trunca
 		struct user_regs_struct regs;
 
 		*truncated = true;
-		if (pt(PTRACE_GETREGS, t->tid, 0, (unsigned long)&regs) == 0 && regs.rip)
+		if (pt_request(PTRACE_GETREGS, t->tid, 0, (unsigned long)&regs) == 0 && regs.rip)
 			s->chain[n++] = regs.rip;
 	}
 	return n;
 }
-
 
 struct taken {
 	size_t n; /* entries in s->chain, 0: no sample */
@@ -341,7 +301,7 @@ struct taken {
  * stopped); emit() hands it over once the thread runs again. */
 static struct taken take(struct sampler *s, struct pt_thread *t)
 {
-	struct taken tk = { 0 };
+	struct taken tk = {0};
 
 	if (!t->want_sample)
 		return tk;
@@ -379,7 +339,7 @@ static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
 	memset(&rs, 0, sizeof(rs));
 	rs.pid = t->pid;
 	rs.tid = t->tid;
-	rs.time = now_ns();
+	rs.time = pt_now_ns();
 	rs.period = t->weight;
 	rs.ip = s->chain[1];
 	rs.callchain = s->chain;
@@ -394,15 +354,15 @@ static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
 static void release(struct sampler *s, struct pt_thread *t, int req, int sig,
 		    const struct sampler_sink *k)
 {
-	uint64_t stopped = now_ns();
+	uint64_t stopped = pt_now_ns();
 	struct taken tk = take(s, t);
 
-	pt(req, t->tid, 0, (unsigned long)sig);
+	pt_request(req, t->tid, 0, (unsigned long)sig);
 	t->listening = req == PTRACE_LISTEN;
 	/* What we cost it: the time it waited for us once stopped. (From
 	 * the interrupt on, it may also wait for a CPU, as it would anyway.) */
 	if (tk.n)
-		s->held_ns += now_ns() - stopped;
+		s->held_ns += pt_now_ns() - stopped;
 	emit(s, t, &tk, k);
 }
 
@@ -410,13 +370,13 @@ static void release(struct sampler *s, struct pt_thread *t, int req, int sig,
 
 static void on_death(struct sampler *s, pid_t tid, int status, const struct sampler_sink *k)
 {
-	struct pt_thread *t = find_thread(s, tid);
+	struct pt_thread *t = pt_find_thread(s, tid);
 	pid_t pid = t ? t->pid : tid;
 
 	if (t) {
 		if (k->exit)
 			k->exit(k->ctx, pid, tid);
-		drop_thread(s, t);
+		pt_drop_thread(s, t);
 	}
 	if (pid == tid) { /* the leader goes last: the process is over */
 		if (k->reaped)
@@ -434,13 +394,13 @@ static struct pt_thread *on_exec(struct sampler *s, struct pt_thread *t,
 	pid_t tid = t->tid, pid = t->pid;
 	struct pt_process *p;
 
-	if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&former) == 0 && former &&
+	if (pt_request(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&former) == 0 && former &&
 	    (pid_t)former != tid) {
-		struct pt_thread *old = find_thread(s, (pid_t)former);
+		struct pt_thread *old = pt_find_thread(s, (pid_t)former);
 
 		if (old)
-			drop_thread(s, old);
-		t = find_thread(s, tid);
+			pt_drop_thread(s, old);
+		t = pt_find_thread(s, tid);
 	}
 	p = find_process(s, pid);
 	if (p)
@@ -465,13 +425,13 @@ static bool is_stop_signal(int sig)
 static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampler_sink *k)
 {
 	int sig = WSTOPSIG(status), event = (int)((unsigned)status >> 16);
-	struct pt_thread *t = find_thread(s, tid);
+	struct pt_thread *t = pt_find_thread(s, tid);
 
 	if (!t)
 		t = adopt(s, tid, 0, k);
 	if (!t) {
 		/* Vanished while we looked: let it go as it was going. */
-		pt(PTRACE_CONT, tid, 0, (unsigned long)(event == 0 ? sig : 0));
+		pt_request(PTRACE_CONT, tid, 0, (unsigned long)(event == 0 ? sig : 0));
 		return;
 	}
 	switch (event) {
@@ -480,9 +440,9 @@ static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampl
 	case PTRACE_EVENT_CLONE: {
 		unsigned long child = 0;
 
-		if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&child) == 0 && child)
+		if (pt_request(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&child) == 0 && child)
 			adopt(s, (pid_t)child, tid, k);
-		release(s, find_thread(s, tid), PTRACE_CONT, 0, k);
+		release(s, pt_find_thread(s, tid), PTRACE_CONT, 0, k);
 		break;
 	}
 	case PTRACE_EVENT_EXEC:
@@ -530,10 +490,10 @@ static size_t reap(struct sampler *s, const struct sampler_sink *k)
 }
 
 /* Wait for SIGCHLD up to deadline (CLOCK_MONOTONIC ns); false if it passed. */
-static bool wait_sigchld(struct sampler *s, uint64_t deadline)
+bool pt_wait_sigchld(struct sampler *s, uint64_t deadline)
 {
-	uint64_t now = now_ns();
-	struct pollfd p = { .fd = s->sigfd, .events = POLLIN };
+	uint64_t now = pt_now_ns();
+	struct pollfd p = {.fd = s->sigfd, .events = POLLIN};
 
 	if (now >= deadline)
 		return false;
@@ -549,7 +509,7 @@ static bool wait_sigchld(struct sampler *s, uint64_t deadline)
  * its next sample. */
 static void tick(struct sampler *s, const struct sampler_sink *k)
 {
-	uint64_t t0 = now_ns();
+	uint64_t t0 = pt_now_ns();
 
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct pt_thread *t = &s->threads[i];
@@ -557,7 +517,7 @@ static void tick(struct sampler *s, const struct sampler_sink *k)
 
 		if (t->want_sample || t->listening || !read_cpu_ns(t, &cpu) || cpu <= t->cpu_ns)
 			continue;
-		if (read_state(t) != 'R' || pt(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+		if (pt_read_state(t) != 'R' || pt_request(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
 			continue;
 		t->weight = cpu - t->cpu_ns;
 		t->cpu_ns = cpu;
@@ -565,255 +525,8 @@ static void tick(struct sampler *s, const struct sampler_sink *k)
 		s->npending++;
 	}
 	while (s->npending > 0)
-		if (reap(s, k) == 0 && !wait_sigchld(s, t0 + PT_STOP_WAIT_NS))
+		if (reap(s, k) == 0 && !pt_wait_sigchld(s, t0 + PT_STOP_WAIT_NS))
 			break;
-}
-
-/* ---- attaching and detaching ---- */
-
-static int read_int_file(const char *path, int dflt)
-{
-	FILE *f = fopen(path, "r");
-	int v = dflt;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = dflt;
-		fclose(f);
-	}
-	return v;
-}
-
-/* A field of /proc/PID/status as a number ("TracerPid:", "Uid:"), or dflt. */
-static long long status_field(pid_t pid, const char *name, int base, long long dflt)
-{
-	char path[64], line[256];
-	size_t len = strlen(name);
-	long long v = dflt;
-	FILE *f;
-
-	snprintf(path, sizeof(path), pid ? "/proc/%d/status" : "/proc/self/status", (int)pid);
-	f = fopen(path, "r");
-	if (!f)
-		return dflt;
-	while (fgets(line, sizeof(line), f)) {
-		if (!strncmp(line, name, len)) {
-			v = strtoll(line + len, NULL, base);
-			break;
-		}
-	}
-	fclose(f);
-	return v;
-}
-
-static bool have_cap_sys_ptrace(void)
-{
-	return (status_field(0, "CapEff:", 16, 0) >> 19) & 1; /* CAP_SYS_PTRACE */
-}
-
-/* Why PTRACE_SEIZE of pid failed with e, and what to do about it. */
-static void explain_refusal(pid_t pid, int e, char *err, size_t len)
-{
-	long long tracer = status_field(pid, "TracerPid:", 10, 0);
-	long long uid = status_field(pid, "Uid:", 10, -1);
-	int scope = read_int_file("/proc/sys/kernel/yama/ptrace_scope", -1);
-	bool cap = have_cap_sys_ptrace();
-	const char *launch = "or launch the program under proftop instead (proftop -- COMMAND)";
-
-	if (e == ESRCH) {
-		snprintf(err, len, "process %d exited while proftop was attaching", (int)pid);
-	} else if (e != EPERM && e != EACCES) {
-		snprintf(err, len, "cannot trace process %d: %s", (int)pid, strerror(e));
-	} else if (tracer > 0 && tracer != getpid()) {
-		snprintf(err, len,
-			 "process %d is already traced by pid %lld (a debugger or another "
-			 "profiler); detach that first, or use --backend perf",
-			 (int)pid, tracer);
-	} else if (scope == 3) {
-		snprintf(err, len,
-			 "ptrace is disabled on this system (kernel.yama.ptrace_scope is 3 until "
-			 "reboot); use --backend perf");
-	} else if (scope == 2 && !cap) {
-		snprintf(err, len,
-			 "cannot attach to process %d: kernel.yama.ptrace_scope is 2 (attaching "
-			 "needs CAP_SYS_PTRACE); run proftop with sudo, %s",
-			 (int)pid, launch);
-	} else if (scope == 1 && !cap) {
-		snprintf(err, len,
-			 "cannot attach to process %d: kernel.yama.ptrace_scope is 1 (only "
-			 "descendants may be traced); run proftop with sudo, or 'sudo sysctl "
-			 "kernel.yama.ptrace_scope=0', %s",
-			 (int)pid, launch);
-	} else if (geteuid() == 0 && !cap) {
-		snprintf(err, len,
-			 "cannot attach to process %d: no CAP_SYS_PTRACE (in a container?); start "
-			 "the container with --cap-add SYS_PTRACE, %s",
-			 (int)pid, launch);
-	} else if (uid >= 0 && uid != (long long)getuid() && !cap) {
-		snprintf(err, len,
-			 "cannot attach to process %d: it belongs to another user (uid %lld); run "
-			 "proftop as that user, or with sudo",
-			 (int)pid, uid);
-	} else {
-		snprintf(err, len, "cannot trace process %d: %s", (int)pid, strerror(e));
-	}
-}
-
-static char task_state(pid_t pid, pid_t tid)
-{
-	struct pt_thread probe = { .tid = tid, .pid = pid };
-	char st;
-
-	probe.stat_fd = open_task_file(pid, tid, "stat");
-	st = read_state(&probe);
-	if (probe.stat_fd >= 0)
-		close(probe.stat_fd);
-	return st;
-}
-
-/* Seize every thread of pid; threads born meanwhile of threads not yet
- * seized are found by the next pass, later ones are followed through
- * PTRACE_O_TRACECLONE. 0, or -1 with err. */
-static int seize_process(struct sampler *s, pid_t pid, char *err, size_t errlen)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
-	for (int pass = 0; pass < 64; pass++) {
-		DIR *d = opendir(path);
-		struct dirent *de;
-		int added = 0;
-
-		if (!d)
-			break;
-		while ((de = readdir(d))) {
-			pid_t tid = (pid_t)atoi(de->d_name);
-
-			if (tid <= 0 || find_thread(s, tid))
-				continue;
-			if (pt(PTRACE_SEIZE, tid, 0, PT_OPTIONS) < 0) {
-				int e = errno;
-
-				/* A thread that ended meanwhile is no error. */
-				if (e == ESRCH || (e == EPERM && strchr("ZX?", task_state(pid, tid))))
-					continue;
-				closedir(d);
-				explain_refusal(pid, e, err, errlen);
-				return -1;
-			}
-			add_thread(s, pid, tid, false);
-			added++;
-		}
-		closedir(d);
-		if (!added)
-			break;
-	}
-	if (!find_thread(s, pid)) {
-		explain_refusal(pid, ESRCH, err, errlen);
-		return -1;
-	}
-	return 0;
-}
-
-/* Peek at our launched child's wait status without reaping an exit: a
- * child that ended is the target's to reap once we have let go. Returns
- * true if there is a stop to take. */
-static bool child_has_stop(struct sampler *s, struct pt_thread *t, bool *ended)
-{
-	siginfo_t si;
-
-	*ended = false;
-	memset(&si, 0, sizeof(si));
-	if (waitid(P_PID, (id_t)t->tid, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0) {
-		*ended = errno == ECHILD;
-		return false;
-	}
-	if (si.si_pid == 0)
-		return false;
-	if (si.si_code == CLD_EXITED || si.si_code == CLD_KILLED || si.si_code == CLD_DUMPED) {
-		*ended = true;
-		return false;
-	}
-	(void)s;
-	return true;
-}
-
-/* Detach from one thread that reported status: it goes on as if we had
- * never been there (a signal it was to receive is delivered, a group-stop
- * stays). Threads it created meanwhile are traced too: wait for them. */
-static void detach_stopped(struct sampler *s, pid_t tid, int status)
-{
-	int event = (int)((unsigned)status >> 16);
-	unsigned long msg = 0;
-	struct pt_thread *t;
-
-	if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK ||
-	    event == PTRACE_EVENT_CLONE) {
-		if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&msg) == 0 && msg &&
-		    !find_thread(s, (pid_t)msg)) {
-			pid_t tgid = (pid_t)msg, ppid;
-
-			read_ids((pid_t)msg, &tgid, &ppid);
-			add_thread(s, tgid, (pid_t)msg, true);
-		}
-	} else if (event == PTRACE_EVENT_EXEC) {
-		if (pt(PTRACE_GETEVENTMSG, tid, 0, (unsigned long)&msg) == 0 && (pid_t)msg != tid &&
-		    (t = find_thread(s, (pid_t)msg)))
-			drop_thread(s, t);
-	}
-	pt(PTRACE_DETACH, tid, 0, (unsigned long)(event == 0 ? WSTOPSIG(status) : 0));
-	t = find_thread(s, tid);
-	if (t) {
-		t->want_sample = false;
-		drop_thread(s, t);
-	}
-}
-
-/* Stop every traced thread and detach it. PTRACE_DETACH needs the thread
- * in a ptrace-stop: interrupt, wait for that thread, detach. Waits are per
- * thread so that the launched child's exit stays unreaped. */
-static void detach_all(struct sampler *s)
-{
-	uint64_t deadline = now_ns() + PT_DETACH_WAIT_MS * 1000000ull;
-
-	for (size_t i = 0; i < s->nthreads; i++)
-		pt(PTRACE_INTERRUPT, s->threads[i].tid, 0, 0);
-	while (s->nthreads > 0) {
-		bool progress = false;
-
-		for (size_t i = 0; i < s->nthreads;) {
-			struct pt_thread *t = &s->threads[i];
-			bool ended;
-			int status;
-			pid_t r;
-
-			if (t->tid == s->child && !child_has_stop(s, t, &ended)) {
-				if (ended) {
-					drop_thread(s, t);
-					progress = true;
-				} else {
-					i++;
-				}
-				continue;
-			}
-			r = waitpid(t->tid, &status, __WALL | WNOHANG);
-			if (r == 0) {
-				i++;
-				continue;
-			}
-			progress = true;
-			if (r < 0 || !WIFSTOPPED(status))
-				drop_thread(s, t); /* ended, or no longer ours */
-			else
-				detach_stopped(s, t->tid, status);
-		}
-		if (!progress && !wait_sigchld(s, deadline))
-			break;
-	}
-	/* Threads that never stopped (stuck in the kernel): the kernel
-	 * detaches them when proftop exits. */
-	while (s->nthreads > 0)
-		drop_thread(s, &s->threads[s->nthreads - 1]);
 }
 
 /* ---- the sampler_ops ---- */
@@ -821,7 +534,7 @@ static void detach_all(struct sampler *s)
 static void arm_timer(struct sampler *s, bool on)
 {
 	long period = 1000000000L / (long)(s->cfg.freq ? s->cfg.freq : 1);
-	struct itimerspec its = { 0 };
+	struct itimerspec its = {0};
 
 	if (on) {
 		its.it_interval.tv_sec = period / 1000000000L;
@@ -848,7 +561,7 @@ static void ptrace_close(struct sampler *s)
 
 	if (!s)
 		return;
-	detach_all(s);
+	pt_detach_all(s);
 	while (s->nprocs > 0)
 		drop_process(s, s->procs[s->nprocs - 1].pid);
 	if (s->timerfd >= 0)
@@ -888,7 +601,7 @@ static int ptrace_open(struct sampler **out, const struct sampler_config *cfg, c
 	}
 	raise_fd_limit();
 	for (size_t i = 0; i < npids; i++) {
-		if (seize_process(s, pids[i], err, errlen) < 0) {
+		if (pt_seize_process(s, pids[i], err, errlen) < 0) {
 			ptrace_close(s);
 			return -1;
 		}

@@ -350,6 +350,7 @@ static int load_meta(struct loader *l, struct session_info *info)
 	m->freq = (unsigned)meta_int(l, st, "freq", 0, UINT32_MAX);
 	m->pid = (int32_t)meta_int(l, st, "pid", INT32_MIN, INT32_MAX);
 	m->attached = meta_int(l, st, "attached", 0, 1);
+	m->ended = meta_int(l, st, "ended", 0, 1);
 	m->exited = meta_int(l, st, "exited", 0, 1);
 	m->exit_status = (int)meta_int(l, st, "exit_status", INT32_MIN, INT32_MAX);
 	m->term_signal = (int)meta_int(l, st, "term_signal", 0, 1024);

@@ -53,6 +53,25 @@ const char session_schema_sql[] =
 	"  JOIN location_lines ll ON ll.location = st.location AND ll.depth = 0\n"
 	"  JOIN functions f ON f.id = ll.function JOIN modules m ON m.id = f.module;\n";
 
+/* A tripwire for whoever grows the model: a field the session does not save
+ * is lost by every save and breaks `report -i`'s promise to print what the
+ * live run printed. Save it here, load it in session-load.c or
+ * session-tables.c, document it in proftop-session(5), compare it in
+ * tests/unit/test-session.c, then update the size. */
+#define SESSION_KNOWS(type, size)                                                                  \
+	_Static_assert(sizeof(type) == (size), #type " changed: teach src/session*.c the new field")
+SESSION_KNOWS(struct prof_meta, 152);
+SESSION_KNOWS(struct prof_function, 64);
+SESSION_KNOWS(struct prof_module, 24);
+SESSION_KNOWS(struct prof_line, 24);
+SESSION_KNOWS(struct prof_location, 24);
+SESSION_KNOWS(struct prof_stack, 12);
+SESSION_KNOWS(struct prof_thread, 16);
+SESSION_KNOWS(struct prof_mem_point, 32);
+SESSION_KNOWS(struct prof_output_chunk, 24);
+SESSION_KNOWS(struct prof_latency, 72);
+SESSION_KNOWS(struct profile, 464);
+
 struct meta_kv {
 	char *key, *value;
 };
@@ -171,6 +190,7 @@ static int write_meta(struct session_writer *w, bool complete)
 		{"freq", m->freq},
 		{"pid", m->pid},
 		{"attached", m->attached},
+		{"ended", m->ended},
 		{"exited", m->exited},
 		{"exit_status", m->exit_status},
 		{"term_signal", m->term_signal},

@@ -52,8 +52,12 @@ static void child_setup_io(const struct target_io *io)
 {
 	if (!io)
 		return;
-	if (io->new_session && setsid() >= 0 && io->out_fd >= 0)
-		ioctl(io->out_fd, TIOCSCTTY, 0);
+	/* A session of its own, away from the terminal the TUI owns, but with
+	 * no controlling terminal: with the pty as one, the kernel's hangup
+	 * handling sent the target SIGHUP when a shell exec'd its last
+	 * command (about 1 run in 4). isatty() on the pty is still true. */
+	if (io->new_session)
+		setsid();
 	if (io->null_stdin) {
 		int fd = open("/dev/null", O_RDONLY);
 

@@ -26,7 +26,7 @@ struct target {
 struct target_io {
 	int out_fd;       /* stdout and stderr (a pty slave), -1: inherit ours */
 	bool null_stdin;  /* stdin from /dev/null */
-	bool new_session; /* setsid() and make out_fd the controlling terminal */
+	bool new_session; /* setsid(), no controlling terminal */
 };
 
 /* Fork argv[0] (searched in PATH), held before exec; io NULL inherits our

@@ -433,6 +433,11 @@ void ui_header(struct tui *t, int rows)
 	snprintf(buf, sizeof(buf), "%.1f%%", t->self_cpu);
 	seg(&l, "  proftop CPU ", lab);
 	seg(&l, buf, val);
+	if (m->calls_budget > 0) { /* uprobes: their cost to the target, lately */
+		snprintf(buf, sizeof(buf), "%.1f%%", m->calls_overhead);
+		seg(&l, "  probes ", lab);
+		seg(&l, buf, m->calls_overhead > m->calls_budget ? ui_attr(t, UC_HEAT4) : val);
+	}
 	query_memory(p, 0, &ms);
 	if (ms.valid && ms.points) {
 		seg(&l, "  RSS ", lab);

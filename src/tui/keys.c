@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calls.h"
 #include "collect.h"
 #include "tui-priv.h"
 #include "xalloc.h"
@@ -107,6 +108,26 @@ static uint32_t selected(struct tui *t)
 	return v->ops->selected ? v->ops->selected(t, v) : PROF_NONE;
 }
 
+/* C: count fn's exact calls from now on with a uprobe, or stop (calls.h). */
+static void toggle_calls(struct tui *t, uint32_t fn)
+{
+	struct calls *c = t->col ? collector_calls(t->col) : NULL;
+	char msg[256];
+
+	if (fn == PROF_NONE)
+		return;
+	if (!t->running || !c) {
+		tui_message(t, true, "calls can be counted only while the target runs");
+		return;
+	}
+	if (calls_toggle(c, fn, msg, sizeof(msg)) < 0) {
+		tui_message(t, true, "%s", msg);
+		return;
+	}
+	tui_message(t, false, "%s", msg);
+	tui_requery(t);
+}
+
 static void global_key(struct tui *t, int key)
 {
 	uint32_t fn;
@@ -147,6 +168,14 @@ static void global_key(struct tui *t, int key)
 		fn = selected(t);
 		if (fn != PROF_NONE)
 			tui_push(t, view_lines_new(t, fn));
+		break;
+	case 'C':
+		toggle_calls(t, selected(t));
+		break;
+	case 'L':
+		fn = selected(t);
+		if (fn != PROF_NONE)
+			tui_push(t, view_latency_new(t, fn));
 		break;
 	case 'm':
 	case KEY_F(8):

@@ -238,6 +238,9 @@ struct view *view_lines_new(struct tui *t, uint32_t fn);
 struct view *view_output_new(struct tui *t);
 struct view *view_help_new(struct tui *t);
 struct view *view_threads_new(struct tui *t);
+/* view-latency.c: the --latency figures of fn (`L`). */
+struct view *view_latency_new(struct tui *t, uint32_t fn);
+extern const struct view_ops view_latency_ops;
 extern const struct view_ops view_functions_ops, view_callers_ops, view_tree_ops, view_lines_ops,
 	view_output_ops, view_help_ops, view_threads_ops;
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "annotate.h"
+#include "calls.h"
 #include "collect.h"
 #include "tui-priv.h"
 #include "tui.h"
@@ -295,6 +296,10 @@ static void tick(struct tui *t)
 	struct rusage ru;
 	uint64_t wall = tui_clock_ns(), cpu;
 	const struct profile *p = t->prof;
+	const char *note = t->col ? calls_message(collector_calls(t->col)) : NULL;
+
+	if (note) /* --calls, --latency: one per tick, so each is seen */
+		tui_message(t, true, "%s", note);
 
 	if (getrusage(RUSAGE_SELF, &ru) == 0) {
 		cpu = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ull +
@@ -601,6 +606,7 @@ int tui_run(const struct options *o)
 	t.filter.tid = o->report.filter.tid;
 	t.prof = profile_new();
 	t.col = collector_new(o, t.prof);
+	calls_set_quiet(collector_calls(t.col), true); /* its messages: the status line */
 	t.annot = annot_cache_new();
 	t.launched = o->argv != NULL;
 

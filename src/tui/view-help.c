@@ -26,6 +26,8 @@ static const char *const help[][2] = {
 	{"t F5", "call tree"},
 	{"c F7", "callers and callees of the selected function"},
 	{"a", "source lines of the selected function"},
+	{"C", "count the selected function's calls from now on (uprobe), or stop"},
+	{"L", "latency of the selected function (with --latency FUNC)"},
 	{"^L", "repaint the screen"},
 	{NULL, "Functions view"},
 	{"1 2 3 4", "sort by cumulative time, own time (tottime), calls, name"},

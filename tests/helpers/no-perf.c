@@ -37,7 +37,8 @@ int main(int argc, char **argv)
 	/* Unprivileged processes may install a filter only with no_new_privs. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
 	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0) {
-		fprintf(stderr, "no-perf: cannot install the seccomp filter: %s\n", strerror(errno));
+		fprintf(stderr, "no-perf: cannot install the seccomp filter: %s\n",
+			strerror(errno));
 		return 77;
 	}
 	execvp(argv[1], argv + 1);

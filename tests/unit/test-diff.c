@@ -205,6 +205,7 @@ static char *render(struct fixture *fx, enum report_format format)
 
 static void assert_contains(const char *haystack, const char *needle)
 {
+	assert_non_null(haystack);
 	if (!strstr(haystack, needle))
 		fail_msg("expected to find\n  [%s]\nin:\n%s", needle, haystack);
 }

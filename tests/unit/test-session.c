@@ -131,6 +131,7 @@ static void build(struct fixture *fx)
 	p->meta.duration_ns = 1234 * MS;
 	p->meta.freq = 997;
 	p->meta.pid = 100;
+	p->meta.ended = true;
 	p->meta.exited = true;
 	p->meta.exit_status = 3;
 	p->meta.stopped_by_proftop = false;
@@ -291,6 +292,7 @@ static void assert_same_profile(const struct profile *a, const struct profile *b
 	assert_int_equal(a->meta.freq, b->meta.freq);
 	assert_int_equal(a->meta.pid, b->meta.pid);
 	assert_int_equal(a->meta.attached, b->meta.attached);
+	assert_int_equal(a->meta.ended, b->meta.ended);
 	assert_int_equal(a->meta.exited, b->meta.exited);
 	assert_int_equal(a->meta.exit_status, b->meta.exit_status);
 	assert_int_equal(a->meta.term_signal, b->meta.term_signal);

@@ -53,8 +53,8 @@ __attribute__((noinline)) void attach_hot(void)
 int main(int argc, char **argv)
 {
 	/* Any of these reaching us would be a tracer's doing. */
-	static const int watched[] = { SIGINT, SIGHUP, SIGQUIT, SIGUSR2, SIGTRAP,
-				       SIGALRM, SIGPIPE, SIGCHLD, SIGWINCH };
+	static const int watched[] = {SIGINT,  SIGHUP,	SIGQUIT, SIGUSR2, SIGTRAP,
+				      SIGALRM, SIGPIPE, SIGCHLD, SIGWINCH};
 	double seconds = argc > 1 ? atof(argv[1]) : 3.0;
 	long self = argc > 2 ? atol(argv[2]) : 0;
 	double start = now_s(), end = start + seconds;

@@ -21,7 +21,7 @@
 volatile uint64_t workload_sink = 1;
 
 #define WAVES 12
-#define UNIT (40 * SPIN_PER_UNIT / 2) /* ~40 ms of work */
+#define UNIT  (40 * SPIN_PER_UNIT / 2) /* ~40 ms of work */
 
 static uint64_t unit;
 
