@@ -165,8 +165,9 @@ bool calls_proc_maps(struct calls *c, pid_t pid, const char *path);
 struct site *calls_site_find(struct calls *c, uint32_t fn, enum site_kind kind);
 /* Put s's probes on process pid. */
 void calls_site_place(struct calls *c, struct site *s, pid_t pid);
-/* Remove s's probes (the count and latencies stay). */
-void calls_site_remove(struct calls *c, struct site *s, bool over_budget);
+/* Remove s's probes (the count and latencies stay): now, or on the helper
+ * thread (mid-run: the event loop must not wait). */
+void calls_site_remove(struct calls *c, struct site *s, bool over_budget, bool now);
 /* The profile function whose entry is e (the outermost frame there). */
 uint32_t calls_entry_function(struct calls *c, const struct func_entry *e);
 /* Probe e for kind on pid (or, pid 0, on every live process that maps the file). */

@@ -87,7 +87,7 @@ static void hold_budget(struct calls *c, double base_cpus)
 		}
 		if (!worst || total <= allowed || worst->rate <= 0)
 			return;
-		calls_site_remove(c, worst, true);
+		calls_site_remove(c, worst, true, false);
 		calls_say(c,
 			  "%s: %s is called %.0f times a second: the probes would cost %.1f%% of "
 			  "the target's time (budget %g%%); stopped counting it, its count is a "
@@ -196,9 +196,11 @@ void calls_finish(struct calls *c, uint64_t now_ns)
 	if (!c || !c->enabled || !c->started)
 		return;
 	tick(c, now_ns, true);
+	/* Here, not on the helper thread: proftop may exit right after. */
 	for (size_t i = 0; i < c->nsites; i++)
 		if (c->sites[i].active)
-			calls_site_remove(c, &c->sites[i], false);
+			calls_site_remove(c, &c->sites[i], false, true);
+	uprobe_close_flush();
 }
 
 /* ---- top:N and the TUI's key ---- */
@@ -287,7 +289,7 @@ int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
 		return -1;
 	s = calls_site_find(c, fn, SITE_COUNT);
 	if (s && s->active) {
-		calls_site_remove(c, s, false);
+		calls_site_remove(c, s, false, false);
 		s->late = true;
 		snprintf(msg, len, "stopped counting %s (%llu calls counted)",
 			 calls_fn_name(c->p, fn), (unsigned long long)s->hits);

@@ -294,12 +294,17 @@ static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
 }
 
 /* Remove s's probes (the count and latencies stay). */
-void calls_site_remove(struct calls *c, struct site *s, bool over_budget)
+void calls_site_remove(struct calls *c, struct site *s, bool over_budget, bool now)
 {
 	(void)c;
-	for (size_t i = 0; i < s->nev; i++)
-		for (int k = 0; k < 2; k++)
-			uprobe_close_later(s->ev[i].fd[k]);
+	for (size_t i = 0; i < s->nev; i++) {
+		for (int k = 0; k < 2; k++) {
+			if (now && s->ev[i].fd[k] >= 0)
+				close(s->ev[i].fd[k]);
+			else
+				uprobe_close_later(s->ev[i].fd[k]);
+		}
+	}
 	s->nev = 0;
 	for (int k = 0; k < 2; k++) {
 		if (s->prog[k] >= 0)
@@ -578,10 +583,11 @@ void calls_free(struct calls *c)
 		return;
 	for (size_t i = 0; i < c->nsites; i++) {
 		if (c->sites[i].active)
-			calls_site_remove(c, &c->sites[i], false);
+			calls_site_remove(c, &c->sites[i], false, true);
 		free(c->sites[i].ev);
 		free(c->sites[i].path);
 	}
+	uprobe_close_flush();
 	free(c->sites);
 	free(c->procs);
 	for (size_t i = 0; i < c->nspecs; i++)

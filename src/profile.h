@@ -189,6 +189,11 @@ struct profile {
 	struct prof_latency *latencies;
 	size_t nlatencies, latencies_cap;
 
+	/* A cache of query.c's (the functions' alphabetical order), derived
+	 * from the tables above; query.c owns it, profile_free frees it. */
+	void *query_cache;
+	void (*query_cache_free)(void *);
+
 	struct prof_intern *intern;
 };
 

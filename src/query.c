@@ -217,62 +217,132 @@ static const char *fn_name(const struct profile *p, uint32_t fn)
 	return s ? s : "";
 }
 
-struct row_order {
-	const struct profile *p;
-	enum query_sort sort;
-	bool reverse;
+/* Every function's rank in alphabetical order (ties by id), so that
+ * sorting a table never compares strings: with 100,000 functions and
+ * many equal times, strcmp was most of a refresh. Recomputed only when
+ * functions were added. The profile is logically const here; the cache
+ * hangs off it through a pointer it owns. */
+struct name_order {
+	uint32_t *rank;
+	size_t n;
 };
 
-static int cmp_u64_desc(uint64_t a, uint64_t b)
+static void name_order_free(void *v)
 {
-	return a > b ? -1 : a < b ? 1 : 0;
+	struct name_order *o = v;
+
+	if (o) {
+		free(o->rank);
+		free(o);
+	}
 }
 
-static int cmp_by_name(const struct profile *p, uint32_t a, uint32_t b)
+static int id_name_cmp(const void *va, const void *vb, void *ctx)
 {
+	const struct profile *p = ctx;
+	uint32_t a = *(const uint32_t *)va, b = *(const uint32_t *)vb;
 	int c = strcmp(fn_name(p, a), fn_name(p, b));
 
 	if (c)
 		return c;
-	return a < b ? -1 : a > b ? 1 : 0;
+	return a < b ? -1 : a > b;
 }
 
-static int row_cmp(const void *va, const void *vb, void *ctx)
+static const uint32_t *name_ranks(const struct profile *cp)
 {
-	const struct row_order *o = ctx;
-	const struct func_row *a = va, *b = vb;
-	int c = 0;
+	struct profile *p = (struct profile *)cp;
+	struct name_order *o = p->query_cache;
+	uint32_t *ids;
 
-	switch (o->sort) {
+	if (!o) {
+		o = xcalloc(1, sizeof(*o));
+		p->query_cache = o;
+		p->query_cache_free = name_order_free;
+	}
+	if (o->rank && o->n == p->nfunctions)
+		return o->rank;
+	ids = xmalloc((p->nfunctions + 1) * sizeof(*ids));
+	for (size_t i = 0; i < p->nfunctions; i++)
+		ids[i] = (uint32_t)i;
+	qsort_r(ids, p->nfunctions, sizeof(*ids), id_name_cmp, p);
+	free(o->rank);
+	o->rank = xmalloc((p->nfunctions + 1) * sizeof(*o->rank));
+	for (size_t i = 0; i < p->nfunctions; i++)
+		o->rank[ids[i]] = (uint32_t)i;
+	o->n = p->nfunctions;
+	free(ids);
+	return o->rank;
+}
+
+/* A row's sort key, compact so that sorting moves 16 bytes, not a row. */
+struct sort_key {
+	uint64_t primary; /* larger first */
+	uint32_t rank;    /* then by name */
+	uint32_t row;
+};
+
+static int sort_key_cmp(const void *va, const void *vb)
+{
+	const struct sort_key *a = va, *b = vb;
+
+	if (a->primary != b->primary)
+		return a->primary > b->primary ? -1 : 1;
+	return a->rank < b->rank ? -1 : a->rank > b->rank;
+}
+
+/* SORT_CALLS: counted before uncounted, then by count, then by time:
+ * folded into one 64-bit key as (counted, count) with the time as a
+ * second pass only among equal counts, which are rare enough to sort
+ * with the name rank. */
+static uint64_t primary_key(const struct func_row *r, enum query_sort sort)
+{
+	switch (sort) {
 	case SORT_CUMULATIVE:
-		c = cmp_u64_desc(a->total_ns, b->total_ns);
-		break;
+		return r->total_ns;
 	case SORT_TOTTIME:
-		c = cmp_u64_desc(a->self_ns, b->self_ns);
-		break;
+		return r->self_ns;
 	case SORT_CALLS:
-		/* Counted before uncounted, then by count, then by time. */
-		if ((a->calls < 0) != (b->calls < 0))
-			c = a->calls < 0 ? 1 : -1;
-		else if (a->calls != b->calls)
-			c = a->calls > b->calls ? -1 : 1;
-		else
-			c = cmp_u64_desc(a->total_ns, b->total_ns);
-		break;
+		return r->calls < 0 ? 0 : (uint64_t)r->calls + 1;
 	case SORT_NAME:
 		break;
 	}
-	if (!c)
-		c = cmp_by_name(o->p, a->function, b->function);
-	return o->reverse ? -c : c;
+	return 0;
 }
 
 static void sort_rows(const struct profile *p, struct func_table *t, enum query_sort sort,
 		      bool reverse)
 {
-	struct row_order o = {p, sort, reverse};
+	const uint32_t *rank = name_ranks(p);
+	struct sort_key *keys = xmalloc((t->n + 1) * sizeof(*keys));
+	struct func_row *rows = xmalloc((t->n + 1) * sizeof(*rows));
 
-	qsort_r(t->rows, t->n, sizeof(*t->rows), row_cmp, &o);
+	for (size_t i = 0; i < t->n; i++) {
+		keys[i].primary = primary_key(&t->rows[i], sort);
+		keys[i].rank = t->rows[i].function < p->nfunctions ? rank[t->rows[i].function]
+								   : UINT32_MAX;
+		keys[i].row = (uint32_t)i;
+	}
+	qsort(keys, t->n, sizeof(*keys), sort_key_cmp);
+	/* Equal call counts: by total time, then name (a second, rare pass). */
+	if (sort == SORT_CALLS) {
+		for (size_t i = 0; i < t->n;) {
+			size_t j = i + 1;
+
+			while (j < t->n && keys[j].primary == keys[i].primary)
+				j++;
+			if (j - i > 1) {
+				for (size_t k = i; k < j; k++)
+					keys[k].primary = t->rows[keys[k].row].total_ns;
+				qsort(keys + i, j - i, sizeof(*keys), sort_key_cmp);
+			}
+			i = j;
+		}
+	}
+	for (size_t i = 0; i < t->n; i++)
+		rows[reverse ? t->n - 1 - i : i] = t->rows[keys[i].row];
+	free(t->rows);
+	t->rows = rows;
+	free(keys);
 }
 
 struct fn_acc {
@@ -689,10 +759,12 @@ static int sibling_cmp(const void *va, const void *vb, void *ctx)
 
 	if (a->parent != b->parent)
 		return a->parent < b->parent ? -1 : 1;
-	c = cmp_u64_desc(a->total_ns, b->total_ns);
+	if (a->total_ns != b->total_ns)
+		return a->total_ns > b->total_ns ? -1 : 1;
+	c = strcmp(fn_name(o->p, a->function), fn_name(o->p, b->function));
 	if (c)
 		return c;
-	return cmp_by_name(o->p, a->function, b->function);
+	return a->function < b->function ? -1 : a->function > b->function;
 }
 
 /* Link each node's children, hottest first. */

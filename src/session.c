@@ -58,8 +58,9 @@ const char session_schema_sql[] =
  * live run printed. Save it here, load it in session-load.c or
  * session-tables.c, document it in proftop-session(5), compare it in
  * tests/unit/test-session.c, then update the size. */
-#define SESSION_KNOWS(type, size)                                                                  \
-	_Static_assert(sizeof(type) == (size), #type " changed: teach src/session*.c the new field")
+#define SESSION_KNOWS(type, size)                                                              \
+	_Static_assert(sizeof(type) == (size), #type " changed: teach src/session*.c the new " \
+						     "field")
 SESSION_KNOWS(struct prof_meta, 152);
 SESSION_KNOWS(struct prof_function, 64);
 SESSION_KNOWS(struct prof_module, 24);
@@ -70,7 +71,7 @@ SESSION_KNOWS(struct prof_thread, 16);
 SESSION_KNOWS(struct prof_mem_point, 32);
 SESSION_KNOWS(struct prof_output_chunk, 24);
 SESSION_KNOWS(struct prof_latency, 72);
-SESSION_KNOWS(struct profile, 464);
+SESSION_KNOWS(struct profile, 480); /* + query_cache, query_cache_free: derived, not saved */
 
 struct meta_kv {
 	char *key, *value;
@@ -397,6 +398,18 @@ static int write_latencies(struct session_writer *w)
 	return rc;
 }
 
+/* Field by field: the structs have padding. */
+static bool same_sample(const struct prof_sample *a, const struct prof_sample *b)
+{
+	return a->time == b->time && a->weight == b->weight && a->stack == b->stack &&
+	       a->tid == b->tid && a->flags == b->flags;
+}
+
+static bool same_mem(const struct prof_mem_point *a, const struct prof_mem_point *b)
+{
+	return a->time == b->time && a->pid == b->pid && a->rss == b->rss && a->vms == b->vms;
+}
+
 static int write_samples(struct session_writer *w, struct written *d)
 {
 	const struct profile *p = w->p;
@@ -404,9 +417,8 @@ static int write_samples(struct session_writer *w, struct written *d)
 	int rc;
 
 	/* profile_zero() emptied the log since the last flush: start over. */
-	if (d->samples &&
-	    (p->nsamples < d->samples ||
-	     memcmp(&p->samples[d->samples - 1], &d->last_sample, sizeof(d->last_sample)))) {
+	if (d->samples && (p->nsamples < d->samples ||
+			   !same_sample(&p->samples[d->samples - 1], &d->last_sample))) {
 		rc = exec(w->db, "DELETE FROM samples");
 		if (rc != SQLITE_OK)
 			return rc;
@@ -435,8 +447,8 @@ static int write_memory(struct session_writer *w, struct written *d)
 	sqlite3_stmt *st;
 	int rc;
 
-	if (d->memory && (p->nmemory < d->memory ||
-			  memcmp(&p->memory[d->memory - 1], &d->last_mem, sizeof(d->last_mem)))) {
+	if (d->memory &&
+	    (p->nmemory < d->memory || !same_mem(&p->memory[d->memory - 1], &d->last_mem))) {
 		rc = exec(w->db, "DELETE FROM memory");
 		if (rc != SQLITE_OK)
 			return rc;

@@ -441,13 +441,20 @@ int uprobe_open(int type, const char *path, uint64_t offset, bool is_return, pid
 	return fd;
 }
 
+/* The helper thread that closes event fds. Closing must not race with
+ * proftop's exit: the kernel writes the probed function's first byte back
+ * from the closing thread, and refuses to while that thread has a fatal
+ * signal pending (a thread of an exiting process does): the breakpoint
+ * would stay in the target. So the end of a run waits for it (flush). */
 static struct {
 	pthread_mutex_t lock;
-	pthread_cond_t more;
+	pthread_cond_t more, idle;
 	int *fds;
 	size_t n, cap;
-	bool running;
-} closer = {.lock = PTHREAD_MUTEX_INITIALIZER, .more = PTHREAD_COND_INITIALIZER};
+	bool running, busy;
+} closer = {.lock = PTHREAD_MUTEX_INITIALIZER,
+	    .more = PTHREAD_COND_INITIALIZER,
+	    .idle = PTHREAD_COND_INITIALIZER};
 
 static void *closer_main(void *arg)
 {
@@ -456,9 +463,13 @@ static void *closer_main(void *arg)
 	for (;;) {
 		int fd;
 
-		while (!closer.n)
+		while (!closer.n) {
+			closer.busy = false;
+			pthread_cond_broadcast(&closer.idle);
 			pthread_cond_wait(&closer.more, &closer.lock);
+		}
 		fd = closer.fds[--closer.n];
+		closer.busy = true;
 		pthread_mutex_unlock(&closer.lock);
 		close(fd);
 		pthread_mutex_lock(&closer.lock);
@@ -492,7 +503,16 @@ void uprobe_close_later(int fd)
 	}
 	closer.fds = xgrow(closer.fds, &closer.cap, closer.n + 1, sizeof(int));
 	closer.fds[closer.n++] = fd;
+	closer.busy = true;
 	pthread_cond_signal(&closer.more);
+	pthread_mutex_unlock(&closer.lock);
+}
+
+void uprobe_close_flush(void)
+{
+	pthread_mutex_lock(&closer.lock);
+	while (closer.running && (closer.n || closer.busy))
+		pthread_cond_wait(&closer.idle, &closer.lock);
 	pthread_mutex_unlock(&closer.lock);
 }
 

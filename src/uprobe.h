@@ -75,9 +75,11 @@ int uprobe_open(int type, const char *path, uint64_t offset, bool is_return, pid
 
 /* Close an event fd on a helper thread: the kernel takes about 0.1 s per
  * uprobe to remove it (an RCU grace period, serialised), which must not
- * stall the event loop. The probe is gone once the close returns; at exit
- * the kernel closes whatever is still queued. */
+ * stall the event loop mid-run. The hits stop at once. */
 void uprobe_close_later(int fd);
+/* Wait until every fd handed to uprobe_close_later() is closed: before
+ * proftop exits (see uprobe.c). */
+void uprobe_close_flush(void);
 
 /* "cannot place a uprobe on PATH: why" for an uprobe_open() failure. */
 void uprobe_open_error(int neg_errno, const char *path, char *err, size_t errlen);

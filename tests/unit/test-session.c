@@ -482,10 +482,18 @@ static void test_writer(void **state)
 	assert_same_profile(p, q);
 	profile_free(q);
 
-	/* 'z' in the TUI empties the log: the file follows. */
+	/* 'z' in the TUI empties the log: the file follows, also when the
+	 * log has grown past its old length by the next flush. */
 	profile_zero(p);
-	profile_add_sample(p, 100, 1, s, 5, 0);
-	profile_add_sample(p, 101, 1, s, 5, 0);
+	for (int i = 0; i < 12; i++)
+		profile_add_sample(p, 100 + (uint64_t)i, 1, s, 5, 0);
+	profile_add_memory(p, 9, 0, 1, 2);
+	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+	q = load_ok(fx->path, NULL);
+	assert_same_profile(p, q);
+	profile_free(q);
+	profile_zero(p);
+	profile_add_sample(p, 200, 1, s, 5, 0);
 	assert_int_equal(session_writer_close(w, err, sizeof(err)), 0);
 	q = load_ok(fx->path, &info);
 	assert_true(info.complete);
