@@ -163,6 +163,8 @@ bool calls_proc_cpu(pid_t pid, uint64_t *ns);
 /* pid maps path (as the collector's procmap knows it). */
 bool calls_proc_maps(struct calls *c, pid_t pid, const char *path);
 struct site *calls_site_find(struct calls *c, uint32_t fn, enum site_kind kind);
+/* Load s's BPF programs; false (said why) if refused. */
+bool calls_site_progs(struct calls *c, struct site *s);
 /* Put s's probes on process pid. */
 void calls_site_place(struct calls *c, struct site *s, pid_t pid);
 /* Remove s's probes (the count and latencies stay): now, or on the helper

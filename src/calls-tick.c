@@ -272,6 +272,14 @@ static void choose_top(struct calls *c)
 	func_table_free(&t);
 }
 
+/* Probes for s on every live process that maps its file. */
+static void place_everywhere(struct calls *c, struct site *s)
+{
+	for (size_t i = 0; i < c->nprocs; i++)
+		if (c->procs[i].alive && calls_proc_maps(c, c->procs[i].pid, s->path))
+			calls_site_place(c, s, c->procs[i].pid);
+}
+
 int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
 {
 	struct func_entry e;
@@ -296,11 +304,15 @@ int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
 		return 0;
 	}
 	if (s) {
+		if (!calls_site_progs(c, s)) {
+			snprintf(msg, len, "cannot count %s again", calls_fn_name(c->p, fn));
+			return -1;
+		}
 		s->active = true;
 		s->late = true;
-		for (size_t i = 0; i < c->nprocs; i++)
-			if (c->procs[i].alive && calls_proc_maps(c, c->procs[i].pid, s->path))
-				calls_site_place(c, s, c->procs[i].pid);
+		s->rate_from = calls_now_mono();
+		s->tick_hits = s->hits;
+		place_everywhere(c, s);
 		snprintf(msg, len, "counting %s again", calls_fn_name(c->p, fn));
 		return 0;
 	}
@@ -310,8 +322,12 @@ int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
 		return -1;
 	}
 	calls_probe_entry(c, SITE_COUNT, &e, 0, true);
-	if (!calls_site_find(c, fn, SITE_COUNT)) {
-		snprintf(msg, len, "cannot count %s", calls_fn_name(c->p, fn));
+	s = calls_site_find(c, fn, SITE_COUNT);
+	if (!s || !s->nev) {
+		snprintf(msg, len, "cannot count %s%s", calls_fn_name(c->p, fn),
+			 !s || s->failed ? "" : ": no process of the target maps its file now");
+		if (s)
+			calls_site_remove(c, s, false, false);
 		return -1;
 	}
 	snprintf(msg, len, "counting %s from now on", calls_fn_name(c->p, fn));

@@ -246,11 +246,34 @@ void calls_site_place(struct calls *c, struct site *s, pid_t pid)
 }
 
 /* A new site for fn at e, its programs loaded; NULL with a message if not. */
+/* Load s's BPF programs (slot = its index); false with a message if the
+ * kernel refuses them. */
+bool calls_site_progs(struct calls *c, struct site *s)
+{
+	uint32_t slot = (uint32_t)(s - c->sites);
+	char err[512];
+
+	if (s->kind == SITE_COUNT) {
+		s->prog[0] = uprobe_counters_prog(c->counters, slot, &c->gate, err, sizeof(err));
+	} else {
+		s->prog[0] = uprobe_ring_prog(c->ring, slot, false, &c->gate, err, sizeof(err));
+		if (s->prog[0] >= 0)
+			s->prog[1] =
+				uprobe_ring_prog(c->ring, slot, true, &c->gate, err, sizeof(err));
+	}
+	if (s->prog[0] >= 0 && (s->kind == SITE_COUNT || s->prog[1] >= 0))
+		return true;
+	calls_say(c, "%s: %s", calls_kind_option(s->kind), err);
+	if (s->prog[0] >= 0)
+		close(s->prog[0]);
+	s->prog[0] = -1;
+	return false;
+}
+
 static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
 			     const struct func_entry *e, bool late)
 {
 	struct site *s;
-	char err[512];
 
 	if (c->nsites >= SLOTS_MAX) {
 		calls_say(c, "%s: more than %d probed functions; not probing %s",
@@ -270,20 +293,7 @@ static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
 		.since = late ? calls_since_start(c, calls_now_mono()) : 0,
 		.rate_from = calls_now_mono(),
 	};
-	if (kind == SITE_COUNT) {
-		s->prog[0] = uprobe_counters_prog(c->counters, (uint32_t)c->nsites, &c->gate, err,
-						  sizeof(err));
-	} else {
-		s->prog[0] = uprobe_ring_prog(c->ring, (uint32_t)c->nsites, false, &c->gate, err,
-					      sizeof(err));
-		if (s->prog[0] >= 0)
-			s->prog[1] = uprobe_ring_prog(c->ring, (uint32_t)c->nsites, true, &c->gate,
-						      err, sizeof(err));
-	}
-	if (s->prog[0] < 0 || (kind == SITE_LATENCY && s->prog[1] < 0)) {
-		calls_say(c, "%s: %s", calls_kind_option(kind), err);
-		if (s->prog[0] >= 0)
-			close(s->prog[0]);
+	if (!calls_site_progs(c, s)) {
 		free(s->path);
 		return NULL;
 	}

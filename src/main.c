@@ -70,9 +70,11 @@ static char *joined_args(int argc, char **argv)
 	return s;
 }
 
-/* report --save: p to path, with the options that made it. Returns 0, or
- * 1 after saying why (the report is printed all the same). */
-static int save_session(const struct profile *p, const char *path, int argc, char **argv)
+/* A writer of p to path that records the options that made it, or NULL
+ * after saying why. Opened before a run, so that an unwritable path fails
+ * before the target starts. */
+static struct session_writer *open_writer(const struct profile *p, const char *path, int argc,
+					  char **argv)
 {
 	struct session_writer *w;
 	char err[512], *args;
@@ -80,38 +82,40 @@ static int save_session(const struct profile *p, const char *path, int argc, cha
 	w = session_writer_open(p, path, err, sizeof(err));
 	if (!w) {
 		warnx_("%s", err);
-		return 1;
+		return NULL;
 	}
 	args = joined_args(argc, argv);
 	session_writer_set_meta(w, "options", args);
 	free(args);
-	if (session_writer_close(w, err, sizeof(err)) < 0) {
-		warnx_("%s", err);
-		return 1;
-	}
-	return 0;
+	return w;
 }
 
 static int cmd_report(const struct options *o, int argc, char **argv)
 {
 	struct report_opts ro = o->report;
 	struct profile *p = NULL, *base = NULL;
+	struct session_writer *w = NULL;
 	struct diff_table diff;
 	FILE *out = stdout;
 	int rc = 0, saved = 0;
+	char err[512];
 
-	/* A bad baseline fails before a live run, not after it. */
+	/* A bad baseline or --save file fails before a live run, not after. */
 	if (o->baseline && !(base = load_session(o->baseline)))
 		return 1;
-	if (o->input) {
-		p = load_session(o->input);
-		rc = !p;
-	} else {
-		p = profile_new();
+	p = o->input ? load_session(o->input) : profile_new();
+	if (p && o->save && !(w = open_writer(p, o->save, argc, argv)))
+		rc = 1;
+	else if (!p)
+		rc = 1;
+	else if (!o->input)
 		rc = collect(o, p);
+	if (w && rc == 0 && session_writer_close(w, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		saved = 1; /* the report is printed all the same */
+	} else if (w && rc != 0) {
+		session_writer_abort(w);
 	}
-	if (rc == 0 && o->save)
-		saved = save_session(p, o->save, argc, argv);
 	if (rc == 0 && base) {
 		struct diff_opts d = {
 			.sort = ro.sort,
@@ -230,6 +234,9 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 		warnx_("%s", err);
 		rc = 1;
 	} else {
+		/* Past a file size limit writes fail like on a full disk, rather
+		 * than kill us; the target, started already, keeps its default. */
+		signal(SIGXFSZ, SIG_IGN);
 		record_run(c, w);
 		collector_finish(c);
 	}

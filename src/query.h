@@ -159,4 +159,25 @@ void query_processes(const struct profile *p, const struct query_filter *f,
 		     struct proc_table *out);
 void proc_table_free(struct proc_table *t);
 
+/* One thread with its samples (the thread picker). In query-thread.c. */
+struct thread_row {
+	int32_t tid, pid;
+	const char *comm; /* its name, or NULL if the profile never learnt it */
+	uint64_t samples, ns;
+	double pct; /* of the table's total_ns */
+};
+
+struct thread_table {
+	struct thread_row *rows; /* by ns, descending (ties by tid) */
+	size_t n;
+	uint64_t total_samples, total_ns;
+};
+
+/* Every thread of the profile, those without samples too, with the
+ * samples that pass f's time range and process (f->tid is ignored: the
+ * table is for choosing one). */
+void query_threads(const struct profile *p, const struct query_filter *f,
+		   struct thread_table *out);
+void thread_table_free(struct thread_table *t);
+
 #endif

@@ -580,24 +580,27 @@ static void write_diff(struct report *r)
 		put_safe(out, b->meta.command ? b->meta.command : "(unknown command)");
 		fprintf(out, " (%zu samples, %.1f s CPU)\n", b->nsamples, b->total_weight / 1e9);
 		if (t->opts.flag)
-			fprintf(out, "%zu regression%s: %%self up by more than %.1f points (marked !)\n",
+			fprintf(out,
+				"%zu regression%s: %%self up by more than %.1f points (marked !)\n",
 				t->regressions, t->regressions == 1 ? "" : "s", t->opts.threshold);
 		fprintf(out, "\nOrdered by: %s%s\n\n",
-			t->opts.by_delta ? "largest regression (\xce\x94%self)" : sort_title(r->o->sort),
+			t->opts.by_delta ? "largest regression (\xce\x94%self)"
+					 : sort_title(r->o->sort),
 			r->o->reverse ? ", reversed" : "");
 		fputs("  \xce\x94%self \xce\x94%total  \xce\x94tottime", out);
 		text_table_header(out);
 		for (size_t i = 0; i < shown; i++) {
 			const struct diff_row *d = &t->rows[i];
 
-			fprintf(out, "%c%+7.1f %+7.1f %+9.3f", d->regression ? '!' : ' ', d->d_self_pct,
-				d->d_total_pct, d->d_tottime);
+			fprintf(out, "%c%+7.1f %+7.1f %+9.3f", d->regression ? '!' : ' ',
+				d->d_self_pct, d->d_total_pct, d->d_tottime);
 			text_row(out, d->prof, &d->row);
 		}
 		if (!t->n)
 			fputs("  (none)\n", out);
 		else if (shown < t->n)
-			fprintf(out, "(showing %zu of %zu functions; --limit 0 for all)\n", shown, t->n);
+			fprintf(out, "(showing %zu of %zu functions; --limit 0 for all)\n", shown,
+				t->n);
 		break;
 	case REPORT_CSV:
 		diff_record(r, NULL);

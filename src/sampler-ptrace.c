@@ -472,21 +472,75 @@ static void drain_sigfd(struct sampler *s)
 		;
 }
 
-/* Handle every wait status ready now; returns how many. */
+/* Take tid's wait status if it has one; true if it had. */
+static bool take_status(struct sampler *s, pid_t tid, const struct sampler_sink *k)
+{
+	int status;
+
+	if (waitpid(tid, &status, __WALL | WNOHANG) != tid)
+		return false;
+	if (WIFSTOPPED(status))
+		on_stop(s, tid, status, k);
+	else if (WIFEXITED(status) || WIFSIGNALED(status))
+		on_death(s, tid, status, k);
+	return true;
+}
+
+/* A tracee of ours: a thread we know, or one the kernel attached to us
+ * (a new thread or child whose creator's event has not come yet). */
+static bool is_tracee(struct sampler *s, pid_t tid)
+{
+	char path[64], line[128];
+	bool ours = false;
+	FILE *f;
+
+	if (pt_find_thread(s, tid))
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
+	f = fopen(path, "r");
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "TracerPid:", 10))
+			ours = atoi(line + 10) == getpid();
+	fclose(f);
+	return ours;
+}
+
+/* Handle every wait status of our tracees ready now; returns how many.
+ * Only tracees' statuses are taken: proftop's other children (helper
+ * processes of other modules) are waited for by their owners. So peek
+ * first; when the next waitable child is not ours, ask each of our
+ * threads in turn instead. */
 static size_t reap(struct sampler *s, const struct sampler_sink *k)
 {
 	size_t n = 0;
-	int status;
-	pid_t tid;
 
-	while ((tid = waitpid(-1, &status, __WALL | WNOHANG)) > 0) {
-		n++;
-		if (WIFSTOPPED(status))
-			on_stop(s, tid, status, k);
-		else if (WIFEXITED(status) || WIFSIGNALED(status))
-			on_death(s, tid, status, k);
+	for (;;) {
+		siginfo_t si;
+		pid_t *tids;
+		size_t nt;
+
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WSTOPPED | WNOHANG | WNOWAIT | __WALL) < 0 ||
+		    si.si_pid == 0)
+			return n;
+		if (is_tracee(s, si.si_pid)) {
+			if (!take_status(s, si.si_pid, k))
+				return n;
+			n++;
+			continue;
+		}
+		/* Copied: handling a status may add or drop threads. */
+		nt = s->nthreads;
+		tids = xmalloc((nt ? nt : 1) * sizeof(*tids));
+		for (size_t i = 0; i < nt; i++)
+			tids[i] = s->threads[i].tid;
+		for (size_t i = 0; i < nt; i++)
+			n += take_status(s, tids[i], k);
+		free(tids);
+		return n;
 	}
-	return n;
 }
 
 /* Wait for SIGCHLD up to deadline (CLOCK_MONOTONIC ns); false if it passed. */

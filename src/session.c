@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,9 +60,8 @@ const char session_schema_sql[] =
  * live run printed. Save it here, load it in session-load.c or
  * session-tables.c, document it in proftop-session(5), compare it in
  * tests/unit/test-session.c, then update the size. */
-#define SESSION_KNOWS(type, size)                                                              \
-	_Static_assert(sizeof(type) == (size), #type " changed: teach src/session*.c the new " \
-						     "field")
+#define SESSION_KNOWS(type, size) \
+	_Static_assert(sizeof(type) == (size), #type " changed: see src/session.c")
 SESSION_KNOWS(struct prof_meta, 152);
 SESSION_KNOWS(struct prof_function, 64);
 SESSION_KNOWS(struct prof_module, 24);
@@ -107,17 +108,50 @@ static int fail(char *err, size_t errlen, const char *path, const char *why)
 	return -1;
 }
 
+static char *dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return xstrndup(path, (size_t)(slash - path));
+}
+
+/* SQLite does not always keep the errno of a failed write: when it has
+ * none, tell a full disk and a file size limit apart ourselves. */
+static const char *write_failure(const char *path)
+{
+	char *dir = dir_of(path);
+	struct statvfs vfs;
+	struct rlimit lim;
+	const char *why = NULL;
+
+	if (statvfs(dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < 1024 * 1024)
+		why = strerror(ENOSPC);
+	else if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY)
+		why = "File too large (over the file size limit, ulimit -f)";
+	free(dir);
+	return why;
+}
+
 static int fail_db(char *err, size_t errlen, const char *path, sqlite3 *db, int rc)
 {
 	const char *why = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 
 	/* SQLite says "unable to open database file" for a missing directory. */
 	if ((rc & 0xff) == SQLITE_CANTOPEN || (rc & 0xff) == SQLITE_IOERR ||
-	    (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_PERM) {
+	    (rc & 0xff) == SQLITE_READONLY || (rc & 0xff) == SQLITE_PERM ||
+	    (rc & 0xff) == SQLITE_FULL) {
 		int e = db ? sqlite3_system_errno(db) : 0;
+		const char *guess;
 
 		if (e)
 			why = strerror(e);
+		else if (((rc & 0xff) == SQLITE_FULL || rc == SQLITE_IOERR_WRITE) &&
+			 (guess = write_failure(path)))
+			why = guess;
 	}
 	return fail(err, errlen, path, why);
 }
@@ -489,14 +523,15 @@ static int write_output(struct session_writer *w, struct written *d)
 	return rc;
 }
 
-/* Everything new, in one transaction; w->done moves only when it commits. */
-static int write_new(struct session_writer *w, bool complete)
+/* Everything new, in one transaction; w->done moves only when it commits.
+ * Returns 0, or -1 with err (said before the rollback, which has its own). */
+static int write_new(struct session_writer *w, bool complete, char *err, size_t errlen)
 {
 	struct written d = w->done;
 	int rc = exec(w->db, "BEGIN IMMEDIATE");
 
 	if (rc != SQLITE_OK)
-		return rc;
+		return fail_db(err, errlen, w->path, w->db, rc);
 	rc = write_meta(w, complete);
 	if (rc == SQLITE_OK)
 		rc = write_modules(w, &d);
@@ -521,29 +556,19 @@ static int write_new(struct session_writer *w, bool complete)
 	if (rc == SQLITE_OK)
 		rc = exec(w->db, "COMMIT");
 	if (rc != SQLITE_OK) {
+		fail_db(err, errlen, w->path, w->db, rc);
 		exec(w->db, "ROLLBACK");
 		/* Source lines are only remembered to avoid rereading files:
 		 * forget them, the next flush writes them again. */
 		session_src_free(w->src);
 		w->src = NULL;
-		return rc;
+		return -1;
 	}
 	w->done = d;
-	return SQLITE_OK;
+	return 0;
 }
 
 /* ---- files ---- */
-
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
 
 static int fsync_path(const char *path, int flags)
 {
@@ -699,15 +724,11 @@ const char *session_writer_path(const struct session_writer *w)
 
 static int writer_flush(struct session_writer *w, bool complete, char *err, size_t errlen)
 {
-	int rc;
-
 	if (!w->db && !w->tmp && tmp_create(w, err, errlen) < 0)
 		return -1; /* a failed first flush removed its file: try a new one */
 	if (!w->db)
 		return fail(err, errlen, w->path, "the file was closed after an earlier error");
-	rc = write_new(w, complete);
-	if (rc != SQLITE_OK) {
-		fail_db(err, errlen, w->path, w->db, rc);
+	if (write_new(w, complete, err, errlen) < 0) {
 		if (w->tmp)
 			tmp_discard(w);
 		return -1;

@@ -415,13 +415,23 @@ void ui_header(struct tui *t, int rows)
 	elapsed(t->running ? t->now_ns : m->duration_ns, buf, sizeof(buf));
 	seg(&l, "  elapsed ", lab);
 	seg(&l, buf, val);
-	snprintf(buf, sizeof(buf), "%u Hz", m->freq);
+	/* the backend, always; with ptrace, what its stops cost the target */
+	if (m->held_ns && p->total_weight)
+		snprintf(buf, sizeof(buf), "%u Hz %s (held %.1f%%)", m->freq,
+			 m->backend ? m->backend : "",
+			 100.0 * (double)m->held_ns / (double)p->total_weight);
+	else
+		snprintf(buf, sizeof(buf), "%u Hz %s", m->freq, m->backend ? m->backend : "");
 	seg(&l, "  rate ", lab);
 	seg(&l, buf, val);
 	if (rows < 2)
 		return;
 	l = (struct line){1, 0, COLS};
 	ui_fill(1, 0, COLS, A_NORMAL);
+	if (t->saved) {
+		seg(&l, t->saved_what, ui_attr(t, UC_MSG));
+		seg(&l, "  ", lab);
+	}
 	seg(&l, "samples ", lab);
 	seg(&l, ui_count(p->nsamples, a, sizeof(a)), val);
 	seg(&l, "  lost ", lab);
@@ -430,9 +440,11 @@ void ui_header(struct tui *t, int rows)
 		 p->nsamples ? 100.0 * (double)p->truncated_samples / (double)p->nsamples : 0.0);
 	seg(&l, "  truncated ", lab);
 	seg(&l, buf, val);
-	snprintf(buf, sizeof(buf), "%.1f%%", t->self_cpu);
-	seg(&l, "  proftop CPU ", lab);
-	seg(&l, buf, val);
+	if (!t->saved) {
+		snprintf(buf, sizeof(buf), "%.1f%%", t->self_cpu);
+		seg(&l, "  proftop CPU ", lab);
+		seg(&l, buf, val);
+	}
 	if (m->calls_budget > 0) { /* uprobes: their cost to the target, lately */
 		snprintf(buf, sizeof(buf), "%.1f%%", m->calls_overhead);
 		seg(&l, "  probes ", lab);
@@ -469,7 +481,9 @@ void ui_footer(struct tui *t)
 		return;
 	}
 	if (t->prompt != PROMPT_NONE) {
-		const char *what = t->prompt == PROMPT_SEARCH ? "Search: " : "Filter: ";
+		const char *what = t->prompt == PROMPT_SEARCH   ? "Search: "
+				   : t->prompt == PROMPT_SAVE ? "Save session to: "
+							      : "Filter: ";
 
 		x = ui_put(y, 0, what, COLS, ui_attr(t, UC_KEY));
 		x += ui_putn(y, x, t->pbuf, t->plen, COLS - x - 1, ui_attr(t, UC_KEYLABEL));

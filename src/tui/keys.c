@@ -57,6 +57,10 @@ static void prompt_key(struct tui *t, int key)
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
+		if (t->prompt == PROMPT_SAVE) {
+			save_prompt_commit(t);
+			return;
+		}
 		if (t->prompt == PROMPT_SEARCH && t->plen) {
 			free(t->search);
 			t->search = xstrdup(t->pbuf);
@@ -83,7 +87,9 @@ static void prompt_key(struct tui *t, int key)
 		break;
 	}
 	t->pbuf[t->plen] = '\0';
-	if (t->prompt == PROMPT_FILTER)
+	if (t->prompt == PROMPT_SAVE)
+		; /* a file name: nothing happens until Enter */
+	else if (t->prompt == PROMPT_FILTER)
 		filter_set(t, t->pbuf);
 	else if (t->plen)
 		search_run(t, t->pbuf, false);
@@ -172,6 +178,12 @@ static void global_key(struct tui *t, int key)
 	case 'C':
 		toggle_calls(t, selected(t));
 		break;
+	case 'A': /* attach to another process: the picker (a is annotate) */
+		if (t->saved)
+			tui_message(t, true, "a saved session has no process to leave for another");
+		else if (t->top->ops != &view_picker_ops)
+			tui_push(t, view_picker_new(t));
+		break;
 	case 'L':
 		fn = selected(t);
 		if (fn != PROF_NONE)
@@ -200,7 +212,15 @@ static void global_key(struct tui *t, int key)
 			    t->paused ? "sampling paused (the target runs on): P resumes"
 				      : "sampling resumed");
 		break;
+	case 's':
+	case 'S':
+		save_prompt_open(t);
+		break;
 	case 'z':
+		if (t->saved) {
+			tui_message(t, true, "a saved session cannot be zeroed; w shows the end of it");
+			break;
+		}
 		profile_zero(t->prof);
 		tui_requery(t);
 		tui_message(t, false, "counters zeroed");

@@ -16,6 +16,7 @@
 struct annot_cache;
 struct collector;
 struct mem_pane;
+struct session_writer;
 struct tui;
 struct view;
 
@@ -91,7 +92,7 @@ enum ui_color {
 	UC_COUNT
 };
 
-enum prompt_kind { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER };
+enum prompt_kind { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_SAVE };
 
 struct tui {
 	const struct options *opt;
@@ -109,6 +110,21 @@ struct tui {
 	bool input; /* --stdin: the keys go to the target, not to us */
 	bool dirty; /* redraw before the next wait */
 	bool launched;
+	/* -i FILE: a saved session, nothing collected; its file and when and
+	 * where it was recorded, for the header */
+	const char *saved;
+	char saved_what[192];
+
+	/* -i NEW --baseline OLD: the functions view compares with base */
+	struct profile *base;
+	bool sort_delta; /* largest regression first */
+
+	/* -o FILE: flushed every SESSION_FLUSH_MS, closed on quit */
+	struct session_writer *writer;
+	uint64_t next_flush;	 /* CLOCK_MONOTONIC ns */
+	uint64_t slowest_flush; /* ns, for the curious (help view) */
+	bool flush_warned;
+	char *save_name; /* the last name tried with `s`, offered again */
 
 	struct query_filter filter; /* thread and time range of every query */
 	enum query_sort sort;
@@ -134,7 +150,7 @@ struct tui {
 
 	/* the prompt of `/` and `\` */
 	enum prompt_kind prompt;
-	char pbuf[128];
+	char pbuf[1024];
 	size_t plen;
 	size_t psaved_cur; /* search: the cursor before, restored by Esc */
 
@@ -162,6 +178,10 @@ void tui_requery(struct tui *t);
 uint64_t tui_clock_ns(void);
 /* --stdin: hand the terminal's input to the target (on) or take it back. */
 void tui_input(struct tui *t, bool on);
+/* The picker started col (on p, both now owned by the TUI): finish the
+ * current run (detach, or stop a launched target), drop every view and the
+ * old profile, and go on with the new run from a functions view. */
+void tui_switch_run(struct tui *t, struct collector *col, struct profile *p);
 /* For the bench: the views over a finished profile (no collector), on
  * the screen the caller opened; one full redraw; the end. */
 void tui_open_static(struct tui *t, const struct options *o, struct profile *p);
@@ -230,6 +250,19 @@ void table_row(struct tui *t, int y, int x, const struct func_cols *c, const str
 /* The sort key of the column at screen column x, or -1. */
 int table_column_sort(const struct func_cols *c, int x0, int x);
 
+/* ---- save.c: `s`, -o FILE ---- */
+/* `s`: the prompt, with a default name (or the last one tried). */
+void save_prompt_open(struct tui *t);
+/* Enter in that prompt: save to t->pbuf; on failure the message says why
+ * and `s` offers the same name again to edit. */
+void save_prompt_commit(struct tui *t);
+/* -o: the writer, before the screen opens. 0, or -1 with err. */
+int save_writer_open(struct tui *t, const char *path, char *err, size_t errlen);
+/* From the tick: flush when SESSION_FLUSH_MS passed since the last one. */
+void save_writer_tick(struct tui *t);
+/* On quit, the screen closed: the last flush, messages to stderr. 0 or 1. */
+int save_writer_close(struct tui *t);
+
 /* ---- the views ---- */
 struct view *view_functions_new(struct tui *t);
 struct view *view_callers_new(struct tui *t, uint32_t fn);
@@ -240,7 +273,13 @@ struct view *view_help_new(struct tui *t);
 struct view *view_threads_new(struct tui *t);
 /* view-latency.c: the --latency figures of fn (`L`). */
 struct view *view_latency_new(struct tui *t, uint32_t fn);
+/* view-diff.c: the functions table beside t->base's (--baseline). */
+struct view *view_diff_new(struct tui *t);
+extern const struct view_ops view_diff_ops;
 extern const struct view_ops view_latency_ops;
+/* view-picker.c: the process picker (no target given, or `A`). */
+struct view *view_picker_new(struct tui *t);
+extern const struct view_ops view_picker_ops;
 extern const struct view_ops view_functions_ops, view_callers_ops, view_tree_ops, view_lines_ops,
 	view_output_ops, view_help_ops, view_threads_ops;
 

@@ -22,6 +22,7 @@
 #include "annotate.h"
 #include "calls.h"
 #include "collect.h"
+#include "session.h"
 #include "tui-priv.h"
 #include "tui.h"
 #include "xalloc.h"
@@ -291,6 +292,30 @@ static void finish_run(struct tui *t)
 	tui_requery(t);
 }
 
+void tui_switch_run(struct tui *t, struct collector *col, struct profile *p)
+{
+	finish_run(t);
+	while (t->top) {
+		struct view *v = t->top;
+
+		t->top = v->below;
+		view_free(t, v);
+	}
+	memory_pane_free(t);
+	collector_free(t->col);
+	profile_free(t->prof);
+	t->col = col;
+	t->prof = p;
+	t->running = true;
+	t->launched = t->paused = t->frozen = false;
+	t->filter.tid = 0;
+	t->state[0] = '\0';
+	t->now_ns = 0;
+	t->seen_samples = t->seen_memory = t->seen_output = 0;
+	tui_push(t, view_functions_new(t));
+	tui_requery(t);
+}
+
 static void tick(struct tui *t)
 {
 	struct rusage ru;
@@ -312,6 +337,7 @@ static void tick(struct tui *t)
 	}
 	if (t->running && wall > p->meta.start_ns)
 		t->now_ns = wall - p->meta.start_ns;
+	save_writer_tick(t);
 	if (!t->frozen && (p->nsamples != t->seen_samples || p->nmemory != t->seen_memory ||
 			   p->output_len != t->seen_output || (t->window && t->running)))
 		tui_requery(t);
@@ -449,19 +475,15 @@ static int refuse_early(const struct options *o)
 {
 	const char *term = getenv("TERM");
 
-	if (o->input) {
-		warnx_("opening a saved session (-i) is not implemented yet; use -- COMMAND or -p "
-		       "PID");
-		return 1;
-	}
-	if (o->output) {
-		warnx_("saving the session (-o) is not implemented yet; leave -o out");
-		return 1;
-	}
-	if (!o->argv && !o->npids) {
-		warnx_("no target: give -- COMMAND [ARG...] or -p PID (see proftop --help)");
+	if (o->input && o->output) {
+		warnx_("-o saves a live run; to copy a saved session, open it with -i and press s");
 		return 2;
 	}
+	if (!o->input && o->baseline) {
+		warnx_("--baseline compares two saved sessions in the TUI: add -i NEW");
+		return 2;
+	}
+	/* No target at all: the picker (view-picker.c) chooses one. */
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		warnx_("the live view needs a terminal on stdin and stdout; "
 		       "use 'proftop report' to print a profile instead");
@@ -540,6 +562,7 @@ static void tui_free(struct tui *t)
 	}
 	free(t->name_filter);
 	free(t->search);
+	free(t->save_name);
 	memory_pane_free(t);
 	if (t->annot)
 		annot_cache_free(t->annot);
@@ -587,6 +610,39 @@ void tui_close_static(struct tui *t)
 	tui_free(t);
 }
 
+/* -i FILE [--baseline OLD]: the profile (and its baseline) from files,
+ * nothing to collect. 0, or 1 after printing why. */
+static int open_saved(struct tui *t, const struct options *o)
+{
+	struct session_info info;
+	char err[512], date[64] = "?";
+	const struct prof_meta *m;
+	time_t when;
+	struct tm tm;
+
+	t->prof = session_load(o->input, &info, err, sizeof(err));
+	if (!t->prof) {
+		warnx_("%s", err);
+		return 1;
+	}
+	if (o->baseline && !(t->base = session_load(o->baseline, NULL, err, sizeof(err)))) {
+		warnx_("%s", err);
+		return 1;
+	}
+	m = &t->prof->meta;
+	when = (time_t)m->start_realtime;
+	if (when && localtime_r(&when, &tm))
+		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
+	t->saved = o->input;
+	snprintf(t->saved_what, sizeof(t->saved_what), "saved session: %s, recorded %s on %s%s",
+		 o->input, date, m->host ? m->host : "?",
+		 info.complete ? "" : " (unfinished: ends at its last flush)");
+	t->sort_delta = o->sort_delta;
+	t->launched = !m->attached; /* its output was captured */
+	describe_end(t);
+	return 0;
+}
+
 int tui_run(const struct options *o)
 {
 	struct tui t;
@@ -604,11 +660,20 @@ int tui_run(const struct options *o)
 	t.sort = o->report.sort;
 	t.reverse = o->report.reverse;
 	t.filter.tid = o->report.filter.tid;
-	t.prof = profile_new();
-	t.col = collector_new(o, t.prof);
-	calls_set_quiet(collector_calls(t.col), true); /* its messages: the status line */
 	t.annot = annot_cache_new();
 	t.launched = o->argv != NULL;
+	sigemptyset(&sigs); /* for the way out */
+	if (o->input) {
+		rc = open_saved(&t, o);
+		if (rc)
+			goto out;
+	} else if (o->argv || o->npids) {
+		t.prof = profile_new();
+		t.col = collector_new(o, t.prof);
+		calls_set_quiet(collector_calls(t.col), true); /* its messages: the status line */
+	} else {
+		t.prof = profile_new(); /* empty until the picker attaches */
+	}
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGWINCH);
@@ -620,14 +685,22 @@ int tui_run(const struct options *o)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	lf.sig = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 
-	collector_set_output(t.col, COLLECT_OUTPUT_CAPTURE, o->pass_stdin);
-	if (collector_start(t.col, err, sizeof(err)) < 0) {
+	/* Before the target starts: a file that cannot be written is known now. */
+	if (o->output && save_writer_open(&t, o->output, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
 		rc = 1;
 		goto out;
 	}
-	t.running = true;
-	if (t.launched)
+	if (t.col) {
+		collector_set_output(t.col, COLLECT_OUTPUT_CAPTURE, o->pass_stdin);
+		if (collector_start(t.col, err, sizeof(err)) < 0) {
+			warnx_("%s", err);
+			rc = 1;
+			goto out;
+		}
+		t.running = true;
+	}
+	if (t.launched && t.col)
 		launched_pid = collector_target(t.col)->pid;
 	lf.timer = timer_open(o->refresh > 0 ? o->refresh : 1.0);
 	if (lf.sig < 0 || lf.timer < 0 || (lf.err = capture_stderr()) < 0) {
@@ -643,7 +716,9 @@ int tui_run(const struct options *o)
 		rc = 1;
 		goto out;
 	}
-	tui_push(&t, view_functions_new(&t));
+	tui_push(&t, t.base ? view_diff_new(&t) : view_functions_new(&t));
+	if (!o->input && !t.col)
+		tui_push(&t, view_picker_new(&t));
 	tick(&t);
 	tui_requery(&t);
 	run_loop(&t, &lf, &exit_sig);
@@ -658,9 +733,16 @@ out:
 		flush_stderr(lf.err);
 		close(lf.err);
 	}
+	if (t.writer && rc == 0) {
+		rc = save_writer_close(&t);
+	} else if (t.writer) {
+		session_writer_abort(t.writer);
+		t.writer = NULL;
+	}
 	tui_free(&t);
 	collector_free(t.col);
 	profile_free(t.prof);
+	profile_free(t.base);
 	if (lf.sig >= 0)
 		close(lf.sig);
 	if (lf.timer >= 0)

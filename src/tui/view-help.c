@@ -1,4 +1,4 @@
-/* Help: every key, and the thread picker of `T`. */
+/* Help: every key. */
 #include "config.h"
 
 #include <stdio.h>
@@ -18,9 +18,10 @@ static const char *const help[][2] = {
 	{"\\ F4", "filter the functions by name (Esc in the prompt clears it)"},
 	{"f", "freeze the display; sampling goes on"},
 	{"P F9", "pause and resume sampling (the target runs on)"},
-	{"z", "zero the counters"},
+	{"s", "save the session (a prompt with a default name; Esc cancels)"},
+	{"z", "zero the counters (not in a saved session)"},
 	{"w", "since start / last 5 seconds (see a phase change)"},
-	{"T", "restrict every view to one thread"},
+	{"T", "threads with their names and samples: restrict every view to one"},
 	{"m F8", "memory pane: RSS and VMS over the run"},
 	{"o F2", "the target's output (stdout and stderr)"},
 	{"t F5", "call tree"},
@@ -35,6 +36,9 @@ static const char *const help[][2] = {
 	{"I", "invert the order"},
 	{"click", "a click on a column header sorts by it"},
 	{"Enter", "source lines of the function"},
+	{NULL, "Comparison view (-i NEW --baseline OLD)"},
+	{"1 2 3 4", "sort by the current session's cumulative, own time, calls, name"},
+	{"5 d", "sort by the largest regression (growth of %self)"},
 	{NULL, "Source lines"},
 	{"n N", "next / previous hot line"},
 	{"d", "disassembly instead of source, and back"},
@@ -130,90 +134,4 @@ const struct view_ops view_help_ops = {
 struct view *view_help_new(struct tui *t)
 {
 	return view_alloc(&view_help_ops, xcalloc(1, sizeof(struct hview)));
-}
-
-/* ---- the thread picker ---- */
-
-struct thview {
-	struct ui_list list; /* row 0: every thread */
-};
-
-static void th_update(struct tui *t, struct view *v)
-{
-	struct thview *th = v->priv;
-
-	th->list.n = t->prof->nthreads + 1;
-	if (v->gen == UINT64_MAX) {
-		for (size_t i = 0; i < t->prof->nthreads; i++)
-			if (t->prof->threads[i].tid == t->filter.tid)
-				th->list.cur = i + 1;
-	}
-}
-
-static void th_draw(struct tui *t, struct view *v, const struct rect *r)
-{
-	struct thview *th = v->priv;
-	int rows = r->h - 1;
-	char buf[160];
-
-	ui_title(t, r->y, "Threads: Enter shows only the chosen one", NULL);
-	list_fit(&th->list, rows);
-	for (int i = 0; i < rows && th->list.top + (size_t)i < th->list.n; i++) {
-		size_t k = th->list.top + (size_t)i;
-		attr_t a = k == th->list.cur ? ui_attr(t, UC_CURSOR) : A_NORMAL;
-		bool on;
-
-		if (k == 0) {
-			snprintf(buf, sizeof(buf), "  all threads");
-			on = !t->filter.tid;
-		} else {
-			const struct prof_thread *p = &t->prof->threads[k - 1];
-
-			snprintf(buf, sizeof(buf), "  %-8d %-16s process %d", p->tid,
-				 p->comm ? p->comm : "?", p->pid);
-			on = t->filter.tid == p->tid;
-		}
-		buf[0] = on ? '*' : ' ';
-		ui_fill(r->y + 1 + i, r->x, r->w, a);
-		ui_put(r->y + 1 + i, r->x + 1, buf, r->w - 1, a);
-	}
-}
-
-static int th_key(struct tui *t, struct view *v, int key)
-{
-	struct thview *th = v->priv;
-
-	if (list_key(&th->list, key))
-		return KR_HANDLED;
-	if (key != '\n' && key != '\r' && key != KEY_ENTER)
-		return KR_IGNORED;
-	if (th->list.cur == 0)
-		t->filter.tid = 0;
-	else if (th->list.cur - 1 < t->prof->nthreads)
-		t->filter.tid = t->prof->threads[th->list.cur - 1].tid;
-	tui_requery(t);
-	tui_pop(t);
-	return KR_HANDLED;
-}
-
-static void th_click(struct tui *t, struct view *v, const struct rect *r, int y, int x)
-{
-	struct thview *th = v->priv;
-	size_t k = th->list.top + (size_t)(y - r->y - 1);
-
-	if (y > r->y && k < th->list.n)
-		th->list.cur = k;
-}
-
-const struct view_ops view_threads_ops = {
-	.name = "threads",
-	.update = th_update,
-	.draw = th_draw,
-	.key = th_key,
-	.click = th_click,
-};
-
-struct view *view_threads_new(struct tui *t)
-{
-	return view_alloc(&view_threads_ops, xcalloc(1, sizeof(struct thview)));
 }

@@ -40,7 +40,7 @@ for b in perf ptrace; do
 	pt_ge "$b: threads of the threads process" "$(row "$out" threads 3)" 2
 	pt_le "$b: threads of the threads process" "$(row "$out" threads 3)" 3
 	pids=$(awk -F, 'NR > 1 && $1 ~ /^[0-9]+$/ { print $1 }' "$out" | sort -u | wc -l)
-	pt_ge "$b: processes seen (sh, shares, threads, cxx)" "$pids" 4
+	pt_ge "$b: processes with samples (shares, threads, cxx; sh if it was caught)" "$pids" 3
 done
 
 # The memory workload under a shell: the sum over the tree grows by ~200 MiB.

@@ -73,4 +73,14 @@ fi
 
 pt_proftop "$PT_WORK/u" report -i "$PT_WORK/v3.proftop" --sort delta
 pt_eq "--sort delta without --baseline: usage error" "$PT_RC" 2
+pt_proftop "$PT_WORK/u" report -i "$PT_WORK/v3.proftop" --threshold 5
+pt_eq "--threshold without --baseline: usage error" "$PT_RC" 2
+pt_proftop "$PT_WORK/u" report -i "$PT_WORK/v3.proftop" --baseline "$PT_WORK/v1.proftop" \
+	--threshold lots
+pt_eq "--threshold lots: usage error" "$PT_RC" 2
+if grep -q "invalid threshold 'lots'" "$PT_WORK/u.err"; then
+	pt_ok "the usage error names the threshold"
+else
+	pt_fail "expected \"invalid threshold 'lots'\" in: $(head -n 1 "$PT_WORK/u.err")"
+fi
 pt_finish

@@ -119,4 +119,20 @@ if [ -e "$PT_WORK/ran" ]; then
 else
 	pt_ok "the target was not started"
 fi
+
+# A full disk at the end, as a file size limit: one line, exit 1, no file
+# and no temporary file left behind.
+mkdir "$PT_WORK/full"
+(
+	ulimit -f 60 # 61440 bytes: room for the empty tables, not for the samples
+	exec "$PROFTOP" record -d 2 -o "$PT_WORK/full/x.proftop" -- "$forever"
+) >/dev/null 2>"$PT_WORK/full.err"
+pt_eq "record over the file size limit: exit status" "$?" 1
+pt_one_line "record over the file size limit" "$PT_WORK/full.err"
+if grep -q "File too large" "$PT_WORK/full.err"; then
+	pt_ok "the error names the cause"
+else
+	pt_fail "expected 'File too large' in: $(cat "$PT_WORK/full.err")"
+fi
+pt_eq "nothing left in the directory" "$(ls -A "$PT_WORK/full")" ""
 pt_finish

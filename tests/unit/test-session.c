@@ -571,6 +571,7 @@ static void test_save_disk_full(void **state)
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
 	assert_int_equal(session_save(big, fx->path, err, sizeof(err)), -1);
 	setrlimit(RLIMIT_FSIZE, &old);
+	fprintf(stderr, "# disk full: %s\n", err);
 	signal(SIGXFSZ, SIG_DFL);
 	assert_err_contains(err, fx->path);
 	assert_int_equal(stat(fx->path, &after), 0);

@@ -1,0 +1,275 @@
+/* The comparison view (-i NEW --baseline OLD): the functions table with
+ * each function's change since the baseline, as `report --baseline`
+ * prints it (diff.h), sortable by the change; regressions past
+ * --threshold stand out. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diff.h"
+#include "tui-priv.h"
+#include "xalloc.h"
+
+struct dview {
+	struct diff_table table;
+	size_t *shown; /* rows of table passing the name filter */
+	size_t nshown;
+	struct ui_list list;
+};
+
+/* Columns, right to left of the name: widths include the blank before. */
+#define W_PCT	7
+#define W_DPCT	9
+#define W_DTIME 10
+#define NAME_X	(2 * W_PCT + 2 * W_DPCT + W_DTIME + 2)
+
+static const struct diff_row *row_at(const struct dview *d, size_t i)
+{
+	return i < d->nshown ? &d->table.rows[d->shown[i]] : NULL;
+}
+
+/* Only functions of the current profile open its other views. */
+static uint32_t dv_selected(struct tui *t, struct view *v)
+{
+	const struct dview *d = v->priv;
+	const struct diff_row *r = row_at(d, d->list.cur);
+
+	return r && r->prof == t->prof ? r->row.function : PROF_NONE;
+}
+
+static void dv_update(struct tui *t, struct view *v)
+{
+	struct dview *d = v->priv;
+	struct diff_opts o = {
+		.sort = t->sort,
+		.by_delta = t->sort_delta,
+		.reverse = t->reverse,
+		.flag = t->opt->flag,
+		.threshold = t->opt->threshold,
+	};
+
+	if (v->gen != t->gen) {
+		diff_table_free(&d->table);
+		diff_functions(t->prof, t->base, &t->filter, &o, &d->table);
+	}
+	free(d->shown);
+	d->shown = xcalloc(d->table.n ? d->table.n : 1, sizeof(*d->shown));
+	d->nshown = 0;
+	for (size_t i = 0; i < d->table.n; i++) {
+		const struct diff_row *r = &d->table.rows[i];
+
+		if (!t->name_filter || ui_fn_matches(r->prof, r->row.function, t->name_filter))
+			d->shown[d->nshown++] = i;
+	}
+	d->list.n = d->nshown;
+}
+
+static const char *sort_title(const struct tui *t)
+{
+	if (t->sort_delta)
+		return "largest regression (delta %self)";
+	switch (t->sort) {
+	case SORT_CUMULATIVE:
+		return "cumulative time";
+	case SORT_TOTTIME:
+		return "own time";
+	case SORT_CALLS:
+		return "call count";
+	case SORT_NAME:
+		return "function name";
+	}
+	return "?";
+}
+
+static void header(struct tui *t, int y, const struct rect *r)
+{
+	attr_t head = ui_attr(t, UC_COLHEAD), hot = ui_attr(t, UC_COLSORT);
+	bool delta = t->sort_delta;
+	char buf[64];
+	int x = r->x;
+
+	ui_fill(y, r->x, r->w, head);
+	snprintf(buf, sizeof(buf), "%*s", W_PCT, "%self");
+	x += ui_put(y, x, buf, W_PCT, !delta && t->sort == SORT_TOTTIME ? hot : head);
+	snprintf(buf, sizeof(buf), "%*s", W_PCT, "%total");
+	x += ui_put(y, x, buf, W_PCT, !delta && t->sort == SORT_CUMULATIVE ? hot : head);
+	snprintf(buf, sizeof(buf), "%*s", W_DPCT, "\u0394%self");
+	x += ui_put(y, x, t->utf8 ? buf : "   d%self", W_DPCT, delta ? hot : head);
+	snprintf(buf, sizeof(buf), "%*s", W_DPCT, "\u0394%total");
+	x += ui_put(y, x, t->utf8 ? buf : "  d%total", W_DPCT, head);
+	snprintf(buf, sizeof(buf), "%*s", W_DTIME, "\u0394tottime");
+	ui_put(y, x, t->utf8 ? buf : " dtottime", W_DTIME, head);
+	snprintf(buf, sizeof(buf), "function (file:line) [module]%s",
+		 t->reverse ? "  (reversed)" : "");
+	ui_put(y, r->x + NAME_X, buf, r->w - NAME_X, !delta && t->sort == SORT_NAME ? hot : head);
+}
+
+static void row_draw(struct tui *t, int y, const struct rect *r, const struct diff_row *dr,
+		     bool cursor)
+{
+	attr_t base = cursor ? ui_attr(t, UC_CURSOR) : A_NORMAL;
+	attr_t mark = cursor ? base : dr->regression ? ui_attr(t, UC_ERR) : base;
+	char buf[512];
+	int x = r->x;
+
+	ui_fill(y, r->x, r->w, base);
+	snprintf(buf, sizeof(buf), "%6.1f%%", dr->row.self_pct);
+	x += ui_put(y, x, buf, W_PCT, cursor ? base : ui_heat(t, dr->row.self_pct));
+	snprintf(buf, sizeof(buf), "%6.1f%%", dr->row.total_pct);
+	x += ui_put(y, x, buf, W_PCT, cursor ? base : ui_heat(t, dr->row.total_pct));
+	snprintf(buf, sizeof(buf), "%+8.1f", dr->d_self_pct);
+	x += ui_put(y, x, buf, W_DPCT, mark);
+	snprintf(buf, sizeof(buf), "%+8.1f", dr->d_total_pct);
+	x += ui_put(y, x, buf, W_DPCT, base);
+	snprintf(buf, sizeof(buf), "%+9.3f", dr->d_tottime);
+	ui_put(y, x, buf, W_DTIME, mark);
+	ui_fn_label(dr->prof, dr->row.function, buf, sizeof(buf));
+	ui_put(y, r->x + NAME_X, buf, r->w - NAME_X, mark);
+	if (dr->regression && r->w > NAME_X + ui_width(buf) + 12)
+		ui_put(y, r->x + NAME_X + ui_width(buf) + 1, " REGRESSION", 11,
+		       cursor ? base : ui_attr(t, UC_ERR) | A_BOLD);
+}
+
+static void dv_draw(struct tui *t, struct view *v, const struct rect *r)
+{
+	struct dview *d = v->priv;
+	char left[256];
+	int rows = r->h - 2;
+
+	snprintf(left, sizeof(left), "Compared with %s: %zu functions%s by %s", t->opt->baseline,
+		 d->nshown, d->nshown != d->table.n ? " shown" : "", sort_title(t));
+	if (t->opt->flag)
+		snprintf(left + strlen(left), sizeof(left) - strlen(left),
+			 ", %zu regressions past %.1f points", d->table.regressions,
+			 t->opt->threshold);
+	ui_title(t, r->y, left, NULL);
+	if (r->h < 2 || r->w <= NAME_X)
+		return;
+	t->colhead_y = r->y + 1;
+	header(t, r->y + 1, r);
+	list_fit(&d->list, rows);
+	if (!d->nshown && rows > 0)
+		ui_put(r->y + 2, 2,
+		       d->table.n ? "no function matches the filter (\\ to change it)"
+				  : "no samples in either session",
+		       r->w - 2, ui_attr(t, UC_DIM));
+	for (int i = 0; i < rows && d->list.top + (size_t)i < d->nshown; i++) {
+		size_t k = d->list.top + (size_t)i;
+
+		row_draw(t, r->y + 2 + i, r, row_at(d, k), k == d->list.cur);
+	}
+}
+
+/* A key chooses the order; a click on the sorted column reverses it. */
+static int set_sort(struct tui *t, enum query_sort s, bool delta, bool click)
+{
+	if (t->sort == s && t->sort_delta == delta) {
+		if (!click)
+			return KR_HANDLED;
+		t->reverse = !t->reverse;
+	}
+	t->sort = s;
+	t->sort_delta = delta;
+	tui_message(t, false, "sorted by %s%s", sort_title(t), t->reverse ? ", reversed" : "");
+	return KR_HANDLED | KR_REQUERY;
+}
+
+static int dv_key(struct tui *t, struct view *v, int key)
+{
+	struct dview *d = v->priv;
+	uint32_t fn;
+
+	if (list_key(&d->list, key))
+		return KR_HANDLED;
+	switch (key) {
+	case '1':
+		return set_sort(t, SORT_CUMULATIVE, false, false);
+	case '2':
+		return set_sort(t, SORT_TOTTIME, false, false);
+	case '3':
+		return set_sort(t, SORT_CALLS, false, false);
+	case '4':
+		return set_sort(t, SORT_NAME, false, false);
+	case '5':
+	case 'd':
+		return set_sort(t, t->sort, true, false);
+	case 'I':
+		t->reverse = !t->reverse;
+		return KR_HANDLED | KR_REQUERY;
+	case '\n':
+	case '\r':
+	case KEY_ENTER:
+	case KEY_RIGHT:
+		fn = dv_selected(t, v);
+		if (fn != PROF_NONE)
+			tui_push(t, view_lines_new(t, fn));
+		else if (row_at(d, d->list.cur))
+			tui_message(t, true, "this function has no samples in %s", t->saved);
+		return KR_HANDLED;
+	}
+	return KR_IGNORED;
+}
+
+static bool dv_search(struct tui *t, struct view *v, const char *needle, bool next)
+{
+	struct dview *d = v->priv;
+
+	for (size_t k = next ? 1 : 0; k <= d->nshown && d->nshown; k++) {
+		size_t i = (d->list.cur + k) % d->nshown;
+		const struct diff_row *r = row_at(d, i);
+
+		if (ui_fn_matches(r->prof, r->row.function, needle)) {
+			list_goto(&d->list, i);
+			return true;
+		}
+	}
+	return false;
+}
+
+static void dv_click(struct tui *t, struct view *v, const struct rect *r, int y, int x)
+{
+	struct dview *d = v->priv;
+	int cx = x - r->x, s = -1;
+
+	if (y == r->y + 1) {
+		if (cx < W_PCT)
+			s = set_sort(t, SORT_TOTTIME, false, true);
+		else if (cx < 2 * W_PCT)
+			s = set_sort(t, SORT_CUMULATIVE, false, true);
+		else if (cx < NAME_X - 2)
+			s = set_sort(t, t->sort, true, true);
+		else
+			s = set_sort(t, SORT_NAME, false, true);
+		if (s & KR_REQUERY)
+			v->gen = UINT64_MAX;
+		return;
+	}
+	if (y >= r->y + 2 && d->list.top + (size_t)(y - r->y - 2) < d->nshown)
+		d->list.cur = d->list.top + (size_t)(y - r->y - 2);
+}
+
+static void dv_leave(struct tui *t, struct view *v)
+{
+	struct dview *d = v->priv;
+
+	diff_table_free(&d->table);
+	free(d->shown);
+}
+
+const struct view_ops view_diff_ops = {
+	.name = "comparison",
+	.update = dv_update,
+	.draw = dv_draw,
+	.key = dv_key,
+	.leave = dv_leave,
+	.selected = dv_selected,
+	.search = dv_search,
+	.click = dv_click,
+};
+
+struct view *view_diff_new(struct tui *t)
+{
+	return view_alloc(&view_diff_ops, xcalloc(1, sizeof(struct dview)));
+}
