@@ -48,6 +48,10 @@ static struct profile *load_session(const char *path)
 
 	if (!p)
 		warnx_("%s", err);
+	else if (info.recovered)
+		warnx_("note: %s was being written when proftop stopped; rolled back to its "
+		       "last flush",
+		       path);
 	else if (!info.complete)
 		warnx_("note: %s is an unfinished recording; it ends at its last flush", path);
 	return p;

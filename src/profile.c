@@ -623,6 +623,8 @@ void profile_free(struct profile *p)
 	for (size_t i = 0; i < p->nlatencies; i++)
 		free(p->latencies[i].buckets);
 	free(p->latencies);
+	if (p->query_cache_free) /* query.c's derived tables */
+		p->query_cache_free(p->query_cache);
 	free(p);
 }
 

@@ -655,7 +655,8 @@ static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t
 			s->pend[i].hdr = (const struct perf_event_header *)(s->copybuf + (v & ~1ul));
 		s->pend[i].time = record_time(s->pend[i].hdr);
 	}
-	qsort(s->pend, npend, sizeof(*s->pend), cmp_pending);
+	if (npend)
+		qsort(s->pend, npend, sizeof(*s->pend), cmp_pending);
 	for (size_t i = 0; i < npend; i++)
 		dispatch(s, s->pend[i].hdr, k);
 	for (size_t c = 0; c < s->ncpus; c++) {

@@ -406,6 +406,37 @@ static struct profile *load(struct loader *l, struct session_info *info)
 	return l->p;
 }
 
+/* A crash during a flush leaves FILE-journal behind: SQLite rolls it back
+ * (to the last flush) at the first read by a connection that may write.
+ * Returns 1 if there was one and it is now rolled back, 0 if there was none,
+ * -1 with err if it could not be. */
+static int recover_journal(const char *path, char *err, size_t errlen)
+{
+	char *journal = xasprintf("%s-journal", path);
+	struct stat st;
+	sqlite3 *db = NULL;
+	int rc;
+
+	rc = stat(journal, &st) == 0 && st.st_size > 0;
+	free(journal);
+	if (!rc)
+		return 0;
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_busy_timeout(db, 2000);
+		rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+	}
+	sqlite3_close(db);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen,
+			 "%s has an unfinished write (%s-journal, left by a crash): it needs write "
+			 "access to be rolled back (%s)",
+			 path, path, sqlite3_errstr(rc));
+		return -1;
+	}
+	return 1;
+}
+
 struct profile *session_load(const char *path, struct session_info *info, char *err, size_t errlen)
 {
 	struct loader l = {.name = path, .err = err, .errlen = errlen};
@@ -413,7 +444,7 @@ struct profile *session_load(const char *path, struct session_info *info, char *
 	struct profile *p = NULL;
 	struct stat st;
 	ssize_t n;
-	int fd, rc;
+	int fd, rc, recovered;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) < 0) {
@@ -427,8 +458,14 @@ struct profile *session_load(const char *path, struct session_info *info, char *
 		close(fd);
 		return NULL;
 	}
-	n = pread(fd, h, sizeof(h), 0);
 	close(fd);
+	recovered = recover_journal(path, err, errlen);
+	if (recovered < 0)
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 || fstat(fd, &st) < 0 ? -1 : pread(fd, h, sizeof(h), 0);
+	if (fd >= 0)
+		close(fd);
 	if (n < 0) {
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
 		return NULL;
@@ -440,9 +477,13 @@ struct profile *session_load(const char *path, struct session_info *info, char *
 		db_error(&l, rc);
 		one_line(err);
 	} else {
+		/* A recording may be committing a flush right now. */
+		sqlite3_busy_timeout(l.db, 2000);
 		p = load(&l, info);
 	}
 	sqlite3_close(l.db);
+	if (p && info)
+		info->recovered = recovered;
 	return p;
 }
 

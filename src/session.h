@@ -36,14 +36,17 @@ struct session_info {
 	bool complete;		/* false: the recording ended without a final save
 				 * (the session ends at its last flush) */
 	int64_t saved_realtime; /* seconds since the epoch of the last write */
+	bool recovered;		/* a write cut short by a crash was rolled back
+				 * (FILE-journal): the file is as of its last flush */
 };
 
 /* Open a session read-only and rebuild its profile (the caller frees it with
  * profile_free()); ids in the file are the profile's ids. Every id and count
  * is checked, so a missing, empty, truncated or corrupt file, a file that is
  * not SQLite, SQLite but not a session, or from a newer schema gives NULL
- * and a one-line err saying which. The file is never modified. info may be
- * NULL. */
+ * and a one-line err saying which. The file is never modified, except that
+ * a write a crash cut short (FILE-journal) is rolled back first, as SQLite
+ * does. info may be NULL. */
 struct profile *session_load(const char *path, struct session_info *info, char *err, size_t errlen);
 /* The same over the bytes of a session file in memory (the fuzzer); name
  * stands for the file in messages. */

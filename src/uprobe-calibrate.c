@@ -231,9 +231,9 @@ out:
 		while (waitpid(child, &st, 0) < 0 && errno == EINTR)
 			;
 	}
+	/* The helper is gone: nothing to restore in it, no need to wait. */
 	for (int k = 0; k < 3; k++)
-		if (fds[k] >= 0)
-			close(fds[k]);
+		uprobe_close_later(fds[k]);
 	for (int k = 0; k < 2; k++) {
 		if (go[k] >= 0)
 			close(go[k]);

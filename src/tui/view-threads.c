@@ -36,7 +36,8 @@ static void th_draw(struct tui *t, struct view *v, const struct rect *r)
 	int rows = r->h - 2;
 	char buf[256], n[32];
 
-	snprintf(buf, sizeof(buf), "Threads (%zu): Enter shows only the chosen one", th->table.n);
+	snprintf(buf, sizeof(buf), "Threads: Enter shows only the chosen one (%zu threads)",
+		 th->table.n);
 	ui_title(t, r->y, buf, NULL);
 	if (r->h < 2)
 		return;

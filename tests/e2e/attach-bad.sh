@@ -1,7 +1,8 @@
 #!/bin/bash
 # -p with a PID that cannot be profiled, with either backend: no such
-# process, a zombie, proftop itself, another user's process. Each gives
-# one line on stderr naming the problem, and exit status 1.
+# process, a zombie, proftop itself, another user's process; with ptrace, a
+# process that has a tracer already, and root without CAP_SYS_PTRACE. Each
+# gives one line on stderr naming the problem and the fix, exit status 1.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
 w=$(pt_workload attachee)
@@ -52,6 +53,28 @@ for b in perf ptrace; do
 		echo "# skipped: another user's process (needs root, setpriv, and $PROFTOP executable by nobody)"
 	fi
 done
+# ptrace only: a process that has a tracer already (strace here), and root
+# without CAP_SYS_PTRACE (as in a container without --cap-add SYS_PTRACE).
+if command -v strace >/dev/null; then
+	strace -o /dev/null -p "$victim" 2>/dev/null &
+	tracer=$!
+	for _ in $(seq 50); do
+		[ "$(pt_proc_state "$victim" | cut -d' ' -f2)" = "$tracer" ] && break
+		sleep 0.1
+	done
+	bad "ptrace: a process traced by another tracer" "already traced by pid $tracer" \
+		"$PROFTOP" report --backend ptrace -p "$victim"
+	kill "$tracer"
+	wait "$tracer" 2>/dev/null
+else
+	echo "# skipped: a traced process (needs strace)"
+fi
+if [ "$(id -u)" -eq 0 ] && setpriv --bounding-set -sys_ptrace true 2>/dev/null; then
+	bad "ptrace: root without CAP_SYS_PTRACE" "no CAP_SYS_PTRACE.*--cap-add SYS_PTRACE" \
+		setpriv --bounding-set -sys_ptrace "$PROFTOP" report --backend ptrace -p "$victim"
+else
+	echo "# skipped: root without CAP_SYS_PTRACE (needs root and setpriv)"
+fi
 pt_eq "the other user's process is untouched (State, TracerPid)" \
 	"$(pt_proc_state "$victim" | sed 's/^S/R/')" "R 0"
 kill "$victim" "$zparent"

@@ -72,9 +72,10 @@ tui_keys T
 tui_wait "the thread picker" 'Threads: Enter' 5
 tui_wait "worker-b listed" 'worker-b' 5
 line=$(tui_screen | grep -n 'worker-b' | head -n 1 | cut -d: -f1)
-# walk down to worker-b's line (the picker's first row, "all threads", is line 4)
+all=$(tui_screen | grep -n 'all threads' | head -n 1 | cut -d: -f1)
+# walk down to worker-b's line from the picker's first row, "all threads"
 tui_keys Home
-for i in $(seq 1 $((line - 4))); do tui_keys Down; done
+for i in $(seq 1 $((line - all))); do tui_keys Down; done
 tui_keys Enter
 tui_wait "restricted to worker-b" 'thread [0-9]+ worker-b' 5
 tui_wait_first "worker-b's function first" thread_b_work 5

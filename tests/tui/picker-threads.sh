@@ -11,7 +11,7 @@ w=$(pt_workload threads)
 tui_start 120 30 --no-color -- "$w" 1
 tui_wait "target ended" 'exited with status 0' 30 || pt_finish
 tui_keys T
-tui_wait "thread picker" 'Threads \([0-9]+\): Enter shows only the chosen one' 5 || pt_finish
+tui_wait "thread picker" 'Threads: Enter shows only the chosen one \([0-9]+ threads\)' 5 || pt_finish
 tui_wait "its columns" 'tid name +process +samples +%samples' 2
 screen=$(tui_screen)
 echo "$screen" | grep -E 'worker-|all +threads' | sed 's/^/#   /'

@@ -41,11 +41,13 @@ pt_ge "the final save has the samples after the flush too" "$end" "$((mid + 1))"
 
 # A directory that does not exist: refused before the target starts.
 tui_tmux kill-server 2>/dev/null
-tui_start 120 30 -o "$PT_WORK/missing/x.proftop" -- "$forever"
+# (a copy under a name of its own, to see that it was not started)
+cp "$forever" "$PT_WORK/ofv$$"
+tui_start 120 30 -o "$PT_WORK/missing/x.proftop" -- "$PT_WORK/ofv$$"
 tui_wait_exit 10
 pt_eq "missing directory: exit status" "$TUI_RC" 1
 pt_one_line "one line" "$PT_WORK/stderr"
 grep -q "$PT_WORK/missing/x.proftop" "$PT_WORK/stderr" && pt_ok "naming the file" ||
 	pt_fail "expected the file named, saw: $(cat "$PT_WORK/stderr")"
-pgrep -f "^$forever\$" >/dev/null && pt_fail "forever was started" || pt_ok "no target started"
+pgrep -f "ofv$$" >/dev/null && pt_fail "the target was started" || pt_ok "no target started"
 pt_finish

@@ -288,7 +288,8 @@ static void test_bad_options(void **state)
 
 	assert_usage_error(parse(&o, "--bogus", NULL), "unknown option '--bogus'");
 	assert_usage_error(parse(&o, "report", "-i", "s", "--call=f", NULL),
-			   "ambiguous option '--call' (could be --calls, --callers, --callees)");
+			   "ambiguous option '--call' (could be --calls, --calls-budget, --callers, "
+			   "--callees)");
 	assert_usage_error(parse(&o, "-z", NULL), "unknown option '-z'");
 	assert_usage_error(parse(&o, "-F", NULL), "option '-F' needs an argument");
 	assert_usage_error(parse(&o, "--freq", NULL), "option '--freq' needs an argument");

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -751,6 +752,46 @@ static void test_load_errors(void **state)
 	free(buf);
 }
 
+/* proftop killed in the middle of a flush: SQLite's journal brings the file
+ * back to the last flush when it is opened. */
+static void test_crash_during_flush(void **state)
+{
+	struct fixture *fx = *state;
+	struct session_info info;
+	char journal[160];
+	struct profile *q;
+	pid_t pid;
+	int status;
+
+	save_ok(fx->p, fx->path);
+	snprintf(journal, sizeof(journal), "%s-journal", fx->path);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		sqlite3 *db;
+
+		/* A small cache spills the change into the file before commit. */
+		if (sqlite3_open(fx->path, &db) != SQLITE_OK ||
+		    sqlite3_exec(db,
+				 "PRAGMA cache_size = 1; BEGIN; DELETE FROM samples; "
+				 "DELETE FROM functions; UPDATE meta SET value = 'x'",
+				 NULL, NULL, NULL) != SQLITE_OK)
+			_exit(1);
+		_exit(0); /* no commit, no rollback: as if killed */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(status, 0);
+	assert_int_equal(access(journal, F_OK), 0);
+	q = load_ok(fx->path, &info);
+	assert_true(info.recovered);
+	assert_same_profile(fx->p, q);
+	profile_free(q);
+	assert_int_equal(access(journal, F_OK), -1);
+	q = load_ok(fx->path, &info);
+	assert_false(info.recovered);
+	profile_free(q);
+}
+
 /* The documented schema answers plain questions with sqlite3. */
 static void test_sqlite_queries(void **state)
 {
@@ -817,6 +858,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_save_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_disk_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_crash_during_flush, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_queries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_default_name, setup, teardown),
 	};
