@@ -27,7 +27,10 @@ check() {
 
 check "no such pid" 1 'pid 999999' -p 999999
 check "no such command" 1 'no-such-command' -- ./no-such-command-here
-check "no target" 2 'no target' --refresh 2
+# (no target at all opens the process picker: tests/tui/picker-attach.sh)
+echo "not a session" >"$PT_WORK/junk.proftop"
+check "not a session" 1 "junk\.proftop" -i "$PT_WORK/junk.proftop"
+check "missing session" 1 "nothing\.proftop" -i "$PT_WORK/nothing.proftop"
 check "bad refresh" 2 "invalid refresh interval '0'" --refresh 0 -- true
 TUI_TERM=no-such-term check "unknown terminal" 1 "unknown terminal type 'no-such-term'" -- true
 
