@@ -234,7 +234,7 @@ static void test_report_options(void **state)
 	assert_usage_error(
 		parse(&o, "report", "-i", "s", "--format", "csv", "--lines", "f", "--memory", NULL),
 		"--format csv shows one table: use one of --lines, --callers/--callees, "
-		"--memory");
+		"--memory, --processes");
 	/* callers and callees share one CSV table */
 	assert_int_equal(parse(&o, "report", "-i", "s", "--format", "csv", "--callers", "f",
 			       "--callees", "f", NULL),

@@ -364,7 +364,8 @@ static void test_json(void **state)
 	fx->p->meta.exited = false;
 	fx->p->meta.term_signal = 11;
 	assert_int_equal(render(fx, &o), 0);
-	assert_contains(fx->out, "\"exit\":{\"signal\":\"SIGSEGV\"},\"stopped_by_proftop\":false,");
+	assert_contains(fx->out,
+			"\"exit\":{\"signal\":\"SIGSEGV\"},\"ended\":false,\"stopped_by_proftop\":false,");
 }
 
 static void test_json_escaping(void **state)
