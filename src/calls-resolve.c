@@ -38,7 +38,9 @@ struct img_syms {
 };
 
 struct resolver {
-	struct img_syms *imgs;
+	/* One allocation per image: candidates keep pointers to them while
+	 * more images are indexed, so they must never move. */
+	struct img_syms **imgs;
 	size_t n, cap;
 };
 
@@ -61,11 +63,12 @@ void resolver_free(struct resolver *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
-		for (size_t k = 0; k < r->imgs[i].n; k++)
-			free(r->imgs[i].syms[k].demangled);
-		free(r->imgs[i].syms);
-		if (r->imgs[i].dwfl)
-			dwfl_end(r->imgs[i].dwfl);
+		for (size_t k = 0; k < r->imgs[i]->n; k++)
+			free(r->imgs[i]->syms[k].demangled);
+		free(r->imgs[i]->syms);
+		if (r->imgs[i]->dwfl)
+			dwfl_end(r->imgs[i]->dwfl);
+		free(r->imgs[i]);
 	}
 	free(r->imgs);
 	free(r);
@@ -97,11 +100,11 @@ static struct img_syms *syms_of(struct resolver *r, struct elf_image *img)
 	int n;
 
 	for (size_t i = 0; i < r->n; i++)
-		if (r->imgs[i].img == img)
-			return &r->imgs[i];
+		if (r->imgs[i]->img == img)
+			return r->imgs[i];
 	r->imgs = xgrow(r->imgs, &r->cap, r->n + 1, sizeof(*r->imgs));
-	is = &r->imgs[r->n++];
-	memset(is, 0, sizeof(*is));
+	is = xcalloc(1, sizeof(*is));
+	r->imgs[r->n++] = is;
 	is->img = img;
 	is->stripped = true;
 	if (img->is_vdso || !img->path || img->path[0] != '/')
