@@ -509,7 +509,7 @@ static void json_header(struct report *r)
 		m->pid, r->p->nsamples, m->lost, r->p->truncated_samples, m->duration_ns / 1e9,
 		r->p->total_weight / 1e9, m->freq, m->held_ns / 1e9);
 	json_str(out, m->backend);
-	fputs(",\"exit\":", out);
+	fprintf(out, ",\"ended\":%s,\"exit\":", m->ended ? "true" : "false");
 	if (m->exited) {
 		fprintf(out, "{\"status\":%d}", m->exit_status);
 	} else if (m->term_signal) {
@@ -519,8 +519,8 @@ static void json_header(struct report *r)
 	} else {
 		fputs("null", out);
 	}
-	fprintf(out, ",\"ended\":%s,\"stopped_by_proftop\":%s,\"sort\":",
-		m->ended ? "true" : "false", m->stopped_by_proftop ? "true" : "false");
+	fprintf(out, ",\"stopped_by_proftop\":%s,\"sort\":",
+		m->stopped_by_proftop ? "true" : "false");
 	json_str(out, sort ? sort : "?");
 	fprintf(out, ",\"reverse\":%s", r->o->reverse ? "true" : "false");
 	if (r->o->filter.tid)
