@@ -2,7 +2,8 @@
 # The cost of proftop's ptrace backend to the profiled program, next to the
 # perf backend's, each at its default rate (ptrace 99 Hz, perf 997 Hz), on
 # the same workload (tests/workloads/shares, ~5 s) in the same run. Each
-# row is the median of RUNS runs. Prints; asserts nothing.
+# figure is the median of RUNS runs. Prints; asserts nothing. On a busy
+# machine trust the CPU rows more than the wall ones.
 #
 # The target runs under /usr/bin/time inside proftop, so its own CPU and
 # wall time are known; "held" is what proftop measured itself: the time
@@ -66,11 +67,18 @@ run()
 	esac
 }
 
+# The modes take turns, run after run, so that a change in the machine's
+# load hits all three alike.
 declare -A wall cpu held samples
+for n in $(seq "$RUNS"); do
+	for mode in alone ptrace perf; do
+		run "$mode" "$n" >"$W/$mode.$n.row"
+	done
+done
 for mode in alone ptrace perf; do
 	w=() c=() h=() s=()
 	for n in $(seq "$RUNS"); do
-		read -r a b d e < <(run "$mode" "$n")
+		read -r a b d e <"$W/$mode.$n.row"
 		w+=("$a") c+=("$b") h+=("$d") s+=("$e")
 	done
 	wall[$mode]=$(median "${w[@]}")

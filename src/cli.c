@@ -622,12 +622,11 @@ static int check_combination(struct options *o)
 				"--disasm shows the code of one function: add --lines FUNC");
 		/* CSV has room for one table: callers and callees share one. */
 		if (r->format == REPORT_CSV &&
-		    !!r->lines_func + !!(r->callers_func || r->callees_func) + r->memory > 1)
+		    !!r->lines_func + !!(r->callers_func || r->callees_func) + r->memory +
+				    r->processes >
+			    1)
 			return usage_error("--format csv shows one table: use one of --lines, "
-					   "--callers/--callees, --memory");
-		if (r->format == REPORT_CSV && r->processes &&
-		    (r->lines_func || r->callers_func || r->callees_func || r->memory))
-			return usage_error("--format csv shows one table: --processes goes alone");
+					   "--callers/--callees, --memory, --processes");
 		break;
 	case CMD_EXPORT: /* a COMMAND was refused while parsing */
 		if (!o->input)

@@ -1,0 +1,153 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "query-int.h"
+#include "xalloc.h"
+
+/* What every query table is built from: the filtered sample log summed per
+ * distinct stack, and a small map for the tables' own keys. */
+
+/* ---- small open-addressing map: (a, b) -> index ---- */
+
+static uint64_t qmix(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
+static void qmap_grow(struct qmap *m)
+{
+	size_t cap = m->slots ? m->mask + 1 : 0;
+	size_t ncap = cap ? 2 * cap : 64;
+	struct qslot *slots = xmalloc(ncap * sizeof(*slots));
+	size_t i, j;
+
+	for (i = 0; i < ncap; i++)
+		slots[i].val = PROF_NONE;
+	for (i = 0; i < cap; i++) {
+		if (m->slots[i].val == PROF_NONE)
+			continue;
+		j = qmix(m->slots[i].a ^ qmix(m->slots[i].b + 0x9e3779b97f4a7c15ULL)) & (ncap - 1);
+		while (slots[j].val != PROF_NONE)
+			j = (j + 1) & (ncap - 1);
+		slots[j] = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = slots;
+	m->mask = ncap - 1;
+}
+
+uint32_t *qmap_get(struct qmap *m, uint64_t a, uint64_t b)
+{
+	size_t i;
+
+	if (!m->slots || 2 * (m->n + 1) > m->mask + 1)
+		qmap_grow(m);
+	i = qmix(a ^ qmix(b + 0x9e3779b97f4a7c15ULL)) & m->mask;
+	for (; m->slots[i].val != PROF_NONE; i = (i + 1) & m->mask) {
+		if (m->slots[i].a == a && m->slots[i].b == b)
+			return &m->slots[i].val;
+	}
+	m->slots[i].a = a;
+	m->slots[i].b = b;
+	m->n++;
+	return &m->slots[i].val;
+}
+
+void qmap_free(struct qmap *m)
+{
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- the filtered sample log, aggregated per distinct stack ---- */
+
+/* The last thread looked up: samples come in runs of one thread. */
+struct pid_cache {
+	bool valid;
+	int32_t tid, pid;
+};
+
+static bool sample_passes(const struct profile *p, const struct query_filter *f,
+			  const struct prof_sample *s, struct pid_cache *c)
+{
+	if (f->tid && s->tid != f->tid)
+		return false;
+	if (s->time < f->t_from || (f->t_to && s->time >= f->t_to))
+		return false;
+	if (!f->pid)
+		return true;
+	if (!c->valid || s->tid != c->tid) {
+		const struct prof_thread *t = profile_find_thread(p, s->tid);
+
+		c->valid = true;
+		c->tid = s->tid;
+		c->pid = t ? t->pid : 0;
+	}
+	return c->pid == f->pid;
+}
+
+void agg_build(const struct profile *p, const struct query_filter *f, struct agg *a)
+{
+	struct pid_cache cache = {0};
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->by_stack = xcalloc(p->nstacks, sizeof(*a->by_stack));
+	a->stacks = xmalloc((p->nstacks ? p->nstacks : 1) * sizeof(*a->stacks));
+	for (i = 0; i < p->nsamples; i++) {
+		const struct prof_sample *s = &p->samples[i];
+		struct stack_sum *sum;
+
+		if (f && !sample_passes(p, f, s, &cache))
+			continue;
+		if (s->stack >= p->nstacks)
+			continue;
+		sum = &a->by_stack[s->stack];
+		if (sum->samples == 0)
+			a->stacks[a->n++] = s->stack;
+		sum->ns += s->weight;
+		sum->samples++;
+		a->total_samples++;
+		a->total_ns += s->weight;
+		if (s->flags & PROF_SAMPLE_TRUNCATED)
+			a->truncated++;
+	}
+	a->max_frames = profile_max_frames(p);
+	a->frames = xmalloc(a->max_frames * sizeof(*a->frames));
+}
+
+size_t agg_frames(const struct profile *p, struct agg *a, size_t k)
+{
+	return profile_stack_frames(p, a->stacks[k], a->frames, a->max_frames);
+}
+
+void agg_free(struct agg *a)
+{
+	free(a->by_stack);
+	free(a->stacks);
+	free(a->frames);
+}
+
+size_t query_stack_totals(const struct profile *p, const struct query_filter *f,
+			  struct stack_total **out)
+{
+	struct agg a;
+	size_t k;
+
+	agg_build(p, f, &a);
+	*out = xmalloc((a.n ? a.n : 1) * sizeof(**out));
+	for (k = 0; k < a.n; k++) {
+		(*out)[k].stack = a.stacks[k];
+		(*out)[k].samples = a.by_stack[a.stacks[k]].samples;
+		(*out)[k].ns = a.by_stack[a.stacks[k]].ns;
+	}
+	agg_free(&a);
+	return k;
+}

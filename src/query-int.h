@@ -1,0 +1,50 @@
+/* What the query tables share: the filtered sample log summed per distinct
+ * stack (query-agg.c), a small map, and function names for sorting. */
+#ifndef PROFTOP_QUERY_INT_H
+#define PROFTOP_QUERY_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "query.h"
+
+/* A small open-addressing map: (a, b) -> index. */
+struct qslot {
+	uint64_t a, b;
+	uint32_t val; /* PROF_NONE: empty */
+};
+
+struct qmap {
+	struct qslot *slots;
+	size_t mask, n;
+};
+
+/* The value slot for (a, b). A new key's value is PROF_NONE and the caller
+ * must store a real index in it before the next call. */
+uint32_t *qmap_get(struct qmap *m, uint64_t a, uint64_t b);
+void qmap_free(struct qmap *m);
+
+/* The filtered sample log, aggregated per distinct stack. */
+struct stack_sum {
+	uint64_t ns, samples;
+};
+
+struct agg {
+	struct stack_sum *by_stack; /* indexed by stack id */
+	uint32_t *stacks;	    /* distinct stack ids that have samples */
+	size_t n;
+	uint64_t total_samples, total_ns, truncated;
+	struct prof_frame *frames; /* scratch for one expanded stack */
+	size_t max_frames;
+};
+
+void agg_build(const struct profile *p, const struct query_filter *f, struct agg *a);
+/* Expand the k-th distinct stack into a->frames; returns how many frames. */
+size_t agg_frames(const struct profile *p, struct agg *a, size_t k);
+void agg_free(struct agg *a);
+
+/* fn's name, "" if it has none. */
+const char *fn_name(const struct profile *p, uint32_t fn);
+
+#endif

@@ -1,0 +1,125 @@
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "query-int.h"
+#include "xalloc.h"
+
+/* ---- call tree ---- */
+
+static uint32_t tree_child(struct call_tree *t, size_t *cap, struct qmap *children, uint32_t parent,
+			   uint32_t function)
+{
+	uint32_t *v = qmap_get(children, parent, function);
+	struct tree_node *nd;
+
+	if (*v != PROF_NONE)
+		return *v;
+	t->nodes = xgrow(t->nodes, cap, t->n + 1, sizeof(*t->nodes));
+	*v = (uint32_t)t->n++;
+	nd = &t->nodes[*v];
+	memset(nd, 0, sizeof(*nd));
+	nd->function = function;
+	nd->parent = parent;
+	nd->first_child = PROF_NONE;
+	nd->next_sibling = PROF_NONE;
+	nd->depth = t->nodes[parent].depth + 1;
+	return *v;
+}
+
+struct tree_order {
+	const struct profile *p;
+	const struct call_tree *t;
+};
+
+static int sibling_cmp(const void *va, const void *vb, void *ctx)
+{
+	const struct tree_order *o = ctx;
+	const struct tree_node *a = &o->t->nodes[*(const uint32_t *)va];
+	const struct tree_node *b = &o->t->nodes[*(const uint32_t *)vb];
+	int c;
+
+	if (a->parent != b->parent)
+		return a->parent < b->parent ? -1 : 1;
+	if (a->total_ns != b->total_ns)
+		return a->total_ns > b->total_ns ? -1 : 1;
+	c = strcmp(fn_name(o->p, a->function), fn_name(o->p, b->function));
+	if (c)
+		return c;
+	return a->function < b->function ? -1 : a->function > b->function;
+}
+
+/* Link each node's children, hottest first. */
+static void tree_link(const struct profile *p, struct call_tree *t)
+{
+	struct tree_order ctx = {p, t};
+	uint32_t *order, prev = PROF_NONE;
+	size_t i, n = t->n - 1;
+
+	if (n == 0)
+		return;
+	order = xmalloc(n * sizeof(*order));
+	for (i = 0; i < n; i++)
+		order[i] = (uint32_t)(i + 1);
+	qsort_r(order, n, sizeof(*order), sibling_cmp, &ctx);
+	for (i = 0; i < n; i++) {
+		struct tree_node *nd = &t->nodes[order[i]];
+
+		if (prev != PROF_NONE && t->nodes[prev].parent == nd->parent)
+			t->nodes[prev].next_sibling = order[i];
+		else
+			t->nodes[nd->parent].first_child = order[i];
+		prev = order[i];
+	}
+	free(order);
+}
+
+void query_call_tree(const struct profile *p, const struct query_filter *f, struct call_tree *out)
+{
+	struct qmap children = {0};
+	size_t cap = 0, k, i, nf;
+	struct agg a;
+
+	memset(out, 0, sizeof(*out));
+	agg_build(p, f, &a);
+	out->nodes = xgrow(NULL, &cap, 1, sizeof(*out->nodes));
+	memset(&out->nodes[0], 0, sizeof(out->nodes[0]));
+	out->nodes[0].function = PROF_NONE;
+	out->nodes[0].parent = PROF_NONE;
+	out->nodes[0].first_child = PROF_NONE;
+	out->nodes[0].next_sibling = PROF_NONE;
+	out->n = 1;
+	out->total_ns = a.total_ns;
+	for (k = 0; k < a.n; k++) {
+		const struct stack_sum *s = &a.by_stack[a.stacks[k]];
+		uint32_t node = 0;
+
+		nf = agg_frames(p, &a, k);
+		for (i = nf; i-- > 0;)
+			node = tree_child(out, &cap, &children, node, a.frames[i].function);
+		out->nodes[node].self_ns += s->ns;
+		out->nodes[node].self_samples += s->samples;
+	}
+	/* A child is always created after its parent, so one backward pass
+	 * finishes every subtree before adding it to its parent. */
+	for (i = 0; i < out->n; i++) {
+		out->nodes[i].total_ns = out->nodes[i].self_ns;
+		out->nodes[i].total_samples = out->nodes[i].self_samples;
+	}
+	for (i = out->n; i-- > 1;) {
+		struct tree_node *nd = &out->nodes[i];
+
+		out->nodes[nd->parent].total_ns += nd->total_ns;
+		out->nodes[nd->parent].total_samples += nd->total_samples;
+	}
+	tree_link(p, out);
+	qmap_free(&children);
+	agg_free(&a);
+}
+
+void call_tree_free(struct call_tree *t)
+{
+	free(t->nodes);
+	memset(t, 0, sizeof(*t));
+}

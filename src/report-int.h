@@ -1,0 +1,76 @@
+/* What the pieces of the report (report.c, report-views.c, report-lines.c)
+ * share: the report being written and its function rows. */
+#ifndef PROFTOP_REPORT_INT_H
+#define PROFTOP_REPORT_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "annotate.h"
+#include "report-emit.h"
+#include "report.h"
+
+/* A source file read once per report, split into lines. */
+struct src_file {
+	const char *path; /* as stored in the profile */
+	char **lines;	  /* lines[0] is line 1; NULL when unreadable */
+	size_t n;
+	int err;
+};
+
+struct report {
+	FILE *out;
+	const struct profile *p;
+	const struct report_opts *o;
+	uint32_t lines_fn, callers_fn, callees_fn;
+	struct func_table funcs; /* the main table, computed on first use */
+	bool have_funcs;
+	struct src_file *files;
+	size_t nfiles, files_cap;
+	struct annot_cache *annot; /* the machine code view, made on first use */
+	struct annot_disasm dis;
+	bool have_dis;
+	const char *dis_error; /* why there is no machine code (the cache's string) */
+};
+
+/* One function row with its names resolved: every format prints these. */
+struct row_view {
+	const char *name;
+	const char *module; /* basename */
+	const char *file;   /* full path as stored, or NULL */
+	int line;	    /* 0 if unknown */
+	double tottime, cumtime;
+};
+
+#define FUNC_FIELDS 13
+
+const char *base_name(const char *path);
+const char *function_name(const struct profile *p, uint32_t fn);
+void row_view(const struct profile *p, const struct func_row *row, struct row_view *v);
+double share(uint64_t part, uint64_t whole);
+size_t rows_shown(const struct report *r, size_t n);
+
+/* function rows, shared by the main table, callers/callees and the line view */
+void text_table_header(FILE *out);
+void text_function_name(FILE *out, const struct row_view *v);
+void text_row(FILE *out, const struct profile *p, const struct func_row *row);
+size_t func_fields(const struct profile *p, const struct func_row *row, const char *relation,
+		   struct field *f);
+void func_record(struct report *r, const struct func_row *row, const char *relation);
+void write_rows(struct report *r, const struct func_table *t, const char *what,
+		const char *relation);
+struct func_row own_row(struct report *r, uint32_t fn);
+const char *sort_title(enum query_sort s);
+
+/* report-views.c: the comparison, callers/callees, memory, processes */
+void write_diff(struct report *r);
+void write_relatives(struct report *r, uint32_t fn, bool callees, bool own);
+void write_memory(struct report *r);
+void write_processes(struct report *r);
+
+/* report-lines.c: --lines as source or machine code */
+int disasm_prepare(struct report *r, uint32_t fn, bool asked);
+void write_lines(struct report *r, uint32_t fn);
+
+#endif

@@ -1,0 +1,283 @@
+#include "config.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "diff.h"
+#include "report-int.h"
+
+/* ---- comparison with a baseline (--baseline) ---- */
+
+#define DIFF_FIELDS 8
+
+/* The change columns of a diff row (d NULL: the keys only). */
+static size_t diff_fields(const struct diff_row *d, struct field *f)
+{
+	static const struct diff_row none;
+
+	if (!d)
+		d = &none;
+	f[0] = FREAL("delta_self_pct", d->d_self_pct, 2);
+	f[1] = FREAL("delta_total_pct", d->d_total_pct, 2);
+	f[2] = FREAL("delta_tottime", d->d_tottime, 6);
+	f[3] = FREAL("base_self_pct", d->base.self_pct, 2);
+	f[4] = FREAL("base_total_pct", d->base.total_pct, 2);
+	f[5] = FREAL("base_tottime", d->base.self_ns / 1e9, 6);
+	f[6] = FINT("regression", d->regression);
+	f[6].where = CSV_ONLY;
+	f[7] = FBOOL("regression", d->regression);
+	return DIFF_FIELDS;
+}
+
+static void diff_record(struct report *r, const struct diff_row *d)
+{
+	struct field f[FUNC_FIELDS + DIFF_FIELDS];
+	size_t n = d ? func_fields(d->prof, &d->row, NULL, f) : func_fields(r->p, NULL, NULL, f);
+
+	n += diff_fields(d, f + n);
+	if (d)
+		write_record(r->out, r->o->format, f, n);
+	else
+		csv_header(r->out, f, n);
+}
+
+/* The function table with each row's change since the baseline in front:
+ * "!" marks a regression past --threshold. */
+void write_diff(struct report *r)
+{
+	const struct diff_table *t = r->o->diff;
+	const struct profile *b = t->base_profile;
+	size_t shown = rows_shown(r, t->n);
+	FILE *out = r->out;
+
+	switch (r->o->format) {
+	case REPORT_TEXT:
+		fputs("\nCompared with: ", out);
+		put_safe(out, b->meta.command ? b->meta.command : "(unknown command)");
+		fprintf(out, " (%zu samples, %.1f s CPU)\n", b->nsamples, b->total_weight / 1e9);
+		if (t->opts.flag)
+			fprintf(out,
+				"%zu regression%s: %%self up by more than %.1f points (marked !)\n",
+				t->regressions, t->regressions == 1 ? "" : "s", t->opts.threshold);
+		fprintf(out, "\nOrdered by: %s%s\n\n",
+			t->opts.by_delta ? "largest regression (\xce\x94%self)"
+					 : sort_title(r->o->sort),
+			r->o->reverse ? ", reversed" : "");
+		fputs("  \xce\x94%self \xce\x94%total  \xce\x94tottime", out);
+		text_table_header(out);
+		for (size_t i = 0; i < shown; i++) {
+			const struct diff_row *d = &t->rows[i];
+
+			fprintf(out, "%c%+7.1f %+7.1f %+9.3f", d->regression ? '!' : ' ',
+				d->d_self_pct, d->d_total_pct, d->d_tottime);
+			text_row(out, d->prof, &d->row);
+		}
+		if (!t->n)
+			fputs("  (none)\n", out);
+		else if (shown < t->n)
+			fprintf(out, "(showing %zu of %zu functions; --limit 0 for all)\n", shown,
+				t->n);
+		break;
+	case REPORT_CSV:
+		diff_record(r, NULL);
+		for (size_t i = 0; i < shown; i++)
+			diff_record(r, &t->rows[i]);
+		break;
+	case REPORT_JSON:
+		fputs(",\"baseline\":{\"command\":", out);
+		json_str(out, b->meta.command);
+		fprintf(out, ",\"samples\":%zu,\"cpu_s\":%.6f,\"sort_delta\":%s,\"threshold\":",
+			b->nsamples, b->total_weight / 1e9, t->opts.by_delta ? "true" : "false");
+		if (t->opts.flag)
+			fprintf(out, "%.2f", t->opts.threshold);
+		else
+			fputs("null", out);
+		fprintf(out, ",\"regressions\":%zu}", t->regressions);
+		fprintf(out, ",\"functions_total\":%zu,\"functions\":[", t->n);
+		for (size_t i = 0; i < shown; i++) {
+			fputs(i ? ",\n" : "\n", out);
+			diff_record(r, &t->rows[i]);
+		}
+		fputs("]", out);
+		break;
+	}
+}
+
+/* Callers (callees == false) or callees of fn, after fn's own row. */
+void write_relatives(struct report *r, uint32_t fn, bool callees, bool own)
+{
+	struct func_row self = own_row(r, fn);
+	struct func_table t;
+	FILE *out = r->out;
+	const char *what = callees ? "callees" : "callers";
+
+	if (callees)
+		query_callees(r->p, &r->o->filter, fn, &t);
+	else
+		query_callers(r->p, &r->o->filter, fn, &t);
+	/* A function's call count is not the count of this edge: show none. */
+	for (size_t i = 0; i < t.n; i++) {
+		t.rows[i].calls = -1;
+		t.rows[i].calls_lower_bound = false;
+	}
+	switch (r->o->format) {
+	case REPORT_TEXT:
+		if (own) {
+			fputs("\nFunction:\n", out);
+			text_table_header(out);
+			text_row(out, r->p, &self);
+		}
+		fprintf(out, "\n%s of ", callees ? "Callees" : "Callers");
+		put_safe(out, function_name(r->p, fn));
+		fputs(":\n", out);
+		text_table_header(out);
+		break;
+	case REPORT_CSV:
+		if (own)
+			func_record(r, &self, "function");
+		break;
+	case REPORT_JSON:
+		fprintf(out, ",\"%s\":{\"function\":", what);
+		func_record(r, &self, NULL);
+		fprintf(out, ",\"total\":%zu,\"rows\":[", t.n);
+		break;
+	}
+	write_rows(r, &t, what, callees ? "callee" : "caller");
+	if (r->o->format == REPORT_JSON)
+		fputs("]}", out);
+	func_table_free(&t);
+}
+
+static size_t mem_fields(const char *metric, uint64_t start, uint64_t peak, uint64_t end,
+			 struct field *f)
+{
+	f[0] = FSTR("metric", metric);
+	f[0].where = CSV_ONLY;
+	f[1] = FINT("start", start);
+	f[2] = FINT("peak", peak);
+	f[3] = FINT("end", end);
+	f[4] = FINT("growth", (int64_t)(end - start));
+	return 5;
+}
+
+void write_memory(struct report *r)
+{
+	struct mem_summary ms = {.valid = false};
+	struct field rss[5], vms[5];
+	FILE *out = r->out;
+	char a[32], b[32], c[32], d[32];
+
+	query_memory(r->p, r->o->filter.pid, &ms);
+	mem_fields("rss", ms.start_rss, ms.peak_rss, ms.end_rss, rss);
+	mem_fields("vms", ms.start_vms, ms.peak_vms, ms.end_vms, vms);
+	if (r->o->format == REPORT_CSV)
+		csv_header(out, rss, 5);
+	if (!ms.valid || !ms.points) {
+		if (r->o->format != REPORT_CSV)
+			fputs(r->o->format == REPORT_TEXT ? "\nmemory: no samples\n"
+							  : ",\"memory\":null",
+			      out);
+		return;
+	}
+	switch (r->o->format) {
+	case REPORT_TEXT:
+		fprintf(out, "\nmemory: RSS start %s, peak %s at %.1f s, end %s, growth %c%s; ",
+			fmt_bytes(ms.start_rss, a, sizeof(a)), fmt_bytes(ms.peak_rss, b, sizeof(b)),
+			ms.peak_rss_time / 1e9, fmt_bytes(ms.end_rss, c, sizeof(c)),
+			ms.end_rss < ms.start_rss ? '-' : '+',
+			fmt_bytes(ms.end_rss < ms.start_rss ? ms.start_rss - ms.end_rss
+							    : ms.end_rss - ms.start_rss,
+				  d, sizeof(d)));
+		fprintf(out, "VMS start %s, peak %s, end %s\n",
+			fmt_bytes(ms.start_vms, a, sizeof(a)), fmt_bytes(ms.peak_vms, b, sizeof(b)),
+			fmt_bytes(ms.end_vms, c, sizeof(c)));
+		break;
+	case REPORT_CSV:
+		write_record(out, REPORT_CSV, rss, 5);
+		write_record(out, REPORT_CSV, vms, 5);
+		break;
+	case REPORT_JSON:
+		fprintf(out,
+			",\"memory\":{\"points\":%zu,\"peak_rss_time_s\":%.3f,\"rss\":", ms.points,
+			ms.peak_rss_time / 1e9);
+		write_record(out, REPORT_JSON, rss, 5);
+		fputs(",\"vms\":", out);
+		write_record(out, REPORT_JSON, vms, 5);
+		putc('}', out);
+		break;
+	}
+}
+
+/* ---- --processes: one row per process of the target ---- */
+
+#define PROC_FIELDS 8
+
+static size_t proc_fields(const struct profile *p, const struct proc_row *row, struct field *f)
+{
+	struct proc_row none = {.top_function = PROF_NONE};
+	const char *top;
+
+	if (!row)
+		row = &none;
+	top = row->top_function == PROF_NONE ? NULL : function_name(p, row->top_function);
+	f[0] = FINT("pid", row->pid);
+	f[1] = FSTR("command", row->comm);
+	f[2] = FINT("threads", row->threads);
+	f[3] = FINT("samples", row->samples);
+	f[4] = FREAL("cpu_s", row->ns / 1e9, 3);
+	f[5] = FREAL("pct", row->pct, 2);
+	f[6] = FSTR("top_function", top);
+	f[7] = FREAL("top_self_s", row->top_ns / 1e9, 3);
+	return PROC_FIELDS;
+}
+
+void write_processes(struct report *r)
+{
+	struct proc_table t;
+	struct field f[PROC_FIELDS];
+	FILE *out = r->out;
+	size_t shown;
+
+	query_processes(r->p, &r->o->filter, &t);
+	shown = rows_shown(r, t.n);
+	if (r->o->format == REPORT_TEXT) {
+		fprintf(out, "\n%8s %7s %9s %9s %7s  %-16s %s\n", "pid", "threads", "samples",
+			"cpu_s", "%total", "command", "hottest function (self s)");
+		for (size_t i = 0; i < shown; i++) {
+			const struct proc_row *row = &t.rows[i];
+
+			fprintf(out, "%8d %7u %9" PRIu64 " %9.3f %6.1f%%  ", row->pid, row->threads,
+				row->samples, row->ns / 1e9, row->pct);
+			put_safe(out, row->comm ? row->comm : "?");
+			fprintf(out, "%*s",
+				row->comm && strlen(row->comm) < 16 ? (int)(17 - strlen(row->comm))
+								    : 1,
+				"");
+			if (row->top_function != PROF_NONE) {
+				put_safe(out, function_name(r->p, row->top_function));
+				fprintf(out, " (%.3f)", row->top_ns / 1e9);
+			}
+			putc('\n', out);
+		}
+		if (!t.n)
+			fputs("  (none)\n", out);
+		else if (shown < t.n)
+			fprintf(out, "(showing %zu of %zu processes; --limit 0 for all)\n", shown,
+				t.n);
+	} else {
+		if (r->o->format == REPORT_CSV) {
+			proc_fields(r->p, NULL, f);
+			csv_header(out, f, PROC_FIELDS);
+		} else {
+			fprintf(out, ",\"processes_total\":%zu,\"processes\":[", t.n);
+		}
+		for (size_t i = 0; i < shown; i++) {
+			if (r->o->format == REPORT_JSON && i)
+				putc(',', out);
+			write_record(out, r->o->format, f, proc_fields(r->p, &t.rows[i], f));
+		}
+		if (r->o->format == REPORT_JSON)
+			putc(']', out);
+	}
+	proc_table_free(&t);
+}
