@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "annotate-int.h"
+#include "source-text.h"
 #include "xalloc.h"
 
 #define TAB_WIDTH  8
@@ -149,55 +150,35 @@ static char *text_sanitize(const char *raw, size_t len)
 	return out;
 }
 
-static int file_read(struct annot_file *af, const char *path)
+/* Lines from disk or from a session, made safe for a terminal. */
+static void file_sanitize(struct annot_file *af, size_t from)
 {
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, lines_cap = 0;
-	ssize_t len;
-	int err;
+	for (size_t i = from; i < af->n; i++) {
+		char *t;
 
-	if (!f)
-		return -1;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			len--;
-		af->lines = xgrow(af->lines, &lines_cap, af->n + 1, sizeof(*af->lines));
-		af->lines[af->n++] = text_sanitize(line, (size_t)len);
+		if (!af->lines[i])
+			continue;
+		t = text_sanitize(af->lines[i], strlen(af->lines[i]));
+		free(af->lines[i]);
+		af->lines[i] = t;
 	}
-	err = ferror(f) ? (errno ? errno : EIO) : 0; /* a directory fails here (EISDIR) */
-	free(line);
-	fclose(f);
-	errno = err;
-	return err && !af->n ? -1 : 0;
 }
 
-/* The text of path that a reopened session carries (p->sources, sorted by
- * file then line), lines it did not keep left NULL; false if it has none. */
+static int file_read(struct annot_file *af, const char *path)
+{
+	size_t from = af->n;
+	int rc = source_text_read(path, &af->lines, &af->n);
+
+	file_sanitize(af, from);
+	return rc;
+}
+
 static bool file_saved(struct annot_file *af, const struct profile *p, const char *path)
 {
-	size_t lo = 0, hi = p->nsources, cap = 0;
+	bool ok = source_text_saved(p, path, &af->lines, &af->n);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(p->sources[mid].file, path) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < p->nsources && !strcmp(p->sources[lo].file, path); lo++) {
-		const struct prof_source_line *sl = &p->sources[lo];
-
-		if (sl->line <= 0 || !sl->text)
-			continue;
-		af->lines = xgrow(af->lines, &cap, (size_t)sl->line, sizeof(*af->lines));
-		while (af->n < (size_t)sl->line)
-			af->lines[af->n++] = NULL;
-		free(af->lines[sl->line - 1]);
-		af->lines[sl->line - 1] = text_sanitize(sl->text, strlen(sl->text));
-	}
-	return af->n > 0;
+	file_sanitize(af, 0);
+	return ok;
 }
 
 /* The file the profile names path, read on first use: the text a session

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "report-int.h"
+#include "source-text.h"
 #include "xalloc.h"
 
 #define SOURCE_COLUMNS 120 /* source text is cut here in the line view */
@@ -13,54 +14,6 @@
 #define GAP_CONTEXT    3   /* ...down to this many lines at each end */
 
 /* ---- the line view ---- */
-
-static int source_read(struct src_file *sf, const char *path)
-{
-	FILE *f = fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0, lines_cap = 0;
-	ssize_t len;
-	int err;
-
-	if (!f)
-		return -1;
-	while ((len = getline(&line, &cap, f)) >= 0) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		sf->lines = xgrow(sf->lines, &lines_cap, sf->n + 1, sizeof(*sf->lines));
-		sf->lines[sf->n++] = xstrndup(line, (size_t)len);
-	}
-	err = ferror(f) ? (errno ? errno : EIO) : 0; /* a directory fails here (EISDIR) */
-	free(line);
-	fclose(f);
-	errno = err;
-	return err && !sf->n ? -1 : 0;
-}
-
-/* The text of path that a reopened session carries (p->sources, sorted by
- * file then line); false if it has none. */
-static bool source_saved(struct src_file *sf, const struct profile *p, const char *path)
-{
-	size_t lo = 0, hi = p->nsources, cap = 0;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (strcmp(p->sources[mid].file, path) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < p->nsources && !strcmp(p->sources[lo].file, path); lo++) {
-		size_t line = (size_t)p->sources[lo].line;
-
-		sf->lines = xgrow(sf->lines, &cap, line, sizeof(*sf->lines));
-		while (sf->n < line)
-			sf->lines[sf->n++] = NULL;
-		sf->lines[line - 1] = xstrdup(p->sources[lo].text);
-	}
-	return sf->n > 0;
-}
 
 /* The lines of path, read on first use; a relative path is also tried
  * against the profiled program's working directory. */
@@ -75,14 +28,14 @@ static struct src_file *source_get(struct report *r, const char *path)
 	sf = &r->files[r->nfiles++];
 	memset(sf, 0, sizeof(*sf));
 	sf->path = path;
-	if (source_saved(sf, r->p, path))
+	if (source_text_saved(r->p, path, &sf->lines, &sf->n))
 		return sf;
-	if (source_read(sf, path) < 0) {
+	if (source_text_read(path, &sf->lines, &sf->n) < 0) {
 		sf->err = errno;
 		if (path[0] != '/' && r->p->meta.cwd) {
 			char *full = xasprintf("%s/%s", r->p->meta.cwd, path);
 
-			if (source_read(sf, full) == 0)
+			if (source_text_read(full, &sf->lines, &sf->n) == 0)
 				sf->err = 0;
 			free(full);
 		}
