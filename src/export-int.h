@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "export.h"
+#include "report-emit.h" /* json_str: one JSON string writer */
 #include "profile.h"
 
 extern const struct export_format export_folded;
@@ -70,6 +71,5 @@ static inline uint64_t *ex_map_val(const struct ex_map *m, size_t i)
 const char *ex_function_name(const struct profile *p, uint32_t fn);
 
 /* A JSON string; NULL becomes null, invalid UTF-8 becomes U+FFFD. */
-void ex_json_str(FILE *out, const char *s);
 
 #endif

@@ -95,7 +95,7 @@ static void ss_write_profile(FILE *out, struct ss_state *s, const struct ss_thre
 	size_t i;
 
 	fputs("{\"type\":\"sampled\",\"name\":", out);
-	ex_json_str(out, name);
+	json_str(out, name);
 	fprintf(out, ",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":%" PRIu64, t->total);
 	fputs(",\n \"samples\":[", out);
 	for (i = 0; i < t->nruns; i++)
@@ -115,10 +115,10 @@ static void ss_write_frames(FILE *out, const struct ss_state *s)
 		const struct prof_function *f = fn < s->p->nfunctions ? &s->p->functions[fn] : NULL;
 
 		fputs(i ? ",\n{\"name\":" : "\n{\"name\":", out);
-		ex_json_str(out, ex_function_name(s->p, fn));
+		json_str(out, ex_function_name(s->p, fn));
 		if (f && f->file) {
 			fputs(",\"file\":", out);
-			ex_json_str(out, f->file);
+			json_str(out, f->file);
 		}
 		if (f && f->start_line > 0)
 			fprintf(out, ",\"line\":%d", f->start_line);
@@ -174,7 +174,7 @@ static int speedscope_write(FILE *out, const struct profile *p, const struct exp
 	 * then the frames they named. */
 	fputs("{\"$schema\":\"https://www.speedscope.app/file-format-schema.json\",\n", out);
 	fputs("\"exporter\":\"proftop " PACKAGE_VERSION "\",\"name\":", out);
-	ex_json_str(out, p->meta.command ? p->meta.command : "proftop profile");
+	json_str(out, p->meta.command ? p->meta.command : "proftop profile");
 	fprintf(out, ",\"activeProfileIndex\":%zu,\n\"profiles\":[\n", active);
 	for (i = 0; i < nthreads; i++) {
 		if (i)
