@@ -18,11 +18,8 @@ extern const struct export_format export_speedscope;
 extern const struct export_format export_pprof;
 extern const struct export_format export_callgrind;
 
-/* The last thread looked up, so that runs of one thread cost one lookup. */
 struct ex_filter {
-	const struct query_filter *f; /* NULL: every sample */
-	int32_t tid, pid;
-	bool cached;
+	struct query_sample_filter qs;
 };
 
 void ex_filter_init(struct ex_filter *x, const struct export_opts *o);

@@ -43,32 +43,12 @@ int export_parse_weight(const char *s, enum export_weight *out)
 
 void ex_filter_init(struct ex_filter *x, const struct export_opts *o)
 {
-	memset(x, 0, sizeof(*x));
-	x->f = o ? &o->filter : NULL;
+	query_sample_filter_init(&x->qs, o ? &o->filter : NULL);
 }
 
 bool ex_filter_pass(struct ex_filter *x, const struct profile *p, const struct prof_sample *s)
 {
-	const struct query_filter *f = x->f;
-
-	if (s->stack >= p->nstacks)
-		return false;
-	if (!f)
-		return true;
-	if (f->tid && s->tid != f->tid)
-		return false;
-	if (s->time < f->t_from || (f->t_to && s->time >= f->t_to))
-		return false;
-	if (!f->pid)
-		return true;
-	if (!x->cached || x->tid != s->tid) {
-		const struct prof_thread *t = profile_find_thread(p, s->tid);
-
-		x->cached = true;
-		x->tid = s->tid;
-		x->pid = t ? t->pid : 0;
-	}
-	return x->pid == f->pid;
+	return s->stack < p->nstacks && query_sample_passes(p, &x->qs, s);
 }
 
 void ex_stacks_build(struct ex_stacks *s, const struct profile *p, const struct export_opts *o)

@@ -68,36 +68,41 @@ void qmap_free(struct qmap *m)
 
 /* ---- the filtered sample log, aggregated per distinct stack ---- */
 
-/* The last thread looked up: samples come in runs of one thread. */
-struct pid_cache {
-	bool valid;
-	int32_t tid, pid;
-};
-
-static bool sample_passes(const struct profile *p, const struct query_filter *f,
-			  const struct prof_sample *s, struct pid_cache *c)
+void query_sample_filter_init(struct query_sample_filter *sf, const struct query_filter *f)
 {
+	memset(sf, 0, sizeof(*sf));
+	sf->f = f;
+}
+
+bool query_sample_passes(const struct profile *p, struct query_sample_filter *sf,
+			 const struct prof_sample *s)
+{
+	const struct query_filter *f = sf->f;
+
+	if (!f)
+		return true;
 	if (f->tid && s->tid != f->tid)
 		return false;
 	if (s->time < f->t_from || (f->t_to && s->time >= f->t_to))
 		return false;
 	if (!f->pid)
 		return true;
-	if (!c->valid || s->tid != c->tid) {
+	if (!sf->valid || sf->tid != s->tid) {
 		const struct prof_thread *t = profile_find_thread(p, s->tid);
 
-		c->valid = true;
-		c->tid = s->tid;
-		c->pid = t ? t->pid : 0;
+		sf->valid = true;
+		sf->tid = s->tid;
+		sf->pid = t ? t->pid : 0;
 	}
-	return c->pid == f->pid;
+	return sf->pid == f->pid;
 }
 
 void agg_build(const struct profile *p, const struct query_filter *f, struct agg *a)
 {
-	struct pid_cache cache = {0};
+	struct query_sample_filter sf;
 	size_t i;
 
+	query_sample_filter_init(&sf, f);
 	memset(a, 0, sizeof(*a));
 	a->by_stack = xcalloc(p->nstacks, sizeof(*a->by_stack));
 	a->stacks = xmalloc((p->nstacks ? p->nstacks : 1) * sizeof(*a->stacks));
@@ -105,7 +110,7 @@ void agg_build(const struct profile *p, const struct query_filter *f, struct agg
 		const struct prof_sample *s = &p->samples[i];
 		struct stack_sum *sum;
 
-		if (f && !sample_passes(p, f, s, &cache))
+		if (!query_sample_passes(p, &sf, s))
 			continue;
 		if (s->stack >= p->nstacks)
 			continue;

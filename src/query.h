@@ -31,6 +31,19 @@ struct query_filter {
 	uint64_t t_to;    /* and < t_to; 0 means no upper bound */
 };
 
+/* The filter applied one sample at a time, for code that walks the log
+ * itself (exports): it remembers the last thread's process, since samples
+ * come in runs of one thread. */
+struct query_sample_filter {
+	const struct query_filter *f; /* NULL: every sample passes */
+	bool valid;
+	int32_t tid, pid;
+};
+
+void query_sample_filter_init(struct query_sample_filter *sf, const struct query_filter *f);
+bool query_sample_passes(const struct profile *p, struct query_sample_filter *sf,
+			 const struct prof_sample *s);
+
 /* A function's row. "self" is time with the function innermost (pstats
  * tottime, perf Self); "total" is time with it anywhere on the stack,
  * counted once per sample however deep it recurses (cumtime, perf Children). */
