@@ -195,39 +195,6 @@ void ui_bar(const struct tui *t, int y, int x, int w, double frac, attr_t a)
 	attrset(A_NORMAL);
 }
 
-char *ui_bytes(uint64_t v, char *buf, size_t len)
-{
-	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB"};
-	double x = (double)v;
-	int u = -1;
-
-	if (v < 1024) {
-		snprintf(buf, len, "%" PRIu64 " B", v);
-		return buf;
-	}
-	while (x >= 1024 && u < 3) {
-		x /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%.1f %s", x, units[u]);
-	return buf;
-}
-
-char *ui_count(uint64_t v, char *buf, size_t len)
-{
-	char digits[24];
-	int n = snprintf(digits, sizeof(digits), "%" PRIu64, v);
-	size_t o = 0;
-
-	for (int i = 0; i < n && o + 2 < len; i++) {
-		if (i && (n - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = digits[i];
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 const char *ui_base(const char *path)
 {
 	const char *slash = path ? strrchr(path, '/') : NULL;
@@ -433,9 +400,9 @@ void ui_header(struct tui *t, int rows)
 		seg(&l, "  ", lab);
 	}
 	seg(&l, "samples ", lab);
-	seg(&l, ui_count(p->nsamples, a, sizeof(a)), val);
+	seg(&l, fmt_count(p->nsamples, a, sizeof(a)), val);
 	seg(&l, "  lost ", lab);
-	seg(&l, ui_count(m->lost, a, sizeof(a)), m->lost ? ui_attr(t, UC_HEAT4) : val);
+	seg(&l, fmt_count(m->lost, a, sizeof(a)), m->lost ? ui_attr(t, UC_HEAT4) : val);
 	snprintf(buf, sizeof(buf), "%.1f%%",
 		 p->nsamples ? 100.0 * (double)p->truncated_samples / (double)p->nsamples : 0.0);
 	seg(&l, "  truncated ", lab);
@@ -453,9 +420,9 @@ void ui_header(struct tui *t, int rows)
 	query_memory(p, 0, &ms);
 	if (ms.valid && ms.points) {
 		seg(&l, "  RSS ", lab);
-		seg(&l, ui_bytes(ms.end_rss, a, sizeof(a)), ui_attr(t, UC_RSS) | A_BOLD);
+		seg(&l, fmt_bytes(ms.end_rss, a, sizeof(a)), ui_attr(t, UC_RSS) | A_BOLD);
 		seg(&l, " peak ", lab);
-		seg(&l, ui_bytes(ms.peak_rss, b, sizeof(b)), val);
+		seg(&l, fmt_bytes(ms.peak_rss, b, sizeof(b)), val);
 	}
 }
 

@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "profile.h"
 #include "query.h"
+#include "report-emit.h" /* fmt_bytes, fmt_count: shared with report */
 
 struct annot_cache;
 struct collector;
@@ -206,8 +207,6 @@ void ui_fill(int y, int x, int w, attr_t a);
 int ui_width(const char *s);
 /* A horizontal bar of frac (0..1) of w cells: blocks in UTF-8, '#' otherwise. */
 void ui_bar(const struct tui *t, int y, int x, int w, double frac, attr_t a);
-char *ui_bytes(uint64_t v, char *buf, size_t len);
-char *ui_count(uint64_t v, char *buf, size_t len);
 const char *ui_base(const char *path);
 const char *ui_fn_name(const struct profile *p, uint32_t fn);
 const char *ui_module_name(const struct profile *p, uint32_t fn);

@@ -51,7 +51,7 @@ static void lat_draw(struct tui *t, struct view *v, const struct rect *r)
 		return;
 	}
 	snprintf(buf, sizeof(buf), "calls %s   total %s   avg %s",
-		 ui_count(l->count, a, sizeof(a)), report_fmt_duration(l->sum_ns, b, sizeof(b)),
+		 fmt_count(l->count, a, sizeof(a)), report_fmt_duration(l->sum_ns, b, sizeof(b)),
 		 report_fmt_duration(l->sum_ns / l->count, title, sizeof(title)));
 	ui_put(y++, r->x + 1, buf, r->w - 1, A_BOLD);
 	buf[0] = '\0';

@@ -112,7 +112,7 @@ static void cell(const struct proc_entry *e, enum proclist_col c, char *buf, siz
 		snprintf(buf, len, "%.1f", e->cpu_pct);
 		break;
 	case PL_RSS:
-		ui_bytes(e->rss, buf, len);
+		fmt_bytes(e->rss, buf, len);
 		break;
 	case PL_THREADS:
 		snprintf(buf, len, "%u", e->threads);

@@ -53,7 +53,7 @@ static void th_draw(struct tui *t, struct view *v, const struct rect *r)
 
 		if (k == 0) {
 			snprintf(buf, sizeof(buf), "  %9s %-16s %7s %9s  %7.1f%%", "all", "threads",
-				 "", ui_count(th->table.total_samples, n, sizeof(n)),
+				 "", fmt_count(th->table.total_samples, n, sizeof(n)),
 				 th->table.total_samples ? 100.0 : 0.0);
 			on = !t->filter.tid;
 		} else {
@@ -61,7 +61,7 @@ static void th_draw(struct tui *t, struct view *v, const struct rect *r)
 
 			snprintf(buf, sizeof(buf), "  %9d %-16s %7d %9s  %7.1f%%", p->tid,
 				 p->comm ? p->comm : "?", p->pid,
-				 ui_count(p->samples, n, sizeof(n)), p->pct);
+				 fmt_count(p->samples, n, sizeof(n)), p->pct);
 			on = t->filter.tid == p->tid;
 		}
 		buf[0] = on ? '*' : ' ';
