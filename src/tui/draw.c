@@ -363,6 +363,13 @@ void ui_header(struct tui *t, int rows)
 	if (rows < 1)
 		return;
 	ui_fill(0, 0, COLS, A_NORMAL);
+	if (!t->running && !m->command && m->pid <= 0) {
+		/* the picker, before any target: nothing to report yet */
+		seg(&l, "proftop: no target yet: pick a process to profile", val);
+		if (rows >= 2)
+			ui_fill(1, 0, COLS, A_NORMAL);
+		return;
+	}
 	command(t, COLS < 100 ? (COLS - 50 > 12 ? COLS - 50 : 12) : COLS / 2, buf, sizeof(buf));
 	seg(&l, buf, val);
 	if (m->pid > 0) {

@@ -247,7 +247,9 @@ static int pv_key(struct tui *t, struct view *v, int key)
 			return KR_IGNORED; /* quits */
 		break;
 	}
-	if (key > 32 && key < 127) { /* type to filter */
+	/* Type to filter; a space only inside a filter ("sh -c"), so that an
+	 * empty filter leaves space to the list. */
+	if ((key > 32 && key < 127) || (key == ' ' && pv->flen > 0)) {
 		if (pv->flen + 1 < sizeof(pv->filter))
 			pv->filter[pv->flen++] = (char)key;
 		set_filter(t, pv);
