@@ -450,6 +450,18 @@ static int open_output_pty(struct collector *c, char *err, size_t errlen)
 	return slave;
 }
 
+int collector_write_input(struct collector *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->pty_master < 0 || !c->pass_stdin)
+		return -1;
+	do
+		n = write(c->pty_master, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
 /* Move what the target wrote into the profile (and, in TEE mode, to our
  * stdout). At the end, read until the pty is empty and closed. */
 static void read_output(struct collector *c)
@@ -515,6 +527,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 				return -1;
 			io.new_session = c->out_mode == COLLECT_OUTPUT_CAPTURE;
 			io.null_stdin = io.new_session && !c->pass_stdin;
+			io.stdin_from_out = io.new_session && c->pass_stdin;
 		}
 		rc = target_launch(&c->target, c->opt->argv, c->out_mode == COLLECT_OUTPUT_PASS ? NULL : &io,
 				   err, errlen);

@@ -25,9 +25,12 @@ enum collect_output {
 };
 
 /* How a launched target's output is handled (before collector_start;
- * default PASS). With CAPTURE the target's stdin is /dev/null unless
- * pass_stdin. */
+ * default PASS). With CAPTURE the target's stdin is /dev/null, or with
+ * pass_stdin the pty, fed by collector_write_input(). */
 void collector_set_output(struct collector *c, enum collect_output mode, bool pass_stdin);
+/* Type into a captured target's stdin (the pty; with pass_stdin). 0, or
+ * -1 if there is no such input or the pty is full. */
+int collector_write_input(struct collector *c, const void *buf, size_t len);
 /* Pause or resume sampling (the target runs on). */
 void collector_pause(struct collector *c, bool paused);
 /* Launch or attach and start sampling. 0, or -1 with a one-line err. */

@@ -66,6 +66,8 @@ static void child_setup_io(const struct target_io *io)
 			close(fd);
 		}
 	}
+	if (io->stdin_from_out && io->out_fd >= 0)
+		dup2(io->out_fd, 0);
 	if (io->out_fd >= 0) {
 		dup2(io->out_fd, 1);
 		dup2(io->out_fd, 2);

@@ -26,6 +26,7 @@ struct target {
 struct target_io {
 	int out_fd;       /* stdout and stderr (a pty slave), -1: inherit ours */
 	bool null_stdin;  /* stdin from /dev/null */
+	bool stdin_from_out; /* stdin from out_fd too (the pty: proftop forwards keys) */
 	bool new_session; /* setsid(), no controlling terminal */
 };
 

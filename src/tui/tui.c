@@ -195,10 +195,6 @@ static void draw(struct tui *t)
 	int head = LINES >= 10 ? 2 : 1, avail, memh = 0;
 
 	t->dirty = false;
-	/* the tty echoes what is typed for the target: our idea of the
-	 * screen is off, repaint all of it */
-	if (t->input)
-		clearok(curscr, TRUE);
 	erase();
 	if (LINES < 4 || COLS < 16) {
 		ui_put(0, 0, "proftop: terminal too small", COLS, A_BOLD);
@@ -264,18 +260,28 @@ void tui_input(struct tui *t, bool on)
 		return;
 	}
 	t->input = on;
-	if (on) {
-		/* the shell's modes: lines, echo, ^C for us (the target has its
-		 * own session, the signal is ours) */
-		reset_shell_mode();
-		curs_set(1);
-	} else {
-		reset_prog_mode();
-		curs_set(0);
-		flushinp();
-		clearok(curscr, TRUE);
-	}
+	/* The target reads the pty, never our terminal: we pass it the keys
+	 * (forward_key) and the pty echoes them into its output. ^C stays
+	 * ours (a signal, read in read_signals). */
+	curs_set(on ? 1 : 0);
 	t->dirty = true;
+}
+
+/* A key typed for the target, as the bytes a terminal would send. */
+static void forward_key(struct tui *t, int key)
+{
+	char c;
+
+	if (key == KEY_ENTER || key == '\r' || key == '\n')
+		c = '\r'; /* the pty's ICRNL makes it a newline */
+	else if (key == KEY_BACKSPACE || key == 127 || key == 8)
+		c = 0x7f; /* the pty's erase character */
+	else if (key >= 0 && key < 256 && key != 27)
+		c = (char)key; /* printable, UTF-8 bytes, ^D, tab */
+	else
+		return; /* function and cursor keys mean nothing to a line reader */
+	if (collector_write_input(t->col, &c, 1) < 0)
+		tui_message(t, true, "the target is not reading its input");
 }
 
 static void finish_run(struct tui *t)
@@ -427,8 +433,7 @@ static void run_loop(struct tui *t, const struct loop_fds *lf, int *exit_sig)
 		}
 		if (t->dirty)
 			draw(t);
-		/* in input mode the target reads the terminal: we do not */
-		fds[n++] = (struct pollfd){.fd = t->input ? -1 : STDIN_FILENO, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = lf->sig, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = lf->timer, .events = POLLIN};
 		fds[n++] = (struct pollfd){.fd = lf->err, .events = POLLIN};
@@ -447,8 +452,12 @@ static void run_loop(struct tui *t, const struct loop_fds *lf, int *exit_sig)
 		}
 		/* Keys first, drawn at once: the collector must not delay them. */
 		if (fds[0].revents & POLLIN) {
-			while ((key = getch()) != ERR && !t->quit)
-				tui_key(t, key);
+			while ((key = getch()) != ERR && !t->quit) {
+				if (t->input)
+					forward_key(t, key);
+				else
+					tui_key(t, key);
+			}
 			if (t->dirty && !t->quit)
 				draw(t);
 		}

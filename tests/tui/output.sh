@@ -33,11 +33,7 @@ else
 fi
 pt_eq "proftop's stderr" "$(cat "$PT_WORK/stderr")" ""
 
-# --stdin: in the output view, i hands the keys to the target (which
-# reads only later, so that nothing typed before goes astray). The
-# explicit exit keeps bash from exec'ing its last command: a session
-# leader exec'd that way is sometimes reported killed by SIGHUP at its end
-# (a race of the pty's hangup, under investigation), not what this tests.
+# --stdin: in the output view, i hands the keys to the target.
 tui_tmux kill-server 2>/dev/null
 tui_start 100 20 --stdin -- bash -c 'sleep 3; read x; echo "got: $x"; sleep 3; exit 0'
 tui_wait "a target that reads stdin" 'pid [0-9]+ +running' 10 || pt_finish
@@ -51,4 +47,18 @@ tui_wait "ended" 'exited with status 0' 10
 tui_keys q
 tui_wait_exit 10
 pt_eq "exit status (--stdin)" "$TUI_RC" 0
+
+# Keys for proftop never reach the target, even while it waits on its
+# stdin: it reads the pty, fed only in input mode.
+tui_tmux kill-server 2>/dev/null
+tui_start 100 20 --stdin -- bash -c 'read x; echo "got: [$x]"; sleep 2; exit 0'
+tui_wait "a target reading stdin at once" 'pid [0-9]+ +running' 10 || pt_finish
+tui_keys 2 f f I I
+tui_keys o i
+tui_wait "i: input mode" 'input for the target' 5
+tui_keys 'abc' Enter
+tui_wait "the target read only what was typed in input mode" '^got: \[abc\]' 10
+tui_keys C-c q
+tui_wait_exit 10
+pt_eq "exit status (--stdin, keys kept apart)" "$TUI_RC" 0
 pt_finish
