@@ -6,6 +6,7 @@
 
 #include "latency.h"
 #include "report-calls.h"
+#include "report-emit.h" /* put_safe, json_str, csv_field */
 #include "xalloc.h"
 
 #define HIST_BINS 12 /* rows of the text histogram */
@@ -31,44 +32,6 @@ static const char *fn_module(const struct profile *p, uint32_t fn)
 	if (m >= p->nmodules)
 		return "[unknown]";
 	return p->modules[m].name ? p->modules[m].name : base_name(p->modules[m].path);
-}
-
-/* Names come from the target's binaries: keep control characters off the terminal. */
-static void put_safe(FILE *out, const char *s)
-{
-	for (; s && *s; s++)
-		putc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, out);
-}
-
-static void json_str(FILE *out, const char *s)
-{
-	putc('"', out);
-	for (; s && *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			fprintf(out, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(out, "\\u%04x", ch);
-		else
-			putc(ch, out); /* symbol names: UTF-8 passes through */
-	}
-	putc('"', out);
-}
-
-static void csv_field(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, out);
-		return;
-	}
-	putc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			putc('"', out);
-		putc(*s, out);
-	}
-	putc('"', out);
 }
 
 char *report_fmt_duration(uint64_t ns, char *buf, size_t len)
@@ -133,7 +96,7 @@ void report_calls_header_json(FILE *out, const struct profile *p)
 		if (f->calls < 0 || !f->calls_lower_bound)
 			continue;
 		fputs(first ? "{\"function\":" : ",{\"function\":", out);
-		json_str(out, f->name);
+		json_str(out, f->name ? f->name : "");
 		fprintf(out,
 			",\"calls\":%" PRId64 ",\"over_budget\":%s,\"rate\":%.1f,\"since_s\":%.3f}",
 			f->calls, f->calls_rate > 0 ? "true" : "false", f->calls_rate,

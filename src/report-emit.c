@@ -59,7 +59,7 @@ char *fmt_signal(int sig, char *buf, size_t len)
 /* ---- CSV and JSON strings ---- */
 
 /* RFC 4180: quote a field holding a comma, a quote or a line break. */
-static void csv_field(FILE *out, const char *s)
+void csv_field(FILE *out, const char *s)
 {
 	if (!s)
 		return;

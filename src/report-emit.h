@@ -37,6 +37,8 @@ char *fmt_count(uint64_t v, char *buf, size_t len);
 char *fmt_bytes(uint64_t v, char *buf, size_t len);
 char *fmt_signal(int sig, char *buf, size_t len);
 void json_str(FILE *out, const char *str);
+/* A CSV field, quoted when it holds a comma, a quote or a line break; NULL is empty. */
+void csv_field(FILE *out, const char *s);
 void csv_header(FILE *out, const struct field *f, size_t n);
 void write_record(FILE *out, enum report_format fmt, const struct field *f, size_t n);
 
