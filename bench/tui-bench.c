@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli.h"
+#include "tui.h"
 #include "profile.h"
 #include "query.h"
 #include "tui/tui-priv.h"
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 	size_t nsamples = argc > 2 ? strtoul(argv[2], NULL, 10) : 400000;
 	struct profile *p = profile_new();
 	struct stat_ms q = {0}, fresh = {0}, move = {0}, sort = {0};
-	struct options o;
+	struct tui_config o;
 	struct func_table t;
 	struct tui tui;
 	FILE *out = fopen("/dev/null", "w"), *in = fopen("/dev/null", "r");
@@ -139,7 +139,7 @@ int main(int argc, char **argv)
 	set_term(scr);
 	resizeterm(50, 200);
 	memset(&o, 0, sizeof(o));
-	o.report.sort = SORT_CUMULATIVE;
+	o.sort = SORT_CUMULATIVE;
 	tui_open_static(&tui, &o, p);
 	tui.utf8 = true;
 	tui_redraw(&tui);

@@ -747,3 +747,41 @@ void cli_free(struct options *o)
 	o->pids = NULL;
 	o->npids = 0;
 }
+
+void cli_collect_config(const struct options *o, struct collect_config *cfg)
+{
+	*cfg = (struct collect_config){
+		.argv = o->argv,
+		.pids = o->pids,
+		.npids = o->npids,
+		.freq = o->freq,
+		.freq_set = o->freq_set,
+		.duration = o->duration,
+		.stack_size = o->stack_size,
+		.unwind = o->unwind,
+		.backend = o->backend,
+		.calls = {.count = o->calls,
+			  .latency = o->latency,
+			  .budget = o->calls_budget,
+			  .on_demand = o->command == CMD_TUI},
+	};
+}
+
+void cli_tui_config(const struct options *o, struct tui_config *cfg)
+{
+	*cfg = (struct tui_config){
+		.input = o->input,
+		.output = o->output,
+		.baseline = o->baseline,
+		.sort_delta = o->sort_delta,
+		.flag = o->flag,
+		.threshold = o->threshold,
+		.sort = o->report.sort,
+		.reverse = o->report.reverse,
+		.filter = o->report.filter,
+		.refresh = o->refresh,
+		.pass_stdin = o->pass_stdin,
+		.no_color = o->no_color,
+	};
+	cli_collect_config(o, &cfg->collect);
+}

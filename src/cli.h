@@ -7,13 +7,12 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "collect.h"
 #include "report.h"
+#include "tui.h"
 
 enum command { CMD_TUI, CMD_RECORD, CMD_REPORT, CMD_EXPORT };
-enum unwind_mode { UNWIND_DWARF, UNWIND_FP };
-enum backend_kind { BACKEND_AUTO, BACKEND_PERF, BACKEND_PTRACE };
-/* The ptrace backend's default -F: each of its samples stops the thread. */
-#define CLI_PTRACE_FREQ 99
+#define CLI_PTRACE_FREQ COLLECT_PTRACE_FREQ
 
 struct options {
 	enum command command;
@@ -56,6 +55,10 @@ struct options {
  * --version prints to stdout and returns -1 (exit 0). */
 int cli_parse(int argc, char **argv, struct options *o);
 void cli_free(struct options *o);
+/* The collector's part of o (borrowing o's strings and arrays). */
+void cli_collect_config(const struct options *o, struct collect_config *cfg);
+/* The live view's part of o (borrowing o's strings and arrays). */
+void cli_tui_config(const struct options *o, struct tui_config *cfg);
 void cli_usage(FILE *f); /* the short usage block */
 
 #endif

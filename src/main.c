@@ -18,15 +18,19 @@
 #include "profile.h"
 #include "report.h"
 #include "session.h"
-#include "tui/tui.h"
+#include "tui.h"
 #include "xalloc.h"
 
 /* Collect a profile from a launched or attached target. Returns 0, or 1
  * after printing why. */
 static int collect(const struct options *o, struct profile *p)
 {
-	struct collector *c = collector_new(o, p);
+	struct collect_config cfg;
+	struct collector *c;
 	char err[512];
+
+	cli_collect_config(o, &cfg);
+	c = collector_new(&cfg, p);
 
 	if (collector_start(c, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
@@ -217,6 +221,7 @@ static void record_run(struct collector *c, struct session_writer *w)
 static int cmd_record(const struct options *o, int argc, char **argv)
 {
 	struct profile *p = profile_new();
+	struct collect_config cfg;
 	struct session_writer *w;
 	struct collector *c;
 	char err[512], *args;
@@ -232,7 +237,8 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 	args = joined_args(argc, argv);
 	session_writer_set_meta(w, "options", args);
 	free(args);
-	c = collector_new(o, p);
+	cli_collect_config(o, &cfg);
+	c = collector_new(&cfg, p);
 	collector_set_output(c, COLLECT_OUTPUT_TEE, false);
 	if (collector_start(c, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
@@ -315,9 +321,13 @@ int main(int argc, char **argv)
 		rc = cmd_export(&o);
 		break;
 	case CMD_TUI:
-	default:
-		rc = tui_run(&o);
+	default: {
+		struct tui_config tc;
+
+		cli_tui_config(&o, &tc);
+		rc = tui_run(&tc);
 		break;
+	}
 	}
 	cli_free(&o);
 	return rc;

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "latency.h"
+#include "latency-pairs.h"
 #include "profile.h"
 #include "report-calls.h"
 

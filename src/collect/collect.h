@@ -8,14 +8,34 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cli.h"
+#include "calls.h"
 #include "profile.h"
 #include "target.h"
 
+enum unwind_mode { UNWIND_DWARF, UNWIND_FP };
+enum backend_kind { BACKEND_AUTO, BACKEND_PERF, BACKEND_PTRACE };
+/* The ptrace backend's default -F: each of its samples stops the thread. */
+#define COLLECT_PTRACE_FREQ 99
+
+/* What to collect and how, built by the command line (or the picker) and
+ * copied by collector_new(): the caller's copy may go away. */
+struct collect_config {
+	char **argv;          /* a command to launch, or NULL (not modified) */
+	const pid_t *pids;    /* or processes to attach to */
+	size_t npids;
+	unsigned freq;        /* samples per second per thread */
+	bool freq_set;        /* freq was asked for (else a fallback to ptrace lowers it) */
+	double duration;      /* seconds, 0 = until the target ends */
+	unsigned stack_size;  /* bytes of user stack per sample (perf) */
+	enum unwind_mode unwind;
+	enum backend_kind backend;
+	struct calls_config calls;
+};
+
 struct collector;
 
-/* o and p are borrowed and must outlive the collector. */
-struct collector *collector_new(const struct options *o, struct profile *p);
+/* cfg is copied; p is borrowed and must outlive the collector. */
+struct collector *collector_new(const struct collect_config *cfg, struct profile *p);
 void collector_free(struct collector *c);
 
 enum collect_output {

@@ -44,7 +44,7 @@ struct reload_note {
 };
 
 struct collector {
-	const struct options *opt;
+	struct collect_config cfg; /* a copy: argv and pids owned */
 	struct profile *prof;
 	struct target target;
 	const struct sampler_ops *ops;
@@ -75,17 +75,42 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-struct collector *collector_new(const struct options *o, struct profile *p)
+/* A deep copy of argv (NULL-terminated), or NULL. */
+static char **argv_dup(char **argv)
+{
+	size_t n = 0;
+	char **copy;
+
+	if (!argv)
+		return NULL;
+	while (argv[n])
+		n++;
+	copy = xcalloc(n + 1, sizeof(*copy));
+	for (size_t i = 0; i < n; i++)
+		copy[i] = xstrdup(argv[i]);
+	return copy;
+}
+
+struct collector *collector_new(const struct collect_config *cfg, struct profile *p)
 {
 	struct collector *c = xcalloc(1, sizeof(*c));
+	pid_t *pids = NULL;
 
-	c->opt = o;
+	c->cfg = *cfg;
+	c->cfg.argv = argv_dup(cfg->argv);
+	if (cfg->npids) {
+		pids = xcalloc(cfg->npids, sizeof(*pids));
+		memcpy(pids, cfg->pids, cfg->npids * sizeof(*pids));
+	}
+	c->cfg.pids = pids;
+	/* calls_new copies what it keeps of cfg->calls */
+	c->cfg.calls.count = c->cfg.calls.latency = NULL;
 	c->prof = p;
 	c->ops = &sampler_perf_ops;
 	c->pm = procmap_new();
 	c->uw = unwinder_new(c->pm);
 	c->sym = symbols_new(p);
-	c->calls = calls_new(o, p, c->pm, c->sym);
+	c->calls = calls_new(&cfg->calls, p, c->pm, c->sym);
 	c->sigfd = c->timerfd = -1;
 	c->pty_master = -1;
 	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
@@ -114,6 +139,10 @@ void collector_free(struct collector *c)
 	memtrack_free(&c->mem);
 	free(c->dead);
 	free(c->pc_cache);
+	for (size_t i = 0; c->cfg.argv && c->cfg.argv[i]; i++)
+		free(c->cfg.argv[i]);
+	free((void *)c->cfg.argv);
+	free((void *)c->cfg.pids);
 	free(c);
 }
 
@@ -206,7 +235,7 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 		locs[nl++] = symbols_kernel_location(c->sym);
 		flags |= PROF_SAMPLE_KERNEL;
 	}
-	if (c->opt->unwind == UNWIND_DWARF && s->have_user_regs) {
+	if (c->cfg.unwind == UNWIND_DWARF && s->have_user_regs) {
 		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
 			maybe_reload(c, ps);
 		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
@@ -355,18 +384,18 @@ static int open_sampler(struct collector *c, struct sampler_config *cfg, const p
 	struct prof_meta *m = &c->prof->meta;
 	int e;
 
-	c->ops = c->opt->backend == BACKEND_PTRACE ? &sampler_ptrace_ops : &sampler_perf_ops;
+	c->ops = c->cfg.backend == BACKEND_PTRACE ? &sampler_ptrace_ops : &sampler_perf_ops;
 	if (c->ops->open(&c->sampler, cfg, pids, npids, err, errlen) < 0) {
 		e = errno;
 		c->sampler = NULL;
-		if (c->opt->backend != BACKEND_AUTO || !perf_refused(e))
+		if (c->cfg.backend != BACKEND_AUTO || !perf_refused(e))
 			return -1;
 		warnx_("perf_event_open refused (%s); falling back to the ptrace backend (slower, "
 		       "%d Hz default)",
-		       strerror(e), CLI_PTRACE_FREQ);
+		       strerror(e), COLLECT_PTRACE_FREQ);
 		c->ops = &sampler_ptrace_ops;
-		if (!c->opt->freq_set)
-			cfg->freq = CLI_PTRACE_FREQ;
+		if (!c->cfg.freq_set)
+			cfg->freq = COLLECT_PTRACE_FREQ;
 		if (c->ops->open(&c->sampler, cfg, pids, npids, err, errlen) < 0) {
 			c->sampler = NULL;
 			return -1;
@@ -394,10 +423,10 @@ static void fill_meta_start(struct collector *c)
 		m->kernel = profile_str(c->prof, u.release);
 	}
 	m->backend = profile_str(c->prof, c->ops->name);
-	m->unwind = profile_str(c->prof, c->opt->unwind == UNWIND_DWARF ? "dwarf" : "fp");
+	m->unwind = profile_str(c->prof, c->cfg.unwind == UNWIND_DWARF ? "dwarf" : "fp");
 	m->start_realtime = (int64_t)time(NULL);
 	m->start_ns = now_ns();
-	m->freq = c->opt->freq;
+	m->freq = c->cfg.freq;
 	m->pid = c->target.pid;
 	m->attached = !c->target.launched;
 }
@@ -499,13 +528,13 @@ static void read_output(struct collector *c)
 int collector_start(struct collector *c, char *err, size_t errlen)
 {
 	struct sampler_config cfg = {
-		.freq = c->opt->freq,
-		.stack_size = c->opt->stack_size,
-		.dwarf = c->opt->unwind == UNWIND_DWARF,
-		.launch = c->opt->argv != NULL,
+		.freq = c->cfg.freq,
+		.stack_size = c->cfg.stack_size,
+		.dwarf = c->cfg.unwind == UNWIND_DWARF,
+		.launch = c->cfg.argv != NULL,
 	};
 	sigset_t sigs;
-	pid_t *pids;
+	const pid_t *pids;
 	size_t npids;
 
 	/* Blocked before the fork so that the signalfd sees them; the child
@@ -517,7 +546,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	c->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 
-	if (c->opt->argv) {
+	if (c->cfg.argv) {
 		struct target_io io = { .out_fd = -1 };
 		int rc;
 
@@ -529,7 +558,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 			io.null_stdin = io.new_session && !c->pass_stdin;
 			io.stdin_from_out = io.new_session && c->pass_stdin;
 		}
-		rc = target_launch(&c->target, c->opt->argv, c->out_mode == COLLECT_OUTPUT_PASS ? NULL : &io,
+		rc = target_launch(&c->target, c->cfg.argv, c->out_mode == COLLECT_OUTPUT_PASS ? NULL : &io,
 				   err, errlen);
 		if (io.out_fd >= 0)
 			close(io.out_fd);
@@ -537,17 +566,17 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 			return -1;
 		pids = &c->target.pid;
 		npids = 1;
-	} else if (c->opt->npids > 0) {
-		for (size_t i = 0; i < c->opt->npids; i++) {
+	} else if (c->cfg.npids > 0) {
+		for (size_t i = 0; i < c->cfg.npids; i++) {
 			struct target t;
 
-			if (target_attach(i == 0 ? &c->target : &t, c->opt->pids[i], err, errlen) < 0)
+			if (target_attach(i == 0 ? &c->target : &t, c->cfg.pids[i], err, errlen) < 0)
 				return -1;
 			if (i > 0)
 				target_free(&t);
 		}
-		pids = c->opt->pids;
-		npids = c->opt->npids;
+		pids = c->cfg.pids;
+		npids = c->cfg.npids;
 	} else {
 		snprintf(err, errlen, "no target: give -p PID or -- COMMAND");
 		return -1;
@@ -563,7 +592,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	for (size_t i = 0; i < npids; i++)
 		memtrack_add(&c->mem, pids[i]);
 	/* Before the release: a launched target's probes count from exec on. */
-	calls_start(c->calls, c->target.launched ? c->opt->argv : NULL, pids, npids,
+	calls_start(c->calls, c->target.launched ? c->cfg.argv : NULL, pids, npids,
 		    c->prof->meta.start_ns);
 	if (c->target.launched && target_release(&c->target, err, errlen) < 0)
 		return -1;
@@ -577,8 +606,8 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 
 		timerfd_settime(c->timerfd, 0, &its, NULL);
 	}
-	if (c->opt->duration > 0)
-		c->deadline_ns = c->prof->meta.start_ns + (uint64_t)(c->opt->duration * 1e9);
+	if (c->cfg.duration > 0)
+		c->deadline_ns = c->prof->meta.start_ns + (uint64_t)(c->cfg.duration * 1e9);
 	memtrack_poll(&c->mem, c->prof, 0);
 	c->started = true;
 	return 0;

@@ -1,5 +1,5 @@
-/* How report values are written: terminal-safe names, human counts,
- * sizes and signals, CSV/JSON strings, and records built of fields. */
+/* How report records are written: rows built of fields, printed as CSV
+ * or JSON (the strings themselves: text.h). */
 #ifndef PROFTOP_REPORT_EMIT_H
 #define PROFTOP_REPORT_EMIT_H
 
@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "report.h"
+#include "text.h"
 
 /* One value of a CSV/JSON record. Function rows, line rows and memory
  * rows are built as fields once; the two formats only differ in how they
@@ -32,13 +33,6 @@ struct field {
 #define FREAL(k, v, p) ((struct field){.key = (k), .kind = F_REAL, .d = (v), .prec = (p)})
 #define FBOOL(k, v)    ((struct field){.key = (k), .kind = F_BOOL, .i = (v), .where = JSON_ONLY})
 
-void put_safe(FILE *out, const char *s);
-char *fmt_count(uint64_t v, char *buf, size_t len);
-char *fmt_bytes(uint64_t v, char *buf, size_t len);
-char *fmt_signal(int sig, char *buf, size_t len);
-void json_str(FILE *out, const char *str);
-/* A CSV field, quoted when it holds a comma, a quote or a line break; NULL is empty. */
-void csv_field(FILE *out, const char *s);
 void csv_header(FILE *out, const struct field *f, size_t n);
 void write_record(FILE *out, enum report_format fmt, const struct field *f, size_t n);
 

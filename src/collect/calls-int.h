@@ -12,6 +12,7 @@
 
 #include "calls.h"
 #include "latency.h"
+#include "latency-pairs.h"
 #include "procmap.h"
 #include "uprobe.h"
 
@@ -115,7 +116,7 @@ struct window_tick {
 };
 
 struct calls {
-	const struct options *o;
+	double budget; /* percent of the target's CPU time */
 	struct profile *p;
 	struct procmap *pm;
 	struct symbols *sym;

@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "export.h"
-#include "report-emit.h" /* json_str: one JSON string writer */
+#include "text.h" /* json_str: one JSON string writer */
 #include "profile.h"
 
 extern const struct export_format export_folded;

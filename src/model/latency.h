@@ -1,6 +1,5 @@
-/* Per-call latency: the histogram of struct prof_latency and the pairing of
- * logged entries with returns into call durations. Pure computation: the
- * probes themselves are placed by calls.c (uprobe.h).
+/* Per-call latency: the histogram of struct prof_latency. The pairing of
+ * probe records into durations is collection (latency-pairs.h).
  *
  * The histogram is log-linear: exact below 64 ns, then 64 buckets per power
  * of two, so a bucket is at most 1/64 of its lower bound wide and a quantile
@@ -13,7 +12,6 @@
 #include <stdint.h>
 
 #include "profile.h"
-#include "uprobe.h"
 
 #define LATENCY_SUB_BITS 6
 #define LATENCY_SUB	 (1u << LATENCY_SUB_BITS)
@@ -40,23 +38,5 @@ struct latency_row {
 	uint64_t count;
 };
 size_t latency_rows(const struct prof_latency *l, struct latency_row *rows, size_t max);
-
-/* Entries and returns of every thread, paired into durations. A thread's
- * entries form a stack (recursion nests). With stack pointers (x86-64) a
- * return matches the entry whose sp is 8 below its own, and entries deeper
- * than it are dropped as abandoned (longjmp, exceptions, or recursion past
- * the kernel's 64 pending return probes): nothing is ever mispaired. */
-struct latency_pairs;
-
-struct latency_pairs *latency_pairs_new(void);
-void latency_pairs_free(struct latency_pairs *lp);
-/* Feed one record. Returns true when it completes a call: *slot and *ns
- * are then the probe's slot and the call's duration. */
-bool latency_pairs_feed(struct latency_pairs *lp, const struct uprobe_record *rec, uint32_t *slot,
-			uint64_t *ns);
-/* Returns that matched no entry (its record was lost, or timing began
- * inside the call), and entries dropped without a return. */
-uint64_t latency_pairs_unmatched(const struct latency_pairs *lp);
-uint64_t latency_pairs_abandoned(const struct latency_pairs *lp);
 
 #endif

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,10 +66,10 @@ static uint64_t cpu_delta(struct calls *c)
 /* Remove the costliest probes until the rest fit the budget. */
 static void hold_budget(struct calls *c, double base_cpus)
 {
-	double allowed = c->o->calls_budget / 100.0 * base_cpus * NS; /* ns per s */
+	double allowed = c->budget / 100.0 * base_cpus * NS; /* ns per s */
 
 	/* 100%: the probes may take all the time there is; never remove one. */
-	if (c->o->calls_budget >= 100)
+	if (c->budget >= 100)
 		return;
 	for (;;) {
 		struct site *worst = NULL;
@@ -93,7 +94,7 @@ static void hold_budget(struct calls *c, double base_cpus)
 			  "the target's time (budget %g%%); stopped counting it, its count is a "
 			  "lower bound",
 			  calls_kind_option(worst->kind), calls_fn_name(c->p, worst->function),
-			  worst->rate, 100.0 * total / (base_cpus * NS), c->o->calls_budget);
+			  worst->rate, 100.0 * total / (base_cpus * NS), c->budget);
 	}
 }
 

@@ -91,25 +91,25 @@ static void add_specs(struct calls *c, const char *list, enum site_kind kind)
 	free(copy);
 }
 
-struct calls *calls_new(const struct options *o, struct profile *p, struct procmap *pm,
+struct calls *calls_new(const struct calls_config *cfg, struct profile *p, struct procmap *pm,
 			struct symbols *sym)
 {
 	struct calls *c;
 
 	/* The TUI may count later (its key): uprobes are then set up on first use. */
-	if (!o->calls && !o->latency && o->command != CMD_TUI)
+	if (!cfg->count && !cfg->latency && !cfg->on_demand)
 		return NULL;
 	c = xcalloc(1, sizeof(*c));
-	c->o = o;
+	c->budget = cfg->budget;
 	c->p = p;
 	c->pm = pm;
 	c->sym = sym;
 	c->res = resolver_new();
 	c->pmu = -1;
-	if (o->calls)
-		add_specs(c, o->calls, SITE_COUNT);
-	if (o->latency)
-		add_specs(c, o->latency, SITE_LATENCY);
+	if (cfg->count)
+		add_specs(c, cfg->count, SITE_COUNT);
+	if (cfg->latency)
+		add_specs(c, cfg->latency, SITE_LATENCY);
 	c->top_next = TOP_FIRST_NS;
 	c->top_period = TOP_FIRST_NS;
 	return c;
@@ -443,7 +443,7 @@ bool calls_enable(struct calls *c, bool with_latency)
 		c->pairs = latency_pairs_new();
 		c->p->meta.probe_floor_ns = (uint64_t)c->cost.floor_ns;
 	}
-	c->p->meta.calls_budget = c->o->calls_budget;
+	c->p->meta.calls_budget = c->budget;
 	c->enabled = true;
 	return true;
 fail:

@@ -24,18 +24,25 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "cli.h"
 #include "procmap.h"
 #include "profile.h"
 #include "symbols.h"
 
 #define CALLS_TOP_MAX 100 /* --calls top:N */
 
+/* What to count and the budget; the strings are copied by calls_new(). */
+struct calls_config {
+	const char *count;   /* --calls FUNC[,FUNC...] (also top:N), or NULL */
+	const char *latency; /* --latency FUNC[,FUNC...], or NULL */
+	double budget;       /* --calls-budget: percent of the target's CPU time */
+	bool on_demand;      /* functions may be counted later (the TUI's key) */
+};
+
 struct calls;
 
-/* NULL when o asks for neither --calls nor --latency. All borrowed, and
- * must outlive the struct. */
-struct calls *calls_new(const struct options *o, struct profile *p, struct procmap *pm,
+/* NULL when cfg asks for nothing now or later. p, pm and sym are borrowed
+ * and must outlive the struct. */
+struct calls *calls_new(const struct calls_config *cfg, struct profile *p, struct procmap *pm,
 			struct symbols *sym);
 /* Removes every probe left (closing happens in the background). */
 void calls_free(struct calls *c);

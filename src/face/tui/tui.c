@@ -480,7 +480,7 @@ static void run_loop(struct tui *t, const struct loop_fds *lf, int *exit_sig)
 
 /* ---- setup ---- */
 
-static int refuse_early(const struct options *o)
+static int refuse_early(const struct tui_config *o)
 {
 	const char *term = getenv("TERM");
 
@@ -594,14 +594,14 @@ static int timer_open(double seconds)
 	return fd;
 }
 
-void tui_open_static(struct tui *t, const struct options *o, struct profile *p)
+void tui_open_static(struct tui *t, const struct tui_config *o, struct profile *p)
 {
 	memset(t, 0, sizeof(*t));
 	t->opt = o;
 	t->prof = p;
 	t->color = !o->no_color;
-	t->sort = o->report.sort;
-	t->reverse = o->report.reverse;
+	t->sort = o->sort;
+	t->reverse = o->reverse;
 	t->annot = annot_cache_new();
 	describe_end(t);
 	ui_colors_init(t);
@@ -621,7 +621,7 @@ void tui_close_static(struct tui *t)
 
 /* -i FILE [--baseline OLD]: the profile (and its baseline) from files,
  * nothing to collect. 0, or 1 after printing why. */
-static int open_saved(struct tui *t, const struct options *o)
+static int open_saved(struct tui *t, const struct tui_config *o)
 {
 	struct session_info info;
 	char err[512], date[64] = "?";
@@ -652,7 +652,7 @@ static int open_saved(struct tui *t, const struct options *o)
 	return 0;
 }
 
-int tui_run(const struct options *o)
+int tui_run(const struct tui_config *o)
 {
 	struct tui t;
 	struct loop_fds lf = {-1, -1, -1};
@@ -666,19 +666,19 @@ int tui_run(const struct options *o)
 	memset(&t, 0, sizeof(t));
 	t.opt = o;
 	t.color = !o->no_color;
-	t.sort = o->report.sort;
-	t.reverse = o->report.reverse;
-	t.filter.tid = o->report.filter.tid;
+	t.sort = o->sort;
+	t.reverse = o->reverse;
+	t.filter.tid = o->filter.tid;
 	t.annot = annot_cache_new();
-	t.launched = o->argv != NULL;
+	t.launched = o->collect.argv != NULL;
 	sigemptyset(&sigs); /* for the way out */
 	if (o->input) {
 		rc = open_saved(&t, o);
 		if (rc)
 			goto out;
-	} else if (o->argv || o->npids) {
+	} else if (o->collect.argv || o->collect.npids) {
 		t.prof = profile_new();
-		t.col = collector_new(o, t.prof);
+		t.col = collector_new(&o->collect, t.prof);
 		calls_set_quiet(collector_calls(t.col), true); /* its messages: the status line */
 	} else {
 		t.prof = profile_new(); /* empty until the picker attaches */

@@ -9,10 +9,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cli.h"
+#include "tui.h"
 #include "profile.h"
 #include "query.h"
-#include "report-emit.h" /* fmt_bytes, fmt_count: shared with report */
+#include "text.h" /* fmt_bytes, fmt_count: shared with report */
 
 struct annot_cache;
 struct collector;
@@ -96,7 +96,7 @@ enum ui_color {
 enum prompt_kind { PROMPT_NONE, PROMPT_SEARCH, PROMPT_FILTER, PROMPT_SAVE };
 
 struct tui {
-	const struct options *opt;
+	const struct tui_config *opt;
 	struct profile *prof;
 	struct collector *col;	   /* NULL when there is nothing to collect */
 	struct annot_cache *annot; /* source files and disassemblies read so far */
@@ -185,7 +185,7 @@ void tui_input(struct tui *t, bool on);
 void tui_switch_run(struct tui *t, struct collector *col, struct profile *p);
 /* For the bench: the views over a finished profile (no collector), on
  * the screen the caller opened; one full redraw; the end. */
-void tui_open_static(struct tui *t, const struct options *o, struct profile *p);
+void tui_open_static(struct tui *t, const struct tui_config *o, struct profile *p);
 void tui_redraw(struct tui *t);
 void tui_close_static(struct tui *t);
 /* term.c: TERM names a terminal terminfo knows. */

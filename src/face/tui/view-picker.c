@@ -55,20 +55,11 @@ static const struct proc_entry *cursor_entry(const struct pview *pv)
 	return pv->list.cur < proclist_count(pv->pl) ? proclist_get(pv->pl, pv->list.cur) : NULL;
 }
 
-/* The options of an attached run, which its collector borrows for its
- * life: two slots, the current run's and the next one's (the old run is
- * finished and freed by tui_switch_run before the slot is used again). */
-static struct attach_slot {
-	struct options o;
-	pid_t pid;
-} slots[2];
-static unsigned next_slot;
-
 /* Attach to pid: on success the TUI goes on with the new run (this view is
  * gone); on failure the message says why and the picker stays. */
 static void attach(struct tui *t, pid_t pid)
 {
-	struct attach_slot *s = &slots[next_slot];
+	struct collect_config cfg = t->opt->collect; /* copied by collector_new */
 	struct collector *col;
 	struct profile *p;
 	char err[512];
@@ -77,14 +68,11 @@ static void attach(struct tui *t, pid_t pid)
 		tui_message(t, true, "-o FILE records one target: quit, then start proftop again");
 		return;
 	}
-	s->o = *t->opt;
-	s->o.argv = NULL;
-	s->o.input = NULL;
-	s->o.pids = &s->pid;
-	s->o.npids = 1;
-	s->pid = pid;
+	cfg.argv = NULL;
+	cfg.pids = &pid;
+	cfg.npids = 1;
 	p = profile_new();
-	col = collector_new(&s->o, p);
+	col = collector_new(&cfg, p);
 	calls_set_quiet(collector_calls(col), true);
 	collector_set_output(col, COLLECT_OUTPUT_CAPTURE, false);
 	if (collector_start(col, err, sizeof(err)) < 0) {
@@ -93,7 +81,6 @@ static void attach(struct tui *t, pid_t pid)
 		profile_free(p);
 		return;
 	}
-	next_slot ^= 1;
 	t->saved = NULL;
 	tui_switch_run(t, col, p);
 	tui_message(t, false, "attached to %d: q detaches and leaves it running", (int)pid);
