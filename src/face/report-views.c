@@ -43,6 +43,16 @@ static void diff_record(struct report *r, const struct diff_row *d)
 
 /* The function table with each row's change since the baseline in front:
  * "!" marks a regression past --threshold. */
+/* Under --sort delta a --limit keeps both ends of the table: the largest
+ * regressions first and the largest improvements last. Whether row i is
+ * shown, given that shown of n rows are. */
+static bool diff_row_shown(const struct diff_table *t, size_t shown, size_t i)
+{
+	size_t head = t->opts.by_delta ? (shown + 1) / 2 : shown;
+
+	return i < head || (t->opts.by_delta && i >= t->n - (shown - head));
+}
+
 void write_diff(struct report *r)
 {
 	const struct diff_table *t = r->o->diff;
@@ -65,9 +75,15 @@ void write_diff(struct report *r)
 			r->o->reverse ? ", reversed" : "");
 		fputs("  \xce\x94%self \xce\x94%total  \xce\x94tottime", out);
 		text_table_header(out);
-		for (size_t i = 0; i < shown; i++) {
+		for (size_t i = 0; i < t->n; i++) {
 			const struct diff_row *d = &t->rows[i];
 
+			if (!diff_row_shown(t, shown, i)) {
+				if (i == 0 || diff_row_shown(t, shown, i - 1))
+					fprintf(out, "   ...  (%zu rows of smaller change)\n",
+						t->n - shown);
+				continue;
+			}
 			fprintf(out, "%c%+7.1f %+7.1f %+9.3f", d->regression ? '!' : ' ',
 				d->d_self_pct, d->d_total_pct, d->d_tottime);
 			text_row(out, d->prof, &d->row);
@@ -80,8 +96,9 @@ void write_diff(struct report *r)
 		break;
 	case REPORT_CSV:
 		diff_record(r, NULL);
-		for (size_t i = 0; i < shown; i++)
-			diff_record(r, &t->rows[i]);
+		for (size_t i = 0; i < t->n; i++)
+			if (diff_row_shown(t, shown, i))
+				diff_record(r, &t->rows[i]);
 		break;
 	case REPORT_JSON:
 		fputs(",\"baseline\":{\"command\":", out);
@@ -94,8 +111,10 @@ void write_diff(struct report *r)
 			fputs("null", out);
 		fprintf(out, ",\"regressions\":%zu}", t->regressions);
 		fprintf(out, ",\"functions_total\":%zu,\"functions\":[", t->n);
-		for (size_t i = 0; i < shown; i++) {
-			fputs(i ? ",\n" : "\n", out);
+		for (size_t i = 0, k = 0; i < t->n; i++) {
+			if (!diff_row_shown(t, shown, i))
+				continue;
+			fputs(k++ ? ",\n" : "\n", out);
 			diff_record(r, &t->rows[i]);
 		}
 		fputs("]", out);

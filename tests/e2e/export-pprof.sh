@@ -29,7 +29,7 @@ read -r count ns bad < <(awk '
 	/^sample \{/ { in_s = 1; nv = 0; next }
 	in_s && /^}/ { in_s = 0; if (nv != 2) bad++; next }
 	in_s && /^  value: / { nv++; if (nv == 1) c += $2; else n += $2 }
-	END { printf "%d %d %d\n", c, n, bad }' "$dec")
+	END { printf "%.0f %.0f %.0f\n", c, n, bad }' "$dec")
 pt_eq "samples with other than 2 values" "$bad" 0
 pt_eq "the samples' counts add up to the session's samples" "$count" "$EX_SAMPLES"
 pt_near "the samples' cpu ns add up to the session's CPU time" "$ns" "$EX_CPU_NS" 1000

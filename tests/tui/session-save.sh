@@ -105,6 +105,9 @@ case $first in
 esac
 d=$(awk '{ print $3 }' <<<"$first")
 pt_ge "its Δ%self (points)" "${d#+}" 85
+# The largest improvements sit at the end of the list: End goes there.
+tui_keys End
+tui_wait "End shows the largest improvement, work_sixty" 'work_sixty' 5
 last=$(tui_screen | awk '/Δ%self/ { on = 1; next } on && /work_sixty/ { print; exit }')
 case $last in
 *"-"[4-6][0-9].[0-9]*) pt_ok "work_sixty lost its share: $last" ;;
