@@ -272,6 +272,54 @@ pt_wait_gone()
 	return 1
 }
 
+# pt_wait_running PID EXE [TICKS]: wait (up to 10 s) until PID has exec'd
+# EXE and used TICKS clock ticks of CPU (default 1), so that an attach sees
+# the program itself, never the shell that forked it. Fails the test and
+# returns 1 if that does not happen.
+pt_wait_running()
+{
+	local i exe want ticks
+	want=$(readlink -f "$2")
+	for i in $(seq 1 200); do
+		exe=$(readlink "/proc/$1/exe" 2>/dev/null)
+		if [ "$exe" = "$want" ]; then
+			ticks=$(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null)
+			[ "${ticks:-0}" -ge "${3:-1}" ] && return 0
+		fi
+		sleep 0.05
+	done
+	pt_fail "expected pid $1 running $want within 10 s; saw exe '$exe', ${ticks:-0} ticks"
+	return 1
+}
+
+# pt_wait_child PID: print PID's first child once it has one (up to 10 s).
+pt_wait_child()
+{
+	local i child
+	for i in $(seq 1 200); do
+		child=$(pgrep -P "$1" | head -n 1)
+		[ -n "$child" ] && { echo "$child"; return 0; }
+		sleep 0.05
+	done
+	return 1
+}
+
+# pt_wait_attached PROFTOP_PID TARGET_PID: wait (up to 10 s) until proftop
+# has started sampling: it holds a perf_event fd, or traces the target.
+pt_wait_attached()
+{
+	local i
+	for i in $(seq 1 200); do
+		if ls -l "/proc/$1/fd" 2>/dev/null | grep -q 'perf_event' ||
+			[ "$(pt_proc_state "$2" | cut -d' ' -f2)" = "$1" ]; then
+			return 0
+		fi
+		sleep 0.05
+	done
+	pt_fail "expected proftop ($1) sampling $2 within 10 s"
+	return 1
+}
+
 # pt_need_perf: skip unless `perf record -e cpu-clock` works here.
 pt_need_perf()
 {

@@ -11,7 +11,7 @@ for backend in perf ptrace; do
 	"$w" 1.5 >"$PT_WORK/$backend.out" 2>&1 &
 	pid=$!
 	pt_track "$pid"
-	sleep 0.3
+	pt_wait_running "$pid" "$w"
 	pt_proftop "$PT_WORK/$backend.txt" report --backend "$backend" -d 20 -p "$pid"
 	pt_eq "$backend: exit status of proftop" "$PT_RC" 0
 	pt_le "$backend: seconds until proftop noticed the end" "$PT_SECONDS" 8

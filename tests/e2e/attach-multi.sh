@@ -14,7 +14,8 @@ pt_track "$apid"
 "$c" 1 30 >"$PT_WORK/c.out" 2>&1 &
 cpid=$!
 pt_track "$cpid"
-sleep 0.5
+pt_wait_running "$apid" "$a"
+pt_wait_running "$cpid" "$c"
 
 for b in perf ptrace; do
 	out=$PT_WORK/$b.csv

@@ -31,7 +31,7 @@ left_alone()
 "$w" 30 >"$PT_WORK/attachee.out" 2>&1 &
 pid=$!
 pt_track "$pid"
-sleep 0.3
+pt_wait_running "$pid" "$w"
 
 for backend in perf ptrace; do
 	pt_report "$PT_WORK/$backend.csv" --backend "$backend" -d 1 -p "$pid" || continue

@@ -9,14 +9,15 @@ w=$(pt_workload attachee)
 "$w" 30 >"$PT_WORK/attachee.out" 2>&1 &
 pid=$!
 pt_track "$pid"
-sleep 0.3
+pt_wait_running "$pid" "$w"
 
 for backend in perf ptrace; do
 	out=$PT_WORK/$backend.csv
 	"$PROFTOP" report --format csv --backend "$backend" -p "$pid" >"$out" 2>"$out.err" &
 	pt=$!
 	pt_track "$pt"
-	sleep 1
+	pt_wait_attached "$pt" "$pid"
+	sleep 0.5 # some samples
 	kill -INT "$pt"
 	timeout 10 tail --pid="$pt" -f /dev/null
 	wait "$pt"

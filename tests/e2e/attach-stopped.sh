@@ -10,9 +10,12 @@ PT_TIMEOUT=20
 "$w" 30 >"$PT_WORK/attachee.out" 2>&1 &
 pid=$!
 pt_track "$pid"
-sleep 0.3
+pt_wait_running "$pid" "$w"
 kill -STOP "$pid"
-sleep 0.1
+for _ in $(seq 1 100); do
+	case $(pt_proc_state "$pid") in T*) break ;; esac
+	sleep 0.05
+done
 
 for backend in perf ptrace; do
 	pt_proftop "$PT_WORK/$backend.txt" report --backend "$backend" -d 0.5 -p "$pid"

@@ -11,7 +11,7 @@ PT_TIMEOUT=30
 "$w" 1 30 >"$PT_WORK/churn.out" 2>&1 &
 pid=$!
 pt_track "$pid"
-sleep 0.5
+pt_wait_running "$pid" "$w" 10
 
 for b in perf ptrace; do
 	pt_report "$PT_WORK/$b.csv" --backend "$b" -F 499 -d 2 -p "$pid" || continue

@@ -8,7 +8,7 @@ w=$(pt_workload forever)
 "$w" >"$PT_WORK/forever.out" &
 pid=$!
 pt_track "$pid"
-sleep 0.3
+pt_wait_running "$pid" "$w"
 
 PT_TIMEOUT=20
 pt_report "$PT_WORK/out.csv" -d 1 -p "$pid"

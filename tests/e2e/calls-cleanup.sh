@@ -12,7 +12,7 @@ command -v nm >/dev/null 2>&1 || pt_skip "nm (binutils) is not installed"
 "$w" 100000 20 >/dev/null &
 pid=$!
 pt_track "$pid"
-sleep 0.3
+pt_wait_running "$pid" "$w" 0
 
 # nap's address in the process: the load base (the first mapping of the
 # file) plus its symbol value (PIE, first segment at 0).

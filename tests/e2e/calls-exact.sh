@@ -55,7 +55,7 @@ pt_eq "launched, text: ncalls of lib_seven" "$seen" "$((7 * N))"
 "$w" "$N" 3 --wait >"$PT_WORK/attached.out" 2>"$PT_WORK/attached.err" &
 pid=$!
 pt_track "$pid"
-sleep 0.2
+pt_wait_running "$pid" "$w" 0
 pt_proftop "$PT_WORK/attach.json" report --format json --limit 0 --calls "$FUNCS" \
 	--calls-budget 100 -p "$pid"
 need_uprobes "$PT_WORK/attach.json"

@@ -53,9 +53,8 @@ fi
 "$PROFTOP" record -o "$PT_WORK/int.proftop" -- "$forever" >"$PT_WORK/int.out" 2>"$PT_WORK/int.err" &
 ppid=$!
 pt_track "$ppid"
-sleep 1.5
-child=$(pgrep -P "$ppid" | head -n 1)
-[ -n "$child" ] && pt_track "$child"
+child=$(pt_wait_child "$ppid")
+[ -n "$child" ] && pt_track "$child" && pt_wait_running "$child" "$forever" 30
 kill -INT "$ppid"
 if ! timeout 20 tail --pid="$ppid" -f /dev/null; then
 	pt_fail "proftop record did not stop within 20 s of SIGINT"

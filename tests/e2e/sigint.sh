@@ -8,14 +8,15 @@ w=$(pt_workload forever)
 # A background job of a non-interactive shell starts with SIGINT ignored;
 # job control (set -m) starts it as a terminal would, with SIGINT default.
 set -m
-echo "# proftop report --format csv -- $w &  (SIGINT after 1.5 s)"
+echo "# proftop report --format csv -- $w &  (SIGINT once the target ran 0.3 s)"
 timeout -k 5 30 "$PROFTOP" report --format csv -- "$w" >"$PT_WORK/out.csv" 2>"$PT_WORK/out.csv.err" &
 job=$!
 set +m
 pt_track "$job"
-sleep 1.5
-# timeout(1) is the job; signal proftop, its child.
-proftop_pid=$(pgrep -P "$job" | head -n 1)
+# timeout(1) is the job; signal proftop, its child, once its target ran a while.
+proftop_pid=$(pt_wait_child "$job")
+[ -n "$proftop_pid" ] && target=$(pt_wait_child "$proftop_pid") &&
+	pt_wait_running "$target" "$w" 30
 if [ -z "$proftop_pid" ]; then
 	wait "$job"
 	rc=$?
