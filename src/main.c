@@ -2,12 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,7 +35,7 @@ static int collect(const struct options *o, struct profile *p)
 		collector_free(c);
 		return 1;
 	}
-	collector_run(c);
+	collector_run(c, NULL);
 	collector_finish(c);
 	collector_free(c);
 	return 0;
@@ -161,61 +159,35 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	return rc ? rc : saved;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
+/* The session is flushed every SESSION_FLUSH_MS, so a crash of proftop
+ * loses at most that much. */
+struct flusher {
+	struct session_writer *w;
+	bool warned;
+};
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+static void flush_session(void *arg)
+{
+	struct flusher *f = arg;
+	char err[512];
+
+	/* A failed flush is retried at the next one, and at the end. */
+	if (session_writer_flush(f->w, err, sizeof(err)) < 0 && !f->warned) {
+		warnx_("%s; still recording, will retry", err);
+		f->warned = true;
+	}
 }
 
-/* collector_run() with a flush of the session every SESSION_FLUSH_MS, so a
- * crash of proftop loses at most that much. SIGINT, SIGTERM and SIGHUP
- * (blocked by collector_start) end the run; the caller then saves. */
+/* collector_run() with the flush timer in the same loop. SIGINT, SIGTERM
+ * and SIGHUP end the run; the caller then saves. */
 static void record_run(struct collector *c, struct session_writer *w)
 {
-	uint64_t next_flush = mono_ms() + SESSION_FLUSH_MS;
-	struct pollfd fds[520];
-	bool warned = false;
-	sigset_t sigs;
-	int sfd;
+	struct loop *l = loop_new();
+	struct flusher f = {w, false};
 
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	while (!collector_done(c)) {
-		size_t n = collector_pollfds(c, fds, 519);
-		int timeout = collector_timeout_ms(c);
-		uint64_t now = mono_ms();
-		char err[512];
-
-		if (sfd >= 0)
-			fds[n++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-		if (timeout < 0 || (uint64_t)timeout > next_flush - now)
-			timeout = next_flush > now ? (int)(next_flush - now) : 0;
-		if (poll(fds, n, timeout) < 0 && errno != EINTR)
-			break;
-		if (sfd >= 0 && (fds[n - 1].revents & POLLIN)) {
-			struct signalfd_siginfo si;
-
-			while (read(sfd, &si, sizeof(si)) == sizeof(si))
-				;
-			break;
-		}
-		collector_service(c);
-		if (mono_ms() >= next_flush) {
-			/* A failed flush is retried at the next one, and at the end. */
-			if (session_writer_flush(w, err, sizeof(err)) < 0 && !warned) {
-				warnx_("%s; still recording, will retry", err);
-				warned = true;
-			}
-			next_flush = mono_ms() + SESSION_FLUSH_MS;
-		}
-	}
-	if (sfd >= 0)
-		close(sfd);
+	loop_timer(l, SESSION_FLUSH_MS * 1000000ull, flush_session, &f);
+	collector_run(c, l);
+	loop_free(l);
 }
 
 static int cmd_record(const struct options *o, int argc, char **argv)

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
 #include <termios.h>
@@ -53,7 +52,7 @@ struct collector {
 	struct unwinder *uw;
 	struct symbols *sym;
 	struct memtrack mem;
-	int sigfd, timerfd;
+	int timerfd;
 	uint64_t deadline_ns; /* 0: none */
 	bool started, finished, interrupted, deadline_hit;
 	pid_t *dead; /* processes that exited; their maps are dropped after the drain */
@@ -111,7 +110,7 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 	c->uw = unwinder_new(c->pm);
 	c->sym = symbols_new(p);
 	c->calls = calls_new(&cfg->calls, p, c->pm, c->sym);
-	c->sigfd = c->timerfd = -1;
+	c->timerfd = -1;
 	c->pty_master = -1;
 	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
 	c->pc_cache = xcalloc(1u << PC_CACHE_BITS, sizeof(*c->pc_cache));
@@ -125,8 +124,6 @@ void collector_free(struct collector *c)
 		return;
 	if (c->sampler)
 		c->ops->close(c->sampler);
-	if (c->sigfd >= 0)
-		close(c->sigfd);
 	if (c->timerfd >= 0)
 		close(c->timerfd);
 	if (c->pty_master >= 0)
@@ -537,14 +534,13 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	const pid_t *pids;
 	size_t npids;
 
-	/* Blocked before the fork so that the signalfd sees them; the child
+	/* Blocked before the fork so that the run loop's signalfd sees them; the child
 	 * unblocks everything before exec. */
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	c->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	if (c->cfg.argv) {
 		struct target_io io = { .out_fd = -1 };
@@ -613,7 +609,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	return 0;
 }
 
-size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t max)
+static size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t max)
 {
 	int sfds[512];
 	size_t n = 0, ns;
@@ -632,12 +628,12 @@ size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t max)
 	return n;
 }
 
-int collector_timeout_ms(struct collector *c)
+static int collector_timeout_ms(struct collector *c)
 {
 	return c->timerfd >= 0 ? -1 : TICK_MS;
 }
 
-bool collector_service(struct collector *c)
+static bool collector_service(struct collector *c)
 {
 	size_t before = c->prof->nsamples;
 	uint64_t now = now_ns();
@@ -672,25 +668,61 @@ bool collector_done(struct collector *c)
 	return c->target.ended || c->deadline_hit || c->interrupted;
 }
 
-void collector_run(struct collector *c)
+void collector_interrupt(struct collector *c)
 {
-	struct pollfd fds[520];
+	c->interrupted = true;
+}
 
-	while (!collector_done(c)) {
-		size_t n = collector_pollfds(c, fds, 519);
+static size_t source_fds(void *arg, struct pollfd *fds, size_t max)
+{
+	return collector_pollfds(arg, fds, max);
+}
 
-		if (c->sigfd >= 0)
-			fds[n++] = (struct pollfd){ .fd = c->sigfd, .events = POLLIN };
-		if (poll(fds, n, collector_timeout_ms(c)) < 0 && errno != EINTR)
-			break;
-		if (c->sigfd >= 0 && (fds[n - 1].revents & POLLIN)) {
-			struct signalfd_siginfo si;
+static int source_timeout(void *arg)
+{
+	return collector_timeout_ms(arg);
+}
 
-			while (read(c->sigfd, &si, sizeof(si)) == sizeof(si))
-				c->interrupted = true;
-		}
-		collector_service(c);
-	}
+static void source_dispatch(void *arg, const struct pollfd *fds, size_t n)
+{
+	(void)fds;
+	(void)n;
+	collector_service(arg);
+}
+
+const struct loop_source_ops collector_loop_source = {
+	.fds = source_fds,
+	.timeout_ms = source_timeout,
+	.dispatch = source_dispatch,
+};
+
+static void on_signal(void *arg, int signo)
+{
+	(void)signo;
+	collector_interrupt(arg);
+}
+
+static bool run_done(void *arg)
+{
+	return collector_done(arg);
+}
+
+void collector_run(struct collector *c, struct loop *l)
+{
+	struct loop *own = l ? NULL : loop_new();
+	sigset_t sigs;
+
+	if (!l)
+		l = own;
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	loop_signals(l, &sigs, on_signal, c);
+	loop_add_source(l, &collector_loop_source, c);
+	loop_run(l, run_done, c);
+	loop_remove_source(l, c);
+	loop_free(own);
 }
 
 /* Take the last samples and close the backend (detaching, for ptrace). */

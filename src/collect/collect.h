@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "calls.h"
+#include "loop.h"
 #include "profile.h"
 #include "target.h"
 
@@ -56,20 +57,22 @@ void collector_pause(struct collector *c, bool paused);
 /* Launch or attach and start sampling. 0, or -1 with a one-line err. */
 int collector_start(struct collector *c, char *err, size_t errlen);
 
-/* For an outside event loop: the fds to poll (POLLIN) and the longest
- * time to wait before calling collector_service() again. */
-size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t max);
-int collector_timeout_ms(struct collector *c);
-/* Drain samples, poll memory, notice the target's end. Returns true if
- * the profile changed. */
-bool collector_service(struct collector *c);
-/* The run is over: the target ended or the duration passed. */
+/* The collector as a source of an event loop (loop.h; arg: the
+ * collector): its ring buffers, memory-poll timer, the target's pidfd and
+ * output pty; each wakeup drains samples, polls memory and notices the
+ * target's end. */
+extern const struct loop_source_ops collector_loop_source;
+/* The run is over: the target ended, the duration passed, or
+ * collector_interrupt() was called. */
 bool collector_done(struct collector *c);
+/* End the run at the next wakeup (SIGINT and friends). */
+void collector_interrupt(struct collector *c);
 
-/* Run headless until the target ends, -d passes, or SIGINT/SIGTERM/SIGHUP
- * arrive. The signals are blocked by collector_start (the target gets
- * them unblocked). */
-void collector_run(struct collector *c);
+/* Run until collector_done(): in loop l with whatever else it serves (a
+ * session flush timer), or in a loop of its own when l is NULL. SIGINT,
+ * SIGTERM and SIGHUP end the run (blocked since collector_start; the
+ * target gets them unblocked). */
+void collector_run(struct collector *c, struct loop *l);
 
 /* Stop sampling (a launched target still running is terminated), take
  * the last samples and fill the profile's metadata. */

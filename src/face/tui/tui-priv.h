@@ -108,6 +108,9 @@ struct tui {
 	bool window;   /* `w`: last TUI_WINDOW_S seconds only */
 	bool mem_pane; /* `m` */
 	bool quit;
+	int exit_sig;	   /* SIGTERM, SIGHUP...: die of it once the terminal is restored */
+	struct loop *loop; /* the one event loop (loop.h) */
+	int err_fd;	   /* proftop's own stderr, captured while the screen is open */
 	bool input; /* --stdin: the keys go to the target, not to us */
 	bool dirty; /* redraw before the next wait */
 	bool launched;

@@ -14,8 +14,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/resource.h>
-#include <sys/signalfd.h>
-#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,7 +26,6 @@
 #include "xalloc.h"
 
 #define MSG_MS	    4000
-#define MAX_POLLFDS 600
 #define MAX_DEPTH   64 /* views on the stack */
 
 /* For the fatal paths (signal handler, allocation failure): what must be
@@ -289,6 +286,7 @@ static void finish_run(struct tui *t)
 	if (!t->running)
 		return;
 	tui_input(t, false);
+	loop_remove_source(t->loop, t->col);
 	collector_finish(t->col);
 	launched_pid = 0;
 	t->running = false;
@@ -313,6 +311,7 @@ void tui_switch_run(struct tui *t, struct collector *col, struct profile *p)
 	t->col = col;
 	t->prof = p;
 	t->running = true;
+	loop_add_source(t->loop, &collector_loop_source, col);
 	t->launched = t->paused = t->frozen = false;
 	t->filter.tid = 0;
 	t->state[0] = '\0';
@@ -352,10 +351,6 @@ static void tick(struct tui *t)
 
 /* ---- the loop ---- */
 
-struct loop_fds {
-	int sig, timer, err;
-};
-
 static void read_stderr(struct tui *t, int fd)
 {
 	char buf[1024];
@@ -371,111 +366,108 @@ static void read_stderr(struct tui *t, int fd)
 			tui_message(t, true, "%s", line);
 }
 
-static bool read_signals(struct tui *t, int fd, int *exit_sig)
+static void on_signal(void *arg, int signo)
 {
-	struct signalfd_siginfo si;
-	bool resized = false;
+	struct tui *t = arg;
+	struct winsize ws;
 
-	while (read(fd, &si, sizeof(si)) == sizeof(si)) {
-		switch (si.ssi_signo) {
-		case SIGWINCH:
-			resized = true;
-			break;
-		case SIGCHLD:
-			break;
-		case SIGINT: /* ^C: takes the keys back from the target, else quits */
-			if (t->input)
-				tui_input(t, false);
-			else
-				t->quit = true;
-			break;
-		default: /* SIGTERM, SIGHUP, SIGQUIT: leave, then die of it */
-			t->quit = true;
-			*exit_sig = (int)si.ssi_signo;
-			break;
-		}
-	}
-	if (resized) {
-		struct winsize ws;
-
+	switch (signo) {
+	case SIGWINCH:
 		if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
 			resizeterm(ws.ws_row, ws.ws_col);
 		t->dirty = true;
+		break;
+	case SIGCHLD:
+		break;
+	case SIGINT: /* ^C: takes the keys back from the target, else quits */
+		if (t->input)
+			tui_input(t, false);
+		else
+			t->quit = true;
+		break;
+	default: /* SIGTERM, SIGHUP, SIGQUIT: leave, then die of it */
+		t->quit = true;
+		t->exit_sig = signo;
+		break;
 	}
-	return resized;
 }
 
-static int wait_ms(struct tui *t)
+/* The terminal as a loop source: keys, and proftop's own stderr (a pipe,
+ * so that a library's complaint never paints over the screen). */
+static size_t term_fds(void *arg, struct pollfd *fds, size_t max)
 {
-	int ms = t->running ? collector_timeout_ms(t->col) : -1;
+	struct tui *t = arg;
+	size_t n = 0;
 
-	if (t->msg[0] && t->msg_until) {
-		uint64_t now = tui_clock_ns();
-		int left = t->msg_until > now ? (int)((t->msg_until - now) / 1000000 + 1) : 0;
-
-		if (ms < 0 || left < ms)
-			ms = left;
-	}
-	return ms;
-}
-
-static void run_loop(struct tui *t, const struct loop_fds *lf, int *exit_sig)
-{
-	struct pollfd fds[MAX_POLLFDS];
-
-	while (!t->quit) {
-		size_t n = 0, ncol = 0;
-		int rc, key;
-
-		if (t->msg_until && tui_clock_ns() >= t->msg_until) {
-			t->msg_until = 0;
-			t->dirty = true;
-		}
-		if (t->dirty)
-			draw(t);
+	if (n < max)
 		fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = lf->sig, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = lf->timer, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = lf->err, .events = POLLIN};
-		if (t->running)
-			ncol = collector_pollfds(t->col, fds + n, MAX_POLLFDS - n);
-		rc = poll(fds, n + ncol, wait_ms(t));
-		if (rc < 0 && errno != EINTR)
-			break;
-		if (rc < 0)
-			continue;
-		if (fds[1].revents & POLLIN)
-			read_signals(t, lf->sig, exit_sig);
-		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-			t->quit = true; /* the terminal is gone */
-			*exit_sig = SIGHUP;
-		}
-		/* Keys first, drawn at once: the collector must not delay them. */
-		if (fds[0].revents & POLLIN) {
-			while ((key = getch()) != ERR && !t->quit) {
-				if (t->input)
-					forward_key(t, key);
-				else
-					tui_key(t, key);
-			}
-			if (t->dirty && !t->quit)
-				draw(t);
-		}
-		if (fds[3].revents & POLLIN)
-			read_stderr(t, lf->err);
-		if (fds[2].revents & POLLIN) {
-			uint64_t ticks;
+	if (t->err_fd >= 0 && n < max)
+		fds[n++] = (struct pollfd){.fd = t->err_fd, .events = POLLIN};
+	return n;
+}
 
-			if (read(lf->timer, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-				break;
-			tick(t);
-		}
-		if (t->running) {
-			collector_service(t->col);
-			if (collector_done(t->col))
-				finish_run(t);
-		}
+/* Wake up when the status line's message expires. */
+static int term_timeout(void *arg)
+{
+	struct tui *t = arg;
+	uint64_t now;
+
+	if (!t->msg[0] || !t->msg_until)
+		return -1;
+	now = tui_clock_ns();
+	return t->msg_until > now ? (int)((t->msg_until - now) / 1000000 + 1) : 0;
+}
+
+static void term_dispatch(void *arg, const struct pollfd *fds, size_t n)
+{
+	struct tui *t = arg;
+	int key;
+
+	if (n > 0 && (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+		t->quit = true; /* the terminal is gone */
+		t->exit_sig = SIGHUP;
 	}
+	/* Keys first, drawn at once: the collector must not delay them. */
+	if (n > 0 && (fds[0].revents & POLLIN)) {
+		while ((key = getch()) != ERR && !t->quit) {
+			if (t->input)
+				forward_key(t, key);
+			else
+				tui_key(t, key);
+		}
+		if (t->dirty && !t->quit)
+			draw(t);
+	}
+	if (n > 1 && (fds[1].revents & POLLIN))
+		read_stderr(t, t->err_fd);
+}
+
+static const struct loop_source_ops term_source = {
+	.fds = term_fds,
+	.timeout_ms = term_timeout,
+	.dispatch = term_dispatch,
+};
+
+static void on_tick(void *arg)
+{
+	tick(arg);
+}
+
+/* After every wakeup: notice the run's end, expire the message, draw once. */
+static void after_wakeup(void *arg)
+{
+	struct tui *t = arg;
+
+	if (t->running && collector_done(t->col))
+		finish_run(t);
+	if (t->msg_until && tui_clock_ns() >= t->msg_until) {
+		t->msg_until = 0;
+		t->dirty = true;
+	}
+	if (t->quit)
+		loop_quit(t->loop);
+	else if (t->dirty)
+		draw(t);
 }
 
 /* ---- setup ---- */
@@ -577,23 +569,6 @@ static void tui_free(struct tui *t)
 		annot_cache_free(t->annot);
 }
 
-static int timer_open(double seconds)
-{
-	int fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	struct itimerspec its;
-	uint64_t ns = (uint64_t)(seconds * 1e9);
-
-	if (fd < 0)
-		return -1;
-	if (ns < 10000000)
-		ns = 10000000;
-	its.it_interval.tv_sec = (time_t)(ns / 1000000000ull);
-	its.it_interval.tv_nsec = (long)(ns % 1000000000ull);
-	its.it_value = its.it_interval;
-	timerfd_settime(fd, 0, &its, NULL);
-	return fd;
-}
-
 void tui_open_static(struct tui *t, const struct tui_config *o, struct profile *p)
 {
 	memset(t, 0, sizeof(*t));
@@ -655,22 +630,24 @@ static int open_saved(struct tui *t, const struct tui_config *o)
 int tui_run(const struct tui_config *o)
 {
 	struct tui t;
-	struct loop_fds lf = {-1, -1, -1};
 	sigset_t sigs;
 	char err[512];
-	int rc = refuse_early(o), exit_sig = 0;
+	double refresh = o->refresh > 0 ? o->refresh : 1.0;
+	int rc = refuse_early(o);
 
 	if (rc)
 		return rc;
 	setlocale(LC_CTYPE, "");
 	memset(&t, 0, sizeof(t));
 	t.opt = o;
+	t.err_fd = -1;
 	t.color = !o->no_color;
 	t.sort = o->sort;
 	t.reverse = o->reverse;
 	t.filter.tid = o->filter.tid;
 	t.annot = annot_cache_new();
 	t.launched = o->collect.argv != NULL;
+	t.loop = loop_new();
 	sigemptyset(&sigs); /* for the way out */
 	if (o->input) {
 		rc = open_saved(&t, o);
@@ -684,15 +661,17 @@ int tui_run(const struct tui_config *o)
 		t.prof = profile_new(); /* empty until the picker attaches */
 	}
 
-	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGWINCH);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGHUP);
 	sigaddset(&sigs, SIGQUIT);
 	sigaddset(&sigs, SIGCHLD);
-	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	lf.sig = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (loop_signals(t.loop, &sigs, on_signal, &t) < 0) {
+		warnx_("cannot set up the event loop: %s", strerror(errno));
+		rc = 1;
+		goto out;
+	}
 
 	/* Before the target starts: a file that cannot be written is known now. */
 	if (o->output && save_writer_open(&t, o->output, err, sizeof(err)) < 0) {
@@ -708,15 +687,18 @@ int tui_run(const struct tui_config *o)
 			goto out;
 		}
 		t.running = true;
+		loop_add_source(t.loop, &collector_loop_source, t.col);
 	}
 	if (t.launched && t.col)
 		launched_pid = collector_target(t.col)->pid;
-	lf.timer = timer_open(o->refresh > 0 ? o->refresh : 1.0);
-	if (lf.sig < 0 || lf.timer < 0 || (lf.err = capture_stderr()) < 0) {
+	if ((t.err_fd = capture_stderr()) < 0) {
 		warnx_("cannot set up the event loop: %s", strerror(errno));
 		rc = 1;
 		goto out;
 	}
+	loop_add_source(t.loop, &term_source, &t);
+	loop_timer(t.loop, refresh < 0.01 ? 10000000ull : (uint64_t)(refresh * 1e9), on_tick, &t);
+	loop_after(t.loop, after_wakeup, &t);
 	fatal_set_cleanup(fatal_hook);
 	crash_handlers();
 	if (open_screen(&t) < 0) {
@@ -730,7 +712,8 @@ int tui_run(const struct tui_config *o)
 		tui_push(&t, view_picker_new(&t));
 	tick(&t);
 	tui_requery(&t);
-	run_loop(&t, &lf, &exit_sig);
+	draw(&t);
+	loop_run(t.loop, NULL, NULL);
 	rc = 0;
 out:
 	if (t.running)
@@ -738,9 +721,9 @@ out:
 	launched_pid = 0;
 	restore_terminal();
 	fatal_set_cleanup(NULL);
-	if (lf.err >= 0) {
-		flush_stderr(lf.err);
-		close(lf.err);
+	if (t.err_fd >= 0) {
+		flush_stderr(t.err_fd);
+		close(t.err_fd);
 	}
 	if (t.writer && rc == 0) {
 		rc = save_writer_close(&t);
@@ -752,15 +735,12 @@ out:
 	collector_free(t.col);
 	profile_free(t.prof);
 	profile_free(t.base);
-	if (lf.sig >= 0)
-		close(lf.sig);
-	if (lf.timer >= 0)
-		close(lf.timer);
-	if (exit_sig) {
+	loop_free(t.loop);
+	if (t.exit_sig) {
 		/* Die of the signal that asked us to, the terminal restored. */
-		signal(exit_sig, SIG_DFL);
+		signal(t.exit_sig, SIG_DFL);
 		sigprocmask(SIG_UNBLOCK, &sigs, NULL);
-		raise(exit_sig);
+		raise(t.exit_sig);
 	}
 	sigprocmask(SIG_UNBLOCK, &sigs, NULL);
 	return rc;
