@@ -329,7 +329,9 @@ void unwinder_flush(struct unwinder *u, struct proc_space *ps)
 
 	if (!su)
 		return;
+	unwind_sigmask_skip(true);
 	unw_flush_cache(su->as, 0, 0);
+	unwind_sigmask_skip(false);
 	su->generation = ps->generation;
 }
 
@@ -392,17 +394,20 @@ size_t unwinder_unwind(struct unwinder *u, struct proc_space *ps,
 	su = space_unwind_get(ps);
 	if (su->generation != ps->generation)
 		unwinder_flush(u, ps);
+	unwind_sigmask_skip(true);
 	if (unw_init_remote(&cursor, su->as, &ctx) < 0) {
+		unwind_sigmask_skip(false);
 		*truncated = true;
 		return n;
 	}
 	while ((ret = unwind_step(&cursor, &ctx, &ip, &sp, n == 1)) > 0) {
 		if (n == max) {
-			*truncated = true; /* there was more */
-			return n;
+			ret = 1; /* there was more */
+			break;
 		}
 		pcs[n++] = ip;
 	}
-	*truncated = ret < 0;
+	unwind_sigmask_skip(false);
+	*truncated = ret != 0;
 	return n;
 }

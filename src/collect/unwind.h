@@ -38,4 +38,8 @@ size_t unwinder_unwind(struct unwinder *u, struct proc_space *ps,
 /* Mappings of ps changed: drop cached unwind info for it. */
 void unwinder_flush(struct unwinder *u, struct proc_space *ps);
 
+/* While true on this thread, libunwind's signal-blocking lock makes no
+ * system calls (unwind-nosigmask.c says why that is safe here). */
+void unwind_sigmask_skip(bool skip);
+
 #endif
