@@ -148,6 +148,9 @@ static void setup_attr(const struct sampler *s, struct perf_event_attr *a)
 	a->exclude_kernel = s->exclude_kernel;
 	a->exclude_hv = 1;
 	a->exclude_callchain_kernel = 1;
+	/* DWARF unwinding reads the copied stack: walking user frame pointers
+	 * too (up to 127 per sample) would be work thrown away. */
+	a->exclude_callchain_user = s->cfg.dwarf;
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
 	a->watermark = 1;
