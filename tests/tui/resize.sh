@@ -44,7 +44,7 @@ alive "at 1x1"
 resize 40 12
 sleep 0.2
 resize 120 40
-tui_wait "back to 120x40: full table" 'ncalls +tottime +percall +cumtime' 5
+tui_wait "back to 120x40: full table" 'tottime +cumtime +%self +%total' 5
 tui_wait "the header's second line" 'samples [0-9,]+ +lost' 5
 alive "after the resizes"
 

@@ -42,7 +42,7 @@ tui_keys I
 # "tottime" header sorts by it again.
 tui_keys F6
 tui_wait "F6: next sort column" 'by cumulative time' 5
-hdr=$(tui_screen | grep -n 'ncalls.*tottime' | head -n 1)
+hdr=$(tui_screen | grep -n 'tottime.*cumtime' | head -n 1)
 y=$((${hdr%%:*} - 1))
 x=$(($(awk -F 'tottime' '{ print length($1) }' <<<"${hdr#*:}") + 2))
 tui_click "$x" "$y"
