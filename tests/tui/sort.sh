@@ -25,7 +25,12 @@ pt_ge "first row's %total when sorted by cumtime (1)" "$(awk '{ print $2 }' <<<"
 order=$(tui_rows | awk '$3 ~ /^work_/ { print $3 }' | tr '\n' ' ')
 pt_eq "work functions in cumulative order" "$order" "work_sixty work_thirty work_ten "
 
-# Nothing counted calls: the calls sort falls back to cumulative time.
+# Nothing counted calls: the calls sort falls back to cumulative time (in
+# which u shows the frames every sample passes through as rows).
+tui_keys u
+tui_wait_not "u: no folded line" 'samples pass through' 5
+first=$(tui_rows | head -n 1)
+tui_keys u
 tui_keys 3
 tui_wait "calls sort named in the title" 'by call count' 5
 pt_eq "first row sorted by calls (3)" "$(tui_rows | head -n 1 | awk '{ print $3 }')" \
@@ -35,6 +40,7 @@ pt_eq "first row sorted by calls (3)" "$(tui_rows | head -n 1 | awk '{ print $3 
 tui_keys 2 I
 tui_wait "reversed, said in the column header" '\(reversed\)' 5
 last=$(tui_rows | tail -n 1 | awk '{ print $3 }')
+[ "$last" = work_sixty ] || tui_screen | sed 's/^/#   |/'
 pt_eq "hottest last after I" "$last" work_sixty
 tui_keys I
 

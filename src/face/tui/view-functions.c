@@ -203,8 +203,9 @@ static void fv_draw(struct tui *t, struct view *v, const struct rect *r)
 	char left[160];
 	int head = r->y + 1 + (f->nfolded && r->h >= 6), rows = r->y + r->h - head - 1;
 
-	snprintf(left, sizeof(left), "Functions (%zu%s) by %s", f->nshown,
-		 f->nshown != f->table.n ? " shown" : "", sort_title(t->sort));
+	/* the folded rows count: they are only drawn elsewhere */
+	snprintf(left, sizeof(left), "Functions (%zu%s) by %s", f->nshown + f->nfolded,
+		 f->nshown + f->nfolded != f->table.n ? " shown" : "", sort_title(t->sort));
 	ui_title(t, r->y, left, NULL);
 	if (r->h < 2)
 		return;
