@@ -311,7 +311,7 @@ void tui_switch_run(struct tui *t, struct collector *col, struct profile *p)
 	t->col = col;
 	t->prof = p;
 	t->running = true;
-	t->launched = t->paused = t->frozen = false;
+	t->launched = t->paused = t->frozen = t->zeroed = false;
 	t->filter.tid = 0;
 	t->state[0] = '\0';
 	t->now_ns = 0;

@@ -126,7 +126,7 @@ static void row_draw(struct tui *t, int y, const struct rect *r, const struct di
 	snprintf(buf, sizeof(buf), "%+9.3f", dr->d_tottime);
 	ui_put(y, x, buf, W_DTIME, mark);
 	ui_fn_label(dr->prof, dr->row.function, buf, sizeof(buf));
-	ui_put(y, r->x + NAME_X, buf, r->w - NAME_X, mark);
+	ui_put_cut(t, y, r->x + NAME_X, buf, r->w - NAME_X, 0, mark);
 	if (dr->regression && r->w > NAME_X + ui_width(buf) + 12)
 		ui_put(y, r->x + NAME_X + ui_width(buf) + 1, " REGRESSION", 11,
 		       cursor ? base : ui_attr(t, UC_ERR) | A_BOLD);
