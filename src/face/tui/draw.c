@@ -315,7 +315,7 @@ void ui_title(struct tui *t, int y, const char *left, const char *right)
 	rw = ui_width(right) + 1;
 	if (rw > w / 2)
 		rw = w / 2;
-	ui_put(y, 1, left, w - rw - 2, ui_attr(t, UC_TITLE) | A_BOLD);
+	ui_put_cut(t, y, 1, left, w - rw - 2, 0, ui_attr(t, UC_TITLE) | A_BOLD);
 	ui_put(y, w - rw, right, rw - 1, ui_attr(t, UC_TITLE));
 }
 

@@ -320,7 +320,7 @@ static const struct global_key global_keys[] = {
 	{{'c', KEY_F(7)}, {"c F7", "callers and callees of the selected function", 7, "Callers"}, k_callers, NULL, NULL},
 	{{'a'}, {"a", "source lines of the selected function", 0, NULL}, k_lines, NULL, NULL},
 	{{'A'}, {"A", "attach to another process: the process picker", 0, NULL}, k_picker, is_live, "a saved session has no process to leave for another"},
-	{{'C'}, {"C", "count the selected function's calls from now on (uprobe), or stop", 0, NULL}, k_count, NULL, NULL},
+	{{'C'}, {"C", "count the selected function's calls from now on (uprobe), or stop", 0, NULL}, k_count, is_sampling, "calls can be counted only while the target runs"},
 	{{'L'}, {"L", "latency of the selected function (with --latency FUNC)", 0, NULL}, k_latency, NULL, NULL},
 	{{12}, {"Ctrl-L", "repaint the screen", 0, NULL}, k_repaint, NULL, NULL},
 };

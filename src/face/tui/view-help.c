@@ -101,7 +101,7 @@ static void hv_draw(struct tui *t, struct view *v, const struct rect *r)
 			continue;
 		}
 		ui_put(y, 3, e->keys, kw - 4, ui_attr(t, UC_KEY));
-		ui_put(y, 2 + kw, e->what, r->w - 2 - kw, A_NORMAL);
+		ui_put_cut(t, y, 2 + kw, e->what, r->w - 2 - kw, 0, A_NORMAL);
 	}
 }
 
