@@ -101,8 +101,7 @@ static char *cell_function(const struct profile *p, const struct func_row *row, 
 
 static const struct func_row no_row = {.calls = -1, .function = PROF_NONE};
 
-static size_t fields_function(const struct profile *p, const struct func_row *row,
-			      struct field *f)
+static size_t fields_function(const struct profile *p, const struct func_row *row, struct field *f)
 {
 	const struct prof_function *fn = row ? &p->functions[row->function] : NULL;
 	int line = fn && fn->start_line > 0 ? fn->start_line : 0;
@@ -177,11 +176,11 @@ const struct func_column func_columns[FCOL_COUNT] = {
 };
 
 const enum func_col func_display_order[] = {
-	FCOL_NCALLS, FCOL_TOTTIME, FCOL_TPERCALL, FCOL_CUMTIME,	 FCOL_CPERCALL,
+	FCOL_NCALLS, FCOL_TOTTIME, FCOL_TPERCALL, FCOL_CUMTIME, FCOL_CPERCALL,
 	FCOL_SELF,   FCOL_TOTAL,   FCOL_FUNCTION, FCOL_COUNT,
 };
 
 const enum func_col func_record_order[] = {
-	FCOL_FUNCTION, FCOL_SAMPLES, FCOL_SELF, FCOL_TOTAL, FCOL_TOTTIME, FCOL_CUMTIME, FCOL_NCALLS,
-	FCOL_COUNT,
+	FCOL_FUNCTION, FCOL_SAMPLES, FCOL_SELF,	  FCOL_TOTAL,
+	FCOL_TOTTIME,  FCOL_CUMTIME, FCOL_NCALLS, FCOL_COUNT,
 };

@@ -189,7 +189,8 @@ static size_t line_fields(struct report *r, const struct line_table *lt, size_t 
 	f[9] = FBOOL("hottest", i == hot);
 	f[10] = FSTR("inlined",
 		     row->inlined != PROF_NONE ? profile_function_name(r->p, row->inlined) : NULL);
-	f[11] = FSTR("callee", row->callee != PROF_NONE ? profile_function_name(r->p, row->callee) : NULL);
+	f[11] = FSTR("callee",
+		     row->callee != PROF_NONE ? profile_function_name(r->p, row->callee) : NULL);
 	for (int k = 7; k < LINE_FIELDS; k++)
 		f[k].where = JSON_ONLY;
 	return LINE_FIELDS;

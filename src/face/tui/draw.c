@@ -451,11 +451,14 @@ void ui_header(struct tui *t, int rows)
 /* The prompt of / \\ s; a search that finds nothing says so at once. */
 static void footer_prompt(struct tui *t, int y)
 {
-	const char *what = t->prompt == PROMPT_SEARCH ? "Search: "
-			   : t->prompt == PROMPT_SAVE ? (t->zeroed ? "Save (only the samples since z) to: "
-								   : "Save session to: ")
-						      : "Filter: ";
-	int x = ui_put(y, 0, what, COLS, ui_attr(t, UC_KEY));
+	const char *what = "Filter: ";
+	int x;
+
+	if (t->prompt == PROMPT_SEARCH)
+		what = "Search: ";
+	else if (t->prompt == PROMPT_SAVE) /* after z the file holds only what came since */
+		what = t->zeroed ? "Save (only the samples since z) to: " : "Save session to: ";
+	x = ui_put(y, 0, what, COLS, ui_attr(t, UC_KEY));
 
 	x += ui_putn(y, x, t->pbuf, t->plen, COLS - x - 1, ui_attr(t, UC_KEYLABEL));
 	ui_put(y, x, " ", 1, ui_attr(t, UC_KEYLABEL) | A_REVERSE);
@@ -491,8 +494,8 @@ void ui_footer(struct tui *t)
 	/* keys.c lays the cells out, for the clicks too */
 	n = keys_footer(t, cells, 10);
 	for (size_t i = 0; i < n && cells[i].x < COLS; i++) {
-		x = cells[i].x + ui_put(y, cells[i].x, cells[i].name, COLS - cells[i].x,
-					ui_attr(t, UC_KEY));
+		x = cells[i].x +
+		    ui_put(y, cells[i].x, cells[i].name, COLS - cells[i].x, ui_attr(t, UC_KEY));
 		if (x < COLS)
 			x += ui_put(y, x, cells[i].label, COLS - x, ui_attr(t, UC_KEYLABEL));
 	}

@@ -291,39 +291,64 @@ static void k_repaint(struct tui *t, int key)
 }
 
 struct global_key {
-	int codes[4]; /* 0 ends */
-	struct key_help help;
+	int codes[4];			     /* 0 ends */
 	void (*run)(struct tui *t, int key); /* NULL: the views' lists move */
 	/* NULL: always; else whether the key applies now: it is in the help
-	 * and the footer only then, and says why not when pressed */
+	 * and the footer only then, and says why not (refused) when pressed */
 	bool (*applies)(const struct tui *t);
 	const char *refused;
+	struct key_help help;
 };
 
+/* The keys, the code they run, when they apply, and their help line. */
+/* clang-format off */
 static const struct global_key global_keys[] = {
-	{{'q', 'Q', KEY_F(10)}, {"q F10", "quit (a launched target is terminated, an attached one left running)", 10, "Quit"}, k_quit, NULL, NULL},
-	{{'?', 'h', KEY_F(1)}, {"? h F1", "this help", 1, "Help"}, k_help, NULL, NULL},
-	{{27, KEY_BACKSPACE, 127, 8}, {"Esc Backspace", "back to the previous view", 0, NULL}, k_back, NULL, NULL},
-	{{0}, {"Up Down j k", "move", 0, NULL}, NULL, NULL, NULL},
-	{{0}, {"PgUp PgDn Home End g G", "scroll by pages, to the top, to the end", 0, NULL}, NULL, NULL, NULL},
-	{{'/', KEY_F(3)}, {"/ F3", "search names in the view; F3 again: next match", 3, "Search"}, k_search, NULL, NULL},
-	{{'\\', KEY_F(4)}, {"\\ F4", "filter the functions and the tree by name (Esc in the prompt clears it)", 4, "Filter"}, k_filter, NULL, NULL},
-	{{'f'}, {"f", "freeze the display; sampling goes on", 0, NULL}, k_freeze, is_sampling, "the target is not running: the display does not change"},
-	{{'P', KEY_F(9)}, {"P F9", "pause and resume sampling (the target runs on)", 9, "Pause"}, k_pause, is_sampling, "nothing is being sampled: nothing to pause"},
-	{{'s', 'S'}, {"s S", "save the session (a prompt with a default name; Esc cancels)", 0, NULL}, k_save, NULL, NULL},
-	{{'z'}, {"z", "zero the counters (a save after it keeps only what came after)", 0, NULL}, k_zero, is_live, "a saved session cannot be zeroed; w shows the end of it"},
-	{{'w'}, {"w", "since start / last 5 seconds (see a phase change)", 0, NULL}, k_window, NULL, NULL},
-	{{'T'}, {"T", "threads with their names and samples: restrict every view to one", 0, NULL}, k_threads, NULL, NULL},
-	{{'m', KEY_F(8)}, {"m F8", "memory pane: RSS and VMS over the run", 8, "Memory"}, k_memory, NULL, NULL},
-	{{'o', KEY_F(2)}, {"o F2", "the target's output (stdout and stderr)", 2, "Output"}, k_output, NULL, NULL},
-	{{'t', KEY_F(5)}, {"t F5", "call tree", 5, "Tree"}, k_tree, NULL, NULL},
-	{{'c', KEY_F(7)}, {"c F7", "callers and callees of the selected function", 7, "Callers"}, k_callers, NULL, NULL},
-	{{'a'}, {"a", "source lines of the selected function", 0, NULL}, k_lines, NULL, NULL},
-	{{'A'}, {"A", "attach to another process: the process picker", 0, NULL}, k_picker, is_live, "a saved session has no process to leave for another"},
-	{{'C'}, {"C", "count the selected function's calls from now on (uprobe), or stop", 0, NULL}, k_count, is_sampling, "calls can be counted only while the target runs"},
-	{{'L'}, {"L", "latency of the selected function (with --latency FUNC)", 0, NULL}, k_latency, NULL, NULL},
-	{{12}, {"Ctrl-L", "repaint the screen", 0, NULL}, k_repaint, NULL, NULL},
+	{{'q', 'Q', KEY_F(10)}, k_quit, NULL, NULL,
+	 {"q F10", "quit (a launched target is terminated, an attached one runs on)", 10, "Quit"}},
+	{{'?', 'h', KEY_F(1)}, k_help, NULL, NULL,
+	 {"? h F1", "this help", 1, "Help"}},
+	{{27, KEY_BACKSPACE, 127, 8}, k_back, NULL, NULL,
+	 {"Esc Backspace", "back to the previous view", 0, NULL}},
+	{{0}, NULL, NULL, NULL,
+	 {"Up Down j k", "move", 0, NULL}},
+	{{0}, NULL, NULL, NULL,
+	 {"PgUp PgDn Home End g G", "scroll by pages, to the top, to the end", 0, NULL}},
+	{{'/', KEY_F(3)}, k_search, NULL, NULL,
+	 {"/ F3", "search names in the view; F3 again: next match", 3, "Search"}},
+	{{'\\', KEY_F(4)}, k_filter, NULL, NULL,
+	 {"\\ F4", "filter the functions and the tree by name (Esc clears it)", 4, "Filter"}},
+	{{'f'}, k_freeze, is_sampling, "the target is not running: the display does not change",
+	 {"f", "freeze the display; sampling goes on", 0, NULL}},
+	{{'P', KEY_F(9)}, k_pause, is_sampling, "nothing is being sampled: nothing to pause",
+	 {"P F9", "pause and resume sampling (the target runs on)", 9, "Pause"}},
+	{{'s', 'S'}, k_save, NULL, NULL,
+	 {"s S", "save the session (a prompt with a default name; Esc cancels)", 0, NULL}},
+	{{'z'}, k_zero, is_live, "a saved session cannot be zeroed; w shows the end of it",
+	 {"z", "zero the counters (a save after it keeps only what came after)", 0, NULL}},
+	{{'w'}, k_window, NULL, NULL,
+	 {"w", "since start / last 5 seconds (see a phase change)", 0, NULL}},
+	{{'T'}, k_threads, NULL, NULL,
+	 {"T", "threads with their names and samples: restrict every view to one", 0, NULL}},
+	{{'m', KEY_F(8)}, k_memory, NULL, NULL,
+	 {"m F8", "memory pane: RSS and VMS over the run", 8, "Memory"}},
+	{{'o', KEY_F(2)}, k_output, NULL, NULL,
+	 {"o F2", "the target's output (stdout and stderr)", 2, "Output"}},
+	{{'t', KEY_F(5)}, k_tree, NULL, NULL,
+	 {"t F5", "call tree", 5, "Tree"}},
+	{{'c', KEY_F(7)}, k_callers, NULL, NULL,
+	 {"c F7", "callers and callees of the selected function", 7, "Callers"}},
+	{{'a'}, k_lines, NULL, NULL,
+	 {"a", "source lines of the selected function", 0, NULL}},
+	{{'A'}, k_picker, is_live, "a saved session has no process to leave for another",
+	 {"A", "attach to another process: the process picker", 0, NULL}},
+	{{'C'}, k_count, is_sampling, "calls can be counted only while the target runs",
+	 {"C", "count the selected function's calls from now on (uprobe), or stop", 0, NULL}},
+	{{'L'}, k_latency, NULL, NULL,
+	 {"L", "latency of the selected function (with --latency FUNC)", 0, NULL}},
+	{{12}, k_repaint, NULL, NULL,
+	 {"Ctrl-L", "repaint the screen", 0, NULL}},
 };
+/* clang-format on */
 #define NGLOBAL (sizeof(global_keys) / sizeof(*global_keys))
 
 const struct key_help *keys_global_help(const struct tui *t, size_t i)

@@ -78,8 +78,7 @@ void table_header(struct tui *t, int y, int x, const struct func_cols *c, enum q
 		cx += col->screen_width;
 	}
 	snprintf(buf, sizeof(buf), "%s%s%s", func_columns[FCOL_FUNCTION].title,
-		 sorted && reverse ? "  (reversed)" : "",
-		 c->hscroll ? "  (scrolled: Left)" : "");
+		 sorted && reverse ? "  (reversed)" : "", c->hscroll ? "  (scrolled: Left)" : "");
 	ui_put(y, x + c->name_x, buf, c->name_w,
 	       sorted && sort_is(&func_columns[FCOL_FUNCTION], sort) ? hot : head);
 }

@@ -123,15 +123,15 @@ struct tui {
 	struct annot_cache *annot; /* source files and disassemblies read so far */
 	struct mem_pane *mem;	   /* the memory chart, rendered */
 
-	bool running;  /* collecting; false once the run is over */
-	bool frozen;   /* `f`: tables stay as they are */
-	bool paused;   /* `P`: sampling is off */
+	bool running;	      /* collecting; false once the run is over */
+	bool frozen;	      /* `f`: tables stay as they are */
+	bool paused;	      /* `P`: sampling is off */
 	size_t pause_samples; /* samples at the last tick while paused */
 	bool draining;	      /* paused, and samples taken before still come in */
 	bool zeroed;	      /* `z` was pressed: a save holds only what came after */
-	bool window;   /* `w`: last TUI_WINDOW_S seconds only */
-	bool mem_pane; /* `m` */
-	bool mem_no_room; /* `m`, but the screen is too short for the pane */
+	bool window;	      /* `w`: last TUI_WINDOW_S seconds only */
+	bool mem_pane;	      /* `m` */
+	bool mem_no_room;     /* `m`, but the screen is too short for the pane */
 	bool quit;
 	bool input; /* --stdin: the keys go to the target, not to us */
 	bool dirty; /* redraw before the next wait */
@@ -147,7 +147,7 @@ struct tui {
 
 	/* -o FILE: flushed every SESSION_FLUSH_MS, closed on quit */
 	struct session_writer *writer;
-	uint64_t next_flush;	 /* CLOCK_MONOTONIC ns */
+	uint64_t next_flush;	/* CLOCK_MONOTONIC ns */
 	uint64_t slowest_flush; /* ns, for the curious (help view) */
 	bool flush_warned;
 	char *save_name; /* the last name tried with `s`, offered again */
@@ -178,7 +178,7 @@ struct tui {
 	enum prompt_kind prompt;
 	char pbuf[1024];
 	size_t plen;
-	size_t psaved_cur; /* search: the cursor before, restored by Esc */
+	size_t psaved_cur;  /* search: the cursor before, restored by Esc */
 	bool prompt_failed; /* the search typed so far matches nothing */
 
 	/* terminal */

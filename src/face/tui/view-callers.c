@@ -206,8 +206,8 @@ static void cv_leave(struct tui *t, struct view *v)
 }
 
 static const struct key_help cv_keys[] = {
-	{"Enter", "on a caller or callee: its callers and callees; on the function: its source",
-	 0, NULL},
+	{"Enter", "on a caller or callee: its callers and callees; on the function: its source", 0,
+	 NULL},
 	{"Left Right", "scroll long names sideways", 0, NULL},
 	{NULL, NULL, 0, NULL},
 };

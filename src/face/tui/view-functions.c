@@ -153,8 +153,8 @@ static void draw_folded(struct tui *t, struct fview *f, int y, const struct rect
 		if (f->table.rows[f->folded[i]].total_pct < pct)
 			pct = f->table.rows[f->folded[i]].total_pct;
 	o = (size_t)snprintf(buf, sizeof(buf), "%s samples pass through %s (%.1f%%",
-			     pct >= 99.95 ? "all" : "nearly all", ui_fn_name(t->prof, f->fold_fn[0]),
-			     pct);
+			     pct >= 99.95 ? "all" : "nearly all",
+			     ui_fn_name(t->prof, f->fold_fn[0]), pct);
 	for (size_t i = 1; i < f->nfolded && o < sizeof(buf); i++)
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", i == 1 ? "; from " : ", ",
 				      ui_fn_name(t->prof, f->fold_fn[i]));
@@ -272,8 +272,9 @@ static int fv_key(struct tui *t, struct view *v, int key)
 		return set_sort(t, t->sort, true);
 	case 'u':
 		f->unfold = !f->unfold;
-		tui_message(t, false, f->unfold ? "the frames every sample passes through: shown"
-						 : "the frames every sample passes through: folded");
+		tui_message(t, false,
+			    f->unfold ? "the frames every sample passes through: shown"
+				      : "the frames every sample passes through: folded");
 		return KR_HANDLED | KR_REQUERY;
 	case KEY_F(6):
 	case '>':

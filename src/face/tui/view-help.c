@@ -12,16 +12,14 @@
 /* The line view's keys (view-lines.c, whose key handler is elsewhere). */
 static const struct key_help lines_keys[] = {
 	{"n N", "next / previous hot line", 0, NULL},
-	{"d", "disassembly instead of source, and back (also when the source is missing)", 0,
-	 NULL},
+	{"d", "disassembly instead of source, and back (also when the source is missing)", 0, NULL},
 	{"Enter Right", "on a call line: go to the callee", 0, NULL},
 	{NULL, NULL, 0, NULL},
 };
 
 /* What the columns mean: not keys, after them. */
 static const struct key_help columns_help[] = {
-	{"ncalls", "exact call count; hidden until some function is counted (C, --calls)", 0,
-	 NULL},
+	{"ncalls", "exact call count; hidden until some function is counted (C, --calls)", 0, NULL},
 	{"tottime", "seconds with the function innermost (perf's Self)", 0, NULL},
 	{"cumtime", "seconds with the function anywhere on the stack (Children)", 0, NULL},
 	{"percall", "tottime/ncalls and cumtime/ncalls", 0, NULL},
