@@ -105,6 +105,10 @@ case $first in
 esac
 d=$(awk '{ print $3 }' <<<"$first")
 pt_ge "its Δ%self (points)" "${d#+}" 85
+# the largest improvement is the last row: End shows it however many
+# start-up functions of ld.so the short recording caught
+tui_keys End
+tui_wait "End: the last rows" 'work_sixty' 5
 last=$(tui_screen | awk '/Δ%self/ { on = 1; next } on && /work_sixty/ { print; exit }')
 case $last in
 *"-"[4-6][0-9].[0-9]*) pt_ok "work_sixty lost its share: $last" ;;
