@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "annotate.h"
+#include "columns.h"
 #include "report-emit.h"
 #include "report.h"
 
@@ -34,26 +35,16 @@ struct report {
 	const char *dis_error; /* why there is no machine code (the cache's string) */
 };
 
-/* One function row with its names resolved: every format prints these. */
-struct row_view {
-	const char *name;
-	const char *module; /* basename */
-	const char *file;   /* full path as stored, or NULL */
-	int line;	    /* 0 if unknown */
-	double tottime, cumtime;
-};
-
-#define FUNC_FIELDS 13
+#define FUNC_FIELDS (FUNC_COLUMN_FIELDS + 1) /* and the relation */
 
 const char *base_name(const char *path);
-const char *function_name(const struct profile *p, uint32_t fn);
-void row_view(const struct profile *p, const struct func_row *row, struct row_view *v);
 double share(uint64_t part, uint64_t whole);
 size_t rows_shown(const struct report *r, size_t n);
 
 /* function rows, shared by the main table, callers/callees and the line view */
 void text_table_header(FILE *out);
-void text_function_name(FILE *out, const struct row_view *v);
+/* "name (file:line) [module]" of fn, control characters as '?' */
+void text_function_label(FILE *out, const struct profile *p, uint32_t fn);
 void text_row(FILE *out, const struct profile *p, const struct func_row *row);
 size_t func_fields(const struct profile *p, const struct func_row *row, const char *relation,
 		   struct field *f);

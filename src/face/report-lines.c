@@ -115,10 +115,10 @@ static void text_line_row(struct report *r, const struct line_table *lt, size_t 
 	}
 	if (row->inlined != PROF_NONE) {
 		fputs("  <- inlined: ", out);
-		put_safe(out, function_name(r->p, row->inlined));
+		put_safe(out, profile_function_name(r->p, row->inlined));
 	} else if (row->callee != PROF_NONE) {
 		fputs("  -> ", out);
-		put_safe(out, function_name(r->p, row->callee));
+		put_safe(out, profile_function_name(r->p, row->callee));
 	}
 	putc('\n', out);
 }
@@ -188,8 +188,9 @@ static size_t line_fields(struct report *r, const struct line_table *lt, size_t 
 	f[8] = FREAL("cumtime", row->total_ns / 1e9, 6);
 	f[9] = FBOOL("hottest", i == hot);
 	f[10] = FSTR("inlined",
-		     row->inlined != PROF_NONE ? function_name(r->p, row->inlined) : NULL);
-	f[11] = FSTR("callee", row->callee != PROF_NONE ? function_name(r->p, row->callee) : NULL);
+		     row->inlined != PROF_NONE ? profile_function_name(r->p, row->inlined) : NULL);
+	f[11] = FSTR("callee",
+		     row->callee != PROF_NONE ? profile_function_name(r->p, row->callee) : NULL);
 	for (int k = 7; k < LINE_FIELDS; k++)
 		f[k].where = JSON_ONLY;
 	return LINE_FIELDS;
@@ -212,7 +213,7 @@ int disasm_prepare(struct report *r, uint32_t fn, bool asked)
 	r->dis_error = r->dis.error; /* the cache keeps the message */
 	annot_disasm_free(&r->dis);
 	if (asked)
-		warnx_("cannot disassemble %s: %s", function_name(r->p, fn), r->dis_error);
+		warnx_("cannot disassemble %s: %s", profile_function_name(r->p, fn), r->dis_error);
 	return 1;
 }
 
@@ -322,16 +323,14 @@ static void write_disasm(struct report *r, uint32_t fn, const char *why)
 	struct insn_text tx;
 	const char *file = NULL;
 	FILE *out = r->out;
-	struct row_view v;
 	int line = 0;
 
 	switch (r->o->format) {
 	case REPORT_TEXT:
-		row_view(r->p, &self, &v);
 		fputs("\nMachine code of ", out);
-		text_function_name(out, &v);
+		text_function_label(out, r->p, fn);
 		fprintf(out, ": %.3f s total, %.3f s self; %%total is of the function's total\n",
-			v.cumtime, v.tottime);
+			self.total_ns / 1e9, self.self_ns / 1e9);
 		if (why) {
 			fputs("(source not available: ", out);
 			put_safe(out, why);
@@ -409,13 +408,11 @@ void write_lines(struct report *r, uint32_t fn)
 	}
 	switch (r->o->format) {
 	case REPORT_TEXT: {
-		struct row_view v;
 
-		row_view(r->p, &self, &v);
 		fputs("\nSource lines of ", out);
-		text_function_name(out, &v);
+		text_function_label(out, r->p, fn);
 		fprintf(out, ": %.3f s total, %.3f s self; %%total is of the function's total\n",
-			v.cumtime, v.tottime);
+			self.total_ns / 1e9, self.self_ns / 1e9);
 		if (!lt.n)
 			fputs("  (no samples)\n", out);
 		for (size_t from = 0, to; from < lt.n; from = to) {

@@ -147,7 +147,7 @@ void write_relatives(struct report *r, uint32_t fn, bool callees, bool own)
 			text_row(out, r->p, &self);
 		}
 		fprintf(out, "\n%s of ", callees ? "Callees" : "Callers");
-		put_safe(out, function_name(r->p, fn));
+		put_safe(out, profile_function_name(r->p, fn));
 		fputs(":\n", out);
 		text_table_header(out);
 		break;
@@ -238,7 +238,7 @@ static size_t proc_fields(const struct profile *p, const struct proc_row *row, s
 
 	if (!row)
 		row = &none;
-	top = row->top_function == PROF_NONE ? NULL : function_name(p, row->top_function);
+	top = row->top_function == PROF_NONE ? NULL : profile_function_name(p, row->top_function);
 	f[0] = FINT("pid", row->pid);
 	f[1] = FSTR("command", row->comm);
 	f[2] = FINT("threads", row->threads);
@@ -273,7 +273,7 @@ void write_processes(struct report *r)
 								    : 1,
 				"");
 			if (row->top_function != PROF_NONE) {
-				put_safe(out, function_name(r->p, row->top_function));
+				put_safe(out, profile_function_name(r->p, row->top_function));
 				fprintf(out, " (%.3f)", row->top_ns / 1e9);
 			}
 			putc('\n', out);

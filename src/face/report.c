@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "columns.h"
 #include "report-calls.h"
 #include "report-int.h"
 #include "xalloc.h"
@@ -17,34 +18,6 @@ const char *base_name(const char *path)
 	const char *slash = path ? strrchr(path, '/') : NULL;
 
 	return slash && slash[1] ? slash + 1 : path;
-}
-
-static const char *module_name(const struct profile *p, uint32_t m)
-{
-	if (m >= p->nmodules)
-		return "[unknown]";
-	if (p->modules[m].name)
-		return p->modules[m].name;
-	return p->modules[m].path ? base_name(p->modules[m].path) : "[unknown]";
-}
-
-const char *function_name(const struct profile *p, uint32_t fn)
-{
-	if (fn >= p->nfunctions)
-		return "[unknown]";
-	return p->functions[fn].name ? p->functions[fn].name : "[unknown]";
-}
-
-void row_view(const struct profile *p, const struct func_row *row, struct row_view *v)
-{
-	const struct prof_function *f = &p->functions[row->function];
-
-	v->name = f->name ? f->name : (f->system_name ? f->system_name : "[unknown]");
-	v->module = module_name(p, f->module);
-	v->file = f->file;
-	v->line = f->start_line > 0 ? f->start_line : 0;
-	v->tottime = row->self_ns / 1e9;
-	v->cumtime = row->total_ns / 1e9;
 }
 
 double share(uint64_t part, uint64_t whole)
@@ -59,48 +32,46 @@ size_t rows_shown(const struct report *r, size_t n)
 
 /* ---- function rows, shared by the main table and callers/callees ---- */
 
+/* The text report's columns (columns.c): blank-separated, two blanks
+ * before the function. */
 void text_table_header(FILE *out)
 {
-	fprintf(out, "%11s %8s %8s %8s %8s %7s %7s  %s\n", "ncalls", "tottime", "percall",
-		"cumtime", "percall", "%self", "%total", "function (file:line) [module]");
+	for (const enum func_col *c = func_display_order; *c != FCOL_COUNT; c++) {
+		const struct func_column *col = &func_columns[*c];
+
+		if (*c == FCOL_FUNCTION)
+			fprintf(out, "  %s", col->title);
+		else
+			fprintf(out, "%s%*s", c == func_display_order ? "" : " ", col->text_width,
+				col->title);
+	}
+	putc('\n', out);
 }
 
-void text_function_name(FILE *out, const struct row_view *v)
+void text_function_label(FILE *out, const struct profile *p, uint32_t fn)
 {
-	put_safe(out, v->name);
-	if (v->file) {
-		fputs(" (", out);
-		put_safe(out, base_name(v->file));
-		if (v->line)
-			fprintf(out, ":%d", v->line);
-		putc(')', out);
-	}
-	/* "[kernel]" is its own module: no "[kernel] [[kernel]]" */
-	if (strcmp(v->name, v->module)) {
-		fputs(v->module[0] == '[' ? " " : " [", out);
-		put_safe(out, v->module);
-		fputs(v->module[0] == '[' ? "" : "]", out);
-	}
+	char *label = func_label(p, fn);
+
+	put_safe(out, label);
+	free(label);
 }
 
 void text_row(FILE *out, const struct profile *p, const struct func_row *row)
 {
-	char ncalls[32] = "-", tpc[32] = "-", cpc[32] = "-", tot[32], cum[32];
-	struct row_view v;
+	for (const enum func_col *c = func_display_order; *c != FCOL_COUNT; c++) {
+		const struct func_column *col = &func_columns[*c];
+		double pct = 0;
+		char *cell = col->cell(p, row, &pct);
 
-	row_view(p, row, &v);
-	if (row->calls >= 0)
-		snprintf(ncalls, sizeof(ncalls), "%s%" PRId64, row->calls_lower_bound ? ">=" : "",
-			 row->calls);
-	if (row->calls > 0) {
-		snprintf(tpc, sizeof(tpc), "%.3f", v.tottime / (double)row->calls);
-		snprintf(cpc, sizeof(cpc), "%.3f", v.cumtime / (double)row->calls);
+		if (*c == FCOL_FUNCTION) {
+			fputs("  ", out);
+			put_safe(out, cell);
+		} else {
+			fprintf(out, "%s%*s", c == func_display_order ? "" : " ", col->text_width,
+				cell);
+		}
+		free(cell);
 	}
-	snprintf(tot, sizeof(tot), "%.3f", v.tottime);
-	snprintf(cum, sizeof(cum), "%.3f", v.cumtime);
-	fprintf(out, "%11s %8s %8s %8s %8s %6.1f%% %6.1f%%  ", ncalls, tot, tpc, cum, cpc,
-		row->self_pct, row->total_pct);
-	text_function_name(out, &v);
 	putc('\n', out);
 }
 
@@ -109,30 +80,13 @@ void text_row(FILE *out, const struct profile *p, const struct func_row *row)
 size_t func_fields(const struct profile *p, const struct func_row *row, const char *relation,
 		   struct field *f)
 {
-	struct func_row none = {.calls = -1};
-	struct row_view v = {.name = ""};
 	size_t n = 0;
 
-	if (row)
-		row_view(p, row, &v);
-	else
-		row = &none;
 	if (relation)
 		f[n++] = FSTR("relation", relation);
-	f[n++] = FSTR("function", v.name);
-	f[n++] = FSTR("module", v.module);
-	f[n++] = FSTR("file", v.file);
-	f[n] = FINT("line", v.line);
-	f[n++].null = !v.line;
-	f[n++] = FINT("self_samples", row->self_samples);
-	f[n++] = FINT("total_samples", row->total_samples);
-	f[n++] = FREAL("self_pct", row->self_pct, 2);
-	f[n++] = FREAL("total_pct", row->total_pct, 2);
-	f[n++] = FREAL("tottime", v.tottime, 6);
-	f[n++] = FREAL("cumtime", v.cumtime, 6);
-	f[n] = FINT("calls", row->calls);
-	f[n++].null = row->calls < 0;
-	f[n++] = FBOOL("calls_lower_bound", row->calls_lower_bound);
+	for (const enum func_col *c = func_record_order; *c != FCOL_COUNT; c++)
+		if (func_columns[*c].fields)
+			n += func_columns[*c].fields(p, row, f + n);
 	return n;
 }
 
@@ -364,8 +318,8 @@ static int resolve_function(const struct profile *p, const char *name, uint32_t 
 	fprintf(m, "ambiguous function '%s': ", name);
 	for (size_t i = 0; i < n && i < AMBIGUOUS_SHOWN; i++) {
 		fprintf(m, "%s", i ? ", " : "");
-		put_safe(m, function_name(p, ids[i]));
-		fprintf(m, " [%s]", module_name(p, p->functions[ids[i]].module));
+		put_safe(m, profile_function_name(p, ids[i]));
+		fprintf(m, " [%s]", profile_module_name(p, ids[i]));
 	}
 	if (n > AMBIGUOUS_SHOWN)
 		fprintf(m, " and %zu more", n - AMBIGUOUS_SHOWN);

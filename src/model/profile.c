@@ -292,6 +292,32 @@ static bool function_eq(const struct profile *p, uint32_t id, const void *key)
 	return function_key_name(f) == k->sym && f->module == k->module && f->file == k->file;
 }
 
+const char *profile_function_name(const struct profile *p, uint32_t fn)
+{
+	const struct prof_function *f = fn < p->nfunctions ? &p->functions[fn] : NULL;
+
+	if (f && f->name && *f->name)
+		return f->name;
+	if (f && f->system_name && *f->system_name)
+		return f->system_name;
+	return "[unknown]";
+}
+
+const char *profile_module_name(const struct profile *p, uint32_t fn)
+{
+	uint32_t m = fn < p->nfunctions ? p->functions[fn].module : PROF_NONE;
+	const char *slash;
+
+	if (m >= p->nmodules)
+		return "[unknown]";
+	if (p->modules[m].name)
+		return p->modules[m].name;
+	if (!p->modules[m].path)
+		return "[unknown]";
+	slash = strrchr(p->modules[m].path, '/');
+	return slash && slash[1] ? slash + 1 : p->modules[m].path;
+}
+
 uint32_t profile_intern_function(struct profile *p, const char *name, const char *system_name,
 				 const char *file, int start_line, uint32_t module)
 {

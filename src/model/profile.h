@@ -208,6 +208,13 @@ uint32_t profile_intern_module(struct profile *p, const char *path, const char *
  * NULL system_name; a new function has calls = -1. */
 uint32_t profile_intern_function(struct profile *p, const char *name, const char *system_name,
 				 const char *file, int start_line, uint32_t module);
+/* How every report and view names function fn: its (demangled) name, else
+ * its symbol name, else "[unknown]". A function without a symbol is
+ * interned by the symbol reader under "module+0xoffset", so that form needs
+ * no rule here. Never NULL; borrowed from the profile. */
+const char *profile_function_name(const struct profile *p, uint32_t fn);
+/* The module of fn as reports show it: its basename, or "[unknown]". */
+const char *profile_module_name(const struct profile *p, uint32_t fn);
 /* The location at (module, address), or PROF_NONE if not interned yet. */
 uint32_t profile_find_location(const struct profile *p, uint32_t module, uint64_t address);
 /* Intern (module, address) with its frames, innermost first. If the

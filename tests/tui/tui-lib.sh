@@ -120,7 +120,7 @@ tui_rows()
 		hdr { for (i = 1; i <= NF; i++) if ($i ~ /%$/ && $(i + 1) ~ /%$/) {
 			s = $i; t = $(i + 1); sub(/%/, "", s); sub(/%/, "", t)
 			print s, t, $(i + 2); break } }
-		/ncalls.*tottime.*function/ { hdr = 1 }'
+		/tottime.*function/ { hdr = 1 }'
 }
 
 tui_first_row()
@@ -146,7 +146,7 @@ tui_wait_first()
 tui_cursor_line()
 {
 	tui_tmux capture-pane -p -e -t 0 | awk '
-		/(line|address) +self +total|ncalls +tottime/ { on = 1; next }
+		/(line|address) +self +total|tottime +cumtime/ { on = 1; next }
 		on && /\033\[[0-9;]*;7m|\033\[7m/ { gsub(/\033\[[0-9;]*m/, ""); print; exit }'
 }
 

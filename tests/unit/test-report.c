@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "columns.h"
 #include "profile.h"
 #include "query.h"
 #include "report.h"
@@ -588,6 +589,59 @@ static void test_parse_format(void **state)
 	assert_int_equal(report_parse_format("", &f), -1);
 }
 
+/* One name per function, whoever asks: the report's text, its CSV and JSON
+ * fields and the screen's cell all come from columns.c. */
+static void test_function_names(void **state)
+{
+	struct fixture *fx = *state;
+	struct profile *p = fx->p;
+	uint32_t prog = p->functions[fx->mainf].module;
+	uint32_t sys = profile_intern_function(p, NULL, "only_sym", NULL, 0, prog);
+	uint32_t anon = profile_intern_function(p, "workload+0x1f00", NULL, NULL, 0, prog);
+	struct func_row row = {.function = fx->compute, .calls = -1};
+	struct field f[FUNC_COLUMN_FIELDS];
+	double pct;
+	char *label, *cell;
+
+	assert_string_equal(profile_function_name(p, fx->compute), "compute");
+	assert_string_equal(profile_function_name(p, sys), "only_sym");
+	assert_string_equal(profile_function_name(p, anon), "workload+0x1f00");
+	assert_string_equal(profile_function_name(p, PROF_NONE), "[unknown]");
+	p->functions[sys].name = NULL;
+	p->functions[sys].system_name = NULL;
+	assert_string_equal(profile_function_name(p, sys), "[unknown]");
+	assert_string_equal(profile_module_name(p, fx->cxx), "libfoo.so");
+
+	label = func_label(p, fx->compute);
+	assert_string_equal(label, "compute (work.c:20) [workload]");
+	cell = func_columns[FCOL_FUNCTION].cell(p, &row, &pct);
+	assert_string_equal(cell, label);
+	free(cell);
+	free(label);
+	assert_int_equal(func_columns[FCOL_FUNCTION].fields(p, &row, f), 4);
+	assert_string_equal(f[0].key, "function");
+	assert_string_equal(f[0].s, "compute");
+	assert_string_equal(f[1].s, "workload");
+}
+
+/* The record fields, in the order CSV headers have always had. */
+static void test_record_order(void **state)
+{
+	static const char *const keys[] = {
+		"function", "module",	"file",	   "line",    "self_samples", "total_samples",
+		"self_pct", "total_pct", "tottime", "cumtime", "calls",	      "calls_lower_bound",
+	};
+	struct field f[FUNC_COLUMN_FIELDS + 4];
+	size_t n = 0;
+
+	for (const enum func_col *c = func_record_order; *c != FCOL_COUNT; c++)
+		if (func_columns[*c].fields)
+			n += func_columns[*c].fields(NULL, NULL, f + n);
+	assert_int_equal(n, FUNC_COLUMN_FIELDS);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(f[i].key, keys[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +659,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_lines, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lines_unreadable, setup, teardown),
 		cmocka_unit_test(test_parse_format),
+		cmocka_unit_test_setup_teardown(test_function_names, setup, teardown),
+		cmocka_unit_test(test_record_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -158,6 +158,47 @@ int ui_width(const char *s)
 	return cols;
 }
 
+/* The byte offset in s after its first cols display columns. */
+static size_t skip_columns(const char *s, int cols)
+{
+	mbstate_t st;
+	size_t len = strlen(s), i = 0;
+
+	memset(&st, 0, sizeof(st));
+	while (i < len && cols > 0) {
+		wchar_t wc;
+		size_t k = (unsigned char)s[i] < 0x80 ? 1 : mbrtowc(&wc, s + i, len - i, &st);
+		int cw = 1;
+
+		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+			k = 1;
+			memset(&st, 0, sizeof(st));
+		} else if (k > 1 && (cw = wcwidth(wc)) < 0) {
+			cw = 1;
+		}
+		cols -= cw;
+		i += k;
+	}
+	return i;
+}
+
+int ui_put_cut(const struct tui *t, int y, int x, const char *s, int w, int skip, attr_t a)
+{
+	const char *more = t->utf8 ? "\u2026" : ">", *less = t->utf8 ? "\u2026" : "<";
+	int n = 0;
+
+	if (w <= 0 || !s)
+		return 0;
+	if (skip > 0) {
+		s += skip_columns(s, skip);
+		n = ui_put(y, x, less, 1, a);
+	}
+	if (n + ui_width(s) <= w)
+		return n + ui_put(y, x + n, s, w - n, a);
+	n += ui_put(y, x + n, s, w - n - 1, a);
+	return n + ui_put(y, x + n, more, 1, a);
+}
+
 void ui_fill(int y, int x, int w, attr_t a)
 {
 	if (w <= 0)
@@ -204,43 +245,15 @@ const char *ui_base(const char *path)
 
 const char *ui_fn_name(const struct profile *p, uint32_t fn)
 {
-	const struct prof_function *f;
-
-	if (fn >= p->nfunctions)
-		return "[unknown]";
-	f = &p->functions[fn];
-	return f->name ? f->name : f->system_name ? f->system_name : "[unknown]";
-}
-
-const char *ui_module_name(const struct profile *p, uint32_t fn)
-{
-	uint32_t m = fn < p->nfunctions ? p->functions[fn].module : PROF_NONE;
-
-	if (m >= p->nmodules)
-		return "[unknown]";
-	if (p->modules[m].name)
-		return p->modules[m].name;
-	return p->modules[m].path ? ui_base(p->modules[m].path) : "[unknown]";
+	return profile_function_name(p, fn);
 }
 
 char *ui_fn_label(const struct profile *p, uint32_t fn, char *buf, size_t len)
 {
-	const char *name = ui_fn_name(p, fn), *mod = ui_module_name(p, fn);
-	const struct prof_function *f = fn < p->nfunctions ? &p->functions[fn] : NULL;
-	size_t o;
+	char *label = func_label(p, fn);
 
-	snprintf(buf, len, "%s", name);
-	o = strlen(buf);
-	if (f && f->file && o < len) {
-		if (f->start_line > 0)
-			snprintf(buf + o, len - o, " (%s:%d)", ui_base(f->file), f->start_line);
-		else
-			snprintf(buf + o, len - o, " (%s)", ui_base(f->file));
-		o = strlen(buf);
-	}
-	/* "[kernel]" is its own module: no "[kernel] [[kernel]]" */
-	if (strcmp(name, mod) && o < len)
-		snprintf(buf + o, len - o, mod[0] == '[' ? " %s" : " [%s]", mod);
+	snprintf(buf, len, "%s", label);
+	free(label);
 	return buf;
 }
 
@@ -272,6 +285,8 @@ static void modes(const struct tui *t, char *buf, size_t len)
 		if (o < len)                                                  \
 			o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__); \
 	} while (0)
+	if (t->mem_no_room)
+		ADD("no room for memory  ");
 	if (t->frozen)
 		ADD("FROZEN  ");
 	ADD("%s", t->window ? "last " : "since start");
@@ -300,7 +315,7 @@ void ui_title(struct tui *t, int y, const char *left, const char *right)
 	rw = ui_width(right) + 1;
 	if (rw > w / 2)
 		rw = w / 2;
-	ui_put(y, 1, left, w - rw - 2, ui_attr(t, UC_TITLE) | A_BOLD);
+	ui_put_cut(t, y, 1, left, w - rw - 2, 0, ui_attr(t, UC_TITLE) | A_BOLD);
 	ui_put(y, w - rw, right, rw - 1, ui_attr(t, UC_TITLE));
 }
 
@@ -380,7 +395,7 @@ void ui_header(struct tui *t, int rows)
 	seg(&l, "  ", lab);
 	if (t->running)
 		seg(&l,
-		    t->paused	  ? "paused"
+		    t->paused	  ? (t->draining ? "paused (draining)" : "paused")
 		    : m->attached ? "running (attached)"
 				  : "running",
 		    ui_attr(t, UC_STATE_RUN));
@@ -433,17 +448,30 @@ void ui_header(struct tui *t, int rows)
 	}
 }
 
-struct fkey {
-	const char *key, *label;
-};
+/* The prompt of / \\ s; a search that finds nothing says so at once. */
+static void footer_prompt(struct tui *t, int y)
+{
+	const char *what = "Filter: ";
+	int x;
+
+	if (t->prompt == PROMPT_SEARCH)
+		what = "Search: ";
+	else if (t->prompt == PROMPT_SAVE) /* after z the file holds only what came since */
+		what = t->zeroed ? "Save (only the samples since z) to: " : "Save session to: ";
+	x = ui_put(y, 0, what, COLS, ui_attr(t, UC_KEY));
+
+	x += ui_putn(y, x, t->pbuf, t->plen, COLS - x - 1, ui_attr(t, UC_KEYLABEL));
+	ui_put(y, x, " ", 1, ui_attr(t, UC_KEYLABEL) | A_REVERSE);
+	if (t->prompt_failed)
+		ui_put(y, x + 2, "  not found", COLS - x - 2, ui_attr(t, UC_ERR));
+	else
+		ui_put(y, x + 2, "  Enter: done  Esc: cancel", COLS - x - 2, ui_attr(t, UC_DIM));
+}
 
 void ui_footer(struct tui *t)
 {
-	static const struct fkey keys[] = {
-		{"F1", "Help"},	 {"F2", "Output"}, {"F3", "Search"},  {"F4", "Filter"},
-		{"F5", "Tree"},	 {"F6", "SortBy"}, {"F7", "Callers"}, {"F8", "Memory"},
-		{"F9", "Pause"}, {"F10", "Quit"},
-	};
+	struct footer_cell cells[10];
+	size_t n;
 	int y = LINES - 1, x = 0;
 	uint64_t now = tui_clock_ns();
 
@@ -455,14 +483,7 @@ void ui_footer(struct tui *t)
 		return;
 	}
 	if (t->prompt != PROMPT_NONE) {
-		const char *what = t->prompt == PROMPT_SEARCH   ? "Search: "
-				   : t->prompt == PROMPT_SAVE ? "Save session to: "
-							      : "Filter: ";
-
-		x = ui_put(y, 0, what, COLS, ui_attr(t, UC_KEY));
-		x += ui_putn(y, x, t->pbuf, t->plen, COLS - x - 1, ui_attr(t, UC_KEYLABEL));
-		ui_put(y, x, " ", 1, ui_attr(t, UC_KEYLABEL) | A_REVERSE);
-		ui_put(y, x + 2, "  Enter: done  Esc: cancel", COLS - x - 2, ui_attr(t, UC_DIM));
+		footer_prompt(t, y);
 		return;
 	}
 	if (t->msg[0] && now < t->msg_until) {
@@ -470,12 +491,13 @@ void ui_footer(struct tui *t)
 		ui_put(y, 0, t->msg, COLS, ui_attr(t, t->msg_err ? UC_ERR : UC_MSG));
 		return;
 	}
-	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys) && x < COLS; i++) {
-		char lab[16];
-
-		x += ui_put(y, x, keys[i].key, COLS - x, ui_attr(t, UC_KEY));
-		snprintf(lab, sizeof(lab), "%-6s", i == 8 && t->paused ? "Resume" : keys[i].label);
-		x += ui_put(y, x, lab, COLS - x, ui_attr(t, UC_KEYLABEL));
+	/* keys.c lays the cells out, for the clicks too */
+	n = keys_footer(t, cells, 10);
+	for (size_t i = 0; i < n && cells[i].x < COLS; i++) {
+		x = cells[i].x +
+		    ui_put(y, cells[i].x, cells[i].name, COLS - cells[i].x, ui_attr(t, UC_KEY));
+		if (x < COLS)
+			x += ui_put(y, x, cells[i].label, COLS - x, ui_attr(t, UC_KEYLABEL));
 	}
 	if (x < COLS)
 		ui_fill(y, x, COLS - x, ui_attr(t, UC_KEYLABEL));

@@ -17,6 +17,7 @@ static void prompt_open(struct tui *t, enum prompt_kind k)
 	const char *init = k == PROMPT_FILTER ? t->name_filter : NULL;
 
 	t->prompt = k;
+	t->prompt_failed = false;
 	t->plen = 0;
 	if (init) {
 		t->plen = strlen(init) < sizeof(t->pbuf) - 1 ? strlen(init) : sizeof(t->pbuf) - 1;
@@ -34,13 +35,17 @@ static void filter_set(struct tui *t, const char *s)
 	t->dirty = true;
 }
 
+/* A failed search says so at once: in the prompt while typing, else on
+ * the status line. */
 static void search_run(struct tui *t, const char *needle, bool next)
 {
 	struct view *v = t->top;
+	bool found = v->ops->search && v->ops->search(t, v, needle, next);
 
+	t->prompt_failed = !found && t->prompt == PROMPT_SEARCH;
 	if (!v->ops->search)
 		tui_message(t, true, "nothing to search in this view");
-	else if (!v->ops->search(t, v, needle, next))
+	else if (!found)
 		tui_message(t, true, "\"%s\" not found", needle);
 	t->dirty = true;
 }
@@ -93,6 +98,8 @@ static void prompt_key(struct tui *t, int key)
 		filter_set(t, t->pbuf);
 	else if (t->plen)
 		search_run(t, t->pbuf, false);
+	else
+		t->prompt_failed = false;
 	t->dirty = true;
 }
 
@@ -134,144 +141,296 @@ static void toggle_calls(struct tui *t, uint32_t fn)
 	tui_requery(t);
 }
 
-static void global_key(struct tui *t, int key)
+/* ---- the keys every view shares: one table for the keys, the help and
+ * the footer (tmux keeps each binding's help beside it) ---- */
+
+static bool is_live(const struct tui *t)
+{
+	return !t->saved;
+}
+
+static bool is_sampling(const struct tui *t)
+{
+	return t->running && t->col;
+}
+
+static void k_quit(struct tui *t, int key)
+{
+	t->quit = true;
+}
+
+static void k_help(struct tui *t, int key)
+{
+	toggle_view(t, &view_help_ops, view_help_new);
+}
+
+static void k_back(struct tui *t, int key)
+{
+	tui_pop(t);
+}
+
+static void k_search(struct tui *t, int key)
+{
+	if (key == KEY_F(3) && t->search)
+		search_run(t, t->search, true);
+	else
+		prompt_open(t, PROMPT_SEARCH);
+}
+
+static void k_filter(struct tui *t, int key)
+{
+	prompt_open(t, PROMPT_FILTER);
+}
+
+static void k_freeze(struct tui *t, int key)
+{
+	t->frozen = !t->frozen;
+	if (!t->frozen)
+		tui_requery(t);
+	tui_message(t, false,
+		    t->frozen ? "display frozen, sampling goes on: f thaws" : "display live again");
+}
+
+static void k_pause(struct tui *t, int key)
+{
+	t->paused = !t->paused;
+	collector_pause(t->col, t->paused);
+	/* What the kernel buffered before the pause still comes in: the header
+	 * says "draining" until the count stops (tick in tui.c). */
+	t->pause_samples = t->prof->nsamples;
+	t->draining = t->paused;
+	tui_message(t, false,
+		    t->paused ? "sampling paused (the target runs on): P resumes"
+			      : "sampling resumed");
+}
+
+static void k_save(struct tui *t, int key)
+{
+	save_prompt_open(t);
+}
+
+static void k_zero(struct tui *t, int key)
+{
+	profile_zero(t->prof);
+	t->zeroed = true;
+	tui_requery(t);
+	tui_message(t, false, "counters zeroed (a save now keeps only what came after)");
+}
+
+static void k_window(struct tui *t, int key)
+{
+	t->window = !t->window;
+	tui_requery(t);
+}
+
+static void k_threads(struct tui *t, int key)
+{
+	toggle_view(t, &view_threads_ops, view_threads_new);
+}
+
+static void k_memory(struct tui *t, int key)
+{
+	t->mem_pane = !t->mem_pane;
+	t->dirty = true;
+}
+
+static void k_output(struct tui *t, int key)
+{
+	toggle_view(t, &view_output_ops, view_output_new);
+}
+
+static void k_tree(struct tui *t, int key)
+{
+	toggle_view(t, &view_tree_ops, view_tree_new);
+}
+
+static void k_callers(struct tui *t, int key)
 {
 	uint32_t fn;
 
-	switch (key) {
-	case 'q':
-	case 'Q':
-	case KEY_F(10):
-		t->quit = true;
-		break;
-	case '?':
-	case 'h':
-	case KEY_F(1):
-		toggle_view(t, &view_help_ops, view_help_new);
-		break;
-	case 'o':
-	case KEY_F(2):
-		toggle_view(t, &view_output_ops, view_output_new);
-		break;
-	case 't':
-	case KEY_F(5):
-		toggle_view(t, &view_tree_ops, view_tree_new);
-		break;
-	case 'T':
-		toggle_view(t, &view_threads_ops, view_threads_new);
-		break;
-	case 'c':
-	case KEY_F(7):
-		if (t->top->ops == &view_callers_ops && key == 'c') {
-			tui_pop(t);
-			break;
-		}
-		fn = selected(t);
-		if (fn != PROF_NONE)
-			tui_push(t, view_callers_new(t, fn));
-		break;
-	case 'a':
-		fn = selected(t);
-		if (fn != PROF_NONE)
-			tui_push(t, view_lines_new(t, fn));
-		break;
-	case 'C':
-		toggle_calls(t, selected(t));
-		break;
-	case 'A': /* attach to another process: the picker (a is annotate) */
-		if (t->saved)
-			tui_message(t, true, "a saved session has no process to leave for another");
-		else if (t->top->ops != &view_picker_ops)
-			tui_push(t, view_picker_new(t));
-		break;
-	case 'L':
-		fn = selected(t);
-		if (fn != PROF_NONE)
-			tui_push(t, view_latency_new(t, fn));
-		break;
-	case 'm':
-	case KEY_F(8):
-		t->mem_pane = !t->mem_pane;
-		t->dirty = true;
-		break;
-	case 'f':
-		t->frozen = !t->frozen;
-		if (!t->frozen)
-			tui_requery(t);
-		tui_message(t, false,
-			    t->frozen ? "display frozen, sampling goes on: f thaws"
-				      : "display live again");
-		break;
-	case 'P':
-	case KEY_F(9):
-		if (!t->running || !t->col)
-			break;
-		t->paused = !t->paused;
-		collector_pause(t->col, t->paused);
-		tui_message(t, false,
-			    t->paused ? "sampling paused (the target runs on): P resumes"
-				      : "sampling resumed");
-		break;
-	case 's':
-	case 'S':
-		save_prompt_open(t);
-		break;
-	case 'z':
-		if (t->saved) {
-			tui_message(t, true, "a saved session cannot be zeroed; w shows the end of it");
-			break;
-		}
-		profile_zero(t->prof);
-		tui_requery(t);
-		tui_message(t, false, "counters zeroed");
-		break;
-	case 'w':
-		t->window = !t->window;
-		tui_requery(t);
-		break;
-	case '/':
-		prompt_open(t, PROMPT_SEARCH);
-		break;
-	case KEY_F(3):
-		if (t->search)
-			search_run(t, t->search, true);
-		else
-			prompt_open(t, PROMPT_SEARCH);
-		break;
-	case '\\':
-	case KEY_F(4):
-		prompt_open(t, PROMPT_FILTER);
-		break;
-	case 27:
-	case KEY_BACKSPACE:
-	case 127:
-	case 8:
+	if (t->top->ops == &view_callers_ops && key == 'c') {
 		tui_pop(t);
-		break;
-	case 12: /* ^L */
-		clearok(curscr, TRUE);
-		t->dirty = true;
-		break;
-	case KEY_RESIZE:
-		t->dirty = true;
-		break;
+		return;
 	}
+	fn = selected(t);
+	if (fn != PROF_NONE)
+		tui_push(t, view_callers_new(t, fn));
+}
+
+static void k_lines(struct tui *t, int key)
+{
+	uint32_t fn = selected(t);
+
+	if (fn != PROF_NONE)
+		tui_push(t, view_lines_new(t, fn));
+}
+
+static void k_count(struct tui *t, int key)
+{
+	toggle_calls(t, selected(t));
+}
+
+static void k_picker(struct tui *t, int key)
+{
+	if (t->top->ops != &view_picker_ops)
+		tui_push(t, view_picker_new(t));
+}
+
+static void k_latency(struct tui *t, int key)
+{
+	uint32_t fn = selected(t);
+
+	if (fn != PROF_NONE)
+		tui_push(t, view_latency_new(t, fn));
+}
+
+static void k_repaint(struct tui *t, int key)
+{
+	clearok(curscr, TRUE);
+	t->dirty = true;
+}
+
+struct global_key {
+	int codes[4];			     /* 0 ends */
+	void (*run)(struct tui *t, int key); /* NULL: the views' lists move */
+	/* NULL: always; else whether the key applies now: it is in the help
+	 * and the footer only then, and says why not (refused) when pressed */
+	bool (*applies)(const struct tui *t);
+	const char *refused;
+	struct key_help help;
+};
+
+/* The keys, the code they run, when they apply, and their help line. */
+/* clang-format off */
+static const struct global_key global_keys[] = {
+	{{'q', 'Q', KEY_F(10)}, k_quit, NULL, NULL,
+	 {"q F10", "quit (a launched target is terminated, an attached one runs on)", 10, "Quit"}},
+	{{'?', 'h', KEY_F(1)}, k_help, NULL, NULL,
+	 {"? h F1", "this help", 1, "Help"}},
+	{{27, KEY_BACKSPACE, 127, 8}, k_back, NULL, NULL,
+	 {"Esc Backspace", "back to the previous view", 0, NULL}},
+	{{0}, NULL, NULL, NULL,
+	 {"Up Down j k", "move", 0, NULL}},
+	{{0}, NULL, NULL, NULL,
+	 {"PgUp PgDn Home End g G", "scroll by pages, to the top, to the end", 0, NULL}},
+	{{'/', KEY_F(3)}, k_search, NULL, NULL,
+	 {"/ F3", "search names in the view; F3 again: next match", 3, "Search"}},
+	{{'\\', KEY_F(4)}, k_filter, NULL, NULL,
+	 {"\\ F4", "filter the functions and the tree by name (Esc clears it)", 4, "Filter"}},
+	{{'f'}, k_freeze, is_sampling, "the target is not running: the display does not change",
+	 {"f", "freeze the display; sampling goes on", 0, NULL}},
+	{{'P', KEY_F(9)}, k_pause, is_sampling, "nothing is being sampled: nothing to pause",
+	 {"P F9", "pause and resume sampling (the target runs on)", 9, "Pause"}},
+	{{'s', 'S'}, k_save, NULL, NULL,
+	 {"s S", "save the session (a prompt with a default name; Esc cancels)", 0, NULL}},
+	{{'z'}, k_zero, is_live, "a saved session cannot be zeroed; w shows the end of it",
+	 {"z", "zero the counters (a save after it keeps only what came after)", 0, NULL}},
+	{{'w'}, k_window, NULL, NULL,
+	 {"w", "since start / last 5 seconds (see a phase change)", 0, NULL}},
+	{{'T'}, k_threads, NULL, NULL,
+	 {"T", "threads with their names and samples: restrict every view to one", 0, NULL}},
+	{{'m', KEY_F(8)}, k_memory, NULL, NULL,
+	 {"m F8", "memory pane: RSS and VMS over the run", 8, "Memory"}},
+	{{'o', KEY_F(2)}, k_output, NULL, NULL,
+	 {"o F2", "the target's output (stdout and stderr)", 2, "Output"}},
+	{{'t', KEY_F(5)}, k_tree, NULL, NULL,
+	 {"t F5", "call tree", 5, "Tree"}},
+	{{'c', KEY_F(7)}, k_callers, NULL, NULL,
+	 {"c F7", "callers and callees of the selected function", 7, "Callers"}},
+	{{'a'}, k_lines, NULL, NULL,
+	 {"a", "source lines of the selected function", 0, NULL}},
+	{{'A'}, k_picker, is_live, "a saved session has no process to leave for another",
+	 {"A", "attach to another process: the process picker", 0, NULL}},
+	{{'C'}, k_count, is_sampling, "calls can be counted only while the target runs",
+	 {"C", "count the selected function's calls from now on (uprobe), or stop", 0, NULL}},
+	{{'L'}, k_latency, NULL, NULL,
+	 {"L", "latency of the selected function (with --latency FUNC)", 0, NULL}},
+	{{12}, k_repaint, NULL, NULL,
+	 {"Ctrl-L", "repaint the screen", 0, NULL}},
+};
+/* clang-format on */
+#define NGLOBAL (sizeof(global_keys) / sizeof(*global_keys))
+
+const struct key_help *keys_global_help(const struct tui *t, size_t i)
+{
+	for (size_t k = 0; k < NGLOBAL; k++) {
+		const struct global_key *g = &global_keys[k];
+
+		if (g->applies && !g->applies(t))
+			continue;
+		if (!i--)
+			return &g->help;
+	}
+	return NULL;
+}
+
+static void global_key(struct tui *t, int key)
+{
+	if (key == KEY_RESIZE) {
+		t->dirty = true;
+		return;
+	}
+	for (size_t k = 0; k < NGLOBAL; k++) {
+		const struct global_key *g = &global_keys[k];
+
+		for (size_t c = 0; c < sizeof(g->codes) / sizeof(*g->codes) && g->codes[c]; c++) {
+			if (g->codes[c] != key)
+				continue;
+			if (g->applies && !g->applies(t))
+				tui_message(t, true, "%s", g->refused);
+			else
+				g->run(t, key);
+			return;
+		}
+	}
+}
+
+/* The footer's cells, F1 to F10: the shared keys' and the top view's, those
+ * that apply now; where each is drawn is computed here once, for the
+ * drawing and for the clicks (htop's FunctionBar). */
+size_t keys_footer(const struct tui *t, struct footer_cell *cells, size_t max)
+{
+	const struct key_help *vk = t->top ? t->top->ops->keys : NULL;
+	size_t n = 0;
+	int x = 0;
+
+	for (int f = 1; f <= 10 && n < max; f++) {
+		const char *label = NULL;
+
+		for (size_t k = 0; k < NGLOBAL && !label; k++) {
+			const struct global_key *g = &global_keys[k];
+
+			if (g->help.fkey == f && (!g->applies || g->applies(t)))
+				label = g->help.label;
+		}
+		for (size_t k = 0; vk && vk[k].keys && !label; k++)
+			if (vk[k].fkey == f)
+				label = vk[k].label;
+		if (!label)
+			continue;
+		if (f == 9 && t->paused)
+			label = "Resume";
+		cells[n].key = KEY_F(f);
+		snprintf(cells[n].name, sizeof(cells[n].name), "F%d", f);
+		snprintf(cells[n].label, sizeof(cells[n].label), "%-6s", label);
+		cells[n].x = x;
+		cells[n].w = (int)(strlen(cells[n].name) + strlen(cells[n].label));
+		x += cells[n].w;
+		n++;
+	}
+	return n;
 }
 
 static void footer_click(struct tui *t, int x)
 {
-	/* the footer's cells are "F1Help  " ... each key 2-3 + 6 columns */
-	static const int keys[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
-	int cx = 0;
+	struct footer_cell cells[10];
+	size_t n = keys_footer(t, cells, 10);
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++) {
-		int w = (keys[i] >= 10 ? 3 : 2) + 6;
-
-		if (x >= cx && x < cx + w) {
-			global_key(t, KEY_F(keys[i]));
+	for (size_t i = 0; i < n; i++) {
+		if (x >= cells[i].x && x < cells[i].x + cells[i].w) {
+			tui_key(t, cells[i].key);
 			return;
 		}
-		cx += w;
 	}
 }
 

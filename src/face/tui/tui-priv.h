@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "columns.h"
 #include "tui.h"
 #include "profile.h"
 #include "query.h"
@@ -35,9 +36,29 @@ enum {
 	KR_REQUERY = 1 << 1, /* the view's data must be recomputed */
 };
 
+/* One line of a key table: the keys as the help screen and the man page
+ * name them, what they do, and for an F-key of the footer its label. Each
+ * view keeps its table beside its key handler; keys.c the shared one. */
+struct key_help {
+	const char *keys; /* NULL ends a table */
+	const char *what;
+	int fkey;	   /* n of the footer's Fn, or 0 */
+	const char *label; /* its footer label */
+};
+
+/* A cell of the footer: where "F7Callers" is drawn, and its key. */
+struct footer_cell {
+	int x, w;
+	int key;
+	char name[4], label[16];
+};
+
 /* A view of the main area. Views form a stack: Esc pops. */
 struct view_ops {
 	const char *name;
+	/* Its keys for the help screen and the footer, under help_title. */
+	const char *help_title;
+	const struct key_help *keys;
 	/* Recompute tables from the profile (the data generation moved on). */
 	void (*update)(struct tui *t, struct view *v);
 	void (*draw)(struct tui *t, struct view *v, const struct rect *r);
@@ -102,11 +123,15 @@ struct tui {
 	struct annot_cache *annot; /* source files and disassemblies read so far */
 	struct mem_pane *mem;	   /* the memory chart, rendered */
 
-	bool running;  /* collecting; false once the run is over */
-	bool frozen;   /* `f`: tables stay as they are */
-	bool paused;   /* `P`: sampling is off */
-	bool window;   /* `w`: last TUI_WINDOW_S seconds only */
-	bool mem_pane; /* `m` */
+	bool running;	      /* collecting; false once the run is over */
+	bool frozen;	      /* `f`: tables stay as they are */
+	bool paused;	      /* `P`: sampling is off */
+	size_t pause_samples; /* samples at the last tick while paused */
+	bool draining;	      /* paused, and samples taken before still come in */
+	bool zeroed;	      /* `z` was pressed: a save holds only what came after */
+	bool window;	      /* `w`: last TUI_WINDOW_S seconds only */
+	bool mem_pane;	      /* `m` */
+	bool mem_no_room;     /* `m`, but the screen is too short for the pane */
 	bool quit;
 	int exit_sig;	   /* SIGTERM, SIGHUP...: die of it once the terminal is restored */
 	struct loop *loop; /* the one event loop (loop.h) */
@@ -125,7 +150,7 @@ struct tui {
 
 	/* -o FILE: flushed every SESSION_FLUSH_MS, closed on quit */
 	struct session_writer *writer;
-	uint64_t next_flush;	 /* CLOCK_MONOTONIC ns */
+	uint64_t next_flush;	/* CLOCK_MONOTONIC ns */
 	uint64_t slowest_flush; /* ns, for the curious (help view) */
 	bool flush_warned;
 	char *save_name; /* the last name tried with `s`, offered again */
@@ -156,7 +181,8 @@ struct tui {
 	enum prompt_kind prompt;
 	char pbuf[1024];
 	size_t plen;
-	size_t psaved_cur; /* search: the cursor before, restored by Esc */
+	size_t psaved_cur;  /* search: the cursor before, restored by Esc */
+	bool prompt_failed; /* the search typed so far matches nothing */
 
 	/* terminal */
 	bool color, utf8;
@@ -177,6 +203,10 @@ void tui_message(struct tui *t, bool err, const char *fmt, ...)
 void tui_view_sync(struct tui *t, struct view *v);
 /* keys.c: one key (or mouse event) read from the terminal. */
 void tui_key(struct tui *t, int key);
+/* The shared keys' help lines that apply now, i from 0; NULL past the end. */
+const struct key_help *keys_global_help(const struct tui *t, size_t i);
+/* The footer's cells (the shared F-keys and the top view's), left to right. */
+size_t keys_footer(const struct tui *t, struct footer_cell *cells, size_t max);
 /* Drop every cached table: the next draw recomputes (filter, thread, zero). */
 void tui_requery(struct tui *t);
 uint64_t tui_clock_ns(void);
@@ -204,6 +234,10 @@ attr_t ui_heat(const struct tui *t, double pct);
 int ui_put(int y, int x, const char *s, int w, attr_t a);
 /* The same from a byte range (not NUL-terminated). */
 int ui_putn(int y, int x, const char *s, size_t len, int w, attr_t a);
+/* s at (y, x) in w columns with its first skip columns scrolled off; a
+ * cut end shows as an ellipsis ('>' without UTF-8), a scrolled-off start
+ * as one too ('<'). Returns the columns written. */
+int ui_put_cut(const struct tui *t, int y, int x, const char *s, int w, int skip, attr_t a);
 /* Fill w columns of row y from x with blanks in attribute a. */
 void ui_fill(int y, int x, int w, attr_t a);
 /* Display columns of s (UTF-8), control characters counting 1. */
@@ -211,9 +245,9 @@ int ui_width(const char *s);
 /* A horizontal bar of frac (0..1) of w cells: blocks in UTF-8, '#' otherwise. */
 void ui_bar(const struct tui *t, int y, int x, int w, double frac, attr_t a);
 const char *ui_base(const char *path);
+/* profile_function_name(): one name for a function everywhere. */
 const char *ui_fn_name(const struct profile *p, uint32_t fn);
-const char *ui_module_name(const struct profile *p, uint32_t fn);
-/* "name (file:line) [module]" into buf. */
+/* "name (file:line) [module]" into buf: func_label() of columns.h. */
 char *ui_fn_label(const struct profile *p, uint32_t fn, char *buf, size_t len);
 bool ui_contains(const char *hay, const char *needle); /* case-insensitive */
 bool ui_fn_matches(const struct profile *p, uint32_t fn, const char *needle);
@@ -229,21 +263,17 @@ void list_fit(struct ui_list *l, int height);
 /* Put the cursor on row i, centred if it was off screen. */
 void list_goto(struct ui_list *l, size_t i);
 
-/* ---- table.c: function rows, as `report` prints them ---- */
+/* ---- table.c: function rows, with report's columns (columns.h) ---- */
+#define TABLE_HSTEP 8 /* columns a name moves on Left or Right */
 struct func_cols {
-	unsigned mask; /* FC_* columns shown */
+	bool shown[FCOL_COUNT]; /* by enum func_col: the columns with room (and data) */
 	int name_x, name_w;
+	int hscroll; /* columns of the names scrolled off to the left */
 };
-enum {
-	FC_NCALLS = 1 << 0,
-	FC_TOTTIME = 1 << 1,
-	FC_TPERCALL = 1 << 2,
-	FC_CUMTIME = 1 << 3,
-	FC_CPERCALL = 1 << 4,
-	FC_SELF = 1 << 5,
-	FC_TOTAL = 1 << 6,
-};
-void table_layout(int width, struct func_cols *c);
+/* counted: some row has a call count (else ncalls and percall hide). */
+void table_layout(int width, bool counted, struct func_cols *c);
+/* Left and Right scroll the names; true if the key did. */
+bool table_hscroll_key(struct func_cols *c, int key);
 /* The column header; sorted marks the sorted column. */
 void table_header(struct tui *t, int y, int x, const struct func_cols *c, enum query_sort sort,
 		  bool reverse, bool sorted);

@@ -204,6 +204,7 @@ static void draw(struct tui *t)
 		if (avail - memh < 4)
 			memh = 0; /* no room: the header says so */
 	}
+	t->mem_no_room = t->mem_pane && !memh; /* the view's title says so */
 	t->main = (struct rect){head + memh, 0, avail - memh, COLS};
 	t->colhead_y = -1;
 	tui_view_sync(t, v);
@@ -213,9 +214,6 @@ static void draw(struct tui *t)
 		struct rect r = {head, 0, memh, COLS};
 
 		memory_pane_draw(t, &r);
-	} else if (t->mem_pane) {
-		ui_put(head - 1, COLS - 28 > 0 ? COLS - 28 : 0, " (memory pane: no room) ", 28,
-		       ui_attr(t, UC_DIM));
 	}
 	ui_footer(t);
 	refresh();
@@ -312,7 +310,7 @@ void tui_switch_run(struct tui *t, struct collector *col, struct profile *p)
 	t->prof = p;
 	t->running = true;
 	loop_add_source(t->loop, &collector_loop_source, col);
-	t->launched = t->paused = t->frozen = false;
+	t->launched = t->paused = t->frozen = t->zeroed = false;
 	t->filter.tid = 0;
 	t->state[0] = '\0';
 	t->now_ns = 0;
@@ -343,6 +341,10 @@ static void tick(struct tui *t)
 	if (t->running && wall > p->meta.start_ns)
 		t->now_ns = wall - p->meta.start_ns;
 	save_writer_tick(t);
+	if (t->paused) { /* samples taken before the pause may still come in */
+		t->draining = p->nsamples != t->pause_samples;
+		t->pause_samples = p->nsamples;
+	}
 	if (!t->frozen && (p->nsamples != t->seen_samples || p->nmemory != t->seen_memory ||
 			   p->output_len != t->seen_output || (t->window && t->running)))
 		tui_requery(t);

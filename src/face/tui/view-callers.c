@@ -101,7 +101,7 @@ static void cv_draw(struct tui *t, struct view *v, const struct rect *r)
 	ui_title(t, r->y, left, NULL);
 	if (r->h < 2)
 		return;
-	table_layout(r->w, &c->cols);
+	table_layout(r->w, c->self.calls >= 0, &c->cols);
 	t->colhead_y = r->y + 1;
 	table_header(t, r->y + 1, r->x, &c->cols, SORT_CUMULATIVE, false, false);
 	list_fit(&c->list, rows);
@@ -154,10 +154,12 @@ static int cv_key(struct tui *t, struct view *v, int key)
 		return KR_HANDLED;
 	}
 	switch (key) {
+	case KEY_LEFT:
+	case KEY_RIGHT:
+		return table_hscroll_key(&c->cols, key) ? KR_HANDLED : KR_IGNORED;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-	case KEY_RIGHT:
 		if (c->list.cur >= c->n)
 			return KR_HANDLED;
 		e = &c->e[c->list.cur];
@@ -203,8 +205,17 @@ static void cv_leave(struct tui *t, struct view *v)
 	free(c->e);
 }
 
+static const struct key_help cv_keys[] = {
+	{"Enter", "on a caller or callee: its callers and callees; on the function: its source", 0,
+	 NULL},
+	{"Left Right", "scroll long names sideways", 0, NULL},
+	{NULL, NULL, 0, NULL},
+};
+
 const struct view_ops view_callers_ops = {
 	.name = "callers",
+	.help_title = "Callers and callees",
+	.keys = cv_keys,
 	.update = cv_update,
 	.draw = cv_draw,
 	.key = cv_key,

@@ -126,7 +126,7 @@ static void row_draw(struct tui *t, int y, const struct rect *r, const struct di
 	snprintf(buf, sizeof(buf), "%+9.3f", dr->d_tottime);
 	ui_put(y, x, buf, W_DTIME, mark);
 	ui_fn_label(dr->prof, dr->row.function, buf, sizeof(buf));
-	ui_put(y, r->x + NAME_X, buf, r->w - NAME_X, mark);
+	ui_put_cut(t, y, r->x + NAME_X, buf, r->w - NAME_X, 0, mark);
 	if (dr->regression && r->w > NAME_X + ui_width(buf) + 12)
 		ui_put(y, r->x + NAME_X + ui_width(buf) + 1, " REGRESSION", 11,
 		       cursor ? base : ui_attr(t, UC_ERR) | A_BOLD);
@@ -258,8 +258,19 @@ static void dv_leave(struct tui *t, struct view *v)
 	free(d->shown);
 }
 
+static const struct key_help dv_keys[] = {
+	{"1 2 3 4", "sort by the current session's cumulative, own time, calls, name", 0, NULL},
+	{"5 d", "sort by the largest regression (growth of %self)", 0, NULL},
+	{"I", "invert the order", 0, NULL},
+	{"click", "on a column header: sort by it (again: inverts)", 0, NULL},
+	{"Enter", "source lines of the function (in the current session)", 0, NULL},
+	{NULL, NULL, 0, NULL},
+};
+
 const struct view_ops view_diff_ops = {
 	.name = "comparison",
+	.help_title = "Comparison view (-i NEW --baseline OLD)",
+	.keys = dv_keys,
 	.update = dv_update,
 	.draw = dv_draw,
 	.key = dv_key,

@@ -3,16 +3,30 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "tui-priv.h"
 #include "xalloc.h"
 
+/* The frames (nearly) every sample passes through, _start to main, with
+ * no time of their own: in the cumulative order they would fill the first
+ * screen with 100% rows, so they fold into one line above the table. */
+#define FOLD_PCT 95 /* of the samples shown (truncated stacks miss the root) */
+#define FOLD_MAX 8
+
 struct fview {
 	struct func_table table;
-	size_t *shown; /* rows of table passing the name filter */
+	size_t *shown; /* rows of table passing the name filter, not folded */
 	size_t nshown;
+	size_t folded[FOLD_MAX]; /* rows of table folded into the line */
+	size_t nfolded;
+	/* their functions, innermost first (main before _start), for the line */
+	uint32_t fold_fn[FOLD_MAX], fold_seen[FOLD_MAX];
+	size_t nfold_seen;
+	bool unfold; /* `u`: show them as rows */
 	struct ui_list list;
 	struct func_cols cols;
+	int head_y; /* screen row of the column header, from the last draw */
 };
 
 /* F6 and < > walk the sortable columns left to right. */
@@ -45,6 +59,111 @@ static uint32_t fv_selected(struct tui *t, struct view *v)
 	return r ? r->function : PROF_NONE;
 }
 
+static bool foldable(const struct func_table *tb, const struct func_row *row)
+{
+	return row->self_samples == 0 && tb->total_samples &&
+	       row->total_samples * 100 >= tb->total_samples * FOLD_PCT;
+}
+
+/* by[j] = whether folded function j calls fn directly. */
+static void folded_callers(struct tui *t, const uint32_t *fns, size_t n, uint32_t fn, bool *by)
+{
+	struct func_table callers;
+
+	memset(by, 0, n * sizeof(*by));
+	query_callers(t->prof, &t->filter, fn, &callers);
+	for (size_t i = 0; i < callers.n; i++)
+		for (size_t j = 0; j < n; j++)
+			if (callers.rows[i].function == fns[j] && fns[j] != fn)
+				by[j] = true;
+	func_table_free(&callers);
+}
+
+/* The folded functions innermost first (main, then what called it, up to
+ * _start): the chain of callers, followed from the one no other calls.
+ * Their callers are asked only when the set changed. */
+static void fold_order(struct tui *t, struct fview *f)
+{
+	bool by[FOLD_MAX][FOLD_MAX], placed[FOLD_MAX] = {false};
+	uint32_t fns[FOLD_MAX];
+	size_t n = f->nfolded, k = n;
+	bool same = f->nfold_seen == n;
+
+	for (size_t i = 0; i < n && same; i++)
+		same = f->fold_seen[i] == f->table.rows[f->folded[i]].function;
+	if (same)
+		return;
+	f->nfold_seen = n;
+	for (size_t i = 0; i < n; i++)
+		f->fold_seen[i] = fns[i] = f->table.rows[f->folded[i]].function;
+	for (size_t i = 0; i < n; i++)
+		folded_callers(t, fns, n, fns[i], by[i]);
+	/* fill fold_fn from the end: outermost last */
+	while (k > 0) {
+		size_t pick = n;
+
+		for (size_t i = 0; i < n && pick == n; i++) {
+			bool ok = !placed[i];
+
+			/* next: called by the one placed last, or by none at first */
+			for (size_t j = 0; j < n && ok; j++)
+				if (k == n ? by[i][j] : j == (size_t)f->fold_fn[k] && !by[i][j])
+					ok = false;
+			if (ok)
+				pick = i;
+		}
+		for (size_t i = 0; i < n && pick == n; i++) /* no chain: the rest in order */
+			if (!placed[i])
+				pick = i;
+		placed[pick] = true;
+		f->fold_fn[--k] = (uint32_t)pick;
+	}
+	for (size_t i = 0; i < n; i++)
+		f->fold_fn[i] = fns[f->fold_fn[i]];
+}
+
+/* In the plain cumulative order only: the leading foldable rows leave shown. */
+static void fold(struct tui *t, struct fview *f)
+{
+	size_t k = 0;
+
+	f->nfolded = 0;
+	if (f->unfold || t->sort != SORT_CUMULATIVE || t->reverse || t->name_filter)
+		return;
+	while (k < f->nshown && f->nfolded < FOLD_MAX &&
+	       foldable(&f->table, &f->table.rows[f->shown[k]]))
+		f->folded[f->nfolded++] = f->shown[k++];
+	if (k == f->nshown) { /* nothing else: fold nothing */
+		f->nfolded = 0;
+		return;
+	}
+	memmove(f->shown, f->shown + k, (f->nshown - k) * sizeof(*f->shown));
+	f->nshown -= k;
+	fold_order(t, f);
+}
+
+/* "all samples pass through main (from _start, ...; 99.9%; u shows them)" */
+static void draw_folded(struct tui *t, struct fview *f, int y, const struct rect *r)
+{
+	char buf[1024];
+	size_t o;
+	double pct = 100;
+
+	for (size_t i = 0; i < f->nfolded; i++)
+		if (f->table.rows[f->folded[i]].total_pct < pct)
+			pct = f->table.rows[f->folded[i]].total_pct;
+	o = (size_t)snprintf(buf, sizeof(buf), "%s samples pass through %s (%.1f%%",
+			     pct >= 99.95 ? "all" : "nearly all",
+			     ui_fn_name(t->prof, f->fold_fn[0]), pct);
+	for (size_t i = 1; i < f->nfolded && o < sizeof(buf); i++)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s", i == 1 ? "; from " : ", ",
+				      ui_fn_name(t->prof, f->fold_fn[i]));
+	if (o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, "; u shows them)");
+	ui_fill(y, r->x, r->w, A_NORMAL);
+	ui_put_cut(t, y, r->x + 1, buf, r->w - 1, 0, ui_attr(t, UC_DIM));
+}
+
 static void fv_update(struct tui *t, struct view *v)
 {
 	struct fview *f = v->priv;
@@ -62,6 +181,7 @@ static void fv_update(struct tui *t, struct view *v)
 		if (!t->name_filter ||
 		    ui_fn_matches(t->prof, f->table.rows[i].function, t->name_filter))
 			f->shown[f->nshown++] = i;
+	fold(t, f);
 	f->list.n = f->nshown;
 	/* The cursor stays on its function as rows move, unless it sits on
 	 * the first row, which then follows whatever is hottest. */
@@ -81,19 +201,23 @@ static void fv_draw(struct tui *t, struct view *v, const struct rect *r)
 {
 	struct fview *f = v->priv;
 	char left[160];
-	int rows = r->h - 2;
+	int head = r->y + 1 + (f->nfolded && r->h >= 6), rows = r->y + r->h - head - 1;
 
-	snprintf(left, sizeof(left), "Functions (%zu%s) by %s", f->nshown,
-		 f->nshown != f->table.n ? " shown" : "", sort_title(t->sort));
+	/* the folded rows count: they are only drawn elsewhere */
+	snprintf(left, sizeof(left), "Functions (%zu%s) by %s", f->nshown + f->nfolded,
+		 f->nshown + f->nfolded != f->table.n ? " shown" : "", sort_title(t->sort));
 	ui_title(t, r->y, left, NULL);
 	if (r->h < 2)
 		return;
-	table_layout(r->w, &f->cols);
-	t->colhead_y = r->y + 1;
-	table_header(t, r->y + 1, r->x, &f->cols, t->sort, t->reverse, true);
+	if (head > r->y + 1)
+		draw_folded(t, f, r->y + 1, r);
+	f->head_y = head;
+	table_layout(r->w, func_rows_counted(f->table.rows, f->table.n), &f->cols);
+	t->colhead_y = head;
+	table_header(t, head, r->x, &f->cols, t->sort, t->reverse, true);
 	list_fit(&f->list, rows);
 	if (!f->nshown && rows > 0) {
-		ui_put(r->y + 2, 2,
+		ui_put(head + 1, 2,
 		       f->table.n	   ? "no function matches the filter (\\ to change it)"
 		       : t->prof->nsamples ? "no samples in this range or thread"
 					   : "no samples yet",
@@ -103,7 +227,7 @@ static void fv_draw(struct tui *t, struct view *v, const struct rect *r)
 	for (int i = 0; i < rows && f->list.top + (size_t)i < f->nshown; i++) {
 		size_t k = f->list.top + (size_t)i;
 
-		table_row(t, r->y + 2 + i, r->x, &f->cols, row_at(f, k), k == f->list.cur);
+		table_row(t, head + 1 + i, r->x, &f->cols, row_at(f, k), k == f->list.cur);
 	}
 }
 
@@ -146,6 +270,12 @@ static int fv_key(struct tui *t, struct view *v, int key)
 		return set_sort(t, SORT_NAME, false);
 	case 'I':
 		return set_sort(t, t->sort, true);
+	case 'u':
+		f->unfold = !f->unfold;
+		tui_message(t, false,
+			    f->unfold ? "the frames every sample passes through: shown"
+				      : "the frames every sample passes through: folded");
+		return KR_HANDLED | KR_REQUERY;
 	case KEY_F(6):
 	case '>':
 	case '.':
@@ -153,10 +283,12 @@ static int fv_key(struct tui *t, struct view *v, int key)
 	case '<':
 	case ',':
 		return step_sort(t, -1);
+	case KEY_LEFT:
+	case KEY_RIGHT:
+		return table_hscroll_key(&f->cols, key) ? KR_HANDLED : KR_IGNORED;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
-	case KEY_RIGHT:
 		fn = fv_selected(t, v);
 		if (fn != PROF_NONE)
 			tui_push(t, view_lines_new(t, fn));
@@ -185,14 +317,14 @@ static void fv_click(struct tui *t, struct view *v, const struct rect *r, int y,
 	struct fview *f = v->priv;
 	int s;
 
-	if (y == r->y + 1) {
+	if (y == f->head_y) {
 		s = table_column_sort(&f->cols, r->x, x);
 		if (s >= 0 && set_sort(t, (enum query_sort)s, s == (int)t->sort) & KR_REQUERY)
 			v->gen = UINT64_MAX;
 		return;
 	}
-	if (y >= r->y + 2 && f->list.top + (size_t)(y - r->y - 2) < f->nshown)
-		f->list.cur = f->list.top + (size_t)(y - r->y - 2);
+	if (y > f->head_y && f->list.top + (size_t)(y - f->head_y - 1) < f->nshown)
+		f->list.cur = f->list.top + (size_t)(y - f->head_y - 1);
 }
 
 static void fv_leave(struct tui *t, struct view *v)
@@ -203,8 +335,21 @@ static void fv_leave(struct tui *t, struct view *v)
 	free(f->shown);
 }
 
+static const struct key_help fv_keys[] = {
+	{"1 2 3 4", "sort by cumulative time, own time (tottime), calls, name", 0, NULL},
+	{"F6 < >", "sort by the next / previous column", 6, "SortBy"},
+	{"I", "invert the order", 0, NULL},
+	{"u", "show or fold the frames every sample passes through (_start ... main)", 0, NULL},
+	{"Left Right", "scroll long names sideways", 0, NULL},
+	{"click", "a click on a column header sorts by it (again: inverts)", 0, NULL},
+	{"Enter", "source lines of the function", 0, NULL},
+	{NULL, NULL, 0, NULL},
+};
+
 const struct view_ops view_functions_ops = {
 	.name = "functions",
+	.help_title = "Functions view",
+	.keys = fv_keys,
 	.update = fv_update,
 	.draw = fv_draw,
 	.key = fv_key,

@@ -1,4 +1,6 @@
-/* Help: every key. */
+/* Help: every key, from the tables the keys are handled by (keys.c for
+ * the shared keys, each view's ops.keys), so the help cannot drift from
+ * what the keys do. */
 #include "config.h"
 
 #include <stdio.h>
@@ -7,121 +9,138 @@
 #include "tui-priv.h"
 #include "xalloc.h"
 
-/* Key, what it does; a NULL key starts a section. */
-static const char *const help[][2] = {
-	{NULL, "Everywhere"},
-	{"q F10", "quit (a launched target is terminated, an attached one left running)"},
-	{"? F1", "this help"},
-	{"Esc Backspace", "back to the previous view"},
-	{"Up Down j k", "move; PgUp PgDn Home End (g G) scroll"},
-	{"/ F3", "search names in the view; F3 again: next match"},
-	{"\\ F4", "filter the functions by name (Esc in the prompt clears it)"},
-	{"f", "freeze the display; sampling goes on"},
-	{"P F9", "pause and resume sampling (the target runs on)"},
-	{"s", "save the session (a prompt with a default name; Esc cancels)"},
-	{"z", "zero the counters (not in a saved session)"},
-	{"w", "since start / last 5 seconds (see a phase change)"},
-	{"T", "threads with their names and samples: restrict every view to one"},
-	{"m F8", "memory pane: RSS and VMS over the run"},
-	{"o F2", "the target's output (stdout and stderr)"},
-	{"t F5", "call tree"},
-	{"c F7", "callers and callees of the selected function"},
-	{"a", "source lines of the selected function"},
-	{"C", "count the selected function's calls from now on (uprobe), or stop"},
-	{"L", "latency of the selected function (with --latency FUNC)"},
-	{"^L", "repaint the screen"},
-	{NULL, "Functions view"},
-	{"1 2 3 4", "sort by cumulative time, own time (tottime), calls, name"},
-	{"F6 < >", "sort by the next / previous column"},
-	{"I", "invert the order"},
-	{"click", "a click on a column header sorts by it"},
-	{"Enter", "source lines of the function"},
-	{NULL, "Comparison view (-i NEW --baseline OLD)"},
-	{"1 2 3 4", "sort by the current session's cumulative, own time, calls, name"},
-	{"5 d", "sort by the largest regression (growth of %self)"},
-	{NULL, "Source lines"},
-	{"n N", "next / previous hot line"},
-	{"d", "disassembly instead of source, and back"},
-	{"Enter", "on a call line: go to the callee"},
-	{NULL, "Callers and callees"},
-	{"Enter", "move to that caller or callee; on the function: its source"},
-	{NULL, "Call tree"},
-	{"+ Right", "expand"},
-	{"- Left", "collapse (Left again: to the parent)"},
-	{"*", "expand everything below"},
-	{"Enter", "expand / collapse"},
-	{NULL, "Output view"},
-	{"i", "with --stdin: the keys go to the target until Ctrl-C"},
-	{NULL, "Columns"},
-	{"ncalls", "exact call count; '-' when not counted"},
-	{"tottime", "seconds with the function innermost (perf's Self)"},
-	{"cumtime", "seconds with the function anywhere on the stack (Children)"},
-	{"percall", "tottime/ncalls and cumtime/ncalls"},
-	{"%self %total", "the same as shares of all samples shown"},
+/* The line view's keys (view-lines.c, whose key handler is elsewhere). */
+static const struct key_help lines_keys[] = {
+	{"n N", "next / previous hot line", 0, NULL},
+	{"d", "disassembly instead of source, and back (also when the source is missing)", 0, NULL},
+	{"Enter Right", "on a call line: go to the callee", 0, NULL},
+	{NULL, NULL, 0, NULL},
 };
-#define NHELP (sizeof(help) / sizeof(*help))
+
+/* What the columns mean: not keys, after them. */
+static const struct key_help columns_help[] = {
+	{"ncalls", "exact call count; hidden until some function is counted (C, --calls)", 0, NULL},
+	{"tottime", "seconds with the function innermost (perf's Self)", 0, NULL},
+	{"cumtime", "seconds with the function anywhere on the stack (Children)", 0, NULL},
+	{"percall", "tottime/ncalls and cumtime/ncalls", 0, NULL},
+	{"%self %total", "the same as shares of all samples shown", 0, NULL},
+	{NULL, NULL, 0, NULL},
+};
+
+/* A help line: a section title (keys NULL) or a key. */
+struct hline {
+	const char *keys, *what;
+};
 
 struct hview {
-	struct ui_list list;
+	struct hline *lines;
+	size_t n, cap, top;
+	int height;
 };
+
+static void add(struct hview *h, const char *keys, const char *what)
+{
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 64;
+		h->lines = xrealloc(h->lines, h->cap * sizeof(*h->lines));
+	}
+	h->lines[h->n++] = (struct hline){keys, what};
+}
+
+static void add_table(struct hview *h, const char *title, const struct key_help *k)
+{
+	add(h, NULL, title);
+	for (; k && k->keys; k++)
+		add(h, k->keys, k->what);
+}
 
 static void hv_update(struct tui *t, struct view *v)
 {
 	struct hview *h = v->priv;
+	const struct key_help *k;
 
-	h->list.n = NHELP;
+	h->n = 0;
+	add(h, NULL, "Everywhere");
+	for (size_t i = 0; (k = keys_global_help(t, i)); i++)
+		add(h, k->keys, k->what);
+	add_table(h, view_functions_ops.help_title, view_functions_ops.keys);
+	add_table(h, view_diff_ops.help_title, view_diff_ops.keys);
+	add_table(h, "Source lines", lines_keys);
+	add_table(h, view_callers_ops.help_title, view_callers_ops.keys);
+	add_table(h, view_tree_ops.help_title, view_tree_ops.keys);
+	add_table(h, view_output_ops.help_title, view_output_ops.keys);
+	add_table(h, view_threads_ops.help_title, view_threads_ops.keys);
+	add_table(h, "Columns", columns_help);
+}
+
+/* The first line that fills the screen to its end. */
+static size_t last_top(const struct hview *h)
+{
+	size_t rows = h->height > 0 ? (size_t)h->height : 1;
+
+	return h->n > rows ? h->n - rows : 0;
 }
 
 static void hv_draw(struct tui *t, struct view *v, const struct rect *r)
 {
 	struct hview *h = v->priv;
-	int rows = r->h - 1;
+	int rows = r->h - 1, kw = r->w >= 70 ? 26 : r->w / 3;
 
 	ui_title(t, r->y, "Help: keys (Esc or ? to close)", "proftop " PACKAGE_VERSION);
-	/* the list scrolls by its top: the cursor is not shown */
-	if (h->list.top + (size_t)rows > NHELP)
-		h->list.top = NHELP > (size_t)rows ? NHELP - (size_t)rows : 0;
-	h->list.height = rows;
-	for (int i = 0; i < rows && h->list.top + (size_t)i < NHELP; i++) {
-		const char *const *e = help[h->list.top + (size_t)i];
+	h->height = rows;
+	if (h->top > last_top(h))
+		h->top = last_top(h);
+	for (int i = 0; i < rows && h->top + (size_t)i < h->n; i++) {
+		const struct hline *e = &h->lines[h->top + (size_t)i];
 		int y = r->y + 1 + i;
 
-		if (!e[0]) {
-			ui_put(y, 1, e[1], r->w - 1, ui_attr(t, UC_HEADER) | A_BOLD);
+		if (!e->keys) {
+			ui_put(y, 1, e->what, r->w - 1, ui_attr(t, UC_HEADER) | A_BOLD);
 			continue;
 		}
-		ui_put(y, 3, e[0], 14, ui_attr(t, UC_KEY));
-		ui_put(y, 18, e[1], r->w - 18, A_NORMAL);
+		ui_put(y, 3, e->keys, kw - 4, ui_attr(t, UC_KEY));
+		ui_put_cut(t, y, 2 + kw, e->what, r->w - 2 - kw, 0, A_NORMAL);
 	}
 }
 
+/* The help scrolls by its top: there is no cursor. */
 static int hv_key(struct tui *t, struct view *v, int key)
 {
 	struct hview *h = v->priv;
-	size_t page = h->list.height > 1 ? (size_t)h->list.height - 1 : 1;
+	size_t page = h->height > 1 ? (size_t)h->height - 1 : 1;
 
 	switch (key) {
 	case KEY_UP:
 	case 'k':
-		if (h->list.top)
-			h->list.top--;
+		if (h->top)
+			h->top--;
 		return KR_HANDLED;
 	case KEY_DOWN:
 	case 'j':
-		h->list.top++;
+		h->top++;
 		return KR_HANDLED;
 	case KEY_PPAGE:
-		h->list.top = h->list.top > page ? h->list.top - page : 0;
+		h->top = h->top > page ? h->top - page : 0;
 		return KR_HANDLED;
 	case KEY_NPAGE:
 	case ' ':
-		h->list.top += page;
+		h->top += page;
 		return KR_HANDLED;
 	case KEY_HOME:
-		h->list.top = 0;
+	case 'g':
+		h->top = 0;
+		return KR_HANDLED;
+	case KEY_END:
+	case 'G':
+		h->top = last_top(h);
 		return KR_HANDLED;
 	}
 	return KR_IGNORED;
+}
+
+static void hv_leave(struct tui *t, struct view *v)
+{
+	free(((struct hview *)v->priv)->lines);
 }
 
 const struct view_ops view_help_ops = {
@@ -129,6 +148,7 @@ const struct view_ops view_help_ops = {
 	.update = hv_update,
 	.draw = hv_draw,
 	.key = hv_key,
+	.leave = hv_leave,
 };
 
 struct view *view_help_new(struct tui *t)

@@ -21,6 +21,7 @@ struct lview {
 	struct annot_disasm dis;
 	bool asm_mode; /* showing the disassembly */
 	bool asm_auto; /* chosen because the source was unreadable */
+	bool asm_chosen; /* by d: no automatic choice any more */
 	bool have_dis;
 	struct ui_list list;
 	bool placed; /* the cursor went to the hottest row once */
@@ -44,7 +45,7 @@ static void lv_update(struct tui *t, struct view *v)
 
 	annot_source_free(&l->src);
 	readable = annot_source_build(t->annot, t->prof, &t->filter, l->fn, &l->src) == 0;
-	if (!l->placed && !readable) {
+	if (!l->placed && !readable && !l->asm_chosen) {
 		l->asm_mode = l->asm_auto = true;
 	}
 	if (l->asm_mode) {
@@ -235,6 +236,7 @@ static int lv_key(struct tui *t, struct view *v, int key)
 	case 'd':
 		l->asm_mode = !l->asm_mode;
 		l->asm_auto = false;
+		l->asm_chosen = true;
 		l->placed = false;
 		l->list.cur = l->list.top = 0;
 		return KR_HANDLED | KR_REQUERY;

@@ -172,8 +172,15 @@ static void ov_leave(struct tui *t, struct view *v)
 	free(o->lines);
 }
 
+static const struct key_help ov_keys[] = {
+	{"i", "with --stdin: the keys go to the target until Ctrl-C", 0, NULL},
+	{NULL, NULL, 0, NULL},
+};
+
 const struct view_ops view_output_ops = {
 	.name = "output",
+	.help_title = "Output view",
+	.keys = ov_keys,
 	.update = ov_update,
 	.draw = ov_draw,
 	.key = ov_key,

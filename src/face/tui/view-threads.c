@@ -112,8 +112,15 @@ static void th_leave(struct tui *t, struct view *v)
 	thread_table_free(&th->table);
 }
 
+static const struct key_help th_keys[] = {
+	{"Enter", "restrict every view to that thread (all threads: lift it)", 0, NULL},
+	{NULL, NULL, 0, NULL},
+};
+
 const struct view_ops view_threads_ops = {
 	.name = "threads",
+	.help_title = "Threads (T)",
+	.keys = th_keys,
 	.update = th_update,
 	.draw = th_draw,
 	.key = th_key,

@@ -10,7 +10,8 @@
 #include "tui-priv.h"
 #include "xalloc.h"
 
-#define COLS_W 32 /* "%total  %self  cumtime  tottime " */
+#define COLS_W	   32 /* "%total  %self  cumtime  tottime " */
+#define COLS_W_PCT 14 /* "%total  %self " alone, on narrow screens */
 
 /* A set of path hashes (open addressing; 0 is empty). */
 struct hset {
@@ -26,6 +27,9 @@ struct tview {
 	struct hset open;
 	struct ui_list list;
 	bool opened; /* the hottest path was opened once */
+	/* With a name filter (\\): per node, whether it or a node below it
+	 * matches; the others hide, the ones above matches open. NULL: none. */
+	bool *keep;
 };
 
 static size_t hset_slot(const struct hset *s, uint64_t k)
@@ -87,7 +91,26 @@ static bool has_children(const struct tview *tv, uint32_t node)
 
 static bool is_open(const struct tview *tv, uint32_t node)
 {
-	return node == 0 || hset_has(&tv->open, tv->hash[node]);
+	return node == 0 || hset_has(&tv->open, tv->hash[node]) || (tv->keep && tv->keep[node]);
+}
+
+/* Mark the nodes matching the filter and those above them. */
+static void filter_tree(struct tui *t, struct tview *tv)
+{
+	const struct call_tree *tr = &tv->tree;
+
+	free(tv->keep);
+	tv->keep = NULL;
+	if (!t->name_filter || !tr->n)
+		return;
+	tv->keep = xcalloc(tr->n, sizeof(*tv->keep));
+	/* a child always comes after its parent: one pass from the leaves */
+	for (size_t i = tr->n; i-- > 1;) {
+		if (ui_fn_matches(t->prof, tr->nodes[i].function, t->name_filter))
+			tv->keep[i] = true;
+		if (tv->keep[i])
+			tv->keep[tr->nodes[i].parent] = true;
+	}
 }
 
 /* Hashes of every node, and the visible rows by an explicit DFS (stacks
@@ -113,6 +136,8 @@ static void flatten(struct tview *tv)
 	while (sp) {
 		uint32_t node = stack[--sp], c, nc = 0;
 
+		if (tv->keep && !tv->keep[node])
+			continue;
 		if (node)
 			tv->rows[tv->nrows++] = node;
 		/* push children in reverse so the hottest comes out first */
@@ -153,6 +178,7 @@ static void tv_update(struct tui *t, struct view *v)
 
 	call_tree_free(&tv->tree);
 	query_call_tree(t->prof, &t->filter, &tv->tree);
+	filter_tree(t, tv);
 	flatten(tv);
 	if (!tv->opened && tv->tree.n > 1) {
 		open_hot_path(tv);
@@ -175,7 +201,7 @@ static double pct(uint64_t part, uint64_t whole)
 static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 {
 	struct tview *tv = v->priv;
-	int rows = r->h - 2, namew;
+	int rows = r->h - 2, namew, cols_w = r->w >= 60 ? COLS_W : COLS_W_PCT;
 	char buf[512];
 
 	ui_title(t, r->y, "Call tree (+ - * Enter expand, collapse)", NULL);
@@ -183,12 +209,16 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 		return;
 	t->colhead_y = r->y + 1;
 	ui_fill(r->y + 1, r->x, r->w, ui_attr(t, UC_COLHEAD));
-	ui_put(r->y + 1, r->x, " %total  %self  cumtime  tottime  function", r->w,
-	       ui_attr(t, UC_COLHEAD));
+	ui_put(r->y + 1, r->x,
+	       cols_w == COLS_W ? " %total  %self  cumtime  tottime  function"
+				: " %total  %self  function",
+	       r->w, ui_attr(t, UC_COLHEAD));
 	list_fit(&tv->list, rows);
 	if (!tv->nrows && rows > 0)
 		ui_put(r->y + 2, 2,
-		       t->prof->nsamples ? "no samples in this range or thread" : "no samples yet",
+		       tv->keep		   ? "no function matches the filter (\\ to change it)"
+		       : t->prof->nsamples ? "no samples in this range or thread"
+					   : "no samples yet",
 		       r->w - 2, ui_attr(t, UC_DIM));
 	for (int i = 0; i < rows && tv->list.top + (size_t)i < tv->nrows; i++) {
 		size_t k = tv->list.top + (size_t)i;
@@ -200,15 +230,19 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 		       sp = pct(tn->self_ns, tv->tree.total_ns);
 		int y = r->y + 2 + i, x = r->x, indent;
 		const char *glyph;
+		char *label;
 
 		ui_fill(y, r->x, r->w, base);
 		snprintf(buf, sizeof(buf), "%6.1f%%", tp);
 		ui_put(y, x, buf, r->w, cur ? base : ui_heat(t, tp));
 		snprintf(buf, sizeof(buf), "%6.1f%%", sp);
 		ui_put(y, x + 7, buf, r->w - 7, cur ? base : ui_heat(t, sp));
-		snprintf(buf, sizeof(buf), "%9.3f%9.3f", tn->total_ns / 1e9, tn->self_ns / 1e9);
-		ui_put(y, x + 14, buf, r->w - 14, base);
-		namew = r->w - COLS_W - 2;
+		if (cols_w == COLS_W) {
+			snprintf(buf, sizeof(buf), "%9.3f%9.3f", tn->total_ns / 1e9,
+				 tn->self_ns / 1e9);
+			ui_put(y, x + 14, buf, r->w - 14, base);
+		}
+		namew = r->w - cols_w - 2;
 		if (namew < 4)
 			continue;
 		indent = (int)(tn->depth > 0 ? tn->depth - 1 : 0) * 2;
@@ -220,10 +254,11 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 			glyph = t->utf8 ? "\u25be " : "- ";
 		else
 			glyph = t->utf8 ? "\u25b8 " : "+ ";
-		x = r->x + COLS_W + 2 + indent;
+		x = r->x + cols_w + 2 + indent;
 		x += ui_put(y, x, glyph, namew - indent, cur ? base : ui_attr(t, UC_MARK));
-		ui_fn_label(t->prof, tn->function, buf, sizeof(buf));
-		ui_put(y, x, buf, r->x + r->w - x, base);
+		label = func_label(t->prof, tn->function);
+		ui_put_cut(t, y, x, label, r->x + r->w - x, 0, base);
+		free(label);
 	}
 }
 
@@ -342,10 +377,21 @@ static void tv_leave(struct tui *t, struct view *v)
 	free(tv->hash);
 	free(tv->rows);
 	free(tv->open.k);
+	free(tv->keep);
 }
+
+static const struct key_help tv_keys[] = {
+	{"+ Right", "expand", 0, NULL},
+	{"- Left", "collapse (Left again: to the parent)", 0, NULL},
+	{"*", "expand everything below", 0, NULL},
+	{"Enter", "expand / collapse", 0, NULL},
+	{NULL, NULL, 0, NULL},
+};
 
 const struct view_ops view_tree_ops = {
 	.name = "tree",
+	.help_title = "Call tree",
+	.keys = tv_keys,
 	.update = tv_update,
 	.draw = tv_draw,
 	.key = tv_key,
