@@ -1,0 +1,60 @@
+/* A known call chain for --latency on a function in the middle of it:
+ * main -> outer -> mid -> leaf, COUNT calls of mid (default 400), each
+ * spending about MS milliseconds (default 2.5) of CPU in leaf, the hot
+ * function. Every sample is under main, outer and mid (all ~100% total):
+ * probing mid's returns must cut none of those stacks short. mid is called
+ * COUNT times, so --latency mid counts COUNT calls.
+ *
+ * Usage: calls-chain [COUNT [MS]] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "workload.h"
+
+volatile uint64_t workload_sink = 1;
+
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+__attribute__((noinline)) void leaf(double s)
+{
+	double until = thread_cpu_s() + s;
+
+	do
+		SPIN(20000);
+	while (thread_cpu_s() < until);
+}
+
+__attribute__((noinline)) void mid(double s)
+{
+	leaf(s);
+	workload_sink++; /* not a tail call */
+}
+
+__attribute__((noinline)) void outer(int count, double s)
+{
+	for (int i = 0; i < count; i++)
+		mid(s);
+	workload_sink++;
+}
+
+int main(int argc, char **argv)
+{
+	int count = argc > 1 ? atoi(argv[1]) : 400;
+	double ms = argc > 2 ? atof(argv[2]) : 2.5;
+
+	if (count <= 0 || !(ms > 0)) {
+		fprintf(stderr, "usage: %s [COUNT > 0 [MS > 0]]\n", argv[0]);
+		return 2;
+	}
+	outer(count, ms / 1000);
+	printf("calls-chain: %d calls of mid, checksum %016llx\n", count,
+	       (unsigned long long)workload_sink);
+	return 0;
+}
