@@ -3,7 +3,9 @@
  * spending about MS milliseconds (default 2.5) of CPU in leaf, the hot
  * function. Every sample is under main, outer and mid (all ~100% total):
  * probing mid's returns must cut none of those stacks short. mid is called
- * COUNT times, so --latency mid counts COUNT calls.
+ * COUNT times, so --latency mid counts COUNT calls. The program times
+ * every mid() call itself (wall time: on a loaded machine a call takes
+ * longer than its CPU time) and prints the median ("mid median S").
  *
  * Usage: calls-chain [COUNT [MS]] */
 #include <stdio.h>
@@ -37,24 +39,50 @@ __attribute__((noinline)) void mid(double s)
 	workload_sink++; /* not a tail call */
 }
 
-__attribute__((noinline)) void outer(int count, double s)
+static double now_s(void)
 {
-	for (int i = 0; i < count; i++)
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+__attribute__((noinline)) void outer(int count, double s, double *took)
+{
+	for (int i = 0; i < count; i++) {
+		double t0 = now_s();
+
 		mid(s);
+		took[i] = now_s() - t0;
+	}
 	workload_sink++;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
 }
 
 int main(int argc, char **argv)
 {
 	int count = argc > 1 ? atoi(argv[1]) : 400;
 	double ms = argc > 2 ? atof(argv[2]) : 2.5;
+	double *took;
 
-	if (count <= 0 || !(ms > 0)) {
-		fprintf(stderr, "usage: %s [COUNT > 0 [MS > 0]]\n", argv[0]);
+	if (count <= 0 || count > 1000000 || !(ms > 0)) {
+		fprintf(stderr, "usage: %s [COUNT (1 to 1000000) [MS > 0]]\n", argv[0]);
 		return 2;
 	}
-	outer(count, ms / 1000);
+	took = calloc((size_t)count, sizeof(double));
+	if (!took)
+		return 1;
+	outer(count, ms / 1000, took);
+	qsort(took, (size_t)count, sizeof(double), cmp_double);
 	printf("calls-chain: %d calls of mid, checksum %016llx\n", count,
 	       (unsigned long long)workload_sink);
+	printf("mid median %.6f\n", took[count / 2]);
+	free(took);
 	return 0;
 }
