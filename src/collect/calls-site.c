@@ -104,8 +104,9 @@ static bool site_arm(struct calls *c, struct site *s, const struct func_exits *f
 		     site_add_probe(c, s, s->offset, PROBE_RETPROBE);
 	else {
 		ok = site_add_probe(c, s, s->offset, PROBE_ENTRY);
+		/* fx has ELF addresses: the file offset is as far from the entry's. */
 		for (size_t i = 0; ok && i < fx->nret; i++)
-			ok = site_add_probe(c, s, s->offset + fx->ret[i], PROBE_RET);
+			ok = site_add_probe(c, s, s->offset + (fx->ret[i] - fx->entry), PROBE_RET);
 	}
 	if (!ok)
 		calls_site_remove(c, s, false, true);

@@ -134,7 +134,7 @@ static int cmp_u64(const void *a, const void *b)
  * stops there, the `ret` found). */
 static bool timed_ret(uint64_t *off, char *err, size_t errlen)
 {
-	struct func_exits fx;
+	struct func_exits fx = {.nret = 0};
 	char why[128];
 
 	func_exits_scan((const uint8_t *)(uintptr_t)calib_timed, 32,
@@ -143,7 +143,7 @@ static bool timed_ret(uint64_t *off, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot find the return of proftop's own test function");
 		return false;
 	}
-	*off = fx.ret[0];
+	*off = fx.ret[0] - (uint64_t)(uintptr_t)calib_timed;
 	return true;
 }
 

@@ -184,17 +184,20 @@ static void test_exits_scan(void **state)
 		0xe9, 0x00, 0x10, 0x00, 0x00,	/* +15 jmp +0x1014 (out: a tail call) */
 		0xff, 0xe0,			/* +20 jmp *%rax */
 	};
-	struct func_exits fx;
+	struct func_exits fx = {.nret = 0};
 	char err[128] = "";
 
 	(void)state;
 	if (!func_exits_scan(f, sizeof(f), 0x1000, &fx, err, sizeof(err)))
 		fail_msg("expected the code to decode, saw '%s'", err);
 	assert_int_equal(fx.nret, 2);
-	assert_int_equal(fx.ret[0], 5);
-	assert_int_equal(fx.ret[1], 12);
+	assert_int_equal(fx.ret[0], 0x1005);
+	assert_int_equal(fx.ret[1], 0x100c);
 	assert_int_equal(fx.ntail, 1);
+	assert_int_equal(fx.nout, 1);
+	assert_int_equal(fx.out[0], 0x2014);
 	/* Cut inside the jmp: the bytes do not decode, no `ret` is trusted. */
+	memset(&fx, 0, sizeof(fx));
 	assert_false(func_exits_scan(f, 17, 0x1000, &fx, err, sizeof(err)));
 	if (!strstr(err, "+0xf"))
 		fail_msg("expected the failure at +0xf, saw '%s'", err);
@@ -215,7 +218,7 @@ static void test_exits_find(void **state)
 		fail_msg("calls_seven: expected its returns found, saw '%s'", msg);
 	assert_true(fx.nret >= 1);
 	for (size_t i = 0; i < fx.nret; i++)
-		assert_int_equal(e.img->data[e.offset + fx.ret[i]], 0xc3);
+		assert_int_equal(e.img->data[e.offset + (fx.ret[i] - e.vaddr)], 0xc3);
 	/* No function starts one byte in. */
 	assert_false(func_exits_find(e.img, e.vaddr + 1, e.offset + 1, &fx, msg, sizeof(msg)));
 }

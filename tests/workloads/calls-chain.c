@@ -7,6 +7,10 @@
  * every mid() call itself (wall time: on a loaded machine a call takes
  * longer than its CPU time) and prints the median ("mid median S").
  *
+ * guard() is called as often as mid; one call in 10 takes a path that GCC
+ * moves to "guard.cold" (it calls a cold function), which returns from
+ * there: timing guard must probe that `ret` too, or those calls are lost.
+ *
  * Usage: calls-chain [COUNT [MS]] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +37,22 @@ __attribute__((noinline)) void leaf(double s)
 	while (thread_cpu_s() < until);
 }
 
+__attribute__((cold, noinline)) void guard_rare(int i)
+{
+	workload_sink += (uint64_t)i;
+}
+
+__attribute__((noinline)) uint64_t guard(int i)
+{
+	if (i % 10 == 0) {
+		guard_rare(i);
+		workload_sink *= 3;
+		return workload_sink;
+	}
+	workload_sink += (uint64_t)i;
+	return workload_sink;
+}
+
 __attribute__((noinline)) void mid(double s)
 {
 	leaf(s);
@@ -54,6 +74,7 @@ __attribute__((noinline)) void outer(int count, double s, double *took)
 
 		mid(s);
 		took[i] = now_s() - t0;
+		guard(i);
 	}
 	workload_sink++;
 }
