@@ -130,8 +130,8 @@ static bool site_exits(struct calls *c, uint32_t fn, const struct func_entry *e,
 	if (func_exits_find(e->img, e->vaddr, e->offset, fx, why, sizeof(why))) {
 		if (fx->nret)
 			return true;
-		snprintf(why, sizeof(why), "it has no return instruction, only %zu tail calls",
-			 fx->ntail);
+		snprintf(why, sizeof(why), "no return instruction, it ends in %zu tail call%s",
+			 fx->ntail, fx->ntail == 1 ? "" : "s");
 	}
 	calls_say(c,
 		  "--latency: cannot find where %s returns (%s); timing it with a uretprobe, "

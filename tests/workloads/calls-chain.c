@@ -10,6 +10,8 @@
  * guard() is called as often as mid; one call in 10 takes a path that GCC
  * moves to "guard.cold" (it calls a cold function), which returns from
  * there: timing guard must probe that `ret` too, or those calls are lost.
+ * outer calls it through hop(), which has no `ret` of its own, only a tail
+ * call to guard (proftop times hop with a uretprobe then).
  *
  * Usage: calls-chain [COUNT [MS]] */
 #include <stdio.h>
@@ -53,6 +55,11 @@ __attribute__((noinline)) uint64_t guard(int i)
 	return workload_sink;
 }
 
+__attribute__((noinline)) uint64_t hop(int i)
+{
+	return guard(i + 0); /* a tail call: jmp guard */
+}
+
 __attribute__((noinline)) void mid(double s)
 {
 	leaf(s);
@@ -74,7 +81,7 @@ __attribute__((noinline)) void outer(int count, double s, double *took)
 
 		mid(s);
 		took[i] = now_s() - t0;
-		guard(i);
+		hop(i);
 	}
 	workload_sink++;
 }
