@@ -105,8 +105,8 @@ static const char *sym_name(const Elf64_Sym *s, const char *str, size_t strsize)
 
 /* The function symbol at vaddr (the largest, if several), or the one that
  * holds vaddr and is named prefix ".cold" (prefix non-NULL). */
-static bool find_sym(const struct elf_image *img, uint32_t type, uint64_t vaddr,
-		     const char *prefix, struct fsym *out)
+static bool find_sym(const struct elf_image *img, uint32_t type, uint64_t vaddr, const char *prefix,
+		     struct fsym *out)
 {
 	const Elf64_Sym *syms;
 	const char *str;
@@ -191,7 +191,8 @@ bool func_exits_find(const struct elf_image *img, uint64_t vaddr, uint64_t offse
 		}
 		memcpy(out->ret + out->nret, part.ret, part.nret * sizeof(uint64_t));
 		out->nret += part.nret;
-		out->ntail = out->ntail - jumps_into(out, &cold) + part.ntail - jumps_into(&part, &fn);
+		out->ntail =
+			out->ntail - jumps_into(out, &cold) + part.ntail - jumps_into(&part, &fn);
 		break;
 	}
 	return true;

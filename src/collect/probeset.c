@@ -33,8 +33,7 @@ struct probeset {
 	size_t n, cap;
 };
 
-struct probeset *probeset_new(int pmu, uint32_t nslots, size_t ring_bytes, char *err,
-			      size_t errlen)
+struct probeset *probeset_new(int pmu, uint32_t nslots, size_t ring_bytes, char *err, size_t errlen)
 {
 	struct probeset *ps = xcalloc(1, sizeof(*ps));
 

@@ -18,11 +18,11 @@
 #include "uprobe.h"
 
 enum probe_kind {
-	PROBE_COUNT,	       /* a uprobe adding one to its slot's counter */
-	PROBE_ENTRY,	       /* a uprobe logging an entry whose returns are PROBE_RET */
-	PROBE_RET,	       /* a uprobe on a `ret` instruction logging a return */
+	PROBE_COUNT,	      /* a uprobe adding one to its slot's counter */
+	PROBE_ENTRY,	      /* a uprobe logging an entry whose returns are PROBE_RET */
+	PROBE_RET,	      /* a uprobe on a `ret` instruction logging a return */
 	PROBE_ENTRY_RETPROBE, /* a uprobe logging an entry whose return is PROBE_RETPROBE */
-	PROBE_RETPROBE,	       /* a uretprobe logging a return */
+	PROBE_RETPROBE,	      /* a uretprobe logging a return */
 };
 
 struct probeset;

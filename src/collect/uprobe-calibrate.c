@@ -172,7 +172,8 @@ static int calib_probes(int type, pid_t child, bool with_pair, struct uprobe_cou
 	}
 	if (with_pair) {
 		for (int k = 1; k < 3; k++) {
-			progs[k] = uprobe_ring_prog(ring, 0, k == 2 ? UPROBE_REC_RET : UPROBE_REC_ENTRY,
+			progs[k] = uprobe_ring_prog(ring, 0,
+						    k == 2 ? UPROBE_REC_RET : UPROBE_REC_ENTRY,
 						    NULL, err, errlen);
 			if (progs[k] < 0)
 				goto out;

@@ -50,10 +50,10 @@ uint64_t uprobe_counters_read(const struct uprobe_counters *uc, uint32_t slot);
  * seen: by uprobes on its `ret` instructions (before the return address is
  * popped: sp as at entry), or by a uretprobe (after: sp 8 above). */
 enum uprobe_rec_kind {
-	UPROBE_REC_ENTRY,	  /* the first instruction; returns probed at `ret` */
-	UPROBE_REC_RET,		  /* a `ret` instruction */
+	UPROBE_REC_ENTRY,	   /* the first instruction; returns probed at `ret` */
+	UPROBE_REC_RET,		   /* a `ret` instruction */
 	UPROBE_REC_ENTRY_RETPROBE, /* the first instruction; the return is a uretprobe */
-	UPROBE_REC_RETPROBE,	  /* a uretprobe */
+	UPROBE_REC_RETPROBE,	   /* a uretprobe */
 };
 
 static inline bool uprobe_rec_is_entry(uint32_t kind)
