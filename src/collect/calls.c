@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +11,6 @@
 #include "calls-int.h"
 #include "calls.h"
 #include "latency.h"
-#include "query.h"
 #include "uprobe.h"
 #include "xalloc.h"
 

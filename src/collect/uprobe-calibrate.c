@@ -152,6 +152,17 @@ static int calib_probes(int type, pid_t child, bool with_pair, struct uprobe_cou
 			struct uprobe_ring *ring, int fds[3], char *err, size_t errlen)
 {
 	static const char exe[] = "/proc/self/exe"; /* resolved in our own context */
+	/* As --latency probes returns: at `ret` (func-exits.h reads x86-64
+	 * code only), else with a uretprobe. */
+	static const enum uprobe_rec_kind kinds[2][2] = {
+		{UPROBE_REC_ENTRY_RETPROBE, UPROBE_REC_RETPROBE},
+		{UPROBE_REC_ENTRY, UPROBE_REC_RET},
+	};
+#ifdef __x86_64__
+	const bool at_ret = true;
+#else
+	const bool at_ret = false;
+#endif
 	uint64_t off_counted, off_timed, off_ret = 0;
 	int progs[3] = {-1, -1, -1}, rc = -1;
 
@@ -160,7 +171,7 @@ static int calib_probes(int type, pid_t child, bool with_pair, struct uprobe_cou
 		snprintf(err, errlen, "cannot find proftop's own code in /proc/self/maps");
 		return -1;
 	}
-	if (with_pair && !timed_ret(&off_ret, err, errlen))
+	if (with_pair && at_ret && !timed_ret(&off_ret, err, errlen))
 		return -1;
 	progs[0] = uprobe_counters_prog(uc, 0, NULL, err, errlen);
 	if (progs[0] < 0)
@@ -172,13 +183,12 @@ static int calib_probes(int type, pid_t child, bool with_pair, struct uprobe_cou
 	}
 	if (with_pair) {
 		for (int k = 1; k < 3; k++) {
-			progs[k] = uprobe_ring_prog(ring, 0,
-						    k == 2 ? UPROBE_REC_RET : UPROBE_REC_ENTRY,
-						    NULL, err, errlen);
+			progs[k] =
+				uprobe_ring_prog(ring, 0, kinds[at_ret][k - 1], NULL, err, errlen);
 			if (progs[k] < 0)
 				goto out;
-			fds[k] = uprobe_open(type, exe, off_timed + (k == 2 ? off_ret : 0), false,
-					     child, progs[k]);
+			fds[k] = uprobe_open(type, exe, off_timed + (k == 2 ? off_ret : 0),
+					     k == 2 && !at_ret, child, progs[k]);
 			if (fds[k] < 0) {
 				uprobe_open_error(fds[k], "proftop itself", err, errlen);
 				goto out;
