@@ -1,7 +1,8 @@
-/* Inside exact call counting: finding the functions users name in the ELF
- * files the target maps (calls-resolve.c), and the state that calls.c
- * (placing probes) and calls-tick.c (reading them, the budget, top:N and
- * the TUI's key) share. */
+/* Inside exact call counting. Mechanism: finding the functions users name
+ * in the ELF files the target maps (calls-resolve.c), where they return
+ * (func-exits.c), and the probes themselves (probeset.c). Policy: what to
+ * probe and on which processes (calls.c, calls-site.c), and reading the
+ * probes, holding the budget, top:N and the TUI's key (calls-tick.c). */
 #ifndef PROFTOP_CALLS_INT_H
 #define PROFTOP_CALLS_INT_H
 
@@ -13,6 +14,7 @@
 #include "calls.h"
 #include "latency.h"
 #include "latency-pairs.h"
+#include "probeset.h"
 #include "procmap.h"
 #include "uprobe.h"
 
@@ -64,29 +66,22 @@ bool resolver_module_matches(const char *module, const struct elf_image *img);
  * (0: the command cannot be found). */
 size_t resolver_launch_files(const char *argv0, char ***paths);
 
-/* ---- calls.c and calls-tick.c: the state of struct calls ---- */
+/* ---- the policy's state: calls.c, calls-site.c and calls-tick.c ---- */
 
 #define SLOTS_MAX 1024 /* probed functions per run: the BPF counter array */
 #define WINDOW	  10   /* ticks the overhead figure is averaged over */
 
 enum site_kind { SITE_COUNT, SITE_LATENCY };
 
-/* A probe on one process: the entry event, and the return event for latency. */
-struct site_event {
-	pid_t pid;
-	int fd[2];
-};
-
-/* One probed function. Its index is its slot in the counter array and in
- * the latency records. */
+/* One probed function: its probes in the probe set, the entry first (for
+ * --latency, its returns after it). Its index is its slot there. */
 struct site {
 	enum site_kind kind;
 	uint32_t function;
 	char *path; /* the file probed (a real path) */
 	uint64_t offset;
-	int prog[2]; /* entry and return programs, -1 when none */
-	struct site_event *ev;
-	size_t nev, ev_cap;
+	int *probes; /* probe set ids; none while inactive */
+	size_t nprobes, probes_cap;
 	bool active;		  /* probes in place */
 	bool over_budget;	  /* removed for the budget */
 	bool late;		  /* placed after the target started: calls may have been missed */
@@ -115,21 +110,43 @@ struct window_tick {
 	uint64_t dt, cpu, cost; /* ns */
 };
 
+/* The budget's accounts: what one hit costs, what the probes took over
+ * the last WINDOW ticks. */
+struct calls_meter {
+	struct uprobe_cost cost;
+	uint64_t last_tick; /* CLOCK_MONOTONIC */
+	struct window_tick win[WINDOW];
+	unsigned win_pos;
+};
+
+/* --calls top:N: the N functions with the most own time, chosen again at
+ * growing periods. */
+struct calls_top {
+	unsigned n;
+	uint64_t next, period; /* ns since start */
+	uint32_t *failed;      /* functions it could not probe */
+	size_t nfailed, failed_cap;
+};
+
+/* Messages go to stderr as they come, or wait for calls_message() (quiet). */
+struct calls_msgs {
+	bool quiet;
+	char **list;
+	size_t n, cap, next;
+	char *taken;
+};
+
 struct calls {
 	double budget; /* percent of the target's CPU time */
 	struct profile *p;
 	struct procmap *pm;
 	struct symbols *sym;
 	struct resolver *res;
-	int pmu;
-	bool enabled;  /* probes set up (calibrated, maps created) */
-	bool disabled; /* uprobes do not work here: said once */
+	struct probeset *ps;	     /* NULL until enabled: calibrated, maps created */
+	struct latency_pairs *pairs; /* with --latency */
+	bool disabled;		     /* uprobes do not work here: said once */
 	bool started;
-	struct uprobe_cost cost;
-	struct uprobe_gate gate;
-	struct uprobe_counters *counters;
-	struct uprobe_ring *ring;
-	struct latency_pairs *pairs;
+	uint64_t start_ns;
 	struct site *sites;
 	size_t nsites, sites_cap;
 	struct proc *procs;
@@ -138,21 +155,12 @@ struct calls {
 	size_t nspecs, specs_cap;
 	char **seen; /* paths already searched for pending names */
 	size_t nseen, seen_cap;
-	uint32_t *top_failed; /* functions top:N could not probe */
-	size_t ntop_failed, top_failed_cap;
-	unsigned top_n;
-	uint64_t top_next, top_period; /* ns since start */
-	uint64_t start_ns, last_tick;
-	struct window_tick win[WINDOW];
-	unsigned win_pos;
-	bool quiet;
-	char **msgs;
-	size_t nmsgs, msgs_cap, msg_next;
-	char *msg_taken;
-	char **launch_files;
-	size_t nlaunch;
+	struct calls_meter meter;
+	struct calls_top top;
+	struct calls_msgs msgs;
 };
 
+/* calls.c */
 bool calls_enable(struct calls *c, bool with_latency);
 void calls_say(struct calls *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *calls_fn_name(const struct profile *p, uint32_t fn);
@@ -163,11 +171,18 @@ uint64_t calls_since_start(const struct calls *c, uint64_t now);
 bool calls_proc_cpu(pid_t pid, uint64_t *ns);
 /* pid maps path (as the collector's procmap knows it). */
 bool calls_proc_maps(struct calls *c, pid_t pid, const char *path);
+
+/* calls-site.c */
 struct site *calls_site_find(struct calls *c, uint32_t fn, enum site_kind kind);
-/* Load s's BPF programs; false (said why) if refused. */
-bool calls_site_progs(struct calls *c, struct site *s);
-/* Put s's probes on process pid. */
+/* Count s's calls again after calls_site_remove(); false (said why) if refused. */
+bool calls_site_rearm(struct calls *c, struct site *s);
+/* Put s's probes on process pid (all or none). */
 void calls_site_place(struct calls *c, struct site *s, pid_t pid);
+/* Put s's probes on every live process that maps its file. */
+void calls_site_place_all(struct calls *c, struct site *s);
+bool calls_site_on(const struct calls *c, const struct site *s, pid_t pid);
+/* The processes s's probes are on. */
+size_t calls_site_nplaced(const struct calls *c, const struct site *s);
 /* Remove s's probes (the count and latencies stay): now, or on the helper
  * thread (mid-run: the event loop must not wait). */
 void calls_site_remove(struct calls *c, struct site *s, bool over_budget, bool now);

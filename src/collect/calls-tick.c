@@ -29,7 +29,7 @@ static void on_record(void *ctx, const struct uprobe_record *rec)
 
 	if (rec->slot >= c->nsites)
 		return;
-	if (!rec->is_return)
+	if (uprobe_rec_is_entry(rec->kind))
 		d->entries[rec->slot]++;
 	if (latency_pairs_feed(c->pairs, rec, &slot, &ns) && slot < c->nsites)
 		latency_add(profile_latency(c->p, c->sites[slot].function), ns);
@@ -37,7 +37,7 @@ static void on_record(void *ctx, const struct uprobe_record *rec)
 
 static double unit_cost(const struct calls *c, const struct site *s)
 {
-	return s->kind == SITE_LATENCY ? c->cost.pair_ns : c->cost.hit_ns;
+	return s->kind == SITE_LATENCY ? c->meter.cost.pair_ns : c->meter.cost.hit_ns;
 }
 
 /* The target's CPU time since the last tick, over its live processes. A
@@ -80,7 +80,7 @@ static void hold_budget(struct calls *c, double base_cpus)
 			double cost = s->rate * unit_cost(c, s);
 
 			/* Probes only on processes gone cost nothing from now on. */
-			if (!s->active || !s->nev)
+			if (!s->active || !calls_site_nplaced(c, s))
 				continue;
 			total += cost;
 			if (!worst || cost > worst->rate * unit_cost(c, worst))
@@ -130,22 +130,23 @@ static void choose_top(struct calls *c);
 
 static void tick(struct calls *c, uint64_t now, bool final)
 {
-	uint64_t dt = now > c->last_tick ? now - c->last_tick : 1, cost = 0, dropped = 0, cpu;
+	struct calls_meter *m = &c->meter;
+	uint64_t dt = now > m->last_tick ? now - m->last_tick : 1, cost = 0, dropped = 0, cpu;
 	struct window_tick *w, sum = {0, 0, 0};
 	uint64_t *entries = xcalloc(c->nsites ? c->nsites : 1, sizeof(uint64_t));
 	struct drain_ctx d = {c, entries};
 	double base;
 
-	if (c->ring) {
-		uprobe_ring_drain(c->ring, on_record, &d);
-		dropped = uprobe_ring_dropped(c->ring);
+	if (probeset_has_ring(c->ps)) {
+		probeset_drain(c->ps, on_record, &d);
+		dropped = probeset_dropped(c->ps);
 	}
 	for (size_t i = 0; i < c->nsites; i++) {
 		struct site *s = &c->sites[i];
 		uint64_t span = now > s->rate_from ? now - s->rate_from : 1;
 
 		if (s->kind == SITE_COUNT)
-			s->hits = uprobe_counters_read(c->counters, (uint32_t)i);
+			s->hits = probeset_count(c->ps, (uint32_t)i);
 		else
 			s->hits += entries[i];
 		if (s->active) {
@@ -163,23 +164,23 @@ static void tick(struct calls *c, uint64_t now, bool final)
 		cpu = dt;
 	c->p->meta.calls_cost_ns += cost;
 	c->p->meta.calls_cpu_ns += cpu;
-	w = &c->win[c->win_pos++ % WINDOW];
+	w = &m->win[m->win_pos++ % WINDOW];
 	*w = (struct window_tick){dt, cpu, cost};
 	for (unsigned i = 0; i < WINDOW; i++) {
-		sum.dt += c->win[i].dt;
-		sum.cpu += c->win[i].cpu;
-		sum.cost += c->win[i].cost;
+		sum.dt += m->win[i].dt;
+		sum.cpu += m->win[i].cpu;
+		sum.cost += m->win[i].cost;
 	}
 	base = sum.dt ? (double)sum.cpu / (double)sum.dt : 1; /* CPUs, >= 1 */
 	c->p->meta.calls_overhead = sum.cpu ? 100.0 * (double)sum.cost / (double)sum.cpu : 0;
-	c->last_tick = now;
+	m->last_tick = now;
 	if (!final) {
 		hold_budget(c, base);
-		if (c->top_n && calls_since_start(c, now) >= c->top_next) {
+		if (c->top.n && calls_since_start(c, now) >= c->top.next) {
 			choose_top(c);
-			if (c->top_period < TOP_PERIOD_MAX)
-				c->top_period *= 2;
-			c->top_next = calls_since_start(c, now) + c->top_period;
+			if (c->top.period < TOP_PERIOD_MAX)
+				c->top.period *= 2;
+			c->top.next = calls_since_start(c, now) + c->top.period;
 		}
 	}
 	update_profile(c, dropped);
@@ -187,14 +188,14 @@ static void tick(struct calls *c, uint64_t now, bool final)
 
 void calls_tick(struct calls *c, uint64_t now_ns)
 {
-	if (!c || !c->enabled || !c->started)
+	if (!c || !c->ps || !c->started)
 		return;
 	tick(c, now_ns, false);
 }
 
 void calls_finish(struct calls *c, uint64_t now_ns)
 {
-	if (!c || !c->enabled || !c->started)
+	if (!c || !c->ps || !c->started)
 		return;
 	tick(c, now_ns, true);
 	/* Here, not on the helper thread: proftop may exit right after. */
@@ -233,8 +234,8 @@ static bool function_entry(struct calls *c, uint32_t fn, struct func_entry *out)
 
 static bool top_failed(const struct calls *c, uint32_t fn)
 {
-	for (size_t i = 0; i < c->ntop_failed; i++)
-		if (c->top_failed[i] == fn)
+	for (size_t i = 0; i < c->top.nfailed; i++)
+		if (c->top.failed[i] == fn)
 			return true;
 	return false;
 }
@@ -250,7 +251,7 @@ static void choose_top(struct calls *c)
 	for (size_t i = 0; i < c->nsites; i++)
 		chosen += c->sites[i].from_top;
 	query_functions(c->p, &f, SORT_TOTTIME, false, &t);
-	for (size_t i = 0; i < t.n && i < c->top_n && chosen < 2u * c->top_n; i++) {
+	for (size_t i = 0; i < t.n && i < c->top.n && chosen < 2u * c->top.n; i++) {
 		uint32_t fn = t.rows[i].function;
 		struct func_entry e;
 		struct site *s;
@@ -258,9 +259,9 @@ static void choose_top(struct calls *c)
 		if (!t.rows[i].self_ns || calls_site_find(c, fn, SITE_COUNT) || top_failed(c, fn))
 			continue;
 		if (!function_entry(c, fn, &e)) {
-			c->top_failed = xgrow(c->top_failed, &c->top_failed_cap, c->ntop_failed + 1,
+			c->top.failed = xgrow(c->top.failed, &c->top.failed_cap, c->top.nfailed + 1,
 					      sizeof(uint32_t));
-			c->top_failed[c->ntop_failed++] = fn;
+			c->top.failed[c->top.nfailed++] = fn;
 			continue;
 		}
 		calls_probe_entry(c, SITE_COUNT, &e, 0, true);
@@ -271,14 +272,6 @@ static void choose_top(struct calls *c)
 		}
 	}
 	func_table_free(&t);
-}
-
-/* Probes for s on every live process that maps its file. */
-static void place_everywhere(struct calls *c, struct site *s)
-{
-	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i].alive && calls_proc_maps(c, c->procs[i].pid, s->path))
-			calls_site_place(c, s, c->procs[i].pid);
 }
 
 int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
@@ -305,15 +298,14 @@ int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
 		return 0;
 	}
 	if (s) {
-		if (!calls_site_progs(c, s)) {
+		if (!calls_site_rearm(c, s)) {
 			snprintf(msg, len, "cannot count %s again", calls_fn_name(c->p, fn));
 			return -1;
 		}
-		s->active = true;
 		s->late = true;
 		s->rate_from = calls_now_mono();
 		s->tick_hits = s->hits;
-		place_everywhere(c, s);
+		calls_site_place_all(c, s);
 		snprintf(msg, len, "counting %s again", calls_fn_name(c->p, fn));
 		return 0;
 	}
@@ -324,7 +316,7 @@ int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
 	}
 	calls_probe_entry(c, SITE_COUNT, &e, 0, true);
 	s = calls_site_find(c, fn, SITE_COUNT);
-	if (!s || !s->nev) {
+	if (!s || !calls_site_nplaced(c, s)) {
 		snprintf(msg, len, "cannot count %s%s", calls_fn_name(c->p, fn),
 			 !s || s->failed ? "" : ": no process of the target maps its file now");
 		if (s)

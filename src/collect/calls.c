@@ -1,6 +1,5 @@
 #include "config.h"
 
-#include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,7 +11,6 @@
 #include "calls-int.h"
 #include "calls.h"
 #include "latency.h"
-#include "query.h"
 #include "uprobe.h"
 #include "xalloc.h"
 
@@ -28,31 +26,31 @@ void calls_say(struct calls *c, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		fatal("out of memory");
 	va_end(ap);
-	if (!c->quiet) {
+	if (!c->msgs.quiet) {
 		warnx_("%s", msg);
 		free(msg);
 		return;
 	}
-	c->msgs = xgrow(c->msgs, &c->msgs_cap, c->nmsgs + 1, sizeof(char *));
-	c->msgs[c->nmsgs++] = msg;
+	c->msgs.list = xgrow(c->msgs.list, &c->msgs.cap, c->msgs.n + 1, sizeof(char *));
+	c->msgs.list[c->msgs.n++] = msg;
 }
 
 void calls_set_quiet(struct calls *c, bool quiet)
 {
 	if (c)
-		c->quiet = quiet;
+		c->msgs.quiet = quiet;
 }
 
 const char *calls_message(struct calls *c)
 {
 	if (!c)
 		return NULL;
-	free(c->msg_taken);
-	c->msg_taken = NULL;
-	if (c->msg_next >= c->nmsgs)
+	free(c->msgs.taken);
+	c->msgs.taken = NULL;
+	if (c->msgs.next >= c->msgs.n)
 		return NULL;
-	c->msg_taken = c->msgs[c->msg_next++];
-	return c->msg_taken;
+	c->msgs.taken = c->msgs.list[c->msgs.next++];
+	return c->msgs.taken;
 }
 
 const char *calls_fn_name(const struct profile *p, uint32_t fn)
@@ -81,8 +79,8 @@ static void add_specs(struct calls *c, const char *list, enum site_kind kind)
 		    strspn(s + 4, "0123456789") == strlen(s + 4)) {
 			unsigned n = (unsigned)strtoul(s + 4, NULL, 10);
 
-			if (n > c->top_n)
-				c->top_n = n > CALLS_TOP_MAX ? CALLS_TOP_MAX : n;
+			if (n > c->top.n)
+				c->top.n = n > CALLS_TOP_MAX ? CALLS_TOP_MAX : n;
 			continue;
 		}
 		c->specs = xgrow(c->specs, &c->specs_cap, c->nspecs + 1, sizeof(*c->specs));
@@ -105,13 +103,12 @@ struct calls *calls_new(const struct calls_config *cfg, struct profile *p, struc
 	c->pm = pm;
 	c->sym = sym;
 	c->res = resolver_new();
-	c->pmu = -1;
 	if (cfg->count)
 		add_specs(c, cfg->count, SITE_COUNT);
 	if (cfg->latency)
 		add_specs(c, cfg->latency, SITE_LATENCY);
-	c->top_next = TOP_FIRST_NS;
-	c->top_period = TOP_FIRST_NS;
+	c->top.next = TOP_FIRST_NS;
+	c->top.period = TOP_FIRST_NS;
 	return c;
 }
 
@@ -182,23 +179,7 @@ bool calls_proc_maps(struct calls *c, pid_t pid, const char *path)
 	return false;
 }
 
-/* ---- sites ---- */
-
-struct site *calls_site_find(struct calls *c, uint32_t fn, enum site_kind kind)
-{
-	for (size_t i = 0; i < c->nsites; i++)
-		if (c->sites[i].function == fn && c->sites[i].kind == kind)
-			return &c->sites[i];
-	return NULL;
-}
-
-static bool site_on(const struct site *s, pid_t pid)
-{
-	for (size_t i = 0; i < s->nev; i++)
-		if (s->ev[i].pid == pid)
-			return true;
-	return false;
-}
+/* ---- time ---- */
 
 uint64_t calls_since_start(const struct calls *c, uint64_t now)
 {
@@ -211,151 +192,6 @@ uint64_t calls_now_mono(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-/* Put s's probes on process pid. */
-void calls_site_place(struct calls *c, struct site *s, pid_t pid)
-{
-	struct site_event ev = {.pid = pid, .fd = {-1, -1}};
-	int nfd = s->kind == SITE_LATENCY ? 2 : 1;
-	char err[512];
-
-	if (site_on(s, pid))
-		return;
-	for (int k = 0; k < nfd; k++) {
-		/* The return probe first: no entry is logged without its return. */
-		int which = nfd - 1 - k;
-
-		ev.fd[which] =
-			uprobe_open(c->pmu, s->path, s->offset, which == 1, pid, s->prog[which]);
-		if (ev.fd[which] < 0) {
-			if (ev.fd[which] != -ESRCH && !s->failed) {
-				uprobe_open_error(ev.fd[which], s->path, err, sizeof(err));
-				calls_say(c, "%s: %s (%s)", calls_kind_option(s->kind), err,
-					  calls_fn_name(c->p, s->function));
-				s->failed = true;
-			}
-			if (which == 0 && ev.fd[1] >= 0)
-				uprobe_close_later(ev.fd[1]);
-			return;
-		}
-	}
-	s->ev = xgrow(s->ev, &s->ev_cap, s->nev + 1, sizeof(*s->ev));
-	s->ev[s->nev++] = ev;
-	s->placed = true;
-}
-
-/* A new site for fn at e, its programs loaded; NULL with a message if not. */
-/* Load s's BPF programs (slot = its index); false with a message if the
- * kernel refuses them. */
-bool calls_site_progs(struct calls *c, struct site *s)
-{
-	uint32_t slot = (uint32_t)(s - c->sites);
-	char err[512];
-
-	if (s->kind == SITE_COUNT) {
-		s->prog[0] = uprobe_counters_prog(c->counters, slot, &c->gate, err, sizeof(err));
-	} else {
-		s->prog[0] = uprobe_ring_prog(c->ring, slot, false, &c->gate, err, sizeof(err));
-		if (s->prog[0] >= 0)
-			s->prog[1] =
-				uprobe_ring_prog(c->ring, slot, true, &c->gate, err, sizeof(err));
-	}
-	if (s->prog[0] >= 0 && (s->kind == SITE_COUNT || s->prog[1] >= 0))
-		return true;
-	calls_say(c, "%s: %s", calls_kind_option(s->kind), err);
-	if (s->prog[0] >= 0)
-		close(s->prog[0]);
-	s->prog[0] = -1;
-	return false;
-}
-
-static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
-			     const struct func_entry *e, bool late)
-{
-	struct site *s;
-
-	if (c->nsites >= SLOTS_MAX) {
-		calls_say(c, "%s: more than %d probed functions; not probing %s",
-			  calls_kind_option(kind), SLOTS_MAX, calls_fn_name(c->p, fn));
-		return NULL;
-	}
-	c->sites = xgrow(c->sites, &c->sites_cap, c->nsites + 1, sizeof(*c->sites));
-	s = &c->sites[c->nsites];
-	*s = (struct site){
-		.kind = kind,
-		.function = fn,
-		.path = xstrdup(e->img->path),
-		.offset = e->offset,
-		.prog = {-1, -1},
-		.active = true,
-		.late = late,
-		.since = late ? calls_since_start(c, calls_now_mono()) : 0,
-		.rate_from = calls_now_mono(),
-	};
-	if (!calls_site_progs(c, s)) {
-		free(s->path);
-		return NULL;
-	}
-	if (kind == SITE_LATENCY)
-		profile_latency(c->p, fn)->since = s->since;
-	c->nsites++;
-	return s;
-}
-
-/* Remove s's probes (the count and latencies stay). */
-void calls_site_remove(struct calls *c, struct site *s, bool over_budget, bool now)
-{
-	(void)c;
-	for (size_t i = 0; i < s->nev; i++) {
-		for (int k = 0; k < 2; k++) {
-			if (now && s->ev[i].fd[k] >= 0)
-				close(s->ev[i].fd[k]);
-			else
-				uprobe_close_later(s->ev[i].fd[k]);
-		}
-	}
-	s->nev = 0;
-	for (int k = 0; k < 2; k++) {
-		if (s->prog[k] >= 0)
-			close(s->prog[k]); /* the events kept their own reference */
-		s->prog[k] = -1;
-	}
-	s->active = false;
-	s->over_budget = s->over_budget || over_budget;
-}
-
-/* The profile function whose entry is e (the outermost frame there). */
-uint32_t calls_entry_function(struct calls *c, const struct func_entry *e)
-{
-	uint32_t loc = symbols_location(c->sym, e->img, e->vaddr, false);
-	const struct prof_location *l = loc < c->p->nlocations ? &c->p->locations[loc] : NULL;
-
-	if (!l || !l->nlines)
-		return PROF_NONE;
-	return c->p->lines[l->first_line + l->nlines - 1].function;
-}
-
-/* Probe e for the spec's kind, on pid (or, pid 0, on every live process
- * that maps the file). */
-void calls_probe_entry(struct calls *c, enum site_kind kind, const struct func_entry *e, pid_t pid,
-		       bool late)
-{
-	uint32_t fn = calls_entry_function(c, e);
-	struct site *s;
-
-	if (fn == PROF_NONE || (s = calls_site_find(c, fn, kind)))
-		return;
-	s = site_new(c, kind, fn, e, late);
-	if (!s)
-		return;
-	if (pid) {
-		calls_site_place(c, s, pid);
-		return;
-	}
-	for (size_t i = 0; i < c->nprocs; i++)
-		if (c->procs[i].alive && calls_proc_maps(c, c->procs[i].pid, s->path))
-			calls_site_place(c, s, c->procs[i].pid);
 }
 
 /* ---- resolving names ---- */
@@ -427,24 +263,21 @@ static void resolve_specs(struct calls *c, struct elf_image *const *imgs, size_t
 bool calls_enable(struct calls *c, bool with_latency)
 {
 	char err[512];
+	int pmu;
 
-	if (c->enabled || c->disabled)
-		return c->enabled;
-	c->pmu = uprobe_pmu_type(err, sizeof(err));
-	if (c->pmu < 0 || uprobe_calibrate(c->pmu, with_latency, &c->cost, err, sizeof(err)) < 0)
+	if (c->ps || c->disabled)
+		return c->ps != NULL;
+	pmu = uprobe_pmu_type(err, sizeof(err));
+	if (pmu < 0 || uprobe_calibrate(pmu, with_latency, &c->meter.cost, err, sizeof(err)) < 0)
 		goto fail;
-	c->counters = uprobe_counters_new(SLOTS_MAX, err, sizeof(err));
-	if (!c->counters)
+	c->ps = probeset_new(pmu, SLOTS_MAX, with_latency ? RING_BYTES : 0, err, sizeof(err));
+	if (!c->ps)
 		goto fail;
 	if (with_latency) {
-		c->ring = uprobe_ring_new(RING_BYTES, err, sizeof(err));
-		if (!c->ring)
-			goto fail;
 		c->pairs = latency_pairs_new();
-		c->p->meta.probe_floor_ns = (uint64_t)c->cost.floor_ns;
+		c->p->meta.probe_floor_ns = (uint64_t)c->meter.cost.floor_ns;
 	}
 	c->p->meta.calls_budget = c->budget;
-	c->enabled = true;
 	return true;
 fail:
 	calls_say(c, "cannot count calls: %s; profiling goes on without counts", err);
@@ -456,25 +289,29 @@ void calls_start(struct calls *c, char **launch_argv, const pid_t *pids, size_t 
 		 uint64_t start_ns)
 {
 	struct elf_image **imgs = NULL;
-	size_t nimgs = 0, cap = 0;
+	size_t nimgs = 0, cap = 0, nlaunch = 0;
+	char **launch = NULL;
 	bool with_latency = false;
 
 	if (!c || c->started)
 		return;
 	c->start_ns = start_ns;
-	c->last_tick = calls_now_mono();
+	c->meter.last_tick = calls_now_mono();
 	c->started = true;
 	for (size_t i = 0; i < npids; i++)
 		proc_add(c, pids[i]);
 	for (size_t i = 0; i < c->nspecs; i++)
 		with_latency = with_latency || c->specs[i].kind == SITE_LATENCY;
-	if ((!c->nspecs && !c->top_n) || !calls_enable(c, with_latency))
+	if ((!c->nspecs && !c->top.n) || !calls_enable(c, with_latency))
 		return;
 	if (launch_argv) {
-		c->nlaunch = resolver_launch_files(launch_argv[0], &c->launch_files);
-		uprobe_gate_init(&c->gate, c->nlaunch ? c->launch_files[0] : launch_argv[0]);
-		for (size_t i = 0; i < c->nlaunch; i++) {
-			struct elf_image *img = procmap_image(c->pm, c->launch_files[i]);
+		struct uprobe_gate gate;
+
+		nlaunch = resolver_launch_files(launch_argv[0], &launch);
+		uprobe_gate_init(&gate, nlaunch ? launch[0] : launch_argv[0]);
+		probeset_set_gate(c->ps, &gate);
+		for (size_t i = 0; i < nlaunch; i++) {
+			struct elf_image *img = procmap_image(c->pm, launch[i]);
 
 			imgs = xgrow(imgs, &cap, nimgs + 1, sizeof(*imgs));
 			imgs[nimgs++] = img;
@@ -505,6 +342,9 @@ void calls_start(struct calls *c, char **launch_argv, const pid_t *pids, size_t 
 			calls_say(c, "%s: cannot read the target's program to find '%s'",
 				  calls_kind_option(c->specs[i].kind), c->specs[i].name);
 	free(imgs);
+	for (size_t i = 0; i < nlaunch; i++)
+		free(launch[i]);
+	free(launch);
 }
 
 /* ---- side-band records ---- */
@@ -526,14 +366,14 @@ void calls_on_mmap(struct calls *c, pid_t pid, const char *path)
 	if (!c || !c->started || !path || path[0] != '/')
 		return;
 	proc_add(c, pid);
-	if (!c->enabled)
+	if (!c->ps)
 		return;
 	/* A process mapping a probed file without our probe (a fork we heard
 	 * of late, an exec): probe it from now on. */
 	for (size_t i = 0; i < c->nsites; i++) {
 		struct site *s = &c->sites[i];
 
-		if (s->active && s->placed && !site_on(s, pid) && !strcmp(s->path, path)) {
+		if (s->active && s->placed && !calls_site_on(c, s, pid) && !strcmp(s->path, path)) {
 			calls_site_place(c, s, pid);
 			s->late = true;
 		}
@@ -553,7 +393,7 @@ void calls_on_fork(struct calls *c, pid_t pid, pid_t ppid)
 	if (!c || !c->started || pid == ppid || proc_find(c, pid))
 		return;
 	proc_add(c, pid);
-	if (!c->enabled)
+	if (!c->ps)
 		return;
 	/* The child has its parent's mappings: it may have called a probed
 	 * function before this record reached us. */
@@ -574,30 +414,20 @@ void calls_on_exit(struct calls *c, pid_t pid)
 	if (!c || !(pr = proc_find(c, pid)))
 		return;
 	pr->alive = false;
-	for (size_t i = 0; i < c->nsites; i++) {
-		struct site *s = &c->sites[i];
-
-		for (size_t k = 0; k < s->nev; k++) {
-			if (s->ev[k].pid != pid)
-				continue;
-			uprobe_close_later(s->ev[k].fd[0]);
-			uprobe_close_later(s->ev[k].fd[1]);
-			s->ev[k--] = s->ev[--s->nev];
-		}
-	}
+	if (c->ps)
+		probeset_forget(c->ps, pid);
 }
 
 void calls_free(struct calls *c)
 {
 	if (!c)
 		return;
+	probeset_free(c->ps); /* every probe, now */
+	uprobe_close_flush(); /* and the calibration's */
 	for (size_t i = 0; i < c->nsites; i++) {
-		if (c->sites[i].active)
-			calls_site_remove(c, &c->sites[i], false, true);
-		free(c->sites[i].ev);
+		free(c->sites[i].probes);
 		free(c->sites[i].path);
 	}
-	uprobe_close_flush();
 	free(c->sites);
 	free(c->procs);
 	for (size_t i = 0; i < c->nspecs; i++)
@@ -606,17 +436,12 @@ void calls_free(struct calls *c)
 	for (size_t i = 0; i < c->nseen; i++)
 		free(c->seen[i]);
 	free(c->seen);
-	free(c->top_failed);
-	for (size_t i = c->msg_next; i < c->nmsgs; i++)
-		free(c->msgs[i]);
-	free(c->msgs);
-	free(c->msg_taken);
-	for (size_t i = 0; i < c->nlaunch; i++)
-		free(c->launch_files[i]);
-	free(c->launch_files);
+	free(c->top.failed);
+	for (size_t i = c->msgs.next; i < c->msgs.n; i++)
+		free(c->msgs.list[i]);
+	free(c->msgs.list);
+	free(c->msgs.taken);
 	latency_pairs_free(c->pairs);
-	uprobe_ring_free(c->ring);
-	uprobe_counters_free(c->counters);
 	resolver_free(c->res);
 	free(c);
 }

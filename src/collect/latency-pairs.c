@@ -13,6 +13,7 @@
 struct pending_call {
 	uint64_t sp, time;
 	uint32_t slot;
+	bool retprobe; /* its return is a uretprobe's (else a `ret` probe's) */
 };
 
 struct thread_stack {
@@ -78,6 +79,30 @@ static struct thread_stack *thread_get(struct latency_pairs *lp, uint32_t tid)
 	return t;
 }
 
+/* Drop t's entries whose frames are gone: those below sp (a return at sp
+ * popped past them; a call at sp would overwrite them). */
+static void drop_below(struct latency_pairs *lp, struct thread_stack *t, uint64_t sp)
+{
+	while (t->n && t->calls[t->n - 1].sp < sp) {
+		t->n--;
+		lp->abandoned++;
+	}
+}
+
+/* Before a new entry at sp: also drop the entries at sp whose returns are
+ * probed at `ret`: such a function left by a tail call (no return seen),
+ * and the new call reuses its stack slot. An entry whose return is a
+ * uretprobe stays: after a tail call its return still comes, with the
+ * callee's, at the end. */
+static void drop_before_entry(struct latency_pairs *lp, struct thread_stack *t, uint64_t sp)
+{
+	drop_below(lp, t, sp);
+	while (t->n && t->calls[t->n - 1].sp == sp && !t->calls[t->n - 1].retprobe) {
+		t->n--;
+		lp->abandoned++;
+	}
+}
+
 bool latency_pairs_feed(struct latency_pairs *lp, const struct uprobe_record *rec, uint32_t *slot,
 			uint64_t *ns)
 {
@@ -85,21 +110,22 @@ bool latency_pairs_feed(struct latency_pairs *lp, const struct uprobe_record *re
 	struct thread_stack *t = thread_get(lp, tid ? tid : ~0u);
 	struct pending_call *top;
 
-	if (!rec->is_return) {
+	if (uprobe_rec_is_entry(rec->kind)) {
+		if (rec->sp)
+			drop_before_entry(lp, t, rec->sp);
 		if (t->n >= PAIRS_DEPTH_MAX)
 			return false;
 		t->calls = xgrow(t->calls, &t->cap, t->n + 1, sizeof(*t->calls));
-		t->calls[t->n++] = (struct pending_call){rec->sp, rec->time, rec->slot};
+		t->calls[t->n++] = (struct pending_call){rec->sp, rec->time, rec->slot,
+							 rec->kind == UPROBE_REC_ENTRY_RETPROBE};
 		return false;
 	}
 	if (rec->sp) {
-		/* The return popped the return address the entry's sp pointed at. */
-		uint64_t entry_sp = rec->sp - 8;
+		/* At a `ret`, sp still points at the return address the entry's sp
+		 * pointed at; after it (a uretprobe) it is 8 above. */
+		uint64_t entry_sp = rec->kind == UPROBE_REC_RET ? rec->sp : rec->sp - 8;
 
-		while (t->n && t->calls[t->n - 1].sp < entry_sp) {
-			t->n--;
-			lp->abandoned++;
-		}
+		drop_below(lp, t, entry_sp);
 		top = t->n ? &t->calls[t->n - 1] : NULL;
 		if (!top || top->sp != entry_sp || top->slot != rec->slot) {
 			lp->unmatched++;

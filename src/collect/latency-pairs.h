@@ -10,9 +10,12 @@
 
 /* Entries and returns of every thread, paired into durations. A thread's
  * entries form a stack (recursion nests). With stack pointers (x86-64) a
- * return matches the entry whose sp is 8 below its own, and entries deeper
- * than it are dropped as abandoned (longjmp, exceptions, or recursion past
- * the kernel's 64 pending return probes): nothing is ever mispaired. */
+ * return matches the entry of the same sp (a probe on a `ret`; a
+ * uretprobe's sp is 8 above), and entries deeper than it are dropped as
+ * abandoned (longjmp, exceptions, recursion past the kernel's 64 pending
+ * uretprobes), as is an entry probed at `ret` that a new entry finds at or
+ * below its own sp (its function left by a tail call, which no `ret`
+ * probe sees): nothing is ever mispaired. */
 struct latency_pairs;
 
 struct latency_pairs *latency_pairs_new(void);

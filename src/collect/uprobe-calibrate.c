@@ -1,6 +1,7 @@
 /* Measuring what a uprobe hit costs: a helper process calls three small
  * functions of proftop's own in loops, one unprobed, one counted, one with
- * its entries and returns logged, and times them in its own CPU time. */
+ * its entries and returns logged (by a uprobe on its `ret`, as --latency
+ * does), and times them in its own CPU time. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "func-exits.h"
 #include "uprobe.h"
 #include "xalloc.h"
 
@@ -111,7 +113,7 @@ static void floor_record(void *ctx, const struct uprobe_record *rec)
 {
 	struct floor_acc *a = ctx;
 
-	if (!rec->is_return) {
+	if (uprobe_rec_is_entry(rec->kind)) {
 		a->entry = rec->time;
 	} else if (a->entry && rec->time >= a->entry) {
 		a->durations = xgrow(a->durations, &a->cap, a->n + 1, sizeof(uint64_t));
@@ -127,12 +129,41 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The offset of calib_timed's `ret` from its start, read from our own code:
+ * it is a few bytes long, and what follows it decodes too (or the scan
+ * stops there, the `ret` found). */
+static bool timed_ret(uint64_t *off, char *err, size_t errlen)
+{
+	struct func_exits fx = {.nret = 0};
+	char why[128];
+
+	func_exits_scan((const uint8_t *)(uintptr_t)calib_timed, 32,
+			(uint64_t)(uintptr_t)calib_timed, &fx, why, sizeof(why));
+	if (!fx.nret) {
+		snprintf(err, errlen, "cannot find the return of proftop's own test function");
+		return false;
+	}
+	*off = fx.ret[0] - (uint64_t)(uintptr_t)calib_timed;
+	return true;
+}
+
 /* Place the calibration probes on the child; fds[] gets the events. */
 static int calib_probes(int type, pid_t child, bool with_pair, struct uprobe_counters *uc,
 			struct uprobe_ring *ring, int fds[3], char *err, size_t errlen)
 {
 	static const char exe[] = "/proc/self/exe"; /* resolved in our own context */
-	uint64_t off_counted, off_timed;
+	/* As --latency probes returns: at `ret` (func-exits.h reads x86-64
+	 * code only), else with a uretprobe. */
+	static const enum uprobe_rec_kind kinds[2][2] = {
+		{UPROBE_REC_ENTRY_RETPROBE, UPROBE_REC_RETPROBE},
+		{UPROBE_REC_ENTRY, UPROBE_REC_RET},
+	};
+#ifdef __x86_64__
+	const bool at_ret = true;
+#else
+	const bool at_ret = false;
+#endif
+	uint64_t off_counted, off_timed, off_ret = 0;
 	int progs[3] = {-1, -1, -1}, rc = -1;
 
 	if (!self_offset((const void *)calib_counted, &off_counted) ||
@@ -140,6 +171,8 @@ static int calib_probes(int type, pid_t child, bool with_pair, struct uprobe_cou
 		snprintf(err, errlen, "cannot find proftop's own code in /proc/self/maps");
 		return -1;
 	}
+	if (with_pair && at_ret && !timed_ret(&off_ret, err, errlen))
+		return -1;
 	progs[0] = uprobe_counters_prog(uc, 0, NULL, err, errlen);
 	if (progs[0] < 0)
 		goto out;
@@ -150,10 +183,12 @@ static int calib_probes(int type, pid_t child, bool with_pair, struct uprobe_cou
 	}
 	if (with_pair) {
 		for (int k = 1; k < 3; k++) {
-			progs[k] = uprobe_ring_prog(ring, 0, k == 2, NULL, err, errlen);
+			progs[k] =
+				uprobe_ring_prog(ring, 0, kinds[at_ret][k - 1], NULL, err, errlen);
 			if (progs[k] < 0)
 				goto out;
-			fds[k] = uprobe_open(type, exe, off_timed, k == 2, child, progs[k]);
+			fds[k] = uprobe_open(type, exe, off_timed + (k == 2 ? off_ret : 0),
+					     k == 2 && !at_ret, child, progs[k]);
 			if (fds[k] < 0) {
 				uprobe_open_error(fds[k], "proftop itself", err, errlen);
 				goto out;

@@ -345,7 +345,7 @@ void uprobe_ring_free(struct uprobe_ring *r)
 	free(r);
 }
 
-int uprobe_ring_prog(struct uprobe_ring *r, uint32_t slot, bool is_return,
+int uprobe_ring_prog(struct uprobe_ring *r, uint32_t slot, enum uprobe_rec_kind kind,
 		     const struct uprobe_gate *g, char *err, size_t errlen)
 {
 	struct prog p = {.n = 0};
@@ -364,7 +364,7 @@ int uprobe_ring_prog(struct uprobe_ring *r, uint32_t slot, bool is_return,
 	emit_call(&p, BPF_FUNC_ktime_get_ns);
 	emit(&p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, -32, 0);
 	emit(&p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -24, (int32_t)slot);
-	emit(&p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -20, is_return ? 1 : 0);
+	emit(&p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -20, (int32_t)kind);
 	emit_ld64(&p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint64_t)r->map);
 	emit(&p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
 	emit(&p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -48);

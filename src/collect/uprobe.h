@@ -46,13 +46,28 @@ int uprobe_counters_prog(struct uprobe_counters *uc, uint32_t slot, const struct
 			 char *err, size_t errlen);
 uint64_t uprobe_counters_read(const struct uprobe_counters *uc, uint32_t slot);
 
+/* What a ring record marks. An entry says how its function's returns are
+ * seen: by uprobes on its `ret` instructions (before the return address is
+ * popped: sp as at entry), or by a uretprobe (after: sp 8 above). */
+enum uprobe_rec_kind {
+	UPROBE_REC_ENTRY,	   /* the first instruction; returns probed at `ret` */
+	UPROBE_REC_RET,		   /* a `ret` instruction */
+	UPROBE_REC_ENTRY_RETPROBE, /* the first instruction; the return is a uretprobe */
+	UPROBE_REC_RETPROBE,	   /* a uretprobe */
+};
+
+static inline bool uprobe_rec_is_entry(uint32_t kind)
+{
+	return kind == UPROBE_REC_ENTRY || kind == UPROBE_REC_ENTRY_RETPROBE;
+}
+
 /* One entry or return, as the ring program logs it. */
 struct uprobe_record {
 	uint64_t pid_tgid; /* tgid << 32 | tid */
 	uint64_t sp;	   /* user stack pointer at the hit (x86-64; 0 elsewhere) */
 	uint64_t time;	   /* CLOCK_MONOTONIC ns */
 	uint32_t slot;
-	uint32_t is_return;
+	uint32_t kind; /* enum uprobe_rec_kind */
 };
 
 /* A BPF ring buffer shared by every entry and return program. */
@@ -61,7 +76,8 @@ struct uprobe_ring;
 /* bytes: a power of two, a multiple of the page size. */
 struct uprobe_ring *uprobe_ring_new(size_t bytes, char *err, size_t errlen);
 void uprobe_ring_free(struct uprobe_ring *r);
-int uprobe_ring_prog(struct uprobe_ring *r, uint32_t slot, bool is_return,
+/* A program logging a record of kind for slot at each hit. */
+int uprobe_ring_prog(struct uprobe_ring *r, uint32_t slot, enum uprobe_rec_kind kind,
 		     const struct uprobe_gate *g, char *err, size_t errlen);
 /* Hand every record that arrived to fn, oldest first; returns how many. */
 size_t uprobe_ring_drain(struct uprobe_ring *r,
@@ -88,7 +104,7 @@ void uprobe_open_error(int neg_errno, const char *path, char *err, size_t errlen
  * process calling a small function of proftop's own in a loop. */
 struct uprobe_cost {
 	double hit_ns;	 /* one counted call */
-	double pair_ns;	 /* one call with an entry and a return logged */
+	double pair_ns;	 /* one call with its entry and its `ret` logged */
 	double floor_ns; /* the duration the probes report for an empty function */
 };
 

@@ -213,7 +213,7 @@ static void text_latency(FILE *out, const struct profile *p, uint32_t fn,
 	}
 	fputs(" [", out);
 	put_safe(out, fn_module(p, fn));
-	fprintf(out, "]: every call timed by a uprobe and a uretprobe%s\n",
+	fprintf(out, "]: every call timed by uprobes on its entry and returns%s\n",
 		p->meta.attached || l->since ? ", from when the probes were placed" : "");
 	if (!l->count) {
 		fputs("  no call returned while the probes were in place\n", out);

@@ -1,5 +1,6 @@
 /* Finding functions to probe: "module:FUNC" parsing, module names, the
- * files a command maps at start, and names looked up in the calls
+ * files a command maps at start, where a function returns (its `ret`
+ * instructions, tail calls out), and names looked up in the calls
  * workload's executable and library (built by make check). */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "calls-int.h"
+#include "func-exits.h"
 #include "procmap.h"
 #include "xalloc.h"
 
@@ -167,17 +169,73 @@ static void test_find_symbol(void **state)
 	assert_false(resolver_stripped(f->r, f->imgs[0]));
 }
 
+/* Returns at +4 and +10 (a `repz ret`); a conditional jump inside, a tail
+ * jump out; an indirect jump counts as neither. */
+static void test_exits_scan(void **state)
+{
+	static const uint8_t f[] = {
+		0x48, 0x85, 0xff,		/* +0  test %rdi,%rdi */
+		0x75, 0x01,			/* +3  jne +6 */
+		0xc3,				/* +5  ret */
+		0x48, 0x83, 0xff, 0x01,		/* +6  cmp $1,%rdi */
+		0x74, 0x03,			/* +10 je +15 */
+		0xf3, 0xc3,			/* +12 repz ret */
+		0x90,				/* +14 nop */
+		0xe9, 0x00, 0x10, 0x00, 0x00,	/* +15 jmp +0x1014 (out: a tail call) */
+		0xff, 0xe0,			/* +20 jmp *%rax */
+	};
+	struct func_exits fx = {.nret = 0};
+	char err[128] = "";
+
+	(void)state;
+	if (!func_exits_scan(f, sizeof(f), 0x1000, &fx, err, sizeof(err)))
+		fail_msg("expected the code to decode, saw '%s'", err);
+	assert_int_equal(fx.nret, 2);
+	assert_int_equal(fx.ret[0], 0x1005);
+	assert_int_equal(fx.ret[1], 0x100c);
+	assert_int_equal(fx.ntail, 1);
+	assert_int_equal(fx.nout, 1);
+	assert_int_equal(fx.out[0], 0x2014);
+	/* Cut inside the jmp: the bytes do not decode, no `ret` is trusted. */
+	memset(&fx, 0, sizeof(fx));
+	assert_false(func_exits_scan(f, 17, 0x1000, &fx, err, sizeof(err)));
+	if (!strstr(err, "+0xf"))
+		fail_msg("expected the failure at +0xf, saw '%s'", err);
+}
+
+/* In a real file: the size from the symbol table, the `ret`s inside it, at
+ * a 0xc3 byte of the file. */
+static void test_exits_find(void **state)
+{
+	struct fixture *f = *state;
+	struct func_entry e;
+	struct func_exits fx;
+	char msg[512] = "";
+
+	if (find(f, "calls_seven", &e, msg, sizeof(msg)) != RESOLVE_OK)
+		fail_msg("calls_seven: expected found, saw '%s'", msg);
+	if (!func_exits_find(e.img, e.vaddr, e.offset, &fx, msg, sizeof(msg)))
+		fail_msg("calls_seven: expected its returns found, saw '%s'", msg);
+	assert_true(fx.nret >= 1);
+	for (size_t i = 0; i < fx.nret; i++)
+		assert_int_equal(e.img->data[e.offset + (fx.ret[i] - e.vaddr)], 0xc3);
+	/* No function starts one byte in. */
+	assert_false(func_exits_find(e.img, e.vaddr + 1, e.offset + 1, &fx, msg, sizeof(msg)));
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
 		cmocka_unit_test(test_split),
 		cmocka_unit_test(test_module_matches),
 		cmocka_unit_test(test_launch_files),
+		cmocka_unit_test(test_exits_scan),
 	};
 	const struct CMUnitTest files[] = {
 		cmocka_unit_test(test_find),
 		cmocka_unit_test(test_ambiguous),
 		cmocka_unit_test(test_find_symbol),
+		cmocka_unit_test(test_exits_find),
 	};
 	int rc = cmocka_run_group_tests(pure, NULL, NULL);
 

@@ -1,6 +1,7 @@
 /* The latency histogram (bucket bounds, quantiles within 1%) and the
  * pairing of logged entries with returns (recursion, abandoned frames,
- * lost records, threads). */
+ * lost records, threads, tail calls; returns seen by uretprobes and by
+ * probes on `ret` instructions). */
 #include "config.h"
 
 #include <setjmp.h>
@@ -126,9 +127,17 @@ static void test_merge(void **state)
 	profile_free(p);
 }
 
-static struct uprobe_record rec(uint32_t tid, uint64_t sp, uint64_t t, uint32_t slot, bool ret)
+/* Record kinds: an entry and a return for a function probed with a
+ * uretprobe (UR_*), or with uprobes on its `ret` instructions (AT_*). */
+#define UR_IN  UPROBE_REC_ENTRY_RETPROBE
+#define UR_OUT UPROBE_REC_RETPROBE
+#define AT_IN  UPROBE_REC_ENTRY
+#define AT_OUT UPROBE_REC_RET
+
+static struct uprobe_record rec(uint32_t tid, uint64_t sp, uint64_t t, uint32_t slot,
+				enum uprobe_rec_kind kind)
 {
-	return (struct uprobe_record){(uint64_t)tid << 32 | tid, sp, t, slot, ret};
+	return (struct uprobe_record){(uint64_t)tid << 32 | tid, sp, t, slot, kind};
 }
 
 /* Feed; expect a completed call of (slot, ns), or none (slot ~0). */
@@ -150,18 +159,19 @@ static void feed(struct latency_pairs *lp, struct uprobe_record r, uint32_t slot
 			 done ? "" : "nothing,", s, (unsigned long long)d);
 }
 
-/* Recursion: returns pair with their own entries, by stack pointer. */
+/* Recursion (uretprobes): returns pair with their own entries, by stack
+ * pointer, 8 above the entry's. */
 static void test_pairs_recursion(void **state)
 {
 	struct latency_pairs *lp = latency_pairs_new();
 
 	(void)state;
-	feed(lp, rec(7, 1000, 0, 1, false), ~0u, 0);
-	feed(lp, rec(7, 900, 10, 1, false), ~0u, 0);
-	feed(lp, rec(7, 800, 15, 1, false), ~0u, 0);
-	feed(lp, rec(7, 808, 20, 1, true), 1, 5);
-	feed(lp, rec(7, 908, 30, 1, true), 1, 20);
-	feed(lp, rec(7, 1008, 50, 1, true), 1, 50);
+	feed(lp, rec(7, 1000, 0, 1, UR_IN), ~0u, 0);
+	feed(lp, rec(7, 900, 10, 1, UR_IN), ~0u, 0);
+	feed(lp, rec(7, 800, 15, 1, UR_IN), ~0u, 0);
+	feed(lp, rec(7, 808, 20, 1, UR_OUT), 1, 5);
+	feed(lp, rec(7, 908, 30, 1, UR_OUT), 1, 20);
+	feed(lp, rec(7, 1008, 50, 1, UR_OUT), 1, 50);
 	assert_int_equal(latency_pairs_unmatched(lp), 0);
 	assert_int_equal(latency_pairs_abandoned(lp), 0);
 	latency_pairs_free(lp);
@@ -173,13 +183,13 @@ static void test_pairs_abandoned(void **state)
 	struct latency_pairs *lp = latency_pairs_new();
 
 	(void)state;
-	feed(lp, rec(7, 1000, 0, 1, false), ~0u, 0);
-	feed(lp, rec(7, 900, 10, 1, false), ~0u, 0);
-	feed(lp, rec(7, 800, 15, 2, false), ~0u, 0);
-	feed(lp, rec(7, 1008, 40, 1, true), 1, 40);
+	feed(lp, rec(7, 1000, 0, 1, UR_IN), ~0u, 0);
+	feed(lp, rec(7, 900, 10, 1, UR_IN), ~0u, 0);
+	feed(lp, rec(7, 800, 15, 2, UR_IN), ~0u, 0);
+	feed(lp, rec(7, 1008, 40, 1, UR_OUT), 1, 40);
 	assert_int_equal(latency_pairs_abandoned(lp), 2);
 	/* A return whose entry was never seen (timing began inside the call). */
-	feed(lp, rec(7, 2008, 60, 1, true), ~0u, 0);
+	feed(lp, rec(7, 2008, 60, 1, UR_OUT), ~0u, 0);
 	assert_int_equal(latency_pairs_unmatched(lp), 1);
 	latency_pairs_free(lp);
 }
@@ -190,10 +200,10 @@ static void test_pairs_tail_call(void **state)
 	struct latency_pairs *lp = latency_pairs_new();
 
 	(void)state;
-	feed(lp, rec(7, 1000, 0, 1, false), ~0u, 0);
-	feed(lp, rec(7, 1000, 5, 2, false), ~0u, 0);
-	feed(lp, rec(7, 1008, 9, 2, true), 2, 4);
-	feed(lp, rec(7, 1008, 9, 1, true), 1, 9);
+	feed(lp, rec(7, 1000, 0, 1, UR_IN), ~0u, 0);
+	feed(lp, rec(7, 1000, 5, 2, UR_IN), ~0u, 0);
+	feed(lp, rec(7, 1008, 9, 2, UR_OUT), 2, 4);
+	feed(lp, rec(7, 1008, 9, 1, UR_OUT), 1, 9);
 	latency_pairs_free(lp);
 }
 
@@ -204,9 +214,9 @@ static void test_pairs_threads(void **state)
 
 	(void)state;
 	for (uint32_t t = 1; t <= 500; t++)
-		feed(lp, rec(t, 5000, t, 3, false), ~0u, 0);
+		feed(lp, rec(t, 5000, t, 3, UR_IN), ~0u, 0);
 	for (uint32_t t = 500; t >= 1; t--)
-		feed(lp, rec(t, 5008, 1000 + t, 3, true), 3, 1000);
+		feed(lp, rec(t, 5008, 1000 + t, 3, UR_OUT), 3, 1000);
 	assert_int_equal(latency_pairs_unmatched(lp), 0);
 	latency_pairs_free(lp);
 }
@@ -217,12 +227,68 @@ static void test_pairs_no_sp(void **state)
 	struct latency_pairs *lp = latency_pairs_new();
 
 	(void)state;
-	feed(lp, rec(9, 0, 0, 1, false), ~0u, 0);
-	feed(lp, rec(9, 0, 4, 1, false), ~0u, 0);
-	feed(lp, rec(9, 0, 6, 1, true), 1, 2);
-	feed(lp, rec(9, 0, 10, 1, true), 1, 10);
-	feed(lp, rec(9, 0, 11, 2, true), ~0u, 0);
+	feed(lp, rec(9, 0, 0, 1, UR_IN), ~0u, 0);
+	feed(lp, rec(9, 0, 4, 1, UR_IN), ~0u, 0);
+	feed(lp, rec(9, 0, 6, 1, UR_OUT), 1, 2);
+	feed(lp, rec(9, 0, 10, 1, UR_OUT), 1, 10);
+	feed(lp, rec(9, 0, 11, 2, UR_OUT), ~0u, 0);
 	assert_int_equal(latency_pairs_unmatched(lp), 1);
+	latency_pairs_free(lp);
+}
+
+/* Recursion with `ret` probes: a return's sp is its entry's. */
+static void test_pairs_ret_recursion(void **state)
+{
+	struct latency_pairs *lp = latency_pairs_new();
+
+	(void)state;
+	feed(lp, rec(7, 1000, 0, 1, AT_IN), ~0u, 0);
+	feed(lp, rec(7, 900, 10, 1, AT_IN), ~0u, 0);
+	feed(lp, rec(7, 800, 15, 1, AT_IN), ~0u, 0);
+	feed(lp, rec(7, 800, 20, 1, AT_OUT), 1, 5);
+	feed(lp, rec(7, 900, 30, 1, AT_OUT), 1, 20);
+	feed(lp, rec(7, 1000, 50, 1, AT_OUT), 1, 50);
+	assert_int_equal(latency_pairs_unmatched(lp), 0);
+	assert_int_equal(latency_pairs_abandoned(lp), 0);
+	latency_pairs_free(lp);
+}
+
+/* A function that sometimes leaves by a tail call (no `ret` seen), called
+ * in a loop at one stack depth: each new entry drops the stale one, so
+ * pending entries never pile up to the depth limit and later calls pair. */
+static void test_pairs_ret_tail_exit(void **state)
+{
+	struct latency_pairs *lp = latency_pairs_new();
+
+	(void)state;
+	for (uint64_t i = 0; i < 10000; i++)
+		feed(lp, rec(7, 1000, i, 1, AT_IN), ~0u, 0);
+	assert_int_equal(latency_pairs_abandoned(lp), 9999);
+	feed(lp, rec(7, 1000, 20000, 1, AT_IN), ~0u, 0);
+	feed(lp, rec(7, 1000, 20007, 1, AT_OUT), 1, 7);
+	assert_int_equal(latency_pairs_abandoned(lp), 10000);
+	assert_int_equal(latency_pairs_unmatched(lp), 0);
+	latency_pairs_free(lp);
+}
+
+/* f tail-calls g, both probed at `ret`: g pairs, f's entry (its end
+ * unseen) is dropped. With f's return a uretprobe, both pair: g at its
+ * `ret`, f after it through the trampoline, 8 above. */
+static void test_pairs_ret_tail_call(void **state)
+{
+	struct latency_pairs *lp = latency_pairs_new();
+
+	(void)state;
+	feed(lp, rec(7, 1000, 0, 1, AT_IN), ~0u, 0);
+	feed(lp, rec(7, 1000, 5, 2, AT_IN), ~0u, 0);
+	feed(lp, rec(7, 1000, 9, 2, AT_OUT), 2, 4);
+	assert_int_equal(latency_pairs_abandoned(lp), 1);
+	feed(lp, rec(7, 1000, 20, 1, UR_IN), ~0u, 0);
+	feed(lp, rec(7, 1000, 25, 2, AT_IN), ~0u, 0);
+	feed(lp, rec(7, 1000, 29, 2, AT_OUT), 2, 4);
+	feed(lp, rec(7, 1008, 30, 1, UR_OUT), 1, 10);
+	assert_int_equal(latency_pairs_abandoned(lp), 1);
+	assert_int_equal(latency_pairs_unmatched(lp), 0);
 	latency_pairs_free(lp);
 }
 
@@ -252,6 +318,9 @@ int main(void)
 		cmocka_unit_test(test_pairs_tail_call),
 		cmocka_unit_test(test_pairs_threads),
 		cmocka_unit_test(test_pairs_no_sp),
+		cmocka_unit_test(test_pairs_ret_recursion),
+		cmocka_unit_test(test_pairs_ret_tail_exit),
+		cmocka_unit_test(test_pairs_ret_tail_call),
 		cmocka_unit_test(test_fmt_duration),
 	};
 
