@@ -29,6 +29,10 @@ struct query_filter {
 	int32_t pid;      /* 0: every process */
 	uint64_t t_from;  /* sample time >= t_from (ns since start) */
 	uint64_t t_to;    /* and < t_to; 0 means no upper bound */
+	/* Inlined frames fold into the out-of-line function that holds them
+	 * (--self-to function, perf's view without inlines): its self time
+	 * and its rows. false: each inlined function is its own frame (leaf). */
+	bool self_to_function;
 };
 
 /* The filter applied one sample at a time, for code that walks the log
