@@ -153,10 +153,11 @@ static const struct help_block {
 	unsigned scope;
 	const char *text;
 } usage_lines[] = {
-	{IN_TUI, "Usage: proftop [OPTIONS] [-- COMMAND [ARG...]]    launch COMMAND and watch it live\n"
-		 "       proftop [OPTIONS] -p PID[,PID...]          attach to running processes\n"
-		 "       proftop [OPTIONS]                          pick a process to attach to\n"
-		 "       proftop -i FILE                            open a saved session\n"},
+	{IN_TUI,
+	 "Usage: proftop [OPTIONS] [-- COMMAND [ARG...]]    launch COMMAND and watch it live\n"
+	 "       proftop [OPTIONS] -p PID[,PID...]          attach to running processes\n"
+	 "       proftop [OPTIONS]                          pick a process to attach to\n"
+	 "       proftop -i FILE                            open a saved session\n"},
 	{IN_RECORD, "       proftop record [OPTIONS] -o FILE (-p PID | -- COMMAND [ARG...])\n"},
 	{IN_REPORT, "       proftop report [OPTIONS] (-i FILE | -p PID | -- COMMAND [ARG...])\n"},
 	{IN_EXPORT, "       proftop export -i FILE -f FORMAT -o OUT\n"},
@@ -165,13 +166,14 @@ static const struct help_block {
 
 /* The option list by section, each with the commands it applies to. */
 static const struct help_block option_sections[] = {
-	{IN_PROFILING, "\n"
-		       "Target:\n"
-		       "  -p, --pid PID[,PID...]   attach to these processes (all their threads)\n"
-		       "  -i, --input FILE         read a saved session instead of profiling\n"
-		       "  COMMAND [ARG...]         launch COMMAND (everything after the first\n"
-		       "                           non-option or after \"--\" belongs to it;\n"
-		       "                           \"--\" runs a program named like a sub-command)\n"},
+	{IN_PROFILING,
+	 "\n"
+	 "Target:\n"
+	 "  -p, --pid PID[,PID...]   attach to these processes (all their threads)\n"
+	 "  -i, --input FILE         read a saved session instead of profiling\n"
+	 "  COMMAND [ARG...]         launch COMMAND (everything after the first\n"
+	 "                           non-option or after \"--\" belongs to it;\n"
+	 "                           \"--\" runs a program named like a sub-command)\n"},
 	{IN_PROFILING,
 	 "\n"
 	 "Sampling (tui, record, report):\n"
@@ -225,13 +227,11 @@ static const struct help_block option_sections[] = {
 	 "                           FUNC: a name, module:FUNC, FUNC@file:line or\n"
 	 "                           FUNC@file, as the tables show it\n"
 	 "      --memory             RSS and VMS summary\n"},
-	{IN_TUI | IN_REPORT,
-	 "      --tid TID            only samples of thread TID\n"},
-	{IN_REPORT,
-	 "      --process PID        only samples of process PID (of a launched\n"
-	 "                           program's children, say; see --processes)\n"
-	 "      --processes          a row per process: threads, CPU, hottest function\n"
-	 "      --save FILE          also save the session to FILE (see record)\n"},
+	{IN_TUI | IN_REPORT, "      --tid TID            only samples of thread TID\n"},
+	{IN_REPORT, "      --process PID        only samples of process PID (of a launched\n"
+		    "                           program's children, say; see --processes)\n"
+		    "      --processes          a row per process: threads, CPU, hottest function\n"
+		    "      --save FILE          also save the session to FILE (see record)\n"},
 	{IN_TUI | IN_REPORT,
 	 "\n"
 	 "Compare (report, tui):\n"
@@ -240,12 +240,13 @@ static const struct help_block option_sections[] = {
 	 "      --sort delta         largest regression (growth of %self) first\n"
 	 "      --threshold PCT      flag functions whose %self grew by more than PCT\n"
 	 "                           points\n"},
-	{IN_EXPORT, "\n"
-		    "Export:\n"
-		    "  -i, --input FILE         the saved session\n"
-		    "  -f, --format FORMAT      folded, speedscope, pprof or callgrind\n"
-		    "      --weight samples|ns  folded, callgrind: count samples (default) or CPU ns\n"
-		    "      --tid TID            only samples of thread TID\n"},
+	{IN_EXPORT,
+	 "\n"
+	 "Export:\n"
+	 "  -i, --input FILE         the saved session\n"
+	 "  -f, --format FORMAT      folded, speedscope, pprof or callgrind\n"
+	 "      --weight samples|ns  folded, callgrind: count samples (default) or CPU ns\n"
+	 "      --tid TID            only samples of thread TID\n"},
 	{IN_ALL, "\n"
 		 "  -h, --help               show this help and exit\n"
 		 "  -V, --version            show the version and exit\n"
