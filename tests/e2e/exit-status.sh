@@ -34,6 +34,8 @@ status "record of a target exiting 7" 0 record -o "$PT_WORK/s2.proftop" -- sh -c
 status "report of a crashing target" 0 report -- "$crash"
 status "report --exit-status, target killed by SIGSEGV" 139 report --exit-status -- "$crash"
 status "report --exit-status, target killed by SIGKILL" 137 report --exit-status -- sh -c 'kill -KILL $$'
+# -d ran out: proftop ended the target with SIGTERM (15), and says so.
+status "report -d 0.5 --exit-status, proftop ended the target" 143 report -d 0.5 --exit-status -- sleep 30
 # proftop's own failure comes first.
 status "report --exit-status, no such command" 1 report --exit-status -- /nonexistent/proftop-no-such
 status "report --exit-status with -i" 2 report --exit-status -i "$PT_WORK/s.proftop"
