@@ -33,7 +33,7 @@ status "record of a target exiting 7" 0 record -o "$PT_WORK/s2.proftop" -- sh -c
 # crash dies of SIGSEGV (11): 139, as a shell says it.
 status "report of a crashing target" 0 report -- "$crash"
 status "report --exit-status, target killed by SIGSEGV" 139 report --exit-status -- "$crash"
-status "report --exit-status, target killed by SIGKILL" 137 report --exit-status -- sh -c 'kill -KILL $$'
+status "report --exit-status, target killed by SIGUSR1 (10)" 138 report --exit-status -- sh -c 'kill -USR1 $$'
 # -d ran out: proftop ended the target with SIGTERM (15), and says so.
 status "report -d 0.5 --exit-status, proftop ended the target" 143 report -d 0.5 --exit-status -- sleep 30
 # proftop's own failure comes first.
