@@ -838,7 +838,7 @@ static int help_command(int argc, char **argv)
 {
 	const char *hint;
 
-	if (argc < 2) {
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		help(IN_ALL);
 		return -1;
 	}

@@ -341,6 +341,9 @@ static void test_help_command(void **state)
 	assert_non_null(strstr(out_text, "--refresh"));
 	assert_string_equal(err_text, "");
 
+	assert_int_equal(parse(&o, "help", "--help", NULL), -1);
+	assert_non_null(strstr(out_text, "--weight"));
+
 	assert_int_equal(parse(&o, "help", "report", NULL), -1);
 	assert_int_equal(strncmp(out_text, "Usage: proftop report [OPTIONS]", 31), 0);
 	assert_non_null(strstr(out_text, "--callers FUNC"));
