@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "query.h"
@@ -17,6 +18,7 @@
 #define IN_EXPORT    (1u << CMD_EXPORT)
 #define IN_ALL	     (IN_TUI | IN_RECORD | IN_REPORT | IN_EXPORT)
 #define IN_PROFILING (IN_TUI | IN_RECORD | IN_REPORT)
+#define IN_HELP	     (1u << 8) /* not a command: the full help's own lines */
 
 #define FREQ_MAX       100000
 #define STACK_SIZE_MAX 65528
@@ -48,6 +50,8 @@ enum {
 	OPT_PROCESS,
 	OPT_CALLS_BUDGET,
 	OPT_LATENCY,
+	OPT_EXIT_STATUS,
+	OPT_SELF_TO,
 };
 
 /* "+": stop at the first non-option, so options after COMMAND are its own;
@@ -87,6 +91,8 @@ static const struct option long_options[] = {
 	{"disasm", no_argument, NULL, OPT_DISASM},
 	{"processes", no_argument, NULL, OPT_PROCESSES},
 	{"process", required_argument, NULL, OPT_PROCESS},
+	{"exit-status", no_argument, NULL, OPT_EXIT_STATUS},
+	{"self-to", required_argument, NULL, OPT_SELF_TO},
 	{NULL, 0, NULL, 0},
 };
 
@@ -107,7 +113,10 @@ static unsigned option_scope(int val)
 	case OPT_BASELINE:
 	case OPT_THRESHOLD:
 	case OPT_PROCESS:
+	case OPT_SELF_TO:
 		return IN_TUI | IN_REPORT;
+	case OPT_EXIT_STATUS:
+		return IN_RECORD | IN_REPORT;
 	case OPT_LIMIT:
 	case OPT_LINES:
 	case OPT_CALLERS:
@@ -139,90 +148,144 @@ static const char *const command_names[] = {
 
 static const char *const export_formats[] = {"folded", "speedscope", "pprof", "callgrind"};
 
-static const char usage_text[] =
-	"Usage: proftop [OPTIONS] [-- COMMAND [ARG...]]    launch COMMAND and watch it live\n"
-	"       proftop [OPTIONS] -p PID[,PID...]          attach to running processes\n"
-	"       proftop [OPTIONS]                          pick a process to attach to\n"
-	"       proftop -i FILE                            open a saved session\n"
-	"       proftop record [OPTIONS] -o FILE (-p PID | -- COMMAND [ARG...])\n"
-	"       proftop report [OPTIONS] (-i FILE | -p PID | -- COMMAND [ARG...])\n"
-	"       proftop export -i FILE -f FORMAT -o OUT\n";
+/* The usage lines, each with the commands it is about. */
+static const struct help_block {
+	unsigned scope;
+	const char *text;
+} usage_lines[] = {
+	{IN_TUI,
+	 "Usage: proftop [OPTIONS] [-- COMMAND [ARG...]]    launch COMMAND and watch it live\n"
+	 "       proftop [OPTIONS] -p PID[,PID...]          attach to running processes\n"
+	 "       proftop [OPTIONS]                          pick a process to attach to\n"
+	 "       proftop -i FILE                            open a saved session\n"},
+	{IN_RECORD, "       proftop record [OPTIONS] -o FILE (-p PID | -- COMMAND [ARG...])\n"},
+	{IN_REPORT, "       proftop report [OPTIONS] (-i FILE | -p PID | -- COMMAND [ARG...])\n"},
+	{IN_EXPORT, "       proftop export -i FILE -f FORMAT -o OUT\n"},
+	{IN_HELP, "       proftop help [record|report|export|live]\n"},
+};
 
-static const char options_text[] =
-	"\n"
-	"Target:\n"
-	"  -p, --pid PID[,PID...]   attach to these processes (all their threads)\n"
-	"  -i, --input FILE         read a saved session instead of profiling\n"
-	"  COMMAND [ARG...]         launch COMMAND (everything after the first\n"
-	"                           non-option or after \"--\" belongs to it)\n"
-	"\n"
-	"Sampling (tui, record, report):\n"
-	"  -F, --freq HZ            samples per second, 1..100000 (default 997;\n"
-	"                           99 with the ptrace backend)\n"
-	"  -d, --duration SECONDS   stop after SECONDS (default: when the target ends)\n"
-	"      --stack-size BYTES   user stack bytes copied per sample, up to 65528\n"
-	"                           (default 8192)\n"
-	"      --unwind dwarf|fp    DWARF CFI (default) or frame pointers\n"
-	"      --backend auto|perf|ptrace\n"
-	"                           sampling backend (default auto: perf, else ptrace)\n"
-	"      --calls FUNC[,FUNC...]\n"
-	"                           count exact calls of these functions (uprobes;\n"
-	"                           module:FUNC picks one; top:N the N hottest)\n"
-	"      --calls-budget PCT   probe cost allowed, in % of the target's CPU\n"
-	"                           time (default 5)\n"
-	"      --latency FUNC[,FUNC...]\n"
-	"                           time every call of these functions\n"
-	"\n"
-	"Output:\n"
-	"  -o, --output FILE        record/export: the file to write; tui: save the\n"
-	"                           session on quit; report: write the report to FILE\n"
-	"      --no-color           no colors (also when NO_COLOR is set)\n"
-	"\n"
-	"Live view (tui):\n"
-	"      --refresh SECONDS    screen update interval (default 1)\n"
-	"      --stdin              let the target read the terminal (in the output\n"
-	"                           view, i hands it the keys; Ctrl-C takes them back)\n"
-	"\n"
-	"Report (report; --sort, -r and --tid also set the TUI's view):\n"
-	"      --sort KEY           cumulative (default), tottime, calls or name;\n"
-	"                           aliases cumtime, cum, total, self, time, own, ncalls\n"
-	"  -r, --reverse            reverse the order\n"
-	"      --limit N            show N rows (default 20; 0 = all)\n"
-	"      --format text|csv|json\n"
-	"                           output format (default text)\n"
-	"      --lines FUNC         per-line counts of FUNC, next to its source\n"
-	"      --disasm             with --lines: per-instruction counts of FUNC's\n"
-	"                           machine code (also shown when its source is missing)\n"
-	"      --callers FUNC       who calls FUNC, and how much time flows through\n"
-	"      --callees FUNC       what FUNC calls\n"
-	"      --memory             RSS and VMS summary\n"
-	"      --tid TID            only samples of thread TID\n"
-	"      --process PID        only samples of process PID (of a launched\n"
-	"                           program's children, say; see --processes)\n"
-	"      --processes          a row per process: threads, CPU, hottest function\n"
-	"      --save FILE          also save the session to FILE (see record)\n"
-	"\n"
-	"Compare (report, tui):\n"
-	"      --baseline OLD       add each function's change since the session OLD:\n"
-	"                           delta %self, delta %total, delta tottime\n"
-	"      --sort delta         largest regression (growth of %self) first\n"
-	"      --threshold PCT      flag functions whose %self grew by more than PCT\n"
-	"                           points\n"
-	"\n"
-	"Export:\n"
-	"  -f, --format FORMAT      folded, speedscope, pprof or callgrind\n"
-	"      --weight samples|ns  folded, callgrind: count samples (default) or CPU ns\n"
-	"      --tid TID            only samples of thread TID\n"
-	"\n"
-	"  -h, --help               show this help and exit\n"
-	"  -V, --version            show the version and exit\n"
-	"\n"
-	"Exit status: 0 success, 1 failure, 2 bad usage.\n"
-	"See proftop(1) for details, permissions and examples.\n";
+/* The option list by section, each with the commands it applies to. */
+static const struct help_block option_sections[] = {
+	{IN_PROFILING,
+	 "\n"
+	 "Target:\n"
+	 "  -p, --pid PID[,PID...]   attach to these processes (all their threads)\n"
+	 "  -i, --input FILE         read a saved session instead of profiling\n"
+	 "  COMMAND [ARG...]         launch COMMAND (everything after the first\n"
+	 "                           non-option or after \"--\" belongs to it;\n"
+	 "                           \"--\" runs a program named like a sub-command)\n"},
+	{IN_PROFILING,
+	 "\n"
+	 "Sampling (tui, record, report):\n"
+	 "  -F, --freq HZ            samples per second, 1..100000 (default 997;\n"
+	 "                           99 with the ptrace backend)\n"
+	 "  -d, --duration SECONDS   stop after SECONDS (default: when the target ends)\n"
+	 "      --stack-size BYTES   user stack bytes copied per sample, up to 65528\n"
+	 "                           (default 8192)\n"
+	 "      --unwind dwarf|fp    DWARF CFI (default) or frame pointers\n"
+	 "      --backend auto|perf|ptrace\n"
+	 "                           sampling backend (default auto: perf, else ptrace)\n"
+	 "      --calls FUNC[,FUNC...]\n"
+	 "                           count exact calls of these functions (uprobes;\n"
+	 "                           module:FUNC picks one; top:N the N hottest)\n"
+	 "      --calls-budget PCT   probe cost allowed, in % of the target's CPU\n"
+	 "                           time (default 5)\n"
+	 "      --latency FUNC[,FUNC...]\n"
+	 "                           time every call of these functions\n"},
+	{IN_ALL, "\n"
+		 "Output:\n"
+		 "  -o, --output FILE        record/export: the file to write; tui: save the\n"
+		 "                           session on quit; report: write the report to FILE\n"
+		 "      --no-color           no colors (also when NO_COLOR is set)\n"},
+	{IN_RECORD | IN_REPORT,
+	 "      --exit-status        record, report: exit with the target's status (its\n"
+	 "                           exit code, or 128+N when signal N killed it)\n"},
+	{IN_TUI, "\n"
+		 "Live view (tui):\n"
+		 "      --refresh SECONDS    screen update interval (default 1)\n"
+		 "      --stdin              let the target read the terminal (in the output\n"
+		 "                           view, i hands it the keys; Ctrl-C takes them back)\n"},
+	{IN_TUI | IN_REPORT,
+	 "\n"
+	 "Report (report; --sort, -r, --tid and --self-to also set the TUI's view):\n"
+	 "      --sort KEY           cumulative (default), tottime, calls or name;\n"
+	 "                           aliases cumtime, cum, total, self, time, own, ncalls\n"
+	 "  -r, --reverse            reverse the order\n"
+	 "      --self-to leaf|function\n"
+	 "                           self time to the innermost inlined function (leaf,\n"
+	 "                           the default) or to the out-of-line function holding\n"
+	 "                           it (function: perf's view without inlines)\n"},
+	{IN_REPORT,
+	 "      --limit N            show N rows (default 20; 0 = all)\n"
+	 "      --format text|csv|json\n"
+	 "                           output format (default text)\n"
+	 "      --lines FUNC         per-line counts of FUNC, next to its source\n"
+	 "      --disasm             with --lines: per-instruction counts of FUNC's\n"
+	 "                           machine code (also shown when its source is missing)\n"
+	 "      --callers FUNC       who calls FUNC, and how much time flows through\n"
+	 "      --callees FUNC       what FUNC calls\n"
+	 "                           FUNC: a name, module:FUNC, FUNC@file:line or\n"
+	 "                           FUNC@file, as the tables show it\n"
+	 "      --memory             RSS and VMS summary\n"},
+	{IN_TUI | IN_REPORT, "      --tid TID            only samples of thread TID\n"},
+	{IN_REPORT, "      --process PID        only samples of process PID (of a launched\n"
+		    "                           program's children, say; see --processes)\n"
+		    "      --processes          a row per process: threads, CPU, hottest function\n"
+		    "      --save FILE          also save the session to FILE (see record)\n"},
+	{IN_TUI | IN_REPORT,
+	 "\n"
+	 "Compare (report, tui):\n"
+	 "      --baseline OLD       add each function's change since the session OLD:\n"
+	 "                           delta %self, delta %total, delta tottime\n"
+	 "      --sort delta         largest regression (growth of %self) first\n"
+	 "      --threshold PCT      flag functions whose %self grew by more than PCT\n"
+	 "                           points\n"},
+	{IN_EXPORT,
+	 "\n"
+	 "Export:\n"
+	 "  -i, --input FILE         the saved session\n"
+	 "  -f, --format FORMAT      folded, speedscope, pprof or callgrind\n"
+	 "      --weight samples|ns  folded, callgrind: count samples (default) or CPU ns\n"
+	 "      --tid TID            only samples of thread TID\n"},
+	{IN_ALL, "\n"
+		 "  -h, --help               show this help and exit\n"
+		 "  -V, --version            show the version and exit\n"
+		 "\n"
+		 "Exit status: 0 success, 1 failure, 2 bad usage (with --exit-status:\n"
+		 "the target's). See proftop(1) for details, permissions and examples.\n"},
+};
+
+#define NELEM(a) (sizeof(a) / sizeof(*(a)))
+
+/* The blocks in scope; the first starts with "Usage: " when it does not. */
+static void print_blocks(FILE *f, const struct help_block *b, size_t n, unsigned scope)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!(b[i].scope & scope))
+			continue;
+		if (first && b == usage_lines && strncmp(b[i].text, "Usage:", 6))
+			fprintf(f, "Usage:%s", b[i].text + 6);
+		else
+			fputs(b[i].text, f);
+		first = false;
+	}
+}
 
 void cli_usage(FILE *f)
 {
-	fputs(usage_text, f);
+	print_blocks(f, usage_lines, NELEM(usage_lines), IN_ALL | IN_HELP);
+}
+
+/* The help of the commands in scope: their usage and their options. */
+static void help(unsigned scope)
+{
+	print_blocks(stdout, usage_lines, NELEM(usage_lines),
+		     scope == IN_ALL ? IN_ALL | IN_HELP : scope);
+	if (scope != IN_ALL)
+		printf("       proftop help    (every command and option)\n");
+	print_blocks(stdout, option_sections, NELEM(option_sections), scope);
 }
 
 /* Print "proftop: <problem>", the short usage and a pointer to --help;
@@ -429,8 +492,7 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 
 	switch (c) {
 	case 'h':
-		cli_usage(stdout);
-		fputs(options_text, stdout);
+		help(o->command == CMD_TUI ? IN_ALL : 1u << o->command);
 		return -1;
 	case 'V':
 		printf("proftop %s\n", PACKAGE_VERSION);
@@ -574,6 +636,18 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 	case OPT_PROCESSES:
 		o->report.processes = true;
 		return 0;
+	case OPT_EXIT_STATUS:
+		o->exit_status = true;
+		return 0;
+	case OPT_SELF_TO:
+		if (!strcmp(arg, "leaf"))
+			o->report.filter.self_to_function = false;
+		else if (!strcmp(arg, "function"))
+			o->report.filter.self_to_function = true;
+		else
+			return usage_error("unknown '%s' value '%s' (valid: leaf, function)", label,
+					   arg);
+		return 0;
 	case OPT_REFRESH:
 		if (parse_seconds(arg, &o->refresh) < 0 || o->refresh < 0.05 || o->refresh > 3600)
 			return usage_error("invalid refresh interval '%s' (0.05 to 3600 seconds)",
@@ -602,6 +676,9 @@ static int check_combination(struct options *o)
 		return usage_error("-p and a COMMAND cannot be used together");
 	if (o->input && target)
 		return usage_error("-i cannot be used with %s", o->npids ? "-p" : "a COMMAND");
+	if (o->exit_status && o->input)
+		return usage_error("--exit-status is the status of a target proftop runs: "
+				   "use -p PID or -- COMMAND, not -i");
 	if (!o->baseline && (o->sort_delta || o->flag))
 		return usage_error("%s compares with a baseline: add --baseline OLD",
 				   o->sort_delta ? "--sort delta" : "--threshold");
@@ -675,6 +752,110 @@ static int bad_option(const char *arg)
 	return usage_error("unknown option '%s'", arg);
 }
 
+/* The sub-commands, and the help topics that are not one. */
+static const struct {
+	const char *name;
+	unsigned scope; /* its help */
+	bool command;
+} words[] = {
+	{"record", IN_RECORD, true}, {"report", IN_REPORT, true}, {"export", IN_EXPORT, true},
+	{"help", IN_ALL, true},	     {"live", IN_TUI, false},	  {"tui", IN_TUI, false},
+};
+
+/* Optimal string alignment distance (an edit, or a swap of neighbours,
+ * costs 1), capped: words are short, anything longer is not a typo. */
+static size_t typo_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), d[17][17];
+
+	if (la > 16 || lb > 16)
+		return 99;
+	for (size_t i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		for (size_t j = 1; j <= lb; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return d[la][lb];
+}
+
+/* The word (a sub-command, or any help topic) word is a typo of, or NULL. */
+static const char *suggest(const char *word, bool topics)
+{
+	const char *best = NULL;
+	size_t best_d = 3; /* at most 2 edits, and fewer than half the word */
+
+	for (size_t i = 0; i < NELEM(words); i++) {
+		size_t d;
+
+		if (!topics && !words[i].command)
+			continue;
+		d = typo_distance(word, words[i].name);
+		if (d < best_d && 2 * d < strlen(words[i].name)) {
+			best = words[i].name;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+/* Would exec find a program named name (as target_launch looks: a path,
+ * or a file in PATH)? */
+static bool is_program(const char *name)
+{
+	const char *path = getenv("PATH");
+	char *dir;
+	bool found = false;
+
+	if (strchr(name, '/'))
+		return access(name, F_OK) == 0;
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (const char *s = path; s && !found; s = strchr(s, ':') ? strchr(s, ':') + 1 : NULL) {
+		size_t len = strcspn(s, ":");
+
+		dir = len ? xasprintf("%.*s/%s", (int)len, s, name) : xasprintf("./%s", name);
+		found = access(dir, X_OK) == 0;
+		free(dir);
+	}
+	return found;
+}
+
+/* proftop help [TOPIC]: -1 (exit 0) after the help, or 2. */
+static int help_command(int argc, char **argv)
+{
+	const char *hint;
+
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		help(IN_ALL);
+		return -1;
+	}
+	if (argc > 2)
+		return usage_error("help takes one topic (unexpected '%s')", argv[2]);
+	for (size_t i = 0; i < NELEM(words); i++) {
+		if (!strcmp(argv[1], words[i].name)) {
+			help(words[i].scope);
+			return -1;
+		}
+	}
+	hint = suggest(argv[1], true);
+	if (hint)
+		return usage_error("no help topic '%s': did you mean '%s'?", argv[1], hint);
+	return usage_error("no help topic '%s' (topics: record, report, export, live)", argv[1]);
+}
+
 static int parse(int argc, char **argv, struct options *o)
 {
 	int c, rc, longindex;
@@ -682,12 +863,21 @@ static int parse(int argc, char **argv, struct options *o)
 
 	/* A sub-command is the first argument; parse the rest as if it were argv[0]. */
 	if (argc > 1) {
+		const char *hint;
+
 		if (!strcmp(argv[1], "record"))
 			o->command = CMD_RECORD;
 		else if (!strcmp(argv[1], "report"))
 			o->command = CMD_REPORT;
 		else if (!strcmp(argv[1], "export"))
 			o->command = CMD_EXPORT;
+		else if (!strcmp(argv[1], "help"))
+			return help_command(argc - 1, argv + 1);
+		else if (argv[1][0] != '-' && (hint = suggest(argv[1], false)) &&
+			 !is_program(argv[1]))
+			return usage_error("'%s' is neither a sub-command nor a program: did you "
+					   "mean '%s'?",
+					   argv[1], hint);
 		if (o->command != CMD_TUI) {
 			argc--;
 			argv++;
@@ -782,6 +972,7 @@ void cli_tui_config(const struct options *o, struct tui_config *cfg)
 		.refresh = o->refresh,
 		.pass_stdin = o->pass_stdin,
 		.no_color = o->no_color,
+		.self_to_function = o->report.filter.self_to_function,
 	};
 	cli_collect_config(o, &cfg->collect);
 }

@@ -96,6 +96,18 @@ static struct session_writer *open_writer(const struct profile *p, const char *p
 	return w;
 }
 
+/* --exit-status: the target's status as time(1) gives it (its exit code,
+ * or 128+N when signal N ended it), or rc when proftop itself failed or
+ * does not know how the target ended (attached and still running). */
+static int target_status(const struct options *o, const struct profile *p, int rc)
+{
+	if (!o->exit_status || rc != 0 || !p || !p->meta.ended)
+		return rc;
+	if (p->meta.term_signal)
+		return 128 + p->meta.term_signal;
+	return p->meta.exited ? p->meta.exit_status : rc;
+}
+
 static int cmd_report(const struct options *o, int argc, char **argv)
 {
 	struct report_opts ro = o->report;
@@ -154,9 +166,10 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	}
 	if (ro.diff)
 		diff_table_free(&diff);
+	rc = target_status(o, p, rc ? rc : saved);
 	profile_free(p);
 	profile_free(base);
-	return rc ? rc : saved;
+	return rc;
 }
 
 /* The session is flushed every SESSION_FLUSH_MS, so a crash of proftop
@@ -244,6 +257,7 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 		session_writer_abort(w);
 	}
 	collector_free(c);
+	rc = target_status(o, p, rc);
 	profile_free(p);
 	return rc;
 }

@@ -315,15 +315,18 @@ static int resolve_function(const struct profile *p, const char *name, uint32_t 
 	m = open_memstream(&msg, &len);
 	if (!m)
 		fatal("out of memory (formatting a message)");
-	fprintf(m, "ambiguous function '%s': ", name);
+	/* Each candidate as a name that selects it alone. */
+	fprintf(m, "ambiguous function '%s': use one of ", name);
 	for (size_t i = 0; i < n && i < AMBIGUOUS_SHOWN; i++) {
+		char *sel = query_function_selector(p, ids[i]);
+
 		fprintf(m, "%s", i ? ", " : "");
-		put_safe(m, profile_function_name(p, ids[i]));
-		fprintf(m, " [%s]", profile_module_name(p, ids[i]));
+		put_safe(m, sel);
+		free(sel);
 	}
 	if (n > AMBIGUOUS_SHOWN)
-		fprintf(m, " and %zu more", n - AMBIGUOUS_SHOWN);
-	fputs("; use module:FUNC", m);
+		fprintf(m, " (and %zu more: module:FUNC, FUNC@file or FUNC@file:line narrow it)",
+			n - AMBIGUOUS_SHOWN);
 	fclose(m);
 	warnx_("%s", msg);
 	free(msg);

@@ -126,11 +126,21 @@ void agg_build(const struct profile *p, const struct query_filter *f, struct agg
 	}
 	a->max_frames = profile_max_frames(p);
 	a->frames = xmalloc(a->max_frames * sizeof(*a->frames));
+	a->outer_only = f && f->self_to_function;
 }
 
 size_t agg_frames(const struct profile *p, struct agg *a, size_t k)
 {
-	return profile_stack_frames(p, a->stacks[k], a->frames, a->max_frames);
+	size_t n = profile_stack_frames(p, a->stacks[k], a->frames, a->max_frames), m = 0;
+
+	if (!a->outer_only)
+		return n;
+	/* An inline chain's last frame is the real function, at the line
+	 * where the chain was inlined into it. */
+	for (size_t i = 0; i < n; i++)
+		if (!a->frames[i].inlined)
+			a->frames[m++] = a->frames[i];
+	return m;
 }
 
 void agg_free(struct agg *a)

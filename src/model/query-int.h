@@ -37,10 +37,12 @@ struct agg {
 	uint64_t total_samples, total_ns, truncated;
 	struct prof_frame *frames; /* scratch for one expanded stack */
 	size_t max_frames;
+	bool outer_only; /* filter.self_to_function: no inlined frames */
 };
 
 void agg_build(const struct profile *p, const struct query_filter *f, struct agg *a);
-/* Expand the k-th distinct stack into a->frames; returns how many frames. */
+/* Expand the k-th distinct stack into a->frames; returns how many frames
+ * (without the inlined ones when the filter folds them into their function). */
 size_t agg_frames(const struct profile *p, struct agg *a, size_t k);
 void agg_free(struct agg *a);
 

@@ -312,14 +312,57 @@ static bool matches_module_name(const struct profile *p, const struct prof_funct
 	return strcmp(fn->name, q) == 0 || (fn->system_name && strcmp(fn->system_name, q) == 0);
 }
 
-size_t query_find_function(const struct profile *p, const char *name, uint32_t *ids, size_t max)
+/* Where a function is declared, as FUNC@FILE[:LINE] names it: FILE is the
+ * function's file, or a tail of it after a '/' (its base name, say). */
+struct func_where {
+	const char *file;
+	size_t len;
+	int line; /* 0: any */
+};
+
+static bool matches_where(const struct prof_function *fn, const struct func_where *w)
 {
-	size_t qlen, count, i;
+	size_t flen;
+
+	if (!w)
+		return true;
+	if (!fn->file || (w->line && fn->start_line != w->line))
+		return false;
+	flen = strlen(fn->file);
+	if (flen < w->len || strncmp(fn->file + flen - w->len, w->file, w->len) != 0)
+		return false;
+	return flen == w->len || fn->file[flen - w->len - 1] == '/';
+}
+
+/* Split "FUNC@FILE[:LINE]" at its last '@'; false if name is not one. */
+static bool parse_where(const char *name, size_t *func_len, struct func_where *w)
+{
+	const char *at = strrchr(name, '@'), *colon;
+	size_t digits;
+
+	if (!at || at == name || !at[1])
+		return false;
+	*func_len = (size_t)(at - name);
+	w->file = at + 1;
+	w->len = strlen(w->file);
+	w->line = 0;
+	colon = strrchr(w->file, ':');
+	if (colon && colon > w->file && colon[1]) {
+		digits = strspn(colon + 1, "0123456789");
+		if (!colon[1 + digits] && digits < 9) {
+			w->line = atoi(colon + 1);
+			w->len = (size_t)(colon - w->file);
+		}
+	}
+	return true;
+}
+
+static size_t find_rules(const struct profile *p, const char *name, const struct func_where *w,
+			 uint32_t *ids, size_t max)
+{
+	size_t qlen = strlen(name), count, i;
 	int rule;
 
-	if (!name)
-		return 0;
-	qlen = strlen(name);
 	for (rule = 0; rule < 4; rule++) {
 		count = 0;
 		for (i = 0; i < p->nfunctions; i++) {
@@ -340,7 +383,7 @@ size_t query_find_function(const struct profile *p, const char *name, uint32_t *
 				hit = fn->name && matches_module_name(p, fn, name);
 				break;
 			}
-			if (!hit)
+			if (!hit || !matches_where(fn, w))
 				continue;
 			if (count < max)
 				ids[count] = (uint32_t)i;
@@ -350,6 +393,71 @@ size_t query_find_function(const struct profile *p, const char *name, uint32_t *
 			return count;
 	}
 	return 0;
+}
+
+size_t query_find_function(const struct profile *p, const char *name, uint32_t *ids, size_t max)
+{
+	struct func_where w;
+	size_t n, func_len;
+	char *func;
+
+	if (!name)
+		return 0;
+	n = find_rules(p, name, NULL, ids, max);
+	if (n || !parse_where(name, &func_len, &w))
+		return n;
+	func = xstrndup(name, func_len);
+	n = find_rules(p, func, &w, ids, max);
+	free(func);
+	return n;
+}
+
+/* Does name select fn and nothing else? */
+static bool selects_only(const struct profile *p, const char *name, uint32_t fn)
+{
+	uint32_t id;
+
+	return query_find_function(p, name, &id, 1) == 1 && id == fn;
+}
+
+char *query_function_selector(const struct profile *p, uint32_t fn)
+{
+	const struct prof_function *f;
+	const char *name, *mod, *base;
+	char *forms[7];
+	size_t n = 0, pick;
+
+	if (fn >= p->nfunctions)
+		return xstrdup("[unknown]");
+	f = &p->functions[fn];
+	name = f->name ? f->name : f->system_name ? f->system_name : "[unknown]";
+	mod = f->module < p->nmodules ? p->modules[f->module].name : NULL;
+	base = f->file ? strrchr(f->file, '/') : NULL;
+	base = base ? base + 1 : f->file;
+	forms[n++] = xstrdup(name);
+	if (mod)
+		forms[n++] = xasprintf("%s:%s", mod, name);
+	if (f->file) {
+		forms[n++] = xasprintf("%s@%s", name, base);
+		if (f->start_line > 0)
+			forms[n++] = xasprintf("%s@%s:%d", name, base, f->start_line);
+		forms[n++] = f->start_line > 0 ? xasprintf("%s@%s:%d", name, f->file, f->start_line)
+					       : xasprintf("%s@%s", name, f->file);
+	}
+	if (f->system_name && strcmp(f->system_name, name))
+		forms[n++] = xstrdup(f->system_name);
+	if (mod && f->file)
+		forms[n++] = f->start_line > 0
+				     ? xasprintf("%s:%s@%s:%d", mod, name, f->file, f->start_line)
+				     : xasprintf("%s:%s@%s", mod, name, f->file);
+	for (pick = 0; pick < n && !selects_only(p, forms[pick], fn); pick++)
+		;
+	if (pick == n) /* nothing selects it alone: the most precise form */
+		pick = n - 1;
+	for (size_t i = 0; i < n; i++)
+		if (i != pick)
+			free(forms[i]);
+	return forms[pick];
 }
 
 /* ---- callers and callees ---- */

@@ -29,6 +29,10 @@ struct query_filter {
 	int32_t pid;      /* 0: every process */
 	uint64_t t_from;  /* sample time >= t_from (ns since start) */
 	uint64_t t_to;    /* and < t_to; 0 means no upper bound */
+	/* Inlined frames fold into the out-of-line function that holds them
+	 * (--self-to function, perf's view without inlines): its self time
+	 * and its rows. false: each inlined function is its own frame (leaf). */
+	bool self_to_function;
 };
 
 /* The filter applied one sample at a time, for code that walks the log
@@ -71,9 +75,16 @@ void query_functions(const struct profile *p, const struct query_filter *f, enum
 void func_table_free(struct func_table *t);
 
 /* Functions whose name or system name equals name, or, failing that, whose
- * name starts with "name(" (C++ overloads) or matches "module:name". Writes
- * up to max ids; returns the number of matches (may exceed max). */
+ * name starts with "name(" (C++ overloads) or matches "module:name".
+ * Failing those, "FUNC@FILE:LINE" or "FUNC@FILE" is FUNC (any of the forms
+ * above) declared in FILE (the file's path, or a tail of it after a '/',
+ * such as its base name) at LINE. Writes up to max ids; returns the number
+ * of matches (may exceed max). */
 size_t query_find_function(const struct profile *p, const char *name, uint32_t *ids, size_t max);
+/* The shortest of the forms above that selects fn alone (its name,
+ * module:FUNC, FUNC@file, FUNC@file:line, its system name...), or the most
+ * precise one if none does. malloc'd. */
+char *query_function_selector(const struct profile *p, uint32_t fn);
 
 /* Callers of fn: for each function directly outside an occurrence of fn,
  * total = time of samples through that edge (once per sample), self = time

@@ -330,9 +330,113 @@ static void test_help_version_env(void **state)
 	unsetenv("NO_COLOR");
 }
 
+/* proftop help [TOPIC], per-command help, and a typo of a sub-command. */
+static void test_help_command(void **state)
+{
+	struct options o;
+
+	assert_int_equal(parse(&o, "help", NULL), -1);
+	assert_non_null(strstr(out_text, "Usage: proftop [OPTIONS]"));
+	assert_non_null(strstr(out_text, "--weight"));
+	assert_non_null(strstr(out_text, "--refresh"));
+	assert_string_equal(err_text, "");
+
+	assert_int_equal(parse(&o, "help", "--help", NULL), -1);
+	assert_non_null(strstr(out_text, "--weight"));
+
+	assert_int_equal(parse(&o, "help", "report", NULL), -1);
+	assert_int_equal(strncmp(out_text, "Usage: proftop report [OPTIONS]", 31), 0);
+	assert_non_null(strstr(out_text, "--callers FUNC"));
+	assert_non_null(strstr(out_text, "--self-to"));
+	assert_null(strstr(out_text, "--weight"));
+	assert_null(strstr(out_text, "--refresh"));
+
+	assert_int_equal(parse(&o, "export", "--help", NULL), -1);
+	assert_int_equal(strncmp(out_text, "Usage: proftop export -i FILE", 29), 0);
+	assert_non_null(strstr(out_text, "--weight"));
+	assert_null(strstr(out_text, "--freq"));
+
+	assert_int_equal(parse(&o, "help", "live", NULL), -1);
+	assert_non_null(strstr(out_text, "--refresh SECONDS"));
+	assert_null(strstr(out_text, "--callers"));
+
+	assert_usage_error(parse(&o, "help", "reprot", NULL),
+			   "no help topic 'reprot': did you mean 'report'?");
+	assert_usage_error(parse(&o, "help", "xyzzy", NULL),
+			   "no help topic 'xyzzy' (topics: record, report, export, live)");
+	assert_usage_error(parse(&o, "help", "report", "x", NULL),
+			   "help takes one topic (unexpected 'x')");
+	assert_usage_error(parse(&o, "reprot", NULL),
+			   "'reprot' is neither a sub-command nor a program: did you mean 'report'?");
+	assert_usage_error(parse(&o, "recrod", "-o", "x", NULL),
+			   "'recrod' is neither a sub-command nor a program: did you mean 'record'?");
+	assert_usage_error(parse(&o, "exprot", NULL),
+			   "'exprot' is neither a sub-command nor a program: did you mean 'export'?");
+
+	/* Programs stay targets: a path, after "--", or a word far from any
+	 * sub-command (whether it exists is the launch's business). */
+	assert_int_equal(parse(&o, "./reprot", NULL), 0);
+	assert_string_equal(o.argv[0], "./reprot");
+	cli_free(&o);
+	assert_int_equal(parse(&o, "--", "reprot", NULL), 0);
+	assert_string_equal(o.argv[0], "reprot");
+	cli_free(&o);
+	assert_int_equal(parse(&o, "sh", "-c", "true", NULL), 0);
+	assert_string_equal(o.argv[0], "sh");
+	cli_free(&o);
+	assert_int_equal(parse(&o, "no-such-program-xyz", NULL), 0);
+	cli_free(&o);
+	assert_int_equal(parse(&o, "-F", "99", "reprot", NULL), 0);
+	assert_string_equal(o.argv[0], "reprot");
+	cli_free(&o);
+}
+
+static void test_exit_status_self_to(void **state)
+{
+	struct options o;
+	struct tui_config tc;
+
+	assert_int_equal(parse(&o, "report", "--exit-status", "--", "prog", NULL), 0);
+	assert_true(o.exit_status);
+	cli_free(&o);
+	assert_int_equal(parse(&o, "record", "--exit-status", "-o", "f", "--", "prog", NULL), 0);
+	assert_true(o.exit_status);
+	cli_free(&o);
+	assert_int_equal(parse(&o, "report", "--", "prog", NULL), 0);
+	assert_false(o.exit_status);
+	cli_free(&o);
+	assert_usage_error(parse(&o, "report", "--exit-status", "-i", "s", NULL),
+			   "--exit-status is the status of a target proftop runs: use -p PID or "
+			   "-- COMMAND, not -i");
+	assert_usage_error(parse(&o, "--exit-status", "prog", NULL),
+			   "option '--exit-status' does not apply to 'proftop'");
+
+	assert_int_equal(parse(&o, "report", "-i", "s", NULL), 0);
+	assert_false(o.report.filter.self_to_function);
+	cli_free(&o);
+	assert_int_equal(parse(&o, "report", "--self-to", "function", "-i", "s", NULL), 0);
+	assert_true(o.report.filter.self_to_function);
+	cli_free(&o);
+	assert_int_equal(parse(&o, "report", "--self-to", "function", "--self-to", "leaf", "-i",
+			       "s", NULL),
+			 0);
+	assert_false(o.report.filter.self_to_function);
+	cli_free(&o);
+	assert_int_equal(parse(&o, "--self-to", "function", "prog", NULL), 0);
+	cli_tui_config(&o, &tc);
+	assert_true(tc.self_to_function);
+	cli_free(&o);
+	assert_usage_error(parse(&o, "report", "--self-to", "inline", "-i", "s", NULL),
+			   "unknown '--self-to' value 'inline' (valid: leaf, function)");
+	assert_usage_error(parse(&o, "export", "--self-to", "leaf", NULL),
+			   "option '--self-to' does not apply to 'proftop export'");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_help_command),
+		cmocka_unit_test(test_exit_status_self_to),
 		cmocka_unit_test(test_defaults),       cmocka_unit_test(test_command_after_options),
 		cmocka_unit_test(test_pids),	       cmocka_unit_test(test_sampling_options),
 		cmocka_unit_test(test_report_options), cmocka_unit_test(test_record_export),

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
@@ -693,6 +694,89 @@ static void test_find_function(void **state)
 	profile_free(p);
 }
 
+/* Same-named functions told apart by file and line; the selector of each
+ * is the shortest form that picks it alone. */
+static void test_find_function_where(void **state)
+{
+	struct profile *p = profile_new();
+	uint32_t m = profile_intern_module(p, "/bin/db", NULL);
+	uint32_t m2 = profile_intern_module(p, "/lib/libz.so", NULL);
+	uint32_t a = profile_intern_function(p, "Next", NULL, "/src/db/iter.cc", 10, m);
+	uint32_t b = profile_intern_function(p, "Next", NULL, "/src/db/table.cc", 20, m);
+	uint32_t c = profile_intern_function(p, "Next", NULL, "/src/util/table.cc", 30, m);
+	uint32_t z = profile_intern_function(p, "Next", NULL, NULL, 0, m2);
+	uint32_t u = profile_intern_function(p, "only", NULL, "/src/o.c", 5, m);
+	uint32_t ids[8];
+	char *sel;
+
+	assert_int_equal(query_find_function(p, "Next", ids, 8), 4);
+	assert_int_equal(query_find_function(p, "db:Next", ids, 8), 3);
+	assert_int_equal(query_find_function(p, "libz.so:Next", ids, 8), 1);
+	assert_int_equal(ids[0], z);
+	assert_int_equal(query_find_function(p, "Next@iter.cc", ids, 8), 1);
+	assert_int_equal(ids[0], a);
+	assert_int_equal(query_find_function(p, "Next@table.cc", ids, 8), 2);
+	assert_int_equal(query_find_function(p, "Next@table.cc:30", ids, 8), 1);
+	assert_int_equal(ids[0], c);
+	assert_int_equal(query_find_function(p, "Next@db/table.cc", ids, 8), 1);
+	assert_int_equal(ids[0], b);
+	assert_int_equal(query_find_function(p, "Next@/src/db/table.cc:20", ids, 8), 1);
+	assert_int_equal(ids[0], b);
+	assert_int_equal(query_find_function(p, "db:Next@iter.cc:10", ids, 8), 1);
+	assert_int_equal(ids[0], a);
+	/* a tail of the path only after a '/': "able.cc" is no file here */
+	assert_int_equal(query_find_function(p, "Next@able.cc", ids, 8), 0);
+	assert_int_equal(query_find_function(p, "Next@iter.cc:11", ids, 8), 0);
+	assert_int_equal(query_find_function(p, "Next@", ids, 8), 0);
+	assert_int_equal(query_find_function(p, "@iter.cc", ids, 8), 0);
+
+	sel = query_function_selector(p, a);
+	assert_string_equal(sel, "Next@iter.cc");
+	free(sel);
+	sel = query_function_selector(p, b);
+	assert_string_equal(sel, "Next@table.cc:20");
+	free(sel);
+	sel = query_function_selector(p, c);
+	assert_string_equal(sel, "Next@table.cc:30");
+	free(sel);
+	sel = query_function_selector(p, z);
+	assert_string_equal(sel, "libz.so:Next");
+	free(sel);
+	sel = query_function_selector(p, u);
+	assert_string_equal(sel, "only");
+	free(sel);
+	profile_free(p);
+}
+
+/* --self-to function: inlined frames fold into their out-of-line function. */
+static void test_self_to_function(void **state)
+{
+	struct query_filter f = {.self_to_function = true};
+	struct inline_fx x;
+	struct func_table t;
+	struct call_tree ct;
+
+	inline_fx_build(&x);
+	query_functions(x.p, &f, SORT_TOTTIME, false, &t);
+	assert_int_equal(t.total_ns, 110);
+	assert_null(row_of(&t, x.inl));
+	assert_row(&t, x.outer, 50, 110);
+	assert_row(&t, x.c, 50, 50);
+	assert_row(&t, x.mainf, 0, 110);
+	func_table_free(&t);
+
+	query_callees(x.p, &f, x.outer, &t);
+	assert_int_equal(t.n, 2);
+	assert_null(row_of(&t, x.inl));
+	func_table_free(&t);
+
+	query_call_tree(x.p, &f, &ct);
+	for (size_t i = 0; i < ct.n; i++)
+		assert_int_not_equal(ct.nodes[i].function, x.inl);
+	call_tree_free(&ct);
+	profile_free(x.p);
+}
+
 /* ---- memory ---- */
 
 static void test_memory(void **state)
@@ -816,6 +900,8 @@ int main(void)
 		cmocka_unit_test(test_sorts),
 		cmocka_unit_test(test_parse_sort),
 		cmocka_unit_test(test_find_function),
+		cmocka_unit_test(test_find_function_where),
+		cmocka_unit_test(test_self_to_function),
 		cmocka_unit_test(test_memory),
 		cmocka_unit_test(test_million_samples),
 	};

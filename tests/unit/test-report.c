@@ -478,8 +478,9 @@ static void test_ambiguous_function(void **state)
 	profile_intern_function(fx->p, "compute", "compute", "/src/bar.c", 5, other);
 	o.callers_func = "compute";
 	assert_int_equal(render(fx, &o), 1);
-	assert_string_equal(fx->err, "proftop: ambiguous function 'compute': compute [workload], "
-				     "compute [libbar.so]; use module:FUNC\n");
+	/* each candidate in a form that selects it alone */
+	assert_string_equal(fx->err, "proftop: ambiguous function 'compute': use one of "
+				     "workload:compute, libbar.so:compute\n");
 	o.callers_func = "libbar.so:compute";
 	assert_int_equal(render(fx, &o), 0);
 }

@@ -647,6 +647,7 @@ int tui_run(const struct tui_config *o)
 	t.sort = o->sort;
 	t.reverse = o->reverse;
 	t.filter.tid = o->filter.tid;
+	t.filter.self_to_function = o->self_to_function;
 	t.annot = annot_cache_new();
 	t.launched = o->collect.argv != NULL;
 	t.loop = loop_new();

@@ -23,6 +23,8 @@ struct tui_config {
 	double refresh;  /* seconds between screen updates */
 	bool pass_stdin; /* --stdin: the target reads the terminal too */
 	bool no_color;
+	bool self_to_function; /* --self-to function: inlined code's time to its
+				* out-of-line function (query_filter.self_to_function) */
 };
 
 /* Launch or attach as cfg says, show the profile live until the user quits.
