@@ -42,6 +42,7 @@ struct annot_line {
 	double heat;	  /* total_ns / the function's total_ns, 0..1 */
 	uint32_t inlined; /* hottest function inlined at this line, or PROF_NONE */
 	uint32_t callee;  /* hottest function called from this line, or PROF_NONE */
+	uint64_t kernel_ns; /* of total_ns: in the kernel right here (not a call) */
 	bool hottest;	  /* the one line that burns the most self time (ties: total) */
 };
 
