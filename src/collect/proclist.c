@@ -35,7 +35,7 @@ struct proclist {
 };
 
 static const char *const col_names[PL_NCOLS] = {
-	[PL_PID] = "PID", [PL_USER] = "USER",  [PL_STATE] = "S",	    [PL_CPU] = "CPU%",
+	[PL_PID] = "PID", [PL_USER] = "USER",	[PL_STATE] = "S",	  [PL_CPU] = "CPU%",
 	[PL_RSS] = "RSS", [PL_THREADS] = "THR", [PL_COMMAND] = "COMMAND",
 };
 

@@ -14,16 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum proclist_col {
-	PL_PID,
-	PL_USER,
-	PL_STATE,
-	PL_CPU,
-	PL_RSS,
-	PL_THREADS,
-	PL_COMMAND,
-	PL_NCOLS
-};
+enum proclist_col { PL_PID, PL_USER, PL_STATE, PL_CPU, PL_RSS, PL_THREADS, PL_COMMAND, PL_NCOLS };
 
 struct proc_entry {
 	pid_t pid;

@@ -20,8 +20,7 @@ __attribute__((noinline)) void spin_after(double seconds)
 	do {
 		SPIN(100000);
 		clock_gettime(CLOCK_MONOTONIC, &t);
-	} while ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 <
-		 seconds);
+	} while ((double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9 < seconds);
 }
 
 /* The page faults of the touching loop are kernel time at its store line,

@@ -340,7 +340,8 @@ static void live_state(struct tui *t)
 		snprintf(t->live, sizeof(t->live),
 			 "traced (held by pid %d): no samples while it is held", (int)tracer);
 	else if (st == 'Z')
-		snprintf(t->live, sizeof(t->live), "zombie: it exited, its parent has not reaped it");
+		snprintf(t->live, sizeof(t->live),
+			 "zombie: it exited, its parent has not reaped it");
 }
 
 static void tick(struct tui *t)

@@ -128,8 +128,10 @@ static void side_table(struct tui *t, const struct mem_pane *m, int y, int x, in
 			if (!g->valid)
 				snprintf(v[s], sizeof(v[s]), "-");
 			else if (i == 0 || i == 1 || i == 2)
-				chart_format_bytes(i == 0 ? g->now : i == 1 ? g->start : g->peak, v[s],
-						   sizeof(v[s]));
+				chart_format_bytes(i == 0   ? g->now
+						   : i == 1 ? g->start
+							    : g->peak,
+						   v[s], sizeof(v[s]));
 			else if (i == 3)
 				snprintf(v[s], sizeof(v[s]), "%.1fs", (double)g->peak_time / 1e9);
 			else {

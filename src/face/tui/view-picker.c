@@ -36,8 +36,8 @@ static const struct {
 	int width;
 	bool right;
 } cols[] = {
-	{PL_PID, 8, true},    {PL_USER, 10, false}, {PL_STATE, 2, false}, {PL_CPU, 6, true},
-	{PL_RSS, 7, true},    {PL_THREADS, 5, true}, {PL_COMMAND, 0, false},
+	{PL_PID, 8, true}, {PL_USER, 10, false},  {PL_STATE, 2, false},	  {PL_CPU, 6, true},
+	{PL_RSS, 7, true}, {PL_THREADS, 5, true}, {PL_COMMAND, 0, false},
 };
 #define NCOLS (sizeof(cols) / sizeof(*cols))
 
@@ -52,7 +52,8 @@ static void pv_update(struct tui *t, struct view *v)
 	 * real interval. */
 	if (!pv->scanned_ns || now - pv->scanned_ns >= RESCAN_NS) {
 		if (proclist_scan(pv->pl, now) < 0)
-			tui_message(t, true, "cannot read /proc: the process list is not available");
+			tui_message(t, true,
+				    "cannot read /proc: the process list is not available");
 		pv->scanned_ns = now;
 	}
 	pv->list.n = proclist_count(pv->pl);
