@@ -447,7 +447,7 @@ char proclist_read_state(const char *proc_root, pid_t pid, pid_t *tracer)
 	if (rp && rp[1] == ' ' && rp[2])
 		state = rp[2];
 	free(stat);
-	if (tracer && state) {
+	if (tracer && state == 't') {
 		char *status = slurp(proc_root ? proc_root : "/proc", pid, "status", NULL);
 		char *tp = status ? strstr(status, "\nTracerPid:") : NULL;
 

@@ -74,8 +74,8 @@ int proclist_parse_col(const char *s);
 const char *proclist_state_name(char state);
 
 /* The state letter of pid from PROC_ROOT/PID/stat (proc_root NULL: /proc),
- * and in *tracer its TracerPid (0 if none; tracer may be NULL). '\0' if
- * the process is gone. */
+ * and, when it is 't' (traced), its TracerPid in *tracer (else 0; tracer
+ * may be NULL). '\0' if the process is gone. */
 char proclist_read_state(const char *proc_root, pid_t pid, pid_t *tracer);
 
 #endif

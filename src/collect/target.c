@@ -130,19 +130,24 @@ int target_release(struct target *t, char *err, size_t errlen)
 	return target_release_at_exec(t, NULL, NULL, err, errlen);
 }
 
-/* Wait for the exec stop of a child we seized, call at_exec, let it go. */
-static void exec_stop(pid_t pid, void (*at_exec)(void *), void *arg)
+/* Wait for the exec stop of a child we seized, call at_exec, let it go.
+ * Killed before that: its status is noted (we reaped it). */
+static void exec_stop(struct target *t, void (*at_exec)(void *), void *arg)
 {
 	int st;
 
-	while (waitpid(pid, &st, __WALL) == pid && WIFSTOPPED(st)) {
+	while (waitpid(t->pid, &st, __WALL) == t->pid) {
+		if (!WIFSTOPPED(st)) {
+			target_note_status(t, st);
+			return;
+		}
 		if (st >> 8 == (SIGTRAP | PTRACE_EVENT_EXEC << 8)) {
 			at_exec(arg);
-			ptrace(PTRACE_DETACH, pid, 0, 0);
+			ptrace(PTRACE_DETACH, t->pid, 0, 0);
 			return;
 		}
 		/* a signal meanwhile: pass it on, wait again */
-		ptrace(PTRACE_CONT, pid, 0, (void *)(long)WSTOPSIG(st));
+		ptrace(PTRACE_CONT, t->pid, 0, (void *)(long)WSTOPSIG(st));
 	}
 }
 
@@ -184,7 +189,7 @@ int target_release_at_exec(struct target *t, void (*at_exec)(void *), void *arg,
 		return -1;
 	}
 	if (seized)
-		exec_stop(t->pid, at_exec, arg);
+		exec_stop(t, at_exec, arg);
 	else if (at_exec)
 		at_exec(arg);
 	return 0;
