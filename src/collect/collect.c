@@ -522,6 +522,13 @@ static void read_output(struct collector *c)
 	}
 }
 
+static void poll_at_exec(void *arg)
+{
+	struct collector *c = arg;
+
+	memtrack_poll(&c->mem, c->prof, 0);
+}
+
 int collector_start(struct collector *c, char *err, size_t errlen)
 {
 	struct sampler_config cfg = {
@@ -590,8 +597,12 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	/* Before the release: a launched target's probes count from exec on. */
 	calls_start(c->calls, c->target.launched ? c->cfg.argv : NULL, pids, npids,
 		    c->prof->meta.start_ns);
-	if (c->target.launched && target_release(&c->target, err, errlen) < 0)
+	/* The memory timeline starts at exec, before the target runs. */
+	if (c->target.launched &&
+	    target_release_at_exec(&c->target, poll_at_exec, c, err, errlen) < 0)
 		return -1;
+	if (!c->target.launched)
+		memtrack_poll(&c->mem, c->prof, 0); /* attached: from now */
 	c->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (c->timerfd >= 0) {
 		struct itimerspec its = {
@@ -604,7 +615,6 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	}
 	if (c->cfg.duration > 0)
 		c->deadline_ns = c->prof->meta.start_ns + (uint64_t)(c->cfg.duration * 1e9);
-	memtrack_poll(&c->mem, c->prof, 0);
 	c->started = true;
 	return 0;
 }

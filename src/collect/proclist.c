@@ -35,7 +35,7 @@ struct proclist {
 };
 
 static const char *const col_names[PL_NCOLS] = {
-	[PL_PID] = "PID", [PL_USER] = "USER",	[PL_CPU] = "CPU%",
+	[PL_PID] = "PID", [PL_USER] = "USER",	[PL_STATE] = "S",	  [PL_CPU] = "CPU%",
 	[PL_RSS] = "RSS", [PL_THREADS] = "THR", [PL_COMMAND] = "COMMAND",
 };
 
@@ -53,7 +53,7 @@ int proclist_parse_col(const char *s)
 		{"pid", PL_PID},     {"user", PL_USER},	      {"cpu", PL_CPU},
 		{"cpu%", PL_CPU},    {"rss", PL_RSS},	      {"mem", PL_RSS},
 		{"thr", PL_THREADS}, {"threads", PL_THREADS}, {"command", PL_COMMAND},
-		{"cmd", PL_COMMAND},
+		{"cmd", PL_COMMAND}, {"s", PL_STATE},	      {"state", PL_STATE},
 	};
 
 	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
@@ -270,6 +270,9 @@ static int cmp_shown(const void *a, const void *b, void *arg)
 	case PL_USER:
 		c = strcmp(x->user, y->user);
 		break;
+	case PL_STATE:
+		c = (x->state > y->state) - (x->state < y->state);
+		break;
 	case PL_CPU: /* the busy first */
 		c = num_cmp(y->cpu_pct, x->cpu_pct);
 		break;
@@ -405,4 +408,52 @@ ssize_t proclist_index(const struct proclist *pl, pid_t pid)
 		if (pl->all[pl->shown[i]].pid == pid)
 			return (ssize_t)i;
 	return -1;
+}
+
+const char *proclist_state_name(char state)
+{
+	switch (state) {
+	case 'R':
+		return "running";
+	case 'S':
+		return "sleeping";
+	case 'D':
+		return "disk wait";
+	case 'T':
+		return "stopped";
+	case 't':
+		return "traced";
+	case 'Z':
+		return "zombie";
+	case 'X':
+	case 'x':
+		return "dead";
+	case 'I':
+		return "idle";
+	default:
+		return "?";
+	}
+}
+
+char proclist_read_state(const char *proc_root, pid_t pid, pid_t *tracer)
+{
+	char *stat = slurp(proc_root ? proc_root : "/proc", pid, "stat", NULL), *rp, state = '\0';
+
+	if (tracer)
+		*tracer = 0;
+	if (!stat)
+		return '\0';
+	rp = strrchr(stat, ')');
+	if (rp && rp[1] == ' ' && rp[2])
+		state = rp[2];
+	free(stat);
+	if (tracer && state == 't') {
+		char *status = slurp(proc_root ? proc_root : "/proc", pid, "status", NULL);
+		char *tp = status ? strstr(status, "\nTracerPid:") : NULL;
+
+		if (tp)
+			*tracer = (pid_t)strtol(tp + 11, NULL, 10);
+		free(status);
+	}
+	return state;
 }

@@ -14,7 +14,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-enum proclist_col { PL_PID, PL_USER, PL_CPU, PL_RSS, PL_THREADS, PL_COMMAND, PL_NCOLS };
+enum proclist_col { PL_PID, PL_USER, PL_STATE, PL_CPU, PL_RSS, PL_THREADS, PL_COMMAND, PL_NCOLS };
 
 struct proc_entry {
 	pid_t pid;
@@ -62,10 +62,20 @@ const struct proc_entry *proclist_get(const struct proclist *pl, size_t i);
 /* The row of pid, or -1 if it is not shown. */
 ssize_t proclist_index(const struct proclist *pl, pid_t pid);
 
-/* "PID", "USER", "CPU%", "RSS", "THR", "COMMAND". */
+/* "PID", "USER", "S", "CPU%", "RSS", "THR", "COMMAND". */
 const char *proclist_col_name(enum proclist_col col);
 /* Parse a column name as proclist_col_name gives it or lower-case ("cpu",
  * "rss", "threads", "command"); -1 if unknown. */
 int proclist_parse_col(const char *s);
+
+/* The word for a /proc/PID/stat state letter, as ps(1) explains them:
+ * "running", "sleeping", "disk wait", "stopped", "traced", "zombie", "dead",
+ * "idle"; "?" for others. */
+const char *proclist_state_name(char state);
+
+/* The state letter of pid from PROC_ROOT/PID/stat (proc_root NULL: /proc),
+ * and, when it is 't' (traced), its TracerPid in *tracer (else 0; tracer
+ * may be NULL). '\0' if the process is gone. */
+char proclist_read_state(const char *proc_root, pid_t pid, pid_t *tracer);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -126,12 +127,43 @@ int target_launch(struct target *t, char **argv, const struct target_io *io, cha
 
 int target_release(struct target *t, char *err, size_t errlen)
 {
+	return target_release_at_exec(t, NULL, NULL, err, errlen);
+}
+
+/* Wait for the exec stop of a child we seized, call at_exec, let it go.
+ * Killed before that: its status is noted (we reaped it). */
+static void exec_stop(struct target *t, void (*at_exec)(void *), void *arg)
+{
+	int st;
+
+	while (waitpid(t->pid, &st, __WALL) == t->pid) {
+		if (!WIFSTOPPED(st)) {
+			target_note_status(t, st);
+			return;
+		}
+		if (st >> 8 == (SIGTRAP | PTRACE_EVENT_EXEC << 8)) {
+			at_exec(arg);
+			ptrace(PTRACE_DETACH, t->pid, 0, 0);
+			return;
+		}
+		/* a signal meanwhile: pass it on, wait again */
+		ptrace(PTRACE_CONT, t->pid, 0, (void *)(long)WSTOPSIG(st));
+	}
+}
+
+int target_release_at_exec(struct target *t, void (*at_exec)(void *), void *arg, char *err,
+			   size_t errlen)
+{
 	int e;
 	ssize_t n;
 	char c = 'g';
+	bool seized;
 
 	if (t->go_fd < 0)
 		return 0;
+	/* Held at exec by an exec event: seizing does not stop the child. */
+	seized = at_exec && !t->traced &&
+		 ptrace(PTRACE_SEIZE, t->pid, 0, (void *)(long)PTRACE_O_TRACEEXEC) == 0;
 	if (write(t->go_fd, &c, 1) != 1) {
 		snprintf(err, errlen, "cannot start the target: %s", strerror(errno));
 		return -1;
@@ -152,10 +184,14 @@ int target_release(struct target *t, char *err, size_t errlen)
 		else
 			snprintf(err, errlen, "cannot execute %.*s: %s", (int)len, cmd, strerror(e));
 		if (!t->traced) /* else the tracer reaps it */
-			waitpid(t->pid, NULL, 0);
+			waitpid(t->pid, NULL, __WALL);
 		t->ended = true;
 		return -1;
 	}
+	if (seized)
+		exec_stop(t, at_exec, arg);
+	else if (at_exec)
+		at_exec(arg);
 	return 0;
 }
 

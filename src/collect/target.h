@@ -37,6 +37,12 @@ int target_launch(struct target *t, char **argv, const struct target_io *io, cha
 /* Let the held child exec; -1 with err if exec failed (not found, not
  * executable): the child is then reaped. */
 int target_release(struct target *t, char *err, size_t errlen);
+/* The same, with at_exec(arg) called while the new program is held right
+ * after its exec, before its first instruction (a ptrace exec stop; the
+ * memory timeline's start). Without ptrace (refused, or a tracer owns the
+ * target) at_exec runs as soon as exec is seen, the target running. */
+int target_release_at_exec(struct target *t, void (*at_exec)(void *), void *arg, char *err,
+			   size_t errlen);
 /* Check pid can be profiled (exists, not a zombie, not proftop). */
 int target_attach(struct target *t, pid_t pid, char *err, size_t errlen);
 /* Poll for the end of the main process without blocking; true once ended. */

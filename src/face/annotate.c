@@ -275,6 +275,7 @@ static void row_fill(struct annot_line *row, const struct line_row *lr)
 	row->total_ns = lr->total_ns;
 	row->inlined = lr->inlined;
 	row->callee = lr->callee;
+	row->kernel_ns = lr->kernel_ns;
 }
 
 static void row_init(struct annot_line *row, const char *file, int line)

@@ -39,10 +39,11 @@ struct annot_line {
 			   * file could not be read */
 	uint64_t self_samples, total_samples;
 	uint64_t self_ns, total_ns;
-	double heat;	  /* total_ns / the function's total_ns, 0..1 */
-	uint32_t inlined; /* hottest function inlined at this line, or PROF_NONE */
-	uint32_t callee;  /* hottest function called from this line, or PROF_NONE */
-	bool hottest;	  /* the one line that burns the most self time (ties: total) */
+	double heat;	    /* total_ns / the function's total_ns, 0..1 */
+	uint32_t inlined;   /* hottest function inlined at this line, or PROF_NONE */
+	uint32_t callee;    /* hottest function called from this line, or PROF_NONE */
+	uint64_t kernel_ns; /* of total_ns: in the kernel right here (not a call) */
+	bool hottest;	    /* the one line that burns the most self time (ties: total) */
 };
 
 struct annot_source {

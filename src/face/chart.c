@@ -13,10 +13,12 @@
 #define MIN_LABEL_H 3
 #define NO_VALUE    UINT64_MAX
 #define EMPTY_TEXT  "no memory samples"
+#define KEY_W	    4 /* " RSS" right of the plot: each line named where it ends */
 
 enum { SER_VMS, SER_RSS, NSERIES }; /* VMS first: RSS is drawn over it */
 
 static const uint8_t series_cell[NSERIES] = {CHART_CELL_VMS, CHART_CELL_RSS};
+static const char *const series_name[NSERIES] = {"VMS", "RSS"};
 
 /* The box being drawn: one code point and one cell kind per cell. */
 struct canvas {
@@ -469,6 +471,35 @@ static void draw_x_axis(struct plot *pl, int row, uint64_t t_from, uint64_t t_to
 	}
 }
 
+/* Each series' name right of the plot, on the row where its line ends
+ * (its last value), in its colour: the chart's key, in ASCII too. Two at
+ * one row: the lower value moves down a row (or up, at the bottom). */
+static void draw_key(struct plot *pl, uint64_t *const cols[NSERIES], const bool shown[NSERIES],
+		     int ncols)
+{
+	int row[NSERIES];
+
+	for (int s = 0; s < NSERIES; s++) {
+		int j = ncols - 1;
+
+		row[s] = -1;
+		if (!shown[s])
+			continue;
+		while (j >= 0 && cols[s][j] == NO_VALUE)
+			j--;
+		if (j >= 0)
+			row[s] = value_row(pl, cols[s][j]);
+	}
+	if (row[SER_RSS] >= 0 && row[SER_RSS] == row[SER_VMS]) /* VMS >= RSS: RSS moves */
+		row[SER_RSS] += row[SER_RSS] + 1 < pl->h ? 1 : -1;
+	for (int s = 0; s < NSERIES; s++)
+		if (row[s] >= 0) {
+			canvas_put(pl->cv, row[s], pl->x + pl->w, ' ', CHART_CELL_EMPTY);
+			canvas_text(pl->cv, row[s], pl->x + pl->w + 1, series_name[s],
+				    series_cell[s]);
+		}
+}
+
 static void draw_empty(struct canvas *cv)
 {
 	int len = (int)strlen(EMPTY_TEXT), col = (cv->w - len) / 2;
@@ -537,7 +568,7 @@ void chart_render(const struct profile *p, const struct chart_opts *o, struct ch
 		}
 	}
 	pl.x = axes ? label_w + 1 : 0;
-	pl.w = out->width - pl.x;
+	pl.w = out->width - pl.x - (axes ? KEY_W : 0);
 	ncols = (o->style == CHART_BRAILLE ? 2 : 1) * pl.w;
 	for (int s = 0; s < NSERIES; s++)
 		if (shown[s])
@@ -549,6 +580,7 @@ void chart_render(const struct profile *p, const struct chart_opts *o, struct ch
 	if (axes) {
 		draw_y_axis(&pl, step, label_w);
 		draw_x_axis(&pl, out->height - 1, out->t_from, out->t_to);
+		draw_key(&pl, cols, shown, ncols);
 	}
 	out->plot_x = pl.x;
 	out->plot_w = pl.w;

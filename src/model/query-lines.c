@@ -89,6 +89,14 @@ static void line_pick_cands(struct line_work *w, struct line_table *out)
 	}
 }
 
+/* The kernel's pseudo function (symbols.c's "[kernel]" location). */
+static bool in_kernel(const struct profile *p, uint32_t fn)
+{
+	const char *path = fn < p->nfunctions ? p->modules[p->functions[fn].module].path : NULL;
+
+	return path && !strcmp(path, "[kernel]");
+}
+
 static int line_cmp(const void *va, const void *vb)
 {
 	const struct line_row *a = va, *b = vb;
@@ -137,6 +145,9 @@ void query_lines(const struct profile *p, const struct query_filter *f, uint32_t
 			if (i == 0) {
 				r->self_ns += s->ns;
 				r->self_samples += s->samples;
+			} else if (i == 1 && in_kernel(p, a.frames[0].function)) {
+				r->kernel_ns += s->ns;
+				r->kernel_samples += s->samples;
 			} else {
 				line_cand_add(&w, row, &a.frames[i - 1], stamp, s->ns);
 			}

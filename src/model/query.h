@@ -103,6 +103,9 @@ struct line_row {
 	uint64_t self_ns, total_ns;
 	uint32_t inlined; /* a function inlined at this line (hottest), or PROF_NONE */
 	uint32_t callee;  /* the hottest function called from this line, or PROF_NONE */
+	/* of total: time in the kernel right at this line (a system call, a
+	 * page fault, an interrupt): not a call, never the callee */
+	uint64_t kernel_samples, kernel_ns;
 };
 
 struct line_table {

@@ -43,7 +43,7 @@ tui_start()
 	echo "# proftop $* (in tmux ${cols}x$rows)"
 	rm -f "$PT_WORK/rc"
 	cat >"$PT_WORK/run.sh" <<EOF
-export LC_ALL=C.UTF-8 TERM=\${TUI_TERM:-\$TERM}
+export LC_ALL=${TUI_LC_ALL:-C.UTF-8} TERM=\${TUI_TERM:-\$TERM}
 $([ -n "$TUI_NO_COLOR" ] && echo "export NO_COLOR=1" || echo "unset NO_COLOR")
 stty -g >"$PT_WORK/stty.before"
 $q 2>"$PT_WORK/stderr"

@@ -160,7 +160,7 @@ static void test_staircase_blocks(void **state)
 	assert_int_equal(c.plot_h, 9);
 	/* labels "0" .. "6 MiB": 5 columns, then the axis */
 	assert_int_equal(c.plot_x, 6);
-	assert_int_equal(c.plot_w, 34);
+	assert_int_equal(c.plot_w, 30); /* 4 columns right of it: " RSS", the key */
 	for (int col = c.plot_x; col < c.plot_x + c.plot_w; col++) {
 		int level = column_level(&c, col);
 
@@ -187,7 +187,11 @@ static void test_staircase_blocks(void **state)
 	assert_int_equal(c.cells[0][0], CHART_CELL_AXIS);
 	/* the x axis: 0s to 10s in steps of 2 s */
 	assert_string_equal(row_text(&c, 9, c.plot_x, 40, buf, sizeof(buf)),
-			    "0s     2s     4s    6s     8s  10s");
+			    "0s    2s    4s    6s    8s 10s");
+	/* the key: " RSS" right of the plot on the row of its last value (5 MiB) */
+	assert_string_equal(row_text(&c, 1, c.plot_x + c.plot_w, 40, buf, sizeof(buf)), "RSS");
+	assert_int_equal(c.cells[1][c.plot_x + c.plot_w + 1], CHART_CELL_RSS);
+	assert_string_equal(row_text(&c, 2, c.plot_x + c.plot_w, 40, buf, sizeof(buf)), "");
 	chart_free(&c);
 	profile_free(p);
 }
@@ -225,6 +229,7 @@ static void test_two_series(void **state)
 	struct chart_opts o = {.width = 30, .height = 5, .style = CHART_BRAILLE};
 	struct chart c;
 	bool rss = false, vms = false;
+	char buf[256];
 
 	chart_render(p, &o, &c);
 	assert_shape(&c, 30, 5);
@@ -235,9 +240,23 @@ static void test_two_series(void **state)
 			vms |= (c.cells[r][col] & CHART_CELL_VMS) != 0;
 		}
 	assert_true(rss && vms);
-	/* VMS at the top row, RSS in the bottom one */
+	/* VMS at the top row, RSS in the bottom one; each named where it ends */
 	assert_true(c.cells[0][c.plot_x + 3] & CHART_CELL_VMS);
 	assert_true(c.cells[c.plot_h - 1][c.plot_x + 3] & CHART_CELL_RSS);
+	assert_int_equal(c.plot_x + c.plot_w + 4, 30);
+	assert_string_equal(row_text(&c, 0, c.plot_x + c.plot_w, 30, buf, sizeof(buf)), "VMS");
+	assert_int_equal(c.cells[0][c.plot_x + c.plot_w + 1], CHART_CELL_VMS);
+	assert_string_equal(row_text(&c, c.plot_h - 1, c.plot_x + c.plot_w, 30, buf, sizeof(buf)),
+			    "RSS");
+	assert_int_equal(c.cells[c.plot_h - 1][c.plot_x + c.plot_w + 1], CHART_CELL_RSS);
+	chart_free(&c);
+
+	/* ASCII: the same key, the only one there is without colours */
+	o.style = CHART_ASCII;
+	chart_render(p, &o, &c);
+	assert_string_equal(row_text(&c, 0, c.plot_x + c.plot_w, 30, buf, sizeof(buf)), "VMS");
+	assert_string_equal(row_text(&c, c.plot_h - 1, c.plot_x + c.plot_w, 30, buf, sizeof(buf)),
+			    "RSS");
 	chart_free(&c);
 
 	o.style = CHART_BLOCKS;
@@ -267,7 +286,7 @@ static void test_peak_survives(void **state)
 		assert_int_equal(c.y_top, 100 * MiB); /* 0, 50 MiB, 100 MiB */
 		/* the column holding 37.5 s of 99.99 s */
 		peak_col = c.plot_x + (int)(37.5 / 99.99 * c.plot_w);
-		for (int col = c.plot_x; col < 20; col++) {
+		for (int col = c.plot_x; col < c.plot_x + c.plot_w; col++) {
 			int h = style == CHART_BRAILLE ? braille_top(&c, col)
 						       : column_level(&c, col);
 
@@ -349,7 +368,7 @@ static void test_window(void **state)
 	assert_int_equal(c.t_to, 10 * SEC);
 	assert_int_equal(c.y_top, 6 * MiB); /* only 4 and 5 MiB are in view */
 	assert_string_equal(row_text(&c, 5, c.plot_x, 40, buf, sizeof(buf)),
-			    "6s       7s      8s       9s   10s");
+			    "6s      7s     8s      9s  10s");
 	/* the first column carries the 4 MiB that was in effect at 6 s */
 	assert_int_equal(column_level(&c, c.plot_x), 4 * 5 * 8 / 6 + 1);
 	chart_free(&c);

@@ -264,6 +264,29 @@ static void test_columns(void **state)
 	assert_int_equal(proclist_parse_col("THREADS"), PL_THREADS);
 	assert_int_equal(proclist_parse_col("CPU%"), PL_CPU);
 	assert_int_equal(proclist_parse_col("bogus"), -1);
+	assert_string_equal(proclist_col_name(PL_STATE), "S");
+	assert_int_equal(proclist_parse_col("state"), PL_STATE);
+}
+
+/* The state of one process, for the header of a stopped target. */
+static void test_read_state(void **state)
+{
+	struct fake *fk = *state;
+	pid_t tracer = -1;
+
+	/* a comm with ") (" in it: the state follows the last ")" */
+	assert_int_equal(proclist_read_state(fk->dir, 300, &tracer), 'S');
+	assert_int_equal(tracer, 0);
+	assert_int_equal(proclist_read_state(fk->dir, 400, NULL), 'Z');
+	assert_int_equal(proclist_read_state(fk->dir, 999, &tracer), '\0');
+	assert_string_equal(proclist_state_name('T'), "stopped");
+	assert_string_equal(proclist_state_name('t'), "traced");
+	assert_string_equal(proclist_state_name('Z'), "zombie");
+	assert_string_equal(proclist_state_name('R'), "running");
+	assert_string_equal(proclist_state_name('?'), "?");
+	/* ourselves, in the real /proc: running, traced by nobody */
+	assert_int_equal(proclist_read_state(NULL, getpid(), &tracer), 'R');
+	assert_int_equal(tracer, 0);
 }
 
 /* The real /proc: this test process is there, with its own command. */
@@ -352,6 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sort_every_column, fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_filter, fake_setup, fake_teardown),
 		cmocka_unit_test(test_columns),
+		cmocka_unit_test_setup_teardown(test_read_state, fake_setup, fake_teardown),
 		cmocka_unit_test(test_real_proc),
 		cmocka_unit_test(test_query_processes),
 	};

@@ -379,8 +379,12 @@ void ui_header(struct tui *t, int rows)
 		return;
 	ui_fill(0, 0, COLS, A_NORMAL);
 	if (!t->running && !m->command && m->pid <= 0) {
-		/* the picker, before any target: nothing to report yet */
-		seg(&l, "proftop: no target yet: pick a process to profile", val);
+		/* before any target: nothing to report yet, but what to do */
+		seg(&l,
+		    t->top && t->top->ops == &view_picker_ops
+			    ? "proftop: no target yet: pick a process to profile"
+			    : "proftop: no target: A picks a process, q quits",
+		    val);
 		if (rows >= 2)
 			ui_fill(1, 0, COLS, A_NORMAL);
 		return;
@@ -393,7 +397,9 @@ void ui_header(struct tui *t, int rows)
 		seg(&l, buf, val);
 	}
 	seg(&l, "  ", lab);
-	if (t->running)
+	if (t->running && t->live[0])
+		seg(&l, t->live, ui_attr(t, UC_STATE_END));
+	else if (t->running)
 		seg(&l,
 		    t->paused	  ? (t->draining ? "paused (draining)" : "paused")
 		    : m->attached ? "running (attached)"

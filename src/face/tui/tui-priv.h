@@ -171,6 +171,7 @@ struct tui {
 	uint64_t last_cpu_ns, last_wall_ns;
 	size_t seen_samples, seen_memory, seen_output;
 	char state[96]; /* how the target ended, once it has */
+	char live[96];	/* while running: why it cannot run (stopped, zombie), or "" */
 
 	/* one-line message over the footer */
 	char msg[256];

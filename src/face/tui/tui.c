@@ -20,7 +20,9 @@
 #include "annotate.h"
 #include "calls.h"
 #include "collect.h"
+#include "proclist.h"
 #include "session.h"
+#include "target.h"
 #include "tui-priv.h"
 #include "tui.h"
 #include "xalloc.h"
@@ -312,11 +314,31 @@ void tui_switch_run(struct tui *t, struct collector *col, struct profile *p)
 	loop_add_source(t->loop, &collector_loop_source, col);
 	t->launched = t->paused = t->frozen = t->zeroed = false;
 	t->filter.tid = 0;
-	t->state[0] = '\0';
+	t->state[0] = t->live[0] = '\0';
 	t->now_ns = 0;
 	t->seen_samples = t->seen_memory = t->seen_output = 0;
 	tui_push(t, view_functions_new(t));
 	tui_requery(t);
+}
+
+/* While running: the target's state when it cannot run, for the header
+ * (a stopped process gives no samples, and the header says why). Our own
+ * ptrace stops (the ptrace backend) are not news. */
+static void live_state(struct tui *t)
+{
+	pid_t pid = t->running && t->col ? collector_target(t->col)->pid : 0, tracer = 0;
+	char st = pid > 0 ? proclist_read_state(NULL, pid, &tracer) : '\0';
+
+	t->live[0] = '\0';
+	if (st == 'T')
+		snprintf(t->live, sizeof(t->live),
+			 "stopped (SIGSTOP): no samples until it continues");
+	else if (st == 't' && tracer != getpid())
+		snprintf(t->live, sizeof(t->live),
+			 "traced (held by pid %d): no samples while it is held", (int)tracer);
+	else if (st == 'Z')
+		snprintf(t->live, sizeof(t->live),
+			 "zombie: it exited, its parent has not reaped it");
 }
 
 static void tick(struct tui *t)
@@ -345,6 +367,10 @@ static void tick(struct tui *t)
 		t->draining = p->nsamples != t->pause_samples;
 		t->pause_samples = p->nsamples;
 	}
+	live_state(t);
+	/* The picker lists processes, not samples: a rescan every tick. */
+	if (t->top && t->top->ops == &view_picker_ops)
+		t->top->gen = UINT64_MAX;
 	if (!t->frozen && (p->nsamples != t->seen_samples || p->nmemory != t->seen_memory ||
 			   p->output_len != t->seen_output || (t->window && t->running)))
 		tui_requery(t);

@@ -116,7 +116,12 @@ static void draw_source(struct tui *t, struct lview *l, const struct rect *r, in
 		if (row->callee != PROF_NONE && row->callee != row->inlined) {
 			snprintf(buf, sizeof(buf), "  %s calls %s", t->utf8 ? "\u2192" : "->",
 				 ui_fn_name(t->prof, row->callee));
-			ui_put(y, x, buf, r->x + r->w - x, cur ? base : ui_attr(t, UC_MARK));
+			x += ui_put(y, x, buf, r->x + r->w - x, cur ? base : ui_attr(t, UC_MARK));
+		}
+		if (row->kernel_ns && l->src.total_ns) { /* a fault or a syscall here */
+			snprintf(buf, sizeof(buf), "  (in kernel %.0f%%)",
+				 100.0 * (double)row->kernel_ns / (double)l->src.total_ns);
+			ui_put(y, x, buf, r->x + r->w - x, cur ? base : ui_attr(t, UC_DIM));
 		}
 	}
 }

@@ -1,6 +1,8 @@
 /* The memory pane of `m`: RSS and VMS of all the target's processes over
- * the whole run (chart.h renders the cells, this file colours them), and
- * the figures start / peak / now / growth beside the chart. */
+ * the whole run (chart.h renders the cells and names each line where it
+ * ends, this file colours them), and the figures start / peak / now /
+ * growth beside the chart, as a table whose columns are RSS and VMS (not
+ * lines that would sit beside the chart's own). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -105,6 +107,43 @@ static int figures(const struct chart_figures *f, const char *name, char lines[]
 	return 4;
 }
 
+/* The figures beside the chart: a column per series, a row per figure,
+ * behind a rule (the chart's key ends at its left). */
+static void side_table(struct tui *t, const struct mem_pane *m, int y, int x, int y_end)
+{
+	for (int r = y; r < y_end; r++)
+		ui_put(r, x, t->utf8 ? "\u2502" : "|", 1, ui_attr(t, UC_DIM));
+	x += 2;
+	const struct chart_figures *f[2] = {&m->chart.rss, &m->chart.vms};
+	static const char *const what[] = {"now", "start", "peak", "at", "growth"};
+	char buf[96], v[2][32];
+
+	ui_put(y, x + 7, "RSS", 11, ui_attr(t, UC_RSS) | A_BOLD);
+	ui_put(y++, x + 19, "VMS", 11, ui_attr(t, UC_VMS) | A_BOLD);
+	for (size_t i = 0; i < sizeof(what) / sizeof(*what) && y < y_end; i++, y++) {
+		for (int s = 0; s < 2; s++) {
+			const struct chart_figures *g = f[s];
+			uint64_t g_abs = g->growth < 0 ? (uint64_t)-g->growth : (uint64_t)g->growth;
+
+			if (!g->valid)
+				snprintf(v[s], sizeof(v[s]), "-");
+			else if (i == 0 || i == 1 || i == 2)
+				chart_format_bytes(i == 0   ? g->now
+						   : i == 1 ? g->start
+							    : g->peak,
+						   v[s], sizeof(v[s]));
+			else if (i == 3)
+				snprintf(v[s], sizeof(v[s]), "%.1fs", (double)g->peak_time / 1e9);
+			else {
+				v[s][0] = g->growth < 0 ? '-' : '+';
+				chart_format_bytes(g_abs, v[s] + 1, sizeof(v[s]) - 1);
+			}
+		}
+		snprintf(buf, sizeof(buf), "%-6s %-11s %s", what[i], v[0], v[1]);
+		ui_put(y, x, buf, SIDE_W - 2, A_NORMAL);
+	}
+}
+
 void memory_pane_draw(struct tui *t, const struct rect *r)
 {
 	bool side = r->w >= SIDE_MIN;
@@ -121,12 +160,7 @@ void memory_pane_draw(struct tui *t, const struct rect *r)
 	nr = figures(&m->chart.rss, "RSS", rss);
 	nv = figures(&m->chart.vms, "VMS", vms);
 	if (side) {
-		int y = r->y + 1, x = r->x + cw + 1;
-
-		for (int i = 0; i < nr && y < r->y + r->h; i++)
-			ui_put(y++, x, rss[i], SIDE_W, i ? A_NORMAL : ui_attr(t, UC_RSS) | A_BOLD);
-		for (int i = 0; i < nv && y < r->y + r->h; i++)
-			ui_put(y++, x, vms[i], SIDE_W, i ? A_NORMAL : ui_attr(t, UC_VMS) | A_BOLD);
+		side_table(t, m, r->y + 1, r->x + cw + 1, r->y + r->h);
 	} else {
 		/* narrow: the figures in two lines above the chart */
 		char line[400];

@@ -1,8 +1,10 @@
 /* The process picker: `proftop` with no target, and `A` from a session.
- * The system's processes (proclist.h), rescanned on every refresh tick,
- * sorted by a column, narrowed by what is typed; Enter attaches (a new
- * collector, handed to tui_switch_run()), and a failure leaves the picker
- * open with the reason on the status line. */
+ * The system's processes (proclist.h), rescanned about once a second (the
+ * loop's tick asks, see tui.c), sorted by CPU% over the last interval,
+ * narrowed by what is typed (every printable key types, q included: F10,
+ * Esc on an empty filter or ^C quit); Enter attaches (a new collector,
+ * handed to tui_switch_run()), and a failure leaves the picker open with
+ * the reason on the status line. */
 #include "config.h"
 
 #include <stdio.h>
@@ -16,38 +18,57 @@
 #include "tui-priv.h"
 #include "xalloc.h"
 
+#define RESCAN_NS 900000000ull /* htop's pace: a second, less the tick's jitter */
+
 struct pview {
 	struct proclist *pl;
+	uint64_t scanned_ns; /* CLOCK_MONOTONIC of the last scan; 0: never */
 	struct ui_list list;
 	pid_t cur_pid; /* the cursor follows its process across rescans */
 	char filter[64];
 	size_t flen;
 };
 
-/* Columns in display order, with their widths (the blank before included). */
+/* Columns in display order, with their widths (the blank before included:
+ * a cell never touches its neighbour). */
 static const struct {
 	enum proclist_col col;
 	int width;
 	bool right;
 } cols[] = {
-	{PL_PID, 8, true},  {PL_USER, 10, false},  {PL_CPU, 7, true},
-	{PL_RSS, 10, true}, {PL_THREADS, 5, true}, {PL_COMMAND, 0, false},
+	{PL_PID, 8, true}, {PL_USER, 10, false},  {PL_STATE, 2, false},	  {PL_CPU, 6, true},
+	{PL_RSS, 7, true}, {PL_THREADS, 5, true}, {PL_COMMAND, 0, false},
 };
 #define NCOLS (sizeof(cols) / sizeof(*cols))
 
 static void pv_update(struct tui *t, struct view *v)
 {
 	struct pview *pv = v->priv;
+	uint64_t now = tui_clock_ns();
 	ssize_t i;
 
-	if (proclist_scan(pv->pl, tui_clock_ns()) < 0)
-		tui_message(t, true, "cannot read /proc: the process list is not available");
+	/* Updates come with every tick and with the samples of a session
+	 * under the picker: rescan at most once a second, for CPU% over a
+	 * real interval. */
+	if (!pv->scanned_ns || now - pv->scanned_ns >= RESCAN_NS) {
+		if (proclist_scan(pv->pl, now) < 0)
+			tui_message(t, true,
+				    "cannot read /proc: the process list is not available");
+		pv->scanned_ns = now;
+	}
 	pv->list.n = proclist_count(pv->pl);
 	i = pv->cur_pid ? proclist_index(pv->pl, pv->cur_pid) : -1;
 	if (i >= 0)
 		pv->list.cur = (size_t)i;
 	else if (pv->list.cur >= pv->list.n)
 		pv->list.cur = pv->list.n ? pv->list.n - 1 : 0;
+}
+
+/* A session under the picker: a run going on or over (else `proftop`
+ * started with no target and the picker is all there is). */
+static bool has_target(const struct tui *t)
+{
+	return t->running || t->prof->meta.command || t->prof->meta.pid > 0;
 }
 
 static const struct proc_entry *cursor_entry(const struct pview *pv)
@@ -86,6 +107,23 @@ static void attach(struct tui *t, pid_t pid)
 	tui_message(t, false, "attached to %d: q detaches and leaves it running", (int)pid);
 }
 
+/* RSS in at most 6 columns, as htop: "812K", "6.8M", "1234M", "1.5G". */
+static void compact_bytes(uint64_t b, char *buf, size_t len)
+{
+	double k = (double)b / 1024.0;
+
+	if (k < 10000)
+		snprintf(buf, len, "%.0fK", k);
+	else if (k / 1024 < 100)
+		snprintf(buf, len, "%.1fM", k / 1024);
+	else if (k / 1024 < 10000)
+		snprintf(buf, len, "%.0fM", k / 1024);
+	else if (k / 1048576 < 100)
+		snprintf(buf, len, "%.1fG", k / 1048576);
+	else
+		snprintf(buf, len, "%.0fG", k / 1048576);
+}
+
 static void cell(const struct proc_entry *e, enum proclist_col c, char *buf, size_t len)
 {
 	switch (c) {
@@ -95,11 +133,14 @@ static void cell(const struct proc_entry *e, enum proclist_col c, char *buf, siz
 	case PL_USER:
 		snprintf(buf, len, "%.9s", e->user);
 		break;
+	case PL_STATE:
+		snprintf(buf, len, "%c", e->state ? e->state : '?');
+		break;
 	case PL_CPU:
-		snprintf(buf, len, "%.1f", e->cpu_pct);
+		snprintf(buf, len, e->cpu_pct < 999.95 ? "%.1f" : "%.0f", e->cpu_pct);
 		break;
 	case PL_RSS:
-		fmt_bytes(e->rss, buf, len);
+		compact_bytes(e->rss, buf, len);
 		break;
 	case PL_THREADS:
 		snprintf(buf, len, "%u", e->threads);
@@ -121,7 +162,7 @@ static void pv_draw(struct tui *t, struct view *v, const struct rect *r)
 	snprintf(title, sizeof(title), "Pick a process to profile: %zu shown%s%s%s",
 		 proclist_count(pv->pl), pv->flen ? ", filter \"" : "", pv->filter,
 		 pv->flen ? "\"" : "");
-	ui_title(t, r->y, title, "type to filter, Enter attaches");
+	ui_title(t, r->y, title, "type to filter, Enter attaches, F10 quits");
 	if (r->h < 2)
 		return;
 	t->colhead_y = r->y + 1;
@@ -130,8 +171,7 @@ static void pv_draw(struct tui *t, struct view *v, const struct rect *r)
 		int w = cols[c].width ? cols[c].width : r->w - (x - r->x);
 		const char *name = proclist_col_name(cols[c].col);
 
-		snprintf(buf, sizeof(buf), cols[c].right ? "%*s" : " %-*s",
-			 cols[c].right ? w : w - 1, name);
+		snprintf(buf, sizeof(buf), cols[c].right ? " %*s" : " %-*s", w - 1, name);
 		ui_put(r->y + 1, x, buf, w, cols[c].col == sc ? hot : head);
 		x += w;
 	}
@@ -158,8 +198,7 @@ static void pv_draw(struct tui *t, struct view *v, const struct rect *r)
 				break;
 			}
 			cell(e, cols[j].col, c, sizeof(c));
-			snprintf(buf, sizeof(buf), cols[j].right ? "%*s" : " %-*s",
-				 cols[j].right ? w : w - 1, c);
+			snprintf(buf, sizeof(buf), cols[j].right ? " %*s" : " %-*s", w - 1, c);
 			ui_put(y, x, buf, w, a);
 			x += w;
 		}
@@ -204,13 +243,16 @@ static int pv_key(struct tui *t, struct view *v, int key)
 		else
 			attach(t, e->pid); /* frees this view on success */
 		return KR_HANDLED;
-	case 27: /* Esc: the filter, then back to the session (if any) */
+	case 27: /* Esc: the filter, then back to the session, or quit if none */
 		if (pv->flen) {
 			pv->flen = 0;
 			set_filter(t, pv);
 			return KR_HANDLED;
 		}
-		return v->below ? KR_IGNORED : KR_HANDLED;
+		if (v->below && has_target(t))
+			return KR_IGNORED;
+		t->quit = true;
+		return KR_HANDLED;
 	case KEY_BACKSPACE:
 	case 127:
 	case 8:
@@ -229,10 +271,6 @@ static int pv_key(struct tui *t, struct view *v, int key)
 		col = ((int)proclist_sort_col(pv->pl) + (key == '<' ? PL_NCOLS - 1 : 1)) % PL_NCOLS;
 		sort_by(t, pv, (enum proclist_col)col, false);
 		return KR_HANDLED;
-	case 'q':
-		if (!pv->flen)
-			return KR_IGNORED; /* quits */
-		break;
 	}
 	/* Type to filter; a space only inside a filter ("sh -c"), so that an
 	 * empty filter leaves space to the list. */
@@ -247,7 +285,7 @@ static int pv_key(struct tui *t, struct view *v, int key)
 		pv->cur_pid = e ? e->pid : 0;
 		return KR_HANDLED;
 	}
-	/* F-keys of the session make no sense here; Esc/q/F10 fall through */
+	/* F-keys of the session make no sense here; F10 quits */
 	return key == KEY_F(10) ? KR_IGNORED : KR_HANDLED;
 }
 
