@@ -1,11 +1,16 @@
 /* Session files at scale: save and reopen a synthetic profile of N samples
  * (default 1,000,000) shaped like a real one (4 threads, a few thousand
  * stacks 5 to 40 deep, cpu-clock weights with jitter), and print the time
- * of each and the file's bytes per sample.
+ * of each and the file's bytes per sample. The reopen is repeated ROUNDS
+ * times (the file is in the page cache after the save: warm), each timed in
+ * wall-clock and in process CPU time, one line per reopen, so that the
+ * caller can show the spread.
  *
- * Usage: session-bench [SAMPLES [FILE]]   (FILE: default in $TMPDIR, removed) */
+ * Usage: session-bench [SAMPLES [FILE [ROUNDS]]]
+ *        (FILE: default in $TMPDIR, removed; "-" for the default; ROUNDS 5) */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,14 @@ static double now_s(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -98,41 +111,57 @@ static struct profile *synthetic(size_t nsamples)
 int main(int argc, char **argv)
 {
 	size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 1000000;
+	bool own_file = argc <= 2 || !strcmp(argv[2], "-");
+	int rounds = argc > 3 ? atoi(argv[3]) : 5;
 	char path[4096], err[512];
 	const char *tmp = getenv("TMPDIR");
-	struct profile *p, *q;
-	double t0, t1, t2;
+	struct profile *p;
+	double t0, t1, c0, c1;
 	struct stat st;
 
-	if (argc > 2)
+	if (rounds < 1)
+		rounds = 1;
+	if (!own_file)
 		snprintf(path, sizeof(path), "%s", argv[2]);
 	else
 		snprintf(path, sizeof(path), "%s/session-bench-%d.proftop", tmp ? tmp : "/tmp",
 			 (int)getpid());
 	p = synthetic(n);
 	t0 = now_s();
+	c0 = cpu_s();
 	if (session_save(p, path, err, sizeof(err)) < 0) {
 		fprintf(stderr, "session-bench: %s\n", err);
 		return 1;
 	}
 	t1 = now_s();
-	q = session_load(path, NULL, err, sizeof(err));
-	t2 = now_s();
-	if (!q) {
-		fprintf(stderr, "session-bench: %s\n", err);
-		return 1;
-	}
-	if (q->nsamples != p->nsamples || q->total_weight != p->total_weight) {
-		fprintf(stderr, "session-bench: the reopened session differs\n");
-		return 1;
-	}
+	c1 = cpu_s();
 	stat(path, &st);
-	printf("samples %zu stacks %zu bytes %lld bytes_per_sample %.1f save_s %.3f load_s %.3f\n",
+	printf("samples %zu stacks %zu bytes %lld bytes_per_sample %.1f save_s %.4f save_cpu_s %.4f\n",
 	       p->nsamples, p->nstacks, (long long)st.st_size, (double)st.st_size / (double)n,
-	       t1 - t0, t2 - t1);
-	if (argc <= 2)
+	       t1 - t0, c1 - c0);
+	fflush(stdout);
+	for (int i = 0; i < rounds; i++) {
+		struct profile *q;
+
+		t0 = now_s();
+		c0 = cpu_s();
+		q = session_load(path, NULL, err, sizeof(err));
+		t1 = now_s();
+		c1 = cpu_s();
+		if (!q) {
+			fprintf(stderr, "session-bench: %s\n", err);
+			return 1;
+		}
+		if (q->nsamples != p->nsamples || q->total_weight != p->total_weight) {
+			fprintf(stderr, "session-bench: the reopened session differs\n");
+			return 1;
+		}
+		printf("load_s %.4f load_cpu_s %.4f\n", t1 - t0, c1 - c0);
+		fflush(stdout);
+		profile_free(q);
+	}
+	if (own_file)
 		unlink(path);
 	profile_free(p);
-	profile_free(q);
 	return 0;
 }
