@@ -2,18 +2,28 @@
  * a copy of the user stack (or the kernel's frame-pointer chain), one ring
  * buffer per CPU, every thread's event on that CPU redirected into it, side
  * band records (MMAP2, COMM, FORK, EXIT, LOST) kept in time order with the
- * samples. */
+ * samples.
+ *
+ * A reader thread keeps the rings empty: it copies their records into a
+ * queue in memory (bounded: QUEUE_MAX bytes) and wakes the collector
+ * through an eventfd. The collector unwinds and symbolises at its own pace
+ * from the queue, so a slow symbolisation (a large library's debug info
+ * loading) never leaves a ring full: the kernel drops samples only when
+ * the queue itself is full, and those drops come back as LOST records. */
 #include "config.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -45,8 +55,30 @@ struct pending {
 	const struct perf_event_header *hdr;
 };
 
+/* Records copied out of the rings: each behind a struct queued. */
+struct queue {
+	uint8_t *buf;
+	size_t len, cap;
+};
+
+struct queued {
+	uint32_t ring, size; /* size of the record that follows, 8-aligned */
+};
+
+#define QUEUE_MAX (64u << 20)
+#define READER_POLL_MS 20 /* data below a ring's watermark waits at most this */
+
 struct sampler {
 	struct sampler_config cfg;
+	/* The reader thread and what it shares with the collector's thread:
+	 * the rings' tails and the fill queue, under mu. */
+	pthread_t reader;
+	bool reader_running;
+	int stop_fd[2]; /* a byte here stops the reader */
+	int ready_fd;   /* eventfd: the fill queue has records */
+	pthread_mutex_t mu;
+	struct queue fill, work; /* fill: the reader's; work: being dispatched */
+	uint64_t queued_peak;    /* bytes, the most the queue held */
 	int *cpus;
 	size_t ncpus;
 	struct ring *rings; /* one per CPU */
@@ -59,8 +91,6 @@ struct sampler {
 	uint64_t lost;
 	struct pending *pend;
 	size_t pend_cap;
-	uint8_t *copybuf; /* wrapped records of one drain pass */
-	size_t copy_len, copy_cap;
 };
 
 static int perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
@@ -170,6 +200,21 @@ static bool have_thread(const struct sampler *s, pid_t tid)
 	return false;
 }
 
+/* Pages of one CPU's ring: about a quarter second of samples at the asked
+ * rate, between 2 and 32 MiB (map_ring halves it where the locked-memory
+ * limit refuses). The reader empties it every READER_POLL_MS or at half. */
+static size_t ring_pages(const struct sampler *s)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	uint64_t rec = 256 + (s->cfg.dwarf ? s->cfg.stack_size + 24 * 8 : 1024);
+	uint64_t want = (uint64_t)s->cfg.freq * rec / 4;
+	size_t pages = 512;
+
+	while ((uint64_t)pages * (uint64_t)psz < want && pages < 8192)
+		pages *= 2;
+	return pages;
+}
+
 static int map_ring(struct ring *r, int fd, size_t pages)
 {
 	long psz = sysconf(_SC_PAGESIZE);
@@ -255,7 +300,12 @@ static int open_thread(struct sampler *s, pid_t tid, int *err)
 		}
 		add_fd(s, fd);
 		if (s->rings[c].fd < 0) {
-			if (map_ring(&s->rings[c], fd, 512) < 0) {
+			int rc;
+
+			pthread_mutex_lock(&s->mu); /* the reader may be polling the rings */
+			rc = map_ring(&s->rings[c], fd, ring_pages(s));
+			pthread_mutex_unlock(&s->mu);
+			if (rc < 0) {
 				*err = errno;
 				return -1;
 			}
@@ -322,6 +372,8 @@ static void raise_fd_limit(void)
 }
 
 static void perf_close(struct sampler *s);
+static void reader_start(struct sampler *s);
+static void reader_stop(struct sampler *s);
 
 static int perf_open(struct sampler **out, const struct sampler_config *cfg, const pid_t *pids,
 		     size_t npids, char *err, size_t errlen)
@@ -331,6 +383,9 @@ static int perf_open(struct sampler **out, const struct sampler_config *cfg, con
 
 	s->cfg = *cfg;
 	s->sample_type = cfg->dwarf ? SAMPLE_TYPE_DWARF : SAMPLE_TYPE_BASE;
+	s->stop_fd[0] = s->stop_fd[1] = -1;
+	s->ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	pthread_mutex_init(&s->mu, NULL);
 	online_cpus(s);
 	s->rings = xcalloc(s->ncpus, sizeof(*s->rings));
 	for (size_t c = 0; c < s->ncpus; c++)
@@ -353,6 +408,7 @@ static int perf_open(struct sampler **out, const struct sampler_config *cfg, con
 				break;
 		}
 	}
+	reader_start(s);
 	*out = s;
 	return 0;
 }
@@ -361,7 +417,9 @@ static size_t perf_fds(struct sampler *s, int *fds, size_t max)
 {
 	size_t n = 0;
 
-	for (size_t c = 0; c < s->ncpus && n < max; c++)
+	if (s->ready_fd >= 0 && n < max)
+		fds[n++] = s->ready_fd;
+	for (size_t c = 0; c < s->ncpus && n < max && !s->reader_running; c++)
 		if (s->rings[c].fd >= 0)
 			fds[n++] = s->rings[c].fd;
 	return n;
@@ -377,11 +435,17 @@ static void perf_close(struct sampler *s)
 {
 	if (!s)
 		return;
+	reader_stop(s);
 	for (size_t c = 0; c < s->ncpus; c++) {
 		if (s->rings[c].meta)
 			munmap(s->rings[c].meta, s->rings[c].mmap_len);
 		free(s->rings[c].scratch);
 	}
+	if (s->ready_fd >= 0)
+		close(s->ready_fd);
+	pthread_mutex_destroy(&s->mu);
+	free(s->fill.buf);
+	free(s->work.buf);
 	for (size_t i = 0; i < s->nfds; i++)
 		close(s->fds[i]);
 	free(s->rings);
@@ -389,7 +453,6 @@ static void perf_close(struct sampler *s)
 	free(s->fds);
 	free(s->threads);
 	free(s->pend);
-	free(s->copybuf);
 	free(s);
 }
 
@@ -584,95 +647,156 @@ static void dispatch(struct sampler *s, const struct perf_event_header *h,
 	}
 }
 
-/* Collect the records of one ring from tail to head. Records that wrap
- * around the end of the buffer are copied into the copy buffer; their
- * offset there is remembered as (uintptr_t)offset | 1 until the buffer
- * stops moving. */
-static void collect_ring(struct sampler *s, uint32_t ri, uint64_t head, size_t *npend,
-			 uint64_t *new_tail)
+/* Copy the records of one ring from tail to head into the fill queue and
+ * hand the space back to the kernel. Stops at QUEUE_MAX: what stays in
+ * the ring then waits (and the kernel drops, and says so, past its end).
+ * Called with mu held. Returns the bytes copied. */
+static size_t pump_ring(struct sampler *s, uint32_t ri)
 {
 	struct ring *r = &s->rings[ri];
-	uint64_t tail = r->meta->data_tail;
-	uint32_t seq = 0;
+	uint64_t head, tail, start;
+	struct queue *q = &s->fill;
 
+	if (!r->meta)
+		return 0;
+	head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
+	tail = start = r->meta->data_tail;
 	while (tail < head) {
-		size_t off = tail & (r->size - 1);
+		size_t off = tail & (r->size - 1), first;
 		struct perf_event_header hh;
-		const struct perf_event_header *h;
+		struct queued qd;
 
 		if (off + sizeof(hh) <= r->size) {
 			memcpy(&hh, r->data + off, sizeof(hh));
 		} else {
-			size_t first = r->size - off;
-
+			first = r->size - off;
 			memcpy(&hh, r->data + off, first);
 			memcpy((uint8_t *)&hh + first, r->data, sizeof(hh) - first);
 		}
 		if (hh.size < sizeof(hh) || tail + hh.size > head)
 			break;
-		if (off + hh.size <= r->size) {
-			h = (const struct perf_event_header *)(r->data + off);
-		} else {
-			size_t first = r->size - off;
-			size_t at = s->copy_len;
-
-			s->copybuf = xgrow(s->copybuf, &s->copy_cap, at + hh.size + 8, 1);
-			memcpy(s->copybuf + at, r->data + off, first);
-			memcpy(s->copybuf + at + first, r->data, hh.size - first);
-			s->copy_len = (at + hh.size + 7) & ~(size_t)7;
-			h = (const struct perf_event_header *)(uintptr_t)(at | 1);
-		}
-		s->pend = xgrow(s->pend, &s->pend_cap, *npend + 1, sizeof(*s->pend));
-		s->pend[*npend].hdr = h;
-		s->pend[*npend].ring = ri;
-		s->pend[*npend].seq = seq++;
-		s->pend[*npend].time = 0;
-		(*npend)++;
+		if (q->len + sizeof(qd) + hh.size > QUEUE_MAX)
+			break; /* back-pressure: the ring keeps the rest */
+		q->buf = xgrow(q->buf, &q->cap, q->len + sizeof(qd) + hh.size + 8, 1);
+		qd = (struct queued){.ring = ri, .size = (hh.size + 7u) & ~7u};
+		memcpy(q->buf + q->len, &qd, sizeof(qd));
+		first = off + hh.size <= r->size ? hh.size : r->size - off;
+		memcpy(q->buf + q->len + sizeof(qd), r->data + off, first);
+		memcpy(q->buf + q->len + sizeof(qd) + first, r->data, hh.size - first);
+		q->len += sizeof(qd) + qd.size;
 		tail += hh.size;
 	}
-	*new_tail = tail;
+	__atomic_store_n(&r->meta->data_tail, tail, __ATOMIC_RELEASE);
+	if (q->len > s->queued_peak)
+		s->queued_peak = q->len;
+	return (size_t)(tail - start);
 }
 
+static size_t pump_rings(struct sampler *s)
+{
+	size_t n = 0;
+
+	for (size_t c = 0; c < s->ncpus; c++)
+		n += pump_ring(s, (uint32_t)c);
+	return n;
+}
+
+static void *reader_main(void *arg)
+{
+	struct sampler *s = arg;
+	struct pollfd fds[257];
+	uint64_t one = 1;
+
+	for (;;) {
+		size_t n = 0, copied;
+
+		fds[n++] = (struct pollfd){.fd = s->stop_fd[0], .events = POLLIN};
+		pthread_mutex_lock(&s->mu);
+		for (size_t c = 0; c < s->ncpus && n < 257; c++)
+			if (s->rings[c].meta)
+				fds[n++] = (struct pollfd){.fd = s->rings[c].fd, .events = POLLIN};
+		pthread_mutex_unlock(&s->mu);
+		if (poll(fds, n, READER_POLL_MS) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents)
+			break;
+		pthread_mutex_lock(&s->mu);
+		copied = pump_rings(s);
+		pthread_mutex_unlock(&s->mu);
+		if (copied && write(s->ready_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			break;
+	}
+	return NULL;
+}
+
+/* Start the reader once the rings exist. Without it (no thread could be
+ * made) the collector's own drains pump the rings. */
+static void reader_start(struct sampler *s)
+{
+	if (pipe2(s->stop_fd, O_CLOEXEC) < 0)
+		return;
+	if (pthread_create(&s->reader, NULL, reader_main, s) != 0) {
+		close(s->stop_fd[0]);
+		close(s->stop_fd[1]);
+		s->stop_fd[0] = s->stop_fd[1] = -1;
+		return;
+	}
+	s->reader_running = true;
+}
+
+static void reader_stop(struct sampler *s)
+{
+	if (!s->reader_running)
+		return;
+	if (write(s->stop_fd[1], "x", 1) < 0)
+		fatal("cannot stop the ring reader: %s", strerror(errno));
+	pthread_join(s->reader, NULL);
+	close(s->stop_fd[0]);
+	close(s->stop_fd[1]);
+	s->stop_fd[0] = s->stop_fd[1] = -1;
+	s->reader_running = false;
+}
+
+/* Take what the reader queued (and what is in the rings now), order it by
+ * time across the CPUs, dispatch it. The queue is swapped out under the
+ * lock, so the reader fills a fresh one while this one is dispatched. */
 static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t budget_ns)
 {
-	uint64_t heads[256], tails[256];
-	size_t npend = 0;
-	bool more = false;
+	struct queue tmp;
+	size_t npend = 0, off = 0;
+	uint64_t count;
 
-	if (s->ncpus > 256)
-		fatal("more than 256 CPUs are not supported yet");
-	s->copy_len = 0;
-	for (size_t c = 0; c < s->ncpus; c++) {
-		struct ring *r = &s->rings[c];
+	if (s->ready_fd >= 0 && read(s->ready_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
+		fatal("cannot read the ring reader's eventfd: %s", strerror(errno));
+	pthread_mutex_lock(&s->mu);
+	pump_rings(s);
+	tmp = s->work;
+	s->work = s->fill;
+	s->fill = tmp;
+	s->fill.len = 0;
+	pthread_mutex_unlock(&s->mu);
 
-		if (!r->meta)
-			continue;
-		heads[c] = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
-		collect_ring(s, (uint32_t)c, heads[c], &npend, &tails[c]);
-	}
-	/* Resolve copied records now that the copy buffer no longer moves. */
-	for (size_t i = 0; i < npend; i++) {
-		uintptr_t v = (uintptr_t)s->pend[i].hdr;
+	while (off + sizeof(struct queued) <= s->work.len) {
+		struct queued qd;
+		const struct perf_event_header *h;
 
-		if (v & 1)
-			s->pend[i].hdr = (const struct perf_event_header *)(s->copybuf + (v & ~1ul));
-		s->pend[i].time = record_time(s->pend[i].hdr);
+		memcpy(&qd, s->work.buf + off, sizeof(qd));
+		h = (const struct perf_event_header *)(s->work.buf + off + sizeof(qd));
+		s->pend = xgrow(s->pend, &s->pend_cap, npend + 1, sizeof(*s->pend));
+		s->pend[npend] = (struct pending){
+			.time = record_time(h), .ring = qd.ring, .seq = (uint32_t)npend, .hdr = h};
+		npend++;
+		off += sizeof(qd) + qd.size;
 	}
 	if (npend)
 		qsort(s->pend, npend, sizeof(*s->pend), cmp_pending);
 	for (size_t i = 0; i < npend; i++)
 		dispatch(s, s->pend[i].hdr, k);
-	for (size_t c = 0; c < s->ncpus; c++) {
-		struct ring *r = &s->rings[c];
-
-		if (!r->meta)
-			continue;
-		__atomic_store_n(&r->meta->data_tail, tails[c], __ATOMIC_RELEASE);
-		if (__atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE) != tails[c])
-			more = true;
-	}
-	(void)budget_ns; /* one pass is bounded by the rings' size; the caller loops */
-	return more;
+	(void)budget_ns; /* one pass is bounded by QUEUE_MAX; the caller loops */
+	pthread_mutex_lock(&s->mu);
+	npend = s->fill.len;
+	pthread_mutex_unlock(&s->mu);
+	return npend > 0;
 }
 
 const struct sampler_ops sampler_perf_ops = {
