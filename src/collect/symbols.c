@@ -12,6 +12,7 @@
  * file's own p_vaddr values, which is what callers pass in. */
 
 #include <dwarf.h>
+#include <errno.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
@@ -20,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf-debug.h"
+#include "elf-fds.h"
 #include "symbols.h"
 #include "xalloc.h"
 
@@ -62,9 +65,14 @@ struct sym_entry {
 	uint16_t score;		  /* preference among aliases, see sym_score() */
 };
 
-/* The per-image state behind img->symbols_priv. */
+/* The per-image state behind img->symbols_priv. The Dwfl keeps its files
+ * open, so it is one holder in src/elf's bounded set: when evicted, it is
+ * closed (and its caches with it) and reopened on the next lookup. */
 struct image_syms {
-	Dwfl *dwfl; /* NULL when the image could not be read as ELF */
+	struct elf_fd_holder fds;
+	struct elf_image *img;
+	bool failed; /* the image cannot be read as ELF: not retried */
+	Dwfl *dwfl;  /* NULL when closed or failed */
 	Dwfl_Module *mod;
 	Elf *pending_elf;     /* in-memory Elf not yet handed to libdwfl by find_elf */
 	char *mem;	      /* private copy of an in-memory image, backs that Elf */
@@ -76,10 +84,8 @@ struct image_syms {
 	bool syms_loaded;
 };
 
-/* Separate debug info: next to the file, in .debug/, and under /usr/lib/debug
- * both by path and by build-id (Debian's -dbgsym and -dbg packages). */
-static char debuginfo_path_str[] = ":.debug:/usr/lib/debug";
-static char *debuginfo_path = debuginfo_path_str;
+/* A Dwfl holds the file and its separate debug file open. */
+#define IMAGE_FDS 2
 
 /* Only modules reported from memory come here: hand over their Elf. */
 static int image_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
@@ -99,17 +105,14 @@ static int image_find_elf(Dwfl_Module *mod, void **userdata, const char *modname
 
 static const Dwfl_Callbacks image_callbacks = {
 	.find_elf = image_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = elf_debug_dwfl_find, /* src/elf's rule, as annotate's */
 	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &debuginfo_path,
+	.debuginfo_path = &elf_debug_dwfl_path,
 };
 
-static void image_syms_free(void *priv)
+/* Close the Dwfl and everything pointing into it (DIEs, symbol names). */
+static void image_syms_close(struct image_syms *is)
 {
-	struct image_syms *is = priv;
-
-	if (!is)
-		return;
 	if (is->dwfl)
 		dwfl_end(is->dwfl);
 	if (is->pending_elf)
@@ -119,6 +122,30 @@ static void image_syms_free(void *priv)
 	free(is->cus);
 	free(is->syms);
 	free(is->mem);
+	is->dwfl = NULL;
+	is->mod = NULL;
+	is->pending_elf = NULL;
+	is->mem = NULL;
+	is->cus = NULL;
+	is->ncus = is->cus_cap = 0;
+	is->syms = NULL;
+	is->nsyms = 0;
+	is->syms_loaded = false;
+}
+
+static void image_syms_release(struct elf_fd_holder *h)
+{
+	image_syms_close((struct image_syms *)h);
+}
+
+static void image_syms_free(void *priv)
+{
+	struct image_syms *is = priv;
+
+	if (!is)
+		return;
+	elf_fds_drop(&is->fds);
+	image_syms_close(is);
 	free(is);
 }
 
@@ -167,37 +194,61 @@ fail:
 	return NULL;
 }
 
-/* The image's Dwfl, created on first use. A failure is remembered (dwfl
- * NULL) so that an unreadable image costs one attempt, not one per address. */
-static struct image_syms *image_syms_get(struct elf_image *img)
+/* Report the image's one module into a new Dwfl; NULL if it cannot be
+ * read as ELF. Out of descriptors, it closes other images and retries:
+ * names are never lost to the open-file limit. */
+static Dwfl_Module *image_syms_report(struct image_syms *is, struct elf_image *img)
 {
-	struct image_syms *is = img->symbols_priv;
 	Dwfl_Module *mod = NULL;
-
-	if (is)
-		return is;
-	is = xcalloc(1, sizeof(*is));
-	is->path = img->path;
-	img->symbols_priv = is;
-	img->symbols_free = image_syms_free;
+	bool by_path = !img->is_vdso && img->path && img->path[0] && img->path[0] != '[';
 
 	is->dwfl = dwfl_begin(&image_callbacks);
 	if (!is->dwfl)
-		return is;
+		return NULL;
 	dwfl_report_begin(is->dwfl);
 	/* bias 0: ET_DYN with add_p_vaddr keeps p_vaddr; ET_EXEC ignores both. */
-	if (!img->is_vdso && img->path && img->path[0] && img->path[0] != '[')
+	if (by_path) {
+		errno = 0;
 		mod = dwfl_report_elf(is->dwfl, img->path, img->path, -1, 0, true);
+		while (!mod && (errno == EMFILE || errno == ENFILE) &&
+		       elf_fds_evict_one(&is->fds)) {
+			errno = 0;
+			mod = dwfl_report_elf(is->dwfl, img->path, img->path, -1, 0, true);
+		}
+	}
 	if (!mod && img->data && img->size)
 		mod = image_report_memory(is, img);
 	if (dwfl_report_end(is->dwfl, NULL, NULL) != 0)
 		mod = NULL;
-	if (!mod) {
-		dwfl_end(is->dwfl);
-		is->dwfl = NULL;
+	return mod;
+}
+
+/* The image's Dwfl, opened on first use and again after an eviction. A
+ * failure to read the image is remembered, so that an unreadable image
+ * costs one attempt, not one per address. */
+static struct image_syms *image_syms_get(struct elf_image *img)
+{
+	struct image_syms *is = img->symbols_priv;
+
+	if (is && (is->dwfl || is->failed)) {
+		elf_fds_touch(&is->fds);
 		return is;
 	}
-	is->mod = mod;
+	if (!is) {
+		is = xcalloc(1, sizeof(*is));
+		is->img = img;
+		is->path = img->path;
+		is->fds.release = image_syms_release;
+		img->symbols_priv = is;
+		img->symbols_free = image_syms_free;
+	}
+	elf_fds_hold(&is->fds, IMAGE_FDS);
+	is->mod = image_syms_report(is, img);
+	if (!is->mod) {
+		image_syms_close(is);
+		elf_fds_drop(&is->fds);
+		is->failed = true;
+	}
 	return is;
 }
 
