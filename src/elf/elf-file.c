@@ -106,7 +106,7 @@ struct elf_file *elf_file_open(const char *path, const char *want_build_id, char
 	f->elf = elf_open_mapped(path, &err);
 	if (!f->elf) {
 		*error = err ? xasprintf("cannot open %s: %s", path, strerror(err))
-			     : xasprintf("%s is not an ELF file", path);
+			     : xasprintf("%s is not an x86-64 ELF file", path);
 		goto fail;
 	}
 	f->build_id = elf_build_id_hex(f->elf);
