@@ -23,6 +23,7 @@
 
 #include "elf-debug.h"
 #include "elf-fds.h"
+#include "symbols-int.h"
 #include "symbols.h"
 #include "xalloc.h"
 
@@ -373,7 +374,7 @@ static void syms_load(struct image_syms *is)
 /* As dwfl_module_addrinfo: the closest sized symbol holding addr (the best
  * scored of aliases), else a sizeless one (an assembly label) in
  * addr's section that no sized symbol below addr reaches past. */
-static const char *syms_find(struct image_syms *is, uint64_t addr)
+static const char *syms_find(struct image_syms *is, uint64_t addr, uint64_t *value)
 {
 	const struct sym_entry *best = NULL;
 	GElf_Addr min_label;
@@ -402,8 +403,10 @@ static const char *syms_find(struct image_syms *is, uint64_t addr)
 		if (e->end > addr && (!best || e->score > best->score))
 			best = e;
 	}
-	if (best)
+	if (best) {
+		*value = best->value;
 		return best->name;
+	}
 	/* Only sizeless symbols at the highest end below addr qualify. */
 	min_label = is->syms[lo - 1].max_end;
 	for (size_t i = lo; i > 0 && is->syms[i - 1].value >= min_label; i--) {
@@ -413,6 +416,8 @@ static const char *syms_find(struct image_syms *is, uint64_t addr)
 		    (!best || e->score > best->score))
 			best = e;
 	}
+	if (best)
+		*value = best->value;
 	return best ? best->name : NULL;
 }
 
@@ -421,7 +426,8 @@ static const char *syms_find(struct image_syms *is, uint64_t addr)
 static uint32_t function_from_symtab(struct symbols *s, struct image_syms *is, uint64_t addr,
 				     uint32_t module)
 {
-	const char *name = is->mod ? syms_find(is, addr) : NULL;
+	uint64_t value;
+	const char *name = is->mod ? syms_find(is, addr, &value) : NULL;
 	uint32_t id;
 
 	if (name)
@@ -533,6 +539,32 @@ static const char *unit_file(struct symbols *s, Dwarf_Attribute *attr, Dwarf_Wor
 			     dwarf_filesrc(files, idx, NULL, NULL));
 }
 
+/* A C++ function whose DIE has no linkage name (a lambda's operator(), a
+ * member of an anonymous namespace, a local clone): an out-of-line body is
+ * named by its ELF symbol, as perf names it; an inlined one by its scopes
+ * in DWARF. Either way two functions never share the short name. C keeps
+ * DW_AT_name ("__strtok_r", not the alias "__GI___strtok_r"). */
+static uint32_t function_unlinked(struct symbols *s, struct image_syms *is, Dwarf_Die *die,
+				  const char *name, const char *file, int line, uint32_t module)
+{
+	char *built = symbols_dwarf_name(die);
+	Dwarf_Addr entry;
+	uint64_t value;
+	const char *sym;
+	uint32_t id;
+
+	if (!built)
+		return function_intern(s, name, name, file, line, module);
+	if (dwarf_tag(die) == DW_TAG_subprogram && dwarf_entrypc(die, &entry) == 0 &&
+	    (sym = syms_find(is, entry, &value)) && value == entry) {
+		free(built);
+		return function_intern(s, sym, NULL, file, line, module);
+	}
+	id = profile_intern_function(s->p, built, built, file, line > 0 ? line : 0, module);
+	free(built);
+	return id;
+}
+
 /* The function a subprogram or inlined_subroutine DIE stands for. Names
  * come through abstract origins and specifications; a DIE without any
  * falls back to the symbol table. */
@@ -559,7 +591,9 @@ static uint32_t function_from_die(struct symbols *s, struct image_syms *is, Dwar
 	 * (the abstract origin may live in another one) and made absolute. */
 	if (dwarf_formudata(dwarf_attr_integrate(die, DW_AT_decl_file, &attr), &idx) == 0)
 		file = unit_file(s, &attr, idx, comp_dir);
-	return function_intern(s, linkage ? linkage : name, name, file, line, module);
+	if (linkage)
+		return function_intern(s, linkage, name, file, line, module);
+	return function_unlinked(s, is, die, name, file, line, module);
 }
 
 /* The file and line an inlined_subroutine was called from. */
