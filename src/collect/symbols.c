@@ -17,6 +17,7 @@
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <inttypes.h>
+#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -877,8 +878,14 @@ char *symbols_demangle(const char *name)
 	char *out;
 	int status = -1;
 
-	if (!name || strncmp(name, "_Z", 2) != 0)
+	if (!name || (strncmp(name, "_Z", 2) != 0 && strncmp(name, "_R", 2) != 0))
 		return NULL;
+	/* Rust first: a legacy Rust name is also valid C++ mangling, which
+	 * would keep its "::h0123..." hash and "$LT$" escapes. libiberty
+	 * drops the hash, as rustfilt and perf do. */
+	out = rust_demangle(name, 0);
+	if (out || name[1] == 'R')
+		return out;
 	out = __cxa_demangle(name, NULL, NULL, &status);
 	if (status != 0) {
 		free(out);

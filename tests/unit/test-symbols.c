@@ -545,6 +545,20 @@ static void test_demangle(void **state)
 	assert_non_null(s);
 	assert_string_equal(s, "ns::fn(int)");
 	free(s);
+	/* Rust, legacy and v0: no hash, no $LT$ escapes. */
+	s = symbols_demangle("_ZN1r3hot4spin17h16ec9a3135d4e75cE");
+	assert_non_null(s);
+	assert_string_equal(s, "r::hot::spin");
+	free(s);
+	s = symbols_demangle("_ZN37_$LT$r..Pair$u20$as$u20$r..Worker$GT$4work17h485f7a41b507eb94E");
+	assert_non_null(s);
+	assert_string_equal(s, "<r::Pair as r::Worker>::work");
+	free(s);
+	s = symbols_demangle("_RNvXCs6GmmlP4bgsG_1rNtB2_4PairNtB2_6Worker4work");
+	assert_non_null(s);
+	assert_string_equal(s, "<r::Pair as r::Worker>::work");
+	free(s);
+	assert_null(symbols_demangle("_Rgarbage"));
 	assert_null(symbols_demangle("main"));
 	assert_null(symbols_demangle("_Z"));
 	assert_null(symbols_demangle("_Zgarbage!"));
