@@ -3,6 +3,8 @@
 #define PROFTOP_SYMBOLS_INT_H
 
 #include <elfutils/libdw.h>
+#include <libelf.h>
+#include <stdint.h>
 
 #include "symbols.h"
 
@@ -11,5 +13,9 @@
  * would print it ("(anonymous namespace)::Mixer::churn(unsigned long)");
  * malloc'd, or NULL when the DIE is not C++ or has no name. */
 char *symbols_dwarf_name(Dwarf_Die *die);
+
+/* "sin@plt" for an address in a PLT stub of elf (the file's own ELF, whose
+ * addresses are the ones looked up); malloc'd, or NULL. */
+char *symbols_plt_name(Elf *elf, uint64_t addr);
 
 #endif

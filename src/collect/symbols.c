@@ -433,6 +433,16 @@ static uint32_t function_from_symtab(struct symbols *s, struct image_syms *is, u
 
 	if (name)
 		return function_intern(s, name, NULL, NULL, 0, module);
+	if (is->mod) {
+		GElf_Addr bias = 0;
+		char *plt = symbols_plt_name(dwfl_module_getelf(is->mod, &bias), addr - bias);
+
+		if (plt) {
+			id = profile_intern_function(s->p, plt, plt, NULL, 0, module);
+			free(plt);
+			return id;
+		}
+	}
 
 	char *anon = xasprintf("%s+0x%" PRIx64, s->p->modules[module].name, addr);
 

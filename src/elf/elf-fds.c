@@ -63,6 +63,8 @@ unsigned elf_fds_budget(void)
 void elf_fds_set_budget(unsigned n)
 {
 	budget_override = n;
+	while (in_use > elf_fds_budget() && elf_fds_evict_one(NULL))
+		;
 }
 
 unsigned elf_fds_in_use(void)

@@ -32,7 +32,8 @@ bool elf_fds_evict_one(const struct elf_fd_holder *keep);
 
 /* The most descriptors held at once: from RLIMIT_NOFILE unless set. */
 unsigned elf_fds_budget(void);
-/* Override the budget (0: back to the limit-derived one); for tests. */
+/* Override the budget (0: back to the limit-derived one), evicting down to
+ * it at once; for tests. */
 void elf_fds_set_budget(unsigned n);
 /* Descriptors the listed holders hold now. */
 unsigned elf_fds_in_use(void);

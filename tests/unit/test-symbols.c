@@ -23,6 +23,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <sqlite3.h>
+#include <zlib.h>
+
+#include "elf-fds.h"
 #include "profile.h"
 #include "symbols.h"
 
@@ -566,6 +572,82 @@ static void test_demangle(void **state)
 	assert_null(symbols_demangle(NULL));
 }
 
+/* The ELF address of the first stub after PLT0 in the test's own .plt. */
+static uint64_t first_plt_stub(void)
+{
+	int fd = open("/proc/self/exe", O_RDONLY);
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	uint64_t addr = 0;
+
+	assert_true(fd >= 0);
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	assert_int_equal(elf_getshdrstrndx(elf, &shstrndx), 0);
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) &&
+		    !strcmp(elf_strptr(elf, shstrndx, sh.sh_name), ".plt") && sh.sh_size >= 32)
+			addr = sh.sh_addr + 16;
+	}
+	elf_end(elf);
+	close(fd);
+	return addr;
+}
+
+/* A PLT stub is named "function@plt", as perf names it, not "module+0x...". */
+static void test_plt_stub(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t vaddr, stub = first_plt_stub();
+	struct elf_image *img = image_of((uintptr_t)&plain_function, &vaddr);
+	const char *name;
+
+	if (!stub)
+		skip();
+	name = function_of(f, symbols_location(f->s, img, stub + 2, false), 0)->name;
+	assert_ends_with(name, "@plt");
+	assert_true(strlen(name) > strlen("@plt"));
+}
+
+/* With room for two images' files, six images still resolve, and again
+ * after their Dwfls were closed: names never depend on descriptors. */
+static void test_fd_budget(void **state)
+{
+	struct fixture *f = *state;
+	const uintptr_t fns[] = {
+		(uintptr_t)&plain_function, (uintptr_t)&printf,	 (uintptr_t)&dwfl_begin,
+		(uintptr_t)&elf_begin,	    (uintptr_t)&deflate, (uintptr_t)&sqlite3_open,
+	};
+	const char *names[6] = {0};
+	size_t n = sizeof(fns) / sizeof(fns[0]);
+
+	elf_fds_set_budget(4);
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < n; i++) {
+			uint64_t vaddr;
+			struct elf_image *img = image_of(fns[i], &vaddr);
+			/* a new address each round: a lookup, not a hit */
+			uint32_t loc = symbols_location(f->s, img, vaddr + 1 + (uint64_t)round, false);
+
+			const char *name = function_of(f, loc, 0)->name;
+
+			/* the first round's names (libc says "__printf") */
+			if (round == 0) {
+				assert_null(strstr(name, "+0x"));
+				names[i] = name;
+			}
+			assert_string_equal(name, names[i]);
+			assert_true(elf_fds_in_use() <= 4);
+		}
+	}
+	assert_string_equal(names[0], "plain_function");
+	elf_fds_set_budget(0);
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -641,6 +723,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_demangle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plt_stub, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_budget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
 	};
 
