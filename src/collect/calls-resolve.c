@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include "calls-int.h"
 #include "elf-debug.h"
 #include "elf-fds.h"
+#include "elf-file.h"
 #include "symbols.h"
 #include "xalloc.h"
 
@@ -449,15 +451,15 @@ static char *script_interpreter(const char *path)
 /* PT_INTERP of an ELF file, or NULL (static, not ELF). */
 static char *elf_interpreter(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t size = 0, phnum;
+	const void *data = elf_file_map(path, &size);
 	char *interp = NULL;
-	size_t phnum;
 	Elf *elf;
 
-	if (fd < 0)
+	if (!data)
 		return NULL;
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
+	elf = elf_memory((char *)data, size);
 	if (elf && elf_kind(elf) == ELF_K_ELF && elf_getphdrnum(elf, &phnum) == 0) {
 		for (size_t i = 0; i < phnum && !interp; i++) {
 			GElf_Phdr ph;
@@ -474,7 +476,7 @@ static char *elf_interpreter(const char *path)
 	}
 	if (elf)
 		elf_end(elf);
-	close(fd);
+	munmap((void *)data, size);
 	return interp;
 }
 
