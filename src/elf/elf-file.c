@@ -10,8 +10,21 @@
 #include <unistd.h>
 
 #include "elf-debug.h"
+#include "elf-fds.h"
 #include "elf-file.h"
 #include "xalloc.h"
+
+/* open(2), closing the least recently used ELF files while the process is
+ * out of descriptors: an image is never lost to the open-file limit. */
+static int open_evicting(const char *path)
+{
+	int fd;
+
+	while ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 && (errno == EMFILE || errno == ENFILE))
+		if (!elf_fds_evict_one(NULL))
+			break;
+	return fd;
+}
 
 const void *elf_file_map(const char *path, size_t *size)
 {
@@ -22,7 +35,7 @@ const void *elf_file_map(const char *path, size_t *size)
 	/* stat first: opening a device node can have side effects */
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr))
 		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open_evicting(path);
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
@@ -41,7 +54,7 @@ const void *elf_file_map(const char *path, size_t *size)
  * once libelf has been told it will not be read again (the mapping stays). */
 static Elf *elf_open_mapped(const char *path, int *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open_evicting(path);
 	Elf *elf;
 
 	*err = 0;
