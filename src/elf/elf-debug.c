@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "elf-debug.h"
+#include "elf-fds.h"
 #include "xalloc.h"
 
 /* One way of finding a debug file. Tried in table order; the first that
@@ -49,7 +50,7 @@ static bool is_regular(const char *path)
 
 bool elf_debug_file_crc(const char *path, uint32_t *crc)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = elf_fds_open(path);
 	unsigned char buf[65536];
 	uLong c = crc32(0L, Z_NULL, 0);
 	ssize_t n;
@@ -186,7 +187,7 @@ int elf_debug_dwfl_find(Dwfl_Module *mod, void **userdata, const char *modname, 
 	found = elf_debug_find(file_name ? file_name : modname, id, debuglink_file, debuglink_crc);
 	free(id);
 	if (found)
-		fd = open(found, O_RDONLY | O_CLOEXEC);
+		fd = elf_fds_open(found);
 	if (fd < 0) {
 		free(found);
 		return -1;

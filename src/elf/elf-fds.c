@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -114,4 +116,14 @@ void elf_fds_drop(struct elf_fd_holder *h)
 	in_use -= h->nfds;
 	h->nfds = 0;
 	h->listed = false;
+}
+
+int elf_fds_open(const char *path)
+{
+	int fd;
+
+	while ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 && (errno == EMFILE || errno == ENFILE))
+		if (!elf_fds_evict_one(NULL))
+			break;
+	return fd;
 }

@@ -30,6 +30,11 @@ void elf_fds_drop(struct elf_fd_holder *h);
  * left (after EMFILE, to retry an open). */
 bool elf_fds_evict_one(const struct elf_fd_holder *keep);
 
+/* open(path, O_RDONLY | O_CLOEXEC), closing the least recently used ELF
+ * files while the process is out of descriptors: an ELF file is never lost
+ * to the open-file limit. -1 with errno on failure. */
+int elf_fds_open(const char *path);
+
 /* The most descriptors held at once: from RLIMIT_NOFILE unless set. */
 unsigned elf_fds_budget(void);
 /* Override the budget (0: back to the limit-derived one), evicting down to

@@ -14,18 +14,6 @@
 #include "elf-file.h"
 #include "xalloc.h"
 
-/* open(2), closing the least recently used ELF files while the process is
- * out of descriptors: an image is never lost to the open-file limit. */
-static int open_evicting(const char *path)
-{
-	int fd;
-
-	while ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0 && (errno == EMFILE || errno == ENFILE))
-		if (!elf_fds_evict_one(NULL))
-			break;
-	return fd;
-}
-
 const void *elf_file_map(const char *path, size_t *size)
 {
 	struct stat st;
@@ -35,7 +23,7 @@ const void *elf_file_map(const char *path, size_t *size)
 	/* stat first: opening a device node can have side effects */
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr))
 		return NULL;
-	fd = open_evicting(path);
+	fd = elf_fds_open(path);
 	if (fd < 0)
 		return NULL;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
@@ -54,7 +42,7 @@ const void *elf_file_map(const char *path, size_t *size)
  * once libelf has been told it will not be read again (the mapping stays). */
 static Elf *elf_open_mapped(const char *path, int *err)
 {
-	int fd = open_evicting(path);
+	int fd = elf_fds_open(path);
 	Elf *elf;
 
 	*err = 0;
