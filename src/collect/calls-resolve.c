@@ -26,8 +26,8 @@
 
 /* A function symbol of one file. */
 struct fsym {
-	char *name;	  /* version suffix included; owned */
-	char *demangled;  /* or NULL */
+	char *name;	 /* version suffix included; owned */
+	char *demangled; /* or NULL */
 	uint64_t vaddr;
 	bool ifunc;
 	bool exported; /* global or weak */

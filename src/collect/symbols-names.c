@@ -36,12 +36,9 @@ static void sb_add(struct strbuf *b, const char *s)
 static const char *base_type_name(const char *name)
 {
 	static const char *const map[][2] = {
-		{"long unsigned int", "unsigned long"},
-		{"long int", "long"},
-		{"short unsigned int", "unsigned short"},
-		{"short int", "short"},
-		{"long long unsigned int", "unsigned long long"},
-		{"long long int", "long long"},
+		{"long unsigned int", "unsigned long"},		  {"long int", "long"},
+		{"short unsigned int", "unsigned short"},	  {"short int", "short"},
+		{"long long unsigned int", "unsigned long long"}, {"long long int", "long long"},
 	};
 
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)

@@ -27,8 +27,8 @@ static bool plt_section(Elf *elf, uint64_t addr, Elf_Scn **out, GElf_Shdr *sh)
 	while ((scn = elf_nextscn(elf, scn))) {
 		const char *name;
 
-		if (!gelf_getshdr(scn, sh) || sh->sh_type != SHT_PROGBITS ||
-		    addr < sh->sh_addr || addr >= sh->sh_addr + sh->sh_size)
+		if (!gelf_getshdr(scn, sh) || sh->sh_type != SHT_PROGBITS || addr < sh->sh_addr ||
+		    addr >= sh->sh_addr + sh->sh_size)
 			continue;
 		name = elf_strptr(elf, shstrndx, sh->sh_name);
 		if (!name || strncmp(name, ".plt", 4) != 0)
@@ -49,8 +49,7 @@ static bool plt_slot(Elf *elf, uint64_t addr, uint64_t *slot)
 	uint64_t size, start, off;
 	const unsigned char *p;
 
-	if (!plt_section(elf, addr, &scn, &sh) || !(data = elf_getdata(scn, NULL)) ||
-	    !data->d_buf)
+	if (!plt_section(elf, addr, &scn, &sh) || !(data = elf_getdata(scn, NULL)) || !data->d_buf)
 		return false;
 	size = sh.sh_entsize >= 8 && sh.sh_entsize <= 32 ? sh.sh_entsize : PLT_ENTRY;
 	start = (addr - sh.sh_addr) / size * size;

@@ -18,8 +18,7 @@
  *  3. (hook) debuginfod, by build id: not implemented yet.
  * build_id: lower-case hex or NULL; debuglink/crc: the file's
  * .gnu_debuglink or NULL. Returns a malloc'd path, or NULL. */
-char *elf_debug_find(const char *path, const char *build_id, const char *debuglink,
-		     uint32_t crc);
+char *elf_debug_find(const char *path, const char *build_id, const char *debuglink, uint32_t crc);
 
 /* The same, reading build id and debuglink from elf. */
 char *elf_debug_find_for(const char *path, Elf *elf);

@@ -9,10 +9,10 @@
 
 /* What stays free for everything else: perf events (one per CPU and
  * event, more with --calls), pipes, the terminal, SQLite, /proc files. */
-#define RESERVE_MIN	 48
-#define RESERVE_PER_CPU	 8
-#define BUDGET_MIN	 4
-#define BUDGET_MAX	 1024
+#define RESERVE_MIN	48
+#define RESERVE_PER_CPU 8
+#define BUDGET_MIN	4
+#define BUDGET_MAX	1024
 
 static struct elf_fd_holder *lru_head, *lru_tail;
 static unsigned in_use, budget_override;
