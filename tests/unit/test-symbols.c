@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 #include <zlib.h>
 
+#include "elf-debug.h"
 #include "elf-fds.h"
 #include "profile.h"
 #include "symbols.h"
@@ -631,7 +632,8 @@ static void test_fd_budget(void **state)
 			uint64_t vaddr;
 			struct elf_image *img = image_of(fns[i], &vaddr);
 			/* a new address each round: a lookup, not a hit */
-			uint32_t loc = symbols_location(f->s, img, vaddr + 1 + (uint64_t)round, false);
+			uint32_t loc =
+				symbols_location(f->s, img, vaddr + 1 + (uint64_t)round, false);
 
 			const char *name = function_of(f, loc, 0)->name;
 
@@ -646,6 +648,47 @@ static void test_fd_budget(void **state)
 	}
 	assert_string_equal(names[0], "plain_function");
 	elf_fds_set_budget(0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* .gnu_debuglink: the file's directory, then .debug/; the CRC must match,
+ * and the file itself is never its own debug file. */
+static void test_debuglink_finder(void **state)
+{
+	char dir[] = "/tmp/proftop-debuglink.XXXXXX", prog[PATH_MAX], sub[PATH_MAX], dbg[PATH_MAX];
+	uint32_t crc = (uint32_t)crc32(0L, (const Bytef *)"debug", 5);
+	char *found;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(prog, sizeof(prog), "%s/prog", dir);
+	snprintf(sub, sizeof(sub), "%s/.debug", dir);
+	snprintf(dbg, sizeof(dbg), "%s/.debug/prog.debug", dir);
+	write_file(prog, "program");
+	assert_int_equal(mkdir(sub, 0700), 0);
+	write_file(dbg, "debug");
+
+	found = elf_debug_find(prog, NULL, "prog.debug", crc);
+	assert_non_null(found);
+	assert_string_equal(found, dbg);
+	free(found);
+	assert_null(elf_debug_find(prog, NULL, "prog.debug", crc ^ 1)); /* stale */
+	assert_null(elf_debug_find(prog, NULL, "prog",
+				   (uint32_t)crc32(0L, (const Bytef *)"program", 7)));
+	assert_null(elf_debug_find(prog, NULL, NULL, 0));
+
+	unlink(dbg);
+	rmdir(sub);
+	unlink(prog);
+	rmdir(dir);
 }
 
 static double now_s(void)
@@ -725,6 +768,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_demangle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plt_stub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_budget, setup, teardown),
+		cmocka_unit_test(test_debuglink_finder),
 		cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
 	};
 
