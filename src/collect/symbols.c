@@ -71,10 +71,9 @@ struct sym_entry {
  * open, so it is one holder in src/elf's bounded set: when evicted, it is
  * closed (and its caches with it) and reopened on the next lookup. */
 struct image_syms {
-	struct elf_fd_holder fds;
-	struct elf_image *img;
-	bool failed; /* the image cannot be read as ELF: not retried */
-	Dwfl *dwfl;  /* NULL when closed or failed */
+	struct elf_fd_holder fds; /* first: image_syms_release casts it back */
+	bool failed;		  /* the image cannot be read as ELF: not retried */
+	Dwfl *dwfl;		  /* NULL when closed or failed */
 	Dwfl_Module *mod;
 	Elf *pending_elf;     /* in-memory Elf not yet handed to libdwfl by find_elf */
 	char *mem;	      /* private copy of an in-memory image, backs that Elf */
@@ -238,7 +237,6 @@ static struct image_syms *image_syms_get(struct elf_image *img)
 	}
 	if (!is) {
 		is = xcalloc(1, sizeof(*is));
-		is->img = img;
 		is->path = img->path;
 		is->fds.release = image_syms_release;
 		img->symbols_priv = is;
