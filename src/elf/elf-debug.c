@@ -119,13 +119,13 @@ static char *by_debuglink(const struct debug_query *q)
 	slash = strrchr(dir, '/');
 	*slash = '\0';
 	found = debuglink_in(dir, q);
+	if (!found && realpath(q->path, real)) {
+		slash = strrchr(real, '/');
+		*slash = '\0';
+		if (strcmp(real, dir) != 0)
+			found = debuglink_in(real, q);
+	}
 	free(dir);
-	if (found || !realpath(q->path, real))
-		return found;
-	slash = strrchr(real, '/');
-	*slash = '\0';
-	if (strncmp(real, q->path, strlen(real)) != 0 || q->path[strlen(real)] != '/')
-		found = debuglink_in(real, q);
 	return found;
 }
 
