@@ -10,11 +10,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "calls-int.h"
+#include "elf-debug.h"
+#include "elf-fds.h"
+#include "elf-file.h"
 #include "symbols.h"
 #include "xalloc.h"
 
@@ -22,8 +26,8 @@
 
 /* A function symbol of one file. */
 struct fsym {
-	const char *name; /* in the Dwfl's string table, version suffix included */
-	char *demangled;  /* or NULL */
+	char *name;	 /* version suffix included; owned */
+	char *demangled; /* or NULL */
 	uint64_t vaddr;
 	bool ifunc;
 	bool exported; /* global or weak */
@@ -31,7 +35,6 @@ struct fsym {
 
 struct img_syms {
 	struct elf_image *img;
-	Dwfl *dwfl;
 	struct fsym *syms;
 	size_t n;
 	bool stripped;
@@ -44,13 +47,13 @@ struct resolver {
 	size_t n, cap;
 };
 
-static char debuginfo_path_str[] = ":.debug:/usr/lib/debug";
-static char *debuginfo_path = debuginfo_path_str;
-
+/* Separate debug files by src/elf's rule, as symbols.c finds them. The
+ * Dwfl lives only while one file's symbols are copied: the resolver holds
+ * no descriptors between lookups. */
 static const Dwfl_Callbacks resolver_callbacks = {
 	.find_elf = dwfl_build_id_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
-	.debuginfo_path = &debuginfo_path,
+	.find_debuginfo = elf_debug_dwfl_find,
+	.debuginfo_path = &elf_debug_dwfl_path,
 };
 
 struct resolver *resolver_new(void)
@@ -63,11 +66,11 @@ void resolver_free(struct resolver *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
-		for (size_t k = 0; k < r->imgs[i]->n; k++)
+		for (size_t k = 0; k < r->imgs[i]->n; k++) {
+			free(r->imgs[i]->syms[k].name);
 			free(r->imgs[i]->syms[k].demangled);
+		}
 		free(r->imgs[i]->syms);
-		if (r->imgs[i]->dwfl)
-			dwfl_end(r->imgs[i]->dwfl);
 		free(r->imgs[i]);
 	}
 	free(r->imgs);
@@ -97,6 +100,7 @@ static struct img_syms *syms_of(struct resolver *r, struct elf_image *img)
 	Dwfl_Module *mod = NULL;
 	const char *debugfile = NULL;
 	size_t cap = 0;
+	Dwfl *dwfl;
 	int n;
 
 	for (size_t i = 0; i < r->n; i++)
@@ -109,15 +113,20 @@ static struct img_syms *syms_of(struct resolver *r, struct elf_image *img)
 	is->stripped = true;
 	if (img->is_vdso || !img->path || img->path[0] != '/')
 		return is;
-	is->dwfl = dwfl_begin(&resolver_callbacks);
-	if (!is->dwfl)
+	dwfl = dwfl_begin(&resolver_callbacks);
+	if (!dwfl)
 		return is;
-	dwfl_report_begin(is->dwfl);
+	dwfl_report_begin(dwfl);
 	/* bias 0, as symbols.c: symbol values are the file's own addresses */
-	mod = dwfl_report_elf(is->dwfl, img->path, img->path, -1, 0, true);
-	dwfl_report_end(is->dwfl, NULL, NULL);
-	if (!mod)
+	mod = dwfl_report_elf(dwfl, img->path, img->path, -1, 0, true);
+	/* Out of descriptors: close the least recently used ELF files. */
+	while (!mod && (errno == EMFILE || errno == ENFILE) && elf_fds_evict_one(NULL))
+		mod = dwfl_report_elf(dwfl, img->path, img->path, -1, 0, true);
+	dwfl_report_end(dwfl, NULL, NULL);
+	if (!mod) {
+		dwfl_end(dwfl);
 		return is;
+	}
 	n = dwfl_module_getsymtab(mod);
 	for (int i = 1; i < n; i++) {
 		GElf_Sym sym;
@@ -132,7 +141,7 @@ static struct img_syms *syms_of(struct resolver *r, struct elf_image *img)
 			continue;
 		is->syms = xgrow(is->syms, &cap, is->n + 1, sizeof(*is->syms));
 		is->syms[is->n++] = (struct fsym){
-			.name = name,
+			.name = xstrdup(name),
 			.demangled = symbols_demangle(name),
 			.vaddr = value,
 			.ifunc = type == STT_GNU_IFUNC,
@@ -141,6 +150,7 @@ static struct img_syms *syms_of(struct resolver *r, struct elf_image *img)
 	}
 	dwfl_module_info(mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
 	is->stripped = !main_has_symtab(mod) && !debugfile;
+	dwfl_end(dwfl);
 	return is;
 }
 
@@ -441,15 +451,15 @@ static char *script_interpreter(const char *path)
 /* PT_INTERP of an ELF file, or NULL (static, not ELF). */
 static char *elf_interpreter(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t size = 0, phnum;
+	const void *data = elf_file_map(path, &size);
 	char *interp = NULL;
-	size_t phnum;
 	Elf *elf;
 
-	if (fd < 0)
+	if (!data)
 		return NULL;
 	elf_version(EV_CURRENT);
-	elf = elf_begin(fd, ELF_C_READ, NULL);
+	elf = elf_memory((char *)data, size);
 	if (elf && elf_kind(elf) == ELF_K_ELF && elf_getphdrnum(elf, &phnum) == 0) {
 		for (size_t i = 0; i < phnum && !interp; i++) {
 			GElf_Phdr ph;
@@ -466,7 +476,7 @@ static char *elf_interpreter(const char *path)
 	}
 	if (elf)
 		elf_end(elf);
-	close(fd);
+	munmap((void *)data, size);
 	return interp;
 }
 

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "elf-debug.h"
+#include "elf-file.h"
 #include "procmap.h"
 #include "profile.h"
 #include "xalloc.h"
@@ -55,28 +57,6 @@ static void image_free(struct elf_image *img)
 	free(img);
 }
 
-static char *note_build_id(Elf_Data *data)
-{
-	size_t off = 0, name_off, desc_off, next;
-	GElf_Nhdr nh;
-
-	while ((next = gelf_getnote(data, off, &nh, &name_off, &desc_off)) > 0) {
-		const char *name = (const char *)data->d_buf + name_off;
-		const uint8_t *desc = (const uint8_t *)data->d_buf + desc_off;
-
-		if (nh.n_type == NT_GNU_BUILD_ID && nh.n_namesz == 4 && !memcmp(name, "GNU", 4) &&
-		    nh.n_descsz > 0) {
-			char *hex = xmalloc(2 * nh.n_descsz + 1);
-
-			for (size_t i = 0; i < nh.n_descsz; i++)
-				snprintf(hex + 2 * i, 3, "%02x", desc[i]);
-			return hex;
-		}
-		off = next;
-	}
-	return NULL;
-}
-
 static void image_scan_phdrs(struct elf_image *img, Elf *elf)
 {
 	size_t phnum, cap = 0;
@@ -110,12 +90,6 @@ static void image_scan_phdrs(struct elf_image *img, Elf *elf)
 		} else if (ph.p_type == PT_GNU_EH_FRAME) {
 			img->eh_frame_hdr_vaddr = ph.p_vaddr;
 			img->eh_frame_hdr_size = ph.p_memsz;
-		} else if (ph.p_type == PT_NOTE && !img->build_id) {
-			Elf_Data *d =
-				elf_getdata_rawchunk(elf, (int64_t)ph.p_offset, ph.p_filesz,
-						     ph.p_align == 8 ? ELF_T_NHDR8 : ELF_T_NHDR);
-			if (d)
-				img->build_id = note_build_id(d);
 		}
 	}
 	if (!have_base && img->nloads)
@@ -135,12 +109,6 @@ static void image_scan_sections(struct elf_image *img, Elf *elf)
 
 		if (!gelf_getshdr(scn, &sh))
 			continue;
-		if (sh.sh_type == SHT_NOTE && !img->build_id) {
-			Elf_Data *d = elf_getdata(scn, NULL);
-			if (d)
-				img->build_id = note_build_id(d);
-			continue;
-		}
 		if (sh.sh_type != SHT_PROGBITS)
 			continue;
 		name = elf_strptr(elf, shstrndx, sh.sh_name);
@@ -173,6 +141,7 @@ static struct elf_image *image_parse(const char *path, const uint8_t *data, size
 	img->size = size;
 	img->is_vdso = is_vdso;
 	img->module_id = PROF_NONE;
+	img->build_id = elf_build_id_hex(elf);
 	image_scan_phdrs(img, elf);
 	image_scan_sections(img, elf);
 	elf_end(elf);
@@ -184,30 +153,19 @@ static struct elf_image *image_parse(const char *path, const uint8_t *data, size
 	return img;
 }
 
+/* The file mapped whole by src/elf (no descriptor kept: 500 libraries
+ * cost 500 mappings, not 500 of the open-file limit). */
 static struct elf_image *image_open_file(const char *path)
 {
 	struct elf_image *img;
-	struct stat st;
-	void *data;
-	int fd;
+	size_t size = 0;
+	const void *data = elf_file_map(path, &size);
 
-	/* stat first: opening a device node can have side effects */
-	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr))
+	if (!data)
 		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
-		close(fd);
-		return NULL;
-	}
-	data = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
-	if (data == MAP_FAILED)
-		return NULL;
-	img = image_parse(path, data, (size_t)st.st_size, false);
+	img = image_parse(path, data, size, false);
 	if (!img)
-		munmap(data, (size_t)st.st_size);
+		munmap((void *)data, size);
 	return img;
 }
 

@@ -12,14 +12,19 @@
  * file's own p_vaddr values, which is what callers pass in. */
 
 #include <dwarf.h>
+#include <errno.h>
 #include <elfutils/libdw.h>
 #include <elfutils/libdwfl.h>
 #include <gelf.h>
 #include <inttypes.h>
+#include <libiberty/demangle.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "elf-debug.h"
+#include "elf-fds.h"
+#include "symbols-int.h"
 #include "symbols.h"
 #include "xalloc.h"
 
@@ -62,9 +67,13 @@ struct sym_entry {
 	uint16_t score;		  /* preference among aliases, see sym_score() */
 };
 
-/* The per-image state behind img->symbols_priv. */
+/* The per-image state behind img->symbols_priv. The Dwfl keeps its files
+ * open, so it is one holder in src/elf's bounded set: when evicted, it is
+ * closed (and its caches with it) and reopened on the next lookup. */
 struct image_syms {
-	Dwfl *dwfl; /* NULL when the image could not be read as ELF */
+	struct elf_fd_holder fds; /* first: image_syms_release casts it back */
+	bool failed;		  /* the image cannot be read as ELF: not retried */
+	Dwfl *dwfl;		  /* NULL when closed or failed */
 	Dwfl_Module *mod;
 	Elf *pending_elf;     /* in-memory Elf not yet handed to libdwfl by find_elf */
 	char *mem;	      /* private copy of an in-memory image, backs that Elf */
@@ -76,10 +85,8 @@ struct image_syms {
 	bool syms_loaded;
 };
 
-/* Separate debug info: next to the file, in .debug/, and under /usr/lib/debug
- * both by path and by build-id (Debian's -dbgsym and -dbg packages). */
-static char debuginfo_path_str[] = ":.debug:/usr/lib/debug";
-static char *debuginfo_path = debuginfo_path_str;
+/* A Dwfl holds the file and its separate debug file open. */
+#define IMAGE_FDS 2
 
 /* Only modules reported from memory come here: hand over their Elf. */
 static int image_find_elf(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
@@ -99,17 +106,14 @@ static int image_find_elf(Dwfl_Module *mod, void **userdata, const char *modname
 
 static const Dwfl_Callbacks image_callbacks = {
 	.find_elf = image_find_elf,
-	.find_debuginfo = dwfl_standard_find_debuginfo,
+	.find_debuginfo = elf_debug_dwfl_find, /* src/elf's rule, as annotate's */
 	.section_address = dwfl_offline_section_address,
-	.debuginfo_path = &debuginfo_path,
+	.debuginfo_path = &elf_debug_dwfl_path,
 };
 
-static void image_syms_free(void *priv)
+/* Close the Dwfl and everything pointing into it (DIEs, symbol names). */
+static void image_syms_close(struct image_syms *is)
 {
-	struct image_syms *is = priv;
-
-	if (!is)
-		return;
 	if (is->dwfl)
 		dwfl_end(is->dwfl);
 	if (is->pending_elf)
@@ -119,6 +123,30 @@ static void image_syms_free(void *priv)
 	free(is->cus);
 	free(is->syms);
 	free(is->mem);
+	is->dwfl = NULL;
+	is->mod = NULL;
+	is->pending_elf = NULL;
+	is->mem = NULL;
+	is->cus = NULL;
+	is->ncus = is->cus_cap = 0;
+	is->syms = NULL;
+	is->nsyms = 0;
+	is->syms_loaded = false;
+}
+
+static void image_syms_release(struct elf_fd_holder *h)
+{
+	image_syms_close((struct image_syms *)h);
+}
+
+static void image_syms_free(void *priv)
+{
+	struct image_syms *is = priv;
+
+	if (!is)
+		return;
+	elf_fds_drop(&is->fds);
+	image_syms_close(is);
 	free(is);
 }
 
@@ -167,37 +195,60 @@ fail:
 	return NULL;
 }
 
-/* The image's Dwfl, created on first use. A failure is remembered (dwfl
- * NULL) so that an unreadable image costs one attempt, not one per address. */
-static struct image_syms *image_syms_get(struct elf_image *img)
+/* Report the image's one module into a new Dwfl; NULL if it cannot be
+ * read as ELF. Out of descriptors, it closes other images and retries:
+ * names are never lost to the open-file limit. */
+static Dwfl_Module *image_syms_report(struct image_syms *is, struct elf_image *img)
 {
-	struct image_syms *is = img->symbols_priv;
 	Dwfl_Module *mod = NULL;
-
-	if (is)
-		return is;
-	is = xcalloc(1, sizeof(*is));
-	is->path = img->path;
-	img->symbols_priv = is;
-	img->symbols_free = image_syms_free;
+	bool by_path = !img->is_vdso && img->path && img->path[0] && img->path[0] != '[';
 
 	is->dwfl = dwfl_begin(&image_callbacks);
 	if (!is->dwfl)
-		return is;
+		return NULL;
 	dwfl_report_begin(is->dwfl);
 	/* bias 0: ET_DYN with add_p_vaddr keeps p_vaddr; ET_EXEC ignores both. */
-	if (!img->is_vdso && img->path && img->path[0] && img->path[0] != '[')
+	if (by_path) {
+		errno = 0;
 		mod = dwfl_report_elf(is->dwfl, img->path, img->path, -1, 0, true);
+		while (!mod && (errno == EMFILE || errno == ENFILE) &&
+		       elf_fds_evict_one(&is->fds)) {
+			errno = 0;
+			mod = dwfl_report_elf(is->dwfl, img->path, img->path, -1, 0, true);
+		}
+	}
 	if (!mod && img->data && img->size)
 		mod = image_report_memory(is, img);
 	if (dwfl_report_end(is->dwfl, NULL, NULL) != 0)
 		mod = NULL;
-	if (!mod) {
-		dwfl_end(is->dwfl);
-		is->dwfl = NULL;
+	return mod;
+}
+
+/* The image's Dwfl, opened on first use and again after an eviction. A
+ * failure to read the image is remembered, so that an unreadable image
+ * costs one attempt, not one per address. */
+static struct image_syms *image_syms_get(struct elf_image *img)
+{
+	struct image_syms *is = img->symbols_priv;
+
+	if (is && (is->dwfl || is->failed)) {
+		elf_fds_touch(&is->fds);
 		return is;
 	}
-	is->mod = mod;
+	if (!is) {
+		is = xcalloc(1, sizeof(*is));
+		is->path = img->path;
+		is->fds.release = image_syms_release;
+		img->symbols_priv = is;
+		img->symbols_free = image_syms_free;
+	}
+	elf_fds_hold(&is->fds, IMAGE_FDS);
+	is->mod = image_syms_report(is, img);
+	if (!is->mod) {
+		image_syms_close(is);
+		elf_fds_drop(&is->fds);
+		is->failed = true;
+	}
 	return is;
 }
 
@@ -322,7 +373,7 @@ static void syms_load(struct image_syms *is)
 /* As dwfl_module_addrinfo: the closest sized symbol holding addr (the best
  * scored of aliases), else a sizeless one (an assembly label) in
  * addr's section that no sized symbol below addr reaches past. */
-static const char *syms_find(struct image_syms *is, uint64_t addr)
+static const char *syms_find(struct image_syms *is, uint64_t addr, uint64_t *value)
 {
 	const struct sym_entry *best = NULL;
 	GElf_Addr min_label;
@@ -351,8 +402,10 @@ static const char *syms_find(struct image_syms *is, uint64_t addr)
 		if (e->end > addr && (!best || e->score > best->score))
 			best = e;
 	}
-	if (best)
+	if (best) {
+		*value = best->value;
 		return best->name;
+	}
 	/* Only sizeless symbols at the highest end below addr qualify. */
 	min_label = is->syms[lo - 1].max_end;
 	for (size_t i = lo; i > 0 && is->syms[i - 1].value >= min_label; i--) {
@@ -362,6 +415,8 @@ static const char *syms_find(struct image_syms *is, uint64_t addr)
 		    (!best || e->score > best->score))
 			best = e;
 	}
+	if (best)
+		*value = best->value;
 	return best ? best->name : NULL;
 }
 
@@ -370,11 +425,22 @@ static const char *syms_find(struct image_syms *is, uint64_t addr)
 static uint32_t function_from_symtab(struct symbols *s, struct image_syms *is, uint64_t addr,
 				     uint32_t module)
 {
-	const char *name = is->mod ? syms_find(is, addr) : NULL;
+	uint64_t value;
+	const char *name = is->mod ? syms_find(is, addr, &value) : NULL;
 	uint32_t id;
 
 	if (name)
 		return function_intern(s, name, NULL, NULL, 0, module);
+	if (is->mod) {
+		GElf_Addr bias = 0;
+		char *plt = symbols_plt_name(dwfl_module_getelf(is->mod, &bias), addr - bias);
+
+		if (plt) {
+			id = profile_intern_function(s->p, plt, plt, NULL, 0, module);
+			free(plt);
+			return id;
+		}
+	}
 
 	char *anon = xasprintf("%s+0x%" PRIx64, s->p->modules[module].name, addr);
 
@@ -482,6 +548,32 @@ static const char *unit_file(struct symbols *s, Dwarf_Attribute *attr, Dwarf_Wor
 			     dwarf_filesrc(files, idx, NULL, NULL));
 }
 
+/* A C++ function whose DIE has no linkage name (a lambda's operator(), a
+ * member of an anonymous namespace, a local clone): an out-of-line body is
+ * named by its ELF symbol, as perf names it; an inlined one by its scopes
+ * in DWARF. Either way two functions never share the short name. C keeps
+ * DW_AT_name ("__strtok_r", not the alias "__GI___strtok_r"). */
+static uint32_t function_unlinked(struct symbols *s, struct image_syms *is, Dwarf_Die *die,
+				  const char *name, const char *file, int line, uint32_t module)
+{
+	char *built = symbols_dwarf_name(die);
+	Dwarf_Addr entry;
+	uint64_t value;
+	const char *sym;
+	uint32_t id;
+
+	if (!built)
+		return function_intern(s, name, name, file, line, module);
+	if (dwarf_tag(die) == DW_TAG_subprogram && dwarf_entrypc(die, &entry) == 0 &&
+	    (sym = syms_find(is, entry, &value)) && value == entry) {
+		free(built);
+		return function_intern(s, sym, NULL, file, line, module);
+	}
+	id = profile_intern_function(s->p, built, built, file, line > 0 ? line : 0, module);
+	free(built);
+	return id;
+}
+
 /* The function a subprogram or inlined_subroutine DIE stands for. Names
  * come through abstract origins and specifications; a DIE without any
  * falls back to the symbol table. */
@@ -508,7 +600,9 @@ static uint32_t function_from_die(struct symbols *s, struct image_syms *is, Dwar
 	 * (the abstract origin may live in another one) and made absolute. */
 	if (dwarf_formudata(dwarf_attr_integrate(die, DW_AT_decl_file, &attr), &idx) == 0)
 		file = unit_file(s, &attr, idx, comp_dir);
-	return function_intern(s, linkage ? linkage : name, name, file, line, module);
+	if (linkage)
+		return function_intern(s, linkage, name, file, line, module);
+	return function_unlinked(s, is, die, name, file, line, module);
 }
 
 /* The file and line an inlined_subroutine was called from. */
@@ -792,8 +886,14 @@ char *symbols_demangle(const char *name)
 	char *out;
 	int status = -1;
 
-	if (!name || strncmp(name, "_Z", 2) != 0)
+	if (!name || (strncmp(name, "_Z", 2) != 0 && strncmp(name, "_R", 2) != 0))
 		return NULL;
+	/* Rust first: a legacy Rust name is also valid C++ mangling, which
+	 * would keep its "::h0123..." hash and "$LT$" escapes. libiberty
+	 * drops the hash, as rustfilt and perf do. */
+	out = rust_demangle(name, 0);
+	if (out || name[1] == 'R')
+		return out;
 	out = __cxa_demangle(name, NULL, NULL, &status);
 	if (status != 0) {
 		free(out);

@@ -1,32 +1,18 @@
 #include "config.h"
 
-#include <elfutils/libdwelf.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "annotate-int.h"
+#include "elf-file.h"
 #include "xalloc.h"
 
 void annot_image_free(struct annot_image *img)
 {
-	if (img->dw)
-		dwarf_end(img->dw);
-	if (img->debug_elf)
-		elf_end(img->debug_elf);
-	if (img->elf)
-		elf_end(img->elf);
-	if (img->debug_fd >= 0)
-		close(img->debug_fd);
-	if (img->fd >= 0)
-		close(img->fd);
+	elf_file_close(img->file);
 	free(img->syms);
 	free(img->gots);
-	free(img->build_id);
 	free(img->path);
 	free(img);
 }
@@ -117,41 +103,13 @@ static void image_read_symbols(struct annot_image *img, Elf *elf, size_t *syms_c
 	}
 }
 
-static char *hex_string(const unsigned char *p, size_t n)
-{
-	char *s = xmalloc(2 * n + 1);
-
-	for (size_t i = 0; i < n; i++)
-		snprintf(s + 2 * i, 3, "%02x", p[i]);
-	s[2 * n] = '\0';
-	return s;
-}
-
-/* DWARF from the file itself, else from /usr/lib/debug/.build-id/. */
-static void image_open_dwarf(struct annot_image *img)
-{
-	char *path;
-
-	img->dw = dwarf_begin_elf(img->elf, DWARF_C_READ, NULL);
-	if (img->dw || !img->build_id || strlen(img->build_id) < 3)
-		return;
-	path = xasprintf("/usr/lib/debug/.build-id/%.2s/%s.debug", img->build_id,
-			 img->build_id + 2);
-	img->debug_fd = open(path, O_RDONLY | O_CLOEXEC);
-	free(path);
-	if (img->debug_fd < 0)
-		return;
-	img->debug_elf = elf_begin(img->debug_fd, ELF_C_READ_MMAP, NULL);
-	if (img->debug_elf)
-		img->dw = dwarf_begin_elf(img->debug_elf, DWARF_C_READ, NULL);
-}
-
+/* The file, its separate debug file and DWARF through src/elf: the same
+ * debug-info rule (build id, then .gnu_debuglink) symbols.c follows. */
 struct annot_image *annot_image_get(struct annot_cache *c, const char *path)
 {
 	struct annot_image *img;
 	size_t syms_cap = 0;
-	const void *id;
-	ssize_t idlen;
+	char *error = NULL;
 	GElf_Ehdr eh;
 
 	for (size_t i = 0; i < c->nimages; i++)
@@ -159,27 +117,22 @@ struct annot_image *annot_image_get(struct annot_cache *c, const char *path)
 			return c->images[i];
 	img = xcalloc(1, sizeof(*img));
 	img->path = xstrdup(path);
-	img->fd = img->debug_fd = -1;
 	c->images = xgrow(c->images, &c->images_cap, c->nimages + 1, sizeof(*c->images));
 	c->images[c->nimages++] = img;
 
-	elf_version(EV_CURRENT);
-	img->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (img->fd < 0) {
-		img->error =
-			annot_cache_keep(c, xasprintf("cannot open %s: %s", path, strerror(errno)));
+	img->file = elf_file_open(path, NULL, &error);
+	if (!img->file) {
+		img->error = annot_cache_keep(c, error);
 		return img;
 	}
-	img->elf = elf_begin(img->fd, ELF_C_READ_MMAP, NULL);
-	if (!img->elf || elf_kind(img->elf) != ELF_K_ELF || !gelf_getehdr(img->elf, &eh) ||
-	    eh.e_machine != EM_X86_64) {
+	if (!gelf_getehdr(img->file->elf, &eh) || eh.e_machine != EM_X86_64) {
 		img->error = annot_cache_keep(c, xasprintf("%s is not an x86-64 ELF file", path));
 		return img;
 	}
-	idlen = dwelf_elf_gnu_build_id(img->elf, &id);
-	if (idlen > 0)
-		img->build_id = hex_string(id, (size_t)idlen);
-	image_open_dwarf(img);
+	img->elf = img->file->elf;
+	img->debug_elf = img->file->debug_elf;
+	img->dw = img->file->dw;
+	img->build_id = img->file->build_id;
 	image_read_symbols(img, img->elf, &syms_cap);
 	if (img->debug_elf)
 		image_read_symbols(img, img->debug_elf, &syms_cap);

@@ -18,6 +18,7 @@ struct annot_file {
 	const char *error; /* interned in the cache; NULL when readable */
 };
 
+struct elf_file;
 struct annot_code; /* one disassembled range: annotate-disasm.c */
 
 struct annot_cache {
@@ -46,11 +47,11 @@ struct got_slot {
 
 struct annot_image {
 	char *path;
-	const char *error; /* interned; NULL when open */
-	int fd, debug_fd;
+	const char *error;     /* interned; NULL when open */
+	struct elf_file *file; /* owned; the fields below are borrowed from it */
 	Elf *elf, *debug_elf;
 	Dwarf *dw;	      /* NULL without debug info */
-	char *build_id;	      /* lower-case hex, or NULL */
+	const char *build_id; /* lower-case hex, or NULL */
 	struct elf_sym *syms; /* sorted by value */
 	size_t nsyms;
 	struct got_slot *gots; /* sorted by slot */
@@ -58,8 +59,8 @@ struct annot_image {
 };
 
 /* The image of path, opened on first use (with its symbols, GOT slots and
- * DWARF, from a separate debug file when the build id names one); on
- * failure img->error says why. */
+ * DWARF, from a separate debug file found by build id or .gnu_debuglink,
+ * src/elf's rule); on failure img->error says why. */
 struct annot_image *annot_image_get(struct annot_cache *c, const char *path);
 void annot_image_free(struct annot_image *img);
 /* The function symbol containing addr (the widest of aliases), or NULL. */

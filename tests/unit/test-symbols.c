@@ -23,6 +23,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <sqlite3.h>
+#include <zlib.h>
+
+#include "elf-debug.h"
+#include "elf-fds.h"
 #include "profile.h"
 #include "symbols.h"
 
@@ -545,11 +552,143 @@ static void test_demangle(void **state)
 	assert_non_null(s);
 	assert_string_equal(s, "ns::fn(int)");
 	free(s);
+	/* Rust, legacy and v0: no hash, no $LT$ escapes. */
+	s = symbols_demangle("_ZN1r3hot4spin17h16ec9a3135d4e75cE");
+	assert_non_null(s);
+	assert_string_equal(s, "r::hot::spin");
+	free(s);
+	s = symbols_demangle("_ZN37_$LT$r..Pair$u20$as$u20$r..Worker$GT$4work17h485f7a41b507eb94E");
+	assert_non_null(s);
+	assert_string_equal(s, "<r::Pair as r::Worker>::work");
+	free(s);
+	s = symbols_demangle("_RNvXCs6GmmlP4bgsG_1rNtB2_4PairNtB2_6Worker4work");
+	assert_non_null(s);
+	assert_string_equal(s, "<r::Pair as r::Worker>::work");
+	free(s);
+	assert_null(symbols_demangle("_Rgarbage"));
 	assert_null(symbols_demangle("main"));
 	assert_null(symbols_demangle("_Z"));
 	assert_null(symbols_demangle("_Zgarbage!"));
 	assert_null(symbols_demangle(""));
 	assert_null(symbols_demangle(NULL));
+}
+
+/* The ELF address of the first stub after PLT0 in the test's own .plt. */
+static uint64_t first_plt_stub(void)
+{
+	int fd = open("/proc/self/exe", O_RDONLY);
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	uint64_t addr = 0;
+
+	assert_true(fd >= 0);
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	assert_non_null(elf);
+	assert_int_equal(elf_getshdrstrndx(elf, &shstrndx), 0);
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+
+		if (gelf_getshdr(scn, &sh) &&
+		    !strcmp(elf_strptr(elf, shstrndx, sh.sh_name), ".plt") && sh.sh_size >= 32)
+			addr = sh.sh_addr + 16;
+	}
+	elf_end(elf);
+	close(fd);
+	return addr;
+}
+
+/* A PLT stub is named "function@plt", as perf names it, not "module+0x...". */
+static void test_plt_stub(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t vaddr, stub = first_plt_stub();
+	struct elf_image *img = image_of((uintptr_t)&plain_function, &vaddr);
+	const char *name;
+
+	if (!stub)
+		skip();
+	name = function_of(f, symbols_location(f->s, img, stub + 2, false), 0)->name;
+	assert_ends_with(name, "@plt");
+	assert_true(strlen(name) > strlen("@plt"));
+}
+
+/* With room for two images' files, six images still resolve, and again
+ * after their Dwfls were closed: names never depend on descriptors. */
+static void test_fd_budget(void **state)
+{
+	struct fixture *f = *state;
+	const uintptr_t fns[] = {
+		(uintptr_t)&plain_function, (uintptr_t)&printf,	 (uintptr_t)&dwfl_begin,
+		(uintptr_t)&elf_begin,	    (uintptr_t)&deflate, (uintptr_t)&sqlite3_open,
+	};
+	const char *names[6] = {0};
+	size_t n = sizeof(fns) / sizeof(fns[0]);
+
+	elf_fds_set_budget(4);
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < n; i++) {
+			uint64_t vaddr;
+			struct elf_image *img = image_of(fns[i], &vaddr);
+			/* a new address each round: a lookup, not a hit */
+			uint32_t loc =
+				symbols_location(f->s, img, vaddr + 1 + (uint64_t)round, false);
+
+			const char *name = function_of(f, loc, 0)->name;
+
+			/* the first round's names (libc says "__printf") */
+			if (round == 0) {
+				assert_null(strstr(name, "+0x"));
+				names[i] = name;
+			}
+			assert_string_equal(name, names[i]);
+			assert_true(elf_fds_in_use() <= 4);
+		}
+	}
+	assert_string_equal(names[0], "plain_function");
+	elf_fds_set_budget(0);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+/* .gnu_debuglink: the file's directory, then .debug/; the CRC must match,
+ * and the file itself is never its own debug file. */
+static void test_debuglink_finder(void **state)
+{
+	char dir[] = "/tmp/proftop-debuglink.XXXXXX", prog[PATH_MAX], sub[PATH_MAX], dbg[PATH_MAX];
+	uint32_t crc = (uint32_t)crc32(0L, (const Bytef *)"debug", 5);
+	char *found;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(prog, sizeof(prog), "%s/prog", dir);
+	snprintf(sub, sizeof(sub), "%s/.debug", dir);
+	snprintf(dbg, sizeof(dbg), "%s/.debug/prog.debug", dir);
+	write_file(prog, "program");
+	assert_int_equal(mkdir(sub, 0700), 0);
+	write_file(dbg, "debug");
+
+	found = elf_debug_find(prog, NULL, "prog.debug", crc);
+	assert_non_null(found);
+	assert_string_equal(found, dbg);
+	free(found);
+	assert_null(elf_debug_find(prog, NULL, "prog.debug", crc ^ 1)); /* stale */
+	assert_null(elf_debug_find(prog, NULL, "prog",
+				   (uint32_t)crc32(0L, (const Bytef *)"program", 7)));
+	assert_null(elf_debug_find(prog, NULL, NULL, 0));
+
+	unlink(dbg);
+	rmdir(sub);
+	unlink(prog);
+	rmdir(dir);
 }
 
 static double now_s(void)
@@ -627,6 +766,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_kernel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_demangle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_plt_stub, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_budget, setup, teardown),
+		cmocka_unit_test(test_debuglink_finder),
 		cmocka_unit_test_setup_teardown(test_rate, setup, teardown),
 	};
 

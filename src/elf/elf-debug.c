@@ -1,0 +1,197 @@
+#include "config.h"
+
+#include <elfutils/libdwelf.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "elf-debug.h"
+#include "elf-fds.h"
+#include "xalloc.h"
+
+/* One way of finding a debug file. Tried in table order; the first that
+ * names a readable file wins. */
+struct debug_query {
+	const char *path;     /* the ELF file as opened */
+	const char *build_id; /* hex, or NULL */
+	const char *debuglink;
+	uint32_t crc;
+};
+
+typedef char *(*debug_finder)(const struct debug_query *q);
+
+char *elf_build_id_hex(Elf *elf)
+{
+	const void *id;
+	ssize_t n = elf ? dwelf_elf_gnu_build_id(elf, &id) : -1;
+	const unsigned char *p = id;
+	char *s;
+
+	if (n <= 0)
+		return NULL;
+	s = xmalloc(2 * (size_t)n + 1);
+	for (ssize_t i = 0; i < n; i++)
+		snprintf(s + 2 * i, 3, "%02x", p[i]);
+	return s;
+}
+
+static bool is_regular(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+bool elf_debug_file_crc(const char *path, uint32_t *crc)
+{
+	int fd = elf_fds_open(path);
+	unsigned char buf[65536];
+	uLong c = crc32(0L, Z_NULL, 0);
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		c = crc32(c, buf, (uInt)n);
+	close(fd);
+	if (n < 0)
+		return false;
+	*crc = (uint32_t)c;
+	return true;
+}
+
+static char *by_build_id(const struct debug_query *q)
+{
+	char *path;
+
+	if (!q->build_id || strlen(q->build_id) < 3)
+		return NULL;
+	path = xasprintf(ELF_DEBUG_ROOT "/.build-id/%.2s/%s.debug", q->build_id, q->build_id + 2);
+	if (is_regular(path))
+		return path;
+	free(path);
+	return NULL;
+}
+
+/* A debuglink candidate: a file other than the ELF itself, with the CRC
+ * the link asks for (a stale debug file describes other code). */
+static bool debuglink_matches(const char *candidate, const struct debug_query *q)
+{
+	struct stat a, b;
+	uint32_t crc;
+
+	if (stat(candidate, &a) != 0 || !S_ISREG(a.st_mode))
+		return false;
+	if (stat(q->path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		return false;
+	return elf_debug_file_crc(candidate, &crc) && crc == q->crc;
+}
+
+/* gdb's debuglink directories, for the directory dir (no trailing '/'). */
+static char *debuglink_in(const char *dir, const struct debug_query *q)
+{
+	const char *fmt[] = {"%s/%s", "%s/.debug/%s", ELF_DEBUG_ROOT "%s/%s"};
+
+	for (size_t i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
+		char *cand = xasprintf(fmt[i], dir, q->debuglink);
+
+		if (debuglink_matches(cand, q))
+			return cand;
+		free(cand);
+	}
+	return NULL;
+}
+
+static char *by_debuglink(const struct debug_query *q)
+{
+	char *dir, *slash, *found = NULL, real[PATH_MAX];
+
+	if (!q->debuglink || !q->debuglink[0] || !q->path || q->path[0] != '/')
+		return NULL;
+	/* The directory as named, then the one the name resolves to. */
+	dir = xstrdup(q->path);
+	slash = strrchr(dir, '/');
+	*slash = '\0';
+	found = debuglink_in(dir, q);
+	if (!found && realpath(q->path, real)) {
+		slash = strrchr(real, '/');
+		*slash = '\0';
+		if (strcmp(real, dir) != 0)
+			found = debuglink_in(real, q);
+	}
+	free(dir);
+	return found;
+}
+
+/* The finders in order. debuginfod (a later issue) goes last, asked by
+ * build id only when no local file is found: add its finder here. */
+static const debug_finder debug_finders[] = {
+	by_build_id,
+	by_debuglink,
+};
+
+char *elf_debug_find(const char *path, const char *build_id, const char *debuglink, uint32_t crc)
+{
+	const struct debug_query q = {path, build_id, debuglink, crc};
+
+	for (size_t i = 0; i < sizeof(debug_finders) / sizeof(debug_finders[0]); i++) {
+		char *found = debug_finders[i](&q);
+
+		if (found)
+			return found;
+	}
+	return NULL;
+}
+
+char *elf_debug_find_for(const char *path, Elf *elf)
+{
+	GElf_Word crc = 0;
+	const char *link = dwelf_elf_gnu_debuglink(elf, &crc);
+	char *id = elf_build_id_hex(elf), *found;
+
+	found = elf_debug_find(path, id, link, crc);
+	free(id);
+	return found;
+}
+
+static char debuginfo_path_str[] = ":.debug:" ELF_DEBUG_ROOT;
+char *elf_debug_dwfl_path = debuginfo_path_str;
+
+int elf_debug_dwfl_find(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+			char **debuginfo_file_name)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(mod, &bits, &vaddr);
+	char *id = NULL, *found;
+	int fd = -1;
+
+	/* libdwfl asks again for a dwz .gnu_debugaltlink file, with no CRC and
+	 * the alt file's own build id, which only its standard search knows. */
+	if (debuglink_file && debuglink_crc == 0)
+		return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+						    debuglink_file, debuglink_crc,
+						    debuginfo_file_name);
+	if (n > 0) {
+		id = xmalloc(2 * (size_t)n + 1);
+		for (int i = 0; i < n; i++)
+			snprintf(id + 2 * i, 3, "%02x", bits[i]);
+	}
+	found = elf_debug_find(file_name ? file_name : modname, id, debuglink_file, debuglink_crc);
+	free(id);
+	if (found)
+		fd = elf_fds_open(found);
+	if (fd < 0) {
+		free(found);
+		return -1;
+	}
+	*debuginfo_file_name = found; /* libdwfl frees it */
+	return fd;
+}

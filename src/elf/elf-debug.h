@@ -1,0 +1,43 @@
+/* Where the debug information of an ELF file lives: the one rule every
+ * reader of DWARF follows (symbols, call resolution, the disassembly view),
+ * as elfutils' find_debuginfo callback does for libdwfl. */
+#ifndef PROFTOP_ELF_DEBUG_H
+#define PROFTOP_ELF_DEBUG_H
+
+#include <elfutils/libdwfl.h>
+#include <gelf.h>
+#include <stdint.h>
+
+/* The directory under which distributions install separate debug files. */
+#define ELF_DEBUG_ROOT "/usr/lib/debug"
+
+/* The separate debug file of the ELF file at path, in this order:
+ *  1. by build id: ELF_DEBUG_ROOT/.build-id/ab/cdef....debug;
+ *  2. by .gnu_debuglink (whose CRC32 must match): in path's directory, in
+ *     its .debug/ subdirectory, and in ELF_DEBUG_ROOT/<directory>;
+ *  3. (hook) debuginfod, by build id: not implemented yet.
+ * build_id: lower-case hex or NULL; debuglink/crc: the file's
+ * .gnu_debuglink or NULL. Returns a malloc'd path, or NULL. */
+char *elf_debug_find(const char *path, const char *build_id, const char *debuglink, uint32_t crc);
+
+/* The same, reading build id and debuglink from elf. */
+char *elf_debug_find_for(const char *path, Elf *elf);
+
+/* A Dwfl_Callbacks.find_debuginfo that applies elf_debug_find: returns an
+ * open descriptor (libdwfl owns it) and sets *debuginfo_file_name. */
+int elf_debug_dwfl_find(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+			const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
+			char **debuginfo_file_name);
+
+/* Callbacks using elf_debug_dwfl_find set .debuginfo_path to this (the
+ * standard search it falls back on for dwz alt files reads it). */
+extern char *elf_debug_dwfl_path;
+
+/* Lower-case hex of elf's GNU build id, malloc'd, or NULL. */
+char *elf_build_id_hex(Elf *elf);
+
+/* The .gnu_debuglink CRC32 of the file at path (zlib's crc32 over the
+ * whole file); false if it cannot be read. */
+bool elf_debug_file_crc(const char *path, uint32_t *crc);
+
+#endif
