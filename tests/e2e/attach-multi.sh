@@ -19,7 +19,7 @@ pt_wait_running "$cpid" "$c"
 
 for b in perf ptrace; do
 	out=$PT_WORK/$b.csv
-	pt_proftop "$out" report --backend "$b" -d 1.5 --processes --format csv -p "$apid,$cpid"
+	pt_proftop "$out" report --backend "$b" -d 3 --processes --format csv -p "$apid,$cpid"
 	pt_eq "$b: exit status" "$PT_RC" 0
 	pt_eq "$b: hottest function of $apid (attachee)" \
 		"$(awk -F, -v p="$apid" '$1 == p { print $7 }' "$out")" attach_hot
