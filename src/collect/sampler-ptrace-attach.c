@@ -205,6 +205,7 @@ static void detach_stopped(struct sampler *s, pid_t tid, int status)
 		    (pid_t)msg != tid && (t = pt_find_thread(s, (pid_t)msg)))
 			pt_drop_thread(s, t);
 	}
+	pt_keep_syscall(tid, status);
 	pt_request(PTRACE_DETACH, tid, 0, (unsigned long)(event == 0 ? WSTOPSIG(status) : 0));
 	t = pt_find_thread(s, tid);
 	if (t) {

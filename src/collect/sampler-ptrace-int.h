@@ -73,6 +73,9 @@ struct pt_thread *pt_find_thread(struct sampler *s, pid_t tid);
 struct pt_thread *pt_add_thread(struct sampler *s, pid_t pid, pid_t tid, bool from_start);
 /* Forget t (moves the last thread into its place). */
 void pt_drop_thread(struct sampler *s, struct pt_thread *t);
+/* Before letting a stopped thread go: a system call that our stop broke
+ * off with EINTR restarts as if we had never been there. */
+void pt_keep_syscall(pid_t tid, int status);
 /* Wait for SIGCHLD up to deadline (CLOCK_MONOTONIC ns); false if it passed. */
 bool pt_wait_sigchld(struct sampler *s, uint64_t deadline);
 

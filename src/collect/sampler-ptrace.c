@@ -348,6 +348,38 @@ static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
 	k->sample(k->ctx, &rs);
 }
 
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* The kernel's "restart the system call unless a signal handler runs"
+ * (include/linux/errno.h; not in the user headers). */
+#define PT_ERESTARTNOHAND 514
+
+/* A stop of ours (an interrupt, an event, a signal the kernel shows a
+ * tracer but would otherwise have ignored) wakes a thread sleeping in
+ * epoll_wait, sigtimedwait and the like, and those calls return EINTR
+ * rather than restart. Untraced, the thread would have slept on: turn the
+ * EINTR into -ERESTARTNOHAND, which the kernel restarts when no handler
+ * runs and turns back into EINTR when one does. A stop signal is left
+ * alone: untraced, epoll_wait fails with EINTR after SIGSTOP/SIGCONT too.
+ * status is the thread's wait status (a ptrace-stop). */
+void pt_keep_syscall(pid_t tid, int status)
+{
+	int event = (int)((unsigned)status >> 16);
+	struct user_regs_struct regs;
+
+	if ((event == 0 || event == PTRACE_EVENT_STOP) && is_stop_signal(WSTOPSIG(status)))
+		return;
+	if (pt_request(PTRACE_GETREGS, tid, 0, (unsigned long)&regs) < 0)
+		return;
+	if ((long long)regs.orig_rax < 0 || (long long)regs.rax != -EINTR)
+		return;
+	regs.rax = (unsigned long long)-PT_ERESTARTNOHAND;
+	pt_request(PTRACE_SETREGS, tid, 0, (unsigned long)&regs);
+}
+
 /* Let a stopped thread go on (PTRACE_CONT with sig, the signal it was to
  * receive, or 0) or keep it in its group-stop (PTRACE_LISTEN), taking the
  * sample asked of it first. */
@@ -417,11 +449,6 @@ static struct pt_thread *on_exec(struct sampler *s, struct pt_thread *t,
 	return t;
 }
 
-static bool is_stop_signal(int sig)
-{
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
-}
-
 static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampler_sink *k)
 {
 	int sig = WSTOPSIG(status), event = (int)((unsigned)status >> 16);
@@ -434,6 +461,7 @@ static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampl
 		pt_request(PTRACE_CONT, tid, 0, (unsigned long)(event == 0 ? sig : 0));
 		return;
 	}
+	pt_keep_syscall(tid, status);
 	switch (event) {
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
