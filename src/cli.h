@@ -33,6 +33,7 @@ struct options {
 	double calls_budget;    /* --calls-budget PCT, default 5 */
 	const char *latency;    /* --latency FUNC[,FUNC...] */
 	bool no_color;
+	bool keep_running; /* --keep-running: a launched target outlives a killed proftop */
 	/* tui */
 	double refresh;  /* --refresh seconds between screen updates, default 1 */
 	bool pass_stdin; /* --stdin: the target reads the terminal too */

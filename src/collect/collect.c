@@ -547,7 +547,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	c->sigfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 
 	if (c->cfg.argv) {
-		struct target_io io = { .out_fd = -1 };
+		struct target_io io = { .out_fd = -1, .keep_running = c->cfg.keep_running };
 		int rc;
 
 		if (c->out_mode != COLLECT_OUTPUT_PASS) {
@@ -558,8 +558,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 			io.null_stdin = io.new_session && !c->pass_stdin;
 			io.stdin_from_out = io.new_session && c->pass_stdin;
 		}
-		rc = target_launch(&c->target, c->cfg.argv, c->out_mode == COLLECT_OUTPUT_PASS ? NULL : &io,
-				   err, errlen);
+		rc = target_launch(&c->target, c->cfg.argv, &io, err, errlen);
 		if (io.out_fd >= 0)
 			close(io.out_fd);
 		if (rc < 0)

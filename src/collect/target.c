@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -80,7 +81,7 @@ int target_launch(struct target *t, char **argv, const struct target_io *io, cha
 		  size_t errlen)
 {
 	int go[2], ep[2];
-	pid_t pid;
+	pid_t pid, parent;
 
 	target_init(t);
 	t->command = join_argv(argv);
@@ -89,6 +90,7 @@ int target_launch(struct target *t, char **argv, const struct target_io *io, cha
 		return -1;
 	}
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
@@ -104,6 +106,14 @@ int target_launch(struct target *t, char **argv, const struct target_io *io, cha
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		/* Die with proftop: a profiler killed with SIGKILL must not leave
+		 * its target running unseen. If proftop died before the prctl,
+		 * the signal will never come: give up now. */
+		if (!io || !io->keep_running) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(127);
+		}
 		child_setup_io(io);
 		/* Held here until the sampler is attached. */
 		if (read(go[0], &c, 1) != 1)
