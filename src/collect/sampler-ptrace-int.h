@@ -53,6 +53,7 @@ struct sampler {
 	bool enabled;
 	size_t npending;  /* threads with want_sample */
 	uint64_t held_ns; /* time threads were held for samples */
+	bool told_tracer; /* said that a program tracing others runs unprofiled */
 	uint64_t lost;	  /* samples asked for that did not come (thread gone, no stack) */
 	uint64_t chain[PT_MAX_FRAMES + 1];
 };
@@ -83,6 +84,9 @@ bool pt_wait_sigchld(struct sampler *s, uint64_t deadline);
 /* Seize every thread of pid. 0, or -1 with a one-line err saying why and
  * what to do. */
 int pt_seize_process(struct sampler *s, pid_t pid, char *err, size_t errlen);
+/* Whether pid's program traces processes itself (calls ptrace(), or
+ * carries LeakSanitizer): the ptrace backend must let it go. */
+bool pt_program_traces(pid_t pid);
 /* Detach from every thread, leaving each as it was. */
 void pt_detach_all(struct sampler *s);
 

@@ -449,6 +449,29 @@ static struct pt_thread *on_exec(struct sampler *s, struct pt_thread *t,
 	return t;
 }
 
+/* A program that traces processes itself (a debugger, strace, an ASan
+ * build's LeakSanitizer) cannot be traced too: its own PTRACE_TRACEME or
+ * attach would fail with EPERM. t has just exec'd it (its only thread,
+ * stopped before the first instruction): let it go, untouched and
+ * unprofiled, with its future children, and say so once. */
+static void let_tracer_go(struct sampler *s, struct pt_thread *t, const struct sampler_sink *k)
+{
+	pid_t pid = t->pid, tid = t->tid;
+
+	if (!s->told_tracer)
+		warnx_("%s (pid %d) traces processes itself (a debugger, strace or "
+		       "LeakSanitizer): the ptrace backend lets it run unprofiled; use "
+		       "--backend perf to profile it",
+		       t->comm, (int)pid);
+	s->told_tracer = true;
+	t->want_sample = false;
+	pt_drop_thread(s, t);
+	drop_process(s, pid);
+	if (k->exit)
+		k->exit(k->ctx, pid, tid);
+	pt_request(PTRACE_DETACH, tid, 0, 0);
+}
+
 static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampler_sink *k)
 {
 	int sig = WSTOPSIG(status), event = (int)((unsigned)status >> 16);
@@ -474,7 +497,11 @@ static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampl
 		break;
 	}
 	case PTRACE_EVENT_EXEC:
-		release(s, on_exec(s, t, k), PTRACE_CONT, 0, k);
+		t = on_exec(s, t, k);
+		if (pt_program_traces(t->pid))
+			let_tracer_go(s, t, k);
+		else
+			release(s, t, PTRACE_CONT, 0, k);
 		break;
 	case PTRACE_EVENT_STOP:
 		/* A group-stop (SIGSTOP and friends) keeps the thread stopped,
@@ -522,7 +549,8 @@ static bool is_tracee(struct sampler *s, pid_t tid)
 	bool ours = false;
 	FILE *f;
 
-	if (pt_find_thread(s, tid))
+	/* Our launched child stays ours to reap even once let go. */
+	if (pt_find_thread(s, tid) || tid == s->child)
 		return true;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	f = fopen(path, "r");
