@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
@@ -525,6 +526,23 @@ static void read_output(struct collector *c)
 	}
 }
 
+/* A target with many runnable processes or threads (200 children forked
+ * at once, a busy thread pool) shares the CPUs fairly with proftop, which
+ * then runs too seldom to empty the rings in time: the kernel drops the
+ * samples (63% lost with 200 children on 2 CPUs). proftop needs little CPU
+ * but needs it promptly: where allowed (root, CAP_SYS_NICE), it runs 10
+ * nice levels above the target. Called after a launch: the target, forked
+ * already, keeps the caller's niceness. */
+static void raise_priority(void)
+{
+	int nice;
+
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0)
+		setpriority(PRIO_PROCESS, 0, nice - 10 < -20 ? -20 : nice - 10);
+}
+
 int collector_start(struct collector *c, char *err, size_t errlen)
 {
 	struct sampler_config cfg = {
@@ -583,6 +601,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	/* libdw would fetch debug info over the network from the event loop;
 	 * the target, forked already, keeps its environment. */
 	unsetenv("DEBUGINFOD_URLS");
+	raise_priority();
 	fill_meta_start(c);
 	if (open_sampler(c, &cfg, pids, npids, err, errlen) < 0) {
 		target_stop(&c->target, 0);
