@@ -64,6 +64,7 @@ struct collector {
 	enum collect_output out_mode;
 	bool pass_stdin;
 	int pty_master; /* the target's output, -1 if not captured */
+	bool pty_idle;  /* every slave fd is closed (reads fail with EIO) */
 	bool paused;
 	struct calls *calls; /* --calls, --latency: uprobes; NULL if neither */
 };
@@ -502,6 +503,7 @@ static void read_output(struct collector *c)
 		ssize_t n = read(c->pty_master, buf, sizeof(buf));
 
 		if (n > 0) {
+			c->pty_idle = false;
 			profile_add_output(c->prof, rel_time(c, now_ns()), buf, (size_t)n);
 			if (c->out_mode == COLLECT_OUTPUT_TEE) {
 				size_t off = 0;
@@ -520,9 +522,13 @@ static void read_output(struct collector *c)
 			continue;
 		if (n < 0 && errno == EAGAIN)
 			break;
-		/* EIO: every writer has closed the slave. */
-		close(c->pty_master);
-		c->pty_master = -1;
+		/* EIO: every fd of the slave is closed, for now (a target may
+		 * reopen /dev/tty). The master stays open until the collector
+		 * goes: closing it hangs the terminal up, and the kernel would
+		 * send SIGHUP to a target whose controlling terminal it is (a
+		 * shell that redirected its streams and runs on, say). */
+		c->pty_idle = true;
+		break;
 	}
 }
 
@@ -645,7 +651,8 @@ size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t max)
 		fds[n++] = (struct pollfd){ .fd = c->timerfd, .events = POLLIN };
 	if (c->target.pidfd >= 0 && !c->target.ended && n < max)
 		fds[n++] = (struct pollfd){ .fd = c->target.pidfd, .events = POLLIN };
-	if (c->pty_master >= 0 && n < max)
+	/* An idle pty polls as hung up at once: the ticks read it instead. */
+	if (c->pty_master >= 0 && !c->pty_idle && n < max)
 		fds[n++] = (struct pollfd){ .fd = c->pty_master, .events = POLLIN };
 	return n;
 }

@@ -53,10 +53,11 @@ static void child_setup_io(const struct target_io *io)
 {
 	if (!io)
 		return;
-	/* A session of its own, away from the terminal the TUI owns, but with
-	 * no controlling terminal: with the pty as one, the kernel's hangup
-	 * handling sent the target SIGHUP when a shell exec'd its last
-	 * command (about 1 run in 4). isatty() on the pty is still true. */
+	/* A session of its own, away from the terminal the TUI owns. The pty
+	 * becomes its controlling terminal only when it reads it (--stdin);
+	 * the collector never closes the master while the target may still
+	 * use it, since that hangup is what sent SIGHUP to targets that had
+	 * closed their ends of the pty and ran on. isatty() is true anyway. */
 	if (io->new_session)
 		setsid();
 	if (io->null_stdin) {
@@ -67,8 +68,13 @@ static void child_setup_io(const struct target_io *io)
 			close(fd);
 		}
 	}
-	if (io->stdin_from_out && io->out_fd >= 0)
+	if (io->stdin_from_out && io->out_fd >= 0) {
 		dup2(io->out_fd, 0);
+		/* The terminal the target reads is its controlling terminal:
+		 * /dev/tty opens, job control and password prompts work. */
+		if (io->new_session)
+			ioctl(0, TIOCSCTTY, 0);
+	}
 	if (io->out_fd >= 0) {
 		dup2(io->out_fd, 1);
 		dup2(io->out_fd, 2);
