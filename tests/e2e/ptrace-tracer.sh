@@ -42,9 +42,9 @@ before=$(pt_proc_state "$fpid")
 pt_proftop "$PT_WORK/traced.txt" report --backend ptrace -d 0.5 -p "$fpid"
 pt_eq "attach to a traced process: exit status" "$PT_RC" 1
 pt_one_line "attach to a traced process" "$PT_WORK/traced.txt.err"
-grep -q "is traced by pid $spid (strace)" "$PT_WORK/traced.txt.err" &&
+grep -q "already traced by pid $spid (strace)" "$PT_WORK/traced.txt.err" &&
 	pt_ok "the line names the tracer" ||
-	pt_fail "expected 'is traced by pid $spid (strace)' in '$(cat "$PT_WORK/traced.txt.err")'"
+	pt_fail "expected 'already traced by pid $spid (strace)' in '$(cat "$PT_WORK/traced.txt.err")'"
 pt_proftop "$PT_WORK/tracer.txt" report --backend ptrace -d 0.5 -p "$spid"
 pt_eq "attach to a tracer: exit status" "$PT_RC" 1
 pt_one_line "attach to a tracer" "$PT_WORK/tracer.txt.err"
