@@ -66,6 +66,8 @@ struct collector {
 	int pty_master; /* the target's output, -1 if not captured */
 	bool pty_idle;  /* every slave fd is closed (reads fail with EIO) */
 	bool paused;
+	long live_tasks;      /* threads and processes the target created, less those that ended */
+	bool priority_raised; /* see raise_priority */
 	struct calls *calls; /* --calls, --latency: uprobes; NULL if neither */
 };
 
@@ -292,11 +294,44 @@ static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, bool exec
 	profile_set_thread(c->prof, tid, pid, comm);
 }
 
+/* A target with many runnable processes or threads (200 children forked
+ * at once, a busy thread pool) shares the CPUs fairly with proftop, which
+ * then runs too seldom to empty the rings in time: the kernel drops
+ * samples (63% lost with 200 children on 2 CPUs). proftop needs little CPU
+ * but needs it promptly: where allowed (root, CAP_SYS_NICE), it runs 10
+ * nice levels above the target. From the start for a launched target
+ * (forked already, it keeps its niceness): the first samples, which load
+ * the debug info, must not starve. An attached target is left its share
+ * of the CPUs while proftop starts, so proftop rises only once it has
+ * created more tasks than twice the CPUs (seen late, from the rings). */
+static void raise_priority(struct collector *c)
+{
+	int nice;
+
+	if (c->priority_raised)
+		return;
+	c->priority_raised = true;
+	errno = 0;
+	nice = getpriority(PRIO_PROCESS, 0);
+	if (errno == 0)
+		setpriority(PRIO_PROCESS, 0, nice - 10 < -20 ? -20 : nice - 10);
+}
+
+static void note_tasks(struct collector *c, int delta)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	c->live_tasks += delta;
+	if (c->live_tasks > 2 * (ncpus > 0 ? ncpus : 1))
+		raise_priority(c);
+}
+
 static void on_fork(void *ctx, pid_t pid, pid_t ppid, pid_t tid, pid_t ptid)
 {
 	struct collector *c = ctx;
 	const struct prof_thread *parent = profile_find_thread(c->prof, ptid);
 
+	note_tasks(c, 1);
 	if (pid != ppid) {
 		procmap_fork(c->pm, ppid, pid);
 		calls_on_fork(c->calls, pid, ppid);
@@ -309,6 +344,7 @@ static void on_exit_record(void *ctx, pid_t pid, pid_t tid)
 {
 	struct collector *c = ctx;
 
+	note_tasks(c, -1);
 	if (pid != tid)
 		return;
 	calls_on_exit(c->calls, pid);
@@ -532,23 +568,6 @@ static void read_output(struct collector *c)
 	}
 }
 
-/* A target with many runnable processes or threads (200 children forked
- * at once, a busy thread pool) shares the CPUs fairly with proftop, which
- * then runs too seldom to empty the rings in time: the kernel drops the
- * samples (63% lost with 200 children on 2 CPUs). proftop needs little CPU
- * but needs it promptly: where allowed (root, CAP_SYS_NICE), it runs 10
- * nice levels above the target. Called after a launch: the target, forked
- * already, keeps the caller's niceness. */
-static void raise_priority(void)
-{
-	int nice;
-
-	errno = 0;
-	nice = getpriority(PRIO_PROCESS, 0);
-	if (errno == 0)
-		setpriority(PRIO_PROCESS, 0, nice - 10 < -20 ? -20 : nice - 10);
-}
-
 int collector_start(struct collector *c, char *err, size_t errlen)
 {
 	struct sampler_config cfg = {
@@ -587,6 +606,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 			close(io.out_fd);
 		if (rc < 0)
 			return -1;
+		raise_priority(c);
 		pids = &c->target.pid;
 		npids = 1;
 	} else if (c->cfg.npids > 0) {
@@ -607,7 +627,6 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	/* libdw would fetch debug info over the network from the event loop;
 	 * the target, forked already, keeps its environment. */
 	unsetenv("DEBUGINFOD_URLS");
-	raise_priority();
 	fill_meta_start(c);
 	if (open_sampler(c, &cfg, pids, npids, err, errlen) < 0) {
 		target_stop(&c->target, 0);
