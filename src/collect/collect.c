@@ -319,8 +319,10 @@ static void raise_priority(struct collector *c)
 
 static void note_tasks(struct collector *c, int delta)
 {
-	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	static long ncpus;
 
+	if (!ncpus)
+		ncpus = sysconf(_SC_NPROCESSORS_ONLN);
 	c->live_tasks += delta;
 	if (c->live_tasks > 2 * (ncpus > 0 ? ncpus : 1))
 		raise_priority(c);

@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "sampler-ptrace-int.h"
-#include "xalloc.h"
 
 static int read_int_file(const char *path, int dflt)
 {
