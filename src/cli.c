@@ -44,6 +44,7 @@ enum {
 	OPT_SAVE,
 	OPT_REFRESH,
 	OPT_STDIN,
+	OPT_KEEP_RUNNING,
 	OPT_WEIGHT,
 	OPT_DISASM,
 	OPT_PROCESSES,
@@ -87,6 +88,7 @@ static const struct option long_options[] = {
 	{"save", required_argument, NULL, OPT_SAVE},
 	{"refresh", required_argument, NULL, OPT_REFRESH},
 	{"stdin", no_argument, NULL, OPT_STDIN},
+	{"keep-running", no_argument, NULL, OPT_KEEP_RUNNING},
 	{"weight", required_argument, NULL, OPT_WEIGHT},
 	{"disasm", no_argument, NULL, OPT_DISASM},
 	{"processes", no_argument, NULL, OPT_PROCESSES},
@@ -191,7 +193,9 @@ static const struct help_block option_sections[] = {
 	 "      --calls-budget PCT   probe cost allowed, in % of the target's CPU\n"
 	 "                           time (default 5)\n"
 	 "      --latency FUNC[,FUNC...]\n"
-	 "                           time every call of these functions\n"},
+	 "                           time every call of these functions\n"
+	 "      --keep-running       a launched COMMAND outlives proftop if proftop is\n"
+	 "                           killed (default: it is killed with proftop)\n"},
 	{IN_ALL, "\n"
 		 "Output:\n"
 		 "  -o, --output FILE        record/export: the file to write; tui: save the\n"
@@ -656,6 +660,9 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 	case OPT_STDIN:
 		o->pass_stdin = true;
 		return 0;
+	case OPT_KEEP_RUNNING:
+		o->keep_running = true;
+		return 0;
 	case OPT_WEIGHT:
 		if (!strcmp(arg, "samples") || !strcmp(arg, "ns") || !strcmp(arg, "nanoseconds")) {
 			o->export_ns = arg[0] == 'n';
@@ -950,6 +957,7 @@ void cli_collect_config(const struct options *o, struct collect_config *cfg)
 		.stack_size = o->stack_size,
 		.unwind = o->unwind,
 		.backend = o->backend,
+		.keep_running = o->keep_running,
 		.calls = {.count = o->calls,
 			  .latency = o->latency,
 			  .budget = o->calls_budget,

@@ -34,6 +34,7 @@ struct options {
 	const char *latency;    /* --latency FUNC[,FUNC...] */
 	bool no_color;
 	bool exit_status;       /* --exit-status: exit with the target's status */
+	bool keep_running; /* --keep-running: a launched target outlives a killed proftop */
 	/* tui */
 	double refresh;  /* --refresh seconds between screen updates, default 1 */
 	bool pass_stdin; /* --stdin: the target reads the terminal too */

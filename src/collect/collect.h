@@ -30,6 +30,7 @@ struct collect_config {
 	unsigned stack_size;  /* bytes of user stack per sample (perf) */
 	enum unwind_mode unwind;
 	enum backend_kind backend;
+	bool keep_running;    /* a launched target survives proftop's death */
 	struct calls_config calls;
 };
 

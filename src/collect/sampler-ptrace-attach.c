@@ -6,6 +6,8 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +104,117 @@ static void explain_refusal(pid_t pid, int e, char *err, size_t len)
 	}
 }
 
+static void read_comm(pid_t pid, char *comm, size_t len)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	comm[0] = '\0';
+	f = fopen(path, "r");
+	if (f) {
+		if (fgets(comm, (int)len, f))
+			comm[strcspn(comm, "\n")] = '\0';
+		fclose(f);
+	}
+	if (!comm[0])
+		snprintf(comm, len, "?");
+}
+
+/* Some thread of process pid traces another process: its tracee, or 0.
+ * Scans every process's threads (once, at attach). */
+static pid_t find_tracee_of(pid_t pid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d))) {
+		pid_t other = (pid_t)atoi(de->d_name), tgid = 0, ppid = 0, tracer;
+
+		if (other <= 0 || other == pid)
+			continue;
+		tracer = (pid_t)status_field(other, "TracerPid:", 10, 0);
+		if (tracer > 0 && tracer != getpid() && pt_read_ids(tracer, &tgid, &ppid) &&
+		    tgid == pid)
+			found = other;
+	}
+	closedir(d);
+	return found;
+}
+
+/* The ptrace backend cannot share a process with another tracer: refuse
+ * a target that is traced (its debugger would lose it) or traces others
+ * (its tracees' stops and our own would tangle), before touching it. */
+static int check_not_tracing(pid_t pid, char *err, size_t len)
+{
+	long long tracer = status_field(pid, "TracerPid:", 10, 0);
+	char comm[32], other[32];
+	pid_t tracee;
+
+	if (tracer > 0 && tracer != getpid()) {
+		read_comm((pid_t)tracer, other, sizeof(other));
+		snprintf(err, len,
+			 "process %d is already traced by pid %lld (%s); the ptrace backend cannot "
+			 "profile a traced process: detach that tracer first, or use --backend perf",
+			 (int)pid, tracer, other);
+		return -1;
+	}
+	tracee = find_tracee_of(pid);
+	if (tracee > 0) {
+		read_comm(pid, comm, sizeof(comm));
+		snprintf(err, len,
+			 "process %d (%s) traces process %d (a debugger or strace); the ptrace "
+			 "backend cannot profile a tracer: use --backend perf",
+			 (int)pid, comm, (int)tracee);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whether the program of pid traces processes itself: it calls ptrace()
+ * (debuggers, strace, ltrace) or carries LeakSanitizer (ASan), which
+ * attaches to its own process at exit. Read from its dynamic symbols. */
+bool pt_program_traces(pid_t pid)
+{
+	char path[64];
+	bool traces = false;
+	Elf_Scn *scn = NULL;
+	Elf *elf;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ, NULL);
+	while (elf && !traces && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *data;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNSYM || !sh.sh_entsize ||
+		    !(data = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; i < sh.sh_size / sh.sh_entsize && !traces; i++) {
+			GElf_Sym sym;
+			const char *name;
+
+			if (!gelf_getsym(data, (int)i, &sym) ||
+			    !(name = elf_strptr(elf, sh.sh_link, sym.st_name)))
+				continue;
+			traces = (sym.st_shndx == SHN_UNDEF && !strcmp(name, "ptrace")) ||
+				 !strcmp(name, "__asan_init") || !strncmp(name, "__lsan_", 7);
+		}
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return traces;
+}
+
 static char task_state(pid_t pid, pid_t tid)
 {
 	struct pt_thread probe = {.tid = tid, .pid = pid};
@@ -121,6 +234,8 @@ int pt_seize_process(struct sampler *s, pid_t pid, char *err, size_t errlen)
 {
 	char path[64];
 
+	if (check_not_tracing(pid, err, errlen) < 0)
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
 	for (int pass = 0; pass < 64; pass++) {
 		DIR *d = opendir(path);
@@ -205,6 +320,7 @@ static void detach_stopped(struct sampler *s, pid_t tid, int status)
 		    (pid_t)msg != tid && (t = pt_find_thread(s, (pid_t)msg)))
 			pt_drop_thread(s, t);
 	}
+	pt_keep_syscall(tid, status);
 	pt_request(PTRACE_DETACH, tid, 0, (unsigned long)(event == 0 ? WSTOPSIG(status) : 0));
 	t = pt_find_thread(s, tid);
 	if (t) {

@@ -53,6 +53,7 @@ struct sampler {
 	bool enabled;
 	size_t npending;  /* threads with want_sample */
 	uint64_t held_ns; /* time threads were held for samples */
+	bool told_tracer; /* said that a program tracing others runs unprofiled */
 	uint64_t lost;	  /* samples asked for that did not come (thread gone, no stack) */
 	uint64_t chain[PT_MAX_FRAMES + 1];
 };
@@ -73,6 +74,9 @@ struct pt_thread *pt_find_thread(struct sampler *s, pid_t tid);
 struct pt_thread *pt_add_thread(struct sampler *s, pid_t pid, pid_t tid, bool from_start);
 /* Forget t (moves the last thread into its place). */
 void pt_drop_thread(struct sampler *s, struct pt_thread *t);
+/* Before letting a stopped thread go: a system call that our stop broke
+ * off with EINTR restarts as if we had never been there. */
+void pt_keep_syscall(pid_t tid, int status);
 /* Wait for SIGCHLD up to deadline (CLOCK_MONOTONIC ns); false if it passed. */
 bool pt_wait_sigchld(struct sampler *s, uint64_t deadline);
 
@@ -80,6 +84,9 @@ bool pt_wait_sigchld(struct sampler *s, uint64_t deadline);
 /* Seize every thread of pid. 0, or -1 with a one-line err saying why and
  * what to do. */
 int pt_seize_process(struct sampler *s, pid_t pid, char *err, size_t errlen);
+/* Whether pid's program traces processes itself (calls ptrace(), or
+ * carries LeakSanitizer): the ptrace backend must let it go. */
+bool pt_program_traces(pid_t pid);
 /* Detach from every thread, leaving each as it was. */
 void pt_detach_all(struct sampler *s);
 

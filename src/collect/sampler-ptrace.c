@@ -348,6 +348,38 @@ static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
 	k->sample(k->ctx, &rs);
 }
 
+static bool is_stop_signal(int sig)
+{
+	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+/* The kernel's "restart the system call unless a signal handler runs"
+ * (include/linux/errno.h; not in the user headers). */
+#define PT_ERESTARTNOHAND 514
+
+/* A stop of ours (an interrupt, an event, a signal the kernel shows a
+ * tracer but would otherwise have ignored) wakes a thread sleeping in
+ * epoll_wait, sigtimedwait and the like, and those calls return EINTR
+ * rather than restart. Untraced, the thread would have slept on: turn the
+ * EINTR into -ERESTARTNOHAND, which the kernel restarts when no handler
+ * runs and turns back into EINTR when one does. A stop signal is left
+ * alone: untraced, epoll_wait fails with EINTR after SIGSTOP/SIGCONT too.
+ * status is the thread's wait status (a ptrace-stop). */
+void pt_keep_syscall(pid_t tid, int status)
+{
+	int event = (int)((unsigned)status >> 16);
+	struct user_regs_struct regs;
+
+	if ((event == 0 || event == PTRACE_EVENT_STOP) && is_stop_signal(WSTOPSIG(status)))
+		return;
+	if (pt_request(PTRACE_GETREGS, tid, 0, (unsigned long)&regs) < 0)
+		return;
+	if ((long long)regs.orig_rax < 0 || (long long)regs.rax != -EINTR)
+		return;
+	regs.rax = (unsigned long long)-PT_ERESTARTNOHAND;
+	pt_request(PTRACE_SETREGS, tid, 0, (unsigned long)&regs);
+}
+
 /* Let a stopped thread go on (PTRACE_CONT with sig, the signal it was to
  * receive, or 0) or keep it in its group-stop (PTRACE_LISTEN), taking the
  * sample asked of it first. */
@@ -417,9 +449,27 @@ static struct pt_thread *on_exec(struct sampler *s, struct pt_thread *t,
 	return t;
 }
 
-static bool is_stop_signal(int sig)
+/* A program that traces processes itself (a debugger, strace, an ASan
+ * build's LeakSanitizer) cannot be traced too: its own PTRACE_TRACEME or
+ * attach would fail with EPERM. t has just exec'd it (its only thread,
+ * stopped before the first instruction): let it go, untouched and
+ * unprofiled, with its future children, and say so once. */
+static void let_tracer_go(struct sampler *s, struct pt_thread *t, const struct sampler_sink *k)
 {
-	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+	pid_t pid = t->pid, tid = t->tid;
+
+	if (!s->told_tracer)
+		warnx_("%s (pid %d) traces processes itself (a debugger, strace or "
+		       "LeakSanitizer): the ptrace backend lets it run unprofiled; use "
+		       "--backend perf to profile it",
+		       t->comm, (int)pid);
+	s->told_tracer = true;
+	t->want_sample = false;
+	pt_drop_thread(s, t);
+	drop_process(s, pid);
+	if (k->exit)
+		k->exit(k->ctx, pid, tid);
+	pt_request(PTRACE_DETACH, tid, 0, 0);
 }
 
 static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampler_sink *k)
@@ -434,6 +484,7 @@ static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampl
 		pt_request(PTRACE_CONT, tid, 0, (unsigned long)(event == 0 ? sig : 0));
 		return;
 	}
+	pt_keep_syscall(tid, status);
 	switch (event) {
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
@@ -446,7 +497,11 @@ static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampl
 		break;
 	}
 	case PTRACE_EVENT_EXEC:
-		release(s, on_exec(s, t, k), PTRACE_CONT, 0, k);
+		t = on_exec(s, t, k);
+		if (pt_program_traces(t->pid))
+			let_tracer_go(s, t, k);
+		else
+			release(s, t, PTRACE_CONT, 0, k);
 		break;
 	case PTRACE_EVENT_STOP:
 		/* A group-stop (SIGSTOP and friends) keeps the thread stopped,
@@ -494,7 +549,8 @@ static bool is_tracee(struct sampler *s, pid_t tid)
 	bool ours = false;
 	FILE *f;
 
-	if (pt_find_thread(s, tid))
+	/* Our launched child stays ours to reap even once let go. */
+	if (pt_find_thread(s, tid) || tid == s->child)
 		return true;
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)tid);
 	f = fopen(path, "r");

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -53,10 +54,11 @@ static void child_setup_io(const struct target_io *io)
 {
 	if (!io)
 		return;
-	/* A session of its own, away from the terminal the TUI owns, but with
-	 * no controlling terminal: with the pty as one, the kernel's hangup
-	 * handling sent the target SIGHUP when a shell exec'd its last
-	 * command (about 1 run in 4). isatty() on the pty is still true. */
+	/* A session of its own, away from the terminal the TUI owns. The pty
+	 * becomes its controlling terminal only when it reads it (--stdin);
+	 * the collector never closes the master while the target may still
+	 * use it, since that hangup is what sent SIGHUP to targets that had
+	 * closed their ends of the pty and ran on. isatty() is true anyway. */
 	if (io->new_session)
 		setsid();
 	if (io->null_stdin) {
@@ -67,8 +69,13 @@ static void child_setup_io(const struct target_io *io)
 			close(fd);
 		}
 	}
-	if (io->stdin_from_out && io->out_fd >= 0)
+	if (io->stdin_from_out && io->out_fd >= 0) {
 		dup2(io->out_fd, 0);
+		/* The terminal the target reads is its controlling terminal:
+		 * /dev/tty opens, job control and password prompts work. */
+		if (io->new_session)
+			ioctl(0, TIOCSCTTY, 0);
+	}
 	if (io->out_fd >= 0) {
 		dup2(io->out_fd, 1);
 		dup2(io->out_fd, 2);
@@ -77,19 +84,91 @@ static void child_setup_io(const struct target_io *io)
 	}
 }
 
+/* The ELF class of the file at path: 1 (32-bit), 2 (64-bit), 0 if not ELF
+ * or unreadable. */
+static int elf_class(const char *path)
+{
+	unsigned char h[5];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, h, sizeof(h));
+	close(fd);
+	if (n != (ssize_t)sizeof(h) || memcmp(h, "\177ELF", 4))
+		return 0;
+	return h[4];
+}
+
+/* argv0 as execvp will find it, in buf; false if not found. */
+static bool find_command(const char *argv0, char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+
+	if (strchr(argv0, '/')) {
+		snprintf(buf, len, "%s", argv0);
+		return access(buf, F_OK) == 0;
+	}
+	for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
+		size_t n = strcspn(p, ":");
+
+		snprintf(buf, len, "%.*s/%s", (int)n, n ? p : ".", argv0);
+		if (access(buf, X_OK) == 0)
+			return true;
+		p += n;
+		if (*p == ':')
+			p++;
+	}
+	return false;
+}
+
+/* Programs proftop cannot profile, said before they start: a 32-bit
+ * program (the unwinder and symbols are x86-64 only), and, for a normal
+ * user, a set-user-ID or set-group-ID program (the kernel stops perf and
+ * ptrace from following the exec into other credentials). */
+static int check_launchable(const char *argv0, char *err, size_t errlen)
+{
+	char path[4096];
+	struct stat st;
+
+	if (!find_command(argv0, path, sizeof(path)) || stat(path, &st) < 0)
+		return 0; /* exec will say */
+	if (elf_class(path) == 1) {
+		snprintf(err, errlen,
+			 "%s is a 32-bit program (i386 ELF): proftop profiles 64-bit (x86-64) "
+			 "programs only; rebuild it for x86-64 (without -m32)",
+			 argv0);
+		return -1;
+	}
+	if (geteuid() != 0 && ((st.st_mode & S_ISUID && st.st_uid != geteuid()) ||
+			       (st.st_mode & S_ISGID && st.st_gid != getegid()))) {
+		snprintf(err, errlen,
+			 "%s is set-%s-ID (owner uid %u): the kernel lets no normal user profile "
+			 "it; run proftop as root (sudo proftop ...), or profile a copy without "
+			 "the set-ID bit",
+			 argv0, st.st_mode & S_ISUID ? "user" : "group", (unsigned)st.st_uid);
+		return -1;
+	}
+	return 0;
+}
+
 int target_launch(struct target *t, char **argv, const struct target_io *io, char *err,
 		  size_t errlen)
 {
 	int go[2], ep[2];
-	pid_t pid;
+	pid_t pid, parent;
 
 	target_init(t);
 	t->command = join_argv(argv);
+	if (check_launchable(argv[0], err, errlen) < 0)
+		return -1;
 	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(ep, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "cannot create a pipe: %s", strerror(errno));
 		return -1;
 	}
 	fflush(NULL);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "cannot fork: %s", strerror(errno));
@@ -105,6 +184,14 @@ int target_launch(struct target *t, char **argv, const struct target_io *io, cha
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		signal(SIGPIPE, SIG_DFL);
+		/* Die with proftop: a profiler killed with SIGKILL must not leave
+		 * its target running unseen. If proftop died before the prctl,
+		 * the signal will never come: give up now. */
+		if (!io || !io->keep_running) {
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() != parent)
+				_exit(127);
+		}
 		child_setup_io(io);
 		/* Held here until the sampler is attached. */
 		if (read(go[0], &c, 1) != 1)
@@ -233,6 +320,49 @@ static bool may_trace(pid_t pid, long *owner)
 	return (capeff >> 19) & 1; /* CAP_SYS_PTRACE */
 }
 
+/* Processes proftop cannot profile, said in one line rather than with 0
+ * samples: kernel threads, 32-bit programs, and, for a normal user, a
+ * process of its own that is not dumpable (the files in its /proc
+ * directory then belong to root, and the kernel refuses perf and ptrace to all but root). stat is
+ * the process's /proc stat line. */
+static int check_attachable(pid_t pid, const char *stat_line, char *err, size_t errlen)
+{
+	const char *lp = strchr(stat_line, '('), *rp = strrchr(stat_line, ')');
+	char comm[64] = "?", path[64];
+	unsigned long flags = 0;
+	struct stat st;
+
+	if (lp && rp && rp > lp) {
+		snprintf(comm, sizeof(comm), "%.*s", (int)(rp - lp - 1), lp + 1);
+		/* After ")": state ppid pgrp session tty_nr tpgid flags */
+		sscanf(rp + 2, "%*c %*d %*d %*d %*d %*d %lu", &flags);
+	}
+	if (flags & 0x00200000) { /* PF_KTHREAD */
+		snprintf(err, errlen,
+			 "process %d (%s) is a kernel thread: proftop profiles user-space "
+			 "programs; for the kernel use 'perf top' or 'perf record -a -g'",
+			 (int)pid, comm);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	if (elf_class(path) == 1) {
+		snprintf(err, errlen,
+			 "process %d (%s) runs a 32-bit program (i386 ELF): proftop profiles 64-bit "
+			 "(x86-64) programs only; rebuild it for x86-64 (without -m32)",
+			 (int)pid, comm);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (getuid() != 0 && stat(path, &st) == 0 && st.st_uid == 0) {
+		snprintf(err, errlen,
+			 "process %d (%s) is not dumpable (it called prctl(PR_SET_DUMPABLE, 0) or "
+			 "changed its user ids): only root may profile it; run proftop with sudo",
+			 (int)pid, comm);
+		return -1;
+	}
+	return 0;
+}
+
 int target_attach(struct target *t, pid_t pid, char *err, size_t errlen)
 {
 	char path[64], buf[512];
@@ -242,6 +372,7 @@ int target_attach(struct target *t, pid_t pid, char *err, size_t errlen)
 
 	target_init(t);
 	t->pid = pid;
+	buf[0] = '\0';
 	if (pid == getpid()) {
 		snprintf(err, errlen, "pid %d is proftop itself; give the pid of the program to profile",
 			 (int)pid);
@@ -273,6 +404,8 @@ int target_attach(struct target *t, pid_t pid, char *err, size_t errlen)
 			 (int)pid, owner);
 		return -1;
 	}
+	if (check_attachable(pid, buf, err, errlen) < 0)
+		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
 	f = fopen(path, "r");
 	if (f) {

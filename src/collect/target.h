@@ -28,10 +28,11 @@ struct target_io {
 	bool null_stdin;  /* stdin from /dev/null */
 	bool stdin_from_out; /* stdin from out_fd too (the pty: proftop forwards keys) */
 	bool new_session; /* setsid(), no controlling terminal */
+	bool keep_running; /* outlive proftop (else PR_SET_PDEATHSIG kills it with us) */
 };
 
 /* Fork argv[0] (searched in PATH), held before exec; io NULL inherits our
- * streams. 0, or -1 with err. */
+ * streams and ties the target's life to ours. 0, or -1 with err. */
 int target_launch(struct target *t, char **argv, const struct target_io *io, char *err,
 		  size_t errlen);
 /* Let the held child exec; -1 with err if exec failed (not found, not
