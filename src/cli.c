@@ -146,7 +146,7 @@ static const char usage_text[] =
 	"       proftop -i FILE                            open a saved session\n"
 	"       proftop record [OPTIONS] -o FILE (-p PID | -- COMMAND [ARG...])\n"
 	"       proftop report [OPTIONS] (-i FILE | -p PID | -- COMMAND [ARG...])\n"
-	"       proftop export -i FILE -f FORMAT -o OUT\n";
+	"       proftop export -i FILE -f FORMAT [-o OUT]\n";
 
 static const char options_text[] =
 	"\n"
@@ -634,8 +634,6 @@ static int check_combination(struct options *o)
 		if (!o->export_format)
 			return usage_error(
 				"export needs a format: -f folded|speedscope|pprof|callgrind");
-		if (!o->output)
-			return usage_error("export needs an output file: -o OUT");
 		break;
 	}
 	return 0;
