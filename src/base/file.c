@@ -224,13 +224,13 @@ int file_in_open(const char *path, struct stat *st, char *err, size_t errlen)
 	if (!st)
 		st = &s;
 	if (fd < 0 || fstat(fd, st) < 0) {
-		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st->st_mode)) {
-		snprintf(err, errlen, "cannot read %s: it is %s, not a regular file", path,
+		snprintf(err, errlen, "cannot open %s: it is %s, not a regular file", path,
 			 kind_of(st->st_mode));
 		close(fd);
 		return -1;

@@ -12,6 +12,17 @@
 #include "source-text.h"
 #include "xalloc.h"
 
+static bool caller_in_group(gid_t gid)
+{
+	gid_t groups[256];
+	int n = getgroups(256, groups);
+
+	for (int i = 0; i < n; i++)
+		if (groups[i] == gid)
+			return true;
+	return false;
+}
+
 /* Whether the target's owner (meta; NULL: anybody at all) holds permission
  * bit `bits` of a file (S_IROTH-scaled: 4 read, 1 search) by its mode and
  * ownership: root gets no bypass, ACLs are not consulted. */
@@ -19,21 +30,28 @@ static bool owner_has(const struct prof_meta *m, const struct stat *st, unsigned
 {
 	const char *g;
 
+	uid_t uid;
+	gid_t gid;
+	bool in_group;
+
 	if (!m)
 		return true;
-	if (!m->owner_known)
-		return (st->st_mode & bits) == bits;
-	if (st->st_uid == m->owner_uid)
+	/* Unknown (a profile not collected by proftop): proftop's own ids,
+	 * still without root's bypass. */
+	uid = m->owner_known ? m->owner_uid : geteuid();
+	gid = m->owner_known ? m->owner_gid : getegid();
+	if (st->st_uid == uid)
 		return ((st->st_mode >> 6) & bits) == bits;
-	bool in_group = st->st_gid == m->owner_gid;
-
-	for (g = m->owner_groups; g && *g && !in_group;) {
+	in_group = st->st_gid == gid;
+	if (!m->owner_known && !in_group)
+		in_group = caller_in_group(st->st_gid);
+	for (g = m->owner_known ? m->owner_groups : NULL; g && *g && !in_group;) {
 		char *end;
-		unsigned long gid = strtoul(g, &end, 10);
+		unsigned long id = strtoul(g, &end, 10);
 
 		if (end == g)
 			break;
-		in_group = gid == st->st_gid;
+		in_group = id == st->st_gid;
 		g = end + strspn(end, " \t");
 	}
 	if (in_group)

@@ -135,7 +135,7 @@ struct prof_meta {
 	/* Who the target ran as when collection started (/proc/PID/status: the
 	 * uid and gid it opens files with, its supplementary groups): a session
 	 * keeps source text only from files this owner could read. */
-	bool owner_known;	  /* false: unknown, only world-readable files */
+	bool owner_known;	  /* false: unknown (proftop's own ids stand in) */
 	uint32_t owner_uid;
 	uint32_t owner_gid;
 	const char *owner_groups; /* gids, space-separated ("" for none) */
