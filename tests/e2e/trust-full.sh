@@ -8,7 +8,7 @@ pt_setup
 [ "$(id -u)" -eq 0 ] || pt_skip "needs root (mounts a small tmpfs)"
 shares=$(pt_workload shares)
 S=$PT_WORK/s.proftop
-pt_proftop "$PT_WORK/rec.out" record -o "$S" -- "$shares"
+pt_proftop "$PT_WORK/rec.out" record -d 1 -o "$S" -- "$shares"
 [ "$PT_RC" -eq 0 ] || { pt_fail "record: expected exit status 0, saw $PT_RC: $(head -n 1 "$PT_WORK/rec.out.err")"; pt_finish; }
 
 full=$PT_WORK/full
@@ -37,9 +37,12 @@ check()
 	pt_eq "$label: the old file's contents" "$(cat "$full/$file")" "old contents of $file"
 	pt_eq "$label: files left on the tmpfs" "$(ls -A "$full" | tr '\n' ' ')" "export.folded filler report.txt saved.proftop "
 }
-pt_proftop "$PT_WORK/o" report -i "$S" -o "$full/report.txt"
+# Larger than the page the old file frees (the old code truncated it, then
+# ran out of space half way).
+echo "# the report is $("$PROFTOP" report -i "$S" --format json --limit 0 | wc -c) bytes"
+pt_proftop "$PT_WORK/o" report -i "$S" --format json --limit 0 -o "$full/report.txt"
 check "report -o on a full disk" report.txt
-pt_proftop "$PT_WORK/o" export -i "$S" -f folded -o "$full/export.folded"
+pt_proftop "$PT_WORK/o" export -i "$S" -f speedscope -o "$full/export.folded"
 check "export -o on a full disk" export.folded
 pt_proftop "$PT_WORK/o" report -i "$S" --save "$full/saved.proftop"
 check "report --save on a full disk" saved.proftop

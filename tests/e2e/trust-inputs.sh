@@ -14,7 +14,7 @@ command -v sqlite3 >/dev/null 2>&1 || pt_skip "sqlite3 is not installed (it make
 command -v perl >/dev/null 2>&1 || pt_skip "perl is not installed (it makes a pipe nobody reads)"
 shares=$(pt_workload shares)
 S=$PT_WORK/s.proftop
-pt_proftop "$PT_WORK/rec.out" record -o "$S" -- "$shares"
+pt_proftop "$PT_WORK/rec.out" record -d 1 -o "$S" -- "$shares"
 [ "$PT_RC" -eq 0 ] || { pt_fail "record: expected exit status 0, saw $PT_RC: $(head -n 1 "$PT_WORK/rec.out.err")"; pt_finish; }
 
 # 1. A FIFO as the input.

@@ -11,7 +11,7 @@ PT_TIMEOUT=20 # the old code blocked forever opening a FIFO
 [ "$(id -u)" -eq 0 ] || pt_skip "needs root (mknod, chown)"
 shares=$(pt_workload shares)
 S=$PT_WORK/s.proftop
-pt_proftop "$PT_WORK/rec.out" record -o "$S" -- "$shares"
+pt_proftop "$PT_WORK/rec.out" record -d 1 -o "$S" -- "$shares"
 [ "$PT_RC" -eq 0 ] || { pt_fail "record: expected exit status 0, saw $PT_RC: $(head -n 1 "$PT_WORK/rec.out.err")"; pt_finish; }
 
 # The things planted under the output's name, and how to tell they are intact.
@@ -40,7 +40,7 @@ intact()
 writer()
 {
 	case $1 in
-	record) pt_proftop "$PT_WORK/w" record -o "$PT_WORK/out" -- "$shares" ;;
+	record) pt_proftop "$PT_WORK/w" record -d 1 -o "$PT_WORK/out" -- "$shares" ;;
 	save) pt_proftop "$PT_WORK/w" report -i "$S" --save "$PT_WORK/out" ;;
 	report) pt_proftop "$PT_WORK/w" report -i "$S" -o "$PT_WORK/out" ;;
 	export) pt_proftop "$PT_WORK/w" export -i "$S" -f folded -o "$PT_WORK/out" ;;
