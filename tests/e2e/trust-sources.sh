@@ -21,8 +21,10 @@ printf 'one\nWORLD_READABLE_TEXT\nthree\n' >"$PT_WORK/public.c"
 chmod 644 "$PT_WORK/public.c"
 mkfifo "$PT_WORK/fifo.c"
 
-# spin(): its lines claim to be in FILE; main runs them for argv[1] seconds
-# (forever if 0).
+# Each in_*() claims its loop is in another file (the rest of the program
+# is in w.c); main runs them for
+# argv[1] seconds (forever if 0), the FIFO and /dev/zero ones only when
+# argv[2] is given.
 cat >"$PT_WORK/w.c" <<EOF
 #include <stdlib.h>
 #include <time.h>
@@ -37,21 +39,25 @@ static void in_secret(void)
 {
 #line 3 "$PT_WORK/secret.c"
 	for (int i = 0; i < 200000; i++) sink += i;
+#line 100 "$PT_WORK/w.c"
 }
 static void in_public(void)
 {
 #line 2 "$PT_WORK/public.c"
 	for (int i = 0; i < 200000; i++) sink += i;
+#line 200 "$PT_WORK/w.c"
 }
 static void in_fifo(void)
 {
 #line 2 "$PT_WORK/fifo.c"
 	for (int i = 0; i < 200000; i++) sink += i;
+#line 300 "$PT_WORK/w.c"
 }
 static void in_zero(void)
 {
 #line 2 "/dev/zero"
 	for (int i = 0; i < 200000; i++) sink += i;
+#line 400 "$PT_WORK/w.c"
 }
 int main(int argc, char **argv)
 {
@@ -59,8 +65,10 @@ int main(int argc, char **argv)
 	while (d == 0 || now() - t0 < d) {
 		in_secret();
 		in_public();
-		in_fifo();
-		in_zero();
+		if (argc > 2) {
+			in_fifo();
+			in_zero();
+		}
 	}
 	return 0;
 }
@@ -71,7 +79,8 @@ chmod 755 "$PT_WORK/w"
 # sources FILE: the sources table as "file:line:text".
 sources()
 {
-	sqlite3 "$1" "SELECT file || ':' || line || ':' || text FROM sources"
+	sqlite3 "$1" "SELECT file || ':' || line || ':' || text FROM sources" ||
+		pt_fail "cannot read the sources table of $1"
 }
 
 # 1. The target runs as nobody; proftop (root) attaches.
@@ -119,7 +128,7 @@ fi
 (
 	ulimit -v 4000000
 	PT_TIMEOUT=30
-	pt_proftop "$PT_WORK/c.out" record -o "$PT_WORK/c.proftop" -- "$PT_WORK/w" 0.5
+	pt_proftop "$PT_WORK/c.out" record -o "$PT_WORK/c.proftop" -- "$PT_WORK/w" 0.5 special
 	echo "$PT_RC $PT_SECONDS" >"$PT_WORK/c.rc"
 )
 read -r rc secs <"$PT_WORK/c.rc"
