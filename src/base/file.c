@@ -233,6 +233,7 @@ int file_in_open(const char *path, struct stat *st, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open %s: it is %s, not a regular file", path,
 			 kind_of(st->st_mode));
 		close(fd);
+		errno = S_ISDIR(st->st_mode) ? EISDIR : EINVAL;
 		return -1;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);

@@ -46,7 +46,8 @@ int file_out_commit(struct file_out *o, char *err, size_t errlen);
 void file_out_abort(struct file_out *o);
 
 /* Open path for reading, non-blocking, only if it is a regular file (then
- * blocking again). The fd, or -1 with "cannot open PATH: why". st may be
+ * blocking again). The fd, or -1 with "cannot open PATH: why" (errno: the
+ * open's, or EISDIR, or EINVAL for a FIFO, device or socket). st may be
  * NULL. */
 int file_in_open(const char *path, struct stat *st, char *err, size_t errlen);
 /* Read at most max bytes of a regular file into a NUL-terminated buffer

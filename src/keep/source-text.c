@@ -107,10 +107,8 @@ int source_text_read_as(const char *path, const struct prof_meta *owner, size_t 
 	int fd, e;
 
 	fd = file_in_open(path, &st, err, sizeof(err)); /* no FIFO, no device */
-	if (fd < 0) {
-		errno = errno ? errno : EINVAL;
+	if (fd < 0)
 		return -1;
-	}
 	if (owner && (!owner_has(owner, &st, 4) || !(real = realpath(path, NULL)))) {
 		close(fd);
 		errno = EACCES;
