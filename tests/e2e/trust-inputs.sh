@@ -77,6 +77,18 @@ else
 	pt_fail "expected export without -o to print $(wc -c <"$PT_WORK/file.folded") bytes like -o FILE, saw $(wc -c <"$PT_WORK/pipe.folded"); stderr: $(head -n 1 "$PT_WORK/p.err")"
 fi
 
+# Binary pprof is not written to a terminal (script(1) provides one).
+if command -v script >/dev/null 2>&1; then
+	timeout -k 5 "$PT_TIMEOUT" script -qec "'$PROFTOP' export -i '$S' -f pprof" /dev/null \
+		</dev/null >"$PT_WORK/tty.out" 2>&1
+	rc=$?
+	pt_eq "export -f pprof to a terminal: exit status" "$rc" 1
+	pt_eq "export -f pprof to a terminal: what it printed" "$(tr -d '\r' <"$PT_WORK/tty.out")" \
+		"proftop: pprof output is binary; not writing it to a terminal (use -o FILE, or a pipe)"
+else
+	echo "# script(1) is not installed: pprof to a terminal is not checked"
+fi
+
 # closed_pipe ARG...: proftop ARG... with stdout a pipe whose reader is gone.
 closed_pipe()
 {

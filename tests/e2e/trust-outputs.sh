@@ -63,6 +63,22 @@ for kind in symlink device fifo foreign; do
 	done
 done
 
+# The live view's -o (on a terminal that script(1) provides): the same refusal.
+if command -v script >/dev/null 2>&1; then
+	plant device
+	timeout -k 5 "$PT_TIMEOUT" script -qec "'$PROFTOP' -o '$PT_WORK/out' -- '$shares'" /dev/null \
+		</dev/null >"$PT_WORK/tui.out" 2>&1
+	rc=$?
+	pt_eq "live view -o over a device: exit status" "$rc" 1
+	grep -q "cannot write $PT_WORK/out: it is a character device" "$PT_WORK/tui.out" &&
+		pt_ok "live view -o over a device: refused with one line" ||
+		pt_fail "live view -o over a device: expected 'cannot write $PT_WORK/out: it is a character device', saw: $(tr -d '\r' <"$PT_WORK/tui.out" | head -n 3)"
+	intact device && pt_ok "live view -o over a device: left as it was" ||
+		pt_fail "live view -o over a device: the device was replaced: $(ls -l "$PT_WORK/out")"
+else
+	echo "# script(1) is not installed: the live view's -o is not checked"
+fi
+
 # Mode 0600 whatever the umask, new files and replaced ones alike.
 umask 000
 for w in record save report export; do
