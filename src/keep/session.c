@@ -578,9 +578,11 @@ static int write_new(struct session_writer *w, bool complete, char *err, size_t 
 
 static int db_open(const char *path, sqlite3 **db)
 {
-	/* One thread owns each connection: no SQLite mutexes. */
+	/* One thread owns each connection: no SQLite mutexes. A link planted
+	 * under our name is an error, never followed (SQLite would resolve it). */
 	int rc = sqlite3_open_v2(path, db,
-				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+					 SQLITE_OPEN_NOFOLLOW,
 				 NULL);
 
 	if (rc == SQLITE_OK) {
