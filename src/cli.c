@@ -162,7 +162,7 @@ static const struct help_block {
 	 "       proftop -i FILE                            open a saved session\n"},
 	{IN_RECORD, "       proftop record [OPTIONS] -o FILE (-p PID | -- COMMAND [ARG...])\n"},
 	{IN_REPORT, "       proftop report [OPTIONS] (-i FILE | -p PID | -- COMMAND [ARG...])\n"},
-	{IN_EXPORT, "       proftop export -i FILE -f FORMAT -o OUT\n"},
+	{IN_EXPORT, "       proftop export -i FILE -f FORMAT [-o OUT]\n"},
 	{IN_HELP, "       proftop help [record|report|export|live]\n"},
 };
 
@@ -718,8 +718,6 @@ static int check_combination(struct options *o)
 		if (!o->export_format)
 			return usage_error(
 				"export needs a format: -f folded|speedscope|pprof|callgrind");
-		if (!o->output)
-			return usage_error("export needs an output file: -o OUT");
 		break;
 	}
 	return 0;

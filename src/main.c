@@ -13,11 +13,31 @@
 #include "collect.h"
 #include "diff.h"
 #include "export.h"
+#include "file.h"
 #include "profile.h"
 #include "report.h"
 #include "session.h"
 #include "tui.h"
 #include "xalloc.h"
+
+/* Standard output is a pipe (or socket) nobody reads any more. */
+static bool stdout_broken(void)
+{
+	struct pollfd pfd = {.fd = STDOUT_FILENO, .events = POLLOUT};
+
+	return errno == EPIPE || (poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR));
+}
+
+/* End as GNU tools do when their reader goes away: quietly, killed by
+ * SIGPIPE (status 141 in the shell). SIGPIPE is ignored while running, so
+ * that a closed pipe cannot kill us in the middle of a recording. */
+static _Noreturn void die_of_sigpipe(void)
+{
+	fflush(stderr);
+	signal(SIGPIPE, SIG_DFL);
+	raise(SIGPIPE);
+	_exit(141);
+}
 
 /* Collect a profile from a launched or attached target. Returns 0, or 1
  * after printing why. */
@@ -114,6 +134,7 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	struct profile *p = NULL, *base = NULL;
 	struct session_writer *w = NULL;
 	struct diff_table diff;
+	struct file_out file;
 	FILE *out = stdout;
 	int rc = 0, saved = 0;
 	char err[512];
@@ -147,19 +168,24 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 		ro.diff = &diff;
 	}
 	if (rc == 0 && o->report_output) {
-		out = fopen(o->report_output, "w");
-		if (!out) {
-			warnx_("cannot write %s: %s", o->report_output, strerror(errno));
+		if (file_out_begin(&file, o->report_output, err, sizeof(err)) < 0) {
+			warnx_("%s", err);
 			rc = 1;
+		} else {
+			out = file_out_stream(&file);
 		}
 	}
 	if (rc == 0) {
 		fflush(stdout);
 		rc = report_write(out, p, &ro);
-		if (out != stdout && fclose(out) != 0) {
-			warnx_("cannot write %s: %s", o->report_output, strerror(errno));
+		if (out != stdout && rc != 0) {
+			file_out_abort(&file);
+		} else if (out != stdout && file_out_commit(&file, err, sizeof(err)) < 0) {
+			warnx_("%s", err);
 			rc = 1;
-		} else if (out == stdout && fflush(stdout) != 0 && errno != EPIPE) {
+		} else if (out == stdout && (fflush(stdout) != 0 || ferror(stdout))) {
+			if (stdout_broken())
+				die_of_sigpipe();
 			warnx_("cannot write the report: %s", strerror(errno));
 			rc = 1;
 		}
@@ -280,7 +306,10 @@ static int cmd_export(const struct options *o)
 	p = load_session(o->input);
 	if (!p)
 		return 1;
+	/* Without -o: standard output, for a pipe into another tool. */
 	if (export_to_file(fmt, o->output, p, &eo, err, sizeof(err)) < 0) {
+		if ((!o->output || !strcmp(o->output, "-")) && stdout_broken())
+			die_of_sigpipe();
 		warnx_("%s", err);
 		rc = 1;
 	}
@@ -295,7 +324,7 @@ int main(int argc, char **argv)
 
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;
-	signal(SIGPIPE, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN); /* a closed pipe: EPIPE, then die_of_sigpipe() */
 	switch (o.command) {
 	case CMD_REPORT:
 		rc = cmd_report(&o, argc, argv);

@@ -446,6 +446,40 @@ static int open_sampler(struct collector *c, struct sampler_config *cfg, const p
 	return 0;
 }
 
+/* The target's file-access uid and gid and its groups, from /proc. */
+static void fill_meta_owner(struct collector *c, struct prof_meta *m)
+{
+	char path[64], *line = NULL;
+	unsigned long ids[4];
+	size_t cap = 0;
+	int have = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)c->target.pid);
+	f = fopen(path, "re");
+	while (f && getline(&line, &cap, f) > 0) {
+		if (sscanf(line, "Uid: %lu %lu %lu %lu", &ids[0], &ids[1], &ids[2], &ids[3]) == 4) {
+			m->owner_uid = (uint32_t)ids[3];
+			have |= 1;
+		} else if (sscanf(line, "Gid: %lu %lu %lu %lu", &ids[0], &ids[1], &ids[2],
+				  &ids[3]) == 4) {
+			m->owner_gid = (uint32_t)ids[3];
+			have |= 2;
+		} else if (!strncmp(line, "Groups:", 7)) {
+			char *g = line + 7;
+
+			g += strspn(g, " \t");
+			g[strcspn(g, "\n")] = '\0';
+			m->owner_groups = profile_str(c->prof, g);
+			have |= 4;
+		}
+	}
+	free(line);
+	if (f)
+		fclose(f);
+	m->owner_known = have == 7;
+}
+
 static void fill_meta_start(struct collector *c)
 {
 	struct prof_meta *m = &c->prof->meta;
@@ -466,6 +500,7 @@ static void fill_meta_start(struct collector *c)
 	m->freq = c->cfg.freq;
 	m->pid = c->target.pid;
 	m->attached = !c->target.launched;
+	fill_meta_owner(c, m);
 }
 
 void collector_set_output(struct collector *c, enum collect_output mode, bool pass_stdin)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "export-int.h"
+#include "file.h"
 #include "xalloc.h"
 
 const struct export_format *const export_table[] = {
@@ -206,24 +207,13 @@ static int finish_stream(FILE *f, const char *what, char *err, size_t errlen)
 	return 0;
 }
 
-/* Explain a failure to create a file in path's directory, with the fix. */
-static void create_error(const char *path, int e, char *err, size_t errlen)
-{
-	const char *hint = "";
-
-	if (e == ENOENT)
-		hint = " (its directory does not exist)";
-	else if (e == EACCES || e == EPERM || e == EROFS)
-		hint = "; choose another directory with -o";
-	snprintf(err, errlen, "cannot write %s: %s%s", path, strerror(e), hint);
-}
-
 static int write_stdout(const struct export_format *fmt, const struct profile *p,
 			const struct export_opts *o, char *err, size_t errlen)
 {
 	if (fmt->binary && isatty(STDOUT_FILENO)) {
 		snprintf(err, errlen,
-			 "%s output is binary; not writing it to a terminal (use -o FILE)",
+			 "%s output is binary; not writing it to a terminal (use -o FILE, or a "
+			 "pipe)",
 			 fmt->name);
 		return -1;
 	}
@@ -232,91 +222,25 @@ static int write_stdout(const struct export_format *fmt, const struct profile *p
 	return finish_stream(stdout, "the export", err, errlen);
 }
 
-/* A device, FIFO or the like (/dev/null, /dev/stdout, a pipe): written in
- * place, since renaming over it would replace the device itself. */
-static int write_special(const struct export_format *fmt, const char *path, const struct profile *p,
-			 const struct export_opts *o, char *err, size_t errlen)
+/* Into a temporary file beside path, renamed over it when complete
+ * (file.h: links, devices and other users' files are refused). */
+static int write_file(const struct export_format *fmt, const char *path, const struct profile *p,
+		      const struct export_opts *o, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "w");
+	struct file_out out;
 
-	if (!f) {
-		create_error(path, errno, err, errlen);
+	if (file_out_begin(&out, path, err, errlen) < 0)
+		return -1;
+	if (fmt->write(file_out_stream(&out), p, o, err, errlen) < 0) {
+		file_out_abort(&out);
 		return -1;
 	}
-	if (fmt->binary && isatty(fileno(f))) {
-		snprintf(err, errlen, "%s output is binary; not writing it to the terminal %s",
-			 fmt->name, path);
-		fclose(f);
-		return -1;
-	}
-	if (fmt->write(f, p, o, err, errlen) < 0 || finish_stream(f, path, err, errlen) < 0) {
-		fclose(f);
-		return -1;
-	}
-	if (fclose(f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Write into a temporary file beside target, then rename it over target;
- * messages name shown (what the user typed). */
-static int write_atomic(const struct export_format *fmt, const char *target, const char *shown,
-			const struct profile *p, const struct export_opts *o, char *err,
-			size_t errlen)
-{
-	char *tmp = xasprintf("%s.tmp-XXXXXX", target);
-	int fd = mkstemp(tmp);
-	mode_t mask;
-	FILE *f;
-
-	if (fd < 0) {
-		create_error(shown, errno, err, errlen);
-		free(tmp);
-		return -1;
-	}
-	/* mkstemp makes 0600; give the file the mode open(2) would have. */
-	mask = umask(0);
-	umask(mask);
-	if (fchmod(fd, 0666 & ~mask) != 0 || !(f = fdopen(fd, "w"))) {
-		create_error(shown, errno, err, errlen);
-		close(fd);
-		goto fail;
-	}
-	if (fmt->write(f, p, o, err, errlen) < 0 || finish_stream(f, shown, err, errlen) < 0) {
-		fclose(f);
-		goto fail;
-	}
-	/* Complete on disk before it takes the final name. */
-	if (fsync(fileno(f)) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", shown, strerror(errno));
-		fclose(f);
-		goto fail;
-	}
-	if (fclose(f) != 0) {
-		snprintf(err, errlen, "cannot write %s: %s", shown, strerror(errno));
-		goto fail;
-	}
-	if (rename(tmp, target) != 0) {
-		create_error(shown, errno, err, errlen);
-		goto fail;
-	}
-	free(tmp);
-	return 0;
-fail:
-	unlink(tmp);
-	free(tmp);
-	return -1;
+	return file_out_commit(&out, err, errlen);
 }
 
 int export_to_file(const struct export_format *fmt, const char *path, const struct profile *p,
 		   const struct export_opts *o, char *err, size_t errlen)
 {
-	struct stat st, lst;
-	char *real;
-	int rc;
-
 	if (errlen)
 		err[0] = '\0';
 	if (!any_sample(p, o)) {
@@ -325,23 +249,7 @@ int export_to_file(const struct export_format *fmt, const char *path, const stru
 				     : "the profile holds no samples");
 		return -1;
 	}
-	if (!strcmp(path, "-"))
+	if (!path || !strcmp(path, "-"))
 		return write_stdout(fmt, p, o, err, errlen);
-	if (stat(path, &st) == 0) {
-		if (S_ISDIR(st.st_mode)) {
-			snprintf(err, errlen,
-				 "cannot write %s: it is a directory; give a file name", path);
-			return -1;
-		}
-		if (!S_ISREG(st.st_mode))
-			return write_special(fmt, path, p, o, err, errlen);
-		/* A symbolic link to a file: replace the file, keep the link. */
-		if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode) &&
-		    (real = realpath(path, NULL))) {
-			rc = write_atomic(fmt, real, path, p, o, err, errlen);
-			free(real);
-			return rc;
-		}
-	}
-	return write_atomic(fmt, path, path, p, o, err, errlen);
+	return write_file(fmt, path, p, o, err, errlen);
 }

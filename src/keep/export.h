@@ -42,9 +42,11 @@ extern const struct export_format *const export_table[];
 /* The format called name, or NULL. */
 const struct export_format *export_find(const char *name);
 
-/* Write p in fmt to path, atomically: into a temporary file in path's
- * directory, renamed over path only when complete, so a failure never leaves
- * a half file under the final name. path "-" writes to stdout. A profile
+/* Write p in fmt to path, atomically: into a temporary file (mode 0600) in
+ * path's directory, renamed over path only when complete, so a failure never
+ * leaves a half file under the final name. A path that is a symbolic link, a
+ * device, a FIFO or another user's file is refused (file.h). path "-" or
+ * NULL writes to stdout (a binary format not to a terminal). A profile
  * with no sample passing o->filter is an error (nothing to export). Returns
  * 0, or -1 with a one-line reason naming the problem in err. */
 int export_to_file(const struct export_format *fmt, const char *path, const struct profile *p,

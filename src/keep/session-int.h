@@ -16,6 +16,9 @@
 /* Lines beyond this are never saved (a corrupt line table must not make
  * the writer allocate gigabytes). */
 #define SESSION_MAX_LINE (1 << 20)
+/* Source text a session copies from disk, in all: files are read up to
+ * SOURCE_TEXT_MAX each, until this much was read. */
+#define SESSION_SRC_TOTAL (32u << 20)
 /* Source lines kept around the sampled ones, for context in the line view. */
 #define SESSION_SRC_MARGIN 5
 

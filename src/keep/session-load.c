@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "session-int.h"
 #include "session.h"
 #include "xalloc.h"
@@ -360,6 +361,12 @@ static int load_meta(struct loader *l, struct session_info *info)
 	m->calls_cost_ns = (uint64_t)meta_int(l, st, "calls_cost_ns", 0, INT64_MAX);
 	m->calls_cpu_ns = (uint64_t)meta_int(l, st, "calls_cpu_ns", 0, INT64_MAX);
 	m->probe_floor_ns = (uint64_t)meta_int(l, st, "probe_floor_ns", 0, INT64_MAX);
+	m->owner_known = meta_int(l, st, "owner_known", 0, 1);
+	m->owner_uid = (uint32_t)meta_int(l, st, "owner_uid", 0, UINT32_MAX);
+	m->owner_gid = (uint32_t)meta_int(l, st, "owner_gid", 0, UINT32_MAX);
+	m->owner_groups = meta_text(l, st, "owner_groups");
+	if (!m->owner_groups)
+		m->owner_known = false;
 	m->calls_budget = meta_real(l, st, "calls_budget");
 	m->calls_overhead = meta_real(l, st, "calls_overhead");
 	if (info) {
@@ -406,22 +413,53 @@ static struct profile *load(struct loader *l, struct session_info *info)
 	return l->p;
 }
 
+/* What lies beside a session as FILE-journal, and so how to open it. */
+enum journal {
+	JOURNAL_NONE,	 /* none, or empty */
+	JOURNAL_WRITING, /* a flush in progress (SQLite zeroes the header until
+			  * the journal is synced): read with locks */
+	JOURNAL_HOT,	 /* left by a crash of our own writer: roll it back */
+	JOURNAL_FOREIGN, /* a crashed write, but not our files: leave them */
+	JOURNAL_OTHER,	 /* not SQLite's: leave it, ignore it (immutable) */
+};
+
+/* SQLite's rollback journals begin with these bytes once synced. */
+static const unsigned char journal_magic[8] = {0xd9, 0xd5, 0x05, 0xf9, 0x20, 0xa1, 0x63, 0xd7};
+
+static enum journal journal_look(const char *path, const struct stat *db)
+{
+	char *journal = xasprintf("%s-journal", path), err[64];
+	unsigned char h[8] = {0};
+	enum journal j = JOURNAL_OTHER;
+	struct stat st;
+	ssize_t n = -1;
+	int fd;
+
+	if (lstat(journal, &st) < 0 || (S_ISREG(st.st_mode) && st.st_size == 0)) {
+		j = JOURNAL_NONE;
+	} else if (S_ISREG(st.st_mode) && (fd = file_in_open(journal, NULL, err, sizeof(err))) >= 0) {
+		n = pread(fd, h, sizeof(h), 0);
+		close(fd);
+	}
+	free(journal);
+	if (n <= 0)
+		return j;
+	if (h[0] == 0)
+		return JOURNAL_WRITING;
+	if (n < (ssize_t)sizeof(h) || memcmp(h, journal_magic, sizeof(h)))
+		return JOURNAL_OTHER;
+	return st.st_uid == geteuid() && db->st_uid == geteuid() ? JOURNAL_HOT : JOURNAL_FOREIGN;
+}
+
 /* A crash during a flush leaves FILE-journal behind: SQLite rolls it back
  * (to the last flush) at the first read by a connection that may write.
- * Returns 1 if there was one and it is now rolled back, 0 if there was none,
- * -1 with err if it could not be. */
+ * Only done to our own files (journal_look). 0, or -1 with err. */
 static int recover_journal(const char *path, char *err, size_t errlen)
 {
-	char *journal = xasprintf("%s-journal", path);
-	struct stat st;
 	sqlite3 *db = NULL;
 	int rc;
 
-	rc = stat(journal, &st) == 0 && st.st_size > 0;
-	free(journal);
-	if (!rc)
-		return 0;
-	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL);
+	rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_busy_timeout(db, 2000);
 		rc = sqlite3_exec(db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
@@ -434,7 +472,43 @@ static int recover_journal(const char *path, char *err, size_t errlen)
 			 path, path, sqlite3_errstr(rc));
 		return -1;
 	}
-	return 1;
+	return 0;
+}
+
+/* "file:PATH?QUERY" with PATH percent-encoded. Caller frees. */
+static char *file_uri(const char *path, const char *query)
+{
+	size_t len = strlen(path);
+	char *uri = xmalloc(5 + 3 * len + 1 + strlen(query) + 1), *o = uri;
+
+	o += sprintf(o, "file:");
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
+		    strchr("/-._~", *c))
+			*o++ = (char)*c;
+		else
+			o += sprintf(o, "%%%02X", *c);
+	}
+	sprintf(o, "?%s", query);
+	return uri;
+}
+
+/* Open the session for reading without side effects: never a -wal or -shm
+ * beside it, never a journal deleted. immutable=1 (no locks, journal and
+ * WAL ignored) when no writer can be at work on it: a WAL-mode file (which
+ * proftop never writes) or a journal that is not SQLite's; else read-only
+ * with locks, as a recording may be committing a flush right now. */
+static int open_read(const char *path, bool immutable, sqlite3 **db)
+{
+	char *uri = file_uri(path, immutable ? "immutable=1" : "mode=ro");
+	int rc = sqlite3_open_v2(uri, db,
+				 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
+				 NULL);
+
+	free(uri);
+	if (rc == SQLITE_OK)
+		sqlite3_busy_timeout(*db, 2000);
+	return rc;
 }
 
 struct profile *session_load(const char *path, struct session_info *info, char *err, size_t errlen)
@@ -442,48 +516,49 @@ struct profile *session_load(const char *path, struct session_info *info, char *
 	struct loader l = {.name = path, .err = err, .errlen = errlen};
 	unsigned char h[HEADER_SIZE];
 	struct profile *p = NULL;
+	enum journal j;
 	struct stat st;
 	ssize_t n;
-	int fd, rc, recovered;
+	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		snprintf(err, errlen, "cannot open %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	/* Non-blocking: a FIFO is refused, not waited on. */
+	fd = file_in_open(path, &st, err, errlen);
+	if (fd < 0)
 		return NULL;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "cannot open %s: it is a directory", path);
+	j = journal_look(path, &st);
+	if (j == JOURNAL_FOREIGN) {
+		snprintf(err, errlen,
+			 "%s has an unfinished write (%s-journal) and they belong to another user: "
+			 "let its owner read it first (it rolls back), or read a copy of both",
+			 path, path);
 		close(fd);
 		return NULL;
 	}
-	close(fd);
-	recovered = recover_journal(path, err, errlen);
-	if (recovered < 0)
-		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd < 0 || fstat(fd, &st) < 0 ? -1 : pread(fd, h, sizeof(h), 0);
-	if (fd >= 0)
+	if (j == JOURNAL_HOT) {
 		close(fd);
-	if (n < 0) {
+		if (recover_journal(path, err, errlen) < 0)
+			return NULL;
+		fd = file_in_open(path, &st, err, errlen);
+		if (fd < 0)
+			return NULL;
+	}
+	n = pread(fd, h, sizeof(h), 0);
+	if (n < 0)
 		snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
+	close(fd);
+	if (n < 0 || check_header(h, (size_t)n, (uint64_t)st.st_size, path, err, errlen) < 0)
 		return NULL;
-	}
-	if (check_header(h, (size_t)n, (uint64_t)st.st_size, path, err, errlen) < 0)
-		return NULL;
-	rc = sqlite3_open_v2(path, &l.db, SQLITE_OPEN_READONLY, NULL);
+	/* Bytes 18 and 19 of the header are 2 in WAL mode. */
+	rc = open_read(path, j == JOURNAL_OTHER || (h[18] == 2 && h[19] == 2), &l.db);
 	if (rc != SQLITE_OK) {
 		db_error(&l, rc);
 		one_line(err);
 	} else {
-		/* A recording may be committing a flush right now. */
-		sqlite3_busy_timeout(l.db, 2000);
 		p = load(&l, info);
 	}
 	sqlite3_close(l.db);
 	if (p && info)
-		info->recovered = recovered;
+		info->recovered = j == JOURNAL_HOT;
 	return p;
 }
 
@@ -501,7 +576,7 @@ struct profile *session_load_buffer(const void *data, size_t len, const char *na
 	if (!copy)
 		fatal("out of memory (allocating %zu bytes)", len);
 	memcpy(copy, data, len);
-	rc = sqlite3_open_v2(":memory:", &l.db, SQLITE_OPEN_READWRITE, NULL);
+	rc = sqlite3_open_v2(":memory:", &l.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_deserialize(l.db, "main", copy, (sqlite3_int64)len, (sqlite3_int64)len,
 					 SQLITE_DESERIALIZE_FREEONCLOSE |

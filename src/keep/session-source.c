@@ -12,6 +12,7 @@
 
 #include "session-int.h"
 #include "session.h"
+#include "source-text.h"
 #include "xalloc.h"
 
 /* A range of lines of one file that the session wants. */
@@ -30,6 +31,7 @@ struct src_file_done {
 struct session_src {
 	struct src_file_done *files;
 	size_t n, cap;
+	size_t bytes; /* read from source files so far, under SESSION_SRC_TOTAL */
 };
 
 /* The text of a file split into lines, the way report.c reads it: line
@@ -143,30 +145,30 @@ static void text_free(struct src_text *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int text_read_path(struct src_text *t, const char *path)
+/* Read the file at path for the session: a regular file the target's owner
+ * could read (source-text.h), within what is left of the session's budget. */
+static int text_read_path(struct src_text *t, const struct profile *p, const char *path,
+			  struct session_src *s)
 {
-	FILE *f = fopen(path, "r");
-	size_t cap = 0, lines_cap = 0;
-	char *line = NULL;
-	ssize_t len;
+	size_t left = s->bytes < SESSION_SRC_TOTAL ? SESSION_SRC_TOTAL - s->bytes : 0;
+	size_t bytes = 0;
 
-	if (!f)
+	if (!left)
 		return -1;
-	while ((len = getline(&line, &cap, f)) >= 0 && t->n < SESSION_MAX_LINE) {
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		t->lines = xgrow(t->lines, &lines_cap, t->n + 1, sizeof(*t->lines));
-		t->lines[t->n++] = xstrndup(line, (size_t)len);
-	}
-	free(line);
-	fclose(f);
+	if (source_text_read_as(path, &p->meta, left < SOURCE_TEXT_MAX ? left : SOURCE_TEXT_MAX,
+				&t->lines, &t->n, &bytes) < 0)
+		return -1;
+	s->bytes += bytes;
+	while (t->n > SESSION_MAX_LINE)
+		free(t->lines[--t->n]);
 	return t->n ? 0 : -1;
 }
 
 /* The text of file: what p carries (a reopened session saved again), else
  * the file on disk, a relative path also tried against the target's
  * working directory as report.c does. */
-static void text_read(struct src_text *t, const struct profile *p, const char *file)
+static void text_read(struct src_text *t, const struct profile *p, const char *file,
+		      struct session_src *src)
 {
 	size_t lo = 0, hi = p->nsources, cap = 0;
 
@@ -192,13 +194,13 @@ static void text_read(struct src_text *t, const struct profile *p, const char *f
 		}
 		return;
 	}
-	if (text_read_path(t, file) == 0)
+	if (text_read_path(t, p, file, src) == 0)
 		return;
 	text_free(t);
 	if (file[0] != '/' && p->meta.cwd) {
 		char *full = xasprintf("%s/%s", p->meta.cwd, file);
 
-		if (text_read_path(t, full) < 0)
+		if (text_read_path(t, p, full, src) < 0)
 			text_free(t);
 		free(full);
 	}
@@ -206,7 +208,8 @@ static void text_read(struct src_text *t, const struct profile *p, const char *f
 
 /* Write the lines of ranges [r, end) (all of one file) not written yet. */
 static int write_file(sqlite3_stmt *ins, const struct profile *p, const struct src_range *r,
-		      const struct src_range *end, struct src_file_done *d)
+		      const struct src_range *end, struct session_src *src,
+		      struct src_file_done *d)
 {
 	struct src_text t = {NULL, 0};
 	bool need = false, read = false;
@@ -222,7 +225,7 @@ static int write_file(sqlite3_stmt *ins, const struct profile *p, const struct s
 			if (done_has(d, l))
 				continue;
 			if (!read) {
-				text_read(&t, p, r->file);
+				text_read(&t, p, r->file, src);
 				read = true;
 			}
 			done_set(d, l);
@@ -254,7 +257,7 @@ int session_src_write(sqlite3 *db, const struct profile *p, struct session_src *
 	for (i = 0; i < n && rc == SQLITE_OK; i = j) {
 		for (j = i + 1; j < n && r[j].file == r[i].file;)
 			j++;
-		rc = write_file(ins, p, &r[i], &r[j], done_get(*done, r[i].file));
+		rc = write_file(ins, p, &r[i], &r[j], *done, done_get(*done, r[i].file));
 	}
 	sqlite3_finalize(ins);
 	free(r);

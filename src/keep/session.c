@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "session-int.h"
 #include "session.h"
 #include "xalloc.h"
@@ -62,7 +63,7 @@ const char session_schema_sql[] =
  * tests/unit/test-session.c, then update the size. */
 #define SESSION_KNOWS(type, size) \
 	_Static_assert(sizeof(type) == (size), #type " changed: see src/session.c")
-SESSION_KNOWS(struct prof_meta, 152);
+SESSION_KNOWS(struct prof_meta, 176);
 SESSION_KNOWS(struct prof_function, 64);
 SESSION_KNOWS(struct prof_module, 24);
 SESSION_KNOWS(struct prof_line, 24);
@@ -72,7 +73,7 @@ SESSION_KNOWS(struct prof_thread, 16);
 SESSION_KNOWS(struct prof_mem_point, 32);
 SESSION_KNOWS(struct prof_output_chunk, 24);
 SESSION_KNOWS(struct prof_latency, 72);
-SESSION_KNOWS(struct profile, 480); /* + query_cache, query_cache_free: derived, not saved */
+SESSION_KNOWS(struct profile, 504); /* + query_cache, query_cache_free: derived, not saved */
 
 struct meta_kv {
 	char *key, *value;
@@ -88,8 +89,9 @@ struct written {
 struct session_writer {
 	const struct profile *p;
 	char *path;
-	char *tmp;   /* the temporary file until the first flush renames it */
-	sqlite3 *db; /* on tmp, then on path */
+	struct file_out out; /* the temporary file until the first flush renames it */
+	char *tmp;	     /* out.tmp, or NULL once renamed */
+	sqlite3 *db;	     /* on tmp, then on path */
 	struct written done;
 	struct session_src *src;
 	struct meta_kv *extra;
@@ -212,6 +214,7 @@ static int write_meta(struct session_writer *w, bool complete)
 		{"command", m->command},    {"cwd", m->cwd},
 		{"host", m->host},	    {"kernel", m->kernel},
 		{"backend", m->backend},    {"unwind", m->unwind},
+		{"owner_groups", m->owner_known ? m->owner_groups : NULL},
 	};
 	const struct {
 		const char *key;
@@ -235,6 +238,9 @@ static int write_meta(struct session_writer *w, bool complete)
 		{"calls_cost_ns", i64(m->calls_cost_ns)},
 		{"calls_cpu_ns", i64(m->calls_cpu_ns)},
 		{"probe_floor_ns", i64(m->probe_floor_ns)},
+		{"owner_known", m->owner_known},
+		{"owner_uid", m->owner_uid},
+		{"owner_gid", m->owner_gid},
 	};
 	const struct {
 		const char *key;
@@ -570,24 +576,14 @@ static int write_new(struct session_writer *w, bool complete, char *err, size_t 
 
 /* ---- files ---- */
 
-static int fsync_path(const char *path, int flags)
-{
-	int fd = open(path, flags | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	/* Some file systems refuse to sync a directory; the rename still happened. */
-	if (rc < 0 && (flags & O_DIRECTORY) && (errno == EINVAL || errno == EBADF))
-		rc = 0;
-	close(fd);
-	return rc;
-}
-
 static int db_open(const char *path, sqlite3 **db)
 {
-	int rc = sqlite3_open_v2(path, db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	/* One thread owns each connection: no SQLite mutexes. A link planted
+	 * under our name is an error, never followed (SQLite would resolve it). */
+	int rc = sqlite3_open_v2(path, db,
+				 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+					 SQLITE_OPEN_NOFOLLOW,
+				 NULL);
 
 	if (rc == SQLITE_OK) {
 		sqlite3_extended_result_codes(*db, 1);
@@ -596,31 +592,17 @@ static int db_open(const char *path, sqlite3 **db)
 	return rc;
 }
 
-/* Create the temporary file with the schema, before anything is written. */
+/* Create the temporary file (file.h: mode 0600, beside path, which must be
+ * absent or a regular file of ours) with the schema, before anything is
+ * written. */
 static int tmp_create(struct session_writer *w, char *err, size_t errlen)
 {
-	struct stat st;
-	mode_t um;
 	char *sql;
-	int fd, rc;
+	int rc;
 
-	if (stat(w->path, &st) == 0 && S_ISDIR(st.st_mode))
-		return fail(err, errlen, w->path, "it is a directory");
-	free(w->tmp);
-	w->tmp = xasprintf("%s.tmpXXXXXX", w->path);
-	fd = mkstemp(w->tmp);
-	if (fd < 0) {
-		int e = errno;
-
-		free(w->tmp);
-		w->tmp = NULL;
-		return fail(err, errlen, w->path, strerror(e));
-	}
-	/* mkstemp makes it 0600: give it the mode a plain create would. */
-	um = umask(0);
-	umask(um);
-	fchmod(fd, 0666 & ~um);
-	close(fd);
+	if (file_out_begin(&w->out, w->path, err, errlen) < 0)
+		return -1;
+	w->tmp = w->out.tmp;
 	rc = db_open(w->tmp, &w->db);
 	/* Nobody sees the file before it is complete: no journal needed. */
 	sql = xasprintf("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;"
@@ -633,8 +615,7 @@ static int tmp_create(struct session_writer *w, char *err, size_t errlen)
 		fail_db(err, errlen, w->path, w->db, rc);
 		sqlite3_close(w->db);
 		w->db = NULL;
-		unlink(w->tmp);
-		free(w->tmp);
+		file_out_abort(&w->out);
 		w->tmp = NULL;
 		return -1;
 	}
@@ -648,8 +629,7 @@ static void tmp_discard(struct session_writer *w)
 		w->db = NULL;
 	}
 	if (w->tmp) {
-		unlink(w->tmp);
-		free(w->tmp);
+		file_out_abort(&w->out);
 		w->tmp = NULL;
 	}
 	memset(&w->done, 0, sizeof(w->done));
@@ -661,19 +641,14 @@ static void tmp_discard(struct session_writer *w)
  * writing there with a journal. */
 static int tmp_publish(struct session_writer *w, char *err, size_t errlen)
 {
-	char *dir;
 	int rc = sqlite3_close(w->db);
 
 	w->db = NULL;
 	if (rc != SQLITE_OK)
 		return fail(err, errlen, w->path, sqlite3_errstr(rc));
-	if (fsync_path(w->tmp, O_RDONLY) < 0 || rename(w->tmp, w->path) < 0)
-		return fail(err, errlen, w->path, strerror(errno));
-	free(w->tmp);
-	w->tmp = NULL;
-	dir = dir_of(w->path);
-	fsync_path(dir, O_RDONLY | O_DIRECTORY);
-	free(dir);
+	w->tmp = NULL; /* synced and renamed, or removed */
+	if (file_out_commit(&w->out, err, errlen) < 0)
+		return -1;
 	rc = db_open(w->path, &w->db);
 	if (rc == SQLITE_OK)
 		rc = exec(w->db, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL;");

@@ -23,7 +23,9 @@
 #define SESSION_EXT ".proftop"
 
 /* Write p to path in one go. The file appears complete or not at all: it is
- * written to path.tmpXXXXXX beside path, synced, then renamed over it. On
+ * written to path.tmp-XXXXXX beside path (mode 0600, file.h), synced, then
+ * renamed over it. An existing path that is a symbolic link, a device, a
+ * FIFO or another user's file is refused. On
  * failure (no such directory, read-only, disk full) nothing under path
  * changes and p is untouched: offer to save elsewhere. Source text is read
  * from p->sources where p carries it, else from the files on disk. */
@@ -46,7 +48,9 @@ struct session_info {
  * not SQLite, SQLite but not a session, or from a newer schema gives NULL
  * and a one-line err saying which. The file is never modified, except that
  * a write a crash cut short (FILE-journal) is rolled back first, as SQLite
- * does. info may be NULL. */
+ * does, when the journal is SQLite's and both files are the caller's. Only
+ * a regular file is read (a FIFO is refused, not waited on), and nothing
+ * is left beside it (no -wal, no -shm). info may be NULL. */
 struct profile *session_load(const char *path, struct session_info *info, char *err, size_t errlen);
 /* The same over the bytes of a session file in memory (the fuzzer); name
  * stands for the file in messages. */
@@ -66,7 +70,8 @@ struct profile *session_load_buffer(const void *data, size_t len, const char *na
 struct session_writer;
 
 /* Prepare to write p to path. Fails early, creating nothing under path,
- * when the directory is missing or not writable. */
+ * when the directory is missing or not writable, or path is not a regular
+ * file of the caller (file.h). */
 struct session_writer *session_writer_open(const struct profile *p, const char *path, char *err,
 					   size_t errlen);
 /* A free-form metadata entry for the file's meta table (e.g. "options",

@@ -132,6 +132,13 @@ struct prof_meta {
 	uint64_t calls_cpu_ns;   /* the budget's base while probes were in place: the
 				  * target's CPU time, at least 1 CPU s per wall s */
 	uint64_t probe_floor_ns; /* what the probes add to a measured call's duration */
+	/* Who the target ran as when collection started (/proc/PID/status: the
+	 * uid and gid it opens files with, its supplementary groups): a session
+	 * keeps source text only from files this owner could read. */
+	bool owner_known;	  /* false: unknown (proftop's own ids stand in) */
+	uint32_t owner_uid;
+	uint32_t owner_gid;
+	const char *owner_groups; /* gids, space-separated ("" for none) */
 };
 
 /* Per-call durations of one function (--latency), from a uprobe and a

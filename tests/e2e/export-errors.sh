@@ -1,7 +1,7 @@
 #!/bin/bash
 # proftop export on bad output paths: one line naming the problem, exit 1,
 # nothing left under the output's name; bad usage exits 2; devices are
-# written in place, never replaced.
+# refused, never replaced.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
 . "$top_srcdir/tests/e2e/export-lib.sh"
@@ -31,8 +31,9 @@ pt_eq "exit status, no sample of that thread" "$PT_RC" 1
 pt_one_line "no sample of that thread" "$PT_WORK/e5.err"
 [ ! -e "$PT_WORK/none.folded" ] && pt_ok "no file when nothing is exported" || pt_fail "a file was written with nothing to export"
 
+# A device is refused (trust-outputs.sh has the rest), never replaced.
 pt_proftop "$PT_WORK/e6" export -i "$EX_SESSION" -f callgrind -o /dev/null
-pt_eq "exit status, -o /dev/null" "$PT_RC" 0
+pt_eq "exit status, -o /dev/null" "$PT_RC" 1
 [ -c /dev/null ] && pt_ok "/dev/null is still a device" || pt_fail "/dev/null was replaced"
 
 # Writing to stdout with -o -: the same bytes as a file.

@@ -274,8 +274,10 @@ static void test_record_export(void **state)
 			   "export needs a format: -f folded|speedscope|pprof|callgrind");
 	assert_usage_error(parse(&o, "export", "-f", "pprof", "-o", "x", NULL),
 			   "export needs a session file: -i FILE");
-	assert_usage_error(parse(&o, "export", "-i", "s", "-f", "pprof", NULL),
-			   "export needs an output file: -o OUT");
+	/* Without -o: standard output (issue 10). */
+	assert_int_equal(parse(&o, "export", "-i", "s", "-f", "pprof", NULL), 0);
+	assert_null(o.output);
+	cli_free(&o);
 	assert_usage_error(parse(&o, "export", "-i", "s", "-f", "pprof", "-o", "x", "extra", NULL),
 			   "export takes no COMMAND (unexpected 'extra')");
 	assert_usage_error(parse(&o, "export", "-p", "1", NULL),
