@@ -233,7 +233,11 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 	ps = procmap_process(c->pm, s->pid);
 	note_thread(c, s->pid, s->tid);
 	if (s->kernel) {
-		locs[nl++] = symbols_kernel_location(c->sym);
+		const char *note;
+
+		locs[nl++] = symbols_kernel_location(c->sym, s->ip);
+		if ((note = symbols_kernel_note(c->sym)))
+			warnx_("%s", note);
 		flags |= PROF_SAMPLE_KERNEL;
 	}
 	if (c->cfg.unwind == UNWIND_DWARF && s->have_user_regs) {

@@ -252,9 +252,13 @@ int pt_seize_process(struct sampler *s, pid_t pid, char *err, size_t errlen)
 			if (pt_request(PTRACE_SEIZE, tid, 0, PT_OPTIONS) < 0) {
 				int e = errno;
 
-				/* A thread that ended meanwhile is no error. */
+				/* A thread that ended meanwhile is no error; nor one
+				 * refused once its process is ours: permission is the
+				 * process's, so that thread was exiting (its state can
+				 * still read R or S while it does). */
 				if (e == ESRCH ||
-				    (e == EPERM && strchr("ZX?", task_state(pid, tid))))
+				    (e == EPERM && (strchr("ZX?", task_state(pid, tid)) ||
+						    (tid != pid && pt_find_thread(s, pid)))))
 					continue;
 				closedir(d);
 				explain_refusal(pid, e, err, errlen);

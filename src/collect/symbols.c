@@ -25,6 +25,7 @@
 #include "elf-debug.h"
 #include "elf-fds.h"
 #include "symbols-int.h"
+#include "ksyms.h"
 #include "symbols.h"
 #include "xalloc.h"
 
@@ -39,6 +40,10 @@ struct symbols {
 	size_t nchain, chain_cap;
 	char *path; /* scratch for file names */
 	size_t path_cap;
+	/* kernel names: /proc/kallsyms, read at the first kernel sample */
+	const char *kallsyms_path;
+	struct ksyms *ksyms;
+	bool kernel_note_given;
 };
 
 /* One address range of a concrete subprogram, in DWARF addresses. */
@@ -813,13 +818,23 @@ struct symbols *symbols_new(struct profile *p)
 	struct symbols *s = xcalloc(1, sizeof(*s));
 
 	s->p = p;
+	s->kallsyms_path = "/proc/kallsyms";
 	return s;
+}
+
+void symbols_set_kallsyms(struct symbols *s, const char *path)
+{
+	ksyms_free(s->ksyms);
+	s->ksyms = NULL;
+	s->kallsyms_path = path;
+	s->kernel_note_given = false;
 }
 
 void symbols_free(struct symbols *s)
 {
 	if (!s)
 		return;
+	ksyms_free(s->ksyms);
 	free(s->lines);
 	free(s->chain);
 	free(s->path);
@@ -876,9 +891,35 @@ uint32_t symbols_unknown_location(struct symbols *s, uint64_t addr, const char *
 	return pseudo_location(s, map_name && map_name[0] ? map_name : "[unknown]", addr);
 }
 
-uint32_t symbols_kernel_location(struct symbols *s)
+/* One location per kernel function (its start): there are no lines. */
+uint32_t symbols_kernel_location(struct symbols *s, uint64_t ip)
 {
-	return pseudo_location(s, "[kernel]", 0);
+	const char *name, *mod;
+	uint64_t start;
+	uint32_t module, loc;
+	struct prof_line line = {.file = NULL, .line = 0};
+
+	if (!ip)
+		return pseudo_location(s, "[kernel]", 0);
+	if (!s->ksyms)
+		s->ksyms = ksyms_load(s->kallsyms_path);
+	name = ksyms_lookup(s->ksyms, ip, &start, &mod);
+	if (!name)
+		return pseudo_location(s, "[kernel]", 0);
+	module = profile_intern_module(s->p, mod, NULL);
+	loc = profile_find_location(s->p, module, start);
+	if (loc != PROF_NONE)
+		return loc;
+	line.function = profile_intern_function(s->p, name, name, NULL, 0, module);
+	return profile_intern_location(s->p, module, start, &line, 1);
+}
+
+const char *symbols_kernel_note(struct symbols *s)
+{
+	if (!s->ksyms || s->kernel_note_given)
+		return NULL;
+	s->kernel_note_given = true;
+	return ksyms_why(s->ksyms);
 }
 
 char *symbols_demangle(const char *name)

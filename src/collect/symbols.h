@@ -26,8 +26,15 @@ uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vad
  * in module "[unknown]" (or map_name such as "[heap]" if given), with one
  * function per map, named after it ("[heap]", "//anon") or "[unknown]". */
 uint32_t symbols_unknown_location(struct symbols *s, uint64_t addr, const char *map_name);
-/* The single "[kernel]" frame placed on top of samples taken in the kernel. */
-uint32_t symbols_kernel_location(struct symbols *s);
+/* The frame placed on top of a sample taken in the kernel at ip: the kernel
+ * function (module "[kernel]", or "[kernel:MOD]" for a loadable module) where
+ * /proc/kallsyms shows addresses, else the single "[kernel]"; ip 0: that. */
+uint32_t symbols_kernel_location(struct symbols *s, uint64_t ip);
+/* Once, after kernel samples: why kernel functions are one [kernel] row
+ * (kallsyms hides its addresses), in one line with the fix; else NULL. */
+const char *symbols_kernel_note(struct symbols *s);
+/* Read kernel names from path instead of /proc/kallsyms (tests). */
+void symbols_set_kallsyms(struct symbols *s, const char *path);
 
 /* Demangle a C++/Rust symbol; returns a malloc'd string or NULL if name is
  * not mangled. */

@@ -89,12 +89,12 @@ static void line_pick_cands(struct line_work *w, struct line_table *out)
 	}
 }
 
-/* The kernel's pseudo function (symbols.c's "[kernel]" location). */
+/* A kernel function: module "[kernel]" or "[kernel:MOD]" (symbols.c). */
 static bool in_kernel(const struct profile *p, uint32_t fn)
 {
 	const char *path = fn < p->nfunctions ? p->modules[p->functions[fn].module].path : NULL;
 
-	return path && !strcmp(path, "[kernel]");
+	return path && !strncmp(path, "[kernel", 7) && (path[7] == ']' || path[7] == ':');
 }
 
 static int line_cmp(const void *va, const void *vb)

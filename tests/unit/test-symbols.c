@@ -539,10 +539,52 @@ static void test_unknown_and_kernel(void **state)
 	assert_int_equal(frame_of(f, b, 0)->function, frame_of(f, c, 0)->function);
 	assert_int_equal(symbols_unknown_location(f->s, 0x7f0000001000, NULL), a);
 
-	k = symbols_kernel_location(f->s);
+	k = symbols_kernel_location(f->s, 0);
 	assert_string_equal(function_of(f, k, 0)->name, "[kernel]");
 	assert_string_equal(f->p->modules[loc_of(f, k)->module].path, "[kernel]");
-	assert_int_equal(symbols_kernel_location(f->s), k);
+	assert_int_equal(symbols_kernel_location(f->s, 0), k);
+}
+
+/* Kernel IPs named from a kallsyms file: the function at or below the IP,
+ * loadable modules apart; hidden addresses give one [kernel] row and a
+ * note that says why, once. */
+static void test_kernel_names(void **state)
+{
+	struct fixture *f = *state;
+	char path[] = "/tmp/proftop-kallsyms-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *out = fdopen(fd, "w");
+	uint32_t a, b, c;
+
+	fputs("ffffffff81000000 T _stext\n"
+	      "ffffffff81001000 T do_syscall_64\n"
+	      "ffffffff81002000 t clear_page_erms\n"
+	      "ffffffff81003000 D some_data\n"
+	      "ffffffffc0001000 t ext4_read [ext4]\n"
+	      "ffffffffc0002000 t ext4_write [ext4]\n",
+	      out);
+	fclose(out);
+	symbols_set_kallsyms(f->s, path);
+	a = symbols_kernel_location(f->s, 0xffffffff81001234);
+	assert_string_equal(function_of(f, a, 0)->name, "do_syscall_64");
+	assert_string_equal(f->p->modules[loc_of(f, a)->module].path, "[kernel]");
+	assert_int_equal(symbols_kernel_location(f->s, 0xffffffff81001fff), a);
+	b = symbols_kernel_location(f->s, 0xffffffff81002010);
+	assert_string_equal(function_of(f, b, 0)->name, "clear_page_erms");
+	c = symbols_kernel_location(f->s, 0xffffffffc0002004);
+	assert_string_equal(function_of(f, c, 0)->name, "ext4_write");
+	assert_string_equal(f->p->modules[loc_of(f, c)->module].path, "[kernel:ext4]");
+	assert_null(symbols_kernel_note(f->s));
+
+	out = fopen(path, "w");
+	fputs("0000000000000000 T _stext\n0000000000000000 T do_syscall_64\n", out);
+	fclose(out);
+	symbols_set_kallsyms(f->s, path);
+	a = symbols_kernel_location(f->s, 0xffffffff81001234);
+	assert_string_equal(function_of(f, a, 0)->name, "[kernel]");
+	assert_non_null(strstr(symbols_kernel_note(f->s), "kptr_restrict"));
+	assert_null(symbols_kernel_note(f->s));
+	unlink(path);
 }
 
 static void test_demangle(void **state)
@@ -765,6 +807,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_memory_image, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unreadable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_and_kernel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_kernel_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_demangle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plt_stub, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_budget, setup, teardown),
