@@ -8,7 +8,7 @@
 # Environment (set by `make check`, guessed otherwise): PROFTOP,
 # top_srcdir, top_builddir. PT_KEEP=1 keeps the work directory.
 
-PT_CSV_HEADER='function,module,file,line,self_samples,total_samples,self_pct,total_pct,tottime,cumtime,calls'
+PT_CSV_HEADER='function,module,file,line,self_samples,total_samples,self_pct,total_pct,tottime,cumtime,calls,inlined'
 # What proftop (or perf) says when the kernel refuses perf_event_open.
 PT_PERM_RE='perf_event_open|perf_event_paranoid|[Pp]ermission denied|[Oo]peration not permitted|EACCES|EPERM'
 # A profiled run longer than this is a hang.

@@ -146,13 +146,21 @@ static size_t fields_cumtime(const struct profile *p, const struct func_row *row
 	return 1;
 }
 
+/* calls, then inlined: perf's rows are out-of-line functions; an inlined
+ * one's time is inside the function holding it (--self-to function). */
 static size_t fields_ncalls(const struct profile *p, const struct func_row *row, struct field *f)
 {
+	bool inl;
+
 	row = row ? row : &no_row;
+	inl = row->total_samples && row->inlined_samples == row->total_samples;
 	f[0] = FINT("calls", row->calls);
 	f[0].null = row->calls < 0;
 	f[1] = FBOOL("calls_lower_bound", row->calls_lower_bound);
-	return 2;
+	f[2] = FINT("inlined", inl); /* CSV: 0/1 */
+	f[2].where = CSV_ONLY;
+	f[3] = FBOOL("inlined", inl);
+	return 4;
 }
 
 const struct func_column func_columns[FCOL_COUNT] = {

@@ -51,7 +51,7 @@ extern const enum func_col func_display_order[];
 /* The fields of CSV and JSON records, in this order; FCOL_COUNT ends it. */
 extern const enum func_col func_record_order[];
 /* Most of a function row's record fields (FUNC_FIELDS in report-int.h). */
-#define FUNC_COLUMN_FIELDS 12
+#define FUNC_COLUMN_FIELDS 14
 
 /* "name (file:line) [module]", the function cell; caller frees. */
 char *func_label(const struct profile *p, uint32_t fn);

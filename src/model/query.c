@@ -195,8 +195,9 @@ static void sort_rows(const struct profile *p, struct func_table *t, enum query_
 }
 
 struct fn_acc {
-	uint64_t self_ns, self_samples, total_ns, total_samples;
+	uint64_t self_ns, self_samples, total_ns, total_samples, inlined_samples;
 	uint32_t stamp; /* 1 + the distinct stack that last counted this function */
+	uint32_t inl_stamp; /* the same, for inlined_samples */
 };
 
 static void table_start(struct func_table *out, const struct agg *a)
@@ -236,6 +237,7 @@ static void table_fill(const struct profile *p, const struct fn_acc *acc, bool c
 		r->total_samples = acc[i].total_samples;
 		r->self_ns = acc[i].self_ns;
 		r->total_ns = acc[i].total_ns;
+		r->inlined_samples = acc[i].inlined_samples;
 		if (out->total_ns) {
 			r->self_pct = 100.0 * (double)r->self_ns / (double)out->total_ns;
 			r->total_pct = 100.0 * (double)r->total_ns / (double)out->total_ns;
@@ -272,8 +274,17 @@ void query_functions(const struct profile *p, const struct query_filter *f, enum
 			continue;
 		acc[a.frames[0].function].self_ns += s->ns;
 		acc[a.frames[0].function].self_samples += s->samples;
-		for (i = 0; i < nf; i++)
-			acc_add_total(&acc[a.frames[i].function], stamp, s);
+		for (i = 0; i < nf; i++) {
+			struct fn_acc *fa = &acc[a.frames[i].function];
+
+			/* once per stack, like total: when one of its frames
+			 * there is an inlined copy */
+			if (a.frames[i].inlined && fa->inl_stamp != stamp) {
+				fa->inl_stamp = stamp;
+				fa->inlined_samples += s->samples;
+			}
+			acc_add_total(fa, stamp, s);
+		}
 	}
 	table_fill(p, acc, true, out);
 	sort_rows(p, out, sort, reverse);

@@ -58,6 +58,9 @@ struct func_row {
 	double self_pct, total_pct; /* of the table's total_ns */
 	int64_t calls;              /* -1 when not counted */
 	bool calls_lower_bound;
+	/* functions table: samples that ran it as code inlined into another
+	 * function (== total_samples: it never ran out of line) */
+	uint64_t inlined_samples;
 };
 
 struct func_table {

@@ -21,4 +21,7 @@ if pt_num "$helper_self" && pt_num "$caller_total"; then
 	pt_ge "inline_caller total_pct includes its self and the helper's" "$caller_total" \
 		"$(awk -v a="$caller_self" -v b="$helper_self" 'BEGIN { printf "%.2f", a + b - 0.5 }')"
 fi
+# The inlined column says which rows perf would fold into their caller.
+pt_eq "inlined_helper: inlined" "$(pt_csv "$PT_WORK/out.csv" inlined_helper inlined)" 1
+pt_eq "inline_caller: not inlined" "$(pt_csv "$PT_WORK/out.csv" inline_caller inlined)" 0
 pt_finish

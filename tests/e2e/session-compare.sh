@@ -32,7 +32,7 @@ for v in 1 3; do
 	pt_eq "record version $v" "$PT_RC" 0
 done
 
-H=function,module,file,line,self_samples,total_samples,self_pct,total_pct,tottime,cumtime,calls
+H=function,module,file,line,self_samples,total_samples,self_pct,total_pct,tottime,cumtime,calls,inlined
 pt_proftop "$PT_WORK/d.csv" report -i "$PT_WORK/v3.proftop" --baseline "$PT_WORK/v1.proftop" \
 	--sort delta --threshold 10 --format csv
 pt_eq "report --baseline exit status" "$PT_RC" 0

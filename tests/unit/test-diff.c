@@ -229,9 +229,9 @@ static void test_report(void **state)
 	out = render(fx, REPORT_CSV);
 	assert_contains(out,
 			"function,module,file,line,self_samples,total_samples,self_pct,total_pct,"
-			"tottime,cumtime,calls,delta_self_pct,delta_total_pct,delta_tottime,"
+			"tottime,cumtime,calls,inlined,delta_self_pct,delta_total_pct,delta_tottime,"
 			"base_self_pct,base_total_pct,base_tottime,regression\n"
-			"hot,prog-new,a.c,10,150,150,75.00,75.00,1.500000,1.500000,,25.00,25.00,"
+			"hot,prog-new,a.c,10,150,150,75.00,75.00,1.500000,1.500000,,0,25.00,25.00,"
 			"1.000000,50.00,50.00,0.500000,1\n");
 	free(out);
 	out = render(fx, REPORT_JSON);

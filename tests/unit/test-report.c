@@ -247,10 +247,10 @@ static void test_csv(void **state)
 	assert_string_equal(
 		fx->out,
 		"function,module,file,line,self_samples,total_samples,self_pct,total_pct,"
-		"tottime,cumtime,calls\n"
-		"main,workload,/src/work.c,10,10,100,10.00,100.00,0.100000,1.000000,\n"
-		"compute,workload,/src/work.c,20,60,90,60.00,90.00,0.600000,0.900000,1000\n"
-		"\"" CXX_NAME "\",libfoo.so,,,30,30,30.00,30.00,0.300000,0.300000,5\n");
+		"tottime,cumtime,calls,inlined\n"
+		"main,workload,/src/work.c,10,10,100,10.00,100.00,0.100000,1.000000,,0\n"
+		"compute,workload,/src/work.c,20,60,90,60.00,90.00,0.600000,0.900000,1000,0\n"
+		"\"" CXX_NAME "\",libfoo.so,,,30,30,30.00,30.00,0.300000,0.300000,5,0\n");
 }
 
 static void test_csv_quotes(void **state)
@@ -358,9 +358,9 @@ static void test_json(void **state)
 				 "\"file\":\"/src/work.c\",\"line\":10,\"self_samples\":10,"
 				 "\"total_samples\":100,\"self_pct\":10.00,\"total_pct\":100.00,"
 				 "\"tottime\":0.100000,\"cumtime\":1.000000,\"calls\":null,"
-				 "\"calls_lower_bound\":false}");
+				 "\"calls_lower_bound\":false,\"inlined\":false}");
 	assert_contains(fx->out, "\"file\":null,\"line\":null");
-	assert_contains(fx->out, "\"calls\":5,\"calls_lower_bound\":true}");
+	assert_contains(fx->out, "\"calls\":5,\"calls_lower_bound\":true,\"inlined\":false}");
 
 	fx->p->meta.exited = false;
 	fx->p->meta.term_signal = 11;
@@ -407,12 +407,12 @@ static void test_callers_callees(void **state)
 	o.format = REPORT_CSV;
 	assert_int_equal(render(fx, &o), 0);
 	assert_contains(fx->out, "relation,function,module,file,line,self_samples,total_samples,"
-				 "self_pct,total_pct,tottime,cumtime,calls\n"
+				 "self_pct,total_pct,tottime,cumtime,calls,inlined\n"
 				 "function,compute,workload,/src/work.c,20,60,90,");
 	assert_contains(fx->out, "\ncaller,main,workload,/src/work.c,10,");
 	/* the callee's own count (>=5) is not the count of calls from compute */
 	assert_contains(fx->out, "\ncallee,\"" CXX_NAME "\",libfoo.so,,,30,30,30.00,30.00,"
-				 "0.300000,0.300000,\n");
+				 "0.300000,0.300000,,0\n");
 
 	o.format = REPORT_JSON;
 	assert_int_equal(render(fx, &o), 0);
@@ -631,6 +631,7 @@ static void test_record_order(void **state)
 	static const char *const keys[] = {
 		"function", "module",	"file",	   "line",    "self_samples", "total_samples",
 		"self_pct", "total_pct", "tottime", "cumtime", "calls",	      "calls_lower_bound",
+		"inlined",  "inlined",
 	};
 	struct field f[FUNC_COLUMN_FIELDS + 4];
 	size_t n = 0;

@@ -223,6 +223,17 @@ static void k_window(struct tui *t, int key)
 	tui_requery(t);
 }
 
+/* --self-to: inlined code's own time to the innermost inlined function
+ * (leaf) or to the out-of-line function holding it (perf's view). */
+static void k_self_to(struct tui *t, int key)
+{
+	t->filter.self_to_function = !t->filter.self_to_function;
+	tui_message(t, false, "own time goes to the %s",
+		    t->filter.self_to_function ? "out-of-line function holding inlined code (as perf)"
+					       : "innermost inlined function");
+	tui_requery(t);
+}
+
 static void k_threads(struct tui *t, int key)
 {
 	toggle_view(t, &view_threads_ops, view_threads_new);
@@ -327,6 +338,8 @@ static const struct global_key global_keys[] = {
 	 {"z", "zero the counters (a save after it keeps only what came after)", 0, NULL}},
 	{{'w'}, k_window, NULL, NULL,
 	 {"w", "since start / last 5 seconds (see a phase change)", 0, NULL}},
+	{{'F'}, k_self_to, NULL, NULL,
+	 {"F", "own time to the innermost inlined function / to the out-of-line one", 0, NULL}},
 	{{'T'}, k_threads, NULL, NULL,
 	 {"T", "threads with their names and samples: restrict every view to one", 0, NULL}},
 	{{'m', KEY_F(8)}, k_memory, NULL, NULL,
