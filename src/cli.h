@@ -17,39 +17,39 @@ enum command { CMD_TUI, CMD_RECORD, CMD_REPORT, CMD_EXPORT };
 struct options {
 	enum command command;
 	/* target */
-	char **argv;        /* COMMAND ARG... after "--" (borrowed from main's argv), or NULL */
-	pid_t *pids;        /* -p PID[,PID...] (owned) */
+	char **argv; /* COMMAND ARG... after "--" (borrowed from main's argv), or NULL */
+	pid_t *pids; /* -p PID[,PID...] (owned) */
 	size_t npids;
 	const char *input;  /* -i FILE */
 	const char *output; /* -o FILE (record/export/tui) */
 	/* sampling */
-	unsigned freq;          /* -F, default 997 (perf) or 99 (--backend ptrace) */
-	bool freq_set;          /* -F was given (else a fallback to ptrace lowers freq) */
-	double duration;        /* -d seconds, 0 = until the target ends */
-	unsigned stack_size;    /* --stack-size, default 8192, multiple of 8, <= 65528 */
+	unsigned freq;		 /* -F, default 997 (perf) or 99 (--backend ptrace) */
+	bool freq_set;		 /* -F was given (else a fallback to ptrace lowers freq) */
+	double duration;	 /* -d seconds, 0 = until the target ends */
+	unsigned stack_size;	 /* --stack-size, default 8192, multiple of 8, <= 65528 */
 	enum unwind_mode unwind; /* --unwind */
 	enum backend_kind backend;
-	const char *calls;      /* --calls FUNC[,FUNC...] (also top:N) */
-	double calls_budget;    /* --calls-budget PCT, default 5 */
-	const char *latency;    /* --latency FUNC[,FUNC...] */
+	const char *calls;   /* --calls FUNC[,FUNC...] (also top:N) */
+	double calls_budget; /* --calls-budget PCT, default 5 */
+	const char *latency; /* --latency FUNC[,FUNC...] */
 	bool no_color;
-	bool exit_status;       /* --exit-status: exit with the target's status */
+	bool exit_status;  /* --exit-status: exit with the target's status */
 	bool keep_running; /* --keep-running: a launched target outlives a killed proftop */
 	/* tui */
-	double refresh;  /* --refresh seconds between screen updates, default 1 */
+	double refresh;	 /* --refresh seconds between screen updates, default 1 */
 	bool pass_stdin; /* --stdin: the target reads the terminal too */
 	/* report */
 	struct report_opts report;
 	const char *report_output; /* report --output FILE */
-	const char *save;          /* report --save FILE: keep the session too */
+	const char *save;	   /* report --save FILE: keep the session too */
 	/* comparison (report, tui) */
 	const char *baseline; /* --baseline OLD: a session to compare with */
 	bool sort_delta;      /* --sort delta: largest regression first */
-	bool flag;            /* --threshold given: flag regressions... */
+	bool flag;	      /* --threshold given: flag regressions... */
 	double threshold;     /* ...whose %self grew by more than this many points */
 	/* export */
 	const char *export_format; /* -f */
-	bool export_ns;            /* --weight ns: counts in CPU ns, not samples */
+	bool export_ns;		   /* --weight ns: counts in CPU ns, not samples */
 };
 
 /* Parse argv. On success returns 0. On a usage error prints a one-line

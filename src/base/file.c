@@ -89,7 +89,8 @@ static char *dir_of(const char *path)
 
 int file_out_begin(struct file_out *o, const char *path, char *err, size_t errlen)
 {
-	static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static const char chars[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
 	unsigned seed = (unsigned)getpid() ^ (unsigned)(uintptr_t)o;
 
 	memset(o, 0, sizeof(*o));

@@ -14,7 +14,7 @@
 
 struct loop_source {
 	const struct loop_source_ops *ops;
-	void *arg; /* NULL: removed, compacted after the dispatch */
+	void *arg;	 /* NULL: removed, compacted after the dispatch */
 	size_t first, n; /* its slice of the pollfds this round */
 };
 

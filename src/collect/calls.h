@@ -34,8 +34,8 @@
 struct calls_config {
 	const char *count;   /* --calls FUNC[,FUNC...] (also top:N), or NULL */
 	const char *latency; /* --latency FUNC[,FUNC...], or NULL */
-	double budget;       /* --calls-budget: percent of the target's CPU time */
-	bool on_demand;      /* functions may be counted later (the TUI's key) */
+	double budget;	     /* --calls-budget: percent of the target's CPU time */
+	bool on_demand;	     /* functions may be counted later (the TUI's key) */
 };
 
 struct calls;

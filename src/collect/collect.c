@@ -24,8 +24,8 @@
 #include "unwind.h"
 #include "xalloc.h"
 
-#define TICK_MS 100
-#define MAX_FRAMES 512
+#define TICK_MS	      100
+#define MAX_FRAMES    512
 #define PC_CACHE_BITS 16
 
 /* Resolved (pid, pc) -> location, valid while the space's maps are
@@ -63,11 +63,11 @@ struct collector {
 	enum collect_output out_mode;
 	bool pass_stdin;
 	int pty_master; /* the target's output, -1 if not captured */
-	bool pty_idle;  /* every slave fd is closed (reads fail with EIO) */
+	bool pty_idle;	/* every slave fd is closed (reads fail with EIO) */
 	bool paused;
 	long live_tasks;      /* threads and processes the target created, less those that ended */
 	bool priority_raised; /* see raise_priority */
-	struct calls *calls; /* --calls, --latency: uprobes; NULL if neither */
+	struct calls *calls;  /* --calls, --latency: uprobes; NULL if neither */
 };
 
 static uint64_t now_ns(void)
@@ -268,8 +268,8 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 		locs[nl++] = resolve_pc(c, ps, pcs[i], i > 0);
 	if (truncated || (nl == 0))
 		flags |= PROF_SAMPLE_TRUNCATED;
-	profile_add_sample(c->prof, rel_time(c, s->time), s->tid, profile_intern_stack(c->prof, locs, nl),
-			   s->period, flags);
+	profile_add_sample(c->prof, rel_time(c, s->time), s->tid,
+			   profile_intern_stack(c->prof, locs, nl), s->period, flags);
 }
 
 static void on_mmap(void *ctx, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
@@ -524,7 +524,7 @@ void collector_pause(struct collector *c, bool paused)
  * programs still flush per line. Returns the slave fd, or -1. */
 static int open_output_pty(struct collector *c, char *err, size_t errlen)
 {
-	struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+	struct winsize ws = {.ws_row = 24, .ws_col = 80};
 	struct termios tio;
 	int master, slave;
 
@@ -583,7 +583,8 @@ static void read_output(struct collector *c)
 				size_t off = 0;
 
 				while (off < (size_t)n) {
-					ssize_t w = write(STDOUT_FILENO, buf + off, (size_t)n - off);
+					ssize_t w =
+						write(STDOUT_FILENO, buf + off, (size_t)n - off);
 
 					if (w <= 0)
 						break;
@@ -634,7 +635,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 
 	if (c->cfg.argv) {
-		struct target_io io = { .out_fd = -1, .keep_running = c->cfg.keep_running };
+		struct target_io io = {.out_fd = -1, .keep_running = c->cfg.keep_running};
 		int rc;
 
 		if (c->out_mode != COLLECT_OUTPUT_PASS) {
@@ -657,7 +658,8 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		for (size_t i = 0; i < c->cfg.npids; i++) {
 			struct target t;
 
-			if (target_attach(i == 0 ? &c->target : &t, c->cfg.pids[i], err, errlen) < 0)
+			if (target_attach(i == 0 ? &c->target : &t, c->cfg.pids[i], err, errlen) <
+			    0)
 				return -1;
 			if (i > 0)
 				target_free(&t);
@@ -690,9 +692,9 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	c->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (c->timerfd >= 0) {
 		struct itimerspec its = {
-			.it_interval = { 0, TICK_MS * 1000000L },
+			.it_interval = {0, TICK_MS * 1000000L},
 			/* Probes: a first look soon, before a hot one costs much. */
-			.it_value = { 0, (c->calls ? 10 : TICK_MS) * 1000000L },
+			.it_value = {0, (c->calls ? 10 : TICK_MS) * 1000000L},
 		};
 
 		timerfd_settime(c->timerfd, 0, &its, NULL);
@@ -712,14 +714,14 @@ static size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t 
 		return 0;
 	ns = c->ops->fds(c->sampler, sfds, 512);
 	for (size_t i = 0; i < ns && n < max; i++)
-		fds[n++] = (struct pollfd){ .fd = sfds[i], .events = POLLIN };
+		fds[n++] = (struct pollfd){.fd = sfds[i], .events = POLLIN};
 	if (c->timerfd >= 0 && n < max)
-		fds[n++] = (struct pollfd){ .fd = c->timerfd, .events = POLLIN };
+		fds[n++] = (struct pollfd){.fd = c->timerfd, .events = POLLIN};
 	if (c->target.pidfd >= 0 && !c->target.ended && n < max)
-		fds[n++] = (struct pollfd){ .fd = c->target.pidfd, .events = POLLIN };
+		fds[n++] = (struct pollfd){.fd = c->target.pidfd, .events = POLLIN};
 	/* An idle pty polls as hung up at once: the ticks read it instead. */
 	if (c->pty_master >= 0 && !c->pty_idle && n < max)
-		fds[n++] = (struct pollfd){ .fd = c->pty_master, .events = POLLIN };
+		fds[n++] = (struct pollfd){.fd = c->pty_master, .events = POLLIN};
 	return n;
 }
 

@@ -21,16 +21,16 @@ enum backend_kind { BACKEND_AUTO, BACKEND_PERF, BACKEND_PTRACE };
 /* What to collect and how, built by the command line (or the picker) and
  * copied by collector_new(): the caller's copy may go away. */
 struct collect_config {
-	char **argv;          /* a command to launch, or NULL (not modified) */
-	const pid_t *pids;    /* or processes to attach to */
+	char **argv;	   /* a command to launch, or NULL (not modified) */
+	const pid_t *pids; /* or processes to attach to */
 	size_t npids;
-	unsigned freq;        /* samples per second per thread */
-	bool freq_set;        /* freq was asked for (else a fallback to ptrace lowers it) */
-	double duration;      /* seconds, 0 = until the target ends */
-	unsigned stack_size;  /* bytes of user stack per sample (perf) */
+	unsigned freq;	     /* samples per second per thread */
+	bool freq_set;	     /* freq was asked for (else a fallback to ptrace lowers it) */
+	double duration;     /* seconds, 0 = until the target ends */
+	unsigned stack_size; /* bytes of user stack per sample (perf) */
 	enum unwind_mode unwind;
 	enum backend_kind backend;
-	bool keep_running;    /* a launched target survives proftop's death */
+	bool keep_running; /* a launched target survives proftop's death */
 	struct calls_config calls;
 };
 
@@ -41,8 +41,8 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 void collector_free(struct collector *c);
 
 enum collect_output {
-	COLLECT_OUTPUT_PASS,    /* a launched target writes to our stdout/stderr itself */
-	COLLECT_OUTPUT_TEE,     /* through a pty: copied to our stdout and kept in the profile */
+	COLLECT_OUTPUT_PASS,	/* a launched target writes to our stdout/stderr itself */
+	COLLECT_OUTPUT_TEE,	/* through a pty: copied to our stdout and kept in the profile */
 	COLLECT_OUTPUT_CAPTURE, /* through a pty: kept in the profile only (the TUI) */
 };
 

@@ -82,8 +82,9 @@ struct ksyms *ksyms_load(const char *path)
 			snprintf(buf, sizeof(buf), "[kernel:%s]", mod);
 			last_mod = keep(k, buf);
 		}
-		k->syms[k->n++] = (struct ksym){
-			.addr = addr, .name = keep(k, name), .module = n == 4 ? last_mod : "[kernel]"};
+		k->syms[k->n++] = (struct ksym){.addr = addr,
+						.name = keep(k, name),
+						.module = n == 4 ? last_mod : "[kernel]"};
 	}
 	fclose(f);
 	if (!k->n && zero)
@@ -92,8 +93,8 @@ struct ksyms *ksyms_load(const char *path)
 			 "(kernel.kptr_restrict=%d); run as root, or sysctl kernel.kptr_restrict=0",
 			 path, kptr_restrict());
 	else if (!k->n)
-		snprintf(k->why, sizeof(k->why),
-			 "kernel functions show as [kernel]: %s lists none", path);
+		snprintf(k->why, sizeof(k->why), "kernel functions show as [kernel]: %s lists none",
+			 path);
 	qsort(k->syms, k->n, sizeof(*k->syms), cmp_ksym);
 	return k;
 }
@@ -109,8 +110,7 @@ void ksyms_free(struct ksyms *k)
 	free(k);
 }
 
-const char *ksyms_lookup(const struct ksyms *k, uint64_t addr, uint64_t *start,
-			 const char **module)
+const char *ksyms_lookup(const struct ksyms *k, uint64_t addr, uint64_t *start, const char **module)
 {
 	size_t lo = 0, hi = k->n;
 

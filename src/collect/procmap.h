@@ -11,13 +11,13 @@
 #include <sys/types.h>
 
 struct elf_load_segment {
-	uint64_t vaddr, memsz; /* p_vaddr, p_memsz */
+	uint64_t vaddr, memsz;	 /* p_vaddr, p_memsz */
 	uint64_t offset, filesz; /* p_offset, p_filesz */
 };
 
 struct elf_image {
-	char *path;          /* as mapped ("/usr/lib/x86_64-linux-gnu/libc.so.6", "[vdso]") */
-	char *build_id;      /* lower-case hex, or NULL */
+	char *path;	     /* as mapped ("/usr/lib/x86_64-linux-gnu/libc.so.6", "[vdso]") */
+	char *build_id;	     /* lower-case hex, or NULL */
 	const uint8_t *data; /* the whole file, mmapped read-only (NULL if unreadable) */
 	size_t size;
 	bool is_vdso;
@@ -29,27 +29,27 @@ struct elf_image {
 	uint64_t debug_frame_offset, debug_frame_size;
 	uint64_t text_vaddr; /* lowest PT_LOAD vaddr with p_offset 0 (the image base) */
 
-	uint32_t module_id;   /* profile module id, PROF_NONE until symbols sets it */
-	void *symbols_priv;   /* owned by symbols.c; freed through the hook below */
+	uint32_t module_id; /* profile module id, PROF_NONE until symbols sets it */
+	void *symbols_priv; /* owned by symbols.c; freed through the hook below */
 	void (*symbols_free)(void *);
-	void *unwind_priv;    /* owned by unwind.c, if it wants a per-image cache */
+	void *unwind_priv; /* owned by unwind.c, if it wants a per-image cache */
 	void (*unwind_free)(void *);
 };
 
 struct map_entry {
-	uint64_t start, end; /* [start, end) in the process */
-	uint64_t pgoff;      /* file offset of start */
-	uint32_t prot;       /* PROT_* */
+	uint64_t start, end;	 /* [start, end) in the process */
+	uint64_t pgoff;		 /* file offset of start */
+	uint32_t prot;		 /* PROT_* */
 	struct elf_image *image; /* NULL for anonymous memory, stacks, heap, unreadable files */
-	const char *name;    /* path or "[heap]" etc.; owned by the procmap */
+	const char *name;	 /* path or "[heap]" etc.; owned by the procmap */
 };
 
 struct proc_space {
 	pid_t pid;
 	struct map_entry *maps; /* sorted by start, non-overlapping */
 	size_t nmaps, maps_cap;
-	unsigned generation;    /* bumped on every change to maps */
-	void *unwind_priv;      /* owned by unwind.c (its unw_addr_space_t) */
+	unsigned generation; /* bumped on every change to maps */
+	void *unwind_priv;   /* owned by unwind.c (its unw_addr_space_t) */
 	void (*unwind_free)(void *);
 };
 

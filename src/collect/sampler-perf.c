@@ -32,8 +32,8 @@
 #include "sampler.h"
 #include "xalloc.h"
 
-#define SAMPLE_TYPE_BASE                                                                           \
-	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD |                \
+#define SAMPLE_TYPE_BASE                                                            \
+	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD | \
 	 PERF_SAMPLE_CALLCHAIN)
 #define SAMPLE_TYPE_DWARF (SAMPLE_TYPE_BASE | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER)
 
@@ -65,7 +65,7 @@ struct queued {
 	uint32_t ring, size; /* size of the record that follows, 8-aligned */
 };
 
-#define QUEUE_MAX (64u << 20)
+#define QUEUE_MAX      (64u << 20)
 #define READER_POLL_MS 20 /* data below a ring's watermark waits at most this */
 
 struct sampler {
@@ -75,14 +75,14 @@ struct sampler {
 	pthread_t reader;
 	bool reader_running;
 	int stop_fd[2]; /* a byte here stops the reader */
-	int ready_fd;   /* eventfd: the fill queue has records */
+	int ready_fd;	/* eventfd: the fill queue has records */
 	pthread_mutex_t mu;
 	struct queue fill, work; /* fill: the reader's; work: being dispatched */
-	uint64_t queued_peak;    /* bytes, the most the queue held */
+	uint64_t queued_peak;	 /* bytes, the most the queue held */
 	int *cpus;
 	size_t ncpus;
 	struct ring *rings; /* one per CPU */
-	int *fds;           /* every event fd (rings' owners included) */
+	int *fds;	    /* every event fd (rings' owners included) */
 	size_t nfds, fds_cap;
 	pid_t *threads; /* threads with events opened */
 	size_t nthreads, threads_cap;
@@ -245,10 +245,11 @@ static void format_open_error(const struct sampler *s, int err, pid_t tid, char 
 		snprintf(buf, len, "process %d does not exist (it may have exited)", (int)tid);
 	} else if (err == EACCES || err == EPERM) {
 		if (geteuid() != 0 && paranoid > 2)
-			snprintf(buf, len,
-				 "perf_event_open refused: kernel.perf_event_paranoid is %d; run as "
-				 "root, or 'sudo sysctl kernel.perf_event_paranoid=1'",
-				 paranoid);
+			snprintf(
+				buf, len,
+				"perf_event_open refused: kernel.perf_event_paranoid is %d; run as "
+				"root, or 'sudo sysctl kernel.perf_event_paranoid=1'",
+				paranoid);
 		else if (geteuid() == 0) /* nothing the sysctl does: a filter says no */
 			snprintf(buf, len,
 				 "perf_event_open refused (%s) although proftop runs as root: a "
@@ -265,12 +266,14 @@ static void format_open_error(const struct sampler *s, int err, pid_t tid, char 
 		snprintf(buf, len, "perf_event_open: cpu-clock sampling not supported here (%s)",
 			 strerror(err));
 	} else if (err == EMFILE || err == ENFILE) {
-		snprintf(buf, len, "perf_event_open: out of file descriptors (%s); raise 'ulimit -n'",
+		snprintf(buf, len,
+			 "perf_event_open: out of file descriptors (%s); raise 'ulimit -n'",
 			 strerror(err));
 	} else if (err == ENOSYS) {
 		snprintf(buf, len, "perf_event_open is not available in this kernel or container");
 	} else {
-		snprintf(buf, len, "perf_event_open failed for pid %d: %s", (int)tid, strerror(err));
+		snprintf(buf, len, "perf_event_open failed for pid %d: %s", (int)tid,
+			 strerror(err));
 	}
 	(void)s;
 }

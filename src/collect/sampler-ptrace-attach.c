@@ -156,10 +156,11 @@ static int check_not_tracing(pid_t pid, char *err, size_t len)
 
 	if (tracer > 0 && tracer != getpid()) {
 		read_comm((pid_t)tracer, other, sizeof(other));
-		snprintf(err, len,
-			 "process %d is already traced by pid %lld (%s); the ptrace backend cannot "
-			 "profile a traced process: detach that tracer first, or use --backend perf",
-			 (int)pid, tracer, other);
+		snprintf(
+			err, len,
+			"process %d is already traced by pid %lld (%s); the ptrace backend cannot "
+			"profile a traced process: detach that tracer first, or use --backend perf",
+			(int)pid, tracer, other);
 		return -1;
 	}
 	tracee = find_tracee_of(pid);

@@ -13,13 +13,13 @@
 
 struct raw_sample {
 	pid_t pid, tid;
-	uint64_t time;   /* CLOCK_MONOTONIC ns */
+	uint64_t time;	 /* CLOCK_MONOTONIC ns */
 	uint64_t period; /* CPU ns */
 	uint64_t ip;
-	bool kernel;     /* the IP is in the kernel; regs/stack are the user state */
+	bool kernel;		   /* the IP is in the kernel; regs/stack are the user state */
 	const uint64_t *callchain; /* frame-pointer chain (user part), or NULL */
 	size_t nchain;
-	bool truncated;  /* the callchain stops short of the stack's root */
+	bool truncated;	     /* the callchain stops short of the stack's root */
 	bool have_user_regs; /* snapshot holds user registers and stack */
 	struct unwind_snapshot snap;
 };
@@ -40,10 +40,10 @@ struct sampler_sink {
 };
 
 struct sampler_config {
-	unsigned freq;       /* Hz */
+	unsigned freq;	     /* Hz */
 	unsigned stack_size; /* bytes of user stack per sample (dwarf) */
-	bool dwarf;          /* sample registers and stack (else the fp callchain only) */
-	bool launch;         /* events start disabled and enable on exec */
+	bool dwarf;	     /* sample registers and stack (else the fp callchain only) */
+	bool launch;	     /* events start disabled and enable on exec */
 };
 
 struct sampler;

@@ -20,8 +20,7 @@ void symbols_free(struct symbols *s);
  * so the call instruction at vaddr - 1 is the one looked up (the location
  * keeps vaddr - 1 as its address). Never fails: an address without symbols
  * becomes a function named "module+0xoffset". */
-uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vaddr,
-			  bool is_return);
+uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vaddr, bool is_return);
 /* An address in no file-backed mapping (JIT, anonymous memory): a location
  * in module "[unknown]" (or map_name such as "[heap]" if given), with one
  * function per map, named after it ("[heap]", "//anon") or "[unknown]". */

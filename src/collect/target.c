@@ -269,7 +269,8 @@ int target_release_at_exec(struct target *t, void (*at_exec)(void *), void *arg,
 		if (e == ENOENT)
 			snprintf(err, errlen, "%.*s: command not found", (int)len, cmd);
 		else
-			snprintf(err, errlen, "cannot execute %.*s: %s", (int)len, cmd, strerror(e));
+			snprintf(err, errlen, "cannot execute %.*s: %s", (int)len, cmd,
+				 strerror(e));
 		if (!t->traced) /* else the tracer reaps it */
 			waitpid(t->pid, NULL, __WALL);
 		t->ended = true;
@@ -288,7 +289,7 @@ int target_release_at_exec(struct target *t, void (*at_exec)(void *), void *arg,
 static bool may_trace(pid_t pid, long *owner)
 {
 	char path[64], line[256];
-	long ids[2][3] = { { -1, -1, -1 }, { -1, -1, -1 } };
+	long ids[2][3] = {{-1, -1, -1}, {-1, -1, -1}};
 	unsigned long long capeff = 0;
 	bool same = true;
 	FILE *f;
@@ -346,10 +347,11 @@ static int check_attachable(pid_t pid, const char *stat_line, char *err, size_t 
 	}
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
 	if (elf_class(path) == 1) {
-		snprintf(err, errlen,
-			 "process %d (%s) runs a 32-bit program (i386 ELF): proftop profiles 64-bit "
-			 "(x86-64) programs only; rebuild it for x86-64 (without -m32)",
-			 (int)pid, comm);
+		snprintf(
+			err, errlen,
+			"process %d (%s) runs a 32-bit program (i386 ELF): proftop profiles 64-bit "
+			"(x86-64) programs only; rebuild it for x86-64 (without -m32)",
+			(int)pid, comm);
 		return -1;
 	}
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -374,7 +376,8 @@ int target_attach(struct target *t, pid_t pid, char *err, size_t errlen)
 	t->pid = pid;
 	buf[0] = '\0';
 	if (pid == getpid()) {
-		snprintf(err, errlen, "pid %d is proftop itself; give the pid of the program to profile",
+		snprintf(err, errlen,
+			 "pid %d is proftop itself; give the pid of the program to profile",
 			 (int)pid);
 		return -1;
 	}
@@ -399,7 +402,8 @@ int target_attach(struct target *t, pid_t pid, char *err, size_t errlen)
 	}
 	if (!may_trace(pid, &owner)) {
 		snprintf(err, errlen,
-			 "process %d belongs to another user (uid %ld); run proftop as that user, or "
+			 "process %d belongs to another user (uid %ld); run proftop as that user, "
+			 "or "
 			 "with sudo",
 			 (int)pid, owner);
 		return -1;
@@ -499,7 +503,7 @@ void target_stop(struct target *t, int grace_ms)
 		if (target_check(t))
 			return;
 		if (t->pidfd >= 0) {
-			struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
+			struct pollfd p = {.fd = t->pidfd, .events = POLLIN};
 
 			poll(&p, 1, 10);
 		} else {

@@ -8,27 +8,27 @@
 #include <sys/types.h>
 
 struct target {
-	pid_t pid;        /* main process */
-	bool launched;    /* we forked it (and must reap it) */
-	int pidfd;        /* readable when the process exits; -1 if unsupported */
-	int go_fd;        /* launch: writing releases the child into exec */
-	int err_fd;       /* launch: exec's errno arrives here, EOF on success */
-	bool ended;       /* the main process is gone */
-	bool exited;      /* ended by exit(): exit_status valid */
+	pid_t pid;     /* main process */
+	bool launched; /* we forked it (and must reap it) */
+	int pidfd;     /* readable when the process exits; -1 if unsupported */
+	int go_fd;     /* launch: writing releases the child into exec */
+	int err_fd;    /* launch: exec's errno arrives here, EOF on success */
+	bool ended;    /* the main process is gone */
+	bool exited;   /* ended by exit(): exit_status valid */
 	int exit_status;
-	int term_signal;  /* ended by this signal */
+	int term_signal;    /* ended by this signal */
 	bool stopped_by_us; /* we sent the signal (duration over, SIGINT) */
-	bool traced;      /* a tracer (the ptrace backend) waits for it: we must not */
-	char *command;    /* the command line, space-joined (owned) */
+	bool traced;	    /* a tracer (the ptrace backend) waits for it: we must not */
+	char *command;	    /* the command line, space-joined (owned) */
 };
 
 /* Where a launched target's standard streams go. */
 struct target_io {
-	int out_fd;       /* stdout and stderr (a pty slave), -1: inherit ours */
-	bool null_stdin;  /* stdin from /dev/null */
+	int out_fd;	     /* stdout and stderr (a pty slave), -1: inherit ours */
+	bool null_stdin;     /* stdin from /dev/null */
 	bool stdin_from_out; /* stdin from out_fd too (the pty: proftop forwards keys) */
-	bool new_session; /* setsid(), no controlling terminal */
-	bool keep_running; /* outlive proftop (else PR_SET_PDEATHSIG kills it with us) */
+	bool new_session;    /* setsid(), no controlling terminal */
+	bool keep_running;   /* outlive proftop (else PR_SET_PDEATHSIG kills it with us) */
 };
 
 /* Fork argv[0] (searched in PATH), held before exec; io NULL inherits our

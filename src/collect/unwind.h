@@ -12,7 +12,7 @@
 
 /* The user registers perf records, indexed by PERF_REG_X86_* (the full
  * array, not the compressed sample layout). Mask 0xff0fff. */
-#define UNWIND_NREGS 24
+#define UNWIND_NREGS	 24
 #define UNWIND_REGS_MASK 0xff0fffULL
 
 struct unwind_snapshot {

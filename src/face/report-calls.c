@@ -127,11 +127,13 @@ void report_calls_notes_text(FILE *out, const struct profile *p, const struct fu
 				f->calls_rate);
 		else if (f->calls_since)
 			fprintf(out,
-				": counted from %.1f s on (top:N, the live view's key, or a library "
+				": counted from %.1f s on (top:N, the live view's key, or a "
+				"library "
 				"loaded at run time)\n",
 				f->calls_since / 1e9);
 		else
-			fputs(": a process of the target ran it before its probe was placed\n", out);
+			fputs(": a process of the target ran it before its probe was placed\n",
+			      out);
 	}
 }
 

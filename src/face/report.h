@@ -17,13 +17,13 @@ struct report_opts {
 	bool reverse;
 	size_t limit; /* 0: no limit */
 	enum report_format format;
-	const char *lines_func;   /* --lines FUNC */
+	const char *lines_func;	  /* --lines FUNC */
 	const char *callers_func; /* --callers FUNC */
 	const char *callees_func; /* --callees FUNC */
-	bool memory;              /* --memory */
-	bool processes;           /* --processes: a row per process */
-	bool disasm;              /* --disasm: --lines as machine code */
-	const char *latency;      /* --latency FUNC[,FUNC...]: the per-call timing view */
+	bool memory;		  /* --memory */
+	bool processes;		  /* --processes: a row per process */
+	bool disasm;		  /* --disasm: --lines as machine code */
+	const char *latency;	  /* --latency FUNC[,FUNC...]: the per-call timing view */
 	struct query_filter filter;
 	/* --baseline: the function table becomes this comparison (diff.h),
 	 * computed by the caller; sort, reverse and filter are its own. */

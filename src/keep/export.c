@@ -181,7 +181,6 @@ const char *ex_function_name(const struct profile *p, uint32_t fn)
 	return "[unknown]";
 }
 
-
 /* ---- writing a file atomically ---- */
 
 static bool any_sample(const struct profile *p, const struct export_opts *o)

@@ -437,7 +437,8 @@ static enum journal journal_look(const char *path, const struct stat *db)
 
 	if (lstat(journal, &st) < 0 || (S_ISREG(st.st_mode) && st.st_size == 0)) {
 		j = JOURNAL_NONE;
-	} else if (S_ISREG(st.st_mode) && (fd = file_in_open(journal, NULL, err, sizeof(err))) >= 0) {
+	} else if (S_ISREG(st.st_mode) &&
+		   (fd = file_in_open(journal, NULL, err, sizeof(err))) >= 0) {
 		n = pread(fd, h, sizeof(h), 0);
 		close(fd);
 	}
@@ -483,8 +484,8 @@ static char *file_uri(const char *path, const char *query)
 
 	o += sprintf(o, "file:");
 	for (const unsigned char *c = (const unsigned char *)path; *c; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') ||
-		    strchr("/-._~", *c))
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || strchr("/-._~", *c))
 			*o++ = (char)*c;
 		else
 			o += sprintf(o, "%%%02X", *c);
@@ -501,9 +502,8 @@ static char *file_uri(const char *path, const char *query)
 static int open_read(const char *path, bool immutable, sqlite3 **db)
 {
 	char *uri = file_uri(path, immutable ? "immutable=1" : "mode=ro");
-	int rc = sqlite3_open_v2(uri, db,
-				 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX,
-				 NULL);
+	int rc = sqlite3_open_v2(
+		uri, db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
 
 	free(uri);
 	if (rc == SQLITE_OK)

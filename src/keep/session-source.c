@@ -208,8 +208,7 @@ static void text_read(struct src_text *t, const struct profile *p, const char *f
 
 /* Write the lines of ranges [r, end) (all of one file) not written yet. */
 static int write_file(sqlite3_stmt *ins, const struct profile *p, const struct src_range *r,
-		      const struct src_range *end, struct session_src *src,
-		      struct src_file_done *d)
+		      const struct src_range *end, struct session_src *src, struct src_file_done *d)
 {
 	struct src_text t = {NULL, 0};
 	bool need = false, read = false;

@@ -210,10 +210,14 @@ static int write_meta(struct session_writer *w, bool complete)
 		const char *key;
 		const char *value;
 	} texts[] = {
-		{"format", SESSION_FORMAT}, {"proftop_version", PACKAGE_VERSION},
-		{"command", m->command},    {"cwd", m->cwd},
-		{"host", m->host},	    {"kernel", m->kernel},
-		{"backend", m->backend},    {"unwind", m->unwind},
+		{"format", SESSION_FORMAT},
+		{"proftop_version", PACKAGE_VERSION},
+		{"command", m->command},
+		{"cwd", m->cwd},
+		{"host", m->host},
+		{"kernel", m->kernel},
+		{"backend", m->backend},
+		{"unwind", m->unwind},
 		{"owner_groups", m->owner_known ? m->owner_groups : NULL},
 	};
 	const struct {

@@ -97,8 +97,8 @@ static void split_lines(char *buf, size_t len, bool truncated, char ***lines, si
 	}
 }
 
-int source_text_read_as(const char *path, const struct prof_meta *owner, size_t max,
-			char ***lines, size_t *n, size_t *bytes)
+int source_text_read_as(const char *path, const struct prof_meta *owner, size_t max, char ***lines,
+			size_t *n, size_t *bytes)
 {
 	char err[256], *buf, *real;
 	struct stat st;

@@ -22,8 +22,8 @@ int source_text_read(const char *path, char ***lines, size_t *n);
  * (and search every directory to it): proftop may run as root, the text
  * goes into a session. owner NULL: no such check. *bytes (may be NULL)
  * gets the bytes read. */
-int source_text_read_as(const char *path, const struct prof_meta *owner, size_t max,
-			char ***lines, size_t *n, size_t *bytes);
+int source_text_read_as(const char *path, const struct prof_meta *owner, size_t max, char ***lines,
+			size_t *n, size_t *bytes);
 /* The lines a reopened session saved for path (p->sources is sorted by
  * file then line); lines it did not keep are NULL. False if it kept none. */
 bool source_text_saved(const struct profile *p, const char *path, char ***lines, size_t *n);

@@ -6,7 +6,6 @@
 #include "latency.h"
 #include "xalloc.h"
 
-
 size_t latency_bucket(uint64_t ns)
 {
 	unsigned e;

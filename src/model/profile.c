@@ -668,8 +668,8 @@ struct prof_latency *profile_latency(struct profile *p, uint32_t fn)
 
 	if (l)
 		return l;
-	p->latencies = xgrow(p->latencies, &p->latencies_cap, p->nlatencies + 1,
-			     sizeof(*p->latencies));
+	p->latencies =
+		xgrow(p->latencies, &p->latencies_cap, p->nlatencies + 1, sizeof(*p->latencies));
 	l = &p->latencies[p->nlatencies++];
 	*l = (struct prof_latency){
 		.function = fn,

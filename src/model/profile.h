@@ -26,13 +26,13 @@ struct prof_module {
 };
 
 struct prof_function {
-	const char *name;        /* demangled */
+	const char *name;	 /* demangled */
 	const char *system_name; /* as in the symbol table (mangled) */
-	const char *file;        /* declaring source file, or NULL */
-	int start_line;          /* 0 if unknown */
+	const char *file;	 /* declaring source file, or NULL */
+	int start_line;		 /* 0 if unknown */
 	uint32_t module;
-	int64_t calls;           /* exact call count, -1 when not counted */
-	bool calls_lower_bound;  /* counting was stopped: calls is a minimum */
+	int64_t calls;		/* exact call count, -1 when not counted */
+	bool calls_lower_bound; /* counting was stopped: calls is a minimum */
 	/* With calls_lower_bound: the call rate (per second) when counting was
 	 * stopped over the budget (0 if it was not), and when counting began
 	 * (ns since meta.start_ns; 0: from the target's first instruction). */
@@ -44,12 +44,12 @@ struct prof_function {
 struct prof_line {
 	uint32_t function;
 	const char *file; /* may differ from the function's (headers) */
-	int line;         /* 0 if unknown */
+	int line;	  /* 0 if unknown */
 };
 
 struct prof_location {
 	uint32_t module;
-	uint64_t address;   /* ELF virtual address inside module, absolute for [unknown] */
+	uint64_t address;    /* ELF virtual address inside module, absolute for [unknown] */
 	uint32_t first_line; /* index into profile.lines */
 	uint32_t nlines;     /* innermost (inlined) first, the real function last */
 };
@@ -62,11 +62,13 @@ struct prof_stack {
 	uint32_t depth; /* locations from the root, root = 0 */
 };
 
-enum { PROF_SAMPLE_TRUNCATED = 1u << 0, /* unwinding stopped before the root */
-       PROF_SAMPLE_KERNEL = 1u << 1 /* sampled in the kernel on behalf of the thread */ };
+enum {
+	PROF_SAMPLE_TRUNCATED = 1u << 0, /* unwinding stopped before the root */
+	PROF_SAMPLE_KERNEL = 1u << 1	 /* sampled in the kernel on behalf of the thread */
+};
 
 struct prof_sample {
-	uint64_t time;   /* ns since profile.meta.start_ns (CLOCK_MONOTONIC based) */
+	uint64_t time;	 /* ns since profile.meta.start_ns (CLOCK_MONOTONIC based) */
 	uint64_t weight; /* CPU ns this sample stands for (the cpu-clock period) */
 	uint32_t stack;
 	int32_t tid;
@@ -89,7 +91,7 @@ struct prof_mem_point {
 /* A piece of the target's captured output (stdout and stderr through one
  * pty, so interleaved as a terminal would show them). */
 struct prof_output_chunk {
-	uint64_t time;   /* ns since meta.start_ns */
+	uint64_t time;	 /* ns since meta.start_ns */
 	uint64_t offset; /* into profile.output */
 	uint32_t len;
 };
@@ -104,38 +106,38 @@ struct prof_source_line {
 };
 
 struct prof_meta {
-	const char *command;   /* the command line, space-joined */
+	const char *command; /* the command line, space-joined */
 	const char *cwd;
 	const char *host;
 	const char *kernel;
-	const char *backend;   /* "perf" or "ptrace" */
-	const char *unwind;    /* "dwarf" or "fp" */
+	const char *backend;	/* "perf" or "ptrace" */
+	const char *unwind;	/* "dwarf" or "fp" */
 	int64_t start_realtime; /* seconds since the epoch */
-	uint64_t start_ns;     /* CLOCK_MONOTONIC at start */
+	uint64_t start_ns;	/* CLOCK_MONOTONIC at start */
 	uint64_t duration_ns;
-	unsigned freq;         /* requested sampling frequency, Hz */
-	int32_t pid;           /* main target process */
-	bool attached;         /* attached to an existing process (not launched) */
+	unsigned freq; /* requested sampling frequency, Hz */
+	int32_t pid;   /* main target process */
+	bool attached; /* attached to an existing process (not launched) */
 	/* How the target ended: */
-	bool ended;            /* the main process ended during the run */
-	bool exited;           /* exit_status valid */
+	bool ended;  /* the main process ended during the run */
+	bool exited; /* exit_status valid */
 	int exit_status;
-	int term_signal;       /* killed by this signal, 0 if not */
+	int term_signal;	 /* killed by this signal, 0 if not */
 	bool stopped_by_proftop; /* proftop ended it (duration over, interrupted) */
-	uint64_t lost;         /* samples the kernel dropped (LOST records) */
-	uint64_t held_ns;      /* ptrace: time the target's threads were held stopped
-				* for samples (the overhead we put on it); 0 for perf */
+	uint64_t lost;		 /* samples the kernel dropped (LOST records) */
+	uint64_t held_ns;	 /* ptrace: time the target's threads were held stopped
+				  * for samples (the overhead we put on it); 0 for perf */
 	/* Exact call counting and latency (uprobes), when asked for: */
-	double calls_budget;     /* --calls-budget, percent of the target's CPU time */
-	double calls_overhead;   /* percent, over the last second (live) */
-	uint64_t calls_cost_ns;  /* CPU time the probes added to the target (hits x measured cost) */
-	uint64_t calls_cpu_ns;   /* the budget's base while probes were in place: the
-				  * target's CPU time, at least 1 CPU s per wall s */
+	double calls_budget;	/* --calls-budget, percent of the target's CPU time */
+	double calls_overhead;	/* percent, over the last second (live) */
+	uint64_t calls_cost_ns; /* CPU time the probes added to the target (hits x measured cost) */
+	uint64_t calls_cpu_ns;	/* the budget's base while probes were in place: the
+				 * target's CPU time, at least 1 CPU s per wall s */
 	uint64_t probe_floor_ns; /* what the probes add to a measured call's duration */
 	/* Who the target ran as when collection started (/proc/PID/status: the
 	 * uid and gid it opens files with, its supplementary groups): a session
 	 * keeps source text only from files this owner could read. */
-	bool owner_known;	  /* false: unknown (proftop's own ids stand in) */
+	bool owner_known; /* false: unknown (proftop's own ids stand in) */
 	uint32_t owner_uid;
 	uint32_t owner_gid;
 	const char *owner_groups; /* gids, space-separated ("" for none) */
@@ -150,9 +152,9 @@ struct prof_latency {
 	uint64_t count; /* calls that returned while probed */
 	uint64_t sum_ns, min_ns, max_ns;
 	uint64_t *buckets; /* PROF_LATENCY_BUCKETS counts (owned) */
-	bool stopped;      /* probes removed over the budget: the calls until then */
-	double rate;       /* calls per second when stopped */
-	uint64_t since;    /* ns since meta.start_ns when timing began */
+	bool stopped;	   /* probes removed over the budget: the calls until then */
+	double rate;	   /* calls per second when stopped */
+	uint64_t since;	   /* ns since meta.start_ns when timing began */
 };
 
 struct prof_intern; /* hash tables, private to profile.c */
@@ -236,8 +238,7 @@ void profile_add_sample(struct profile *p, uint64_t time, int32_t tid, uint32_t 
 /* Record or update a thread's process and name. */
 void profile_set_thread(struct profile *p, int32_t tid, int32_t pid, const char *comm);
 const struct prof_thread *profile_find_thread(const struct profile *p, int32_t tid);
-void profile_add_memory(struct profile *p, uint64_t time, int32_t pid, uint64_t rss,
-			uint64_t vms);
+void profile_add_memory(struct profile *p, uint64_t time, int32_t pid, uint64_t rss, uint64_t vms);
 /* Append captured target output. */
 void profile_add_output(struct profile *p, uint64_t time, const void *data, size_t len);
 /* fn's latency record, created (empty, min_ns UINT64_MAX) on first use. */

@@ -196,7 +196,7 @@ static void sort_rows(const struct profile *p, struct func_table *t, enum query_
 
 struct fn_acc {
 	uint64_t self_ns, self_samples, total_ns, total_samples, inlined_samples;
-	uint32_t stamp; /* 1 + the distinct stack that last counted this function */
+	uint32_t stamp;	    /* 1 + the distinct stack that last counted this function */
 	uint32_t inl_stamp; /* the same, for inlined_samples */
 };
 

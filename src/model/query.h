@@ -14,9 +14,9 @@
 
 enum query_sort {
 	SORT_CUMULATIVE, /* cumtime; aliases: cumulative cumtime cum */
-	SORT_TOTTIME,    /* own time; aliases: tottime total self time own */
-	SORT_CALLS,      /* exact call counts; aliases: calls ncalls */
-	SORT_NAME,       /* function name; aliases: name */
+	SORT_TOTTIME,	 /* own time; aliases: tottime total self time own */
+	SORT_CALLS,	 /* exact call counts; aliases: calls ncalls */
+	SORT_NAME,	 /* function name; aliases: name */
 };
 
 /* Parse a pstats sort name or alias, case-insensitive: cumulative cumtime cum |
@@ -25,10 +25,10 @@ int query_parse_sort(const char *s, enum query_sort *out);
 const char *query_sort_name(enum query_sort s);
 
 struct query_filter {
-	int32_t tid;      /* 0: every thread */
-	int32_t pid;      /* 0: every process */
-	uint64_t t_from;  /* sample time >= t_from (ns since start) */
-	uint64_t t_to;    /* and < t_to; 0 means no upper bound */
+	int32_t tid;	 /* 0: every thread */
+	int32_t pid;	 /* 0: every process */
+	uint64_t t_from; /* sample time >= t_from (ns since start) */
+	uint64_t t_to;	 /* and < t_to; 0 means no upper bound */
 	/* Inlined frames fold into the out-of-line function that holds them
 	 * (--self-to function, perf's view without inlines): its self time
 	 * and its rows. false: each inlined function is its own frame (leaf). */
@@ -56,7 +56,7 @@ struct func_row {
 	uint64_t self_samples, total_samples;
 	uint64_t self_ns, total_ns;
 	double self_pct, total_pct; /* of the table's total_ns */
-	int64_t calls;              /* -1 when not counted */
+	int64_t calls;		    /* -1 when not counted */
 	bool calls_lower_bound;
 	/* functions table: samples that ran it as code inlined into another
 	 * function (== total_samples: it never ran out of line) */
@@ -116,7 +116,7 @@ struct line_table {
 	struct line_row *rows; /* sorted by file then line */
 	size_t n;
 	uint64_t self_samples, total_samples; /* of the function */
-	uint64_t total_ns;                    /* the function's total time */
+	uint64_t total_ns;		      /* the function's total time */
 };
 
 /* Per-line counts of fn: self when the line is executing in fn innermost,
@@ -126,8 +126,8 @@ void query_lines(const struct profile *p, const struct query_filter *f, uint32_t
 void line_table_free(struct line_table *t);
 
 struct tree_node {
-	uint32_t function; /* PROF_NONE for the root */
-	uint32_t parent;   /* index in call_tree.nodes, PROF_NONE for the root */
+	uint32_t function;		    /* PROF_NONE for the root */
+	uint32_t parent;		    /* index in call_tree.nodes, PROF_NONE for the root */
 	uint32_t first_child, next_sibling; /* PROF_NONE terminated; children by total desc */
 	uint32_t depth;
 	uint64_t self_samples, total_samples;
@@ -141,8 +141,7 @@ struct call_tree {
 };
 
 /* The top-down call tree of function frames (inline frames included). */
-void query_call_tree(const struct profile *p, const struct query_filter *f,
-		     struct call_tree *out);
+void query_call_tree(const struct profile *p, const struct query_filter *f, struct call_tree *out);
 void call_tree_free(struct call_tree *t);
 
 /* The samples that pass f summed per distinct stack, for tables built
@@ -171,10 +170,10 @@ void query_memory(const struct profile *p, int32_t pid, struct mem_summary *out)
  * programs are processes of their own). In query-process.c. */
 struct proc_row {
 	int32_t pid;
-	const char *comm;      /* its main thread's name (the program, after exec) */
-	uint32_t threads;      /* threads with samples that passed the filter */
+	const char *comm; /* its main thread's name (the program, after exec) */
+	uint32_t threads; /* threads with samples that passed the filter */
 	uint64_t samples, ns;
-	double pct;            /* of the table's total_ns */
+	double pct;	       /* of the table's total_ns */
 	uint32_t top_function; /* the most self time in this process, or PROF_NONE */
 	uint64_t top_ns;       /* that function's self time here */
 };
@@ -185,8 +184,7 @@ struct proc_table {
 	uint64_t total_samples, total_ns;
 };
 
-void query_processes(const struct profile *p, const struct query_filter *f,
-		     struct proc_table *out);
+void query_processes(const struct profile *p, const struct query_filter *f, struct proc_table *out);
 void proc_table_free(struct proc_table *t);
 
 /* One thread with its samples (the thread picker). In query-thread.c. */
@@ -206,8 +204,7 @@ struct thread_table {
 /* Every thread of the profile, those without samples too, with the
  * samples that pass f's time range and process (f->tid is ignored: the
  * table is for choosing one). */
-void query_threads(const struct profile *p, const struct query_filter *f,
-		   struct thread_table *out);
+void query_threads(const struct profile *p, const struct query_filter *f, struct thread_table *out);
 void thread_table_free(struct thread_table *t);
 
 #endif

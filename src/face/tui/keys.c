@@ -229,8 +229,9 @@ static void k_self_to(struct tui *t, int key)
 {
 	t->filter.self_to_function = !t->filter.self_to_function;
 	tui_message(t, false, "own time goes to the %s",
-		    t->filter.self_to_function ? "out-of-line function holding inlined code (as perf)"
-					       : "innermost inlined function");
+		    t->filter.self_to_function
+			    ? "out-of-line function holding inlined code (as perf)"
+			    : "innermost inlined function");
 	tui_requery(t);
 }
 

@@ -136,8 +136,8 @@ struct tui {
 	int exit_sig;	   /* SIGTERM, SIGHUP...: die of it once the terminal is restored */
 	struct loop *loop; /* the one event loop (loop.h) */
 	int err_fd;	   /* proftop's own stderr, captured while the screen is open */
-	bool input; /* --stdin: the keys go to the target, not to us */
-	bool dirty; /* redraw before the next wait */
+	bool input;	   /* --stdin: the keys go to the target, not to us */
+	bool dirty;	   /* redraw before the next wait */
 	bool launched;
 	/* -i FILE: a saved session, nothing collected; its file and when and
 	 * where it was recorded, for the header */

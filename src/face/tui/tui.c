@@ -27,8 +27,8 @@
 #include "tui.h"
 #include "xalloc.h"
 
-#define MSG_MS	    4000
-#define MAX_DEPTH   64 /* views on the stack */
+#define MSG_MS	  4000
+#define MAX_DEPTH 64 /* views on the stack */
 
 /* For the fatal paths (signal handler, allocation failure): what must be
  * undone however proftop dies. */

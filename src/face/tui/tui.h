@@ -11,16 +11,16 @@
  * the run. */
 struct tui_config {
 	struct collect_config collect; /* a target (argv or pids), or neither: the picker */
-	const char *input;             /* -i: a saved session to show instead */
-	const char *output;            /* -o: the session saved on quit */
-	const char *baseline;          /* --baseline: compare -i with this session */
-	bool sort_delta;               /* --sort delta */
-	bool flag;                     /* --threshold given: flag regressions... */
-	double threshold;              /* ...whose %self grew by more than this many points */
+	const char *input;	       /* -i: a saved session to show instead */
+	const char *output;	       /* -o: the session saved on quit */
+	const char *baseline;	       /* --baseline: compare -i with this session */
+	bool sort_delta;	       /* --sort delta */
+	bool flag;		       /* --threshold given: flag regressions... */
+	double threshold;	       /* ...whose %self grew by more than this many points */
 	enum query_sort sort;
 	bool reverse;
 	struct query_filter filter;
-	double refresh;  /* seconds between screen updates */
+	double refresh;	 /* seconds between screen updates */
 	bool pass_stdin; /* --stdin: the target reads the terminal too */
 	bool no_color;
 	bool self_to_function; /* --self-to function: inlined code's time to its

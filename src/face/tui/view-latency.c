@@ -41,8 +41,9 @@ static void lat_draw(struct tui *t, struct view *v, const struct rect *r)
 	snprintf(title, sizeof(title), "Latency of %s", label);
 	ui_title(t, r->y, title, "Esc back");
 	if (!l) {
-		ui_put(y, r->x + 1, "not timed: start proftop with --latency FUNC to time every call",
-		       r->w - 1, ui_attr(t, UC_DIM));
+		ui_put(y, r->x + 1,
+		       "not timed: start proftop with --latency FUNC to time every call", r->w - 1,
+		       ui_attr(t, UC_DIM));
 		return;
 	}
 	if (!l->count) {

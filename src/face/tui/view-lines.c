@@ -19,8 +19,8 @@ struct lview {
 	uint32_t fn;
 	struct annot_source src;
 	struct annot_disasm dis;
-	bool asm_mode; /* showing the disassembly */
-	bool asm_auto; /* chosen because the source was unreadable */
+	bool asm_mode;	 /* showing the disassembly */
+	bool asm_auto;	 /* chosen because the source was unreadable */
 	bool asm_chosen; /* by d: no automatic choice any more */
 	bool have_dis;
 	struct ui_list list;
