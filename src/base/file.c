@@ -76,7 +76,7 @@ int file_out_check(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-static char *dir_of(const char *path)
+char *file_dir_of(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 
@@ -206,7 +206,7 @@ int file_out_commit(struct file_out *o, char *err, size_t errlen)
 		file_out_abort(o);
 		return -1;
 	}
-	dir = dir_of(o->path);
+	dir = file_dir_of(o->path);
 	e = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (e >= 0) {
 		fsync(e); /* some file systems refuse to sync a directory: the rename happened */
@@ -282,4 +282,17 @@ int file_read_bounded(int fd, size_t max, char **buf, size_t *len, bool *truncat
 	*buf = b;
 	*len = n;
 	return 0;
+}
+
+int file_read_int(const char *path, int dflt)
+{
+	FILE *f = fopen(path, "r");
+	int v = dflt;
+
+	if (f) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = dflt;
+		fclose(f);
+	}
+	return v;
 }

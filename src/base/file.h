@@ -54,4 +54,10 @@ int file_in_open(const char *path, struct stat *st, char *err, size_t errlen);
  * (caller frees). *truncated says there was more. 0, or -1 with errno. */
 int file_read_bounded(int fd, size_t max, char **buf, size_t *len, bool *truncated);
 
+/* The directory part of path ("." or "/" when it has none); caller frees. */
+char *file_dir_of(const char *path);
+
+/* The number a small file holds (/proc/sys/...), or dflt. */
+int file_read_int(const char *path, int dflt);
+
 #endif

@@ -163,7 +163,6 @@ struct calls {
 /* calls.c */
 bool calls_enable(struct calls *c, bool with_latency);
 void calls_say(struct calls *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-const char *calls_fn_name(const struct profile *p, uint32_t fn);
 const char *calls_kind_option(enum site_kind k);
 uint64_t calls_now_mono(void);
 uint64_t calls_since_start(const struct calls *c, uint64_t now);

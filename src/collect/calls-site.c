@@ -55,7 +55,7 @@ void calls_site_place(struct calls *c, struct site *s, pid_t pid)
 	if (rc != -ESRCH && !s->failed) {
 		uprobe_open_error(rc, s->path, err, sizeof(err));
 		calls_say(c, "%s: %s (%s)", calls_kind_option(s->kind), err,
-			  calls_fn_name(c->p, s->function));
+			  profile_function_name(c->p, s->function));
 		s->failed = true;
 	}
 }
@@ -136,7 +136,7 @@ static bool site_exits(struct calls *c, uint32_t fn, const struct func_entry *e,
 	calls_say(c,
 		  "--latency: cannot find where %s returns (%s); timing it with a uretprobe, "
 		  "which cuts short the call stacks of samples inside it",
-		  calls_fn_name(c->p, fn), why);
+		  profile_function_name(c->p, fn), why);
 	return false;
 }
 
@@ -149,7 +149,7 @@ static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
 
 	if (c->nsites >= SLOTS_MAX) {
 		calls_say(c, "%s: more than %d probed functions; not probing %s",
-			  calls_kind_option(kind), SLOTS_MAX, calls_fn_name(c->p, fn));
+			  calls_kind_option(kind), SLOTS_MAX, profile_function_name(c->p, fn));
 		return NULL;
 	}
 	if (kind == SITE_LATENCY)

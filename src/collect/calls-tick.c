@@ -93,8 +93,9 @@ static void hold_budget(struct calls *c, double base_cpus)
 			  "%s: %s is called %.0f times a second: the probes would cost %.1f%% of "
 			  "the target's time (budget %g%%); stopped counting it, its count is a "
 			  "lower bound",
-			  calls_kind_option(worst->kind), calls_fn_name(c->p, worst->function),
-			  worst->rate, 100.0 * total / (base_cpus * NS), c->budget);
+			  calls_kind_option(worst->kind),
+			  profile_function_name(c->p, worst->function), worst->rate,
+			  100.0 * total / (base_cpus * NS), c->budget);
 	}
 }
 
@@ -294,36 +295,37 @@ int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
 		calls_site_remove(c, s, false, false);
 		s->late = true;
 		snprintf(msg, len, "stopped counting %s (%llu calls counted)",
-			 calls_fn_name(c->p, fn), (unsigned long long)s->hits);
+			 profile_function_name(c->p, fn), (unsigned long long)s->hits);
 		return 0;
 	}
 	if (s) {
 		if (!calls_site_rearm(c, s)) {
-			snprintf(msg, len, "cannot count %s again", calls_fn_name(c->p, fn));
+			snprintf(msg, len, "cannot count %s again",
+				 profile_function_name(c->p, fn));
 			return -1;
 		}
 		s->late = true;
 		s->rate_from = calls_now_mono();
 		s->tick_hits = s->hits;
 		calls_site_place_all(c, s);
-		snprintf(msg, len, "counting %s again", calls_fn_name(c->p, fn));
+		snprintf(msg, len, "counting %s again", profile_function_name(c->p, fn));
 		return 0;
 	}
 	if (!function_entry(c, fn, &e)) {
 		snprintf(msg, len, "cannot find where %s starts in its file",
-			 calls_fn_name(c->p, fn));
+			 profile_function_name(c->p, fn));
 		return -1;
 	}
 	calls_probe_entry(c, SITE_COUNT, &e, 0, true);
 	s = calls_site_find(c, fn, SITE_COUNT);
 	if (!s || !calls_site_nplaced(c, s)) {
-		snprintf(msg, len, "cannot count %s%s", calls_fn_name(c->p, fn),
+		snprintf(msg, len, "cannot count %s%s", profile_function_name(c->p, fn),
 			 !s || s->failed ? "" : ": no process of the target maps its file now");
 		if (s)
 			calls_site_remove(c, s, false, false);
 		return -1;
 	}
-	snprintf(msg, len, "counting %s from now on", calls_fn_name(c->p, fn));
+	snprintf(msg, len, "counting %s from now on", profile_function_name(c->p, fn));
 	return 0;
 }
 

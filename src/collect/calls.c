@@ -53,11 +53,6 @@ const char *calls_message(struct calls *c)
 	return c->msgs.taken;
 }
 
-const char *calls_fn_name(const struct profile *p, uint32_t fn)
-{
-	return fn < p->nfunctions && p->functions[fn].name ? p->functions[fn].name : "?";
-}
-
 const char *calls_kind_option(enum site_kind k)
 {
 	return k == SITE_LATENCY ? "--latency" : "--calls";

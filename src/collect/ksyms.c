@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file.h"
 #include "ksyms.h"
 #include "xalloc.h"
 
@@ -35,19 +36,6 @@ static char *keep(struct ksyms *k, const char *s)
 	k->arena = xgrow(k->arena, &k->arena_cap, k->narena + 1, sizeof(*k->arena));
 	k->arena[k->narena++] = c;
 	return c;
-}
-
-static int kptr_restrict(void)
-{
-	FILE *f = fopen("/proc/sys/kernel/kptr_restrict", "r");
-	int v = -1;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
 }
 
 struct ksyms *ksyms_load(const char *path)
@@ -91,7 +79,7 @@ struct ksyms *ksyms_load(const char *path)
 		snprintf(k->why, sizeof(k->why),
 			 "kernel functions show as [kernel]: %s hides their addresses "
 			 "(kernel.kptr_restrict=%d); run as root, or sysctl kernel.kptr_restrict=0",
-			 path, kptr_restrict());
+			 path, file_read_int("/proc/sys/kernel/kptr_restrict", -1));
 	else if (!k->n)
 		snprintf(k->why, sizeof(k->why), "kernel functions show as [kernel]: %s lists none",
 			 path);

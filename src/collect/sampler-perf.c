@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "sampler.h"
 #include "xalloc.h"
 
@@ -137,19 +138,6 @@ static void online_cpus(struct sampler *s)
 	}
 }
 
-static int read_int_file(const char *path, int dflt)
-{
-	FILE *f = fopen(path, "r");
-	int v = dflt;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = dflt;
-		fclose(f);
-	}
-	return v;
-}
-
 static void setup_attr(const struct sampler *s, struct perf_event_attr *a)
 {
 	memset(a, 0, sizeof(*a));
@@ -239,7 +227,7 @@ static int map_ring(struct ring *r, int fd, size_t pages)
 
 static void format_open_error(const struct sampler *s, int err, pid_t tid, char *buf, size_t len)
 {
-	int paranoid = read_int_file("/proc/sys/kernel/perf_event_paranoid", 2);
+	int paranoid = file_read_int("/proc/sys/kernel/perf_event_paranoid", 2);
 
 	if (err == ESRCH) {
 		snprintf(buf, len, "process %d does not exist (it may have exited)", (int)tid);

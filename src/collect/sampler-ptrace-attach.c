@@ -14,20 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "sampler-ptrace-int.h"
-
-static int read_int_file(const char *path, int dflt)
-{
-	FILE *f = fopen(path, "r");
-	int v = dflt;
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = dflt;
-		fclose(f);
-	}
-	return v;
-}
 
 /* A field of /proc/PID/status as a number ("TracerPid:", "Uid:"), or dflt. */
 static long long status_field(pid_t pid, const char *name, int base, long long dflt)
@@ -61,7 +49,7 @@ static void explain_refusal(pid_t pid, int e, char *err, size_t len)
 {
 	long long tracer = status_field(pid, "TracerPid:", 10, 0);
 	long long uid = status_field(pid, "Uid:", 10, -1);
-	int scope = read_int_file("/proc/sys/kernel/yama/ptrace_scope", -1);
+	int scope = file_read_int("/proc/sys/kernel/yama/ptrace_scope", -1);
 	bool cap = have_cap_sys_ptrace();
 	const char *launch = "or launch the program under proftop instead (proftop -- COMMAND)";
 

@@ -20,11 +20,6 @@ static const char *base_name(const char *path)
 	return s && s[1] ? s + 1 : path ? path : "[unknown]";
 }
 
-static const char *fn_name(const struct profile *p, uint32_t fn)
-{
-	return fn < p->nfunctions && p->functions[fn].name ? p->functions[fn].name : "[unknown]";
-}
-
 static const char *fn_module(const struct profile *p, uint32_t fn)
 {
 	uint32_t m = fn < p->nfunctions ? p->functions[fn].module : PROF_NONE;
@@ -261,7 +256,7 @@ static void csv_latency(FILE *out, const struct profile *p, uint32_t fn,
 	double v[8];
 
 	stats_values(l, v);
-	csv_field(out, fn_name(p, fn));
+	csv_field(out, profile_function_name(p, fn));
 	putc(',', out);
 	csv_field(out, fn_module(p, fn));
 	fprintf(out, ",%" PRIu64, l->count);
@@ -278,7 +273,7 @@ static void json_latency(FILE *out, const struct profile *p, uint32_t fn,
 
 	stats_values(l, v);
 	fputs("{\"function\":", out);
-	json_str(out, fn_name(p, fn));
+	json_str(out, profile_function_name(p, fn));
 	fputs(",\"module\":", out);
 	json_str(out, fn_module(p, fn));
 	fprintf(out, ",\"calls\":%" PRIu64, l->count);

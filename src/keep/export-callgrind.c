@@ -101,7 +101,7 @@ static const char *cg_file(const char *file)
 
 static const char *cg_fn_name(const struct cg *cg, uint32_t fn)
 {
-	return fn == cg->unknown ? "[unknown]" : ex_function_name(cg->p, fn);
+	return fn == cg->unknown ? "[unknown]" : profile_function_name(cg->p, fn);
 }
 
 static void cg_object(struct cg *cg, const char *key, uint32_t fn)

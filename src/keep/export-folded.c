@@ -62,7 +62,7 @@ static int folded_write(FILE *out, const struct profile *p, const struct export_
 		if (n == 0)
 			sb_put_name(&b, "[unknown]");
 		while (n-- > 0) {
-			sb_put_name(&b, ex_function_name(p, frames[n].function));
+			sb_put_name(&b, profile_function_name(p, frames[n].function));
 			if (n)
 				sb_putc(&b, ';');
 		}

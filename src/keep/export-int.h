@@ -64,8 +64,7 @@ static inline uint64_t *ex_map_val(const struct ex_map *m, size_t i)
 	return ex_map_key(m, i) + m->nkey;
 }
 
-/* A function's display name, never NULL: "[unknown]" for a missing one. */
-const char *ex_function_name(const struct profile *p, uint32_t fn);
+/* A function's display name: profile_function_name() (profile.h). */
 
 /* A JSON string; NULL becomes null, invalid UTF-8 becomes U+FFFD. */
 

@@ -273,7 +273,7 @@ static void pp_functions(struct pprof *pp, const bool *fn_used)
 		at = pb_begin(&pp->buf);
 		pb_uint64(&pp->buf, FUNCTION_ID, (uint64_t)i + 1);
 		pb_int64(&pp->buf, FUNCTION_NAME,
-			 pp_str(&pp->str, ex_function_name(p, (uint32_t)i)));
+			 pp_str(&pp->str, profile_function_name(p, (uint32_t)i)));
 		pb_int64(&pp->buf, FUNCTION_SYSTEM_NAME,
 			 pp_str(&pp->str, f->system_name ? f->system_name : f->name));
 		pb_int64(&pp->buf, FUNCTION_FILENAME, pp_str(&pp->str, f->file));

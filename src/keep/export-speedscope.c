@@ -115,7 +115,7 @@ static void ss_write_frames(FILE *out, const struct ss_state *s)
 		const struct prof_function *f = fn < s->p->nfunctions ? &s->p->functions[fn] : NULL;
 
 		fputs(i ? ",\n{\"name\":" : "\n{\"name\":", out);
-		json_str(out, ex_function_name(s->p, fn));
+		json_str(out, profile_function_name(s->p, fn));
 		if (f && f->file) {
 			fputs(",\"file\":", out);
 			json_str(out, f->file);

@@ -170,17 +170,6 @@ uint64_t *ex_map_get(struct ex_map *m, const uint64_t *key, bool *added)
 
 /* ---- text helpers ---- */
 
-const char *ex_function_name(const struct profile *p, uint32_t fn)
-{
-	const struct prof_function *f = fn < p->nfunctions ? &p->functions[fn] : NULL;
-
-	if (f && f->name && *f->name)
-		return f->name;
-	if (f && f->system_name && *f->system_name)
-		return f->system_name;
-	return "[unknown]";
-}
-
 /* ---- writing a file atomically ---- */
 
 static bool any_sample(const struct profile *p, const struct export_opts *o)

@@ -110,22 +110,11 @@ static int fail(char *err, size_t errlen, const char *path, const char *why)
 	return -1;
 }
 
-static char *dir_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (!slash)
-		return xstrdup(".");
-	if (slash == path)
-		return xstrdup("/");
-	return xstrndup(path, (size_t)(slash - path));
-}
-
 /* SQLite does not always keep the errno of a failed write: when it has
  * none, tell a full disk and a file size limit apart ourselves. */
 static const char *write_failure(const char *path)
 {
-	char *dir = dir_of(path);
+	char *dir = file_dir_of(path);
 	struct statvfs vfs;
 	struct rlimit lim;
 	const char *why = NULL;

@@ -13,13 +13,6 @@ struct entry {
 	const struct func_row *row;
 };
 
-static const char *entry_name(const struct profile *p, uint32_t fn)
-{
-	const struct prof_function *f = &p->functions[fn];
-
-	return f->name ? f->name : f->system_name ? f->system_name : "[unknown]";
-}
-
 /* The profiled program's own executable has a key of its own: a rebuilt
  * program is the same program even when its new build has another name
  * (./prog-old vs ./prog-new). */
@@ -83,7 +76,7 @@ static size_t entries_add(struct entry *e, const struct profile *p, const struct
 			  bool base)
 {
 	for (size_t i = 0; i < t->n; i++)
-		e[i] = (struct entry){entry_name(p, t->rows[i].function),
+		e[i] = (struct entry){profile_function_name(p, t->rows[i].function),
 				      entry_module(p, t->rows[i].function), base, &t->rows[i]};
 	return t->n;
 }
@@ -130,7 +123,8 @@ static int row_cmp(const void *va, const void *vb, void *ctx)
 		}
 	}
 	if (!c)
-		c = strcmp(entry_name(a->prof, x->function), entry_name(b->prof, y->function));
+		c = strcmp(profile_function_name(a->prof, x->function),
+			   profile_function_name(b->prof, y->function));
 	if (!c)
 		c = strcmp(entry_module(a->prof, x->function), entry_module(b->prof, y->function));
 	return o->reverse ? -c : c;
