@@ -83,7 +83,8 @@ struct ksyms *ksyms_load(const char *path)
 	else if (!k->n)
 		snprintf(k->why, sizeof(k->why), "kernel functions show as [kernel]: %s lists none",
 			 path);
-	qsort(k->syms, k->n, sizeof(*k->syms), cmp_ksym);
+	if (k->n)
+		qsort(k->syms, k->n, sizeof(*k->syms), cmp_ksym);
 	return k;
 }
 

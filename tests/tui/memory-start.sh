@@ -12,7 +12,7 @@ tui_setup
 w=$(pt_workload memfirst)
 
 for run in 1 2 3 4 5; do
-	tui_start 100 30 --no-color -- "$w" 0.2
+	tui_start 100 30 --no-color -- "$w" 1
 	tui_wait "[$run] target ended" 'exited with status 0' 30 || pt_finish
 	tui_keys m
 	tui_wait "[$run] memory pane open" 'Memory of the target' 5 || pt_finish
