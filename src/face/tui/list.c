@@ -71,3 +71,17 @@ void list_goto(struct ui_list *l, size_t i)
 	if (i < l->top || i >= l->top + h)
 		l->top = i > h / 2 ? i - h / 2 : 0;
 }
+
+bool list_search(struct ui_list *l, size_t n, bool next, bool (*match)(void *ctx, size_t i),
+		 void *ctx)
+{
+	for (size_t k = next ? 1 : 0; k <= n && n; k++) {
+		size_t i = (l->cur + k) % n;
+
+		if (match(ctx, i)) {
+			list_goto(l, i);
+			return true;
+		}
+	}
+	return false;
+}

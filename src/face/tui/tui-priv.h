@@ -263,6 +263,11 @@ bool list_key(struct ui_list *l, int key);
 void list_fit(struct ui_list *l, int height);
 /* Put the cursor on row i, centred if it was off screen. */
 void list_goto(struct ui_list *l, size_t i);
+/* The views' `/`: the first of n rows from the cursor (after it, with
+ * next), wrapping around, that match(ctx, i) accepts; the cursor moves
+ * there. false when none does. */
+bool list_search(struct ui_list *l, size_t n, bool next, bool (*match)(void *ctx, size_t i),
+		 void *ctx);
 
 /* ---- table.c: function rows, with report's columns (columns.h) ---- */
 #define TABLE_HSTEP 8 /* columns a name moves on Left or Right */

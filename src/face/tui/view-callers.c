@@ -172,19 +172,25 @@ static int cv_key(struct tui *t, struct view *v, int key)
 	return KR_IGNORED;
 }
 
+struct cv_match {
+	struct tui *t;
+	struct cview *c;
+	const char *needle;
+};
+
+static bool cv_matches(void *ctx, size_t i)
+{
+	struct cv_match *m = ctx;
+
+	return m->c->e[i].row && ui_fn_matches(m->t->prof, m->c->e[i].row->function, m->needle);
+}
+
 static bool cv_search(struct tui *t, struct view *v, const char *needle, bool next)
 {
 	struct cview *c = v->priv;
+	struct cv_match m = {t, c, needle};
 
-	for (size_t k = next ? 1 : 0; k <= c->n && c->n; k++) {
-		size_t i = (c->list.cur + k) % c->n;
-
-		if (c->e[i].row && ui_fn_matches(t->prof, c->e[i].row->function, needle)) {
-			list_goto(&c->list, i);
-			return true;
-		}
-	}
-	return false;
+	return list_search(&c->list, c->n, next, cv_matches, &m);
 }
 
 static void cv_click(struct tui *t, struct view *v, const struct rect *r, int y, int x)

@@ -212,20 +212,25 @@ static int dv_key(struct tui *t, struct view *v, int key)
 	return KR_IGNORED;
 }
 
+struct dv_match {
+	struct dview *d;
+	const char *needle;
+};
+
+static bool dv_matches(void *ctx, size_t i)
+{
+	struct dv_match *m = ctx;
+	const struct diff_row *r = row_at(m->d, i);
+
+	return ui_fn_matches(r->prof, r->row.function, m->needle);
+}
+
 static bool dv_search(struct tui *t, struct view *v, const char *needle, bool next)
 {
 	struct dview *d = v->priv;
+	struct dv_match m = {d, needle};
 
-	for (size_t k = next ? 1 : 0; k <= d->nshown && d->nshown; k++) {
-		size_t i = (d->list.cur + k) % d->nshown;
-		const struct diff_row *r = row_at(d, i);
-
-		if (ui_fn_matches(r->prof, r->row.function, needle)) {
-			list_goto(&d->list, i);
-			return true;
-		}
-	}
-	return false;
+	return list_search(&d->list, d->nshown, next, dv_matches, &m);
 }
 
 static void dv_click(struct tui *t, struct view *v, const struct rect *r, int y, int x)

@@ -297,19 +297,25 @@ static int fv_key(struct tui *t, struct view *v, int key)
 	return KR_IGNORED;
 }
 
+struct fv_match {
+	struct tui *t;
+	struct fview *f;
+	const char *needle;
+};
+
+static bool fv_matches(void *ctx, size_t i)
+{
+	struct fv_match *m = ctx;
+
+	return ui_fn_matches(m->t->prof, row_at(m->f, i)->function, m->needle);
+}
+
 static bool fv_search(struct tui *t, struct view *v, const char *needle, bool next)
 {
 	struct fview *f = v->priv;
+	struct fv_match m = {t, f, needle};
 
-	for (size_t k = next ? 1 : 0; k <= f->nshown && f->nshown; k++) {
-		size_t i = (f->list.cur + k) % f->nshown;
-
-		if (ui_fn_matches(t->prof, row_at(f, i)->function, needle)) {
-			list_goto(&f->list, i);
-			return true;
-		}
-	}
-	return false;
+	return list_search(&f->list, f->nshown, next, fv_matches, &m);
 }
 
 static void fv_click(struct tui *t, struct view *v, const struct rect *r, int y, int x)

@@ -262,21 +262,25 @@ static uint32_t lv_selected(struct tui *t, struct view *v)
 	return ((struct lview *)v->priv)->fn;
 }
 
+struct lv_match {
+	struct lview *l;
+	const char *needle;
+};
+
+static bool lv_matches(void *ctx, size_t i)
+{
+	struct lv_match *m = ctx;
+	const char *s = m->l->asm_mode ? m->l->dis.insns[i].mnemonic : m->l->src.rows[i].text;
+
+	return s && ui_contains(s, m->needle);
+}
+
 static bool lv_search(struct tui *t, struct view *v, const char *needle, bool next)
 {
 	struct lview *l = v->priv;
-	size_t n = nrows(l);
+	struct lv_match m = {l, needle};
 
-	for (size_t k = next ? 1 : 0; k <= n && n; k++) {
-		size_t i = (l->list.cur + k) % n;
-		const char *s = l->asm_mode ? l->dis.insns[i].mnemonic : l->src.rows[i].text;
-
-		if (s && ui_contains(s, needle)) {
-			list_goto(&l->list, i);
-			return true;
-		}
-	}
-	return false;
+	return list_search(&l->list, nrows(l), next, lv_matches, &m);
 }
 
 static void lv_click(struct tui *t, struct view *v, const struct rect *r, int y, int x)

@@ -147,22 +147,30 @@ static int ov_key(struct tui *t, struct view *v, int key)
 	return KR_HANDLED;
 }
 
+struct ov_match {
+	struct tui *t;
+	struct oview *o;
+	const char *needle;
+};
+
+static bool ov_matches(void *ctx, size_t i)
+{
+	struct ov_match *m = ctx;
+	char buf[4096];
+
+	strip(m->t->prof->output + m->o->lines[i].off, m->o->lines[i].len, buf, sizeof(buf));
+	return ui_contains(buf, m->needle);
+}
+
 static bool ov_search(struct tui *t, struct view *v, const char *needle, bool next)
 {
 	struct oview *o = v->priv;
-	char buf[4096];
+	struct ov_match m = {t, o, needle};
 
-	for (size_t k = next ? 1 : 0; k <= o->n && o->n; k++) {
-		size_t i = (o->list.cur + k) % o->n;
-
-		strip(t->prof->output + o->lines[i].off, o->lines[i].len, buf, sizeof(buf));
-		if (ui_contains(buf, needle)) {
-			list_goto(&o->list, i);
-			o->follow = false;
-			return true;
-		}
-	}
-	return false;
+	if (!list_search(&o->list, o->n, next, ov_matches, &m))
+		return false;
+	o->follow = false;
+	return true;
 }
 
 static void ov_leave(struct tui *t, struct view *v)

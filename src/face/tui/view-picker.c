@@ -312,21 +312,27 @@ static void pv_click(struct tui *t, struct view *v, const struct rect *r, int y,
 	}
 }
 
+struct pv_match {
+	struct pview *pv;
+	const char *needle;
+};
+
+static bool pv_matches(void *ctx, size_t i)
+{
+	struct pv_match *m = ctx;
+
+	return ui_contains(proclist_get(m->pv->pl, i)->command, m->needle);
+}
+
 static bool pv_search(struct tui *t, struct view *v, const char *needle, bool next)
 {
 	struct pview *pv = v->priv;
-	size_t n = proclist_count(pv->pl);
+	struct pv_match m = {pv, needle};
 
-	for (size_t k = next ? 1 : 0; k <= n && n; k++) {
-		size_t i = (pv->list.cur + k) % n;
-
-		if (ui_contains(proclist_get(pv->pl, i)->command, needle)) {
-			list_goto(&pv->list, i);
-			pv->cur_pid = proclist_get(pv->pl, i)->pid;
-			return true;
-		}
-	}
-	return false;
+	if (!list_search(&pv->list, proclist_count(pv->pl), next, pv_matches, &m))
+		return false;
+	pv->cur_pid = proclist_get(pv->pl, pv->list.cur)->pid;
+	return true;
 }
 
 static void pv_leave(struct tui *t, struct view *v)

@@ -341,19 +341,25 @@ static uint32_t tv_selected(struct tui *t, struct view *v)
 	return node != PROF_NONE ? tv->tree.nodes[node].function : PROF_NONE;
 }
 
+struct tv_match {
+	struct tui *t;
+	struct tview *tv;
+	const char *needle;
+};
+
+static bool tv_matches(void *ctx, size_t i)
+{
+	struct tv_match *m = ctx;
+
+	return ui_fn_matches(m->t->prof, m->tv->tree.nodes[m->tv->rows[i]].function, m->needle);
+}
+
 static bool tv_search(struct tui *t, struct view *v, const char *needle, bool next)
 {
 	struct tview *tv = v->priv;
+	struct tv_match m = {t, tv, needle};
 
-	for (size_t k = next ? 1 : 0; k <= tv->nrows && tv->nrows; k++) {
-		size_t i = (tv->list.cur + k) % tv->nrows;
-
-		if (ui_fn_matches(t->prof, tv->tree.nodes[tv->rows[i]].function, needle)) {
-			list_goto(&tv->list, i);
-			return true;
-		}
-	}
-	return false;
+	return list_search(&tv->list, tv->nrows, next, tv_matches, &m);
 }
 
 static void tv_click(struct tui *t, struct view *v, const struct rect *r, int y, int x)
