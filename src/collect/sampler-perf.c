@@ -696,6 +696,8 @@ static void *reader_main(void *arg)
 {
 	struct sampler *s = arg;
 	struct pollfd fds[257];
+	uint32_t ring_of[257];
+	bool hup[256] = {false};
 	uint64_t one = 1;
 
 	for (;;) {
@@ -703,14 +705,22 @@ static void *reader_main(void *arg)
 
 		fds[n++] = (struct pollfd){.fd = s->stop_fd[0], .events = POLLIN};
 		pthread_mutex_lock(&s->mu);
-		for (size_t c = 0; c < s->ncpus && n < 257; c++)
-			if (s->rings[c].meta)
-				fds[n++] = (struct pollfd){.fd = s->rings[c].fd, .events = POLLIN};
+		for (size_t c = 0; c < s->ncpus && c < 256 && n < 257; c++) {
+			/* A ring whose tasks are all gone polls as hung up at once:
+			 * it is then only pumped on the timeout, never spun on. */
+			if (!s->rings[c].meta || hup[c])
+				continue;
+			ring_of[n] = (uint32_t)c;
+			fds[n++] = (struct pollfd){.fd = s->rings[c].fd, .events = POLLIN};
+		}
 		pthread_mutex_unlock(&s->mu);
 		if (poll(fds, n, READER_POLL_MS) < 0 && errno != EINTR)
 			break;
 		if (fds[0].revents)
 			break;
+		for (size_t i = 1; i < n; i++)
+			if (fds[i].revents & (POLLHUP | POLLERR | POLLNVAL))
+				hup[ring_of[i]] = true;
 		pthread_mutex_lock(&s->mu);
 		copied = pump_rings(s);
 		pthread_mutex_unlock(&s->mu);
