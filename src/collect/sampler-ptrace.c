@@ -716,6 +716,13 @@ static int ptrace_open(struct sampler **out, const struct sampler_config *cfg, c
 			return -1;
 		}
 	}
+	/* What cannot be avoided, said once (issue: detach must leave the
+	 * target as it was): a thread asleep in the kernel when detaching
+	 * stops it has its call restarted, not failed, but a timed wait
+	 * starts its timeout over. */
+	if (!cfg->launch)
+		warnx_("ptrace backend: at detach, threads asleep in a system call restart it "
+		       "(a timed wait starts its timeout over); --backend perf avoids this");
 	arm_timer(s, true);
 	*out = s;
 	return 0;

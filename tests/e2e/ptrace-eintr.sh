@@ -19,6 +19,13 @@ done
 for round in 1 2 3 4 5 6 7 8; do
 	pt_report "$PT_WORK/r$round.csv" --backend ptrace -d 0.5 -p "$pid" || break
 done
+# What remains (a timed wait asleep at detach starts its timeout over) is
+# said in one line at attach.
+if grep -q "at detach, threads asleep in a system call restart it" "$PT_WORK/r8.csv.err"; then
+	pt_ok "the attach says what detaching does to sleeping threads"
+else
+	pt_fail "expected a line about sleeping threads at detach on stderr, saw: $(head -n 3 "$PT_WORK/r8.csv.err")"
+fi
 pt_ge "samples of waiter_spin in the last round (self_pct)" \
 	"$(pt_csv "$PT_WORK/r8.csv" waiter_spin self_pct)" 50
 
