@@ -9,6 +9,7 @@
 
 #include "file.h"
 #include "ksyms.h"
+#include "profile.h"
 #include "xalloc.h"
 
 struct ksym {
@@ -110,7 +111,7 @@ struct ksyms *ksyms_load(const char *path)
 	bool sorted = true;
 
 	k->mods = xgrow(k->mods, &k->mods_cap, 1, sizeof(*k->mods));
-	k->mods[k->nmods++] = xstrdup("[kernel]");
+	k->mods[k->nmods++] = xstrdup(PROF_KERNEL_MODULE);
 	if (!text) {
 		snprintf(k->why, sizeof(k->why),
 			 "kernel functions show as [kernel]: cannot read %s", path);

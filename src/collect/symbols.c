@@ -900,12 +900,12 @@ uint32_t symbols_kernel_location(struct symbols *s, uint64_t ip)
 	struct prof_line line = {.file = NULL, .line = 0};
 
 	if (!ip)
-		return pseudo_location(s, "[kernel]", 0);
+		return pseudo_location(s, PROF_KERNEL_MODULE, 0);
 	if (!s->ksyms)
 		s->ksyms = ksyms_load(s->kallsyms_path);
 	name = ksyms_lookup(s->ksyms, ip, &start, &mod);
 	if (!name)
-		return pseudo_location(s, "[kernel]", 0);
+		return pseudo_location(s, PROF_KERNEL_MODULE, 0);
 	module = profile_intern_module(s->p, mod, NULL);
 	loc = profile_find_location(s->p, module, start);
 	if (loc != PROF_NONE)

@@ -530,16 +530,16 @@ void annot_disasm_free(struct annot_disasm *d)
 	d->hottest = ANNOT_NONE;
 }
 
+static bool insn_sampled(const void *rows, size_t i)
+{
+	const struct annot_insn *in = (const struct annot_insn *)rows + i;
+
+	return in->total_samples || in->self_samples;
+}
+
 size_t annot_disasm_next_hot(const struct annot_disasm *d, size_t from, bool backward)
 {
-	size_t i = from;
-
-	for (size_t k = 0; k < d->n; k++) {
-		i = annot_step(i, d->n, backward);
-		if (d->insns[i].total_samples || d->insns[i].self_samples)
-			return i;
-	}
-	return ANNOT_NONE;
+	return annot_next_sampled(d->insns, d->n, from, backward, insn_sampled);
 }
 
 char *annot_format_bytes(const struct annot_insn *in, char *buf, size_t len)

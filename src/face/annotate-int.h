@@ -80,5 +80,9 @@ void annot_disasm_cache_clear(struct annot_cache *c);
 /* Step from "from" to the next index (or previous) in [0, n), wrapping; from
  * ANNOT_NONE starts at either end. Callers loop it at most n times. */
 size_t annot_step(size_t from, size_t n, bool backward);
+/* The next row after from (before, backward), wrapping around, for which
+ * sampled(rows, i) holds; ANNOT_NONE if none does. */
+size_t annot_next_sampled(const void *rows, size_t n, size_t from, bool backward,
+			  bool (*sampled)(const void *rows, size_t i));
 
 #endif

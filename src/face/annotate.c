@@ -464,14 +464,27 @@ void annot_source_free(struct annot_source *s)
 	s->hottest = ANNOT_NONE;
 }
 
-size_t annot_source_next_hot(const struct annot_source *s, size_t from, bool backward)
+size_t annot_next_sampled(const void *rows, size_t n, size_t from, bool backward,
+			  bool (*sampled)(const void *rows, size_t i))
 {
 	size_t i = from;
 
-	for (size_t k = 0; k < s->n; k++) {
-		i = annot_step(i, s->n, backward);
-		if (s->rows[i].total_samples || s->rows[i].self_samples)
+	for (size_t k = 0; k < n; k++) {
+		i = annot_step(i, n, backward);
+		if (sampled(rows, i))
 			return i;
 	}
 	return ANNOT_NONE;
+}
+
+static bool line_sampled(const void *rows, size_t i)
+{
+	const struct annot_line *l = (const struct annot_line *)rows + i;
+
+	return l->total_samples || l->self_samples;
+}
+
+size_t annot_source_next_hot(const struct annot_source *s, size_t from, bool backward)
+{
+	return annot_next_sampled(s->rows, s->n, from, backward, line_sampled);
 }

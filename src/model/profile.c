@@ -292,6 +292,11 @@ static bool function_eq(const struct profile *p, uint32_t id, const void *key)
 	return function_key_name(f) == k->sym && f->module == k->module && f->file == k->file;
 }
 
+bool profile_module_is_kernel(const char *path)
+{
+	return path && !strncmp(path, "[kernel", 7) && (path[7] == ']' || path[7] == ':');
+}
+
 const char *profile_function_name(const struct profile *p, uint32_t fn)
 {
 	const struct prof_function *f = fn < p->nfunctions ? &p->functions[fn] : NULL;

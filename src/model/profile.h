@@ -222,6 +222,10 @@ uint32_t profile_intern_function(struct profile *p, const char *name, const char
  * interned by the symbol reader under "module+0xoffset", so that form needs
  * no rule here. Never NULL; borrowed from the profile. */
 const char *profile_function_name(const struct profile *p, uint32_t fn);
+/* Kernel code's modules: "[kernel]", or "[kernel:MOD]" for a loadable
+ * module (the collector names them; the views tell kernel time apart). */
+#define PROF_KERNEL_MODULE "[kernel]"
+bool profile_module_is_kernel(const char *path);
 /* The module of fn as reports show it: its basename, or "[unknown]". */
 const char *profile_module_name(const struct profile *p, uint32_t fn);
 /* The location at (module, address), or PROF_NONE if not interned yet. */

@@ -89,12 +89,12 @@ static void line_pick_cands(struct line_work *w, struct line_table *out)
 	}
 }
 
-/* A kernel function: module "[kernel]" or "[kernel:MOD]" (symbols.c). */
+/* A kernel function (profile_module_is_kernel). */
 static bool in_kernel(const struct profile *p, uint32_t fn)
 {
 	const char *path = fn < p->nfunctions ? p->modules[p->functions[fn].module].path : NULL;
 
-	return path && !strncmp(path, "[kernel", 7) && (path[7] == ']' || path[7] == ':');
+	return profile_module_is_kernel(path);
 }
 
 static int line_cmp(const void *va, const void *vb)

@@ -134,6 +134,24 @@ int ui_put(int y, int x, const char *s, int w, attr_t a)
 	return s ? ui_putn(y, x, s, strlen(s), w, a) : 0;
 }
 
+/* The character at s + *i (of len bytes): its display width; *i moves
+ * past it. Invalid bytes count one column each. */
+static int next_char(const char *s, size_t len, size_t *i, mbstate_t *st)
+{
+	wchar_t wc;
+	size_t k = (unsigned char)s[*i] < 0x80 ? 1 : mbrtowc(&wc, s + *i, len - *i, st);
+	int cw = 1;
+
+	if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
+		k = 1;
+		memset(st, 0, sizeof(*st));
+	} else if (k > 1 && (cw = wcwidth(wc)) < 0) {
+		cw = 1;
+	}
+	*i += k;
+	return cw;
+}
+
 int ui_width(const char *s)
 {
 	mbstate_t st;
@@ -141,20 +159,8 @@ int ui_width(const char *s)
 	int cols = 0;
 
 	memset(&st, 0, sizeof(st));
-	while (i < len) {
-		wchar_t wc;
-		size_t k = (unsigned char)s[i] < 0x80 ? 1 : mbrtowc(&wc, s + i, len - i, &st);
-		int cw = 1;
-
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			k = 1;
-			memset(&st, 0, sizeof(st));
-		} else if (k > 1 && (cw = wcwidth(wc)) < 0) {
-			cw = 1;
-		}
-		cols += cw;
-		i += k;
-	}
+	while (i < len)
+		cols += next_char(s, len, &i, &st);
 	return cols;
 }
 
@@ -165,20 +171,8 @@ static size_t skip_columns(const char *s, int cols)
 	size_t len = strlen(s), i = 0;
 
 	memset(&st, 0, sizeof(st));
-	while (i < len && cols > 0) {
-		wchar_t wc;
-		size_t k = (unsigned char)s[i] < 0x80 ? 1 : mbrtowc(&wc, s + i, len - i, &st);
-		int cw = 1;
-
-		if (k == (size_t)-1 || k == (size_t)-2 || k == 0) {
-			k = 1;
-			memset(&st, 0, sizeof(st));
-		} else if (k > 1 && (cw = wcwidth(wc)) < 0) {
-			cw = 1;
-		}
-		cols -= cw;
-		i += k;
-	}
+	while (i < len && cols > 0)
+		cols -= next_char(s, len, &i, &st);
 	return i;
 }
 
