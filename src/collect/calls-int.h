@@ -13,6 +13,7 @@
 
 #include "calls.h"
 #include "latency.h"
+#include "loop.h"
 #include "latency-pairs.h"
 #include "probeset.h"
 #include "procmap.h"
@@ -164,7 +165,6 @@ struct calls {
 bool calls_enable(struct calls *c, bool with_latency);
 void calls_say(struct calls *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 const char *calls_kind_option(enum site_kind k);
-uint64_t calls_now_mono(void);
 uint64_t calls_since_start(const struct calls *c, uint64_t now);
 /* A process's CPU time so far; false once it is gone (or a zombie). */
 bool calls_proc_cpu(pid_t pid, uint64_t *ns);

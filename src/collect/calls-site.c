@@ -163,8 +163,8 @@ static struct site *site_new(struct calls *c, enum site_kind kind, uint32_t fn,
 		.offset = e->offset,
 		.active = true,
 		.late = late,
-		.since = late ? calls_since_start(c, calls_now_mono()) : 0,
-		.rate_from = calls_now_mono(),
+		.since = late ? calls_since_start(c, loop_now_ns()) : 0,
+		.rate_from = loop_now_ns(),
 	};
 	if (!site_arm(c, s, at_ret ? &fx : NULL)) {
 		free(s->probes);

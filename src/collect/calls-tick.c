@@ -305,7 +305,7 @@ int calls_toggle(struct calls *c, uint32_t fn, char *msg, size_t len)
 			return -1;
 		}
 		s->late = true;
-		s->rate_from = calls_now_mono();
+		s->rate_from = loop_now_ns();
 		s->tick_hits = s->hits;
 		calls_site_place_all(c, s);
 		snprintf(msg, len, "counting %s again", profile_function_name(c->p, fn));

@@ -181,14 +181,6 @@ uint64_t calls_since_start(const struct calls *c, uint64_t now)
 	return now > c->start_ns ? now - c->start_ns : 0;
 }
 
-uint64_t calls_now_mono(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* ---- resolving names ---- */
 
 static void explain_none(struct calls *c, const struct spec *sp, struct elf_image *const *imgs,
@@ -291,7 +283,7 @@ void calls_start(struct calls *c, char **launch_argv, const pid_t *pids, size_t 
 	if (!c || c->started)
 		return;
 	c->start_ns = start_ns;
-	c->meter.last_tick = calls_now_mono();
+	c->meter.last_tick = loop_now_ns();
 	c->started = true;
 	for (size_t i = 0; i < npids; i++)
 		proc_add(c, pids[i]);

@@ -70,14 +70,6 @@ struct collector {
 	struct calls *calls;  /* --calls, --latency: uprobes; NULL if neither */
 };
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 /* A deep copy of argv (NULL-terminated), or NULL. */
 static char **argv_dup(char **argv)
 {
@@ -389,12 +381,12 @@ static const struct sampler_sink *sink_for(struct collector *c)
 
 static void drain(struct collector *c)
 {
-	uint64_t start = now_ns();
+	uint64_t start = loop_now_ns();
 
 	if (!c->sampler)
 		return;
 	while (c->ops->drain(c->sampler, sink_for(c), DRAIN_BUDGET_NS) &&
-	       now_ns() - start < DRAIN_BUDGET_NS)
+	       loop_now_ns() - start < DRAIN_BUDGET_NS)
 		;
 	/* Exited processes: their records are all in now. */
 	for (size_t i = 0; i < c->ndead; i++) {
@@ -500,7 +492,7 @@ static void fill_meta_start(struct collector *c)
 	m->backend = profile_str(c->prof, c->ops->name);
 	m->unwind = profile_str(c->prof, c->cfg.unwind == UNWIND_DWARF ? "dwarf" : "fp");
 	m->start_realtime = (int64_t)time(NULL);
-	m->start_ns = now_ns();
+	m->start_ns = loop_now_ns();
 	m->freq = c->cfg.freq;
 	m->pid = c->target.pid;
 	m->attached = !c->target.launched;
@@ -578,7 +570,7 @@ static void read_output(struct collector *c)
 
 		if (n > 0) {
 			c->pty_idle = false;
-			profile_add_output(c->prof, rel_time(c, now_ns()), buf, (size_t)n);
+			profile_add_output(c->prof, rel_time(c, loop_now_ns()), buf, (size_t)n);
 			if (c->out_mode == COLLECT_OUTPUT_TEE) {
 				size_t off = 0;
 
@@ -733,7 +725,7 @@ static int collector_timeout_ms(struct collector *c)
 static bool collector_service(struct collector *c)
 {
 	size_t before = c->prof->nsamples;
-	uint64_t now = now_ns();
+	uint64_t now = loop_now_ns();
 	bool tick = false;
 
 	if (!c->started || c->finished)
@@ -858,8 +850,8 @@ void collector_finish(struct collector *c)
 	drain(c);
 	read_output(c);
 	close_sampler(c);
-	calls_finish(c->calls, now_ns());
-	m->duration_ns = now_ns() - m->start_ns;
+	calls_finish(c->calls, loop_now_ns());
+	m->duration_ns = loop_now_ns() - m->start_ns;
 	target_check(&c->target);
 	m->ended = c->target.ended;
 	m->exited = c->target.ended && c->target.exited;

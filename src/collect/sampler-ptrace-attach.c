@@ -327,7 +327,7 @@ static void detach_stopped(struct sampler *s, pid_t tid, int status)
  * thread so that the launched child's exit stays unreaped. */
 void pt_detach_all(struct sampler *s)
 {
-	uint64_t deadline = pt_now_ns() + PT_DETACH_WAIT_MS * 1000000ull;
+	uint64_t deadline = loop_now_ns() + PT_DETACH_WAIT_MS * 1000000ull;
 
 	for (size_t i = 0; i < s->nthreads; i++)
 		pt_request(PTRACE_INTERRUPT, s->threads[i].tid, 0, 0);

@@ -13,6 +13,7 @@
 
 #include <libunwind.h>
 
+#include "loop.h"
 #include "sampler.h"
 
 #define PT_OPTIONS                                                                             \
@@ -58,7 +59,6 @@ struct sampler {
 	uint64_t chain[PT_MAX_FRAMES + 1];
 };
 
-uint64_t pt_now_ns(void);
 /* ptrace(2) with integer arguments. */
 long pt_request(int req, pid_t tid, unsigned long addr, unsigned long data);
 

@@ -36,14 +36,6 @@
 #include "sampler.h"
 #include "xalloc.h"
 
-uint64_t pt_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 long pt_request(int req, pid_t tid, unsigned long addr, unsigned long data)
 {
 	return ptrace((enum __ptrace_request)req, tid, (void *)addr, (void *)data);
@@ -339,7 +331,7 @@ static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
 	memset(&rs, 0, sizeof(rs));
 	rs.pid = t->pid;
 	rs.tid = t->tid;
-	rs.time = pt_now_ns();
+	rs.time = loop_now_ns();
 	rs.period = t->weight;
 	rs.ip = s->chain[1];
 	rs.callchain = s->chain;
@@ -386,7 +378,7 @@ void pt_keep_syscall(pid_t tid, int status)
 static void release(struct sampler *s, struct pt_thread *t, int req, int sig,
 		    const struct sampler_sink *k)
 {
-	uint64_t stopped = pt_now_ns();
+	uint64_t stopped = loop_now_ns();
 	struct taken tk = take(s, t);
 
 	pt_request(req, t->tid, 0, (unsigned long)sig);
@@ -394,7 +386,7 @@ static void release(struct sampler *s, struct pt_thread *t, int req, int sig,
 	/* What we cost it: the time it waited for us once stopped. (From
 	 * the interrupt on, it may also wait for a CPU, as it would anyway.) */
 	if (tk.n)
-		s->held_ns += pt_now_ns() - stopped;
+		s->held_ns += loop_now_ns() - stopped;
 	emit(s, t, &tk, k);
 }
 
@@ -602,7 +594,7 @@ static size_t reap(struct sampler *s, const struct sampler_sink *k)
 /* Wait for SIGCHLD up to deadline (CLOCK_MONOTONIC ns); false if it passed. */
 bool pt_wait_sigchld(struct sampler *s, uint64_t deadline)
 {
-	uint64_t now = pt_now_ns();
+	uint64_t now = loop_now_ns();
 	struct pollfd p = {.fd = s->sigfd, .events = POLLIN};
 
 	if (now >= deadline)
@@ -619,7 +611,7 @@ bool pt_wait_sigchld(struct sampler *s, uint64_t deadline)
  * its next sample. */
 static void tick(struct sampler *s, const struct sampler_sink *k)
 {
-	uint64_t t0 = pt_now_ns();
+	uint64_t t0 = loop_now_ns();
 
 	for (size_t i = 0; i < s->nthreads; i++) {
 		struct pt_thread *t = &s->threads[i];

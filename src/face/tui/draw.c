@@ -473,7 +473,7 @@ void ui_footer(struct tui *t)
 	struct footer_cell cells[10];
 	size_t n;
 	int y = LINES - 1, x = 0;
-	uint64_t now = tui_clock_ns();
+	uint64_t now = loop_now_ns();
 
 	ui_fill(y, 0, COLS, A_NORMAL);
 	if (t->input) {

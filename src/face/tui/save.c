@@ -37,7 +37,7 @@ void save_prompt_open(struct tui *t)
 void save_prompt_commit(struct tui *t)
 {
 	char err[512];
-	uint64_t t0 = tui_clock_ns();
+	uint64_t t0 = loop_now_ns();
 
 	t->prompt = PROMPT_NONE;
 	t->dirty = true;
@@ -53,7 +53,7 @@ void save_prompt_commit(struct tui *t)
 		return;
 	}
 	tui_message(t, false, "saved %zu samples to %s (%.0f ms)", t->prof->nsamples, t->save_name,
-		    (double)(tui_clock_ns() - t0) / 1e6);
+		    (double)(loop_now_ns() - t0) / 1e6);
 }
 
 int save_writer_open(struct tui *t, const char *path, char *err, size_t errlen)
@@ -61,13 +61,13 @@ int save_writer_open(struct tui *t, const char *path, char *err, size_t errlen)
 	t->writer = session_writer_open(t->prof, path, err, errlen);
 	if (!t->writer)
 		return -1;
-	t->next_flush = tui_clock_ns() + SESSION_FLUSH_MS * 1000000ull;
+	t->next_flush = loop_now_ns() + SESSION_FLUSH_MS * 1000000ull;
 	return 0;
 }
 
 void save_writer_tick(struct tui *t)
 {
-	uint64_t now = tui_clock_ns(), took;
+	uint64_t now = loop_now_ns(), took;
 	char err[512];
 
 	if (!t->writer || now < t->next_flush)
@@ -78,10 +78,10 @@ void save_writer_tick(struct tui *t)
 		tui_message(t, true, "%s; will retry", err);
 		t->flush_warned = true;
 	}
-	took = tui_clock_ns() - now;
+	took = loop_now_ns() - now;
 	if (took > t->slowest_flush)
 		t->slowest_flush = took;
-	t->next_flush = tui_clock_ns() + SESSION_FLUSH_MS * 1000000ull;
+	t->next_flush = loop_now_ns() + SESSION_FLUSH_MS * 1000000ull;
 }
 
 int save_writer_close(struct tui *t)

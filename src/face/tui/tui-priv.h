@@ -11,6 +11,7 @@
 
 #include "columns.h"
 #include "tui.h"
+#include "loop.h"
 #include "profile.h"
 #include "query.h"
 #include "text.h" /* fmt_bytes, fmt_count: shared with report */
@@ -210,7 +211,6 @@ const struct key_help *keys_global_help(const struct tui *t, size_t i);
 size_t keys_footer(const struct tui *t, struct footer_cell *cells, size_t max);
 /* Drop every cached table: the next draw recomputes (filter, thread, zero). */
 void tui_requery(struct tui *t);
-uint64_t tui_clock_ns(void);
 /* --stdin: hand the terminal's input to the target (on) or take it back. */
 void tui_input(struct tui *t, bool on);
 /* The picker started col (on p, both now owned by the TUI): finish the

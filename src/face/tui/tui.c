@@ -36,14 +36,6 @@ static volatile sig_atomic_t screen_open;
 static int saved_stderr = -1;
 static volatile pid_t launched_pid;
 
-uint64_t tui_clock_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void restore_terminal(void)
 {
 	if (screen_open) {
@@ -153,7 +145,7 @@ void tui_message(struct tui *t, bool err, const char *fmt, ...)
 	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
 	va_end(ap);
 	t->msg_err = err;
-	t->msg_until = tui_clock_ns() + MSG_MS * 1000000ull;
+	t->msg_until = loop_now_ns() + MSG_MS * 1000000ull;
 	t->dirty = true;
 }
 
@@ -344,7 +336,7 @@ static void live_state(struct tui *t)
 static void tick(struct tui *t)
 {
 	struct rusage ru;
-	uint64_t wall = tui_clock_ns(), cpu;
+	uint64_t wall = loop_now_ns(), cpu;
 	const struct profile *p = t->prof;
 	const char *note = t->col ? calls_message(collector_calls(t->col)) : NULL;
 
@@ -442,7 +434,7 @@ static int term_timeout(void *arg)
 
 	if (!t->msg[0] || !t->msg_until)
 		return -1;
-	now = tui_clock_ns();
+	now = loop_now_ns();
 	return t->msg_until > now ? (int)((t->msg_until - now) / 1000000 + 1) : 0;
 }
 
@@ -488,7 +480,7 @@ static void after_wakeup(void *arg)
 
 	if (t->running && collector_done(t->col))
 		finish_run(t);
-	if (t->msg_until && tui_clock_ns() >= t->msg_until) {
+	if (t->msg_until && loop_now_ns() >= t->msg_until) {
 		t->msg_until = 0;
 		t->dirty = true;
 	}

@@ -44,7 +44,7 @@ static const struct {
 static void pv_update(struct tui *t, struct view *v)
 {
 	struct pview *pv = v->priv;
-	uint64_t now = tui_clock_ns();
+	uint64_t now = loop_now_ns();
 	ssize_t i;
 
 	/* Updates come with every tick and with the samples of a session
