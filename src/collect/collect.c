@@ -491,6 +491,7 @@ static void fill_meta_start(struct collector *c)
 	}
 	m->backend = profile_str(c->prof, c->ops->name);
 	m->unwind = profile_str(c->prof, c->cfg.unwind == UNWIND_DWARF ? "dwarf" : "fp");
+	m->clock = profile_str(c->prof, "cpu");
 	m->start_realtime = (int64_t)time(NULL);
 	m->start_ns = loop_now_ns();
 	m->freq = c->cfg.freq;

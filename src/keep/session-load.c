@@ -345,6 +345,7 @@ static int load_meta(struct loader *l, struct session_info *info)
 	m->kernel = meta_text(l, st, "kernel");
 	m->backend = meta_text(l, st, "backend");
 	m->unwind = meta_text(l, st, "unwind");
+	m->clock = meta_text(l, st, "clock");
 	m->start_realtime = meta_int(l, st, "start_realtime", INT64_MIN, INT64_MAX);
 	m->start_ns = (uint64_t)meta_int(l, st, "start_ns", INT64_MIN, INT64_MAX);
 	m->duration_ns = (uint64_t)meta_int(l, st, "duration_ns", 0, INT64_MAX);

@@ -63,7 +63,7 @@ const char session_schema_sql[] =
  * tests/unit/test-session.c, then update the size. */
 #define SESSION_KNOWS(type, size) \
 	_Static_assert(sizeof(type) == (size), #type " changed: see src/session.c")
-SESSION_KNOWS(struct prof_meta, 176);
+SESSION_KNOWS(struct prof_meta, 184);
 SESSION_KNOWS(struct prof_function, 64);
 SESSION_KNOWS(struct prof_module, 24);
 SESSION_KNOWS(struct prof_line, 24);
@@ -73,7 +73,7 @@ SESSION_KNOWS(struct prof_thread, 16);
 SESSION_KNOWS(struct prof_mem_point, 32);
 SESSION_KNOWS(struct prof_output_chunk, 24);
 SESSION_KNOWS(struct prof_latency, 72);
-SESSION_KNOWS(struct profile, 504); /* + query_cache, query_cache_free: derived, not saved */
+SESSION_KNOWS(struct profile, 512); /* + query_cache, query_cache_free: derived, not saved */
 
 struct meta_kv {
 	char *key, *value;
@@ -207,6 +207,7 @@ static int write_meta(struct session_writer *w, bool complete)
 		{"kernel", m->kernel},
 		{"backend", m->backend},
 		{"unwind", m->unwind},
+		{"clock", m->clock},
 		{"owner_groups", m->owner_known ? m->owner_groups : NULL},
 	};
 	const struct {

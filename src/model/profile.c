@@ -480,6 +480,7 @@ void profile_add_sample(struct profile *p, uint64_t time, int32_t tid, uint32_t 
 	s->stack = stack;
 	s->tid = tid;
 	s->flags = flags;
+	s->count = 1;
 	p->total_weight += weight;
 	if (flags & PROF_SAMPLE_TRUNCATED)
 		p->truncated_samples++;

@@ -64,15 +64,23 @@ struct prof_stack {
 
 enum {
 	PROF_SAMPLE_TRUNCATED = 1u << 0, /* unwinding stopped before the root */
-	PROF_SAMPLE_KERNEL = 1u << 1	 /* sampled in the kernel on behalf of the thread */
+	PROF_SAMPLE_KERNEL = 1u << 1,	 /* sampled in the kernel on behalf of the thread */
+	/* Time the thread spent off the CPU (blocked or waiting for a CPU);
+	 * weight is the off-CPU interval's length, the leaf an "[off-CPU: why]"
+	 * frame. Counted by the wall clock only (query_filter.wall). */
+	PROF_SAMPLE_OFFCPU = 1u << 2
 };
 
+/* One record of the sample log. A raw sample has count 1; a record folded
+ * from several samples of one thread, stack and flags (to keep memory
+ * bounded) has their count and summed weight, and the earliest time. */
 struct prof_sample {
 	uint64_t time;	 /* ns since profile.meta.start_ns (CLOCK_MONOTONIC based) */
-	uint64_t weight; /* CPU ns this sample stands for (the cpu-clock period) */
+	uint64_t weight; /* CPU ns this record stands for (the cpu-clock period) */
 	uint32_t stack;
 	int32_t tid;
 	uint32_t flags;
+	uint32_t count; /* samples this record stands for (1: a raw sample) */
 };
 
 struct prof_thread {
@@ -112,6 +120,7 @@ struct prof_meta {
 	const char *kernel;
 	const char *backend;	/* "perf" or "ptrace" */
 	const char *unwind;	/* "dwarf" or "fp" */
+	const char *clock;	/* "cpu" (on-CPU samples only) or "wall" (off-CPU too) */
 	int64_t start_realtime; /* seconds since the epoch */
 	uint64_t start_ns;	/* CLOCK_MONOTONIC at start */
 	uint64_t duration_ns;

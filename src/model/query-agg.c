@@ -80,7 +80,9 @@ bool query_sample_passes(const struct profile *p, struct query_sample_filter *sf
 	const struct query_filter *f = sf->f;
 
 	if (!f)
-		return true;
+		return !(s->flags & PROF_SAMPLE_OFFCPU);
+	if ((s->flags & PROF_SAMPLE_OFFCPU) && !f->wall)
+		return false;
 	if (f->tid && s->tid != f->tid)
 		return false;
 	if (s->time < f->t_from || (f->t_to && s->time >= f->t_to))
@@ -118,11 +120,11 @@ void agg_build(const struct profile *p, const struct query_filter *f, struct agg
 		if (sum->samples == 0)
 			a->stacks[a->n++] = s->stack;
 		sum->ns += s->weight;
-		sum->samples++;
-		a->total_samples++;
+		sum->samples += s->count;
+		a->total_samples += s->count;
 		a->total_ns += s->weight;
 		if (s->flags & PROF_SAMPLE_TRUNCATED)
-			a->truncated++;
+			a->truncated += s->count;
 	}
 	a->max_frames = profile_max_frames(p);
 	a->frames = xmalloc(a->max_frames * sizeof(*a->frames));

@@ -33,6 +33,9 @@ struct query_filter {
 	 * (--self-to function, perf's view without inlines): its self time
 	 * and its rows. false: each inlined function is its own frame (leaf). */
 	bool self_to_function;
+	/* The wall clock: off-CPU records (PROF_SAMPLE_OFFCPU) count too.
+	 * false: the CPU clock, on-CPU samples only. */
+	bool wall;
 };
 
 /* The filter applied one sample at a time, for code that walks the log

@@ -127,6 +127,7 @@ static void build(struct fixture *fx)
 	p->meta.kernel = profile_str(p, "6.1.0");
 	p->meta.backend = profile_str(p, "perf");
 	p->meta.unwind = "dwarf";
+	p->meta.clock = "cpu";
 	p->meta.start_realtime = 1700000000;
 	p->meta.start_ns = 123456789012ull;
 	p->meta.duration_ns = 1234 * MS;
@@ -287,6 +288,7 @@ static void assert_same_profile(const struct profile *a, const struct profile *b
 	assert_str_same(a->meta.kernel, b->meta.kernel);
 	assert_str_same(a->meta.backend, b->meta.backend);
 	assert_str_same(a->meta.unwind, b->meta.unwind);
+	assert_str_same(a->meta.clock, b->meta.clock);
 	assert_int_equal(a->meta.start_realtime, b->meta.start_realtime);
 	assert_int_equal(a->meta.start_ns, b->meta.start_ns);
 	assert_int_equal(a->meta.duration_ns, b->meta.duration_ns);
