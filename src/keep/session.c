@@ -73,7 +73,7 @@ SESSION_KNOWS(struct prof_thread, 16);
 SESSION_KNOWS(struct prof_mem_point, 32);
 SESSION_KNOWS(struct prof_output_chunk, 24);
 SESSION_KNOWS(struct prof_latency, 72);
-SESSION_KNOWS(struct profile, 512); /* + query_cache, query_cache_free: derived, not saved */
+SESSION_KNOWS(struct profile, 544); /* + total_samples and the log_* fold positions: derived */ /* + query_cache, query_cache_free: derived, not saved */
 
 struct meta_kv {
 	char *key, *value;

@@ -481,6 +481,7 @@ void profile_add_sample(struct profile *p, uint64_t time, int32_t tid, uint32_t 
 	s->tid = tid;
 	s->flags = flags;
 	s->count = 1;
+	p->total_samples++;
 	p->total_weight += weight;
 	if (flags & PROF_SAMPLE_TRUNCATED)
 		p->truncated_samples++;
@@ -564,6 +565,10 @@ void profile_zero(struct profile *p)
 	p->nmemory = 0;
 	p->total_weight = 0;
 	p->truncated_samples = 0;
+	p->total_samples = 0;
+	p->log_shift = 0;
+	p->log_folded_abs = 0;
+	p->log_epoch++;
 }
 
 /* ---- expansion ---- */

@@ -191,6 +191,16 @@ struct profile {
 	/* Running totals over every sample added. */
 	uint64_t total_weight;
 	uint64_t truncated_samples;
+	uint64_t total_samples; /* sum of count over the log (nsamples counts records) */
+
+	/* Folding the log (bounded memory) replaces its oldest records by fewer
+	 * summed ones; the records after them keep their order and move down.
+	 * An incremental reader keeps an absolute position, index + log_shift:
+	 * while it is at or past log_folded_abs it stays valid across folds;
+	 * below it, or when log_epoch changed (profile_zero), start over. */
+	uint64_t log_shift;	 /* records removed from the log by folding, in all */
+	uint64_t log_folded_abs; /* absolute index where the folded records end */
+	uint64_t log_epoch;	 /* bumped by profile_zero() */
 
 	/* The target's captured output, all of it, and when each piece came. */
 	char *output;
