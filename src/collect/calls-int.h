@@ -93,6 +93,32 @@ struct site {
 	uint64_t hits, tick_hits; /* calls seen; at the previous tick */
 	uint64_t rate_from;	  /* CLOCK_MONOTONIC of tick_hits */
 	double rate;		  /* calls per second over the last tick */
+	double probe_rate;	  /* probe hits per second: the budget's (rate, but for Python) */
+	struct py_site *py;	  /* a Python function (calls-python.c), or NULL */
+};
+
+/* A Python function counted through the interpreter's USDT markers: its
+ * probes are the interpreter's function__entry (and function__return),
+ * hit by every Python call; a BPF filter keyed by the (filename, funcname)
+ * pointers the markers pass tells its calls from the others'. */
+struct py_site {
+	char *qualname;	    /* as the user named it: the profile function's name */
+	char *name;	    /* what co_name must be: qualname's last part */
+	char *file;	    /* the spec's FILE.py, or NULL */
+	char *matched_file; /* the co_filename counted (the first seen), or NULL */
+	bool said_other;    /* said that another file has a function of that name */
+	int filter;	    /* the BPF filter's fd */
+	uint64_t ring_hits; /* calls counted from the ring (first sight of a pointer pair) */
+	uint64_t traps, tick_traps; /* probe hits, every Python function's */
+	int line_arg;	    /* pt_regs offset of the lineno argument */
+	/* The markers' semaphores (ELF addresses; the return's 0 for a count),
+	 * set by proftop in each process probed (see calls-python.c). */
+	uint64_t sem_entry, sem_return, sem_line, image_base;
+	struct py_armed {
+		pid_t pid;
+		uint64_t entry, ret, line; /* the semaphores' addresses there (0: none) */
+	} *armed;
+	size_t narmed, armed_cap;
 };
 
 struct proc {
@@ -104,6 +130,7 @@ struct proc {
 struct spec {
 	char *name;
 	enum site_kind kind;
+	bool python; /* py:NAME or FILE.py:NAME (calls-python.c) */
 	bool pending; /* not found yet: libraries loaded later are searched too */
 };
 
@@ -115,6 +142,7 @@ struct window_tick {
  * the last WINDOW ticks. */
 struct calls_meter {
 	struct uprobe_cost cost;
+	double usdt_ns; /* one hit of a USDT probe with its filter (calls-python.c) */
 	uint64_t last_tick; /* CLOCK_MONOTONIC */
 	struct window_tick win[WINDOW];
 	unsigned win_pos;
@@ -145,6 +173,7 @@ struct calls {
 	struct resolver *res;
 	struct probeset *ps;	     /* NULL until enabled: calibrated, maps created */
 	struct latency_pairs *pairs; /* with --latency */
+	struct latency_pairs *py_pairs; /* Python's: their records have no stack pointer */
 	bool disabled;		     /* uprobes do not work here: said once */
 	bool started;
 	uint64_t start_ns;
@@ -190,5 +219,30 @@ uint32_t calls_entry_function(struct calls *c, const struct func_entry *e);
 /* Probe e for kind on pid (or, pid 0, on every live process that maps the file). */
 void calls_probe_entry(struct calls *c, enum site_kind kind, const struct func_entry *e, pid_t pid,
 		       bool late);
+
+/* calls-python.c */
+/* What a USDT hit costs beyond a counting uprobe's (the filter's lookup):
+ * measured, see calls-python.c. */
+#define USDT_FILTER_NS 60.0
+/* spec names a Python function ("py:NAME", "FILE.py:NAME"). */
+bool calls_python_spec(const char *spec);
+/* Resolve the Python spec sp in imgs (the interpreter's markers); place
+ * it on pid (0: every process mapping the interpreter). False while no
+ * interpreter with markers is among imgs (at_start: said why). */
+bool calls_python_resolve(struct calls *c, struct spec *sp, struct elf_image *const *imgs,
+			  size_t n, pid_t pid, bool late, bool at_start);
+/* imgs hold a CPython with USDT markers. */
+bool calls_python_present(struct elf_image *const *imgs, size_t n);
+/* A ring record of a Python site; entries[] counts each slot's calls. */
+void calls_python_record(struct calls *c, const struct uprobe_record *rec, uint64_t *entries);
+/* Raise s's semaphores in pid (where its probes are): false if pid does
+ * not map the interpreter yet, or already had them raised by s. */
+bool calls_python_arm(struct calls *c, struct site *s, pid_t pid);
+/* Lower every semaphore s raised. */
+void calls_python_disarm(struct site *s);
+/* Read the probe-hit counters of s (every Python call). */
+void calls_python_tick(struct calls *c, struct site *s, uint64_t *traps);
+/* Free s->py. */
+void calls_python_free(struct py_site *py);
 
 #endif

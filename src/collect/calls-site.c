@@ -48,6 +48,8 @@ void calls_site_place(struct calls *c, struct site *s, pid_t pid)
 	}
 	if (rc == 0) {
 		s->placed = true;
+		if (s->py)
+			calls_python_arm(c, s, pid);
 		return;
 	}
 	for (size_t j = k + 1; j < s->nprobes; j++)
@@ -69,6 +71,8 @@ void calls_site_place_all(struct calls *c, struct site *s)
 
 void calls_site_remove(struct calls *c, struct site *s, bool over_budget, bool now)
 {
+	if (s->py)
+		calls_python_disarm(s);
 	for (size_t k = 0; k < s->nprobes; k++)
 		probeset_remove(c->ps, s->probes[k], now);
 	s->nprobes = 0;

@@ -29,14 +29,21 @@ static void on_record(void *ctx, const struct uprobe_record *rec)
 
 	if (rec->slot >= c->nsites)
 		return;
+	if (c->sites[rec->slot].py) {
+		calls_python_record(c, rec, d->entries);
+		return;
+	}
 	if (uprobe_rec_is_entry(rec->kind))
 		d->entries[rec->slot]++;
 	if (latency_pairs_feed(c->pairs, rec, &slot, &ns) && slot < c->nsites)
 		latency_add(profile_latency(c->p, c->sites[slot].function), ns);
 }
 
+/* What one probe hit costs (a Python site's probes are hit by every call). */
 static double unit_cost(const struct calls *c, const struct site *s)
 {
+	if (s->py)
+		return c->meter.usdt_ns;
 	return s->kind == SITE_LATENCY ? c->meter.cost.pair_ns : c->meter.cost.hit_ns;
 }
 
@@ -77,18 +84,27 @@ static void hold_budget(struct calls *c, double base_cpus)
 
 		for (size_t i = 0; i < c->nsites; i++) {
 			struct site *s = &c->sites[i];
-			double cost = s->rate * unit_cost(c, s);
+			double cost = s->probe_rate * unit_cost(c, s);
 
 			/* Probes only on processes gone cost nothing from now on. */
 			if (!s->active || !calls_site_nplaced(c, s))
 				continue;
 			total += cost;
-			if (!worst || cost > worst->rate * unit_cost(c, worst))
+			if (!worst || cost > worst->probe_rate * unit_cost(c, worst))
 				worst = s;
 		}
-		if (!worst || total <= allowed || worst->rate <= 0)
+		if (!worst || total <= allowed || worst->probe_rate <= 0)
 			return;
 		calls_site_remove(c, worst, true, false);
+		if (worst->py) {
+			calls_say(c,
+				  "%s: the target calls %.0f Python functions a second: probing "
+				  "them for %s would cost %.1f%% of its time (budget %g%%); stopped "
+				  "counting it, its count is a lower bound",
+				  calls_kind_option(worst->kind), worst->probe_rate,
+				  worst->py->qualname, 100.0 * total / (base_cpus * NS), c->budget);
+			continue;
+		}
 		calls_say(c,
 			  "%s: %s is called %.0f times a second: the probes would cost %.1f%% of "
 			  "the target's time (budget %g%%); stopped counting it, its count is a "
@@ -103,11 +119,12 @@ static void update_profile(struct calls *c, uint64_t dropped)
 {
 	for (size_t i = 0; i < c->nsites; i++) {
 		struct site *s = &c->sites[i];
-		struct prof_function *f = &c->p->functions[s->function];
+		struct prof_function *f;
 		bool lower = s->late || s->over_budget;
 
-		if (!s->placed)
-			continue; /* never probed: not counted */
+		if (!s->placed || s->function == PROF_NONE)
+			continue; /* never probed, or a Python function not seen yet */
+		f = &c->p->functions[s->function];
 
 		/* A count site says how many calls; a latency-only one too, from its
 		 * entries, unless the ring dropped some. */
@@ -145,14 +162,20 @@ static void tick(struct calls *c, uint64_t now, bool final)
 	for (size_t i = 0; i < c->nsites; i++) {
 		struct site *s = &c->sites[i];
 		uint64_t span = now > s->rate_from ? now - s->rate_from : 1;
+		uint64_t probe_hits;
 
-		if (s->kind == SITE_COUNT)
+		if (s->py)
+			calls_python_tick(c, s, &probe_hits);
+		else if (s->kind == SITE_COUNT)
 			s->hits = probeset_count(c->ps, (uint32_t)i);
-		else
+		if (s->kind == SITE_LATENCY)
 			s->hits += entries[i];
+		if (!s->py)
+			probe_hits = s->hits - s->tick_hits;
 		if (s->active) {
 			s->rate = (double)(s->hits - s->tick_hits) * NS / (double)span;
-			cost += (uint64_t)((double)(s->hits - s->tick_hits) * unit_cost(c, s));
+			s->probe_rate = (double)probe_hits * NS / (double)span;
+			cost += (uint64_t)((double)probe_hits * unit_cost(c, s));
 		}
 		s->tick_hits = s->hits;
 		s->rate_from = now;
@@ -199,6 +222,10 @@ void calls_finish(struct calls *c, uint64_t now_ns)
 	if (!c || !c->ps || !c->started)
 		return;
 	tick(c, now_ns, true);
+	for (size_t i = 0; i < c->nsites; i++)
+		if (c->sites[i].py && c->sites[i].placed && c->sites[i].function == PROF_NONE)
+			calls_say(c, "%s: no call of the Python function '%s' was seen",
+				  calls_kind_option(c->sites[i].kind), c->sites[i].py->qualname);
 	/* Here, not on the helper thread: proftop may exit right after. */
 	for (size_t i = 0; i < c->nsites; i++)
 		if (c->sites[i].active)

@@ -79,7 +79,7 @@ static void add_specs(struct calls *c, const char *list, enum site_kind kind)
 			continue;
 		}
 		c->specs = xgrow(c->specs, &c->specs_cap, c->nspecs + 1, sizeof(*c->specs));
-		c->specs[c->nspecs++] = (struct spec){xstrdup(s), kind, true};
+		c->specs[c->nspecs++] = (struct spec){xstrdup(s), kind, calls_python_spec(s), true};
 	}
 	free(copy);
 }
@@ -230,6 +230,10 @@ static void resolve_specs(struct calls *c, struct elf_image *const *imgs, size_t
 
 		if (!sp->pending)
 			continue;
+		if (sp->python) {
+			calls_python_resolve(c, sp, imgs, n, pid, late, at_start);
+			continue;
+		}
 		st = resolver_find(c->res, imgs, n, sp->name, &e, msg, sizeof(msg));
 		if (st == RESOLVE_OK) {
 			sp->pending = false;
@@ -237,6 +241,15 @@ static void resolve_specs(struct calls *c, struct elf_image *const *imgs, size_t
 		} else if (st == RESOLVE_AMBIGUOUS || st == RESOLVE_IFUNC) {
 			sp->pending = false;
 			calls_say(c, "%s: %s", calls_kind_option(sp->kind), msg);
+		} else if (at_start && st == RESOLVE_NONE && !strchr(sp->name, ':') &&
+			   calls_python_present(imgs, n)) {
+			/* No native function of that name: a Python one. */
+			char *py = xasprintf("py:%s", sp->name);
+
+			free(sp->name);
+			sp->name = py;
+			sp->python = true;
+			calls_python_resolve(c, sp, imgs, n, pid, late, at_start);
 		} else if (at_start) {
 			explain_none(c, sp, imgs, n, msg);
 		}
@@ -249,17 +262,25 @@ static void resolve_specs(struct calls *c, struct elf_image *const *imgs, size_t
  * profile's header says that probes ran. */
 bool calls_enable(struct calls *c, bool with_latency)
 {
+	bool python = false;
 	char err[512];
 	int pmu;
 
 	if (c->ps || c->disabled)
 		return c->ps != NULL;
+	for (size_t i = 0; i < c->nspecs; i++)
+		python = python || c->specs[i].python || !strchr(c->specs[i].name, ':');
 	pmu = uprobe_pmu_type(err, sizeof(err));
 	if (pmu < 0 || uprobe_calibrate(pmu, with_latency, &c->meter.cost, err, sizeof(err)) < 0)
 		goto fail;
-	c->ps = probeset_new(pmu, SLOTS_MAX, with_latency ? RING_BYTES : 0, err, sizeof(err));
+	/* Slots past SLOTS_MAX: the hits of Python sites' probes (every call). */
+	c->ps = probeset_new(pmu, 2 * SLOTS_MAX, with_latency || python ? RING_BYTES : 0, err,
+			     sizeof(err));
 	if (!c->ps)
 		goto fail;
+	c->meter.usdt_ns = c->meter.cost.hit_ns + USDT_FILTER_NS;
+	if (python)
+		c->py_pairs = latency_pairs_new();
 	if (with_latency) {
 		c->pairs = latency_pairs_new();
 		c->p->meta.probe_floor_ns = (uint64_t)c->meter.cost.floor_ns;
@@ -364,6 +385,10 @@ void calls_on_mmap(struct calls *c, pid_t pid, const char *path)
 			calls_site_place(c, s, pid);
 			s->late = true;
 		}
+		/* A launched interpreter: its semaphores exist from its exec on. */
+		if (s->py && s->active && calls_site_on(c, s, pid) && !strcmp(s->path, path) &&
+		    calls_python_arm(c, s, pid))
+			s->late = true;
 	}
 	for (size_t i = 0; i < c->nspecs; i++)
 		pending = pending || c->specs[i].pending;
@@ -409,11 +434,15 @@ void calls_free(struct calls *c)
 {
 	if (!c)
 		return;
+	for (size_t i = 0; i < c->nsites; i++)
+		if (c->sites[i].py)
+			calls_python_disarm(&c->sites[i]);
 	probeset_free(c->ps); /* every probe, now */
 	uprobe_close_flush(); /* and the calibration's */
 	for (size_t i = 0; i < c->nsites; i++) {
 		free(c->sites[i].probes);
 		free(c->sites[i].path);
+		calls_python_free(c->sites[i].py);
 	}
 	free(c->sites);
 	free(c->procs);
@@ -429,6 +458,7 @@ void calls_free(struct calls *c)
 	free(c->msgs.list);
 	free(c->msgs.taken);
 	latency_pairs_free(c->pairs);
+	latency_pairs_free(c->py_pairs);
 	resolver_free(c->res);
 	free(c);
 }

@@ -23,6 +23,18 @@ enum probe_kind {
 	PROBE_RET,	      /* a uprobe on a `ret` instruction logging a return */
 	PROBE_ENTRY_RETPROBE, /* a uprobe logging an entry whose return is PROBE_RETPROBE */
 	PROBE_RETPROBE,	      /* a uretprobe logging a return */
+	PROBE_PY_COUNT,	      /* a USDT function__entry counting one function's calls */
+	PROBE_PY_ENTRY,	      /* a USDT function__entry logging them */
+	PROBE_PY_RETURN,      /* a USDT function__return logging their returns */
+};
+
+/* A USDT probe's side: its semaphore, its filter (uprobe.h), where the
+ * arguments naming the function are, and the counter slot of its hits. */
+struct probe_usdt {
+	uint64_t ref_ctr; /* the semaphore's file offset */
+	int filter;	  /* borrowed: the caller closes it after probeset_free() */
+	int arg0_off, arg1_off, line_off;
+	uint32_t traps_slot;
 };
 
 struct probeset;
@@ -42,6 +54,9 @@ void probeset_set_gate(struct probeset *ps, const struct uprobe_gate *g);
  * loaded; placed on no process yet. Its id (>= 0), or -1 with err. */
 int probeset_add(struct probeset *ps, const char *path, uint64_t offset, enum probe_kind kind,
 		 uint32_t slot, char *err, size_t errlen);
+/* The same for a PROBE_PY_* kind. */
+int probeset_add_usdt(struct probeset *ps, const char *path, uint64_t offset, enum probe_kind kind,
+		      uint32_t slot, const struct probe_usdt *u, char *err, size_t errlen);
 /* Put probe id on process pid: 0 (also if there already), or -errno
  * (uprobe_open_error() says why). */
 int probeset_place(struct probeset *ps, int id, pid_t pid);

@@ -6,6 +6,7 @@
 #include <linux/perf_event.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,10 +19,12 @@
 #include "xalloc.h"
 
 #define UPROBE_SYSFS "/sys/bus/event_source/devices/uprobe"
-#define PROG_MAX     48
+#define PROG_MAX     96
 /* pt_regs on x86-64: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di
  * orig_ax ip cs flags sp ss. */
 #define PT_REGS_SP_OFF (19 * 8)
+/* A record without the USDT arguments: what most probes log. */
+#define REC_SHORT offsetof(struct uprobe_record, arg0)
 
 static long sys_bpf(int cmd, union bpf_attr *attr)
 {
@@ -368,7 +371,7 @@ int uprobe_ring_prog(struct uprobe_ring *r, uint32_t slot, enum uprobe_rec_kind 
 	emit_ld64(&p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint64_t)r->map);
 	emit(&p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
 	emit(&p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -48);
-	emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, sizeof(struct uprobe_record));
+	emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0, REC_SHORT);
 	/* No wakeup per record: the collector drains at its tick. */
 	emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_RB_NO_WAKEUP);
 	emit_call(&p, BPF_FUNC_ringbuf_output);
@@ -392,11 +395,12 @@ size_t uprobe_ring_drain(struct uprobe_ring *r,
 
 		if (len & BPF_RINGBUF_BUSY_BIT)
 			break; /* still being written */
-		if (!(len & BPF_RINGBUF_DISCARD_BIT) && len >= sizeof(struct uprobe_record)) {
-			struct uprobe_record rec;
+		if (!(len & BPF_RINGBUF_DISCARD_BIT) && (len & ~BPF_RINGBUF_BUSY_BIT) >= REC_SHORT) {
+			struct uprobe_record rec = {0};
+			size_t take = len < sizeof(rec) ? len : sizeof(rec);
 
 			/* The data is mapped twice in a row: a wrapped record reads straight. */
-			memcpy(&rec, (uint8_t *)hdr + BPF_RINGBUF_HDR_SZ, sizeof(rec));
+			memcpy(&rec, (uint8_t *)hdr + BPF_RINGBUF_HDR_SZ, take);
 			fn(ctx, &rec);
 			n++;
 		}
@@ -414,9 +418,111 @@ uint64_t uprobe_ring_dropped(const struct uprobe_ring *r)
 	return map_read_u64(r->drops, 0);
 }
 
+/* ---- USDT programs ---- */
+
+struct filter_key {
+	uint64_t tgid, arg0, arg1;
+};
+
+int uprobe_filter_new(char *err, size_t errlen)
+{
+	/* LRU: a target with more functions than this only re-asks. */
+	return map_create(BPF_MAP_TYPE_LRU_HASH, sizeof(struct filter_key), 4, 16384, err, errlen);
+}
+
+bool uprobe_filter_set(int filter, uint32_t tgid, uint64_t arg0, uint64_t arg1, bool match)
+{
+	struct filter_key k = {tgid, arg0, arg1};
+	uint32_t v = match;
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)filter;
+	a.key = (uintptr_t)&k;
+	a.value = (uintptr_t)&v;
+	a.flags = BPF_ANY;
+	return sys_bpf(BPF_MAP_UPDATE_ELEM, &a) == 0;
+}
+
+/* Log a record of kind at fp-64: r9 pid_tgid, r7 and r8 the arguments when
+ * long (a NEW record), the argument at line_off in sp's place. */
+static void emit_usdt_record(struct prog *p, struct uprobe_ring *r, uint32_t slot, uint32_t kind,
+			     bool long_rec, int line_off)
+{
+	int j;
+
+	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_9, -64, 0);
+	if (line_off >= 0) { /* in sp's place: a Python record has none */
+		emit(p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_6, (int16_t)line_off, 0);
+		emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_1, -56, 0);
+	} else {
+		emit(p, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -56, 0);
+	}
+	emit_call(p, BPF_FUNC_ktime_get_ns);
+	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, -48, 0);
+	emit(p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -40, (int32_t)slot);
+	emit(p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -36, (int32_t)kind);
+	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_7, -32, 0);
+	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_8, -24, 0);
+	emit_ld64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint64_t)r->map);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
+	emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -64);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0,
+	     long_rec ? (int32_t)sizeof(struct uprobe_record) : (int32_t)REC_SHORT);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_RB_NO_WAKEUP);
+	emit_call(p, BPF_FUNC_ringbuf_output);
+	j = emit(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
+	emit_increment(p, r->drops, 0, -68);
+	patch_here(p, j);
+}
+
+int uprobe_usdt_prog(struct uprobe_counters *uc, struct uprobe_ring *r, int filter, uint32_t slot,
+		     uint32_t traps_slot, bool count, enum uprobe_rec_kind kind, int arg0_off,
+		     int arg1_off, int line_off, const struct uprobe_gate *g, char *err,
+		     size_t errlen)
+{
+	struct prog p = {.n = 0};
+	int miss, no;
+
+	emit_prologue(&p, g);
+	emit_increment(&p, uc->map, traps_slot, -4);
+	emit_call(&p, BPF_FUNC_get_current_pid_tgid);
+	emit(&p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_9, BPF_REG_0, 0, 0);
+	emit(&p, BPF_ALU64 | BPF_RSH | BPF_K, BPF_REG_0, 0, 0, 32);
+	/* the filter's key at fp-88: tgid, arg0, arg1 */
+	emit(&p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, -88, 0);
+	emit(&p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_7, BPF_REG_6, (int16_t)arg0_off, 0);
+	emit(&p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_8, BPF_REG_6, (int16_t)arg1_off, 0);
+	emit(&p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_7, -80, 0);
+	emit(&p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_8, -72, 0);
+	emit_ld64(&p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint64_t)filter);
+	emit(&p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
+	emit(&p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -88);
+	emit_call(&p, BPF_FUNC_map_lookup_elem);
+	miss = emit(&p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
+	emit(&p, BPF_LDX | BPF_MEM | BPF_W, BPF_REG_1, BPF_REG_0, 0, 0);
+	no = emit(&p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_1, 0, 0, 0);
+	if (count)
+		emit_increment(&p, uc->map, slot, -92);
+	else
+		emit_usdt_record(&p, r, slot, kind, false, line_off);
+	emit_exit0(&p);
+	patch_here(&p, miss);
+	emit_usdt_record(&p, r, slot, kind | UPROBE_REC_NEW, true, line_off);
+	patch_here(&p, no);
+	emit_exit0(&p);
+	return prog_load(&p, err, errlen);
+}
+
 /* ---- the events ---- */
 
 int uprobe_open(int type, const char *path, uint64_t offset, bool is_return, pid_t pid, int prog)
+{
+	return uprobe_open_ref(type, path, offset, 0, is_return, pid, prog);
+}
+
+int uprobe_open_ref(int type, const char *path, uint64_t offset, uint64_t ref_ctr,
+		    bool is_return, pid_t pid, int prog)
 {
 	static unsigned ret_bit = ~0u;
 	struct perf_event_attr a;
@@ -427,7 +533,7 @@ int uprobe_open(int type, const char *path, uint64_t offset, bool is_return, pid
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.type = (uint32_t)type;
-	a.config = is_return ? 1ull << ret_bit : 0;
+	a.config = (is_return ? 1ull << ret_bit : 0) | ref_ctr << 32; /* "config:32-63" */
 	a.config1 = (uint64_t)(uintptr_t)path; /* read once, here: never set inherit */
 	a.config2 = offset;
 	fd = (int)syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);

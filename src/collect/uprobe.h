@@ -54,11 +54,18 @@ enum uprobe_rec_kind {
 	UPROBE_REC_RET,		   /* a `ret` instruction */
 	UPROBE_REC_ENTRY_RETPROBE, /* the first instruction; the return is a uretprobe */
 	UPROBE_REC_RETPROBE,	   /* a uretprobe */
+	UPROBE_REC_PY_ENTRY,	   /* a Python function's entry (USDT: sp means nothing) */
+	UPROBE_REC_PY_RETURN,	   /* its return */
 };
+
+/* Or'ed into a Python record's kind: the filter had no answer for its
+ * (tgid, arg0, arg1) yet; the hit is counted by whoever reads the record. */
+#define UPROBE_REC_NEW 0x100u
 
 static inline bool uprobe_rec_is_entry(uint32_t kind)
 {
-	return kind == UPROBE_REC_ENTRY || kind == UPROBE_REC_ENTRY_RETPROBE;
+	return kind == UPROBE_REC_ENTRY || kind == UPROBE_REC_ENTRY_RETPROBE ||
+	       kind == UPROBE_REC_PY_ENTRY;
 }
 
 /* One entry or return, as the ring program logs it. */
@@ -68,6 +75,9 @@ struct uprobe_record {
 	uint64_t time;	   /* CLOCK_MONOTONIC ns */
 	uint32_t slot;
 	uint32_t kind; /* enum uprobe_rec_kind */
+	/* UPROBE_REC_NEW records only (0 in the others, which the ring holds
+	 * without them): the USDT probe's funcname and filename pointers. */
+	uint64_t arg0, arg1;
 };
 
 /* A BPF ring buffer shared by every entry and return program. */
@@ -96,6 +106,30 @@ void uprobe_close_later(int fd);
 /* Wait until every fd handed to uprobe_close_later() is closed: before
  * proftop exits (see uprobe.c). */
 void uprobe_close_flush(void);
+
+/* uprobe_open() with a USDT semaphore: the kernel adds one to the 16-bit
+ * counter at file offset ref_ctr of path in every process where the probe
+ * is installed, and takes it back when the probe goes (0: none). */
+int uprobe_open_ref(int type, const char *path, uint64_t offset, uint64_t ref_ctr,
+		    bool is_return, pid_t pid, int prog);
+
+/* A filter for USDT programs: a BPF hash of (tgid, arg0, arg1) to 1 (the
+ * hit is the probed function's) or 0 (another one's). The fd is the
+ * caller's to close, or -1 with err. */
+int uprobe_filter_new(char *err, size_t errlen);
+/* Answer for a key; false if the kernel refused (the hits stay NEW). */
+bool uprobe_filter_set(int filter, uint32_t tgid, uint64_t arg0, uint64_t arg1, bool match);
+
+/* A program for a USDT probe whose arguments arg0_off and arg1_off (offsets
+ * in struct pt_regs) identify the function hit: each hit adds one to
+ * counters[traps_slot]; one the filter answers 1 for adds one to
+ * counters[slot] (count) or logs a kind record (ring); one it has no answer
+ * for is logged as kind | UPROBE_REC_NEW with both arguments. Records carry
+ * the argument at line_off (-1: none) where others have sp. */
+int uprobe_usdt_prog(struct uprobe_counters *uc, struct uprobe_ring *r, int filter, uint32_t slot,
+		     uint32_t traps_slot, bool count, enum uprobe_rec_kind kind, int arg0_off,
+		     int arg1_off, int line_off, const struct uprobe_gate *g, char *err,
+		     size_t errlen);
 
 /* "cannot place a uprobe on PATH: why" for an uprobe_open() failure. */
 void uprobe_open_error(int neg_errno, const char *path, char *err, size_t errlen);
