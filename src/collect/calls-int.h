@@ -108,6 +108,12 @@ struct py_site {
 	char *matched_file; /* the co_filename counted (the first seen), or NULL */
 	bool said_other;    /* said that another file has a function of that name */
 	int filter;	    /* the BPF filter's fd */
+	int pending;	    /* a count's hits the filter had no answer for yet, by key */
+	struct py_key {
+		uint32_t tgid;
+		uint64_t arg0, arg1;
+	} *keys; /* the keys answered as this function: their pending hits count */
+	size_t nkeys, keys_cap;
 	uint64_t ring_hits; /* calls counted from the ring (first sight of a pointer pair) */
 	uint64_t traps, tick_traps; /* probe hits, every Python function's */
 	int line_arg;	    /* pt_regs offset of the lineno argument */

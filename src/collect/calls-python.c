@@ -101,7 +101,8 @@ static bool kernel_keeps_semaphores(void)
 	return access("/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset", F_OK) == 0;
 }
 
-static void py_site_init(struct py_site *py, const char *spec, int filter, int line_arg)
+static void py_site_init(struct py_site *py, const char *spec, int filter, int pending,
+			 int line_arg)
 {
 	const char *colon = strchr(spec, ':'), *dot;
 
@@ -110,6 +111,7 @@ static void py_site_init(struct py_site *py, const char *spec, int filter, int l
 	py->name = xstrdup(dot ? dot + 1 : py->qualname);
 	py->file = strncmp(spec, "py:", 3) ? xstrndup(spec, (size_t)(colon - spec)) : NULL;
 	py->filter = filter;
+	py->pending = pending;
 	py->line_arg = line_arg;
 }
 
@@ -119,6 +121,7 @@ static bool add_probe(struct calls *c, struct site *s, const struct usdt_probe *
 	struct probe_usdt u = {
 		.ref_ctr = 0, /* see above: proftop sets the semaphores itself */
 		.filter = s->py->filter,
+		.pending = s->py->pending,
 		.arg0_off = p->args[0].regs_offset,
 		.arg1_off = p->args[1].regs_offset,
 		.line_off = p->args[2].regs_offset,
@@ -145,7 +148,7 @@ static struct site *py_site_new(struct calls *c, const struct spec *sp, struct e
 	char err[512];
 	struct site *s;
 	bool ok;
-	int filter;
+	int filter, pending = -1;
 
 	if (c->nsites >= SLOTS_MAX) {
 		calls_say(c, "%s: more than %d probed functions; not probing %s",
@@ -153,6 +156,10 @@ static struct site *py_site_new(struct calls *c, const struct spec *sp, struct e
 		return NULL;
 	}
 	filter = uprobe_filter_new(err, sizeof(err));
+	if (filter >= 0 && (pending = uprobe_filter_new(err, sizeof(err))) < 0) {
+		close(filter);
+		filter = -1;
+	}
 	if (filter < 0) {
 		calls_say(c, "%s: %s; going on without '%s'", calls_kind_option(sp->kind), err,
 			  sp->name);
@@ -171,7 +178,7 @@ static struct site *py_site_new(struct calls *c, const struct spec *sp, struct e
 		.rate_from = loop_now_ns(),
 		.py = xcalloc(1, sizeof(struct py_site)),
 	};
-	py_site_init(s->py, sp->name, filter, entry->args[2].regs_offset);
+	py_site_init(s->py, sp->name, filter, pending, entry->args[2].regs_offset);
 	s->py->sem_entry = entry->sem_vaddr;
 	s->py->sem_return = sp->kind == SITE_LATENCY ? ret->sem_vaddr : 0;
 	s->py->sem_line = line_semaphore(img);
@@ -280,6 +287,20 @@ static bool file_matches(const char *spec_file, const char *filename)
 	return lf > ls && filename[lf - ls - 1] == '/' && !strcmp(filename + lf - ls, spec_file);
 }
 
+/* A string of a NEW record: as the probe copied it, or, cut there or not
+ * readable then, from the target's memory (if it is still there). */
+static bool record_string(pid_t tgid, const char *copied, size_t copied_len, uint64_t addr,
+			  char *buf, size_t len)
+{
+	size_t n = strnlen(copied, copied_len);
+
+	if (n && n < copied_len - 1) {
+		memcpy(buf, copied, n + 1);
+		return true;
+	}
+	return read_string(tgid, addr, buf, len);
+}
+
 /* Is the function named by (filename, funcname) s's? Said once when the
  * name alone matches in another file than the one counted. */
 static bool classify(struct calls *c, struct site *s, pid_t tgid, const struct uprobe_record *rec,
@@ -288,8 +309,10 @@ static bool classify(struct calls *c, struct site *s, pid_t tgid, const struct u
 	struct py_site *py = s->py;
 	char funcname[NAME_MAX_READ];
 
-	if (!read_string(tgid, rec->arg1, funcname, sizeof(funcname)) ||
-	    strcmp(funcname, py->name) || !read_string(tgid, rec->arg0, filename, flen))
+	if (!record_string(tgid, rec->str1, sizeof(rec->str1), rec->arg1, funcname,
+			   sizeof(funcname)) ||
+	    strcmp(funcname, py->name) ||
+	    !record_string(tgid, rec->str0, sizeof(rec->str0), rec->arg0, filename, flen))
 		return false;
 	if (py->file && !file_matches(py->file, filename))
 		return false;
@@ -310,6 +333,25 @@ static bool classify(struct calls *c, struct site *s, pid_t tgid, const struct u
 	return false;
 }
 
+static void add_key(struct py_site *py, uint32_t tgid, uint64_t arg0, uint64_t arg1)
+{
+	for (size_t i = 0; i < py->nkeys; i++)
+		if (py->keys[i].tgid == tgid && py->keys[i].arg0 == arg0 && py->keys[i].arg1 == arg1)
+			return;
+	py->keys = xgrow(py->keys, &py->keys_cap, py->nkeys + 1, sizeof(*py->keys));
+	py->keys[py->nkeys++] = (struct py_key){tgid, arg0, arg1};
+}
+
+/* The first matching entry names the function: its file, and its line,
+ * which at entry is co_firstlineno, as the frames of samples name it. */
+static void name_function(struct calls *c, struct site *s, const char *filename, int line)
+{
+	s->function = profile_intern_function(c->p, s->py->qualname, NULL, filename, line,
+					      profile_intern_module(c->p, "[python]", NULL));
+	if (s->kind == SITE_LATENCY)
+		profile_latency(c->p, s->function)->since = s->since;
+}
+
 void calls_python_record(struct calls *c, const struct uprobe_record *rec, uint64_t *entries)
 {
 	struct site *s = &c->sites[rec->slot];
@@ -321,24 +363,20 @@ void calls_python_record(struct calls *c, const struct uprobe_record *rec, uint6
 
 	if (!s->py)
 		return;
-	r.kind &= ~UPROBE_REC_NEW;
+	r.kind &= ~(UPROBE_REC_NEW | UPROBE_REC_HIT);
 	if (rec->kind & UPROBE_REC_NEW) {
 		bool match = classify(c, s, tgid, rec, filename, sizeof(filename));
 
 		uprobe_filter_set(s->py->filter, (uint32_t)tgid, rec->arg0, rec->arg1, match);
 		if (!match)
 			return;
-		if (s->function == PROF_NONE && r.kind == UPROBE_REC_PY_ENTRY) {
-			/* At entry the marker's line is co_firstlineno, as the
-			 * frames of samples name the function. */
-			s->function = profile_intern_function(
-				c->p, s->py->qualname, NULL, filename, (int32_t)rec->sp,
-				profile_intern_module(c->p, "[python]", NULL));
-			if (s->kind == SITE_LATENCY)
-				profile_latency(c->p, s->function)->since = s->since;
-		}
+		if (s->function == PROF_NONE && r.kind == UPROBE_REC_PY_ENTRY)
+			name_function(c, s, filename, (int32_t)rec->sp);
 		if (s->kind == SITE_COUNT) {
-			s->py->ring_hits++;
+			if (rec->kind & UPROBE_REC_HIT)
+				s->py->ring_hits++;
+			else /* its hits wait in the pending map */
+				add_key(s->py, (uint32_t)tgid, rec->arg0, rec->arg1);
 			return;
 		}
 	}
@@ -441,8 +479,12 @@ void calls_python_tick(struct calls *c, struct site *s, uint64_t *traps)
 	*traps = t - py->tick_traps;
 	py->tick_traps = t;
 	py->traps = t;
-	if (s->kind == SITE_COUNT)
-		s->hits = probeset_count(c->ps, (uint32_t)(s - c->sites)) + py->ring_hits;
+	if (s->kind != SITE_COUNT)
+		return;
+	s->hits = probeset_count(c->ps, (uint32_t)(s - c->sites)) + py->ring_hits;
+	for (size_t i = 0; i < py->nkeys; i++)
+		s->hits += uprobe_filter_get(py->pending, py->keys[i].tgid, py->keys[i].arg0,
+					     py->keys[i].arg1);
 }
 
 void calls_python_free(struct py_site *py)
@@ -451,6 +493,9 @@ void calls_python_free(struct py_site *py)
 		return;
 	if (py->filter >= 0)
 		close(py->filter);
+	if (py->pending >= 0)
+		close(py->pending);
+	free(py->keys);
 	free(py->qualname);
 	free(py->name);
 	free(py->file);

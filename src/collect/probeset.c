@@ -119,7 +119,7 @@ int probeset_add_usdt(struct probeset *ps, const char *path, uint64_t offset, en
 		snprintf(err, errlen, "internal error: a USDT probe without a ring");
 		return -1;
 	}
-	prog = uprobe_usdt_prog(ps->counters, ps->ring, u->filter, slot, u->traps_slot,
+	prog = uprobe_usdt_prog(ps->counters, ps->ring, u->filter, u->pending, slot, u->traps_slot,
 				kind == PROBE_PY_COUNT,
 				kind == PROBE_PY_RETURN ? UPROBE_REC_PY_RETURN : UPROBE_REC_PY_ENTRY,
 				u->arg0_off, u->arg1_off, u->line_off, &ps->gate, err, errlen);

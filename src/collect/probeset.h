@@ -33,6 +33,7 @@ enum probe_kind {
 struct probe_usdt {
 	uint64_t ref_ctr; /* the semaphore's file offset */
 	int filter;	  /* borrowed: the caller closes it after probeset_free() */
+	int pending;	  /* borrowed too: a count's hits the filter cannot answer yet */
 	int arg0_off, arg1_off, line_off;
 	uint32_t traps_slot;
 };

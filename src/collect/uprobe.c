@@ -19,7 +19,7 @@
 #include "xalloc.h"
 
 #define UPROBE_SYSFS "/sys/bus/event_source/devices/uprobe"
-#define PROG_MAX     96
+#define PROG_MAX     160
 /* pt_regs on x86-64: r15 r14 r13 r12 bp bx r11 r10 r9 r8 ax cx dx si di
  * orig_ax ip cs flags sp ss. */
 #define PT_REGS_SP_OFF (19 * 8)
@@ -426,14 +426,28 @@ struct filter_key {
 
 int uprobe_filter_new(char *err, size_t errlen)
 {
-	/* LRU: a target with more functions than this only re-asks. */
-	return map_create(BPF_MAP_TYPE_LRU_HASH, sizeof(struct filter_key), 4, 16384, err, errlen);
+	return map_create(BPF_MAP_TYPE_HASH, sizeof(struct filter_key), 8, 16384, err, errlen);
+}
+
+uint64_t uprobe_filter_get(int map, uint32_t tgid, uint64_t arg0, uint64_t arg1)
+{
+	struct filter_key k = {tgid, arg0, arg1};
+	union bpf_attr a;
+	uint64_t v = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)map;
+	a.key = (uintptr_t)&k;
+	a.value = (uintptr_t)&v;
+	if (sys_bpf(BPF_MAP_LOOKUP_ELEM, &a) < 0)
+		return 0;
+	return v;
 }
 
 bool uprobe_filter_set(int filter, uint32_t tgid, uint64_t arg0, uint64_t arg1, bool match)
 {
 	struct filter_key k = {tgid, arg0, arg1};
-	uint32_t v = match;
+	uint64_t v = match;
 	union bpf_attr a;
 
 	memset(&a, 0, sizeof(a));
@@ -444,29 +458,49 @@ bool uprobe_filter_set(int filter, uint32_t tgid, uint64_t arg0, uint64_t arg1, 
 	return sys_bpf(BPF_MAP_UPDATE_ELEM, &a) == 0;
 }
 
-/* Log a record of kind at fp-64: r9 pid_tgid, r7 and r8 the arguments when
- * long (a NEW record), the argument at line_off in sp's place. */
+/* Where a NEW record is built on the BPF stack (512 bytes): below the
+ * filter's key (fp-88) and the slot key (fp-92). */
+#define NEW_REC_OFF (-(int16_t)((sizeof(struct uprobe_record) + 96 + 7) & ~7u))
+
+/* Log a record of kind at off: r9 pid_tgid, the argument at line_off in
+ * sp's place; a long (NEW) one also r7 and r8 and their strings. */
 static void emit_usdt_record(struct prog *p, struct uprobe_ring *r, uint32_t slot, uint32_t kind,
 			     bool long_rec, int line_off)
 {
+	int16_t off = long_rec ? NEW_REC_OFF : -64;
 	int j;
 
-	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_9, -64, 0);
+	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_9, off, 0);
 	if (line_off >= 0) { /* in sp's place: a Python record has none */
 		emit(p, BPF_LDX | BPF_MEM | BPF_DW, BPF_REG_1, BPF_REG_6, (int16_t)line_off, 0);
-		emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_1, -56, 0);
+		emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_1, off + 8, 0);
 	} else {
-		emit(p, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -56, 0);
+		emit(p, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, off + 8, 0);
 	}
 	emit_call(p, BPF_FUNC_ktime_get_ns);
-	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, -48, 0);
-	emit(p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -40, (int32_t)slot);
-	emit(p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, -36, (int32_t)kind);
-	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_7, -32, 0);
-	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_8, -24, 0);
+	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_0, off + 16, 0);
+	emit(p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, off + 24, (int32_t)slot);
+	emit(p, BPF_ST | BPF_MEM | BPF_W, BPF_REG_10, 0, off + 28, (int32_t)kind);
+	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_7, off + 32, 0);
+	emit(p, BPF_STX | BPF_MEM | BPF_DW, BPF_REG_10, BPF_REG_8, off + 40, 0);
+	if (long_rec) {
+		const int16_t s0 = (int16_t)(off + offsetof(struct uprobe_record, str0));
+		const int16_t s1 = (int16_t)(off + offsetof(struct uprobe_record, str1));
+
+		emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0);
+		emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, s0);
+		emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, UPROBE_STR0_LEN);
+		emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_7, 0, 0);
+		emit_call(p, BPF_FUNC_probe_read_user_str);
+		emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_1, BPF_REG_10, 0, 0);
+		emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_1, 0, 0, s1);
+		emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, UPROBE_STR1_LEN);
+		emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_8, 0, 0);
+		emit_call(p, BPF_FUNC_probe_read_user_str);
+	}
 	emit_ld64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint64_t)r->map);
 	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
-	emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -64);
+	emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, off);
 	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_3, 0, 0,
 	     long_rec ? (int32_t)sizeof(struct uprobe_record) : (int32_t)REC_SHORT);
 	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_RB_NO_WAKEUP);
@@ -476,7 +510,24 @@ static void emit_usdt_record(struct prog *p, struct uprobe_ring *r, uint32_t slo
 	patch_here(p, j);
 }
 
-int uprobe_usdt_prog(struct uprobe_counters *uc, struct uprobe_ring *r, int filter, uint32_t slot,
+/* map[fp-88] += 1 if there; r0 non-zero when it was. */
+static int emit_add_if_there(struct prog *p, int map)
+{
+	int j;
+
+	emit_ld64(p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint64_t)map);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
+	emit(p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -88);
+	emit_call(p, BPF_FUNC_map_lookup_elem);
+	j = emit(p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
+	emit(p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_1, 0, 0, 1);
+	emit(p, BPF_STX | BPF_ATOMIC | BPF_DW, BPF_REG_0, BPF_REG_1, 0, BPF_ADD);
+	emit_exit0(p);
+	return j;
+}
+
+int uprobe_usdt_prog(struct uprobe_counters *uc, struct uprobe_ring *r, int filter, int pending,
+		     uint32_t slot,
 		     uint32_t traps_slot, bool count, enum uprobe_rec_kind kind, int arg0_off,
 		     int arg1_off, int line_off, const struct uprobe_gate *g, char *err,
 		     size_t errlen)
@@ -508,7 +559,33 @@ int uprobe_usdt_prog(struct uprobe_counters *uc, struct uprobe_ring *r, int filt
 		emit_usdt_record(&p, r, slot, kind, false, line_off);
 	emit_exit0(&p);
 	patch_here(&p, miss);
-	emit_usdt_record(&p, r, slot, kind | UPROBE_REC_NEW, true, line_off);
+	if (count) {
+		/* Unanswered: count in pending[key]; its first hit says so. */
+		int there, first, again;
+
+		there = emit_add_if_there(&p, pending);
+		patch_here(&p, there);
+		emit(&p, BPF_ST | BPF_MEM | BPF_DW, BPF_REG_10, 0, -96, 1);
+		emit_ld64(&p, BPF_REG_1, BPF_PSEUDO_MAP_FD, (uint64_t)pending);
+		emit(&p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_2, BPF_REG_10, 0, 0);
+		emit(&p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_2, 0, 0, -88);
+		emit(&p, BPF_ALU64 | BPF_MOV | BPF_X, BPF_REG_3, BPF_REG_10, 0, 0);
+		emit(&p, BPF_ALU64 | BPF_ADD | BPF_K, BPF_REG_3, 0, 0, -96);
+		emit(&p, BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_4, 0, 0, BPF_NOEXIST);
+		emit_call(&p, BPF_FUNC_map_update_elem);
+		first = emit(&p, BPF_JMP | BPF_JEQ | BPF_K, BPF_REG_0, 0, 0, 0);
+		/* another CPU put it there first, or the map is full */
+		again = emit_add_if_there(&p, pending);
+		patch_here(&p, again);
+		emit_usdt_record(&p, r, slot, kind | UPROBE_REC_NEW | UPROBE_REC_HIT, true,
+				 line_off);
+		emit_exit0(&p);
+		patch_here(&p, first);
+		emit_usdt_record(&p, r, slot, kind | UPROBE_REC_NEW, true, line_off);
+	} else {
+		emit_usdt_record(&p, r, slot, kind | UPROBE_REC_NEW | UPROBE_REC_HIT, true,
+				 line_off);
+	}
 	patch_here(&p, no);
 	emit_exit0(&p);
 	return prog_load(&p, err, errlen);

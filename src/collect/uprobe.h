@@ -59,14 +59,20 @@ enum uprobe_rec_kind {
 };
 
 /* Or'ed into a Python record's kind: the filter had no answer for its
- * (tgid, arg0, arg1) yet; the hit is counted by whoever reads the record. */
+ * (tgid, arg0, arg1) yet (NEW); the record is a hit of its own to count
+ * (HIT: a count probe's NEW record without it is the first hit of a key
+ * whose hits wait in the pending map). */
 #define UPROBE_REC_NEW 0x100u
+#define UPROBE_REC_HIT 0x200u
 
 static inline bool uprobe_rec_is_entry(uint32_t kind)
 {
 	return kind == UPROBE_REC_ENTRY || kind == UPROBE_REC_ENTRY_RETPROBE ||
 	       kind == UPROBE_REC_PY_ENTRY;
 }
+
+#define UPROBE_STR0_LEN 256 /* a Python file name */
+#define UPROBE_STR1_LEN 64  /* a Python function name */
 
 /* One entry or return, as the ring program logs it. */
 struct uprobe_record {
@@ -76,8 +82,11 @@ struct uprobe_record {
 	uint32_t slot;
 	uint32_t kind; /* enum uprobe_rec_kind */
 	/* UPROBE_REC_NEW records only (0 in the others, which the ring holds
-	 * without them): the USDT probe's funcname and filename pointers. */
+	 * without them): the USDT probe's first two arguments, and the strings
+	 * they point to as the probe saw them (cut to fit, NUL-terminated;
+	 * empty if unreadable): the process may be gone when they are read. */
 	uint64_t arg0, arg1;
+	char str0[UPROBE_STR0_LEN], str1[UPROBE_STR1_LEN];
 };
 
 /* A BPF ring buffer shared by every entry and return program. */
@@ -113,20 +122,26 @@ void uprobe_close_flush(void);
 int uprobe_open_ref(int type, const char *path, uint64_t offset, uint64_t ref_ctr,
 		    bool is_return, pid_t pid, int prog);
 
-/* A filter for USDT programs: a BPF hash of (tgid, arg0, arg1) to 1 (the
- * hit is the probed function's) or 0 (another one's). The fd is the
+/* A BPF hash of (tgid, arg0, arg1) to a u64, for USDT programs: their
+ * filter (1: the hit is the probed function's, 0: another one's) or their
+ * pending counts (hits while the filter had no answer). The fd is the
  * caller's to close, or -1 with err. */
 int uprobe_filter_new(char *err, size_t errlen);
 /* Answer for a key; false if the kernel refused (the hits stay NEW). */
 bool uprobe_filter_set(int filter, uint32_t tgid, uint64_t arg0, uint64_t arg1, bool match);
+/* A key's value (0: none). */
+uint64_t uprobe_filter_get(int map, uint32_t tgid, uint64_t arg0, uint64_t arg1);
 
 /* A program for a USDT probe whose arguments arg0_off and arg1_off (offsets
  * in struct pt_regs) identify the function hit: each hit adds one to
  * counters[traps_slot]; one the filter answers 1 for adds one to
  * counters[slot] (count) or logs a kind record (ring); one it has no answer
- * for is logged as kind | UPROBE_REC_NEW with both arguments. Records carry
- * the argument at line_off (-1: none) where others have sp. */
-int uprobe_usdt_prog(struct uprobe_counters *uc, struct uprobe_ring *r, int filter, uint32_t slot,
+ * for is logged as kind | UPROBE_REC_NEW with both arguments and strings,
+ * but for a count only the first of its key: the others add one to
+ * pending[key]. Records carry the argument at line_off (-1: none) where
+ * others have sp. */
+int uprobe_usdt_prog(struct uprobe_counters *uc, struct uprobe_ring *r, int filter, int pending,
+		     uint32_t slot,
 		     uint32_t traps_slot, bool count, enum uprobe_rec_kind kind, int arg0_off,
 		     int arg1_off, int line_off, const struct uprobe_gate *g, char *err,
 		     size_t errlen);

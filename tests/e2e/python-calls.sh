@@ -1,0 +1,102 @@
+#!/bin/bash
+# --calls and --latency on Python functions, through the USDT markers of
+# Debian's /usr/bin/python3.11: exact counts (a plain function, a recursive
+# one, one called from two threads) on an attached interpreter; --latency
+# on a launched one; and the semaphores proftop raises are back to 0 when it
+# ends, after -d and after a SIGTERM.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+pt_setup
+py=/usr/bin/python3.11
+wl="${top_srcdir:-$(dirname "$0")/../..}/tests/workloads/pycalls.py"
+[ -x "$py" ] || pt_skip "$py is not installed (Debian's python3.11 carries USDT markers)"
+command -v readelf >/dev/null || pt_skip "readelf (binutils) is not installed"
+notes=$(readelf -n "$py" 2>/dev/null)
+grep -q "Name: function__entry" <<<"$notes" ||
+	pt_skip "$py has no USDT markers (not built --with-dtrace)"
+# The python:line semaphore: raised last, so the workload waits on it.
+sem=$(grep -A2 "Name: line$" <<<"$notes" | sed -n 's/.*Semaphore: \(0x[0-9a-f]*\).*/\1/p')
+load0=$(readelf -lW "$py" | awk '$1 == "LOAD" { print $3; exit }')
+[ -n "$sem" ] && [ -n "$load0" ] || pt_skip "cannot read the python:line semaphore of $py"
+echo "# $py: python:line semaphore at $sem, first LOAD at $load0"
+
+need_uprobes()
+{
+	if grep -q "cannot count calls" "$1.err"; then
+		pt_skip "uprobes do not work here: $(grep "cannot count calls" "$1.err" | head -n 1)"
+	fi
+}
+
+# sem_of PID: the semaphore's value in PID, read from /proc/PID/mem.
+sem_of()
+{
+	local base addr
+	base=$(awk -v exe="$(readlink -f "$py")" '$6 == exe && $3 == "00000000" {
+		split($1, r, "-"); print r[1]; exit }' "/proc/$1/maps")
+	[ -n "$base" ] || return 1
+	addr=$((sem + 0x$base - load0))
+	dd if="/proc/$1/mem" bs=1 skip="$addr" count=2 2>/dev/null | od -An -tu2 | tr -d ' '
+}
+
+# calls_csv FILE FUNCTION: the calls column of FUNCTION's row.
+calls_csv()
+{
+	awk -F, -v fn="$2" '$1 == fn && $2 == "[python]" { print $11; exit }' "$1"
+}
+
+# 1. Attached: every call counted, from the main thread and two others.
+N=12345
+"$py" "$wl" calls "$N" "$sem" "$load0" >"$PT_WORK/calls.out" 2>"$PT_WORK/calls.err" &
+pid=$!
+pt_track "$pid"
+pt_wait_running "$pid" "$py" 0
+pt_proftop "$PT_WORK/calls.csv" report --format csv --limit 0 --calls py:f,rec,pycalls.py:g \
+	--calls-budget 100 -p "$pid"
+need_uprobes "$PT_WORK/calls.csv"
+wait "$pid"
+pt_eq "the workload ran every call (exit status)" "$?" 0
+pt_eq "proftop exit status" "$PT_RC" 0
+pt_eq "f (py:f): calls" "$(calls_csv "$PT_WORK/calls.csv" f)" "$N"
+pt_eq "rec (a plain name, recursive: 10 x 200): calls" "$(calls_csv "$PT_WORK/calls.csv" rec)" 2000
+pt_eq "g (pycalls.py:g, from two threads): calls" "$(calls_csv "$PT_WORK/calls.csv" g)" 7000
+line=$(grep -n "^def f(" "$wl" | cut -d: -f1)
+row=$(awk -F, '$1 == "f" && $2 == "[python]" { print $3 ":" $4; exit }' "$PT_WORK/calls.csv")
+pt_eq "f: file and line (its def)" "$row" "$(readlink -f "$wl"):$line"
+if [ -s "$PT_WORK/calls.csv.err" ]; then
+	echo "# proftop said:"
+	sed 's/^/#   /' "$PT_WORK/calls.csv.err"
+fi
+
+# 2. Launched, --latency: nap() sleeps 30 ms, 5 times.
+pt_proftop "$PT_WORK/lat.csv" report --format csv --latency py:nap --calls-budget 100 \
+	-- "$py" "$wl" nap 5 "$sem" "$load0"
+pt_eq "latency: proftop exit status" "$PT_RC" 0
+pt_eq "latency: nap's calls" "$(awk -F, '$1 == "nap" { print $3; exit }' "$PT_WORK/lat.csv")" 5
+pt_ge "latency: nap's shortest call (s)" \
+	"$(awk -F, '$1 == "nap" { print $6; exit }' "$PT_WORK/lat.csv")" 0.030
+
+# 3. The semaphores go back to 0: after -d, and after a SIGTERM.
+for how in duration sigterm; do
+	"$py" "$wl" loop 0 "$sem" "$load0" >"$PT_WORK/loop-$how.out" 2>&1 &
+	pid=$!
+	pt_track "$pid"
+	pt_wait_running "$pid" "$py" 0
+	if [ "$how" = duration ]; then
+		pt_proftop "$PT_WORK/$how.csv" report --format csv --calls py:f -d 1 -p "$pid"
+	else
+		"$PROFTOP" report --format csv --calls py:f -p "$pid" >"$PT_WORK/$how.csv" \
+			2>"$PT_WORK/$how.csv.err" &
+		ppid=$!
+		pt_track "$ppid"
+		for _ in $(seq 300); do
+			[ "$(sem_of "$pid")" = 1 ] && break
+			sleep 0.1
+		done
+		pt_eq "$how: the semaphore while proftop counts" "$(sem_of "$pid")" 1
+		kill -TERM "$ppid"
+		wait "$ppid"
+	fi
+	pt_eq "$how: the semaphore after proftop ended" "$(sem_of "$pid")" 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+done
+pt_finish
