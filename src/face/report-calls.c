@@ -134,6 +134,19 @@ void report_calls_notes_text(FILE *out, const struct profile *p, const struct fu
 
 /* ---- --latency ---- */
 
+/* A Python name of --latency as the profile's selectors write it:
+ * "py:NAME" is NAME, "FILE.py:NAME" is NAME@FILE.py. Malloc'd. */
+static char *python_selector(const char *name)
+{
+	const char *colon = strchr(name, ':');
+
+	if (!strncmp(name, "py:", 3))
+		return xstrdup(name + 3);
+	if (colon && colon - name > 3 && !strncmp(colon - 3, ".py", 3) && colon[1])
+		return xasprintf("%s@%.*s", colon + 1, (int)(colon - name), name);
+	return xstrdup(name);
+}
+
 /* The functions named in list that have latency records (several names
  * may point at one). */
 static size_t latency_functions(const struct profile *p, const char *list, uint32_t **out,
@@ -147,8 +160,10 @@ static size_t latency_functions(const struct profile *p, const char *list, uint3
 	*nmissing = 0;
 	for (char *name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
 		uint32_t ids[NAMES_MAX];
-		size_t k = query_find_function(p, name, ids, NAMES_MAX), found = 0;
+		char *sel = python_selector(name);
+		size_t k = query_find_function(p, sel, ids, NAMES_MAX), found = 0;
 
+		free(sel);
 		for (size_t i = 0; i < k && i < NAMES_MAX; i++) {
 			bool dup = false;
 
