@@ -179,12 +179,18 @@ static struct site *py_site_new(struct calls *c, const struct spec *sp, struct e
 		.py = xcalloc(1, sizeof(struct py_site)),
 	};
 	py_site_init(s->py, sp->name, filter, pending, entry->args[2].regs_offset);
-	s->py->sem_entry = entry->sem_vaddr;
-	s->py->sem_return = sp->kind == SITE_LATENCY ? ret->sem_vaddr : 0;
-	s->py->sem_line = line_semaphore(img);
+	/* A count needs the return marker only, which 3.11 reaches without
+	 * the tracing path: no line semaphore, no slower instructions. */
+	if (sp->kind == SITE_COUNT) {
+		s->py->sem_entry = ret->sem_vaddr;
+	} else {
+		s->py->sem_entry = entry->sem_vaddr;
+		s->py->sem_return = ret->sem_vaddr;
+		s->py->sem_line = line_semaphore(img);
+	}
 	s->py->image_base = img->text_vaddr;
-	if (sp->kind == SITE_COUNT)
-		ok = add_probe(c, s, entry, PROBE_PY_COUNT);
+	if (sp->kind == SITE_COUNT) /* a call counts when it returns, raises or yields */
+		ok = add_probe(c, s, ret, PROBE_PY_COUNT);
 	else /* the entry first: placed last (calls_site_place) */
 		ok = add_probe(c, s, entry, PROBE_PY_ENTRY) &&
 		     add_probe(c, s, ret, PROBE_PY_RETURN);
@@ -342,10 +348,45 @@ static void add_key(struct py_site *py, uint32_t tgid, uint64_t arg0, uint64_t a
 	py->keys[py->nkeys++] = (struct py_key){tgid, arg0, arg1};
 }
 
-/* The first matching entry names the function: its file, and its line,
- * which at entry is co_firstlineno, as the frames of samples name it. */
+/* Where the function with a return at line of path starts, as its
+ * co_firstlineno says: the last "def NAME(" up to line, or the first of
+ * the decorators right above it. 0 if the source cannot tell. */
+static int def_line(const char *path, const char *name, int line)
+{
+	size_t len = strlen(name);
+	int n = 0, found = 0, decorators = 0;
+	char buf[4096];
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (n < line && fgets(buf, sizeof(buf), f)) {
+		char *t = buf + strspn(buf, " \t");
+
+		n++;
+		if (t[0] == '@') {
+			decorators = decorators ? decorators : n;
+			continue;
+		}
+		if (!strncmp(t, "async", 5) && (t[5] == ' ' || t[5] == '\t'))
+			t += 5 + strspn(t + 5, " \t");
+		if (!strncmp(t, "def", 3) && (t[3] == ' ' || t[3] == '\t')) {
+			t += 3 + strspn(t + 3, " \t");
+			if (!strncmp(t, name, len) && (t[len] == '(' || t[len] == ' '))
+				found = decorators ? decorators : n;
+		}
+		decorators = 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The first matching hit names the function: its file and co_firstlineno
+ * (a latency's entry says it; a count's return does not). */
 static void name_function(struct calls *c, struct site *s, const char *filename, int line)
 {
+	if (s->kind == SITE_COUNT)
+		line = def_line(filename, s->py->name, line);
 	s->function = profile_intern_function(c->p, s->py->qualname, NULL, filename, line,
 					      profile_intern_module(c->p, "[python]", NULL));
 	if (s->kind == SITE_LATENCY)
@@ -370,7 +411,8 @@ void calls_python_record(struct calls *c, const struct uprobe_record *rec, uint6
 		uprobe_filter_set(s->py->filter, (uint32_t)tgid, rec->arg0, rec->arg1, match);
 		if (!match)
 			return;
-		if (s->function == PROF_NONE && r.kind == UPROBE_REC_PY_ENTRY)
+		if (s->function == PROF_NONE &&
+		    (s->kind == SITE_COUNT || r.kind == UPROBE_REC_PY_ENTRY))
 			name_function(c, s, filename, (int32_t)rec->sp);
 		if (s->kind == SITE_COUNT) {
 			if (rec->kind & UPROBE_REC_HIT)

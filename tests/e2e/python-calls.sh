@@ -13,11 +13,18 @@ command -v readelf >/dev/null || pt_skip "readelf (binutils) is not installed"
 notes=$(readelf -n "$py" 2>/dev/null)
 grep -q "Name: function__entry" <<<"$notes" ||
 	pt_skip "$py has no USDT markers (not built --with-dtrace)"
-# The python:line semaphore: raised last, so the workload waits on it.
-sem=$(grep -A2 "Name: line$" <<<"$notes" | sed -n 's/.*Semaphore: \(0x[0-9a-f]*\).*/\1/p')
+# The semaphores: a count raises function__return's, a latency also
+# python:line's (last): the workload waits until it sees them raised.
+semaphore()
+{
+	grep -A2 "Name: $1\$" <<<"$notes" | sed -n 's/.*Semaphore: \(0x[0-9a-f]*\).*/\1/p'
+}
+ret_sem=$(semaphore function__return)
+line_sem=$(semaphore line)
 load0=$(readelf -lW "$py" | awk '$1 == "LOAD" { print $3; exit }')
-[ -n "$sem" ] && [ -n "$load0" ] || pt_skip "cannot read the python:line semaphore of $py"
-echo "# $py: python:line semaphore at $sem, first LOAD at $load0"
+[ -n "$ret_sem" ] && [ -n "$line_sem" ] && [ -n "$load0" ] ||
+	pt_skip "cannot read the USDT semaphores of $py"
+echo "# $py: semaphores function__return $ret_sem, line $line_sem; first LOAD at $load0"
 
 need_uprobes()
 {
@@ -26,10 +33,10 @@ need_uprobes()
 	fi
 }
 
-# sem_of PID: the semaphore's value in PID, read from /proc/PID/mem.
+# sem_of PID SEM: the semaphore's value in PID, read from /proc/PID/mem.
 sem_of()
 {
-	local base addr
+	local base addr sem=$2
 	base=$(awk -v exe="$(readlink -f "$py")" '$6 == exe && $3 == "00000000" {
 		split($1, r, "-"); print r[1]; exit }' "/proc/$1/maps")
 	[ -n "$base" ] || return 1
@@ -45,7 +52,7 @@ calls_csv()
 
 # 1. Attached: every call counted, from the main thread and two others.
 N=12345
-"$py" "$wl" calls "$N" "$sem" "$load0" >"$PT_WORK/calls.out" 2>"$PT_WORK/calls.err" &
+"$py" "$wl" calls "$N" "$ret_sem" "$load0" >"$PT_WORK/calls.out" 2>"$PT_WORK/calls.err" &
 pid=$!
 pt_track "$pid"
 pt_wait_running "$pid" "$py" 0
@@ -68,34 +75,45 @@ fi
 
 # 2. Launched, --latency: nap() sleeps 30 ms, 5 times.
 pt_proftop "$PT_WORK/lat.csv" report --format csv --latency py:nap --calls-budget 100 \
-	-- "$py" "$wl" nap 5 "$sem" "$load0"
+	-- "$py" "$wl" nap 5 "$line_sem" "$load0"
 pt_eq "latency: proftop exit status" "$PT_RC" 0
 pt_eq "latency: nap's calls" "$(awk -F, '$1 == "nap" { print $3; exit }' "$PT_WORK/lat.csv")" 5
 pt_ge "latency: nap's shortest call (s)" \
 	"$(awk -F, '$1 == "nap" { print $6; exit }' "$PT_WORK/lat.csv")" 0.030
 
-# 3. The semaphores go back to 0: after -d, and after a SIGTERM.
+# 3. The semaphores go back to 0: after -d (a count: function__return's),
+# and after a SIGTERM (a latency: python:line's too). A count leaves the
+# line semaphore alone (it would slow every instruction down).
 for how in duration sigterm; do
-	"$py" "$wl" loop 0 "$sem" "$load0" >"$PT_WORK/loop-$how.out" 2>&1 &
+	"$py" "$wl" loop 0 "$line_sem" "$load0" >"$PT_WORK/loop-$how.out" 2>&1 &
 	pid=$!
 	pt_track "$pid"
 	pt_wait_running "$pid" "$py" 0
 	if [ "$how" = duration ]; then
-		pt_proftop "$PT_WORK/$how.csv" report --format csv --calls py:f -d 1 -p "$pid"
-	else
-		"$PROFTOP" report --format csv --calls py:f -p "$pid" >"$PT_WORK/$how.csv" \
+		"$PROFTOP" report --format csv --calls py:f -d 2 -p "$pid" >"$PT_WORK/$how.csv" \
 			2>"$PT_WORK/$how.csv.err" &
-		ppid=$!
-		pt_track "$ppid"
-		for _ in $(seq 300); do
-			[ "$(sem_of "$pid")" = 1 ] && break
-			sleep 0.1
-		done
-		pt_eq "$how: the semaphore while proftop counts" "$(sem_of "$pid")" 1
-		kill -TERM "$ppid"
-		wait "$ppid"
+		sem=$ret_sem
+	else
+		"$PROFTOP" report --format csv --latency py:f --calls-budget 100 -p "$pid" \
+			>"$PT_WORK/$how.csv" 2>"$PT_WORK/$how.csv.err" &
+		sem=$line_sem
 	fi
-	pt_eq "$how: the semaphore after proftop ended" "$(sem_of "$pid")" 0
+	ppid=$!
+	pt_track "$ppid"
+	for _ in $(seq 300); do
+		[ "$(sem_of "$pid" "$sem")" = 1 ] && break
+		sleep 0.1
+	done
+	pt_eq "$how: the semaphore ($sem) while proftop counts" "$(sem_of "$pid" "$sem")" 1
+	if [ "$how" = duration ]; then
+		pt_eq "$how: the line semaphore while proftop counts" \
+			"$(sem_of "$pid" "$line_sem")" 0
+	else
+		kill -TERM "$ppid"
+	fi
+	wait "$ppid"
+	pt_eq "$how: proftop exit status" "$?" 0
+	pt_eq "$how: the semaphore ($sem) after proftop ended" "$(sem_of "$pid" "$sem")" 0
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 done
