@@ -70,6 +70,21 @@ static uint64_t cpu_delta(struct calls *c)
 	return sum;
 }
 
+/* Timing a Python function raises CPython 3.11's line marker, which sends
+ * every instruction through the interpreter's tracing path: the share of
+ * the target's CPU time that costs (ns per s, over base_cpus), once
+ * whatever the number of such functions. */
+static double python_line_cost(const struct calls *c, double base_cpus)
+{
+	for (size_t i = 0; i < c->nsites; i++) {
+		const struct site *s = &c->sites[i];
+
+		if (s->py && s->py->sem_line && s->active && calls_site_nplaced(c, s))
+			return PY_LINE_SHARE * base_cpus * NS;
+	}
+	return 0;
+}
+
 /* Remove the costliest probes until the rest fit the budget. */
 static void hold_budget(struct calls *c, double base_cpus)
 {
@@ -79,23 +94,35 @@ static void hold_budget(struct calls *c, double base_cpus)
 	if (c->budget >= 100)
 		return;
 	for (;;) {
+		double line = python_line_cost(c, base_cpus), total = line;
 		struct site *worst = NULL;
-		double total = 0;
 
 		for (size_t i = 0; i < c->nsites; i++) {
 			struct site *s = &c->sites[i];
-			double cost = s->probe_rate * unit_cost(c, s);
+			double cost = s->probe_rate * unit_cost(c, s) +
+				      (s->py && s->py->sem_line ? line : 0);
 
 			/* Probes only on processes gone cost nothing from now on. */
 			if (!s->active || !calls_site_nplaced(c, s))
 				continue;
-			total += cost;
-			if (!worst || cost > worst->probe_rate * unit_cost(c, worst))
+			total += cost - (s->py && s->py->sem_line ? line : 0);
+			if (!worst || cost > worst->probe_rate * unit_cost(c, worst) +
+						     (worst->py && worst->py->sem_line ? line : 0))
 				worst = s;
 		}
-		if (!worst || total <= allowed || worst->probe_rate <= 0)
+		if (!worst || total <= allowed ||
+		    (worst->probe_rate <= 0 && !(worst->py && worst->py->sem_line)))
 			return;
 		calls_site_remove(c, worst, true, false);
+		if (worst->py && worst->py->sem_line) {
+			calls_say(c,
+				  "--latency: timing the Python function %s needs the interpreter's "
+				  "line marker on, which makes it about 3 times slower: %.1f%% of the "
+				  "target's time, over the budget (%g%%); stopped timing it (raise "
+				  "--calls-budget to 100 to time Python functions)",
+				  worst->py->qualname, 100.0 * total / (base_cpus * NS), c->budget);
+			continue;
+		}
 		if (worst->py) {
 			calls_say(c,
 				  "%s: the target calls %.0f Python functions a second: probing "
@@ -186,6 +213,7 @@ static void tick(struct calls *c, uint64_t now, bool final)
 	cpu = cpu_delta(c);
 	if (cpu < dt)
 		cpu = dt;
+	cost += (uint64_t)(python_line_cost(c, 1) / NS * (double)cpu);
 	c->p->meta.calls_cost_ns += cost;
 	c->p->meta.calls_cpu_ns += cpu;
 	w = &m->win[m->win_pos++ % WINDOW];
