@@ -117,4 +117,25 @@ for how in duration sigterm; do
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 done
+
+# 4. An interpreter without markers (pyenv builds them without --with-dtrace):
+# one line says so, and the profile goes on.
+other=""
+if command -v pyenv >/dev/null; then
+	for v in "$(pyenv root)"/versions/3.1[23]*/bin/python3.1[23]; do
+		[ -x "$v" ] && ! readelf -n "$v" 2>/dev/null | grep -q function__entry && other=$v
+	done
+fi
+if [ -n "$other" ]; then
+	pt_proftop "$PT_WORK/other.csv" report --format csv --calls py:f -- "$other" -c "pass"
+	pt_eq "$other: proftop exit status" "$PT_RC" 0
+	pt_one_line "$other" "$PT_WORK/other.csv.err"
+	if grep -q "no USDT markers in this interpreter" "$PT_WORK/other.csv.err"; then
+		pt_ok "$other: the line says the interpreter has no USDT markers"
+	else
+		pt_fail "$other: expected 'no USDT markers in this interpreter' on stderr"
+	fi
+else
+	echo "# no CPython 3.12 or 3.13 without USDT markers under pyenv: not checked"
+fi
 pt_finish
