@@ -97,33 +97,40 @@ struct site {
 	struct py_site *py;	  /* a Python function (calls-python.c), or NULL */
 };
 
+/* A (process, co_filename pointer, co_name pointer): one Python function. */
+struct py_key {
+	uint32_t tgid;
+	uint64_t arg0, arg1;
+};
+
+/* A process whose semaphores a Python site raised. */
+struct py_armed {
+	pid_t pid;
+	uint64_t entry, ret, line; /* the semaphores' addresses there (0: none) */
+};
+
 /* A Python function counted through the interpreter's USDT markers: its
- * probes are the interpreter's function__entry (and function__return),
- * hit by every Python call; a BPF filter keyed by the (filename, funcname)
- * pointers the markers pass tells its calls from the others'. */
+ * probe is the interpreter's function__return (a count) or function__entry
+ * and function__return (a latency), hit by every Python call; a BPF filter
+ * keyed by the (filename, funcname) pointers the markers pass tells its
+ * calls from the others' (calls-python.c). */
 struct py_site {
-	char *qualname;	    /* as the user named it: the profile function's name */
-	char *name;	    /* what co_name must be: qualname's last part */
-	char *file;	    /* the spec's FILE.py, or NULL */
-	char *matched_file; /* the co_filename counted (the first seen), or NULL */
-	bool said_other;    /* said that another file has a function of that name */
-	int filter;	    /* the BPF filter's fd */
-	int pending;	    /* a count's hits the filter had no answer for yet, by key */
-	struct py_key {
-		uint32_t tgid;
-		uint64_t arg0, arg1;
-	} *keys; /* the keys answered as this function: their pending hits count */
+	char *qualname;	     /* as the user named it: the profile function's name */
+	char *name;	     /* what co_name must be: qualname's last part */
+	char *file;	     /* the spec's FILE.py, or NULL */
+	char *matched_file;  /* the co_filename counted (the first seen), or NULL */
+	bool said_other;     /* said that another file has a function of that name */
+	int filter;	     /* the BPF filter's fd */
+	int pending;	     /* a count's hits the filter had no answer for yet, by key */
+	struct py_key *keys; /* the keys answered as this function: their pending hits count */
 	size_t nkeys, keys_cap;
 	uint64_t ring_hits; /* calls counted from the ring (first sight of a pointer pair) */
 	uint64_t traps, tick_traps; /* probe hits, every Python function's */
-	int line_arg;	    /* pt_regs offset of the lineno argument */
-	/* The markers' semaphores (ELF addresses; the return's 0 for a count),
-	 * set by proftop in each process probed (see calls-python.c). */
+	int line_arg;		    /* pt_regs offset of the lineno argument */
+	/* The markers' semaphores (ELF addresses; a count raises function__return's
+	 * alone, in sem_entry), set by proftop in each process probed. */
 	uint64_t sem_entry, sem_return, sem_line, image_base;
-	struct py_armed {
-		pid_t pid;
-		uint64_t entry, ret, line; /* the semaphores' addresses there (0: none) */
-	} *armed;
+	struct py_armed *armed;
 	size_t narmed, armed_cap;
 };
 
@@ -136,7 +143,7 @@ struct proc {
 struct spec {
 	char *name;
 	enum site_kind kind;
-	bool python; /* py:NAME or FILE.py:NAME (calls-python.c) */
+	bool python;  /* py:NAME or FILE.py:NAME (calls-python.c) */
 	bool pending; /* not found yet: libraries loaded later are searched too */
 };
 
@@ -148,7 +155,7 @@ struct window_tick {
  * the last WINDOW ticks. */
 struct calls_meter {
 	struct uprobe_cost cost;
-	double usdt_ns; /* one hit of a USDT probe with its filter (calls-python.c) */
+	double usdt_ns;	    /* one hit of a USDT probe with its filter (calls-python.c) */
 	uint64_t last_tick; /* CLOCK_MONOTONIC */
 	struct window_tick win[WINDOW];
 	unsigned win_pos;
@@ -177,10 +184,10 @@ struct calls {
 	struct procmap *pm;
 	struct symbols *sym;
 	struct resolver *res;
-	struct probeset *ps;	     /* NULL until enabled: calibrated, maps created */
-	struct latency_pairs *pairs; /* with --latency */
+	struct probeset *ps;		/* NULL until enabled: calibrated, maps created */
+	struct latency_pairs *pairs;	/* with --latency */
 	struct latency_pairs *py_pairs; /* Python's: their records have no stack pointer */
-	bool disabled;		     /* uprobes do not work here: said once */
+	bool disabled;			/* uprobes do not work here: said once */
 	bool started;
 	uint64_t start_ns;
 	struct site *sites;
@@ -240,8 +247,8 @@ bool calls_python_spec(const char *spec);
 /* Resolve the Python spec sp in imgs (the interpreter's markers); place
  * it on pid (0: every process mapping the interpreter). False while no
  * interpreter with markers is among imgs (at_start: said why). */
-bool calls_python_resolve(struct calls *c, struct spec *sp, struct elf_image *const *imgs,
-			  size_t n, pid_t pid, bool late, bool at_start);
+bool calls_python_resolve(struct calls *c, struct spec *sp, struct elf_image *const *imgs, size_t n,
+			  pid_t pid, bool late, bool at_start);
 /* imgs hold a CPython with USDT markers. */
 bool calls_python_present(struct elf_image *const *imgs, size_t n);
 /* A ring record of a Python site; entries[] counts each slot's calls. */

@@ -1,24 +1,28 @@
-/* Python functions' calls (--calls py:NAME, FILE.py:NAME) through the
- * USDT markers of a CPython built --with-dtrace (Debian's python3.11):
- * python:function__entry and function__return, whose first two arguments
- * are the code object's co_filename and co_name as UTF-8 pointers.
+/* Python functions' calls (--calls py:NAME, FILE.py:NAME) and latencies
+ * through the USDT markers of a CPython built --with-dtrace (Debian's
+ * python3.11): python:function__entry and function__return, whose first
+ * two arguments are the code object's co_filename and co_name as UTF-8
+ * pointers. A count probes function__return alone (a call counts when it
+ * returns, raises or yields); a latency both.
  *
  * Every Python call hits the probe; the filter in the kernel answers for a
  * (process, filename pointer, funcname pointer) whether it is the counted
- * function. A pair it has no answer for comes here through the ring: the
- * strings are read from the target's memory once, the hit counted, and the
- * answer stored. The strings belong to code objects, immutable while the
- * code lives. (A pair freed and reused by another function of the same
- * file, code made and dropped at run time, would keep the first answer.)
+ * function. A pair it has no answer for yet comes here through the ring
+ * with the strings as the probe copied them (the process may be gone by
+ * the time they are read); a count's later hits of that pair wait in the
+ * pending map, summed here once the pair is known to be the function's.
+ * The strings belong to code objects, immutable while the code lives. (A
+ * pair freed and reused by another function of the same file, code made
+ * and dropped at run time, would keep the first answer.)
  *
- * The semaphores: the uprobe PMU could keep them (ref_ctr_offset), but only
- * where the semaphore's page is mapped from the file, and Debian's
- * python3.11 has it in the anonymous tail of its data segment, where the
- * kernel never finds it. So proftop adds one in each probed process's
- * memory once the interpreter is mapped there, and takes it back when the
- * probes go: at the end, over the budget, on SIGINT and SIGTERM. Only a
- * SIGKILL of proftop leaves it raised: the interpreter then computes the
- * markers' arguments for nothing (no probe is left to fire). */
+ * The semaphores: the uprobe PMU can keep a probed marker's (its
+ * ref_ctr_offset), but 3.11 reaches function__entry only with the line
+ * marker's raised too, and that marker has no probe. So proftop raises the
+ * ones it needs in each probed process's memory once the interpreter is
+ * mapped there, and lowers them when the probes go: at the end, over the
+ * budget, on SIGINT and SIGTERM. Only a SIGKILL of proftop leaves them
+ * raised: the interpreter then prepares the markers' arguments for no
+ * one. */
 #include "config.h"
 
 #include <errno.h>
@@ -45,8 +49,7 @@ bool calls_python_spec(const char *spec)
 	       colon[1] != ':';
 }
 
-static bool find_markers(struct elf_image *img, struct usdt_probe *entry,
-			 struct usdt_probe *ret)
+static bool find_markers(struct elf_image *img, struct usdt_probe *entry, struct usdt_probe *ret)
 {
 	return img && usdt_find(img, "python", "function__entry", entry) &&
 	       usdt_find(img, "python", "function__return", ret);
@@ -93,12 +96,7 @@ bool calls_python_present(struct elf_image *const *imgs, size_t n)
 static bool usable(const struct usdt_probe *p)
 {
 	return p->nargs >= 3 && p->args[0].in_reg && p->args[1].in_reg && p->args[2].in_reg &&
-	       p->args[0].size == 8 && p->args[1].size == 8 && p->sem_offset;
-}
-
-static bool kernel_keeps_semaphores(void)
-{
-	return access("/sys/bus/event_source/devices/uprobe/format/ref_ctr_offset", F_OK) == 0;
+	       p->args[0].size == 8 && p->args[1].size == 8 && p->sem_vaddr;
 }
 
 static void py_site_init(struct py_site *py, const char *spec, int filter, int pending,
@@ -119,7 +117,6 @@ static bool add_probe(struct calls *c, struct site *s, const struct usdt_probe *
 		      enum probe_kind kind)
 {
 	struct probe_usdt u = {
-		.ref_ctr = 0, /* see above: proftop sets the semaphores itself */
 		.filter = s->py->filter,
 		.pending = s->py->pending,
 		.arg0_off = p->args[0].regs_offset,
@@ -205,8 +202,8 @@ static struct site *py_site_new(struct calls *c, const struct spec *sp, struct e
 	return s;
 }
 
-bool calls_python_resolve(struct calls *c, struct spec *sp, struct elf_image *const *imgs,
-			  size_t n, pid_t pid, bool late, bool at_start)
+bool calls_python_resolve(struct calls *c, struct spec *sp, struct elf_image *const *imgs, size_t n,
+			  pid_t pid, bool late, bool at_start)
 {
 	struct elf_image *plain = NULL;
 	struct usdt_probe entry, ret;
@@ -221,17 +218,11 @@ bool calls_python_resolve(struct calls *c, struct spec *sp, struct elf_image *co
 		}
 		sp->pending = false;
 		if (!usable(&entry) || !usable(&ret)) {
-			calls_say(c,
-				  "%s: the USDT markers of %s pass their arguments in a way proftop "
-				  "cannot read; going on without '%s'",
-				  calls_kind_option(sp->kind), imgs[i]->path, sp->name);
-			return true;
-		}
-		if (!kernel_keeps_semaphores()) {
-			calls_say(c,
-				  "%s: this kernel cannot set USDT semaphores (the uprobe PMU's "
-				  "ref_ctr_offset, Linux 4.20); going on without '%s'",
-				  calls_kind_option(sp->kind), sp->name);
+			calls_say(
+				c,
+				"%s: the USDT markers of %s pass their arguments in a way proftop "
+				"cannot read; going on without '%s'",
+				calls_kind_option(sp->kind), imgs[i]->path, sp->name);
 			return true;
 		}
 		s = py_site_new(c, sp, imgs[i], &entry, &ret, late);
@@ -342,7 +333,8 @@ static bool classify(struct calls *c, struct site *s, pid_t tgid, const struct u
 static void add_key(struct py_site *py, uint32_t tgid, uint64_t arg0, uint64_t arg1)
 {
 	for (size_t i = 0; i < py->nkeys; i++)
-		if (py->keys[i].tgid == tgid && py->keys[i].arg0 == arg0 && py->keys[i].arg1 == arg1)
+		if (py->keys[i].tgid == tgid && py->keys[i].arg0 == arg0 &&
+		    py->keys[i].arg1 == arg1)
 			return;
 	py->keys = xgrow(py->keys, &py->keys_cap, py->nkeys + 1, sizeof(*py->keys));
 	py->keys[py->nkeys++] = (struct py_key){tgid, arg0, arg1};

@@ -85,6 +85,43 @@ static double python_line_cost(const struct calls *c, double base_cpus)
 	return 0;
 }
 
+static bool uses_line(const struct site *s)
+{
+	return s->py && s->py->sem_line;
+}
+
+/* What s costs (ns per s), the line marker's cost line included. */
+static double site_cost(const struct calls *c, const struct site *s, double line)
+{
+	return s->probe_rate * unit_cost(c, s) + (uses_line(s) ? line : 0);
+}
+
+/* Say why s was removed; pct: the probes' cost then. */
+static void say_removed(struct calls *c, const struct site *s, double pct)
+{
+	const char *opt = calls_kind_option(s->kind);
+
+	if (uses_line(s))
+		calls_say(c,
+			  "%s: timing the Python function %s needs the interpreter's line marker "
+			  "on, which makes it about 3 times slower: %.1f%% of the target's time, "
+			  "over the budget (%g%%); stopped timing it (time Python functions with "
+			  "--calls-budget 100)",
+			  opt, s->py->qualname, pct, c->budget);
+	else if (s->py)
+		calls_say(c,
+			  "%s: the target calls %.0f Python functions a second: probing them for "
+			  "%s would cost %.1f%% of its time (budget %g%%); stopped counting it, "
+			  "its count is a lower bound",
+			  opt, s->probe_rate, s->py->qualname, pct, c->budget);
+	else
+		calls_say(c,
+			  "%s: %s is called %.0f times a second: the probes would cost %.1f%% of "
+			  "the target's time (budget %g%%); stopped counting it, its count is a "
+			  "lower bound",
+			  opt, profile_function_name(c->p, s->function), s->rate, pct, c->budget);
+}
+
 /* Remove the costliest probes until the rest fit the budget. */
 static void hold_budget(struct calls *c, double base_cpus)
 {
@@ -94,51 +131,24 @@ static void hold_budget(struct calls *c, double base_cpus)
 	if (c->budget >= 100)
 		return;
 	for (;;) {
+		/* The line marker costs once, whoever needs it. */
 		double line = python_line_cost(c, base_cpus), total = line;
 		struct site *worst = NULL;
 
 		for (size_t i = 0; i < c->nsites; i++) {
 			struct site *s = &c->sites[i];
-			double cost = s->probe_rate * unit_cost(c, s) +
-				      (s->py && s->py->sem_line ? line : 0);
 
 			/* Probes only on processes gone cost nothing from now on. */
 			if (!s->active || !calls_site_nplaced(c, s))
 				continue;
-			total += cost - (s->py && s->py->sem_line ? line : 0);
-			if (!worst || cost > worst->probe_rate * unit_cost(c, worst) +
-						     (worst->py && worst->py->sem_line ? line : 0))
+			total += site_cost(c, s, 0);
+			if (!worst || site_cost(c, s, line) > site_cost(c, worst, line))
 				worst = s;
 		}
-		if (!worst || total <= allowed ||
-		    (worst->probe_rate <= 0 && !(worst->py && worst->py->sem_line)))
+		if (!worst || total <= allowed || site_cost(c, worst, line) <= 0)
 			return;
 		calls_site_remove(c, worst, true, false);
-		if (worst->py && worst->py->sem_line) {
-			calls_say(c,
-				  "--latency: timing the Python function %s needs the interpreter's "
-				  "line marker on, which makes it about 3 times slower: %.1f%% of the "
-				  "target's time, over the budget (%g%%); stopped timing it (raise "
-				  "--calls-budget to 100 to time Python functions)",
-				  worst->py->qualname, 100.0 * total / (base_cpus * NS), c->budget);
-			continue;
-		}
-		if (worst->py) {
-			calls_say(c,
-				  "%s: the target calls %.0f Python functions a second: probing "
-				  "them for %s would cost %.1f%% of its time (budget %g%%); stopped "
-				  "counting it, its count is a lower bound",
-				  calls_kind_option(worst->kind), worst->probe_rate,
-				  worst->py->qualname, 100.0 * total / (base_cpus * NS), c->budget);
-			continue;
-		}
-		calls_say(c,
-			  "%s: %s is called %.0f times a second: the probes would cost %.1f%% of "
-			  "the target's time (budget %g%%); stopped counting it, its count is a "
-			  "lower bound",
-			  calls_kind_option(worst->kind),
-			  profile_function_name(c->p, worst->function), worst->rate,
-			  100.0 * total / (base_cpus * NS), c->budget);
+		say_removed(c, worst, 100.0 * total / (base_cpus * NS));
 	}
 }
 

@@ -17,7 +17,6 @@ struct probe_event {
 struct probe {
 	char *path; /* read by the kernel when an event opens */
 	uint64_t offset;
-	uint64_t ref_ctr; /* a USDT semaphore, or 0 */
 	enum probe_kind kind;
 	uint32_t slot;
 	int prog; /* -1 once removed */
@@ -90,6 +89,16 @@ static enum uprobe_rec_kind rec_kind(enum probe_kind k)
 	}
 }
 
+/* A probe running prog, placed nowhere yet: its id. */
+static int probe_new(struct probeset *ps, const char *path, uint64_t offset, enum probe_kind kind,
+		     uint32_t slot, int prog)
+{
+	ps->probes = xgrow(ps->probes, &ps->cap, ps->n + 1, sizeof(*ps->probes));
+	ps->probes[ps->n] = (struct probe){
+		.path = xstrdup(path), .offset = offset, .kind = kind, .slot = slot, .prog = prog};
+	return (int)ps->n++;
+}
+
 int probeset_add(struct probeset *ps, const char *path, uint64_t offset, enum probe_kind kind,
 		 uint32_t slot, char *err, size_t errlen)
 {
@@ -102,12 +111,7 @@ int probeset_add(struct probeset *ps, const char *path, uint64_t offset, enum pr
 		return -1;
 	} else
 		prog = uprobe_ring_prog(ps->ring, slot, rec_kind(kind), &ps->gate, err, errlen);
-	if (prog < 0)
-		return -1;
-	ps->probes = xgrow(ps->probes, &ps->cap, ps->n + 1, sizeof(*ps->probes));
-	ps->probes[ps->n] = (struct probe){
-		.path = xstrdup(path), .offset = offset, .kind = kind, .slot = slot, .prog = prog};
-	return (int)ps->n++;
+	return prog < 0 ? -1 : probe_new(ps, path, offset, kind, slot, prog);
 }
 
 int probeset_add_usdt(struct probeset *ps, const char *path, uint64_t offset, enum probe_kind kind,
@@ -121,18 +125,10 @@ int probeset_add_usdt(struct probeset *ps, const char *path, uint64_t offset, en
 	}
 	prog = uprobe_usdt_prog(ps->counters, ps->ring, u->filter, u->pending, slot, u->traps_slot,
 				kind == PROBE_PY_COUNT,
-				kind == PROBE_PY_RETURN ? UPROBE_REC_PY_RETURN : UPROBE_REC_PY_ENTRY,
+				kind == PROBE_PY_RETURN ? UPROBE_REC_PY_RETURN
+							: UPROBE_REC_PY_ENTRY,
 				u->arg0_off, u->arg1_off, u->line_off, &ps->gate, err, errlen);
-	if (prog < 0)
-		return -1;
-	ps->probes = xgrow(ps->probes, &ps->cap, ps->n + 1, sizeof(*ps->probes));
-	ps->probes[ps->n] = (struct probe){.path = xstrdup(path),
-					   .offset = offset,
-					   .ref_ctr = u->ref_ctr,
-					   .kind = kind,
-					   .slot = slot,
-					   .prog = prog};
-	return (int)ps->n++;
+	return prog < 0 ? -1 : probe_new(ps, path, offset, kind, slot, prog);
 }
 
 int probeset_place(struct probeset *ps, int id, pid_t pid)
@@ -144,8 +140,7 @@ int probeset_place(struct probeset *ps, int id, pid_t pid)
 		return -EBADF;
 	if (probeset_on(ps, id, pid))
 		return 0;
-	fd = uprobe_open_ref(ps->pmu, p->path, p->offset, p->ref_ctr, p->kind == PROBE_RETPROBE,
-			     pid, p->prog);
+	fd = uprobe_open(ps->pmu, p->path, p->offset, p->kind == PROBE_RETPROBE, pid, p->prog);
 	if (fd < 0)
 		return fd;
 	p->ev = xgrow(p->ev, &p->ev_cap, p->nev + 1, sizeof(*p->ev));

@@ -28,12 +28,12 @@ enum probe_kind {
 	PROBE_PY_RETURN,      /* a USDT function__return logging their returns */
 };
 
-/* A USDT probe's side: its semaphore, its filter (uprobe.h), where the
- * arguments naming the function are, and the counter slot of its hits. */
+/* A USDT probe's side: its filter and pending maps (uprobe.h), where the
+ * arguments naming the function are, and the counter slot of its hits.
+ * The semaphores are the caller's to raise. */
 struct probe_usdt {
-	uint64_t ref_ctr; /* the semaphore's file offset */
-	int filter;	  /* borrowed: the caller closes it after probeset_free() */
-	int pending;	  /* borrowed too: a count's hits the filter cannot answer yet */
+	int filter;  /* borrowed: the caller closes it after probeset_free() */
+	int pending; /* borrowed too: a count's hits the filter cannot answer yet */
 	int arg0_off, arg1_off, line_off;
 	uint32_t traps_slot;
 };

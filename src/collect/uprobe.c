@@ -395,7 +395,8 @@ size_t uprobe_ring_drain(struct uprobe_ring *r,
 
 		if (len & BPF_RINGBUF_BUSY_BIT)
 			break; /* still being written */
-		if (!(len & BPF_RINGBUF_DISCARD_BIT) && (len & ~BPF_RINGBUF_BUSY_BIT) >= REC_SHORT) {
+		if (!(len & BPF_RINGBUF_DISCARD_BIT) &&
+		    (len & ~BPF_RINGBUF_BUSY_BIT) >= REC_SHORT) {
 			struct uprobe_record rec = {0};
 			size_t take = len < sizeof(rec) ? len : sizeof(rec);
 
@@ -527,10 +528,9 @@ static int emit_add_if_there(struct prog *p, int map)
 }
 
 int uprobe_usdt_prog(struct uprobe_counters *uc, struct uprobe_ring *r, int filter, int pending,
-		     uint32_t slot,
-		     uint32_t traps_slot, bool count, enum uprobe_rec_kind kind, int arg0_off,
-		     int arg1_off, int line_off, const struct uprobe_gate *g, char *err,
-		     size_t errlen)
+		     uint32_t slot, uint32_t traps_slot, bool count, enum uprobe_rec_kind kind,
+		     int arg0_off, int arg1_off, int line_off, const struct uprobe_gate *g,
+		     char *err, size_t errlen)
 {
 	struct prog p = {.n = 0};
 	int miss, no;
@@ -595,12 +595,6 @@ int uprobe_usdt_prog(struct uprobe_counters *uc, struct uprobe_ring *r, int filt
 
 int uprobe_open(int type, const char *path, uint64_t offset, bool is_return, pid_t pid, int prog)
 {
-	return uprobe_open_ref(type, path, offset, 0, is_return, pid, prog);
-}
-
-int uprobe_open_ref(int type, const char *path, uint64_t offset, uint64_t ref_ctr,
-		    bool is_return, pid_t pid, int prog)
-{
 	static unsigned ret_bit = ~0u;
 	struct perf_event_attr a;
 	int fd, e;
@@ -610,7 +604,7 @@ int uprobe_open_ref(int type, const char *path, uint64_t offset, uint64_t ref_ct
 	memset(&a, 0, sizeof(a));
 	a.size = sizeof(a);
 	a.type = (uint32_t)type;
-	a.config = (is_return ? 1ull << ret_bit : 0) | ref_ctr << 32; /* "config:32-63" */
+	a.config = is_return ? 1ull << ret_bit : 0;
 	a.config1 = (uint64_t)(uintptr_t)path; /* read once, here: never set inherit */
 	a.config2 = offset;
 	fd = (int)syscall(SYS_perf_event_open, &a, pid, -1, -1, PERF_FLAG_FD_CLOEXEC);

@@ -116,12 +116,6 @@ void uprobe_close_later(int fd);
  * proftop exits (see uprobe.c). */
 void uprobe_close_flush(void);
 
-/* uprobe_open() with a USDT semaphore: the kernel adds one to the 16-bit
- * counter at file offset ref_ctr of path in every process where the probe
- * is installed, and takes it back when the probe goes (0: none). */
-int uprobe_open_ref(int type, const char *path, uint64_t offset, uint64_t ref_ctr,
-		    bool is_return, pid_t pid, int prog);
-
 /* A BPF hash of (tgid, arg0, arg1) to a u64, for USDT programs: their
  * filter (1: the hit is the probed function's, 0: another one's) or their
  * pending counts (hits while the filter had no answer). The fd is the
@@ -141,10 +135,9 @@ uint64_t uprobe_filter_get(int map, uint32_t tgid, uint64_t arg0, uint64_t arg1)
  * pending[key]. Records carry the argument at line_off (-1: none) where
  * others have sp. */
 int uprobe_usdt_prog(struct uprobe_counters *uc, struct uprobe_ring *r, int filter, int pending,
-		     uint32_t slot,
-		     uint32_t traps_slot, bool count, enum uprobe_rec_kind kind, int arg0_off,
-		     int arg1_off, int line_off, const struct uprobe_gate *g, char *err,
-		     size_t errlen);
+		     uint32_t slot, uint32_t traps_slot, bool count, enum uprobe_rec_kind kind,
+		     int arg0_off, int arg1_off, int line_off, const struct uprobe_gate *g,
+		     char *err, size_t errlen);
 
 /* "cannot place a uprobe on PATH: why" for an uprobe_open() failure. */
 void uprobe_open_error(int neg_errno, const char *path, char *err, size_t errlen);

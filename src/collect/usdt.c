@@ -12,11 +12,11 @@ static const struct {
 	const char *names[4];
 	int index;
 } regs[] = {
-	{{"rax", "eax", "ax", "al"}, 10},    {{"rbx", "ebx", "bx", "bl"}, 5},
-	{{"rcx", "ecx", "cx", "cl"}, 11},    {{"rdx", "edx", "dx", "dl"}, 12},
-	{{"rsi", "esi", "si", "sil"}, 13},   {{"rdi", "edi", "di", "dil"}, 14},
-	{{"rbp", "ebp", "bp", "bpl"}, 4},    {{"rsp", "esp", "sp", "spl"}, 19},
-	{{"r8", "r8d", "r8w", "r8b"}, 9},    {{"r9", "r9d", "r9w", "r9b"}, 8},
+	{{"rax", "eax", "ax", "al"}, 10},     {{"rbx", "ebx", "bx", "bl"}, 5},
+	{{"rcx", "ecx", "cx", "cl"}, 11},     {{"rdx", "edx", "dx", "dl"}, 12},
+	{{"rsi", "esi", "si", "sil"}, 13},    {{"rdi", "edi", "di", "dil"}, 14},
+	{{"rbp", "ebp", "bp", "bpl"}, 4},     {{"rsp", "esp", "sp", "spl"}, 19},
+	{{"r8", "r8d", "r8w", "r8b"}, 9},     {{"r9", "r9d", "r9w", "r9b"}, 8},
 	{{"r10", "r10d", "r10w", "r10b"}, 7}, {{"r11", "r11d", "r11w", "r11b"}, 6},
 	{{"r12", "r12d", "r12w", "r12b"}, 3}, {{"r13", "r13d", "r13w", "r13b"}, 2},
 	{{"r14", "r14d", "r14w", "r14b"}, 1}, {{"r15", "r15d", "r15w", "r15b"}, 0},
@@ -148,7 +148,8 @@ bool usdt_find(const struct elf_image *img, const char *provider, const char *na
 		size_t off = 0, next, name_off, desc_off;
 		GElf_Nhdr nh;
 
-		while (d && !found && (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
+		while (d && !found &&
+		       (next = gelf_getnote(d, off, &nh, &name_off, &desc_off)) > 0) {
 			if (nh.n_type == 3 && nh.n_namesz == 8 &&
 			    !memcmp((char *)d->d_buf + name_off, "stapsdt", 8))
 				found = parse_note((char *)d->d_buf + desc_off, nh.n_descsz,

@@ -4,11 +4,9 @@
  *
  * A probe point is a `nop` in the code; a uprobe there sees the arguments
  * in registers. The semaphore is a counter the program tests before it
- * computes the arguments: it must be non-zero for the probe to fire. The
- * uprobe PMU keeps it for us (ref_ctr_offset): the kernel adds one in each
- * process where the uprobe is installed and takes it back when the uprobe
- * goes, whatever way proftop ends, so nothing here writes the target's
- * memory. Mechanism only; calls-python.c decides what to probe. */
+ * computes the arguments: it must be non-zero for the probe to fire
+ * (calls-python.c raises it). Mechanism only: nothing here reads or
+ * writes a process. */
 #ifndef PROFTOP_USDT_H
 #define PROFTOP_USDT_H
 
@@ -31,7 +29,7 @@ struct usdt_probe {
 	uint64_t vaddr;	     /* the probe point, ELF virtual address */
 	uint64_t offset;     /* ... its file offset: where the uprobe goes */
 	uint64_t sem_vaddr;  /* the semaphore (0: none) */
-	uint64_t sem_offset; /* ... its file offset: the uprobe's ref_ctr_offset */
+	uint64_t sem_offset; /* ... its file offset */
 	unsigned nargs;
 	struct usdt_arg args[USDT_ARGS_MAX];
 };
