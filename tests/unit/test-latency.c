@@ -137,7 +137,8 @@ static void test_merge(void **state)
 static struct uprobe_record rec(uint32_t tid, uint64_t sp, uint64_t t, uint32_t slot,
 				enum uprobe_rec_kind kind)
 {
-	return (struct uprobe_record){(uint64_t)tid << 32 | tid, sp, t, slot, kind};
+	return (struct uprobe_record){
+		.pid_tgid = (uint64_t)tid << 32 | tid, .sp = sp, .time = t, .slot = slot, .kind = kind};
 }
 
 /* Feed; expect a completed call of (slot, ns), or none (slot ~0). */
