@@ -124,9 +124,8 @@ struct py_site {
 	int pending;	     /* a count's hits the filter had no answer for yet, by key */
 	struct py_key *keys; /* the keys answered as this function: their pending hits count */
 	size_t nkeys, keys_cap;
-	uint64_t ring_hits; /* calls counted from the ring (first sight of a pointer pair) */
-	uint64_t traps, tick_traps; /* probe hits, every Python function's */
-	int line_arg;		    /* pt_regs offset of the lineno argument */
+	uint64_t ring_hits;  /* calls counted from the ring (first sight of a pointer pair) */
+	uint64_t tick_traps; /* probe hits (every Python function's) at the last tick */
 	/* The markers' semaphores (ELF addresses; a count raises function__return's
 	 * alone, in sem_entry), set by proftop in each process probed. */
 	uint64_t sem_entry, sem_return, sem_line, image_base;

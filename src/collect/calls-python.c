@@ -99,8 +99,7 @@ static bool usable(const struct usdt_probe *p)
 	       p->args[0].size == 8 && p->args[1].size == 8 && p->sem_vaddr;
 }
 
-static void py_site_init(struct py_site *py, const char *spec, int filter, int pending,
-			 int line_arg)
+static void py_site_init(struct py_site *py, const char *spec, int filter, int pending)
 {
 	const char *colon = strchr(spec, ':'), *dot;
 
@@ -110,7 +109,6 @@ static void py_site_init(struct py_site *py, const char *spec, int filter, int p
 	py->file = strncmp(spec, "py:", 3) ? xstrndup(spec, (size_t)(colon - spec)) : NULL;
 	py->filter = filter;
 	py->pending = pending;
-	py->line_arg = line_arg;
 }
 
 static bool add_probe(struct calls *c, struct site *s, const struct usdt_probe *p,
@@ -175,7 +173,7 @@ static struct site *py_site_new(struct calls *c, const struct spec *sp, struct e
 		.rate_from = loop_now_ns(),
 		.py = xcalloc(1, sizeof(struct py_site)),
 	};
-	py_site_init(s->py, sp->name, filter, pending, entry->args[2].regs_offset);
+	py_site_init(s->py, sp->name, filter, pending);
 	/* A count needs the return marker only, which 3.11 reaches without
 	 * the tracing path: no line semaphore, no slower instructions. */
 	if (sp->kind == SITE_COUNT) {
@@ -512,7 +510,6 @@ void calls_python_tick(struct calls *c, struct site *s, uint64_t *traps)
 
 	*traps = t - py->tick_traps;
 	py->tick_traps = t;
-	py->traps = t;
 	if (s->kind != SITE_COUNT)
 		return;
 	s->hits = probeset_count(c->ps, (uint32_t)(s - c->sites)) + py->ring_hits;

@@ -16,6 +16,7 @@
 #include "calls-int.h"
 #include "func-exits.h"
 #include "procmap.h"
+#include "usdt.h"
 #include "xalloc.h"
 
 static void split(const char *spec, const char *module, const char *func)
@@ -223,6 +224,50 @@ static void test_exits_find(void **state)
 	assert_false(func_exits_find(e.img, e.vaddr + 1, e.offset + 1, &fx, msg, sizeof(msg)));
 }
 
+/* USDT argument specs as .note.stapsdt writes them (x86-64 registers). */
+static void usdt_arg(const char *spec, bool ok, int size, bool in_reg, int regs_offset)
+{
+	struct usdt_arg a;
+	bool got = usdt_parse_arg(spec, &a);
+
+	if (got != ok || (ok && (a.size != size || a.in_reg != in_reg ||
+				 (in_reg && a.regs_offset != regs_offset))))
+		fail_msg("'%s': expected %s size %d in_reg %d offset %d, saw %s size %d in_reg %d "
+			 "offset %d",
+			 spec, ok ? "ok" : "refused", size, in_reg, regs_offset, got ? "ok" : "refused",
+			 a.size, a.in_reg, a.regs_offset);
+}
+
+static void test_usdt_args(void **state)
+{
+	(void)state;
+#ifdef __x86_64__
+	usdt_arg("8@%rbp", true, 8, true, 4 * 8);
+	usdt_arg("8@%r12", true, 8, true, 3 * 8);
+	usdt_arg("-4@%eax", true, -4, true, 10 * 8);
+	usdt_arg("8@%r14", true, 8, true, 1 * 8);
+	usdt_arg("-4@-12(%rbp)", true, -4, false, 0); /* memory: known, not read */
+	usdt_arg("8@%xmm0", false, 0, false, 0);
+#endif
+	usdt_arg("8%rbp", false, 0, false, 0);
+	usdt_arg("16@%rax", false, 0, false, 0);
+}
+
+/* Python function names for --calls. */
+static void test_python_spec(void **state)
+{
+	(void)state;
+	assert_true(calls_python_spec("py:f"));
+	assert_true(calls_python_spec("py:Parser.feed"));
+	assert_true(calls_python_spec("app.py:main"));
+	assert_true(calls_python_spec("/srv/app/app.py:main"));
+	assert_false(calls_python_spec("py:"));
+	assert_false(calls_python_spec("libc:malloc"));
+	assert_false(calls_python_spec("main"));
+	assert_false(calls_python_spec(".py:f"));
+	assert_false(calls_python_spec("a.py:"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest pure[] = {
@@ -230,6 +275,8 @@ int main(void)
 		cmocka_unit_test(test_module_matches),
 		cmocka_unit_test(test_launch_files),
 		cmocka_unit_test(test_exits_scan),
+		cmocka_unit_test(test_usdt_args),
+		cmocka_unit_test(test_python_spec),
 	};
 	const struct CMUnitTest files[] = {
 		cmocka_unit_test(test_find),
