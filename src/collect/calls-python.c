@@ -399,8 +399,10 @@ void calls_python_record(struct calls *c, const struct uprobe_record *rec, uint6
 		bool match = classify(c, s, tgid, rec, filename, sizeof(filename));
 
 		uprobe_filter_set(s->py->filter, (uint32_t)tgid, rec->arg0, rec->arg1, match);
-		if (!match)
+		if (!match) { /* another function's hits: room for the next one's */
+			uprobe_filter_delete(s->py->pending, (uint32_t)tgid, rec->arg0, rec->arg1);
 			return;
+		}
 		if (s->function == PROF_NONE &&
 		    (s->kind == SITE_COUNT || r.kind == UPROBE_REC_PY_ENTRY))
 			name_function(c, s, filename, (int32_t)rec->sp);

@@ -445,6 +445,17 @@ uint64_t uprobe_filter_get(int map, uint32_t tgid, uint64_t arg0, uint64_t arg1)
 	return v;
 }
 
+void uprobe_filter_delete(int map, uint32_t tgid, uint64_t arg0, uint64_t arg1)
+{
+	struct filter_key k = {tgid, arg0, arg1};
+	union bpf_attr a;
+
+	memset(&a, 0, sizeof(a));
+	a.map_fd = (uint32_t)map;
+	a.key = (uintptr_t)&k;
+	sys_bpf(BPF_MAP_DELETE_ELEM, &a);
+}
+
 bool uprobe_filter_set(int filter, uint32_t tgid, uint64_t arg0, uint64_t arg1, bool match)
 {
 	struct filter_key k = {tgid, arg0, arg1};

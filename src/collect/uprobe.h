@@ -123,6 +123,8 @@ void uprobe_close_flush(void);
 int uprobe_filter_new(char *err, size_t errlen);
 /* Answer for a key; false if the kernel refused (the hits stay NEW). */
 bool uprobe_filter_set(int filter, uint32_t tgid, uint64_t arg0, uint64_t arg1, bool match);
+/* Forget a key. */
+void uprobe_filter_delete(int map, uint32_t tgid, uint64_t arg0, uint64_t arg1);
 /* A key's value (0: none). */
 uint64_t uprobe_filter_get(int map, uint32_t tgid, uint64_t arg0, uint64_t arg1);
 
