@@ -2,8 +2,9 @@
 # --calls and --latency on Python functions, through the USDT markers of
 # Debian's /usr/bin/python3.11: exact counts (a plain function, a recursive
 # one, one called from two threads) on an attached interpreter; --latency
-# on a launched one; and the semaphores proftop raises are back to 0 when it
-# ends, after -d and after a SIGTERM.
+# on a launched one, and counts there (lower bounds); the semaphores proftop
+# raises are back to 0 when it ends, after -d and after a SIGTERM; an
+# interpreter without markers gets one line saying so.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
 py=/usr/bin/python3.11
@@ -73,7 +74,16 @@ if [ -s "$PT_WORK/calls.csv.err" ]; then
 	sed 's/^/#   /' "$PT_WORK/calls.csv.err"
 fi
 
-# 2. Launched, --latency: nap() sleeps 30 ms, 5 times.
+# 2. Launched: the semaphore is raised once the interpreter is mapped, so
+# the counts are lower bounds (here every call, as the workload waits).
+pt_proftop "$PT_WORK/launch.json" report --format json --limit 0 --calls py:f --calls-budget 100 \
+	-- "$py" "$wl" calls 1000 "$ret_sem" "$load0"
+pt_eq "launched: proftop exit status" "$PT_RC" 0
+pt_eq "launched: f's calls, a lower bound" \
+	"$(grep -o '{"function":"f","module":"\[python\]"[^}]*}' "$PT_WORK/launch.json" |
+		sed -n 's/.*"calls":\([0-9]*\),"calls_lower_bound":\([a-z]*\).*/\1 \2/p')" "1000 true"
+
+# 3. Launched, --latency: nap() sleeps 30 ms, 5 times.
 pt_proftop "$PT_WORK/lat.csv" report --format csv --latency py:nap --calls-budget 100 \
 	-- "$py" "$wl" nap 5 "$line_sem" "$load0"
 pt_eq "latency: proftop exit status" "$PT_RC" 0
@@ -81,7 +91,7 @@ pt_eq "latency: nap's calls" "$(awk -F, '$1 == "nap" { print $3; exit }' "$PT_WO
 pt_ge "latency: nap's shortest call (s)" \
 	"$(awk -F, '$1 == "nap" { print $6; exit }' "$PT_WORK/lat.csv")" 0.030
 
-# 3. The semaphores go back to 0: after -d (a count: function__return's),
+# 4. The semaphores go back to 0: after -d (a count: function__return's),
 # and after a SIGTERM (a latency: python:line's too). A count leaves the
 # line semaphore alone (it would slow every instruction down).
 for how in duration sigterm; do
@@ -118,7 +128,7 @@ for how in duration sigterm; do
 	wait "$pid" 2>/dev/null
 done
 
-# 4. An interpreter without markers (pyenv builds them without --with-dtrace):
+# 5. An interpreter without markers (pyenv builds them without --with-dtrace):
 # one line says so, and the profile goes on.
 other=""
 if command -v pyenv >/dev/null; then
