@@ -119,7 +119,8 @@ static bool site_arm(struct calls *c, struct site *s, const struct func_exits *f
 
 bool calls_site_rearm(struct calls *c, struct site *s)
 {
-	if (s->kind != SITE_COUNT || !site_arm(c, s, NULL))
+	/* A Python function's probes are the interpreter's markers (not yet). */
+	if (s->py || s->kind != SITE_COUNT || !site_arm(c, s, NULL))
 		return false;
 	s->active = true;
 	return true;
