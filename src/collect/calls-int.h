@@ -107,6 +107,7 @@ struct py_key {
 struct py_armed {
 	pid_t pid;
 	uint64_t entry, ret, line; /* the semaphores' addresses there (0: none) */
+	uint64_t start;		   /* where the interpreter's offset 0 is mapped there */
 };
 
 /* A Python function counted through the interpreter's USDT markers: its
@@ -255,8 +256,13 @@ void calls_python_record(struct calls *c, const struct uprobe_record *rec, uint6
 /* Raise s's semaphores in pid (where its probes are): false if pid does
  * not map the interpreter yet, or already had them raised by s. */
 bool calls_python_arm(struct calls *c, struct site *s, pid_t pid);
-/* Lower every semaphore s raised. */
+/* Lower every semaphore s raised (in the processes that still map the
+ * interpreter where they did). */
 void calls_python_disarm(struct site *s);
+/* child is a fork of parent: it has the semaphores parent had raised. */
+void calls_python_inherit(struct site *s, pid_t child, pid_t parent);
+/* pid is gone: nothing of it to lower. */
+void calls_python_forget(struct site *s, pid_t pid);
 /* Read the probe-hit counters of s (every Python call). */
 void calls_python_tick(struct calls *c, struct site *s, uint64_t *traps);
 /* Free s->py. */

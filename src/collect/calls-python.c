@@ -474,6 +474,7 @@ bool calls_python_arm(struct calls *c, struct site *s, pid_t pid)
 			return false;
 	if (!map_start(pid, s->path, &start))
 		return false;
+	a.start = start;
 	a.entry = py->sem_entry + (start - py->image_base);
 	a.ret = py->sem_return ? py->sem_return + (start - py->image_base) : 0;
 	a.line = py->sem_line ? py->sem_line + (start - py->image_base) : 0;
@@ -496,6 +497,11 @@ void calls_python_disarm(struct site *s)
 	struct py_site *py = s->py;
 
 	for (size_t i = 0; i < py->narmed; i++) {
+		uint64_t start;
+
+		/* An exec, or the pid reused: that memory is no longer ours to write. */
+		if (!map_start(py->armed[i].pid, s->path, &start) || start != py->armed[i].start)
+			continue;
 		sem_add(py->armed[i].pid, py->armed[i].entry, -1);
 		if (py->armed[i].ret)
 			sem_add(py->armed[i].pid, py->armed[i].ret, -1);
@@ -503,6 +509,33 @@ void calls_python_disarm(struct site *s)
 			sem_add(py->armed[i].pid, py->armed[i].line, -1);
 	}
 	py->narmed = 0;
+}
+
+void calls_python_inherit(struct site *s, pid_t child, pid_t parent)
+{
+	struct py_site *py = s->py;
+
+	for (size_t i = 0; i < py->narmed; i++) {
+		if (py->armed[i].pid == child)
+			return;
+	}
+	for (size_t i = 0; i < py->narmed; i++) {
+		if (py->armed[i].pid != parent)
+			continue;
+		py->armed = xgrow(py->armed, &py->armed_cap, py->narmed + 1, sizeof(*py->armed));
+		py->armed[py->narmed] = py->armed[i];
+		py->armed[py->narmed++].pid = child;
+		return;
+	}
+}
+
+void calls_python_forget(struct site *s, pid_t pid)
+{
+	struct py_site *py = s->py;
+
+	for (size_t i = 0; i < py->narmed; i++)
+		if (py->armed[i].pid == pid)
+			py->armed[i--] = py->armed[--py->narmed];
 }
 
 void calls_python_tick(struct calls *c, struct site *s, uint64_t *traps)

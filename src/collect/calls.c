@@ -413,6 +413,8 @@ void calls_on_fork(struct calls *c, pid_t pid, pid_t ppid)
 		struct site *s = &c->sites[i];
 
 		if (s->active && s->placed && calls_proc_maps(c, ppid, s->path)) {
+			if (s->py) /* before placing: the copy is raised already */
+				calls_python_inherit(s, pid, ppid);
 			calls_site_place(c, s, pid);
 			s->late = true;
 		}
@@ -426,6 +428,9 @@ void calls_on_exit(struct calls *c, pid_t pid)
 	if (!c || !(pr = proc_find(c, pid)))
 		return;
 	pr->alive = false;
+	for (size_t i = 0; i < c->nsites; i++)
+		if (c->sites[i].py)
+			calls_python_forget(&c->sites[i], pid);
 	if (c->ps)
 		probeset_forget(c->ps, pid);
 }
