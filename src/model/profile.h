@@ -271,6 +271,49 @@ const struct prof_latency *profile_find_latency(const struct profile *p, uint32_
 /* Forget every sample and memory point (the 'z' key); interned tables stay. */
 void profile_zero(struct profile *p);
 
+/* ---- bounded memory (profile-fold.c) ---- */
+
+/* Bytes held by the profile's tables, counted by their capacities: the
+ * sample log, stacks, locations, lines, functions, modules, threads, memory
+ * points, captured output, saved source lines, latency histograms, the
+ * interned strings and the interning hash tables. Not counted: query.c's
+ * derived cache and what callers allocate around the profile. */
+size_t profile_memory_bytes(const struct profile *p);
+
+/* Replace the log records [0, upto) by one record per (time interval, tid,
+ * stack, flags), intervals being time / interval_ns: counts and weights
+ * summed, the earliest time kept, the intervals in time order. The records
+ * after upto move down; log_shift and log_folded_abs follow (profile.h's
+ * rules), totals do not change. Returns how many records the folded part
+ * has now. */
+size_t profile_fold(struct profile *p, size_t upto, uint64_t interval_ns);
+
+/* The first interval folded records stand for; coarsened by doubling when
+ * the folded records alone pass their share of the budget. */
+#define PROF_FOLD_INTERVAL_NS 1000000000ull
+
+/* A memory budget (--max-memory) and what keeping it did. */
+struct prof_budget {
+	uint64_t max_bytes;   /* 0: unbounded */
+	uint64_t interval_ns; /* the folded records' interval now (0: not folded yet) */
+	uint64_t peak_bytes;  /* most profile_memory_bytes() seen by profile_keep_budget */
+	uint64_t folds;	      /* times it folded */
+};
+
+/* Records below this absolute log position may be folded (see sync). */
+typedef uint64_t (*prof_fold_sync)(void *arg);
+
+/* Keep p within b: when the sample log would have to grow past what the
+ * budget leaves it (the budget less every other table, at least an eighth
+ * of it), fold its raw records but the newest quarter of its capacity,
+ * coarsening the interval while the folded records alone pass an eighth of
+ * that share. Call it after every batch of samples. sync, when not
+ * NULL, is called first (only when folding is due) and returns the
+ * absolute position (index + log_shift) below which records may go, e.g.
+ * what a session file holds already. Returns true if it folded. */
+bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_sync sync,
+			 void *arg);
+
 /* One function frame of an expanded stack. */
 struct prof_frame {
 	uint32_t function;
