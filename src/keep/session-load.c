@@ -514,7 +514,13 @@ static int open_read(const char *path, bool immutable, sqlite3 **db)
 
 struct profile *session_load(const char *path, struct session_info *info, char *err, size_t errlen)
 {
-	struct loader l = {.name = path, .err = err, .errlen = errlen};
+	return session_load_within(path, 0, info, err, errlen);
+}
+
+struct profile *session_load_within(const char *path, uint64_t max_memory,
+				    struct session_info *info, char *err, size_t errlen)
+{
+	struct loader l = {.name = path, .err = err, .errlen = errlen, .max_memory = max_memory};
 	unsigned char h[HEADER_SIZE];
 	struct profile *p = NULL;
 	enum journal j;

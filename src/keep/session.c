@@ -37,7 +37,8 @@ const char session_schema_sql[] =
 	"  location INTEGER NOT NULL);\n"
 	"CREATE TABLE threads (tid INTEGER PRIMARY KEY, pid INTEGER NOT NULL, comm TEXT);\n"
 	"CREATE TABLE samples (time INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
-	"  stack INTEGER NOT NULL, weight INTEGER NOT NULL, flags INTEGER NOT NULL);\n"
+	"  stack INTEGER NOT NULL, weight INTEGER NOT NULL, flags INTEGER NOT NULL,\n"
+	"  count INTEGER NOT NULL DEFAULT 1);\n"
 	"CREATE TABLE memory (time INTEGER NOT NULL, pid INTEGER NOT NULL,\n"
 	"  rss INTEGER NOT NULL, vms INTEGER NOT NULL);\n"
 	"CREATE TABLE output (time INTEGER NOT NULL, data BLOB NOT NULL);\n"
@@ -50,7 +51,7 @@ const char session_schema_sql[] =
 	"  PRIMARY KEY (file, line)) WITHOUT ROWID;\n"
 	/* For people with sqlite3: each sample with the function it hit. */
 	"CREATE VIEW sample_functions AS\n"
-	"  SELECT s.rowid AS sample, s.time, s.tid, s.weight, f.name AS function,\n"
+	"  SELECT s.rowid AS sample, s.time, s.tid, s.weight, s.count, f.name AS function,\n"
 	"         m.path AS module, ll.file, ll.line\n"
 	"  FROM samples s JOIN stacks st ON st.id = s.stack\n"
 	"  JOIN location_lines ll ON ll.location = st.location AND ll.depth = 0\n"
@@ -79,10 +80,13 @@ struct meta_kv {
 	char *key, *value;
 };
 
-/* How much of each table of the profile the file holds. */
+/* How much of each table of the profile the file holds. Samples by
+ * absolute log position (index + log_shift, profile.h), so that folding
+ * what the file holds already changes nothing here. */
 struct written {
-	size_t modules, functions, locations, stacks, samples, memory, output;
-	struct prof_sample last_sample; /* to notice profile_zero() */
+	size_t modules, functions, locations, stacks, memory, output;
+	uint64_t samples;   /* absolute log position written up to */
+	uint64_t log_epoch; /* of the samples written: profile_zero() starts over */
 	struct prof_mem_point last_mem;
 };
 
@@ -432,13 +436,6 @@ static int write_latencies(struct session_writer *w)
 	return rc;
 }
 
-/* Field by field: the structs have padding. */
-static bool same_sample(const struct prof_sample *a, const struct prof_sample *b)
-{
-	return a->time == b->time && a->weight == b->weight && a->stack == b->stack &&
-	       a->tid == b->tid && a->flags == b->flags;
-}
-
 static bool same_mem(const struct prof_mem_point *a, const struct prof_mem_point *b)
 {
 	return a->time == b->time && a->pid == b->pid && a->rss == b->rss && a->vms == b->vms;
@@ -448,29 +445,37 @@ static int write_samples(struct session_writer *w, struct written *d)
 {
 	const struct profile *p = w->p;
 	sqlite3_stmt *st;
+	size_t i;
 	int rc;
 
-	/* profile_zero() emptied the log since the last flush: start over. */
-	if (d->samples && (p->nsamples < d->samples ||
-			   !same_sample(&p->samples[d->samples - 1], &d->last_sample))) {
-		rc = exec(w->db, "DELETE FROM samples");
-		if (rc != SQLITE_OK)
-			return rc;
-		d->samples = 0;
+	/* profile_zero() emptied the log since the last flush, or records the
+	 * file lacks were folded (never by the budget, which folds only what
+	 * the file holds): write the log as it is now. A file that never had
+	 * samples starts at the log's beginning, folded records included. */
+	if (d->log_epoch != p->log_epoch || d->samples < p->log_folded_abs ||
+	    d->samples < p->log_shift) {
+		if (d->samples) {
+			rc = exec(w->db, "DELETE FROM samples");
+			if (rc != SQLITE_OK)
+				return rc;
+		}
+		d->samples = p->log_shift;
+		d->log_epoch = p->log_epoch;
 	}
-	rc = sqlite3_prepare_v2(w->db, "INSERT INTO samples VALUES (?, ?, ?, ?, ?)", -1, &st, NULL);
-	for (; rc == SQLITE_OK && d->samples < p->nsamples; d->samples++) {
-		const struct prof_sample *s = &p->samples[d->samples];
+	rc = sqlite3_prepare_v2(w->db, "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?)", -1, &st,
+				NULL);
+	for (i = (size_t)(d->samples - p->log_shift); rc == SQLITE_OK && i < p->nsamples;
+	     i++, d->samples++) {
+		const struct prof_sample *s = &p->samples[i];
 
 		sqlite3_bind_int64(st, 1, i64(s->time));
 		sqlite3_bind_int(st, 2, s->tid);
 		sqlite3_bind_int64(st, 3, s->stack);
 		sqlite3_bind_int64(st, 4, i64(s->weight));
 		sqlite3_bind_int64(st, 5, s->flags);
+		sqlite3_bind_int64(st, 6, s->count);
 		rc = step_reset(st);
 	}
-	if (d->samples)
-		d->last_sample = p->samples[d->samples - 1];
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -689,6 +694,11 @@ void session_writer_set_meta(struct session_writer *w, const char *key, const ch
 const char *session_writer_path(const struct session_writer *w)
 {
 	return w->path;
+}
+
+uint64_t session_writer_samples_written(const struct session_writer *w)
+{
+	return w->done.log_epoch == w->p->log_epoch ? w->done.samples : 0;
 }
 
 static int writer_flush(struct session_writer *w, bool complete, char *err, size_t errlen)

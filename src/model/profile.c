@@ -490,6 +490,16 @@ void profile_add_sample(struct profile *p, uint64_t time, int32_t tid, uint32_t 
 		p->truncated_samples++;
 }
 
+void profile_add_record(struct profile *p, const struct prof_sample *s)
+{
+	p->samples = xgrow(p->samples, &p->samples_cap, p->nsamples + 1, sizeof(*p->samples));
+	p->samples[p->nsamples++] = *s;
+	p->total_samples += s->count;
+	p->total_weight += s->weight;
+	if (s->flags & PROF_SAMPLE_TRUNCATED)
+		p->truncated_samples += s->count;
+}
+
 static bool thread_eq(const struct profile *p, uint32_t id, const void *key)
 {
 	return p->threads[id].tid == *(const int32_t *)key;

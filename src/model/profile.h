@@ -258,6 +258,9 @@ uint32_t profile_intern_location(struct profile *p, uint32_t module, uint64_t ad
 uint32_t profile_intern_stack(struct profile *p, const uint32_t *locs, size_t n);
 void profile_add_sample(struct profile *p, uint64_t time, int32_t tid, uint32_t stack,
 			uint64_t weight, uint32_t flags);
+/* Append a record as it is (a folded one has count > 1; the loader of
+ * sessions): totals grow by its count and weight. */
+void profile_add_record(struct profile *p, const struct prof_sample *s);
 /* Record or update a thread's process and name. */
 void profile_set_thread(struct profile *p, int32_t tid, int32_t pid, const char *comm);
 const struct prof_thread *profile_find_thread(const struct profile *p, int32_t tid);
