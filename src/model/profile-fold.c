@@ -135,6 +135,8 @@ bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_syn
 
 	if (used > b->peak_bytes)
 		b->peak_bytes = used;
+	if (cap * sz > b->peak_log_bytes)
+		b->peak_log_bytes = cap * sz;
 	if (!b->max_bytes)
 		return false;
 	share = log_share(p, b->max_bytes);

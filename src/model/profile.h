@@ -300,6 +300,7 @@ struct prof_budget {
 	uint64_t max_bytes;   /* 0: unbounded */
 	uint64_t interval_ns; /* the folded records' interval now (0: not folded yet) */
 	uint64_t peak_bytes;  /* most profile_memory_bytes() seen by profile_keep_budget */
+	uint64_t peak_log_bytes; /* of which the sample log's capacity, at most */
 	uint64_t folds;	      /* times it folded */
 };
 
