@@ -256,24 +256,6 @@ static uint64_t memory_peak(const struct profile *p, const struct prof_budget *b
 	return now > b->peak_bytes ? now : b->peak_bytes;
 }
 
-/* The session says what memory the recording took: meta memory_peak (all
- * the profile's tables), memory_peak_log (the sample log's part) and
- * max_memory, in bytes, and memory_folds (how often the log was folded). */
-static void note_memory(struct session_writer *w, const struct profile *p,
-			const struct prof_budget *b)
-{
-	char v[32];
-
-	snprintf(v, sizeof(v), "%" PRIu64, memory_peak(p, b));
-	session_writer_set_meta(w, "memory_peak", v);
-	snprintf(v, sizeof(v), "%" PRIu64, b->max_bytes);
-	session_writer_set_meta(w, "max_memory", v);
-	snprintf(v, sizeof(v), "%" PRIu64, b->peak_log_bytes);
-	session_writer_set_meta(w, "memory_peak_log", v);
-	snprintf(v, sizeof(v), "%" PRIu64, b->folds);
-	session_writer_set_meta(w, "memory_folds", v);
-}
-
 static int cmd_record(const struct options *o, int argc, char **argv)
 {
 	struct profile *p = profile_new();
@@ -305,7 +287,7 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 		signal(SIGXFSZ, SIG_IGN);
 		record_run(c, w);
 		collector_finish(c);
-		note_memory(w, p, collector_budget(c));
+		session_writer_note_budget(w, p, collector_budget(c));
 	}
 	if (rc == 0 && session_writer_close(w, err, sizeof(err)) < 0) {
 		/* Not the file asked for, but not the whole recording lost either. */

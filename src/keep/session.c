@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -699,6 +700,25 @@ const char *session_writer_path(const struct session_writer *w)
 uint64_t session_writer_samples_written(const struct session_writer *w)
 {
 	return w->done.log_epoch == w->p->log_epoch ? w->done.samples : 0;
+}
+
+static void set_meta_u64(struct session_writer *w, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	session_writer_set_meta(w, key, buf);
+}
+
+void session_writer_note_budget(struct session_writer *w, const struct profile *p,
+				const struct prof_budget *b)
+{
+	uint64_t now = profile_memory_bytes(p);
+
+	set_meta_u64(w, "max_memory", b->max_bytes);
+	set_meta_u64(w, "memory_peak", now > b->peak_bytes ? now : b->peak_bytes);
+	set_meta_u64(w, "memory_peak_log", b->peak_log_bytes);
+	set_meta_u64(w, "memory_folds", b->folds);
 }
 
 static int writer_flush(struct session_writer *w, bool complete, char *err, size_t errlen)

@@ -96,6 +96,12 @@ const char *session_writer_path(const struct session_writer *w);
  * file holds the samples as of the last flush: records below it may be
  * folded in memory (profile_keep_budget's sync) and the file keeps them. */
 uint64_t session_writer_samples_written(const struct session_writer *w);
+/* Say in the file's meta what memory the run took (--max-memory): meta
+ * max_memory, memory_peak (b's peak or p's tables now, the larger),
+ * memory_peak_log, in bytes, and memory_folds. Written at the next flush. */
+struct prof_budget;
+void session_writer_note_budget(struct session_writer *w, const struct profile *p,
+				const struct prof_budget *b);
 
 /* A default file name for a save prompt, in the current directory:
  * "proftop-COMMAND-YYYYmmdd-HHMMSS.proftop" from the profile's command and

@@ -113,6 +113,8 @@ int save_writer_close(struct tui *t)
 	if (!w)
 		return 0;
 	t->writer = NULL;
+	if (t->col)
+		session_writer_note_budget(w, t->prof, collector_budget(t->col));
 	if (session_writer_close(w, err, sizeof(err)) == 0)
 		return 0;
 	/* As record does: not the file asked for, but not the profile lost. */
