@@ -39,7 +39,7 @@ static void sort_by_interval(struct prof_sample *v, struct prof_sample *tmp, siz
 
 			while (i < mid && j < hi)
 				tmp[k++] = v[j].time / interval < v[i].time / interval ? v[j++]
-										      : v[i++];
+										       : v[i++];
 			while (i < mid)
 				tmp[k++] = v[i++];
 			while (j < hi)
@@ -111,8 +111,10 @@ size_t profile_fold(struct profile *p, size_t upto, uint64_t interval_ns)
 		memmove(p->samples + kept, p->samples + upto,
 			(p->nsamples - upto) * sizeof(*p->samples));
 	p->nsamples -= removed;
-	/* The position where the folded part ends is the one upto had. */
-	p->log_folded_abs = upto + p->log_shift;
+	/* Records from upto on keep their absolute positions; the folded part
+	 * ends where upto was (or further, if an earlier fold went further). */
+	if (upto + p->log_shift > p->log_folded_abs)
+		p->log_folded_abs = upto + p->log_shift;
 	p->log_shift += removed;
 	return kept;
 }

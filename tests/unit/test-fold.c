@@ -221,8 +221,8 @@ static void test_budget_long_run(void **state)
 	run_budget(p, &b, 30 * 60, 16000);
 	printf("# 30 min at 16 kHz: %llu samples in %zu records, peak %llu bytes, interval %llu "
 	       "ns\n",
-	       (unsigned long long)p->total_samples, p->nsamples,
-	       (unsigned long long)b.peak_bytes, (unsigned long long)b.interval_ns);
+	       (unsigned long long)p->total_samples, p->nsamples, (unsigned long long)b.peak_bytes,
+	       (unsigned long long)b.interval_ns);
 	assert_true(b.peak_bytes <= b.max_bytes);
 	assert_int_equal(p->total_samples, 30ull * 60 * 16000);
 	/* Replay the same stream without the log to know the exact totals. */
