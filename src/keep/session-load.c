@@ -362,6 +362,7 @@ static int load_meta(struct loader *l, struct session_info *info)
 	m->calls_cost_ns = (uint64_t)meta_int(l, st, "calls_cost_ns", 0, INT64_MAX);
 	m->calls_cpu_ns = (uint64_t)meta_int(l, st, "calls_cpu_ns", 0, INT64_MAX);
 	m->probe_floor_ns = (uint64_t)meta_int(l, st, "probe_floor_ns", 0, INT64_MAX);
+	l->p->output_dropped = (uint64_t)meta_int(l, st, "output_dropped", 0, INT64_MAX);
 	m->owner_known = meta_int(l, st, "owner_known", 0, 1);
 	m->owner_uid = (uint32_t)meta_int(l, st, "owner_uid", 0, UINT32_MAX);
 	m->owner_gid = (uint32_t)meta_int(l, st, "owner_gid", 0, UINT32_MAX);

@@ -75,7 +75,7 @@ SESSION_KNOWS(struct prof_thread, 16);
 SESSION_KNOWS(struct prof_mem_point, 32);
 SESSION_KNOWS(struct prof_output_chunk, 24);
 SESSION_KNOWS(struct prof_latency, 72);
-SESSION_KNOWS(struct profile, 544); /* + total_samples and the log_* fold positions: derived */ /* + query_cache, query_cache_free: derived, not saved */
+SESSION_KNOWS(struct profile, 560); /* + total_samples and the log_* fold positions: derived; output_dropped: meta; output_chunks_shift: derived */ /* + query_cache, query_cache_free: derived, not saved */
 
 struct meta_kv {
 	char *key, *value;
@@ -85,7 +85,8 @@ struct meta_kv {
  * absolute log position (index + log_shift, profile.h), so that folding
  * what the file holds already changes nothing here. */
 struct written {
-	size_t modules, functions, locations, stacks, memory, output;
+	size_t modules, functions, locations, stacks, memory;
+	uint64_t output;    /* absolute output piece (index + output_chunks_shift) */
 	uint64_t samples;   /* absolute log position written up to */
 	uint64_t log_epoch; /* of the samples written: profile_zero() starts over */
 	struct prof_mem_point last_mem;
@@ -237,6 +238,7 @@ static int write_meta(struct session_writer *w, bool complete)
 		{"calls_cost_ns", i64(m->calls_cost_ns)},
 		{"calls_cpu_ns", i64(m->calls_cpu_ns)},
 		{"probe_floor_ns", i64(m->probe_floor_ns)},
+		{"output_dropped", i64(w->p->output_dropped)},
 		{"owner_known", m->owner_known},
 		{"owner_uid", m->owner_uid},
 		{"owner_gid", m->owner_gid},
@@ -515,9 +517,15 @@ static int write_output(struct session_writer *w, struct written *d)
 	const struct profile *p = w->p;
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO output VALUES (?, ?)", -1, &st, NULL);
+	size_t i;
 
-	for (; rc == SQLITE_OK && d->output < p->noutput_chunks; d->output++) {
-		const struct prof_output_chunk *c = &p->output_chunks[d->output];
+	/* Pieces dropped before they were written (the budget drops only
+	 * what the file holds: a writer opened later) are gone. */
+	if (d->output < p->output_chunks_shift)
+		d->output = p->output_chunks_shift;
+	for (i = (size_t)(d->output - p->output_chunks_shift);
+	     rc == SQLITE_OK && i < p->noutput_chunks; i++, d->output++) {
+		const struct prof_output_chunk *c = &p->output_chunks[i];
 
 		if (c->offset > p->output_len || c->len > p->output_len - c->offset)
 			continue; /* cannot happen: the model appends */

@@ -119,6 +119,29 @@ size_t profile_fold(struct profile *p, size_t upto, uint64_t interval_ns)
 	return kept;
 }
 
+void profile_drop_output(struct profile *p, size_t keep)
+{
+	size_t n = 0, bytes;
+
+	if (p->output_len <= keep || p->noutput_chunks == 0)
+		return;
+	while (n + 1 < p->noutput_chunks && p->output_len - p->output_chunks[n].offset > keep)
+		n++;
+	bytes = (size_t)p->output_chunks[n].offset;
+	if (n == 0)
+		return;
+	memmove(p->output, p->output + bytes, p->output_len - bytes);
+	p->output_len -= bytes;
+	p->output[p->output_len] = '\0';
+	memmove(p->output_chunks, p->output_chunks + n,
+		(p->noutput_chunks - n) * sizeof(*p->output_chunks));
+	p->noutput_chunks -= n;
+	for (size_t i = 0; i < p->noutput_chunks; i++)
+		p->output_chunks[i].offset -= bytes;
+	p->output_dropped += bytes;
+	p->output_chunks_shift += n;
+}
+
 /* What the budget leaves the log: the budget less every other table, at
  * least an eighth of it (interned tables are never folded). */
 static uint64_t log_share(const struct profile *p, uint64_t max_bytes)
@@ -130,23 +153,12 @@ static uint64_t log_share(const struct profile *p, uint64_t max_bytes)
 	return share > max_bytes / 8 ? share : max_bytes / 8;
 }
 
-bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_sync sync, void *arg)
+/* The log's part of profile_keep_budget: fold when due. */
+static bool keep_log(struct profile *p, struct prof_budget *b, uint64_t share, uint64_t safe)
 {
-	uint64_t used = profile_memory_bytes(p), share, safe, sz = sizeof(*p->samples);
+	uint64_t sz = sizeof(*p->samples);
 	size_t cap = p->samples_cap, folded, upto, kept;
 
-	if (used > b->peak_bytes)
-		b->peak_bytes = used;
-	if (cap * sz > b->peak_log_bytes)
-		b->peak_log_bytes = cap * sz;
-	if (!b->max_bytes)
-		return false;
-	share = log_share(p, b->max_bytes);
-	/* Due when the log would have to grow past its share (capacities
-	 * double), or is past it already. */
-	if (!((2 * cap * sz > share && p->nsamples > cap - cap / 4) || p->nsamples * sz > share))
-		return false;
-	safe = sync ? sync(arg) : UINT64_MAX;
 	folded = (size_t)(p->log_folded_abs - p->log_shift);
 	/* Keep the newest quarter of the capacity raw (the live view's recent
 	 * seconds), fold the rest. */
@@ -170,4 +182,33 @@ bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_syn
 	}
 	b->folds++;
 	return true;
+}
+
+bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_sync sync, void *arg)
+{
+	uint64_t used = profile_memory_bytes(p), share, safe, sz = sizeof(*p->samples);
+	size_t cap = p->samples_cap, before = p->output_len;
+	bool log_due, out_due, done = false;
+
+	if (used > b->peak_bytes)
+		b->peak_bytes = used;
+	if (cap * sz > b->peak_log_bytes)
+		b->peak_log_bytes = cap * sz;
+	if (!b->max_bytes)
+		return false;
+	share = log_share(p, b->max_bytes);
+	/* Due when the log would have to grow past its share (capacities
+	 * double), or is past it already. */
+	log_due = (2 * cap * sz > share && p->nsamples > cap - cap / 4) || p->nsamples * sz > share;
+	out_due = p->output_len > b->max_bytes / 8;
+	if (!log_due && !out_due)
+		return false;
+	safe = sync ? sync(arg) : UINT64_MAX;
+	if (log_due)
+		done = keep_log(p, b, share, safe);
+	if (out_due && safe >= p->log_shift + p->nsamples) {
+		profile_drop_output(p, (size_t)(b->max_bytes / 16));
+		done = done || p->output_len != before;
+	}
+	return done;
 }

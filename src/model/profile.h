@@ -202,11 +202,15 @@ struct profile {
 	uint64_t log_folded_abs; /* absolute index where the folded records end */
 	uint64_t log_epoch;	 /* bumped by profile_zero() */
 
-	/* The target's captured output, all of it, and when each piece came. */
+	/* The target's captured output, and when each piece came: all of it,
+	 * or within a budget its newest part (profile_drop_output): the bytes
+	 * and the pieces dropped from the front so far. */
 	char *output;
 	size_t output_len, output_cap;
 	struct prof_output_chunk *output_chunks;
 	size_t noutput_chunks, output_chunks_cap;
+	uint64_t output_dropped;      /* bytes (saved in sessions) */
+	uint64_t output_chunks_shift; /* pieces: a writer's absolute piece = index + this */
 
 	/* Saved source text, sorted by file (strcmp) then line; filled by
 	 * session_load(), looked up with session_source_line(). */
@@ -291,6 +295,11 @@ size_t profile_memory_bytes(const struct profile *p);
  * has now. */
 size_t profile_fold(struct profile *p, size_t upto, uint64_t interval_ns);
 
+/* Drop the oldest pieces of captured output, whole, until at most keep
+ * bytes stay (the newest piece stays even if longer); output_dropped and
+ * output_chunks_shift count what went. */
+void profile_drop_output(struct profile *p, size_t keep);
+
 /* The first interval folded records stand for; coarsened by doubling when
  * the folded records alone pass their share of the budget. */
 #define PROF_FOLD_INTERVAL_NS 1000000000ull
@@ -311,10 +320,13 @@ typedef uint64_t (*prof_fold_sync)(void *arg);
  * budget leaves it (the budget less every other table, at least an eighth
  * of it), fold its raw records but the newest quarter of its capacity,
  * coarsening the interval while the folded records alone pass an eighth of
- * that share. Call it after every batch of samples. sync, when not
- * NULL, is called first (only when folding is due) and returns the
- * absolute position (index + log_shift) below which records may go, e.g.
- * what a session file holds already. Returns true if it folded. */
+ * that share. Captured output past an eighth of the budget is cut to its
+ * newest sixteenth (profile_drop_output). Call it after every batch of
+ * samples. sync, when not NULL, is called first (only when something is
+ * due) and returns the absolute position (index + log_shift) below which
+ * records may go, e.g. what a session file holds already; output goes
+ * only when that is the log's end (the file holds everything). Returns
+ * true if it folded or dropped. */
 bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_sync sync,
 			 void *arg);
 

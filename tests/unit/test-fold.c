@@ -261,12 +261,47 @@ static void test_budget_sync(void **state)
 	profile_free(p);
 }
 
+/* Captured output keeps its newest pieces whole within the budget. */
+static void test_output_dropped(void **state)
+{
+	struct profile *p = profile_new();
+	struct prof_budget b = {.max_bytes = 1u << 20};
+	struct sync_arg a = {.safe = 0};
+	char line[100];
+
+	(void)state;
+	for (int i = 0; i < 4000; i++) {
+		int n = snprintf(line, sizeof(line), "line %06d of the target's chatter\n", i);
+
+		profile_add_output(p, (uint64_t)i, line, (size_t)n);
+	}
+	assert_int_equal(p->output_len, 4000 * 36);
+	profile_add_sample(p, 1, 1, 0, 1000, 0);
+	/* Past an eighth of the budget, but the file does not hold it yet. */
+	assert_false(profile_keep_budget(p, &b, sync_to, &a));
+	assert_int_equal(p->output_dropped, 0);
+	a.safe = 1; /* the log's end: the file holds everything */
+	for (int i = 0; i < 1000; i++)
+		profile_add_output(p, 4000 + (uint64_t)i, "01234567890123456789012345678901234\n", 36);
+	assert_true(profile_keep_budget(p, &b, sync_to, &a));
+	assert_true(p->output_len <= (1u << 20) / 16);
+	assert_int_equal(p->output_len + p->output_dropped, 5000 * 36);
+	assert_int_equal(p->noutput_chunks + p->output_chunks_shift, 5000);
+	assert_int_equal(p->output_dropped % 36, 0);
+	assert_int_equal(p->output_chunks[0].offset, 0);
+	assert_int_equal(p->output_chunks[0].time, p->output_chunks_shift);
+	assert_memory_equal(p->output + p->output_len - 36, "01234567890123456789012345678901234\n",
+			    36);
+	assert_int_equal(p->output[p->output_len], '\0');
+	profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_keeps_totals), cmocka_unit_test(test_fold_positions),
 		cmocka_unit_test(test_budget_flat),	  cmocka_unit_test(test_budget_sync),
-		cmocka_unit_test(test_budget_long_run),
+		cmocka_unit_test(test_budget_long_run),	  cmocka_unit_test(test_output_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

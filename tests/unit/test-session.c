@@ -278,6 +278,7 @@ static void assert_same_profile(const struct profile *a, const struct profile *b
 		assert_int_equal(a->memory[i].vms, b->memory[i].vms);
 	}
 	assert_int_equal(a->output_len, b->output_len);
+	assert_int_equal(a->output_dropped, b->output_dropped);
 	assert_memory_equal(a->output, b->output, a->output_len);
 	assert_int_equal(a->noutput_chunks, b->noutput_chunks);
 	for (size_t i = 0; i < a->noutput_chunks; i++) {
@@ -577,6 +578,44 @@ static void test_writer_folding(void **state)
 	profile_free(q);
 	unlink(path2);
 	profile_free(raw);
+	profile_free(p);
+}
+
+/* Output dropped from memory after a flush stays whole in the file; a
+ * save of the cut profile says how much went (meta output_dropped). */
+static void test_writer_output_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	struct profile *p = profile_new(), *q;
+	struct session_writer *w;
+	char err[512], path2[256];
+	size_t written = 0;
+
+	w = session_writer_open(p, fx->path, err, sizeof(err));
+	assert_non_null(w);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 100; i++, written += 6)
+			profile_add_output(p, (uint64_t)(round * 100 + i), "chat\r\n", 6);
+		assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+		profile_drop_output(p, 60);
+		assert_true(p->output_dropped > 0);
+	}
+	profile_add_output(p, 999, "last\n", 5);
+	written += 5;
+	assert_int_equal(session_writer_close(w, err, sizeof(err)), 0);
+	q = load_ok(fx->path, NULL);
+	assert_int_equal(q->output_len, written);
+	assert_int_equal(q->noutput_chunks, 301);
+	assert_memory_equal(q->output + written - 11, "chat\r\nlast\n", 11);
+	profile_free(q);
+	snprintf(path2, sizeof(path2), "%s/cut.proftop", fx->dir);
+	save_ok(p, path2);
+	q = load_ok(path2, NULL);
+	assert_int_equal(q->output_dropped, p->output_dropped);
+	assert_int_equal(q->output_len, p->output_len);
+	assert_memory_equal(q->output, p->output, p->output_len);
+	profile_free(q);
+	unlink(path2);
 	profile_free(p);
 }
 
@@ -947,6 +986,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_folding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_without_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_output_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_disk_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),

@@ -164,7 +164,7 @@ void tui_requery(struct tui *t)
 	t->gen++;
 	t->seen_samples = t->prof->total_samples;
 	t->seen_memory = t->prof->nmemory;
-	t->seen_output = t->prof->output_len;
+	t->seen_output = t->prof->output_len + t->prof->output_dropped;
 	t->dirty = true;
 }
 
@@ -365,7 +365,7 @@ static void tick(struct tui *t)
 	if (t->top && t->top->ops == &view_picker_ops)
 		t->top->gen = UINT64_MAX;
 	if (!t->frozen && (p->total_samples != t->seen_samples || p->nmemory != t->seen_memory ||
-			   p->output_len != t->seen_output || (t->window && t->running)))
+			   p->output_len + p->output_dropped != t->seen_output || (t->window && t->running)))
 		tui_requery(t);
 	t->dirty = true;
 }
