@@ -2,7 +2,7 @@
 # --max-memory in the live view: the header shows the profile's memory
 # against the budget ("mem 700K/1.0M"); with -o the file keeps every raw
 # sample while memory is folded; -i folds a session within the budget and
-# says the same totals.
+# says the same totals; chatty output keeps its newest part.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/tui/tui-lib.sh"
 pt_setup
@@ -34,6 +34,16 @@ tui_start 200 30 --no-color -i "$S" --max-memory 1M
 tui_wait "-i --max-memory: the header shows the budget" 'mem [0-9.]+[KM]/1\.0M' 10 || pt_finish
 commas=$(echo "$rows" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta')
 tui_wait "-i --max-memory: the same samples" "samples $commas " 5
+tui_keys q
+tui_wait_exit 10
+
+# Chatty output past an eighth of the budget: the newest part stays, the
+# output view says how much went.
+tui_tmux kill-server 2>/dev/null
+tui_start 140 30 --no-color --max-memory 1M -- sh -c 'seq 1 100000; exec sleep 60'
+tui_keys o
+tui_wait "the output view says what was dropped" 'bytes of earlier output dropped\]' 15
+tui_wait "the newest line is kept" '^100000 *$' 5
 tui_keys q
 tui_wait_exit 10
 pt_finish
