@@ -304,10 +304,11 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 		free(alt);
 		rc = 1;
 	} else if (rc == 0) {
-		fflush(stdout);
 		char peak[16], budget[16];
 
-		fprintf(stderr, "%s: %" PRIu64 " samples in %.1f s saved to %s (memory peak %s of %s)\n",
+		fflush(stdout);
+		fprintf(stderr,
+			"%s: %" PRIu64 " samples in %.1f s saved to %s (memory peak %s of %s)\n",
 			progname, p->total_samples, p->meta.duration_ns / 1e9, o->output,
 			fmt_bytes(memory_peak(p, collector_budget(c)), peak, sizeof(peak)),
 			fmt_bytes(o->max_memory, budget, sizeof(budget)));

@@ -106,7 +106,8 @@ void write_diff(struct report *r)
 		json_str(out, b->meta.command);
 		fprintf(out,
 			",\"samples\":%" PRIu64 ",\"cpu_s\":%.6f,\"sort_delta\":%s,\"threshold\":",
-			b->total_samples, b->total_weight / 1e9, t->opts.by_delta ? "true" : "false");
+			b->total_samples, b->total_weight / 1e9,
+			t->opts.by_delta ? "true" : "false");
 		if (t->opts.flag)
 			fprintf(out, "%.2f", t->opts.threshold);
 		else

@@ -306,11 +306,11 @@ void profile_drop_output(struct profile *p, size_t keep);
 
 /* A memory budget (--max-memory) and what keeping it did. */
 struct prof_budget {
-	uint64_t max_bytes;   /* 0: unbounded */
-	uint64_t interval_ns; /* the folded records' interval now (0: not folded yet) */
-	uint64_t peak_bytes;  /* most profile_memory_bytes() seen by profile_keep_budget */
+	uint64_t max_bytes;	 /* 0: unbounded */
+	uint64_t interval_ns;	 /* the folded records' interval now (0: not folded yet) */
+	uint64_t peak_bytes;	 /* most profile_memory_bytes() seen by profile_keep_budget */
 	uint64_t peak_log_bytes; /* of which the sample log's capacity, at most */
-	uint64_t folds;	      /* times it folded */
+	uint64_t folds;		 /* times it folded */
 };
 
 /* Records below this absolute log position may be folded (see sync). */
@@ -327,8 +327,7 @@ typedef uint64_t (*prof_fold_sync)(void *arg);
  * records may go, e.g. what a session file holds already; output goes
  * only when that is the log's end (the file holds everything). Returns
  * true if it folded or dropped. */
-bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_sync sync,
-			 void *arg);
+bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_sync sync, void *arg);
 
 /* One function frame of an expanded stack. */
 struct prof_frame {

@@ -282,7 +282,8 @@ static void test_output_dropped(void **state)
 	assert_int_equal(p->output_dropped, 0);
 	a.safe = 1; /* the log's end: the file holds everything */
 	for (int i = 0; i < 1000; i++)
-		profile_add_output(p, 4000 + (uint64_t)i, "01234567890123456789012345678901234\n", 36);
+		profile_add_output(p, 4000 + (uint64_t)i, "01234567890123456789012345678901234\n",
+				   36);
 	assert_true(profile_keep_budget(p, &b, sync_to, &a));
 	assert_true(p->output_len <= (1u << 20) / 16);
 	assert_int_equal(p->output_len + p->output_dropped, 5000 * 36);

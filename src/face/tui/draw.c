@@ -461,9 +461,8 @@ void ui_header(struct tui *t, int rows)
 	seg(&l, "  lost ", lab);
 	seg(&l, fmt_count(m->lost, a, sizeof(a)), m->lost ? ui_attr(t, UC_HEAT4) : val);
 	snprintf(buf, sizeof(buf), "%.1f%%",
-		 p->total_samples
-			 ? 100.0 * (double)p->truncated_samples / (double)p->total_samples
-			 : 0.0);
+		 p->total_samples ? 100.0 * (double)p->truncated_samples / (double)p->total_samples
+				  : 0.0);
 	seg(&l, "  truncated ", lab);
 	seg(&l, buf, val);
 	header_memory(t, &l);

@@ -54,8 +54,7 @@ void save_prompt_commit(struct tui *t)
 		return;
 	}
 	tui_message(t, false, "saved %" PRIu64 " samples to %s (%.0f ms)", t->prof->total_samples,
-		    t->save_name,
-		    (double)(loop_now_ns() - t0) / 1e6);
+		    t->save_name, (double)(loop_now_ns() - t0) / 1e6);
 }
 
 int save_writer_open(struct tui *t, const char *path, char *err, size_t errlen)

@@ -364,8 +364,9 @@ static void tick(struct tui *t)
 	/* The picker lists processes, not samples: a rescan every tick. */
 	if (t->top && t->top->ops == &view_picker_ops)
 		t->top->gen = UINT64_MAX;
-	if (!t->frozen && (p->total_samples != t->seen_samples || p->nmemory != t->seen_memory ||
-			   p->output_len + p->output_dropped != t->seen_output || (t->window && t->running)))
+	if (!t->frozen &&
+	    (p->total_samples != t->seen_samples || p->nmemory != t->seen_memory ||
+	     p->output_len + p->output_dropped != t->seen_output || (t->window && t->running)))
 		tui_requery(t);
 	t->dirty = true;
 }
@@ -631,7 +632,7 @@ static int open_saved(struct tui *t, const struct tui_config *o)
 		return 1;
 	}
 	if (o->baseline && !(t->base = session_load_within(o->baseline, o->collect.max_memory, NULL,
-							    err, sizeof(err)))) {
+							   err, sizeof(err)))) {
 		warnx_("%s", err);
 		return 1;
 	}
