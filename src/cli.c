@@ -24,6 +24,8 @@
 #define STACK_SIZE_MAX 65528
 #define DURATION_MAX   1e9 /* seconds; keeps every ns conversion far from overflow */
 #define CLI_TOP_MAX    100 /* --calls top:N (calls.h: CALLS_TOP_MAX) */
+#define MAX_MEMORY_MIN (1ull << 20)
+#define MAX_MEMORY_MAX (1ull << 50)
 
 enum {
 	OPT_STACK_SIZE = 256,
@@ -53,6 +55,7 @@ enum {
 	OPT_LATENCY,
 	OPT_EXIT_STATUS,
 	OPT_SELF_TO,
+	OPT_MAX_MEMORY,
 };
 
 /* "+": stop at the first non-option, so options after COMMAND are its own;
@@ -95,6 +98,7 @@ static const struct option long_options[] = {
 	{"process", required_argument, NULL, OPT_PROCESS},
 	{"exit-status", no_argument, NULL, OPT_EXIT_STATUS},
 	{"self-to", required_argument, NULL, OPT_SELF_TO},
+	{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -136,7 +140,7 @@ static unsigned option_scope(int val)
 	case OPT_REFRESH:
 	case OPT_STDIN:
 		return IN_TUI;
-	default: /* -p -F -d --stack-size --unwind --backend --calls */
+	default: /* -p -F -d --stack-size --unwind --backend --calls --max-memory */
 		return IN_PROFILING;
 	}
 }
@@ -195,7 +199,9 @@ static const struct help_block option_sections[] = {
 	 "      --latency FUNC[,FUNC...]\n"
 	 "                           time every call of these functions\n"
 	 "      --keep-running       a launched COMMAND outlives proftop if proftop is\n"
-	 "                           killed (default: it is killed with proftop)\n"},
+	 "                           killed (default: it is killed with proftop)\n"
+	 "      --max-memory SIZE    memory for the profile, e.g. 64M or 2G (default\n"
+	 "                           256M): older samples are summed per second\n"},
 	{IN_ALL, "\n"
 		 "Output:\n"
 		 "  -o, --output FILE        record/export: the file to write; tui: save the\n"
@@ -323,6 +329,46 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 		v = v * 10 + (unsigned)(*s - '0');
 	}
 	*out = v;
+	return 0;
+}
+
+/* A size in bytes with an optional K, M or G (powers of 1024), within
+ * [MAX_MEMORY_MIN, MAX_MEMORY_MAX]. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+	size_t digits = strspn(s, "0123456789");
+	unsigned long long v, unit = 1;
+	char num[32];
+
+	if (digits == 0 || digits >= sizeof(num))
+		return -1;
+	memcpy(num, s, digits);
+	num[digits] = '\0';
+	if (parse_uint(num, MAX_MEMORY_MAX, &v) < 0)
+		return -1;
+	switch (s[digits]) {
+	case '\0':
+		break;
+	case 'k':
+	case 'K':
+		unit = 1ull << 10;
+		break;
+	case 'm':
+	case 'M':
+		unit = 1ull << 20;
+		break;
+	case 'g':
+	case 'G':
+		unit = 1ull << 30;
+		break;
+	default:
+		return -1;
+	}
+	if (s[digits] && s[digits + 1])
+		return -1;
+	if (v > MAX_MEMORY_MAX / unit || v * unit < MAX_MEMORY_MIN)
+		return -1;
+	*out = v * unit;
 	return 0;
 }
 
@@ -484,6 +530,7 @@ static void options_init(struct options *o)
 	o->unwind = UNWIND_DWARF;
 	o->backend = BACKEND_AUTO;
 	o->calls_budget = 5;
+	o->max_memory = CLI_MAX_MEMORY_DEFAULT;
 	o->report.sort = SORT_CUMULATIVE;
 	o->report.limit = 20;
 	o->report.format = REPORT_TEXT;
@@ -572,6 +619,13 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 					   arg, label);
 		o->latency = arg;
 		o->report.latency = arg;
+		return 0;
+	case OPT_MAX_MEMORY:
+		if (parse_size(arg, &v) < 0)
+			return usage_error("invalid size '%s' for '%s' (bytes, or with K, M or G, "
+					   "e.g. 64M; from 1M)",
+					   arg, label);
+		o->max_memory = v;
 		return 0;
 	case OPT_NO_COLOR:
 		o->no_color = true;
@@ -956,6 +1010,7 @@ void cli_collect_config(const struct options *o, struct collect_config *cfg)
 		.unwind = o->unwind,
 		.backend = o->backend,
 		.keep_running = o->keep_running,
+		.max_memory = o->max_memory,
 		.calls = {.count = o->calls,
 			  .latency = o->latency,
 			  .budget = o->calls_budget,

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -13,6 +14,7 @@
 
 enum command { CMD_TUI, CMD_RECORD, CMD_REPORT, CMD_EXPORT };
 #define CLI_PTRACE_FREQ COLLECT_PTRACE_FREQ
+#define CLI_MAX_MEMORY_DEFAULT (256ull << 20)
 
 struct options {
 	enum command command;
@@ -35,6 +37,7 @@ struct options {
 	bool no_color;
 	bool exit_status;  /* --exit-status: exit with the target's status */
 	bool keep_running; /* --keep-running: a launched target outlives a killed proftop */
+	uint64_t max_memory; /* --max-memory SIZE in bytes, default CLI_MAX_MEMORY_DEFAULT */
 	/* tui */
 	double refresh;	 /* --refresh seconds between screen updates, default 1 */
 	bool pass_stdin; /* --stdin: the target reads the terminal too */

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "profile.h"
 #include "report.h"
 #include "session.h"
+#include "text.h"
 #include "tui.h"
 #include "xalloc.h"
 
@@ -39,16 +41,49 @@ static _Noreturn void die_of_sigpipe(void)
 	_exit(141);
 }
 
-/* Collect a profile from a launched or attached target. Returns 0, or 1
- * after printing why. */
-static int collect(const struct options *o, struct profile *p)
+/* The session is flushed every SESSION_FLUSH_MS, so a crash of proftop
+ * loses at most that much. */
+struct flusher {
+	struct session_writer *w;
+	bool warned;
+};
+
+static void flush_session(void *arg)
+{
+	struct flusher *f = arg;
+	char err[512];
+
+	/* A failed flush is retried at the next one, and at the end. */
+	if (session_writer_flush(f->w, err, sizeof(err)) < 0 && !f->warned) {
+		warnx_("%s; still recording, will retry", err);
+		f->warned = true;
+	}
+}
+
+/* The budget's sync (collector_set_fold_sync): the file takes what is
+ * new, and the collector may fold what it holds. */
+static uint64_t sync_session(void *arg)
+{
+	struct flusher *f = arg;
+
+	flush_session(f);
+	return session_writer_samples_written(f->w);
+}
+
+/* Collect a profile from a launched or attached target, w (or NULL)
+ * taking the samples before they are folded. Returns 0, or 1 after
+ * printing why. */
+static int collect(const struct options *o, struct profile *p, struct session_writer *w)
 {
 	struct collect_config cfg;
+	struct flusher f = {w, false};
 	struct collector *c;
 	char err[512];
 
 	cli_collect_config(o, &cfg);
 	c = collector_new(&cfg, p);
+	if (w)
+		collector_set_fold_sync(c, sync_session, &f);
 
 	if (collector_start(c, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
@@ -61,12 +96,13 @@ static int collect(const struct options *o, struct profile *p)
 	return 0;
 }
 
-/* A saved session, or NULL after printing why. */
-static struct profile *load_session(const char *path)
+/* A saved session, its log folded within max_memory (0: kept whole), or
+ * NULL after printing why. */
+static struct profile *load_session(const char *path, uint64_t max_memory)
 {
 	struct session_info info;
 	char err[512];
-	struct profile *p = session_load(path, &info, err, sizeof(err));
+	struct profile *p = session_load_within(path, max_memory, &info, err, sizeof(err));
 
 	if (!p)
 		warnx_("%s", err);
@@ -140,15 +176,15 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	char err[512];
 
 	/* A bad baseline or --save file fails before a live run, not after. */
-	if (o->baseline && !(base = load_session(o->baseline)))
+	if (o->baseline && !(base = load_session(o->baseline, o->max_memory)))
 		return 1;
-	p = o->input ? load_session(o->input) : profile_new();
+	p = o->input ? load_session(o->input, o->max_memory) : profile_new();
 	if (p && o->save && !(w = open_writer(p, o->save, argc, argv)))
 		rc = 1;
 	else if (!p)
 		rc = 1;
 	else if (!o->input)
-		rc = collect(o, p);
+		rc = collect(o, p, w);
 	if (w && rc == 0 && session_writer_close(w, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
 		saved = 1; /* the report is printed all the same */
@@ -198,25 +234,6 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	return rc;
 }
 
-/* The session is flushed every SESSION_FLUSH_MS, so a crash of proftop
- * loses at most that much. */
-struct flusher {
-	struct session_writer *w;
-	bool warned;
-};
-
-static void flush_session(void *arg)
-{
-	struct flusher *f = arg;
-	char err[512];
-
-	/* A failed flush is retried at the next one, and at the end. */
-	if (session_writer_flush(f->w, err, sizeof(err)) < 0 && !f->warned) {
-		warnx_("%s; still recording, will retry", err);
-		f->warned = true;
-	}
-}
-
 /* collector_run() with the flush timer in the same loop. SIGINT, SIGTERM
  * and SIGHUP end the run; the caller then saves. */
 static void record_run(struct collector *c, struct session_writer *w)
@@ -225,8 +242,18 @@ static void record_run(struct collector *c, struct session_writer *w)
 	struct flusher f = {w, false};
 
 	loop_timer(l, SESSION_FLUSH_MS * 1000000ull, flush_session, &f);
+	collector_set_fold_sync(c, sync_session, &f);
 	collector_run(c, l);
+	collector_set_fold_sync(c, NULL, NULL);
 	loop_free(l);
+}
+
+/* The budget's peak, the profile as it ends included. */
+static uint64_t memory_peak(const struct profile *p, const struct prof_budget *b)
+{
+	uint64_t now = profile_memory_bytes(p);
+
+	return now > b->peak_bytes ? now : b->peak_bytes;
 }
 
 static int cmd_record(const struct options *o, int argc, char **argv)
@@ -260,6 +287,7 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 		signal(SIGXFSZ, SIG_IGN);
 		record_run(c, w);
 		collector_finish(c);
+		session_writer_note_budget(w, p, collector_budget(c));
 	}
 	if (rc == 0 && session_writer_close(w, err, sizeof(err)) < 0) {
 		/* Not the file asked for, but not the whole recording lost either. */
@@ -276,9 +304,14 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 		free(alt);
 		rc = 1;
 	} else if (rc == 0) {
+		char peak[16], budget[16];
+
 		fflush(stdout);
-		fprintf(stderr, "%s: %zu samples in %.1f s saved to %s\n", progname, p->nsamples,
-			p->meta.duration_ns / 1e9, o->output);
+		fprintf(stderr,
+			"%s: %" PRIu64 " samples in %.1f s saved to %s (memory peak %s of %s)\n",
+			progname, p->total_samples, p->meta.duration_ns / 1e9, o->output,
+			fmt_bytes(memory_peak(p, collector_budget(c)), peak, sizeof(peak)),
+			fmt_bytes(o->max_memory, budget, sizeof(budget)));
 	} else {
 		session_writer_abort(w);
 	}
@@ -303,7 +336,7 @@ static int cmd_export(const struct options *o)
 		warnx_("unknown export format '%s'", o->export_format);
 		return 2;
 	}
-	p = load_session(o->input);
+	p = load_session(o->input, 0);
 	if (!p)
 		return 1;
 	/* Without -o: standard output, for a pipe into another tool. */

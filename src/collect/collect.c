@@ -68,6 +68,10 @@ struct collector {
 	long live_tasks;      /* threads and processes the target created, less those that ended */
 	bool priority_raised; /* see raise_priority */
 	struct calls *calls;  /* --calls, --latency: uprobes; NULL if neither */
+	/* --max-memory: the budget kept after every drain, and what may be folded */
+	struct prof_budget budget;
+	prof_fold_sync fold_sync;
+	void *fold_arg;
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */
@@ -110,6 +114,7 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 	c->pty_master = -1;
 	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
 	c->pc_cache = xcalloc(1u << PC_CACHE_BITS, sizeof(*c->pc_cache));
+	c->budget.max_bytes = cfg->max_memory;
 	memtrack_init(&c->mem);
 	return c;
 }
@@ -698,6 +703,17 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	return 0;
 }
 
+void collector_set_fold_sync(struct collector *c, prof_fold_sync sync, void *arg)
+{
+	c->fold_sync = sync;
+	c->fold_arg = arg;
+}
+
+const struct prof_budget *collector_budget(const struct collector *c)
+{
+	return &c->budget;
+}
+
 static size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t max)
 {
 	int sfds[512];
@@ -725,7 +741,7 @@ static int collector_timeout_ms(struct collector *c)
 
 static bool collector_service(struct collector *c)
 {
-	size_t before = c->prof->nsamples;
+	uint64_t before = c->prof->total_samples;
 	uint64_t now = loop_now_ns();
 	bool tick = false;
 
@@ -740,6 +756,7 @@ static bool collector_service(struct collector *c)
 		}
 	}
 	drain(c);
+	profile_keep_budget(c->prof, &c->budget, c->fold_sync, c->fold_arg);
 	if (tick || c->timerfd < 0)
 		calls_tick(c->calls, now);
 	if (c->sampler && c->ops->held_ns) /* live, for the header */
@@ -750,7 +767,7 @@ static bool collector_service(struct collector *c)
 	target_check(&c->target);
 	if (c->deadline_ns && now >= c->deadline_ns)
 		c->deadline_hit = true;
-	return c->prof->nsamples != before;
+	return c->prof->total_samples != before;
 }
 
 bool collector_done(struct collector *c)

@@ -31,6 +31,7 @@ struct collect_config {
 	enum unwind_mode unwind;
 	enum backend_kind backend;
 	bool keep_running; /* a launched target survives proftop's death */
+	uint64_t max_memory; /* the profile's budget in bytes (profile_keep_budget); 0: none */
 	struct calls_config calls;
 };
 
@@ -80,6 +81,15 @@ void collector_run(struct collector *c, struct loop *l);
 void collector_finish(struct collector *c);
 
 const struct target *collector_target(const struct collector *c);
+
+/* The budget (collect_config.max_memory) is kept after every drain by
+ * folding the oldest samples (profile_keep_budget). With a session being
+ * written, sync makes the file hold the log (a flush) and returns the
+ * absolute position it holds up to: only records below it are folded, so
+ * the file keeps every raw sample. Without sync, any record may be. */
+void collector_set_fold_sync(struct collector *c, prof_fold_sync sync, void *arg);
+/* The budget and its peak so far (profile_memory_bytes after each drain). */
+const struct prof_budget *collector_budget(const struct collector *c);
 /* Call counting (calls.h: the TUI's key, its messages); NULL when neither
  * --calls nor --latency was given. */
 struct calls *collector_calls(struct collector *c);

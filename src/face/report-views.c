@@ -64,7 +64,8 @@ void write_diff(struct report *r)
 	case REPORT_TEXT:
 		fputs("\nCompared with: ", out);
 		put_safe(out, b->meta.command ? b->meta.command : "(unknown command)");
-		fprintf(out, " (%zu samples, %.1f s CPU)\n", b->nsamples, b->total_weight / 1e9);
+		fprintf(out, " (%" PRIu64 " samples, %.1f s CPU)\n", b->total_samples,
+			b->total_weight / 1e9);
 		if (t->opts.flag)
 			fprintf(out,
 				"%zu regression%s: %%self up by more than %.1f points (marked !)\n",
@@ -103,8 +104,10 @@ void write_diff(struct report *r)
 	case REPORT_JSON:
 		fputs(",\"baseline\":{\"command\":", out);
 		json_str(out, b->meta.command);
-		fprintf(out, ",\"samples\":%zu,\"cpu_s\":%.6f,\"sort_delta\":%s,\"threshold\":",
-			b->nsamples, b->total_weight / 1e9, t->opts.by_delta ? "true" : "false");
+		fprintf(out,
+			",\"samples\":%" PRIu64 ",\"cpu_s\":%.6f,\"sort_delta\":%s,\"threshold\":",
+			b->total_samples, b->total_weight / 1e9,
+			t->opts.by_delta ? "true" : "false");
 		if (t->opts.flag)
 			fprintf(out, "%.2f", t->opts.threshold);
 		else

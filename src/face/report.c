@@ -183,8 +183,9 @@ static void text_header(struct report *r)
 	put_safe(out, m->command ? m->command : "(unknown command)");
 	if (m->pid > 0)
 		fprintf(out, " (pid %d%s)", m->pid, m->attached ? ", attached" : "");
-	fprintf(out, "\n%s samples (%.1f s CPU) in %.1f s", fmt_count(r->p->nsamples, n, sizeof(n)),
-		r->p->total_weight / 1e9, m->duration_ns / 1e9);
+	fprintf(out, "\n%s samples (%.1f s CPU) in %.1f s",
+		fmt_count(r->p->total_samples, n, sizeof(n)), r->p->total_weight / 1e9,
+		m->duration_ns / 1e9);
 	if (m->freq)
 		fprintf(out, " at %u Hz", m->freq);
 	if (m->backend)
@@ -196,7 +197,7 @@ static void text_header(struct report *r)
 	if (m->unwind)
 		fprintf(out, ", %s unwinding", m->unwind);
 	fprintf(out, "; %s lost; %.1f%% truncated stacks\n", fmt_count(m->lost, n, sizeof(n)),
-		share(r->p->truncated_samples, r->p->nsamples));
+		share(r->p->truncated_samples, r->p->total_samples));
 	/* A signal proftop sent at the end of -d is not a crash: say who stopped it. */
 	if (m->exited)
 		fprintf(out, "target exited with status %d%s\n", m->exit_status,
@@ -237,9 +238,10 @@ static void json_header(struct report *r)
 	fputs("{\"command\":", out);
 	json_str(out, m->command);
 	fprintf(out,
-		",\"pid\":%d,\"samples\":%zu,\"lost\":%" PRIu64 ",\"truncated_samples\":%" PRIu64
+		",\"pid\":%d,\"samples\":%" PRIu64 ",\"lost\":%" PRIu64
+		",\"truncated_samples\":%" PRIu64
 		",\"duration_s\":%.3f,\"cpu_s\":%.6f,\"freq_hz\":%u,\"held_s\":%.6f,\"backend\":",
-		m->pid, r->p->nsamples, m->lost, r->p->truncated_samples, m->duration_ns / 1e9,
+		m->pid, r->p->total_samples, m->lost, r->p->truncated_samples, m->duration_ns / 1e9,
 		r->p->total_weight / 1e9, m->freq, m->held_ns / 1e9);
 	json_str(out, m->backend);
 	fputs(",\"exit\":", out);

@@ -337,9 +337,9 @@ static int pprof_write(FILE *out, const struct profile *p, const struct export_o
 		if (!ex_filter_pass(&x, p, s))
 			continue;
 		v = ex_map_get(&agg, key, NULL);
-		v[0]++;
+		v[0] += s->count; /* a folded record: several */
 		v[1] += s->weight;
-		samples++;
+		samples += s->count;
 		ns += s->weight;
 	}
 

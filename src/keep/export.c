@@ -66,10 +66,11 @@ void ex_stacks_build(struct ex_stacks *s, const struct profile *p, const struct 
 
 		if (!ex_filter_pass(&x, p, smp))
 			continue;
-		if (s->samples[smp->stack]++ == 0)
+		if (s->samples[smp->stack] == 0)
 			s->n++;
+		s->samples[smp->stack] += smp->count; /* a folded record: several */
 		s->ns[smp->stack] += smp->weight;
-		s->total_samples++;
+		s->total_samples += smp->count;
 		s->total_ns += smp->weight;
 	}
 	s->ids = xmalloc((s->n ? s->n : 1) * sizeof(*s->ids));

@@ -49,6 +49,7 @@ struct loader {
 	struct profile *p; /* being rebuilt */
 	const char *table; /* being read, for messages */
 	int64_t row;	   /* its row number, from 1 */
+	uint64_t max_memory; /* fold the sample log within this budget (0: keep all) */
 };
 
 /* "NAME is corrupt: TABLE row N: why"; returns -1. */

@@ -362,6 +362,7 @@ static int load_meta(struct loader *l, struct session_info *info)
 	m->calls_cost_ns = (uint64_t)meta_int(l, st, "calls_cost_ns", 0, INT64_MAX);
 	m->calls_cpu_ns = (uint64_t)meta_int(l, st, "calls_cpu_ns", 0, INT64_MAX);
 	m->probe_floor_ns = (uint64_t)meta_int(l, st, "probe_floor_ns", 0, INT64_MAX);
+	l->p->output_dropped = (uint64_t)meta_int(l, st, "output_dropped", 0, INT64_MAX);
 	m->owner_known = meta_int(l, st, "owner_known", 0, 1);
 	m->owner_uid = (uint32_t)meta_int(l, st, "owner_uid", 0, UINT32_MAX);
 	m->owner_gid = (uint32_t)meta_int(l, st, "owner_gid", 0, UINT32_MAX);
@@ -514,7 +515,13 @@ static int open_read(const char *path, bool immutable, sqlite3 **db)
 
 struct profile *session_load(const char *path, struct session_info *info, char *err, size_t errlen)
 {
-	struct loader l = {.name = path, .err = err, .errlen = errlen};
+	return session_load_within(path, 0, info, err, errlen);
+}
+
+struct profile *session_load_within(const char *path, uint64_t max_memory,
+				    struct session_info *info, char *err, size_t errlen)
+{
+	struct loader l = {.name = path, .err = err, .errlen = errlen, .max_memory = max_memory};
 	unsigned char h[HEADER_SIZE];
 	struct profile *p = NULL;
 	enum journal j;

@@ -213,29 +213,59 @@ static int load_threads(struct loader *l)
 	return l->failed ? -1 : 0;
 }
 
+/* Sessions before the count column hold raw samples only. */
+static bool samples_have_count(struct loader *l)
+{
+	sqlite3_stmt *st;
+	bool yes = sqlite3_prepare_v2(l->db, "SELECT count FROM samples LIMIT 0", -1, &st, NULL) ==
+		   SQLITE_OK;
+
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/* With a budget (session_load_within), the log is folded as it loads, as
+ * a live run would have folded it. */
+#define LOAD_BUDGET_ROWS 65536
+
 static int load_samples(struct loader *l)
 {
 	struct profile *p = l->p;
+	struct prof_budget budget = {.max_bytes = l->max_memory};
 	sqlite3_stmt *st;
 	int rc;
 
 	loader_table(l, "samples");
-	if (loader_prepare(l, "SELECT time, tid, stack, weight, flags FROM samples ORDER BY rowid",
+	if (loader_prepare(l,
+			   samples_have_count(l)
+				   ? "SELECT time, tid, stack, weight, flags, count FROM samples "
+				     "ORDER BY rowid"
+				   : "SELECT time, tid, stack, weight, flags, 1 FROM samples "
+				     "ORDER BY rowid",
 			   &st) < 0)
 		return -1;
 	while ((rc = loader_next(l, st)) > 0) {
-		int64_t time, tid, weight, flags;
+		int64_t time, tid, weight, flags, count;
 		uint32_t stack;
 
 		if (loader_int(l, st, 0, 0, INT64_MAX, &time) < 0 ||
 		    loader_int(l, st, 1, INT32_MIN, INT32_MAX, &tid) < 0 ||
 		    loader_id(l, st, 2, p->nstacks, &stack) < 0 ||
 		    loader_int(l, st, 3, 0, INT64_MAX, &weight) < 0 ||
-		    loader_int(l, st, 4, 0, UINT32_MAX, &flags) < 0)
+		    loader_int(l, st, 4, 0, UINT32_MAX, &flags) < 0 ||
+		    loader_int(l, st, 5, 1, UINT32_MAX, &count) < 0)
 			break;
-		profile_add_sample(p, (uint64_t)time, (int32_t)tid, stack, (uint64_t)weight,
-				   (uint32_t)flags);
+		profile_add_record(p, &(struct prof_sample){.time = (uint64_t)time,
+							    .weight = (uint64_t)weight,
+							    .stack = stack,
+							    .tid = (int32_t)tid,
+							    .flags = (uint32_t)flags,
+							    .count = (uint32_t)count});
+		if (budget.max_bytes && l->row % LOAD_BUDGET_ROWS == 0)
+			profile_keep_budget(p, &budget, NULL, NULL);
 	}
+	if (budget.max_bytes)
+		profile_keep_budget(p, &budget, NULL, NULL);
 	sqlite3_finalize(st);
 	return l->failed ? -1 : 0;
 }

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,8 @@ const char session_schema_sql[] =
 	"  location INTEGER NOT NULL);\n"
 	"CREATE TABLE threads (tid INTEGER PRIMARY KEY, pid INTEGER NOT NULL, comm TEXT);\n"
 	"CREATE TABLE samples (time INTEGER NOT NULL, tid INTEGER NOT NULL,\n"
-	"  stack INTEGER NOT NULL, weight INTEGER NOT NULL, flags INTEGER NOT NULL);\n"
+	"  stack INTEGER NOT NULL, weight INTEGER NOT NULL, flags INTEGER NOT NULL,\n"
+	"  count INTEGER NOT NULL DEFAULT 1);\n"
 	"CREATE TABLE memory (time INTEGER NOT NULL, pid INTEGER NOT NULL,\n"
 	"  rss INTEGER NOT NULL, vms INTEGER NOT NULL);\n"
 	"CREATE TABLE output (time INTEGER NOT NULL, data BLOB NOT NULL);\n"
@@ -50,7 +52,7 @@ const char session_schema_sql[] =
 	"  PRIMARY KEY (file, line)) WITHOUT ROWID;\n"
 	/* For people with sqlite3: each sample with the function it hit. */
 	"CREATE VIEW sample_functions AS\n"
-	"  SELECT s.rowid AS sample, s.time, s.tid, s.weight, f.name AS function,\n"
+	"  SELECT s.rowid AS sample, s.time, s.tid, s.weight, s.count, f.name AS function,\n"
 	"         m.path AS module, ll.file, ll.line\n"
 	"  FROM samples s JOIN stacks st ON st.id = s.stack\n"
 	"  JOIN location_lines ll ON ll.location = st.location AND ll.depth = 0\n"
@@ -73,16 +75,20 @@ SESSION_KNOWS(struct prof_thread, 16);
 SESSION_KNOWS(struct prof_mem_point, 32);
 SESSION_KNOWS(struct prof_output_chunk, 24);
 SESSION_KNOWS(struct prof_latency, 72);
-SESSION_KNOWS(struct profile, 544); /* + total_samples and the log_* fold positions: derived */ /* + query_cache, query_cache_free: derived, not saved */
+SESSION_KNOWS(struct profile, 560); /* + total_samples and the log_* fold positions: derived; output_dropped: meta; output_chunks_shift: derived */ /* + query_cache, query_cache_free: derived, not saved */
 
 struct meta_kv {
 	char *key, *value;
 };
 
-/* How much of each table of the profile the file holds. */
+/* How much of each table of the profile the file holds. Samples by
+ * absolute log position (index + log_shift, profile.h), so that folding
+ * what the file holds already changes nothing here. */
 struct written {
-	size_t modules, functions, locations, stacks, samples, memory, output;
-	struct prof_sample last_sample; /* to notice profile_zero() */
+	size_t modules, functions, locations, stacks, memory;
+	uint64_t output;    /* absolute output piece (index + output_chunks_shift) */
+	uint64_t samples;   /* absolute log position written up to */
+	uint64_t log_epoch; /* of the samples written: profile_zero() starts over */
 	struct prof_mem_point last_mem;
 };
 
@@ -232,6 +238,7 @@ static int write_meta(struct session_writer *w, bool complete)
 		{"calls_cost_ns", i64(m->calls_cost_ns)},
 		{"calls_cpu_ns", i64(m->calls_cpu_ns)},
 		{"probe_floor_ns", i64(m->probe_floor_ns)},
+		{"output_dropped", i64(w->p->output_dropped)},
 		{"owner_known", m->owner_known},
 		{"owner_uid", m->owner_uid},
 		{"owner_gid", m->owner_gid},
@@ -432,13 +439,6 @@ static int write_latencies(struct session_writer *w)
 	return rc;
 }
 
-/* Field by field: the structs have padding. */
-static bool same_sample(const struct prof_sample *a, const struct prof_sample *b)
-{
-	return a->time == b->time && a->weight == b->weight && a->stack == b->stack &&
-	       a->tid == b->tid && a->flags == b->flags;
-}
-
 static bool same_mem(const struct prof_mem_point *a, const struct prof_mem_point *b)
 {
 	return a->time == b->time && a->pid == b->pid && a->rss == b->rss && a->vms == b->vms;
@@ -448,29 +448,37 @@ static int write_samples(struct session_writer *w, struct written *d)
 {
 	const struct profile *p = w->p;
 	sqlite3_stmt *st;
+	size_t i;
 	int rc;
 
-	/* profile_zero() emptied the log since the last flush: start over. */
-	if (d->samples && (p->nsamples < d->samples ||
-			   !same_sample(&p->samples[d->samples - 1], &d->last_sample))) {
-		rc = exec(w->db, "DELETE FROM samples");
-		if (rc != SQLITE_OK)
-			return rc;
-		d->samples = 0;
+	/* profile_zero() emptied the log since the last flush, or records the
+	 * file lacks were folded (never by the budget, which folds only what
+	 * the file holds): write the log as it is now. A file that never had
+	 * samples starts at the log's beginning, folded records included. */
+	if (d->log_epoch != p->log_epoch || d->samples < p->log_folded_abs ||
+	    d->samples < p->log_shift) {
+		if (d->samples) {
+			rc = exec(w->db, "DELETE FROM samples");
+			if (rc != SQLITE_OK)
+				return rc;
+		}
+		d->samples = p->log_shift;
+		d->log_epoch = p->log_epoch;
 	}
-	rc = sqlite3_prepare_v2(w->db, "INSERT INTO samples VALUES (?, ?, ?, ?, ?)", -1, &st, NULL);
-	for (; rc == SQLITE_OK && d->samples < p->nsamples; d->samples++) {
-		const struct prof_sample *s = &p->samples[d->samples];
+	rc = sqlite3_prepare_v2(w->db, "INSERT INTO samples VALUES (?, ?, ?, ?, ?, ?)", -1, &st,
+				NULL);
+	for (i = (size_t)(d->samples - p->log_shift); rc == SQLITE_OK && i < p->nsamples;
+	     i++, d->samples++) {
+		const struct prof_sample *s = &p->samples[i];
 
 		sqlite3_bind_int64(st, 1, i64(s->time));
 		sqlite3_bind_int(st, 2, s->tid);
 		sqlite3_bind_int64(st, 3, s->stack);
 		sqlite3_bind_int64(st, 4, i64(s->weight));
 		sqlite3_bind_int64(st, 5, s->flags);
+		sqlite3_bind_int64(st, 6, s->count);
 		rc = step_reset(st);
 	}
-	if (d->samples)
-		d->last_sample = p->samples[d->samples - 1];
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -509,9 +517,15 @@ static int write_output(struct session_writer *w, struct written *d)
 	const struct profile *p = w->p;
 	sqlite3_stmt *st;
 	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO output VALUES (?, ?)", -1, &st, NULL);
+	size_t i;
 
-	for (; rc == SQLITE_OK && d->output < p->noutput_chunks; d->output++) {
-		const struct prof_output_chunk *c = &p->output_chunks[d->output];
+	/* Pieces dropped before they were written (the budget drops only
+	 * what the file holds: a writer opened later) are gone. */
+	if (d->output < p->output_chunks_shift)
+		d->output = p->output_chunks_shift;
+	for (i = (size_t)(d->output - p->output_chunks_shift);
+	     rc == SQLITE_OK && i < p->noutput_chunks; i++, d->output++) {
+		const struct prof_output_chunk *c = &p->output_chunks[i];
 
 		if (c->offset > p->output_len || c->len > p->output_len - c->offset)
 			continue; /* cannot happen: the model appends */
@@ -689,6 +703,30 @@ void session_writer_set_meta(struct session_writer *w, const char *key, const ch
 const char *session_writer_path(const struct session_writer *w)
 {
 	return w->path;
+}
+
+uint64_t session_writer_samples_written(const struct session_writer *w)
+{
+	return w->done.log_epoch == w->p->log_epoch ? w->done.samples : 0;
+}
+
+static void set_meta_u64(struct session_writer *w, const char *key, uint64_t v)
+{
+	char buf[24];
+
+	snprintf(buf, sizeof(buf), "%" PRIu64, v);
+	session_writer_set_meta(w, key, buf);
+}
+
+void session_writer_note_budget(struct session_writer *w, const struct profile *p,
+				const struct prof_budget *b)
+{
+	uint64_t now = profile_memory_bytes(p);
+
+	set_meta_u64(w, "max_memory", b->max_bytes);
+	set_meta_u64(w, "memory_peak", now > b->peak_bytes ? now : b->peak_bytes);
+	set_meta_u64(w, "memory_peak_log", b->peak_log_bytes);
+	set_meta_u64(w, "memory_folds", b->folds);
 }
 
 static int writer_flush(struct session_writer *w, bool complete, char *err, size_t errlen)

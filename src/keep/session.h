@@ -52,6 +52,11 @@ struct session_info {
  * a regular file is read (a FIFO is refused, not waited on), and nothing
  * is left beside it (no -wal, no -shm). info may be NULL. */
 struct profile *session_load(const char *path, struct session_info *info, char *err, size_t errlen);
+/* The same, folding the sample log while it loads so that the profile
+ * stays within max_memory bytes as a live run's would (profile.h,
+ * profile_keep_budget; 0: keep every record). */
+struct profile *session_load_within(const char *path, uint64_t max_memory,
+				    struct session_info *info, char *err, size_t errlen);
 /* The same over the bytes of a session file in memory (the fuzzer); name
  * stands for the file in messages. */
 struct profile *session_load_buffer(const void *data, size_t len, const char *name,
@@ -87,6 +92,16 @@ int session_writer_close(struct session_writer *w, char *err, size_t errlen);
 void session_writer_abort(struct session_writer *w);
 /* The file the writer writes to (its final name). */
 const char *session_writer_path(const struct session_writer *w);
+/* The absolute log position (index + log_shift, profile.h) up to which the
+ * file holds the samples as of the last flush: records below it may be
+ * folded in memory (profile_keep_budget's sync) and the file keeps them. */
+uint64_t session_writer_samples_written(const struct session_writer *w);
+/* Say in the file's meta what memory the run took (--max-memory): meta
+ * max_memory, memory_peak (b's peak or p's tables now, the larger),
+ * memory_peak_log, in bytes, and memory_folds. Written at the next flush. */
+struct prof_budget;
+void session_writer_note_budget(struct session_writer *w, const struct profile *p,
+				const struct prof_budget *b);
 
 /* A default file name for a save prompt, in the current directory:
  * "proftop-COMMAND-YYYYmmdd-HHMMSS.proftop" from the profile's command and

@@ -37,6 +37,7 @@ struct prof_intern {
 	const char **strs; /* string id -> string, for the strings table */
 	size_t nstrs, strs_cap;
 	struct str_chunk *chunks;
+	size_t chunk_bytes; /* allocated to chunks, for profile_memory_bytes() */
 	/* Expanded function frames of each stack, to bound profile_stack_frames(). */
 	uint32_t *stack_frames;
 	size_t stack_frames_cap;
@@ -184,6 +185,7 @@ static char *str_store(struct prof_intern *in, const char *s, size_t len)
 	if (len + 1 > STR_CHUNK_SIZE / 4) {
 		/* A big string gets its own chunk, behind the one being filled. */
 		c = xmalloc(sizeof(*c) + len + 1);
+		in->chunk_bytes += sizeof(*c) + len + 1;
 		c->size = c->used = len + 1;
 		if (in->chunks) {
 			c->next = in->chunks->next;
@@ -196,6 +198,7 @@ static char *str_store(struct prof_intern *in, const char *s, size_t len)
 	} else {
 		if (!c || c->size - c->used < len + 1) {
 			c = xmalloc(sizeof(*c) + STR_CHUNK_SIZE);
+			in->chunk_bytes += sizeof(*c) + STR_CHUNK_SIZE;
 			c->size = STR_CHUNK_SIZE;
 			c->used = 0;
 			c->next = in->chunks;
@@ -487,6 +490,16 @@ void profile_add_sample(struct profile *p, uint64_t time, int32_t tid, uint32_t 
 		p->truncated_samples++;
 }
 
+void profile_add_record(struct profile *p, const struct prof_sample *s)
+{
+	p->samples = xgrow(p->samples, &p->samples_cap, p->nsamples + 1, sizeof(*p->samples));
+	p->samples[p->nsamples++] = *s;
+	p->total_samples += s->count;
+	p->total_weight += s->weight;
+	if (s->flags & PROF_SAMPLE_TRUNCATED)
+		p->truncated_samples += s->count;
+}
+
 static bool thread_eq(const struct profile *p, uint32_t id, const void *key)
 {
 	return p->threads[id].tid == *(const int32_t *)key;
@@ -604,6 +617,33 @@ size_t profile_max_frames(const struct profile *p)
 {
 	/* Never 0, so that callers can size a buffer with it directly. */
 	return p->intern->max_frames ? p->intern->max_frames : 1;
+}
+
+/* ---- accounting ---- */
+
+static size_t htab_bytes(const struct htab *h)
+{
+	return h->slots ? (h->mask + 1) * sizeof(*h->slots) : 0;
+}
+
+size_t profile_memory_bytes(const struct profile *p)
+{
+	const struct prof_intern *in = p->intern;
+	size_t n = sizeof(*p) + sizeof(*in);
+
+	n += p->modules_cap * sizeof(*p->modules) + p->functions_cap * sizeof(*p->functions);
+	n += p->lines_cap * sizeof(*p->lines) + p->locations_cap * sizeof(*p->locations);
+	n += p->stacks_cap * sizeof(*p->stacks) + p->samples_cap * sizeof(*p->samples);
+	n += p->threads_cap * sizeof(*p->threads) + p->memory_cap * sizeof(*p->memory);
+	n += p->output_cap + p->output_chunks_cap * sizeof(*p->output_chunks);
+	n += p->sources_cap * sizeof(*p->sources);
+	n += p->latencies_cap * sizeof(*p->latencies);
+	n += p->nlatencies * PROF_LATENCY_BUCKETS * sizeof(uint64_t);
+	n += htab_bytes(&in->strings) + htab_bytes(&in->modules) + htab_bytes(&in->functions);
+	n += htab_bytes(&in->locations) + htab_bytes(&in->stacks) + htab_bytes(&in->threads);
+	n += in->strs_cap * sizeof(*in->strs) + in->chunk_bytes;
+	n += in->stack_frames_cap * sizeof(*in->stack_frames);
+	return n;
 }
 
 /* ---- life cycle ---- */

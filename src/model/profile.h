@@ -202,11 +202,15 @@ struct profile {
 	uint64_t log_folded_abs; /* absolute index where the folded records end */
 	uint64_t log_epoch;	 /* bumped by profile_zero() */
 
-	/* The target's captured output, all of it, and when each piece came. */
+	/* The target's captured output, and when each piece came: all of it,
+	 * or within a budget its newest part (profile_drop_output): the bytes
+	 * and the pieces dropped from the front so far. */
 	char *output;
 	size_t output_len, output_cap;
 	struct prof_output_chunk *output_chunks;
 	size_t noutput_chunks, output_chunks_cap;
+	uint64_t output_dropped;      /* bytes (saved in sessions) */
+	uint64_t output_chunks_shift; /* pieces: a writer's absolute piece = index + this */
 
 	/* Saved source text, sorted by file (strcmp) then line; filled by
 	 * session_load(), looked up with session_source_line(). */
@@ -258,6 +262,9 @@ uint32_t profile_intern_location(struct profile *p, uint32_t module, uint64_t ad
 uint32_t profile_intern_stack(struct profile *p, const uint32_t *locs, size_t n);
 void profile_add_sample(struct profile *p, uint64_t time, int32_t tid, uint32_t stack,
 			uint64_t weight, uint32_t flags);
+/* Append a record as it is (a folded one has count > 1; the loader of
+ * sessions): totals grow by its count and weight. */
+void profile_add_record(struct profile *p, const struct prof_sample *s);
 /* Record or update a thread's process and name. */
 void profile_set_thread(struct profile *p, int32_t tid, int32_t pid, const char *comm);
 const struct prof_thread *profile_find_thread(const struct profile *p, int32_t tid);
@@ -270,6 +277,57 @@ struct prof_latency *profile_latency(struct profile *p, uint32_t fn);
 const struct prof_latency *profile_find_latency(const struct profile *p, uint32_t fn);
 /* Forget every sample and memory point (the 'z' key); interned tables stay. */
 void profile_zero(struct profile *p);
+
+/* ---- bounded memory (profile-fold.c) ---- */
+
+/* Bytes held by the profile's tables, counted by their capacities: the
+ * sample log, stacks, locations, lines, functions, modules, threads, memory
+ * points, captured output, saved source lines, latency histograms, the
+ * interned strings and the interning hash tables. Not counted: query.c's
+ * derived cache and what callers allocate around the profile. */
+size_t profile_memory_bytes(const struct profile *p);
+
+/* Replace the log records [0, upto) by one record per (time interval, tid,
+ * stack, flags), intervals being time / interval_ns: counts and weights
+ * summed, the earliest time kept, the intervals in time order. The records
+ * after upto move down; log_shift and log_folded_abs follow (profile.h's
+ * rules), totals do not change. Returns how many records the folded part
+ * has now. */
+size_t profile_fold(struct profile *p, size_t upto, uint64_t interval_ns);
+
+/* Drop the oldest pieces of captured output, whole, until at most keep
+ * bytes stay (the newest piece stays even if longer); output_dropped and
+ * output_chunks_shift count what went. */
+void profile_drop_output(struct profile *p, size_t keep);
+
+/* The first interval folded records stand for; coarsened by doubling when
+ * the folded records alone pass their share of the budget. */
+#define PROF_FOLD_INTERVAL_NS 1000000000ull
+
+/* A memory budget (--max-memory) and what keeping it did. */
+struct prof_budget {
+	uint64_t max_bytes;	 /* 0: unbounded */
+	uint64_t interval_ns;	 /* the folded records' interval now (0: not folded yet) */
+	uint64_t peak_bytes;	 /* most profile_memory_bytes() seen by profile_keep_budget */
+	uint64_t peak_log_bytes; /* of which the sample log's capacity, at most */
+	uint64_t folds;		 /* times it folded */
+};
+
+/* Records below this absolute log position may be folded (see sync). */
+typedef uint64_t (*prof_fold_sync)(void *arg);
+
+/* Keep p within b: when the sample log would have to grow past what the
+ * budget leaves it (the budget less every other table, at least an eighth
+ * of it), fold its raw records but the newest quarter of its capacity,
+ * coarsening the interval while the folded records alone pass an eighth of
+ * that share. Captured output past an eighth of the budget is cut to its
+ * newest sixteenth (profile_drop_output). Call it after every batch of
+ * samples. sync, when not NULL, is called first (only when something is
+ * due) and returns the absolute position (index + log_shift) below which
+ * records may go, e.g. what a session file holds already; output goes
+ * only when that is the log's end (the file holds everything). Returns
+ * true if it folded or dropped. */
+bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_sync sync, void *arg);
 
 /* One function frame of an expanded stack. */
 struct prof_frame {

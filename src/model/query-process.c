@@ -108,9 +108,9 @@ void query_processes(const struct profile *p, const struct query_filter *f, stru
 		if (pid <= 0 || (f && f->pid && pid != f->pid))
 			continue;
 		row = row_for(out, &cap, pid);
-		row->samples++;
+		row->samples += s->count;
 		row->ns += s->weight;
-		out->total_samples++;
+		out->total_samples += s->count;
 		out->total_ns += s->weight;
 		map_add(&tids, (uint32_t)s->tid, 0);
 		if (tids.n != before)

@@ -65,9 +65,9 @@ void query_threads(const struct profile *p, const struct query_filter *f, struct
 		r = row_of(out, &cap, s->tid);
 		if (f->pid && r->pid != f->pid)
 			continue;
-		r->samples++;
+		r->samples += s->count;
 		r->ns += s->weight;
-		out->total_samples++;
+		out->total_samples += s->count;
 		out->total_ns += s->weight;
 	}
 	for (size_t i = 0; i < out->n; i++)

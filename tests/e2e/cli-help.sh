@@ -38,6 +38,7 @@ PATH=$bin:$PATH pt_proftop "$PT_WORK/help" help
 pt_eq "proftop help: exit status" "$PT_RC" 0
 has "proftop help" "$PT_WORK/help" '^Usage: proftop'
 has "proftop help" "$PT_WORK/help" '--stack-size BYTES'
+has "proftop help" "$PT_WORK/help" '--max-memory SIZE'
 has "proftop help" "$PT_WORK/help" 'proftop help \[record\|report\|export\|live\]'
 if [ -e "$ran.help" ]; then
 	pt_fail "proftop help: launched the program named help"

@@ -257,8 +257,10 @@ static void assert_same_profile(const struct profile *a, const struct profile *b
 		assert_int_equal(x->stack, y->stack);
 		assert_int_equal(x->tid, y->tid);
 		assert_int_equal(x->flags, y->flags);
+		assert_int_equal(x->count, y->count);
 	}
 	assert_int_equal(a->total_weight, b->total_weight);
+	assert_int_equal(a->total_samples, b->total_samples);
 	assert_int_equal(a->truncated_samples, b->truncated_samples);
 	assert_int_equal(a->nthreads, b->nthreads);
 	for (size_t i = 0; i < a->nthreads; i++) {
@@ -276,6 +278,7 @@ static void assert_same_profile(const struct profile *a, const struct profile *b
 		assert_int_equal(a->memory[i].vms, b->memory[i].vms);
 	}
 	assert_int_equal(a->output_len, b->output_len);
+	assert_int_equal(a->output_dropped, b->output_dropped);
 	assert_memory_equal(a->output, b->output, a->output_len);
 	assert_int_equal(a->noutput_chunks, b->noutput_chunks);
 	for (size_t i = 0; i < a->noutput_chunks; i++) {
@@ -505,6 +508,130 @@ static void test_writer(void **state)
 	profile_free(p);
 	/* Only the session is left in the directory (and the source). */
 	assert_int_equal(count_entries(fx->dir), 2);
+}
+
+/* Folding what the file holds (the budget's sync) never writes a folded
+ * record again nor misses a raw one: the file keeps every raw sample. A
+ * save of the folded profile keeps the folded records (count). */
+static void test_writer_folding(void **state)
+{
+	struct fixture *fx = *state;
+	struct profile *p = profile_new(), *q, *raw = profile_new();
+	struct session_writer *w;
+	char err[512], path2[256];
+	uint32_t m, f, l, s[3];
+	uint64_t t = 0;
+
+	w = session_writer_open(p, fx->path, err, sizeof(err));
+	assert_non_null(w);
+	m = profile_intern_module(p, "/bin/x", NULL);
+	f = profile_intern_function(p, "f", NULL, fx->src, 0, m);
+	for (int i = 0; i < 3; i++) {
+		l = profile_intern_location(p, m, 0x10 + (uint64_t)i,
+					    &(struct prof_line){f, fx->src, 7 + i}, 1);
+		s[i] = profile_intern_stack(p, &l, 1);
+	}
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < 1000; i++, t += 3000000) {
+			struct prof_sample x = {.time = t,
+						.weight = 1000,
+						.stack = s[i % 3],
+						.tid = 1 + i % 2,
+						.flags = 0,
+						.count = 1};
+
+			profile_add_record(p, &x);
+			profile_add_record(raw, &x);
+		}
+		assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+		assert_int_equal(session_writer_samples_written(w), p->nsamples + p->log_shift);
+		/* Fold all but the newest 300 records the file holds. */
+		profile_fold(p, p->nsamples - 300, 1000000000ull);
+		assert_true(p->log_shift > 0);
+	}
+	for (int i = 0; i < 10; i++, t += 3000000) {
+		profile_add_sample(raw, t, 1, s[0], 1000, 0);
+		profile_add_sample(p, t, 1, s[0], 1000, 0);
+	}
+	assert_int_equal(session_writer_close(w, err, sizeof(err)), 0);
+	q = load_ok(fx->path, NULL);
+	assert_int_equal(q->nsamples, raw->nsamples);
+	assert_int_equal(q->total_samples, p->total_samples);
+	for (size_t i = 0; i < q->nsamples; i++) {
+		assert_int_equal(q->samples[i].count, 1);
+		assert_int_equal(q->samples[i].time, raw->samples[i].time);
+		assert_int_equal(q->samples[i].stack, raw->samples[i].stack);
+	}
+	profile_free(q);
+	/* The folded profile saved whole: its records, counts and all. */
+	snprintf(path2, sizeof(path2), "%s/folded.proftop", fx->dir);
+	save_ok(p, path2);
+	q = load_ok(path2, NULL);
+	assert_same_profile(p, q);
+	profile_free(q);
+	/* Loaded within a small budget: folded as it loads, the same totals. */
+	q = session_load_within(fx->path, 64 * 1024, NULL, err, sizeof(err));
+	assert_non_null(q);
+	assert_int_equal(q->total_samples, raw->total_samples);
+	assert_int_equal(q->total_weight, raw->total_weight);
+	assert_true(q->nsamples < raw->nsamples);
+	profile_free(q);
+	unlink(path2);
+	profile_free(raw);
+	profile_free(p);
+}
+
+/* Output dropped from memory after a flush stays whole in the file; a
+ * save of the cut profile says how much went (meta output_dropped). */
+static void test_writer_output_dropped(void **state)
+{
+	struct fixture *fx = *state;
+	struct profile *p = profile_new(), *q;
+	struct session_writer *w;
+	char err[512], path2[256];
+	size_t written = 0;
+
+	w = session_writer_open(p, fx->path, err, sizeof(err));
+	assert_non_null(w);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 100; i++, written += 6)
+			profile_add_output(p, (uint64_t)(round * 100 + i), "chat\r\n", 6);
+		assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+		profile_drop_output(p, 60);
+		assert_true(p->output_dropped > 0);
+	}
+	profile_add_output(p, 999, "last\n", 5);
+	written += 5;
+	assert_int_equal(session_writer_close(w, err, sizeof(err)), 0);
+	q = load_ok(fx->path, NULL);
+	assert_int_equal(q->output_len, written);
+	assert_int_equal(q->noutput_chunks, 301);
+	assert_memory_equal(q->output + written - 11, "chat\r\nlast\n", 11);
+	profile_free(q);
+	snprintf(path2, sizeof(path2), "%s/cut.proftop", fx->dir);
+	save_ok(p, path2);
+	q = load_ok(path2, NULL);
+	assert_int_equal(q->output_dropped, p->output_dropped);
+	assert_int_equal(q->output_len, p->output_len);
+	assert_memory_equal(q->output, p->output, p->output_len);
+	profile_free(q);
+	unlink(path2);
+	profile_free(p);
+}
+
+static void sql(const char *path, const char *statement);
+
+/* Sessions written before the count column load as raw samples. */
+static void test_load_without_count(void **state)
+{
+	struct fixture *fx = *state;
+	struct profile *q;
+
+	save_ok(fx->p, fx->path);
+	sql(fx->path, "DROP VIEW sample_functions; ALTER TABLE samples DROP COLUMN count");
+	q = load_ok(fx->path, NULL);
+	assert_same_profile(fx->p, q);
+	profile_free(q);
 }
 
 /* ---- failures to save ---- */
@@ -857,6 +984,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_roundtrip_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roundtrip_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_folding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_without_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_output_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_disk_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_errors, setup, teardown),

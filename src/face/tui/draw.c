@@ -360,6 +360,41 @@ static void command(const struct tui *t, int w, char *buf, size_t len)
 	}
 }
 
+/* 12K, 3.4M, 256M, 1.5G: the header's short sizes. */
+static char *short_bytes(uint64_t v, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	double x = (double)v / 1024;
+	int u = 0;
+
+	while (x >= 1024 && u < 3) {
+		x /= 1024;
+		u++;
+	}
+	if (x < 10)
+		snprintf(buf, len, "%.1f%c", x, units[u]);
+	else
+		snprintf(buf, len, "%.0f%c", x, units[u]);
+	return buf;
+}
+
+/* "mem 12M/256M": the profile's tables against --max-memory (only the
+ * oldest samples can be folded: interned tables may pass it). */
+static void header_memory(struct tui *t, struct line *l)
+{
+	uint64_t max = t->col ? collector_budget(t->col)->max_bytes : t->opt->collect.max_memory;
+	uint64_t used = profile_memory_bytes(t->prof);
+	char a[16], b[16], buf[40];
+
+	short_bytes(used, a, sizeof(a));
+	if (max)
+		snprintf(buf, sizeof(buf), "%s/%s", a, short_bytes(max, b, sizeof(b)));
+	else
+		snprintf(buf, sizeof(buf), "%s", a);
+	seg(l, "  mem ", ui_attr(t, UC_HEADER));
+	seg(l, buf, max && used > max ? ui_attr(t, UC_HEAT4) : ui_attr(t, UC_VALUE));
+}
+
 void ui_header(struct tui *t, int rows)
 {
 	const struct profile *p = t->prof;
@@ -422,13 +457,15 @@ void ui_header(struct tui *t, int rows)
 		seg(&l, "  ", lab);
 	}
 	seg(&l, "samples ", lab);
-	seg(&l, fmt_count(p->nsamples, a, sizeof(a)), val);
+	seg(&l, fmt_count(p->total_samples, a, sizeof(a)), val);
 	seg(&l, "  lost ", lab);
 	seg(&l, fmt_count(m->lost, a, sizeof(a)), m->lost ? ui_attr(t, UC_HEAT4) : val);
 	snprintf(buf, sizeof(buf), "%.1f%%",
-		 p->nsamples ? 100.0 * (double)p->truncated_samples / (double)p->nsamples : 0.0);
+		 p->total_samples ? 100.0 * (double)p->truncated_samples / (double)p->total_samples
+				  : 0.0);
 	seg(&l, "  truncated ", lab);
 	seg(&l, buf, val);
+	header_memory(t, &l);
 	if (!t->saved) {
 		snprintf(buf, sizeof(buf), "%.1f%%", t->self_cpu);
 		seg(&l, "  proftop CPU ", lab);

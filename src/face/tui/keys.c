@@ -197,7 +197,7 @@ static void k_pause(struct tui *t, int key)
 	collector_pause(t->col, t->paused);
 	/* What the kernel buffered before the pause still comes in: the header
 	 * says "draining" until the count stops (tick in tui.c). */
-	t->pause_samples = t->prof->nsamples;
+	t->pause_samples = t->prof->total_samples;
 	t->draining = t->paused;
 	tui_message(t, false,
 		    t->paused ? "sampling paused (the target runs on): P resumes"

@@ -3,6 +3,7 @@
  * the profile in memory and lets the user try another name. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +53,8 @@ void save_prompt_commit(struct tui *t)
 		tui_message(t, true, "%s; s to save under another name", err);
 		return;
 	}
-	tui_message(t, false, "saved %zu samples to %s (%.0f ms)", t->prof->nsamples, t->save_name,
-		    (double)(loop_now_ns() - t0) / 1e6);
+	tui_message(t, false, "saved %" PRIu64 " samples to %s (%.0f ms)", t->prof->total_samples,
+		    t->save_name, (double)(loop_now_ns() - t0) / 1e6);
 }
 
 int save_writer_open(struct tui *t, const char *path, char *err, size_t errlen)
@@ -84,6 +85,24 @@ void save_writer_tick(struct tui *t)
 	t->next_flush = loop_now_ns() + SESSION_FLUSH_MS * 1000000ull;
 }
 
+/* The budget's sync: flush now, so that what is folded is in the file. */
+static uint64_t writer_sync(void *arg)
+{
+	struct tui *t = arg;
+
+	if (!t->writer)
+		return UINT64_MAX; /* closed: nothing to keep for it */
+	t->next_flush = 0;
+	save_writer_tick(t);
+	return session_writer_samples_written(t->writer);
+}
+
+void save_writer_attach(struct tui *t)
+{
+	if (t->col && t->writer)
+		collector_set_fold_sync(t->col, writer_sync, t);
+}
+
 int save_writer_close(struct tui *t)
 {
 	struct session_writer *w = t->writer;
@@ -93,6 +112,8 @@ int save_writer_close(struct tui *t)
 	if (!w)
 		return 0;
 	t->writer = NULL;
+	if (t->col)
+		session_writer_note_budget(w, t->prof, collector_budget(t->col));
 	if (session_writer_close(w, err, sizeof(err)) == 0)
 		return 0;
 	/* As record does: not the file asked for, but not the profile lost. */

@@ -127,7 +127,7 @@ struct tui {
 	bool running;	      /* collecting; false once the run is over */
 	bool frozen;	      /* `f`: tables stay as they are */
 	bool paused;	      /* `P`: sampling is off */
-	size_t pause_samples; /* samples at the last tick while paused */
+	uint64_t pause_samples; /* total_samples at the last tick while paused */
 	bool draining;	      /* paused, and samples taken before still come in */
 	bool zeroed;	      /* `z` was pressed: a save holds only what came after */
 	bool window;	      /* `w`: last TUI_WINDOW_S seconds only */
@@ -170,7 +170,8 @@ struct tui {
 	uint64_t now_ns; /* run time (ns since start) of the last tick */
 	double self_cpu; /* proftop's own CPU, % of one core */
 	uint64_t last_cpu_ns, last_wall_ns;
-	size_t seen_samples, seen_memory, seen_output;
+	uint64_t seen_samples; /* total_samples (the log's length shrinks when folded) */
+	size_t seen_memory, seen_output;
 	char state[96]; /* how the target ended, once it has */
 	char live[96];	/* while running: why it cannot run (stopped, zombie), or "" */
 
@@ -298,6 +299,8 @@ void save_prompt_commit(struct tui *t);
 int save_writer_open(struct tui *t, const char *path, char *err, size_t errlen);
 /* From the tick: flush when SESSION_FLUSH_MS passed since the last one. */
 void save_writer_tick(struct tui *t);
+/* --max-memory with -o: the collector folds only what the file holds. */
+void save_writer_attach(struct tui *t);
 /* On quit, the screen closed: the last flush, messages to stderr. 0 or 1. */
 int save_writer_close(struct tui *t);
 

@@ -162,9 +162,9 @@ void tui_requery(struct tui *t)
 	t->filter.t_from = t->window && end > win ? end - win : 0;
 	t->filter.t_to = 0;
 	t->gen++;
-	t->seen_samples = t->prof->nsamples;
+	t->seen_samples = t->prof->total_samples;
 	t->seen_memory = t->prof->nmemory;
-	t->seen_output = t->prof->output_len;
+	t->seen_output = t->prof->output_len + t->prof->output_dropped;
 	t->dirty = true;
 }
 
@@ -309,6 +309,7 @@ void tui_switch_run(struct tui *t, struct collector *col, struct profile *p)
 	t->state[0] = t->live[0] = '\0';
 	t->now_ns = 0;
 	t->seen_samples = t->seen_memory = t->seen_output = 0;
+	save_writer_attach(t);
 	tui_push(t, view_functions_new(t));
 	tui_requery(t);
 }
@@ -356,15 +357,16 @@ static void tick(struct tui *t)
 		t->now_ns = wall - p->meta.start_ns;
 	save_writer_tick(t);
 	if (t->paused) { /* samples taken before the pause may still come in */
-		t->draining = p->nsamples != t->pause_samples;
-		t->pause_samples = p->nsamples;
+		t->draining = p->total_samples != t->pause_samples;
+		t->pause_samples = p->total_samples;
 	}
 	live_state(t);
 	/* The picker lists processes, not samples: a rescan every tick. */
 	if (t->top && t->top->ops == &view_picker_ops)
 		t->top->gen = UINT64_MAX;
-	if (!t->frozen && (p->nsamples != t->seen_samples || p->nmemory != t->seen_memory ||
-			   p->output_len != t->seen_output || (t->window && t->running)))
+	if (!t->frozen &&
+	    (p->total_samples != t->seen_samples || p->nmemory != t->seen_memory ||
+	     p->output_len + p->output_dropped != t->seen_output || (t->window && t->running)))
 		tui_requery(t);
 	t->dirty = true;
 }
@@ -624,12 +626,13 @@ static int open_saved(struct tui *t, const struct tui_config *o)
 	time_t when;
 	struct tm tm;
 
-	t->prof = session_load(o->input, &info, err, sizeof(err));
+	t->prof = session_load_within(o->input, o->collect.max_memory, &info, err, sizeof(err));
 	if (!t->prof) {
 		warnx_("%s", err);
 		return 1;
 	}
-	if (o->baseline && !(t->base = session_load(o->baseline, NULL, err, sizeof(err)))) {
+	if (o->baseline && !(t->base = session_load_within(o->baseline, o->collect.max_memory, NULL,
+							   err, sizeof(err)))) {
 		warnx_("%s", err);
 		return 1;
 	}
@@ -701,6 +704,7 @@ int tui_run(const struct tui_config *o)
 		goto out;
 	}
 	if (t.col) {
+		save_writer_attach(&t);
 		collector_set_output(t.col, COLLECT_OUTPUT_CAPTURE, o->pass_stdin);
 		if (collector_start(t.col, err, sizeof(err)) < 0) {
 			warnx_("%s", err);

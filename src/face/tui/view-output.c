@@ -2,6 +2,7 @@
  * the interface and shown here, following the end as it grows. */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,7 @@ struct oview {
 	size_t n, cap;
 	size_t parsed;	   /* bytes of profile.output split into lines */
 	size_t line_start; /* where the unfinished last line starts */
+	uint64_t dropped;  /* profile.output_dropped when split: the offsets moved since */
 	struct ui_list list;
 	bool follow; /* the cursor rides the last line */
 };
@@ -29,8 +31,9 @@ static void split(struct oview *o, const struct profile *p)
 	const char *s = p->output;
 	size_t i;
 
-	if (p->output_len < o->parsed) { /* cannot shrink, but be safe */
-		o->n = o->parsed = o->line_start = 0;
+	if (p->output_len < o->parsed || p->output_dropped != o->dropped) {
+		o->n = o->parsed = o->line_start = 0; /* the budget dropped the oldest */
+		o->dropped = p->output_dropped;
 	}
 	for (i = o->parsed; i < p->output_len; i++) {
 		if (s[i] == '\n') {
@@ -104,6 +107,9 @@ static void ov_draw(struct tui *t, struct view *v, const struct rect *r)
 
 	snprintf(title, sizeof(title), "Target output: %zu line%s (stdout and stderr)", o->list.n,
 		 o->list.n == 1 ? "" : "s");
+	if (p->output_dropped) /* --max-memory */
+		snprintf(title + strlen(title), sizeof(title) - strlen(title),
+			 " [%" PRIu64 " bytes of earlier output dropped]", p->output_dropped);
 	ui_title(t, r->y, title, NULL);
 	list_fit(&o->list, h);
 	if (!o->list.n && h > 0) {

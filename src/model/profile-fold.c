@@ -1,0 +1,214 @@
+/* Bounded memory: folding the oldest part of the sample log into one record
+ * per (time interval, thread, stack, flags), and the budget that decides
+ * when. Totals never change; what is lost is the time of each sample
+ * within its interval. */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "profile.h"
+#include "xalloc.h"
+
+static uint64_t fold_hash(uint64_t interval, const struct prof_sample *s)
+{
+	uint64_t x = interval * 0x9e3779b97f4a7c15ULL;
+
+	x ^= ((uint64_t)(uint32_t)s->tid << 32 | s->flags) * 0xff51afd7ed558ccdULL;
+	x ^= (uint64_t)s->stack * 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 29);
+}
+
+static bool same_key(const struct prof_sample *a, const struct prof_sample *b, uint64_t interval)
+{
+	return a->tid == b->tid && a->stack == b->stack && a->flags == b->flags &&
+	       a->time / interval == b->time / interval;
+}
+
+/* Stable merge sort of n records by interval, through tmp (n records). */
+static void sort_by_interval(struct prof_sample *v, struct prof_sample *tmp, size_t n,
+			     uint64_t interval)
+{
+	for (size_t width = 1; width < n; width *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * width) {
+			size_t mid = lo + width < n ? lo + width : n;
+			size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+			size_t i = lo, j = mid, k = lo;
+
+			while (i < mid && j < hi)
+				tmp[k++] = v[j].time / interval < v[i].time / interval ? v[j++]
+										       : v[i++];
+			while (i < mid)
+				tmp[k++] = v[i++];
+			while (j < hi)
+				tmp[k++] = v[j++];
+		}
+		memcpy(v, tmp, n * sizeof(*v));
+	}
+}
+
+static bool sorted_by_interval(const struct prof_sample *v, size_t n, uint64_t interval)
+{
+	for (size_t i = 1; i < n; i++)
+		if (v[i].time / interval < v[i - 1].time / interval)
+			return false;
+	return true;
+}
+
+/* Fold v[0, n) in place; returns the records left, in first-seen order. */
+static size_t fold_records(struct prof_sample *v, size_t n, uint64_t interval)
+{
+	size_t cap = 16, out = 0;
+	uint32_t *slots;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	slots = xmalloc(cap * sizeof(*slots));
+	memset(slots, 0xff, cap * sizeof(*slots));
+	for (size_t i = 0; i < n; i++) {
+		struct prof_sample s = v[i];
+		size_t h = fold_hash(s.time / interval, &s) & (cap - 1);
+		struct prof_sample *o;
+
+		while (slots[h] != UINT32_MAX && !same_key(&v[slots[h]], &s, interval))
+			h = (h + 1) & (cap - 1);
+		o = slots[h] != UINT32_MAX ? &v[slots[h]] : NULL;
+		if (o && o->count <= UINT32_MAX - s.count && o->weight <= UINT64_MAX - s.weight) {
+			o->count += s.count;
+			o->weight += s.weight;
+			if (s.time < o->time)
+				o->time = s.time;
+			continue;
+		}
+		/* A new key, or a record too full to add to: the slot moves on
+		 * to the new one (out <= i, so v[i] was read already). */
+		slots[h] = (uint32_t)out;
+		v[out++] = s;
+	}
+	free(slots);
+	return out;
+}
+
+size_t profile_fold(struct profile *p, size_t upto, uint64_t interval_ns)
+{
+	size_t kept, removed;
+
+	if (upto > p->nsamples)
+		upto = p->nsamples;
+	if (interval_ns == 0)
+		interval_ns = 1;
+	kept = fold_records(p->samples, upto, interval_ns);
+	if (!sorted_by_interval(p->samples, kept, interval_ns)) {
+		struct prof_sample *tmp = xmalloc(kept * sizeof(*tmp));
+
+		sort_by_interval(p->samples, tmp, kept, interval_ns);
+		free(tmp);
+	}
+	removed = upto - kept;
+	if (removed)
+		memmove(p->samples + kept, p->samples + upto,
+			(p->nsamples - upto) * sizeof(*p->samples));
+	p->nsamples -= removed;
+	/* Records from upto on keep their absolute positions; the folded part
+	 * ends where upto was (or further, if an earlier fold went further). */
+	if (upto + p->log_shift > p->log_folded_abs)
+		p->log_folded_abs = upto + p->log_shift;
+	p->log_shift += removed;
+	return kept;
+}
+
+void profile_drop_output(struct profile *p, size_t keep)
+{
+	size_t n = 0, bytes;
+
+	if (p->output_len <= keep || p->noutput_chunks == 0)
+		return;
+	while (n + 1 < p->noutput_chunks && p->output_len - p->output_chunks[n].offset > keep)
+		n++;
+	bytes = (size_t)p->output_chunks[n].offset;
+	if (n == 0)
+		return;
+	memmove(p->output, p->output + bytes, p->output_len - bytes);
+	p->output_len -= bytes;
+	p->output[p->output_len] = '\0';
+	memmove(p->output_chunks, p->output_chunks + n,
+		(p->noutput_chunks - n) * sizeof(*p->output_chunks));
+	p->noutput_chunks -= n;
+	for (size_t i = 0; i < p->noutput_chunks; i++)
+		p->output_chunks[i].offset -= bytes;
+	p->output_dropped += bytes;
+	p->output_chunks_shift += n;
+}
+
+/* What the budget leaves the log: the budget less every other table, at
+ * least an eighth of it (interned tables are never folded). */
+static uint64_t log_share(const struct profile *p, uint64_t max_bytes)
+{
+	uint64_t log = p->samples_cap * sizeof(*p->samples);
+	uint64_t other = profile_memory_bytes(p) - log;
+	uint64_t share = other < max_bytes ? max_bytes - other : 0;
+
+	return share > max_bytes / 8 ? share : max_bytes / 8;
+}
+
+/* The log's part of profile_keep_budget: fold when due. */
+static bool keep_log(struct profile *p, struct prof_budget *b, uint64_t share, uint64_t safe)
+{
+	uint64_t sz = sizeof(*p->samples);
+	size_t cap = p->samples_cap, folded, upto, kept;
+
+	folded = (size_t)(p->log_folded_abs - p->log_shift);
+	/* Keep the newest quarter of the capacity raw (the live view's recent
+	 * seconds), fold the rest. */
+	upto = p->nsamples > cap / 4 ? p->nsamples - cap / 4 : 0;
+	if (safe < p->log_shift + upto)
+		upto = safe > p->log_shift ? (size_t)(safe - p->log_shift) : 0;
+	if (upto <= folded)
+		return false; /* nothing raw that may go yet */
+	if (!b->interval_ns)
+		b->interval_ns = PROF_FOLD_INTERVAL_NS;
+	kept = profile_fold(p, upto, b->interval_ns);
+	/* Folded records that alone pass an eighth of the share: coarser
+	 * intervals, so that every fold frees a good part of the log. */
+	while (kept * sz > share / 8 && b->interval_ns < UINT64_MAX / 2) {
+		size_t before = kept;
+
+		b->interval_ns *= 2;
+		kept = profile_fold(p, kept, b->interval_ns);
+		if (kept == before)
+			break;
+	}
+	b->folds++;
+	return true;
+}
+
+bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_sync sync, void *arg)
+{
+	uint64_t used = profile_memory_bytes(p), share, safe, sz = sizeof(*p->samples);
+	size_t cap = p->samples_cap, before = p->output_len;
+	bool log_due, out_due, done = false;
+
+	if (used > b->peak_bytes)
+		b->peak_bytes = used;
+	if (cap * sz > b->peak_log_bytes)
+		b->peak_log_bytes = cap * sz;
+	if (!b->max_bytes)
+		return false;
+	share = log_share(p, b->max_bytes);
+	/* Due when the log would have to grow past its share (capacities
+	 * double), or is past it already. */
+	log_due = (2 * cap * sz > share && p->nsamples > cap - cap / 4) || p->nsamples * sz > share;
+	out_due = p->output_len > b->max_bytes / 8;
+	if (!log_due && !out_due)
+		return false;
+	safe = sync ? sync(arg) : UINT64_MAX;
+	if (log_due)
+		done = keep_log(p, b, share, safe);
+	if (out_due && safe >= p->log_shift + p->nsamples) {
+		profile_drop_output(p, (size_t)(b->max_bytes / 16));
+		done = done || p->output_len != before;
+	}
+	return done;
+}
