@@ -15,6 +15,7 @@
 #include "export.h"
 #include "file.h"
 #include "profile.h"
+#include "report-diff.h"
 #include "report.h"
 #include "session.h"
 #include "tui.h"
@@ -162,6 +163,10 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 			.reverse = ro.reverse,
 			.flag = o->flag,
 			.threshold = o->threshold,
+			.unit = o->threshold_unit,
+			.confidence = o->confidence,
+			.per_cur = o->per_cur,
+			.per_base = o->per_base,
 		};
 
 		diff_functions(p, base, &ro.filter, &d, &diff);
@@ -177,7 +182,7 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	}
 	if (rc == 0) {
 		fflush(stdout);
-		rc = report_write(out, p, &ro);
+		rc = o->markdown ? report_diff_markdown(out, &diff, &ro) : report_write(out, p, &ro);
 		if (out != stdout && rc != 0) {
 			file_out_abort(&file);
 		} else if (out != stdout && file_out_commit(&file, err, sizeof(err)) < 0) {
@@ -190,9 +195,12 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 			rc = 1;
 		}
 	}
+	rc = target_status(o, p, rc ? rc : saved);
+	/* The gate: a flagged function fails the build, whatever else. */
+	if (ro.diff && o->fail_on_regression && diff.regressions && rc == 0)
+		rc = REPORT_EXIT_REGRESSION;
 	if (ro.diff)
 		diff_table_free(&diff);
-	rc = target_status(o, p, rc ? rc : saved);
 	profile_free(p);
 	profile_free(base);
 	return rc;
@@ -229,6 +237,72 @@ static void record_run(struct collector *c, struct session_writer *w)
 	loop_free(l);
 }
 
+/* One run of the target into p. Returns the collector (free it), *rc 1
+ * after saying why it could not start. */
+static struct collector *record_once(const struct collect_config *cfg, struct profile *p,
+				     struct session_writer *w, int *rc)
+{
+	struct collector *c = collector_new(cfg, p);
+	char err[512];
+
+	collector_set_output(c, COLLECT_OUTPUT_TEE, false);
+	if (collector_start(c, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		*rc = 1;
+		return c;
+	}
+	/* Past a file size limit writes fail like on a full disk, rather
+	 * than kill us; the target, started already, keeps its default. */
+	signal(SIGXFSZ, SIG_IGN);
+	record_run(c, w);
+	collector_finish(c);
+	return c;
+}
+
+/* How the run that just ended went, from the profile's metadata. */
+static struct prof_run run_of(const struct profile *p, uint64_t start)
+{
+	return (struct prof_run){
+		.start = start,
+		.end = p->meta.duration_ns,
+		.exited = p->meta.exited,
+		.exit_status = p->meta.exit_status,
+		.term_signal = p->meta.term_signal,
+	};
+}
+
+/* record --repeat: the next run of the command into the same profile and
+ * session, its samples timed from the first run's start, so that runs
+ * follow one another in the log (each run's range in the runs table). */
+static struct collector *record_again(const struct collect_config *cfg, struct profile *p,
+				      struct session_writer *w, int *rc)
+{
+	const struct prof_meta first = p->meta;
+	uint64_t start = loop_now_ns() - first.start_ns;
+	struct prof_run run = run_of(p, 0);
+	struct collector *c;
+	char err[512];
+
+	if (!p->nruns)
+		profile_add_run(p, &run);
+	c = collector_new(cfg, p);
+	collector_set_output(c, COLLECT_OUTPUT_TEE, false);
+	if (collector_start(c, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		*rc = 1;
+		return c;
+	}
+	/* Started: nothing is drained before the loop runs. */
+	p->meta.start_ns = first.start_ns;
+	p->meta.start_realtime = first.start_realtime;
+	record_run(c, w);
+	collector_finish(c);
+	p->meta.lost += first.lost;
+	run = run_of(p, start);
+	profile_add_run(p, &run);
+	return c;
+}
+
 static int cmd_record(const struct options *o, int argc, char **argv)
 {
 	struct profile *p = profile_new();
@@ -249,17 +323,10 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 	session_writer_set_meta(w, "options", args);
 	free(args);
 	cli_collect_config(o, &cfg);
-	c = collector_new(&cfg, p);
-	collector_set_output(c, COLLECT_OUTPUT_TEE, false);
-	if (collector_start(c, err, sizeof(err)) < 0) {
-		warnx_("%s", err);
-		rc = 1;
-	} else {
-		/* Past a file size limit writes fail like on a full disk, rather
-		 * than kill us; the target, started already, keeps its default. */
-		signal(SIGXFSZ, SIG_IGN);
-		record_run(c, w);
-		collector_finish(c);
+	c = record_once(&cfg, p, w, &rc);
+	for (unsigned k = 1; rc == 0 && k < o->repeat && !p->meta.stopped_by_proftop; k++) {
+		collector_free(c);
+		c = record_again(&cfg, p, w, &rc);
 	}
 	if (rc == 0 && session_writer_close(w, err, sizeof(err)) < 0) {
 		/* Not the file asked for, but not the whole recording lost either. */
@@ -277,8 +344,11 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 		rc = 1;
 	} else if (rc == 0) {
 		fflush(stdout);
-		fprintf(stderr, "%s: %zu samples in %.1f s saved to %s\n", progname, p->nsamples,
-			p->meta.duration_ns / 1e9, o->output);
+		fprintf(stderr, "%s: %zu samples in %.1f s", progname, p->nsamples,
+			p->meta.duration_ns / 1e9);
+		if (p->nruns)
+			fprintf(stderr, " (%zu runs)", p->nruns);
+		fprintf(stderr, " saved to %s\n", o->output);
 	} else {
 		session_writer_abort(w);
 	}

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,9 +100,9 @@ static int row_cmp(const void *va, const void *vb, void *ctx)
 	int c = 0;
 
 	if (o->by_delta) {
-		c = cmp_double_desc(a->d_self_pct, b->d_self_pct);
+		c = cmp_double_desc(a->self.delta, b->self.delta);
 		if (!c)
-			c = cmp_double_desc(a->d_total_pct, b->d_total_pct);
+			c = cmp_double_desc(a->cum.delta, b->cum.delta);
 	} else {
 		switch (o->sort) {
 		case SORT_CUMULATIVE:
@@ -130,23 +131,304 @@ static int row_cmp(const void *va, const void *vb, void *ctx)
 	return o->reverse ? -c : c;
 }
 
+/* ---- per-run values ---- */
+
+/* One side's times, run by run (a profile without runs is one run). */
+struct run_values {
+	size_t n;	   /* runs */
+	size_t nfunctions; /* of the profile */
+	double *self, *total; /* [run * nfunctions + function], ns per unit */
+	double *cpu, *wall;   /* [run]: the run's CPU and wall ns per unit */
+	double per;	      /* units of work per run (1: not normalised) */
+};
+
+static void run_values_fill(struct run_values *v, const struct profile *p,
+			    const struct query_filter *f, double per)
+{
+	size_t n = p->nruns ? p->nruns : 1;
+
+	v->n = n;
+	v->nfunctions = p->nfunctions;
+	v->per = per > 0 ? per : 1;
+	v->self = xcalloc(n * p->nfunctions + 1, sizeof(double));
+	v->total = xcalloc(n * p->nfunctions + 1, sizeof(double));
+	v->cpu = xcalloc(n, sizeof(double));
+	v->wall = xcalloc(n, sizeof(double));
+	for (size_t k = 0; k < n; k++) {
+		struct query_filter rf = *f;
+		struct func_table t;
+		double *self = v->self + k * p->nfunctions, *total = v->total + k * p->nfunctions;
+
+		if (p->nruns) {
+			const struct prof_run *r = &p->runs[k];
+
+			rf.t_from = r->start > f->t_from ? r->start : f->t_from;
+			rf.t_to = f->t_to && f->t_to < r->end ? f->t_to : r->end;
+			v->wall[k] = (double)(r->end - r->start) / v->per;
+			if (rf.t_to <= rf.t_from)
+				continue; /* the filter leaves nothing of this run */
+		} else {
+			v->wall[k] = (double)p->meta.duration_ns / v->per;
+		}
+		query_functions(p, &rf, SORT_NAME, false, &t);
+		for (size_t i = 0; i < t.n; i++) {
+			self[t.rows[i].function] = (double)t.rows[i].self_ns / v->per;
+			total[t.rows[i].function] = (double)t.rows[i].total_ns / v->per;
+		}
+		v->cpu[k] = (double)t.total_ns / v->per;
+		func_table_free(&t);
+	}
+}
+
+static void run_values_free(struct run_values *v)
+{
+	free(v->self);
+	free(v->total);
+	free(v->cpu);
+	free(v->wall);
+}
+
+/* ---- the statistics ---- */
+
+/* One side of an estimate: per-run values and the sampling variance of
+ * their mean (a count of n samples is known to about +-sqrt(n)). */
+struct side {
+	const double *x;
+	size_t n;
+	double sampling_var;
+};
+
+static double mean_of(const struct side *s)
+{
+	double m = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		m += s->x[i];
+	return s->n ? m / (double)s->n : 0;
+}
+
+/* The variance of the side's mean and its degrees of freedom. The spread
+ * between runs includes the sampling error; it is never taken as less
+ * than that (three runs can agree by chance), and only its excess over
+ * the sampling error, which is known, is uncertain: Satterthwaite's
+ * degrees of freedom of that sum (INFINITY: sampling error alone). */
+static double side_var(const struct side *s, double mean, double *df)
+{
+	double ss = 0, between, excess;
+
+	*df = INFINITY;
+	if (s->n < 2)
+		return s->sampling_var;
+	for (size_t i = 0; i < s->n; i++)
+		ss += (s->x[i] - mean) * (s->x[i] - mean);
+	between = ss / (double)(s->n - 1) / (double)s->n;
+	if (between <= s->sampling_var)
+		return s->sampling_var;
+	excess = between - s->sampling_var;
+	*df = between * between / (excess * excess / (double)(s->n - 1));
+	return between;
+}
+
+/* Welch's t-test of cur against base, and the interval of the change. */
+static void estimate(struct diff_estimate *e, const struct side *b, const struct side *c,
+		     double confidence, double scale)
+{
+	double dfb, dfc, vb, vc, se, den;
+
+	e->base = mean_of(b);
+	e->cur = mean_of(c);
+	vb = side_var(b, e->base, &dfb);
+	vc = side_var(c, e->cur, &dfc);
+	e->base *= scale;
+	e->cur *= scale;
+	e->delta = e->cur - e->base;
+	e->pct = e->base > 0 ? e->delta / e->base * 100 : e->delta > 0 ? INFINITY : 0;
+	se = sqrt(vb + vc) * scale;
+	/* Welch-Satterthwaite: a known variance adds no uncertainty of its own. */
+	den = (isinf(dfb) ? 0 : vb * vb / dfb) + (isinf(dfc) ? 0 : vc * vc / dfc);
+	e->df = den > 0 ? (vb + vc) * (vb + vc) / den : INFINITY;
+	if (!(se > 0)) {
+		e->half = e->p = NAN;
+		e->significant = false;
+		return;
+	}
+	e->half = diff_t_quantile(1 - (1 - confidence) / 2, e->df) * se;
+	e->p = 2 * (1 - diff_t_cdf(fabs(e->delta) / se, e->df));
+	e->significant = fabs(e->delta) > e->half;
+}
+
+static bool past(const struct diff_estimate *e, const struct diff_opts *o, bool share)
+{
+	double d = fabs(e->delta);
+
+	switch (o->unit) {
+	case DIFF_POINTS:
+		return share && d > o->threshold;
+	case DIFF_PERCENT:
+		return !share && fabs(e->pct) > o->threshold;
+	case DIFF_SECONDS:
+		return !share && d > o->threshold;
+	}
+	return false;
+}
+
+static void judge(struct diff_estimate *e, const struct diff_opts *o, bool share)
+{
+	e->over = o->flag && past(e, o, share);
+}
+
+/* A regression: own or cumulative time (share points: %self) past the
+ * threshold and significant, upwards. */
+static enum diff_verdict verdict(const struct diff_row *d, const struct diff_opts *o)
+{
+	const struct diff_estimate *e[3] = {&d->self, &d->cum, &d->share};
+	bool up = false, down = false;
+
+	if (!o->flag)
+		return DIFF_SAME;
+	for (size_t i = 0; i < 3; i++) {
+		if (!e[i]->over || !e[i]->significant)
+			continue;
+		up |= e[i]->delta > 0;
+		down |= e[i]->delta < 0;
+	}
+	return up ? DIFF_REGRESSION : down ? DIFF_IMPROVEMENT : DIFF_SAME;
+}
+
+/* ---- rows ---- */
+
+/* Per-run values of a row's functions (ids of one side) summed. */
+struct row_sums {
+	double *self, *total; /* [run] */
+};
+
+static void sums_add(struct row_sums *s, const struct run_values *v, uint32_t fn)
+{
+	if (fn >= v->nfunctions)
+		return;
+	for (size_t k = 0; k < v->n; k++) {
+		s->self[k] += v->self[k * v->nfunctions + fn];
+		s->total[k] += v->total[k * v->nfunctions + fn];
+	}
+}
+
+/* The sampling variance of a mean over runs of a time of n samples. */
+static double time_var(uint64_t ns, uint64_t samples, size_t runs, double per)
+{
+	double w;
+
+	if (!samples)
+		return 0;
+	w = (double)ns / (double)samples / per; /* time one sample stands for */
+	return (double)samples * w * w / ((double)runs * (double)runs);
+}
+
+/* The share (points) sampling variance of a part of n of N samples. */
+static double share_var(double pct, uint64_t total)
+{
+	double p = pct / 100;
+
+	return total ? p * (1 - p) / (double)total * 1e4 : 0;
+}
+
+struct sides {
+	struct run_values cur, base;
+	struct row_sums cs, bs;
+	double *cshare, *bshare;
+};
+
+static void row_estimates(struct diff_row *d, struct sides *s, const struct diff_table *t,
+			  const struct diff_opts *o)
+{
+	struct side b, c;
+
+	b = (struct side){s->bs.self, s->base.n,
+			  time_var(d->base.self_ns, d->base.self_samples, s->base.n, s->base.per)};
+	c = (struct side){s->cs.self, s->cur.n,
+			  time_var(d->row.self_ns, d->row.self_samples, s->cur.n, s->cur.per)};
+	estimate(&d->self, &b, &c, t->row_confidence, 1e-9);
+	b = (struct side){s->bs.total, s->base.n,
+			  time_var(d->base.total_ns, d->base.total_samples, s->base.n, s->base.per)};
+	c = (struct side){s->cs.total, s->cur.n,
+			  time_var(d->row.total_ns, d->row.total_samples, s->cur.n, s->cur.per)};
+	estimate(&d->cum, &b, &c, t->row_confidence, 1e-9);
+	for (size_t k = 0; k < s->base.n; k++)
+		s->bshare[k] = s->base.cpu[k] > 0 ? s->bs.self[k] / s->base.cpu[k] * 100 : 0;
+	for (size_t k = 0; k < s->cur.n; k++)
+		s->cshare[k] = s->cur.cpu[k] > 0 ? s->cs.self[k] / s->cur.cpu[k] * 100 : 0;
+	b = (struct side){s->bshare, s->base.n,
+			  share_var(d->base.self_pct, t->base.total_samples) / (double)s->base.n};
+	c = (struct side){s->cshare, s->cur.n,
+			  share_var(d->row.self_pct, t->cur.total_samples) / (double)s->cur.n};
+	estimate(&d->share, &b, &c, t->row_confidence, 1);
+	judge(&d->self, o, false);
+	judge(&d->cum, o, false);
+	judge(&d->share, o, true);
+	d->d_tottime = d->self.delta;
+	d->verdict = verdict(d, o);
+	d->regression = d->verdict == DIFF_REGRESSION;
+}
+
+/* The whole runs: CPU time (sampled) and wall time (measured). */
+static void run_estimates(struct diff_table *t, struct sides *s)
+{
+	struct side b = {s->base.cpu, s->base.n,
+			 time_var(t->base.total_ns, t->base.total_samples, s->base.n, s->base.per)};
+	struct side c = {s->cur.cpu, s->cur.n,
+			 time_var(t->cur.total_ns, t->cur.total_samples, s->cur.n, s->cur.per)};
+
+	estimate(&t->cpu, &b, &c, t->opts.confidence, 1e-9);
+	b = (struct side){s->base.wall, s->base.n, 0};
+	c = (struct side){s->cur.wall, s->cur.n, 0};
+	estimate(&t->wall, &b, &c, t->opts.confidence, 1e-9);
+}
+
+static bool same_key(const struct entry *a, const struct entry *b)
+{
+	return !strcmp(a->name, b->name) && !strcmp(a->module, b->module);
+}
+
+/* The rows the sorted entries make. */
+static size_t groups(const struct entry *e, size_t n)
+{
+	size_t g = 0;
+
+	for (size_t i = 0; i < n; i++)
+		g += i == 0 || !same_key(&e[i - 1], &e[i]);
+	return g;
+}
+
 void diff_functions(const struct profile *cur, const struct profile *base,
 		    const struct query_filter *f, const struct diff_opts *o, struct diff_table *out)
 {
+	struct sides s;
 	struct entry *e;
-	size_t n, i, j;
+	size_t n, i, j, maxruns;
 
 	memset(out, 0, sizeof(*out));
 	out->cur_profile = cur;
 	out->base_profile = base;
 	out->opts = *o;
+	if (!(out->opts.confidence > 0))
+		out->opts.confidence = 0.95;
+	o = &out->opts;
 	query_functions(cur, f, SORT_CUMULATIVE, false, &out->cur);
 	query_functions(base, f, SORT_CUMULATIVE, false, &out->base);
+	run_values_fill(&s.cur, cur, f, o->per_cur);
+	run_values_fill(&s.base, base, f, o->per_base);
+	out->cur_runs = s.cur.n;
+	out->base_runs = s.base.n;
+	maxruns = s.cur.n > s.base.n ? s.cur.n : s.base.n;
+	s.cs = (struct row_sums){xcalloc(maxruns, sizeof(double)), xcalloc(maxruns, sizeof(double))};
+	s.bs = (struct row_sums){xcalloc(maxruns, sizeof(double)), xcalloc(maxruns, sizeof(double))};
+	s.cshare = xcalloc(maxruns, sizeof(double));
+	s.bshare = xcalloc(maxruns, sizeof(double));
 	e = xcalloc(out->cur.n + out->base.n + 1, sizeof(*e));
 	n = entries_add(e, cur, &out->cur, false);
 	n += entries_add(e + n, base, &out->base, true);
 	qsort(e, n, sizeof(*e), cmp_entry);
 	out->rows = xcalloc(n + 1, sizeof(*out->rows));
+	out->row_confidence = 1 - (1 - o->confidence) / (double)(groups(e, n) + !n);
 	for (i = 0; i < n; i = j) {
 		struct diff_row *d = &out->rows[out->n++];
 		bool have_cur = false, have_base = false;
@@ -154,9 +436,11 @@ void diff_functions(const struct profile *cur, const struct profile *base,
 		memset(d, 0, sizeof(*d));
 		d->base.function = PROF_NONE;
 		d->base.calls = -1;
-		for (j = i;
-		     j < n && !strcmp(e[j].name, e[i].name) && !strcmp(e[j].module, e[i].module);
-		     j++) {
+		memset(s.cs.self, 0, maxruns * sizeof(double));
+		memset(s.cs.total, 0, maxruns * sizeof(double));
+		memset(s.bs.self, 0, maxruns * sizeof(double));
+		memset(s.bs.total, 0, maxruns * sizeof(double));
+		for (j = i; j < n && same_key(&e[j], &e[i]); j++) {
 			struct func_row *r = e[j].base ? &d->base : &d->row;
 			bool *have = e[j].base ? &have_base : &have_cur;
 
@@ -165,6 +449,10 @@ void diff_functions(const struct profile *cur, const struct profile *base,
 			else
 				*r = *e[j].row;
 			*have = true;
+			if (e[j].base)
+				sums_add(&s.bs, &s.base, e[j].row->function);
+			else
+				sums_add(&s.cs, &s.cur, e[j].row->function);
 		}
 		if (have_cur) {
 			d->prof = cur;
@@ -175,12 +463,45 @@ void diff_functions(const struct profile *cur, const struct profile *base,
 		}
 		d->d_self_pct = d->row.self_pct - d->base.self_pct;
 		d->d_total_pct = d->row.total_pct - d->base.total_pct;
-		d->d_tottime = ((double)d->row.self_ns - (double)d->base.self_ns) / 1e9;
-		d->regression = o->flag && d->d_self_pct > o->threshold;
-		out->regressions += d->regression;
+		row_estimates(d, &s, out, o);
+		out->regressions += d->verdict == DIFF_REGRESSION;
+		out->improvements += d->verdict == DIFF_IMPROVEMENT;
 	}
+	run_estimates(out, &s);
 	free(e);
+	free(s.cs.self);
+	free(s.cs.total);
+	free(s.bs.self);
+	free(s.bs.total);
+	free(s.cshare);
+	free(s.bshare);
+	run_values_free(&s.cur);
+	run_values_free(&s.base);
 	qsort_r(out->rows, out->n, sizeof(*out->rows), row_cmp, (void *)o);
+}
+
+int diff_parse_threshold(const char *s, double *value, enum diff_unit *unit)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s)
+		return -1;
+	v = strtod(s, &end);
+	if (end == s || !isfinite(v) || v < 0)
+		return -1;
+	if (!*end || !strcmp(end, "pt"))
+		*unit = DIFF_POINTS;
+	else if (!strcmp(end, "%"))
+		*unit = DIFF_PERCENT;
+	else if (!strcmp(end, "s"))
+		*unit = DIFF_SECONDS;
+	else
+		return -1;
+	if (*unit == DIFF_POINTS && v > 100)
+		return -1;
+	*value = v;
+	return 0;
 }
 
 void diff_table_free(struct diff_table *t)
