@@ -297,7 +297,7 @@ static void md_text(FILE *out, const char *s)
 	for (; s && *s; s++) {
 		unsigned char c = (unsigned char)*s;
 
-		if (strchr("\\`*_{}[]<>()#+-.!|~", c))
+		if (strchr("\\`*_[]<>|~", c))
 			putc('\\', out);
 		putc(c < 0x20 || c == 0x7f ? '?' : c, out);
 	}
@@ -311,6 +311,22 @@ static void md_change(FILE *out, const struct diff_estimate *e)
 	if (isfinite(e->half))
 		fprintf(out, " \xc2\xb1 %.3f", e->half);
 	fprintf(out, " | %s |", pct_text(e, pct, sizeof(pct)));
+}
+
+static void md_row(FILE *out, const struct diff_row *d)
+{
+	fprintf(out, "| %s | ",
+		d->verdict == DIFF_REGRESSION	 ? "**regression**"
+		: d->verdict == DIFF_IMPROVEMENT ? "improvement"
+						 : "");
+	md_text(out, profile_function_name(d->prof, d->row.function));
+	fputs(" | ", out);
+	md_text(out, profile_module_name(d->prof, d->row.function));
+	fprintf(out, " | %.3f |", d->self.cur);
+	md_change(out, &d->self);
+	fprintf(out, " %.3f |", d->cum.cur);
+	md_change(out, &d->cum);
+	putc('\n', out);
 }
 
 static void md_heading(FILE *out, const struct diff_table *t)
@@ -355,24 +371,17 @@ int report_diff_markdown(FILE *out, const struct diff_table *t, const struct rep
 	      "| cumtime (s) | \xce\x94 cumtime (s) | \xce\x94% |\n"
 	      "|---|---|---|---:|---:|---:|---:|---:|---:|\n",
 	      out);
-	for (size_t i = 0; i < t->n; i++) {
-		const struct diff_row *d = &t->rows[i];
+	/* The flagged rows first, then the others in order up to the limit. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < t->n; i++) {
+			const struct diff_row *d = &t->rows[i];
 
-		if (d->verdict != DIFF_REGRESSION && listed >= limit)
-			continue;
-		listed++;
-		fprintf(out, "| %s | ",
-			d->verdict == DIFF_REGRESSION	 ? "**regression**"
-			: d->verdict == DIFF_IMPROVEMENT ? "improvement"
-							 : "");
-		md_text(out, profile_function_name(d->prof, d->row.function));
-		fputs(" | ", out);
-		md_text(out, profile_module_name(d->prof, d->row.function));
-		fprintf(out, " | %.3f |", d->self.cur);
-		md_change(out, &d->self);
-		fprintf(out, " %.3f |", d->cum.cur);
-		md_change(out, &d->cum);
-		putc('\n', out);
+			if ((d->verdict == DIFF_REGRESSION) != (pass == 0) ||
+			    (pass == 1 && listed >= limit))
+				continue;
+			md_row(out, d);
+			listed++;
+		}
 	}
 	if (listed < t->n)
 		fprintf(out, "\n%zu of %zu functions shown.\n", listed, t->n);

@@ -37,6 +37,7 @@ __attribute__((noinline)) void slowed(uint64_t n)
 __attribute__((noinline)) void outer(uint64_t n)
 {
 	slowed(n);
+	workload_sink++; /* not a tail call: outer() stays on the stack */
 }
 
 __attribute__((noinline)) void side(uint64_t n)
