@@ -190,7 +190,10 @@ static void text_diff(struct report *r, const struct diff_table *t, size_t shown
 	fprintf(out, "\nOrdered by: %s%s\n\n",
 		t->opts.by_delta ? "largest regression (\xce\x94tottime)" : sort_title(r->o->sort),
 		r->o->reverse ? ", reversed" : "");
-	fputs("  \xce\x94tottime         \xce\x94%   \xce\x94" "cumtime         \xce\x94%", out);
+	/* Columns as text_change() prints them: 10, 9 and 7 wide. */
+	fputs("   \xce\x94tottime         " "     \xce\x94%"
+	      "  \xce\x94" "cumtime         " "     \xce\x94%",
+	      out);
 	text_table_header(out);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct diff_row *d = &t->rows[i];
