@@ -96,8 +96,9 @@ shape=$(awk '/^### proftop: REGRESSION DETECTED/ { head = 1 }
 	/^\|/ { n++; c = gsub(/[^\\]\|/, "&"); if (n == 1) cells = c; else if (c != cells) bad++ }
 	/^\|/ && n == 2 && !/^\|(---:?\|)+$/ { sep = 1 }
 	/^\| \*\*regression\*\* \| slowed \|/ { slowed = 1 }
-	/^\| \*\*regression\*\*/ { if (plain) late++ } /^\|  \|/ { plain++ }
-	END { printf "%d %d %d %d %d %d", head, n >= 7, bad, sep, slowed, late }' "$PT_WORK/m.md")
+	/^\| \*\*regression\*\*/ { if (plain) late++ }
+	/^\|  \|/ { plain++ }
+	END { printf "%d %d %d %d %d %d", head, (n >= 7), bad, sep, slowed, late }' "$PT_WORK/m.md")
 if [ "$shape" = "1 1 0 0 1 0" ]; then
 	pt_ok "markdown: a heading and a table of at least 5 rows, slowed() flagged, flagged rows first"
 else
@@ -115,7 +116,7 @@ done
 if [ -z "$py" ]; then
 	echo "# no Python with the markdown module: the table's shape alone is checked"
 else
-	trs=$("$py" -c 'import markdown, sys; h = markdown.markdown(open(sys.argv[1]).read(), extensions=["tables"]); print(h.count("<tr>"), h.count("<th"))' "$PT_WORK/m.md")
+	trs=$("$py" -c 'import markdown, sys; h = markdown.markdown(open(sys.argv[1]).read(), extensions=["tables"]); print(h.count("<tr>"), h.count("</th>"))' "$PT_WORK/m.md")
 	pt_eq "python-markdown: table rows and header cells" "$trs" "$((rows - 1)) 9"
 fi
 pt_finish
