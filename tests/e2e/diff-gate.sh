@@ -66,7 +66,24 @@ for i in $(seq 1 "$same"); do
 	fi
 done
 
-# The runs are kept apart: 3 runs, each with its exit status.
+# The runs are kept apart: 3 runs in order, each with its exit status,
+# every sample inside its run's time range.
+if command -v sqlite3 >/dev/null; then
+	runs=$(sqlite3 "$PT_WORK/new1.proftop" "SELECT count(*), sum(exited), sum(exit_status),
+		sum(start < end) FROM runs;
+		SELECT count(*) FROM runs a JOIN runs b ON b.id = a.id + 1 WHERE b.start < a.end;
+		SELECT count(*) FROM samples s WHERE NOT EXISTS
+			(SELECT 1 FROM runs r WHERE s.time >= r.start AND s.time < r.end);
+		SELECT min(n) FROM (SELECT count(*) AS n FROM samples s JOIN runs r
+			ON s.time >= r.start AND s.time < r.end GROUP BY r.id);" | tr '\n' ' ')
+	echo "# runs, exited, statuses, ranges; overlaps; samples outside; fewest samples in a run: $runs"
+	case $runs in
+	"3|3|0|3 0 0 "[1-9][0-9][0-9]*) pt_ok "the runs table: 3 runs in order, exit 0, every sample inside its run" ;;
+	*) pt_fail "expected '3|3|0|3 0 0 N' (N >= 100) from the runs table, saw '$runs'" ;;
+	esac
+else
+	echo "# no sqlite3: the runs table is checked through the report only"
+fi
 pt_proftop "$PT_WORK/j" report -i "$PT_WORK/new1.proftop" --baseline "$PT_WORK/old1.proftop" \
 	--threshold 10% --format json
 for key in '"runs":3' '"base_runs":3' '"normalised":false' '"threshold_unit":"percent"' \

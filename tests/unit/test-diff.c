@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "diff.h"
@@ -17,6 +18,7 @@
 #include "query.h"
 #include "report-diff.h"
 #include "report.h"
+#include "session.h"
 
 #define MS 1000000ull
 
@@ -385,6 +387,37 @@ static void test_runs(void **state)
 	profile_free(wild);
 }
 
+/* The runs survive a save and a load; a session of one run has none. */
+static void test_runs_saved(void **state)
+{
+	struct profile *p = build_runs("./prog", (int[]){3, 4, 5}, (int[]){1, 1, 1}, 3), *q;
+	char path[] = "/tmp/proftop-test-diff-XXXXXX", err[512];
+	int fd = mkstemp(path);
+
+	(void)state;
+	assert_true(fd >= 0);
+	close(fd);
+	p->runs[1].exit_status = 7;
+	p->runs[2].exited = false;
+	p->runs[2].term_signal = 9;
+	if (session_save(p, path, err, sizeof(err)) < 0)
+		fail_msg("session_save: %s", err);
+	q = session_load(path, NULL, err, sizeof(err));
+	unlink(path);
+	if (!q)
+		fail_msg("session_load: %s", err);
+	assert_int_equal(q->nruns, 3);
+	for (size_t k = 0; k < 3; k++) {
+		assert_int_equal(q->runs[k].start, p->runs[k].start);
+		assert_int_equal(q->runs[k].end, p->runs[k].end);
+		assert_int_equal(q->runs[k].exited, p->runs[k].exited);
+		assert_int_equal(q->runs[k].exit_status, p->runs[k].exit_status);
+		assert_int_equal(q->runs[k].term_signal, p->runs[k].term_signal);
+	}
+	profile_free(q);
+	profile_free(p);
+}
+
 /* One function holds 99% of the time and gets 42% slower: its share
  * hardly moves (points miss it), its time does (percent catches it). */
 static void test_share_preserving(void **state)
@@ -486,6 +519,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_report, setup, teardown),
 		cmocka_unit_test(test_t_quantile),
 		cmocka_unit_test(test_runs),
+		cmocka_unit_test(test_runs_saved),
 		cmocka_unit_test(test_share_preserving),
 		cmocka_unit_test(test_per),
 		cmocka_unit_test(test_parse_threshold),
