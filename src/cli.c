@@ -263,10 +263,11 @@ static const struct help_block option_sections[] = {
 	 "      --per NEW[,OLD]      times per unit of work: units done per run\n"},
 	{IN_REPORT, "      --fail-on-regression exit with status 3 when a function is flagged\n"
 		    "                           (threshold 10% unless given)\n"},
-	{IN_RECORD, "\n"
-		    "Record:\n"
-		    "      --repeat N           run the command N times into the session, each run\n"
-		    "                           kept apart (for comparisons that know the noise)\n"},
+	{IN_RECORD,
+	 "\n"
+	 "Record:\n"
+	 "      --repeat N           run the command N times into the session, each run\n"
+	 "                           kept apart (for comparisons that know the noise)\n"},
 	{IN_EXPORT,
 	 "\n"
 	 "Export:\n"
@@ -759,11 +760,11 @@ static int check_combination(struct options *o)
 				   "use -p PID or -- COMMAND, not -i");
 	if (!o->baseline && (o->sort_delta || o->flag || o->per_cur > 0 || o->markdown))
 		return usage_error("%s compares with a baseline: add --baseline OLD",
-				   o->sort_delta	     ? "--sort delta"
+				   o->sort_delta	   ? "--sort delta"
 				   : o->fail_on_regression ? "--fail-on-regression"
-				   : o->flag		     ? "--threshold"
-				   : o->markdown	     ? "--format markdown"
-							     : "--per");
+				   : o->flag		   ? "--threshold"
+				   : o->markdown	   ? "--format markdown"
+							   : "--per");
 	/* --fail-on-regression alone: 10% of the function's own time. */
 	if (o->flag && !o->threshold_set) {
 		o->threshold = 10;

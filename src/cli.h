@@ -44,11 +44,11 @@ struct options {
 	const char *report_output; /* report --output FILE */
 	const char *save;	   /* report --save FILE: keep the session too */
 	/* comparison (report, tui) */
-	const char *baseline; /* --baseline OLD: a session to compare with */
-	bool sort_delta;      /* --sort delta: largest regression first */
-	bool flag;	      /* --threshold or --fail-on-regression: give verdicts... */
-	double threshold;     /* ...for changes past this many... */
-	bool threshold_set;   /* --threshold given */
+	const char *baseline;	       /* --baseline OLD: a session to compare with */
+	bool sort_delta;	       /* --sort delta: largest regression first */
+	bool flag;		       /* --threshold or --fail-on-regression: give verdicts... */
+	double threshold;	       /* ...for changes past this many... */
+	bool threshold_set;	       /* --threshold given */
 	enum diff_unit threshold_unit; /* ...points, percent or seconds */
 	double confidence;	       /* --confidence, 0.95 by default */
 	double per_cur, per_base;      /* --per NEW[,OLD]: units of work per run */

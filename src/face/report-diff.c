@@ -191,8 +191,11 @@ static void text_diff(struct report *r, const struct diff_table *t, size_t shown
 		t->opts.by_delta ? "largest regression (\xce\x94tottime)" : sort_title(r->o->sort),
 		r->o->reverse ? ", reversed" : "");
 	/* Columns as text_change() prints them: 10, 9 and 7 wide. */
-	fputs("   \xce\x94tottime         " "     \xce\x94%"
-	      "  \xce\x94" "cumtime         " "     \xce\x94%",
+	fputs("   \xce\x94tottime         "
+	      "     \xce\x94%"
+	      "  \xce\x94"
+	      "cumtime         "
+	      "     \xce\x94%",
 	      out);
 	text_table_header(out);
 	for (size_t i = 0; i < t->n; i++) {
@@ -200,10 +203,11 @@ static void text_diff(struct report *r, const struct diff_table *t, size_t shown
 
 		if (!diff_row_shown(t, shown, i)) {
 			if (i == 0 || diff_row_shown(t, shown, i - 1))
-				fprintf(out, "   ...  (%zu rows of smaller change)\n", t->n - shown);
+				fprintf(out, "   ...  (%zu rows of smaller change)\n",
+					t->n - shown);
 			continue;
 		}
-		putc(d->verdict == DIFF_REGRESSION	? '!'
+		putc(d->verdict == DIFF_REGRESSION    ? '!'
 		     : d->verdict == DIFF_IMPROVEMENT ? '-'
 						      : ' ',
 		     out);
@@ -220,9 +224,9 @@ static void text_diff(struct report *r, const struct diff_table *t, size_t shown
 static void json_estimate(FILE *out, const char *key, const struct diff_estimate *e)
 {
 	struct field f[8] = {
-		FREAL("base_s", e->base, 6),	 FREAL("cur_s", e->cur, 6),
-		FREAL("delta_s", e->delta, 6),	 freal("delta_pct", e->pct, 2),
-		freal("half_s", e->half, 6),	 freal("p", e->p, 6),
+		FREAL("base_s", e->base, 6),	      FREAL("cur_s", e->cur, 6),
+		FREAL("delta_s", e->delta, 6),	      freal("delta_pct", e->pct, 2),
+		freal("half_s", e->half, 6),	      freal("p", e->p, 6),
 		FBOOL("significant", e->significant), freal("df", e->df, 2),
 	};
 
@@ -243,7 +247,8 @@ static void json_diff(struct report *r, const struct diff_table *t, size_t shown
 
 	fputs(",\"baseline\":{\"command\":", out);
 	json_str(out, b->meta.command);
-	fprintf(out, ",\"samples\":%zu,\"cpu_s\":%.6f,\"sort_delta\":%s,\"threshold\":", b->nsamples,
+	fprintf(out,
+		",\"samples\":%zu,\"cpu_s\":%.6f,\"sort_delta\":%s,\"threshold\":", b->nsamples,
 		b->total_weight / 1e9, o->by_delta ? "true" : "false");
 	if (o->flag)
 		fprintf(out, "%.2f", o->threshold);
@@ -340,8 +345,8 @@ static void md_heading(FILE *out, const struct diff_table *t)
 	if (!o->flag)
 		fputs("### proftop: comparison with the baseline\n\n", out);
 	else if (t->regressions)
-		fprintf(out, "### proftop: REGRESSION DETECTED (%zu function%s)\n\n", t->regressions,
-			t->regressions == 1 ? "" : "s");
+		fprintf(out, "### proftop: REGRESSION DETECTED (%zu function%s)\n\n",
+			t->regressions, t->regressions == 1 ? "" : "s");
 	else
 		fputs("### proftop: no regression\n\n", out);
 	fputs("Baseline: ", out);

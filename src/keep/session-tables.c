@@ -428,9 +428,9 @@ static int load_runs(struct loader *l)
 int session_load_tables(struct loader *l)
 {
 	int (*const steps[])(struct loader *) = {
-		load_modules, load_functions, load_locations, load_stacks,    load_threads,
-		load_samples, load_memory,    load_output,    load_latencies, load_sources,
-		load_runs,
+		load_modules,	load_functions, load_locations, load_stacks,
+		load_threads,	load_samples,	load_memory,	load_output,
+		load_latencies, load_sources,	load_runs,
 	};
 
 	for (size_t i = 0; !l->failed && i < sizeof(steps) / sizeof(*steps); i++)

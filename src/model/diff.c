@@ -135,8 +135,8 @@ static int row_cmp(const void *va, const void *vb, void *ctx)
 
 /* One side's times, run by run (a profile without runs is one run). */
 struct run_values {
-	size_t n;	   /* runs */
-	size_t nfunctions; /* of the profile */
+	size_t n;	      /* runs */
+	size_t nfunctions;    /* of the profile */
 	double *self, *total; /* [run * nfunctions + function], ns per unit */
 	double *cpu, *wall;   /* [run]: the run's CPU and wall ns per unit */
 	double per;	      /* units of work per run (1: not normalised) */
@@ -347,8 +347,9 @@ static void row_estimates(struct diff_row *d, struct sides *s, const struct diff
 	c = (struct side){s->cs.self, s->cur.n,
 			  time_var(d->row.self_ns, d->row.self_samples, s->cur.n, s->cur.per)};
 	estimate(&d->self, &b, &c, t->row_confidence, 1e-9);
-	b = (struct side){s->bs.total, s->base.n,
-			  time_var(d->base.total_ns, d->base.total_samples, s->base.n, s->base.per)};
+	b = (struct side){
+		s->bs.total, s->base.n,
+		time_var(d->base.total_ns, d->base.total_samples, s->base.n, s->base.per)};
 	c = (struct side){s->cs.total, s->cur.n,
 			  time_var(d->row.total_ns, d->row.total_samples, s->cur.n, s->cur.per)};
 	estimate(&d->cum, &b, &c, t->row_confidence, 1e-9);
@@ -419,8 +420,10 @@ void diff_functions(const struct profile *cur, const struct profile *base,
 	out->cur_runs = s.cur.n;
 	out->base_runs = s.base.n;
 	maxruns = s.cur.n > s.base.n ? s.cur.n : s.base.n;
-	s.cs = (struct row_sums){xcalloc(maxruns, sizeof(double)), xcalloc(maxruns, sizeof(double))};
-	s.bs = (struct row_sums){xcalloc(maxruns, sizeof(double)), xcalloc(maxruns, sizeof(double))};
+	s.cs = (struct row_sums){xcalloc(maxruns, sizeof(double)),
+				 xcalloc(maxruns, sizeof(double))};
+	s.bs = (struct row_sums){xcalloc(maxruns, sizeof(double)),
+				 xcalloc(maxruns, sizeof(double))};
 	s.cshare = xcalloc(maxruns, sizeof(double));
 	s.bshare = xcalloc(maxruns, sizeof(double));
 	e = xcalloc(out->cur.n + out->base.n + 1, sizeof(*e));

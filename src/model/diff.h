@@ -43,12 +43,12 @@ struct diff_row {
 	 * `row` with `prof`, which is cur or base accordingly. Functions that
 	 * share a (name, module) key are summed into one row. */
 	const struct profile *prof;
-	struct func_row row;  /* current counts and shares */
-	struct func_row base; /* the baseline's (function is an id in base, or
-			       * PROF_NONE when it has no samples there) */
-	double d_self_pct;    /* row.self_pct - base.self_pct, in points */
-	double d_total_pct;   /* row.total_pct - base.total_pct */
-	double d_tottime;     /* seconds per run (per unit): self.delta */
+	struct func_row row;	    /* current counts and shares */
+	struct func_row base;	    /* the baseline's (function is an id in base, or
+				     * PROF_NONE when it has no samples there) */
+	double d_self_pct;	    /* row.self_pct - base.self_pct, in points */
+	double d_total_pct;	    /* row.total_pct - base.total_pct */
+	double d_tottime;	    /* seconds per run (per unit): self.delta */
 	struct diff_estimate self;  /* own time (tottime), seconds */
 	struct diff_estimate cum;   /* cumulative time (cumtime), seconds */
 	struct diff_estimate share; /* %self, points */
@@ -85,10 +85,10 @@ struct diff_table {
 	 * hold together at opts.confidence (Bonferroni over the rows): a
 	 * table of many functions raises no more false alarms than one. */
 	double row_confidence;
-	size_t cur_runs, base_runs;  /* runs of the command (1 without --repeat) */
-	struct diff_estimate cpu;    /* the CPU time of a whole run */
-	struct diff_estimate wall;   /* the wall time of a whole run */
-	size_t regressions;	     /* rows flagged */
+	size_t cur_runs, base_runs; /* runs of the command (1 without --repeat) */
+	struct diff_estimate cpu;   /* the CPU time of a whole run */
+	struct diff_estimate wall;  /* the wall time of a whole run */
+	size_t regressions;	    /* rows flagged */
 	size_t improvements;
 };
 

@@ -108,7 +108,8 @@ static void header(struct tui *t, int y, const struct rect *r)
 	snprintf(buf, sizeof(buf), "%*s", W_DTIME, "\u0394tottime");
 	x += ui_put(y, x, t->utf8 ? buf : " dtottime", W_DTIME, delta ? hot : head);
 	/* "±" is two bytes and one column */
-	snprintf(buf, sizeof(buf), " %-*s", t->utf8 ? W_HALF : W_HALF - 1, t->utf8 ? "\u00b1" : "+-");
+	snprintf(buf, sizeof(buf), " %-*s", t->utf8 ? W_HALF : W_HALF - 1,
+		 t->utf8 ? "\u00b1" : "+-");
 	x += ui_put(y, x, buf, W_HALF, head);
 	snprintf(buf, sizeof(buf), "%*s", W_REL, "\u0394%");
 	x += ui_put(y, x, t->utf8 ? buf : "      d%", W_REL, head);
