@@ -260,7 +260,8 @@ static const struct help_block option_sections[] = {
 	 "                           function's own time, 0.05s, or 2pt (2 = 2pt: %self\n"
 	 "                           points)\n"
 	 "      --confidence PCT     of the intervals and verdicts (default 95)\n"
-	 "      --per NEW[,OLD]      times per unit of work: units done per run\n"},
+	 "      --per NEW[,OLD]      times per unit of work: units done per run, or\n"
+	 "      --per output:WORD    each run's count, the number after WORD in its output\n"},
 	{IN_REPORT, "      --fail-on-regression exit with status 3 when a function is flagged\n"
 		    "                           (threshold 10% unless given)\n"},
 	{IN_RECORD,
@@ -505,8 +506,16 @@ static int out_of_scope(const char *label, enum command cmd, unsigned scope)
 static int parse_per(const char *arg, struct options *o)
 {
 	char *end;
-	double a = strtod(arg, &end), b = a;
+	double a, b;
 
+	if (!strncmp(arg, "output:", 7)) {
+		if (!arg[7])
+			return usage_error("--per output:WORD needs the word before the count "
+					   "(--per output:requests:)");
+		o->per_output = arg + 7;
+		return 0;
+	}
+	a = b = strtod(arg, &end);
 	if (end != arg && *end == ',') {
 		const char *rest = end + 1;
 
@@ -516,7 +525,7 @@ static int parse_per(const char *arg, struct options *o)
 	}
 	if (end == arg || *end || !(a > 0) || !(b > 0) || a > 1e15 || b > 1e15)
 		return usage_error("invalid units of work '%s' for --per (NEW or NEW,OLD: "
-				   "positive numbers)",
+				   "positive numbers, or output:WORD)",
 				   arg);
 	o->per_cur = a;
 	o->per_base = b;
@@ -758,7 +767,8 @@ static int check_combination(struct options *o)
 	if (o->exit_status && o->input)
 		return usage_error("--exit-status is the status of a target proftop runs: "
 				   "use -p PID or -- COMMAND, not -i");
-	if (!o->baseline && (o->sort_delta || o->flag || o->per_cur > 0 || o->markdown))
+	if (!o->baseline &&
+	    (o->sort_delta || o->flag || o->per_cur > 0 || o->per_output || o->markdown))
 		return usage_error("%s compares with a baseline: add --baseline OLD",
 				   o->sort_delta	   ? "--sort delta"
 				   : o->fail_on_regression ? "--fail-on-regression"
@@ -1063,6 +1073,7 @@ void cli_tui_config(const struct options *o, struct tui_config *cfg)
 		.confidence = o->confidence,
 		.per_cur = o->per_cur,
 		.per_base = o->per_base,
+		.per_output = o->per_output,
 		.sort = o->report.sort,
 		.reverse = o->report.reverse,
 		.filter = o->report.filter,

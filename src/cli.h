@@ -52,6 +52,7 @@ struct options {
 	enum diff_unit threshold_unit; /* ...points, percent or seconds */
 	double confidence;	       /* --confidence, 0.95 by default */
 	double per_cur, per_base;      /* --per NEW[,OLD]: units of work per run */
+	const char *per_output;	       /* --per output:WORD: each run's count in its output */
 	bool fail_on_regression;       /* report: exit REPORT_EXIT_REGRESSION when flagged */
 	bool markdown;		       /* report --format markdown (the comparison only) */
 	unsigned repeat;	       /* record --repeat N: runs of the command (1) */

@@ -167,10 +167,18 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 			.confidence = o->confidence,
 			.per_cur = o->per_cur,
 			.per_base = o->per_base,
+			.per_output = o->per_output,
 		};
 
-		diff_functions(p, base, &ro.filter, &d, &diff);
-		ro.diff = &diff;
+		if (o->per_output &&
+		    (diff_output_units(p, o->per_output, err, sizeof(err)) < 0 ||
+		     diff_output_units(base, o->per_output, err, sizeof(err)) < 0)) {
+			warnx_("%s; --per output:WORD needs a count in every run's output", err);
+			rc = 1;
+		} else {
+			diff_functions(p, base, &ro.filter, &d, &diff);
+			ro.diff = &diff;
+		}
 	}
 	if (rc == 0 && o->report_output) {
 		if (file_out_begin(&file, o->report_output, err, sizeof(err)) < 0) {

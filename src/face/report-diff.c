@@ -122,10 +122,15 @@ static const char *pct_text(const struct diff_estimate *e, char *buf, size_t len
 	return buf;
 }
 
+static bool normalised(const struct diff_opts *o)
+{
+	return o->per_cur > 0 || o->per_output;
+}
+
 /* What the times are: per run, per unit of work, normalised or not. */
 static const char *unit_text(const struct diff_opts *o)
 {
-	return o->per_cur > 0 ? "per unit of work (--per)" : "per run";
+	return normalised(o) ? "per unit of work (--per)" : "per run";
 }
 
 static void text_estimate(FILE *out, const char *what, const struct diff_estimate *e,
@@ -133,10 +138,10 @@ static void text_estimate(FILE *out, const char *what, const struct diff_estimat
 {
 	char pct[32];
 
-	fprintf(out, "%s %s: %.3f s -> %.3f s, %+.3f s (%s)", what, unit_text(o), e->base, e->cur,
+	fprintf(out, "%s %s: %.4g s -> %.4g s, %+.3g s (%s)", what, unit_text(o), e->base, e->cur,
 		e->delta, pct_text(e, pct, sizeof(pct)));
 	if (isfinite(e->half))
-		fprintf(out, ", \xc2\xb1%.3f s at %g%%%s\n", e->half, o->confidence * 100,
+		fprintf(out, ", \xc2\xb1%.2g s at %g%%%s\n", e->half, o->confidence * 100,
 			e->significant ? "" : ": within the noise");
 	else
 		fputs(", no estimate of its noise (record --repeat N)\n", out);
@@ -154,9 +159,17 @@ static void text_summary(FILE *out, const struct diff_table *t)
 		t->base_runs == 1 ? "" : "s", t->cur_runs, t->cur_runs == 1 ? "" : "s");
 	text_estimate(out, "CPU", &t->cpu, o);
 	text_estimate(out, "Wall", &t->wall, o);
-	if (o->per_cur <= 0)
+	if (o->per_output) {
+		fputs("Times are per unit of work: each run's count is the number after '", out);
+		put_safe(out, o->per_output);
+		fputs("' in its output.\n", out);
+	} else if (o->per_cur > 0) {
+		fprintf(out, "Times are per unit of work: %g units per run now, %g before.\n",
+			o->per_cur, o->per_base);
+	} else {
 		fputs("Times are per run of the command, not normalised to work done (--per).\n",
 		      out);
+	}
 	if (t->cur_runs < 2 || t->base_runs < 2)
 		fputs("Intervals count sampling error only: record --repeat N to measure the "
 		      "run-to-run noise too.\n",
@@ -259,8 +272,11 @@ static void json_diff(struct report *r, const struct diff_table *t, size_t shown
 		",\"threshold_unit\":\"%s\",\"confidence\":%.4f,\"improvements\":%zu,"
 		"\"runs\":%zu,\"base_runs\":%zu,\"normalised\":%s",
 		unit_name(o->unit), o->confidence, t->improvements, t->cur_runs, t->base_runs,
-		o->per_cur > 0 ? "true" : "false");
-	if (o->per_cur > 0)
+		normalised(o) ? "true" : "false");
+	if (o->per_output) {
+		fputs(",\"per_output\":", out);
+		json_str(out, o->per_output);
+	} else if (o->per_cur > 0)
 		fprintf(out, ",\"per\":%.6g,\"base_per\":%.6g", o->per_cur, o->per_base);
 	json_estimate(out, "run_cpu", &t->cpu);
 	json_estimate(out, "run_wall", &t->wall);
@@ -359,7 +375,7 @@ static void md_heading(FILE *out, const struct diff_table *t)
 	if (isfinite(t->cpu.half))
 		fprintf(out, ", \xc2\xb1 %.3f s", t->cpu.half);
 	fputs(").", out);
-	if (o->per_cur <= 0)
+	if (!normalised(o))
 		fputs(" Not normalised to work done.", out);
 	if (o->flag)
 		fprintf(out, " Flagged: a change past %s, significant at %g%%.",

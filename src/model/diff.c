@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -139,17 +140,66 @@ struct run_values {
 	size_t nfunctions;    /* of the profile */
 	double *self, *total; /* [run * nfunctions + function], ns per unit */
 	double *cpu, *wall;   /* [run]: the run's CPU and wall ns per unit */
-	double per;	      /* units of work per run (1: not normalised) */
+	double per;	      /* mean units of work per run (1: not normalised) */
 };
 
-static void run_values_fill(struct run_values *v, const struct profile *p,
-			    const struct query_filter *f, double per)
+/* The units of work of run k (the whole profile without runs): the number
+ * after the last `word` in the output the run printed. 0 if none. */
+static double output_units(const struct profile *p, size_t k, const char *word)
+{
+	uint64_t from = p->nruns ? p->runs[k].start : 0,
+		 to = p->nruns ? p->runs[k].end : UINT64_MAX;
+	size_t wlen = strlen(word), len = 0;
+	double units = 0;
+	char *text;
+
+	text = xcalloc(p->output_len + 1, 1);
+	for (size_t i = 0; i < p->noutput_chunks; i++) {
+		const struct prof_output_chunk *c = &p->output_chunks[i];
+
+		if (c->time < from || c->time >= to || c->offset > p->output_len ||
+		    c->len > p->output_len - c->offset)
+			continue;
+		memcpy(text + len, p->output + c->offset, c->len);
+		len += c->len;
+	}
+	for (const char *at = text; wlen && (at = strstr(at, word)); at++) {
+		char *end;
+		double v = strtod(at + wlen, &end);
+
+		if (end != at + wlen && isfinite(v) && v > 0)
+			units = v;
+	}
+	free(text);
+	return units;
+}
+
+int diff_output_units(const struct profile *p, const char *word, char *err, size_t errlen)
 {
 	size_t n = p->nruns ? p->nruns : 1;
 
+	for (size_t k = 0; k < n; k++) {
+		if (output_units(p, k, word) > 0)
+			continue;
+		if (p->nruns)
+			snprintf(err, errlen, "run %zu of %s printed no positive number after '%s'",
+				 k + 1, p->meta.command ? p->meta.command : "the session", word);
+		else
+			snprintf(err, errlen, "%s printed no positive number after '%s'",
+				 p->meta.command ? p->meta.command : "the session", word);
+		return -1;
+	}
+	return 0;
+}
+
+static void run_values_fill(struct run_values *v, const struct profile *p,
+			    const struct query_filter *f, double per, const char *per_output)
+{
+	size_t n = p->nruns ? p->nruns : 1;
+	double sum = 0;
+
 	v->n = n;
 	v->nfunctions = p->nfunctions;
-	v->per = per > 0 ? per : 1;
 	v->self = xcalloc(n * p->nfunctions + 1, sizeof(double));
 	v->total = xcalloc(n * p->nfunctions + 1, sizeof(double));
 	v->cpu = xcalloc(n, sizeof(double));
@@ -158,26 +208,32 @@ static void run_values_fill(struct run_values *v, const struct profile *p,
 		struct query_filter rf = *f;
 		struct func_table t;
 		double *self = v->self + k * p->nfunctions, *total = v->total + k * p->nfunctions;
+		/* A run without its count is taken as one unit: callers check
+		 * first (diff_output_units). */
+		double units = per_output ? output_units(p, k, per_output) : per;
 
+		units = units > 0 ? units : 1;
+		sum += units;
 		if (p->nruns) {
 			const struct prof_run *r = &p->runs[k];
 
 			rf.t_from = r->start > f->t_from ? r->start : f->t_from;
 			rf.t_to = f->t_to && f->t_to < r->end ? f->t_to : r->end;
-			v->wall[k] = (double)(r->end - r->start) / v->per;
+			v->wall[k] = (double)(r->end - r->start) / units;
 			if (rf.t_to <= rf.t_from)
 				continue; /* the filter leaves nothing of this run */
 		} else {
-			v->wall[k] = (double)p->meta.duration_ns / v->per;
+			v->wall[k] = (double)p->meta.duration_ns / units;
 		}
 		query_functions(p, &rf, SORT_NAME, false, &t);
 		for (size_t i = 0; i < t.n; i++) {
-			self[t.rows[i].function] = (double)t.rows[i].self_ns / v->per;
-			total[t.rows[i].function] = (double)t.rows[i].total_ns / v->per;
+			self[t.rows[i].function] = (double)t.rows[i].self_ns / units;
+			total[t.rows[i].function] = (double)t.rows[i].total_ns / units;
 		}
-		v->cpu[k] = (double)t.total_ns / v->per;
+		v->cpu[k] = (double)t.total_ns / units;
 		func_table_free(&t);
 	}
+	v->per = sum / (double)n; /* the sampling error's scale: the mean */
 }
 
 static void run_values_free(struct run_values *v)
@@ -415,8 +471,8 @@ void diff_functions(const struct profile *cur, const struct profile *base,
 	o = &out->opts;
 	query_functions(cur, f, SORT_CUMULATIVE, false, &out->cur);
 	query_functions(base, f, SORT_CUMULATIVE, false, &out->base);
-	run_values_fill(&s.cur, cur, f, o->per_cur);
-	run_values_fill(&s.base, base, f, o->per_base);
+	run_values_fill(&s.cur, cur, f, o->per_cur, o->per_output);
+	run_values_fill(&s.base, base, f, o->per_base, o->per_output);
 	out->cur_runs = s.cur.n;
 	out->base_runs = s.base.n;
 	maxruns = s.cur.n > s.base.n ? s.cur.n : s.base.n;

@@ -71,8 +71,11 @@ struct diff_opts {
 	double threshold;
 	enum diff_unit unit;
 	double confidence; /* of the intervals, 0.5 to 0.9999; 0 means 0.95 */
-	/* --per: units of work per run of each side (0: not normalised) */
+	/* --per: units of work per run of each side (0: not normalised), or
+	 * per_output: each run's own count, the number after the last
+	 * per_output in the output the run printed ("requests: 1200") */
 	double per_cur, per_base;
+	const char *per_output;
 };
 
 struct diff_table {
@@ -97,6 +100,10 @@ void diff_functions(const struct profile *cur, const struct profile *base,
 		    const struct query_filter *f, const struct diff_opts *o,
 		    struct diff_table *out);
 void diff_table_free(struct diff_table *t);
+
+/* Whether every run of p printed a positive number after word (for
+ * diff_opts.per_output): 0, or -1 with err naming the run. */
+int diff_output_units(const struct profile *p, const char *word, char *err, size_t errlen);
 
 /* Parse --threshold: "10%", "0.05s", "2pt" or a bare number (points).
  * Returns 0, or -1 if s is none of these (or negative). */

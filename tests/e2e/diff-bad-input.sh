@@ -24,6 +24,7 @@ usage "invalid threshold '101pt'" report -i "$new" --baseline "$old" --threshold
 usage "invalid confidence '40'" report -i "$new" --baseline "$old" --confidence 40
 usage "invalid units of work '0' for --per" report -i "$new" --baseline "$old" --per 0
 usage "invalid units of work '5,x' for --per" report -i "$new" --baseline "$old" --per 5,x
+usage "--per output:WORD needs the word" report -i "$new" --baseline "$old" --per output:
 usage "--per compares with a baseline: add --baseline OLD" report -i "$new" --per 5
 usage "--fail-on-regression compares with a baseline" report -i "$new" --fail-on-regression
 usage "--format markdown compares with a baseline" report -i "$new" --format markdown

@@ -224,8 +224,8 @@ static void test_report(void **state)
 	char *out = render(fx, REPORT_TEXT);
 
 	assert_contains(out, "\nCompared with: ./prog-old 1 (100 samples, 1 run; now 1 run)\n"
-			     "CPU per run: 1.000 s -> 2.000 s, +1.000 s (+100.0%), "
-			     "\xc2\xb1" "0.339 s at 95%\n");
+			     "CPU per run: 1 s -> 2 s, +1 s (+100.0%), "
+			     "\xc2\xb1" "0.34 s at 95%\n");
 	assert_contains(out, "Intervals count sampling error only");
 	assert_contains(out, "2 regressions, 2 improvements: a change past 4.0 points of %self, "
 			     "significant at 95% (! slower, - faster)\n\n"
@@ -465,6 +465,38 @@ static void test_per(void **state)
 	profile_free(cur);
 }
 
+/* --per output:WORD: each run's count from what it printed. */
+static void test_per_output(void **state)
+{
+	struct profile *base = build_runs("./old", (int[]){300, 300}, (int[]){100, 100}, 2);
+	struct profile *cur = build_runs("./new", (int[]){600, 630}, (int[]){200, 210}, 2);
+	struct query_filter all = {0};
+	struct diff_opts o = {
+		.flag = true, .threshold = 10, .unit = DIFF_PERCENT, .per_output = "requests: "};
+	struct diff_table t;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(diff_output_units(cur, "requests: ", err, sizeof(err)), -1);
+	assert_string_equal(err, "run 1 of ./new printed no positive number after 'requests: '");
+	for (size_t k = 0; k < 2; k++) {
+		profile_add_output(base, base->runs[k].start + 5, "requests: 1000\n", 15);
+		profile_add_output(cur, cur->runs[k].start + 5, "warm-up\nrequests: 1\n", 20);
+		profile_add_output(cur, cur->runs[k].end - 5, k ? "requests: 2100\n" : "requests: 2000\n",
+				   15);
+	}
+	assert_int_equal(diff_output_units(cur, "requests: ", err, sizeof(err)), 0);
+	assert_int_equal(diff_output_units(base, "requests: ", err, sizeof(err)), 0);
+	diff_functions(cur, base, &all, &o, &t);
+	/* 3 s per 1000 requests before; 6 s per 2000 and 6.3 s per 2100 now */
+	assert_near(find(&t, "hot")->self.cur * 1e3, 3.0, "hot: ms per request now");
+	assert_near(find(&t, "hot")->self.base * 1e3, 3.0, "hot: ms per request before");
+	assert_int_equal(t.regressions, 0);
+	diff_table_free(&t);
+	profile_free(base);
+	profile_free(cur);
+}
+
 static void test_parse_threshold(void **state)
 {
 	static const char *const bad[] = {"lots", "-1", "5x", "101", "", "%", "10 %", "nan"};
@@ -522,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_runs_saved),
 		cmocka_unit_test(test_share_preserving),
 		cmocka_unit_test(test_per),
+		cmocka_unit_test(test_per_output),
 		cmocka_unit_test(test_parse_threshold),
 		cmocka_unit_test_setup_teardown(test_markdown, setup, teardown),
 	};

@@ -20,6 +20,7 @@ struct tui_config {
 	int threshold_unit;	       /* ...enum diff_unit */
 	double confidence;	       /* --confidence (0.95) */
 	double per_cur, per_base;      /* --per: units of work per run */
+	const char *per_output;	       /* --per output:WORD */
 	enum query_sort sort;
 	bool reverse;
 	struct query_filter filter;

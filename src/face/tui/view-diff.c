@@ -58,6 +58,7 @@ static void dv_update(struct tui *t, struct view *v)
 		.confidence = t->opt->confidence,
 		.per_cur = t->opt->per_cur,
 		.per_base = t->opt->per_base,
+		.per_output = t->opt->per_output,
 	};
 
 	if (v->gen != t->gen) {
@@ -183,7 +184,7 @@ static void dv_draw(struct tui *t, struct view *v, const struct rect *r)
 							      : " points");
 	snprintf(left + strlen(left), sizeof(left) - strlen(left),
 		 "; CPU per run %+.1f%%, %zu vs %zu runs%s", d->table.cpu.pct, d->table.cur_runs,
-		 d->table.base_runs, t->opt->per_cur > 0 ? ", per unit" : "");
+		 d->table.base_runs, t->opt->per_cur > 0 || t->opt->per_output ? ", per unit" : "");
 	ui_title(t, r->y, left, NULL);
 	if (r->h < 2 || r->w <= NAME_X)
 		return;
