@@ -289,6 +289,7 @@ static struct collector *record_again(const struct collect_config *cfg, struct p
 	const struct prof_meta first = p->meta;
 	uint64_t start = loop_now_ns() - first.start_ns;
 	struct prof_run run = run_of(p, 0);
+	size_t mem0 = p->nmemory;
 	struct collector *c;
 	char err[512];
 
@@ -301,9 +302,13 @@ static struct collector *record_again(const struct collect_config *cfg, struct p
 		*rc = 1;
 		return c;
 	}
-	/* Started: nothing is drained before the loop runs. */
+	/* Started: nothing is drained before the loop runs. The memory point
+	 * taken at exec was timed from this run's start: move it to there. */
 	p->meta.start_ns = first.start_ns;
 	p->meta.start_realtime = first.start_realtime;
+	for (size_t i = mem0; i < p->nmemory; i++)
+		if (p->memory[i].time < start)
+			p->memory[i].time = start;
 	record_run(c, w);
 	collector_finish(c);
 	p->meta.lost += first.lost;
