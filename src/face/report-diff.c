@@ -312,6 +312,49 @@ void write_diff(struct report *r)
 	}
 }
 
+/* ---- --lines FUNC with --baseline ---- */
+
+static bool line_flagged(const struct diff_line *l)
+{
+	return (l->self.over && l->self.significant && l->self.delta > 0) ||
+	       (l->total.over && l->total.significant && l->total.delta > 0);
+}
+
+/* Where inside the function it got slower: each line's change of own and
+ * total time since the baseline (text only). */
+void write_line_diff(struct report *r, uint32_t fn)
+{
+	const struct diff_table *t = r->o->diff;
+	struct diff_line_table lt;
+	FILE *out = r->out;
+
+	diff_lines(r->p, t->base_profile, &r->o->filter, fn, &t->opts, &lt);
+	fprintf(out,
+		"\nChange by line since the baseline (seconds %s; intervals at %g%% for "
+		"the whole table%s):\n",
+		unit_text(&t->opts), t->opts.confidence * 100,
+		t->opts.flag ? "; ! slower past the threshold" : "");
+	/* as text_change() prints: 10, 9 and 7 columns, after the mark */
+	fputs("      \xce\x94self         "
+	      "     \xce\x94%"
+	      "    \xce\x94total         "
+	      "     \xce\x94%  line\n",
+	      out);
+	for (size_t i = 0; i < lt.n; i++) {
+		const struct diff_line *l = &lt.rows[i];
+
+		putc(line_flagged(l) ? '!' : ' ', out);
+		text_change(out, &l->self);
+		text_change(out, &l->total);
+		fputs("  ", out);
+		put_safe(out, base_name(l->file));
+		fprintf(out, ":%d\n", l->line);
+	}
+	if (!lt.n)
+		fputs("  (no samples in either session)\n", out);
+	diff_line_table_free(&lt);
+}
+
 /* ---- Markdown ---- */
 
 /* Text in a table cell: Markdown's punctuation escaped, control

@@ -192,6 +192,29 @@ int diff_output_units(const struct profile *p, const char *word, char *err, size
 	return 0;
 }
 
+/* Run k's units of work (1: not normalised). */
+static double run_units(const struct profile *p, size_t k, double per, const char *per_output)
+{
+	/* A run without its count is taken as one unit: callers check first
+	 * (diff_output_units). */
+	double units = per_output ? output_units(p, k, per_output) : per;
+
+	return units > 0 ? units : 1;
+}
+
+/* f narrowed to run k (the whole profile without runs); false when
+ * nothing of the run passes. */
+static bool run_filter(const struct profile *p, size_t k, const struct query_filter *f,
+		       struct query_filter *rf)
+{
+	*rf = *f;
+	if (!p->nruns)
+		return true;
+	rf->t_from = p->runs[k].start > f->t_from ? p->runs[k].start : f->t_from;
+	rf->t_to = f->t_to && f->t_to < p->runs[k].end ? f->t_to : p->runs[k].end;
+	return rf->t_to > rf->t_from;
+}
+
 static void run_values_fill(struct run_values *v, const struct profile *p,
 			    const struct query_filter *f, double per, const char *per_output)
 {
@@ -205,26 +228,17 @@ static void run_values_fill(struct run_values *v, const struct profile *p,
 	v->cpu = xcalloc(n, sizeof(double));
 	v->wall = xcalloc(n, sizeof(double));
 	for (size_t k = 0; k < n; k++) {
-		struct query_filter rf = *f;
+		struct query_filter rf;
 		struct func_table t;
 		double *self = v->self + k * p->nfunctions, *total = v->total + k * p->nfunctions;
-		/* A run without its count is taken as one unit: callers check
-		 * first (diff_output_units). */
-		double units = per_output ? output_units(p, k, per_output) : per;
+		double units = run_units(p, k, per, per_output);
 
-		units = units > 0 ? units : 1;
 		sum += units;
-		if (p->nruns) {
-			const struct prof_run *r = &p->runs[k];
-
-			rf.t_from = r->start > f->t_from ? r->start : f->t_from;
-			rf.t_to = f->t_to && f->t_to < r->end ? f->t_to : r->end;
-			v->wall[k] = (double)(r->end - r->start) / units;
-			if (rf.t_to <= rf.t_from)
-				continue; /* the filter leaves nothing of this run */
-		} else {
-			v->wall[k] = (double)p->meta.duration_ns / units;
-		}
+		v->wall[k] = (double)(p->nruns ? p->runs[k].end - p->runs[k].start
+					       : p->meta.duration_ns) /
+			     units;
+		if (!run_filter(p, k, f, &rf))
+			continue; /* the filter leaves nothing of this run */
 		query_functions(p, &rf, SORT_NAME, false, &t);
 		for (size_t i = 0; i < t.n; i++) {
 			self[t.rows[i].function] = (double)t.rows[i].self_ns / units;
@@ -568,5 +582,149 @@ void diff_table_free(struct diff_table *t)
 	free(t->rows);
 	func_table_free(&t->cur);
 	func_table_free(&t->base);
+	memset(t, 0, sizeof(*t));
+}
+
+/* ---- lines ---- */
+
+/* One line of one side, summed over the side's functions of the key. */
+struct line_acc {
+	const char *file; /* as the side names it */
+	const char *base; /* its base name: the key */
+	int line;
+	double *self, *total; /* [run], ns per unit */
+	uint64_t self_samples, total_samples, self_ns, total_ns;
+};
+
+struct line_side {
+	struct line_acc *l;
+	size_t n, cap, runs;
+	double per; /* mean units per run */
+};
+
+static const char *file_base(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path ? path : "?";
+}
+
+static struct line_acc *line_get(struct line_side *s, const char *file, int line)
+{
+	const char *b = file_base(file);
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->l[i].line == line && !strcmp(s->l[i].base, b))
+			return &s->l[i];
+	s->l = xgrow(s->l, &s->cap, s->n + 1, sizeof(*s->l));
+	s->l[s->n] = (struct line_acc){.file = file ? file : "?", .base = b, .line = line};
+	s->l[s->n].self = xcalloc(s->runs, sizeof(double));
+	s->l[s->n].total = xcalloc(s->runs, sizeof(double));
+	return &s->l[s->n++];
+}
+
+/* The lines of p's functions that have cur's key (name, module). */
+static void line_side_fill(struct line_side *s, const struct profile *p, const char *name,
+			   const char *module, const struct query_filter *f, double per,
+			   const char *per_output)
+{
+	double sum = 0;
+
+	memset(s, 0, sizeof(*s));
+	s->runs = p->nruns ? p->nruns : 1;
+	for (size_t k = 0; k < s->runs; k++) {
+		double units = run_units(p, k, per, per_output);
+		struct query_filter rf;
+
+		sum += units;
+		if (!run_filter(p, k, f, &rf))
+			continue;
+		for (uint32_t fn = 0; fn < p->nfunctions; fn++) {
+			struct line_table t;
+
+			if (strcmp(profile_function_name(p, fn), name) ||
+			    strcmp(entry_module(p, fn), module))
+				continue;
+			query_lines(p, &rf, fn, &t);
+			for (size_t i = 0; i < t.n; i++) {
+				struct line_acc *a = line_get(s, t.rows[i].file, t.rows[i].line);
+
+				a->self[k] += (double)t.rows[i].self_ns / units;
+				a->total[k] += (double)t.rows[i].total_ns / units;
+				a->self_samples += t.rows[i].self_samples;
+				a->total_samples += t.rows[i].total_samples;
+				a->self_ns += t.rows[i].self_ns;
+				a->total_ns += t.rows[i].total_ns;
+			}
+			line_table_free(&t);
+		}
+	}
+	s->per = sum / (double)s->runs;
+}
+
+static void line_side_free(struct line_side *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->l[i].self);
+		free(s->l[i].total);
+	}
+	free(s->l);
+}
+
+static int cmp_line(const void *va, const void *vb)
+{
+	const struct diff_line *a = va, *b = vb;
+	int c = strcmp(file_base(a->file), file_base(b->file));
+
+	return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
+void diff_lines(const struct profile *cur, const struct profile *base, const struct query_filter *f,
+		uint32_t fn, const struct diff_opts *o, struct diff_line_table *out)
+{
+	const char *name = profile_function_name(cur, fn), *module = entry_module(cur, fn);
+	double conf = o->confidence > 0 ? o->confidence : 0.95;
+	struct line_side c, b;
+	size_t n;
+
+	memset(out, 0, sizeof(*out));
+	line_side_fill(&c, cur, name, module, f, o->per_cur, o->per_output);
+	line_side_fill(&b, base, name, module, f, o->per_base, o->per_output);
+	/* the union: every current line, then the baseline's lines not met */
+	for (size_t i = 0; i < b.n; i++)
+		line_get(&c, b.l[i].file, b.l[i].line);
+	n = c.n;
+	for (size_t i = 0; i < n; i++)
+		line_get(&b, c.l[i].file, c.l[i].line);
+	out->rows = xcalloc(n + 1, sizeof(*out->rows));
+	out->row_confidence = 1 - (1 - conf) / (double)(n ? n : 1);
+	for (size_t i = 0; i < n; i++) {
+		const struct line_acc *x = &c.l[i], *y = line_get(&b, x->file, x->line);
+		struct diff_line *d = &out->rows[out->n++];
+		struct side sb, sc;
+
+		d->file = x->self_samples || x->total_samples ? x->file : y->file;
+		d->line = x->line;
+		sb = (struct side){y->self, b.runs,
+				   time_var(y->self_ns, y->self_samples, b.runs, b.per)};
+		sc = (struct side){x->self, c.runs,
+				   time_var(x->self_ns, x->self_samples, c.runs, c.per)};
+		estimate(&d->self, &sb, &sc, out->row_confidence, 1e-9);
+		sb = (struct side){y->total, b.runs,
+				   time_var(y->total_ns, y->total_samples, b.runs, b.per)};
+		sc = (struct side){x->total, c.runs,
+				   time_var(x->total_ns, x->total_samples, c.runs, c.per)};
+		estimate(&d->total, &sb, &sc, out->row_confidence, 1e-9);
+		judge(&d->self, o, false);
+		judge(&d->total, o, false);
+	}
+	line_side_free(&c);
+	line_side_free(&b);
+	qsort(out->rows, out->n, sizeof(*out->rows), cmp_line);
+}
+
+void diff_line_table_free(struct diff_line_table *t)
+{
+	free(t->rows);
 	memset(t, 0, sizeof(*t));
 }

@@ -101,6 +101,30 @@ void diff_functions(const struct profile *cur, const struct profile *base,
 		    struct diff_table *out);
 void diff_table_free(struct diff_table *t);
 
+/* One source line of a function compared with the baseline: matched by
+ * the file's base name and the line number (lines that moved in the
+ * change compare as removed and added). */
+struct diff_line {
+	const char *file; /* as the current profile names it, else the baseline
+			   * (borrowed from the profiles) */
+	int line;
+	struct diff_estimate self;  /* time executing the line, seconds per run */
+	struct diff_estimate total; /* and in what it calls */
+};
+
+struct diff_line_table {
+	struct diff_line *rows; /* by file, then line */
+	size_t n;
+	double row_confidence; /* as diff_table's */
+};
+
+/* The lines of cur's function fn beside those of the baseline's function
+ * of the same name and module, through the filter, per run as
+ * diff_functions() (o->per_*, o->confidence). */
+void diff_lines(const struct profile *cur, const struct profile *base, const struct query_filter *f,
+		uint32_t fn, const struct diff_opts *o, struct diff_line_table *out);
+void diff_line_table_free(struct diff_line_table *t);
+
 /* Whether every run of p printed a positive number after word (for
  * diff_opts.per_output): 0, or -1 with err naming the run. */
 int diff_output_units(const struct profile *p, const char *word, char *err, size_t errlen);

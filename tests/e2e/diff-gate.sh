@@ -96,6 +96,13 @@ for key in '"runs":3' '"base_runs":3' '"normalised":false' '"threshold_unit":"pe
 	fi
 done
 
+# Where inside run() it got slower: the line that calls outer().
+line=$(grep -n 'outer(40 \* n)' "$top_srcdir/tests/workloads/regress.c" | cut -d: -f1)
+pt_proftop "$PT_WORK/l" report -i "$PT_WORK/new1.proftop" --baseline "$PT_WORK/old1.proftop" \
+	--threshold 10% --lines run
+flagged_lines=$(awk '/^Change by line since the baseline/ { on = 1; next } on && /^!/ { print $NF }' "$PT_WORK/l" | tr '\n' ' ')
+pt_eq "--lines run: the lines flagged" "$flagged_lines" "regress.c:$line "
+
 # The gate's exit status: 3 on a regression, 0 without.
 pt_proftop "$PT_WORK/g" report -i "$PT_WORK/new1.proftop" --baseline "$PT_WORK/old1.proftop" \
 	--fail-on-regression

@@ -387,6 +387,31 @@ static void test_runs(void **state)
 	profile_free(wild);
 }
 
+/* Lines: hot's one line got 0.9 s slower per run, flagged past 10%. */
+static void test_lines(void **state)
+{
+	struct profile *base = build_runs("./old", (int[]){300, 312, 288}, (int[]){300, 300, 300}, 3);
+	struct profile *cur = build_runs("./new", (int[]){390, 402, 378}, (int[]){300, 303, 297}, 3);
+	struct query_filter all = {0};
+	struct diff_opts o = {.flag = true, .threshold = 10, .unit = DIFF_PERCENT};
+	uint32_t hot = PROF_NONE;
+	struct diff_line_table lt;
+
+	(void)state;
+	for (uint32_t i = 0; i < cur->nfunctions; i++)
+		if (!strcmp(cur->functions[i].name, "hot"))
+			hot = i;
+	diff_lines(cur, base, &all, hot, &o, &lt);
+	assert_int_equal(lt.n, 1);
+	assert_string_equal(lt.rows[0].file, "m.c");
+	assert_int_equal(lt.rows[0].line, 6);
+	assert_near(lt.rows[0].self.delta, 0.9, "hot's line: seconds per run slower");
+	assert_true(lt.rows[0].self.significant && lt.rows[0].self.over);
+	diff_line_table_free(&lt);
+	profile_free(base);
+	profile_free(cur);
+}
+
 /* The runs survive a save and a load; a session of one run has none. */
 static void test_runs_saved(void **state)
 {
@@ -552,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_t_quantile),
 		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_runs_saved),
+		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_share_preserving),
 		cmocka_unit_test(test_per),
 		cmocka_unit_test(test_per_output),
