@@ -56,6 +56,10 @@ enum {
 	OPT_EXIT_STATUS,
 	OPT_SELF_TO,
 	OPT_MAX_MEMORY,
+	OPT_FAIL_ON_REGRESSION,
+	OPT_CONFIDENCE,
+	OPT_PER,
+	OPT_REPEAT,
 };
 
 /* "+": stop at the first non-option, so options after COMMAND are its own;
@@ -99,6 +103,10 @@ static const struct option long_options[] = {
 	{"exit-status", no_argument, NULL, OPT_EXIT_STATUS},
 	{"self-to", required_argument, NULL, OPT_SELF_TO},
 	{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+	{"fail-on-regression", no_argument, NULL, OPT_FAIL_ON_REGRESSION},
+	{"confidence", required_argument, NULL, OPT_CONFIDENCE},
+	{"per", required_argument, NULL, OPT_PER},
+	{"repeat", required_argument, NULL, OPT_REPEAT},
 	{NULL, 0, NULL, 0},
 };
 
@@ -118,6 +126,8 @@ static unsigned option_scope(int val)
 	case 'r':
 	case OPT_BASELINE:
 	case OPT_THRESHOLD:
+	case OPT_CONFIDENCE:
+	case OPT_PER:
 	case OPT_PROCESS:
 	case OPT_SELF_TO:
 		return IN_TUI | IN_REPORT;
@@ -131,7 +141,10 @@ static unsigned option_scope(int val)
 	case OPT_DISASM:
 	case OPT_SAVE:
 	case OPT_PROCESSES:
+	case OPT_FAIL_ON_REGRESSION:
 		return IN_REPORT;
+	case OPT_REPEAT:
+		return IN_RECORD;
 	case OPT_FORMAT: /* report: text|csv|json; export: same as -f */
 		return IN_REPORT | IN_EXPORT;
 	case 'f':
@@ -227,8 +240,9 @@ static const struct help_block option_sections[] = {
 	 "                           it (function: perf's view without inlines)\n"},
 	{IN_REPORT,
 	 "      --limit N            show N rows (default 20; 0 = all)\n"
-	 "      --format text|csv|json\n"
-	 "                           output format (default text)\n"
+	 "      --format text|csv|json|markdown\n"
+	 "                           output format (default text; markdown: the\n"
+	 "                           comparison with --baseline, for a CI comment)\n"
 	 "      --lines FUNC         per-line counts of FUNC, next to its source\n"
 	 "      --disasm             with --lines: per-instruction counts of FUNC's\n"
 	 "                           machine code (also shown when its source is missing)\n"
@@ -246,10 +260,21 @@ static const struct help_block option_sections[] = {
 	 "\n"
 	 "Compare (report, tui):\n"
 	 "      --baseline OLD       add each function's change since the session OLD:\n"
-	 "                           delta %self, delta %total, delta tottime\n"
-	 "      --sort delta         largest regression (growth of %self) first\n"
-	 "      --threshold PCT      flag functions whose %self grew by more than PCT\n"
-	 "                           points\n"},
+	 "                           own and cumulative time per run, with intervals\n"
+	 "      --sort delta         largest regression (growth of own time) first\n"
+	 "      --threshold T        flag changes past T and significant: 10% of the\n"
+	 "                           function's own time, 0.05s, or 2pt (2 = 2pt: %self\n"
+	 "                           points)\n"
+	 "      --confidence PCT     of the intervals and verdicts (default 95)\n"
+	 "      --per NEW[,OLD]      times per unit of work: units done per run, or\n"
+	 "      --per output:WORD    each run's count, the number after WORD in its output\n"},
+	{IN_REPORT, "      --fail-on-regression exit with status 3 when a function is flagged\n"
+		    "                           (threshold 10% unless given)\n"},
+	{IN_RECORD,
+	 "\n"
+	 "Record:\n"
+	 "      --repeat N           run the command N times into the session, each run\n"
+	 "                           kept apart (for comparisons that know the noise)\n"},
 	{IN_EXPORT,
 	 "\n"
 	 "Export:\n"
@@ -261,8 +286,9 @@ static const struct help_block option_sections[] = {
 		 "  -h, --help               show this help and exit\n"
 		 "  -V, --version            show the version and exit\n"
 		 "\n"
-		 "Exit status: 0 success, 1 failure, 2 bad usage (with --exit-status:\n"
-		 "the target's). See proftop(1) for details, permissions and examples.\n"},
+		 "Exit status: 0 success, 1 failure, 2 bad usage, 3 a regression with\n"
+		 "--fail-on-regression (with --exit-status: the target's). See proftop(1)\n"
+		 "for details, permissions and examples.\n"},
 };
 
 #define NELEM(a) (sizeof(a) / sizeof(*(a)))
@@ -521,6 +547,37 @@ static int out_of_scope(const char *label, enum command cmd, unsigned scope)
 	return usage_error("option '%s' does not apply to '%s'", label, command_names[cmd]);
 }
 
+/* --per NEW[,OLD]: units of work per run of the current session and of
+ * the baseline (OLD defaults to NEW). */
+static int parse_per(const char *arg, struct options *o)
+{
+	char *end;
+	double a, b;
+
+	if (!strncmp(arg, "output:", 7)) {
+		if (!arg[7])
+			return usage_error("--per output:WORD needs the word before the count "
+					   "(--per output:requests:)");
+		o->per_output = arg + 7;
+		return 0;
+	}
+	a = b = strtod(arg, &end);
+	if (end != arg && *end == ',') {
+		const char *rest = end + 1;
+
+		b = strtod(rest, &end);
+		if (end == rest)
+			b = -1;
+	}
+	if (end == arg || *end || !(a > 0) || !(b > 0) || a > 1e15 || b > 1e15)
+		return usage_error("invalid units of work '%s' for --per (NEW or NEW,OLD: "
+				   "positive numbers, or output:WORD)",
+				   arg);
+	o->per_cur = a;
+	o->per_base = b;
+	return 0;
+}
+
 static void options_init(struct options *o)
 {
 	memset(o, 0, sizeof(*o));
@@ -534,6 +591,9 @@ static void options_init(struct options *o)
 	o->report.sort = SORT_CUMULATIVE;
 	o->report.limit = 20;
 	o->report.format = REPORT_TEXT;
+	o->confidence = 0.95;
+	o->threshold_unit = DIFF_POINTS;
+	o->repeat = 1;
 }
 
 /* Handle one parsed option; returns 0 or an exit status (-1, 2). */
@@ -640,14 +700,31 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 		*(c == OPT_SAVE ? &o->save : &o->baseline) = arg;
 		return 0;
 	case OPT_THRESHOLD:
-		/* percentage points: "2", "0.5"; 0 flags any growth */
-		if (strspn(arg, "0.") == strlen(arg) && strspn(arg, "0") > 0 &&
-		    strchr(arg, '.') == strrchr(arg, '.'))
-			o->threshold = 0;
-		else if (parse_seconds(arg, &o->threshold) < 0 || o->threshold > 100)
-			return usage_error("invalid threshold '%s' (percentage points, 0 to 100)",
+		/* "10%", "0.05s", "2pt", or points: "2", "0.5"; 0 flags any growth */
+		if (diff_parse_threshold(arg, &o->threshold, &o->threshold_unit) < 0)
+			return usage_error("invalid threshold '%s' (10%% of own time, 0.05s, or "
+					   "2pt: %%self points, 0 to 100)",
 					   arg);
 		o->flag = true;
+		o->threshold_set = true;
+		return 0;
+	case OPT_FAIL_ON_REGRESSION:
+		o->fail_on_regression = true;
+		o->flag = true;
+		return 0;
+	case OPT_CONFIDENCE:
+		if (parse_seconds(arg, &o->confidence) < 0 || o->confidence < 50 ||
+		    o->confidence > 99.99)
+			return usage_error("invalid confidence '%s' (a percentage, 50 to 99.99)",
+					   arg);
+		o->confidence /= 100;
+		return 0;
+	case OPT_PER:
+		return parse_per(arg, o);
+	case OPT_REPEAT:
+		if (parse_uint(arg, 1000, &v) < 0 || v < 1)
+			return usage_error("invalid repeat count '%s' (1 to 1000 runs)", arg);
+		o->repeat = (unsigned)v;
 		return 0;
 	case 'r':
 		o->report.reverse = true;
@@ -662,8 +739,12 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 	case OPT_FORMAT:
 		if (o->command == CMD_EXPORT)
 			return parse_export_format(arg, o);
+		o->markdown = !strcmp(arg, "markdown");
+		if (o->markdown)
+			return 0;
 		if (report_parse_format(arg, &o->report.format) < 0)
-			return usage_error("unknown format '%s' (valid: text, csv, json)", arg);
+			return usage_error("unknown format '%s' (valid: text, csv, json, markdown)",
+					   arg);
 		return 0;
 	case OPT_LINES:
 	case OPT_CALLERS:
@@ -740,9 +821,25 @@ static int check_combination(struct options *o)
 	if (o->exit_status && o->input)
 		return usage_error("--exit-status is the status of a target proftop runs: "
 				   "use -p PID or -- COMMAND, not -i");
-	if (!o->baseline && (o->sort_delta || o->flag))
+	if (!o->baseline &&
+	    (o->sort_delta || o->flag || o->per_cur > 0 || o->per_output || o->markdown))
 		return usage_error("%s compares with a baseline: add --baseline OLD",
-				   o->sort_delta ? "--sort delta" : "--threshold");
+				   o->sort_delta	   ? "--sort delta"
+				   : o->fail_on_regression ? "--fail-on-regression"
+				   : o->flag		   ? "--threshold"
+				   : o->markdown	   ? "--format markdown"
+							   : "--per");
+	/* --fail-on-regression alone: 10% of the function's own time. */
+	if (o->flag && !o->threshold_set) {
+		o->threshold = 10;
+		o->threshold_unit = DIFF_PERCENT;
+	}
+	if (o->repeat > 1 && !o->argv)
+		return usage_error("--repeat runs a command several times: add -- COMMAND");
+	if (o->markdown && (o->report.lines_func || o->report.callers_func ||
+			    o->report.callees_func || o->report.memory || o->report.processes))
+		return usage_error("--format markdown shows the comparison only: drop --lines, "
+				   "--callers, --callees, --memory and --processes");
 	switch (o->command) {
 	case CMD_TUI:
 		break;
@@ -1027,6 +1124,11 @@ void cli_tui_config(const struct options *o, struct tui_config *cfg)
 		.sort_delta = o->sort_delta,
 		.flag = o->flag,
 		.threshold = o->threshold,
+		.threshold_unit = o->threshold_unit,
+		.confidence = o->confidence,
+		.per_cur = o->per_cur,
+		.per_base = o->per_base,
+		.per_output = o->per_output,
 		.sort = o->report.sort,
 		.reverse = o->report.reverse,
 		.filter = o->report.filter,

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "collect.h"
+#include "diff.h"
 #include "report.h"
 #include "tui.h"
 
@@ -46,14 +47,25 @@ struct options {
 	const char *report_output; /* report --output FILE */
 	const char *save;	   /* report --save FILE: keep the session too */
 	/* comparison (report, tui) */
-	const char *baseline; /* --baseline OLD: a session to compare with */
-	bool sort_delta;      /* --sort delta: largest regression first */
-	bool flag;	      /* --threshold given: flag regressions... */
-	double threshold;     /* ...whose %self grew by more than this many points */
+	const char *baseline;	       /* --baseline OLD: a session to compare with */
+	bool sort_delta;	       /* --sort delta: largest regression first */
+	bool flag;		       /* --threshold or --fail-on-regression: give verdicts... */
+	double threshold;	       /* ...for changes past this many... */
+	bool threshold_set;	       /* --threshold given */
+	enum diff_unit threshold_unit; /* ...points, percent or seconds */
+	double confidence;	       /* --confidence, 0.95 by default */
+	double per_cur, per_base;      /* --per NEW[,OLD]: units of work per run */
+	const char *per_output;	       /* --per output:WORD: each run's count in its output */
+	bool fail_on_regression;       /* report: exit REPORT_EXIT_REGRESSION when flagged */
+	bool markdown;		       /* report --format markdown (the comparison only) */
+	unsigned repeat;	       /* record --repeat N: runs of the command (1) */
 	/* export */
 	const char *export_format; /* -f */
 	bool export_ns;		   /* --weight ns: counts in CPU ns, not samples */
 };
+
+/* report --fail-on-regression's exit status when a function is flagged. */
+#define REPORT_EXIT_REGRESSION 3
 
 /* Parse argv. On success returns 0. On a usage error prints a one-line
  * message and the short usage to stderr and returns 2; for --help or

@@ -16,6 +16,7 @@
 #include "export.h"
 #include "file.h"
 #include "profile.h"
+#include "report-diff.h"
 #include "report.h"
 #include "session.h"
 #include "text.h"
@@ -198,10 +199,22 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 			.reverse = ro.reverse,
 			.flag = o->flag,
 			.threshold = o->threshold,
+			.unit = o->threshold_unit,
+			.confidence = o->confidence,
+			.per_cur = o->per_cur,
+			.per_base = o->per_base,
+			.per_output = o->per_output,
 		};
 
-		diff_functions(p, base, &ro.filter, &d, &diff);
-		ro.diff = &diff;
+		if (o->per_output &&
+		    (diff_output_units(p, o->per_output, err, sizeof(err)) < 0 ||
+		     diff_output_units(base, o->per_output, err, sizeof(err)) < 0)) {
+			warnx_("%s; --per output:WORD needs a count in every run's output", err);
+			rc = 1;
+		} else {
+			diff_functions(p, base, &ro.filter, &d, &diff);
+			ro.diff = &diff;
+		}
 	}
 	if (rc == 0 && o->report_output) {
 		if (file_out_begin(&file, o->report_output, err, sizeof(err)) < 0) {
@@ -213,7 +226,8 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	}
 	if (rc == 0) {
 		fflush(stdout);
-		rc = report_write(out, p, &ro);
+		rc = o->markdown ? report_diff_markdown(out, &diff, &ro)
+				 : report_write(out, p, &ro);
 		if (out != stdout && rc != 0) {
 			file_out_abort(&file);
 		} else if (out != stdout && file_out_commit(&file, err, sizeof(err)) < 0) {
@@ -226,9 +240,12 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 			rc = 1;
 		}
 	}
+	rc = target_status(o, p, rc ? rc : saved);
+	/* The gate: a flagged function fails the build, whatever else. */
+	if (ro.diff && o->fail_on_regression && diff.regressions && rc == 0)
+		rc = REPORT_EXIT_REGRESSION;
 	if (ro.diff)
 		diff_table_free(&diff);
-	rc = target_status(o, p, rc ? rc : saved);
 	profile_free(p);
 	profile_free(base);
 	return rc;
@@ -256,12 +273,96 @@ static uint64_t memory_peak(const struct profile *p, const struct prof_budget *b
 	return now > b->peak_bytes ? now : b->peak_bytes;
 }
 
+/* The runs' budgets as one: the highest peaks, every fold. */
+static void budget_merge(struct prof_budget *into, const struct prof_budget *b)
+{
+	into->max_bytes = b->max_bytes;
+	into->interval_ns = b->interval_ns;
+	if (b->peak_bytes > into->peak_bytes)
+		into->peak_bytes = b->peak_bytes;
+	if (b->peak_log_bytes > into->peak_log_bytes)
+		into->peak_log_bytes = b->peak_log_bytes;
+	into->folds += b->folds;
+}
+
+/* One run of the target into p. Returns the collector (free it), *rc 1
+ * after saying why it could not start. */
+static struct collector *record_once(const struct collect_config *cfg, struct profile *p,
+				     struct session_writer *w, int *rc)
+{
+	struct collector *c = collector_new(cfg, p);
+	char err[512];
+
+	collector_set_output(c, COLLECT_OUTPUT_TEE, false);
+	if (collector_start(c, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		*rc = 1;
+		return c;
+	}
+	/* Past a file size limit writes fail like on a full disk, rather
+	 * than kill us; the target, started already, keeps its default. */
+	signal(SIGXFSZ, SIG_IGN);
+	record_run(c, w);
+	collector_finish(c);
+	return c;
+}
+
+/* How the run that just ended went, from the profile's metadata. */
+static struct prof_run run_of(const struct profile *p, uint64_t start)
+{
+	return (struct prof_run){
+		.start = start,
+		.end = p->meta.duration_ns,
+		.exited = p->meta.exited,
+		.exit_status = p->meta.exit_status,
+		.term_signal = p->meta.term_signal,
+	};
+}
+
+/* record --repeat: the next run of the command into the same profile and
+ * session, its samples timed from the first run's start, so that runs
+ * follow one another in the log (each run's range in the runs table). */
+static struct collector *record_again(const struct collect_config *cfg, struct profile *p,
+				      struct session_writer *w, int *rc)
+{
+	const struct prof_meta first = p->meta;
+	uint64_t start = loop_now_ns() - first.start_ns;
+	struct prof_run run = run_of(p, 0);
+	size_t mem0 = p->nmemory;
+	struct collector *c;
+	char err[512];
+
+	if (!p->nruns)
+		profile_add_run(p, &run);
+	c = collector_new(cfg, p);
+	collector_set_output(c, COLLECT_OUTPUT_TEE, false);
+	if (collector_start(c, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		*rc = 1;
+		return c;
+	}
+	/* Started: nothing is drained before the loop runs. The memory point
+	 * taken at exec was timed from this run's start: move it to there. */
+	p->meta.start_ns = first.start_ns;
+	p->meta.start_realtime = first.start_realtime;
+	for (size_t i = mem0; i < p->nmemory; i++)
+		if (p->memory[i].time < start)
+			p->memory[i].time = start;
+	record_run(c, w);
+	collector_finish(c);
+	p->meta.lost += first.lost;
+	run = run_of(p, start);
+	profile_add_run(p, &run);
+	return c;
+}
+
 static int cmd_record(const struct options *o, int argc, char **argv)
 {
 	struct profile *p = profile_new();
 	struct collect_config cfg;
 	struct session_writer *w;
 	struct collector *c;
+	struct prof_budget budget = {0};
 	char err[512], *args;
 	int rc = 0;
 
@@ -276,19 +377,15 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 	session_writer_set_meta(w, "options", args);
 	free(args);
 	cli_collect_config(o, &cfg);
-	c = collector_new(&cfg, p);
-	collector_set_output(c, COLLECT_OUTPUT_TEE, false);
-	if (collector_start(c, err, sizeof(err)) < 0) {
-		warnx_("%s", err);
-		rc = 1;
-	} else {
-		/* Past a file size limit writes fail like on a full disk, rather
-		 * than kill us; the target, started already, keeps its default. */
-		signal(SIGXFSZ, SIG_IGN);
-		record_run(c, w);
-		collector_finish(c);
-		session_writer_note_budget(w, p, collector_budget(c));
+	c = record_once(&cfg, p, w, &rc);
+	budget_merge(&budget, collector_budget(c));
+	for (unsigned k = 1; rc == 0 && k < o->repeat && !p->meta.stopped_by_proftop; k++) {
+		collector_free(c);
+		c = record_again(&cfg, p, w, &rc);
+		budget_merge(&budget, collector_budget(c));
 	}
+	if (rc == 0)
+		session_writer_note_budget(w, p, &budget);
 	if (rc == 0 && session_writer_close(w, err, sizeof(err)) < 0) {
 		/* Not the file asked for, but not the whole recording lost either. */
 		const char *tmp = getenv("TMPDIR");
@@ -304,14 +401,16 @@ static int cmd_record(const struct options *o, int argc, char **argv)
 		free(alt);
 		rc = 1;
 	} else if (rc == 0) {
-		char peak[16], budget[16];
+		char peak[16], budget_s[16];
 
 		fflush(stdout);
-		fprintf(stderr,
-			"%s: %" PRIu64 " samples in %.1f s saved to %s (memory peak %s of %s)\n",
-			progname, p->total_samples, p->meta.duration_ns / 1e9, o->output,
-			fmt_bytes(memory_peak(p, collector_budget(c)), peak, sizeof(peak)),
-			fmt_bytes(o->max_memory, budget, sizeof(budget)));
+		fprintf(stderr, "%s: %" PRIu64 " samples in %.1f s", progname, p->total_samples,
+			p->meta.duration_ns / 1e9);
+		if (p->nruns)
+			fprintf(stderr, " (%zu runs)", p->nruns);
+		fprintf(stderr, " saved to %s (memory peak %s of %s)\n", o->output,
+			fmt_bytes(memory_peak(p, &budget), peak, sizeof(peak)),
+			fmt_bytes(o->max_memory, budget_s, sizeof(budget_s)));
 	} else {
 		session_writer_abort(w);
 	}

@@ -56,6 +56,7 @@ const char *sort_title(enum query_sort s);
 
 /* report-views.c: the comparison, callers/callees, memory, processes */
 void write_diff(struct report *r);
+void write_line_diff(struct report *r, uint32_t fn); /* report-diff.c: --lines with --baseline */
 void write_relatives(struct report *r, uint32_t fn, bool callees, bool own);
 void write_memory(struct report *r);
 void write_processes(struct report *r);

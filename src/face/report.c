@@ -376,6 +376,8 @@ static void write_report(struct report *r)
 		if (csv && tables++)
 			putc('\n', r->out);
 		write_lines(r, r->lines_fn);
+		if (o->diff && o->format == REPORT_TEXT)
+			write_line_diff(r, r->lines_fn);
 	}
 	if (o->latency) {
 		if (csv && tables++)

@@ -412,11 +412,55 @@ static int load_sources(struct loader *l)
 	return l->failed ? -1 : 0;
 }
 
+/* record --repeat's runs; a session from before them has no runs table
+ * (one run). */
+static int load_runs(struct loader *l)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (loader_prepare(l, "SELECT count(*) FROM sqlite_schema WHERE name = 'runs'", &st) < 0)
+		return -1;
+	rc = loader_next(l, st);
+	if (rc > 0 && sqlite3_column_int(st, 0) == 0)
+		rc = 0;
+	sqlite3_finalize(st);
+	if (rc <= 0)
+		return rc;
+	loader_table(l, "runs");
+	if (loader_prepare(l,
+			   "SELECT id, start, end, exited, exit_status, term_signal FROM runs "
+			   "ORDER BY id",
+			   &st) < 0)
+		return -1;
+	while ((rc = loader_next(l, st)) > 0) {
+		struct prof_run r = {0};
+		int64_t v[5];
+
+		if (loader_check_id(l, st, (int64_t)l->p->nruns) < 0 ||
+		    loader_int(l, st, 1, 0, INT64_MAX, &v[0]) < 0 ||
+		    loader_int(l, st, 2, v[0], INT64_MAX, &v[1]) < 0 ||
+		    loader_int(l, st, 3, 0, 1, &v[2]) < 0 ||
+		    loader_int(l, st, 4, INT32_MIN, INT32_MAX, &v[3]) < 0 ||
+		    loader_int(l, st, 5, 0, 128, &v[4]) < 0)
+			break;
+		r.start = (uint64_t)v[0];
+		r.end = (uint64_t)v[1];
+		r.exited = v[2];
+		r.exit_status = (int)v[3];
+		r.term_signal = (int)v[4];
+		profile_add_run(l->p, &r);
+	}
+	sqlite3_finalize(st);
+	return l->failed ? -1 : 0;
+}
+
 int session_load_tables(struct loader *l)
 {
 	int (*const steps[])(struct loader *) = {
-		load_modules, load_functions, load_locations, load_stacks,    load_threads,
-		load_samples, load_memory,    load_output,    load_latencies, load_sources,
+		load_modules,	load_functions, load_locations, load_stacks,
+		load_threads,	load_samples,	load_memory,	load_output,
+		load_latencies, load_sources,	load_runs,
 	};
 
 	for (size_t i = 0; !l->failed && i < sizeof(steps) / sizeof(*steps); i++)

@@ -50,6 +50,9 @@ const char session_schema_sql[] =
 	"  count INTEGER NOT NULL, PRIMARY KEY (function, bucket)) WITHOUT ROWID;\n"
 	"CREATE TABLE sources (file TEXT NOT NULL, line INTEGER NOT NULL, text TEXT NOT NULL,\n"
 	"  PRIMARY KEY (file, line)) WITHOUT ROWID;\n"
+	/* record --repeat: each run's time range (ns since start) and ending. */
+	"CREATE TABLE runs (id INTEGER PRIMARY KEY, start INTEGER NOT NULL, end INTEGER NOT NULL,\n"
+	"  exited INTEGER NOT NULL, exit_status INTEGER NOT NULL, term_signal INTEGER NOT NULL);\n"
 	/* For people with sqlite3: each sample with the function it hit. */
 	"CREATE VIEW sample_functions AS\n"
 	"  SELECT s.rowid AS sample, s.time, s.tid, s.weight, s.count, f.name AS function,\n"
@@ -75,7 +78,8 @@ SESSION_KNOWS(struct prof_thread, 16);
 SESSION_KNOWS(struct prof_mem_point, 32);
 SESSION_KNOWS(struct prof_output_chunk, 24);
 SESSION_KNOWS(struct prof_latency, 72);
-SESSION_KNOWS(struct profile, 560); /* + total_samples and the log_* fold positions: derived; output_dropped: meta; output_chunks_shift: derived */ /* + query_cache, query_cache_free: derived, not saved */
+SESSION_KNOWS(struct prof_run, 32);
+SESSION_KNOWS(struct profile, 584); /* + total_samples and the log_* fold positions: derived; output_dropped: meta; output_chunks_shift: derived; runs: the runs table */ /* + query_cache, query_cache_free: derived, not saved */
 
 struct meta_kv {
 	char *key, *value;
@@ -537,6 +541,33 @@ static int write_output(struct session_writer *w, struct written *d)
 	return rc;
 }
 
+/* The runs table, whole (a few rows). */
+static int write_runs(struct session_writer *w)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st;
+	int rc = exec(w->db, "DELETE FROM runs");
+
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(w->db, "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)", -1,
+					&st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	for (size_t i = 0; rc == SQLITE_OK && i < p->nruns; i++) {
+		const struct prof_run *r = &p->runs[i];
+
+		sqlite3_bind_int64(st, 1, (int64_t)i);
+		sqlite3_bind_int64(st, 2, i64(r->start));
+		sqlite3_bind_int64(st, 3, i64(r->end));
+		sqlite3_bind_int(st, 4, r->exited);
+		sqlite3_bind_int(st, 5, r->exit_status);
+		sqlite3_bind_int(st, 6, r->term_signal);
+		rc = step_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* Everything new, in one transaction; w->done moves only when it commits.
  * Returns 0, or -1 with err (said before the rollback, which has its own). */
 static int write_new(struct session_writer *w, bool complete, char *err, size_t errlen)
@@ -559,6 +590,8 @@ static int write_new(struct session_writer *w, bool complete, char *err, size_t 
 		rc = write_threads(w);
 	if (rc == SQLITE_OK)
 		rc = write_latencies(w);
+	if (rc == SQLITE_OK)
+		rc = write_runs(w);
 	if (rc == SQLITE_OK)
 		rc = write_samples(w, &d);
 	if (rc == SQLITE_OK)

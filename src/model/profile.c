@@ -700,6 +700,7 @@ void profile_free(struct profile *p)
 	for (size_t i = 0; i < p->nlatencies; i++)
 		free(p->latencies[i].buckets);
 	free(p->latencies);
+	free(p->runs);
 	if (p->query_cache_free) /* query.c's derived tables */
 		p->query_cache_free(p->query_cache);
 	free(p);
@@ -728,4 +729,10 @@ struct prof_latency *profile_latency(struct profile *p, uint32_t fn)
 		.buckets = xcalloc(PROF_LATENCY_BUCKETS, sizeof(uint64_t)),
 	};
 	return l;
+}
+
+void profile_add_run(struct profile *p, const struct prof_run *run)
+{
+	p->runs = xgrow(p->runs, &p->runs_cap, p->nruns + 1, sizeof(*p->runs));
+	p->runs[p->nruns++] = *run;
 }

@@ -166,6 +166,15 @@ struct prof_latency {
 	uint64_t since;	   /* ns since meta.start_ns when timing began */
 };
 
+/* One run of the command of a session recorded with --repeat: its samples
+ * have times in [start, end). */
+struct prof_run {
+	uint64_t start, end; /* ns since meta.start_ns */
+	bool exited;	     /* exit_status valid */
+	int exit_status;
+	int term_signal; /* ended by this signal, 0 if not */
+};
+
 struct prof_intern; /* hash tables, private to profile.c */
 
 struct profile {
@@ -221,6 +230,11 @@ struct profile {
 	struct prof_latency *latencies;
 	size_t nlatencies, latencies_cap;
 
+	/* record --repeat: the runs of the command, in order (none: one run,
+	 * the whole profile). */
+	struct prof_run *runs;
+	size_t nruns, runs_cap;
+
 	/* A cache of query.c's (the functions' alphabetical order), derived
 	 * from the tables above; query.c owns it, profile_free frees it. */
 	void *query_cache;
@@ -275,6 +289,9 @@ void profile_add_output(struct profile *p, uint64_t time, const void *data, size
 struct prof_latency *profile_latency(struct profile *p, uint32_t fn);
 /* fn's latency record, or NULL. */
 const struct prof_latency *profile_find_latency(const struct profile *p, uint32_t fn);
+/* Append a run (record --repeat). */
+void profile_add_run(struct profile *p, const struct prof_run *run);
+
 /* Forget every sample and memory point (the 'z' key); interned tables stay. */
 void profile_zero(struct profile *p);
 

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Comparing two sessions: a program whose hot() does 3 times the work of
 # its baseline (hot:cold 1:1 -> 3:1, so hot's %self 50 -> 75) shows hot
-# first under --sort delta, with delta %self ~ +25, flagged past
-# --threshold; cold shows ~ -25, not flagged.
+# first under --sort delta (own time), with delta %self ~ +25, flagged past
+# --threshold (points); cold shows ~ -25 points, not flagged, its own time
+# unchanged.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
 command -v cc >/dev/null || pt_skip "no C compiler to build the two versions"
@@ -37,7 +38,7 @@ pt_proftop "$PT_WORK/d.csv" report -i "$PT_WORK/v3.proftop" --baseline "$PT_WORK
 	--sort delta --threshold 10 --format csv
 pt_eq "report --baseline exit status" "$PT_RC" 0
 pt_eq "CSV header" "$(head -n 1 "$PT_WORK/d.csv")" \
-	"$H,delta_self_pct,delta_total_pct,delta_tottime,base_self_pct,base_total_pct,base_tottime,regression"
+	"$H,delta_self_pct,delta_total_pct,delta_tottime,base_self_pct,base_total_pct,base_tottime,regression,verdict,delta_tottime_pct,delta_tottime_half,delta_tottime_p,base_cumtime,delta_cumtime,delta_cumtime_pct,delta_cumtime_half,delta_cumtime_p,delta_self_pct_half,delta_self_pct_p,run_tottime,run_cumtime,tottime_df"
 col() { awk -F, -v fn="$1" -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next }
 	$1 == fn { print $k[c]; exit }' "$PT_WORK/d.csv"; }
 pt_eq "first row under --sort delta" "$(awk -F, 'NR == 2 { print $1 }' "$PT_WORK/d.csv")" hot
@@ -47,14 +48,15 @@ pt_near "hot: %self now" "$(col hot self_pct)" 75 6
 pt_eq "hot: flagged" "$(col hot regression)" 1
 pt_near "cold: delta %self" "$(col cold delta_self_pct)" -25 6
 pt_eq "cold: not flagged" "$(col cold regression)" 0
-pt_eq "last row is the largest improvement" "$(tail -n 1 "$PT_WORK/d.csv" | cut -d, -f1)" cold
+# --sort delta orders by own time: cold's did not change.
+pt_near "cold: delta tottime" "$(col cold delta_tottime)" 0 0.15
 # hot's own time grew by about 2x its baseline time (3x the work).
 pt_ge "hot: delta tottime > 0" "$(col hot delta_tottime)" 0.1
 
 pt_proftop "$PT_WORK/d.txt" report -i "$PT_WORK/v3.proftop" --baseline "$PT_WORK/v1.proftop" \
 	--sort delta --threshold 10
 if grep -qE '^! *\+[0-9.]+ .* hot ' "$PT_WORK/d.txt" &&
-	grep -q "1 regression: %self up by more than 10.0 points" "$PT_WORK/d.txt"; then
+	grep -q "1 regression, 1 improvement: a change past 10.0 points of %self" "$PT_WORK/d.txt"; then
 	pt_ok "the text report marks hot with ! and counts one regression"
 else
 	pt_fail "expected hot marked with ! and '1 regression' in:"
@@ -63,7 +65,7 @@ fi
 
 pt_proftop "$PT_WORK/d.json" report -i "$PT_WORK/v3.proftop" --baseline "$PT_WORK/v1.proftop" \
 	--sort delta --threshold 10 --format json
-if grep -q '"baseline":{"command":"[^"]*prog1","samples":[0-9]*,"cpu_s":[0-9.]*,"sort_delta":true,"threshold":10.00,"regressions":1}' "$PT_WORK/d.json" &&
+if grep -q '"baseline":{"command":"[^"]*prog1","samples":[0-9]*,"cpu_s":[0-9.]*,"sort_delta":true,"threshold":10.00,"regressions":1,' "$PT_WORK/d.json" &&
 	grep -q '"function":"hot".*"regression":true' "$PT_WORK/d.json"; then
 	pt_ok "the JSON report carries the baseline and the flag"
 else

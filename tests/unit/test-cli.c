@@ -222,7 +222,7 @@ static void test_report_options(void **state)
 			   "unknown sort key 'bogus' (valid: cumulative, tottime, calls, name; "
 			   "aliases: cumtime, cum, total, self, time, own, ncalls)");
 	assert_usage_error(parse(&o, "report", "-i", "s", "--format", "xml", NULL),
-			   "unknown format 'xml' (valid: text, csv, json)");
+			   "unknown format 'xml' (valid: text, csv, json, markdown)");
 	assert_usage_error(parse(&o, "report", "-i", "s", "--limit", "-1", NULL),
 			   "invalid limit '-1' (a number of rows, 0 = all)");
 	assert_usage_error(parse(&o, "report", "-i", "s", "--tid", "0", NULL),

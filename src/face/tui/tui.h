@@ -15,8 +15,12 @@ struct tui_config {
 	const char *output;	       /* -o: the session saved on quit */
 	const char *baseline;	       /* --baseline: compare -i with this session */
 	bool sort_delta;	       /* --sort delta */
-	bool flag;		       /* --threshold given: flag regressions... */
-	double threshold;	       /* ...whose %self grew by more than this many points */
+	bool flag;		       /* --threshold given: give verdicts (diff.h)... */
+	double threshold;	       /* ...for changes past this... */
+	int threshold_unit;	       /* ...enum diff_unit */
+	double confidence;	       /* --confidence (0.95) */
+	double per_cur, per_base;      /* --per: units of work per run */
+	const char *per_output;	       /* --per output:WORD */
 	enum query_sort sort;
 	bool reverse;
 	struct query_filter filter;

@@ -1,9 +1,11 @@
 /* The comparison view (-i NEW --baseline OLD): the functions table with
  * each function's change since the baseline, as `report --baseline`
- * prints it (diff.h), sortable by the change; regressions past
+ * prints it (diff.h): own and cumulative time per run with the interval
+ * of the change, sortable by the change; regressions flagged by
  * --threshold stand out. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,11 +21,15 @@ struct dview {
 	struct ui_list list;
 };
 
-/* Columns, right to left of the name: widths include the blank before. */
+/* Columns, left to right before the name: widths include the blank
+ * before. %self, delta %self, delta tottime, its interval, its percent,
+ * delta cumtime, its percent. */
 #define W_PCT	7
 #define W_DPCT	9
 #define W_DTIME 10
-#define NAME_X	(2 * W_PCT + 2 * W_DPCT + W_DTIME + 2)
+#define W_HALF	9
+#define W_REL	8
+#define NAME_X	(W_PCT + W_DPCT + 2 * W_DTIME + W_HALF + 2 * W_REL + 2)
 
 static const struct diff_row *row_at(const struct dview *d, size_t i)
 {
@@ -48,6 +54,11 @@ static void dv_update(struct tui *t, struct view *v)
 		.reverse = t->reverse,
 		.flag = t->opt->flag,
 		.threshold = t->opt->threshold,
+		.unit = (enum diff_unit)t->opt->threshold_unit,
+		.confidence = t->opt->confidence,
+		.per_cur = t->opt->per_cur,
+		.per_base = t->opt->per_base,
+		.per_output = t->opt->per_output,
 	};
 
 	if (v->gen != t->gen) {
@@ -69,7 +80,7 @@ static void dv_update(struct tui *t, struct view *v)
 static const char *sort_title(const struct tui *t)
 {
 	if (t->sort_delta)
-		return "largest regression (delta %self)";
+		return "largest regression (delta own time)";
 	switch (t->sort) {
 	case SORT_CUMULATIVE:
 		return "cumulative time";
@@ -93,17 +104,33 @@ static void header(struct tui *t, int y, const struct rect *r)
 	ui_fill(y, r->x, r->w, head);
 	snprintf(buf, sizeof(buf), "%*s", W_PCT, "%self");
 	x += ui_put(y, x, buf, W_PCT, !delta && t->sort == SORT_TOTTIME ? hot : head);
-	snprintf(buf, sizeof(buf), "%*s", W_PCT, "%total");
-	x += ui_put(y, x, buf, W_PCT, !delta && t->sort == SORT_CUMULATIVE ? hot : head);
 	snprintf(buf, sizeof(buf), "%*s", W_DPCT, "\u0394%self");
-	x += ui_put(y, x, t->utf8 ? buf : "   d%self", W_DPCT, delta ? hot : head);
-	snprintf(buf, sizeof(buf), "%*s", W_DPCT, "\u0394%total");
-	x += ui_put(y, x, t->utf8 ? buf : "  d%total", W_DPCT, head);
+	x += ui_put(y, x, t->utf8 ? buf : "   d%self", W_DPCT, head);
 	snprintf(buf, sizeof(buf), "%*s", W_DTIME, "\u0394tottime");
-	ui_put(y, x, t->utf8 ? buf : " dtottime", W_DTIME, head);
+	x += ui_put(y, x, t->utf8 ? buf : " dtottime", W_DTIME, delta ? hot : head);
+	/* "±" is two bytes and one column */
+	snprintf(buf, sizeof(buf), " %-*s", t->utf8 ? W_HALF : W_HALF - 1,
+		 t->utf8 ? "\u00b1" : "+-");
+	x += ui_put(y, x, buf, W_HALF, head);
+	snprintf(buf, sizeof(buf), "%*s", W_REL, "\u0394%");
+	x += ui_put(y, x, t->utf8 ? buf : "      d%", W_REL, head);
+	snprintf(buf, sizeof(buf), "%*s", W_DTIME, "\u0394cumtime");
+	x += ui_put(y, x, t->utf8 ? buf : " dcumtime", W_DTIME,
+		    !delta && t->sort == SORT_CUMULATIVE ? hot : head);
+	snprintf(buf, sizeof(buf), "%*s", W_REL, "\u0394%");
+	ui_put(y, x, t->utf8 ? buf : "      d%", W_REL, head);
 	snprintf(buf, sizeof(buf), "function (file:line) [module]%s",
 		 t->reverse ? "  (reversed)" : "");
 	ui_put(y, r->x + NAME_X, buf, r->w - NAME_X, !delta && t->sort == SORT_NAME ? hot : head);
+}
+
+/* "+41.9%", "new" (no baseline time): W_REL - 1 wide, as the header */
+static void rel_text(char *buf, size_t len, const struct diff_estimate *e)
+{
+	if (isinf(e->pct))
+		snprintf(buf, len, "%*s", W_REL - 1, "new");
+	else
+		snprintf(buf, len, "%+*.1f%%", W_REL - 2, e->pct);
 }
 
 static void row_draw(struct tui *t, int y, const struct rect *r, const struct diff_row *dr,
@@ -111,20 +138,29 @@ static void row_draw(struct tui *t, int y, const struct rect *r, const struct di
 {
 	attr_t base = cursor ? ui_attr(t, UC_CURSOR) : A_NORMAL;
 	attr_t mark = cursor ? base : dr->regression ? ui_attr(t, UC_ERR) : base;
+	attr_t dim = cursor ? base : ui_attr(t, UC_DIM);
 	char buf[512];
 	int x = r->x;
 
 	ui_fill(y, r->x, r->w, base);
 	snprintf(buf, sizeof(buf), "%6.1f%%", dr->row.self_pct);
 	x += ui_put(y, x, buf, W_PCT, cursor ? base : ui_heat(t, dr->row.self_pct));
-	snprintf(buf, sizeof(buf), "%6.1f%%", dr->row.total_pct);
-	x += ui_put(y, x, buf, W_PCT, cursor ? base : ui_heat(t, dr->row.total_pct));
 	snprintf(buf, sizeof(buf), "%+8.1f", dr->d_self_pct);
-	x += ui_put(y, x, buf, W_DPCT, mark);
-	snprintf(buf, sizeof(buf), "%+8.1f", dr->d_total_pct);
 	x += ui_put(y, x, buf, W_DPCT, base);
-	snprintf(buf, sizeof(buf), "%+9.3f", dr->d_tottime);
-	ui_put(y, x, buf, W_DTIME, mark);
+	snprintf(buf, sizeof(buf), "%+9.3f", dr->self.delta);
+	x += ui_put(y, x, buf, W_DTIME, mark);
+	if (isfinite(dr->self.half))
+		snprintf(buf, sizeof(buf), " %s%-*.3f", t->utf8 ? "\u00b1" : "+-",
+			 W_HALF - (t->utf8 ? 2 : 3), dr->self.half);
+	else
+		buf[0] = '\0';
+	x += ui_put(y, x, buf, W_HALF, dr->self.significant ? base : dim);
+	rel_text(buf, sizeof(buf), &dr->self);
+	x += ui_put(y, x, buf, W_REL, mark);
+	snprintf(buf, sizeof(buf), "%+9.3f", dr->cum.delta);
+	x += ui_put(y, x, buf, W_DTIME, base);
+	rel_text(buf, sizeof(buf), &dr->cum);
+	ui_put(y, x, buf, W_REL, base);
 	ui_fn_label(dr->prof, dr->row.function, buf, sizeof(buf));
 	ui_put_cut(t, y, r->x + NAME_X, buf, r->w - NAME_X, 0, mark);
 	if (dr->regression && r->w > NAME_X + ui_width(buf) + 12)
@@ -142,8 +178,13 @@ static void dv_draw(struct tui *t, struct view *v, const struct rect *r)
 		 d->nshown, d->nshown != d->table.n ? " shown" : "", sort_title(t));
 	if (t->opt->flag)
 		snprintf(left + strlen(left), sizeof(left) - strlen(left),
-			 ", %zu regressions past %.1f points", d->table.regressions,
-			 t->opt->threshold);
+			 ", %zu regressions past %g%s", d->table.regressions, t->opt->threshold,
+			 d->table.opts.unit == DIFF_PERCENT   ? "%"
+			 : d->table.opts.unit == DIFF_SECONDS ? " s"
+							      : " points");
+	snprintf(left + strlen(left), sizeof(left) - strlen(left),
+		 "; CPU per run %+.1f%%, %zu vs %zu runs%s", d->table.cpu.pct, d->table.cur_runs,
+		 d->table.base_runs, t->opt->per_cur > 0 || t->opt->per_output ? ", per unit" : "");
 	ui_title(t, r->y, left, NULL);
 	if (r->h < 2 || r->w <= NAME_X)
 		return;
@@ -241,10 +282,10 @@ static void dv_click(struct tui *t, struct view *v, const struct rect *r, int y,
 	if (y == r->y + 1) {
 		if (cx < W_PCT)
 			s = set_sort(t, SORT_TOTTIME, false, true);
-		else if (cx < 2 * W_PCT)
-			s = set_sort(t, SORT_CUMULATIVE, false, true);
-		else if (cx < NAME_X - 2)
+		else if (cx < W_PCT + W_DPCT + W_DTIME + W_HALF + W_REL)
 			s = set_sort(t, t->sort, true, true);
+		else if (cx < NAME_X - 2)
+			s = set_sort(t, SORT_CUMULATIVE, false, true);
 		else
 			s = set_sort(t, SORT_NAME, false, true);
 		if (s & KR_REQUERY)
@@ -265,7 +306,7 @@ static void dv_leave(struct tui *t, struct view *v)
 
 static const struct key_help dv_keys[] = {
 	{"1 2 3 4", "sort by the current session's cumulative, own time, calls, name", 0, NULL},
-	{"5 d", "sort by the largest regression (growth of %self)", 0, NULL},
+	{"5 d", "sort by the largest regression (growth of own time)", 0, NULL},
 	{"I", "invert the order", 0, NULL},
 	{"click", "on a column header: sort by it (again: inverts)", 0, NULL},
 	{"Enter", "source lines of the function (in the current session)", 0, NULL},
