@@ -417,6 +417,8 @@ part lost && lost
 part ptrace && bash "$here/ptrace-bench.sh" "$builddir"
 part session && bash "$here/session-bench.sh" "$builddir"
 part tui && bash "$here/tui-bench.sh" "$builddir"
+part tui && [ -x "$builddir/bench/query-cost" ] && echo && echo "== live views: one refresh after new samples (bench/query-cost)" &&
+	"$builddir/bench/query-cost" 100000 10000 "${BENCH_TUI_ROUNDS:-15}"
 
 echo
 echo "== summary: proftop/perf within each round, then median [min .. max] over the rounds"

@@ -49,4 +49,31 @@ void agg_free(struct agg *a);
 /* fn's name, "" if it has none. */
 const char *fn_name(const struct profile *p, uint32_t fn);
 
+/* What the queries keep on the profile between calls (p->query_cache,
+ * freed by profile_free): the functions' alphabetical ranks and the live
+ * aggregate of query-live.c. */
+struct query_live;
+struct query_cache {
+	uint32_t *rank;	   /* per function: its place in name order (ties by id) */
+	uint32_t *by_name; /* the functions in that order */
+	size_t nrank;
+	struct query_live *live;
+};
+
+/* The profile's cache, created on first use. */
+struct query_cache *query_cache_of(const struct profile *p);
+const uint32_t *query_name_ranks(const struct profile *p);
+void query_live_free(struct query_live *q);
+
+/* Sorting function tables (query.c): a row's primary key under sort
+ * (larger first; SORT_CALLS breaks ties by total_ns, then name), and the
+ * whole table sorted that way. */
+uint64_t query_sort_primary(uint64_t total_ns, uint64_t self_ns, int64_t calls,
+			    enum query_sort sort);
+void query_sort_rows(const struct profile *p, struct func_table *t, enum query_sort sort,
+		     bool reverse);
+
+/* The call tree of an aggregate (query-tree.c). */
+void query_tree_from_agg(const struct profile *p, struct agg *a, struct call_tree *out);
+
 #endif

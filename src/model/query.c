@@ -70,20 +70,28 @@ const char *fn_name(const struct profile *p, uint32_t fn)
  * sorting a table never compares strings: with 100,000 functions and
  * many equal times, strcmp was most of a refresh. Recomputed only when
  * functions were added. The profile is logically const here; the cache
- * hangs off it through a pointer it owns. */
-struct name_order {
-	uint32_t *rank;
-	size_t n;
-};
-
-static void name_order_free(void *v)
+ * hangs off it through a pointer it owns (query-int.h). */
+static void query_cache_free(void *v)
 {
-	struct name_order *o = v;
+	struct query_cache *c = v;
 
-	if (o) {
-		free(o->rank);
-		free(o);
+	if (c) {
+		free(c->rank);
+		free(c->by_name);
+		query_live_free(c->live);
+		free(c);
 	}
+}
+
+struct query_cache *query_cache_of(const struct profile *cp)
+{
+	struct profile *p = (struct profile *)cp;
+
+	if (!p->query_cache) {
+		p->query_cache = xcalloc(1, sizeof(struct query_cache));
+		p->query_cache_free = query_cache_free;
+	}
+	return p->query_cache;
 }
 
 static int id_name_cmp(const void *va, const void *vb, void *ctx)
@@ -97,29 +105,38 @@ static int id_name_cmp(const void *va, const void *vb, void *ctx)
 	return a < b ? -1 : a > b;
 }
 
-static const uint32_t *name_ranks(const struct profile *cp)
+/* Functions are only ever added, and keep their names: the new ones are
+ * sorted alone and merged into the old order, so that a refresh that met
+ * a few new functions costs a merge, not a sort of them all. */
+const uint32_t *query_name_ranks(const struct profile *p)
 {
-	struct profile *p = (struct profile *)cp;
-	struct name_order *o = p->query_cache;
-	uint32_t *ids;
+	struct query_cache *o = query_cache_of(p);
+	size_t old = o->nrank, n = p->nfunctions, a = 0, b = 0, k = 0;
+	uint32_t *added, *ids;
 
-	if (!o) {
-		o = xcalloc(1, sizeof(*o));
-		p->query_cache = o;
-		p->query_cache_free = name_order_free;
-	}
-	if (o->rank && o->n == p->nfunctions)
+	if (o->rank && old == n)
 		return o->rank;
-	ids = xmalloc((p->nfunctions + 1) * sizeof(*ids));
-	for (size_t i = 0; i < p->nfunctions; i++)
-		ids[i] = (uint32_t)i;
-	qsort_r(ids, p->nfunctions, sizeof(*ids), id_name_cmp, p);
-	free(o->rank);
-	o->rank = xmalloc((p->nfunctions + 1) * sizeof(*o->rank));
-	for (size_t i = 0; i < p->nfunctions; i++)
+	if (!o->by_name || old > n)
+		old = 0;
+	added = xmalloc((n - old + 1) * sizeof(*added));
+	for (size_t i = old; i < n; i++)
+		added[i - old] = (uint32_t)i;
+	qsort_r(added, n - old, sizeof(*added), id_name_cmp, (void *)p);
+	ids = xmalloc((n + 1) * sizeof(*ids));
+	while (a < old || b < n - old) {
+		if (b == n - old ||
+		    (a < old && id_name_cmp(&o->by_name[a], &added[b], (void *)p) < 0))
+			ids[k++] = o->by_name[a++];
+		else
+			ids[k++] = added[b++];
+	}
+	free(added);
+	free(o->by_name);
+	o->by_name = ids;
+	o->rank = xrealloc(o->rank, (n + 1) * sizeof(*o->rank));
+	for (size_t i = 0; i < n; i++)
 		o->rank[ids[i]] = (uint32_t)i;
-	o->n = p->nfunctions;
-	free(ids);
+	o->nrank = n;
 	return o->rank;
 }
 
@@ -143,25 +160,31 @@ static int sort_key_cmp(const void *va, const void *vb)
  * folded into one 64-bit key as (counted, count) with the time as a
  * second pass only among equal counts, which are rare enough to sort
  * with the name rank. */
-static uint64_t primary_key(const struct func_row *r, enum query_sort sort)
+uint64_t query_sort_primary(uint64_t total_ns, uint64_t self_ns, int64_t calls,
+			    enum query_sort sort)
 {
 	switch (sort) {
 	case SORT_CUMULATIVE:
-		return r->total_ns;
+		return total_ns;
 	case SORT_TOTTIME:
-		return r->self_ns;
+		return self_ns;
 	case SORT_CALLS:
-		return r->calls < 0 ? 0 : (uint64_t)r->calls + 1;
+		return calls < 0 ? 0 : (uint64_t)calls + 1;
 	case SORT_NAME:
 		break;
 	}
 	return 0;
 }
 
-static void sort_rows(const struct profile *p, struct func_table *t, enum query_sort sort,
-		      bool reverse)
+static uint64_t primary_key(const struct func_row *r, enum query_sort sort)
 {
-	const uint32_t *rank = name_ranks(p);
+	return query_sort_primary(r->total_ns, r->self_ns, r->calls, sort);
+}
+
+void query_sort_rows(const struct profile *p, struct func_table *t, enum query_sort sort,
+		     bool reverse)
+{
+	const uint32_t *rank = query_name_ranks(p);
 	struct sort_key *keys = xmalloc((t->n + 1) * sizeof(*keys));
 	struct func_row *rows = xmalloc((t->n + 1) * sizeof(*rows));
 
@@ -287,7 +310,7 @@ void query_functions(const struct profile *p, const struct query_filter *f, enum
 		}
 	}
 	table_fill(p, acc, true, out);
-	sort_rows(p, out, sort, reverse);
+	query_sort_rows(p, out, sort, reverse);
 	free(acc);
 	agg_free(&a);
 }
@@ -514,7 +537,7 @@ static void query_edges(const struct profile *p, const struct query_filter *f, u
 		}
 	}
 	table_fill(p, acc, false, out);
-	sort_rows(p, out, SORT_CUMULATIVE, false);
+	query_sort_rows(p, out, SORT_CUMULATIVE, false);
 	free(acc);
 	agg_free(&a);
 }

@@ -158,6 +158,37 @@ struct stack_total {
 size_t query_stack_totals(const struct profile *p, const struct query_filter *f,
 			  struct stack_total **out);
 
+/* Live tables (query-live.c), for views refreshed while the log grows:
+ * the same rows, in the same order, as query_functions, query_callers,
+ * query_callees and query_call_tree, kept on the profile between calls
+ * and brought up to date from the records appended since the last call
+ * (across folds of the log, see profile.h), so that a refresh costs in
+ * proportion to the new records and the functions whose sums changed, not
+ * to the whole log: the functions table re-sorts only the rows whose keys
+ * changed. A window whose start moves on ("last N seconds": t_from
+ * growing, no t_to) takes back the records it left. Any other change of
+ * the filter's thread, process, time range or self_to_function starts
+ * over, as does a fold of the log under a time range; a change of sort or
+ * of the clock (f->wall) re-sorts but keeps the sums. The profile is
+ * logically const: only its query cache changes. Callers and callees look
+ * only at the stacks holding fn; the call tree is built from the per-stack
+ * sums (cost: the distinct stacks, not the records). */
+void query_functions_live(const struct profile *p, const struct query_filter *f,
+			  enum query_sort sort, bool reverse, struct func_table *out);
+/* fn's row of query_functions_live's table; false (and a zeroed row with
+ * fn's calls) when it has none. */
+bool query_function_row_live(const struct profile *p, const struct query_filter *f, uint32_t fn,
+			     struct func_row *out);
+void query_callers_live(const struct profile *p, const struct query_filter *f, uint32_t fn,
+			struct func_table *out);
+void query_callees_live(const struct profile *p, const struct query_filter *f, uint32_t fn,
+			struct func_table *out);
+/* Node numbering may differ from query_call_tree's (a stack's first
+ * record may have moved in a fold, or have been off-CPU); the tree, its
+ * sums and its sibling order do not. */
+void query_call_tree_live(const struct profile *p, const struct query_filter *f,
+			  struct call_tree *out);
+
 struct mem_summary {
 	bool valid;
 	uint64_t start_rss, peak_rss, end_rss;

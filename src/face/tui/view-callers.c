@@ -38,28 +38,20 @@ static void add(struct cview *c, enum entry_kind k, const struct func_row *row, 
 static void cv_update(struct tui *t, struct view *v)
 {
 	struct cview *c = v->priv;
-	struct func_table all;
 	const char *name = ui_fn_name(t->prof, c->fn);
 	enum entry_kind was = c->n && c->list.cur < c->n ? c->e[c->list.cur].kind : E_SELF;
 	size_t was_i = c->list.cur;
 
 	func_table_free(&c->callers);
 	func_table_free(&c->callees);
-	query_callers(t->prof, &t->filter, c->fn, &c->callers);
-	query_callees(t->prof, &t->filter, c->fn, &c->callees);
+	query_callers_live(t->prof, &t->filter, c->fn, &c->callers);
+	query_callees_live(t->prof, &t->filter, c->fn, &c->callees);
 	/* An edge's count is not the function's call count: none shown. */
 	for (size_t i = 0; i < c->callers.n; i++)
 		c->callers.rows[i].calls = -1;
 	for (size_t i = 0; i < c->callees.n; i++)
 		c->callees.rows[i].calls = -1;
-	memset(&c->self, 0, sizeof(c->self));
-	c->self.function = c->fn;
-	c->self.calls = c->fn < t->prof->nfunctions ? t->prof->functions[c->fn].calls : -1;
-	query_functions(t->prof, &t->filter, SORT_CUMULATIVE, false, &all);
-	for (size_t i = 0; i < all.n; i++)
-		if (all.rows[i].function == c->fn)
-			c->self = all.rows[i];
-	func_table_free(&all);
+	query_function_row_live(t->prof, &t->filter, c->fn, &c->self);
 
 	free(c->e);
 	c->e = xcalloc(c->callers.n + c->callees.n + 8, sizeof(*c->e));

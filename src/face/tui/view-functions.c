@@ -71,7 +71,7 @@ static void folded_callers(struct tui *t, const uint32_t *fns, size_t n, uint32_
 	struct func_table callers;
 
 	memset(by, 0, n * sizeof(*by));
-	query_callers(t->prof, &t->filter, fn, &callers);
+	query_callers_live(t->prof, &t->filter, fn, &callers);
 	for (size_t i = 0; i < callers.n; i++)
 		for (size_t j = 0; j < n; j++)
 			if (callers.rows[i].function == fns[j] && fns[j] != fn)
@@ -172,7 +172,7 @@ static void fv_update(struct tui *t, struct view *v)
 
 	if (v->gen != t->gen) {
 		func_table_free(&f->table);
-		query_functions(t->prof, &t->filter, t->sort, t->reverse, &f->table);
+		query_functions_live(t->prof, &t->filter, t->sort, t->reverse, &f->table);
 	}
 	free(f->shown);
 	f->shown = xcalloc(f->table.n ? f->table.n : 1, sizeof(*f->shown));

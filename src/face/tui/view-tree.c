@@ -177,7 +177,7 @@ static void tv_update(struct tui *t, struct view *v)
 	uint64_t keep = node != PROF_NONE ? tv->hash[node] : 0;
 
 	call_tree_free(&tv->tree);
-	query_call_tree(t->prof, &t->filter, &tv->tree);
+	query_call_tree_live(t->prof, &t->filter, &tv->tree);
 	filter_tree(t, tv);
 	flatten(tv);
 	if (!tv->opened && tv->tree.n > 1) {
