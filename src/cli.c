@@ -53,6 +53,7 @@ enum {
 	OPT_LATENCY,
 	OPT_EXIT_STATUS,
 	OPT_SELF_TO,
+	OPT_CLOCK,
 };
 
 /* "+": stop at the first non-option, so options after COMMAND are its own;
@@ -95,6 +96,7 @@ static const struct option long_options[] = {
 	{"process", required_argument, NULL, OPT_PROCESS},
 	{"exit-status", no_argument, NULL, OPT_EXIT_STATUS},
 	{"self-to", required_argument, NULL, OPT_SELF_TO},
+	{"clock", required_argument, NULL, OPT_CLOCK},
 	{NULL, 0, NULL, 0},
 };
 
@@ -109,7 +111,8 @@ static unsigned option_scope(int val)
 	case 'i':
 		return IN_TUI | IN_REPORT | IN_EXPORT;
 	case OPT_TID:
-		return IN_TUI | IN_REPORT | IN_EXPORT;
+	case OPT_CLOCK:
+		return IN_TUI | IN_RECORD | IN_REPORT | IN_EXPORT;
 	case OPT_SORT:
 	case 'r':
 	case OPT_BASELINE:
@@ -195,7 +198,10 @@ static const struct help_block option_sections[] = {
 	 "      --latency FUNC[,FUNC...]\n"
 	 "                           time every call of these functions\n"
 	 "      --keep-running       a launched COMMAND outlives proftop if proftop is\n"
-	 "                           killed (default: it is killed with proftop)\n"},
+	 "                           killed (default: it is killed with proftop)\n"
+	 "      --clock cpu|wall     count CPU time (default) or wall time: CPU time plus\n"
+	 "                           each thread's waits, as [off-CPU: why] frames (perf\n"
+	 "                           backend); with -i: the session's clock by default\n"},
 	{IN_ALL, "\n"
 		 "Output:\n"
 		 "  -o, --output FILE        record/export: the file to write; tui: save the\n"
@@ -643,6 +649,15 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 	case OPT_EXIT_STATUS:
 		o->exit_status = true;
 		return 0;
+	case OPT_CLOCK:
+		if (!strcmp(arg, "cpu"))
+			o->clock = REPORT_CLOCK_CPU;
+		else if (!strcmp(arg, "wall"))
+			o->clock = REPORT_CLOCK_WALL;
+		else
+			return usage_error("unknown '%s' value '%s' (valid: cpu, wall)", label,
+					   arg);
+		return 0;
 	case OPT_SELF_TO:
 		if (!strcmp(arg, "leaf"))
 			o->report.filter.self_to_function = false;
@@ -686,6 +701,9 @@ static int check_combination(struct options *o)
 	if (o->exit_status && o->input)
 		return usage_error("--exit-status is the status of a target proftop runs: "
 				   "use -p PID or -- COMMAND, not -i");
+	if (o->clock == REPORT_CLOCK_WALL && o->backend == BACKEND_PTRACE && !o->input)
+		return usage_error("--clock wall needs the perf backend (context-switch events): "
+				   "drop --backend ptrace, or use --clock cpu");
 	if (!o->baseline && (o->sort_delta || o->flag))
 		return usage_error("%s compares with a baseline: add --baseline OLD",
 				   o->sort_delta ? "--sort delta" : "--threshold");
@@ -956,6 +974,7 @@ void cli_collect_config(const struct options *o, struct collect_config *cfg)
 		.unwind = o->unwind,
 		.backend = o->backend,
 		.keep_running = o->keep_running,
+		.wall = o->clock == REPORT_CLOCK_WALL,
 		.calls = {.count = o->calls,
 			  .latency = o->latency,
 			  .budget = o->calls_budget,

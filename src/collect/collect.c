@@ -18,6 +18,7 @@
 #include "calls.h"
 #include "collect.h"
 #include "memtrack.h"
+#include "offcpu.h"
 #include "procmap.h"
 #include "sampler.h"
 #include "symbols.h"
@@ -68,6 +69,7 @@ struct collector {
 	long live_tasks;      /* threads and processes the target created, less those that ended */
 	bool priority_raised; /* see raise_priority */
 	struct calls *calls;  /* --calls, --latency: uprobes; NULL if neither */
+	struct offcpu *offcpu; /* --clock wall: the waits in progress; else NULL */
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */
@@ -106,6 +108,8 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 	c->uw = unwinder_new(c->pm);
 	c->sym = symbols_new(p);
 	c->calls = calls_new(&cfg->calls, p, c->pm, c->sym);
+	if (cfg->wall)
+		c->offcpu = offcpu_new(p, c->sym);
 	c->timerfd = -1;
 	c->pty_master = -1;
 	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
@@ -126,6 +130,7 @@ void collector_free(struct collector *c)
 		close(c->pty_master);
 	target_free(&c->target);
 	calls_free(c->calls); /* uses sym and pm */
+	offcpu_free(c->offcpu);
 	symbols_free(c->sym);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
@@ -264,6 +269,69 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 			   profile_intern_stack(c->prof, locs, nl), s->period, flags);
 }
 
+/* The user stack of an off-CPU sample, leaf first, as on_sample builds an
+ * on-CPU one; returns how many locations. */
+static size_t off_cpu_stack(struct collector *c, struct proc_space *ps, const struct raw_sample *s,
+			    uint32_t *locs, bool *truncated)
+{
+	uint64_t pcs[MAX_FRAMES];
+	size_t n = 0;
+
+	*truncated = false;
+	if (c->cfg.unwind == UNWIND_DWARF && s->have_user_regs) {
+		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
+			maybe_reload(c, ps);
+		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, truncated);
+	} else if (s->nchain) {
+		bool user = false;
+
+		for (size_t i = 0; i < s->nchain && n < MAX_FRAMES; i++) {
+			uint64_t v = s->callchain[i];
+
+			if (v >= (uint64_t)PERF_CONTEXT_MAX) {
+				user = v == (uint64_t)PERF_CONTEXT_USER;
+				continue;
+			}
+			if (user)
+				pcs[n++] = v;
+		}
+		if (n && !proc_space_find(ps, pcs[0]))
+			maybe_reload(c, ps);
+		*truncated = s->truncated;
+	}
+	for (size_t i = 0; i < n; i++)
+		locs[i] = resolve_pc(c, ps, pcs[i], i > 0);
+	return n;
+}
+
+static void on_off_cpu(void *ctx, const struct raw_sample *s)
+{
+	struct collector *c = ctx;
+	uint32_t locs[MAX_FRAMES];
+	bool truncated;
+	size_t n;
+
+	if (s->pid <= 0 || s->tid <= 0 || !c->offcpu)
+		return;
+	note_thread(c, s->pid, s->tid);
+	n = off_cpu_stack(c, procmap_process(c->pm, s->pid), s, locs, &truncated);
+	offcpu_leave(c->offcpu, s->tid, rel_time(c, s->time), locs, n, truncated, s->kchain,
+		     s->nkchain);
+}
+
+static void on_sched_switch(void *ctx, pid_t pid, pid_t tid, uint64_t time, bool out,
+			    bool preempted)
+{
+	struct collector *c = ctx;
+
+	if (pid <= 0 || tid <= 0 || !c->offcpu)
+		return;
+	if (out)
+		offcpu_switch_out(c->offcpu, tid, rel_time(c, time), preempted);
+	else
+		offcpu_switch_in(c->offcpu, tid, rel_time(c, time));
+}
+
 static void on_mmap(void *ctx, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
 		    uint32_t prot, const char *path)
 {
@@ -340,6 +408,8 @@ static void on_exit_record(void *ctx, pid_t pid, pid_t tid)
 	struct collector *c = ctx;
 
 	note_tasks(c, -1);
+	if (c->offcpu)
+		offcpu_forget(c->offcpu, tid);
 	if (pid != tid)
 		return;
 	calls_on_exit(c->calls, pid);
@@ -366,6 +436,8 @@ static const struct sampler_sink *sink_for(struct collector *c)
 		.fork = on_fork,
 		.exit = on_exit_record,
 		.reaped = on_reaped,
+		.off_cpu = on_off_cpu,
+		.sched_switch = on_sched_switch,
 	};
 
 	sink.ctx = c;
@@ -421,7 +493,8 @@ static int open_sampler(struct collector *c, struct sampler_config *cfg, const p
 	if (c->ops->open(&c->sampler, cfg, pids, npids, err, errlen) < 0) {
 		e = errno;
 		c->sampler = NULL;
-		if (c->cfg.backend != BACKEND_AUTO || !perf_refused(e))
+		/* --clock wall asked for off-CPU time: ptrace has none. */
+		if (c->cfg.backend != BACKEND_AUTO || !perf_refused(e) || c->cfg.wall)
 			return -1;
 		warnx_("perf_event_open refused (%s); falling back to the ptrace backend (slower, "
 		       "%d Hz default)",
@@ -491,7 +564,7 @@ static void fill_meta_start(struct collector *c)
 	}
 	m->backend = profile_str(c->prof, c->ops->name);
 	m->unwind = profile_str(c->prof, c->cfg.unwind == UNWIND_DWARF ? "dwarf" : "fp");
-	m->clock = profile_str(c->prof, "cpu");
+	m->clock = profile_str(c->prof, c->cfg.wall ? "wall" : "cpu");
 	m->start_realtime = (int64_t)time(NULL);
 	m->start_ns = loop_now_ns();
 	m->freq = c->cfg.freq;
@@ -510,6 +583,8 @@ void collector_pause(struct collector *c, bool paused)
 {
 	if (c->sampler && paused != c->paused)
 		c->ops->enable(c->sampler, !paused);
+	if (c->offcpu && paused) /* no switch-in will end them */
+		offcpu_forget_all(c->offcpu);
 	c->paused = paused;
 }
 
@@ -614,6 +689,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		.stack_size = c->cfg.stack_size,
 		.dwarf = c->cfg.unwind == UNWIND_DWARF,
 		.launch = c->cfg.argv != NULL,
+		.offcpu = c->cfg.wall,
 	};
 	sigset_t sigs;
 	const pid_t *pids;
@@ -824,6 +900,9 @@ static void close_sampler(struct collector *c)
 		return;
 	c->ops->enable(c->sampler, false);
 	drain(c);
+	/* Threads still waiting: their waits end with the run. */
+	if (c->offcpu)
+		offcpu_close_all(c->offcpu, rel_time(c, loop_now_ns()));
 	m->lost = c->ops->lost(c->sampler);
 	if (c->ops->held_ns)
 		m->held_ns = c->ops->held_ns(c->sampler);

@@ -31,6 +31,9 @@ struct collect_config {
 	enum unwind_mode unwind;
 	enum backend_kind backend;
 	bool keep_running; /* a launched target survives proftop's death */
+	/* --clock wall: off-CPU time too (perf backend: context switches);
+	 * no fallback to the CPU clock or to ptrace when it is refused */
+	bool wall;
 	struct calls_config calls;
 };
 

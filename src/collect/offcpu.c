@@ -1,0 +1,246 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "offcpu.h"
+#include "xalloc.h"
+
+/* One thread's wait in progress (open), or its slot kept for the next. */
+struct wait {
+	int32_t tid; /* 0: an empty slot */
+	bool open;
+	bool truncated;
+	uint64_t since;	    /* ns since meta.start_ns */
+	const char *reason; /* interned; "runnable" when preempted */
+	uint32_t *locs;	    /* the user stack, leaf first; locs[0] is kept for the reason */
+	size_t n, cap;
+};
+
+struct offcpu {
+	struct profile *p;
+	struct symbols *sym;
+	struct wait *slots; /* open addressing on tid, a power of two */
+	size_t nslots, used;
+	size_t nopen;
+};
+
+struct offcpu *offcpu_new(struct profile *p, struct symbols *sym)
+{
+	struct offcpu *o = xcalloc(1, sizeof(*o));
+
+	o->p = p;
+	o->sym = sym;
+	o->nslots = 64;
+	o->slots = xcalloc(o->nslots, sizeof(*o->slots));
+	return o;
+}
+
+void offcpu_free(struct offcpu *o)
+{
+	if (!o)
+		return;
+	for (size_t i = 0; i < o->nslots; i++)
+		free(o->slots[i].locs);
+	free(o->slots);
+	free(o);
+}
+
+static struct wait *find_slot(struct wait *slots, size_t nslots, int32_t tid)
+{
+	size_t i = ((uint32_t)tid * 2654435761u) & (nslots - 1);
+
+	while (slots[i].tid && slots[i].tid != tid)
+		i = (i + 1) & (nslots - 1);
+	return &slots[i];
+}
+
+/* tid's slot, made if new (slots are never removed: one per thread seen). */
+static struct wait *wait_of(struct offcpu *o, int32_t tid)
+{
+	struct wait *w;
+
+	if ((o->used + 1) * 2 > o->nslots) {
+		size_t n = o->nslots * 2;
+		struct wait *slots = xcalloc(n, sizeof(*slots));
+
+		for (size_t i = 0; i < o->nslots; i++)
+			if (o->slots[i].tid)
+				*find_slot(slots, n, o->slots[i].tid) = o->slots[i];
+		free(o->slots);
+		o->slots = slots;
+		o->nslots = n;
+	}
+	w = find_slot(o->slots, o->nslots, tid);
+	if (!w->tid) {
+		w->tid = tid;
+		o->used++;
+	}
+	return w;
+}
+
+static bool starts(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
+/* A system call's name from its kernel entry point or its libc wrapper:
+ * "__x64_sys_read", "ksys_read", "__GI___libc_read", "read@@GLIBC_2.2.5"
+ * all give "read"; any futex wrapper (a mutex, a condition variable, a
+ * join) gives "futex". Written into buf. */
+static const char *syscall_name(const char *fn, char *buf, size_t len)
+{
+	static const char *const prefixes[] = {"x64_sys_", "ia32_sys_", "se_sys_", "do_sys_",
+					       "ksys_",	   "GI_",	"libc_"};
+	bool again = true;
+
+	if (strstr(fn, "futex"))
+		return "futex";
+	while (again) {
+		again = false;
+		while (*fn == '_')
+			fn++;
+		for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+			if (starts(fn, prefixes[i])) {
+				fn += strlen(prefixes[i]);
+				again = true;
+				break;
+			}
+	}
+	snprintf(buf, len, "%s", fn);
+	buf[strcspn(buf, "@")] = '\0';
+	return buf[0] ? buf : "?";
+}
+
+static const char *kernel_name(struct offcpu *o, uint64_t ip)
+{
+	uint32_t loc = symbols_kernel_location(o->sym, ip);
+	const struct prof_location *l = &o->p->locations[loc];
+
+	return profile_function_name(o->p, o->p->lines[l->first_line].function);
+}
+
+/* Why a thread left the CPU, from the kernel chain: the system call the
+ * syscall entry called, a page fault, else the frame below the scheduler. */
+static const char *kernel_reason(struct offcpu *o, const uint64_t *kchain, size_t n, char *buf,
+				 size_t len)
+{
+	const char *below = NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *fn = kernel_name(o, kchain[i]);
+
+		if (!strcmp(fn, "do_syscall_64") || !strcmp(fn, "do_int80_syscall_32") ||
+		    !strcmp(fn, "x64_sys_call")) {
+			if (!below)
+				break;
+			return syscall_name(below, buf, len);
+		}
+		if (strstr(fn, "page_fault"))
+			return "page fault";
+		if (!strcmp(fn, "[kernel]"))
+			return NULL; /* kallsyms hides the addresses */
+		if (!strstr(fn, "schedule"))
+			below = fn;
+	}
+	if (below)
+		snprintf(buf, len, "%s", below);
+	return below ? buf : NULL;
+}
+
+void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *locs, size_t n,
+		  bool truncated, const uint64_t *kchain, size_t nkchain)
+{
+	struct wait *w = wait_of(o, tid);
+	const char *why = NULL;
+	char buf[128];
+
+	if (nkchain)
+		why = kernel_reason(o, kchain, nkchain, buf, sizeof(buf));
+	if (!why && n) {
+		const struct prof_location *l = &o->p->locations[locs[0]];
+
+		why = syscall_name(profile_function_name(o->p, o->p->lines[l->first_line].function),
+				   buf, sizeof(buf));
+	}
+	if (!w->open)
+		o->nopen++;
+	w->open = true;
+	w->since = time;
+	w->reason = profile_str(o->p, why ? why : "unknown");
+	w->truncated = truncated || n == 0;
+	w->locs = xgrow(w->locs, &w->cap, n + 1, sizeof(*w->locs));
+	memcpy(w->locs + 1, locs, n * sizeof(*locs));
+	w->n = n + 1;
+}
+
+void offcpu_switch_out(struct offcpu *o, int32_t tid, uint64_t time, bool preempted)
+{
+	struct wait *w = wait_of(o, tid);
+
+	/* The stack sample comes first, at the same switch; a wait opened
+	 * long before is one whose switch-in was lost: start afresh. */
+	if (!w->open || time - w->since > 1000000) {
+		if (!w->open)
+			o->nopen++;
+		w->open = true;
+		w->since = time;
+		w->reason = profile_str(o->p, "unknown");
+		w->truncated = true;
+		w->locs = xgrow(w->locs, &w->cap, 1, sizeof(*w->locs));
+		w->n = 1;
+	}
+	if (preempted)
+		w->reason = profile_str(o->p, "runnable");
+}
+
+static void emit(struct offcpu *o, struct wait *w, uint64_t until)
+{
+	char leaf[160];
+
+	snprintf(leaf, sizeof(leaf), "[off-CPU: %s]", w->reason);
+	w->locs[0] = symbols_unknown_location(o->sym, 0, leaf);
+	profile_add_sample(o->p, w->since, w->tid, profile_intern_stack(o->p, w->locs, w->n),
+			   until > w->since ? until - w->since : 0,
+			   PROF_SAMPLE_OFFCPU | (w->truncated ? PROF_SAMPLE_TRUNCATED : 0));
+	w->open = false;
+	o->nopen--;
+}
+
+void offcpu_switch_in(struct offcpu *o, int32_t tid, uint64_t time)
+{
+	struct wait *w = find_slot(o->slots, o->nslots, tid);
+
+	if (w->tid && w->open)
+		emit(o, w, time);
+}
+
+void offcpu_forget(struct offcpu *o, int32_t tid)
+{
+	struct wait *w = find_slot(o->slots, o->nslots, tid);
+
+	if (w->tid && w->open) {
+		w->open = false;
+		o->nopen--;
+	}
+}
+
+void offcpu_forget_all(struct offcpu *o)
+{
+	for (size_t i = 0; i < o->nslots; i++)
+		o->slots[i].open = false;
+	o->nopen = 0;
+}
+
+void offcpu_close_all(struct offcpu *o, uint64_t time)
+{
+	for (size_t i = 0; i < o->nslots; i++)
+		if (o->slots[i].tid && o->slots[i].open)
+			emit(o, &o->slots[i], time);
+}
+
+size_t offcpu_open_count(const struct offcpu *o)
+{
+	return o->nopen;
+}
