@@ -9,7 +9,9 @@
  * so on the wall clock each is a quarter of the main thread's time, and on
  * the CPU clock waits_compute() is all of it. A third helper,
  * waits_forever(), blocks in read on a pipe nobody writes for the whole run:
- * one wait. Prints "waits: main TID" first. */
+ * one wait. Prints "waits: main TID" first, and at the end each phase's
+ * wall time and main's, from its first line to its last:
+ *   waits: wall compute C sleep S read R lock L main M */
 #include <pthread.h>
 #include <semaphore.h>
 #include <stdio.h>
@@ -31,6 +33,14 @@ static void nap(double s)
 
 	while (nanosleep(&ts, &ts) != 0)
 		;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static double thread_cpu(void)
@@ -103,6 +113,7 @@ __attribute__((noinline)) static void *waits_forever(void *arg)
 int main(int argc, char **argv)
 {
 	pthread_t w, h, f;
+	double t0 = now(), t[5];
 
 	scale = workload_scale(argc, argv);
 	printf("waits: main %ld\n", (long)syscall(SYS_gettid));
@@ -110,15 +121,23 @@ int main(int argc, char **argv)
 	if (pipe(data_pipe) < 0 || pipe(never_pipe) < 0 || sem_init(&holding, 0, 0) < 0)
 		return 1;
 	pthread_create(&f, NULL, waits_forever, NULL);
+	t[0] = now();
 	waits_compute();
+	t[1] = now();
 	waits_sleep();
 	pthread_create(&w, NULL, writer, NULL);
+	t[2] = now();
 	waits_read();
+	t[3] = now();
 	pthread_join(w, NULL);
 	pthread_create(&h, NULL, holder, NULL);
 	while (sem_wait(&holding) != 0)
 		;
+	t[4] = now();
 	waits_lock();
+	t[4] = now() - t[4];
 	pthread_join(h, NULL);
+	printf("waits: wall compute %.3f sleep %.3f read %.3f lock %.3f main %.3f\n", t[1] - t[0],
+	       t[2] - t[1], t[3] - t[2], t[4], now() - t0);
 	return 0;
 }
