@@ -998,6 +998,7 @@ void cli_tui_config(const struct options *o, struct tui_config *cfg)
 		.pass_stdin = o->pass_stdin,
 		.no_color = o->no_color,
 		.self_to_function = o->report.filter.self_to_function,
+		.clock = o->clock,
 	};
 	cli_collect_config(o, &cfg->collect);
 }

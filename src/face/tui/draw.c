@@ -413,6 +413,8 @@ void ui_header(struct tui *t, int rows)
 		snprintf(buf, sizeof(buf), "%u Hz %s", m->freq, m->backend ? m->backend : "");
 	seg(&l, "  rate ", lab);
 	seg(&l, buf, val);
+	seg(&l, "  clock ", lab);
+	seg(&l, t->filter.wall ? "wall" : "cpu", val);
 	if (rows < 2)
 		return;
 	l = (struct line){1, 0, COLS};

@@ -6,6 +6,7 @@
 
 #include "collect.h"
 #include "query.h"
+#include "report.h"
 
 /* What the live view shows, built by the command line and borrowed for
  * the run. */
@@ -25,6 +26,7 @@ struct tui_config {
 	bool no_color;
 	bool self_to_function; /* --self-to function: inlined code's time to its
 				* out-of-line function (query_filter.self_to_function) */
+	enum report_clock clock; /* --clock: the clock shown first (a session's own by default) */
 };
 
 /* Launch or attach as cfg says, show the profile live until the user quits.
