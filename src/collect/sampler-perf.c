@@ -250,10 +250,12 @@ static void format_open_error(const struct sampler *s, int err, pid_t tid, char 
 	int paranoid = file_read_int("/proc/sys/kernel/perf_event_paranoid", 2);
 
 	if (s->switch_refused && err != ESRCH && err != EMFILE && err != ENFILE) {
+		/* Context-switch samples are taken in the kernel: user-only
+		 * events (paranoid 2 for non-root) never see one. */
 		snprintf(buf, len,
-			 "--clock wall: perf_event_open refused the context-switch events (%s, "
-			 "kernel.perf_event_paranoid is %d); run as root or 'sudo sysctl "
-			 "kernel.perf_event_paranoid=1', or use --clock cpu",
+			 "--clock wall needs kernel samples for its context-switch events "
+			 "(refused: %s, kernel.perf_event_paranoid is %d); run as root or 'sudo "
+			 "sysctl kernel.perf_event_paranoid=1', or use --clock cpu",
 			 strerror(err), paranoid);
 		return;
 	}
@@ -319,6 +321,14 @@ static int open_thread(struct sampler *s, pid_t tid, int *err)
 				continue;
 			*err = errno;
 			s->switch_refused = sw;
+			return -1;
+		}
+		if (sw && s->exclude_kernel) {
+			/* The switch sample is taken in the kernel (at schedule()):
+			 * user space only, the kernel drops every one of them. */
+			close(fd);
+			*err = EACCES;
+			s->switch_refused = true;
 			return -1;
 		}
 		add_fd(s, fd);
