@@ -74,7 +74,7 @@ void write_diff(struct report *r)
 					 : sort_title(r->o->sort),
 			r->o->reverse ? ", reversed" : "");
 		fputs("  \xce\x94%self \xce\x94%total  \xce\x94tottime", out);
-		text_table_header(out);
+		text_table_header(out, r->p);
 		for (size_t i = 0; i < t->n; i++) {
 			const struct diff_row *d = &t->rows[i];
 
@@ -143,13 +143,13 @@ void write_relatives(struct report *r, uint32_t fn, bool callees, bool own)
 	case REPORT_TEXT:
 		if (own) {
 			fputs("\nFunction:\n", out);
-			text_table_header(out);
+			text_table_header(out, r->p);
 			text_row(out, r->p, &self);
 		}
 		fprintf(out, "\n%s of ", callees ? "Callees" : "Callers");
 		put_safe(out, profile_function_name(r->p, fn));
 		fputs(":\n", out);
-		text_table_header(out);
+		text_table_header(out, r->p);
 		break;
 	case REPORT_CSV:
 		if (own)

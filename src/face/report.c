@@ -34,11 +34,13 @@ size_t rows_shown(const struct report *r, size_t n)
 
 /* The text report's columns (columns.c): blank-separated, two blanks
  * before the function. */
-void text_table_header(FILE *out)
+void text_table_header(FILE *out, const struct profile *p)
 {
 	for (const enum func_col *c = func_display_order; *c != FCOL_COUNT; c++) {
 		const struct func_column *col = &func_columns[*c];
 
+		if (!func_column_shown(col, p))
+			continue;
 		if (*c == FCOL_FUNCTION)
 			fprintf(out, "  %s", col->title);
 		else
@@ -61,8 +63,11 @@ void text_row(FILE *out, const struct profile *p, const struct func_row *row)
 	for (const enum func_col *c = func_display_order; *c != FCOL_COUNT; c++) {
 		const struct func_column *col = &func_columns[*c];
 		double pct = 0;
-		char *cell = col->cell(p, row, &pct);
+		char *cell;
 
+		if (!func_column_shown(col, p))
+			continue;
+		cell = col->cell(p, row, &pct);
 		if (*c == FCOL_FUNCTION) {
 			fputs("  ", out);
 			put_safe(out, cell);
@@ -337,7 +342,7 @@ static void write_functions(struct report *r)
 	case REPORT_TEXT:
 		fprintf(out, "\nOrdered by: %s%s\n\n", sort_title(r->o->sort),
 			r->o->reverse ? ", reversed" : "");
-		text_table_header(out);
+		text_table_header(out, r->p);
 		write_rows(r, t, "functions", NULL);
 		report_calls_notes_text(out, r->p, t->rows, rows_shown(r, t->n));
 		break;

@@ -120,6 +120,8 @@ void agg_build(const struct profile *p, const struct query_filter *f, struct agg
 		if (sum->samples == 0)
 			a->stacks[a->n++] = s->stack;
 		sum->ns += s->weight;
+		if (s->flags & PROF_SAMPLE_OFFCPU)
+			sum->off_ns += s->weight;
 		sum->samples += s->count;
 		a->total_samples += s->count;
 		a->total_ns += s->weight;

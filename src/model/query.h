@@ -64,6 +64,9 @@ struct func_row {
 	/* functions table: samples that ran it as code inlined into another
 	 * function (== total_samples: it never ran out of line) */
 	uint64_t inlined_samples;
+	/* functions table, wall clock: of total_ns, the time its threads were
+	 * off the CPU (blocked or runnable) with it on the stack */
+	uint64_t offcpu_ns;
 };
 
 struct func_table {

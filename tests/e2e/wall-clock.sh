@@ -10,6 +10,8 @@
 pt_setup
 waits=$(pt_workload waits)
 session=$PT_WORK/waits.proftop
+# A wall-clock session's rows end with the waits' share of cumtime.
+PT_CSV_HEADER="$PT_CSV_HEADER,offcpu_pct,offcpu"
 
 # pt_true-like: LABEL CMD...: CMD succeeds.
 check()
@@ -41,14 +43,19 @@ for phase in "waits_compute $c" "waits_sleep $s" "waits_read $r" "waits_lock $l"
 	pt_near "$1: %total of the main thread's wall time" \
 		"$(pt_csv "$PT_WORK/wall.csv" "$1" total_pct)" "$want" 3
 done
+pt_ge "waits_sleep: %off (it only waits)" "$(pt_csv "$PT_WORK/wall.csv" waits_sleep offcpu_pct)" 99
+pt_ge "waits_lock: %off" "$(pt_csv "$PT_WORK/wall.csv" waits_lock offcpu_pct)" 99
 
-# The reason on each wait's leaf: the frames from the phase to the leaf.
+# The reason on each wait's leaf: the off-CPU leaf with the most time
+# under each phase's function.
 pt_proftop "$PT_WORK/folded" export -i "$session" -f folded
+pt_proftop "$PT_WORK/folded.ns" export -i "$session" -f folded --weight ns
 leaf_under()
 {
-	awk -v fn="$1" '{ line = $0; sub(/ [0-9]+$/, "", line); n = split(line, f, ";")
-		for (i = 1; i <= n; i++) if (f[i] == fn) { print f[n]; next } }' "$PT_WORK/folded" |
-		grep -F '[off-CPU' | sort | uniq -c | sort -rn | awk '{ $1 = ""; sub(/^ /, ""); print; exit }'
+	awk -v fn="$1" '{ w = $NF; line = $0; sub(/ [0-9]+$/, "", line); n = split(line, f, ";")
+		if (f[n] !~ /^\[off-CPU/) next
+		for (i = 1; i < n; i++) if (f[i] == fn) { t[f[n]] += w; next } }
+		END { for (k in t) if (t[k] > best) { best = t[k]; b = k }; print b }' "$PT_WORK/folded.ns"
 }
 pt_eq "the wait under waits_sleep" "$(leaf_under waits_sleep)" "[off-CPU: clock_nanosleep]"
 pt_eq "the wait under waits_read" "$(leaf_under waits_read)" "[off-CPU: read]"
@@ -59,7 +66,6 @@ pt_eq "the wait under waits_lock" "$(leaf_under waits_lock)" "[off-CPU: futex]"
 records=$(awk '/;waits_forever;/ && /off-CPU/ { n += $NF } END { print n + 0 }' "$PT_WORK/folded")
 pt_le "off-CPU records of the thread blocked all along" "$records" 2
 pt_ge "... at least one" "$records" 1
-pt_proftop "$PT_WORK/folded.ns" export -i "$session" -f folded --weight ns
 blocked=$(awk '/;waits_forever;/ && /off-CPU/ { n += $NF } END { printf "%.2f", n / 1e9 }' "$PT_WORK/folded.ns")
 pt_ge "its wait, in s (main ran $m s)" "$blocked" "$(awk -v m="$m" 'BEGIN { print 0.9 * m }')"
 
@@ -67,6 +73,7 @@ pt_ge "its wait, in s (main ran $m s)" "$blocked" "$(awk -v m="$m" 'BEGIN { prin
 pt_report "$PT_WORK/cpu.csv" -i "$session" --clock cpu --tid "$main" --limit 0 || pt_finish
 pt_ge "--clock cpu: waits_compute %total" "$(pt_csv "$PT_WORK/cpu.csv" waits_compute total_pct)" 90
 pt_eq "--clock cpu: off-CPU rows" "$(grep -c 'off-CPU' "$PT_WORK/cpu.csv")" 0
+pt_eq "--clock cpu: waits_compute %off" "$(pt_csv "$PT_WORK/cpu.csv" waits_compute offcpu_pct)" 0.00
 
 # The session keeps its clock: the text report says so unasked.
 pt_proftop "$PT_WORK/text" report -i "$session"
