@@ -54,6 +54,8 @@ enum {
 	OPT_EXIT_STATUS,
 	OPT_SELF_TO,
 	OPT_CLOCK,
+	OPT_IDLE,
+	OPT_NO_IDLE,
 };
 
 /* "+": stop at the first non-option, so options after COMMAND are its own;
@@ -97,6 +99,8 @@ static const struct option long_options[] = {
 	{"exit-status", no_argument, NULL, OPT_EXIT_STATUS},
 	{"self-to", required_argument, NULL, OPT_SELF_TO},
 	{"clock", required_argument, NULL, OPT_CLOCK},
+	{"idle", no_argument, NULL, OPT_IDLE},
+	{"no-idle", no_argument, NULL, OPT_NO_IDLE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -111,6 +115,9 @@ static unsigned option_scope(int val)
 	case 'i':
 		return IN_TUI | IN_REPORT | IN_EXPORT;
 	case OPT_TID:
+	case OPT_IDLE:
+	case OPT_NO_IDLE:
+		return IN_TUI | IN_REPORT | IN_EXPORT;
 	case OPT_CLOCK:
 		return IN_TUI | IN_RECORD | IN_REPORT | IN_EXPORT;
 	case OPT_SORT:
@@ -201,7 +208,10 @@ static const struct help_block option_sections[] = {
 	 "                           killed (default: it is killed with proftop)\n"
 	 "      --clock cpu|wall     count CPU time (default) or wall time: CPU time plus\n"
 	 "                           each thread's waits, as [off-CPU: why] frames (perf\n"
-	 "                           backend); with -i: the session's clock by default\n"},
+	 "                           backend); with -i: the session's clock by default\n"
+	 "      --idle, --no-idle    wall clock: show or hide (default) idle waits:\n"
+	 "                           threads waiting for work (condition variable,\n"
+	 "                           semaphore, poll/epoll/select, accept)\n"},
 	{IN_ALL, "\n"
 		 "Output:\n"
 		 "  -o, --output FILE        record/export: the file to write; tui: save the\n"
@@ -657,6 +667,10 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 		else
 			return usage_error("unknown '%s' value '%s' (valid: cpu, wall)", label,
 					   arg);
+		return 0;
+	case OPT_IDLE:
+	case OPT_NO_IDLE:
+		o->report.filter.idle = c == OPT_IDLE;
 		return 0;
 	case OPT_SELF_TO:
 		if (!strcmp(arg, "leaf"))

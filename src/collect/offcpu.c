@@ -12,6 +12,7 @@ struct wait {
 	int32_t tid; /* 0: an empty slot */
 	bool open;
 	bool truncated;
+	bool idle; /* waiting for work (PROF_SAMPLE_IDLE) */
 	uint64_t since;	    /* ns since meta.start_ns */
 	const char *reason; /* interned; "runnable" when preempted */
 	uint32_t *locs;	    /* the user stack, leaf first; locs[0] is kept for the reason */
@@ -149,6 +150,36 @@ static const char *kernel_reason(struct offcpu *o, const uint64_t *kchain, size_
 	return below ? buf : NULL;
 }
 
+static const char *frame_name(struct offcpu *o, uint32_t loc)
+{
+	const struct prof_location *l = &o->p->locations[loc];
+
+	return profile_function_name(o->p, o->p->lines[l->first_line].function);
+}
+
+/* A thread waiting for work rather than for something its work needs:
+ * the system calls of event loops, or a condition variable or semaphore
+ * on the stack (a thread pool's idle workers). */
+static bool idle_wait(struct offcpu *o, const char *why, const uint32_t *locs, size_t n)
+{
+	static const char *const loops[] = {"epoll_wait", "epoll_pwait", "epoll_pwait2", "poll",
+					    "ppoll",	  "select",	 "pselect6",	 "pselect",
+					    "pause",	  "sigtimedwait", "rt_sigtimedwait",
+					    "sigwaitinfo", "accept",	 "accept4"};
+
+	for (size_t i = 0; i < sizeof(loops) / sizeof(*loops); i++)
+		if (!strcmp(why, loops[i]))
+			return true;
+	/* the libc frames above the system call, and their caller */
+	for (size_t i = 0; i < n && i < 8; i++) {
+		const char *fn = frame_name(o, locs[i]);
+
+		if ((strstr(fn, "pthread_cond_") || strstr(fn, "sem_")) && strstr(fn, "wait"))
+			return true;
+	}
+	return false;
+}
+
 void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *locs, size_t n,
 		  bool truncated, const uint64_t *kchain, size_t nkchain)
 {
@@ -169,6 +200,7 @@ void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *
 	w->open = true;
 	w->since = time;
 	w->reason = profile_str(o->p, why ? why : "unknown");
+	w->idle = why && idle_wait(o, why, locs, n);
 	w->truncated = truncated || n == 0;
 	w->locs = xgrow(w->locs, &w->cap, n + 1, sizeof(*w->locs));
 	memcpy(w->locs + 1, locs, n * sizeof(*locs));
@@ -187,12 +219,15 @@ void offcpu_switch_out(struct offcpu *o, int32_t tid, uint64_t time, bool preemp
 		w->open = true;
 		w->since = time;
 		w->reason = profile_str(o->p, "unknown");
+		w->idle = false;
 		w->truncated = true;
 		w->locs = xgrow(w->locs, &w->cap, 1, sizeof(*w->locs));
 		w->n = 1;
 	}
-	if (preempted)
+	if (preempted) { /* it had work: it wanted a CPU */
 		w->reason = profile_str(o->p, "runnable");
+		w->idle = false;
+	}
 }
 
 static void emit(struct offcpu *o, struct wait *w, uint64_t until)
@@ -203,7 +238,8 @@ static void emit(struct offcpu *o, struct wait *w, uint64_t until)
 	w->locs[0] = symbols_unknown_location(o->sym, 0, leaf);
 	profile_add_sample(o->p, w->since, w->tid, profile_intern_stack(o->p, w->locs, w->n),
 			   until > w->since ? until - w->since : 0,
-			   PROF_SAMPLE_OFFCPU | (w->truncated ? PROF_SAMPLE_TRUNCATED : 0));
+			   PROF_SAMPLE_OFFCPU | (w->truncated ? PROF_SAMPLE_TRUNCATED : 0) |
+				   (w->idle ? PROF_SAMPLE_IDLE : 0));
 	w->open = false;
 	o->nopen--;
 }

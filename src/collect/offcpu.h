@@ -22,7 +22,9 @@ void offcpu_free(struct offcpu *o);
 /* tid leaves the CPU at time (ns since meta.start_ns) with this user stack
  * (locations, leaf first) and the kernel's callchain (raw addresses,
  * innermost first; none where kernel samples are refused), which name the
- * wait; else the user leaf (the libc wrapper of the system call) does. */
+ * wait; else the user leaf (the libc wrapper of the system call) does.
+ * A wait for work (an event loop's poll, a condition variable or semaphore
+ * on the stack) is flagged PROF_SAMPLE_IDLE. */
 void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *locs, size_t n,
 		  bool truncated, const uint64_t *kchain, size_t nkchain);
 /* The switch record of that departure: preempted means the thread was

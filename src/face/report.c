@@ -181,6 +181,7 @@ int report_clock_resolve(const struct profile *p, enum report_clock want, bool *
 /* The log's on-CPU and off-CPU parts (total_weight holds both). */
 struct clock_totals {
 	uint64_t cpu_ns, off_ns, off_records;
+	uint64_t idle_ns, idle_records; /* of off_*: waits for work (PROF_SAMPLE_IDLE) */
 };
 
 static void clock_totals(const struct profile *p, struct clock_totals *t)
@@ -192,6 +193,10 @@ static void clock_totals(const struct profile *p, struct clock_totals *t)
 		if (s->flags & PROF_SAMPLE_OFFCPU) {
 			t->off_ns += s->weight;
 			t->off_records++;
+			if (s->flags & PROF_SAMPLE_IDLE) {
+				t->idle_ns += s->weight;
+				t->idle_records++;
+			}
 		} else {
 			t->cpu_ns += s->weight;
 		}
@@ -211,8 +216,13 @@ static void text_clock_line(struct report *r, const struct clock_totals *t)
 	}
 	fprintf(r->out,
 		"clock: wall (per thread: %.1f s on CPU + %.1f s off CPU in %" PRIu64
-		" waits; [off-CPU: why] frames)\n",
+		" waits; [off-CPU: why] frames)",
 		t->cpu_ns / 1e9, t->off_ns / 1e9, t->off_records);
+	if (t->idle_records)
+		fprintf(r->out, "; idle waits %s: %.1f s in %" PRIu64 "%s",
+			r->o->filter.idle ? "shown" : "hidden", t->idle_ns / 1e9, t->idle_records,
+			r->o->filter.idle ? "" : " (--idle shows them)");
+	putc('\n', r->out);
 }
 
 const char *sort_title(enum query_sort s)
@@ -305,8 +315,11 @@ static void json_header(struct report *r)
 		m->pid, r->p->nsamples, m->lost, r->p->truncated_samples, m->duration_ns / 1e9,
 		ct.cpu_ns / 1e9, m->freq, m->held_ns / 1e9);
 	json_str(out, m->backend);
-	fprintf(out, ",\"clock\":\"%s\",\"offcpu_s\":%.6f,\"offcpu_waits\":%" PRIu64,
-		r->o->filter.wall ? "wall" : "cpu", ct.off_ns / 1e9, ct.off_records);
+	fprintf(out,
+		",\"clock\":\"%s\",\"offcpu_s\":%.6f,\"offcpu_waits\":%" PRIu64
+		",\"idle_s\":%.6f,\"idle_waits\":%" PRIu64 ",\"idle_shown\":%s",
+		r->o->filter.wall ? "wall" : "cpu", ct.off_ns / 1e9, ct.off_records,
+		ct.idle_ns / 1e9, ct.idle_records, r->o->filter.idle ? "true" : "false");
 	fputs(",\"exit\":", out);
 	if (m->exited) {
 		fprintf(out, "{\"status\":%d}", m->exit_status);

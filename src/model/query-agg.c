@@ -83,6 +83,8 @@ bool query_sample_passes(const struct profile *p, struct query_sample_filter *sf
 		return !(s->flags & PROF_SAMPLE_OFFCPU);
 	if ((s->flags & PROF_SAMPLE_OFFCPU) && !f->wall)
 		return false;
+	if ((s->flags & PROF_SAMPLE_IDLE) && !f->idle)
+		return false;
 	if (f->tid && s->tid != f->tid)
 		return false;
 	if (s->time < f->t_from || (f->t_to && s->time >= f->t_to))

@@ -36,6 +36,8 @@ struct query_filter {
 	/* The wall clock: off-CPU records (PROF_SAMPLE_OFFCPU) count too.
 	 * false: the CPU clock, on-CPU samples only. */
 	bool wall;
+	/* With wall: idle waits (PROF_SAMPLE_IDLE) count too (--idle). */
+	bool idle;
 };
 
 /* The filter applied one sample at a time, for code that walks the log

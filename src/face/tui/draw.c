@@ -414,7 +414,7 @@ void ui_header(struct tui *t, int rows)
 	seg(&l, "  rate ", lab);
 	seg(&l, buf, val);
 	seg(&l, "  clock ", lab);
-	seg(&l, t->filter.wall ? "wall" : "cpu", val);
+	seg(&l, !t->filter.wall ? "cpu" : t->filter.idle ? "wall, idle shown" : "wall", val);
 	if (rows < 2)
 		return;
 	l = (struct line){1, 0, COLS};

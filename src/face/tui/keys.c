@@ -254,6 +254,17 @@ static void k_clock(struct tui *t, int key)
 	tui_requery(t);
 }
 
+/* --idle: the waits of threads waiting for work, shown or hidden. */
+static void k_idle(struct tui *t, int key)
+{
+	t->filter.idle = !t->filter.idle;
+	tui_message(t, false, "%s%s",
+		    t->filter.idle ? "idle waits shown (condition variables, semaphores, polls)"
+				   : "idle waits hidden (condition variables, semaphores, polls)",
+		    t->filter.wall ? "" : "; they count on the wall clock only (W)");
+	tui_requery(t);
+}
+
 static void k_threads(struct tui *t, int key)
 {
 	toggle_view(t, &view_threads_ops, view_threads_new);
@@ -362,6 +373,8 @@ static const struct global_key global_keys[] = {
 	 {"F", "own time to the innermost inlined function / to the out-of-line one", 0, NULL}},
 	{{'W'}, k_clock, NULL, NULL,
 	 {"W", "wall clock (CPU time and off-CPU waits) / CPU clock (--clock wall)", 0, NULL}},
+	{{'H'}, k_idle, NULL, NULL,
+	 {"H", "wall clock: hide (default) or show idle waits (--idle)", 0, NULL}},
 	{{'T'}, k_threads, NULL, NULL,
 	 {"T", "threads with their names and samples: restrict every view to one", 0, NULL}},
 	{{'m', KEY_F(8)}, k_memory, NULL, NULL,

@@ -667,6 +667,7 @@ int tui_run(const struct tui_config *o)
 	t.filter.tid = o->filter.tid;
 	t.filter.self_to_function = o->self_to_function;
 	t.filter.wall = o->collect.wall;
+	t.filter.idle = o->filter.idle;
 	t.annot = annot_cache_new();
 	t.launched = o->collect.argv != NULL;
 	t.loop = loop_new();
