@@ -816,6 +816,8 @@ static bool collector_service(struct collector *c)
 		}
 	}
 	drain(c);
+	if (c->offcpu && (tick || c->timerfd < 0))
+		offcpu_tick(c->offcpu, rel_time(c, now));
 	if (tick || c->timerfd < 0)
 		calls_tick(c->calls, now);
 	if (c->sampler && c->ops->held_ns) /* live, for the header */

@@ -7,6 +7,13 @@
 #include "offcpu.h"
 #include "xalloc.h"
 
+/* Waits shorter than this, of one thread with one stack and reason, are
+ * summed into one record (count: how many) for up to FOLD_AGE_NS: a
+ * thread that blocks 50,000 times a second costs a few records a second,
+ * not 50,000. Longer waits are a record each, at once. */
+#define FOLD_SHORT_NS 1000000ull
+#define FOLD_AGE_NS   100000000ull
+
 /* One thread's wait in progress (open), or its slot kept for the next. */
 struct wait {
 	int32_t tid; /* 0: an empty slot */
@@ -17,6 +24,9 @@ struct wait {
 	const char *reason; /* interned; "runnable" when preempted */
 	uint32_t *locs;	    /* the user stack, leaf first; locs[0] is kept for the reason */
 	size_t n, cap;
+	/* short waits ended and summed, not yet a record (count 0: none) */
+	uint32_t fold_stack, fold_flags, fold_count;
+	uint64_t fold_since, fold_ns;
 };
 
 struct offcpu {
@@ -230,18 +240,69 @@ void offcpu_switch_out(struct offcpu *o, int32_t tid, uint64_t time, bool preemp
 	}
 }
 
+/* One record standing for count waits (profile.h: a folded record has
+ * their count, summed weight and earliest time). */
+static void add_record(struct offcpu *o, int32_t tid, uint64_t since, uint32_t stack, uint64_t ns,
+		       uint32_t flags, uint32_t count)
+{
+	struct prof_sample *s;
+
+	profile_add_sample(o->p, since, tid, stack, ns, flags);
+	s = &o->p->samples[o->p->nsamples - 1];
+	s->count = count;
+	o->p->total_samples += count - 1;
+	if (flags & PROF_SAMPLE_TRUNCATED)
+		o->p->truncated_samples += count - 1;
+}
+
+static void flush_fold(struct offcpu *o, struct wait *w)
+{
+	if (!w->fold_count)
+		return;
+	add_record(o, w->tid, w->fold_since, w->fold_stack, w->fold_ns, w->fold_flags,
+		   w->fold_count);
+	w->fold_count = 0;
+}
+
 static void emit(struct offcpu *o, struct wait *w, uint64_t until)
 {
+	uint64_t ns = until > w->since ? until - w->since : 0;
+	uint32_t flags = PROF_SAMPLE_OFFCPU | (w->truncated ? PROF_SAMPLE_TRUNCATED : 0) |
+			 (w->idle ? PROF_SAMPLE_IDLE : 0);
+	uint32_t stack;
 	char leaf[160];
 
 	snprintf(leaf, sizeof(leaf), "[off-CPU: %s]", w->reason);
 	w->locs[0] = symbols_unknown_location(o->sym, 0, leaf);
-	profile_add_sample(o->p, w->since, w->tid, profile_intern_stack(o->p, w->locs, w->n),
-			   until > w->since ? until - w->since : 0,
-			   PROF_SAMPLE_OFFCPU | (w->truncated ? PROF_SAMPLE_TRUNCATED : 0) |
-				   (w->idle ? PROF_SAMPLE_IDLE : 0));
+	stack = profile_intern_stack(o->p, w->locs, w->n);
 	w->open = false;
 	o->nopen--;
+	if (ns >= FOLD_SHORT_NS) {
+		flush_fold(o, w); /* the records of a thread stay in time order */
+		add_record(o, w->tid, w->since, stack, ns, flags, 1);
+		return;
+	}
+	if (w->fold_count &&
+	    (w->fold_stack != stack || w->fold_flags != flags || w->fold_count == UINT32_MAX))
+		flush_fold(o, w);
+	if (!w->fold_count) {
+		w->fold_stack = stack;
+		w->fold_flags = flags;
+		w->fold_since = w->since;
+		w->fold_ns = 0;
+	}
+	w->fold_ns += ns;
+	w->fold_count++;
+}
+
+void offcpu_tick(struct offcpu *o, uint64_t now)
+{
+	for (size_t i = 0; i < o->nslots; i++) {
+		struct wait *w = &o->slots[i];
+
+		if (w->tid && w->fold_count && now - w->fold_since >= FOLD_AGE_NS)
+			flush_fold(o, w);
+	}
 }
 
 void offcpu_switch_in(struct offcpu *o, int32_t tid, uint64_t time)
@@ -260,20 +321,28 @@ void offcpu_forget(struct offcpu *o, int32_t tid)
 		w->open = false;
 		o->nopen--;
 	}
+	if (w->tid)
+		flush_fold(o, w); /* those waits did end */
 }
 
 void offcpu_forget_all(struct offcpu *o)
 {
-	for (size_t i = 0; i < o->nslots; i++)
+	for (size_t i = 0; i < o->nslots; i++) {
 		o->slots[i].open = false;
+		if (o->slots[i].tid)
+			flush_fold(o, &o->slots[i]);
+	}
 	o->nopen = 0;
 }
 
 void offcpu_close_all(struct offcpu *o, uint64_t time)
 {
-	for (size_t i = 0; i < o->nslots; i++)
+	for (size_t i = 0; i < o->nslots; i++) {
 		if (o->slots[i].tid && o->slots[i].open)
 			emit(o, &o->slots[i], time);
+		if (o->slots[i].tid)
+			flush_fold(o, &o->slots[i]);
+	}
 }
 
 size_t offcpu_open_count(const struct offcpu *o)

@@ -31,8 +31,13 @@ void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *
  * still runnable (waiting for a CPU, "[off-CPU: runnable]"). Without a
  * stack sample before it (lost), the wait is kept with an empty stack. */
 void offcpu_switch_out(struct offcpu *o, int32_t tid, uint64_t time, bool preempted);
-/* tid is back on a CPU at time: its open wait becomes a record. */
+/* tid is back on a CPU at time: its open wait becomes a record (a short
+ * one may be summed with the thread's others of the same stack first:
+ * offcpu_tick). */
 void offcpu_switch_in(struct offcpu *o, int32_t tid, uint64_t time);
+/* Sums of short waits begun FOLD_AGE_NS before now (ns since start) or
+ * earlier become records (the collector's tick). */
+void offcpu_tick(struct offcpu *o, uint64_t now);
 /* tid ended: its open wait, if any, is dropped (it never came back). */
 void offcpu_forget(struct offcpu *o, int32_t tid);
 /* Sampling paused: every open wait is dropped (no switch-in will end it). */
