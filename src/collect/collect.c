@@ -44,6 +44,66 @@ struct reload_note {
 	unsigned generation;
 };
 
+/* A thread's last off-CPU stack: one that blocks again at the same place
+ * (same registers, the same return addresses in the same stack slots, the
+ * same maps) unwinds the same, so the unwind is skipped (a pipe ping-pong
+ * blocks at one place 50,000 times a second; its locals change, so the
+ * stack bytes as a whole do not repeat). */
+#define OFFCPU_MEMO 256
+#define MEMO_BP	    6 /* PERF_REG_X86_BP, SP, IP */
+#define MEMO_SP	    7
+#define MEMO_IP	    8
+struct offcpu_memo {
+	pid_t tid, pid;
+	unsigned generation;
+	uint64_t ip, sp, bp; /* what the frames' addresses depend on, besides the slots */
+	uint32_t *locs;
+	uint64_t *pcs;	/* the return addresses, pcs[i] at stack offset slot[i] */
+	uint32_t *slot; /* (i >= 1) */
+	size_t n, cap;
+	bool truncated, valid;
+};
+
+/* Where each return address of an unwind was read: the first slot at or
+ * after the previous one that holds it. false if one is not in the copy. */
+static bool memo_slots(struct offcpu_memo *m, const struct unwind_snapshot *snap)
+{
+	size_t off = 0;
+
+	for (size_t i = 1; i < m->n; i++) {
+		uint64_t v;
+
+		for (; off + 8 <= snap->stack_len; off += 8) {
+			memcpy(&v, snap->stack + off, 8);
+			if (v == m->pcs[i])
+				break;
+		}
+		if (off + 8 > snap->stack_len)
+			return false;
+		m->slot[i] = (uint32_t)off;
+		off += 8;
+	}
+	return true;
+}
+
+static bool memo_hit(const struct offcpu_memo *m, const struct raw_sample *s, unsigned generation)
+{
+	if (!m->valid || m->tid != s->tid || m->pid != s->pid || m->generation != generation ||
+	    m->ip != s->snap.regs[MEMO_IP] || m->sp != s->snap.regs[MEMO_SP] ||
+	    m->bp != s->snap.regs[MEMO_BP])
+		return false;
+	for (size_t i = 1; i < m->n; i++) {
+		uint64_t v;
+
+		if (m->slot[i] + 8 > s->snap.stack_len)
+			return false;
+		memcpy(&v, s->snap.stack + m->slot[i], 8);
+		if (v != m->pcs[i])
+			return false;
+	}
+	return true;
+}
+
 struct collector {
 	struct collect_config cfg; /* a copy: argv and pids owned */
 	struct profile *prof;
@@ -70,6 +130,7 @@ struct collector {
 	bool priority_raised; /* see raise_priority */
 	struct calls *calls;  /* --calls, --latency: uprobes; NULL if neither */
 	struct offcpu *offcpu; /* --clock wall: the waits in progress; else NULL */
+	struct offcpu_memo *memo; /* OFFCPU_MEMO of them, by tid, with offcpu */
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */
@@ -108,8 +169,10 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 	c->uw = unwinder_new(c->pm);
 	c->sym = symbols_new(p);
 	c->calls = calls_new(&cfg->calls, p, c->pm, c->sym);
-	if (cfg->wall)
+	if (cfg->wall) {
 		c->offcpu = offcpu_new(p, c->sym);
+		c->memo = xcalloc(OFFCPU_MEMO, sizeof(*c->memo));
+	}
 	c->timerfd = -1;
 	c->pty_master = -1;
 	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
@@ -131,6 +194,12 @@ void collector_free(struct collector *c)
 	target_free(&c->target);
 	calls_free(c->calls); /* uses sym and pm */
 	offcpu_free(c->offcpu);
+	for (size_t i = 0; c->memo && i < OFFCPU_MEMO; i++) {
+		free(c->memo[i].locs);
+		free(c->memo[i].pcs);
+		free(c->memo[i].slot);
+	}
+	free(c->memo);
 	symbols_free(c->sym);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
@@ -279,9 +348,40 @@ static size_t off_cpu_stack(struct collector *c, struct proc_space *ps, const st
 
 	*truncated = false;
 	if (c->cfg.unwind == UNWIND_DWARF && s->have_user_regs) {
+		struct offcpu_memo *m = &c->memo[(unsigned)s->tid % OFFCPU_MEMO];
+
 		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
 			maybe_reload(c, ps);
+		if (memo_hit(m, s, ps->generation)) {
+			memcpy(locs, m->locs, m->n * sizeof(*locs));
+			*truncated = m->truncated;
+			return m->n;
+		}
 		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, truncated);
+		for (size_t i = 0; i < n; i++)
+			locs[i] = resolve_pc(c, ps, pcs[i], i > 0);
+		if (n + 1 > m->cap) {
+			size_t cap = m->cap;
+
+			m->locs = xgrow(m->locs, &cap, n + 1, sizeof(*m->locs));
+			cap = m->cap;
+			m->pcs = xgrow(m->pcs, &cap, n + 1, sizeof(*m->pcs));
+			cap = m->cap;
+			m->slot = xgrow(m->slot, &cap, n + 1, sizeof(*m->slot));
+			m->cap = cap;
+		}
+		m->tid = s->tid;
+		m->pid = s->pid;
+		m->generation = ps->generation;
+		m->ip = s->snap.regs[MEMO_IP];
+		m->sp = s->snap.regs[MEMO_SP];
+		m->bp = s->snap.regs[MEMO_BP];
+		memcpy(m->locs, locs, n * sizeof(*locs));
+		memcpy(m->pcs, pcs, n * sizeof(*pcs));
+		m->n = n;
+		m->truncated = *truncated;
+		m->valid = memo_slots(m, &s->snap);
+		return n;
 	} else if (s->nchain) {
 		bool user = false;
 

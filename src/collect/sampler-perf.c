@@ -210,12 +210,14 @@ static bool have_thread(const struct sampler *s, pid_t tid)
 
 /* Pages of one CPU's ring: about a quarter second of samples at the asked
  * rate, between 2 and 32 MiB (map_ring halves it where the locked-memory
- * limit refuses). The reader empties it every READER_POLL_MS or at half. */
-static size_t ring_pages(const struct sampler *s)
+ * limit refuses). The reader empties it every READER_POLL_MS or at half.
+ * A switch ring (sw) is sized for 20,000 switches a second: switches come
+ * as fast as the target blocks, not at a rate we choose. */
+static size_t ring_pages(const struct sampler *s, bool sw)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	uint64_t rec = 256 + (s->cfg.dwarf ? s->cfg.stack_size + 24 * 8 : 1024);
-	uint64_t want = (uint64_t)s->cfg.freq * rec / 4;
+	uint64_t want = (sw ? 20000 : (uint64_t)s->cfg.freq) * rec / 4;
 	size_t pages = 512;
 
 	while ((uint64_t)pages * (uint64_t)psz < want && pages < 8192)
@@ -336,7 +338,7 @@ static int open_thread(struct sampler *s, pid_t tid, int *err)
 			int rc;
 
 			pthread_mutex_lock(&s->mu); /* the reader may be polling the rings */
-			rc = map_ring(&s->rings[r], fd, ring_pages(s));
+			rc = map_ring(&s->rings[r], fd, ring_pages(s, sw));
 			pthread_mutex_unlock(&s->mu);
 			if (rc < 0) {
 				*err = errno;

@@ -21,7 +21,9 @@ fi
 pt_report "$PT_WORK/hidden.csv" -i "$session" --sort tottime --limit 0 || pt_finish
 top=$(pt_csv_rows "$PT_WORK/hidden.csv" function | grep -v '^\[off-CPU' | head -n 1)
 pt_eq "idle hidden: the function with the most own time" "$top" pool_busy
-pt_eq "idle hidden: pool_worker's row" "$(pt_csv "$PT_WORK/hidden.csv" pool_worker total_pct)" ""
+# (their wake-up at the end, their CPU time: a trace at most)
+w=$(pt_csv "$PT_WORK/hidden.csv" pool_worker total_pct)
+pt_le "idle hidden: pool_worker %total" "${w:-0}" 2
 pt_report "$PT_WORK/hidden2.csv" -i "$session" --no-idle --sort tottime --limit 0 || pt_finish
 pt_eq "--no-idle is the default" "$(cmp -s "$PT_WORK/hidden.csv" "$PT_WORK/hidden2.csv" && echo same)" same
 
