@@ -41,10 +41,11 @@ else
 fi
 bench_workdir wall-bench
 
-# run MODE N: prints "rate profiler_cpu_s target_wall_s records" ("n/a" where none).
+# run MODE N: prints "rate profiler_cpu_s target_wall_s records lost"
+# ("n/a" where none).
 run()
 {
-	local mode=$1 t=$W/$1.$2 rate recs
+	local mode=$1 t=$W/$1.$2 rate recs lost=n/a
 	case $mode in
 	alone) "${timer[@]}" "$t.in" "$PINGPONG" "$SECS" >"$t.out" 2>"$t.err" ;;
 	cpu | wall)
@@ -58,16 +59,20 @@ run()
 	esac
 	rate=$(sed -n 's/.*(\([0-9]*\) per s).*/\1/p' "$t.out" | tail -n 1)
 	case $mode in
-	cpu | wall) recs=$(sed -n 's/.*: \([0-9]*\) samples in.*/\1/p' "$t.err") ;;
+	cpu | wall)
+		recs=$(sed -n 's/.*: \([0-9]*\) samples in.*/\1/p' "$t.err")
+		"$PROFTOP" report -i "$t.proftop" --format json --limit 1 >"$t.json" 2>/dev/null &&
+			lost=$(json_num "$t.json" lost)
+		;;
 	sched) recs=$(perf report -i "$t.data" --stats 2>/dev/null |
 		awk '/SAMPLE events:/ { print $3; exit }') ;;
 	*) recs= ;;
 	esac
 	if [ "$mode" = alone ]; then
-		echo "${rate:-n/a} n/a $(awk '{ print $1 }' "$t.in") n/a"
+		echo "${rate:-n/a} n/a $(awk '{ print $1 }' "$t.in") n/a n/a"
 	else
-		paste -d' ' "$t.outer" "$t.in" | awk -v r="${rate:-n/a}" -v n="${recs:-n/a}" \
-			'{ printf "%s %.3f %.3f %s\n", r, ($2 + $3) - ($6 + $7), $5, n }'
+		paste -d' ' "$t.outer" "$t.in" | awk -v r="${rate:-n/a}" -v n="${recs:-n/a}" -v l="$lost" \
+			'{ printf "%s %.3f %.3f %s %s\n", r, ($2 + $3) - ($6 + $7), $5, n, l }'
 	fi
 	rm -f "$t.data" "$t.proftop"
 }
@@ -77,20 +82,22 @@ for n in $(seq "$RUNS"); do
 		run "$mode" "$n" >"$W/$mode.$n.row"
 	done
 done
-printf '%-8s %-28s %-28s %s\n' mode "slowdown (x alone)" "profiler CPU per target s" "records per s"
+printf '%-8s %-28s %-28s %-24s %s\n' mode "slowdown (x alone)" "profiler CPU per target s" \
+	"records per s" "lost (proftop)"
 for mode in $modes; do
 	for n in $(seq "$RUNS"); do
 		paste -d' ' "$W/alone.$n.row" "$W/$mode.$n.row"
 	done >"$W/$mode.pairs"
-	slow=$(awk '$1 > 0 && $5 > 0 { print $1 / $5 }' "$W/$mode.pairs" | spread %.2f x)
-	cpu=$(awk '$7 > 0 && $6 != "n/a" { print $6 / $7 }' "$W/$mode.pairs" | spread %.3f)
-	recs=$(awk '$7 > 0 && $8 != "n/a" { print $8 / $7 }' "$W/$mode.pairs" | spread %.0f)
-	printf '%-8s %-28s %-28s %s\n' "$mode" "$slow" "$cpu" "$recs"
+	slow=$(awk '$1 > 0 && $6 > 0 { print $1 / $6 }' "$W/$mode.pairs" | spread %.2f x)
+	cpu=$(awk '$8 > 0 && $7 != "n/a" { print $7 / $8 }' "$W/$mode.pairs" | spread %.3f)
+	recs=$(awk '$8 > 0 && $9 != "n/a" { print $9 / $8 }' "$W/$mode.pairs" | spread %.0f)
+	lost=$(awk '$10 != "n/a" { print $10 }' "$W/$mode.pairs" | spread %.0f)
+	printf '%-8s %-28s %-28s %-24s %s\n' "$mode" "$slow" "$cpu" "$recs" "$lost"
 	[ "$mode" = wall ] && summary "wall clock: pingpong slowdown" "" "$slow" \
-		"$(awk '$1 > 0 && $5 > 0 { print $1 / $5 }' "$W/sched.pairs" 2>/dev/null | spread %.2f x)"
+		"$(awk '$1 > 0 && $6 > 0 { print $1 / $6 }' "$W/sched.pairs" 2>/dev/null | spread %.2f x)"
 done
 # wall against cpu within each round: what the off-CPU records add
 for n in $(seq "$RUNS"); do paste -d' ' "$W/cpu.$n.row" "$W/wall.$n.row"; done |
-	awk '$3 > 0 && $7 > 0 && $2 > 0 { print ($6 / $7) / ($2 / $3) }' | spread %.1f x |
+	awk '$3 > 0 && $8 > 0 && $2 > 0 { print ($7 / $8) / ($2 / $3) }' | spread %.1f x |
 	sed 's/^/wall\/cpu profiler CPU per target s, paired: /'
 [ -s "$W/wall.1.err" ] && grep -v 'samples in' "$W/wall.1.err" | head -n 2

@@ -989,6 +989,7 @@ void cli_collect_config(const struct options *o, struct collect_config *cfg)
 		.backend = o->backend,
 		.keep_running = o->keep_running,
 		.wall = o->clock == REPORT_CLOCK_WALL,
+		.live = o->command == CMD_TUI,
 		.calls = {.count = o->calls,
 			  .latency = o->latency,
 			  .budget = o->calls_budget,

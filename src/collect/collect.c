@@ -171,6 +171,7 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 	c->calls = calls_new(&cfg->calls, p, c->pm, c->sym);
 	if (cfg->wall) {
 		c->offcpu = offcpu_new(p, c->sym);
+		offcpu_set_live(c->offcpu, cfg->live);
 		c->memo = xcalloc(OFFCPU_MEMO, sizeof(*c->memo));
 	}
 	c->timerfd = -1;

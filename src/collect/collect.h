@@ -34,6 +34,7 @@ struct collect_config {
 	/* --clock wall: off-CPU time too (perf backend: context switches);
 	 * no fallback to the CPU clock or to ptrace when it is refused */
 	bool wall;
+	bool live; /* watched as it grows (the TUI): long waits show before they end */
 	struct calls_config calls;
 };
 

@@ -13,6 +13,10 @@
  * not 50,000. Longer waits are a record each, at once. */
 #define FOLD_SHORT_NS 1000000ull
 #define FOLD_AGE_NS   100000000ull
+/* Live (offcpu_set_live): a wait still open after this becomes a record up
+ * to now and goes on, the next piece twice as long: a 10-minute wait shows
+ * within a second as ~10 records, not one at its end. */
+#define LIVE_PIECE_NS 1000000000ull
 
 /* One thread's wait in progress (open), or its slot kept for the next. */
 struct wait {
@@ -21,6 +25,7 @@ struct wait {
 	bool truncated;
 	bool idle; /* waiting for work (PROF_SAMPLE_IDLE) */
 	uint64_t since;	    /* ns since meta.start_ns */
+	uint64_t piece;	    /* live: the open wait becomes a record when this old */
 	const char *reason; /* interned; "runnable" when preempted */
 	uint32_t *locs;	    /* the user stack, leaf first; locs[0] is kept for the reason */
 	size_t n, cap;
@@ -35,6 +40,7 @@ struct offcpu {
 	struct wait *slots; /* open addressing on tid, a power of two */
 	size_t nslots, used;
 	size_t nopen;
+	bool live;
 };
 
 struct offcpu *offcpu_new(struct profile *p, struct symbols *sym)
@@ -209,6 +215,7 @@ void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *
 		o->nopen++;
 	w->open = true;
 	w->since = time;
+	w->piece = LIVE_PIECE_NS;
 	w->reason = profile_str(o->p, why ? why : "unknown");
 	w->idle = why && idle_wait(o, why, locs, n);
 	w->truncated = truncated || n == 0;
@@ -228,6 +235,7 @@ void offcpu_switch_out(struct offcpu *o, int32_t tid, uint64_t time, bool preemp
 			o->nopen++;
 		w->open = true;
 		w->since = time;
+		w->piece = LIVE_PIECE_NS;
 		w->reason = profile_str(o->p, "unknown");
 		w->idle = false;
 		w->truncated = true;
@@ -295,6 +303,11 @@ static void emit(struct offcpu *o, struct wait *w, uint64_t until)
 	w->fold_count++;
 }
 
+void offcpu_set_live(struct offcpu *o, bool live)
+{
+	o->live = live;
+}
+
 void offcpu_tick(struct offcpu *o, uint64_t now)
 {
 	for (size_t i = 0; i < o->nslots; i++) {
@@ -302,6 +315,13 @@ void offcpu_tick(struct offcpu *o, uint64_t now)
 
 		if (w->tid && w->fold_count && now - w->fold_since >= FOLD_AGE_NS)
 			flush_fold(o, w);
+		if (o->live && w->tid && w->open && now > w->since && now - w->since >= w->piece) {
+			emit(o, w, now); /* the piece so far; the wait goes on */
+			w->open = true;
+			o->nopen++;
+			w->since = now;
+			w->piece *= 2;
+		}
 	}
 }
 

@@ -36,8 +36,12 @@ void offcpu_switch_out(struct offcpu *o, int32_t tid, uint64_t time, bool preemp
  * offcpu_tick). */
 void offcpu_switch_in(struct offcpu *o, int32_t tid, uint64_t time);
 /* Sums of short waits begun FOLD_AGE_NS before now (ns since start) or
- * earlier become records (the collector's tick). */
+ * earlier become records (the collector's tick); live, so do the waits
+ * open for a second (then 2, 4, 8...) so far, and go on. */
 void offcpu_tick(struct offcpu *o, uint64_t now);
+/* live: a view that shows the profile as it grows (the TUI) sees long
+ * waits before they end; default off (one record per wait). */
+void offcpu_set_live(struct offcpu *o, bool live);
 /* tid ended: its open wait, if any, is dropped (it never came back). */
 void offcpu_forget(struct offcpu *o, int32_t tid);
 /* Sampling paused: every open wait is dropped (no switch-in will end it). */

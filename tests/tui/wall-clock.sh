@@ -8,8 +8,16 @@ pt_setup
 tui_setup
 w=$(pt_workload waits)
 
-tui_start 160 40 --no-color --clock wall -o "$PT_WORK/s.proftop" -- "$w" 0.5
+tui_start 160 40 --no-color --clock wall -o "$PT_WORK/s.proftop" -- "$w" 1.5
 tui_wait "the header names the wall clock" 'clock wall' 10 || pt_finish
+# A wait still going on shows as it goes: the thread blocked all along is
+# there before the target ends.
+tui_wait "waits_forever shows while it still waits" 'waits_forever' 10
+if tui_screen | grep -q 'exited with status'; then
+	pt_fail "expected waits_forever before the target's end; the target had ended"
+else
+	pt_ok "... before the target ended"
+fi
 tui_wait "target ended" 'exited with status 0' 30 || pt_finish
 tui_wait "a wait in nanosleep has its row" 'off-CPU: clock_nanosleep' 5
 tui_keys W

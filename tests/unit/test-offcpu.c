@@ -191,6 +191,29 @@ static void test_close_and_forget(void **state)
 	assert_int_equal(f->p->nsamples, 1);
 }
 
+/* Live: a wait open 10 minutes shows as it goes, in pieces of 1, 2, 4...
+ * seconds (ticks every 100 ms): about ten records, adding up to the wait. */
+static void test_live_pieces(void **state)
+{
+	struct fixture *f = *state;
+	uint32_t loc = frame(f, "read");
+	uint64_t sum = 0, end = 600000000000ull;
+
+	offcpu_set_live(f->o, true);
+	offcpu_leave(f->o, 4, 0, &loc, 1, false, NULL, 0);
+	offcpu_switch_out(f->o, 4, 0, false);
+	for (uint64_t t = 100000000; t < end; t += 100000000) {
+		offcpu_tick(f->o, t);
+		if (t == 1100000000)
+			assert_int_equal(f->p->nsamples, 1); /* the first second is there */
+	}
+	offcpu_switch_in(f->o, 4, end);
+	assert_in_range(f->p->nsamples, 8, 12);
+	for (size_t i = 0; i < f->p->nsamples; i++)
+		sum += f->p->samples[i].weight;
+	assert_int_equal(sum, end);
+}
+
 /* Many threads: the table grows. */
 static void test_many_threads(void **state)
 {
@@ -212,6 +235,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_short_waits_fold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_without_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_and_forget, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_live_pieces, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_threads, setup, teardown),
 	};
 
