@@ -35,7 +35,8 @@ struct options {
 	bool no_color;
 	bool exit_status;  /* --exit-status: exit with the target's status */
 	bool keep_running; /* --keep-running: a launched target outlives a killed proftop */
-	enum report_clock clock; /* --clock cpu|wall (default: cpu, or a session's own) */
+	/* --clock cpu|wall (default: cpu, or a session's own) */
+	enum report_clock clock;
 	/* tui */
 	double refresh;	 /* --refresh seconds between screen updates, default 1 */
 	bool pass_stdin; /* --stdin: the target reads the terminal too */

@@ -129,8 +129,10 @@ struct collector {
 	long live_tasks;      /* threads and processes the target created, less those that ended */
 	bool priority_raised; /* see raise_priority */
 	struct calls *calls;  /* --calls, --latency: uprobes; NULL if neither */
-	struct offcpu *offcpu; /* --clock wall: the waits in progress; else NULL */
-	struct offcpu_memo *memo; /* OFFCPU_MEMO of them, by tid, with offcpu */
+	/* --clock wall: the waits in progress, and the last off-CPU unwinds
+	 * (OFFCPU_MEMO of them, by tid); else NULL */
+	struct offcpu *offcpu;
+	struct offcpu_memo *memo;
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */

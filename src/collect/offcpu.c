@@ -23,7 +23,7 @@ struct wait {
 	int32_t tid; /* 0: an empty slot */
 	bool open;
 	bool truncated;
-	bool idle; /* waiting for work (PROF_SAMPLE_IDLE) */
+	bool idle;	    /* waiting for work (PROF_SAMPLE_IDLE) */
 	uint64_t since;	    /* ns since meta.start_ns */
 	uint64_t piece;	    /* live: the open wait becomes a record when this old */
 	const char *reason; /* interned; "runnable" when preempted */
@@ -178,10 +178,10 @@ static const char *frame_name(struct offcpu *o, uint32_t loc)
  * on the stack (a thread pool's idle workers). */
 static bool idle_wait(struct offcpu *o, const char *why, const uint32_t *locs, size_t n)
 {
-	static const char *const loops[] = {"epoll_wait", "epoll_pwait", "epoll_pwait2", "poll",
-					    "ppoll",	  "select",	 "pselect6",	 "pselect",
-					    "pause",	  "sigtimedwait", "rt_sigtimedwait",
-					    "sigwaitinfo", "accept",	 "accept4"};
+	static const char *const loops[] = {
+		"epoll_wait",	   "epoll_pwait", "epoll_pwait2", "poll",   "ppoll",
+		"select",	   "pselect6",	  "pselect",	  "pause",  "sigtimedwait",
+		"rt_sigtimedwait", "sigwaitinfo", "accept",	  "accept4"};
 
 	for (size_t i = 0; i < sizeof(loops) / sizeof(*loops); i++)
 		if (!strcmp(why, loops[i]))

@@ -89,9 +89,11 @@ struct sampler {
 	uint64_t queued_peak;	 /* bytes, the most the queue held */
 	int *cpus;
 	size_t ncpus;
-	struct ring *rings; /* one per CPU; then, with offcpu, a switch ring per CPU */
+	/* rings: one per CPU, then with offcpu a switch ring per CPU;
+	 * switch_refused: the context-switch event was refused */
 	size_t nrings;
-	bool switch_refused; /* offcpu: the context-switch event could not be opened */
+	bool switch_refused;
+	struct ring *rings; /* one per CPU */
 	int *fds;	    /* every event fd (rings' owners included) */
 	size_t nfds, fds_cap;
 	pid_t *threads; /* threads with events opened */

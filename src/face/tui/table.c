@@ -15,9 +15,8 @@
 #define NAME_MIN 18
 
 /* Which columns survive as the terminal narrows, most wanted first. */
-static const enum func_col priority[] = {FCOL_TOTAL,	FCOL_SELF,     FCOL_OFFCPU,
-					 FCOL_CUMTIME,	FCOL_TOTTIME,  FCOL_NCALLS,
-					 FCOL_TPERCALL, FCOL_CPERCALL};
+static const enum func_col priority[] = {FCOL_TOTAL,   FCOL_SELF,   FCOL_OFFCPU,   FCOL_CUMTIME,
+					 FCOL_TOTTIME, FCOL_NCALLS, FCOL_TPERCALL, FCOL_CPERCALL};
 
 void table_layout(int width, bool counted, struct func_cols *c)
 {

@@ -674,8 +674,8 @@ int tui_run(const struct tui_config *o)
 	sigemptyset(&sigs); /* for the way out */
 	if (o->input) {
 		rc = open_saved(&t, o);
-		if (!rc && report_clock_resolve(t.prof, o->clock, &t.filter.wall, err,
-						sizeof(err)) < 0) {
+		if (!rc &&
+		    report_clock_resolve(t.prof, o->clock, &t.filter.wall, err, sizeof(err)) < 0) {
 			warnx_("%s", err);
 			rc = 1;
 		}

@@ -26,7 +26,8 @@ struct tui_config {
 	bool no_color;
 	bool self_to_function; /* --self-to function: inlined code's time to its
 				* out-of-line function (query_filter.self_to_function) */
-	enum report_clock clock; /* --clock: the clock shown first (a session's own by default) */
+	/* --clock: the clock shown first (a session's own by default) */
+	enum report_clock clock;
 };
 
 /* Launch or attach as cfg says, show the profile live until the user quits.
