@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -618,6 +619,47 @@ static int open_sampler(struct collector *c, struct sampler_config *cfg, const p
 	return 0;
 }
 
+/* --clock wall, attached: threads blocked now left the CPU before our
+ * events existed; their waits start now, named by their wait channel. */
+static void note_blocked_threads(struct collector *c, const pid_t *pids, size_t npids)
+{
+	uint64_t now = rel_time(c, loop_now_ns());
+
+	for (size_t i = 0; i < npids; i++) {
+		char path[96], buf[512];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pids[i]);
+		if (!(d = opendir(path)))
+			continue;
+		while ((de = readdir(d))) {
+			int tid = atoi(de->d_name);
+			char *paren, why[128] = "";
+			FILE *f;
+
+			if (tid <= 0)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pids[i], tid);
+			if (!(f = fopen(path, "re")))
+				continue;
+			paren = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+			fclose(f);
+			if (!paren || (paren[2] != 'S' && paren[2] != 'D'))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", (int)pids[i], tid);
+			if ((f = fopen(path, "re"))) {
+				if (!fgets(why, sizeof(why), f) || !strcmp(why, "0"))
+					why[0] = '\0';
+				fclose(f);
+			}
+			note_thread(c, pids[i], tid);
+			offcpu_blocked(c->offcpu, tid, now, why);
+		}
+		closedir(d);
+	}
+}
+
 /* The target's file-access uid and gid and its groups, from /proc. */
 static void fill_meta_owner(struct collector *c, struct prof_meta *m)
 {
@@ -850,6 +892,8 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		target_stop(&c->target, 0);
 		return -1;
 	}
+	if (c->offcpu && !c->target.launched)
+		note_blocked_threads(c, pids, npids);
 	for (size_t i = 0; i < npids; i++)
 		memtrack_add(&c->mem, pids[i]);
 	/* Before the release: a launched target's probes count from exec on. */

@@ -224,6 +224,54 @@ void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *
 	w->n = n + 1;
 }
 
+/* The system call behind a kernel wait channel, for the usual ones. */
+static const char *wchan_syscall(const char *wchan)
+{
+	static const struct {
+		const char *part, *name;
+	} map[] = {{"pipe_read", "read"},
+		   {"pipe_write", "write"},
+		   {"futex", "futex"},
+		   {"epoll_wait", "epoll_wait"},
+		   {"do_select", "select"},
+		   {"do_sys_poll", "poll"},
+		   {"nanosleep", "clock_nanosleep"},
+		   {"wait_woken", "read"},
+		   {"do_wait", "wait4"},
+		   {"unix_stream_read", "read"},
+		   {"inet_csk_accept", "accept"},
+		   {"sigsuspend", "pause"},
+		   {"do_sigtimedwait", "rt_sigtimedwait"}};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(*map); i++)
+		if (strstr(wchan, map[i].part))
+			return map[i].name;
+	return wchan;
+}
+
+void offcpu_blocked(struct offcpu *o, int32_t tid, uint64_t time, const char *why)
+{
+	struct wait *w = wait_of(o, tid);
+	char buf[128];
+
+	if (w->open)
+		return;
+	if (why && *why)
+		why = wchan_syscall(why);
+	o->nopen++;
+	w->open = true;
+	w->since = time;
+	w->piece = LIVE_PIECE_NS;
+	w->reason =
+		profile_str(o->p, why && *why ? syscall_name(why, buf, sizeof(buf)) : "unknown");
+	/* Stack unknown: an event loop's wait, or a futex a thread was
+	 * parked on before we came (a pool's worker, most often), is idle. */
+	w->idle = why && (!strcmp(why, "futex") || idle_wait(o, why, NULL, 0));
+	w->truncated = true;
+	w->locs = xgrow(w->locs, &w->cap, 1, sizeof(*w->locs));
+	w->n = 1;
+}
+
 void offcpu_switch_out(struct offcpu *o, int32_t tid, uint64_t time, bool preempted)
 {
 	struct wait *w = wait_of(o, tid);

@@ -31,6 +31,10 @@ void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *
  * still runnable (waiting for a CPU, "[off-CPU: runnable]"). Without a
  * stack sample before it (lost), the wait is kept with an empty stack. */
 void offcpu_switch_out(struct offcpu *o, int32_t tid, uint64_t time, bool preempted);
+/* tid was found blocked (in why: the kernel's wait channel) when
+ * collection began: a wait from time with no stack (it left the CPU before
+ * us), so that an attached thread blocked all along still counts. */
+void offcpu_blocked(struct offcpu *o, int32_t tid, uint64_t time, const char *why);
 /* tid is back on a CPU at time: its open wait becomes a record (a short
  * one may be summed with the thread's others of the same stack first:
  * offcpu_tick). */

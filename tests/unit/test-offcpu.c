@@ -214,6 +214,30 @@ static void test_live_pieces(void **state)
 	assert_int_equal(sum, end);
 }
 
+/* Found blocked at an attach: a wait from then, no stack, named from its
+ * wait channel; a futex or a poll is idle there, a pipe read is not. */
+static void test_blocked_at_attach(void **state)
+{
+	struct fixture *f = *state;
+
+	offcpu_blocked(f->o, 1, 100, "anon_pipe_read");
+	offcpu_blocked(f->o, 2, 100, "futex_wait_queue");
+	offcpu_blocked(f->o, 3, 100, "do_epoll_wait");
+	offcpu_close_all(f->o, 100 + 5000000000ull);
+	assert_int_equal(f->p->nsamples, 3);
+	for (size_t i = 0; i < 3; i++) {
+		const struct prof_sample *s = &f->p->samples[i];
+		const char *want = s->tid == 1	 ? "[off-CPU: read]"
+				   : s->tid == 2 ? "[off-CPU: futex]"
+						 : "[off-CPU: epoll_wait]";
+
+		assert_string_equal(leaf_name(f, s), want);
+		assert_int_equal(s->weight, 5000000000ull);
+		assert_int_equal(!!(s->flags & PROF_SAMPLE_IDLE), s->tid != 1);
+		assert_true(s->flags & PROF_SAMPLE_TRUNCATED);
+	}
+}
+
 /* Many threads: the table grows. */
 static void test_many_threads(void **state)
 {
@@ -236,6 +260,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_switch_without_sample, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_and_forget, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_pieces, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_blocked_at_attach, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_threads, setup, teardown),
 	};
 
