@@ -35,7 +35,7 @@ char *func_label(const struct profile *p, uint32_t fn)
 
 bool func_column_shown(const struct func_column *col, const struct profile *p)
 {
-	return !col->wall || (p->meta.clock && !strcmp(p->meta.clock, "wall"));
+	return !col->wall || (p && p->meta.clock && !strcmp(p->meta.clock, "wall"));
 }
 
 bool func_rows_counted(const struct func_row *rows, size_t n)

@@ -52,7 +52,8 @@ extern const struct func_column func_columns[FCOL_COUNT];
 extern const enum func_col func_display_order[];
 /* The fields of CSV and JSON records, in this order; FCOL_COUNT ends it. */
 extern const enum func_col func_record_order[];
-/* Most of a function row's record fields (FUNC_FIELDS in report-int.h). */
+/* Most of a function row's record fields (FUNC_FIELDS in report-int.h):
+ * 14, and offcpu_pct and offcpu for a wall-clock profile. */
 #define FUNC_COLUMN_FIELDS 16
 
 /* "name (file:line) [module]", the function cell; caller frees. */

@@ -318,7 +318,7 @@ static int pprof_write(FILE *out, const struct profile *p, const struct export_o
 	struct ex_filter x;
 	struct ex_map agg;
 	/* pprof's name for the time a wall-clock profile counts */
-	const char *clock = o->filter.wall ? "wall" : "cpu";
+	const char *clock = o && o->filter.wall ? "wall" : "cpu";
 	int rc;
 
 	if (gz_start(&pp.gz, out) < 0) {
