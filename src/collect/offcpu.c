@@ -29,6 +29,14 @@ struct wait {
 	const char *reason; /* interned; "runnable" when preempted */
 	uint32_t *locs;	    /* the user stack, leaf first; locs[0] is kept for the reason */
 	size_t n, cap;
+	/* The last departure's naming and record stack, reused by a thread
+	 * that blocks again at the same place (a ping-pong: 50,000 times a
+	 * second): same user stack and kernel chain, same reason and stack. */
+	uint64_t kchain_hash;
+	const char *left_reason; /* as named at the departure (before preemption) */
+	bool left_idle, same_place;
+	const char *stack_reason; /* the reason last_stack was interned with */
+	uint32_t last_stack;
 	/* short waits ended and summed, not yet a record (count 0: none) */
 	uint32_t fold_stack, fold_flags, fold_count;
 	uint64_t fold_since, fold_ns;
@@ -200,28 +208,34 @@ void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *
 		  bool truncated, const uint64_t *kchain, size_t nkchain)
 {
 	struct wait *w = wait_of(o, tid);
+	uint64_t h = 0x9e3779b97f4a7c15ull ^ nkchain;
 	const char *why = NULL;
 	char buf[128];
 
-	if (nkchain)
-		why = kernel_reason(o, kchain, nkchain, buf, sizeof(buf));
-	if (!why && n) {
-		const struct prof_location *l = &o->p->locations[locs[0]];
-
-		why = syscall_name(profile_function_name(o->p, o->p->lines[l->first_line].function),
-				   buf, sizeof(buf));
+	for (size_t i = 0; i < nkchain; i++)
+		h = (h ^ kchain[i]) * 0x100000001b3ull;
+	w->same_place = w->left_reason && w->n == n + 1 && w->kchain_hash == h &&
+			!memcmp(w->locs + 1, locs, n * sizeof(*locs));
+	if (!w->same_place) {
+		if (nkchain)
+			why = kernel_reason(o, kchain, nkchain, buf, sizeof(buf));
+		if (!why && n)
+			why = syscall_name(frame_name(o, locs[0]), buf, sizeof(buf));
+		w->left_reason = profile_str(o->p, why ? why : "unknown");
+		w->left_idle = why && idle_wait(o, why, locs, n);
+		w->kchain_hash = h;
+		w->locs = xgrow(w->locs, &w->cap, n + 1, sizeof(*w->locs));
+		memcpy(w->locs + 1, locs, n * sizeof(*locs));
+		w->n = n + 1;
 	}
 	if (!w->open)
 		o->nopen++;
 	w->open = true;
 	w->since = time;
 	w->piece = LIVE_PIECE_NS;
-	w->reason = profile_str(o->p, why ? why : "unknown");
-	w->idle = why && idle_wait(o, why, locs, n);
+	w->reason = w->left_reason;
+	w->idle = w->left_idle;
 	w->truncated = truncated || n == 0;
-	w->locs = xgrow(w->locs, &w->cap, n + 1, sizeof(*w->locs));
-	memcpy(w->locs + 1, locs, n * sizeof(*locs));
-	w->n = n + 1;
 }
 
 /* The system call behind a kernel wait channel, for the usual ones. */
@@ -270,6 +284,8 @@ void offcpu_blocked(struct offcpu *o, int32_t tid, uint64_t time, const char *wh
 	w->truncated = true;
 	w->locs = xgrow(w->locs, &w->cap, 1, sizeof(*w->locs));
 	w->n = 1;
+	w->same_place = false;
+	w->left_reason = NULL;
 }
 
 void offcpu_switch_out(struct offcpu *o, int32_t tid, uint64_t time, bool preempted)
@@ -289,6 +305,10 @@ void offcpu_switch_out(struct offcpu *o, int32_t tid, uint64_t time, bool preemp
 		w->truncated = true;
 		w->locs = xgrow(w->locs, &w->cap, 1, sizeof(*w->locs));
 		w->n = 1;
+		w->same_place = false;
+		w->left_reason = NULL;
+		w->same_place = false;
+		w->left_reason = NULL;
 	}
 	if (preempted) { /* it had work: it wanted a CPU */
 		w->reason = profile_str(o->p, "runnable");
@@ -328,9 +348,16 @@ static void emit(struct offcpu *o, struct wait *w, uint64_t until)
 	uint32_t stack;
 	char leaf[160];
 
-	snprintf(leaf, sizeof(leaf), "[off-CPU: %s]", w->reason);
-	w->locs[0] = symbols_unknown_location(o->sym, 0, leaf);
-	stack = profile_intern_stack(o->p, w->locs, w->n);
+	if (w->same_place && w->stack_reason == w->reason) {
+		stack = w->last_stack;
+	} else {
+		snprintf(leaf, sizeof(leaf), "[off-CPU: %s]", w->reason);
+		w->locs[0] = symbols_unknown_location(o->sym, 0, leaf);
+		stack = profile_intern_stack(o->p, w->locs, w->n);
+		w->last_stack = stack;
+		w->stack_reason = w->reason;
+		w->same_place = true; /* until the next departure says otherwise */
+	}
 	w->open = false;
 	o->nopen--;
 	if (ns >= FOLD_SHORT_NS) {

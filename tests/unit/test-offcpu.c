@@ -116,6 +116,27 @@ static void test_reasons(void **state)
 	}
 }
 
+/* Blocking again at the same place reuses the naming and the stack; a
+ * preemption there is still runnable, and the next wait read again. */
+static void test_same_place(void **state)
+{
+	struct fixture *f = *state;
+	static const bool preempted[] = {false, false, true, false};
+	static const char *const why[] = {"[off-CPU: read]", "[off-CPU: read]",
+					  "[off-CPU: runnable]", "[off-CPU: read]"};
+
+	for (size_t i = 0; i < 4; i++) {
+		wait_in(f, 2, "read", 10000000ull * i, 10000000ull * i + 2000000, preempted[i]);
+		assert_string_equal(leaf_name(f, &f->p->samples[i]), why[i]);
+	}
+	assert_int_equal(f->p->samples[0].stack, f->p->samples[1].stack);
+	assert_int_equal(f->p->samples[0].stack, f->p->samples[3].stack);
+	/* another place: named afresh */
+	wait_in(f, 2, "__GI___poll", 50000000, 52000000, false);
+	assert_string_equal(leaf_name(f, &f->p->samples[4]), "[off-CPU: poll]");
+	assert_true(f->p->samples[4].flags & PROF_SAMPLE_IDLE);
+}
+
 /* A condition variable on the stack makes the futex wait idle. */
 static void test_condvar_idle(void **state)
 {
@@ -255,6 +276,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_one_wait, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reasons, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_same_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_condvar_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_short_waits_fold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_switch_without_sample, setup, teardown),
