@@ -90,6 +90,7 @@ pt_proftop "$PT_WORK/speedscope.json" export -i "$session" -f speedscope
 check "speedscope carries the off-CPU frames" grep -q 'off-CPU: read' "$PT_WORK/speedscope.json"
 pt_proftop "$PT_WORK/callgrind" export -i "$session" -f callgrind
 check "callgrind carries the off-CPU frames" grep -q 'off-CPU: futex' "$PT_WORK/callgrind"
+check "callgrind says its costs are wall time" grep -q '^desc: .* s of wall time' "$PT_WORK/callgrind"
 pt_proftop "$PT_WORK/out.pb" export -i "$session" -f pprof -o "$PT_WORK/wall.pb.gz"
 if command -v protoc >/dev/null 2>&1; then
 	gzip -dc "$PT_WORK/wall.pb.gz" | protoc --decode=perftools.profiles.Profile \
