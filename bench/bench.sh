@@ -25,7 +25,8 @@
 #  2. Lost samples per rate (997 Hz .. 20 kHz) on a two-thread target
 #     (tests/workloads/threads): proftop's "lost" from its JSON report,
 #     perf's from `perf report --stats` (its LOST_SAMPLES count).
-#  3. bench/ptrace-bench.sh, bench/session-bench.sh, bench/tui-bench.sh.
+#  3. bench/ptrace-bench.sh, bench/session-bench.sh, bench/tui-bench.sh,
+#     bench/wall-bench.sh (--clock wall on a context-switch storm).
 #  4. A compact table of everything: proftop/perf ratios, median
 #     [min .. max] over N rounds, and the absolute figures.
 # Prints figures; asserts nothing.
@@ -41,7 +42,7 @@
 #   BENCH_LOST_SCALE  threads scale for it (default 0.5)
 #   BENCH_LOST_ROUNDS rounds of it (default 3)
 #   BENCH_ONLY        run only these parts: any of "overhead lost ptrace
-#                     session tui" (default all)
+#                     session tui wall" (default all)
 #   BENCH_QUICK=1     a quick pass to check the scripts: 2 rounds, small
 #                     scales, fewer samples everywhere (figures are rough)
 #   BENCH_KEEP=1      keep the work directory
@@ -68,7 +69,7 @@ FREQ=${BENCH_FREQ:-997}
 LOST_RATES=${BENCH_LOST_RATES:-997 5000 10000 20000}
 LOST_SCALE=${BENCH_LOST_SCALE:-0.5}
 LOST_ROUNDS=${BENCH_LOST_ROUNDS:-3}
-ONLY=${BENCH_ONLY:-overhead lost ptrace session tui}
+ONLY=${BENCH_ONLY:-overhead lost ptrace session tui wall}
 export BENCH_ROUNDS=$ROUNDS BENCH_PTRACE_SCALE BENCH_SESSION_SAMPLES BENCH_SESSION_ROUNDS
 export BENCH_TUI_ROUNDS BENCH_TUI_KEYS BENCH_SHARES_SCALE BENCH_FREQ BENCH_KEEP
 
@@ -416,6 +417,7 @@ part overhead && overhead
 part lost && lost
 part ptrace && bash "$here/ptrace-bench.sh" "$builddir"
 part session && bash "$here/session-bench.sh" "$builddir"
+part wall && bash "$here/wall-bench.sh" "$builddir"
 part tui && bash "$here/tui-bench.sh" "$builddir"
 part tui && [ -x "$builddir/bench/query-cost" ] && echo && echo "== live views: one refresh after new samples (bench/query-cost)" &&
 	"$builddir/bench/query-cost" 100000 10000 "${BENCH_TUI_ROUNDS:-15}"

@@ -60,6 +60,9 @@ enum {
 	OPT_CONFIDENCE,
 	OPT_PER,
 	OPT_REPEAT,
+	OPT_CLOCK,
+	OPT_IDLE,
+	OPT_NO_IDLE,
 };
 
 /* "+": stop at the first non-option, so options after COMMAND are its own;
@@ -107,6 +110,9 @@ static const struct option long_options[] = {
 	{"confidence", required_argument, NULL, OPT_CONFIDENCE},
 	{"per", required_argument, NULL, OPT_PER},
 	{"repeat", required_argument, NULL, OPT_REPEAT},
+	{"clock", required_argument, NULL, OPT_CLOCK},
+	{"idle", no_argument, NULL, OPT_IDLE},
+	{"no-idle", no_argument, NULL, OPT_NO_IDLE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -121,7 +127,11 @@ static unsigned option_scope(int val)
 	case 'i':
 		return IN_TUI | IN_REPORT | IN_EXPORT;
 	case OPT_TID:
+	case OPT_IDLE:
+	case OPT_NO_IDLE:
 		return IN_TUI | IN_REPORT | IN_EXPORT;
+	case OPT_CLOCK:
+		return IN_TUI | IN_RECORD | IN_REPORT | IN_EXPORT;
 	case OPT_SORT:
 	case 'r':
 	case OPT_BASELINE:
@@ -214,7 +224,13 @@ static const struct help_block option_sections[] = {
 	 "      --keep-running       a launched COMMAND outlives proftop if proftop is\n"
 	 "                           killed (default: it is killed with proftop)\n"
 	 "      --max-memory SIZE    memory for the profile, e.g. 64M or 2G (default\n"
-	 "                           256M): older samples are summed per second\n"},
+	 "                           256M): older samples are summed per second\n"
+	 "      --clock cpu|wall     count CPU time (default) or wall time: CPU time plus\n"
+	 "                           each thread's waits, as [off-CPU: why] frames (perf\n"
+	 "                           backend); with -i: the session's clock by default\n"
+	 "      --idle, --no-idle    wall clock: show or hide (default) idle waits:\n"
+	 "                           threads waiting for work (condition variable,\n"
+	 "                           semaphore, poll/epoll/select, accept)\n"},
 	{IN_ALL, "\n"
 		 "Output:\n"
 		 "  -o, --output FILE        record/export: the file to write; tui: save the\n"
@@ -778,6 +794,19 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 	case OPT_EXIT_STATUS:
 		o->exit_status = true;
 		return 0;
+	case OPT_CLOCK:
+		if (!strcmp(arg, "cpu"))
+			o->clock = REPORT_CLOCK_CPU;
+		else if (!strcmp(arg, "wall"))
+			o->clock = REPORT_CLOCK_WALL;
+		else
+			return usage_error("unknown '%s' value '%s' (valid: cpu, wall)", label,
+					   arg);
+		return 0;
+	case OPT_IDLE:
+	case OPT_NO_IDLE:
+		o->report.filter.idle = c == OPT_IDLE;
+		return 0;
 	case OPT_SELF_TO:
 		if (!strcmp(arg, "leaf"))
 			o->report.filter.self_to_function = false;
@@ -821,6 +850,9 @@ static int check_combination(struct options *o)
 	if (o->exit_status && o->input)
 		return usage_error("--exit-status is the status of a target proftop runs: "
 				   "use -p PID or -- COMMAND, not -i");
+	if (o->clock == REPORT_CLOCK_WALL && o->backend == BACKEND_PTRACE && !o->input)
+		return usage_error("--clock wall needs the perf backend (context-switch events): "
+				   "drop --backend ptrace, or use --clock cpu");
 	if (!o->baseline &&
 	    (o->sort_delta || o->flag || o->per_cur > 0 || o->per_output || o->markdown))
 		return usage_error("%s compares with a baseline: add --baseline OLD",
@@ -1108,6 +1140,8 @@ void cli_collect_config(const struct options *o, struct collect_config *cfg)
 		.backend = o->backend,
 		.keep_running = o->keep_running,
 		.max_memory = o->max_memory,
+		.wall = o->clock == REPORT_CLOCK_WALL,
+		.live = o->command == CMD_TUI,
 		.calls = {.count = o->calls,
 			  .latency = o->latency,
 			  .budget = o->calls_budget,
@@ -1136,6 +1170,7 @@ void cli_tui_config(const struct options *o, struct tui_config *cfg)
 		.pass_stdin = o->pass_stdin,
 		.no_color = o->no_color,
 		.self_to_function = o->report.filter.self_to_function,
+		.clock = o->clock,
 	};
 	cli_collect_config(o, &cfg->collect);
 }

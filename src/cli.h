@@ -39,6 +39,8 @@ struct options {
 	bool exit_status;  /* --exit-status: exit with the target's status */
 	bool keep_running; /* --keep-running: a launched target outlives a killed proftop */
 	uint64_t max_memory; /* --max-memory SIZE in bytes, default CLI_MAX_MEMORY_DEFAULT */
+	/* --clock cpu|wall (default: cpu, or a session's own) */
+	enum report_clock clock;
 	/* tui */
 	double refresh;	 /* --refresh seconds between screen updates, default 1 */
 	bool pass_stdin; /* --stdin: the target reads the terminal too */

@@ -186,6 +186,11 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 		rc = 1;
 	else if (!o->input)
 		rc = collect(o, p, w);
+	/* The session's clock unless --clock says otherwise. */
+	if (rc == 0 && report_clock_resolve(p, o->clock, &ro.filter.wall, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		rc = 1;
+	}
 	if (w && rc == 0 && session_writer_close(w, err, sizeof(err)) < 0) {
 		warnx_("%s", err);
 		saved = 1; /* the report is printed all the same */
@@ -438,6 +443,11 @@ static int cmd_export(const struct options *o)
 	p = load_session(o->input, 0);
 	if (!p)
 		return 1;
+	if (report_clock_resolve(p, o->clock, &eo.filter.wall, err, sizeof(err)) < 0) {
+		warnx_("%s", err);
+		profile_free(p);
+		return 1;
+	}
 	/* Without -o: standard output, for a pipe into another tool. */
 	if (export_to_file(fmt, o->output, p, &eo, err, sizeof(err)) < 0) {
 		if ((!o->output || !strcmp(o->output, "-")) && stdout_broken())

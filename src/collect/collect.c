@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/perf_event.h>
@@ -18,6 +19,7 @@
 #include "calls.h"
 #include "collect.h"
 #include "memtrack.h"
+#include "offcpu.h"
 #include "procmap.h"
 #include "sampler.h"
 #include "symbols.h"
@@ -42,6 +44,66 @@ struct reload_note {
 	pid_t pid;
 	unsigned generation;
 };
+
+/* A thread's last off-CPU stack: one that blocks again at the same place
+ * (same registers, the same return addresses in the same stack slots, the
+ * same maps) unwinds the same, so the unwind is skipped (a pipe ping-pong
+ * blocks at one place 50,000 times a second; its locals change, so the
+ * stack bytes as a whole do not repeat). */
+#define OFFCPU_MEMO 256
+#define MEMO_BP	    6 /* PERF_REG_X86_BP, SP, IP */
+#define MEMO_SP	    7
+#define MEMO_IP	    8
+struct offcpu_memo {
+	pid_t tid, pid;
+	unsigned generation;
+	uint64_t ip, sp, bp; /* what the frames' addresses depend on, besides the slots */
+	uint32_t *locs;
+	uint64_t *pcs;	/* the return addresses, pcs[i] at stack offset slot[i] */
+	uint32_t *slot; /* (i >= 1) */
+	size_t n, cap;
+	bool truncated, valid;
+};
+
+/* Where each return address of an unwind was read: the first slot at or
+ * after the previous one that holds it. false if one is not in the copy. */
+static bool memo_slots(struct offcpu_memo *m, const struct unwind_snapshot *snap)
+{
+	size_t off = 0;
+
+	for (size_t i = 1; i < m->n; i++) {
+		uint64_t v;
+
+		for (; off + 8 <= snap->stack_len; off += 8) {
+			memcpy(&v, snap->stack + off, 8);
+			if (v == m->pcs[i])
+				break;
+		}
+		if (off + 8 > snap->stack_len)
+			return false;
+		m->slot[i] = (uint32_t)off;
+		off += 8;
+	}
+	return true;
+}
+
+static bool memo_hit(const struct offcpu_memo *m, const struct raw_sample *s, unsigned generation)
+{
+	if (!m->valid || m->tid != s->tid || m->pid != s->pid || m->generation != generation ||
+	    m->ip != s->snap.regs[MEMO_IP] || m->sp != s->snap.regs[MEMO_SP] ||
+	    m->bp != s->snap.regs[MEMO_BP])
+		return false;
+	for (size_t i = 1; i < m->n; i++) {
+		uint64_t v;
+
+		if (m->slot[i] + 8 > s->snap.stack_len)
+			return false;
+		memcpy(&v, s->snap.stack + m->slot[i], 8);
+		if (v != m->pcs[i])
+			return false;
+	}
+	return true;
+}
 
 struct collector {
 	struct collect_config cfg; /* a copy: argv and pids owned */
@@ -72,6 +134,10 @@ struct collector {
 	struct prof_budget budget;
 	prof_fold_sync fold_sync;
 	void *fold_arg;
+	/* --clock wall: the waits in progress, and the last off-CPU unwinds
+	 * (OFFCPU_MEMO of them, by tid); else NULL */
+	struct offcpu *offcpu;
+	struct offcpu_memo *memo;
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */
@@ -110,6 +176,11 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 	c->uw = unwinder_new(c->pm);
 	c->sym = symbols_new(p);
 	c->calls = calls_new(&cfg->calls, p, c->pm, c->sym);
+	if (cfg->wall) {
+		c->offcpu = offcpu_new(p, c->sym);
+		offcpu_set_live(c->offcpu, cfg->live);
+		c->memo = xcalloc(OFFCPU_MEMO, sizeof(*c->memo));
+	}
 	c->timerfd = -1;
 	c->pty_master = -1;
 	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
@@ -131,6 +202,13 @@ void collector_free(struct collector *c)
 		close(c->pty_master);
 	target_free(&c->target);
 	calls_free(c->calls); /* uses sym and pm */
+	offcpu_free(c->offcpu);
+	for (size_t i = 0; c->memo && i < OFFCPU_MEMO; i++) {
+		free(c->memo[i].locs);
+		free(c->memo[i].pcs);
+		free(c->memo[i].slot);
+	}
+	free(c->memo);
 	symbols_free(c->sym);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
@@ -269,6 +347,100 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 			   profile_intern_stack(c->prof, locs, nl), s->period, flags);
 }
 
+/* The user stack of an off-CPU sample, leaf first, as on_sample builds an
+ * on-CPU one; returns how many locations. */
+static size_t off_cpu_stack(struct collector *c, struct proc_space *ps, const struct raw_sample *s,
+			    uint32_t *locs, bool *truncated)
+{
+	uint64_t pcs[MAX_FRAMES];
+	size_t n = 0;
+
+	*truncated = false;
+	if (c->cfg.unwind == UNWIND_DWARF && s->have_user_regs) {
+		struct offcpu_memo *m = &c->memo[(unsigned)s->tid % OFFCPU_MEMO];
+
+		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
+			maybe_reload(c, ps);
+		if (memo_hit(m, s, ps->generation)) {
+			memcpy(locs, m->locs, m->n * sizeof(*locs));
+			*truncated = m->truncated;
+			return m->n;
+		}
+		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, truncated);
+		for (size_t i = 0; i < n; i++)
+			locs[i] = resolve_pc(c, ps, pcs[i], i > 0);
+		if (n + 1 > m->cap) {
+			size_t cap = m->cap;
+
+			m->locs = xgrow(m->locs, &cap, n + 1, sizeof(*m->locs));
+			cap = m->cap;
+			m->pcs = xgrow(m->pcs, &cap, n + 1, sizeof(*m->pcs));
+			cap = m->cap;
+			m->slot = xgrow(m->slot, &cap, n + 1, sizeof(*m->slot));
+			m->cap = cap;
+		}
+		m->tid = s->tid;
+		m->pid = s->pid;
+		m->generation = ps->generation;
+		m->ip = s->snap.regs[MEMO_IP];
+		m->sp = s->snap.regs[MEMO_SP];
+		m->bp = s->snap.regs[MEMO_BP];
+		memcpy(m->locs, locs, n * sizeof(*locs));
+		memcpy(m->pcs, pcs, n * sizeof(*pcs));
+		m->n = n;
+		m->truncated = *truncated;
+		m->valid = memo_slots(m, &s->snap);
+		return n;
+	} else if (s->nchain) {
+		bool user = false;
+
+		for (size_t i = 0; i < s->nchain && n < MAX_FRAMES; i++) {
+			uint64_t v = s->callchain[i];
+
+			if (v >= (uint64_t)PERF_CONTEXT_MAX) {
+				user = v == (uint64_t)PERF_CONTEXT_USER;
+				continue;
+			}
+			if (user)
+				pcs[n++] = v;
+		}
+		if (n && !proc_space_find(ps, pcs[0]))
+			maybe_reload(c, ps);
+		*truncated = s->truncated;
+	}
+	for (size_t i = 0; i < n; i++)
+		locs[i] = resolve_pc(c, ps, pcs[i], i > 0);
+	return n;
+}
+
+static void on_off_cpu(void *ctx, const struct raw_sample *s)
+{
+	struct collector *c = ctx;
+	uint32_t locs[MAX_FRAMES];
+	bool truncated;
+	size_t n;
+
+	if (s->pid <= 0 || s->tid <= 0 || !c->offcpu)
+		return;
+	note_thread(c, s->pid, s->tid);
+	n = off_cpu_stack(c, procmap_process(c->pm, s->pid), s, locs, &truncated);
+	offcpu_leave(c->offcpu, s->tid, rel_time(c, s->time), locs, n, truncated, s->kchain,
+		     s->nkchain);
+}
+
+static void on_sched_switch(void *ctx, pid_t pid, pid_t tid, uint64_t time, bool out,
+			    bool preempted)
+{
+	struct collector *c = ctx;
+
+	if (pid <= 0 || tid <= 0 || !c->offcpu)
+		return;
+	if (out)
+		offcpu_switch_out(c->offcpu, tid, rel_time(c, time), preempted);
+	else
+		offcpu_switch_in(c->offcpu, tid, rel_time(c, time));
+}
+
 static void on_mmap(void *ctx, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
 		    uint32_t prot, const char *path)
 {
@@ -345,6 +517,8 @@ static void on_exit_record(void *ctx, pid_t pid, pid_t tid)
 	struct collector *c = ctx;
 
 	note_tasks(c, -1);
+	if (c->offcpu)
+		offcpu_forget(c->offcpu, tid);
 	if (pid != tid)
 		return;
 	calls_on_exit(c->calls, pid);
@@ -371,6 +545,8 @@ static const struct sampler_sink *sink_for(struct collector *c)
 		.fork = on_fork,
 		.exit = on_exit_record,
 		.reaped = on_reaped,
+		.off_cpu = on_off_cpu,
+		.sched_switch = on_sched_switch,
 	};
 
 	sink.ctx = c;
@@ -426,7 +602,8 @@ static int open_sampler(struct collector *c, struct sampler_config *cfg, const p
 	if (c->ops->open(&c->sampler, cfg, pids, npids, err, errlen) < 0) {
 		e = errno;
 		c->sampler = NULL;
-		if (c->cfg.backend != BACKEND_AUTO || !perf_refused(e))
+		/* --clock wall asked for off-CPU time: ptrace has none. */
+		if (c->cfg.backend != BACKEND_AUTO || !perf_refused(e) || c->cfg.wall)
 			return -1;
 		warnx_("perf_event_open refused (%s); falling back to the ptrace backend (slower, "
 		       "%d Hz default)",
@@ -445,6 +622,47 @@ static int open_sampler(struct collector *c, struct sampler_config *cfg, const p
 	m->backend = profile_str(c->prof, c->ops->name);
 	m->freq = cfg->freq;
 	return 0;
+}
+
+/* --clock wall, attached: threads blocked now left the CPU before our
+ * events existed; their waits start now, named by their wait channel. */
+static void note_blocked_threads(struct collector *c, const pid_t *pids, size_t npids)
+{
+	uint64_t now = rel_time(c, loop_now_ns());
+
+	for (size_t i = 0; i < npids; i++) {
+		char path[96], buf[512];
+		struct dirent *de;
+		DIR *d;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pids[i]);
+		if (!(d = opendir(path)))
+			continue;
+		while ((de = readdir(d))) {
+			int tid = atoi(de->d_name);
+			char *paren, why[128] = "";
+			FILE *f;
+
+			if (tid <= 0)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pids[i], tid);
+			if (!(f = fopen(path, "re")))
+				continue;
+			paren = fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+			fclose(f);
+			if (!paren || (paren[2] != 'S' && paren[2] != 'D'))
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", (int)pids[i], tid);
+			if ((f = fopen(path, "re"))) {
+				if (!fgets(why, sizeof(why), f) || !strcmp(why, "0"))
+					why[0] = '\0';
+				fclose(f);
+			}
+			note_thread(c, pids[i], tid);
+			offcpu_blocked(c->offcpu, tid, now, why);
+		}
+		closedir(d);
+	}
 }
 
 /* The target's file-access uid and gid and its groups, from /proc. */
@@ -496,7 +714,7 @@ static void fill_meta_start(struct collector *c)
 	}
 	m->backend = profile_str(c->prof, c->ops->name);
 	m->unwind = profile_str(c->prof, c->cfg.unwind == UNWIND_DWARF ? "dwarf" : "fp");
-	m->clock = profile_str(c->prof, "cpu");
+	m->clock = profile_str(c->prof, c->cfg.wall ? "wall" : "cpu");
 	m->start_realtime = (int64_t)time(NULL);
 	m->start_ns = loop_now_ns();
 	m->freq = c->cfg.freq;
@@ -515,6 +733,8 @@ void collector_pause(struct collector *c, bool paused)
 {
 	if (c->sampler && paused != c->paused)
 		c->ops->enable(c->sampler, !paused);
+	if (c->offcpu && paused) /* no switch-in will end them */
+		offcpu_forget_all(c->offcpu);
 	c->paused = paused;
 }
 
@@ -619,6 +839,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		.stack_size = c->cfg.stack_size,
 		.dwarf = c->cfg.unwind == UNWIND_DWARF,
 		.launch = c->cfg.argv != NULL,
+		.offcpu = c->cfg.wall,
 	};
 	sigset_t sigs;
 	const pid_t *pids;
@@ -676,6 +897,8 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		target_stop(&c->target, 0);
 		return -1;
 	}
+	if (c->offcpu && !c->target.launched)
+		note_blocked_threads(c, pids, npids);
 	for (size_t i = 0; i < npids; i++)
 		memtrack_add(&c->mem, pids[i]);
 	/* Before the release: a launched target's probes count from exec on. */
@@ -757,6 +980,8 @@ static bool collector_service(struct collector *c)
 	}
 	drain(c);
 	profile_keep_budget(c->prof, &c->budget, c->fold_sync, c->fold_arg);
+	if (c->offcpu && (tick || c->timerfd < 0))
+		offcpu_tick(c->offcpu, rel_time(c, now));
 	if (tick || c->timerfd < 0)
 		calls_tick(c->calls, now);
 	if (c->sampler && c->ops->held_ns) /* live, for the header */
@@ -841,6 +1066,9 @@ static void close_sampler(struct collector *c)
 		return;
 	c->ops->enable(c->sampler, false);
 	drain(c);
+	/* Threads still waiting: their waits end with the run. */
+	if (c->offcpu)
+		offcpu_close_all(c->offcpu, rel_time(c, loop_now_ns()));
 	m->lost = c->ops->lost(c->sampler);
 	if (c->ops->held_ns)
 		m->held_ns = c->ops->held_ns(c->sampler);

@@ -32,6 +32,10 @@ struct collect_config {
 	enum backend_kind backend;
 	bool keep_running; /* a launched target survives proftop's death */
 	uint64_t max_memory; /* the profile's budget in bytes (profile_keep_budget); 0: none */
+	/* --clock wall: off-CPU time too (perf backend: context switches);
+	 * no fallback to the CPU clock or to ptrace when it is refused */
+	bool wall;
+	bool live; /* watched as it grows (the TUI): long waits show before they end */
 	struct calls_config calls;
 };
 

@@ -9,7 +9,14 @@
  * through an eventfd. The collector unwinds and symbolises at its own pace
  * from the queue, so a slow symbolisation (a large library's debug info
  * loading) never leaves a ring full: the kernel drops samples only when
- * the queue itself is full, and those drops come back as LOST records. */
+ * the queue itself is full, and those drops come back as LOST records.
+ *
+ * The wall clock (cfg.offcpu) adds a second event per thread and CPU: a
+ * context-switch counter sampled at every switch out (the thread's user
+ * stack as it leaves the CPU, and the kernel's callchain, which names the
+ * wait), with switch records (out, preempted, back in) whose times bound
+ * the interval. It writes to rings of its own (ring index >= ncpus), so a
+ * sample's ring says which event took it. */
 #include "config.h"
 
 #include <dirent.h>
@@ -82,6 +89,10 @@ struct sampler {
 	uint64_t queued_peak;	 /* bytes, the most the queue held */
 	int *cpus;
 	size_t ncpus;
+	/* rings: one per CPU, then with offcpu a switch ring per CPU;
+	 * switch_refused: the context-switch event was refused */
+	size_t nrings;
+	bool switch_refused;
 	struct ring *rings; /* one per CPU */
 	int *fds;	    /* every event fd (rings' owners included) */
 	size_t nfds, fds_cap;
@@ -138,7 +149,8 @@ static void online_cpus(struct sampler *s)
 	}
 }
 
-static void setup_attr(const struct sampler *s, struct perf_event_attr *a)
+/* The attr of the cpu-clock event, or (sw) of the context-switch one. */
+static void setup_attr(const struct sampler *s, struct perf_event_attr *a, bool sw)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -172,6 +184,16 @@ static void setup_attr(const struct sampler *s, struct perf_event_attr *a)
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
 	a->watermark = 1;
+	if (sw) {
+		/* Every switch out is a sample; the side band comes from the
+		 * cpu-clock event alone. The kernel chain names the wait. */
+		a->config = PERF_COUNT_SW_CONTEXT_SWITCHES;
+		a->freq = 0;
+		a->sample_period = 1;
+		a->context_switch = 1;
+		a->mmap = a->mmap2 = a->mmap_data = a->comm = a->comm_exec = a->task = 0;
+		a->exclude_callchain_kernel = s->exclude_kernel;
+	}
 }
 
 static void add_fd(struct sampler *s, int fd)
@@ -190,12 +212,14 @@ static bool have_thread(const struct sampler *s, pid_t tid)
 
 /* Pages of one CPU's ring: about a quarter second of samples at the asked
  * rate, between 2 and 32 MiB (map_ring halves it where the locked-memory
- * limit refuses). The reader empties it every READER_POLL_MS or at half. */
-static size_t ring_pages(const struct sampler *s)
+ * limit refuses). The reader empties it every READER_POLL_MS or at half.
+ * A switch ring (sw) is sized for 20,000 switches a second: switches come
+ * as fast as the target blocks, not at a rate we choose. */
+static size_t ring_pages(const struct sampler *s, bool sw)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	uint64_t rec = 256 + (s->cfg.dwarf ? s->cfg.stack_size + 24 * 8 : 1024);
-	uint64_t want = (uint64_t)s->cfg.freq * rec / 4;
+	uint64_t want = (sw ? 20000 : (uint64_t)s->cfg.freq) * rec / 4;
 	size_t pages = 512;
 
 	while ((uint64_t)pages * (uint64_t)psz < want && pages < 8192)
@@ -229,6 +253,16 @@ static void format_open_error(const struct sampler *s, int err, pid_t tid, char 
 {
 	int paranoid = file_read_int("/proc/sys/kernel/perf_event_paranoid", 2);
 
+	if (s->switch_refused && err != ESRCH && err != EMFILE && err != ENFILE) {
+		/* Context-switch samples are taken in the kernel: user-only
+		 * events (paranoid 2 for non-root) never see one. */
+		snprintf(buf, len,
+			 "--clock wall needs kernel samples for its context-switch events "
+			 "(refused: %s, kernel.perf_event_paranoid is %d); run as root or 'sudo "
+			 "sysctl kernel.perf_event_paranoid=1', or use --clock cpu",
+			 strerror(err), paranoid);
+		return;
+	}
 	if (err == ESRCH) {
 		snprintf(buf, len, "process %d does not exist (it may have exited)", (int)tid);
 	} else if (err == EACCES || err == EPERM) {
@@ -266,20 +300,23 @@ static void format_open_error(const struct sampler *s, int err, pid_t tid, char 
 	(void)s;
 }
 
-/* Open one event per CPU on tid, its output redirected to that CPU's ring. */
+/* Open one event per CPU on tid (two with offcpu), its output redirected
+ * to that CPU's ring (of that event). */
 static int open_thread(struct sampler *s, pid_t tid, int *err)
 {
 	struct perf_event_attr attr;
 
-	for (size_t c = 0; c < s->ncpus; c++) {
+	for (size_t r = 0; r < s->nrings; r++) {
+		size_t c = r % s->ncpus;
+		bool sw = r >= s->ncpus;
 		int fd;
 
-		setup_attr(s, &attr);
+		setup_attr(s, &attr, sw);
 		fd = perf_event_open(&attr, tid, s->cpus[c], -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0 && (errno == EACCES || errno == EPERM) && !s->exclude_kernel) {
 			/* Unprivileged: user space only. */
 			s->exclude_kernel = true;
-			setup_attr(s, &attr);
+			setup_attr(s, &attr, sw);
 			fd = perf_event_open(&attr, tid, s->cpus[c], -1, PERF_FLAG_FD_CLOEXEC);
 		}
 		if (fd < 0) {
@@ -287,20 +324,29 @@ static int open_thread(struct sampler *s, pid_t tid, int *err)
 			if (errno == ENODEV || (errno == EINVAL && c > 0))
 				continue;
 			*err = errno;
+			s->switch_refused = sw;
+			return -1;
+		}
+		if (sw && s->exclude_kernel) {
+			/* The switch sample is taken in the kernel (at schedule()):
+			 * user space only, the kernel drops every one of them. */
+			close(fd);
+			*err = EACCES;
+			s->switch_refused = true;
 			return -1;
 		}
 		add_fd(s, fd);
-		if (s->rings[c].fd < 0) {
+		if (s->rings[r].fd < 0) {
 			int rc;
 
 			pthread_mutex_lock(&s->mu); /* the reader may be polling the rings */
-			rc = map_ring(&s->rings[c], fd, ring_pages(s));
+			rc = map_ring(&s->rings[r], fd, ring_pages(s, sw));
 			pthread_mutex_unlock(&s->mu);
 			if (rc < 0) {
 				*err = errno;
 				return -1;
 			}
-		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[c].fd) < 0) {
+		} else if (ioctl(fd, PERF_EVENT_IOC_SET_OUTPUT, s->rings[r].fd) < 0) {
 			*err = errno;
 			return -1;
 		}
@@ -378,9 +424,10 @@ static int perf_open(struct sampler **out, const struct sampler_config *cfg, con
 	s->ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&s->mu, NULL);
 	online_cpus(s);
-	s->rings = xcalloc(s->ncpus, sizeof(*s->rings));
-	for (size_t c = 0; c < s->ncpus; c++)
-		s->rings[c].fd = -1;
+	s->nrings = cfg->offcpu ? 2 * s->ncpus : s->ncpus;
+	s->rings = xcalloc(s->nrings, sizeof(*s->rings));
+	for (size_t r = 0; r < s->nrings; r++)
+		s->rings[r].fd = -1;
 	raise_fd_limit();
 
 	for (size_t i = 0; i < npids; i++) {
@@ -410,7 +457,7 @@ static size_t perf_fds(struct sampler *s, int *fds, size_t max)
 
 	if (s->ready_fd >= 0 && n < max)
 		fds[n++] = s->ready_fd;
-	for (size_t c = 0; c < s->ncpus && n < max && !s->reader_running; c++)
+	for (size_t c = 0; c < s->nrings && n < max && !s->reader_running; c++)
 		if (s->rings[c].fd >= 0)
 			fds[n++] = s->rings[c].fd;
 	return n;
@@ -427,7 +474,7 @@ static void perf_close(struct sampler *s)
 	if (!s)
 		return;
 	reader_stop(s);
-	for (size_t c = 0; c < s->ncpus; c++) {
+	for (size_t c = 0; c < s->nrings; c++) {
 		if (s->rings[c].meta)
 			munmap(s->rings[c].meta, s->rings[c].mmap_len);
 		free(s->rings[c].scratch);
@@ -552,7 +599,23 @@ static void parse_sample(const struct sampler *s, const struct perf_event_header
 	}
 }
 
-static void dispatch(struct sampler *s, const struct perf_event_header *h,
+/* An off-CPU sample's kernel part of the callchain: the run after
+ * PERF_CONTEXT_KERNEL, up to the next marker. */
+static void find_kernel_chain(struct raw_sample *rs)
+{
+	size_t i = 0;
+
+	while (i < rs->nchain && rs->callchain[i] != (uint64_t)PERF_CONTEXT_KERNEL)
+		i++;
+	if (i == rs->nchain)
+		return;
+	rs->kchain = rs->callchain + i + 1;
+	while (i + 1 + rs->nkchain < rs->nchain &&
+	       rs->kchain[rs->nkchain] < (uint64_t)PERF_CONTEXT_MAX)
+		rs->nkchain++;
+}
+
+static void dispatch(struct sampler *s, const struct perf_event_header *h, uint32_t ring,
 		     const struct sampler_sink *k)
 {
 	const uint8_t *p = (const uint8_t *)(h + 1);
@@ -560,11 +623,28 @@ static void dispatch(struct sampler *s, const struct perf_event_header *h,
 	switch (h->type) {
 	case PERF_RECORD_SAMPLE: {
 		struct raw_sample rs;
+		bool sw = ring >= s->ncpus;
 
-		if (!k->sample)
+		if (!(sw ? k->off_cpu : k->sample))
 			break;
 		parse_sample(s, h, &rs);
-		k->sample(k->ctx, &rs);
+		if (sw) {
+			find_kernel_chain(&rs);
+			k->off_cpu(k->ctx, &rs);
+		} else {
+			k->sample(k->ctx, &rs);
+		}
+		break;
+	}
+	case PERF_RECORD_SWITCH: {
+		uint32_t ids[2]; /* the sample_id trailer: pid, tid, time */
+
+		if (!k->sched_switch || h->size < sizeof(*h) + 16)
+			break;
+		memcpy(ids, (const uint8_t *)h + h->size - 16, 8);
+		k->sched_switch(k->ctx, (pid_t)ids[0], (pid_t)ids[1], record_time(h),
+				(h->misc & PERF_RECORD_MISC_SWITCH_OUT) != 0,
+				(h->misc & PERF_RECORD_MISC_SWITCH_OUT_PREEMPT) != 0);
 		break;
 	}
 	case PERF_RECORD_MMAP2: {
@@ -687,7 +767,7 @@ static size_t pump_rings(struct sampler *s)
 {
 	size_t n = 0;
 
-	for (size_t c = 0; c < s->ncpus; c++)
+	for (size_t c = 0; c < s->nrings; c++)
 		n += pump_ring(s, (uint32_t)c);
 	return n;
 }
@@ -705,7 +785,7 @@ static void *reader_main(void *arg)
 
 		fds[n++] = (struct pollfd){.fd = s->stop_fd[0], .events = POLLIN};
 		pthread_mutex_lock(&s->mu);
-		for (size_t c = 0; c < s->ncpus && c < 256 && n < 257; c++) {
+		for (size_t c = 0; c < s->nrings && c < 256 && n < 257; c++) {
 			/* A ring whose tasks are all gone polls as hung up at once:
 			 * it is then only pumped on the timeout, never spun on. */
 			if (!s->rings[c].meta || hup[c])
@@ -792,7 +872,7 @@ static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t
 	if (npend)
 		qsort(s->pend, npend, sizeof(*s->pend), cmp_pending);
 	for (size_t i = 0; i < npend; i++)
-		dispatch(s, s->pend[i].hdr, k);
+		dispatch(s, s->pend[i].hdr, s->pend[i].ring, k);
 	(void)budget_ns; /* one pass is bounded by QUEUE_MAX; the caller loops */
 	pthread_mutex_lock(&s->mu);
 	npend = s->fill.len;

@@ -682,9 +682,17 @@ static void ptrace_close(struct sampler *s)
 static int ptrace_open(struct sampler **out, const struct sampler_config *cfg, const pid_t *pids,
 		       size_t npids, char *err, size_t errlen)
 {
-	struct sampler *s = xcalloc(1, sizeof(*s));
+	struct sampler *s;
 	sigset_t chld;
 
+	if (cfg->offcpu) { /* it samples running threads only */
+		snprintf(err, errlen,
+			 "--clock wall needs the perf backend (context-switch events); the ptrace "
+			 "backend samples CPU time only: use --backend perf, or --clock cpu");
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	s = xcalloc(1, sizeof(*s));
 	s->cfg = *cfg;
 	s->timerfd = s->sigfd = -1;
 	if (cfg->launch && npids > 0)

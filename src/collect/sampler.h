@@ -22,6 +22,10 @@ struct raw_sample {
 	bool truncated;	     /* the callchain stops short of the stack's root */
 	bool have_user_regs; /* snapshot holds user registers and stack */
 	struct unwind_snapshot snap;
+	/* Off-CPU samples only: the kernel's callchain at the switch (innermost
+	 * first, PERF_CONTEXT_* markers removed), when kernel samples are allowed. */
+	const uint64_t *kchain;
+	size_t nkchain;
 };
 
 /* What a backend reports; every callback may be NULL. */
@@ -37,6 +41,13 @@ struct sampler_sink {
 	/* A process the backend waited for ended with this wait status (the
 	 * ptrace backend reaps its tracees: the target cannot). */
 	void (*reaped)(void *ctx, pid_t pid, int status);
+	/* The wall clock (sampler_config.offcpu): a thread is leaving the CPU;
+	 * s holds its stack at that moment (s->period is meaningless). */
+	void (*off_cpu)(void *ctx, const struct raw_sample *s);
+	/* A thread left the CPU (out; preempted: it was still runnable) or came
+	 * back to it (!out) at time (CLOCK_MONOTONIC ns). */
+	void (*sched_switch)(void *ctx, pid_t pid, pid_t tid, uint64_t time, bool out,
+			     bool preempted);
 };
 
 struct sampler_config {
@@ -44,6 +55,10 @@ struct sampler_config {
 	unsigned stack_size; /* bytes of user stack per sample (dwarf) */
 	bool dwarf;	     /* sample registers and stack (else the fp callchain only) */
 	bool launch;	     /* events start disabled and enable on exec */
+	/* The wall clock: also a sample at every switch out of the CPU and the
+	 * switch records (off_cpu, sched_switch). A backend without them fails
+	 * open() with EOPNOTSUPP. */
+	bool offcpu;
 };
 
 struct sampler;

@@ -33,6 +33,11 @@ char *func_label(const struct profile *p, uint32_t fn)
 	return out;
 }
 
+bool func_column_shown(const struct func_column *col, const struct profile *p)
+{
+	return !col->wall || (p && p->meta.clock && !strcmp(p->meta.clock, "wall"));
+}
+
 bool func_rows_counted(const struct func_row *rows, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -92,6 +97,17 @@ static char *cell_total(const struct profile *p, const struct func_row *row, dou
 	return xasprintf("%.1f%%", row->total_pct);
 }
 
+static double offcpu_pct(const struct func_row *row)
+{
+	return row->total_ns ? 100.0 * (double)row->offcpu_ns / (double)row->total_ns : 0.0;
+}
+
+/* How much of the function's cumtime was waiting (blocked or runnable). */
+static char *cell_offcpu(const struct profile *p, const struct func_row *row, double *pct)
+{
+	return xasprintf("%.1f%%", offcpu_pct(row));
+}
+
 static char *cell_function(const struct profile *p, const struct func_row *row, double *pct)
 {
 	return func_label(p, row->function);
@@ -146,6 +162,17 @@ static size_t fields_cumtime(const struct profile *p, const struct func_row *row
 	return 1;
 }
 
+/* At the end of a record, for wall-clock profiles only (func_column_shown):
+ * CPU-clock records keep the fields they always had. */
+static size_t fields_offcpu(const struct profile *p, const struct func_row *row, struct field *f)
+{
+	if (!func_column_shown(&func_columns[FCOL_OFFCPU], p))
+		return 0;
+	f[0] = FREAL("offcpu_pct", row ? offcpu_pct(row) : 0, 2);
+	f[1] = FREAL("offcpu", row ? row->offcpu_ns / 1e9 : 0, 6);
+	return 2;
+}
+
 /* calls, then inlined: perf's rows are out-of-line functions; an inlined
  * one's time is inside the function holding it (--self-to function). */
 static size_t fields_ncalls(const struct profile *p, const struct func_row *row, struct field *f)
@@ -181,14 +208,16 @@ const struct func_column func_columns[FCOL_COUNT] = {
 	[FCOL_FUNCTION] = {"function (file:line) [module]", 0, 0, COL_LEFT, SORT_NAME, true, false,
 			   false, cell_function, fields_function},
 	[FCOL_SAMPLES] = {NULL, 0, 0, COL_RIGHT, -1, false, false, false, NULL, fields_samples},
+	[FCOL_OFFCPU] = {"%off", 6, 6, COL_RIGHT, -1, false, false, false, cell_offcpu,
+			 fields_offcpu, .wall = true},
 };
 
 const enum func_col func_display_order[] = {
-	FCOL_NCALLS, FCOL_TOTTIME, FCOL_TPERCALL, FCOL_CUMTIME, FCOL_CPERCALL,
-	FCOL_SELF,   FCOL_TOTAL,   FCOL_FUNCTION, FCOL_COUNT,
+	FCOL_NCALLS, FCOL_TOTTIME, FCOL_TPERCALL, FCOL_CUMTIME,	 FCOL_CPERCALL,
+	FCOL_SELF,   FCOL_TOTAL,   FCOL_OFFCPU,	  FCOL_FUNCTION, FCOL_COUNT,
 };
 
 const enum func_col func_record_order[] = {
-	FCOL_FUNCTION, FCOL_SAMPLES, FCOL_SELF,	  FCOL_TOTAL,
-	FCOL_TOTTIME,  FCOL_CUMTIME, FCOL_NCALLS, FCOL_COUNT,
+	FCOL_FUNCTION, FCOL_SAMPLES, FCOL_SELF,	  FCOL_TOTAL, FCOL_TOTTIME,
+	FCOL_CUMTIME,  FCOL_NCALLS,  FCOL_OFFCPU, FCOL_COUNT,
 };

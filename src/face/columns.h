@@ -23,6 +23,7 @@ enum func_col {
 	FCOL_TOTAL,
 	FCOL_FUNCTION,
 	FCOL_SAMPLES, /* CSV and JSON only: self_samples, total_samples */
+	FCOL_OFFCPU,  /* wall clock: the share of cumtime spent off the CPU */
 	FCOL_COUNT
 };
 
@@ -42,6 +43,7 @@ struct func_column {
 	char *(*cell)(const struct profile *p, const struct func_row *row, double *pct);
 	/* Its CSV/JSON fields into f (row NULL: the keys only); how many. */
 	size_t (*fields)(const struct profile *p, const struct func_row *row, struct field *f);
+	bool wall; /* only for a profile collected on the wall clock (func_column_shown) */
 };
 
 extern const struct func_column func_columns[FCOL_COUNT];
@@ -50,11 +52,15 @@ extern const struct func_column func_columns[FCOL_COUNT];
 extern const enum func_col func_display_order[];
 /* The fields of CSV and JSON records, in this order; FCOL_COUNT ends it. */
 extern const enum func_col func_record_order[];
-/* Most of a function row's record fields (FUNC_FIELDS in report-int.h). */
-#define FUNC_COLUMN_FIELDS 14
+/* Most of a function row's record fields (FUNC_FIELDS in report-int.h):
+ * 14, and offcpu_pct and offcpu for a wall-clock profile. */
+#define FUNC_COLUMN_FIELDS 16
 
 /* "name (file:line) [module]", the function cell; caller frees. */
 char *func_label(const struct profile *p, uint32_t fn);
+/* Whether col is shown for p: a wall column only when p was collected on
+ * the wall clock (a CPU-clock profile's reports are as they always were). */
+bool func_column_shown(const struct func_column *col, const struct profile *p);
 /* True when some row of rows has a call count: the counted columns hold data. */
 bool func_rows_counted(const struct func_row *rows, size_t n);
 

@@ -212,7 +212,7 @@ static void text_diff(struct report *r, const struct diff_table *t, size_t shown
 	      "cumtime         "
 	      "     \xce\x94%",
 	      out);
-	text_table_header(out);
+	text_table_header(out, r->p);
 	for (size_t i = 0; i < t->n; i++) {
 		const struct diff_row *d = &t->rows[i];
 

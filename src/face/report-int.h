@@ -42,7 +42,7 @@ double share(uint64_t part, uint64_t whole);
 size_t rows_shown(const struct report *r, size_t n);
 
 /* function rows, shared by the main table, callers/callees and the line view */
-void text_table_header(FILE *out);
+void text_table_header(FILE *out, const struct profile *p);
 /* "name (file:line) [module]" of fn, control characters as '?' */
 void text_function_label(FILE *out, const struct profile *p, uint32_t fn);
 void text_row(FILE *out, const struct profile *p, const struct func_row *row);

@@ -26,13 +26,13 @@ void write_relatives(struct report *r, uint32_t fn, bool callees, bool own)
 	case REPORT_TEXT:
 		if (own) {
 			fputs("\nFunction:\n", out);
-			text_table_header(out);
+			text_table_header(out, r->p);
 			text_row(out, r->p, &self);
 		}
 		fprintf(out, "\n%s of ", callees ? "Callees" : "Callers");
 		put_safe(out, profile_function_name(r->p, fn));
 		fputs(":\n", out);
-		text_table_header(out);
+		text_table_header(out, r->p);
 		break;
 	case REPORT_CSV:
 		if (own)

@@ -34,11 +34,13 @@ size_t rows_shown(const struct report *r, size_t n)
 
 /* The text report's columns (columns.c): blank-separated, two blanks
  * before the function. */
-void text_table_header(FILE *out)
+void text_table_header(FILE *out, const struct profile *p)
 {
 	for (const enum func_col *c = func_display_order; *c != FCOL_COUNT; c++) {
 		const struct func_column *col = &func_columns[*c];
 
+		if (!func_column_shown(col, p))
+			continue;
 		if (*c == FCOL_FUNCTION)
 			fprintf(out, "  %s", col->title);
 		else
@@ -61,8 +63,11 @@ void text_row(FILE *out, const struct profile *p, const struct func_row *row)
 	for (const enum func_col *c = func_display_order; *c != FCOL_COUNT; c++) {
 		const struct func_column *col = &func_columns[*c];
 		double pct = 0;
-		char *cell = col->cell(p, row, &pct);
+		char *cell;
 
+		if (!func_column_shown(col, p))
+			continue;
+		cell = col->cell(p, row, &pct);
 		if (*c == FCOL_FUNCTION) {
 			fputs("  ", out);
 			put_safe(out, cell);
@@ -158,6 +163,68 @@ struct func_row own_row(struct report *r, uint32_t fn)
 
 /* ---- header ---- */
 
+int report_clock_resolve(const struct profile *p, enum report_clock want, bool *wall, char *err,
+			 size_t errlen)
+{
+	bool recorded_wall = p->meta.clock && !strcmp(p->meta.clock, "wall");
+
+	if (want == REPORT_CLOCK_WALL && !recorded_wall) {
+		snprintf(err, errlen,
+			 "--clock wall: this profile was recorded on the CPU clock and holds no "
+			 "off-CPU time; record it again with --clock wall, or drop --clock");
+		return -1;
+	}
+	*wall = want == REPORT_CLOCK_SESSION ? recorded_wall : want == REPORT_CLOCK_WALL;
+	return 0;
+}
+
+/* The log's on-CPU and off-CPU parts (total_weight holds both). */
+struct clock_totals {
+	uint64_t cpu_ns, off_ns, off_records;
+	uint64_t idle_ns, idle_records; /* of off_*: waits for work (PROF_SAMPLE_IDLE) */
+};
+
+static void clock_totals(const struct profile *p, struct clock_totals *t)
+{
+	*t = (struct clock_totals){0};
+	for (size_t i = 0; i < p->nsamples; i++) {
+		const struct prof_sample *s = &p->samples[i];
+
+		if (s->flags & PROF_SAMPLE_OFFCPU) {
+			t->off_ns += s->weight;
+			t->off_records += s->count;
+			if (s->flags & PROF_SAMPLE_IDLE) {
+				t->idle_ns += s->weight;
+				t->idle_records += s->count;
+			}
+		} else {
+			t->cpu_ns += s->weight;
+		}
+	}
+}
+
+/* The clock line: which time the tables count (a CPU-clock profile seen
+ * on the CPU clock has none: the report it always had). */
+static void text_clock_line(struct report *r, const struct clock_totals *t)
+{
+	if (!r->o->filter.wall) {
+		if (t->off_records)
+			fputs("clock: cpu (on-CPU samples only; the off-CPU waits show with "
+			      "--clock wall)\n",
+			      r->out);
+		return;
+	}
+	fprintf(r->out,
+		"clock: wall (per thread: %.1f s on CPU + %.1f s off CPU in %" PRIu64
+		" waits; [off-CPU: why] frames)",
+		t->cpu_ns / 1e9, t->off_ns / 1e9, t->off_records);
+	if (t->idle_records)
+		fprintf(r->out, "; idle waits %s: %.1f s in %" PRIu64 "%s",
+			r->o->filter.idle ? "shown" : "hidden", t->idle_ns / 1e9, t->idle_records,
+			r->o->filter.idle ? "" : " (--idle shows them)");
+	putc('\n', r->out);
+}
+
 const char *sort_title(enum query_sort s)
 {
 	switch (s) {
@@ -178,13 +245,15 @@ static void text_header(struct report *r)
 	const struct prof_meta *m = &r->p->meta;
 	FILE *out = r->out;
 	char n[32], sig[32];
+	struct clock_totals ct;
 
+	clock_totals(r->p, &ct);
 	fputs("proftop report: ", out);
 	put_safe(out, m->command ? m->command : "(unknown command)");
 	if (m->pid > 0)
 		fprintf(out, " (pid %d%s)", m->pid, m->attached ? ", attached" : "");
 	fprintf(out, "\n%s samples (%.1f s CPU) in %.1f s",
-		fmt_count(r->p->total_samples, n, sizeof(n)), r->p->total_weight / 1e9,
+		fmt_count(r->p->total_samples - ct.off_records, n, sizeof(n)), ct.cpu_ns / 1e9,
 		m->duration_ns / 1e9);
 	if (m->freq)
 		fprintf(out, " at %u Hz", m->freq);
@@ -193,7 +262,7 @@ static void text_header(struct report *r)
 	/* ptrace stops the target for each sample: say what that cost it. */
 	if (m->held_ns)
 		fprintf(out, " (samples held the target %.2f%% of its CPU time)",
-			share(m->held_ns, r->p->total_weight));
+			share(m->held_ns, ct.cpu_ns));
 	if (m->unwind)
 		fprintf(out, ", %s unwinding", m->unwind);
 	fprintf(out, "; %s lost; %.1f%% truncated stacks\n", fmt_count(m->lost, n, sizeof(n)),
@@ -214,6 +283,7 @@ static void text_header(struct report *r)
 		fprintf(out, "target %s\n",
 			m->stopped_by_proftop ? "was stopped by proftop"
 					      : "still running when profiling stopped");
+	text_clock_line(r, &ct);
 	if (r->o->filter.tid) {
 		const struct prof_thread *t = profile_find_thread(r->p, r->o->filter.tid);
 
@@ -234,16 +304,23 @@ static void json_header(struct report *r)
 	FILE *out = r->out;
 	const char *sort = query_sort_name(r->o->sort);
 	char sig[32];
+	struct clock_totals ct;
 
+	clock_totals(r->p, &ct);
 	fputs("{\"command\":", out);
 	json_str(out, m->command);
 	fprintf(out,
 		",\"pid\":%d,\"samples\":%" PRIu64 ",\"lost\":%" PRIu64
 		",\"truncated_samples\":%" PRIu64
 		",\"duration_s\":%.3f,\"cpu_s\":%.6f,\"freq_hz\":%u,\"held_s\":%.6f,\"backend\":",
-		m->pid, r->p->total_samples, m->lost, r->p->truncated_samples, m->duration_ns / 1e9,
-		r->p->total_weight / 1e9, m->freq, m->held_ns / 1e9);
+		m->pid, r->p->total_samples - ct.off_records, m->lost, r->p->truncated_samples,
+		m->duration_ns / 1e9, ct.cpu_ns / 1e9, m->freq, m->held_ns / 1e9);
 	json_str(out, m->backend);
+	fprintf(out,
+		",\"clock\":\"%s\",\"offcpu_s\":%.6f,\"offcpu_waits\":%" PRIu64
+		",\"idle_s\":%.6f,\"idle_waits\":%" PRIu64 ",\"idle_shown\":%s",
+		r->o->filter.wall ? "wall" : "cpu", ct.off_ns / 1e9, ct.off_records,
+		ct.idle_ns / 1e9, ct.idle_records, r->o->filter.idle ? "true" : "false");
 	fputs(",\"exit\":", out);
 	if (m->exited) {
 		fprintf(out, "{\"status\":%d}", m->exit_status);
@@ -279,7 +356,7 @@ static void write_functions(struct report *r)
 	case REPORT_TEXT:
 		fprintf(out, "\nOrdered by: %s%s\n\n", sort_title(r->o->sort),
 			r->o->reverse ? ", reversed" : "");
-		text_table_header(out);
+		text_table_header(out, r->p);
 		write_rows(r, t, "functions", NULL);
 		report_calls_notes_text(out, r->p, t->rows, rows_shown(r, t->n));
 		break;

@@ -30,6 +30,15 @@ struct report_opts {
 	const struct diff_table *diff;
 };
 
+/* Which clock a view counts: --clock, else the session's own. */
+enum report_clock { REPORT_CLOCK_SESSION, REPORT_CLOCK_CPU, REPORT_CLOCK_WALL };
+
+/* Whether views of p count wall time (query_filter.wall) under want: 0, or
+ * -1 with a one-line err (and the fix) when want is wall and p was recorded
+ * on the CPU clock (it holds no off-CPU time). */
+int report_clock_resolve(const struct profile *p, enum report_clock want, bool *wall, char *err,
+			 size_t errlen);
+
 /* Write the report. Returns 0, or 1 after printing a one-line error to
  * stderr (a function that matches nothing or several). */
 int report_write(FILE *out, const struct profile *p, const struct report_opts *o);

@@ -25,6 +25,7 @@ struct cg {
 	const struct profile *p;
 	FILE *out;
 	bool ns;		 /* costs in CPU ns, not samples */
+	const char *clock;	 /* "CPU", or "wall" (off-CPU waits too) */
 	uint32_t unknown;	 /* the function id standing for a stack with no frame */
 	const char **block_file; /* per function (+1 for unknown): its fl= file, or NULL */
 	uint32_t *in_edges;	 /* per function: distinct call edges into it */
@@ -127,11 +128,13 @@ static void cg_header(struct cg *cg, uint64_t total_samples, uint64_t total_ns)
 	}
 	fprintf(out,
 		"desc: Converted by proftop from a sampling profile (cpu-clock, %u Hz): %" PRIu64
-		" samples, %.3f s of CPU.\n",
-		m->freq, total_samples, (double)total_ns / 1e9);
+		" samples, %.3f s of %s time.\n",
+		m->freq, total_samples, (double)total_ns / 1e9, cg->clock);
 	if (cg->ns)
-		fputs("desc: Costs are CPU nanoseconds (the samples' periods), not instructions.\n",
-		      out);
+		fprintf(out,
+			"desc: Costs are %s nanoseconds (the samples' periods), not "
+			"instructions.\n",
+			cg->clock);
 	else
 		fputs("desc: Costs are numbers of samples, not instructions.\n", out);
 	fputs("desc: calls= counts are numbers of samples through each call, not calls made,\n"
@@ -140,7 +143,7 @@ static void cg_header(struct cg *cg, uint64_t total_samples, uint64_t total_ns)
 	      out);
 	fputs("positions: line\n", out);
 	if (cg->ns)
-		fputs("event: ns : CPU nanoseconds\nevents: ns\n", out);
+		fprintf(out, "event: ns : %s nanoseconds\nevents: ns\n", cg->clock);
 	else
 		fputs("event: Samples : cpu-clock samples\nevents: Samples\n", out);
 	fprintf(out, "summary: %" PRIu64 "\n", cg->ns ? total_ns : total_samples);
@@ -272,7 +275,10 @@ static struct cg_item *cg_collect(struct cg *cg, const struct ex_stacks *st, siz
 static int callgrind_write(FILE *out, const struct profile *p, const struct export_opts *o,
 			   char *err, size_t errlen)
 {
-	struct cg cg = {.p = p, .out = out, .ns = o && o->weight == EXPORT_WEIGHT_NS};
+	struct cg cg = {.p = p,
+			.out = out,
+			.ns = o && o->weight == EXPORT_WEIGHT_NS,
+			.clock = o && o->filter.wall ? "wall" : "CPU"};
 	struct cg_item *items;
 	struct ex_stacks st;
 	size_t n;

@@ -1,5 +1,6 @@
 /* pprof: a gzipped perftools.profiles.Profile (pprof's profile.proto).
  * Samples are aggregated per (stack, thread) with values [samples, cpu ns]
+ * ([samples, wall ns] on the wall clock: off-CPU waits included)
  * and thread labels; locations carry their inline chains, innermost first
  * as pprof expects; ids are our table indices + 1. */
 #include "config.h"
@@ -284,7 +285,7 @@ static void pp_functions(struct pprof *pp, const bool *fn_used)
 }
 
 /* The profile-wide fields, then the string table every index points into. */
-static void pp_trailer(struct pprof *pp, uint64_t samples, uint64_t ns)
+static void pp_trailer(struct pprof *pp, const char *clock, uint64_t samples, uint64_t ns)
 {
 	const struct prof_meta *m = &pp->p->meta;
 	int64_t period = m->freq   ? (int64_t)(1000000000ull / m->freq)
@@ -294,13 +295,13 @@ static void pp_trailer(struct pprof *pp, uint64_t samples, uint64_t ns)
 	if (m->start_realtime > 0)
 		pb_int64(&pp->buf, PROFILE_TIME_NANOS, m->start_realtime * 1000000000LL);
 	pb_int64(&pp->buf, PROFILE_DURATION_NANOS, (int64_t)m->duration_ns);
-	pp_value_type(pp, PROFILE_PERIOD_TYPE, "cpu", "nanoseconds");
+	pp_value_type(pp, PROFILE_PERIOD_TYPE, clock, "nanoseconds");
 	pb_int64(&pp->buf, PROFILE_PERIOD, period);
 	pb_int64(&pp->buf, PROFILE_COMMENT, pp_str(&pp->str, "proftop " PACKAGE_VERSION));
 	if (m->command)
 		pb_int64(&pp->buf, PROFILE_COMMENT,
 			 pp_str_owned(&pp->str, xasprintf("command: %s", m->command)));
-	pb_int64(&pp->buf, PROFILE_DEFAULT_SAMPLE_TYPE, pp_str(&pp->str, "cpu"));
+	pb_int64(&pp->buf, PROFILE_DEFAULT_SAMPLE_TYPE, pp_str(&pp->str, clock));
 	for (size_t i = 0; i < pp->str.n; i++) {
 		pb_string(&pp->buf, PROFILE_STRING_TABLE, pp->str.table[i]);
 		pp_flush(pp, false);
@@ -316,6 +317,8 @@ static int pprof_write(FILE *out, const struct profile *p, const struct export_o
 	uint64_t samples = 0, ns = 0;
 	struct ex_filter x;
 	struct ex_map agg;
+	/* pprof's name for the time a wall-clock profile counts */
+	const char *clock = o && o->filter.wall ? "wall" : "cpu";
 	int rc;
 
 	if (gz_start(&pp.gz, out) < 0) {
@@ -346,12 +349,12 @@ static int pprof_write(FILE *out, const struct profile *p, const struct export_o
 	loc_used = xcalloc(p->nlocations + 1, sizeof(*loc_used));
 	fn_used = xcalloc(p->nfunctions + 1, sizeof(*fn_used));
 	pp_value_type(&pp, PROFILE_SAMPLE_TYPE, "samples", "count");
-	pp_value_type(&pp, PROFILE_SAMPLE_TYPE, "cpu", "nanoseconds");
+	pp_value_type(&pp, PROFILE_SAMPLE_TYPE, clock, "nanoseconds");
 	pp_samples(&pp, &agg, loc_used);
 	pp_mappings(&pp, loc_used, fn_used);
 	pp_locations(&pp, loc_used);
 	pp_functions(&pp, fn_used);
-	pp_trailer(&pp, samples, ns);
+	pp_trailer(&pp, clock, samples, ns);
 
 	rc = gz_finish(&pp.gz);
 	if (rc < 0 && !ferror(out))

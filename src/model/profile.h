@@ -68,7 +68,11 @@ enum {
 	/* Time the thread spent off the CPU (blocked or waiting for a CPU);
 	 * weight is the off-CPU interval's length, the leaf an "[off-CPU: why]"
 	 * frame. Counted by the wall clock only (query_filter.wall). */
-	PROF_SAMPLE_OFFCPU = 1u << 2
+	PROF_SAMPLE_OFFCPU = 1u << 2,
+	/* An off-CPU wait of a thread waiting for work (a condition variable,
+	 * a semaphore, an event loop's poll): counted only with
+	 * query_filter.idle too, so that idle thread pools do not drown a view. */
+	PROF_SAMPLE_IDLE = 1u << 3
 };
 
 /* One record of the sample log. A raw sample has count 1; a record folded

@@ -83,6 +83,8 @@ bool query_sample_passes(const struct profile *p, struct query_sample_filter *sf
 		return !(s->flags & PROF_SAMPLE_OFFCPU);
 	if ((s->flags & PROF_SAMPLE_OFFCPU) && !f->wall)
 		return false;
+	if ((s->flags & PROF_SAMPLE_IDLE) && !f->idle)
+		return false;
 	if (f->tid && s->tid != f->tid)
 		return false;
 	if (s->time < f->t_from || (f->t_to && s->time >= f->t_to))
@@ -120,6 +122,8 @@ void agg_build(const struct profile *p, const struct query_filter *f, struct agg
 		if (sum->samples == 0)
 			a->stacks[a->n++] = s->stack;
 		sum->ns += s->weight;
+		if (s->flags & PROF_SAMPLE_OFFCPU)
+			sum->off_ns += s->weight;
 		sum->samples += s->count;
 		a->total_samples += s->count;
 		a->total_ns += s->weight;

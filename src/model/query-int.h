@@ -28,6 +28,7 @@ void qmap_free(struct qmap *m);
 /* The filtered sample log, aggregated per distinct stack. */
 struct stack_sum {
 	uint64_t ns, samples;
+	uint64_t off_ns; /* of ns, off-CPU records' (the wall clock) */
 };
 
 struct agg {

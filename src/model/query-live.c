@@ -16,6 +16,7 @@
 
 struct live_fn {
 	uint64_t self_ns, self_samples, total_ns, total_samples, inlined_samples;
+	uint64_t offcpu_ns; /* set by fn_sums only: the off-CPU part of total_ns */
 };
 
 /* The sums of one clock: [0] on-CPU records, [1] off-CPU ones. */
@@ -58,6 +59,7 @@ struct query_live {
 	int32_t tid, pid;
 	uint64_t t_from, t_to;
 	bool outer_only;
+	bool idle; /* idle waits (PROF_SAMPLE_IDLE) counted */
 
 	struct live_clock clk[2];
 	uint32_t *ds_of; /* by stack id: 1 + its index in ds, or 0 */
@@ -458,7 +460,7 @@ static bool live_continues(const struct query_live *q, const struct profile *p,
 	    q->pos_abs < p->log_shift || q->pos_abs - p->log_shift > p->nsamples)
 		return false;
 	if (q->tid != all->tid || q->pid != all->pid || q->t_to != all->t_to ||
-	    q->outer_only != all->self_to_function)
+	    q->outer_only != all->self_to_function || q->idle != all->idle)
 		return false;
 	if (ranged && (q->shift_seen != p->log_shift || q->folded_seen != p->log_folded_abs))
 		return false;
@@ -486,6 +488,7 @@ static struct query_live *live_sync(const struct profile *p, const struct query_
 		q->pid = all.pid;
 		q->t_from = all.t_from;
 		q->t_to = all.t_to;
+		q->idle = all.idle;
 		/* an open-ended range from a start: it may move on */
 		q->windowed = all.t_from && !all.t_to;
 		q->nheap = 0;
@@ -517,6 +520,7 @@ static struct live_fn fn_sums(const struct query_live *q, uint32_t fn, bool wall
 		s.total_ns += o->total_ns;
 		s.total_samples += o->total_samples;
 		s.inlined_samples += o->inlined_samples;
+		s.offcpu_ns = o->total_ns;
 	}
 	return s;
 }
@@ -547,6 +551,7 @@ static void fill_row(const struct profile *p, const struct live_fn *s, uint32_t 
 	r->self_ns = s->self_ns;
 	r->total_ns = s->total_ns;
 	r->inlined_samples = s->inlined_samples;
+	r->offcpu_ns = s->offcpu_ns;
 	r->self_pct = r->total_pct = 0;
 	if (table_ns) {
 		r->self_pct = 100.0 * (double)r->self_ns / (double)table_ns;
@@ -740,13 +745,14 @@ static struct stack_sum entry_sum(const struct query_live *q, uint32_t i, bool w
 	if (wall) {
 		sum.ns += q->ds[i].sum[1].ns;
 		sum.samples += q->ds[i].sum[1].samples;
+		sum.off_ns = q->ds[i].sum[1].ns;
 	}
 	return sum;
 }
 
 struct edge_acc {
 	uint32_t function, stamp;
-	uint64_t self_ns, self_samples, total_ns, total_samples;
+	uint64_t self_ns, self_samples, total_ns, total_samples, offcpu_ns;
 };
 
 /* query.c's query_edges over the stacks of fn only. */
@@ -801,6 +807,7 @@ static void live_edges(const struct profile *p, const struct query_filter *f, ui
 				e->stamp = stamp;
 				e->total_ns += sum.ns;
 				e->total_samples += sum.samples;
+				e->offcpu_ns += sum.off_ns;
 			}
 			if (self) {
 				e->self_ns += sum.ns;
@@ -811,7 +818,7 @@ static void live_edges(const struct profile *p, const struct query_filter *f, ui
 	out->rows = xcalloc(nacc ? nacc : 1, sizeof(*out->rows));
 	for (size_t i = 0; i < nacc; i++) {
 		struct live_fn s = {acc[i].self_ns, acc[i].self_samples, acc[i].total_ns,
-				    acc[i].total_samples, 0};
+				    acc[i].total_samples, 0, acc[i].offcpu_ns};
 
 		fill_row(p, &s, acc[i].function, out->total_ns, &out->rows[i]);
 	}

@@ -219,6 +219,7 @@ void query_sort_rows(const struct profile *p, struct func_table *t, enum query_s
 
 struct fn_acc {
 	uint64_t self_ns, self_samples, total_ns, total_samples, inlined_samples;
+	uint64_t offcpu_ns;
 	uint32_t stamp;	    /* 1 + the distinct stack that last counted this function */
 	uint32_t inl_stamp; /* the same, for inlined_samples */
 };
@@ -261,6 +262,7 @@ static void table_fill(const struct profile *p, const struct fn_acc *acc, bool c
 		r->self_ns = acc[i].self_ns;
 		r->total_ns = acc[i].total_ns;
 		r->inlined_samples = acc[i].inlined_samples;
+		r->offcpu_ns = acc[i].offcpu_ns;
 		if (out->total_ns) {
 			r->self_pct = 100.0 * (double)r->self_ns / (double)out->total_ns;
 			r->total_pct = 100.0 * (double)r->total_ns / (double)out->total_ns;
@@ -277,6 +279,7 @@ static void acc_add_total(struct fn_acc *acc, uint32_t stamp, const struct stack
 	acc->stamp = stamp;
 	acc->total_ns += s->ns;
 	acc->total_samples += s->samples;
+	acc->offcpu_ns += s->off_ns;
 }
 
 void query_functions(const struct profile *p, const struct query_filter *f, enum query_sort sort,

@@ -36,6 +36,8 @@ struct query_filter {
 	/* The wall clock: off-CPU records (PROF_SAMPLE_OFFCPU) count too.
 	 * false: the CPU clock, on-CPU samples only. */
 	bool wall;
+	/* With wall: idle waits (PROF_SAMPLE_IDLE) count too (--idle). */
+	bool idle;
 };
 
 /* The filter applied one sample at a time, for code that walks the log
@@ -64,6 +66,9 @@ struct func_row {
 	/* functions table: samples that ran it as code inlined into another
 	 * function (== total_samples: it never ran out of line) */
 	uint64_t inlined_samples;
+	/* functions table, wall clock: of total_ns, the time its threads were
+	 * off the CPU (blocked or runnable) with it on the stack */
+	uint64_t offcpu_ns;
 };
 
 struct func_table {

@@ -107,7 +107,7 @@ static void append(struct profile *p, size_t n)
 		uint32_t flags = 0;
 
 		if (rnd(6) == 0)
-			flags |= PROF_SAMPLE_OFFCPU;
+			flags |= PROF_SAMPLE_OFFCPU | (rnd(3) == 0 ? PROF_SAMPLE_IDLE : 0);
 		if (rnd(10) == 0)
 			flags |= PROF_SAMPLE_TRUNCATED;
 		now_ns += 1 + rnd(3);
@@ -160,6 +160,8 @@ static void same_rows(const struct func_row *a, const struct func_row *b, const 
 	      ", live self %" PRIu64 "/%" PRIu64 " total %" PRIu64 "/%" PRIu64,
 	      what, i, a->function, a->self_samples, a->self_ns, a->total_samples, a->total_ns,
 	      b->self_samples, b->self_ns, b->total_samples, b->total_ns);
+	CHECK(a->offcpu_ns == b->offcpu_ns, "%s row %zu: offcpu %" PRIu64 ", live %" PRIu64, what,
+	      i, a->offcpu_ns, b->offcpu_ns);
 	CHECK(a->inlined_samples == b->inlined_samples,
 	      "%s row %zu: inlined %" PRIu64 ", live %" PRIu64, what, i, a->inlined_samples,
 	      b->inlined_samples);
@@ -329,6 +331,7 @@ static void random_filter(struct query_filter *f)
 	}
 	f->self_to_function = rnd(3) == 0;
 	f->wall = rnd(2);
+	f->idle = rnd(2);
 }
 
 static void run(unsigned seed, unsigned steps)

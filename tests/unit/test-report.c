@@ -634,14 +634,26 @@ static void test_record_order(void **state)
 		"inlined",  "inlined",
 	};
 	struct field f[FUNC_COLUMN_FIELDS + 4];
+	struct profile *p = profile_new();
 	size_t n = 0;
 
+	/* a CPU-clock profile (or none): the fields it always had */
 	for (const enum func_col *c = func_record_order; *c != FCOL_COUNT; c++)
 		if (func_columns[*c].fields)
 			n += func_columns[*c].fields(NULL, NULL, f + n);
-	assert_int_equal(n, FUNC_COLUMN_FIELDS);
+	assert_int_equal(n, FUNC_COLUMN_FIELDS - 2);
 	for (size_t i = 0; i < n; i++)
 		assert_string_equal(f[i].key, keys[i]);
+	/* a wall-clock profile: and the waits' share at the end */
+	p->meta.clock = profile_str(p, "wall");
+	n = 0;
+	for (const enum func_col *c = func_record_order; *c != FCOL_COUNT; c++)
+		if (func_columns[*c].fields)
+			n += func_columns[*c].fields(p, NULL, f + n);
+	assert_int_equal(n, FUNC_COLUMN_FIELDS);
+	assert_string_equal(f[n - 2].key, "offcpu_pct");
+	assert_string_equal(f[n - 1].key, "offcpu");
+	profile_free(p);
 }
 
 int main(void)

@@ -439,6 +439,9 @@ void ui_header(struct tui *t, int rows)
 	elapsed(t->running ? t->now_ns : m->duration_ns, buf, sizeof(buf));
 	seg(&l, "  elapsed ", lab);
 	seg(&l, buf, val);
+	/* before the rate: on a narrow screen the clock is what to keep */
+	seg(&l, "  clock ", lab);
+	seg(&l, !t->filter.wall ? "cpu" : t->filter.idle ? "wall, idle shown" : "wall", val);
 	/* the backend, always; with ptrace, what its stops cost the target */
 	if (m->held_ns && p->total_weight)
 		snprintf(buf, sizeof(buf), "%u Hz %s (held %.1f%%)", m->freq,

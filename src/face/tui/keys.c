@@ -235,6 +235,36 @@ static void k_self_to(struct tui *t, int key)
 	tui_requery(t);
 }
 
+/* --clock: wall time (CPU and off-CPU waits) or CPU time, of a profile
+ * collected on the wall clock. */
+static void k_clock(struct tui *t, int key)
+{
+	const char *clock = t->prof->meta.clock;
+
+	if (!t->filter.wall && !(clock && !strcmp(clock, "wall"))) {
+		tui_message(t, true,
+			    "CPU time only was collected: run proftop with --clock wall to see "
+			    "where threads wait");
+		return;
+	}
+	t->filter.wall = !t->filter.wall;
+	tui_message(t, false, "%s",
+		    t->filter.wall ? "wall clock: CPU time and off-CPU waits of every thread"
+				   : "CPU clock: on-CPU samples only");
+	tui_requery(t);
+}
+
+/* --idle: the waits of threads waiting for work, shown or hidden. */
+static void k_idle(struct tui *t, int key)
+{
+	t->filter.idle = !t->filter.idle;
+	tui_message(t, false, "%s%s",
+		    t->filter.idle ? "idle waits shown (condition variables, semaphores, polls)"
+				   : "idle waits hidden (condition variables, semaphores, polls)",
+		    t->filter.wall ? "" : "; they count on the wall clock only (W)");
+	tui_requery(t);
+}
+
 static void k_threads(struct tui *t, int key)
 {
 	toggle_view(t, &view_threads_ops, view_threads_new);
@@ -341,6 +371,10 @@ static const struct global_key global_keys[] = {
 	 {"w", "since start / last 5 seconds (see a phase change)", 0, NULL}},
 	{{'F'}, k_self_to, NULL, NULL,
 	 {"F", "own time to the innermost inlined function / to the out-of-line one", 0, NULL}},
+	{{'W'}, k_clock, NULL, NULL,
+	 {"W", "wall clock (CPU time and off-CPU waits) / CPU clock (--clock wall)", 0, NULL}},
+	{{'H'}, k_idle, NULL, NULL,
+	 {"H", "wall clock: hide (default) or show idle waits (--idle)", 0, NULL}},
 	{{'T'}, k_threads, NULL, NULL,
 	 {"T", "threads with their names and samples: restrict every view to one", 0, NULL}},
 	{{'m', KEY_F(8)}, k_memory, NULL, NULL,

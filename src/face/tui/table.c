@@ -15,8 +15,8 @@
 #define NAME_MIN 18
 
 /* Which columns survive as the terminal narrows, most wanted first. */
-static const enum func_col priority[] = {FCOL_TOTAL,  FCOL_SELF,     FCOL_CUMTIME, FCOL_TOTTIME,
-					 FCOL_NCALLS, FCOL_TPERCALL, FCOL_CPERCALL};
+static const enum func_col priority[] = {FCOL_TOTAL,   FCOL_SELF,   FCOL_OFFCPU,   FCOL_CUMTIME,
+					 FCOL_TOTTIME, FCOL_NCALLS, FCOL_TPERCALL, FCOL_CPERCALL};
 
 void table_layout(int width, bool counted, struct func_cols *c)
 {
@@ -26,7 +26,7 @@ void table_layout(int width, bool counted, struct func_cols *c)
 	for (size_t i = 0; i < sizeof(priority) / sizeof(*priority); i++) {
 		const struct func_column *col = &func_columns[priority[i]];
 
-		if (col->counted && !counted)
+		if ((col->counted && !counted) || (col->wall && !c->wall))
 			continue;
 		if (width - used - col->screen_width - 2 < NAME_MIN)
 			break;

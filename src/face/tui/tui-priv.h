@@ -276,6 +276,7 @@ struct func_cols {
 	bool shown[FCOL_COUNT]; /* by enum func_col: the columns with room (and data) */
 	int name_x, name_w;
 	int hscroll; /* columns of the names scrolled off to the left */
+	bool wall;   /* set before table_layout: the wall clock's columns (%off) too */
 };
 /* counted: some row has a call count (else ncalls and percall hide). */
 void table_layout(int width, bool counted, struct func_cols *c);

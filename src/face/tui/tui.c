@@ -669,12 +669,19 @@ int tui_run(const struct tui_config *o)
 	t.reverse = o->reverse;
 	t.filter.tid = o->filter.tid;
 	t.filter.self_to_function = o->self_to_function;
+	t.filter.wall = o->collect.wall;
+	t.filter.idle = o->filter.idle;
 	t.annot = annot_cache_new();
 	t.launched = o->collect.argv != NULL;
 	t.loop = loop_new();
 	sigemptyset(&sigs); /* for the way out */
 	if (o->input) {
 		rc = open_saved(&t, o);
+		if (!rc &&
+		    report_clock_resolve(t.prof, o->clock, &t.filter.wall, err, sizeof(err)) < 0) {
+			warnx_("%s", err);
+			rc = 1;
+		}
 		if (rc)
 			goto out;
 	} else if (o->collect.argv || o->collect.npids) {

@@ -6,6 +6,7 @@
 
 #include "collect.h"
 #include "query.h"
+#include "report.h"
 
 /* What the live view shows, built by the command line and borrowed for
  * the run. */
@@ -29,6 +30,8 @@ struct tui_config {
 	bool no_color;
 	bool self_to_function; /* --self-to function: inlined code's time to its
 				* out-of-line function (query_filter.self_to_function) */
+	/* --clock: the clock shown first (a session's own by default) */
+	enum report_clock clock;
 };
 
 /* Launch or attach as cfg says, show the profile live until the user quits.

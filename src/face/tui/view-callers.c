@@ -93,6 +93,7 @@ static void cv_draw(struct tui *t, struct view *v, const struct rect *r)
 	ui_title(t, r->y, left, NULL);
 	if (r->h < 2)
 		return;
+	c->cols.wall = t->filter.wall;
 	table_layout(r->w, c->self.calls >= 0, &c->cols);
 	t->colhead_y = r->y + 1;
 	table_header(t, r->y + 1, r->x, &c->cols, SORT_CUMULATIVE, false, false);

@@ -212,6 +212,7 @@ static void fv_draw(struct tui *t, struct view *v, const struct rect *r)
 	if (head > r->y + 1)
 		draw_folded(t, f, r->y + 1, r);
 	f->head_y = head;
+	f->cols.wall = t->filter.wall; /* %off: the waits' share of cumtime */
 	table_layout(r->w, func_rows_counted(f->table.rows, f->table.n), &f->cols);
 	t->colhead_y = head;
 	table_header(t, head, r->x, &f->cols, t->sort, t->reverse, true);

@@ -24,6 +24,7 @@ static const struct key_help columns_help[] = {
 	{"cumtime", "seconds with the function anywhere on the stack (Children)", 0, NULL},
 	{"percall", "tottime/ncalls and cumtime/ncalls", 0, NULL},
 	{"%self %total", "the same as shares of all samples shown", 0, NULL},
+	{"%off", "wall clock (W, --clock wall): the waits' share of cumtime", 0, NULL},
 	{NULL, NULL, 0, NULL},
 };
 
