@@ -19,6 +19,7 @@
 #include "collect.h"
 #include "memtrack.h"
 #include "procmap.h"
+#include "python.h"
 #include "sampler.h"
 #include "symbols.h"
 #include "unwind.h"
@@ -68,6 +69,7 @@ struct collector {
 	long live_tasks;      /* threads and processes the target created, less those that ended */
 	bool priority_raised; /* see raise_priority */
 	struct calls *calls;  /* --calls, --latency: uprobes; NULL if neither */
+	struct python *py;    /* Python frames; NULL with --python-frames=native */
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */
@@ -106,6 +108,8 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 	c->uw = unwinder_new(c->pm);
 	c->sym = symbols_new(p);
 	c->calls = calls_new(&cfg->calls, p, c->pm, c->sym);
+	if (cfg->python_frames != PYTHON_FRAMES_NATIVE)
+		c->py = python_new(p, cfg->python_frames);
 	c->timerfd = -1;
 	c->pty_master = -1;
 	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
@@ -126,6 +130,7 @@ void collector_free(struct collector *c)
 		close(c->pty_master);
 	target_free(&c->target);
 	calls_free(c->calls); /* uses sym and pm */
+	python_free(c->py);
 	symbols_free(c->sym);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
@@ -216,6 +221,7 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 	struct proc_space *ps;
 	uint64_t pcs[MAX_FRAMES];
 	uint32_t locs[MAX_FRAMES + 1];
+	const uint32_t *stack;
 	size_t n = 0, nl = 0;
 	bool truncated = false;
 	uint32_t flags = 0;
@@ -260,8 +266,9 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 		locs[nl++] = resolve_pc(c, ps, pcs[i], i > 0);
 	if (truncated || (nl == 0))
 		flags |= PROF_SAMPLE_TRUNCATED;
+	stack = python_merge(c->py, ps, s->tid, locs, &nl, truncated);
 	profile_add_sample(c->prof, rel_time(c, s->time), s->tid,
-			   profile_intern_stack(c->prof, locs, nl), s->period, flags);
+			   profile_intern_stack(c->prof, stack, nl), s->period, flags);
 }
 
 static void on_mmap(void *ctx, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
@@ -281,6 +288,7 @@ static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, bool exec
 		struct proc_space *ps = procmap_lookup(c->pm, pid);
 
 		procmap_exec(c->pm, pid);
+		python_forget(c->py, pid);
 		if (ps)
 			unwinder_flush(c->uw, ps);
 	}
@@ -394,6 +402,7 @@ static void drain(struct collector *c)
 
 		if (ps && c->dead[i] != c->target.pid) {
 			unwinder_flush(c->uw, ps);
+			python_forget(c->py, c->dead[i]);
 			procmap_exit(c->pm, c->dead[i]);
 		}
 	}
@@ -859,5 +868,6 @@ void collector_finish(struct collector *c)
 	m->exit_status = c->target.exit_status;
 	m->term_signal = c->target.ended ? c->target.term_signal : 0;
 	m->stopped_by_proftop = c->target.stopped_by_us;
+	python_report_stats(c->py, m->backend);
 	c->finished = true;
 }

@@ -11,6 +11,7 @@
 #include "calls.h"
 #include "loop.h"
 #include "profile.h"
+#include "python.h"
 #include "target.h"
 
 enum unwind_mode { UNWIND_DWARF, UNWIND_FP };
@@ -31,6 +32,7 @@ struct collect_config {
 	enum unwind_mode unwind;
 	enum backend_kind backend;
 	bool keep_running; /* a launched target survives proftop's death */
+	enum python_frames python_frames; /* default (0) mixed */
 	struct calls_config calls;
 };
 

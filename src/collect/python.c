@@ -1,0 +1,440 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loop.h"
+#include "python-layout.h"
+#include "python-read.h"
+#include "python.h"
+#include "xalloc.h"
+
+/* Deepest Python stack read; a longer chain (or a loop in it) is cut. */
+#define PY_MAX_DEPTH 512
+#define CODE_CACHE 1024 /* code objects remembered per process (a power of two) */
+
+enum py_state { PP_UNKNOWN, PP_NONE, PP_BAD, PP_OK };
+
+/* A code object already decoded: its function and location table. The
+ * pointers read from the object are kept to notice a freed and reused
+ * address. */
+struct py_code {
+	uint64_t addr, filename, qualname, linetable;
+	int firstlineno;
+	uint32_t fn;
+	uint8_t *tab;
+	size_t tablen;
+};
+
+struct py_tstate {
+	pid_t tid;
+	uint64_t addr;
+};
+
+struct py_proc {
+	pid_t pid;
+	enum py_state state;
+	unsigned generation; /* of the proc_space when last looked at */
+	struct py_layout l;
+	uint64_t runtime;
+	struct py_tstate *tstates;
+	size_t ntstates, tstates_cap;
+	struct py_code *codes; /* CODE_CACHE slots, by address hash */
+	struct py_found found; /* a CPython image without _PyRuntime, and why[] says so */
+	char why[200];
+};
+
+struct py_frame {
+	uint32_t loc;
+	uint32_t group; /* which eval-loop call runs it: 0 the innermost */
+};
+
+struct python {
+	struct profile *p;
+	enum python_frames mode;
+	uint32_t module;
+	struct py_proc *procs;
+	size_t nprocs, procs_cap;
+	uint8_t *loc_kind; /* per location id: 0 not looked at, 1 other, 2 an eval loop */
+	size_t loc_kind_cap;
+	struct py_frame frames[PY_MAX_DEPTH];
+	uint32_t out[PROF_MAX_DEPTH];
+	uint64_t warned[4]; /* versions (major * 32 + minor) already reported */
+	struct python_stats stats;
+	struct py_mem mem; /* the current sample's view of the target */
+};
+
+struct python *python_new(struct profile *p, enum python_frames mode)
+{
+	struct python *py = xcalloc(1, sizeof(*py));
+
+	py->p = p;
+	py->mode = mode;
+	py->module = profile_intern_module(p, PYTHON_MODULE, NULL);
+	return py;
+}
+
+static void proc_clear(struct py_proc *pp)
+{
+	if (pp->codes)
+		for (size_t i = 0; i < CODE_CACHE; i++)
+			free(pp->codes[i].tab);
+	free(pp->codes);
+	free(pp->tstates);
+}
+
+void python_free(struct python *py)
+{
+	if (!py)
+		return;
+	for (size_t i = 0; i < py->nprocs; i++)
+		proc_clear(&py->procs[i]);
+	free(py->procs);
+	free(py->loc_kind);
+	free(py);
+}
+
+void python_forget(struct python *py, pid_t pid)
+{
+	if (!py)
+		return;
+	for (size_t i = 0; i < py->nprocs; i++)
+		if (py->procs[i].pid == pid) {
+			proc_clear(&py->procs[i]);
+			py->procs[i] = py->procs[--py->nprocs];
+			return;
+		}
+}
+
+const struct python_stats *python_stats(const struct python *py)
+{
+	return &py->stats;
+}
+
+/* Say why a process's Python frames are not shown, once per version. */
+static void warn_once(struct python *py, const struct py_found *f, const char *why)
+{
+	unsigned key = (f->major * 32 + f->minor) & 255;
+
+	if (py->warned[key / 64] & (1ull << (key % 64)))
+		return;
+	py->warned[key / 64] |= 1ull << (key % 64);
+	warnx_("%s", why);
+}
+
+/* The process's interpreter, looked for again whenever its mappings
+ * changed while none was found. */
+static struct py_proc *get_proc(struct python *py, const struct proc_space *ps)
+{
+	struct py_proc *pp = NULL;
+	struct py_found f;
+	char why[160];
+
+	for (size_t i = 0; i < py->nprocs; i++)
+		if (py->procs[i].pid == ps->pid)
+			pp = &py->procs[i];
+	if (!pp) {
+		py->procs = xgrow(py->procs, &py->procs_cap, py->nprocs + 1, sizeof(*pp));
+		pp = &py->procs[py->nprocs++];
+		*pp = (struct py_proc){.pid = ps->pid, .state = PP_UNKNOWN};
+	}
+	if (pp->state == PP_OK || pp->state == PP_BAD ||
+	    (pp->state == PP_NONE && pp->generation == ps->generation))
+		return pp;
+	pp->generation = ps->generation;
+	pp->state = PP_NONE;
+	pp->why[0] = '\0';
+	if (!py_find_runtime(ps, &f))
+		return pp;
+	if (!f.runtime) {
+		/* libpython may not be mapped yet: said only once Python runs */
+		snprintf(pp->why, sizeof(pp->why),
+			 "CPython %u.%u in %s has no _PyRuntime symbol (stripped?), showing native "
+			 "frames",
+			 f.major, f.minor, f.path);
+		pp->found = f;
+		return pp;
+	}
+	if (!py_layout_for(&py->mem, &f, &pp->l, why, sizeof(why))) {
+		warn_once(py, &f, why);
+		pp->state = PP_BAD;
+		return pp;
+	}
+	pp->runtime = f.runtime;
+	pp->codes = xcalloc(CODE_CACHE, sizeof(*pp->codes));
+	pp->state = PP_OK;
+	return pp;
+}
+
+/* Whether location loc is the interpreter's eval loop (its outermost
+ * frame is _PyEval_EvalFrameDefault, or a .cold part of it). */
+static bool is_eval(struct python *py, uint32_t loc)
+{
+	const struct prof_location *l;
+	const char *name;
+
+	if (loc >= py->p->nlocations)
+		return false;
+	if (loc >= py->loc_kind_cap) {
+		size_t old = py->loc_kind_cap;
+
+		py->loc_kind = xgrow(py->loc_kind, &py->loc_kind_cap, loc + 1, 1);
+		memset(py->loc_kind + old, 0, py->loc_kind_cap - old);
+	}
+	if (py->loc_kind[loc] == 0) {
+		l = &py->p->locations[loc];
+		name = l->nlines ? profile_function_name(
+					   py->p, py->p->lines[l->first_line + l->nlines - 1].function)
+				 : "";
+		py->loc_kind[loc] = strncmp(name, "_PyEval_EvalFrameDefault", 24) == 0 &&
+						    (name[24] == '\0' || name[24] == '.')
+					    ? 2
+					    : 1;
+	}
+	return py->loc_kind[loc] == 2;
+}
+
+/* The thread state of tid: remembered, checked, else found by walking
+ * every interpreter's threads (bounded). 0 if none. */
+static uint64_t find_tstate(struct python *py, struct py_proc *pp, pid_t tid)
+{
+	const struct py_layout *l = &pp->l;
+	uint64_t interp, t, ntid;
+
+	for (size_t i = 0; i < pp->ntstates; i++)
+		if (pp->tstates[i].tid == tid) {
+			if (py_read_u64(&py->mem, pp->tstates[i].addr + l->tstate_native_tid, &ntid) &&
+			    ntid == (uint64_t)tid)
+				return pp->tstates[i].addr;
+			pp->tstates[i] = pp->tstates[--pp->ntstates];
+			break;
+		}
+	if (!py_read_u64(&py->mem, pp->runtime + l->runtime_interp_head, &interp))
+		return 0;
+	for (int ni = 0; interp && ni < 64; ni++) {
+		if (!py_read_u64(&py->mem, interp + l->interp_threads_head, &t))
+			return 0;
+		for (int nt = 0; t && nt < 4096; nt++) {
+			if (!py_read_u64(&py->mem, t + l->tstate_native_tid, &ntid))
+				return 0;
+			if (ntid == (uint64_t)tid) {
+				pp->tstates = xgrow(pp->tstates, &pp->tstates_cap, pp->ntstates + 1,
+						    sizeof(*pp->tstates));
+				pp->tstates[pp->ntstates++] = (struct py_tstate){tid, t};
+				return t;
+			}
+			if (!py_read_u64(&py->mem, t + l->tstate_next, &t))
+				return 0;
+		}
+		if (!py_read_u64(&py->mem, interp + l->interp_next, &interp))
+			return 0;
+	}
+	return 0;
+}
+
+static uint64_t field_u64(const uint8_t *buf, uint64_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, buf + off, sizeof(v));
+	return v;
+}
+
+/* The code object at addr, decoded (or from the cache); NULL if it cannot
+ * be read as one. */
+static struct py_code *get_code(struct python *py, struct py_proc *pp, uint64_t addr)
+{
+	const struct py_layout *l = &pp->l;
+	struct py_code *c = &pp->codes[((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 54];
+	uint8_t head[256];
+	char name[PY_STR_MAX], file[PY_STR_MAX];
+	uint64_t filename, qualname, linetable;
+	int32_t firstlineno;
+
+	if (l->code_adaptive > sizeof(head) || !py_read(&py->mem, addr, head, l->code_adaptive))
+		return NULL;
+	filename = field_u64(head, l->code_filename);
+	qualname = field_u64(head, l->code_qualname);
+	linetable = field_u64(head, l->code_linetable);
+	memcpy(&firstlineno, head + l->code_firstlineno, sizeof(firstlineno));
+	if (c->addr == addr && c->filename == filename && c->qualname == qualname &&
+	    c->linetable == linetable && c->firstlineno == firstlineno)
+		return c;
+	if (!py_read_str(&py->mem, qualname, &l->str, name, sizeof(name)) ||
+	    !py_read_str(&py->mem, filename, &l->str, file, sizeof(file)))
+		return NULL;
+	free(c->tab);
+	*c = (struct py_code){.addr = addr, .filename = filename, .qualname = qualname,
+			      .linetable = linetable, .firstlineno = firstlineno};
+	if (!py_read_bytes(&py->mem, linetable, PY_LINETABLE_MAX, &c->tab, &c->tablen)) {
+		c->tab = NULL;
+		c->tablen = 0;
+	}
+	c->fn = profile_intern_function(py->p, name, NULL, file,
+					firstlineno > 0 ? firstlineno : 0, py->module);
+	return c;
+}
+
+/* The location of code c at instruction pointer instr. Python locations
+ * need an address unique per (function, line) in module [python]: the
+ * function's id in the high 32 bits, the line in the low 32. */
+static uint32_t code_location(struct python *py, const struct py_proc *pp,
+			      const struct py_code *c, uint64_t instr)
+{
+	uint64_t start = c->addr + pp->l.code_adaptive, addr;
+	const struct prof_function *f = &py->p->functions[c->fn];
+	struct prof_line line = {.function = c->fn, .file = f->file};
+	uint32_t loc;
+
+	if (instr < start)
+		line.line = c->firstlineno > 0 ? c->firstlineno : 0;
+	else
+		line.line = py_linetable_line(c->tab, c->tablen, c->firstlineno,
+					      (instr - start) / 2);
+	addr = (uint64_t)c->fn << 32 | (uint32_t)line.line;
+	loc = profile_find_location(py->p, py->module, addr);
+	if (loc == PROF_NONE)
+		loc = profile_intern_location(py->p, py->module, addr, &line, 1);
+	return loc;
+}
+
+/* Read tid's Python frames into py->frames, innermost first, each with its
+ * group (the eval-loop call running it). Returns the number of frames, or
+ * -1 if the chain could not be read or loops; *entries: the eval-loop
+ * calls seen (entry frames in 3.11, shim frames from 3.12). */
+static int read_frames(struct python *py, struct py_proc *pp, uint64_t tstate, size_t *entries)
+{
+	const struct py_layout *l = &pp->l;
+	uint64_t frame, seen[PY_MAX_DEPTH];
+	uint8_t buf[256];
+	int n = 0;
+	uint32_t group = 0;
+
+	*entries = 0;
+	if (!py_read_u64(&py->mem, tstate + l->tstate_frame, &frame))
+		return -1;
+	if (l->cframe_current >= 0 && frame &&
+	    !py_read_u64(&py->mem, frame + (uint64_t)l->cframe_current, &frame))
+		return -1;
+	for (size_t depth = 0; frame; depth++) {
+		struct py_code *c;
+
+		if (depth == PY_MAX_DEPTH || l->frame_size > sizeof(buf) ||
+		    !py_read(&py->mem, frame, buf, l->frame_size))
+			return -1;
+		for (size_t i = 0; i < depth; i++)
+			if (seen[i] == frame)
+				return -1; /* a loop: the chain changed under us */
+		seen[depth] = frame;
+		if (l->frame_is_entry < 0 && buf[l->frame_owner] == PY_FRAME_OWNED_BY_CSTACK) {
+			++*entries;
+			group++;
+		} else if ((c = get_code(py, pp, field_u64(buf, l->frame_code)))) {
+			py->frames[n].loc = code_location(py, pp, c, field_u64(buf, l->frame_instr));
+			py->frames[n++].group = group;
+			if (l->frame_is_entry >= 0 && buf[l->frame_is_entry]) {
+				++*entries;
+				group++;
+			}
+		} else
+			return -1;
+		frame = field_u64(buf, l->frame_previous);
+	}
+	return n;
+}
+
+/* Each eval-loop frame of locs replaced by its group of Python frames
+ * (mixed), or the Python frames alone (python). */
+static size_t merge(struct python *py, const uint32_t *locs, size_t n, int npy, bool truncated)
+{
+	size_t out = 0;
+	int k = 0;
+	uint32_t group = 0;
+
+	if (py->mode == PYTHON_FRAMES_PYTHON) {
+		for (k = 0; k < npy && out < PROF_MAX_DEPTH; k++)
+			py->out[out++] = py->frames[k].loc;
+		return out;
+	}
+	for (size_t i = 0; i < n && out < PROF_MAX_DEPTH; i++) {
+		if (!is_eval(py, locs[i])) {
+			py->out[out++] = locs[i];
+			continue;
+		}
+		for (; k < npy && py->frames[k].group == group && out < PROF_MAX_DEPTH; k++)
+			py->out[out++] = py->frames[k].loc;
+		group++;
+	}
+	for (; truncated && k < npy && out < PROF_MAX_DEPTH; k++)
+		py->out[out++] = py->frames[k].loc;
+	return out;
+}
+
+const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid_t tid,
+			     const uint32_t *locs, size_t *n, bool truncated)
+{
+	struct py_proc *pp;
+	uint64_t tstate, t0;
+	size_t evals = 0, entries;
+	int npy;
+
+	if (!py || py->mode == PYTHON_FRAMES_NATIVE || !ps)
+		return locs;
+	py_mem_reset(&py->mem, ps->pid);
+	pp = get_proc(py, ps);
+	if (pp->state != PP_OK) {
+		if (pp->why[0] && pp->state == PP_NONE) {
+			for (size_t i = 0; i < *n && !evals; i++)
+				evals += is_eval(py, locs[i]);
+			if (evals) {
+				warn_once(py, &pp->found, pp->why);
+				pp->state = PP_BAD;
+			}
+		}
+		return locs;
+	}
+	for (size_t i = 0; i < *n; i++)
+		evals += is_eval(py, locs[i]);
+	t0 = loop_now_ns();
+	tstate = find_tstate(py, pp, tid);
+	if (!tstate) {
+		if (evals) {
+			py->stats.samples++;
+			py->stats.unreadable++;
+		}
+		py->stats.read_ns += loop_now_ns() - t0;
+		return locs;
+	}
+	npy = read_frames(py, pp, tstate, &entries);
+	py->stats.read_ns += loop_now_ns() - t0;
+	if (npy <= 0 && evals == 0)
+		return locs; /* not running Python */
+	py->stats.samples++;
+	if (npy < 0) {
+		py->stats.unreadable++;
+		return locs;
+	}
+	if (entries != evals && !(truncated && evals < entries)) {
+		py->stats.inconsistent++;
+		return locs;
+	}
+	*n = merge(py, locs, *n, npy, truncated);
+	return py->out;
+}
+
+void python_report_stats(const struct python *py, const char *backend)
+{
+	const struct python_stats *st;
+
+	if (!py || !getenv("PROFTOP_PYTHON_STATS"))
+		return;
+	st = &py->stats;
+	fprintf(stderr,
+		"proftop: python: backend %s samples %llu inconsistent %llu unreadable %llu "
+		"read_ns_per_sample %llu reads_per_sample %.1f\n",
+		backend ? backend : "?", (unsigned long long)st->samples,
+		(unsigned long long)st->inconsistent, (unsigned long long)st->unreadable,
+		(unsigned long long)(st->samples ? st->read_ns / st->samples : 0),
+		st->samples ? (double)py->mem.syscalls / (double)st->samples : 0.0);
+}

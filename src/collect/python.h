@@ -1,0 +1,56 @@
+/* Python frames: the Python stack of a sampled CPython 3.11-3.13 thread,
+ * read from the target's memory, merged into the native stack. Each
+ * native _PyEval_EvalFrameDefault frame is replaced by the Python frames
+ * it was running (innermost first); the C frames of extensions stay under
+ * the Python function that called them.
+ *
+ * A Python function is interned as (co_qualname, system name NULL,
+ * co_filename, co_firstlineno, module "[python]"), one location per
+ * (function, line) — the convention call counting shares. */
+#ifndef PROFTOP_PYTHON_H
+#define PROFTOP_PYTHON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "procmap.h"
+#include "profile.h"
+
+/* --python-frames: Python and native frames merged (the default), Python
+ * frames only, or the native stack as sampled. */
+enum python_frames { PYTHON_FRAMES_MIXED, PYTHON_FRAMES_PYTHON, PYTHON_FRAMES_NATIVE };
+
+#define PYTHON_MODULE "[python]"
+
+struct python_stats {
+	uint64_t samples;      /* samples of a thread running Python code */
+	uint64_t inconsistent; /* Python stack did not match the native one: native kept */
+	uint64_t unreadable;   /* the Python stack could not be read: native kept */
+	uint64_t read_ns;      /* time spent reading Python stacks */
+};
+
+struct python;
+
+/* p is borrowed; messages (unsupported version, ...) go to warnx_ once. */
+struct python *python_new(struct profile *p, enum python_frames mode);
+void python_free(struct python *py);
+/* pid exec'd or ended: what was known of its interpreter is forgotten. */
+void python_forget(struct python *py, pid_t pid);
+
+/* The stack of a sample of thread tid in ps with Python frames: locs (n
+ * resolved native locations, innermost first) when the thread runs no
+ * Python, the mode is native or the stacks disagree; else a buffer of the
+ * python object's, valid until the next call. *n is updated. A truncated
+ * native stack (fewer eval loops than Python's) keeps its Python frames,
+ * the groups it lacks placed at its root end. */
+const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid_t tid,
+			     const uint32_t *locs, size_t *n, bool truncated);
+
+const struct python_stats *python_stats(const struct python *py);
+/* With PROFTOP_PYTHON_STATS set in the environment: the counts above on
+ * stderr, one line (bench and tests read it). */
+void python_report_stats(const struct python *py, const char *backend);
+
+#endif
