@@ -42,6 +42,7 @@ struct pc_cache_slot {
 struct reload_note {
 	pid_t pid;
 	unsigned generation;
+	uint64_t at; /* loop_now_ns() of the reload */
 };
 
 struct collector {
@@ -182,12 +183,17 @@ static bool maybe_reload(struct collector *c, struct proc_space *ps)
 {
 	struct reload_note *r = &c->reloads[(unsigned)ps->pid % 64];
 
-	if (r->pid == ps->pid && r->generation == ps->generation)
+	uint64_t now = loop_now_ns();
+
+	/* Once per change of the maps; without mmap records (ptrace) a miss
+	 * may be a library mapped since: again after a while. */
+	if (r->pid == ps->pid && r->generation == ps->generation && now - r->at < 100000000ull)
 		return false;
 	procmap_reload(c->pm, ps);
 	unwinder_flush(c->uw, ps);
 	r->pid = ps->pid;
 	r->generation = ps->generation;
+	r->at = now;
 	return true;
 }
 
@@ -255,8 +261,11 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 			if (user)
 				pcs[n++] = v;
 		}
-		if (n && !proc_space_find(ps, pcs[0]))
-			maybe_reload(c, ps);
+		for (size_t i = 0; i < n; i++)
+			if (!proc_space_find(ps, pcs[i])) {
+				maybe_reload(c, ps); /* a library mapped since (ptrace) */
+				break;
+			}
 		truncated = s->truncated;
 	} else if (!s->kernel) {
 		pcs[n++] = s->ip;
@@ -266,9 +275,17 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 		locs[nl++] = resolve_pc(c, ps, pcs[i], i > 0);
 	if (truncated || (nl == 0))
 		flags |= PROF_SAMPLE_TRUNCATED;
-	stack = python_merge(c->py, ps, s->tid, locs, &nl, truncated);
+	stack = python_merge(c->py, ps, s->tid, locs, &nl, truncated, s->capture, s->capture_len);
 	profile_add_sample(c->prof, rel_time(c, s->time), s->tid,
 			   profile_intern_stack(c->prof, stack, nl), s->period, flags);
+}
+
+/* Python frames read at sample time (sampler_config.capture). */
+static size_t capture_python(void *arg, pid_t pid, pid_t tid, void *buf, size_t len)
+{
+	struct collector *c = arg;
+
+	return python_capture(c->py, procmap_process(c->pm, pid), tid, buf, len);
 }
 
 static void on_mmap(void *ctx, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,
@@ -623,6 +640,8 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		.stack_size = c->cfg.stack_size,
 		.dwarf = c->cfg.unwind == UNWIND_DWARF,
 		.launch = c->cfg.argv != NULL,
+		.capture = c->py ? capture_python : NULL,
+		.capture_arg = c,
 	};
 	sigset_t sigs;
 	const pid_t *pids;

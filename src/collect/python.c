@@ -50,6 +50,20 @@ struct py_frame {
 	uint32_t group; /* which eval-loop call runs it: 0 the innermost */
 };
 
+/* A Python frame as read at sample time: its code object, instruction
+ * pointer and group (the eval-loop call running it: 0 the innermost). */
+struct py_raw {
+	uint64_t code, instr;
+	uint32_t group, pad;
+};
+
+/* What python_capture hands the sampler and python_merge reads back. */
+struct py_capture {
+	int32_t n; /* frames, or -1: the chain could not be read or loops */
+	uint32_t entries; /* eval-loop calls seen (entry frames in 3.11, shims from 3.12) */
+	struct py_raw f[];
+};
+
 struct python {
 	struct profile *p;
 	enum python_frames mode;
@@ -63,6 +77,7 @@ struct python {
 	uint64_t warned[4]; /* versions (major * 32 + minor) already reported */
 	struct python_stats stats;
 	struct py_mem mem; /* the current sample's view of the target */
+	struct py_capture *late; /* frames read in python_merge (nothing captured) */
 };
 
 struct python *python_new(struct profile *p, enum python_frames mode)
@@ -72,6 +87,7 @@ struct python *python_new(struct profile *p, enum python_frames mode)
 	py->p = p;
 	py->mode = mode;
 	py->module = profile_intern_module(p, PYTHON_MODULE, NULL);
+	py->late = xmalloc(sizeof(*py->late) + PY_MAX_DEPTH * sizeof(py->late->f[0]));
 	return py;
 }
 
@@ -92,6 +108,7 @@ void python_free(struct python *py)
 		proc_clear(&py->procs[i]);
 	free(py->procs);
 	free(py->loc_kind);
+	free(py->late);
 	free(py);
 }
 
@@ -299,49 +316,80 @@ static uint32_t code_location(struct python *py, const struct py_proc *pp,
 	return loc;
 }
 
-/* Read tid's Python frames into py->frames, innermost first, each with its
- * group (the eval-loop call running it). Returns the number of frames, or
- * -1 if the chain could not be read or loops; *entries: the eval-loop
- * calls seen (entry frames in 3.11, shim frames from 3.12). */
-static int read_frames(struct python *py, struct py_proc *pp, uint64_t tstate, size_t *entries)
+/* Walk tid's frame chain from tstate into cap (room for max frames). */
+static void walk_frames(struct python *py, struct py_proc *pp, uint64_t tstate,
+			struct py_capture *cap, size_t max)
 {
 	const struct py_layout *l = &pp->l;
 	uint64_t frame, seen[PY_MAX_DEPTH];
 	uint8_t buf[256];
-	int n = 0;
 	uint32_t group = 0;
 
-	*entries = 0;
+	cap->n = -1;
+	cap->entries = 0;
 	if (!py_read_u64(&py->mem, tstate + l->tstate_frame, &frame))
-		return -1;
+		return;
 	if (l->cframe_current >= 0 && frame &&
 	    !py_read_u64(&py->mem, frame + (uint64_t)l->cframe_current, &frame))
-		return -1;
+		return;
+	cap->n = 0;
 	for (size_t depth = 0; frame; depth++) {
-		struct py_code *c;
-
-		if (depth == PY_MAX_DEPTH || l->frame_size > sizeof(buf) ||
+		if (depth == PY_MAX_DEPTH || (size_t)cap->n == max || l->frame_size > sizeof(buf) ||
 		    !py_read(&py->mem, frame, buf, l->frame_size))
-			return -1;
+			goto bad;
 		for (size_t i = 0; i < depth; i++)
 			if (seen[i] == frame)
-				return -1; /* a loop: the chain changed under us */
+				goto bad; /* a loop: the chain changed under us */
 		seen[depth] = frame;
 		if (l->frame_is_entry < 0 && buf[l->frame_owner] == PY_FRAME_OWNED_BY_CSTACK) {
-			++*entries;
+			cap->entries++;
 			group++;
-		} else if ((c = get_code(py, pp, field_u64(buf, l->frame_code)))) {
-			py->frames[n].loc = code_location(py, pp, c, field_u64(buf, l->frame_instr));
-			py->frames[n++].group = group;
+		} else {
+			cap->f[cap->n++] = (struct py_raw){.code = field_u64(buf, l->frame_code),
+							   .instr = field_u64(buf, l->frame_instr),
+							   .group = group};
 			if (l->frame_is_entry >= 0 && buf[l->frame_is_entry]) {
-				++*entries;
+				cap->entries++;
 				group++;
 			}
-		} else
-			return -1;
+		}
 		frame = field_u64(buf, l->frame_previous);
 	}
-	return n;
+	return;
+bad:
+	cap->n = -1;
+}
+
+size_t python_capture(struct python *py, const struct proc_space *ps, pid_t tid, void *buf,
+		      size_t len)
+{
+	struct py_capture *cap = buf;
+	struct py_proc *pp;
+	uint64_t tstate, t0 = loop_now_ns();
+
+	if (!py || py->mode == PYTHON_FRAMES_NATIVE || !ps || len < sizeof(*cap))
+		return 0;
+	py_mem_reset(&py->mem, ps->pid);
+	pp = get_proc(py, ps);
+	if (pp->state != PP_OK || !(tstate = find_tstate(py, pp, tid)))
+		return 0;
+	walk_frames(py, pp, tstate, cap, (len - sizeof(*cap)) / sizeof(cap->f[0]));
+	py->stats.capture_ns += loop_now_ns() - t0;
+	return sizeof(*cap) + (cap->n > 0 ? (size_t)cap->n : 0) * sizeof(cap->f[0]);
+}
+
+/* Resolve the captured frames into py->frames; false if one cannot be read. */
+static bool resolve_frames(struct python *py, struct py_proc *pp, const struct py_capture *cap)
+{
+	for (int32_t i = 0; i < cap->n; i++) {
+		struct py_code *c = get_code(py, pp, cap->f[i].code);
+
+		if (!c)
+			return false;
+		py->frames[i].loc = code_location(py, pp, c, cap->f[i].instr);
+		py->frames[i].group = cap->f[i].group;
+	}
+	return true;
 }
 
 /* Each eval-loop frame of locs replaced by its group of Python frames
@@ -372,54 +420,58 @@ static size_t merge(struct python *py, const uint32_t *locs, size_t n, int npy, 
 }
 
 const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid_t tid,
-			     const uint32_t *locs, size_t *n, bool truncated)
+			     const uint32_t *locs, size_t *n, bool truncated, const void *captured,
+			     size_t captured_len)
 {
+	const struct py_capture *cap = captured;
 	struct py_proc *pp;
-	uint64_t tstate, t0;
-	size_t evals = 0, entries;
-	int npy;
+	size_t evals = 0;
+	uint64_t t0 = loop_now_ns();
 
 	if (!py || py->mode == PYTHON_FRAMES_NATIVE || !ps)
 		return locs;
 	py_mem_reset(&py->mem, ps->pid);
 	pp = get_proc(py, ps);
+	for (size_t i = 0; i < *n; i++)
+		evals += is_eval(py, locs[i]);
 	if (pp->state != PP_OK) {
-		if (pp->why[0] && pp->state == PP_NONE) {
-			for (size_t i = 0; i < *n && !evals; i++)
-				evals += is_eval(py, locs[i]);
-			if (evals) {
-				warn_once(py, &pp->found, pp->why);
-				pp->state = PP_BAD;
-			}
+		if (pp->why[0] && pp->state == PP_NONE && evals) {
+			warn_once(py, &pp->found, pp->why);
+			pp->state = PP_BAD;
 		}
 		return locs;
 	}
-	for (size_t i = 0; i < *n; i++)
-		evals += is_eval(py, locs[i]);
-	t0 = loop_now_ns();
-	tstate = find_tstate(py, pp, tid);
-	if (!tstate) {
-		if (evals) {
-			py->stats.samples++;
-			py->stats.unreadable++;
+	if (!cap || captured_len < sizeof(*cap) ||
+	    captured_len < sizeof(*cap) + (cap->n > 0 ? (size_t)cap->n : 0) * sizeof(cap->f[0])) {
+		/* Nothing read at sample time (perf): read now, later than the
+		 * sample; the count check below catches some of the changes. */
+		uint64_t tstate = find_tstate(py, pp, tid);
+
+		if (!tstate) {
+			if (evals) {
+				py->stats.samples++;
+				py->stats.unreadable++;
+			}
+			return locs;
 		}
+		walk_frames(py, pp, tstate, py->late, PY_MAX_DEPTH);
+		cap = py->late;
+		py->stats.late++;
+	}
+	if (cap->n <= 0 && evals == 0)
+		return locs; /* not running Python */
+	py->stats.samples++;
+	if (cap->n < 0 || !resolve_frames(py, pp, cap)) {
+		py->stats.unreadable++;
 		py->stats.read_ns += loop_now_ns() - t0;
 		return locs;
 	}
-	npy = read_frames(py, pp, tstate, &entries);
 	py->stats.read_ns += loop_now_ns() - t0;
-	if (npy <= 0 && evals == 0)
-		return locs; /* not running Python */
-	py->stats.samples++;
-	if (npy < 0) {
-		py->stats.unreadable++;
-		return locs;
-	}
-	if (entries != evals && !(truncated && evals < entries)) {
+	if (cap->entries != evals && !(truncated && evals < cap->entries)) {
 		py->stats.inconsistent++;
 		return locs;
 	}
-	*n = merge(py, locs, *n, npy, truncated);
+	*n = merge(py, locs, *n, cap->n, truncated);
 	return py->out;
 }
 
@@ -432,9 +484,12 @@ void python_report_stats(const struct python *py, const char *backend)
 	st = &py->stats;
 	fprintf(stderr,
 		"proftop: python: backend %s samples %llu inconsistent %llu unreadable %llu "
-		"read_ns_per_sample %llu reads_per_sample %.1f\n",
+		"late %llu capture_ns_per_sample %llu merge_ns_per_sample %llu "
+		"reads_per_sample %.1f\n",
 		backend ? backend : "?", (unsigned long long)st->samples,
 		(unsigned long long)st->inconsistent, (unsigned long long)st->unreadable,
+		(unsigned long long)st->late,
+		(unsigned long long)(st->samples ? st->capture_ns / st->samples : 0),
 		(unsigned long long)(st->samples ? st->read_ns / st->samples : 0),
 		st->samples ? (double)py->mem.syscalls / (double)st->samples : 0.0);
 }

@@ -28,7 +28,9 @@ struct python_stats {
 	uint64_t samples;      /* samples of a thread running Python code */
 	uint64_t inconsistent; /* Python stack did not match the native one: native kept */
 	uint64_t unreadable;   /* the Python stack could not be read: native kept */
-	uint64_t read_ns;      /* time spent reading Python stacks */
+	uint64_t late;	       /* stacks read when the sample was processed, not taken */
+	uint64_t capture_ns;   /* time spent reading frame chains at sample time */
+	uint64_t read_ns;      /* time spent in python_merge (late reads, code objects) */
 };
 
 struct python;
@@ -39,14 +41,24 @@ void python_free(struct python *py);
 /* pid exec'd or ended: what was known of its interpreter is forgotten. */
 void python_forget(struct python *py, pid_t pid);
 
+/* At sample time, thread tid of ps stopped (the ptrace backend) or just
+ * sampled: copy its Python frame chain into buf (len bytes, opaque).
+ * Returns the bytes used, 0 if the thread runs no CPython known here. */
+size_t python_capture(struct python *py, const struct proc_space *ps, pid_t tid, void *buf,
+		      size_t len);
+
 /* The stack of a sample of thread tid in ps with Python frames: locs (n
  * resolved native locations, innermost first) when the thread runs no
- * Python, the mode is native or the stacks disagree; else a buffer of the
- * python object's, valid until the next call. *n is updated. A truncated
- * native stack (fewer eval loops than Python's) keeps its Python frames,
- * the groups it lacks placed at its root end. */
+ * Python, the mode is native or the stacks disagree (the number of eval
+ * loops in locs is not the number of eval-loop calls in the Python chain);
+ * else a buffer of the python object's, valid until the next call. *n is
+ * updated. captured: what python_capture took at sample time, or NULL
+ * (the chain is then read now). A truncated native stack (fewer eval
+ * loops than Python's) keeps its Python frames, the groups it lacks
+ * placed at its root end. */
 const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid_t tid,
-			     const uint32_t *locs, size_t *n, bool truncated);
+			     const uint32_t *locs, size_t *n, bool truncated, const void *captured,
+			     size_t captured_len);
 
 const struct python_stats *python_stats(const struct python *py);
 /* With PROFTOP_PYTHON_STATS set in the environment: the counts above on

@@ -22,6 +22,9 @@ struct raw_sample {
 	bool truncated;	     /* the callchain stops short of the stack's root */
 	bool have_user_regs; /* snapshot holds user registers and stack */
 	struct unwind_snapshot snap;
+	/* What sampler_config.capture copied at sample time, or NULL. */
+	const void *capture;
+	size_t capture_len;
 };
 
 /* What a backend reports; every callback may be NULL. */
@@ -44,6 +47,11 @@ struct sampler_config {
 	unsigned stack_size; /* bytes of user stack per sample (dwarf) */
 	bool dwarf;	     /* sample registers and stack (else the fp callchain only) */
 	bool launch;	     /* events start disabled and enable on exec */
+	/* Called at sample time while the thread is stopped (ptrace): copy
+	 * what the sample needs of the thread's memory (Python frames) into
+	 * buf, at most len bytes; returns the bytes used. NULL: nothing. */
+	size_t (*capture)(void *arg, pid_t pid, pid_t tid, void *buf, size_t len);
+	void *capture_arg;
 };
 
 struct sampler;
