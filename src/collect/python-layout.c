@@ -118,6 +118,11 @@ static bool layout_from_debug_offsets(struct py_mem *m, uint64_t runtime, struct
 bool py_layout_for(struct py_mem *m, const struct py_found *f, struct py_layout *l, char *why,
 		   size_t whylen)
 {
+	if (!f->runtime && !(f->major == 3 && f->minor >= 11 && f->minor <= 13)) {
+		snprintf(why, whylen, "unsupported CPython %u.%u, showing native frames", f->major,
+			 f->minor);
+		return false;
+	}
 	if (f->major == 3 && f->minor == 11)
 		*l = layout_311;
 	else if (f->major == 3 && f->minor == 12)

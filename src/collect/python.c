@@ -164,7 +164,7 @@ static struct py_proc *get_proc(struct python *py, const struct proc_space *ps)
 	pp->why[0] = '\0';
 	if (!py_find_runtime(ps, &f))
 		return pp;
-	if (!f.runtime) {
+	if (!f.runtime && f.major == 3 && f.minor >= 11 && f.minor <= 13) {
 		/* libpython may not be mapped yet: said only once Python runs */
 		snprintf(pp->why, sizeof(pp->why),
 			 "CPython %u.%u in %s has no _PyRuntime symbol (stripped?), showing native "
