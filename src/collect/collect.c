@@ -285,7 +285,7 @@ static size_t capture_python(void *arg, pid_t pid, pid_t tid, void *buf, size_t 
 {
 	struct collector *c = arg;
 
-	return python_capture(c->py, procmap_process(c->pm, pid), tid, buf, len);
+	return python_capture(c->py, pid, tid, buf, len);
 }
 
 static void on_mmap(void *ctx, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,14 +33,21 @@ struct py_tstate {
 	uint64_t addr;
 };
 
-struct py_proc {
+/* What finding a thread's state takes: the interpreter's layout and
+ * runtime, and the thread states found so far. */
+struct py_threads {
 	pid_t pid;
-	enum py_state state;
-	unsigned generation; /* of the proc_space when last looked at */
 	struct py_layout l;
 	uint64_t runtime;
 	struct py_tstate *tstates;
 	size_t ntstates, tstates_cap;
+};
+
+struct py_proc {
+	pid_t pid;
+	enum py_state state;
+	unsigned generation; /* of the proc_space when last looked at */
+	struct py_threads th;
 	struct py_code *codes; /* CODE_CACHE slots, by address hash */
 	struct py_found found; /* a CPython image without _PyRuntime, and why[] says so */
 	char why[200];
@@ -78,6 +86,12 @@ struct python {
 	struct python_stats stats;
 	struct py_mem mem; /* the current sample's view of the target */
 	struct py_capture *late; /* frames read in python_merge (nothing captured) */
+	/* What python_capture may use from another thread (the perf reader):
+	 * the interpreters found, copied here by get_proc, under pub_mu. */
+	pthread_mutex_t pub_mu;
+	struct py_threads *pub;
+	size_t npub, pub_cap;
+	struct py_mem pub_mem;
 };
 
 struct python *python_new(struct profile *p, enum python_frames mode)
@@ -88,6 +102,7 @@ struct python *python_new(struct profile *p, enum python_frames mode)
 	py->mode = mode;
 	py->module = profile_intern_module(p, PYTHON_MODULE, NULL);
 	py->late = xmalloc(sizeof(*py->late) + PY_MAX_DEPTH * sizeof(py->late->f[0]));
+	pthread_mutex_init(&py->pub_mu, NULL);
 	return py;
 }
 
@@ -97,7 +112,7 @@ static void proc_clear(struct py_proc *pp)
 		for (size_t i = 0; i < CODE_CACHE; i++)
 			free(pp->codes[i].tab);
 	free(pp->codes);
-	free(pp->tstates);
+	free(pp->th.tstates);
 }
 
 void python_free(struct python *py)
@@ -109,6 +124,10 @@ void python_free(struct python *py)
 	free(py->procs);
 	free(py->loc_kind);
 	free(py->late);
+	for (size_t i = 0; i < py->npub; i++)
+		free(py->pub[i].tstates);
+	free(py->pub);
+	pthread_mutex_destroy(&py->pub_mu);
 	free(py);
 }
 
@@ -116,6 +135,14 @@ void python_forget(struct python *py, pid_t pid)
 {
 	if (!py)
 		return;
+	pthread_mutex_lock(&py->pub_mu);
+	for (size_t i = 0; i < py->npub; i++)
+		if (py->pub[i].pid == pid) {
+			free(py->pub[i].tstates);
+			py->pub[i] = py->pub[--py->npub];
+			break;
+		}
+	pthread_mutex_unlock(&py->pub_mu);
 	for (size_t i = 0; i < py->nprocs; i++)
 		if (py->procs[i].pid == pid) {
 			proc_clear(&py->procs[i]);
@@ -173,14 +200,20 @@ static struct py_proc *get_proc(struct python *py, const struct proc_space *ps)
 		pp->found = f;
 		return pp;
 	}
-	if (!py_layout_for(&py->mem, &f, &pp->l, why, sizeof(why))) {
+	if (!py_layout_for(&py->mem, &f, &pp->th.l, why, sizeof(why))) {
 		warn_once(py, &f, why);
 		pp->state = PP_BAD;
 		return pp;
 	}
-	pp->runtime = f.runtime;
+	pp->th.runtime = f.runtime;
+	pp->th.pid = ps->pid;
 	pp->codes = xcalloc(CODE_CACHE, sizeof(*pp->codes));
 	pp->state = PP_OK;
+	pthread_mutex_lock(&py->pub_mu);
+	py->pub = xgrow(py->pub, &py->pub_cap, py->npub + 1, sizeof(*py->pub));
+	py->pub[py->npub++] = (struct py_threads){
+		.pid = ps->pid, .l = pp->th.l, .runtime = f.runtime};
+	pthread_mutex_unlock(&py->pub_mu);
 	return pp;
 }
 
@@ -214,37 +247,37 @@ static bool is_eval(struct python *py, uint32_t loc)
 
 /* The thread state of tid: remembered, checked, else found by walking
  * every interpreter's threads (bounded). 0 if none. */
-static uint64_t find_tstate(struct python *py, struct py_proc *pp, pid_t tid)
+static uint64_t find_tstate(struct py_mem *m, struct py_threads *th, pid_t tid)
 {
-	const struct py_layout *l = &pp->l;
+	const struct py_layout *l = &th->l;
 	uint64_t interp, t, ntid;
 
-	for (size_t i = 0; i < pp->ntstates; i++)
-		if (pp->tstates[i].tid == tid) {
-			if (py_read_u64(&py->mem, pp->tstates[i].addr + l->tstate_native_tid, &ntid) &&
+	for (size_t i = 0; i < th->ntstates; i++)
+		if (th->tstates[i].tid == tid) {
+			if (py_read_u64(m, th->tstates[i].addr + l->tstate_native_tid, &ntid) &&
 			    ntid == (uint64_t)tid)
-				return pp->tstates[i].addr;
-			pp->tstates[i] = pp->tstates[--pp->ntstates];
+				return th->tstates[i].addr;
+			th->tstates[i] = th->tstates[--th->ntstates];
 			break;
 		}
-	if (!py_read_u64(&py->mem, pp->runtime + l->runtime_interp_head, &interp))
+	if (!py_read_u64(m, th->runtime + l->runtime_interp_head, &interp))
 		return 0;
 	for (int ni = 0; interp && ni < 64; ni++) {
-		if (!py_read_u64(&py->mem, interp + l->interp_threads_head, &t))
+		if (!py_read_u64(m, interp + l->interp_threads_head, &t))
 			return 0;
 		for (int nt = 0; t && nt < 4096; nt++) {
-			if (!py_read_u64(&py->mem, t + l->tstate_native_tid, &ntid))
+			if (!py_read_u64(m, t + l->tstate_native_tid, &ntid))
 				return 0;
 			if (ntid == (uint64_t)tid) {
-				pp->tstates = xgrow(pp->tstates, &pp->tstates_cap, pp->ntstates + 1,
-						    sizeof(*pp->tstates));
-				pp->tstates[pp->ntstates++] = (struct py_tstate){tid, t};
+				th->tstates = xgrow(th->tstates, &th->tstates_cap, th->ntstates + 1,
+						    sizeof(*th->tstates));
+				th->tstates[th->ntstates++] = (struct py_tstate){tid, t};
 				return t;
 			}
-			if (!py_read_u64(&py->mem, t + l->tstate_next, &t))
+			if (!py_read_u64(m, t + l->tstate_next, &t))
 				return 0;
 		}
-		if (!py_read_u64(&py->mem, interp + l->interp_next, &interp))
+		if (!py_read_u64(m, interp + l->interp_next, &interp))
 			return 0;
 	}
 	return 0;
@@ -262,7 +295,7 @@ static uint64_t field_u64(const uint8_t *buf, uint64_t off)
  * be read as one. */
 static struct py_code *get_code(struct python *py, struct py_proc *pp, uint64_t addr)
 {
-	const struct py_layout *l = &pp->l;
+	const struct py_layout *l = &pp->th.l;
 	struct py_code *c = &pp->codes[((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 54];
 	uint8_t head[256];
 	char name[PY_STR_MAX], file[PY_STR_MAX];
@@ -299,7 +332,7 @@ static struct py_code *get_code(struct python *py, struct py_proc *pp, uint64_t 
 static uint32_t code_location(struct python *py, const struct py_proc *pp,
 			      const struct py_code *c, uint64_t instr)
 {
-	uint64_t start = c->addr + pp->l.code_adaptive, addr;
+	uint64_t start = c->addr + pp->th.l.code_adaptive, addr;
 	const struct prof_function *f = &py->p->functions[c->fn];
 	struct prof_line line = {.function = c->fn, .file = f->file};
 	uint32_t loc;
@@ -317,25 +350,24 @@ static uint32_t code_location(struct python *py, const struct py_proc *pp,
 }
 
 /* Walk tid's frame chain from tstate into cap (room for max frames). */
-static void walk_frames(struct python *py, struct py_proc *pp, uint64_t tstate,
+static void walk_frames(struct py_mem *m, const struct py_layout *l, uint64_t tstate,
 			struct py_capture *cap, size_t max)
 {
-	const struct py_layout *l = &pp->l;
 	uint64_t frame, seen[PY_MAX_DEPTH];
 	uint8_t buf[256];
 	uint32_t group = 0;
 
 	cap->n = -1;
 	cap->entries = 0;
-	if (!py_read_u64(&py->mem, tstate + l->tstate_frame, &frame))
+	if (!py_read_u64(m, tstate + l->tstate_frame, &frame))
 		return;
 	if (l->cframe_current >= 0 && frame &&
-	    !py_read_u64(&py->mem, frame + (uint64_t)l->cframe_current, &frame))
+	    !py_read_u64(m, frame + (uint64_t)l->cframe_current, &frame))
 		return;
 	cap->n = 0;
 	for (size_t depth = 0; frame; depth++) {
 		if (depth == PY_MAX_DEPTH || (size_t)cap->n == max || l->frame_size > sizeof(buf) ||
-		    !py_read(&py->mem, frame, buf, l->frame_size))
+		    !py_read(m, frame, buf, l->frame_size))
 			goto bad;
 		for (size_t i = 0; i < depth; i++)
 			if (seen[i] == frame)
@@ -360,22 +392,32 @@ bad:
 	cap->n = -1;
 }
 
-size_t python_capture(struct python *py, const struct proc_space *ps, pid_t tid, void *buf,
-		      size_t len)
+size_t python_capture(struct python *py, pid_t pid, pid_t tid, void *buf, size_t len)
 {
 	struct py_capture *cap = buf;
-	struct py_proc *pp;
-	uint64_t tstate, t0 = loop_now_ns();
+	struct py_threads *th = NULL;
+	uint64_t tstate, t0;
+	size_t used = 0;
 
-	if (!py || py->mode == PYTHON_FRAMES_NATIVE || !ps || len < sizeof(*cap))
+	if (!py || len < sizeof(*cap))
 		return 0;
-	py_mem_reset(&py->mem, ps->pid);
-	pp = get_proc(py, ps);
-	if (pp->state != PP_OK || !(tstate = find_tstate(py, pp, tid)))
-		return 0;
-	walk_frames(py, pp, tstate, cap, (len - sizeof(*cap)) / sizeof(cap->f[0]));
-	py->stats.capture_ns += loop_now_ns() - t0;
-	return sizeof(*cap) + (cap->n > 0 ? (size_t)cap->n : 0) * sizeof(cap->f[0]);
+	pthread_mutex_lock(&py->pub_mu);
+	for (size_t i = 0; i < py->npub && !th; i++)
+		if (py->pub[i].pid == pid)
+			th = &py->pub[i];
+	if (th) {
+		t0 = loop_now_ns();
+		py_mem_reset(&py->pub_mem, pid);
+		if ((tstate = find_tstate(&py->pub_mem, th, tid))) {
+			walk_frames(&py->pub_mem, &th->l, tstate, cap,
+				    (len - sizeof(*cap)) / sizeof(cap->f[0]));
+			used = sizeof(*cap) + (cap->n > 0 ? (size_t)cap->n : 0) * sizeof(cap->f[0]);
+		}
+		py->stats.capture_ns += loop_now_ns() - t0;
+		py->stats.captured++;
+	}
+	pthread_mutex_unlock(&py->pub_mu);
+	return used;
 }
 
 /* Resolve the captured frames into py->frames; false if one cannot be read. */
@@ -445,7 +487,7 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 	    captured_len < sizeof(*cap) + (cap->n > 0 ? (size_t)cap->n : 0) * sizeof(cap->f[0])) {
 		/* Nothing read at sample time (perf): read now, later than the
 		 * sample; the count check below catches some of the changes. */
-		uint64_t tstate = find_tstate(py, pp, tid);
+		uint64_t tstate = find_tstate(&py->mem, &pp->th, tid);
 
 		if (!tstate) {
 			if (evals) {
@@ -454,7 +496,7 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 			}
 			return locs;
 		}
-		walk_frames(py, pp, tstate, py->late, PY_MAX_DEPTH);
+		walk_frames(&py->mem, &pp->th.l, tstate, py->late, PY_MAX_DEPTH);
 		cap = py->late;
 		py->stats.late++;
 	}
@@ -484,11 +526,11 @@ void python_report_stats(const struct python *py, const char *backend)
 	st = &py->stats;
 	fprintf(stderr,
 		"proftop: python: backend %s samples %llu inconsistent %llu unreadable %llu "
-		"late %llu capture_ns_per_sample %llu merge_ns_per_sample %llu "
+		"captured %llu late %llu capture_ns_per_sample %llu merge_ns_per_sample %llu "
 		"reads_per_sample %.1f\n",
 		backend ? backend : "?", (unsigned long long)st->samples,
 		(unsigned long long)st->inconsistent, (unsigned long long)st->unreadable,
-		(unsigned long long)st->late,
+		(unsigned long long)st->captured, (unsigned long long)st->late,
 		(unsigned long long)(st->samples ? st->capture_ns / st->samples : 0),
 		(unsigned long long)(st->samples ? st->read_ns / st->samples : 0),
 		st->samples ? (double)py->mem.syscalls / (double)st->samples : 0.0);

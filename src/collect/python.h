@@ -28,6 +28,7 @@ struct python_stats {
 	uint64_t samples;      /* samples of a thread running Python code */
 	uint64_t inconsistent; /* Python stack did not match the native one: native kept */
 	uint64_t unreadable;   /* the Python stack could not be read: native kept */
+	uint64_t captured;     /* frame chains read at sample time */
 	uint64_t late;	       /* stacks read when the sample was processed, not taken */
 	uint64_t capture_ns;   /* time spent reading frame chains at sample time */
 	uint64_t read_ns;      /* time spent in python_merge (late reads, code objects) */
@@ -41,11 +42,12 @@ void python_free(struct python *py);
 /* pid exec'd or ended: what was known of its interpreter is forgotten. */
 void python_forget(struct python *py, pid_t pid);
 
-/* At sample time, thread tid of ps stopped (the ptrace backend) or just
- * sampled: copy its Python frame chain into buf (len bytes, opaque).
- * Returns the bytes used, 0 if the thread runs no CPython known here. */
-size_t python_capture(struct python *py, const struct proc_space *ps, pid_t tid, void *buf,
-		      size_t len);
+/* At sample time, thread tid of pid stopped (the ptrace backend) or just
+ * sampled (the perf backend's reader thread: this one function may be
+ * called from another thread): copy its Python frame chain into buf (len
+ * bytes, opaque). Returns the bytes used, 0 if the thread runs no CPython
+ * found so far by python_merge. */
+size_t python_capture(struct python *py, pid_t pid, pid_t tid, void *buf, size_t len);
 
 /* The stack of a sample of thread tid in ps with Python frames: locs (n
  * resolved native locations, innermost first) when the thread runs no
