@@ -281,11 +281,12 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 }
 
 /* Python frames read at sample time (sampler_config.capture). */
-static size_t capture_python(void *arg, pid_t pid, pid_t tid, void *buf, size_t len)
+static size_t capture_python(void *arg, pid_t pid, pid_t tid, uint64_t time, void *buf,
+			     size_t len)
 {
 	struct collector *c = arg;
 
-	return python_capture(c->py, pid, tid, buf, len);
+	return python_capture(c->py, pid, tid, time, buf, len);
 }
 
 static void on_mmap(void *ctx, pid_t pid, uint64_t start, uint64_t len, uint64_t pgoff,

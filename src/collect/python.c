@@ -392,7 +392,8 @@ bad:
 	cap->n = -1;
 }
 
-size_t python_capture(struct python *py, pid_t pid, pid_t tid, void *buf, size_t len)
+size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, void *buf,
+		      size_t len)
 {
 	struct py_capture *cap = buf;
 	struct py_threads *th = NULL;
@@ -407,6 +408,11 @@ size_t python_capture(struct python *py, pid_t pid, pid_t tid, void *buf, size_t
 			th = &py->pub[i];
 	if (th) {
 		t0 = loop_now_ns();
+		if (t0 > time) {
+			py->stats.lag_ns += t0 - time;
+			if (t0 - time > py->stats.lag_max_ns)
+				py->stats.lag_max_ns = t0 - time;
+		}
 		py_mem_reset(&py->pub_mem, pid);
 		if ((tstate = find_tstate(&py->pub_mem, th, tid))) {
 			walk_frames(&py->pub_mem, &th->l, tstate, cap,
@@ -435,26 +441,38 @@ static bool resolve_frames(struct python *py, struct py_proc *pp, const struct p
 }
 
 /* Each eval-loop frame of locs replaced by its group of Python frames
- * (mixed), or the Python frames alone (python). */
-static size_t merge(struct python *py, const uint32_t *locs, size_t n, int npy, bool truncated)
+ * (mixed), or the Python frames alone (python). skip: Python groups pushed
+ * after the sample (the chain is read a little later than the native
+ * stack): the groups are matched to the eval loops from the root, the
+ * innermost skip groups dropped, or with skip < 0 the innermost -skip eval
+ * loops left as they are (their Python frames have returned). */
+static size_t merge(struct python *py, const uint32_t *locs, size_t n, int npy, int skip,
+		    bool truncated)
 {
 	size_t out = 0;
-	int k = 0;
-	uint32_t group = 0;
+	int k = 0, eval = 0;
 
+	while (skip > 0 && k < npy && py->frames[k].group < (uint32_t)skip)
+		k++;
 	if (py->mode == PYTHON_FRAMES_PYTHON) {
-		for (k = 0; k < npy && out < PROF_MAX_DEPTH; k++)
+		for (; k < npy && out < PROF_MAX_DEPTH; k++)
 			py->out[out++] = py->frames[k].loc;
 		return out;
 	}
 	for (size_t i = 0; i < n && out < PROF_MAX_DEPTH; i++) {
+		int group = eval++ + skip;
+
 		if (!is_eval(py, locs[i])) {
+			eval--;
 			py->out[out++] = locs[i];
 			continue;
 		}
-		for (; k < npy && py->frames[k].group == group && out < PROF_MAX_DEPTH; k++)
+		if (group < 0) {
+			py->out[out++] = locs[i];
+			continue;
+		}
+		for (; k < npy && py->frames[k].group == (uint32_t)group && out < PROF_MAX_DEPTH; k++)
 			py->out[out++] = py->frames[k].loc;
-		group++;
 	}
 	for (; truncated && k < npy && out < PROF_MAX_DEPTH; k++)
 		py->out[out++] = py->frames[k].loc;
@@ -509,11 +527,19 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 		return locs;
 	}
 	py->stats.read_ns += loop_now_ns() - t0;
-	if (cap->entries != evals && !(truncated && evals < cap->entries)) {
-		py->stats.inconsistent++;
-		return locs;
+	if (truncated && evals < cap->entries) {
+		*n = merge(py, locs, *n, cap->n, 0, true);
+		return py->out;
 	}
-	*n = merge(py, locs, *n, cap->n, truncated);
+	if (cap->entries != evals) {
+		/* The stack changed between the sample and the read: what the
+		 * two agree on, from the root (see merge). Without a native eval
+		 * loop at all, nothing can be matched: native frames only. */
+		py->stats.inconsistent++;
+		if (evals == 0)
+			return locs;
+	}
+	*n = merge(py, locs, *n, cap->n, (int)cap->entries - (int)evals, false);
 	return py->out;
 }
 
@@ -527,11 +553,14 @@ void python_report_stats(const struct python *py, const char *backend)
 	fprintf(stderr,
 		"proftop: python: backend %s samples %llu inconsistent %llu unreadable %llu "
 		"captured %llu late %llu capture_ns_per_sample %llu merge_ns_per_sample %llu "
-		"reads_per_sample %.1f\n",
+		"reads_per_sample %.1f lag_us_mean %.1f lag_us_max %.1f\n",
 		backend ? backend : "?", (unsigned long long)st->samples,
 		(unsigned long long)st->inconsistent, (unsigned long long)st->unreadable,
 		(unsigned long long)st->captured, (unsigned long long)st->late,
 		(unsigned long long)(st->samples ? st->capture_ns / st->samples : 0),
 		(unsigned long long)(st->samples ? st->read_ns / st->samples : 0),
-		st->samples ? (double)py->mem.syscalls / (double)st->samples : 0.0);
+		st->samples ? (double)(py->mem.syscalls + py->pub_mem.syscalls) / (double)st->samples
+			    : 0.0,
+		st->captured ? (double)st->lag_ns / (double)st->captured / 1e3 : 0.0,
+		(double)st->lag_max_ns / 1e3);
 }

@@ -306,8 +306,8 @@ static struct taken take(struct sampler *s, struct pt_thread *t)
 		tk.n = 0;
 	}
 	if (tk.n && s->cfg.capture)
-		tk.capture_len = s->cfg.capture(s->cfg.capture_arg, t->pid, t->tid, s->capture,
-						sizeof(s->capture));
+		tk.capture_len = s->cfg.capture(s->cfg.capture_arg, t->pid, t->tid,
+						loop_now_ns(), s->capture, sizeof(s->capture));
 	return tk;
 }
 

@@ -47,10 +47,12 @@ struct sampler_config {
 	unsigned stack_size; /* bytes of user stack per sample (dwarf) */
 	bool dwarf;	     /* sample registers and stack (else the fp callchain only) */
 	bool launch;	     /* events start disabled and enable on exec */
-	/* Called at sample time while the thread is stopped (ptrace): copy
-	 * what the sample needs of the thread's memory (Python frames) into
-	 * buf, at most len bytes; returns the bytes used. NULL: nothing. */
-	size_t (*capture)(void *arg, pid_t pid, pid_t tid, void *buf, size_t len);
+	/* Called at sample time (time: the sample's, CLOCK_MONOTONIC ns) while
+	 * the thread is stopped (ptrace), or as the reader thread copies the
+	 * sample (perf; from that thread): copy what the sample needs of the
+	 * thread's memory (Python frames) into buf, at most len bytes; returns
+	 * the bytes used. NULL: nothing. */
+	size_t (*capture)(void *arg, pid_t pid, pid_t tid, uint64_t time, void *buf, size_t len);
 	void *capture_arg;
 };
 

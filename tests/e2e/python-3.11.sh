@@ -6,5 +6,5 @@ pt_setup
 . "$top_srcdir/tests/e2e/python-lib.sh"
 py=/usr/bin/python3.11
 [ -x "$py" ] || pt_skip "no $py (Debian's python3.11 package)"
-py_check "$py" --backend ptrace -F 250
+py_check "$py"
 pt_finish

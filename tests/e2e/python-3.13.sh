@@ -6,5 +6,5 @@ pt_setup
 root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
 py=$(ls -d "$root"/versions/3.13*/bin/python3.13 2>/dev/null | tail -1)
 [ -x "$py" ] || pt_skip "no CPython 3.13 under $root/versions (pyenv)"
-py_check "$py" --backend ptrace -F 250
+py_check "$py"
 pt_finish
