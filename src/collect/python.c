@@ -533,11 +533,14 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 	}
 	if (cap->entries != evals) {
 		/* The stack changed between the sample and the read: what the
-		 * two agree on, from the root (see merge). Without a native eval
-		 * loop at all, nothing can be matched: native frames only. */
+		 * two agree on, from the root (see merge). No native eval loop
+		 * at all: the native unwinding stopped short of them; the Python
+		 * frames go at its root end, as for a truncated stack. */
 		py->stats.inconsistent++;
-		if (evals == 0)
-			return locs;
+		if (evals == 0) {
+			*n = merge(py, locs, *n, cap->n, 0, true);
+			return py->out;
+		}
 	}
 	*n = merge(py, locs, *n, cap->n, (int)cap->entries - (int)evals, false);
 	return py->out;

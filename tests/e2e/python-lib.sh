@@ -2,16 +2,18 @@
 # under one CPython, then check from the session: the Python functions'
 # shares against the budgets the workload spends, their file and line,
 # zlib's C code under the Python function that calls it (folded export),
-# and the hottest line of plain's loop (report --lines).
+# and the hottest line of plain's loop (report --lines py-shares.py:plain,
+# from the session alone: the script is gone by then).
 # Usage (after lib.sh's pt_setup): py_check PYTHON [PROFTOP ARG...]
 
 py_check()
 {
 	local py=$1
 	shift
-	local script="$top_srcdir/tests/workloads/py-shares.py" s="$PT_WORK/py.proftop"
+	local script="$PT_WORK/py-shares.py" s="$PT_WORK/py.proftop"
 	local out="$PT_WORK/out.csv" sum=0 f v want
 
+	cp "$top_srcdir/tests/workloads/py-shares.py" "$script"
 	"$py" -c 'import zlib, threading' 2>/dev/null || pt_skip "$py cannot run (or lacks zlib)"
 	PROFTOP_PYTHON_STATS=1 pt_proftop "$PT_WORK/rec.txt" record -o "$s" "$@" -- "$py" "$script" 3
 	pt_eq "record exit status" "$PT_RC" 0
@@ -49,9 +51,13 @@ py_check()
 		END { if (n) printf "%.1f", 100 * u / n; else print "no deflate" }' "$PT_WORK/py.folded")
 	pt_ge "% of deflate's samples under compress (folded export)" "$v" 97
 
-	# The hottest line of plain is its loop body.
-	pt_proftop "$PT_WORK/lines.txt" report -i "$s" --lines plain
+	# The hottest line of plain is its loop body, with its text from the
+	# session (the script is removed first).
 	want=$(grep -n 'the hot line of plain' "$script" | cut -d: -f1)
+	rm "$script"
+	pt_proftop "$PT_WORK/lines.txt" report -i "$s" --lines py-shares.py:plain
 	v=$(awk '$1 == "*" { print $5 }' "$PT_WORK/lines.txt" | head -1)
-	pt_eq "hottest line of plain (marked * in report --lines plain)" "$v" "$want"
+	pt_eq "hottest line of plain (marked * in report --lines py-shares.py:plain)" "$v" "$want"
+	pt_eq "its source text, from the session" \
+		"$(grep -c '^\*.*total += i \* i  # the hot line of plain' "$PT_WORK/lines.txt")" 1
 }
