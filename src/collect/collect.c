@@ -643,6 +643,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		.launch = c->cfg.argv != NULL,
 		.capture = c->py ? capture_python : NULL,
 		.capture_arg = c,
+		.capture_soon = c->py && python_target_likely(c->cfg.argv, c->cfg.pids, c->cfg.npids),
 	};
 	sigset_t sigs;
 	const pid_t *pids;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "loop.h"
 #include "python-layout.h"
@@ -566,4 +567,72 @@ void python_report_stats(const struct python *py, const char *backend)
 			    : 0.0,
 		st->captured ? (double)st->lag_ns / (double)st->captured / 1e3 : 0.0,
 		(double)st->lag_max_ns / 1e3);
+}
+
+static bool names_python(const char *s)
+{
+	const char *base = strrchr(s, '/');
+
+	base = base ? base + 1 : s;
+	return strncmp(base, "python", 6) == 0 || strstr(s, "libpython") != NULL;
+}
+
+/* argv[0] as exec would find it: through PATH when it has no '/'. */
+static bool command_is_python(const char *cmd)
+{
+	char path[4096], line[256], real[4096];
+	const char *dirs = getenv("PATH");
+	FILE *f = NULL;
+	bool yes = false;
+
+	if (names_python(cmd))
+		return true;
+	if (strchr(cmd, '/'))
+		snprintf(path, sizeof(path), "%s", cmd);
+	else {
+		path[0] = '\0';
+		for (const char *d = dirs ? dirs : "/usr/bin:/bin"; *d;) {
+			size_t len = strcspn(d, ":");
+
+			snprintf(path, sizeof(path), "%.*s/%s", (int)len, d, cmd);
+			if (access(path, X_OK) == 0)
+				break;
+			path[0] = '\0';
+			d += len + (d[len] == ':');
+		}
+	}
+	if (!path[0])
+		return false;
+	if (realpath(path, real) && names_python(real))
+		return true;
+	if ((f = fopen(path, "r")) && fgets(line, sizeof(line), f))
+		yes = strncmp(line, "#!", 2) == 0 && strstr(line, "python") != NULL;
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+bool python_target_likely(char *const *argv, const pid_t *pids, size_t npids)
+{
+	char path[64], line[4096];
+
+	if (argv && argv[0])
+		return command_is_python(argv[0]);
+	for (size_t i = 0; i < npids; i++) {
+		FILE *f;
+		bool yes = false;
+
+		snprintf(path, sizeof(path), "/proc/%d/maps", (int)pids[i]);
+		if (!(f = fopen(path, "r")))
+			continue;
+		while (!yes && fgets(line, sizeof(line), f)) {
+			char *name = strchr(line, '/');
+
+			yes = name && names_python(name);
+		}
+		fclose(f);
+		if (yes)
+			return true;
+	}
+	return false;
 }

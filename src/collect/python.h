@@ -66,6 +66,11 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 			     size_t captured_len);
 
 const struct python_stats *python_stats(const struct python *py);
+/* Whether the command to launch (argv: a python executable or a script
+ * whose #! line names python) or a process to attach to (its executable or
+ * a mapped libpython) looks like CPython: the perf reader is then woken at
+ * every sample, so that the Python frames are read right after it. */
+bool python_target_likely(char *const *argv, const pid_t *pids, size_t npids);
 /* With PROFTOP_PYTHON_STATS set in the environment: the counts above on
  * stderr, one line (bench and tests read it). */
 void python_report_stats(const struct python *py, const char *backend);

@@ -181,7 +181,7 @@ static void setup_attr(const struct sampler *s, struct perf_event_attr *a)
 	a->watermark = 1;
 	/* cfg.capture reads the thread as the reader copies its sample: wake
 	 * the reader at every sample, not at half a ring. */
-	if (s->cfg.capture) {
+	if (s->cfg.capture && s->cfg.capture_soon) {
 		a->watermark = 0;
 		a->wakeup_events = 1;
 	}

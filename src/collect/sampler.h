@@ -54,6 +54,8 @@ struct sampler_config {
 	 * the bytes used. NULL: nothing. */
 	size_t (*capture)(void *arg, pid_t pid, pid_t tid, uint64_t time, void *buf, size_t len);
 	void *capture_arg;
+	bool capture_soon; /* perf: wake the reader at every sample, so that capture
+			    * runs right after it (else at a ring's watermark) */
 };
 
 struct sampler;
