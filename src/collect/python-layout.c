@@ -10,28 +10,50 @@
 /* 3.11 (3.11.0-3.11.x keep their ABI), from Include/internal/pycore_frame.h,
  * pycore_interp.h, cpython/pystate.h and cpython/code.h. */
 static const struct py_layout layout_311 = {
-	.major = 3, .minor = 11,
+	.major = 3,
+	.minor = 11,
 	.runtime_interp_head = 0x28,
-	.interp_next = 0, .interp_threads_head = 0x10,
-	.tstate_next = 8, .tstate_native_tid = 160,
-	.tstate_frame = 56, .cframe_current = 8,
-	.frame_code = 32, .frame_previous = 48, .frame_instr = 56, .frame_owner = 69,
-	.frame_is_entry = 68, .frame_size = 72,
-	.code_firstlineno = 72, .code_filename = 112, .code_qualname = 128,
-	.code_linetable = 136, .code_adaptive = 184,
+	.interp_next = 0,
+	.interp_threads_head = 0x10,
+	.tstate_next = 8,
+	.tstate_native_tid = 160,
+	.tstate_frame = 56,
+	.cframe_current = 8,
+	.frame_code = 32,
+	.frame_previous = 48,
+	.frame_instr = 56,
+	.frame_owner = 69,
+	.frame_is_entry = 68,
+	.frame_size = 72,
+	.code_firstlineno = 72,
+	.code_filename = 112,
+	.code_qualname = 128,
+	.code_linetable = 136,
+	.code_adaptive = 184,
 	.str = {.length = 16, .state = 32, .ascii_size = 48, .compact_size = 72},
 };
 
 static const struct py_layout layout_312 = {
-	.major = 3, .minor = 12,
+	.major = 3,
+	.minor = 12,
 	.runtime_interp_head = 0x28,
-	.interp_next = 0, .interp_threads_head = 0x48,
-	.tstate_next = 8, .tstate_native_tid = 144,
-	.tstate_frame = 56, .cframe_current = 0,
-	.frame_code = 0, .frame_previous = 8, .frame_instr = 56, .frame_owner = 70,
-	.frame_is_entry = -1, .frame_size = 72,
-	.code_firstlineno = 68, .code_filename = 112, .code_qualname = 128,
-	.code_linetable = 136, .code_adaptive = 192,
+	.interp_next = 0,
+	.interp_threads_head = 0x48,
+	.tstate_next = 8,
+	.tstate_native_tid = 144,
+	.tstate_frame = 56,
+	.cframe_current = 0,
+	.frame_code = 0,
+	.frame_previous = 8,
+	.frame_instr = 56,
+	.frame_owner = 70,
+	.frame_is_entry = -1,
+	.frame_size = 72,
+	.code_firstlineno = 68,
+	.code_filename = 112,
+	.code_qualname = 128,
+	.code_linetable = 136,
+	.code_adaptive = 192,
 	.str = {.length = 16, .state = 32, .ascii_size = 40, .compact_size = 56},
 };
 
@@ -75,32 +97,56 @@ static bool layout_from_debug_offsets(struct py_mem *m, uint64_t runtime, struct
 		snprintf(why, whylen, "unsupported CPython 3.13t (free-threaded)");
 		return false;
 	}
-	const uint64_t used[] = {d.rt_interpreters_head, d.is_next, d.is_threads_head,
-				 d.ts_next, d.ts_native_thread_id, d.ts_current_frame,
-				 d.fr_previous, d.fr_executable, d.fr_instr_ptr, d.fr_owner,
-				 d.co_filename, d.co_qualname, d.co_linetable, d.co_firstlineno,
-				 d.co_code_adaptive, d.un_state, d.un_length, d.un_asciiobject_size};
+	const uint64_t used[] = {d.rt_interpreters_head,
+				 d.is_next,
+				 d.is_threads_head,
+				 d.ts_next,
+				 d.ts_native_thread_id,
+				 d.ts_current_frame,
+				 d.fr_previous,
+				 d.fr_executable,
+				 d.fr_instr_ptr,
+				 d.fr_owner,
+				 d.co_filename,
+				 d.co_qualname,
+				 d.co_linetable,
+				 d.co_firstlineno,
+				 d.co_code_adaptive,
+				 d.un_state,
+				 d.un_length,
+				 d.un_asciiobject_size};
 	bool sane = d.co_code_adaptive <= 256 && d.fr_localsplus <= 256;
 
 	for (size_t i = 0; i < sizeof(used) / sizeof(used[0]); i++)
 		sane = sane && used[i] < OFFSET_MAX;
 	if (!sane) {
-		snprintf(why, whylen, "CPython 3.13's debug offsets look corrupt, showing native frames");
+		snprintf(why, whylen,
+			 "CPython 3.13's debug offsets look corrupt, showing native frames");
 		return false;
 	}
 	*l = (struct py_layout){
-		.major = 3, .minor = 13,
+		.major = 3,
+		.minor = 13,
 		.runtime_interp_head = d.rt_interpreters_head,
-		.interp_next = d.is_next, .interp_threads_head = d.is_threads_head,
-		.tstate_next = d.ts_next, .tstate_native_tid = d.ts_native_thread_id,
-		.tstate_frame = d.ts_current_frame, .cframe_current = -1,
-		.frame_code = d.fr_executable, .frame_previous = d.fr_previous,
-		.frame_instr = d.fr_instr_ptr, .frame_owner = d.fr_owner,
-		.frame_is_entry = -1, .frame_size = d.fr_localsplus,
-		.code_firstlineno = d.co_firstlineno, .code_filename = d.co_filename,
-		.code_qualname = d.co_qualname, .code_linetable = d.co_linetable,
+		.interp_next = d.is_next,
+		.interp_threads_head = d.is_threads_head,
+		.tstate_next = d.ts_next,
+		.tstate_native_tid = d.ts_native_thread_id,
+		.tstate_frame = d.ts_current_frame,
+		.cframe_current = -1,
+		.frame_code = d.fr_executable,
+		.frame_previous = d.fr_previous,
+		.frame_instr = d.fr_instr_ptr,
+		.frame_owner = d.fr_owner,
+		.frame_is_entry = -1,
+		.frame_size = d.fr_localsplus,
+		.code_firstlineno = d.co_firstlineno,
+		.code_filename = d.co_filename,
+		.code_qualname = d.co_qualname,
+		.code_linetable = d.co_linetable,
 		.code_adaptive = d.co_code_adaptive,
-		.str = {.length = d.un_length, .state = d.un_state,
+		.str = {.length = d.un_length,
+			.state = d.un_state,
 			.ascii_size = d.un_asciiobject_size,
 			.compact_size = d.un_asciiobject_size + 16 /* utf8_length, utf8 */},
 	};
@@ -109,7 +155,8 @@ static bool layout_from_debug_offsets(struct py_mem *m, uint64_t runtime, struct
 	    l->frame_owner >= l->frame_size || l->code_filename + 8 > l->code_adaptive ||
 	    l->code_qualname + 8 > l->code_adaptive || l->code_linetable + 8 > l->code_adaptive ||
 	    l->code_firstlineno + 4 > l->code_adaptive) {
-		snprintf(why, whylen, "CPython 3.13's debug offsets look corrupt, showing native frames");
+		snprintf(why, whylen,
+			 "CPython 3.13's debug offsets look corrupt, showing native frames");
 		return false;
 	}
 	return true;

@@ -13,20 +13,20 @@
 
 /* Longest name or file name read (longer ones are cut), and longest
  * location table (a bigger one is refused: the line is then unknown). */
-#define PY_STR_MAX 1024
+#define PY_STR_MAX	 1024
 #define PY_LINETABLE_MAX (1u << 20)
 
 /* A view of another process's memory for the reads of one sample: pages
  * copied once (process_vm_readv), so that frames of one data stack chunk
  * and a code object met again cost no further system call. */
-#define PY_PAGE 4096
+#define PY_PAGE	 4096
 #define PY_PAGES 16
 struct py_mem {
 	pid_t pid;
-	unsigned next;		   /* the slot replaced next */
-	uint64_t page[PY_PAGES];   /* page address held by each slot, 0: none */
+	unsigned next;		 /* the slot replaced next */
+	uint64_t page[PY_PAGES]; /* page address held by each slot, 0: none */
 	uint8_t data[PY_PAGES][PY_PAGE];
-	uint64_t syscalls;	   /* reads made, in all */
+	uint64_t syscalls; /* reads made, in all */
 };
 
 /* Forget the pages held (a new sample) and read pid from now on. */
@@ -37,9 +37,9 @@ bool py_read_u64(struct py_mem *m, uint64_t addr, uint64_t *v);
 
 /* The shape of a str object in this interpreter version. */
 struct py_str_layout {
-	uint64_t length;      /* offset of the length (characters) */
-	uint64_t state;	      /* offset of the state bitfield (kind, compact, ascii) */
-	uint64_t ascii_size;  /* sizeof(PyASCIIObject): compact ASCII data follows */
+	uint64_t length;       /* offset of the length (characters) */
+	uint64_t state;	       /* offset of the state bitfield (kind, compact, ascii) */
+	uint64_t ascii_size;   /* sizeof(PyASCIIObject): compact ASCII data follows */
 	uint64_t compact_size; /* sizeof(PyCompactUnicodeObject): other compact data */
 };
 

@@ -14,7 +14,7 @@
 
 /* Deepest Python stack read; a longer chain (or a loop in it) is cut. */
 #define PY_MAX_DEPTH 512
-#define CODE_CACHE 1024 /* code objects remembered per process (a power of two) */
+#define CODE_CACHE   1024 /* code objects remembered per process (a power of two) */
 
 enum py_state { PP_UNKNOWN, PP_NONE, PP_BAD, PP_OK };
 
@@ -68,7 +68,7 @@ struct py_raw {
 
 /* What python_capture hands the sampler and python_merge reads back. */
 struct py_capture {
-	int32_t n; /* frames, or -1: the chain could not be read or loops */
+	int32_t n;	  /* frames, or -1: the chain could not be read or loops */
 	uint32_t entries; /* eval-loop calls seen (entry frames in 3.11, shims from 3.12) */
 	struct py_raw f[];
 };
@@ -85,7 +85,7 @@ struct python {
 	uint32_t out[PROF_MAX_DEPTH];
 	uint64_t warned[4]; /* versions (major * 32 + minor) already reported */
 	struct python_stats stats;
-	struct py_mem mem; /* the current sample's view of the target */
+	struct py_mem mem;	 /* the current sample's view of the target */
 	struct py_capture *late; /* frames read in python_merge (nothing captured) */
 	/* What python_capture may use from another thread (the perf reader):
 	 * the interpreters found, copied here by get_proc, under pub_mu. */
@@ -212,8 +212,8 @@ static struct py_proc *get_proc(struct python *py, const struct proc_space *ps)
 	pp->state = PP_OK;
 	pthread_mutex_lock(&py->pub_mu);
 	py->pub = xgrow(py->pub, &py->pub_cap, py->npub + 1, sizeof(*py->pub));
-	py->pub[py->npub++] = (struct py_threads){
-		.pid = ps->pid, .l = pp->th.l, .runtime = f.runtime};
+	py->pub[py->npub++] =
+		(struct py_threads){.pid = ps->pid, .l = pp->th.l, .runtime = f.runtime};
 	pthread_mutex_unlock(&py->pub_mu);
 	return pp;
 }
@@ -236,7 +236,8 @@ static bool is_eval(struct python *py, uint32_t loc)
 	if (py->loc_kind[loc] == 0) {
 		l = &py->p->locations[loc];
 		name = l->nlines ? profile_function_name(
-					   py->p, py->p->lines[l->first_line + l->nlines - 1].function)
+					   py->p,
+					   py->p->lines[l->first_line + l->nlines - 1].function)
 				 : "";
 		py->loc_kind[loc] = strncmp(name, "_PyEval_EvalFrameDefault", 24) == 0 &&
 						    (name[24] == '\0' || name[24] == '.')
@@ -316,22 +317,25 @@ static struct py_code *get_code(struct python *py, struct py_proc *pp, uint64_t 
 	    !py_read_str(&py->mem, filename, &l->str, file, sizeof(file)))
 		return NULL;
 	free(c->tab);
-	*c = (struct py_code){.addr = addr, .filename = filename, .qualname = qualname,
-			      .linetable = linetable, .firstlineno = firstlineno};
+	*c = (struct py_code){.addr = addr,
+			      .filename = filename,
+			      .qualname = qualname,
+			      .linetable = linetable,
+			      .firstlineno = firstlineno};
 	if (!py_read_bytes(&py->mem, linetable, PY_LINETABLE_MAX, &c->tab, &c->tablen)) {
 		c->tab = NULL;
 		c->tablen = 0;
 	}
-	c->fn = profile_intern_function(py->p, name, NULL, file,
-					firstlineno > 0 ? firstlineno : 0, py->module);
+	c->fn = profile_intern_function(py->p, name, NULL, file, firstlineno > 0 ? firstlineno : 0,
+					py->module);
 	return c;
 }
 
 /* The location of code c at instruction pointer instr. Python locations
  * need an address unique per (function, line) in module [python]: the
  * function's id in the high 32 bits, the line in the low 32. */
-static uint32_t code_location(struct python *py, const struct py_proc *pp,
-			      const struct py_code *c, uint64_t instr)
+static uint32_t code_location(struct python *py, const struct py_proc *pp, const struct py_code *c,
+			      uint64_t instr)
 {
 	uint64_t start = c->addr + pp->th.l.code_adaptive, addr;
 	const struct prof_function *f = &py->p->functions[c->fn];
@@ -341,8 +345,8 @@ static uint32_t code_location(struct python *py, const struct py_proc *pp,
 	if (instr < start)
 		line.line = c->firstlineno > 0 ? c->firstlineno : 0;
 	else
-		line.line = py_linetable_line(c->tab, c->tablen, c->firstlineno,
-					      (instr - start) / 2);
+		line.line =
+			py_linetable_line(c->tab, c->tablen, c->firstlineno, (instr - start) / 2);
 	addr = (uint64_t)c->fn << 32 | (uint32_t)line.line;
 	loc = profile_find_location(py->p, py->module, addr);
 	if (loc == PROF_NONE)
@@ -393,8 +397,7 @@ bad:
 	cap->n = -1;
 }
 
-size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, void *buf,
-		      size_t len)
+size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, void *buf, size_t len)
 {
 	struct py_capture *cap = buf;
 	struct py_threads *th = NULL;
@@ -472,7 +475,8 @@ static size_t merge(struct python *py, const uint32_t *locs, size_t n, int npy, 
 			py->out[out++] = locs[i];
 			continue;
 		}
-		for (; k < npy && py->frames[k].group == (uint32_t)group && out < PROF_MAX_DEPTH; k++)
+		for (; k < npy && py->frames[k].group == (uint32_t)group && out < PROF_MAX_DEPTH;
+		     k++)
 			py->out[out++] = py->frames[k].loc;
 	}
 	for (; truncated && k < npy && out < PROF_MAX_DEPTH; k++)
@@ -563,8 +567,9 @@ void python_report_stats(const struct python *py, const char *backend)
 		(unsigned long long)st->captured, (unsigned long long)st->late,
 		(unsigned long long)(st->samples ? st->capture_ns / st->samples : 0),
 		(unsigned long long)(st->samples ? st->read_ns / st->samples : 0),
-		st->samples ? (double)(py->mem.syscalls + py->pub_mem.syscalls) / (double)st->samples
-			    : 0.0,
+		st->samples
+			? (double)(py->mem.syscalls + py->pub_mem.syscalls) / (double)st->samples
+			: 0.0,
 		st->captured ? (double)st->lag_ns / (double)st->captured / 1e3 : 0.0,
 		(double)st->lag_max_ns / 1e3);
 }

@@ -25,17 +25,17 @@ enum python_frames { PYTHON_FRAMES_MIXED, PYTHON_FRAMES_PYTHON, PYTHON_FRAMES_NA
 #define PYTHON_MODULE "[python]"
 
 struct python_stats {
-	uint64_t samples;      /* samples of a thread running Python code */
+	uint64_t samples; /* samples of a thread running Python code */
 	/* The Python chain's eval-loop calls did not match the native stack's
 	 * eval loops (it changed between the sample and the read): the groups
 	 * matched from the root, the innermost left native or dropped. */
 	uint64_t inconsistent;
-	uint64_t unreadable;   /* the Python stack could not be read: native kept */
-	uint64_t captured;     /* frame chains read at sample time */
+	uint64_t unreadable;	     /* the Python stack could not be read: native kept */
+	uint64_t captured;	     /* frame chains read at sample time */
 	uint64_t lag_ns, lag_max_ns; /* from the sample to the start of that read: sum, most */
-	uint64_t late;	       /* stacks read when the sample was processed, not taken */
-	uint64_t capture_ns;   /* time spent reading frame chains at sample time */
-	uint64_t read_ns;      /* time spent in python_merge (late reads, code objects) */
+	uint64_t late;		     /* stacks read when the sample was processed, not taken */
+	uint64_t capture_ns;	     /* time spent reading frame chains at sample time */
+	uint64_t read_ns;	     /* time spent in python_merge (late reads, code objects) */
 };
 
 struct python;
@@ -49,18 +49,17 @@ void python_forget(struct python *py, pid_t pid);
 /* At sample time, thread tid of pid stopped (the ptrace backend) or just
  * sampled (the perf backend's reader thread: this one function may be
  * called from another thread): copy its Python frame chain into buf (len
- * bytes, opaque); time: the sample's (CLOCK_MONOTONIC ns). Returns the bytes used, 0 if the thread runs no CPython
- * found so far by python_merge. */
+ * bytes, opaque); time: the sample's (CLOCK_MONOTONIC ns). Returns the bytes used, 0 if the thread
+ * runs no CPython found so far by python_merge. */
 size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, void *buf,
 		      size_t len);
 
 /* The stack of a sample of thread tid in ps with Python frames: locs (n
  * resolved native locations, innermost first) when the thread runs no
- * Python or the mode is native; else a buffer of the python object's, valid until the next call. *n is
- * updated. captured: what python_capture took at sample time, or NULL
- * (the chain is then read now). A truncated native stack (fewer eval
- * loops than Python's) keeps its Python frames, the groups it lacks
- * placed at its root end. */
+ * Python or the mode is native; else a buffer of the python object's, valid until the next call. *n
+ * is updated. captured: what python_capture took at sample time, or NULL (the chain is then read
+ * now). A truncated native stack (fewer eval loops than Python's) keeps its Python frames, the
+ * groups it lacks placed at its root end. */
 const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid_t tid,
 			     const uint32_t *locs, size_t *n, bool truncated, const void *captured,
 			     size_t captured_len);

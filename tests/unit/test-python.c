@@ -22,11 +22,19 @@
  *   units 6-7  no location (code 15, 2 units): none
  *   units 8-8  long form, delta +5 (code 14: svarint 10, then 3 varints): 15 */
 static const uint8_t table[] = {
-	0x80 | (0 << 3) | 1, 0x05,
-	0x80 | (11 << 3) | 2, 0x01, 0x02,
-	0x80 | (13 << 3) | 0, 0x03,
+	0x80 | (0 << 3) | 1,
+	0x05,
+	0x80 | (11 << 3) | 2,
+	0x01,
+	0x02,
+	0x80 | (13 << 3) | 0,
+	0x03,
 	0x80 | (15 << 3) | 1,
-	0x80 | (14 << 3) | 0, 0x0a, 0x00, 0x01, 0x02,
+	0x80 | (14 << 3) | 0,
+	0x0a,
+	0x00,
+	0x01,
+	0x02,
 };
 
 static void linetable_known(void **state)
@@ -98,8 +106,8 @@ static void reader_bounded(void **state)
 static void reader_objects(void **state)
 {
 	static struct py_mem m;
-	const struct py_str_layout l = {.length = 16, .state = 32, .ascii_size = 40,
-					.compact_size = 56};
+	const struct py_str_layout l = {
+		.length = 16, .state = 32, .ascii_size = 40, .compact_size = 56};
 	uint8_t obj[128] = {0};
 	uint64_t len = 5, huge = UINT64_MAX;
 	uint32_t st = (1u << 2) | (1u << 5) | (1u << 6); /* kind 1, compact, ascii */
@@ -116,7 +124,7 @@ static void reader_objects(void **state)
 	assert_string_equal(out, "spam!");
 	assert_true(py_read_str(&m, (uint64_t)(uintptr_t)obj, &l, out, 3));
 	assert_string_equal(out, "sp"); /* cut, still terminated */
-	st = 7u << 2 | 1u << 5; /* kind 7: garbage */
+	st = 7u << 2 | 1u << 5;		/* kind 7: garbage */
 	memcpy(obj + 32, &st, 4);
 	py_mem_reset(&m, getpid()); /* pages are held for one sample: a new one */
 	assert_false(py_read_str(&m, (uint64_t)(uintptr_t)obj, &l, out, sizeof(out)));
