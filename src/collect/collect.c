@@ -182,7 +182,6 @@ static void note_thread(struct collector *c, pid_t pid, pid_t tid)
 static bool maybe_reload(struct collector *c, struct proc_space *ps)
 {
 	struct reload_note *r = &c->reloads[(unsigned)ps->pid % 64];
-
 	uint64_t now = loop_now_ns();
 
 	/* Once per change of the maps; without mmap records (ptrace) a miss
@@ -643,7 +642,8 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		.launch = c->cfg.argv != NULL,
 		.capture = c->py ? capture_python : NULL,
 		.capture_arg = c,
-		.capture_soon = c->py && python_target_likely(c->cfg.argv, c->cfg.pids, c->cfg.npids),
+		.capture_soon =
+			c->py && python_target_likely(c->cfg.argv, c->cfg.pids, c->cfg.npids),
 	};
 	sigset_t sigs;
 	const pid_t *pids;

@@ -29,8 +29,10 @@ struct py_layout {
 	struct py_str_layout str;
 };
 
-/* _PyInterpreterFrame.owner of the shim frame each eval call pushes (3.12+). */
-#define PY_FRAME_OWNED_BY_CSTACK 3
+/* _PyInterpreterFrame.owner of a generator's frame, and of the shim frame
+ * each eval call pushes (3.12+). */
+#define PY_FRAME_OWNED_BY_GENERATOR 1
+#define PY_FRAME_OWNED_BY_CSTACK    3
 
 /* An interpreter found in a process: where its _PyRuntime is and its version. */
 struct py_found {

@@ -361,6 +361,7 @@ static void walk_frames(struct py_mem *m, const struct py_layout *l, uint64_t ts
 	uint64_t frame, seen[PY_MAX_DEPTH];
 	uint8_t buf[256];
 	uint32_t group = 0;
+	bool at_entry = true; /* the last frame read began an eval-loop call */
 
 	cap->n = -1;
 	cap->entries = 0;
@@ -378,9 +379,11 @@ static void walk_frames(struct py_mem *m, const struct py_layout *l, uint64_t ts
 			if (seen[i] == frame)
 				goto bad; /* a loop: the chain changed under us */
 		seen[depth] = frame;
+		at_entry = false;
 		if (l->frame_is_entry < 0 && buf[l->frame_owner] == PY_FRAME_OWNED_BY_CSTACK) {
 			cap->entries++;
 			group++;
+			at_entry = true;
 		} else {
 			cap->f[cap->n++] = (struct py_raw){.code = field_u64(buf, l->frame_code),
 							   .instr = field_u64(buf, l->frame_instr),
@@ -388,11 +391,17 @@ static void walk_frames(struct py_mem *m, const struct py_layout *l, uint64_t ts
 			if (l->frame_is_entry >= 0 && buf[l->frame_is_entry]) {
 				cap->entries++;
 				group++;
+				/* a generator's frame is never a chain's root */
+				at_entry = buf[l->frame_owner] != PY_FRAME_OWNED_BY_GENERATOR;
 			}
 		}
 		frame = field_u64(buf, l->frame_previous);
 	}
-	return;
+	/* A whole chain ends with the first eval-loop call's entry (3.11) or
+	 * shim (3.12+) frame; else a frame was unlinked as it was read (a
+	 * generator yielding, say). */
+	if (at_entry)
+		return;
 bad:
 	cap->n = -1;
 }
@@ -507,30 +516,38 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 		return locs;
 	}
 	if (!cap || captured_len < sizeof(*cap) ||
-	    captured_len < sizeof(*cap) + (cap->n > 0 ? (size_t)cap->n : 0) * sizeof(cap->f[0])) {
-		/* Nothing read at sample time (perf): read now, later than the
-		 * sample; the count check below catches some of the changes. */
+	    captured_len < sizeof(*cap) + (cap->n > 0 ? (size_t)cap->n : 0) * sizeof(cap->f[0]))
+		cap = NULL;
+	if (cap && (cap->n < 0 || !resolve_frames(py, pp, cap)))
+		cap = NULL; /* the chain changed under the reader: a second chance below */
+	if (!cap) {
+		/* Nothing (usable) read at sample time: read now, later than
+		 * the sample; the count check below catches some changes. */
 		uint64_t tstate = find_tstate(&py->mem, &pp->th, tid);
 
-		if (!tstate) {
+		if (tstate) {
+			walk_frames(&py->mem, &pp->th.l, tstate, py->late, PY_MAX_DEPTH);
+			cap = py->late;
+			py->stats.late++;
+		}
+		if (!cap || (cap->n <= 0 && evals == 0)) {
 			if (evals) {
 				py->stats.samples++;
 				py->stats.unreadable++;
 			}
+			py->stats.read_ns += loop_now_ns() - t0;
 			return locs;
 		}
-		walk_frames(&py->mem, &pp->th.l, tstate, py->late, PY_MAX_DEPTH);
-		cap = py->late;
-		py->stats.late++;
+		if (cap->n < 0 || !resolve_frames(py, pp, cap)) {
+			py->stats.samples++;
+			py->stats.unreadable++;
+			py->stats.read_ns += loop_now_ns() - t0;
+			return locs;
+		}
 	}
 	if (cap->n <= 0 && evals == 0)
 		return locs; /* not running Python */
 	py->stats.samples++;
-	if (cap->n < 0 || !resolve_frames(py, pp, cap)) {
-		py->stats.unreadable++;
-		py->stats.read_ns += loop_now_ns() - t0;
-		return locs;
-	}
 	py->stats.read_ns += loop_now_ns() - t0;
 	if (truncated && evals < cap->entries) {
 		*n = merge(py, locs, *n, cap->n, 0, true);
