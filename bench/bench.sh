@@ -25,8 +25,9 @@
 #  2. Lost samples per rate (997 Hz .. 20 kHz) on a two-thread target
 #     (tests/workloads/threads): proftop's "lost" from its JSON report,
 #     perf's from `perf report --stats` (its LOST_SAMPLES count).
-#  3. bench/ptrace-bench.sh, bench/session-bench.sh, bench/tui-bench.sh,
-#     bench/wall-bench.sh (--clock wall on a context-switch storm).
+#  3. bench/ptrace-bench.sh, bench/python-bench.sh (Python frames' cost),
+#     bench/session-bench.sh, bench/tui-bench.sh, bench/wall-bench.sh
+#     (--clock wall on a context-switch storm).
 #  4. A compact table of everything: proftop/perf ratios, median
 #     [min .. max] over N rounds, and the absolute figures.
 # Prints figures; asserts nothing.
@@ -41,7 +42,7 @@
 #                     "997 5000 10000 20000")
 #   BENCH_LOST_SCALE  threads scale for it (default 0.5)
 #   BENCH_LOST_ROUNDS rounds of it (default 3)
-#   BENCH_ONLY        run only these parts: any of "overhead lost ptrace
+#   BENCH_ONLY        run only these parts: any of "overhead lost ptrace python
 #                     session tui wall" (default all)
 #   BENCH_QUICK=1     a quick pass to check the scripts: 2 rounds, small
 #                     scales, fewer samples everywhere (figures are rough)
@@ -60,7 +61,7 @@ if [ -n "$BENCH_QUICK" ]; then
 	: "${BENCH_ROUNDS:=2}" "${BENCH_SCALES:=0.25 1}" "${BENCH_LOST_SCALE:=0.2}"
 	: "${BENCH_LOST_ROUNDS:=1}" "${BENCH_PTRACE_SCALE:=0.5}" "${BENCH_SESSION_SAMPLES:=200000}"
 	: "${BENCH_SESSION_ROUNDS:=3}" "${BENCH_TUI_ROUNDS:=10}" "${BENCH_TUI_KEYS:=6}"
-	: "${BENCH_SHARES_SCALE:=0.5}"
+	: "${BENCH_SHARES_SCALE:=0.5}" "${BENCH_PYTHON_SCALE:=0.5}"
 fi
 ROUNDS=${BENCH_ROUNDS:-5}
 EMPTY=0.001 # the scale of the empty run
@@ -69,7 +70,7 @@ FREQ=${BENCH_FREQ:-997}
 LOST_RATES=${BENCH_LOST_RATES:-997 5000 10000 20000}
 LOST_SCALE=${BENCH_LOST_SCALE:-0.5}
 LOST_ROUNDS=${BENCH_LOST_ROUNDS:-3}
-ONLY=${BENCH_ONLY:-overhead lost ptrace session tui wall}
+ONLY=${BENCH_ONLY:-overhead lost ptrace python session tui wall}
 export BENCH_ROUNDS=$ROUNDS BENCH_PTRACE_SCALE BENCH_SESSION_SAMPLES BENCH_SESSION_ROUNDS
 export BENCH_TUI_ROUNDS BENCH_TUI_KEYS BENCH_SHARES_SCALE BENCH_FREQ BENCH_KEEP
 
@@ -416,6 +417,7 @@ echo "CPU = user + system. 'profiler CPU' excludes the target's own CPU time."
 part overhead && overhead
 part lost && lost
 part ptrace && bash "$here/ptrace-bench.sh" "$builddir"
+part python && bash "$here/python-bench.sh" "$builddir"
 part session && bash "$here/session-bench.sh" "$builddir"
 part wall && bash "$here/wall-bench.sh" "$builddir"
 part tui && bash "$here/tui-bench.sh" "$builddir"

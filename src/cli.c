@@ -31,6 +31,7 @@ enum {
 	OPT_STACK_SIZE = 256,
 	OPT_UNWIND,
 	OPT_BACKEND,
+	OPT_PYTHON_FRAMES,
 	OPT_CALLS,
 	OPT_NO_COLOR,
 	OPT_SORT,
@@ -80,6 +81,7 @@ static const struct option long_options[] = {
 	{"stack-size", required_argument, NULL, OPT_STACK_SIZE},
 	{"unwind", required_argument, NULL, OPT_UNWIND},
 	{"backend", required_argument, NULL, OPT_BACKEND},
+	{"python-frames", required_argument, NULL, OPT_PYTHON_FRAMES},
 	{"calls", required_argument, NULL, OPT_CALLS},
 	{"calls-budget", required_argument, NULL, OPT_CALLS_BUDGET},
 	{"latency", required_argument, NULL, OPT_LATENCY},
@@ -163,7 +165,7 @@ static unsigned option_scope(int val)
 	case OPT_REFRESH:
 	case OPT_STDIN:
 		return IN_TUI;
-	default: /* -p -F -d --stack-size --unwind --backend --calls --max-memory */
+	default: /* -p -F -d --stack-size --unwind --backend --python-frames --calls --max-memory */
 		return IN_PROFILING;
 	}
 }
@@ -214,6 +216,10 @@ static const struct help_block option_sections[] = {
 	 "      --unwind dwarf|fp    DWARF CFI (default) or frame pointers\n"
 	 "      --backend auto|perf|ptrace\n"
 	 "                           sampling backend (default auto: perf, else ptrace)\n"
+	 "      --python-frames mixed|python|native\n"
+	 "                           CPython 3.11-3.13 targets: Python functions in place\n"
+	 "                           of the eval loop among native frames (default\n"
+	 "                           mixed), Python frames only, or native frames only\n"
 	 "      --calls FUNC[,FUNC...]\n"
 	 "                           count exact calls of these functions (uprobes;\n"
 	 "                           module:FUNC picks one; top:N the N hottest)\n"
@@ -673,6 +679,17 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 			o->backend = BACKEND_PTRACE;
 		else
 			return usage_error("unknown backend '%s' (valid: auto, perf, ptrace)", arg);
+		return 0;
+	case OPT_PYTHON_FRAMES:
+		if (!strcmp(arg, "mixed"))
+			o->python_frames = PYTHON_FRAMES_MIXED;
+		else if (!strcmp(arg, "python"))
+			o->python_frames = PYTHON_FRAMES_PYTHON;
+		else if (!strcmp(arg, "native"))
+			o->python_frames = PYTHON_FRAMES_NATIVE;
+		else
+			return usage_error(
+				"unknown Python frames mode '%s' (valid: mixed, python, native)", arg);
 		return 0;
 	case OPT_CALLS:
 		if (!valid_list(arg))
@@ -1138,6 +1155,7 @@ void cli_collect_config(const struct options *o, struct collect_config *cfg)
 		.stack_size = o->stack_size,
 		.unwind = o->unwind,
 		.backend = o->backend,
+		.python_frames = o->python_frames,
 		.keep_running = o->keep_running,
 		.max_memory = o->max_memory,
 		.wall = o->clock == REPORT_CLOCK_WALL,

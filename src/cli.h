@@ -32,6 +32,7 @@ struct options {
 	unsigned stack_size;	 /* --stack-size, default 8192, multiple of 8, <= 65528 */
 	enum unwind_mode unwind; /* --unwind */
 	enum backend_kind backend;
+	enum python_frames python_frames; /* --python-frames, default mixed */
 	const char *calls;   /* --calls FUNC[,FUNC...] (also top:N) */
 	double calls_budget; /* --calls-budget PCT, default 5 */
 	const char *latency; /* --latency FUNC[,FUNC...] */

@@ -21,6 +21,7 @@
 #include "memtrack.h"
 #include "offcpu.h"
 #include "procmap.h"
+#include "python.h"
 #include "sampler.h"
 #include "symbols.h"
 #include "unwind.h"
@@ -43,6 +44,7 @@ struct pc_cache_slot {
 struct reload_note {
 	pid_t pid;
 	unsigned generation;
+	uint64_t at; /* loop_now_ns() of the reload */
 };
 
 /* A thread's last off-CPU stack: one that blocks again at the same place
@@ -138,6 +140,7 @@ struct collector {
 	 * (OFFCPU_MEMO of them, by tid); else NULL */
 	struct offcpu *offcpu;
 	struct offcpu_memo *memo;
+	struct python *py;    /* Python frames; NULL with --python-frames=native */
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */
@@ -181,6 +184,8 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 		offcpu_set_live(c->offcpu, cfg->live);
 		c->memo = xcalloc(OFFCPU_MEMO, sizeof(*c->memo));
 	}
+	if (cfg->python_frames != PYTHON_FRAMES_NATIVE)
+		c->py = python_new(p, cfg->python_frames);
 	c->timerfd = -1;
 	c->pty_master = -1;
 	c->target.pidfd = c->target.go_fd = c->target.err_fd = -1;
@@ -209,6 +214,7 @@ void collector_free(struct collector *c)
 		free(c->memo[i].slot);
 	}
 	free(c->memo);
+	python_free(c->py);
 	symbols_free(c->sym);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
@@ -259,13 +265,17 @@ static void note_thread(struct collector *c, pid_t pid, pid_t tid)
 static bool maybe_reload(struct collector *c, struct proc_space *ps)
 {
 	struct reload_note *r = &c->reloads[(unsigned)ps->pid % 64];
+	uint64_t now = loop_now_ns();
 
-	if (r->pid == ps->pid && r->generation == ps->generation)
+	/* Once per change of the maps; without mmap records (ptrace) a miss
+	 * may be a library mapped since: again after a while. */
+	if (r->pid == ps->pid && r->generation == ps->generation && now - r->at < 100000000ull)
 		return false;
 	procmap_reload(c->pm, ps);
 	unwinder_flush(c->uw, ps);
 	r->pid = ps->pid;
 	r->generation = ps->generation;
+	r->at = now;
 	return true;
 }
 
@@ -299,6 +309,7 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 	struct proc_space *ps;
 	uint64_t pcs[MAX_FRAMES];
 	uint32_t locs[MAX_FRAMES + 1];
+	const uint32_t *stack;
 	size_t n = 0, nl = 0;
 	bool truncated = false;
 	uint32_t flags = 0;
@@ -332,8 +343,11 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 			if (user)
 				pcs[n++] = v;
 		}
-		if (n && !proc_space_find(ps, pcs[0]))
-			maybe_reload(c, ps);
+		for (size_t i = 0; i < n; i++)
+			if (!proc_space_find(ps, pcs[i])) {
+				maybe_reload(c, ps); /* a library mapped since (ptrace) */
+				break;
+			}
 		truncated = s->truncated;
 	} else if (!s->kernel) {
 		pcs[n++] = s->ip;
@@ -343,8 +357,18 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 		locs[nl++] = resolve_pc(c, ps, pcs[i], i > 0);
 	if (truncated || (nl == 0))
 		flags |= PROF_SAMPLE_TRUNCATED;
+	stack = python_merge(c->py, ps, s->tid, locs, &nl, truncated, s->capture, s->capture_len);
 	profile_add_sample(c->prof, rel_time(c, s->time), s->tid,
-			   profile_intern_stack(c->prof, locs, nl), s->period, flags);
+			   profile_intern_stack(c->prof, stack, nl), s->period, flags);
+}
+
+/* Python frames read at sample time (sampler_config.capture). */
+static size_t capture_python(void *arg, pid_t pid, pid_t tid, uint64_t time, void *buf,
+			     size_t len)
+{
+	struct collector *c = arg;
+
+	return python_capture(c->py, pid, tid, time, buf, len);
 }
 
 /* The user stack of an off-CPU sample, leaf first, as on_sample builds an
@@ -458,6 +482,7 @@ static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, bool exec
 		struct proc_space *ps = procmap_lookup(c->pm, pid);
 
 		procmap_exec(c->pm, pid);
+		python_forget(c->py, pid);
 		if (ps)
 			unwinder_flush(c->uw, ps);
 	}
@@ -575,6 +600,7 @@ static void drain(struct collector *c)
 
 		if (ps && c->dead[i] != c->target.pid) {
 			unwinder_flush(c->uw, ps);
+			python_forget(c->py, c->dead[i]);
 			procmap_exit(c->pm, c->dead[i]);
 		}
 	}
@@ -840,6 +866,10 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		.dwarf = c->cfg.unwind == UNWIND_DWARF,
 		.launch = c->cfg.argv != NULL,
 		.offcpu = c->cfg.wall,
+		.capture = c->py ? capture_python : NULL,
+		.capture_arg = c,
+		.capture_soon =
+			c->py && python_target_likely(c->cfg.argv, c->cfg.pids, c->cfg.npids),
 	};
 	sigset_t sigs;
 	const pid_t *pids;
@@ -1104,5 +1134,6 @@ void collector_finish(struct collector *c)
 	m->exit_status = c->target.exit_status;
 	m->term_signal = c->target.ended ? c->target.term_signal : 0;
 	m->stopped_by_proftop = c->target.stopped_by_us;
+	python_report_stats(c->py, m->backend);
 	c->finished = true;
 }

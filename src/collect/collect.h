@@ -11,6 +11,7 @@
 #include "calls.h"
 #include "loop.h"
 #include "profile.h"
+#include "python.h"
 #include "target.h"
 
 enum unwind_mode { UNWIND_DWARF, UNWIND_FP };
@@ -36,6 +37,7 @@ struct collect_config {
 	 * no fallback to the CPU clock or to ptrace when it is refused */
 	bool wall;
 	bool live; /* watched as it grows (the TUI): long waits show before they end */
+	enum python_frames python_frames; /* default (0) mixed */
 	struct calls_config calls;
 };
 

@@ -61,6 +61,8 @@ struct pending {
 	uint32_t ring;
 	uint32_t seq;
 	const struct perf_event_header *hdr;
+	const void *capture; /* cfg.capture's copy, or NULL */
+	uint32_t capture_len;
 };
 
 /* Records copied out of the rings: each behind a struct queued. */
@@ -71,7 +73,12 @@ struct queue {
 
 struct queued {
 	uint32_t ring, size; /* size of the record that follows, 8-aligned */
+	uint32_t capture;    /* bytes of cfg.capture's copy after it, 8-aligned */
+	uint32_t pad;
 };
+
+/* Room for what cfg.capture copies of a sample (Python frames). */
+#define CAPTURE_MAX (16u << 10)
 
 #define QUEUE_MAX      (64u << 20)
 #define READER_POLL_MS 20 /* data below a ring's watermark waits at most this */
@@ -193,6 +200,11 @@ static void setup_attr(const struct sampler *s, struct perf_event_attr *a, bool 
 		a->context_switch = 1;
 		a->mmap = a->mmap2 = a->mmap_data = a->comm = a->comm_exec = a->task = 0;
 		a->exclude_callchain_kernel = s->exclude_kernel;
+	} else if (s->cfg.capture && s->cfg.capture_soon) {
+		/* cfg.capture reads the thread as the reader copies its sample:
+		 * wake the reader at every sample, not at half a ring. */
+		a->watermark = 0;
+		a->wakeup_events = 1;
 	}
 }
 
@@ -615,19 +627,21 @@ static void find_kernel_chain(struct raw_sample *rs)
 		rs->nkchain++;
 }
 
-static void dispatch(struct sampler *s, const struct perf_event_header *h, uint32_t ring,
-		     const struct sampler_sink *k)
+static void dispatch(struct sampler *s, const struct pending *pd, const struct sampler_sink *k)
 {
+	const struct perf_event_header *h = pd->hdr;
 	const uint8_t *p = (const uint8_t *)(h + 1);
 
 	switch (h->type) {
 	case PERF_RECORD_SAMPLE: {
 		struct raw_sample rs;
-		bool sw = ring >= s->ncpus;
+		bool sw = pd->ring >= s->ncpus;
 
 		if (!(sw ? k->off_cpu : k->sample))
 			break;
 		parse_sample(s, h, &rs);
+		rs.capture = pd->capture;
+		rs.capture_len = pd->capture_len;
 		if (sw) {
 			find_kernel_chain(&rs);
 			k->off_cpu(k->ctx, &rs);
@@ -718,6 +732,26 @@ static void dispatch(struct sampler *s, const struct perf_event_header *h, uint3
 	}
 }
 
+/* Right as a sample record is copied (the thread has moved on by at most
+ * the wakeup's latency): let cfg.capture copy what it needs of the thread
+ * (Python frames) behind the record in the queue. */
+static void capture_sample(struct sampler *s, struct queue *q, struct queued *qd)
+{
+	uint8_t *rec = q->buf + q->len + sizeof(*qd);
+	uint32_t ids[2]; /* pid, tid: after the header and the IP; then the time */
+	uint64_t time;
+	size_t n;
+
+	memcpy(ids, rec + sizeof(struct perf_event_header) + 8, sizeof(ids));
+	memcpy(&time, rec + sizeof(struct perf_event_header) + 16, sizeof(time));
+	q->buf = xgrow(q->buf, &q->cap, q->len + sizeof(*qd) + qd->size + CAPTURE_MAX, 1);
+	rec = q->buf + q->len + sizeof(*qd);
+	n = s->cfg.capture(s->cfg.capture_arg, (pid_t)ids[0], (pid_t)ids[1], time,
+			   rec + qd->size, CAPTURE_MAX);
+	qd->capture = (uint32_t)((n + 7) & ~(size_t)7);
+	memcpy(q->buf + q->len, qd, sizeof(*qd));
+}
+
 /* Copy the records of one ring from tail to head into the fill queue and
  * hand the space back to the kernel. Stops at QUEUE_MAX: what stays in
  * the ring then waits (and the kernel drops, and says so, past its end).
@@ -754,7 +788,9 @@ static size_t pump_ring(struct sampler *s, uint32_t ri)
 		first = off + hh.size <= r->size ? hh.size : r->size - off;
 		memcpy(q->buf + q->len + sizeof(qd), r->data + off, first);
 		memcpy(q->buf + q->len + sizeof(qd) + first, r->data, hh.size - first);
-		q->len += sizeof(qd) + qd.size;
+		if (hh.type == PERF_RECORD_SAMPLE && s->cfg.capture)
+			capture_sample(s, q, &qd);
+		q->len += sizeof(qd) + qd.size + qd.capture;
 		tail += hh.size;
 	}
 	__atomic_store_n(&r->meta->data_tail, tail, __ATOMIC_RELEASE);
@@ -865,14 +901,16 @@ static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t
 		h = (const struct perf_event_header *)(s->work.buf + off + sizeof(qd));
 		s->pend = xgrow(s->pend, &s->pend_cap, npend + 1, sizeof(*s->pend));
 		s->pend[npend] = (struct pending){
-			.time = record_time(h), .ring = qd.ring, .seq = (uint32_t)npend, .hdr = h};
+			.time = record_time(h), .ring = qd.ring, .seq = (uint32_t)npend, .hdr = h,
+			.capture = qd.capture ? (const uint8_t *)h + qd.size : NULL,
+			.capture_len = qd.capture};
 		npend++;
-		off += sizeof(qd) + qd.size;
+		off += sizeof(qd) + qd.size + qd.capture;
 	}
 	if (npend)
 		qsort(s->pend, npend, sizeof(*s->pend), cmp_pending);
 	for (size_t i = 0; i < npend; i++)
-		dispatch(s, s->pend[i].hdr, s->pend[i].ring, k);
+		dispatch(s, &s->pend[i], k);
 	(void)budget_ns; /* one pass is bounded by QUEUE_MAX; the caller loops */
 	pthread_mutex_lock(&s->mu);
 	npend = s->fill.len;

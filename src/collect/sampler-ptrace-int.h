@@ -57,6 +57,7 @@ struct sampler {
 	bool told_tracer; /* said that a program tracing others runs unprofiled */
 	uint64_t lost;	  /* samples asked for that did not come (thread gone, no stack) */
 	uint64_t chain[PT_MAX_FRAMES + 1];
+	uint64_t capture[2048]; /* cfg.capture's copy for the sample being taken */
 };
 
 /* ptrace(2) with integer arguments. */

@@ -287,6 +287,7 @@ static size_t unwind_thread(struct sampler *s, struct pt_thread *t, bool *trunca
 struct taken {
 	size_t n; /* entries in s->chain, 0: no sample */
 	bool truncated;
+	size_t capture_len; /* bytes of s->capture */
 };
 
 /* Take the sample asked of a stopped thread (unwind it now, while it is
@@ -304,6 +305,9 @@ static struct taken take(struct sampler *s, struct pt_thread *t)
 		s->lost++;
 		tk.n = 0;
 	}
+	if (tk.n && s->cfg.capture)
+		tk.capture_len = s->cfg.capture(s->cfg.capture_arg, t->pid, t->tid,
+						loop_now_ns(), s->capture, sizeof(s->capture));
 	return tk;
 }
 
@@ -337,6 +341,8 @@ static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
 	rs.callchain = s->chain;
 	rs.nchain = tk->n;
 	rs.truncated = tk->truncated;
+	rs.capture = tk->capture_len ? s->capture : NULL;
+	rs.capture_len = tk->capture_len;
 	k->sample(k->ctx, &rs);
 }
 

@@ -26,6 +26,9 @@ struct raw_sample {
 	 * first, PERF_CONTEXT_* markers removed), when kernel samples are allowed. */
 	const uint64_t *kchain;
 	size_t nkchain;
+	/* What sampler_config.capture copied at sample time, or NULL. */
+	const void *capture;
+	size_t capture_len;
 };
 
 /* What a backend reports; every callback may be NULL. */
@@ -59,6 +62,15 @@ struct sampler_config {
 	 * switch records (off_cpu, sched_switch). A backend without them fails
 	 * open() with EOPNOTSUPP. */
 	bool offcpu;
+	/* Called at sample time (time: the sample's, CLOCK_MONOTONIC ns) while
+	 * the thread is stopped (ptrace), or as the reader thread copies the
+	 * sample (perf; from that thread): copy what the sample needs of the
+	 * thread's memory (Python frames) into buf, at most len bytes; returns
+	 * the bytes used. NULL: nothing. */
+	size_t (*capture)(void *arg, pid_t pid, pid_t tid, uint64_t time, void *buf, size_t len);
+	void *capture_arg;
+	bool capture_soon; /* perf: wake the reader at every sample, so that capture
+			    * runs right after it (else at a ring's watermark) */
 };
 
 struct sampler;

@@ -438,9 +438,26 @@ size_t query_find_function(const struct profile *p, const char *name, uint32_t *
 	size_t n, func_len;
 	char *func;
 
+	const char *colon;
+
 	if (!name)
 		return 0;
 	n = find_rules(p, name, NULL, ids, max);
+	/* Python's spelling "FILE.py:FUNC" is FUNC@FILE.py. */
+	colon = strchr(name, ':');
+	if (!n && colon && colon - name > 3 && strncmp(colon - 3, ".py", 3) == 0 && colon[1] &&
+	    !strchr(colon + 1, '@')) {
+		size_t flen = (size_t)(colon - name), qlen = strlen(colon + 1);
+		char *alt = xmalloc(qlen + flen + 2);
+
+		memcpy(alt, colon + 1, qlen);
+		alt[qlen] = '@';
+		memcpy(alt + qlen + 1, name, flen);
+		alt[qlen + 1 + flen] = '\0';
+		n = query_find_function(p, alt, ids, max);
+		free(alt);
+		return n;
+	}
 	if (n || !parse_where(name, &func_len, &w))
 		return n;
 	func = xstrndup(name, func_len);

@@ -89,8 +89,8 @@ void func_table_free(struct func_table *t);
  * name starts with "name(" (C++ overloads) or matches "module:name".
  * Failing those, "FUNC@FILE:LINE" or "FUNC@FILE" is FUNC (any of the forms
  * above) declared in FILE (the file's path, or a tail of it after a '/',
- * such as its base name) at LINE. Writes up to max ids; returns the number
- * of matches (may exceed max). */
+ * such as its base name) at LINE; "FILE.py:FUNC" is FUNC@FILE.py. Writes
+ * up to max ids; returns the number of matches (may exceed max). */
 size_t query_find_function(const struct profile *p, const char *name, uint32_t *ids, size_t max);
 /* The shortest of the forms above that selects fn alone (its name,
  * module:FUNC, FUNC@file, FUNC@file:line, its system name...), or the most

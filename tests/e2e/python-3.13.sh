@@ -1,0 +1,10 @@
+#!/bin/bash
+# Python frames on pyenv's CPython 3.13 (its _Py_DebugOffsets): known shares.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+pt_setup
+. "$top_srcdir/tests/e2e/python-lib.sh"
+root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+py=$(ls -d "$root"/versions/3.13*/bin/python3.13 2>/dev/null | tail -1)
+[ -x "$py" ] || pt_skip "no CPython 3.13 under $root/versions (pyenv)"
+py_check "$py"
+pt_finish
