@@ -25,7 +25,10 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <sys/user.h>
+
+#include <asm/perf_regs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -284,13 +287,58 @@ static size_t unwind_thread(struct sampler *s, struct pt_thread *t, bool *trunca
 	return n;
 }
 
+/* With cfg.dwarf: copy a stopped thread's registers and the top of its
+ * stack (from sp, cfg.stack_size bytes or up to the end of its mapping)
+ * into s->snap, in one process_vm_readv; the collector unwinds it as it
+ * does perf's samples. False if the registers could not be read. */
+static bool snapshot_thread(struct sampler *s, struct pt_thread *t)
+{
+	struct iovec local, remote[PT_STACK_IOVS];
+	struct user_regs_struct r;
+	uint64_t *regs = s->snap.regs;
+	size_t nr = 0, want = s->cfg.stack_size;
+	uint64_t at;
+	ssize_t got;
+
+	if (pt_request(PTRACE_GETREGS, t->tid, 0, (unsigned long)&r) < 0 || !r.rip)
+		return false;
+	memset(regs, 0, sizeof(s->snap.regs));
+	regs[PERF_REG_X86_AX] = r.rax, regs[PERF_REG_X86_BX] = r.rbx;
+	regs[PERF_REG_X86_CX] = r.rcx, regs[PERF_REG_X86_DX] = r.rdx;
+	regs[PERF_REG_X86_SI] = r.rsi, regs[PERF_REG_X86_DI] = r.rdi;
+	regs[PERF_REG_X86_BP] = r.rbp, regs[PERF_REG_X86_SP] = r.rsp;
+	regs[PERF_REG_X86_IP] = r.rip, regs[PERF_REG_X86_FLAGS] = r.eflags;
+	regs[PERF_REG_X86_CS] = r.cs, regs[PERF_REG_X86_SS] = r.ss;
+	regs[PERF_REG_X86_R8] = r.r8, regs[PERF_REG_X86_R9] = r.r9;
+	regs[PERF_REG_X86_R10] = r.r10, regs[PERF_REG_X86_R11] = r.r11;
+	regs[PERF_REG_X86_R12] = r.r12, regs[PERF_REG_X86_R13] = r.r13;
+	regs[PERF_REG_X86_R14] = r.r14, regs[PERF_REG_X86_R15] = r.r15;
+	/* One remote piece per page: the copy stops at the first page that
+	 * is not mapped (the stack's end) and keeps what came before. */
+	for (at = r.rsp; want && nr < PT_STACK_IOVS; nr++) {
+		size_t len = PT_PAGE - (size_t)(at & (PT_PAGE - 1));
+
+		if (len > want)
+			len = want;
+		remote[nr] = (struct iovec){.iov_base = (void *)(uintptr_t)at, .iov_len = len};
+		at += len;
+		want -= len;
+	}
+	local = (struct iovec){.iov_base = s->stack, .iov_len = s->cfg.stack_size - want};
+	got = process_vm_readv(t->tid, &local, 1, remote, nr, 0);
+	s->snap.stack = s->stack;
+	s->snap.stack_len = got > 0 ? (size_t)got : 0;
+	return true;
+}
+
 struct taken {
 	size_t n; /* entries in s->chain, 0: no sample */
 	bool truncated;
+	bool snap; /* the sample is s->snap, not s->chain */
 };
 
-/* Take the sample asked of a stopped thread (unwind it now, while it is
- * stopped); emit() hands it over once the thread runs again. */
+/* Take the sample asked of a stopped thread (copy or unwind it now, while
+ * it is stopped); emit() hands it over once the thread runs again. */
 static struct taken take(struct sampler *s, struct pt_thread *t)
 {
 	struct taken tk = {0};
@@ -299,7 +347,12 @@ static struct taken take(struct sampler *s, struct pt_thread *t)
 		return tk;
 	t->want_sample = false;
 	s->npending--;
-	tk.n = unwind_thread(s, t, &tk.truncated);
+	if (s->cfg.dwarf) {
+		tk.snap = snapshot_thread(s, t);
+		tk.n = tk.snap ? 2 : 0;
+	} else {
+		tk.n = unwind_thread(s, t, &tk.truncated);
+	}
 	if (tk.n <= 1) {
 		s->lost++;
 		tk.n = 0;
@@ -333,10 +386,16 @@ static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
 	rs.tid = t->tid;
 	rs.time = loop_now_ns();
 	rs.period = t->weight;
-	rs.ip = s->chain[1];
-	rs.callchain = s->chain;
-	rs.nchain = tk->n;
-	rs.truncated = tk->truncated;
+	if (tk->snap) {
+		rs.ip = s->snap.regs[PERF_REG_X86_IP];
+		rs.have_user_regs = true;
+		rs.snap = s->snap;
+	} else {
+		rs.ip = s->chain[1];
+		rs.callchain = s->chain;
+		rs.nchain = tk->n;
+		rs.truncated = tk->truncated;
+	}
 	k->sample(k->ctx, &rs);
 }
 
@@ -676,6 +735,7 @@ static void ptrace_close(struct sampler *s)
 		sigprocmask(SIG_UNBLOCK, &chld, NULL);
 	free(s->threads);
 	free(s->procs);
+	free(s->stack);
 	free(s);
 }
 
@@ -686,6 +746,8 @@ static int ptrace_open(struct sampler **out, const struct sampler_config *cfg, c
 	sigset_t chld;
 
 	s->cfg = *cfg;
+	if (cfg->dwarf)
+		s->stack = xmalloc(cfg->stack_size ? cfg->stack_size : 1);
 	s->timerfd = s->sigfd = -1;
 	if (cfg->launch && npids > 0)
 		s->child = pids[0];
