@@ -41,7 +41,13 @@ struct pc_cache_slot {
 struct reload_note {
 	pid_t pid;
 	unsigned generation;
+	uint64_t at_ns; /* loop_now_ns() of the reload */
 };
+
+/* Without mapping events (the ptrace backend), a library mapped after a
+ * reload (dlopen, or ld.so still mapping libc) is seen only by the next
+ * one: allowed again after this long. */
+#define RELOAD_AGAIN_NS 100000000ull
 
 struct collector {
 	struct collect_config cfg; /* a copy: argv and pids owned */
@@ -171,18 +177,22 @@ static void note_thread(struct collector *c, pid_t pid, pid_t tid)
 	profile_set_thread(c->prof, tid, pid, comm[0] ? comm : "?");
 }
 
-/* The leaf is in no known mapping: the process may have mapped something
- * we have no record of yet. Re-read its maps, once per maps generation. */
+/* An address is in no known mapping: the process may have mapped something
+ * we have no record of yet. Re-read its maps, once per maps generation
+ * (with ptrace, once per RELOAD_AGAIN_NS). */
 static bool maybe_reload(struct collector *c, struct proc_space *ps)
 {
 	struct reload_note *r = &c->reloads[(unsigned)ps->pid % 64];
+	uint64_t now = loop_now_ns();
 
-	if (r->pid == ps->pid && r->generation == ps->generation)
+	if (r->pid == ps->pid && r->generation == ps->generation &&
+	    (c->ops != &sampler_ptrace_ops || now - r->at_ns < RELOAD_AGAIN_NS))
 		return false;
 	procmap_reload(c->pm, ps);
 	unwinder_flush(c->uw, ps);
 	r->pid = ps->pid;
 	r->generation = ps->generation;
+	r->at_ns = now;
 	return true;
 }
 
@@ -236,6 +246,10 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
 			maybe_reload(c, ps);
 		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
+		/* stopped at a return address in no known mapping (a library
+		 * mapped since, with no event for it): look again, once */
+		if (truncated && n > 0 && !proc_space_find(ps, pcs[n - 1]) && maybe_reload(c, ps))
+			n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
 	} else if (s->nchain) {
 		bool user = false;
 
