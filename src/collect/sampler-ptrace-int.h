@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/ptrace.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #include <libunwind.h>
 
@@ -65,6 +66,10 @@ struct sampler {
 	 * taken, which the collector unwinds as it does perf's. */
 	struct unwind_snapshot snap;
 	uint8_t *stack; /* cfg.stack_size bytes */
+	/* Registers of the thread whose stop is being handled (read to keep
+	 * its system call), 0: none. */
+	struct user_regs_struct stop_regs;
+	pid_t stop_regs_tid;
 };
 
 /* ptrace(2) with integer arguments. */

@@ -300,7 +300,12 @@ static bool snapshot_thread(struct sampler *s, struct pt_thread *t)
 	uint64_t at;
 	ssize_t got;
 
-	if (pt_request(PTRACE_GETREGS, t->tid, 0, (unsigned long)&r) < 0 || !r.rip)
+	if (s->stop_regs_tid == t->tid)
+		r = s->stop_regs;
+	else if (pt_request(PTRACE_GETREGS, t->tid, 0, (unsigned long)&r) < 0)
+		return false;
+	s->stop_regs_tid = 0;
+	if (!r.rip)
 		return false;
 	memset(regs, 0, sizeof(s->snap.regs));
 	regs[PERF_REG_X86_AX] = r.rax, regs[PERF_REG_X86_BX] = r.rbx;
@@ -416,19 +421,26 @@ static bool is_stop_signal(int sig)
  * runs and turns back into EINTR when one does. A stop signal is left
  * alone: untraced, epoll_wait fails with EINTR after SIGSTOP/SIGCONT too.
  * status is the thread's wait status (a ptrace-stop). */
-void pt_keep_syscall(pid_t tid, int status)
+static bool keep_syscall(pid_t tid, int status, struct user_regs_struct *regs)
 {
 	int event = (int)((unsigned)status >> 16);
-	struct user_regs_struct regs;
 
 	if ((event == 0 || event == PTRACE_EVENT_STOP) && is_stop_signal(WSTOPSIG(status)))
-		return;
-	if (pt_request(PTRACE_GETREGS, tid, 0, (unsigned long)&regs) < 0)
-		return;
-	if ((long long)regs.orig_rax < 0 || (long long)regs.rax != -EINTR)
-		return;
-	regs.rax = (unsigned long long)-PT_ERESTARTNOHAND;
-	pt_request(PTRACE_SETREGS, tid, 0, (unsigned long)&regs);
+		return false;
+	if (pt_request(PTRACE_GETREGS, tid, 0, (unsigned long)regs) < 0)
+		return false;
+	if ((long long)regs->orig_rax < 0 || (long long)regs->rax != -EINTR)
+		return true;
+	regs->rax = (unsigned long long)-PT_ERESTARTNOHAND;
+	pt_request(PTRACE_SETREGS, tid, 0, (unsigned long)regs);
+	return true;
+}
+
+void pt_keep_syscall(pid_t tid, int status)
+{
+	struct user_regs_struct regs;
+
+	keep_syscall(tid, status, &regs);
 }
 
 /* Let a stopped thread go on (PTRACE_CONT with sig, the signal it was to
@@ -535,7 +547,8 @@ static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampl
 		pt_request(PTRACE_CONT, tid, 0, (unsigned long)(event == 0 ? sig : 0));
 		return;
 	}
-	pt_keep_syscall(tid, status);
+	/* the registers read here serve the sample too (one system call less) */
+	s->stop_regs_tid = keep_syscall(tid, status, &s->stop_regs) ? tid : 0;
 	switch (event) {
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
@@ -572,9 +585,9 @@ static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampl
 
 static void drain_sigfd(struct sampler *s)
 {
-	struct signalfd_siginfo si;
+	struct signalfd_siginfo si[16];
 
-	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+	while (read(s->sigfd, si, sizeof(si)) == (ssize_t)sizeof(si))
 		;
 }
 
@@ -685,9 +698,10 @@ static void tick(struct sampler *s, const struct sampler_sink *k)
 		t->want_sample = true;
 		s->npending++;
 	}
-	while (s->npending > 0)
-		if (reap(s, k) == 0 && !pt_wait_sigchld(s, t0 + PT_STOP_WAIT_NS))
-			break;
+	/* The stops come after the interrupts: wait first (the SIGCHLD of a
+	 * stop that came already is pending), then take every one there is. */
+	while (s->npending > 0 && pt_wait_sigchld(s, t0 + PT_STOP_WAIT_NS))
+		reap(s, k);
 }
 
 /* ---- the sampler_ops ---- */
