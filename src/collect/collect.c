@@ -246,9 +246,10 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
 			maybe_reload(c, ps);
 		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
-		/* stopped at a return address in no known mapping (a library
-		 * mapped since, with no event for it): look again, once */
-		if (truncated && n > 0 && !proc_space_find(ps, pcs[n - 1]) && maybe_reload(c, ps))
+		/* ptrace sends no mapping events: stopped at a return address
+		 * in no known mapping (a library mapped since), look again */
+		if (truncated && c->ops == &sampler_ptrace_ops && n > 0 &&
+		    !proc_space_find(ps, pcs[n - 1]) && maybe_reload(c, ps))
 			n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
 	} else if (s->nchain) {
 		bool user = false;
