@@ -12,7 +12,7 @@
 #
 # Usage: bench/lost-targets.sh [BUILDDIR]      (bench/bench.sh calls it)
 # Environment: BENCH_LOST_ROUNDS (default 3), BENCH_PY_RATES (default
-# "5000 10000"), BENCH_PY_SCALE (default 4: ~1.7 s of CPU),
+# "5000 10000"), BENCH_PY_SCALE (default 16: ~1.5 s of CPU),
 # BENCH_FORK_RATES (default "997 5000"), BENCH_PYTHON (default
 # /usr/bin/python3.11).
 
@@ -24,7 +24,7 @@ FORKER=$builddir/tests/workloads/forker
 PYTHON=${BENCH_PYTHON:-/usr/bin/python3.11}
 ROUNDS=${BENCH_LOST_ROUNDS:-3}
 PY_RATES=${BENCH_PY_RATES:-5000 10000}
-PY_SCALE=${BENCH_PY_SCALE:-4}
+PY_SCALE=${BENCH_PY_SCALE:-16}
 FORK_RATES=${BENCH_FORK_RATES:-997 5000}
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/proftop-lost-targets.XXXXXX") || exit 1
