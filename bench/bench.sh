@@ -49,7 +49,7 @@
 #   BENCH_QUICK=1     a quick pass to check the scripts: 2 rounds, small
 #                     scales, fewer samples everywhere (figures are rough)
 #   BENCH_KEEP=1      keep the work directory
-# Takes ~10 minutes on an idle 2-CPU machine; BENCH_QUICK=1 ~2 minutes.
+# Takes ~15 minutes on an idle 2-CPU machine; BENCH_QUICK=1 ~3 minutes.
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
