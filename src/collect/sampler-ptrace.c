@@ -2,7 +2,10 @@
  * the target is PTRACE_SEIZEd (new threads and children follow through
  * PTRACE_O_TRACECLONE/FORK/VFORK), and on each tick of a timerfd the
  * threads that are running and used CPU since their last sample are
- * PTRACE_INTERRUPTed, unwound with libunwind-ptrace and let go at once.
+ * PTRACE_INTERRUPTed, their registers and the top of their stack copied
+ * (one process_vm_readv: the collector unwinds the copy as it does perf's
+ * samples; with --unwind fp, libunwind-ptrace unwinds in place) and let go
+ * at once.
  * The CPU time a thread used since its last sample (schedstat) is the
  * sample's weight, so weights are CPU ns as with perf's cpu-clock.
  *
