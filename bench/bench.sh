@@ -24,10 +24,14 @@
 #     perf maps from perf.data).
 #  2. Lost samples per rate (997 Hz .. 20 kHz) on a two-thread target
 #     (tests/workloads/threads): proftop's "lost" from its JSON report,
-#     perf's from `perf report --stats` (its LOST_SAMPLES count).
-#  3. bench/ptrace-bench.sh, bench/python-bench.sh (Python frames' cost),
-#     bench/session-bench.sh, bench/tui-bench.sh, bench/wall-bench.sh
-#     (--clock wall on a context-switch storm).
+#     perf's from `perf report --stats` (its LOST_SAMPLES count); perf
+#     with proftop's ring size (-m).
+#  3. bench/fit-bench.sh (CPU per sample and fixed CPU on the two-thread
+#     target at 10 kHz), bench/lost-targets.sh (lost samples on
+#     python3.11 and on 200 forked children), bench/ptrace-bench.sh,
+#     bench/python-bench.sh (Python frames' cost), bench/session-bench.sh,
+#     bench/tui-bench.sh, bench/wall-bench.sh (--clock wall on a
+#     context-switch storm).
 #  4. A compact table of everything: proftop/perf ratios, median
 #     [min .. max] over N rounds, and the absolute figures.
 # Prints figures; asserts nothing.
@@ -42,12 +46,12 @@
 #                     "997 5000 10000 20000")
 #   BENCH_LOST_SCALE  threads scale for it (default 0.5)
 #   BENCH_LOST_ROUNDS rounds of it (default 3)
-#   BENCH_ONLY        run only these parts: any of "overhead lost ptrace python
-#                     session tui wall" (default all)
+#   BENCH_ONLY        run only these parts: any of "overhead lost fit
+#                     targets ptrace python session tui wall" (default all)
 #   BENCH_QUICK=1     a quick pass to check the scripts: 2 rounds, small
 #                     scales, fewer samples everywhere (figures are rough)
 #   BENCH_KEEP=1      keep the work directory
-# Takes ~10 minutes on an idle 2-CPU machine; BENCH_QUICK=1 ~2 minutes.
+# Takes ~15 minutes on an idle 2-CPU machine; BENCH_QUICK=1 ~3 minutes.
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/lib.sh"
@@ -61,7 +65,8 @@ if [ -n "$BENCH_QUICK" ]; then
 	: "${BENCH_ROUNDS:=2}" "${BENCH_SCALES:=0.25 1}" "${BENCH_LOST_SCALE:=0.2}"
 	: "${BENCH_LOST_ROUNDS:=1}" "${BENCH_PTRACE_SCALE:=0.5}" "${BENCH_SESSION_SAMPLES:=200000}"
 	: "${BENCH_SESSION_ROUNDS:=3}" "${BENCH_TUI_ROUNDS:=10}" "${BENCH_TUI_KEYS:=6}"
-	: "${BENCH_SHARES_SCALE:=0.5}" "${BENCH_PYTHON_SCALE:=0.5}"
+	: "${BENCH_SHARES_SCALE:=0.5}" "${BENCH_PYTHON_SCALE:=0.5}" "${BENCH_FIT_ROUNDS:=2}"
+	: "${BENCH_FIT_SCALES:=0.2 0.6}" "${BENCH_PY_SCALE:=4}" "${BENCH_FORK_RATES:=997}"
 fi
 ROUNDS=${BENCH_ROUNDS:-5}
 EMPTY=0.001 # the scale of the empty run
@@ -70,9 +75,10 @@ FREQ=${BENCH_FREQ:-997}
 LOST_RATES=${BENCH_LOST_RATES:-997 5000 10000 20000}
 LOST_SCALE=${BENCH_LOST_SCALE:-0.5}
 LOST_ROUNDS=${BENCH_LOST_ROUNDS:-3}
-ONLY=${BENCH_ONLY:-overhead lost ptrace python session tui wall}
+ONLY=${BENCH_ONLY:-overhead lost fit targets ptrace python session tui wall}
 export BENCH_ROUNDS=$ROUNDS BENCH_PTRACE_SCALE BENCH_SESSION_SAMPLES BENCH_SESSION_ROUNDS
 export BENCH_TUI_ROUNDS BENCH_TUI_KEYS BENCH_SHARES_SCALE BENCH_FREQ BENCH_KEEP
+export BENCH_LOST_ROUNDS=$LOST_ROUNDS BENCH_FIT_ROUNDS BENCH_FIT_SCALES BENCH_PY_SCALE BENCH_FORK_RATES
 
 bench_workdir bench
 export BENCH_SUMMARY=$W/summary
@@ -350,8 +356,8 @@ lost_one()
 		fi
 		return
 	fi
-	if perf record -e cpu-clock -F "$f" --call-graph dwarf -o "$t.data" -- \
-		"$THREADS" "$LOST_SCALE" >/dev/null 2>"$t.err"; then
+	if perf record -e cpu-clock -F "$f" --call-graph dwarf -m "$(ring_pages "$f")" \
+		-o "$t.data" -- "$THREADS" "$LOST_SCALE" >/dev/null 2>"$t.err"; then
 		# --stats: the per-event section's LOST_SAMPLES is the count of
 		# samples lost (the aggregated one counts the records).
 		perf report -i "$t.data" --stats 2>/dev/null | awk '
@@ -373,7 +379,7 @@ lost()
 		echo "$THREADS not built (make bench builds it): skipped"
 		return
 	fi
-	echo "(perf: --call-graph dwarf; kernel.perf_event_max_sample_rate is" \
+	echo "(perf: --call-graph dwarf, -m as proftop's ring; kernel.perf_event_max_sample_rate is" \
 		"$(cat /proc/sys/kernel/perf_event_max_sample_rate 2>/dev/null || echo unknown))"
 	for r in $(seq 1 "$LOST_ROUNDS"); do
 		for f in $LOST_RATES; do
@@ -416,6 +422,8 @@ echo "CPU = user + system. 'profiler CPU' excludes the target's own CPU time."
 
 part overhead && overhead
 part lost && lost
+part fit && bash "$here/fit-bench.sh" "$builddir"
+part targets && bash "$here/lost-targets.sh" "$builddir"
 part ptrace && bash "$here/ptrace-bench.sh" "$builddir"
 part python && bash "$here/python-bench.sh" "$builddir"
 part session && bash "$here/session-bench.sh" "$builddir"
@@ -426,7 +434,7 @@ part tui && [ -x "$builddir/bench/query-cost" ] && echo && echo "== live views: 
 
 echo
 echo "== summary: proftop/perf within each round, then median [min .. max] over the rounds"
-echo "(rounds: overhead $ROUNDS, lost $LOST_ROUNDS, ptrace ${BENCH_PTRACE_RUNS:-$ROUNDS}," \
+echo "(rounds: overhead $ROUNDS, lost $LOST_ROUNDS, fit ${BENCH_FIT_ROUNDS:-5}, ptrace ${BENCH_PTRACE_RUNS:-$ROUNDS}," \
 	"session reopens ${BENCH_SESSION_ROUNDS:-5}, TUI ${BENCH_TUI_ROUNDS:-50};" \
 	"load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 awk -F '\t' 'BEGIN { lr = length("proftop/perf"); la = length("proftop") }

@@ -167,3 +167,49 @@ summary()
 	[ -n "$BENCH_SUMMARY" ] && printf '%s\t%s\t%s\t%s\n' "$@" >>"$BENCH_SUMMARY"
 	return 0
 }
+
+# ring_pages FREQ [STACK_BYTES]: the pages of one CPU's ring proftop maps
+# at this rate (sampler-perf.c's ring_pages: a quarter second of samples,
+# 512 to 8192 pages), for giving perf the same (-m) in a comparison.
+ring_pages()
+{
+	awk -v f="$1" -v st="${2:-8192}" -v psz="$(getconf PAGESIZE 2>/dev/null || echo 4096)" 'BEGIN {
+		want = f * (256 + st + 24 * 8) / 4; p = 512
+		while (p * psz < want && p < 8192) p *= 2
+		print p }'
+}
+
+# lost_run TOOL RATE OUT CMD...: TOOL (proftop or perf, dwarf unwinding,
+# perf with proftop's ring size) profiles CMD at RATE; OUT gets "samples
+# lost" ("n/a n/a" if the run failed). perf's count is the per-event
+# LOST_SAMPLES of `perf report --stats` (samples, not records).
+lost_run()
+{
+	local tool=$1 f=$2 t=$3
+	shift 3
+	if [ "$tool" = proftop ]; then
+		if "$PROFTOP" report --format json -F "$f" --limit 1 --output "$t.json" -- \
+			"$@" >/dev/null 2>"$t.err"; then
+			echo "$(json_num "$t.json" samples) $(json_num "$t.json" lost)" >"$t"
+		else
+			echo "n/a n/a" >"$t"
+		fi
+		return
+	fi
+	if perf record -e cpu-clock -F "$f" --call-graph dwarf -m "$(ring_pages "$f")" \
+		-o "$t.data" -- "$@" >/dev/null 2>"$t.err"; then
+		perf report -i "$t.data" --stats 2>/dev/null | awk '
+			/SAMPLE events:/ && !/LOST/ { n = $3 }
+			/LOST_SAMPLES events:/ { l = $3 }
+			END { print (n == "" ? "n/a" : n), (l == "" ? 0 : l) }' >"$t"
+	else
+		echo "n/a n/a" >"$t"
+	fi
+	rm -f "$t.data"
+}
+
+# lost_pct < "samples lost" lines: the lost share of each, in %.
+lost_pct()
+{
+	awk '$1 ~ /^[0-9]+$/ && $2 ~ /^[0-9]+$/ { printf "%.2f\n", ($1 + $2) ? 100 * $2 / ($1 + $2) : 0 }'
+}

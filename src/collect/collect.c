@@ -44,8 +44,13 @@ struct pc_cache_slot {
 struct reload_note {
 	pid_t pid;
 	unsigned generation;
-	uint64_t at; /* loop_now_ns() of the reload */
+	uint64_t at_ns; /* loop_now_ns() of the reload */
 };
+
+/* Without mapping events (the ptrace backend), a library mapped after a
+ * reload (dlopen, or ld.so still mapping libc) is seen only by the next
+ * one: allowed again after this long. */
+#define RELOAD_AGAIN_NS 100000000ull
 
 /* A thread's last off-CPU stack: one that blocks again at the same place
  * (same registers, the same return addresses in the same stack slots, the
@@ -260,22 +265,22 @@ static void note_thread(struct collector *c, pid_t pid, pid_t tid)
 	profile_set_thread(c->prof, tid, pid, comm[0] ? comm : "?");
 }
 
-/* The leaf is in no known mapping: the process may have mapped something
- * we have no record of yet. Re-read its maps, once per maps generation. */
+/* An address is in no known mapping: the process may have mapped something
+ * we have no record of yet. Re-read its maps, once per maps generation
+ * (with ptrace, once per RELOAD_AGAIN_NS). */
 static bool maybe_reload(struct collector *c, struct proc_space *ps)
 {
 	struct reload_note *r = &c->reloads[(unsigned)ps->pid % 64];
 	uint64_t now = loop_now_ns();
 
-	/* Once per change of the maps; without mmap records (ptrace) a miss
-	 * may be a library mapped since: again after a while. */
-	if (r->pid == ps->pid && r->generation == ps->generation && now - r->at < 100000000ull)
+	if (r->pid == ps->pid && r->generation == ps->generation &&
+	    (c->ops != &sampler_ptrace_ops || now - r->at_ns < RELOAD_AGAIN_NS))
 		return false;
 	procmap_reload(c->pm, ps);
 	unwinder_flush(c->uw, ps);
 	r->pid = ps->pid;
 	r->generation = ps->generation;
-	r->at = now;
+	r->at_ns = now;
 	return true;
 }
 
@@ -330,6 +335,11 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
 			maybe_reload(c, ps);
 		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
+		/* ptrace sends no mapping events: stopped at a return address
+		 * in no known mapping (a library mapped since), look again */
+		if (truncated && c->ops == &sampler_ptrace_ops && n > 0 &&
+		    !proc_space_find(ps, pcs[n - 1]) && maybe_reload(c, ps))
+			n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
 	} else if (s->nchain) {
 		bool user = false;
 

@@ -752,10 +752,90 @@ static void capture_sample(struct sampler *s, struct queue *q, struct queued *qd
 	memcpy(q->buf + q->len, qd, sizeof(*qd));
 }
 
+/* Copy len bytes at ring offset off (which may wrap around the end). */
+static void ring_copy(const struct ring *r, size_t off, void *dst, size_t len)
+{
+	size_t first = off + len <= r->size ? len : r->size - off;
+
+	memcpy(dst, r->data + off, first);
+	memcpy((uint8_t *)dst + first, r->data, len - first);
+}
+
+/* Where a sample's user stack lies in it: *at is the offset of its size
+ * field, *used the bytes of it the kernel filled (dyn_size, 8-aligned).
+ * False when the record has no stack or does not parse. */
+static bool sample_stack(const struct sampler *s, const struct ring *r, size_t off,
+			 uint32_t rec_size, size_t *at, size_t *used)
+{
+	size_t pos = sizeof(struct perf_event_header) + 4 * 8; /* ip, tid, time, period */
+	uint64_t nr, abi, size, dyn;
+
+	if (!(s->sample_type & PERF_SAMPLE_STACK_USER) || pos + 8 > rec_size)
+		return false;
+	ring_copy(r, (off + pos) & (r->size - 1), &nr, 8);
+	pos += 8 + nr * 8;
+	if (nr > rec_size || pos + 8 > rec_size)
+		return false;
+	ring_copy(r, (off + pos) & (r->size - 1), &abi, 8);
+	pos += 8;
+	if (abi != PERF_SAMPLE_REGS_ABI_NONE)
+		pos += (size_t)__builtin_popcountll(UNWIND_REGS_MASK) * 8;
+	if (pos + 8 > rec_size)
+		return false;
+	ring_copy(r, (off + pos) & (r->size - 1), &size, 8);
+	if (!size || pos + 8 + size + 8 > rec_size)
+		return false;
+	ring_copy(r, (off + pos + 8 + size) & (r->size - 1), &dyn, 8);
+	*at = pos;
+	*used = (size_t)((dyn < size ? dyn : size) + 7) & ~(size_t)7;
+	return true;
+}
+
+/* Queue one record. A sample keeps only the part of its stack copy the
+ * kernel filled (a shallow stack uses a few hundred of its 8 KiB): the
+ * copy and the queue shrink alike, and the record reads as if the stack
+ * had been asked at that size. */
+static void queue_record(struct sampler *s, uint32_t ri, size_t off,
+			 const struct perf_event_header *hh)
+{
+	uint32_t rec_size = hh->size;
+	const struct ring *r = &s->rings[ri];
+	struct queue *q = &s->fill;
+	size_t at, used, len = rec_size;
+	struct perf_event_header *h;
+	struct queued qd;
+	uint8_t *dst;
+	bool trim;
+
+	trim = hh->type == PERF_RECORD_SAMPLE && sample_stack(s, r, off, rec_size, &at, &used) &&
+	       at + 8 + used + 8 < rec_size;
+	if (trim)
+		len = at + 8 + used + 8;
+	q->buf = xgrow(q->buf, &q->cap, q->len + sizeof(qd) + len + 8, 1);
+	qd = (struct queued){.ring = ri, .size = (uint32_t)((len + 7u) & ~7u)};
+	memcpy(q->buf + q->len, &qd, sizeof(qd));
+	dst = q->buf + q->len + sizeof(qd);
+	if (!trim) {
+		ring_copy(r, off, dst, len);
+	} else {
+		uint64_t size = used, dyn;
+
+		ring_copy(r, off, dst, at + 8 + used);
+		memcpy(dst + at, &size, 8);
+		ring_copy(r, (off + rec_size - 8) & (r->size - 1), &dyn, 8);
+		memcpy(dst + at + 8 + used, &dyn, 8);
+		h = (struct perf_event_header *)dst;
+		h->size = (uint16_t)len;
+	}
+	if (hh->type == PERF_RECORD_SAMPLE && s->cfg.capture)
+		capture_sample(s, q, &qd);
+	q->len += sizeof(qd) + qd.size + qd.capture;
+}
+
 /* Copy the records of one ring from tail to head into the fill queue and
  * hand the space back to the kernel. Stops at QUEUE_MAX: what stays in
  * the ring then waits (and the kernel drops, and says so, past its end).
- * Called with mu held. Returns the bytes copied. */
+ * Called with mu held. Returns the bytes taken from the ring. */
 static size_t pump_ring(struct sampler *s, uint32_t ri)
 {
 	struct ring *r = &s->rings[ri];
@@ -767,30 +847,15 @@ static size_t pump_ring(struct sampler *s, uint32_t ri)
 	head = __atomic_load_n(&r->meta->data_head, __ATOMIC_ACQUIRE);
 	tail = start = r->meta->data_tail;
 	while (tail < head) {
-		size_t off = tail & (r->size - 1), first;
+		size_t off = tail & (r->size - 1);
 		struct perf_event_header hh;
-		struct queued qd;
 
-		if (off + sizeof(hh) <= r->size) {
-			memcpy(&hh, r->data + off, sizeof(hh));
-		} else {
-			first = r->size - off;
-			memcpy(&hh, r->data + off, first);
-			memcpy((uint8_t *)&hh + first, r->data, sizeof(hh) - first);
-		}
+		ring_copy(r, off, &hh, sizeof(hh));
 		if (hh.size < sizeof(hh) || tail + hh.size > head)
 			break;
-		if (q->len + sizeof(qd) + hh.size > QUEUE_MAX)
+		if (q->len + sizeof(struct queued) + hh.size > QUEUE_MAX)
 			break; /* back-pressure: the ring keeps the rest */
-		q->buf = xgrow(q->buf, &q->cap, q->len + sizeof(qd) + hh.size + 8, 1);
-		qd = (struct queued){.ring = ri, .size = (hh.size + 7u) & ~7u};
-		memcpy(q->buf + q->len, &qd, sizeof(qd));
-		first = off + hh.size <= r->size ? hh.size : r->size - off;
-		memcpy(q->buf + q->len + sizeof(qd), r->data + off, first);
-		memcpy(q->buf + q->len + sizeof(qd) + first, r->data, hh.size - first);
-		if (hh.type == PERF_RECORD_SAMPLE && s->cfg.capture)
-			capture_sample(s, q, &qd);
-		q->len += sizeof(qd) + qd.size + qd.capture;
+		queue_record(s, ri, off, &hh);
 		tail += hh.size;
 	}
 	__atomic_store_n(&r->meta->data_tail, tail, __ATOMIC_RELEASE);

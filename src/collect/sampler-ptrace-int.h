@@ -10,16 +10,21 @@
 #include <stdint.h>
 #include <sys/ptrace.h>
 #include <sys/types.h>
+#include <sys/user.h>
 
 #include <libunwind.h>
 
 #include "loop.h"
 #include "sampler.h"
+#include "unwind.h"
 
 #define PT_OPTIONS                                                                             \
 	(PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEEXEC | \
 	 PTRACE_O_TRACEEXIT)
 #define PT_MAX_FRAMES 511
+/* The stack copy is read in pieces that never cross a page. */
+#define PT_PAGE	      4096u
+#define PT_STACK_IOVS 32
 /* How long a tick waits for the threads it interrupted to stop. */
 #define PT_STOP_WAIT_NS 20000000ull
 /* How long detaching waits for every thread to stop before giving up. */
@@ -58,6 +63,14 @@ struct sampler {
 	uint64_t lost;	  /* samples asked for that did not come (thread gone, no stack) */
 	uint64_t chain[PT_MAX_FRAMES + 1];
 	uint64_t capture[2048]; /* cfg.capture's copy for the sample being taken */
+	/* With cfg.dwarf: the registers and stack copy of the last sample
+	 * taken, which the collector unwinds as it does perf's. */
+	struct unwind_snapshot snap;
+	uint8_t *stack; /* cfg.stack_size bytes */
+	/* Registers of the thread whose stop is being handled (read to keep
+	 * its system call), 0: none. */
+	struct user_regs_struct stop_regs;
+	pid_t stop_regs_tid;
 };
 
 /* ptrace(2) with integer arguments. */

@@ -2,7 +2,10 @@
  * the target is PTRACE_SEIZEd (new threads and children follow through
  * PTRACE_O_TRACECLONE/FORK/VFORK), and on each tick of a timerfd the
  * threads that are running and used CPU since their last sample are
- * PTRACE_INTERRUPTed, unwound with libunwind-ptrace and let go at once.
+ * PTRACE_INTERRUPTed, their registers and the top of their stack copied
+ * (one process_vm_readv: the collector unwinds the copy as it does perf's
+ * samples; with --unwind fp, libunwind-ptrace unwinds in place) and let go
+ * at once.
  * The CPU time a thread used since its last sample (schedstat) is the
  * sample's weight, so weights are CPU ns as with perf's cpu-clock.
  *
@@ -25,7 +28,10 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
+#include <sys/uio.h>
 #include <sys/user.h>
+
+#include <asm/perf_regs.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -284,14 +290,64 @@ static size_t unwind_thread(struct sampler *s, struct pt_thread *t, bool *trunca
 	return n;
 }
 
+/* With cfg.dwarf: copy a stopped thread's registers and the top of its
+ * stack (from sp, cfg.stack_size bytes or up to the end of its mapping)
+ * into s->snap, in one process_vm_readv; the collector unwinds it as it
+ * does perf's samples. False if the registers could not be read. */
+static bool snapshot_thread(struct sampler *s, struct pt_thread *t)
+{
+	struct iovec local, remote[PT_STACK_IOVS];
+	struct user_regs_struct r;
+	uint64_t *regs = s->snap.regs;
+	size_t nr = 0, want = s->cfg.stack_size;
+	uint64_t at;
+	ssize_t got;
+
+	if (s->stop_regs_tid == t->tid)
+		r = s->stop_regs;
+	else if (pt_request(PTRACE_GETREGS, t->tid, 0, (unsigned long)&r) < 0)
+		return false;
+	s->stop_regs_tid = 0;
+	if (!r.rip)
+		return false;
+	memset(regs, 0, sizeof(s->snap.regs));
+	regs[PERF_REG_X86_AX] = r.rax, regs[PERF_REG_X86_BX] = r.rbx;
+	regs[PERF_REG_X86_CX] = r.rcx, regs[PERF_REG_X86_DX] = r.rdx;
+	regs[PERF_REG_X86_SI] = r.rsi, regs[PERF_REG_X86_DI] = r.rdi;
+	regs[PERF_REG_X86_BP] = r.rbp, regs[PERF_REG_X86_SP] = r.rsp;
+	regs[PERF_REG_X86_IP] = r.rip, regs[PERF_REG_X86_FLAGS] = r.eflags;
+	regs[PERF_REG_X86_CS] = r.cs, regs[PERF_REG_X86_SS] = r.ss;
+	regs[PERF_REG_X86_R8] = r.r8, regs[PERF_REG_X86_R9] = r.r9;
+	regs[PERF_REG_X86_R10] = r.r10, regs[PERF_REG_X86_R11] = r.r11;
+	regs[PERF_REG_X86_R12] = r.r12, regs[PERF_REG_X86_R13] = r.r13;
+	regs[PERF_REG_X86_R14] = r.r14, regs[PERF_REG_X86_R15] = r.r15;
+	/* One remote piece per page: the copy stops at the first page that
+	 * is not mapped (the stack's end) and keeps what came before. */
+	for (at = r.rsp; want && nr < PT_STACK_IOVS; nr++) {
+		size_t len = PT_PAGE - (size_t)(at & (PT_PAGE - 1));
+
+		if (len > want)
+			len = want;
+		remote[nr] = (struct iovec){.iov_base = (void *)(uintptr_t)at, .iov_len = len};
+		at += len;
+		want -= len;
+	}
+	local = (struct iovec){.iov_base = s->stack, .iov_len = s->cfg.stack_size - want};
+	got = process_vm_readv(t->tid, &local, 1, remote, nr, 0);
+	s->snap.stack = s->stack;
+	s->snap.stack_len = got > 0 ? (size_t)got : 0;
+	return true;
+}
+
 struct taken {
 	size_t n; /* entries in s->chain, 0: no sample */
 	bool truncated;
 	size_t capture_len; /* bytes of s->capture */
+	bool snap; /* the sample is s->snap, not s->chain */
 };
 
-/* Take the sample asked of a stopped thread (unwind it now, while it is
- * stopped); emit() hands it over once the thread runs again. */
+/* Take the sample asked of a stopped thread (copy or unwind it now, while
+ * it is stopped); emit() hands it over once the thread runs again. */
 static struct taken take(struct sampler *s, struct pt_thread *t)
 {
 	struct taken tk = {0};
@@ -300,7 +356,12 @@ static struct taken take(struct sampler *s, struct pt_thread *t)
 		return tk;
 	t->want_sample = false;
 	s->npending--;
-	tk.n = unwind_thread(s, t, &tk.truncated);
+	if (s->cfg.dwarf) {
+		tk.snap = snapshot_thread(s, t);
+		tk.n = tk.snap ? 2 : 0;
+	} else {
+		tk.n = unwind_thread(s, t, &tk.truncated);
+	}
 	if (tk.n <= 1) {
 		s->lost++;
 		tk.n = 0;
@@ -337,10 +398,16 @@ static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
 	rs.tid = t->tid;
 	rs.time = loop_now_ns();
 	rs.period = t->weight;
-	rs.ip = s->chain[1];
-	rs.callchain = s->chain;
-	rs.nchain = tk->n;
-	rs.truncated = tk->truncated;
+	if (tk->snap) {
+		rs.ip = s->snap.regs[PERF_REG_X86_IP];
+		rs.have_user_regs = true;
+		rs.snap = s->snap;
+	} else {
+		rs.ip = s->chain[1];
+		rs.callchain = s->chain;
+		rs.nchain = tk->n;
+		rs.truncated = tk->truncated;
+	}
 	rs.capture = tk->capture_len ? s->capture : NULL;
 	rs.capture_len = tk->capture_len;
 	k->sample(k->ctx, &rs);
@@ -363,19 +430,26 @@ static bool is_stop_signal(int sig)
  * runs and turns back into EINTR when one does. A stop signal is left
  * alone: untraced, epoll_wait fails with EINTR after SIGSTOP/SIGCONT too.
  * status is the thread's wait status (a ptrace-stop). */
-void pt_keep_syscall(pid_t tid, int status)
+static bool keep_syscall(pid_t tid, int status, struct user_regs_struct *regs)
 {
 	int event = (int)((unsigned)status >> 16);
-	struct user_regs_struct regs;
 
 	if ((event == 0 || event == PTRACE_EVENT_STOP) && is_stop_signal(WSTOPSIG(status)))
-		return;
-	if (pt_request(PTRACE_GETREGS, tid, 0, (unsigned long)&regs) < 0)
-		return;
-	if ((long long)regs.orig_rax < 0 || (long long)regs.rax != -EINTR)
-		return;
-	regs.rax = (unsigned long long)-PT_ERESTARTNOHAND;
-	pt_request(PTRACE_SETREGS, tid, 0, (unsigned long)&regs);
+		return false;
+	if (pt_request(PTRACE_GETREGS, tid, 0, (unsigned long)regs) < 0)
+		return false;
+	if ((long long)regs->orig_rax < 0 || (long long)regs->rax != -EINTR)
+		return true;
+	regs->rax = (unsigned long long)-PT_ERESTARTNOHAND;
+	pt_request(PTRACE_SETREGS, tid, 0, (unsigned long)regs);
+	return true;
+}
+
+void pt_keep_syscall(pid_t tid, int status)
+{
+	struct user_regs_struct regs;
+
+	keep_syscall(tid, status, &regs);
 }
 
 /* Let a stopped thread go on (PTRACE_CONT with sig, the signal it was to
@@ -482,7 +556,8 @@ static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampl
 		pt_request(PTRACE_CONT, tid, 0, (unsigned long)(event == 0 ? sig : 0));
 		return;
 	}
-	pt_keep_syscall(tid, status);
+	/* the registers read here serve the sample too (one system call less) */
+	s->stop_regs_tid = keep_syscall(tid, status, &s->stop_regs) ? tid : 0;
 	switch (event) {
 	case PTRACE_EVENT_FORK:
 	case PTRACE_EVENT_VFORK:
@@ -519,9 +594,9 @@ static void on_stop(struct sampler *s, pid_t tid, int status, const struct sampl
 
 static void drain_sigfd(struct sampler *s)
 {
-	struct signalfd_siginfo si;
+	struct signalfd_siginfo si[16];
 
-	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si))
+	while (read(s->sigfd, si, sizeof(si)) == (ssize_t)sizeof(si))
 		;
 }
 
@@ -632,9 +707,10 @@ static void tick(struct sampler *s, const struct sampler_sink *k)
 		t->want_sample = true;
 		s->npending++;
 	}
-	while (s->npending > 0)
-		if (reap(s, k) == 0 && !pt_wait_sigchld(s, t0 + PT_STOP_WAIT_NS))
-			break;
+	/* The stops come after the interrupts: wait first (the SIGCHLD of a
+	 * stop that came already is pending), then take every one there is. */
+	while (s->npending > 0 && pt_wait_sigchld(s, t0 + PT_STOP_WAIT_NS))
+		reap(s, k);
 }
 
 /* ---- the sampler_ops ---- */
@@ -682,6 +758,7 @@ static void ptrace_close(struct sampler *s)
 		sigprocmask(SIG_UNBLOCK, &chld, NULL);
 	free(s->threads);
 	free(s->procs);
+	free(s->stack);
 	free(s);
 }
 
@@ -700,6 +777,8 @@ static int ptrace_open(struct sampler **out, const struct sampler_config *cfg, c
 	}
 	s = xcalloc(1, sizeof(*s));
 	s->cfg = *cfg;
+	if (cfg->dwarf)
+		s->stack = xmalloc(cfg->stack_size ? cfg->stack_size : 1);
 	s->timerfd = s->sigfd = -1;
 	if (cfg->launch && npids > 0)
 		s->child = pids[0];

@@ -50,6 +50,8 @@ struct unwind_ctx {
 	uint64_t sp;
 	const struct map_entry *last;	 /* mapping of the last image read */
 	const struct elf_image *cur_img; /* image of the last find_proc_info */
+	const struct elf_image *seg_img; /* image and segment of the last word read */
+	const struct elf_load_segment *seg;
 	int64_t cur_bias;
 	bool noinfo; /* an IP without unwind info was met during this step */
 };
@@ -130,23 +132,47 @@ static const struct image_unwind *image_unwind_get(struct elf_image *img)
 	return iu;
 }
 
+/* The file-backed segment of img holding vaddr, NULL if none. libunwind
+ * reads its words in runs from one table or one stack: the segment of the
+ * last hit is tried first, then the (few) others. */
+static const struct elf_load_segment *image_segment(struct unwind_ctx *ctx,
+						     const struct elf_image *img, uint64_t vaddr)
+{
+	const struct elf_load_segment *s = ctx->seg;
+
+	if (s && ctx->seg_img == img && vaddr >= s->vaddr && vaddr - s->vaddr < s->filesz)
+		return s;
+	for (size_t i = 0; i < img->nloads; i++) {
+		s = &img->loads[i];
+		if (vaddr >= s->vaddr && vaddr - s->vaddr < s->filesz) {
+			ctx->seg_img = img;
+			ctx->seg = s;
+			return s;
+		}
+	}
+	return NULL;
+}
+
 /* Read a word at vaddr; a word running past the end of the file-backed
  * part of its segment is zero-filled (libunwind reads aligned words around
  * smaller values). */
-static bool image_read_word(const struct elf_image *img, uint64_t vaddr, unw_word_t *val)
+static bool image_read_word(struct unwind_ctx *ctx, const struct elf_image *img, uint64_t vaddr,
+			    unw_word_t *val)
 {
-	for (size_t i = 0; i < img->nloads; i++) {
-		const struct elf_load_segment *s = &img->loads[i];
-		uint64_t off = vaddr - s->vaddr, n;
+	const struct elf_load_segment *s = image_segment(ctx, img, vaddr);
+	uint64_t off, n;
 
-		if (vaddr < s->vaddr || off >= s->filesz)
-			continue;
-		n = s->filesz - off < sizeof(*val) ? s->filesz - off : sizeof(*val);
-		*val = 0;
-		memcpy(val, img->data + s->offset + off, n);
+	if (!s)
+		return false;
+	off = vaddr - s->vaddr;
+	if (s->filesz - off >= sizeof(*val)) {
+		memcpy(val, img->data + s->offset + off, sizeof(*val));
 		return true;
 	}
-	return false;
+	n = s->filesz - off;
+	*val = 0;
+	memcpy(val, img->data + s->offset + off, n);
+	return true;
 }
 
 /* Whether the sampled IP is a ret right after `leave` or `pop %rbp`. */
@@ -185,7 +211,7 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int
 	/* Unwind tables are read from the image being looked up. Going
 	 * through its bias also covers non-executable segments that the
 	 * sampler saw no MMAP record for. */
-	if (ctx->cur_img && image_read_word(ctx->cur_img, addr - (uint64_t)ctx->cur_bias, val))
+	if (ctx->cur_img && image_read_word(ctx, ctx->cur_img, addr - (uint64_t)ctx->cur_bias, val))
 		return 0;
 	m = ctx->last;
 	if (!m || addr < m->start || addr >= m->end) {
@@ -194,7 +220,7 @@ static int access_mem(unw_addr_space_t as, unw_word_t addr, unw_word_t *val, int
 			return -UNW_EINVAL;
 		ctx->last = m;
 	}
-	if (map_entry_vaddr(m, addr, &vaddr) && image_read_word(m->image, vaddr, val))
+	if (map_entry_vaddr(m, addr, &vaddr) && image_read_word(ctx, m->image, vaddr, val))
 		return 0;
 	return -UNW_EINVAL;
 }

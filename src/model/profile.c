@@ -437,7 +437,9 @@ static uint32_t stack_child(struct profile *p, uint32_t parent, uint32_t locatio
 {
 	struct prof_intern *in = p->intern;
 	struct stack_key key = {parent, location};
-	uint64_t hash = hash2(parent, location);
+	/* both ids fit in 32 bits: one mix of the pair (a bijection) is enough,
+	 * and this runs for every frame of every sample */
+	uint64_t hash = mix64(((uint64_t)parent << 32) | location);
 	struct hslot *slot;
 	uint32_t id;
 

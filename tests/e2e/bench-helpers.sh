@@ -41,4 +41,15 @@ if [ -x "$ct" ]; then
 else
 	echo "# $ct not built (make bench builds it): its checks skipped"
 fi
+# perf gets proftop's ring size in the lost comparisons: ring_pages is
+# sampler-perf.c's rule (a quarter second of 8 KiB-stack samples, 512 to
+# 8192 pages of 4 KiB).
+if [ "$(getconf PAGESIZE)" = 4096 ]; then
+	check "ring pages at 997 Hz" 1024 "$(ring_pages 997)"
+	check "ring pages at 5 kHz" 4096 "$(ring_pages 5000)"
+	check "ring pages at 20 kHz (the cap)" 8192 "$(ring_pages 20000)"
+	check "ring pages at 10 Hz (the floor)" 512 "$(ring_pages 10)"
+fi
+check "lost shares of 'samples lost' lines, n/a skipped" "1.00 0.00" \
+	"$(printf '990 10\nn/a n/a\n5 0\n' | lost_pct | tr '\n' ' ' | sed 's/ $//')"
 pt_finish
