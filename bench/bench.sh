@@ -346,28 +346,7 @@ overhead()
 # lost_one TOOL RATE ROUND: "samples lost" of one run into $W/lost.TOOL.RATE.ROUND
 lost_one()
 {
-	local tool=$1 f=$2 t=$W/lost.$1.$2.$3
-	if [ "$tool" = proftop ]; then
-		if "$PROFTOP" report --format json -F "$f" --limit 1 --output "$t.json" -- \
-			"$THREADS" "$LOST_SCALE" >/dev/null 2>"$t.err"; then
-			echo "$(json_num "$t.json" samples) $(json_num "$t.json" lost)" >"$t"
-		else
-			echo "n/a n/a" >"$t"
-		fi
-		return
-	fi
-	if perf record -e cpu-clock -F "$f" --call-graph dwarf -m "$(ring_pages "$f")" \
-		-o "$t.data" -- "$THREADS" "$LOST_SCALE" >/dev/null 2>"$t.err"; then
-		# --stats: the per-event section's LOST_SAMPLES is the count of
-		# samples lost (the aggregated one counts the records).
-		perf report -i "$t.data" --stats 2>/dev/null | awk '
-			/SAMPLE events:/ && !/LOST/ { n = $3 }
-			/LOST_SAMPLES events:/ { l = $3 }
-			END { print (n == "" ? "n/a" : n), (l == "" ? 0 : l) }' >"$t"
-	else
-		echo "n/a n/a" >"$t"
-	fi
-	rm -f "$t.data"
+	lost_run "$1" "$2" "$W/lost.$1.$2.$3" "$THREADS" "$LOST_SCALE"
 }
 
 lost()

@@ -217,6 +217,9 @@ bool calls_proc_maps(struct calls *c, pid_t pid, const char *path);
 struct site *calls_site_find(struct calls *c, uint32_t fn, enum site_kind kind);
 /* Count s's calls again after calls_site_remove(); false (said why) if refused. */
 bool calls_site_rearm(struct calls *c, struct site *s);
+/* Keep probe id (from probeset_add*) as one of s's; id < 0: say err (the
+ * kernel's or the set's refusal) and return false. */
+bool calls_site_keep_probe(struct calls *c, struct site *s, int id, const char *err);
 /* Put s's probes on process pid (all or none). */
 void calls_site_place(struct calls *c, struct site *s, pid_t pid);
 /* Put s's probes on every live process that maps its file. */

@@ -126,13 +126,7 @@ static bool add_probe(struct calls *c, struct site *s, const struct usdt_probe *
 	int id = probeset_add_usdt(c->ps, s->path, p->offset, kind, (uint32_t)(s - c->sites), &u,
 				   err, sizeof(err));
 
-	if (id < 0) {
-		calls_say(c, "%s: %s", calls_kind_option(s->kind), err);
-		return false;
-	}
-	s->probes = xgrow(s->probes, &s->probes_cap, s->nprobes + 1, sizeof(int));
-	s->probes[s->nprobes++] = id;
-	return true;
+	return calls_site_keep_probe(c, s, id, err);
 }
 
 /* A site for sp on the interpreter img: its probes in the set, on no process. */

@@ -80,12 +80,8 @@ void calls_site_remove(struct calls *c, struct site *s, bool over_budget, bool n
 	s->over_budget = s->over_budget || over_budget;
 }
 
-static bool site_add_probe(struct calls *c, struct site *s, uint64_t offset, enum probe_kind kind)
+bool calls_site_keep_probe(struct calls *c, struct site *s, int id, const char *err)
 {
-	char err[512];
-	int id = probeset_add(c->ps, s->path, offset, kind, (uint32_t)(s - c->sites), err,
-			      sizeof(err));
-
 	if (id < 0) {
 		calls_say(c, "%s: %s", calls_kind_option(s->kind), err);
 		return false;
@@ -93,6 +89,15 @@ static bool site_add_probe(struct calls *c, struct site *s, uint64_t offset, enu
 	s->probes = xgrow(s->probes, &s->probes_cap, s->nprobes + 1, sizeof(int));
 	s->probes[s->nprobes++] = id;
 	return true;
+}
+
+static bool site_add_probe(struct calls *c, struct site *s, uint64_t offset, enum probe_kind kind)
+{
+	char err[512];
+	int id = probeset_add(c->ps, s->path, offset, kind, (uint32_t)(s - c->sites), err,
+			      sizeof(err));
+
+	return calls_site_keep_probe(c, s, id, err);
 }
 
 /* s's probes, in the set and on no process yet: its entry, and fx's
