@@ -53,7 +53,9 @@ calls_csv()
 
 # 1. Attached: every call counted, from the main thread and two others.
 N=12345
-"$py" "$wl" calls "$N" "$ret_sem" "$load0" >"$PT_WORK/calls.out" 2>"$PT_WORK/calls.err" &
+# Three functions counted: each raises the return marker's semaphore once,
+# as its probes are in place; the workload starts when all three are.
+"$py" "$wl" calls "$N" "$ret_sem" "$load0" 3 >"$PT_WORK/calls.out" 2>"$PT_WORK/calls.err" &
 pid=$!
 pt_track "$pid"
 pt_wait_running "$pid" "$py" 0

@@ -1,7 +1,9 @@
 # Python calls for tests/e2e/python-calls.sh, counted through CPython's USDT
 # markers. The run waits until proftop has raised the semaphore SEM (the
 # last it raises), so every call is probed:
-#   pycalls.py calls N SEM LOAD0   f N times, rec 10 x 200 deep (2000 calls),
+#   pycalls.py calls N SEM LOAD0 [K]  (waits for SEM >= K, default 1: each
+#                                  probed function raises it once)
+#                                  f N times, rec 10 x 200 deep (2000 calls),
 #                                  g 3000 + 4000 times from two threads
 #   pycalls.py nap K SEM LOAD0     nap() sleeps 30 ms, K times
 #   pycalls.py loop 0 SEM LOAD0    f forever (no wait)
@@ -50,9 +52,9 @@ def semaphore(addr):
         return int.from_bytes(mem.read(2), "little")
 
 
-def wait_raised(addr):
+def wait_raised(addr, need):
     for _ in range(6000):  # 60 s
-        if semaphore(addr):
+        if semaphore(addr) >= need:
             return
         time.sleep(0.01)
     raise SystemExit("the semaphore was never raised")
@@ -67,7 +69,7 @@ def main():
             for i in range(1000):
                 f(i)
             time.sleep(0.001)
-    wait_raised(addr)
+    wait_raised(addr, int(sys.argv[5]) if len(sys.argv) > 5 else 1)
     if mode == "nap":
         for _ in range(n):
             t0 = time.monotonic()
