@@ -59,7 +59,9 @@ csv_sum()
 		{ csv_split($0, f); s += f[col[want]]; n += f[col[want]] > 0 }
 		END { printf "%s\n", (ENVIRON["PT_COUNT"] ? n : s) }' "$PT_WORK/out.csv"
 }
-pt_ge "samples on spin_hot's instructions" "$(csv_sum self_samples)" 100
+# (a floor low enough for a 2-CPU machine running the suite in parallel:
+# the target may get a tenth of a CPU for its second)
+pt_ge "samples on spin_hot's instructions" "$(csv_sum self_samples)" 30
 # (the rest: samples taken in the kernel on top of spin_hot)
 pct=$(csv_sum self_pct)
 pt_ge "self % summed over the instructions" "$pct" 90

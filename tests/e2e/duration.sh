@@ -16,7 +16,9 @@ pt_ge "spin_forever self_pct" "$(pt_csv "$PT_WORK/out.csv" spin_forever self_pct
 # At 997 Hz of the target's CPU time (however loaded the machine is).
 samples=$(pt_csv "$PT_WORK/out.csv" spin_forever total_samples)
 cumtime=$(pt_csv "$PT_WORK/out.csv" spin_forever cumtime)
-pt_ge "spin_forever samples" "$samples" 100
+# A floor, not a rate: the target may get a tenth of a CPU for its second
+# on a loaded machine; the rate per CPU second is checked below.
+pt_ge "spin_forever samples" "$samples" 30
 pt_num "$samples" && pt_num "$cumtime" &&
 	pt_near "samples per second of CPU (cumtime $cumtime s)" \
 		"$(awk -v n="$samples" -v t="$cumtime" 'BEGIN { printf "%.0f", (t > 0 ? n / t : 0) }')" 997 100
