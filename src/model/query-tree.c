@@ -51,7 +51,7 @@ static int sibling_cmp(const void *va, const void *vb, void *ctx)
 }
 
 /* Link each node's children, hottest first. */
-static void tree_link(const struct profile *p, struct call_tree *t)
+void query_tree_link(const struct profile *p, struct call_tree *t)
 {
 	struct tree_order ctx = {query_name_ranks(p), t};
 	uint32_t *order, prev = PROF_NONE;
@@ -158,7 +158,7 @@ void query_tree_from_agg(const struct profile *p, struct agg *a, struct call_tre
 		out->nodes[nd->parent].total_ns += nd->total_ns;
 		out->nodes[nd->parent].total_samples += nd->total_samples;
 	}
-	tree_link(p, out);
+	query_tree_link(p, out);
 	qmap_free(&children);
 }
 
