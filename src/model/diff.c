@@ -613,9 +613,9 @@ struct tree_side {
 	double per;
 };
 
-static void tree_side_fill(struct tree_side *s, const struct profile *p,
-			   const struct node_map *m, size_t n, const struct query_filter *f,
-			   double per, const char *per_output)
+static void tree_side_fill(struct tree_side *s, const struct profile *p, const struct node_map *m,
+			   size_t n, const struct query_filter *f, double per,
+			   const char *per_output)
 {
 	double sum = 0;
 

@@ -117,8 +117,8 @@ struct query_live {
 	bool tree_on;
 	struct live_tnode *tn;
 	size_t ntn, tn_cap;
-	struct qmap tchild;	/* (parent, function) -> node */
-	uint32_t *tmemo;	/* by stack id: 1 + its node, or 0 */
+	struct qmap tchild; /* (parent, function) -> node */
+	uint32_t *tmemo;    /* by stack id: 1 + its node, or 0 */
 	size_t tmemo_cap;
 	uint32_t *tpath;
 	size_t tpath_cap;

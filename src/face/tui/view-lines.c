@@ -18,7 +18,7 @@
 #include "tui-priv.h"
 #include "xalloc.h"
 
-#define BAR_W 8
+#define BAR_W	8
 #define DELTA_W 18 /* " +0.412 +-0.031  " */
 
 struct lview {
@@ -137,10 +137,10 @@ static void delta_col(struct tui *t, int y, int x, int w, const struct diff_line
 
 	if (!d || w <= 0)
 		return;
-	a = cur			     ? base
+	a = cur			   ? base
 	    : !d->self.significant ? ui_attr(t, UC_DIM)
-	    : d->self.delta > 0	     ? ui_attr(t, UC_ERR)
-				     : base;
+	    : d->self.delta > 0	   ? ui_attr(t, UC_ERR)
+				   : base;
 	snprintf(buf, sizeof(buf), "%+7.3f", d->self.delta);
 	ui_put(y, x, buf, w, a);
 	if (isfinite(d->self.half) && w > 8) {
@@ -170,8 +170,8 @@ static void draw_source(struct tui *t, struct lview *l, const struct rect *r, in
 		counts(t, y, r->x + 7, row->self_samples, row->total_samples, row->heat,
 		       row->hottest, base, cur);
 		if (dw)
-			delta_col(t, y, r->x + 7 + 16 + BAR_W + 1, r->x + r->w - (r->x + 7 + 16 + BAR_W + 1),
-				  l->dl[k], base, cur);
+			delta_col(t, y, r->x + 7 + 16 + BAR_W + 1,
+				  r->x + r->w - (r->x + 7 + 16 + BAR_W + 1), l->dl[k], base, cur);
 		w = r->x + r->w - x;
 		if (w <= 0)
 			continue;
@@ -332,11 +332,12 @@ static int lv_key(struct tui *t, struct view *v, int key)
 		return KR_HANDLED | KR_REQUERY;
 	case 'D':
 		if (!t->base) {
-			tui_message(t, true, "no baseline: compare with proftop -i NEW --baseline OLD");
+			tui_message(t, true,
+				    "no baseline: compare with proftop -i NEW --baseline OLD");
 			return KR_HANDLED;
 		}
 		if (l->asm_mode) {
-			tui_message(t, true, "the change since the baseline is per source line: d for the source");
+			tui_message(t, true, "the change is per source line: d for the source");
 			return KR_HANDLED;
 		}
 		l->delta = !l->delta;

@@ -226,10 +226,10 @@ static double pct(uint64_t part, uint64_t whole)
 static void delta_cols(struct tui *t, int y, int x, int w, const struct diff_estimate *e,
 		       bool in_base, bool wide, attr_t base, bool cur)
 {
-	attr_t a = cur		       ? base
-		   : !e->significant   ? ui_attr(t, UC_DIM)
-		   : e->delta > 0      ? ui_attr(t, UC_ERR)
-				       : base;
+	attr_t a = cur		     ? base
+		   : !e->significant ? ui_attr(t, UC_DIM)
+		   : e->delta > 0    ? ui_attr(t, UC_ERR)
+				     : base;
 	char buf[48];
 
 	snprintf(buf, sizeof(buf), " %+9.3f", e->delta);
@@ -249,13 +249,15 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 {
 	struct tview *tv = v->priv;
 	int rows = r->h - 2, namew,
-	    cols_w = tv->dn ? (r->w >= 80 ? COLS_W_D : COLS_W_D1) : r->w >= 60 ? COLS_W : COLS_W_PCT;
+	    cols_w = tv->dn	  ? (r->w >= 80 ? COLS_W_D : COLS_W_D1)
+		     : r->w >= 60 ? COLS_W
+				  : COLS_W_PCT;
 	const char *head;
 	char buf[512];
 
 	if (tv->dn) {
-		snprintf(buf, sizeof(buf),
-			 "Call tree compared with %s: change per run (D: plain)", t->opt->baseline);
+		snprintf(buf, sizeof(buf), "Call tree compared with %s: change per run (D: plain)",
+			 t->opt->baseline);
 		ui_title(t, r->y, buf, NULL);
 	} else {
 		ui_title(t, r->y, "Call tree (+ - * Enter expand, collapse)", NULL);
@@ -265,7 +267,8 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 	t->colhead_y = r->y + 1;
 	ui_fill(r->y + 1, r->x, r->w, ui_attr(t, UC_COLHEAD));
 	if (cols_w == COLS_W_D)
-		head = t->utf8 ? " %total  \u0394cumtime        \u00b1  \u0394tottime        \u00b1  function"
+		head = t->utf8 ? " %total  \u0394cumtime        \u00b1  \u0394tottime        "
+				 "\u00b1  function"
 			       : " %total  dcumtime       +-  dtottime       +-  function";
 	else if (cols_w == COLS_W_D1)
 		head = t->utf8 ? " %total  \u0394cumtime  function" : " %total  dcumtime  function";
@@ -386,7 +389,8 @@ static int tv_key(struct tui *t, struct view *v, int key)
 		break;
 	case 'D':
 		if (!t->base) {
-			tui_message(t, true, "no baseline: compare with proftop -i NEW --baseline OLD");
+			tui_message(t, true,
+				    "no baseline: compare with proftop -i NEW --baseline OLD");
 			return KR_HANDLED;
 		}
 		tv->delta = !tv->delta;
