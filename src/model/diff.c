@@ -553,6 +553,191 @@ void diff_functions(const struct profile *cur, const struct profile *base,
 	qsort_r(out->rows, out->n, sizeof(*out->rows), row_cmp, (void *)o);
 }
 
+/* ---- the call tree ---- */
+
+static uint64_t str_hash(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
+
+/* Per node of t: a hash of its path of (name, module) keys from the root
+ * (a child always comes after its parent). */
+static uint64_t *tree_keys(const struct profile *p, const struct call_tree *t)
+{
+	uint64_t *k = xcalloc(t->n + 1, sizeof(*k));
+
+	k[0] = 0xcbf29ce484222325ull;
+	for (size_t i = 1; i < t->n; i++) {
+		uint32_t fn = t->nodes[i].function;
+		uint64_t h = str_hash(k[t->nodes[i].parent] * 0x9e3779b97f4a7c15ull + 1,
+				      profile_function_name(p, fn));
+
+		h = str_hash(h ^ 0xff, entry_module(p, fn));
+		k[i] = h ? h : 1;
+	}
+	return k;
+}
+
+/* Path key -> the first node of cur's tree with it (open addressing). */
+struct node_map {
+	uint64_t *key;
+	uint32_t *node;
+	size_t mask;
+};
+
+static size_t map_slot(const struct node_map *m, uint64_t k)
+{
+	size_t i = (size_t)(k ^ (k >> 31)) & m->mask;
+
+	while (m->key[i] && m->key[i] != k)
+		i = (i + 1) & m->mask;
+	return i;
+}
+
+static uint32_t map_get(const struct node_map *m, uint64_t k)
+{
+	size_t i = map_slot(m, k);
+
+	return m->key[i] == k ? m->node[i] : PROF_NONE;
+}
+
+/* One side's per-run times of cur's nodes (group heads), and its samples
+ * for the sampling error. */
+struct tree_side {
+	double *self, *total; /* [run * n + node] */
+	uint64_t *self_samples, *total_samples, *self_ns, *total_ns;
+	bool *seen;
+	size_t runs, n;
+	double per;
+};
+
+static void tree_side_fill(struct tree_side *s, const struct profile *p, const struct node_map *m,
+			   size_t n, const struct query_filter *f, double per,
+			   const char *per_output)
+{
+	double sum = 0;
+
+	s->n = n;
+	s->runs = p->nruns ? p->nruns : 1;
+	s->self = xcalloc(s->runs * n + 1, sizeof(double));
+	s->total = xcalloc(s->runs * n + 1, sizeof(double));
+	s->self_samples = xcalloc(n + 1, sizeof(uint64_t));
+	s->total_samples = xcalloc(n + 1, sizeof(uint64_t));
+	s->self_ns = xcalloc(n + 1, sizeof(uint64_t));
+	s->total_ns = xcalloc(n + 1, sizeof(uint64_t));
+	s->seen = xcalloc(n + 1, sizeof(bool));
+	for (size_t k = 0; k < s->runs; k++) {
+		double units = run_units(p, k, per, per_output);
+		struct query_filter rf;
+		struct call_tree t;
+		uint64_t *keys;
+
+		sum += units;
+		if (!run_filter(p, k, f, &rf))
+			continue;
+		query_call_tree(p, &rf, &t);
+		keys = tree_keys(p, &t);
+		for (size_t i = 0; i < t.n; i++) {
+			uint32_t j = map_get(m, keys[i]);
+			const struct tree_node *tn = &t.nodes[i];
+
+			if (j == PROF_NONE)
+				continue; /* a path cur does not have */
+			s->self[k * n + j] += (double)tn->self_ns / units;
+			s->total[k * n + j] += (double)tn->total_ns / units;
+			s->self_samples[j] += tn->self_samples;
+			s->total_samples[j] += tn->total_samples;
+			s->self_ns[j] += tn->self_ns;
+			s->total_ns[j] += tn->total_ns;
+			s->seen[j] |= tn->total_samples > 0;
+		}
+		free(keys);
+		call_tree_free(&t);
+	}
+	s->per = sum / (double)s->runs;
+}
+
+static void tree_side_free(struct tree_side *s)
+{
+	free(s->self);
+	free(s->total);
+	free(s->self_samples);
+	free(s->total_samples);
+	free(s->self_ns);
+	free(s->total_ns);
+	free(s->seen);
+}
+
+void diff_tree(const struct profile *cur, const struct call_tree *ct, const struct profile *base,
+	       const struct query_filter *f, const struct diff_opts *o, struct diff_node *out)
+{
+	double conf = o->confidence > 0 ? o->confidence : 0.95;
+	size_t n = ct->n, cap = 16;
+	uint64_t *keys = tree_keys(cur, ct);
+	uint32_t *head = xcalloc(n + 1, sizeof(*head));
+	struct tree_side c, b;
+	struct node_map m;
+	double *x = NULL, *y = NULL;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	m = (struct node_map){xcalloc(cap, sizeof(uint64_t)), xcalloc(cap, sizeof(uint32_t)),
+			      cap - 1};
+	for (size_t i = 0; i < n; i++) {
+		size_t slot = map_slot(&m, keys[i]);
+
+		if (!m.key[slot]) {
+			m.key[slot] = keys[i];
+			m.node[slot] = (uint32_t)i;
+		}
+		head[i] = m.node[slot];
+	}
+	tree_side_fill(&c, cur, &m, n, f, o->per_cur, o->per_output);
+	tree_side_fill(&b, base, &m, n, f, o->per_base, o->per_output);
+	x = xcalloc(c.runs + 1, sizeof(double));
+	y = xcalloc(b.runs + 1, sizeof(double));
+	for (size_t i = 0; i < n; i++) {
+		size_t j = head[i];
+		struct side sb, sc;
+
+		if (j != i) { /* same path as an earlier node: the group's sum */
+			out[i] = out[j];
+			continue;
+		}
+		for (size_t k = 0; k < c.runs; k++)
+			x[k] = c.self[k * n + j];
+		for (size_t k = 0; k < b.runs; k++)
+			y[k] = b.self[k * n + j];
+		sb = (struct side){y, b.runs,
+				   time_var(b.self_ns[j], b.self_samples[j], b.runs, b.per)};
+		sc = (struct side){x, c.runs,
+				   time_var(c.self_ns[j], c.self_samples[j], c.runs, c.per)};
+		estimate(&out[i].self, &sb, &sc, conf, 1e-9);
+		for (size_t k = 0; k < c.runs; k++)
+			x[k] = c.total[k * n + j];
+		for (size_t k = 0; k < b.runs; k++)
+			y[k] = b.total[k * n + j];
+		sb = (struct side){y, b.runs,
+				   time_var(b.total_ns[j], b.total_samples[j], b.runs, b.per)};
+		sc = (struct side){x, c.runs,
+				   time_var(c.total_ns[j], c.total_samples[j], c.runs, c.per)};
+		estimate(&out[i].total, &sb, &sc, conf, 1e-9);
+		judge(&out[i].self, o, false);
+		judge(&out[i].total, o, false);
+		out[i].in_base = b.seen[j];
+	}
+	free(x);
+	free(y);
+	tree_side_free(&c);
+	tree_side_free(&b);
+	free(m.key);
+	free(m.node);
+	free(head);
+	free(keys);
+}
+
 int diff_parse_threshold(const char *s, double *value, enum diff_unit *unit)
 {
 	char *end;

@@ -125,6 +125,22 @@ void diff_lines(const struct profile *cur, const struct profile *base, const str
 		uint32_t fn, const struct diff_opts *o, struct diff_line_table *out);
 void diff_line_table_free(struct diff_line_table *t);
 
+/* A node of cur's call tree compared with the node of the same path in
+ * the baseline's tree (functions on the path matched by name and module,
+ * as diff_functions): its cumulative (total) and own time per run, per
+ * unit under --per, each node's interval at o->confidence on its own.
+ * Nodes with the same path (two functions of one name and module under
+ * one parent) share their sum. in_base: the path has samples in base. */
+struct diff_node {
+	struct diff_estimate self, total;
+	bool in_base;
+};
+
+/* out[i] for every node i of ct, a tree of cur through f (query_call_tree
+ * or query_call_tree_live); base's tree is built through f too. */
+void diff_tree(const struct profile *cur, const struct call_tree *ct, const struct profile *base,
+	       const struct query_filter *f, const struct diff_opts *o, struct diff_node *out);
+
 /* Whether every run of p printed a positive number after word (for
  * diff_opts.per_output): 0, or -1 with err naming the run. */
 int diff_output_units(const struct profile *p, const char *word, char *err, size_t errlen);

@@ -76,5 +76,7 @@ void query_sort_rows(const struct profile *p, struct func_table *t, enum query_s
 
 /* The call tree of an aggregate (query-tree.c). */
 void query_tree_from_agg(const struct profile *p, struct agg *a, struct call_tree *out);
+/* Link each node's children, hottest first (query-tree.c). */
+void query_tree_link(const struct profile *p, struct call_tree *t);
 
 #endif

@@ -12,7 +12,9 @@
  * are summed apart, so that the clock (filter.wall) only chooses which
  * sums to add. Each stack's distinct functions are cached once, so that a
  * record costs its stack's depth, counting a function once per sample
- * however deep it recurses. */
+ * however deep it recurses. Once a call tree was asked for, the tree is
+ * kept too: each stack's node is made once (its path shared with its
+ * trie parent's), and new records add to their node's own sums. */
 
 struct live_fn {
 	uint64_t self_ns, self_samples, total_ns, total_samples, inlined_samples;
@@ -50,6 +52,12 @@ struct live_batch {
 struct fn_stacks {
 	uint32_t *ds;
 	size_t n, cap;
+};
+
+/* A node of the kept call tree: own sums per clock. */
+struct live_tnode {
+	uint32_t function, parent, depth;
+	struct stack_sum self[2];
 };
 
 struct query_live {
@@ -103,6 +111,17 @@ struct query_live {
 	size_t norder;
 	uint64_t *key1, *key2;
 	bool *in_order;
+
+	/* The kept call tree (tree_on: asked for since the last reset). A
+	 * child is always made after its parent. */
+	bool tree_on;
+	struct live_tnode *tn;
+	size_t ntn, tn_cap;
+	struct qmap tchild; /* (parent, function) -> node */
+	uint32_t *tmemo;    /* by stack id: 1 + its node, or 0 */
+	size_t tmemo_cap;
+	uint32_t *tpath;
+	size_t tpath_cap;
 };
 
 void query_live_free(struct query_live *q)
@@ -130,6 +149,10 @@ void query_live_free(struct query_live *q)
 	free(q->dirty);
 	free(q->is_dirty);
 	free(q->calls_seen);
+	free(q->tn);
+	qmap_free(&q->tchild);
+	free(q->tmemo);
+	free(q->tpath);
 	free(q);
 }
 
@@ -201,6 +224,7 @@ static void live_reset(struct query_live *q, bool outer_only)
 		q->idx[i].n = 0;
 	q->idx_upto = 0;
 	q->order_valid = false;
+	q->tree_on = false; /* made again from the sums when asked for */
 	if (outer_only != q->outer_only) {
 		for (size_t k = 0; k < q->nds; k++)
 			q->ds[k].known = false;
@@ -273,6 +297,94 @@ static void stack_cache(const struct profile *p, struct query_live *q, uint32_t 
 	ls->known = true;
 }
 
+/* ---- the kept call tree ---- */
+
+static uint32_t tree_child(struct query_live *q, uint32_t parent, uint32_t function)
+{
+	uint32_t *v = qmap_get(&q->tchild, parent, function);
+	struct live_tnode *nd;
+
+	if (*v != PROF_NONE)
+		return *v;
+	q->tn = xgrow(q->tn, &q->tn_cap, q->ntn + 1, sizeof(*q->tn));
+	*v = (uint32_t)q->ntn++;
+	nd = &q->tn[*v];
+	memset(nd, 0, sizeof(*nd));
+	nd->function = function;
+	nd->parent = parent;
+	nd->depth = q->tn[parent].depth + 1;
+	return *v;
+}
+
+/* The node of stack s, made with its path as query-tree.c's tree_node_of
+ * makes it: the trie parent's node (memo), then the location's frames,
+ * outermost first. */
+static uint32_t tree_node(const struct profile *p, struct query_live *q, uint32_t s)
+{
+	size_t n = 0;
+	uint32_t node;
+
+	if (p->nstacks > q->tmemo_cap) {
+		size_t cap = p->nstacks + p->nstacks / 2 + 64;
+
+		q->tmemo = grow_zeroed(q->tmemo, q->tmemo_cap, cap, sizeof(*q->tmemo));
+		q->tmemo_cap = cap;
+	}
+	q->tmemo[0] = 1; /* the root of the trie is the root of the tree */
+	for (; !q->tmemo[s]; s = p->stacks[s].parent) {
+		q->tpath = xgrow(q->tpath, &q->tpath_cap, n + 1, sizeof(*q->tpath));
+		q->tpath[n++] = s;
+	}
+	node = q->tmemo[s] - 1;
+	while (n-- > 0) {
+		uint32_t loc = p->stacks[q->tpath[n]].location;
+
+		if (loc < p->nlocations) {
+			const struct prof_location *l = &p->locations[loc];
+
+			for (uint32_t j = l->nlines; j-- > 0;) {
+				if (q->outer_only && j + 1 < l->nlines)
+					continue; /* inlined: folds into its function */
+				node = tree_child(q, node, p->lines[l->first_line + j].function);
+			}
+		}
+		q->tmemo[q->tpath[n]] = node + 1;
+	}
+	return node;
+}
+
+static void tree_add(const struct profile *p, struct query_live *q, int c, uint32_t s,
+		     const struct stack_sum *d)
+{
+	uint32_t node = tree_node(p, q, s); /* may move q->tn */
+	struct live_tnode *nd = &q->tn[node];
+
+	nd->self[c].ns += d->ns;
+	nd->self[c].samples += d->samples;
+}
+
+/* Start keeping the tree: empty, then every stack's sums so far. */
+static void tree_start(const struct profile *p, struct query_live *q)
+{
+	qmap_free(&q->tchild);
+	memset(&q->tchild, 0, sizeof(q->tchild));
+	if (q->tmemo)
+		memset(q->tmemo, 0, q->tmemo_cap * sizeof(*q->tmemo));
+	q->tn = xgrow(q->tn, &q->tn_cap, 1, sizeof(*q->tn));
+	memset(&q->tn[0], 0, sizeof(q->tn[0]));
+	q->tn[0].function = PROF_NONE;
+	q->tn[0].parent = PROF_NONE;
+	q->ntn = 1;
+	for (size_t k = 0; k < q->ndistinct; k++) {
+		const struct live_stack *ls = &q->ds[q->distinct[k]];
+
+		for (int c = 0; c < 2; c++)
+			if (ls->sum[c].samples || ls->sum[c].ns)
+				tree_add(p, q, c, ls->stack, &ls->sum[c]);
+	}
+	q->tree_on = true;
+}
+
 /* Add the sums d of records on stack entry i under clock c. */
 static void live_add(const struct profile *p, struct query_live *q, int c, uint32_t i,
 		     const struct stack_sum *d)
@@ -283,6 +395,8 @@ static void live_add(const struct profile *p, struct query_live *q, int c, uint3
 
 	q->ds[i].sum[c].ns += d->ns;
 	q->ds[i].sum[c].samples += d->samples;
+	if (q->tree_on)
+		tree_add(p, q, c, ls->stack, d);
 	if (!cl->fn)
 		cl->fn = xcalloc(q->fn_cap ? q->fn_cap : 1, sizeof(*cl->fn));
 	if (!ls->known)
@@ -840,35 +954,57 @@ void query_callees_live(const struct profile *p, const struct query_filter *f, u
 	live_edges(p, f, fn, false, out);
 }
 
-/* ---- the call tree: from the per-stack sums ---- */
+/* ---- the call tree: kept, the new records added to their nodes ---- */
 
 void query_call_tree_live(const struct profile *p, const struct query_filter *f,
 			  struct call_tree *out)
 {
 	struct query_live *q = live_sync(p, f);
 	bool wall = f && f->wall;
-	struct agg a;
+	uint32_t *id;
+	size_t n;
 
-	memset(&a, 0, sizeof(a));
-	a.by_stack = xcalloc(p->nstacks ? p->nstacks : 1, sizeof(*a.by_stack));
-	a.stacks = xmalloc((q->ndistinct ? q->ndistinct : 1) * sizeof(*a.stacks));
-	for (size_t k = 0; k < q->ndistinct; k++) {
-		uint32_t s = q->ds[q->distinct[k]].stack;
-		struct stack_sum sum = entry_sum(q, q->distinct[k], wall);
+	if (!q->tree_on)
+		tree_start(p, q);
+	n = q->ntn;
+	memset(out, 0, sizeof(*out));
+	out->nodes = xcalloc(n, sizeof(*out->nodes));
+	for (size_t i = 0; i < n; i++) {
+		struct tree_node *o = &out->nodes[i];
+		const struct live_tnode *t = &q->tn[i];
 
-		if (!sum.samples)
+		o->function = t->function;
+		o->parent = t->parent;
+		o->depth = t->depth;
+		o->first_child = o->next_sibling = PROF_NONE;
+		o->self_ns = t->self[0].ns + (wall ? t->self[1].ns : 0);
+		o->self_samples = t->self[0].samples + (wall ? t->self[1].samples : 0);
+		o->total_ns = o->self_ns;
+		o->total_samples = o->self_samples;
+	}
+	for (size_t i = n; i-- > 1;) {
+		struct tree_node *o = &out->nodes[i];
+
+		out->nodes[o->parent].total_ns += o->total_ns;
+		out->nodes[o->parent].total_samples += o->total_samples;
+	}
+	/* Drop the nodes with no samples under this clock (or that a moving
+	 * window left): a parent comes before its children, and stays. */
+	id = xmalloc(n * sizeof(*id));
+	out->n = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (i && !out->nodes[i].total_samples) {
+			id[i] = PROF_NONE;
 			continue;
-		a.by_stack[s] = sum;
-		a.stacks[a.n++] = s;
+		}
+		id[i] = (uint32_t)out->n;
+		out->nodes[out->n] = out->nodes[i];
+		if (i)
+			out->nodes[out->n].parent = id[out->nodes[i].parent];
+		out->n++;
 	}
-	for (int c = 0; c < (wall ? 2 : 1); c++) {
-		a.total_samples += q->clk[c].total_samples;
-		a.total_ns += q->clk[c].total_ns;
-		a.truncated += q->clk[c].truncated;
-	}
-	a.max_frames = profile_max_frames(p);
-	a.frames = xmalloc(a.max_frames * sizeof(*a.frames));
-	a.outer_only = q->outer_only;
-	query_tree_from_agg(p, &a, out);
-	agg_free(&a);
+	free(id);
+	for (int c = 0; c < (wall ? 2 : 1); c++)
+		out->total_ns += q->clk[c].total_ns;
+	query_tree_link(p, out);
 }

@@ -50,28 +50,37 @@ static int sibling_cmp(const void *va, const void *vb, void *ctx)
 	return ra < rb ? -1 : ra > rb;
 }
 
-/* Link each node's children, hottest first. */
-static void tree_link(const struct profile *p, struct call_tree *t)
+/* Link each node's children, hottest first: the nodes bucketed by parent
+ * (a counting sort), then each family sorted on its own. */
+void query_tree_link(const struct profile *p, struct call_tree *t)
 {
 	struct tree_order ctx = {query_name_ranks(p), t};
-	uint32_t *order, prev = PROF_NONE;
+	uint32_t *order, *start;
 	size_t i, n = t->n - 1;
 
 	if (n == 0)
 		return;
 	order = xmalloc(n * sizeof(*order));
-	for (i = 0; i < n; i++)
-		order[i] = (uint32_t)(i + 1);
-	qsort_r(order, n, sizeof(*order), sibling_cmp, &ctx);
-	for (i = 0; i < n; i++) {
-		struct tree_node *nd = &t->nodes[order[i]];
+	start = xcalloc(t->n + 1, sizeof(*start));
+	for (i = 1; i < t->n; i++)
+		start[t->nodes[i].parent + 1]++;
+	for (i = 0; i < t->n; i++)
+		start[i + 1] += start[i];
+	for (i = 1; i < t->n; i++)
+		order[start[t->nodes[i].parent]++] = (uint32_t)i;
+	/* start[k] is now the end of k's family, the start of k + 1's */
+	for (size_t k = 0, from = 0; k < t->n; from = start[k++]) {
+		size_t m = start[k] - from;
 
-		if (prev != PROF_NONE && t->nodes[prev].parent == nd->parent)
-			t->nodes[prev].next_sibling = order[i];
-		else
-			t->nodes[nd->parent].first_child = order[i];
-		prev = order[i];
+		if (!m)
+			continue;
+		if (m > 1)
+			qsort_r(order + from, m, sizeof(*order), sibling_cmp, &ctx);
+		t->nodes[k].first_child = order[from];
+		for (size_t c = from; c + 1 < start[k]; c++)
+			t->nodes[order[c]].next_sibling = order[c + 1];
 	}
+	free(start);
 	free(order);
 }
 
@@ -158,7 +167,7 @@ void query_tree_from_agg(const struct profile *p, struct agg *a, struct call_tre
 		out->nodes[nd->parent].total_ns += nd->total_ns;
 		out->nodes[nd->parent].total_samples += nd->total_samples;
 	}
-	tree_link(p, out);
+	query_tree_link(p, out);
 	qmap_free(&children);
 }
 

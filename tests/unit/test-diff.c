@@ -412,6 +412,78 @@ static void test_lines(void **state)
 	profile_free(cur);
 }
 
+/* The node of cur's tree reached by main -> name (depth 2), or PROF_NONE;
+ * with skip, the second such node. */
+static uint32_t tree_find(const struct profile *p, const struct call_tree *ct, const char *name,
+			  bool skip)
+{
+	for (uint32_t i = 1; i < ct->n; i++) {
+		const struct tree_node *tn = &ct->nodes[i];
+
+		if (tn->depth != 2 || strcmp(p->functions[tn->function].name, name) ||
+		    strcmp(p->functions[ct->nodes[tn->parent].function].name, "main"))
+			continue;
+		if (!skip)
+			return i;
+		skip = false;
+	}
+	return PROF_NONE;
+}
+
+/* The call tree beside the baseline's: per node, the change of its time per
+ * run since the same path; with runs, the interval from their spread. */
+static void test_tree(void **state)
+{
+	struct fixture *fx = *state;
+	struct profile *base = build_runs("./old", (int[]){300, 312, 288}, (int[]){300, 300, 300}, 3);
+	struct profile *cur = build_runs("./new", (int[]){390, 402, 378}, (int[]){300, 303, 297}, 3);
+	struct query_filter all = {0};
+	struct diff_opts o = {.flag = true, .threshold = 10, .unit = DIFF_PERCENT};
+	struct call_tree ct;
+	struct diff_node *dn;
+	uint32_t n, h1, h2;
+
+	query_call_tree(cur, &all, &ct);
+	dn = calloc(ct.n, sizeof(*dn));
+	diff_tree(cur, &ct, base, &all, &o, dn);
+	n = tree_find(cur, &ct, "hot", false);
+	assert_int_not_equal(n, PROF_NONE);
+	assert_near(dn[n].self.delta, 0.9, "main->hot: own seconds per run slower");
+	assert_near(dn[n].self.base, 3.0, "main->hot: in the baseline");
+	assert_true(dn[n].self.significant && dn[n].self.over && dn[n].in_base);
+	n = tree_find(cur, &ct, "cold", false);
+	assert_near(dn[n].self.delta, 0.0, "main->cold: unchanged");
+	assert_false(dn[n].self.significant);
+	n = ct.nodes[n].parent; /* main */
+	assert_near(dn[n].total.delta, 0.9, "main: cumulative seconds per run slower");
+	assert_near(dn[n].self.delta, 0.0, "main: no own time");
+	assert_near(dn[0].total.delta, 0.9, "the root: the whole run");
+	free(dn);
+	call_tree_free(&ct);
+	profile_free(base);
+	profile_free(cur);
+
+	/* One run a side, modules matched as diff_functions matches them:
+	 * hot +1 s; fresh is new; the two helpers (one path) share their sum,
+	 * 10 samples either side */
+	query_call_tree(fx->cur, &all, &ct);
+	dn = calloc(ct.n, sizeof(*dn));
+	diff_tree(fx->cur, &ct, fx->base, &all, &o, dn);
+	n = tree_find(fx->cur, &ct, "hot", false);
+	assert_near(dn[n].self.delta, 1.0, "hot: own seconds slower");
+	assert_true(dn[n].in_base);
+	n = tree_find(fx->cur, &ct, "fresh", false);
+	assert_false(dn[n].in_base);
+	assert_near(dn[n].self.delta, 0.1, "fresh: all new");
+	h1 = tree_find(fx->cur, &ct, "helper", false);
+	h2 = tree_find(fx->cur, &ct, "helper", true);
+	assert_int_not_equal(h2, PROF_NONE);
+	assert_near(dn[h1].self.delta, 0.0, "helper (both): unchanged");
+	assert_near(dn[h2].self.cur, dn[h1].self.cur, "the second helper: the same sum");
+	free(dn);
+	call_tree_free(&ct);
+}
+
 /* The runs survive a save and a load; a session of one run has none. */
 static void test_runs_saved(void **state)
 {
@@ -578,6 +650,7 @@ int main(void)
 		cmocka_unit_test(test_runs),
 		cmocka_unit_test(test_runs_saved),
 		cmocka_unit_test(test_lines),
+		cmocka_unit_test_setup_teardown(test_tree, setup, teardown),
 		cmocka_unit_test(test_share_preserving),
 		cmocka_unit_test(test_per),
 		cmocka_unit_test(test_per_output),

@@ -317,6 +317,9 @@ struct view *view_threads_new(struct tui *t);
 struct view *view_latency_new(struct tui *t, uint32_t fn);
 /* view-diff.c: the functions table beside t->base's (--baseline). */
 struct view *view_diff_new(struct tui *t);
+/* The comparison's options from the command line and the current order. */
+struct diff_opts;
+void tui_diff_opts(const struct tui *t, struct diff_opts *o);
 extern const struct view_ops view_diff_ops;
 extern const struct view_ops view_latency_ops;
 /* view-picker.c: the process picker (no target given, or `A`). */

@@ -45,10 +45,9 @@ static uint32_t dv_selected(struct tui *t, struct view *v)
 	return r && r->prof == t->prof ? r->row.function : PROF_NONE;
 }
 
-static void dv_update(struct tui *t, struct view *v)
+void tui_diff_opts(const struct tui *t, struct diff_opts *o)
 {
-	struct dview *d = v->priv;
-	struct diff_opts o = {
+	*o = (struct diff_opts){
 		.sort = t->sort,
 		.by_delta = t->sort_delta,
 		.reverse = t->reverse,
@@ -60,7 +59,14 @@ static void dv_update(struct tui *t, struct view *v)
 		.per_base = t->opt->per_base,
 		.per_output = t->opt->per_output,
 	};
+}
 
+static void dv_update(struct tui *t, struct view *v)
+{
+	struct dview *d = v->priv;
+	struct diff_opts o;
+
+	tui_diff_opts(t, &o);
 	if (v->gen != t->gen) {
 		diff_table_free(&d->table);
 		diff_functions(t->prof, t->base, &t->filter, &o, &d->table);

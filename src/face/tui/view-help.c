@@ -13,6 +13,7 @@
 static const struct key_help lines_keys[] = {
 	{"n N", "next / previous hot line", 0, NULL},
 	{"d", "disassembly instead of source, and back (also when the source is missing)", 0, NULL},
+	{"D", "with --baseline: change of each line's own time since the baseline / plain", 0, NULL},
 	{"Enter Right", "on a call line: go to the callee", 0, NULL},
 	{NULL, NULL, 0, NULL},
 };

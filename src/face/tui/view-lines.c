@@ -1,19 +1,25 @@
 /* The line view: a function's source with self and total samples and a
  * heat bar per line, scrolled to the hottest line; its disassembly with
  * samples per instruction when the source cannot be read (or on `d`).
- * The rows come from annotate.h; this file only draws them. */
+ * The rows come from annotate.h; this file only draws them. With a
+ * baseline (--baseline), each source line also shows the change of its
+ * own time per run since the same line of the baseline's function, with
+ * the interval (diff_lines, as report --lines prints it); D toggles. */
 #include "config.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "annotate.h"
+#include "diff.h"
 #include "tui-priv.h"
 #include "xalloc.h"
 
-#define BAR_W 8
+#define BAR_W	8
+#define DELTA_W 18 /* " +0.412 +-0.031  " */
 
 struct lview {
 	uint32_t fn;
@@ -26,7 +32,53 @@ struct lview {
 	struct ui_list list;
 	bool placed; /* the cursor went to the hottest row once */
 	bool center; /* ...and is centred at the next draw */
+	/* Against the baseline, per source row (NULL: no baseline, D off). */
+	const struct diff_line **dl;
+	struct diff_line_table dt;
+	bool delta, delta_set;
 };
+
+static bool showing_delta(const struct lview *l)
+{
+	return l->dl && !l->asm_mode;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? slash + 1 : path ? path : "?";
+}
+
+/* Each source row's line in the comparison (matched by file base name and
+ * line, as diff_lines matches them). */
+static void lv_compare(struct tui *t, struct lview *l)
+{
+	struct diff_opts o;
+
+	free(l->dl);
+	l->dl = NULL;
+	diff_line_table_free(&l->dt);
+	if (!l->delta_set) {
+		l->delta = t->base != NULL;
+		l->delta_set = true;
+	}
+	if (!t->base || !l->delta || l->asm_mode)
+		return;
+	tui_diff_opts(t, &o);
+	diff_lines(t->prof, t->base, &t->filter, l->fn, &o, &l->dt);
+	l->dl = xcalloc(l->src.n + 1, sizeof(*l->dl));
+	for (size_t i = 0; i < l->src.n; i++) {
+		const struct annot_line *row = &l->src.rows[i];
+
+		for (size_t j = 0; row->file && j < l->dt.n; j++)
+			if (l->dt.rows[j].line == row->line &&
+			    !strcmp(base_name(l->dt.rows[j].file), base_name(row->file))) {
+				l->dl[i] = &l->dt.rows[j];
+				break;
+			}
+	}
+}
 
 static size_t nrows(const struct lview *l)
 {
@@ -55,6 +107,7 @@ static void lv_update(struct tui *t, struct view *v)
 		if (!l->have_dis && l->asm_auto)
 			l->asm_mode = false; /* neither: the sampled lines without text */
 	}
+	lv_compare(t, l);
 	l->list.n = nrows(l);
 	if (!l->placed && hottest(l) != ANNOT_NONE) {
 		l->list.cur = hottest(l);
@@ -74,16 +127,39 @@ static void counts(struct tui *t, int y, int x, uint64_t self, uint64_t total, d
 	}
 }
 
+/* " +0.412 \u00b10.031": the change of the line's own time per run; slower and
+ * significant in the error colour, not significant dim. */
+static void delta_col(struct tui *t, int y, int x, int w, const struct diff_line *d, attr_t base,
+		      bool cur)
+{
+	char buf[48];
+	attr_t a;
+
+	if (!d || w <= 0)
+		return;
+	a = cur			   ? base
+	    : !d->self.significant ? ui_attr(t, UC_DIM)
+	    : d->self.delta > 0	   ? ui_attr(t, UC_ERR)
+				   : base;
+	snprintf(buf, sizeof(buf), "%+7.3f", d->self.delta);
+	ui_put(y, x, buf, w, a);
+	if (isfinite(d->self.half) && w > 8) {
+		snprintf(buf, sizeof(buf), " %s%-6.3f", t->utf8 ? "\u00b1" : "+-", d->self.half);
+		ui_put(y, x + 7, buf, w - 7, cur ? base : ui_attr(t, UC_DIM));
+	}
+}
+
 static void draw_source(struct tui *t, struct lview *l, const struct rect *r, int rows)
 {
 	char buf[256];
+	int dw = showing_delta(l) ? DELTA_W : 0;
 
 	for (int i = 0; i < rows && l->list.top + (size_t)i < l->src.n; i++) {
 		size_t k = l->list.top + (size_t)i;
 		const struct annot_line *row = &l->src.rows[k];
 		bool cur = k == l->list.cur;
 		attr_t base = cur ? ui_attr(t, UC_CURSOR) : A_NORMAL;
-		int y = r->y + 2 + i, x = r->x + 7 + 16 + BAR_W + 1, w;
+		int y = r->y + 2 + i, x = r->x + 7 + 16 + BAR_W + 1 + dw, w;
 
 		ui_fill(y, r->x, r->w, base);
 		if (row->line > 0)
@@ -93,6 +169,9 @@ static void draw_source(struct tui *t, struct lview *l, const struct rect *r, in
 		ui_put(y, r->x, buf, 6, cur ? base : ui_attr(t, UC_DIM));
 		counts(t, y, r->x + 7, row->self_samples, row->total_samples, row->heat,
 		       row->hottest, base, cur);
+		if (dw)
+			delta_col(t, y, r->x + 7 + 16 + BAR_W + 1,
+				  r->x + r->w - (r->x + 7 + 16 + BAR_W + 1), l->dl[k], base, cur);
 		w = r->x + r->w - x;
 		if (w <= 0)
 			continue;
@@ -179,6 +258,9 @@ static void lv_draw(struct tui *t, struct view *v, const struct rect *r)
 	else
 		snprintf(title, sizeof(title), "Lines of %s: %s", name,
 			 l->src.error ? l->src.error : "no source");
+	if (showing_delta(l))
+		snprintf(title + strlen(title), sizeof(title) - strlen(title),
+			 ", compared with %s (D: plain)", t->opt->baseline);
 	ui_title(t, r->y, title, NULL);
 	if (r->h < 2)
 		return;
@@ -187,8 +269,11 @@ static void lv_draw(struct tui *t, struct view *v, const struct rect *r)
 		       ui_attr(t, UC_ERR));
 		return;
 	}
-	snprintf(head, sizeof(head), "%s    self   total %-*s %s",
+	snprintf(head, sizeof(head), "%s    self   total %-*s %s%s",
 		 l->asm_mode ? " address" : "  line", BAR_W, "heat",
+		 !showing_delta(l) ? ""
+		 : t->utf8	   ? "   \u0394own \u00b1         "
+				   : "   down +-        ",
 		 l->asm_mode ? "instruction" : "source");
 	ui_fill(r->y + 1, r->x, r->w, ui_attr(t, UC_COLHEAD));
 	ui_put(r->y + 1, r->x, head, r->w, ui_attr(t, UC_COLHEAD));
@@ -245,6 +330,18 @@ static int lv_key(struct tui *t, struct view *v, int key)
 		l->placed = false;
 		l->list.cur = l->list.top = 0;
 		return KR_HANDLED | KR_REQUERY;
+	case 'D':
+		if (!t->base) {
+			tui_message(t, true,
+				    "no baseline: compare with proftop -i NEW --baseline OLD");
+			return KR_HANDLED;
+		}
+		if (l->asm_mode) {
+			tui_message(t, true, "the change is per source line: d for the source");
+			return KR_HANDLED;
+		}
+		l->delta = !l->delta;
+		return KR_HANDLED | KR_REQUERY;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
@@ -298,6 +395,8 @@ static void lv_leave(struct tui *t, struct view *v)
 
 	annot_source_free(&l->src);
 	annot_disasm_free(&l->dis);
+	diff_line_table_free(&l->dt);
+	free(l->dl);
 }
 
 const struct view_ops view_lines_ops = {

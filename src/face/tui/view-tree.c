@@ -1,17 +1,23 @@
 /* The top-down call tree, opened along the hottest path. Expansion is
  * remembered by the path of functions from the root, so it survives the
- * tree being recomputed on every refresh. */
+ * tree being recomputed on every refresh. With a baseline (--baseline),
+ * each node shows the change of its cumulative and own time per run since
+ * the same path in the baseline, with the interval (diff.h); D toggles. */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "diff.h"
 #include "tui-priv.h"
 #include "xalloc.h"
 
 #define COLS_W	   32 /* "%total  %self  cumtime  tottime " */
 #define COLS_W_PCT 14 /* "%total  %self " alone, on narrow screens */
+#define COLS_W_D   45 /* "%total  Dcumtime  +-half  Dtottime  +-half " */
+#define COLS_W_D1  17 /* "%total  Dcumtime " alone */
 
 /* A set of path hashes (open addressing; 0 is empty). */
 struct hset {
@@ -30,6 +36,9 @@ struct tview {
 	/* With a name filter (\\): per node, whether it or a node below it
 	 * matches; the others hide, the ones above matches open. NULL: none. */
 	bool *keep;
+	/* Against the baseline: per node (NULL without one, or with D off). */
+	struct diff_node *dn;
+	bool delta, delta_set; /* D: show the change; on by default with a baseline */
 };
 
 static size_t hset_slot(const struct hset *s, uint64_t k)
@@ -178,6 +187,19 @@ static void tv_update(struct tui *t, struct view *v)
 
 	call_tree_free(&tv->tree);
 	query_call_tree_live(t->prof, &t->filter, &tv->tree);
+	if (!tv->delta_set) {
+		tv->delta = t->base != NULL;
+		tv->delta_set = true;
+	}
+	free(tv->dn);
+	tv->dn = NULL;
+	if (t->base && tv->delta) {
+		struct diff_opts o;
+
+		tui_diff_opts(t, &o);
+		tv->dn = xcalloc(tv->tree.n + 1, sizeof(*tv->dn));
+		diff_tree(t->prof, &tv->tree, t->base, &t->filter, &o, tv->dn);
+	}
 	filter_tree(t, tv);
 	flatten(tv);
 	if (!tv->opened && tv->tree.n > 1) {
@@ -198,21 +220,63 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+/* A change of time and its interval: "+0.412", " \u00b10.031" (dim when not
+ * significant; slower and significant in the error colour), "new" when
+ * the path has no samples in the baseline. */
+static void delta_cols(struct tui *t, int y, int x, int w, const struct diff_estimate *e,
+		       bool in_base, bool wide, attr_t base, bool cur)
+{
+	attr_t a = cur		     ? base
+		   : !e->significant ? ui_attr(t, UC_DIM)
+		   : e->delta > 0    ? ui_attr(t, UC_ERR)
+				     : base;
+	char buf[48];
+
+	snprintf(buf, sizeof(buf), " %+9.3f", e->delta);
+	ui_put(y, x, buf, w, a);
+	if (!wide || w <= 10)
+		return;
+	if (!in_base)
+		snprintf(buf, sizeof(buf), " %-7s", "new");
+	else if (isfinite(e->half))
+		snprintf(buf, sizeof(buf), " %s%-6.3f", t->utf8 ? "\u00b1" : "+-", e->half);
+	else
+		buf[0] = '\0';
+	ui_put(y, x + 10, buf, w - 10, cur ? base : ui_attr(t, UC_DIM));
+}
+
 static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 {
 	struct tview *tv = v->priv;
-	int rows = r->h - 2, namew, cols_w = r->w >= 60 ? COLS_W : COLS_W_PCT;
+	int rows = r->h - 2, namew,
+	    cols_w = tv->dn	  ? (r->w >= 80 ? COLS_W_D : COLS_W_D1)
+		     : r->w >= 60 ? COLS_W
+				  : COLS_W_PCT;
+	const char *head;
 	char buf[512];
 
-	ui_title(t, r->y, "Call tree (+ - * Enter expand, collapse)", NULL);
+	if (tv->dn) {
+		snprintf(buf, sizeof(buf), "Call tree compared with %s: change per run (D: plain)",
+			 t->opt->baseline);
+		ui_title(t, r->y, buf, NULL);
+	} else {
+		ui_title(t, r->y, "Call tree (+ - * Enter expand, collapse)", NULL);
+	}
 	if (r->h < 2)
 		return;
 	t->colhead_y = r->y + 1;
 	ui_fill(r->y + 1, r->x, r->w, ui_attr(t, UC_COLHEAD));
-	ui_put(r->y + 1, r->x,
-	       cols_w == COLS_W ? " %total  %self  cumtime  tottime  function"
-				: " %total  %self  function",
-	       r->w, ui_attr(t, UC_COLHEAD));
+	if (cols_w == COLS_W_D)
+		head = t->utf8 ? " %total  \u0394cumtime        \u00b1  \u0394tottime        "
+				 "\u00b1  function"
+			       : " %total  dcumtime       +-  dtottime       +-  function";
+	else if (cols_w == COLS_W_D1)
+		head = t->utf8 ? " %total  \u0394cumtime  function" : " %total  dcumtime  function";
+	else if (cols_w == COLS_W)
+		head = " %total  %self  cumtime  tottime  function";
+	else
+		head = " %total  %self  function";
+	ui_put(r->y + 1, r->x, head, r->w, ui_attr(t, UC_COLHEAD));
 	list_fit(&tv->list, rows);
 	if (!tv->nrows && rows > 0)
 		ui_put(r->y + 2, 2,
@@ -235,9 +299,19 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 		ui_fill(y, r->x, r->w, base);
 		snprintf(buf, sizeof(buf), "%6.1f%%", tp);
 		ui_put(y, x, buf, r->w, cur ? base : ui_heat(t, tp));
-		snprintf(buf, sizeof(buf), "%6.1f%%", sp);
-		ui_put(y, x + 7, buf, r->w - 7, cur ? base : ui_heat(t, sp));
-		if (cols_w == COLS_W) {
+		if (tv->dn) {
+			const struct diff_node *d = &tv->dn[node];
+			bool wide = cols_w == COLS_W_D;
+
+			delta_cols(t, y, x + 7, r->w - 7, &d->total, d->in_base, wide, base, cur);
+			if (wide)
+				delta_cols(t, y, x + 26, r->w - 26, &d->self, d->in_base, true,
+					   base, cur);
+		} else {
+			snprintf(buf, sizeof(buf), "%6.1f%%", sp);
+			ui_put(y, x + 7, buf, r->w - 7, cur ? base : ui_heat(t, sp));
+		}
+		if (!tv->dn && cols_w == COLS_W) {
 			snprintf(buf, sizeof(buf), "%9.3f%9.3f", tn->total_ns / 1e9,
 				 tn->self_ns / 1e9);
 			ui_put(y, x + 14, buf, r->w - 14, base);
@@ -313,6 +387,14 @@ static int tv_key(struct tui *t, struct view *v, int key)
 	case '*':
 		expand_all(tv, node);
 		break;
+	case 'D':
+		if (!t->base) {
+			tui_message(t, true,
+				    "no baseline: compare with proftop -i NEW --baseline OLD");
+			return KR_HANDLED;
+		}
+		tv->delta = !tv->delta;
+		return KR_HANDLED | KR_REQUERY;
 	case '\n':
 	case '\r':
 	case KEY_ENTER:
@@ -384,6 +466,7 @@ static void tv_leave(struct tui *t, struct view *v)
 	free(tv->rows);
 	free(tv->open.k);
 	free(tv->keep);
+	free(tv->dn);
 }
 
 static const struct key_help tv_keys[] = {
@@ -391,6 +474,7 @@ static const struct key_help tv_keys[] = {
 	{"- Left", "collapse (Left again: to the parent)", 0, NULL},
 	{"*", "expand everything below", 0, NULL},
 	{"Enter", "expand / collapse", 0, NULL},
+	{"D", "with --baseline: change of each node's time since the baseline / plain", 0, NULL},
 	{NULL, NULL, 0, NULL},
 };
 
