@@ -243,7 +243,7 @@ int main(int argc, char **argv)
 	       spread(wlive, rounds, b5, sizeof(b5)), spread(wfull, rounds, b6, sizeof(b6)));
 	printf("callers + callees of a hot function, live: %s\n",
 	       spread(edges, rounds, b3, sizeof(b3)));
-	printf("call tree, live (from the per-stack sums): %s\n",
+	printf("call tree, live (kept between refreshes): %s\n",
 	       spread(tree, rounds, b4, sizeof(b4)));
 	if (sum && *sum) {
 		FILE *f = fopen(sum, "a");
