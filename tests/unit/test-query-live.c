@@ -141,7 +141,8 @@ static void fold(struct profile *p, size_t k)
 			s[m++] = s[i];
 		}
 	}
-	memmove(s + m, s + k, (p->nsamples - k) * sizeof(*s));
+	if (p->nsamples > k) /* (memmove of nothing from a NULL log is undefined) */
+		memmove(s + m, s + k, (p->nsamples - k) * sizeof(*s));
 	p->nsamples -= k - m;
 	p->log_shift += k - m;
 	p->log_folded_abs = p->log_shift + m;
