@@ -867,9 +867,6 @@ static int check_combination(struct options *o)
 	if (o->exit_status && o->input)
 		return usage_error("--exit-status is the status of a target proftop runs: "
 				   "use -p PID or -- COMMAND, not -i");
-	if (o->clock == REPORT_CLOCK_WALL && o->backend == BACKEND_PTRACE && !o->input)
-		return usage_error("--clock wall needs the perf backend (context-switch events): "
-				   "drop --backend ptrace, or use --clock cpu");
 	if (!o->baseline &&
 	    (o->sort_delta || o->flag || o->per_cur > 0 || o->per_output || o->markdown))
 		return usage_error("%s compares with a baseline: add --baseline OLD",
