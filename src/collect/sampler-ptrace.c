@@ -1007,7 +1007,11 @@ static int ptrace_open(struct sampler **out, const struct sampler_config *cfg, c
 	 * target as it was): a thread asleep in the kernel when detaching
 	 * stops it has its call restarted, not failed, but a timed wait
 	 * starts its timeout over. */
-	if (!cfg->launch)
+	if (!cfg->launch && cfg->offcpu)
+		warnx_("ptrace backend: threads asleep in a system call are stopped once per wait "
+		       "(wall clock) and at detach, and restart it (a timed epoll_wait or "
+		       "sigtimedwait starts its timeout over); --backend perf avoids this");
+	else if (!cfg->launch)
 		warnx_("ptrace backend: at detach, threads asleep in a system call restart it "
 		       "(a timed wait starts its timeout over); --backend perf avoids this");
 	arm_timer(s, true);
