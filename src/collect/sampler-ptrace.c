@@ -1048,14 +1048,16 @@ static void ptrace_enable(struct sampler *s, bool on)
 
 	if (on != s->enabled)
 		arm_timer(s, on);
-	/* Paused, the collector drops the open waits; sampling again, the
-	 * waits seen are new ones, from now. */
-	for (size_t i = 0; i < s->nthreads; i++) {
+	/* The wall clock: paused, the collector drops the open waits;
+	 * sampling again, the waits seen are new ones, from now, and the
+	 * time queued for a CPU meanwhile is not counted. */
+	for (size_t i = 0; s->cfg.offcpu && i < s->nthreads; i++) {
 		struct pt_thread *t = &s->threads[i];
+		uint64_t cpu;
 
 		t->waiting = false;
 		t->seen_ns = now;
-		read_sched(t, &t->cpu_ns, &t->rq_ns);
+		read_sched(t, &cpu, &t->rq_ns);
 	}
 }
 
