@@ -9,6 +9,14 @@
  * The CPU time a thread used since its last sample (schedstat) is the
  * sample's weight, so weights are CPU ns as with perf's cpu-clock.
  *
+ * The wall clock (cfg.offcpu): every thread is looked at on each tick. A
+ * blocked one in a wait not seen yet is interrupted once: the system call
+ * it was stopped in names the wait, its stack is the off_cpu sample, and
+ * the wait goes on without another stop while the thread does not run (or
+ * is back in the same call at the same sp and pc); when it has run, the
+ * wait ended (sched_switch in, at an estimate within the tick). Run-queue
+ * time (schedstat) before a CPU sample becomes a preempted switch there.
+ *
  * Waiting: tracee stops arrive as SIGCHLD (a signalfd) and are taken with
  * waitpid(-1, __WALL). Signals meant for the target are re-injected, group
  * stops are kept with PTRACE_LISTEN. The launched main process is our
