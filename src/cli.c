@@ -232,8 +232,8 @@ static const struct help_block option_sections[] = {
 	 "      --max-memory SIZE    memory for the profile, e.g. 64M or 2G (default\n"
 	 "                           256M): older samples are summed per second\n"
 	 "      --clock cpu|wall     count CPU time (default) or wall time: CPU time plus\n"
-	 "                           each thread's waits, as [off-CPU: why] frames (perf\n"
-	 "                           backend); with -i: the session's clock by default\n"
+	 "                           each thread's waits, as [off-CPU: why] frames;\n"
+	 "                           with -i: the session's clock by default\n"
 	 "      --idle, --no-idle    wall clock: show or hide (default) idle waits:\n"
 	 "                           threads waiting for work (condition variable,\n"
 	 "                           semaphore, poll/epoll/select, accept)\n"},
