@@ -232,8 +232,8 @@ static const struct help_block option_sections[] = {
 	 "      --max-memory SIZE    memory for the profile, e.g. 64M or 2G (default\n"
 	 "                           256M): older samples are summed per second\n"
 	 "      --clock cpu|wall     count CPU time (default) or wall time: CPU time plus\n"
-	 "                           each thread's waits, as [off-CPU: why] frames (perf\n"
-	 "                           backend); with -i: the session's clock by default\n"
+	 "                           each thread's waits, as [off-CPU: why] frames;\n"
+	 "                           with -i: the session's clock by default\n"
 	 "      --idle, --no-idle    wall clock: show or hide (default) idle waits:\n"
 	 "                           threads waiting for work (condition variable,\n"
 	 "                           semaphore, poll/epoll/select, accept)\n"},
@@ -867,9 +867,6 @@ static int check_combination(struct options *o)
 	if (o->exit_status && o->input)
 		return usage_error("--exit-status is the status of a target proftop runs: "
 				   "use -p PID or -- COMMAND, not -i");
-	if (o->clock == REPORT_CLOCK_WALL && o->backend == BACKEND_PTRACE && !o->input)
-		return usage_error("--clock wall needs the perf backend (context-switch events): "
-				   "drop --backend ptrace, or use --clock cpu");
 	if (!o->baseline &&
 	    (o->sort_delta || o->flag || o->per_cur > 0 || o->per_output || o->markdown))
 		return usage_error("%s compares with a baseline: add --baseline OLD",

@@ -458,8 +458,8 @@ static void on_off_cpu(void *ctx, const struct raw_sample *s)
 		return;
 	note_thread(c, s->pid, s->tid);
 	n = off_cpu_stack(c, procmap_process(c->pm, s->pid), s, locs, &truncated);
-	offcpu_leave(c->offcpu, s->tid, rel_time(c, s->time), locs, n, truncated, s->kchain,
-		     s->nkchain);
+	offcpu_leave_in(c->offcpu, s->tid, rel_time(c, s->time), locs, n, truncated, s->kchain,
+			s->nkchain, s->why);
 }
 
 static void on_sched_switch(void *ctx, pid_t pid, pid_t tid, uint64_t time, bool out,
@@ -638,12 +638,17 @@ static int open_sampler(struct collector *c, struct sampler_config *cfg, const p
 	if (c->ops->open(&c->sampler, cfg, pids, npids, err, errlen) < 0) {
 		e = errno;
 		c->sampler = NULL;
-		/* --clock wall asked for off-CPU time: ptrace has none. */
-		if (c->cfg.backend != BACKEND_AUTO || !perf_refused(e) || c->cfg.wall)
+		if (c->cfg.backend != BACKEND_AUTO || !perf_refused(e))
 			return -1;
-		warnx_("perf_event_open refused (%s); falling back to the ptrace backend (slower, "
-		       "%d Hz default)",
-		       strerror(e), COLLECT_PTRACE_FREQ);
+		if (c->cfg.wall) /* same clock, measured by stopping the threads */
+			warnx_("--clock wall: perf refused its context-switch samples (%s; they are "
+			       "kernel samples, see kernel.perf_event_paranoid); measuring the wall "
+			       "clock with the ptrace backend instead (slower, %d Hz default)",
+			       strerror(e), COLLECT_PTRACE_FREQ);
+		else
+			warnx_("perf_event_open refused (%s); falling back to the ptrace backend "
+			       "(slower, %d Hz default)",
+			       strerror(e), COLLECT_PTRACE_FREQ);
 		c->ops = &sampler_ptrace_ops;
 		if (!c->cfg.freq_set)
 			cfg->freq = COLLECT_PTRACE_FREQ;
@@ -937,7 +942,8 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		target_stop(&c->target, 0);
 		return -1;
 	}
-	if (c->offcpu && !c->target.launched)
+	/* (the ptrace backend looks at blocked threads itself, with stacks) */
+	if (c->offcpu && !c->target.launched && !c->ops->traces)
 		note_blocked_threads(c, pids, npids);
 	for (size_t i = 0; i < npids; i++)
 		memtrack_add(&c->mem, pids[i]);

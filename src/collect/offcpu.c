@@ -207,6 +207,13 @@ static bool idle_wait(struct offcpu *o, const char *why, const uint32_t *locs, s
 void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *locs, size_t n,
 		  bool truncated, const uint64_t *kchain, size_t nkchain)
 {
+	offcpu_leave_in(o, tid, time, locs, n, truncated, kchain, nkchain, NULL);
+}
+
+void offcpu_leave_in(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *locs,
+		     size_t n, bool truncated, const uint64_t *kchain, size_t nkchain,
+		     const char *syscall)
+{
 	struct wait *w = wait_of(o, tid);
 	uint64_t h = 0x9e3779b97f4a7c15ull ^ nkchain;
 	const char *why = NULL;
@@ -214,10 +221,14 @@ void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *
 
 	for (size_t i = 0; i < nkchain; i++)
 		h = (h ^ kchain[i]) * 0x100000001b3ull;
+	for (const char *c = syscall; c && *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ull;
 	w->same_place = w->left_reason && w->n == n + 1 && w->kchain_hash == h &&
 			!memcmp(w->locs + 1, locs, n * sizeof(*locs));
 	if (!w->same_place) {
-		if (nkchain)
+		if (syscall)
+			why = syscall;
+		else if (nkchain)
 			why = kernel_reason(o, kchain, nkchain, buf, sizeof(buf));
 		if (!why && n)
 			why = syscall_name(frame_name(o, locs[0]), buf, sizeof(buf));

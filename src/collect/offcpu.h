@@ -27,6 +27,11 @@ void offcpu_free(struct offcpu *o);
  * on the stack) is flagged PROF_SAMPLE_IDLE. */
 void offcpu_leave(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *locs, size_t n,
 		  bool truncated, const uint64_t *kchain, size_t nkchain);
+/* The same, named by the system call the thread waits in (syscall: its
+ * name, "read"; the ptrace backend reads it from the stopped thread). */
+void offcpu_leave_in(struct offcpu *o, int32_t tid, uint64_t time, const uint32_t *locs,
+		     size_t n, bool truncated, const uint64_t *kchain, size_t nkchain,
+		     const char *syscall);
 /* The switch record of that departure: preempted means the thread was
  * still runnable (waiting for a CPU, "[off-CPU: runnable]"). Without a
  * stack sample before it (lost), the wait is kept with an empty stack. */

@@ -39,6 +39,16 @@ struct pt_thread {
 	unsigned nsamples;
 	bool want_sample; /* interrupted for a sample; its stop has not come yet */
 	bool listening;	  /* in a group-stop (PTRACE_LISTEN): not running */
+	/* The wall clock (cfg.offcpu): */
+	bool want_wait;	   /* the sample asked for is of a blocked thread */
+	bool waiting;	   /* a wait reported (off_cpu) and not yet ended */
+	uint64_t wait_cpu; /* schedstat run time when the wait was seen begun */
+	uint64_t wait_since; /* when it began, as estimated (CLOCK_MONOTONIC ns) */
+	uint64_t seen_ns;  /* the last tick that looked at the thread */
+	uint64_t rq_ns;	   /* schedstat run-queue time at the last sample */
+	uint64_t rq_weight; /* run-queue ns before the sample asked for */
+	uint64_t wait_sp, wait_pc; /* user sp and pc of the wait (its stop's) */
+	long wait_nr;		   /* its system call */
 	char comm[16];
 };
 

@@ -9,6 +9,14 @@
  * The CPU time a thread used since its last sample (schedstat) is the
  * sample's weight, so weights are CPU ns as with perf's cpu-clock.
  *
+ * The wall clock (cfg.offcpu): every thread is looked at on each tick. A
+ * blocked one in a wait not seen yet is interrupted once: the system call
+ * it was stopped in names the wait, its stack is the off_cpu sample, and
+ * the wait goes on without another stop while the thread does not run (or
+ * is back in the same call at the same sp and pc); when it has run, the
+ * wait ended (sched_switch in, at an estimate within the tick). Run-queue
+ * time (schedstat) before a CPU sample becomes a preempted switch there.
+ *
  * Waiting: tracee stops arrive as SIGCHLD (a signalfd) and are taken with
  * waitpid(-1, __WALL). Signals meant for the target are re-injected, group
  * stops are kept with PTRACE_LISTEN. The launched main process is our
@@ -27,6 +35,7 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <sys/user.h>
@@ -65,15 +74,46 @@ static ssize_t pread_str(int fd, char *buf, size_t len)
 	return n;
 }
 
-/* The first field of schedstat: time spent on a CPU, ns. */
-static bool read_cpu_ns(const struct pt_thread *t, uint64_t *ns)
+/* schedstat: time spent on a CPU and waiting for one (run queue), ns. */
+static bool read_sched(const struct pt_thread *t, uint64_t *ns, uint64_t *rq)
 {
-	char buf[128];
+	char buf[128], *end;
+	uint64_t q;
 
 	if (t->sched_fd < 0 || pread_str(t->sched_fd, buf, sizeof(buf)) <= 0)
 		return false;
-	*ns = strtoull(buf, NULL, 10);
+	*ns = strtoull(buf, &end, 10);
+	q = strtoull(end, NULL, 10);
+	if (rq)
+		*rq = q;
 	return true;
+}
+
+static bool read_cpu_ns(const struct pt_thread *t, uint64_t *ns)
+{
+	return read_sched(t, ns, NULL);
+}
+
+/* /proc/.../syscall of a blocked thread: its system call, user sp and pc.
+ * False when it is not in one (or running, or unreadable). */
+static bool read_syscall(const struct pt_thread *t, long *nr, uint64_t *sp, uint64_t *pc)
+{
+	char buf[256], *p, *end;
+	int fd = pt_open_task_file(t->pid, t->tid, "syscall");
+	ssize_t n;
+
+	if (fd < 0)
+		return false;
+	n = pread_str(fd, buf, sizeof(buf));
+	close(fd);
+	if (n <= 0 || buf[0] < '0' || buf[0] > '9')
+		return false;
+	*nr = strtol(buf, &p, 10);
+	for (int i = 0; i < 6; i++) /* the arguments */
+		strtoull(p, &p, 16);
+	*sp = strtoull(p, &end, 16);
+	*pc = strtoull(end, NULL, 16);
+	return end != p;
 }
 
 /* The state letter of /proc/.../stat ('R', 'S', ...), '?' if unreadable. */
@@ -195,8 +235,9 @@ struct pt_thread *pt_add_thread(struct sampler *s, pid_t pid, pid_t tid, bool fr
 	t->pid = pid;
 	t->sched_fd = t->stat_fd = -1;
 	open_thread_files(t);
-	if (from_start || !read_cpu_ns(t, &t->cpu_ns))
-		t->cpu_ns = 0;
+	if (from_start || !read_sched(t, &t->cpu_ns, &t->rq_ns))
+		t->cpu_ns = t->rq_ns = 0;
+	t->seen_ns = loop_now_ns();
 	read_comm(pid, tid, t->comm, sizeof(t->comm));
 	get_process(s, pid);
 	return t;
@@ -339,7 +380,78 @@ static bool snapshot_thread(struct sampler *s, struct pt_thread *t)
 	return true;
 }
 
+/* x86-64 system call names, for the off-CPU reason. */
+static const char *syscall_name(long nr)
+{
+#define SC(name) {SYS_##name, #name}
+	static const struct {
+		long nr;
+		const char *name;
+	} names[] = {SC(read),	       SC(write),	    SC(open),		SC(close),
+		     SC(poll),	       SC(ioctl),	    SC(pread64),	SC(pwrite64),
+		     SC(readv),	       SC(writev),	    SC(select),		SC(sched_yield),
+		     SC(msync),	       SC(pause),	    SC(nanosleep),	SC(sendfile),
+		     SC(connect),      SC(accept),	    SC(sendto),		SC(recvfrom),
+		     SC(sendmsg),      SC(recvmsg),	    SC(wait4),		SC(semop),
+		     SC(msgsnd),       SC(msgrcv),	    SC(fcntl),		SC(flock),
+		     SC(fsync),	       SC(fdatasync),	    SC(rt_sigtimedwait), SC(rt_sigsuspend),
+		     SC(sync),	       SC(futex),	    SC(io_getevents),	SC(semtimedop),
+		     SC(clock_nanosleep), SC(epoll_wait),   SC(mq_timedsend),	SC(mq_timedreceive),
+		     SC(waitid),       SC(openat),	    SC(pselect6),	SC(ppoll),
+		     SC(splice),       SC(epoll_pwait),	    SC(accept4),	SC(recvmmsg),
+		     SC(sendmmsg),     SC(preadv),	    SC(pwritev),	SC(copy_file_range),
+		     SC(preadv2),      SC(pwritev2),	    SC(io_uring_enter), SC(epoll_pwait2),
+		     SC(futex_waitv),  SC(restart_syscall)};
+#undef SC
+	static char other[32];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (names[i].nr == nr)
+			return names[i].name;
+	snprintf(other, sizeof(other), "syscall %ld", nr);
+	return other;
+}
+
+/* The kernel's restart codes (include/linux/errno.h; not in the user
+ * headers): a stop that broke off a system call leaves one in rax. */
+#define PT_ERESTARTSYS		512
+#define PT_ERESTARTNOINTR	513
+#define PT_ERESTARTNOHAND	514
+#define PT_ERESTART_RESTARTBLOCK 516
+
+/* The wall clock: the system call a stopped thread was waiting in when
+ * our interrupt came (orig_rax, with rax saying it was broken off), its sp
+ * and pc kept to know the wait again without stopping it; NULL if it was
+ * not in one (it woke before the stop came). */
+static const char *stop_syscall(struct sampler *s, struct pt_thread *t)
+{
+	struct user_regs_struct r;
+	long long rax;
+	long nr;
+
+	if (s->stop_regs_tid == t->tid) {
+		r = s->stop_regs;
+	} else {
+		if (pt_request(PTRACE_GETREGS, t->tid, 0, (unsigned long)&r) < 0)
+			return NULL;
+		s->stop_regs = r;
+		s->stop_regs_tid = t->tid;
+	}
+	rax = (long long)r.rax;
+	nr = (long)(long long)r.orig_rax;
+	if (nr < 0 || (rax != -EINTR && rax != -PT_ERESTARTSYS && rax != -PT_ERESTARTNOINTR &&
+		       rax != -PT_ERESTARTNOHAND && rax != -PT_ERESTART_RESTARTBLOCK))
+		return NULL;
+	/* a wait restarted after an earlier stop of ours keeps its name */
+	if (nr != SYS_restart_syscall || !t->wait_nr)
+		t->wait_nr = nr;
+	t->wait_sp = r.rsp;
+	t->wait_pc = r.rip;
+	return syscall_name(t->wait_nr);
+}
+
 struct taken {
+	const char *wait; /* an off-CPU sample: the system call waited in */
 	size_t n; /* entries in s->chain, 0: no sample */
 	bool truncated;
 	size_t capture_len; /* bytes of s->capture */
@@ -356,6 +468,16 @@ static struct taken take(struct sampler *s, struct pt_thread *t)
 		return tk;
 	t->want_sample = false;
 	s->npending--;
+	if (t->want_wait) {
+		t->want_wait = false;
+		tk.wait = stop_syscall(s, t);
+		if (!tk.wait) /* it woke before the stop: no wait, no sample */
+			return tk;
+	} else if (s->cfg.offcpu) {
+		/* A running thread asked to stop may have blocked before the
+		 * stop came: its call's name, should it go on in restart_syscall. */
+		stop_syscall(s, t);
+	}
 	if (s->cfg.dwarf) {
 		tk.snap = snapshot_thread(s, t);
 		tk.n = tk.snap ? 2 : 0;
@@ -410,17 +532,32 @@ static void emit(struct sampler *s, struct pt_thread *t, const struct taken *tk,
 	}
 	rs.capture = tk->capture_len ? s->capture : NULL;
 	rs.capture_len = tk->capture_len;
+	if (tk->wait) { /* a wait begins: one record when it ends */
+		rs.time = t->wait_since;
+		rs.period = 0;
+		rs.why = tk->wait;
+		if (k->off_cpu)
+			k->off_cpu(k->ctx, &rs);
+		t->waiting = true;
+		return;
+	}
 	k->sample(k->ctx, &rs);
+	/* The wall clock: the time it waited for a CPU since its last
+	 * sample, as perf's preempted switch: runnable, at this stack. */
+	if (s->cfg.offcpu && t->rq_weight && k->off_cpu && k->sched_switch) {
+		uint64_t from = rs.time - t->rq_weight;
+
+		rs.time = from;
+		k->off_cpu(k->ctx, &rs);
+		k->sched_switch(k->ctx, t->pid, t->tid, from, true, true);
+		k->sched_switch(k->ctx, t->pid, t->tid, from + t->rq_weight, false, false);
+	}
 }
 
 static bool is_stop_signal(int sig)
 {
 	return sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
 }
-
-/* The kernel's "restart the system call unless a signal handler runs"
- * (include/linux/errno.h; not in the user headers). */
-#define PT_ERESTARTNOHAND 514
 
 /* A stop of ours (an interrupt, an event, a signal the kernel shows a
  * tracer but would otherwise have ignored) wakes a thread sleeping in
@@ -478,6 +615,11 @@ static void on_death(struct sampler *s, pid_t tid, int status, const struct samp
 	pid_t pid = t ? t->pid : tid;
 
 	if (t) {
+		/* A wait ends with the thread (killed in it, or ran to its end
+		 * since our last look): not dropped as one never ended. */
+		if (t->waiting && k->sched_switch)
+			k->sched_switch(k->ctx, pid, tid, loop_now_ns(), false, false);
+		t->waiting = false;
 		if (k->exit)
 			k->exit(k->ctx, pid, tid);
 		pt_drop_thread(s, t);
@@ -690,6 +832,72 @@ bool pt_wait_sigchld(struct sampler *s, uint64_t deadline)
  * thread that ran but sleeps now is not disturbed (interrupting a sleep
  * can make some system calls fail with EINTR): its CPU time is carried to
  * its next sample. */
+/* The wall clock (cfg.offcpu), one thread at now: a wait it was in goes
+ * on while it has not run since, or is back at the same system call, sp
+ * and pc (its restart after our stop costs it a little CPU, counted as
+ * the wait's); else the wait ended (sched_switch in) at an estimate.
+ * Blocked now, in a wait not yet seen: interrupted once for its stack
+ * (take: off_cpu at its estimated start). True when asked for a sample. */
+static bool wall_look(struct sampler *s, struct pt_thread *t, uint64_t now,
+		      const struct sampler_sink *k)
+{
+	uint64_t cpu, rq, span = now > t->seen_ns ? now - t->seen_ns : 0, ran, end;
+	char state = pt_read_state(t);
+	bool blocked = state == 'S' || state == 'D';
+
+	if (!read_sched(t, &cpu, &rq))
+		return false;
+	if (t->waiting && blocked) {
+		long nr;
+		uint64_t sp, pc;
+
+		if (cpu == t->wait_cpu) {
+			t->seen_ns = now;
+			return false;
+		}
+		if (read_syscall(t, &nr, &sp, &pc) && sp == t->wait_sp && pc == t->wait_pc &&
+		    (nr == t->wait_nr || nr == SYS_restart_syscall)) {
+			t->cpu_ns += cpu - t->wait_cpu; /* not CPU of a sample */
+			t->wait_cpu = cpu;
+			t->seen_ns = now;
+			return false;
+		}
+	}
+	ran = cpu - (t->waiting ? t->wait_cpu : t->cpu_ns);
+	if (ran > span)
+		ran = span;
+	if (t->waiting) {
+		/* It ran ran ns (and may have waited for a CPU) since it woke. */
+		uint64_t queued = rq - t->rq_ns < span - ran ? rq - t->rq_ns : span - ran;
+
+		end = blocked ? t->seen_ns + (span - ran) / 2 : now - ran - queued;
+		if (end < t->wait_since)
+			end = t->wait_since;
+		if (k->sched_switch)
+			k->sched_switch(k->ctx, t->pid, t->tid, end, false, false);
+		t->waiting = false;
+		t->rq_ns = rq; /* that queueing is in the wait */
+	} else {
+		end = t->seen_ns;
+	}
+	t->seen_ns = now;
+	if (blocked) {
+		if (pt_request(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+			return false;
+		t->wait_since = end + ran < now ? end + ran : now;
+		t->wait_cpu = cpu;
+		t->want_wait = true;
+		return true;
+	}
+	if (state != 'R' || cpu <= t->cpu_ns || pt_request(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
+		return false;
+	t->weight = cpu - t->cpu_ns;
+	t->cpu_ns = cpu;
+	t->rq_weight = rq > t->rq_ns ? rq - t->rq_ns : 0;
+	t->rq_ns = rq;
+	return true;
+}
+
 static void tick(struct sampler *s, const struct sampler_sink *k)
 {
 	uint64_t t0 = loop_now_ns();
@@ -698,7 +906,16 @@ static void tick(struct sampler *s, const struct sampler_sink *k)
 		struct pt_thread *t = &s->threads[i];
 		uint64_t cpu;
 
-		if (t->want_sample || t->listening || !read_cpu_ns(t, &cpu) || cpu <= t->cpu_ns)
+		if (t->want_sample || t->listening)
+			continue;
+		if (s->cfg.offcpu) {
+			if (wall_look(s, t, t0, k)) {
+				t->want_sample = true;
+				s->npending++;
+			}
+			continue;
+		}
+		if (!read_cpu_ns(t, &cpu) || cpu <= t->cpu_ns)
 			continue;
 		if (pt_read_state(t) != 'R' || pt_request(PTRACE_INTERRUPT, t->tid, 0, 0) < 0)
 			continue;
@@ -768,13 +985,6 @@ static int ptrace_open(struct sampler **out, const struct sampler_config *cfg, c
 	struct sampler *s;
 	sigset_t chld;
 
-	if (cfg->offcpu) { /* it samples running threads only */
-		snprintf(err, errlen,
-			 "--clock wall needs the perf backend (context-switch events); the ptrace "
-			 "backend samples CPU time only: use --backend perf, or --clock cpu");
-		errno = EOPNOTSUPP;
-		return -1;
-	}
 	s = xcalloc(1, sizeof(*s));
 	s->cfg = *cfg;
 	if (cfg->dwarf)
@@ -805,7 +1015,11 @@ static int ptrace_open(struct sampler **out, const struct sampler_config *cfg, c
 	 * target as it was): a thread asleep in the kernel when detaching
 	 * stops it has its call restarted, not failed, but a timed wait
 	 * starts its timeout over. */
-	if (!cfg->launch)
+	if (!cfg->launch && cfg->offcpu)
+		warnx_("ptrace backend: threads asleep in a system call are stopped once per wait "
+		       "(wall clock) and at detach, and restart it (a timed epoll_wait or "
+		       "sigtimedwait starts its timeout over); --backend perf avoids this");
+	else if (!cfg->launch)
 		warnx_("ptrace backend: at detach, threads asleep in a system call restart it "
 		       "(a timed wait starts its timeout over); --backend perf avoids this");
 	arm_timer(s, true);
@@ -838,8 +1052,21 @@ static bool ptrace_drain(struct sampler *s, const struct sampler_sink *k, uint64
 
 static void ptrace_enable(struct sampler *s, bool on)
 {
+	uint64_t now = loop_now_ns();
+
 	if (on != s->enabled)
 		arm_timer(s, on);
+	/* The wall clock: paused, the collector drops the open waits;
+	 * sampling again, the waits seen are new ones, from now, and the
+	 * time queued for a CPU meanwhile is not counted. */
+	for (size_t i = 0; s->cfg.offcpu && i < s->nthreads; i++) {
+		struct pt_thread *t = &s->threads[i];
+		uint64_t cpu;
+
+		t->waiting = false;
+		t->seen_ns = now;
+		read_sched(t, &cpu, &t->rq_ns);
+	}
 }
 
 static uint64_t ptrace_lost(struct sampler *s)

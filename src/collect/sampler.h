@@ -26,6 +26,9 @@ struct raw_sample {
 	 * first, PERF_CONTEXT_* markers removed), when kernel samples are allowed. */
 	const uint64_t *kchain;
 	size_t nkchain;
+	/* Off-CPU samples only: the system call the thread waits in, when the
+	 * backend knows it (ptrace: the stop's orig_rax), else NULL. */
+	const char *why;
 	/* What sampler_config.capture copied at sample time, or NULL. */
 	const void *capture;
 	size_t capture_len;
