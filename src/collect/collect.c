@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/timerfd.h>
 #include <sys/utsname.h>
@@ -308,6 +309,14 @@ static uint32_t resolve_pc(struct collector *c, struct proc_space *ps, uint64_t 
 	return loc;
 }
 
+/* Whether pc lies in an executable mapping of the maps as last read. */
+static bool known_code(struct proc_space *ps, uint64_t pc)
+{
+	const struct map_entry *m = proc_space_find(ps, pc);
+
+	return m && (m->prot & PROT_EXEC);
+}
+
 static void on_sample(void *ctx, const struct raw_sample *s)
 {
 	struct collector *c = ctx;
@@ -336,9 +345,11 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 			maybe_reload(c, ps);
 		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
 		/* ptrace sends no mapping events: stopped at a return address
-		 * in no known mapping (a library mapped since), look again */
+		 * outside known code (a library mapped since; or, read while
+		 * dlopen had /etc/ld.so.cache mapped where the library now is,
+		 * in a mapping that is not executable), look again */
 		if (truncated && c->ops == &sampler_ptrace_ops && n > 0 &&
-		    !proc_space_find(ps, pcs[n - 1]) && maybe_reload(c, ps))
+		    !known_code(ps, pcs[n - 1]) && maybe_reload(c, ps))
 			n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
 	} else if (s->nchain) {
 		bool user = false;
