@@ -568,6 +568,12 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 	return py->out;
 }
 
+void python_note_stale(struct python *py)
+{
+	if (py)
+		py->stats.stale++;
+}
+
 void python_report_stats(const struct python *py, const char *backend)
 {
 	const struct python_stats *st;
@@ -578,7 +584,7 @@ void python_report_stats(const struct python *py, const char *backend)
 	fprintf(stderr,
 		"proftop: python: backend %s samples %llu inconsistent %llu unreadable %llu "
 		"captured %llu late %llu capture_ns_per_sample %llu merge_ns_per_sample %llu "
-		"reads_per_sample %.1f lag_us_mean %.1f lag_us_max %.1f\n",
+		"reads_per_sample %.1f lag_us_mean %.1f lag_us_max %.1f offcpu_stale %llu\n",
 		backend ? backend : "?", (unsigned long long)st->samples,
 		(unsigned long long)st->inconsistent, (unsigned long long)st->unreadable,
 		(unsigned long long)st->captured, (unsigned long long)st->late,
@@ -588,7 +594,7 @@ void python_report_stats(const struct python *py, const char *backend)
 			? (double)(py->mem.syscalls + py->pub_mem.syscalls) / (double)st->samples
 			: 0.0,
 		st->captured ? (double)st->lag_ns / (double)st->captured / 1e3 : 0.0,
-		(double)st->lag_max_ns / 1e3);
+		(double)st->lag_max_ns / 1e3, (unsigned long long)st->stale);
 }
 
 static bool names_python(const char *s)

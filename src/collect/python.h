@@ -36,6 +36,9 @@ struct python_stats {
 	uint64_t late;		     /* stacks read when the sample was processed, not taken */
 	uint64_t capture_ns;	     /* time spent reading frame chains at sample time */
 	uint64_t read_ns;	     /* time spent in python_merge (late reads, code objects) */
+	/* off-CPU samples (wall clock) whose thread was no longer blocked where
+	 * it was sampled when its frames were read: kept native */
+	uint64_t stale;
 };
 
 struct python;
@@ -65,6 +68,9 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 			     size_t captured_len);
 
 const struct python_stats *python_stats(const struct python *py);
+/* An off-CPU sample of a Python thread kept native: its frames were read
+ * after the wait it was taken at had ended (python_stats.stale). */
+void python_note_stale(struct python *py);
 /* Whether the command to launch (argv: a python executable or a script
  * whose #! line names python) or a process to attach to (its executable or
  * a mapped libpython) looks like CPython: the perf reader is then woken at
