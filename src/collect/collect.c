@@ -435,7 +435,8 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 	if (c->offcpu && s->capture)
 		capture_len -= capture_len >= sizeof(struct blocked_at) ? sizeof(struct blocked_at)
 									: capture_len;
-	stack = python_merge(c->py, ps, s->tid, locs, &nl, truncated, s->capture, capture_len);
+	stack = python_merge(c->py, ps, s->tid, locs, &nl, truncated, s->capture, capture_len,
+			     true);
 	profile_add_sample(c->prof, rel_time(c, s->time), s->tid,
 			   profile_intern_stack(c->prof, stack, nl), s->period, flags);
 }
@@ -533,7 +534,7 @@ static void on_off_cpu(void *ctx, const struct raw_sample *s)
 		stack = locs;
 	} else {
 		stack = python_merge(c->py, ps, s->tid, locs, &n, truncated, s->capture,
-				     capture_len);
+				     capture_len, false);
 	}
 	offcpu_leave(c->offcpu, s->tid, rel_time(c, s->time), stack, n, truncated, s->kchain,
 		     s->nkchain);

@@ -495,7 +495,7 @@ static size_t merge(struct python *py, const uint32_t *locs, size_t n, int npy, 
 
 const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid_t tid,
 			     const uint32_t *locs, size_t *n, bool truncated, const void *captured,
-			     size_t captured_len)
+			     size_t captured_len, bool late_ok)
 {
 	const struct py_capture *cap = captured;
 	struct py_proc *pp;
@@ -520,6 +520,16 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 		cap = NULL;
 	if (cap && (cap->n < 0 || !resolve_frames(py, pp, cap)))
 		cap = NULL; /* the chain changed under the reader: a second chance below */
+	if (!cap && !late_ok) {
+		/* an off-CPU sample: reading now could show where the thread
+		 * went after the wait ended; native frames only */
+		if (evals) {
+			py->stats.samples++;
+			py->stats.stale++;
+		}
+		py->stats.read_ns += loop_now_ns() - t0;
+		return locs;
+	}
 	if (!cap) {
 		/* Nothing (usable) read at sample time: read now, later than
 		 * the sample; the count check below catches some changes. */

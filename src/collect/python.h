@@ -37,7 +37,8 @@ struct python_stats {
 	uint64_t capture_ns;	     /* time spent reading frame chains at sample time */
 	uint64_t read_ns;	     /* time spent in python_merge (late reads, code objects) */
 	/* off-CPU samples (wall clock) whose thread was no longer blocked where
-	 * it was sampled when its frames were read: kept native */
+	 * it was sampled when its frames were read, or with none read: kept
+	 * native */
 	uint64_t stale;
 };
 
@@ -62,10 +63,12 @@ size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, vo
  * Python or the mode is native; else a buffer of the python object's, valid until the next call. *n
  * is updated. captured: what python_capture took at sample time, or NULL (the chain is then read
  * now). A truncated native stack (fewer eval loops than Python's) keeps its Python frames, the
- * groups it lacks placed at its root end. */
+ * groups it lacks placed at its root end. late_ok false (an off-CPU
+ * sample, whose wait may have ended since): no reading now, native frames
+ * when nothing usable was captured (python_stats.stale). */
 const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid_t tid,
 			     const uint32_t *locs, size_t *n, bool truncated, const void *captured,
-			     size_t captured_len);
+			     size_t captured_len, bool late_ok);
 
 const struct python_stats *python_stats(const struct python *py);
 /* An off-CPU sample of a Python thread kept native: its frames were read

@@ -66,7 +66,7 @@ def main():
         return
     ask_r, ask_w = os.pipe()
     answer_r, answer_w = os.pipe()
-    helper = threading.Thread(target=answerer, args=(ask_r, answer_w, 0.01), name="answerer")
+    helper = threading.Thread(target=answerer, args=(ask_r, answer_w, 0.02), name="answerer")
     helper.start()
     spent = {"crunch": 0.0, "snooze": 0.0, "read": 0.0}
     start = time.monotonic()
