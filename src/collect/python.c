@@ -580,8 +580,10 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 
 void python_note_stale(struct python *py)
 {
-	if (py)
+	if (py) {
+		py->stats.samples++;
 		py->stats.stale++;
+	}
 }
 
 void python_report_stats(const struct python *py, const char *backend)
