@@ -435,6 +435,8 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 	if (c->offcpu && s->capture)
 		capture_len -= capture_len >= sizeof(struct blocked_at) ? sizeof(struct blocked_at)
 									: capture_len;
+	if (s->capture && python_capture_gil(s->capture, capture_len))
+		flags |= PROF_SAMPLE_GIL;
 	stack = python_merge(c->py, ps, s->tid, locs, &nl, truncated, s->capture, capture_len,
 			     true);
 	profile_add_sample(c->prof, rel_time(c, s->time), s->tid,

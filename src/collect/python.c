@@ -70,6 +70,8 @@ struct py_raw {
 struct py_capture {
 	int32_t n;	  /* frames, or -1: the chain could not be read or loops */
 	uint32_t entries; /* eval-loop calls seen (entry frames in 3.11, shims from 3.12) */
+	uint32_t gil;	  /* 2: the thread held the GIL, 1: it did not, 0: unknown */
+	uint32_t pad;
 	struct py_raw f[];
 };
 
@@ -406,6 +408,44 @@ bad:
 	cap->n = -1;
 }
 
+/* Whether thread state tstate holds the GIL of the process's (first)
+ * interpreter: 2 yes, 1 no, 0 unknown. */
+static uint32_t read_gil(struct py_mem *m, const struct py_threads *th, uint64_t tstate)
+{
+	const struct py_layout *l = &th->l;
+	uint64_t interp = 0, gil, holder;
+	int32_t locked;
+
+	if (l->gil_how != PY_GIL_RUNTIME &&
+	    (!py_read_u64(m, th->runtime + l->runtime_interp_head, &interp) || !interp))
+		return 0;
+	switch (l->gil_how) {
+	case PY_GIL_RUNTIME:
+		gil = th->runtime + l->gil_at;
+		break;
+	case PY_GIL_INTERP_PTR:
+		if (!py_read_u64(m, interp + l->gil_at, &gil) || !gil)
+			return 0;
+		break;
+	case PY_GIL_INTERP:
+		gil = interp;
+		break;
+	default:
+		return 0;
+	}
+	if (!py_read(m, gil + l->gil_locked, &locked, sizeof(locked)) ||
+	    !py_read_u64(m, gil + l->gil_holder, &holder))
+		return 0;
+	return locked && holder == tstate ? 2 : 1;
+}
+
+bool python_capture_gil(const void *captured, size_t len)
+{
+	const struct py_capture *cap = captured;
+
+	return cap && len >= sizeof(*cap) && cap->gil == 2;
+}
+
 size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, void *buf, size_t len)
 {
 	struct py_capture *cap = buf;
@@ -430,6 +470,8 @@ size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, vo
 		if ((tstate = find_tstate(&py->pub_mem, th, tid))) {
 			walk_frames(&py->pub_mem, &th->l, tstate, cap,
 				    (len - sizeof(*cap)) / sizeof(cap->f[0]));
+			cap->gil = read_gil(&py->pub_mem, th, tstate);
+			cap->pad = 0;
 			used = sizeof(*cap) + (cap->n > 0 ? (size_t)cap->n : 0) * sizeof(cap->f[0]);
 		}
 		py->stats.capture_ns += loop_now_ns() - t0;

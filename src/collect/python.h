@@ -57,6 +57,9 @@ void python_forget(struct python *py, pid_t pid);
  * runs no CPython found so far by python_merge. */
 size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, void *buf,
 		      size_t len);
+/* Whether what python_capture copied says the thread held the GIL then
+ * (CPython 3.11-3.13's GIL locked with it as the last holder). */
+bool python_capture_gil(const void *captured, size_t len);
 
 /* The stack of a sample of thread tid in ps with Python frames: locs (n
  * resolved native locations, innermost first) when the thread runs no
