@@ -227,7 +227,7 @@ static void text_clock_line(struct report *r, const struct clock_totals *t)
 
 /* Python's GIL: of each thread's on-CPU samples, the share taken while it
  * held the GIL (PROF_SAMPLE_GIL), when any sample did; the busiest
- * threads first, at most 8. */
+ * threads first, at most 8, a process's first thread marked main. */
 static void text_gil_line(struct report *r)
 {
 	struct gil_count {
@@ -277,6 +277,8 @@ static void text_gil_line(struct report *r)
 				put_safe(r->out, pt->comm);
 				putc(')', r->out);
 			}
+			if (pt && pt->pid == pt->tid) /* Python's main thread */
+				fputs(" main", r->out);
 			fprintf(r->out, " %.1f%%", share(th[shown].held, th[shown].samples));
 		}
 		putc('\n', r->out);

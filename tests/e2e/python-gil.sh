@@ -39,6 +39,10 @@ for py in $pys; do
 	}
 	pt_ge "main (computing in Python): % of its samples holding the GIL" "$(share_of "$main")" 85
 	pt_le "hasher (in hashlib, GIL released): % of its samples holding the GIL" "$(share_of "$hasher")" 25
+	v=$(echo "$line" | tr ',' '\n' | grep -c ' main [0-9.]*%$')
+	pt_eq "threads marked main on the GIL line" "$v" 1
+	pt_eq "... the main one (tid $main)" \
+		"$(echo "$line" | tr ',' '\n' | grep ' main [0-9.]*%$' | awk '{ print $(NF - 3) }')" "$main"
 	# --tid: the line is about that thread alone.
 	pt_proftop "$PT_WORK/tid.txt" report -i "$PT_WORK/gil.proftop" --tid "$hasher" --limit 1
 	pt_eq "--tid hasher: threads on the GIL line" \
