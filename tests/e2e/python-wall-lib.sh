@@ -1,8 +1,8 @@
 # Shared by tests/e2e/python-wall-*.sh: record tests/workloads/py-waits.py
 # with --clock wall under one CPython: its main thread computes in crunch,
 # sleeps in snooze and waits on a pipe in wait_pipe for wall times it
-# prints. The waiting functions' shares of the thread's wall time are
-# within 3 points of the truth; the off-CPU
+# prints. The functions' shares of the thread's wall time are within 3
+# points of the truth (less what was left native); the off-CPU
 # leaf under snooze is clock_nanosleep, under wait_pipe read, each under the Python function that
 # waited (not under the eval loop); report --lines names the waiting line.
 # Usage (after lib.sh's pt_setup): pywall_check PYTHON [PROFTOP ARG...]
@@ -12,7 +12,7 @@ pywall_check()
 	local py=$1
 	shift
 	local script="$PT_WORK/py-waits.py" s="$PT_WORK/pywall.proftop"
-	local out="$PT_WORK/wall.csv" f v main c sl se m want T
+	local out="$PT_WORK/wall.csv" f v main c sl se m want T N
 
 	cp "$top_srcdir/tests/workloads/py-waits.py" "$script"
 	"$py" -c 'import hashlib' 2>/dev/null || pt_skip "$py cannot run"
@@ -32,10 +32,12 @@ pywall_check()
 	pt_report "$out" -i "$s" --tid "$main" --limit 0 || return
 	# T: the main thread's wall time as proftop measured it (any row's
 	# cumtime over its total_pct); each function's share of T against its
-	# measured time's share of T. The waits are checked within 3 points;
-	# crunch loses the waits it was preempted in whose frames were read
-	# after it ran again (kept native, python: offcpu_stale), so it gets
-	# a lower bound.
+	# measured time's share of T, within 3 points. A wait whose frames were
+	# read after it ended keeps native frames only (python: offcpu_stale):
+	# its time is under _PyEval_EvalFrameDefault, not a Python function,
+	# so a share may fall short by up to that row's share (N: how much
+	# was left native; small on an idle machine, large under a loaded
+	# reader), never exceed the truth.
 	f=$(pt_csv "$out" main cumtime)
 	v=$(pt_csv "$out" main total_pct)
 	if ! pt_num "$f" || ! pt_num "$v"; then
@@ -43,25 +45,24 @@ pywall_check()
 		return
 	fi
 	T=$(awk -v c="$f" -v p="$v" 'BEGIN { if (p > 0) printf "%.4f", 100 * c / p; else print 0 }')
+	N=$(pt_csv "$out" _PyEval_EvalFrameDefault total_pct)
+	pt_num "$N" || N=0
 	pt_ok "main thread's wall time in the profile: $T s (the workload's loop: $m s)"
-	for f in crunch snooze wait_pipe; do
-		v=$(pt_csv "$out" "$f" total_pct)
+	pt_le "% of the main thread's wall time left native (_PyEval_EvalFrameDefault)" "$N" 40
+	for f in crunch:$c snooze:$sl wait_pipe:$se; do
+		v=$(pt_csv "$out" "${f%%:*}" total_pct)
 		if ! pt_num "$v"; then
-			pt_fail "$f: expected a row for the Python function $f in the wall clock, saw none"
-			v=0
+			pt_fail "${f%%:*}: expected a row for the Python function ${f%%:*} in the wall clock, saw none"
+			continue
 		fi
-		eval "share_$f=$v"
-	done
-	for f in snooze:$sl wait_pipe:$se; do
-		v=$(eval echo "\$share_${f%%:*}")
 		want=$(awk -v a="${f#*:}" -v t="$T" 'BEGIN { printf "%.1f", 100 * a / t }')
-		pt_near "${f%%:*}: %total of the main thread's wall time" "$v" "$want" 3
+		pt_le "${f%%:*}: %total of the main thread's wall time (truth $want + 3)" "$v" \
+			"$(awk -v w="$want" 'BEGIN { printf "%.1f", w + 3 }')"
+		pt_ge "${f%%:*}: %total of the main thread's wall time (truth $want - 3 - $N left native)" \
+			"$v" "$(awk -v w="$want" -v n="$N" 'BEGIN { printf "%.1f", w - 3 - n }')"
 	done
-	want=$(awk -v a="$c" -v t="$T" 'BEGIN { printf "%.1f", 100 * a / t }')
-	pt_ge "crunch: %total of the main thread's wall time (truth $want)" "$share_crunch" \
-		"$(awk -v w="$want" 'BEGIN { printf "%.1f", w * 0.4 }')"
-	pt_ge "snooze: %off (it only waits)" "$(pt_csv "$out" snooze offcpu_pct)" 97
-	pt_ge "wait_pipe: %off" "$(pt_csv "$out" wait_pipe offcpu_pct)" 97
+	pt_ge "snooze: %off (it only waits)" "$(pt_csv "$out" snooze offcpu_pct)" 90
+	pt_ge "wait_pipe: %off (its write and read run a little on CPU)" "$(pt_csv "$out" wait_pipe offcpu_pct)" 90
 
 	# The off-CPU leaf with the most time under each waiting function,
 	# the Python function right above the native wait (no eval loop).
