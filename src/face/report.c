@@ -236,6 +236,7 @@ static void text_gil_line(struct report *r)
 	} *th = NULL;
 	size_t n = 0, cap = 0, shown;
 	uint64_t samples = 0, held = 0;
+	bool any = false; /* a sample of any thread held it: --tid shows 0% too */
 
 	for (size_t i = 0; i < r->p->nsamples; i++) {
 		const struct prof_sample *s = &r->p->samples[i];
@@ -243,6 +244,7 @@ static void text_gil_line(struct report *r)
 
 		if (s->flags & PROF_SAMPLE_OFFCPU)
 			continue;
+		any |= (s->flags & PROF_SAMPLE_GIL) != 0;
 		if (r->o->filter.tid && s->tid != r->o->filter.tid)
 			continue;
 		while (k < n && th[k].tid != s->tid)
@@ -258,7 +260,7 @@ static void text_gil_line(struct report *r)
 			held += s->count;
 		}
 	}
-	if (held) {
+	if (any && n) {
 		fprintf(r->out, "GIL (Python): held in %.1f%% of the on-CPU samples; by thread:",
 			share(held, samples));
 		for (shown = 0; shown < n && shown < 8; shown++) {
