@@ -73,6 +73,17 @@ struct offcpu_memo {
 	bool truncated, valid;
 };
 
+/* In wall mode, after the Python frames of a capture: where the thread
+ * was blocked (its user stack pointer and program counter, from
+ * /proc/PID/task/TID/syscall) just before and just after they were read;
+ * 0 when it was running. An off-CPU sample's Python frames are its own
+ * only if the thread was still blocked where the sample caught it
+ * (capture_stale): a short wait may be over by the time the perf reader
+ * gets to the record, the thread computing in another function. */
+struct blocked_at {
+	uint64_t sp[2], pc[2];
+};
+
 /* Where each return address of an unwind was read: the first slot at or
  * after the previous one that holds it. false if one is not in the copy. */
 static bool memo_slots(struct offcpu_memo *m, const struct unwind_snapshot *snap)
@@ -317,40 +328,67 @@ static bool known_code(struct proc_space *ps, uint64_t pc)
 	return m && (m->prot & PROT_EXEC);
 }
 
-static void on_sample(void *ctx, const struct raw_sample *s)
+/* Keep the unwound stack of thread s->tid in its off-CPU memo slot m. */
+static void memo_keep(struct offcpu_memo *m, const struct raw_sample *s, unsigned generation,
+		      const uint64_t *pcs, const uint32_t *locs, size_t n, bool truncated)
 {
-	struct collector *c = ctx;
-	struct proc_space *ps;
-	uint64_t pcs[MAX_FRAMES];
-	uint32_t locs[MAX_FRAMES + 1];
-	const uint32_t *stack;
-	size_t n = 0, nl = 0;
-	bool truncated = false;
-	uint32_t flags = 0;
+	if (n + 1 > m->cap) {
+		size_t cap = m->cap;
 
-	if (s->pid <= 0 || s->tid <= 0)
-		return; /* idle or a kernel thread */
-	ps = procmap_process(c->pm, s->pid);
-	note_thread(c, s->pid, s->tid);
-	if (s->kernel) {
-		const char *note;
-
-		locs[nl++] = symbols_kernel_location(c->sym, s->ip);
-		if ((note = symbols_kernel_note(c->sym)))
-			warnx_("%s", note);
-		flags |= PROF_SAMPLE_KERNEL;
+		m->locs = xgrow(m->locs, &cap, n + 1, sizeof(*m->locs));
+		cap = m->cap;
+		m->pcs = xgrow(m->pcs, &cap, n + 1, sizeof(*m->pcs));
+		cap = m->cap;
+		m->slot = xgrow(m->slot, &cap, n + 1, sizeof(*m->slot));
+		m->cap = cap;
 	}
+	m->tid = s->tid;
+	m->pid = s->pid;
+	m->generation = generation;
+	m->ip = s->snap.regs[MEMO_IP];
+	m->sp = s->snap.regs[MEMO_SP];
+	m->bp = s->snap.regs[MEMO_BP];
+	memcpy(m->locs, locs, n * sizeof(*locs));
+	memcpy(m->pcs, pcs, n * sizeof(*pcs));
+	m->n = n;
+	m->truncated = truncated;
+	m->valid = memo_slots(m, &s->snap);
+}
+
+/* The resolved user stack of sample s, leaf first, into locs (MAX_FRAMES
+ * room); returns how many. memo: an off-CPU sample's memo slot (a thread
+ * blocking again where it last blocked skips the unwind), or NULL. The
+ * memo holds native frames only: the Python frames are merged afterwards
+ * from each record's own capture, so a memo hit never reuses a stale
+ * Python stack. */
+static size_t user_stack(struct collector *c, struct proc_space *ps, const struct raw_sample *s,
+			 struct offcpu_memo *memo, uint32_t *locs, bool *truncated)
+{
+	uint64_t pcs[MAX_FRAMES];
+	size_t n = 0;
+
+	*truncated = false;
 	if (c->cfg.unwind == UNWIND_DWARF && s->have_user_regs) {
 		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
 			maybe_reload(c, ps);
-		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
+		if (memo && memo_hit(memo, s, ps->generation)) {
+			memcpy(locs, memo->locs, memo->n * sizeof(*locs));
+			*truncated = memo->truncated;
+			return memo->n;
+		}
+		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, truncated);
 		/* ptrace sends no mapping events: stopped at a return address
 		 * outside known code (a library mapped since; or, read while
 		 * dlopen had /etc/ld.so.cache mapped where the library now is,
 		 * in a mapping that is not executable), look again */
-		if (truncated && c->ops == &sampler_ptrace_ops && n > 0 &&
+		if (*truncated && c->ops == &sampler_ptrace_ops && n > 0 &&
 		    !known_code(ps, pcs[n - 1]) && maybe_reload(c, ps))
-			n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, &truncated);
+			n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, truncated);
+		for (size_t i = 0; i < n; i++)
+			locs[i] = resolve_pc(c, ps, pcs[i], i > 0);
+		if (memo)
+			memo_keep(memo, s, ps->generation, pcs, locs, n, *truncated);
+		return n;
 	} else if (s->nchain) {
 		bool user = false;
 
@@ -369,18 +407,79 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 				maybe_reload(c, ps); /* a library mapped since (ptrace) */
 				break;
 			}
-		truncated = s->truncated;
+		*truncated = s->truncated;
 	} else if (!s->kernel) {
 		pcs[n++] = s->ip;
-		truncated = true;
+		*truncated = true;
 	}
 	for (size_t i = 0; i < n; i++)
-		locs[nl++] = resolve_pc(c, ps, pcs[i], i > 0);
+		locs[i] = resolve_pc(c, ps, pcs[i], i > 0);
+	return n;
+}
+
+static void on_sample(void *ctx, const struct raw_sample *s)
+{
+	struct collector *c = ctx;
+	struct proc_space *ps;
+	uint32_t locs[MAX_FRAMES + 1];
+	const uint32_t *stack;
+	size_t nl = 0, capture_len;
+	bool truncated = false;
+	uint32_t flags = 0;
+
+	if (s->pid <= 0 || s->tid <= 0)
+		return; /* idle or a kernel thread */
+	ps = procmap_process(c->pm, s->pid);
+	note_thread(c, s->pid, s->tid);
+	if (s->kernel) {
+		const char *note;
+
+		locs[nl++] = symbols_kernel_location(c->sym, s->ip);
+		if ((note = symbols_kernel_note(c->sym)))
+			warnx_("%s", note);
+		flags |= PROF_SAMPLE_KERNEL;
+	}
+	nl += user_stack(c, ps, s, NULL, locs + nl, &truncated);
 	if (truncated || (nl == 0))
 		flags |= PROF_SAMPLE_TRUNCATED;
-	stack = python_merge(c->py, ps, s->tid, locs, &nl, truncated, s->capture, s->capture_len);
+	capture_len = s->capture_len;
+	if (c->offcpu && s->capture)
+		capture_len -= capture_len >= sizeof(struct blocked_at) ? sizeof(struct blocked_at)
+									: capture_len;
+	if (s->capture && python_capture_gil(s->capture, capture_len))
+		flags |= PROF_SAMPLE_GIL;
+	stack = python_merge(c->py, ps, s->tid, locs, &nl, truncated, s->capture, capture_len,
+			     true);
 	profile_add_sample(c->prof, rel_time(c, s->time), s->tid,
 			   profile_intern_stack(c->prof, stack, nl), s->period, flags);
+}
+
+static void read_blocked_at(pid_t pid, pid_t tid, uint64_t *sp, uint64_t *pc)
+{
+	char path[64], buf[256];
+	unsigned long long v[9];
+	ssize_t len;
+	int fd;
+
+	*sp = *pc = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return;
+	buf[len] = 0;
+	/* "NR a0..a5 sp pc" in a system call, "-1 sp pc" blocked outside
+	 * one (preempted), "running" */
+	if (sscanf(buf, "%lld %llx %llx %llx %llx %llx %llx %llx %llx", (long long *)&v[0], &v[1],
+		   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) == 9) {
+		*sp = v[7];
+		*pc = v[8];
+	} else if (sscanf(buf, "%lld %llx %llx", (long long *)&v[0], &v[1], &v[2]) == 3) {
+		*sp = v[1];
+		*pc = v[2];
+	}
 }
 
 /* Python frames read at sample time (sampler_config.capture). */
@@ -388,88 +487,69 @@ static size_t capture_python(void *arg, pid_t pid, pid_t tid, uint64_t time, voi
 			     size_t len)
 {
 	struct collector *c = arg;
+	struct blocked_at at;
+	size_t n, end;
 
-	return python_capture(c->py, pid, tid, time, buf, len);
+	if (!c->offcpu)
+		return python_capture(c->py, pid, tid, time, buf, len);
+	if (len < sizeof(at) + 8)
+		return 0;
+	read_blocked_at(pid, tid, &at.sp[0], &at.pc[0]);
+	n = python_capture(c->py, pid, tid, time, buf, len - sizeof(at) - 8);
+	if (!n)
+		return 0;
+	read_blocked_at(pid, tid, &at.sp[1], &at.pc[1]);
+	end = (n + 7) & ~(size_t)7; /* the sampler pads captures to 8 bytes */
+	memset((char *)buf + n, 0, end - n);
+	memcpy((char *)buf + end, &at, sizeof(at));
+	return end + sizeof(at);
 }
 
-/* The user stack of an off-CPU sample, leaf first, as on_sample builds an
- * on-CPU one; returns how many locations. */
-static size_t off_cpu_stack(struct collector *c, struct proc_space *ps, const struct raw_sample *s,
-			    uint32_t *locs, bool *truncated)
+/* Whether the Python frames captured with off-CPU sample s (wall mode) may
+ * be a later stack than the sample's: the thread was not blocked at the
+ * sample's stack pointer and program counter both before and after they
+ * were read. Strips the blocked_at trailer off *len. */
+static bool capture_stale(const struct raw_sample *s, size_t *len)
 {
-	uint64_t pcs[MAX_FRAMES];
-	size_t n = 0;
+	struct blocked_at at;
 
-	*truncated = false;
-	if (c->cfg.unwind == UNWIND_DWARF && s->have_user_regs) {
-		struct offcpu_memo *m = &c->memo[(unsigned)s->tid % OFFCPU_MEMO];
-
-		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
-			maybe_reload(c, ps);
-		if (memo_hit(m, s, ps->generation)) {
-			memcpy(locs, m->locs, m->n * sizeof(*locs));
-			*truncated = m->truncated;
-			return m->n;
-		}
-		n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, truncated);
-		for (size_t i = 0; i < n; i++)
-			locs[i] = resolve_pc(c, ps, pcs[i], i > 0);
-		if (n + 1 > m->cap) {
-			size_t cap = m->cap;
-
-			m->locs = xgrow(m->locs, &cap, n + 1, sizeof(*m->locs));
-			cap = m->cap;
-			m->pcs = xgrow(m->pcs, &cap, n + 1, sizeof(*m->pcs));
-			cap = m->cap;
-			m->slot = xgrow(m->slot, &cap, n + 1, sizeof(*m->slot));
-			m->cap = cap;
-		}
-		m->tid = s->tid;
-		m->pid = s->pid;
-		m->generation = ps->generation;
-		m->ip = s->snap.regs[MEMO_IP];
-		m->sp = s->snap.regs[MEMO_SP];
-		m->bp = s->snap.regs[MEMO_BP];
-		memcpy(m->locs, locs, n * sizeof(*locs));
-		memcpy(m->pcs, pcs, n * sizeof(*pcs));
-		m->n = n;
-		m->truncated = *truncated;
-		m->valid = memo_slots(m, &s->snap);
-		return n;
-	} else if (s->nchain) {
-		bool user = false;
-
-		for (size_t i = 0; i < s->nchain && n < MAX_FRAMES; i++) {
-			uint64_t v = s->callchain[i];
-
-			if (v >= (uint64_t)PERF_CONTEXT_MAX) {
-				user = v == (uint64_t)PERF_CONTEXT_USER;
-				continue;
-			}
-			if (user)
-				pcs[n++] = v;
-		}
-		if (n && !proc_space_find(ps, pcs[0]))
-			maybe_reload(c, ps);
-		*truncated = s->truncated;
-	}
-	for (size_t i = 0; i < n; i++)
-		locs[i] = resolve_pc(c, ps, pcs[i], i > 0);
-	return n;
+	if (*len < sizeof(at))
+		return false; /* nothing captured: python_merge decides */
+	*len -= sizeof(at);
+	memcpy(&at, (const char *)s->capture + *len, sizeof(at));
+	if (!s->have_user_regs)
+		return at.sp[0] != at.sp[1] || at.pc[0] != at.pc[1] || !at.sp[0];
+	for (int i = 0; i < 2; i++)
+		if (at.sp[i] != s->snap.regs[MEMO_SP] || at.pc[i] != s->snap.regs[MEMO_IP])
+			return true;
+	return false;
 }
 
 static void on_off_cpu(void *ctx, const struct raw_sample *s)
 {
 	struct collector *c = ctx;
+	struct proc_space *ps;
 	uint32_t locs[MAX_FRAMES];
+	const uint32_t *stack;
 	bool truncated;
-	size_t n;
+	size_t n, capture_len;
 
 	if (s->pid <= 0 || s->tid <= 0 || !c->offcpu)
 		return;
+	ps = procmap_process(c->pm, s->pid);
 	note_thread(c, s->pid, s->tid);
-	n = off_cpu_stack(c, procmap_process(c->pm, s->pid), s, locs, &truncated);
-	offcpu_leave_in(c->offcpu, s->tid, rel_time(c, s->time), locs, n, truncated, s->kchain,
+	n = user_stack(c, ps, s, &c->memo[(unsigned)s->tid % OFFCPU_MEMO], locs, &truncated);
+	/* the Python function and line that waited, as on CPU; native
+	 * frames only when the thread may have run on before they were read */
+	capture_len = s->capture ? s->capture_len : 0;
+	if (capture_len && capture_stale(s, &capture_len)) {
+		python_note_stale(c->py);
+		stack = locs;
+	} else {
+		stack = python_merge(c->py, ps, s->tid, locs, &n, truncated, s->capture,
+				     capture_len, false);
+	}
+	offcpu_leave_in(c->offcpu, s->tid, rel_time(c, s->time), stack, n, truncated, s->kchain,
 			s->nkchain, s->why);
 }
 

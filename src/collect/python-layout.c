@@ -31,6 +31,10 @@ static const struct py_layout layout_311 = {
 	.code_linetable = 136,
 	.code_adaptive = 184,
 	.str = {.length = 16, .state = 32, .ascii_size = 48, .compact_size = 72},
+	.gil_how = PY_GIL_RUNTIME, /* _PyRuntime.ceval.gil */
+	.gil_at = 360,
+	.gil_locked = 16,
+	.gil_holder = 8,
 };
 
 static const struct py_layout layout_312 = {
@@ -55,6 +59,10 @@ static const struct py_layout layout_312 = {
 	.code_linetable = 136,
 	.code_adaptive = 192,
 	.str = {.length = 16, .state = 32, .ascii_size = 40, .compact_size = 56},
+	.gil_how = PY_GIL_INTERP_PTR, /* interp->ceval.gil */
+	.gil_at = 384,
+	.gil_locked = 16,
+	.gil_holder = 8,
 };
 
 /* The part of 3.13's _Py_DebugOffsets read (Include/internal/pycore_runtime.h):
@@ -150,6 +158,11 @@ static bool layout_from_debug_offsets(struct py_mem *m, uint64_t runtime, struct
 			.ascii_size = d.un_asciiobject_size,
 			.compact_size = d.un_asciiobject_size + 16 /* utf8_length, utf8 */},
 	};
+	if (d.is_gil_locked < OFFSET_MAX && d.is_gil_holder < OFFSET_MAX) {
+		l->gil_how = PY_GIL_INTERP; /* interp->_gil */
+		l->gil_locked = d.is_gil_locked;
+		l->gil_holder = d.is_gil_holder;
+	}
 	if (l->frame_size > 256 || l->frame_code + 8 > l->frame_size ||
 	    l->frame_previous + 8 > l->frame_size || l->frame_instr + 8 > l->frame_size ||
 	    l->frame_owner >= l->frame_size || l->code_filename + 8 > l->code_adaptive ||

@@ -27,6 +27,12 @@ struct py_layout {
 	uint64_t frame_size;	/* bytes read per frame (covers the fields above) */
 	uint64_t code_firstlineno, code_filename, code_qualname, code_linetable, code_adaptive;
 	struct py_str_layout str;
+	/* The GIL (struct _gil_runtime_state): 3.11 in _PyRuntime at gil_at;
+	 * 3.12 pointed to by the interpreter's field at gil_at; 3.13 the
+	 * interpreter's own, gil_locked and gil_holder relative to it. Its
+	 * int locked, and last_holder (a PyThreadState *). */
+	enum { PY_GIL_NONE, PY_GIL_RUNTIME, PY_GIL_INTERP_PTR, PY_GIL_INTERP } gil_how;
+	uint64_t gil_at, gil_locked, gil_holder;
 };
 
 /* _PyInterpreterFrame.owner of a generator's frame, and of the shim frame

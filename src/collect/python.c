@@ -70,6 +70,8 @@ struct py_raw {
 struct py_capture {
 	int32_t n;	  /* frames, or -1: the chain could not be read or loops */
 	uint32_t entries; /* eval-loop calls seen (entry frames in 3.11, shims from 3.12) */
+	uint32_t gil;	  /* 2: the thread held the GIL, 1: it did not, 0: unknown */
+	uint32_t pad;
 	struct py_raw f[];
 };
 
@@ -406,6 +408,44 @@ bad:
 	cap->n = -1;
 }
 
+/* Whether thread state tstate holds the GIL of the process's (first)
+ * interpreter: 2 yes, 1 no, 0 unknown. */
+static uint32_t read_gil(struct py_mem *m, const struct py_threads *th, uint64_t tstate)
+{
+	const struct py_layout *l = &th->l;
+	uint64_t interp = 0, gil, holder;
+	int32_t locked;
+
+	if (l->gil_how != PY_GIL_RUNTIME &&
+	    (!py_read_u64(m, th->runtime + l->runtime_interp_head, &interp) || !interp))
+		return 0;
+	switch (l->gil_how) {
+	case PY_GIL_RUNTIME:
+		gil = th->runtime + l->gil_at;
+		break;
+	case PY_GIL_INTERP_PTR:
+		if (!py_read_u64(m, interp + l->gil_at, &gil) || !gil)
+			return 0;
+		break;
+	case PY_GIL_INTERP:
+		gil = interp;
+		break;
+	default:
+		return 0;
+	}
+	if (!py_read(m, gil + l->gil_locked, &locked, sizeof(locked)) ||
+	    !py_read_u64(m, gil + l->gil_holder, &holder))
+		return 0;
+	return locked && holder == tstate ? 2 : 1;
+}
+
+bool python_capture_gil(const void *captured, size_t len)
+{
+	const struct py_capture *cap = captured;
+
+	return cap && len >= sizeof(*cap) && cap->gil == 2;
+}
+
 size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, void *buf, size_t len)
 {
 	struct py_capture *cap = buf;
@@ -430,6 +470,8 @@ size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, vo
 		if ((tstate = find_tstate(&py->pub_mem, th, tid))) {
 			walk_frames(&py->pub_mem, &th->l, tstate, cap,
 				    (len - sizeof(*cap)) / sizeof(cap->f[0]));
+			cap->gil = read_gil(&py->pub_mem, th, tstate);
+			cap->pad = 0;
 			used = sizeof(*cap) + (cap->n > 0 ? (size_t)cap->n : 0) * sizeof(cap->f[0]);
 		}
 		py->stats.capture_ns += loop_now_ns() - t0;
@@ -495,7 +537,7 @@ static size_t merge(struct python *py, const uint32_t *locs, size_t n, int npy, 
 
 const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid_t tid,
 			     const uint32_t *locs, size_t *n, bool truncated, const void *captured,
-			     size_t captured_len)
+			     size_t captured_len, bool late_ok)
 {
 	const struct py_capture *cap = captured;
 	struct py_proc *pp;
@@ -520,6 +562,16 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 		cap = NULL;
 	if (cap && (cap->n < 0 || !resolve_frames(py, pp, cap)))
 		cap = NULL; /* the chain changed under the reader: a second chance below */
+	if (!cap && !late_ok) {
+		/* an off-CPU sample: reading now could show where the thread
+		 * went after the wait ended; native frames only */
+		if (evals) {
+			py->stats.samples++;
+			py->stats.stale++;
+		}
+		py->stats.read_ns += loop_now_ns() - t0;
+		return locs;
+	}
 	if (!cap) {
 		/* Nothing (usable) read at sample time: read now, later than
 		 * the sample; the count check below catches some changes. */
@@ -568,6 +620,14 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 	return py->out;
 }
 
+void python_note_stale(struct python *py)
+{
+	if (py) {
+		py->stats.samples++;
+		py->stats.stale++;
+	}
+}
+
 void python_report_stats(const struct python *py, const char *backend)
 {
 	const struct python_stats *st;
@@ -578,7 +638,7 @@ void python_report_stats(const struct python *py, const char *backend)
 	fprintf(stderr,
 		"proftop: python: backend %s samples %llu inconsistent %llu unreadable %llu "
 		"captured %llu late %llu capture_ns_per_sample %llu merge_ns_per_sample %llu "
-		"reads_per_sample %.1f lag_us_mean %.1f lag_us_max %.1f\n",
+		"reads_per_sample %.1f lag_us_mean %.1f lag_us_max %.1f offcpu_stale %llu\n",
 		backend ? backend : "?", (unsigned long long)st->samples,
 		(unsigned long long)st->inconsistent, (unsigned long long)st->unreadable,
 		(unsigned long long)st->captured, (unsigned long long)st->late,
@@ -588,7 +648,7 @@ void python_report_stats(const struct python *py, const char *backend)
 			? (double)(py->mem.syscalls + py->pub_mem.syscalls) / (double)st->samples
 			: 0.0,
 		st->captured ? (double)st->lag_ns / (double)st->captured / 1e3 : 0.0,
-		(double)st->lag_max_ns / 1e3);
+		(double)st->lag_max_ns / 1e3, (unsigned long long)st->stale);
 }
 
 static bool names_python(const char *s)

@@ -36,6 +36,10 @@ struct python_stats {
 	uint64_t late;		     /* stacks read when the sample was processed, not taken */
 	uint64_t capture_ns;	     /* time spent reading frame chains at sample time */
 	uint64_t read_ns;	     /* time spent in python_merge (late reads, code objects) */
+	/* off-CPU samples (wall clock) whose thread was no longer blocked where
+	 * it was sampled when its frames were read, or with none read: kept
+	 * native */
+	uint64_t stale;
 };
 
 struct python;
@@ -53,18 +57,26 @@ void python_forget(struct python *py, pid_t pid);
  * runs no CPython found so far by python_merge. */
 size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, void *buf,
 		      size_t len);
+/* Whether what python_capture copied says the thread held the GIL then
+ * (CPython 3.11-3.13's GIL locked with it as the last holder). */
+bool python_capture_gil(const void *captured, size_t len);
 
 /* The stack of a sample of thread tid in ps with Python frames: locs (n
  * resolved native locations, innermost first) when the thread runs no
  * Python or the mode is native; else a buffer of the python object's, valid until the next call. *n
  * is updated. captured: what python_capture took at sample time, or NULL (the chain is then read
  * now). A truncated native stack (fewer eval loops than Python's) keeps its Python frames, the
- * groups it lacks placed at its root end. */
+ * groups it lacks placed at its root end. late_ok false (an off-CPU
+ * sample, whose wait may have ended since): no reading now, native frames
+ * when nothing usable was captured (python_stats.stale). */
 const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid_t tid,
 			     const uint32_t *locs, size_t *n, bool truncated, const void *captured,
-			     size_t captured_len);
+			     size_t captured_len, bool late_ok);
 
 const struct python_stats *python_stats(const struct python *py);
+/* An off-CPU sample of a Python thread kept native: its frames were read
+ * after the wait it was taken at had ended (python_stats.stale). */
+void python_note_stale(struct python *py);
 /* Whether the command to launch (argv: a python executable or a script
  * whose #! line names python) or a process to attach to (its executable or
  * a mapped libpython) looks like CPython: the perf reader is then woken at

@@ -225,6 +225,69 @@ static void text_clock_line(struct report *r, const struct clock_totals *t)
 	putc('\n', r->out);
 }
 
+/* Python's GIL: of each thread's on-CPU samples, the share taken while it
+ * held the GIL (PROF_SAMPLE_GIL), when any sample did; the busiest
+ * threads first, at most 8, a process's first thread marked main. */
+static void text_gil_line(struct report *r)
+{
+	struct gil_count {
+		int32_t tid;
+		uint64_t samples, held;
+	} *th = NULL;
+	size_t n = 0, cap = 0, shown;
+	uint64_t samples = 0, held = 0;
+	bool any = false; /* a sample of any thread held it: --tid shows 0% too */
+
+	for (size_t i = 0; i < r->p->nsamples; i++) {
+		const struct prof_sample *s = &r->p->samples[i];
+		size_t k = 0;
+
+		if (s->flags & PROF_SAMPLE_OFFCPU)
+			continue;
+		any |= (s->flags & PROF_SAMPLE_GIL) != 0;
+		if (r->o->filter.tid && s->tid != r->o->filter.tid)
+			continue;
+		while (k < n && th[k].tid != s->tid)
+			k++;
+		if (k == n) {
+			th = xgrow(th, &cap, n + 1, sizeof(*th));
+			th[n++] = (struct gil_count){.tid = s->tid};
+		}
+		th[k].samples += s->count;
+		samples += s->count;
+		if (s->flags & PROF_SAMPLE_GIL) {
+			th[k].held += s->count;
+			held += s->count;
+		}
+	}
+	if (any && n) {
+		fprintf(r->out, "GIL (Python): held in %.1f%% of the on-CPU samples; by thread:",
+			share(held, samples));
+		for (shown = 0; shown < n && shown < 8; shown++) {
+			size_t best = shown;
+			const struct prof_thread *pt;
+
+			for (size_t k = shown + 1; k < n; k++)
+				if (th[k].samples > th[best].samples)
+					best = k;
+			struct gil_count tmp = th[shown];
+			th[shown] = th[best];
+			th[best] = tmp;
+			fprintf(r->out, "%s %d", shown ? "," : "", th[shown].tid);
+			if ((pt = profile_find_thread(r->p, th[shown].tid)) && pt->comm) {
+				fputs(" (", r->out);
+				put_safe(r->out, pt->comm);
+				putc(')', r->out);
+			}
+			if (pt && pt->pid == pt->tid) /* Python's main thread */
+				fputs(" main", r->out);
+			fprintf(r->out, " %.1f%%", share(th[shown].held, th[shown].samples));
+		}
+		putc('\n', r->out);
+	}
+	free(th);
+}
+
 const char *sort_title(enum query_sort s)
 {
 	switch (s) {
@@ -284,6 +347,7 @@ static void text_header(struct report *r)
 			m->stopped_by_proftop ? "was stopped by proftop"
 					      : "still running when profiling stopped");
 	text_clock_line(r, &ct);
+	text_gil_line(r);
 	if (r->o->filter.tid) {
 		const struct prof_thread *t = profile_find_thread(r->p, r->o->filter.tid);
 

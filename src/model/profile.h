@@ -72,7 +72,10 @@ enum {
 	/* An off-CPU wait of a thread waiting for work (a condition variable,
 	 * a semaphore, an event loop's poll): counted only with
 	 * query_filter.idle too, so that idle thread pools do not drown a view. */
-	PROF_SAMPLE_IDLE = 1u << 3
+	PROF_SAMPLE_IDLE = 1u << 3,
+	/* A sample of a Python thread holding the GIL (CPython 3.11-3.13, read
+	 * with its Python frames: perf reader or ptrace stop) */
+	PROF_SAMPLE_GIL = 1u << 4
 };
 
 /* One record of the sample log. A raw sample has count 1; a record folded

@@ -31,8 +31,9 @@ table()
 # The DWARF's answer for each field, as gdb expressions.
 exprs()
 {
-	local entry="" cf="(_PyCFrame *)0"
+	local entry="" cf="(_PyCFrame *)0" gil="gil_at &((struct _is *)0)->ceval.gil"
 	[ "$1" = 3.11 ] && entry="frame_is_entry &((struct _PyInterpreterFrame *)0)->is_entry"
+	[ "$1" = 3.11 ] && gil="gil_at &((struct pyruntimestate *)0)->ceval.gil"
 	cat <<EOT
 runtime_interp_head &((struct pyruntimestate *)0)->interpreters.head
 interp_next &((struct _is *)0)->next
@@ -56,6 +57,9 @@ length &((PyASCIIObject *)0)->length
 state &((PyASCIIObject *)0)->state
 ascii_size sizeof(PyASCIIObject)
 compact_size sizeof(PyCompactUnicodeObject)
+$gil
+gil_locked &((struct _gil_runtime_state *)0)->locked
+gil_holder &((struct _gil_runtime_state *)0)->last_holder
 EOT
 }
 
