@@ -10,8 +10,7 @@
 pt_setup
 waits=$(pt_workload waits)
 session=$PT_WORK/waits.proftop
-# A wall-clock session's rows end with the waits' share of cumtime.
-PT_CSV_HEADER="$PT_CSV_HEADER,offcpu_pct,offcpu"
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/wall-lib.sh"
 
 # pt_true-like: LABEL CMD...: CMD succeeds.
 check()
@@ -21,45 +20,11 @@ check()
 	if "$@"; then pt_ok "$label"; else pt_fail "$label: expected '$*' to succeed"; fi
 }
 
-pt_proftop "$PT_WORK/record.out" record --clock wall -o "$session" -- "$waits" 1
-if [ "$PT_RC" -ne 0 ] || [ ! -s "$session" ]; then
-	pt_fail "proftop record --clock wall: expected status 0 and a session, saw $PT_RC: $(head -n 2 "$PT_WORK/record.out.err")"
-	pt_finish
-fi
-main=$(sed -n 's/^waits: main \([0-9]*\).*/\1/p' "$PT_WORK/record.out" | tr -d '\r')
-read -r c s r l m < <(sed -n 's/^waits: wall compute \([0-9.]*\) sleep \([0-9.]*\) read \([0-9.]*\) lock \([0-9.]*\) main \([0-9.]*\).*/\1 \2 \3 \4 \5/p' \
-	"$PT_WORK/record.out" | tr -d '\r')
-if [ -z "$main" ] || [ -z "$m" ]; then
-	pt_fail "expected the workload's 'waits: main TID' and 'waits: wall ...' lines; saw: $(head -c 300 "$PT_WORK/record.out")"
-	pt_finish
-fi
-pt_ok "the workload's truth: compute $c s, sleep $s s, read $r s, lock $l s of main's $m s"
-
-# Shares of the main thread's wall time, against the truth.
-pt_report "$PT_WORK/wall.csv" -i "$session" --tid "$main" --limit 0 || pt_finish
-for phase in "waits_compute $c" "waits_sleep $s" "waits_read $r" "waits_lock $l"; do
-	set -- $phase
-	want=$(awk -v a="$2" -v b="$m" 'BEGIN { printf "%.1f", 100 * a / b }')
-	pt_near "$1: %total of the main thread's wall time" \
-		"$(pt_csv "$PT_WORK/wall.csv" "$1" total_pct)" "$want" 3
-done
-pt_ge "waits_sleep: %off (it only waits)" "$(pt_csv "$PT_WORK/wall.csv" waits_sleep offcpu_pct)" 99
-pt_ge "waits_lock: %off" "$(pt_csv "$PT_WORK/wall.csv" waits_lock offcpu_pct)" 99
-
+wall_record "$session" "$waits"
+wall_shares "$session"
 # The reason on each wait's leaf: the off-CPU leaf with the most time
 # under each phase's function.
-pt_proftop "$PT_WORK/folded" export -i "$session" -f folded
-pt_proftop "$PT_WORK/folded.ns" export -i "$session" -f folded --weight ns
-leaf_under()
-{
-	awk -v fn="$1" '{ w = $NF; line = $0; sub(/ [0-9]+$/, "", line); n = split(line, f, ";")
-		if (f[n] !~ /^\[off-CPU/) next
-		for (i = 1; i < n; i++) if (f[i] == fn) { t[f[n]] += w; next } }
-		END { for (k in t) if (t[k] > best) { best = t[k]; b = k }; print b }' "$PT_WORK/folded.ns"
-}
-pt_eq "the wait under waits_sleep" "$(leaf_under waits_sleep)" "[off-CPU: clock_nanosleep]"
-pt_eq "the wait under waits_read" "$(leaf_under waits_read)" "[off-CPU: read]"
-pt_eq "the wait under waits_lock" "$(leaf_under waits_lock)" "[off-CPU: futex]"
+wall_leaves "$session"
 
 # A thread blocked in read for the whole run: one record (two if the
 # kernel splits it), holding about all of main's time.
