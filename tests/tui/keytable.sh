@@ -59,6 +59,8 @@ else
 	sed 's/^/#   /' "$PT_WORK/keys.diff"
 fi
 tui_keys Escape
+# (the functions view's own footer, not the help's still on the screen)
+tui_wait "back to the functions view's footer" 'F6SortBy' 5
 
 # A footer click lands on the label clicked: the last letter of "Memory".
 foot=$(tui_screen | tail -n 1)
