@@ -97,7 +97,12 @@ static bool layout_from_debug_offsets(struct py_mem *m, uint64_t runtime, struct
 {
 	struct debug_offsets_313 d;
 
-	if (!py_read(m, runtime, &d, sizeof(d)) || memcmp(d.cookie, "xdebugpy", 8) != 0) {
+	if (!py_read(m, runtime, &d, sizeof(d))) {
+		/* unreadable (the process ended, or is going): nothing to say */
+		why[0] = '\0';
+		return false;
+	}
+	if (memcmp(d.cookie, "xdebugpy", 8) != 0) {
 		snprintf(why, whylen, "CPython 3.13's _Py_DebugOffsets not found in _PyRuntime");
 		return false;
 	}

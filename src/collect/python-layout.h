@@ -54,7 +54,8 @@ struct py_found {
 bool py_find_runtime(const struct proc_space *ps, struct py_found *f);
 
 /* Fill l for the interpreter found (3.13: reads the debug offsets from the
- * process). false with a one-line reason in why when unsupported. */
+ * process). false with a one-line reason in why when unsupported, or
+ * with why empty when the process's memory could not be read (it ended). */
 bool py_layout_for(struct py_mem *m, const struct py_found *f, struct py_layout *l, char *why,
 		   size_t whylen);
 

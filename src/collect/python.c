@@ -203,7 +203,10 @@ static struct py_proc *get_proc(struct python *py, const struct proc_space *ps)
 		pp->found = f;
 		return pp;
 	}
+	why[0] = '\0';
 	if (!py_layout_for(&py->mem, &f, &pp->th.l, why, sizeof(why))) {
+		if (!why[0])
+			return pp; /* its memory could not be read: an ending process */
 		warn_once(py, &f, why);
 		pp->state = PP_BAD;
 		return pp;
