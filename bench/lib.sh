@@ -142,6 +142,34 @@ rotated()
 	done
 }
 
+# rounds MODE...: $RUNS rounds of the caller's `run MODE ROUND`, the
+# modes in a rotated order each round (so that a change in the machine's
+# load hits them alike), each row into $W/MODE.ROUND.row. A mode other
+# than the first (the target alone) whose first round failed is said.
+rounds()
+{
+	local n mode
+	for n in $(seq "$RUNS"); do
+		for mode in $(rotated "$n" "$@"); do
+			run "$mode" "$n" >"$W/$mode.$n.row"
+		done
+	done
+	for mode in "${@:2}"; do
+		[ "$(cut -d' ' -f1 "$W/$mode.1.row")" = n/a ] && [ -s "$W/$mode.1.err" ] &&
+			echo "$mode failed: $(head -n 1 "$W/$mode.1.err")"
+	done
+	return 0
+}
+
+# rows MODE...: each round's rows of the modes side by side, a line a round.
+rows()
+{
+	local n
+	for n in $(seq "$RUNS"); do
+		paste -d' ' $(for mode in "$@"; do echo "$W/$mode.$n.row"; done)
+	done
+}
+
 # spread FMT [SUFFIX] < VALUES: "median [min .. max]" of the numeric
 # lines read (others ignored), each printed with printf FMT then SUFFIX;
 # "n/a" if none was numeric. With an even count the median is the mean

@@ -65,19 +65,9 @@ run()
 
 # The modes take turns, in a rotated order, so that a change in the
 # machine's load hits all three alike.
-for n in $(seq "$RUNS"); do
-	for mode in $(rotated "$n" alone ptrace perf); do
-		run "$mode" "$n" >"$W/$mode.$n.row"
-	done
-done
-for mode in ptrace perf; do
-	[ "$(cut -d' ' -f1 "$W/$mode.1.row")" = n/a ] && [ -s "$W/$mode.1.err" ] &&
-		echo "$mode failed: $(head -n 1 "$W/$mode.1.err")"
-done
+rounds alone ptrace perf
 # per round: wall and CPU slowdowns against the same round's run alone
-for n in $(seq "$RUNS"); do
-	paste -d' ' "$W/alone.$n.row" "$W/ptrace.$n.row" "$W/perf.$n.row"
-done | awk -v W="$W" '
+rows alone ptrace perf | awk -v W="$W" '
 	function num(x) { return x ~ /^[0-9]+(\.[0-9]+)?$/ }
 	function pct(a, b) { return (num(a) && num(b) && b > 0) ? sprintf("%.2f", 100 * (a - b) / b) : "n/a" }
 	{	print $1 >> (W "/wall.alone"); print $2 >> (W "/cpu.alone")

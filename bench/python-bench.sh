@@ -61,18 +61,8 @@ run()
 		}' "$t.outer" "$t.time"
 }
 
-for n in $(seq "$RUNS"); do
-	for mode in $(rotated "$n" alone native mixed); do
-		run "$mode" "$n" >"$W/$mode.$n.row"
-	done
-done
-for mode in native mixed; do
-	[ "$(cut -d' ' -f1 "$W/$mode.1.row")" = n/a ] && [ -s "$W/$mode.1.err" ] &&
-		echo "$mode failed: $(head -n 1 "$W/$mode.1.err")"
-done
-for n in $(seq "$RUNS"); do
-	paste -d' ' "$W/alone.$n.row" "$W/native.$n.row" "$W/mixed.$n.row"
-done | awk -v W="$W" '
+rounds alone native mixed
+rows alone native mixed | awk -v W="$W" '
 	function num(x) { return x ~ /^[0-9]+(\.[0-9]+)?$/ }
 	function pct(a, b) { return (num(a) && num(b) && b > 0) ? sprintf("%.2f", 100 * (a - b) / b) : "n/a" }
 	function per(c, s) { return (num(c) && num(s) && s > 0) ? sprintf("%.1f", 1e6 * c / s) : "n/a" }

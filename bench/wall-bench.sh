@@ -77,17 +77,11 @@ run()
 	rm -f "$t.data" "$t.proftop"
 }
 
-for n in $(seq "$RUNS"); do
-	for mode in $(rotated "$n" $modes); do
-		run "$mode" "$n" >"$W/$mode.$n.row"
-	done
-done
+rounds $modes
 printf '%-8s %-28s %-28s %-24s %s\n' mode "slowdown (x alone)" "profiler CPU per target s" \
 	"records per s" "lost (proftop)"
 for mode in $modes; do
-	for n in $(seq "$RUNS"); do
-		paste -d' ' "$W/alone.$n.row" "$W/$mode.$n.row"
-	done >"$W/$mode.pairs"
+	rows alone "$mode" >"$W/$mode.pairs"
 	slow=$(awk '$1 > 0 && $6 > 0 { print $1 / $6 }' "$W/$mode.pairs" | spread %.2f x)
 	cpu=$(awk '$8 > 0 && $7 != "n/a" { print $7 / $8 }' "$W/$mode.pairs" | spread %.3f)
 	recs=$(awk '$8 > 0 && $9 != "n/a" { print $9 / $8 }' "$W/$mode.pairs" | spread %.0f)

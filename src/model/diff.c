@@ -670,6 +670,25 @@ static void tree_side_free(struct tree_side *s)
 	free(s->seen);
 }
 
+/* One measure of node j (own or cumulative time: per-run times, their ns
+ * and samples in each side) compared between the sides; x and y are
+ * scratch for the current and baseline runs. */
+static void node_estimate(struct diff_estimate *e, size_t n, size_t j, const struct tree_side *c,
+			  const double *cv, const uint64_t *c_ns, const uint64_t *c_samples,
+			  const struct tree_side *b, const double *bv, const uint64_t *b_ns,
+			  const uint64_t *b_samples, double conf, double *x, double *y)
+{
+	struct side sb, sc;
+
+	for (size_t k = 0; k < c->runs; k++)
+		x[k] = cv[k * n + j];
+	for (size_t k = 0; k < b->runs; k++)
+		y[k] = bv[k * n + j];
+	sb = (struct side){y, b->runs, time_var(b_ns[j], b_samples[j], b->runs, b->per)};
+	sc = (struct side){x, c->runs, time_var(c_ns[j], c_samples[j], c->runs, c->per)};
+	estimate(e, &sb, &sc, conf, 1e-9);
+}
+
 void diff_tree(const struct profile *cur, const struct call_tree *ct, const struct profile *base,
 	       const struct query_filter *f, const struct diff_opts *o, struct diff_node *out)
 {
@@ -700,30 +719,15 @@ void diff_tree(const struct profile *cur, const struct call_tree *ct, const stru
 	y = xcalloc(b.runs + 1, sizeof(double));
 	for (size_t i = 0; i < n; i++) {
 		size_t j = head[i];
-		struct side sb, sc;
 
 		if (j != i) { /* same path as an earlier node: the group's sum */
 			out[i] = out[j];
 			continue;
 		}
-		for (size_t k = 0; k < c.runs; k++)
-			x[k] = c.self[k * n + j];
-		for (size_t k = 0; k < b.runs; k++)
-			y[k] = b.self[k * n + j];
-		sb = (struct side){y, b.runs,
-				   time_var(b.self_ns[j], b.self_samples[j], b.runs, b.per)};
-		sc = (struct side){x, c.runs,
-				   time_var(c.self_ns[j], c.self_samples[j], c.runs, c.per)};
-		estimate(&out[i].self, &sb, &sc, conf, 1e-9);
-		for (size_t k = 0; k < c.runs; k++)
-			x[k] = c.total[k * n + j];
-		for (size_t k = 0; k < b.runs; k++)
-			y[k] = b.total[k * n + j];
-		sb = (struct side){y, b.runs,
-				   time_var(b.total_ns[j], b.total_samples[j], b.runs, b.per)};
-		sc = (struct side){x, c.runs,
-				   time_var(c.total_ns[j], c.total_samples[j], c.runs, c.per)};
-		estimate(&out[i].total, &sb, &sc, conf, 1e-9);
+		node_estimate(&out[i].self, n, j, &c, c.self, c.self_ns, c.self_samples, &b, b.self,
+			      b.self_ns, b.self_samples, conf, x, y);
+		node_estimate(&out[i].total, n, j, &c, c.total, c.total_ns, c.total_samples, &b,
+			      b.total, b.total_ns, b.total_samples, conf, x, y);
 		judge(&out[i].self, o, false);
 		judge(&out[i].total, o, false);
 		out[i].in_base = b.seen[j];
