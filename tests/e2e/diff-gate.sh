@@ -11,6 +11,12 @@ pt_setup
 base=$(pt_workload regress)
 slow=$(pt_workload regress-slow)
 pairs=${DIFF_GATE_PAIRS:-2}
+# Run by hand (DIFF_GATE_PAIRS set), every pair must flag slowed(). In
+# `make check`, parallel tests load the machine and widen the run-to-run
+# spread: a pair may then find slowed() 10% slower or more yet within its
+# interval, which the gate rightly does not flag; at least one pair must.
+strict=${DIFF_GATE_PAIRS:+1}
+caught=0
 same=${DIFF_GATE_SAME:-2}
 # slowed() and what holds it on the stack: outer, run, main and libc's start.
 contains='^(slowed|outer|run|main|__libc_start_call_main|__libc_start_main(_impl|_alias_2)?|_start)$'
@@ -39,7 +45,14 @@ for i in $(seq 1 "$pairs"); do
 	record "old$i" "$base"
 	record "new$i" "$slow"
 	f=$(flagged "new$i" "old$i")
-	if ! grep -qx slowed <<<"$f"; then
+	grep -qx slowed <<<"$f" && caught=$((caught + 1))
+	pct=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next }
+		$1 == "slowed" { print $k["delta_tottime_pct"]; exit }' "$PT_WORK/cmp.csv")
+	if [ -z "$strict" ] && ! grep -qx slowed <<<"$f" && pt_num "$pct" &&
+		awk -v p="$pct" 'BEGIN { exit !(p >= 10) }' &&
+		{ [ -z "$f" ] || ! grep -vqE "$contains" <<<"$f"; }; then
+		pt_ok "pair $i: slowed() +$pct% but within this loaded run's noise (not flagged, nothing else flagged)"
+	elif ! grep -qx slowed <<<"$f"; then
 		pt_fail "pair $i: expected slowed() flagged (30% slower); flagged: [$(echo $f)]"
 		grep -E '^(function|slowed),' "$PT_WORK/cmp.csv" | sed 's/^/#   /'
 	elif grep -vqE "$contains" <<<"$f"; then
@@ -48,6 +61,7 @@ for i in $(seq 1 "$pairs"); do
 		pt_ok "pair $i: flagged [$(echo $f)]"
 	fi
 done
+pt_ge "pairs that flagged slowed()" "$caught" 1
 
 # The same build against itself: the old sessions in pairs, then new
 # sessions of the old build against them.
