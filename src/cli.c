@@ -64,6 +64,11 @@ enum {
 	OPT_CLOCK,
 	OPT_IDLE,
 	OPT_NO_IDLE,
+	OPT_ALLOC_SAMPLE,
+	OPT_NO_ALLOC,
+	OPT_NO_FAULTS,
+	OPT_MODULES,
+	OPT_NO_DEBUGINFOD,
 };
 
 /* "+": stop at the first non-option, so options after COMMAND are its own;
@@ -115,6 +120,11 @@ static const struct option long_options[] = {
 	{"clock", required_argument, NULL, OPT_CLOCK},
 	{"idle", no_argument, NULL, OPT_IDLE},
 	{"no-idle", no_argument, NULL, OPT_NO_IDLE},
+	{"alloc-sample", required_argument, NULL, OPT_ALLOC_SAMPLE},
+	{"no-alloc", no_argument, NULL, OPT_NO_ALLOC},
+	{"no-faults", no_argument, NULL, OPT_NO_FAULTS},
+	{"modules", no_argument, NULL, OPT_MODULES},
+	{"no-debuginfod", no_argument, NULL, OPT_NO_DEBUGINFOD},
 	{NULL, 0, NULL, 0},
 };
 
@@ -154,6 +164,7 @@ static unsigned option_scope(int val)
 	case OPT_SAVE:
 	case OPT_PROCESSES:
 	case OPT_FAIL_ON_REGRESSION:
+	case OPT_MODULES:
 		return IN_REPORT;
 	case OPT_REPEAT:
 		return IN_RECORD;
@@ -236,7 +247,12 @@ static const struct help_block option_sections[] = {
 	 "                           with -i: the session's clock by default\n"
 	 "      --idle, --no-idle    wall clock: show or hide (default) idle waits:\n"
 	 "                           threads waiting for work (condition variable,\n"
-	 "                           semaphore, poll/epoll/select, accept)\n"},
+	 "                           semaphore, poll/epoll/select, accept)\n"
+	 "      --alloc-sample BYTES which code allocates: one allocation sampled every\n"
+	 "                           BYTES on average (default 64K; 1: every one)\n"
+	 "      --no-alloc           do not track a launched target's allocations\n"
+	 "      --no-faults          do not sample page faults (RSS growth by code)\n"
+	 "      --no-debuginfod      do not fetch debug info from DEBUGINFOD_URLS\n"},
 	{IN_ALL, "\n"
 		 "Output:\n"
 		 "  -o, --output FILE        record/export: the file to write; tui: save the\n"
@@ -381,8 +397,8 @@ static int parse_uint(const char *s, unsigned long long max, unsigned long long 
 }
 
 /* A size in bytes with an optional K, M or G (powers of 1024), within
- * [MAX_MEMORY_MIN, MAX_MEMORY_MAX]. */
-static int parse_size(const char *s, unsigned long long *out)
+ * [min, MAX_MEMORY_MAX]. */
+static int parse_size_from(const char *s, unsigned long long min, unsigned long long *out)
 {
 	size_t digits = strspn(s, "0123456789");
 	unsigned long long v, unit = 1;
@@ -414,10 +430,16 @@ static int parse_size(const char *s, unsigned long long *out)
 	}
 	if (s[digits] && s[digits + 1])
 		return -1;
-	if (v > MAX_MEMORY_MAX / unit || v * unit < MAX_MEMORY_MIN)
+	if (v > MAX_MEMORY_MAX / unit || v * unit < min)
 		return -1;
 	*out = v * unit;
 	return 0;
+}
+
+/* A --max-memory size: from MAX_MEMORY_MIN. */
+static int parse_size(const char *s, unsigned long long *out)
+{
+	return parse_size_from(s, MAX_MEMORY_MIN, out);
 }
 
 /* A positive decimal number of seconds ("10", "2.5", ".5"), parsed by hand
@@ -610,6 +632,7 @@ static void options_init(struct options *o)
 	o->backend = BACKEND_AUTO;
 	o->calls_budget = 5;
 	o->max_memory = CLI_MAX_MEMORY_DEFAULT;
+	o->alloc_sample = CLI_ALLOC_SAMPLE_DEFAULT;
 	o->report.sort = SORT_CUMULATIVE;
 	o->report.limit = 20;
 	o->report.format = REPORT_TEXT;
@@ -712,6 +735,25 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 					   arg, label);
 		o->latency = arg;
 		o->report.latency = arg;
+		return 0;
+	case OPT_ALLOC_SAMPLE:
+		if (parse_size_from(arg, 1, &v) < 0 || v > (1ull << 40))
+			return usage_error("invalid size '%s' for '%s' (bytes, or with K, M or G, "
+					   "e.g. 64K; 1 tracks every allocation)",
+					   arg, label);
+		o->alloc_sample = v;
+		return 0;
+	case OPT_NO_ALLOC:
+		o->no_alloc = true;
+		return 0;
+	case OPT_NO_FAULTS:
+		o->no_faults = true;
+		return 0;
+	case OPT_MODULES:
+		o->report.modules = true;
+		return 0;
+	case OPT_NO_DEBUGINFOD:
+		o->no_debuginfod = true;
 		return 0;
 	case OPT_MAX_MEMORY:
 		if (parse_size(arg, &v) < 0)
@@ -1157,6 +1199,13 @@ void cli_collect_config(const struct options *o, struct collect_config *cfg)
 		.max_memory = o->max_memory,
 		.wall = o->clock == REPORT_CLOCK_WALL,
 		.live = o->command == CMD_TUI,
+		/* memory is shown in the live view and kept by record; report
+		 * collects it for --memory only */
+		.alloc_sample = o->no_alloc || (o->command == CMD_REPORT && !o->report.memory)
+					? 0
+					: o->alloc_sample,
+		.fault_period = o->no_faults || (o->command == CMD_REPORT && !o->report.memory) ? 0 : 1,
+		.no_debuginfod = o->no_debuginfod,
 		.calls = {.count = o->calls,
 			  .latency = o->latency,
 			  .budget = o->calls_budget,

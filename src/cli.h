@@ -16,6 +16,7 @@
 enum command { CMD_TUI, CMD_RECORD, CMD_REPORT, CMD_EXPORT };
 #define CLI_PTRACE_FREQ COLLECT_PTRACE_FREQ
 #define CLI_MAX_MEMORY_DEFAULT (256ull << 20)
+#define CLI_ALLOC_SAMPLE_DEFAULT (64ull << 10)
 
 struct options {
 	enum command command;
@@ -40,6 +41,10 @@ struct options {
 	bool exit_status;  /* --exit-status: exit with the target's status */
 	bool keep_running; /* --keep-running: a launched target outlives a killed proftop */
 	uint64_t max_memory; /* --max-memory SIZE in bytes, default CLI_MAX_MEMORY_DEFAULT */
+	uint64_t alloc_sample; /* --alloc-sample BYTES, default CLI_ALLOC_SAMPLE_DEFAULT */
+	bool no_alloc;	       /* --no-alloc */
+	bool no_faults;	       /* --no-faults */
+	bool no_debuginfod;    /* --no-debuginfod */
 	/* --clock cpu|wall (default: cpu, or a session's own) */
 	enum report_clock clock;
 	/* tui */

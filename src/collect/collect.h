@@ -38,6 +38,13 @@ struct collect_config {
 	bool wall;
 	bool live; /* watched as it grows (the TUI): long waits show before they end */
 	enum python_frames python_frames; /* default (0) mixed */
+	/* Memory records (profile.h's prof_alloc): a launched target's
+	 * allocations, through the preloaded tracker, one sampled every
+	 * alloc_sample bytes on average (1: every one; 0: not tracked); page
+	 * faults, one sample every fault_period faults (0: not sampled). */
+	uint64_t alloc_sample;
+	unsigned fault_period;
+	bool no_debuginfod; /* do not fetch from DEBUGINFOD_URLS */
 	struct calls_config calls;
 };
 

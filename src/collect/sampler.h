@@ -50,6 +50,9 @@ struct sampler_sink {
 	/* The wall clock (sampler_config.offcpu): a thread is leaving the CPU;
 	 * s holds its stack at that moment (s->period is meaningless). */
 	void (*off_cpu)(void *ctx, const struct raw_sample *s);
+	/* A page-fault sample (sampler_config.fault_period): s holds the
+	 * faulting thread's user stack; s->period is the faults it stands for. */
+	void (*fault)(void *ctx, const struct raw_sample *s);
 	/* A thread left the CPU (out; preempted: it was still runnable) or came
 	 * back to it (!out) at time (CLOCK_MONOTONIC ns). */
 	void (*sched_switch)(void *ctx, pid_t pid, pid_t tid, uint64_t time, bool out,
@@ -65,6 +68,9 @@ struct sampler_config {
 	 * switch records (off_cpu, sched_switch). A backend without them fails
 	 * open() with EOPNOTSUPP. */
 	bool offcpu;
+	/* Also sample page faults, one every fault_period (0: none), with the
+	 * user stack (sink.fault). */
+	unsigned fault_period;
 	/* Called at sample time (time: the sample's, CLOCK_MONOTONIC ns) while
 	 * the thread is stopped (ptrace), or as the reader thread copies the
 	 * sample (perf; from that thread): copy what the sample needs of the

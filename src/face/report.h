@@ -21,6 +21,7 @@ struct report_opts {
 	const char *callers_func; /* --callers FUNC */
 	const char *callees_func; /* --callees FUNC */
 	bool memory;		  /* --memory */
+	bool modules;		  /* --modules: where each module's symbols came from */
 	bool processes;		  /* --processes: a row per process */
 	bool disasm;		  /* --disasm: --lines as machine code */
 	const char *latency;	  /* --latency FUNC[,FUNC...]: the per-call timing view */

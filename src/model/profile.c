@@ -268,6 +268,7 @@ uint32_t profile_intern_module(struct profile *p, const char *path, const char *
 	m = &p->modules[id];
 	m->path = key.path;
 	m->build_id = key.build_id;
+	m->symbols_from = NULL;
 	slash = strrchr(key.path, '/');
 	m->name = slash && slash[1] ? profile_str(p, slash + 1) : key.path;
 	htab_insert(&p->intern->modules, slot, hash, id);
@@ -574,10 +575,31 @@ void profile_add_output(struct profile *p, uint64_t time, const void *data, size
 	p->output_len += len;
 }
 
+size_t profile_add_alloc(struct profile *p, const struct prof_alloc *a)
+{
+	p->allocs = xgrow(p->allocs, &p->allocs_cap, p->nallocs + 1, sizeof(*p->allocs));
+	p->allocs[p->nallocs] = *a;
+	return p->nallocs++;
+}
+
+void profile_alloc_freed(struct profile *p, size_t i, uint64_t time)
+{
+	if (i < p->nallocs && p->allocs[i].free_time == PROF_ALLOC_LIVE &&
+	    p->allocs[i].kind != PROF_ALLOC_FAULT)
+		p->allocs[i].free_time = time < p->allocs[i].time ? p->allocs[i].time : time;
+}
+
+void profile_set_module_source(struct profile *p, uint32_t m, const char *from)
+{
+	if (m < p->nmodules)
+		p->modules[m].symbols_from = profile_str(p, from);
+}
+
 void profile_zero(struct profile *p)
 {
 	p->nsamples = 0;
 	p->nmemory = 0;
+	p->nallocs = 0;
 	p->total_weight = 0;
 	p->truncated_samples = 0;
 	p->total_samples = 0;
@@ -638,7 +660,7 @@ size_t profile_memory_bytes(const struct profile *p)
 	n += p->stacks_cap * sizeof(*p->stacks) + p->samples_cap * sizeof(*p->samples);
 	n += p->threads_cap * sizeof(*p->threads) + p->memory_cap * sizeof(*p->memory);
 	n += p->output_cap + p->output_chunks_cap * sizeof(*p->output_chunks);
-	n += p->sources_cap * sizeof(*p->sources);
+	n += p->sources_cap * sizeof(*p->sources) + p->allocs_cap * sizeof(*p->allocs);
 	n += p->latencies_cap * sizeof(*p->latencies);
 	n += p->nlatencies * PROF_LATENCY_BUCKETS * sizeof(uint64_t);
 	n += htab_bytes(&in->strings) + htab_bytes(&in->modules) + htab_bytes(&in->functions);
@@ -696,6 +718,7 @@ void profile_free(struct profile *p)
 	free(p->samples);
 	free(p->threads);
 	free(p->memory);
+	free(p->allocs);
 	free(p->output);
 	free(p->output_chunks);
 	free(p->sources);

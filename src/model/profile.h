@@ -23,6 +23,14 @@ struct prof_module {
 	const char *path;     /* as mapped, "[kernel]", "[vdso]", "[unknown]" */
 	const char *name;     /* basename of path */
 	const char *build_id; /* lower-case hex, or NULL */
+	/* Where its names came from, one short phrase a person can act on:
+	 * "symbols in the file", "debug file /usr/lib/debug/.build-id/ab/c.debug",
+	 * "debuginfod (/root/.cache/debuginfod_client/ID/debuginfo)",
+	 * "perf map /tmp/perf-42.map", "jitdump /tmp/jit-42.dump",
+	 * "/proc/42/root/usr/bin/app (container)", "no symbols: stripped, no
+	 * debug file (build id ab12...)"; NULL: not known (kernel, old
+	 * sessions). Set with profile_set_module_source. */
+	const char *symbols_from;
 };
 
 struct prof_function {
@@ -103,6 +111,34 @@ struct prof_mem_point {
 	uint64_t vms;  /* bytes */
 };
 
+/* ---- memory records: allocations and page faults ---- */
+
+enum prof_alloc_kind {
+	PROF_ALLOC_HEAP = 0,  /* malloc, calloc, realloc, aligned allocations (the preloaded tracker) */
+	PROF_ALLOC_MMAP = 1,  /* anonymous mmap (the preloaded tracker); freed by munmap */
+	PROF_ALLOC_FAULT = 2, /* pages first touched (the page-fault event): RSS growth; never freed */
+};
+#define PROF_ALLOC_LIVE UINT64_MAX /* free_time of memory not freed (yet) */
+
+/* One sampled allocation, or one sampled page fault. Allocations are
+ * sampled by bytes (on average one sample every meta.alloc_sample bytes,
+ * a Poisson process over the bytes allocated): a block of size s is
+ * sampled with probability P = 1 - exp(-s / N) and then stands for s / P
+ * bytes and 1 / P allocations (bytes and allocs; with N = 1 every block,
+ * bytes = size, allocs = 1). A page-fault sample stands for the period's
+ * faults (bytes = pages x page size). The stack is the allocating code's,
+ * leaf first as for samples, the tracker's own frames removed. */
+struct prof_alloc {
+	uint64_t time;	    /* ns since meta.start_ns: allocated (or faulted) */
+	uint64_t free_time; /* ns since meta.start_ns: freed; PROF_ALLOC_LIVE if not */
+	uint64_t size;	    /* bytes of this block (of the pages faulted) */
+	uint64_t bytes;	    /* bytes it stands for (>= size) */
+	uint32_t allocs;    /* allocations it stands for (1/P, rounded without bias) */
+	uint32_t stack;
+	int32_t tid;
+	uint32_t kind; /* enum prof_alloc_kind */
+};
+
 /* A piece of the target's captured output (stdout and stderr through one
  * pty, so interleaved as a terminal would show them). */
 struct prof_output_chunk {
@@ -157,6 +193,14 @@ struct prof_meta {
 	uint32_t owner_uid;
 	uint32_t owner_gid;
 	const char *owner_groups; /* gids, space-separated ("" for none) */
+	/* Memory records (prof_alloc): */
+	uint64_t alloc_sample; /* allocations: mean bytes between samples (1: every
+				* one); 0: allocations were not tracked */
+	uint64_t fault_period; /* page faults: one sample per this many; 0: not sampled */
+	uint64_t allocs_lost;  /* allocation records the tracker dropped (its ring was full) */
+	/* What was and was not tracked, one line ("allocations not tracked: a
+	 * static executable; RSS growth by page faults only"), or NULL. */
+	const char *alloc_note;
 };
 
 /* Per-call durations of one function (--latency), from a uprobe and a
@@ -233,6 +277,10 @@ struct profile {
 	struct prof_source_line *sources;
 	size_t nsources, sources_cap;
 
+	/* Memory records in time order of allocation (profile_add_alloc). */
+	struct prof_alloc *allocs;
+	size_t nallocs, allocs_cap;
+
 	/* --latency: per-call durations of probed functions. */
 	struct prof_latency *latencies;
 	size_t nlatencies, latencies_cap;
@@ -299,7 +347,16 @@ const struct prof_latency *profile_find_latency(const struct profile *p, uint32_
 /* Append a run (record --repeat). */
 void profile_add_run(struct profile *p, const struct prof_run *run);
 
-/* Forget every sample and memory point (the 'z' key); interned tables stay. */
+/* Append a memory record (free_time as given, usually PROF_ALLOC_LIVE);
+ * returns its index, which stays valid until profile_zero() (log_epoch). */
+size_t profile_add_alloc(struct profile *p, const struct prof_alloc *a);
+/* Record i was freed at time (ns since start); a second free is ignored. */
+void profile_alloc_freed(struct profile *p, size_t i, uint64_t time);
+/* Set module m's symbols_from (see prof_module). */
+void profile_set_module_source(struct profile *p, uint32_t m, const char *from);
+
+/* Forget every sample, memory point and memory record (the 'z' key);
+ * interned tables stay. */
 void profile_zero(struct profile *p);
 
 /* ---- bounded memory (profile-fold.c) ---- */

@@ -24,6 +24,23 @@ enum query_sort {
 int query_parse_sort(const char *s, enum query_sort *out);
 const char *query_sort_name(enum query_sort s);
 
+/* What a table counts. MEASURE_TIME (the default) sums the sample log.
+ * The memory measures sum the memory records (profile.h's prof_alloc)
+ * instead, through the same tables (functions, callers, callees, lines,
+ * call tree): a row's self/total "ns" are then bytes (MEASURE_ALLOCS:
+ * allocations), its samples the records; self is memory the function
+ * allocated itself (innermost), total memory allocated with it anywhere
+ * on the stack. */
+enum query_measure {
+	MEASURE_TIME = 0,
+	MEASURE_ALLOC_BYTES,  /* heap and anonymous-mmap bytes allocated in the range */
+	MEASURE_ALLOCS,	      /* allocations (heap and mmap) in the range */
+	MEASURE_LIVE_BYTES,   /* of those, still live at the range's end (t_to; else now) */
+	MEASURE_PEAK_BYTES,   /* of those, live at query_filter.at (the RSS peak) */
+	MEASURE_LEAKED_BYTES, /* of those, never freed by a target that ended */
+	MEASURE_FAULT_BYTES,  /* pages first touched in the range (RSS growth) */
+};
+
 struct query_filter {
 	int32_t tid;	 /* 0: every thread */
 	int32_t pid;	 /* 0: every process */
@@ -38,6 +55,12 @@ struct query_filter {
 	bool wall;
 	/* With wall: idle waits (PROF_SAMPLE_IDLE) count too (--idle). */
 	bool idle;
+	/* What the tables count (see enum query_measure); memory measures
+	 * filter records by thread, process and allocation time as samples
+	 * are filtered, and ignore wall and idle. The *_live queries answer
+	 * memory measures from scratch. */
+	enum query_measure measure;
+	uint64_t at; /* MEASURE_PEAK_BYTES: the moment (ns since start) */
 };
 
 /* The filter applied one sample at a time, for code that walks the log
@@ -204,6 +227,48 @@ struct mem_summary {
 
 /* Summary of the memory timeline for pid (0: the sum over processes). */
 void query_memory(const struct profile *p, int32_t pid, struct mem_summary *out);
+
+/* The memory table (query-mem.c): per function, every memory measure of
+ * enum query_measure at once, as the functions table gives time. Columns
+ * are inclusive (memory allocated by the function or anything it called)
+ * but self_allocated_bytes. */
+struct mem_row {
+	uint32_t function;
+	uint64_t allocated_bytes, self_allocated_bytes;
+	uint64_t allocations;
+	uint64_t live_bytes;   /* live at the range's end */
+	uint64_t peak_bytes;   /* live at the RSS peak (mem_table.peak_time) */
+	uint64_t leaked_bytes; /* live when the target ended */
+	uint64_t faulted_bytes;
+	uint64_t records; /* memory records through this function */
+};
+
+enum mem_sort {
+	MEM_SORT_ALLOCATED, /* allocated bytes (inclusive); aliases: allocated alloc bytes */
+	MEM_SORT_SELF,	    /* self allocated bytes; aliases: self own */
+	MEM_SORT_ALLOCS,    /* allocations; aliases: allocations allocs count */
+	MEM_SORT_LIVE,	    /* live bytes; aliases: live */
+	MEM_SORT_PEAK,	    /* live at the peak; aliases: peak */
+	MEM_SORT_LEAKED,    /* leaked bytes; aliases: leaked leak */
+	MEM_SORT_FAULTED,   /* faulted bytes; aliases: faulted faults rss */
+	MEM_SORT_NAME,	    /* name */
+};
+int query_parse_mem_sort(const char *s, enum mem_sort *out);
+const char *query_mem_sort_name(enum mem_sort s);
+
+struct mem_table {
+	struct mem_row *rows; /* functions with a record in f's range, sorted (descending; ties by name) */
+	size_t n;
+	struct mem_row total; /* over the records that passed f (function PROF_NONE) */
+	uint64_t peak_time;   /* the RSS peak within f's range (ns since start) */
+	bool peak_known;      /* the memory timeline has a point in the range */
+	bool ended;	      /* the target ended: leaked_bytes mean something */
+};
+
+/* f->measure and f->at are ignored (the table sets them per column). */
+void query_mem_table(const struct profile *p, const struct query_filter *f, enum mem_sort sort,
+		     bool reverse, struct mem_table *out);
+void mem_table_free(struct mem_table *t);
 
 /* One process of the target (a launched program's children and exec'd
  * programs are processes of their own). In query-process.c. */
