@@ -288,7 +288,9 @@ static const struct help_block option_sections[] = {
 	 "      --callees FUNC       what FUNC calls\n"
 	 "                           FUNC: a name, module:FUNC, FUNC@file:line or\n"
 	 "                           FUNC@file, as the tables show it\n"
-	 "      --memory             RSS and VMS summary\n"},
+	 "      --memory             RSS and VMS summary\n"
+	 "      --modules            each module: path, build id, where its symbols\n"
+	 "                           came from\n"},
 	{IN_TUI | IN_REPORT, "      --tid TID            only samples of thread TID\n"},
 	{IN_REPORT, "      --process PID        only samples of process PID (of a launched\n"
 		    "                           program's children, say; see --processes)\n"
@@ -946,10 +948,10 @@ static int check_combination(struct options *o)
 		/* CSV has room for one table: callers and callees share one. */
 		if (r->format == REPORT_CSV &&
 		    !!r->lines_func + !!(r->callers_func || r->callees_func) + r->memory +
-				    r->processes >
+				    r->processes + r->modules >
 			    1)
 			return usage_error("--format csv shows one table: use one of --lines, "
-					   "--callers/--callees, --memory, --processes");
+					   "--callers/--callees, --memory, --processes, --modules");
 		break;
 	case CMD_EXPORT: /* a COMMAND was refused while parsing */
 		if (!o->input)
