@@ -955,7 +955,7 @@ static int check_combination(struct options *o)
 				    r->processes + r->modules >
 			    1)
 			return usage_error("--format csv shows one table: use one of --lines, "
-					   "--callers/--callees, --memory, --processes, --modules");
+					   "--callers/--callees, --memory, --processes");
 		break;
 	case CMD_EXPORT: /* a COMMAND was refused while parsing */
 		if (!o->input)

@@ -101,9 +101,9 @@ fi
 # CSV holds one table.
 pt_proftop "$PT_WORK/two.csv" report -i "$PT_WORK/s.proftop" --modules --memory --format csv
 pt_eq "--modules --memory --format csv: usage error" "$PT_RC" 2
-if head -n 1 "$PT_WORK/two.csv.err" | grep -q 'csv shows one table.*--modules'; then
-	pt_ok "the usage error names --modules: $(head -n 1 "$PT_WORK/two.csv.err")"
+if head -n 1 "$PT_WORK/two.csv.err" | grep -q 'csv shows one table'; then
+	pt_ok "the usage error: $(head -n 1 "$PT_WORK/two.csv.err")"
 else
-	pt_fail "expected 'csv shows one table: ... --modules'; saw: $(head -n 1 "$PT_WORK/two.csv.err")"
+	pt_fail "expected 'csv shows one table: ...'; saw: $(head -n 1 "$PT_WORK/two.csv.err")"
 fi
 pt_finish
