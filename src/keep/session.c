@@ -580,36 +580,24 @@ static int write_output(struct session_writer *w, struct written *d)
 	return rc;
 }
 
-static void live_add(struct live_list *l, size_t i)
-{
-	l->idx = xgrow(l->idx, &l->cap, l->n + 1, sizeof(*l->idx));
-	l->idx[l->n++] = i;
-}
-
 static bool alloc_live(const struct prof_alloc *a)
 {
 	return a->free_time == PROF_ALLOC_LIVE;
 }
 
-/* The records written live and freed since: their free_time. The ones
- * still live go to next. */
-static int update_freed(struct session_writer *w, const struct live_list *was,
-			struct live_list *next)
+/* The records written live and freed since: their free_time. */
+static int update_freed(struct session_writer *w)
 {
 	const struct profile *p = w->p;
 	sqlite3_stmt *up;
 	int rc = sqlite3_prepare_v2(w->db, "UPDATE allocs SET free_time = ? WHERE id = ?", -1, &up,
 				    NULL);
 
-	for (size_t k = 0; rc == SQLITE_OK && k < was->n; k++) {
-		size_t i = was->idx[k];
+	for (size_t k = 0; rc == SQLITE_OK && k < w->live.n; k++) {
+		size_t i = w->live.idx[k];
 
-		if (i >= p->nallocs)
-			continue; /* cannot happen: the log only grows within an epoch */
-		if (alloc_live(&p->allocs[i])) {
-			live_add(next, i);
+		if (i >= p->nallocs || alloc_live(&p->allocs[i]))
 			continue;
-		}
 		sqlite3_bind_int64(up, 1, i64(p->allocs[i].free_time));
 		sqlite3_bind_int64(up, 2, (int64_t)i);
 		rc = step_reset(up);
@@ -619,27 +607,21 @@ static int update_freed(struct session_writer *w, const struct live_list *was,
 }
 
 /* Memory records: the new ones appended, the written ones freed since
- * updated; profile_zero() (log_epoch) empties the table. next receives
- * the records the file then holds as live. */
-static int write_allocs(struct session_writer *w, struct written *d, struct live_list *next)
+ * updated; profile_zero() (log_epoch) empties the table. */
+static int write_allocs(struct session_writer *w, struct written *d)
 {
 	const struct profile *p = w->p;
-	const struct live_list none = {0};
-	const struct live_list *was = &w->live;
 	sqlite3_stmt *st;
-	int rc;
+	int rc = SQLITE_OK;
 
 	if (d->allocs_epoch != p->log_epoch || d->allocs > p->nallocs) {
-		if (d->allocs) {
+		if (d->allocs)
 			rc = exec(w->db, "DELETE FROM allocs");
-			if (rc != SQLITE_OK)
-				return rc;
-		}
 		d->allocs = 0;
 		d->allocs_epoch = p->log_epoch;
-		was = &none;
+	} else {
+		rc = update_freed(w);
 	}
-	rc = update_freed(w, was, next);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(w->db,
 					"INSERT INTO allocs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
@@ -662,11 +644,34 @@ static int write_allocs(struct session_writer *w, struct written *d, struct live
 		sqlite3_bind_int(st, 8, a->tid);
 		sqlite3_bind_int64(st, 9, a->kind);
 		rc = step_reset(st);
-		if (alloc_live(a) && a->kind != PROF_ALLOC_FAULT)
-			live_add(next, d->allocs);
 	}
 	sqlite3_finalize(st);
 	return rc;
+}
+
+/* After a commit that wrote the records up to d->allocs: the list holds
+ * the ones the file now has live (the profile did not change meanwhile:
+ * the writer runs on the collector's thread). */
+static void live_commit(struct session_writer *w, const struct written *d)
+{
+	const struct profile *p = w->p;
+	struct live_list *l = &w->live;
+	size_t kept = 0, from = w->done.allocs;
+
+	if (w->done.allocs_epoch != d->allocs_epoch || w->done.allocs > p->nallocs) {
+		l->n = 0; /* the table was emptied */
+		from = 0;
+	}
+	for (size_t k = 0; k < l->n; k++)
+		if (l->idx[k] < p->nallocs && alloc_live(&p->allocs[l->idx[k]]))
+			l->idx[kept++] = l->idx[k];
+	l->n = kept;
+	for (size_t i = from; i < d->allocs; i++) {
+		if (!alloc_live(&p->allocs[i]) || p->allocs[i].kind == PROF_ALLOC_FAULT)
+			continue;
+		l->idx = xgrow(l->idx, &l->cap, l->n + 1, sizeof(*l->idx));
+		l->idx[l->n++] = i;
+	}
 }
 
 /* The runs table, whole (a few rows). */
@@ -701,7 +706,6 @@ static int write_runs(struct session_writer *w)
 static int write_new(struct session_writer *w, bool complete, char *err, size_t errlen)
 {
 	struct written d = w->done;
-	struct live_list live = {0};
 	int rc = exec(w->db, "BEGIN IMMEDIATE");
 
 	if (rc != SQLITE_OK)
@@ -728,7 +732,7 @@ static int write_new(struct session_writer *w, bool complete, char *err, size_t 
 	if (rc == SQLITE_OK)
 		rc = write_output(w, &d);
 	if (rc == SQLITE_OK)
-		rc = write_allocs(w, &d, &live);
+		rc = write_allocs(w, &d);
 	if (rc == SQLITE_OK)
 		rc = session_src_write(w->db, w->p, &w->src);
 	if (rc == SQLITE_OK)
@@ -740,12 +744,10 @@ static int write_new(struct session_writer *w, bool complete, char *err, size_t 
 		 * forget them, the next flush writes them again. */
 		session_src_free(w->src);
 		w->src = NULL;
-		free(live.idx);
 		return -1;
 	}
+	live_commit(w, &d);
 	w->done = d;
-	free(w->live.idx);
-	w->live = live;
 	return 0;
 }
 
@@ -808,8 +810,7 @@ static void tmp_discard(struct session_writer *w)
 		w->tmp = NULL;
 	}
 	memset(&w->done, 0, sizeof(w->done));
-	free(w->live.idx);
-	memset(&w->live, 0, sizeof(w->live));
+	w->live.n = 0;
 	session_src_free(w->src);
 	w->src = NULL;
 }
@@ -941,6 +942,7 @@ void session_writer_abort(struct session_writer *w)
 	if (!w)
 		return;
 	tmp_discard(w);
+	free(w->live.idx);
 	if (w->db)
 		sqlite3_close(w->db);
 	for (size_t i = 0; i < w->nextra; i++) {
