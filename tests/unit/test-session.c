@@ -370,6 +370,12 @@ static char *render(const struct profile *p, const struct report_opts *o)
 	return out;
 }
 
+static void assert_contains(const char *text, const char *what)
+{
+	if (!strstr(text, what))
+		fail_msg("expected the report to contain\n%s\nsaw:\n%s", what, text);
+}
+
 static void assert_same_text(const char *expected, const char *seen, const char *what)
 {
 	if (strcmp(expected, seen))
@@ -457,6 +463,7 @@ static void test_roundtrip_reports(void **state)
 		{.sort = SORT_CUMULATIVE, .callers_func = "compute"},
 		{.sort = SORT_CUMULATIVE, .callees_func = "main"},
 		{.sort = SORT_CUMULATIVE, .memory = true},
+		{.sort = SORT_CUMULATIVE, .modules = true},
 	};
 	char *before[3][sizeof(views) / sizeof(*views)];
 	struct profile *q;
@@ -468,6 +475,14 @@ static void test_roundtrip_reports(void **state)
 		}
 	}
 	assert_non_null(strstr(before[0][3], "line_12();"));
+	/* Where the program's symbols came from; the kernel's is not known. */
+	assert_contains(before[0][8], "  work      /opt/bin/work  0123abcd");
+	assert_contains(before[0][8], "debug file /usr/lib/debug/.build-id/01/23abcd.debug\n");
+	assert_contains(before[0][8], "[kernel]");
+	assert_contains(before[1][8], "module,path,build_id,symbols_from,samples\n"
+				      "work,/opt/bin/work,0123abcd,debug file "
+				      "/usr/lib/debug/.build-id/01/23abcd.debug,100\n"
+				      "[kernel],[kernel],,,10\n");
 	save_ok(fx->p, fx->path);
 	/* On another machine: the sources are gone. */
 	assert_int_equal(unlink(fx->src), 0);
@@ -741,6 +756,14 @@ static void test_load_without_allocs(void **state)
 	assert_int_equal(q->nallocs, 0);
 	for (size_t i = 0; i < q->nmodules; i++)
 		assert_null(q->modules[i].symbols_from);
+	{
+		struct report_opts o = {.sort = SORT_CUMULATIVE, .modules = true};
+		char *text = render(q, &o);
+
+		assert_contains(text, "      100  work      /opt/bin/work  0123abcd ");
+		assert_contains(text, "  unknown (older session)\n");
+		free(text);
+	}
 	/* Everything else as saved. */
 	fx->p->nallocs = 0;
 	for (size_t i = 0; i < fx->p->nmodules; i++)
