@@ -60,8 +60,7 @@ static int row_cmp(const void *va, const void *vb, void *ctx)
 
 /* The modules with a sample or a record, most samples first. Each sample
  * counts once per module however many of its frames are there. */
-static struct mod_row *module_rows(const struct profile *p, const struct query_filter *f,
-				   size_t *n)
+static struct mod_row *module_rows(const struct profile *p, const struct query_filter *f, size_t *n)
 {
 	size_t ns = p->nstacks ? p->nstacks : 1;
 	uint64_t *samples = xcalloc(ns, sizeof(*samples)), *records = xcalloc(ns, sizeof(*records));
@@ -77,7 +76,8 @@ static struct mod_row *module_rows(const struct profile *p, const struct query_f
 		if (!samples[s] && !records[s])
 			continue;
 		/* steps bounds the walk even over a damaged (cyclic) trie */
-		for (uint32_t node = (uint32_t)s; node && node < p->nstacks && steps++ <= PROF_MAX_DEPTH;
+		for (uint32_t node = (uint32_t)s;
+		     node && node < p->nstacks && steps++ <= PROF_MAX_DEPTH;
 		     node = p->stacks[node].parent) {
 			uint32_t loc = p->stacks[node].location, m;
 
@@ -129,7 +129,8 @@ static int text_width(const struct profile *p, const struct mod_row *rows, size_
 	int w = least;
 
 	for (size_t i = 0; i < n; i++) {
-		const char *s = path ? p->modules[rows[i].module].path : p->modules[rows[i].module].name;
+		const char *s =
+			path ? p->modules[rows[i].module].path : p->modules[rows[i].module].name;
 		int len = s ? (int)strlen(s) : 1;
 
 		if (len > w)
@@ -156,7 +157,8 @@ static void write_text(struct report *r, const struct mod_row *rows, size_t n)
 
 	for (size_t m = 0; m < p->nmodules; m++)
 		any_known |= p->modules[m].symbols_from != NULL;
-	fprintf(out, "\nModules with samples or memory records, and where their symbols came from:\n\n");
+	fprintf(out,
+		"\nModules with samples or memory records, and where their symbols came from:\n\n");
 	fprintf(out, "%9s  %-*s  %-*s  %-*s  %s\n", "samples", wname, "module", wpath, "path",
 		TEXT_BUILD_WIDTH, "build id", "symbols from");
 	for (size_t i = 0; i < n; i++) {

@@ -344,10 +344,9 @@ static void pp_trailer(struct pprof *pp, const char *clock, uint64_t samples, ui
 			 pp_str_owned(&pp->str, xasprintf("command: %s", m->command)));
 	if (pp->memory && m->alloc_sample > 1)
 		pb_int64(&pp->buf, PROFILE_COMMENT,
-			 pp_str_owned(&pp->str,
-				      xasprintf("allocations sampled one every %" PRIu64
-						" bytes on average; values are estimates",
-						m->alloc_sample)));
+			 pp_str_owned(&pp->str, xasprintf("allocations sampled one every %" PRIu64
+							  " bytes on average; values are estimates",
+							  m->alloc_sample)));
 	pb_int64(&pp->buf, PROFILE_DEFAULT_SAMPLE_TYPE, pp_str(&pp->str, clock));
 	for (size_t i = 0; i < pp->str.n; i++) {
 		pb_string(&pp->buf, PROFILE_STRING_TABLE, pp->str.table[i]);

@@ -47,11 +47,12 @@ static int load_modules(struct loader *l)
 
 	loader_table(l, "modules");
 	/* Sessions before symbols_from do not know where symbols came from. */
-	if (loader_prepare(l,
-			   has_column(l, "modules", "symbols_from")
-				   ? "SELECT id, path, build_id, symbols_from FROM modules ORDER BY id"
-				   : "SELECT id, path, build_id, NULL FROM modules ORDER BY id",
-			   &st) < 0)
+	if (loader_prepare(
+		    l,
+		    has_column(l, "modules", "symbols_from")
+			    ? "SELECT id, path, build_id, symbols_from FROM modules ORDER BY id"
+			    : "SELECT id, path, build_id, NULL FROM modules ORDER BY id",
+		    &st) < 0)
 		return -1;
 	while ((rc = loader_next(l, st)) > 0) {
 		const char *path, *build_id, *from;

@@ -100,7 +100,7 @@ struct written {
 	uint64_t samples;   /* absolute log position written up to */
 	uint64_t log_epoch; /* of the samples written: profile_zero() starts over */
 	struct prof_mem_point last_mem;
-	size_t allocs;		 /* memory records written */
+	size_t allocs;	       /* memory records written */
 	uint64_t allocs_epoch; /* of the records written */
 };
 
@@ -292,8 +292,8 @@ static int write_modules(struct session_writer *w, struct written *d)
 {
 	const struct profile *p = w->p;
 	sqlite3_stmt *st, *up = NULL;
-	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO modules VALUES (?, ?, ?, ?)", -1, &st,
-				    NULL);
+	int rc =
+		sqlite3_prepare_v2(w->db, "INSERT INTO modules VALUES (?, ?, ?, ?)", -1, &st, NULL);
 
 	/* A module's symbols may be read after its row was written: the few
 	 * rows whose source changed are rewritten (unchanged ones are not

@@ -1080,7 +1080,7 @@ static void test_empty_profile(void **state)
 /* ---- memory records ---- */
 
 #define MAKE_BUF_BYTES 3000
-#define LIVE_BYTES     (1000 + (1 << 20))	      /* live at the end */
+#define LIVE_BYTES     (1000 + (1 << 20))	       /* live at the end */
 #define ALLOC_BYTES    (1000 + 500 + (1 << 20) + 3000) /* heap and mmap */
 
 /* Allocations on the fixture's stacks and on one stack no sample has
@@ -1093,24 +1093,49 @@ static void add_allocs(struct fx *f)
 {
 	struct profile *p = f->p;
 	uint32_t prog = p->functions[f->mainf].module;
-	uint32_t make_buf = profile_intern_function(p, "make_buf", "make_buf", "/src/work.c", 40,
-						    prog);
+	uint32_t make_buf =
+		profile_intern_function(p, "make_buf", "make_buf", "/src/work.c", 40, prog);
 	uint32_t s_compute = p->samples[0].stack, s_cxx = p->samples[6].stack;
 	uint32_t m12 = p->stacks[s_compute].parent;
 	uint32_t s_buf = profile_intern_stack(
 		p, (uint32_t[]){loc(p, prog, make_buf, "/src/work.c", 41), p->stacks[m12].location},
 		2);
 	const struct prof_alloc recs[] = {
-		{.time = MS / 2, .size = 500, .bytes = 1000, .allocs = 2, .stack = s_compute,
-		 .tid = TID_MAIN, .kind = PROF_ALLOC_HEAP},
-		{.time = 1 * MS, .size = 500, .bytes = 500, .allocs = 1, .stack = s_compute,
-		 .tid = TID_MAIN, .kind = PROF_ALLOC_HEAP},
-		{.time = 2 * MS, .size = 1 << 20, .bytes = 1 << 20, .allocs = 1, .stack = s_cxx,
-		 .tid = TID_OTHER, .kind = PROF_ALLOC_MMAP},
-		{.time = MS / 5, .size = 1000, .bytes = MAKE_BUF_BYTES, .allocs = 3, .stack = s_buf,
-		 .tid = TID_OTHER, .kind = PROF_ALLOC_HEAP},
-		{.time = MS / 10, .size = 8192, .bytes = 8192, .allocs = 0, .stack = s_compute,
-		 .tid = TID_MAIN, .kind = PROF_ALLOC_FAULT},
+		{.time = MS / 2,
+		 .size = 500,
+		 .bytes = 1000,
+		 .allocs = 2,
+		 .stack = s_compute,
+		 .tid = TID_MAIN,
+		 .kind = PROF_ALLOC_HEAP},
+		{.time = 1 * MS,
+		 .size = 500,
+		 .bytes = 500,
+		 .allocs = 1,
+		 .stack = s_compute,
+		 .tid = TID_MAIN,
+		 .kind = PROF_ALLOC_HEAP},
+		{.time = 2 * MS,
+		 .size = 1 << 20,
+		 .bytes = 1 << 20,
+		 .allocs = 1,
+		 .stack = s_cxx,
+		 .tid = TID_OTHER,
+		 .kind = PROF_ALLOC_MMAP},
+		{.time = MS / 5,
+		 .size = 1000,
+		 .bytes = MAKE_BUF_BYTES,
+		 .allocs = 3,
+		 .stack = s_buf,
+		 .tid = TID_OTHER,
+		 .kind = PROF_ALLOC_HEAP},
+		{.time = MS / 10,
+		 .size = 8192,
+		 .bytes = 8192,
+		 .allocs = 0,
+		 .stack = s_compute,
+		 .tid = TID_MAIN,
+		 .kind = PROF_ALLOC_FAULT},
 	};
 
 	for (size_t i = 0; i < sizeof(recs) / sizeof(*recs); i++) {
@@ -1166,9 +1191,13 @@ static void test_cpu_only_unchanged(void **state)
 	};
 	struct fx *f = *state;
 	const char *top = getenv("top_srcdir");
-	struct prof_alloc fault = {.time = 1, .free_time = PROF_ALLOC_LIVE, .size = 4096,
-				   .bytes = 4096, .stack = f->p->samples[0].stack,
-				   .tid = TID_MAIN, .kind = PROF_ALLOC_FAULT};
+	struct prof_alloc fault = {.time = 1,
+				   .free_time = PROF_ALLOC_LIVE,
+				   .size = 4096,
+				   .bytes = 4096,
+				   .stack = f->p->samples[0].stack,
+				   .tid = TID_MAIN,
+				   .kind = PROF_ALLOC_FAULT};
 
 	profile_add_alloc(f->p, &fault);
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -1242,7 +1271,8 @@ static void test_speedscope_bytes(void **state)
 	/* In the order allocated: tid 100's two blocks merge (same stack). */
 	assert_non_null(strstr(f->out, "\"weights\":[1500]"));
 	assert_non_null(strstr(f->out, "\"weights\":[1048576,3000]"));
-	assert_non_null(strstr(f->out, "{\"name\":\"make_buf\",\"file\":\"/src/work.c\",\"line\":40}"));
+	assert_non_null(
+		strstr(f->out, "{\"name\":\"make_buf\",\"file\":\"/src/work.c\",\"line\":40}"));
 }
 
 static void pp_free(struct pp *pp)
@@ -1266,7 +1296,7 @@ static void pp_sums(const struct pp *pp, uint64_t sums[6])
 static void test_pprof_memory(void **state)
 {
 	static const char *const types[6][2] = {
-		{"samples", "count"},	    {"cpu", "nanoseconds"},   {"alloc_objects", "count"},
+		{"samples", "count"},	  {"cpu", "nanoseconds"},     {"alloc_objects", "count"},
 		{"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"},
 	};
 	struct fx *f = *state;
@@ -1354,9 +1384,9 @@ static void test_callgrind_memory(void **state)
 	assert_int_equal(c->total_self_bytes, ALLOC_BYTES);
 	assert_int_equal(c->total_self_allocs, 7);
 	assert_int_equal(cg_self(c, "compute"), 7);
-	assert_int_equal(c->self_bytes[0] + c->self_bytes[1] + c->self_bytes[2] +
-				 c->self_bytes[3] + c->self_bytes[4] + c->self_bytes[5] +
-				 c->self_bytes[6] + c->self_bytes[7],
+	assert_int_equal(c->self_bytes[0] + c->self_bytes[1] + c->self_bytes[2] + c->self_bytes[3] +
+				 c->self_bytes[4] + c->self_bytes[5] + c->self_bytes[6] +
+				 c->self_bytes[7],
 			 ALLOC_BYTES);
 	for (size_t k = 0; k < c->nself; k++) {
 		uint64_t want = !strcmp(c->self_fn[k], "compute")    ? 1500
@@ -1391,7 +1421,8 @@ static void test_bytes_nothing(void **state)
 	assert_int_equal(export_to_file(export_find("folded"), path, f->p, &o, err, sizeof(err)),
 			 -1);
 	if (!strstr(err, "holds no memory records") || strchr(err, '\n'))
-		fail_msg("expected 'nothing to export: the profile holds no memory records', saw: %s",
+		fail_msg("expected 'nothing to export: the profile holds no memory records', saw: "
+			 "%s",
 			 err);
 	add_allocs(f);
 	o.filter.tid = 999;

@@ -123,22 +123,38 @@ static void build(struct fixture *fx)
 	/* Memory records: a heap block freed, one live (sampled: it stands
 	 * for more), an mmap freed later, a page fault; one on a stack no
 	 * sample has. */
-	profile_add_alloc(p, &(struct prof_alloc){.time = 1 * MS, .free_time = PROF_ALLOC_LIVE,
-						  .size = 100, .bytes = 100, .allocs = 1,
-						  .stack = s1, .tid = 100,
+	profile_add_alloc(p, &(struct prof_alloc){.time = 1 * MS,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 100,
+						  .bytes = 100,
+						  .allocs = 1,
+						  .stack = s1,
+						  .tid = 100,
 						  .kind = PROF_ALLOC_HEAP});
-	profile_add_alloc(p, &(struct prof_alloc){.time = 2 * MS, .free_time = PROF_ALLOC_LIVE,
-						  .size = 4000, .bytes = 70000, .allocs = 17,
-						  .stack = s2, .tid = 101,
+	profile_add_alloc(p, &(struct prof_alloc){.time = 2 * MS,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 4000,
+						  .bytes = 70000,
+						  .allocs = 17,
+						  .stack = s2,
+						  .tid = 101,
 						  .kind = PROF_ALLOC_HEAP});
-	profile_add_alloc(p, &(struct prof_alloc){.time = 3 * MS, .free_time = PROF_ALLOC_LIVE,
-						  .size = 1 << 20, .bytes = 1 << 20, .allocs = 1,
-						  .stack = profile_intern_stack(p, (uint32_t[]){lmain2, lmain}, 2),
+	profile_add_alloc(p, &(struct prof_alloc){.time = 3 * MS,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 1 << 20,
+						  .bytes = 1 << 20,
+						  .allocs = 1,
+						  .stack = profile_intern_stack(
+							  p, (uint32_t[]){lmain2, lmain}, 2),
 						  .tid = 100,
 						  .kind = PROF_ALLOC_MMAP});
-	profile_add_alloc(p, &(struct prof_alloc){.time = 4 * MS, .free_time = PROF_ALLOC_LIVE,
-						  .size = 4096, .bytes = 8192, .allocs = 0,
-						  .stack = s1, .tid = 100,
+	profile_add_alloc(p, &(struct prof_alloc){.time = 4 * MS,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 4096,
+						  .bytes = 8192,
+						  .allocs = 0,
+						  .stack = s1,
+						  .tid = 100,
 						  .kind = PROF_ALLOC_FAULT});
 	profile_alloc_freed(p, 0, 9 * MS);
 	profile_alloc_freed(p, 2, 500 * MS);
@@ -565,9 +581,14 @@ static void test_writer(void **state)
 	profile_alloc_freed(p, 2, 20);
 	profile_alloc_freed(p, 4, 21);
 	profile_alloc_freed(p, 4, 99);
-	profile_add_alloc(p, &(struct prof_alloc){.time = 30, .free_time = PROF_ALLOC_LIVE,
-						  .size = 7, .bytes = 7, .allocs = 1, .stack = s,
-						  .tid = 2, .kind = PROF_ALLOC_MMAP});
+	profile_add_alloc(p, &(struct prof_alloc){.time = 30,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 7,
+						  .bytes = 7,
+						  .allocs = 1,
+						  .stack = s,
+						  .tid = 2,
+						  .kind = PROF_ALLOC_MMAP});
 	profile_set_module_source(p, m, "symbols in the file");
 	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
 	q = load_ok(fx->path, NULL);
@@ -595,8 +616,11 @@ static void test_writer(void **state)
 	for (int i = 0; i < 9; i++)
 		profile_add_alloc(p, &(struct prof_alloc){.time = 100 + (uint64_t)i,
 							  .free_time = PROF_ALLOC_LIVE,
-							  .size = 1, .bytes = 1, .allocs = 1,
-							  .stack = s, .tid = 1,
+							  .size = 1,
+							  .bytes = 1,
+							  .allocs = 1,
+							  .stack = s,
+							  .tid = 1,
 							  .kind = PROF_ALLOC_HEAP});
 	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
 	q = load_ok(fx->path, NULL);
@@ -604,9 +628,14 @@ static void test_writer(void **state)
 	profile_free(q);
 	profile_zero(p);
 	profile_add_sample(p, 200, 1, s, 5, 0);
-	profile_add_alloc(p, &(struct prof_alloc){.time = 200, .free_time = PROF_ALLOC_LIVE,
-						  .size = 1, .bytes = 1, .allocs = 1, .stack = s,
-						  .tid = 1, .kind = PROF_ALLOC_HEAP});
+	profile_add_alloc(p, &(struct prof_alloc){.time = 200,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 1,
+						  .bytes = 1,
+						  .allocs = 1,
+						  .stack = s,
+						  .tid = 1,
+						  .kind = PROF_ALLOC_HEAP});
 	profile_alloc_freed(p, 0, 201);
 	assert_int_equal(session_writer_close(w, err, sizeof(err)), 0);
 	q = load_ok(fx->path, &info);
