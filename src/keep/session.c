@@ -650,8 +650,8 @@ static int write_allocs(struct session_writer *w, struct written *d)
 }
 
 /* After a commit that wrote the records up to d->allocs: the list holds
- * the ones the file now has live (the profile did not change meanwhile:
- * the writer runs on the collector's thread). */
+ * the ones the file now has live (the profile does not change during a
+ * flush: it has one thread, the writer's). */
 static void live_commit(struct session_writer *w, const struct written *d)
 {
 	const struct profile *p = w->p;
