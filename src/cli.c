@@ -288,7 +288,9 @@ static const struct help_block option_sections[] = {
 	 "      --callees FUNC       what FUNC calls\n"
 	 "                           FUNC: a name, module:FUNC, FUNC@file:line or\n"
 	 "                           FUNC@file, as the tables show it\n"
-	 "      --memory             RSS and VMS summary\n"},
+	 "      --memory             RSS and VMS summary\n"
+	 "      --modules            each module: path, build id, where its symbols\n"
+	 "                           came from\n"},
 	{IN_TUI | IN_REPORT, "      --tid TID            only samples of thread TID\n"},
 	{IN_REPORT, "      --process PID        only samples of process PID (of a launched\n"
 		    "                           program's children, say; see --processes)\n"
@@ -318,7 +320,9 @@ static const struct help_block option_sections[] = {
 	 "Export:\n"
 	 "  -i, --input FILE         the saved session\n"
 	 "  -f, --format FORMAT      folded, speedscope, pprof or callgrind\n"
-	 "      --weight samples|ns  folded, callgrind: count samples (default) or CPU ns\n"
+	 "      --weight samples|ns|bytes\n"
+	 "                           folded, callgrind: count samples (default) or CPU\n"
+	 "                           ns; folded, speedscope: bytes allocated (bytes)\n"
 	 "      --tid TID            only samples of thread TID\n"},
 	{IN_ALL, "\n"
 		 "  -h, --help               show this help and exit\n"
@@ -887,11 +891,13 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 		o->keep_running = true;
 		return 0;
 	case OPT_WEIGHT:
-		if (!strcmp(arg, "samples") || !strcmp(arg, "ns") || !strcmp(arg, "nanoseconds")) {
+		if (!strcmp(arg, "samples") || !strcmp(arg, "ns") || !strcmp(arg, "nanoseconds") ||
+		    !strcmp(arg, "bytes")) {
 			o->export_ns = arg[0] == 'n';
+			o->export_bytes = arg[0] == 'b';
 			return 0;
 		}
-		return usage_error("unknown weight '%s' (valid: samples, ns)", arg);
+		return usage_error("unknown weight '%s' (valid: samples, ns, bytes)", arg);
 	}
 	return usage_error("unhandled option '%s'", label); /* a table out of step */
 }
@@ -946,7 +952,7 @@ static int check_combination(struct options *o)
 		/* CSV has room for one table: callers and callees share one. */
 		if (r->format == REPORT_CSV &&
 		    !!r->lines_func + !!(r->callers_func || r->callees_func) + r->memory +
-				    r->processes >
+				    r->processes + r->modules >
 			    1)
 			return usage_error("--format csv shows one table: use one of --lines, "
 					   "--callers/--callees, --memory, --processes");
