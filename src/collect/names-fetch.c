@@ -30,11 +30,20 @@ struct names_fetch {
 	char note[320];	     /* the last outcome */
 	uint64_t note_until;
 	char status[320];
+	char missing[256]; /* the files no server had, said once at the end */
+	size_t nmissing;
 };
 
-/* strerror, lower-case as proftop's messages are */
+/* strerror, lower-case as proftop's messages are; a timeout with the
+ * setting that made it */
 static void errtext(int e, char *buf, size_t len)
 {
+	const char *t = getenv("DEBUGINFOD_TIMEOUT");
+
+	if (e == ETIME || e == ETIMEDOUT) {
+		snprintf(buf, len, "no answer within DEBUGINFOD_TIMEOUT=%s s", t ? t : "?");
+		return;
+	}
 	snprintf(buf, len, "%s", strerror(e));
 	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
 		buf[0] = (char)(buf[0] - 'A' + 'a');
@@ -124,6 +133,12 @@ static bool take(struct names_fetch *nf, const struct debug_fetch_result *r)
 	} else if (announced || nf->quiet) {
 		errtext(r->error, e, sizeof(e));
 		say(nf, "debuginfod: %s: no debug info (%s)", r->name, e);
+	} else {
+		size_t len = strlen(nf->missing);
+
+		if (nf->nmissing++ < 8)
+			snprintf(nf->missing + len, sizeof(nf->missing) - len, "%s%s",
+				 len ? ", " : "", r->name);
 	}
 	return n > 0;
 }
@@ -202,6 +217,17 @@ static int signal_fd(void)
 	return signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
+/* Files no server had: one line at the end, not one each. */
+static void say_missing(struct names_fetch *nf)
+{
+	if (!nf->nmissing || nf->quiet)
+		return;
+	warnx_("debuginfod: no debug info on %s for %s%s", debug_fetch_urls(nf->f), nf->missing,
+	       nf->nmissing > 8 ? " and more" : "");
+	nf->nmissing = 0;
+	nf->missing[0] = '\0';
+}
+
 void names_fetch_wait(struct names_fetch *nf)
 {
 	const char *s = getenv("DEBUGINFOD_MAXTIME");
@@ -213,8 +239,10 @@ void names_fetch_wait(struct names_fetch *nf)
 	if (!nf)
 		return;
 	names_fetch_poll(nf);
-	if (!debug_fetch_pending(nf->f))
+	if (!debug_fetch_pending(nf->f)) {
+		say_missing(nf);
 		return;
+	}
 	sfd = signal_fd();
 	while (debug_fetch_pending(nf->f) && loop_now_ns() < deadline) {
 		struct pollfd fds[2] = {{.fd = debug_fetch_fd(nf->f), .events = POLLIN},
@@ -224,6 +252,8 @@ void names_fetch_wait(struct names_fetch *nf)
 		if (!said && !nf->quiet && now - start >= SLOW_NS) {
 			const char *st = names_fetch_status(nf);
 
+			if (st && !strncmp(st, "debuginfod: ", 12))
+				st += 12;
 			warnx_("debuginfod: waiting for %zu debug file%s before the names are final "
 			       "(%s; Ctrl-C: do without)",
 			       debug_fetch_pending(nf->f), debug_fetch_pending(nf->f) > 1 ? "s" : "",
@@ -253,4 +283,5 @@ void names_fetch_wait(struct names_fetch *nf)
 			       left > 1 ? "s" : "", left > 1 ? "them" : "it");
 	}
 	names_fetch_poll(nf);
+	say_missing(nf);
 }

@@ -326,6 +326,8 @@ struct debug_fetch *debug_fetch_new(const char **why)
 	/* elfutils' default is 90 s: far too long to wait for a name */
 	snprintf(secs, sizeof(secs), "%d", DEBUG_FETCH_TIMEOUT_S);
 	setenv("DEBUGINFOD_TIMEOUT", secs, 0);
+	/* and its retries (2) would triple it: a failed server is not asked again */
+	setenv("DEBUGINFOD_RETRY_LIMIT", "0", 0);
 	f = xcalloc(1, sizeof(*f));
 	f->client = lib.begin();
 	f->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

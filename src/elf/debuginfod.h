@@ -9,7 +9,8 @@
  * Timeouts: DEBUGINFOD_TIMEOUT (seconds to connect and then to get each
  * 100 KB) defaults to DEBUG_FETCH_TIMEOUT_S when the user did not set it,
  * and a fetch ends after DEBUGINFOD_MAXTIME seconds, else
- * DEBUG_FETCH_MAX_S. A request the servers could not be reached for marks
+ * DEBUG_FETCH_MAX_S; DEBUGINFOD_RETRY_LIMIT defaults to 0 (elfutils' 2
+ * would triple a timeout). A request the servers could not be reached for marks
  * them unreachable: later requests fail at once, without a new try. */
 #ifndef PROFTOP_DEBUGINFOD_H
 #define PROFTOP_DEBUGINFOD_H
