@@ -13,6 +13,7 @@
 #include "debuginfod.h"
 #include "loop.h"
 #include "names-fetch.h"
+#include "text.h"
 #include "xalloc.h"
 
 /* A slow fetch is said on stderr after this long; an outcome stays on the
@@ -112,9 +113,9 @@ static bool take(struct names_fetch *nf, const struct debug_fetch_result *r)
 	if (announced)
 		nf->announced[0] = '\0';
 	if (r->path) {
-		mb(r->bytes, size, sizeof(size));
+		fmt_bytes(r->bytes, size, sizeof(size));
 		/* always on the status line; on stderr when it was slow */
-		snprintf(nf->note, sizeof(nf->note), "debuginfod: %s: %s MB in %.1f s (%s)",
+		snprintf(nf->note, sizeof(nf->note), "debuginfod: %s: %s in %.1f s (%s)",
 			 r->name, size, (double)r->ns / 1e9, r->path);
 		nf->note_until = loop_now_ns() + NOTE_NS;
 		if (announced && !nf->quiet)
