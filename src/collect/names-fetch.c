@@ -33,6 +33,7 @@ struct names_fetch {
 	char status[320];
 	char missing[256]; /* the files no server had, said once at the end */
 	size_t nmissing;
+	size_t nfetched; /* files that came */
 };
 
 /* strerror, lower-case as proftop's messages are; a timeout with the
@@ -113,6 +114,7 @@ static bool take(struct names_fetch *nf, const struct debug_fetch_result *r)
 	if (announced)
 		nf->announced[0] = '\0';
 	if (r->path) {
+		nf->nfetched++;
 		fmt_bytes(r->bytes, size, sizeof(size));
 		/* always on the status line; on stderr when it was slow */
 		snprintf(nf->note, sizeof(nf->note), "debuginfod: %s: %s in %.1f s (%s)",
@@ -218,9 +220,22 @@ static int signal_fd(void)
 	return signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-/* Files no server had: one line at the end, not one each. */
+/* Files no server had: one line at the end, not one each. Under sudo,
+ * where the files went: root's cache, not the user's. */
 static void say_missing(struct names_fetch *nf)
 {
+	const char *user = getenv("SUDO_USER"), *chosen = getenv("DEBUGINFOD_CACHE_PATH");
+
+	if (nf->nfetched && user && user[0] && !(chosen && chosen[0]) && !nf->quiet &&
+	    geteuid() == 0) {
+		char *cache = debug_fetch_cache_dir();
+
+		warnx_("debuginfod: %zu debug file%s cached in %s (root's cache: proftop runs "
+		       "under sudo, not as %s)",
+		       nf->nfetched, nf->nfetched > 1 ? "s" : "", cache, user);
+		free(cache);
+		nf->nfetched = 0;
+	}
 	if (!nf->nmissing || nf->quiet)
 		return;
 	warnx_("debuginfod: no debug info on %s for %s%s", debug_fetch_urls(nf->f), nf->missing,
