@@ -9,74 +9,13 @@
 # stderr and a bounded wait, and the report still prints.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
-command -v debuginfod >/dev/null ||
-	pt_skip "no debuginfod server binary (apt-get install debuginfod)"
-command -v objcopy >/dev/null || pt_skip "no objcopy (binutils) to split the debug info"
-grep -q '^#define HAVE_DEBUGINFOD 1' "$top_builddir/config.h" ||
-	pt_skip "proftop was built without debuginfod (configure found no libdebuginfod-dev)"
-wl=$(pt_workload shares)
-
-mkdir -p "$PT_WORK/srv" "$PT_WORK/bin"
-objcopy --only-keep-debug "$wl" "$PT_WORK/srv/shares.debug" &&
-	objcopy --strip-all "$wl" "$PT_WORK/bin/shares" ||
-	pt_skip "objcopy could not split the debug info"
-if readelf -S "$PT_WORK/bin/shares" | grep -Eq 'symtab|debug_info'; then
-	pt_skip "strip left a .symtab or DWARF in the program"
-fi
-build_id=$(readelf -n "$PT_WORK/bin/shares" | awk '/Build ID/ { print $3 }')
-[ -n "$build_id" ] || pt_skip "the workload has no build id"
-
-# GET path from 127.0.0.1:port through bash's /dev/tcp (no curl needed).
-http_get()
-{
-	local port=$1 path=$2
-	(exec 3<>"/dev/tcp/127.0.0.1/$port" &&
-		printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$path" >&3 &&
-		timeout 5 cat <&3) 2>/dev/null
-}
-
-# A free port: one nobody listens on now (the server may still lose a
-# race for it: it is retried below).
-free_port()
-{
-	local p
-	for _ in $(seq 1 50); do
-		p=$((20000 + RANDOM % 30000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-			echo "$p"
-			return 0
-		fi
-	done
-	return 1
-}
-
-# Start the server; wait (bounded) until it has indexed the debug file.
-port=""
-for attempt in 1 2 3; do
-	p=$(free_port) || break
-	rm -f "$PT_WORK/db.sqlite"*
-	debuginfod -F "$PT_WORK/srv" -p "$p" -d "$PT_WORK/db.sqlite" -t 0 -g 0 \
-		>"$PT_WORK/server.log" 2>&1 &
-	srv=$!
-	pt_track "$srv"
-	for _ in $(seq 1 150); do
-		kill -0 "$srv" 2>/dev/null || break
-		if http_get "$p" /metrics | grep -Eq '^found_debuginfo_total\{source="files"\} [1-9]'; then
-			port=$p
-			break
-		fi
-		sleep 0.1
-	done
-	[ -n "$port" ] && break
-	kill "$srv" 2>/dev/null
-	wait "$srv" 2>/dev/null
-	echo "# attempt $attempt: the server on port $p did not come up:"
-	tail -n 3 "$PT_WORK/server.log" | sed 's/^/#   /'
-done
-[ -n "$port" ] || pt_skip "could not start debuginfod on a loopback port"
-echo "# debuginfod serves $build_id on port $port"
+. "$top_srcdir/tests/e2e/debuginfod-lib.sh"
+dbgi_setup
+dbgi_start_server
+build_id=$DBGI_BUILD_ID
+port=$DBGI_PORT
 # The server has the file: a check of the test itself.
-if http_get "$port" "/buildid/$build_id/debuginfo" | head -n 1 | grep -q ' 200 '; then
+if dbgi_http_get "$port" "/buildid/$build_id/debuginfo" | head -n 1 | grep -q ' 200 '; then
 	pt_ok "the server serves the debug file of build id $build_id"
 else
 	pt_fail "the server does not serve /buildid/$build_id/debuginfo"
@@ -127,7 +66,7 @@ if [ -e "$PT_WORK/cache/$build_id/debuginfo" ]; then
 fi
 
 # A closed port: one line, the report, no long wait.
-closed=$(free_port)
+closed=$(dbgi_free_port)
 DEBUGINFOD_URLS=http://127.0.0.1:$closed pt_report "$PT_WORK/closed.csv" -- \
 	"$PT_WORK/bin/shares" 0.2
 grep '^proftop' "$PT_WORK/closed.csv.err" >"$PT_WORK/closed.msg"
@@ -141,23 +80,8 @@ pt_le "seconds with a closed port" "$PT_SECONDS" 30
 
 # A server that takes the connection and never answers: the timeout
 # (DEBUGINFOD_TIMEOUT, 2 s here) ends the fetch; proftop says so and ends.
-if command -v python3 >/dev/null; then
-	mute=$(free_port)
-	python3 -c '
-import socket, sys, time
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1])))
-s.listen(16)
-held = []
-while True:
-    held.append(s.accept()[0])
-' "$mute" &
-	pt_track $!
-	for _ in $(seq 1 100); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$mute") 2>/dev/null && break
-		sleep 0.1
-	done
+if dbgi_start_mute; then
+	mute=$DBGI_MUTE_PORT
 	DEBUGINFOD_TIMEOUT=2 DEBUGINFOD_URLS=http://127.0.0.1:$mute \
 		pt_report "$PT_WORK/mute.csv" -- "$PT_WORK/bin/shares" 0.2
 	if grep -q "127.0.0.1:$mute unreachable (no answer within DEBUGINFOD_TIMEOUT=2 s)" \
@@ -169,7 +93,7 @@ while True:
 	fi
 	pt_le "seconds with a server that does not answer" "$PT_SECONDS" 30
 else
-	echo "# no python3: the silent server case is not tried"
+	echo "# no python3 (or no port for it): the silent server case is not tried"
 fi
 
 pt_finish
