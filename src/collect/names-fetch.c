@@ -150,12 +150,12 @@ static bool take(struct names_fetch *nf, const struct debug_fetch_result *r)
 static void announce_slow(struct names_fetch *nf)
 {
 	struct debug_fetch_progress pr;
+	char *cache;
 
 	if (nf->quiet || nf->announced[0] || !debug_fetch_progress(nf->f, &pr) || pr.ns < SLOW_NS)
 		return;
 	snprintf(nf->announced, sizeof(nf->announced), "%s", pr.name);
-	char *cache = debug_fetch_cache_dir();
-
+	cache = debug_fetch_cache_dir();
 	warnx_("debuginfod: fetching the debug info of %s from %s (into %s)...", pr.name,
 	       debug_fetch_urls(nf->f), cache);
 	free(cache);
