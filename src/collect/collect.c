@@ -1095,7 +1095,7 @@ static size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t 
 	/* An idle pty polls as hung up at once: the ticks read it instead. */
 	if (c->pty_master >= 0 && !c->pty_idle && n < max)
 		fds[n++] = (struct pollfd){.fd = c->pty_master, .events = POLLIN};
-	if (c->names && n < max)
+	if (names_fetch_fd(c->names) >= 0 && n < max)
 		fds[n++] = (struct pollfd){.fd = names_fetch_fd(c->names), .events = POLLIN};
 	return n;
 }

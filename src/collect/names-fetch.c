@@ -75,7 +75,15 @@ struct names_fetch *names_fetch_start(struct symbols *sym, bool off, bool quiet)
 		unsetenv("DEBUGINFOD_URLS");
 		if (why && !quiet)
 			warnx_("%s", why);
-		return NULL;
+		if (!why || !quiet)
+			return NULL;
+		/* the live view: why, on its status line for a while */
+		nf = xcalloc(1, sizeof(*nf));
+		nf->sym = sym;
+		nf->quiet = true;
+		snprintf(nf->note, sizeof(nf->note), "%s", why);
+		nf->note_until = loop_now_ns() + NOTE_NS;
+		return nf;
 	}
 	nf = xcalloc(1, sizeof(*nf));
 	nf->f = f;
@@ -96,7 +104,7 @@ void names_fetch_free(struct names_fetch *nf)
 
 int names_fetch_fd(const struct names_fetch *nf)
 {
-	return nf ? debug_fetch_fd(nf->f) : -1;
+	return nf && nf->f ? debug_fetch_fd(nf->f) : -1;
 }
 
 static void mb(uint64_t bytes, char *buf, size_t len)
@@ -166,7 +174,7 @@ bool names_fetch_poll(struct names_fetch *nf)
 	struct debug_fetch_result r;
 	bool changed = false;
 
-	if (!nf)
+	if (!nf || !nf->f)
 		return false;
 	while (debug_fetch_next(nf->f, &r)) {
 		changed |= take(nf, &r);
@@ -252,7 +260,7 @@ void names_fetch_wait(struct names_fetch *nf)
 	bool said = false, interrupted = false;
 	int sfd;
 
-	if (!nf)
+	if (!nf || !nf->f)
 		return;
 	names_fetch_poll(nf);
 	if (!debug_fetch_pending(nf->f)) {

@@ -16,7 +16,8 @@ struct names_fetch;
 
 /* Start fetching for sym's images, or NULL when off: off (--no-debuginfod),
  * DEBUGINFOD_URLS unset or empty, or the fetcher cannot run (one line on
- * why, on stderr unless quiet). When NULL, DEBUGINFOD_URLS is taken out of
+ * why, on stderr; quiet, a fetcher that fetches nothing and shows why in
+ * its status for a while). Without fetching, DEBUGINFOD_URLS is taken out of
  * proftop's environment, so that libdw never fetches from the event loop
  * (call it after forking a target: it keeps its own). quiet: the live
  * view, whose status line reads names_fetch_status(). */
