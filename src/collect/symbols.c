@@ -969,6 +969,8 @@ size_t symbols_fetched(struct symbols *s, const struct debug_fetch_result *r)
 
 	if (r->path)
 		elf_debug_add_fetched(r->build_id, r->path);
+	if (r->alt_path) /* before the Dwfl that reads r->path asks for it */
+		elf_debug_add_fetched_alt(r->alt_link, r->alt_path);
 	for (size_t m = 0; m < p->nmodules; m++) {
 		if (!p->modules[m].build_id || strcmp(p->modules[m].build_id, r->build_id) != 0)
 			continue;

@@ -22,6 +22,8 @@
 #ifdef HAVE_DEBUGINFOD
 #include <dlfcn.h>
 #include <elfutils/debuginfod.h>
+#include <gelf.h>
+#include <libelf.h>
 #endif
 
 #include "debuginfod.h"
@@ -55,6 +57,8 @@ void debug_fetch_result_free(struct debug_fetch_result *r)
 	free(r->build_id);
 	free(r->name);
 	free(r->path);
+	free(r->alt_link);
+	free(r->alt_path);
 	*r = (struct debug_fetch_result){0};
 }
 
@@ -234,6 +238,73 @@ static void finish(struct debug_fetch *f, struct fetch_req *q, struct debug_fetc
 	}
 }
 
+/* The .gnu_debugaltlink of the ELF file open at fd: the file name as
+ * written (malloc'd) and its build id in hex (malloc'd); false if none. */
+static bool altlink_of(int fd, char **link, char **id)
+{
+	Elf *elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	Elf_Scn *scn = NULL;
+	size_t shstrndx;
+	bool found = false;
+
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		goto out;
+	while (!found && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		Elf_Data *d;
+		const char *nul;
+		size_t idlen;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type == SHT_NOBITS)
+			continue;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		if (!name || strcmp(name, ".gnu_debugaltlink") != 0)
+			continue;
+		d = elf_getdata(scn, NULL);
+		nul = d && d->d_buf ? memchr(d->d_buf, '\0', d->d_size) : NULL;
+		if (!nul || nul == (const char *)d->d_buf)
+			break;
+		idlen = d->d_size - (size_t)(nul + 1 - (const char *)d->d_buf);
+		if (idlen == 0 || idlen > 64)
+			break;
+		*link = xstrdup(d->d_buf);
+		*id = xmalloc(2 * idlen + 1);
+		for (size_t i = 0; i < idlen; i++)
+			snprintf(*id + 2 * i, 3, "%02x", (unsigned char)nul[1 + i]);
+		found = true;
+	}
+out:
+	if (elf)
+		elf_end(elf);
+	return found;
+}
+
+/* dwz's shared file of the debug file open at fd, unless its link names a
+ * file that exists (as written, or beside the debug file). */
+static void fetch_alt(struct debug_fetch *f, int fd, struct debug_fetch_result *r)
+{
+	char *link = NULL, *id = NULL, *path = NULL;
+	struct stat st;
+	int afd;
+
+	if (!altlink_of(fd, &link, &id))
+		return;
+	r->alt_link = link;
+	if (link[0] == '/' && stat(link, &st) == 0 && S_ISREG(st.st_mode)) {
+		free(id);
+		return;
+	}
+	afd = lib.find_debuginfo(f->client, (const unsigned char *)id, 0, &path);
+	if (afd >= 0) {
+		close(afd);
+		r->alt_path = path;
+	} else {
+		free(path);
+	}
+	free(id);
+}
+
 /* One request, the lock not held. */
 static void fetch_one(struct debug_fetch *f, struct fetch_req *q, struct debug_fetch_result *r)
 {
@@ -242,14 +313,16 @@ static void fetch_one(struct debug_fetch *f, struct fetch_req *q, struct debug_f
 	struct stat st;
 	int fd = lib.find_debuginfo(f->client, (const unsigned char *)q->build_id, 0, &path);
 
-	r->ns = now_ns() - t0;
 	if (fd >= 0) {
 		if (fstat(fd, &st) == 0)
 			r->bytes = (uint64_t)st.st_size;
+		fetch_alt(f, fd, r);
 		close(fd);
 		r->path = path;
+		r->ns = now_ns() - t0;
 		return;
 	}
+	r->ns = now_ns() - t0;
 	free(path);
 	r->error = -fd > 0 ? -fd : EIO;
 	r->unreachable = is_unreachable(r->error);
@@ -323,6 +396,7 @@ struct debug_fetch *debug_fetch_new(const char **why)
 		       " (apt-get install libdebuginfod1); names from local files only";
 		return NULL;
 	}
+	elf_version(EV_CURRENT); /* before the worker reads ELF files */
 	/* elfutils' default is 90 s: far too long to wait for a name */
 	snprintf(secs, sizeof(secs), "%d", DEBUG_FETCH_TIMEOUT_S);
 	setenv("DEBUGINFOD_TIMEOUT", secs, 0);

@@ -11,7 +11,11 @@
  * and a fetch ends after DEBUGINFOD_MAXTIME seconds, else
  * DEBUG_FETCH_MAX_S; DEBUGINFOD_RETRY_LIMIT defaults to 0 (elfutils' 2
  * would triple a timeout). A request the servers could not be reached for marks
- * them unreachable: later requests fail at once, without a new try. */
+ * them unreachable: later requests fail at once, without a new try.
+ *
+ * A debug file made by dwz names a shared file in its .gnu_debugaltlink:
+ * the worker fetches that one too, by its build id, unless the link names
+ * an existing file. */
 #ifndef PROFTOP_DEBUGINFOD_H
 #define PROFTOP_DEBUGINFOD_H
 
@@ -30,6 +34,9 @@ struct debug_fetch_result {
 	char *build_id;	  /* lower-case hex, as asked */
 	char *name;	  /* what it was asked for (a file's basename), for messages */
 	char *path;	  /* the debug file in the cache, or NULL */
+	/* dwz: the file path names in .gnu_debugaltlink, as written there, and
+	 * where it was fetched to (NULL: not fetched, or found locally) */
+	char *alt_link, *alt_path;
 	int error;	  /* 0, or a positive errno (ENOENT: no server has it) */
 	bool unreachable; /* error came from not reaching the servers */
 	bool cancelled;	  /* debug_fetch_cancel() or the time cap ended it */

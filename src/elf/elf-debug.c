@@ -132,7 +132,8 @@ static char *by_debuglink(const struct debug_query *q)
 /* Step 3: the files debuginfod delivered during this run (debuginfod.h
  * fetches them in the background; the collector registers each here). */
 struct fetched_file {
-	char *build_id, *path;
+	char *build_id, *path; /* build_id: NULL for a dwz file, known by its link */
+	char *link;
 };
 static struct fetched_file *fetched;
 static size_t nfetched, fetched_cap;
@@ -142,15 +143,37 @@ void elf_debug_add_fetched(const char *build_id, const char *path)
 	if (!build_id || !path || elf_debug_fetched(build_id))
 		return;
 	fetched = xgrow(fetched, &fetched_cap, nfetched + 1, sizeof(*fetched));
-	fetched[nfetched].build_id = xstrdup(build_id);
-	fetched[nfetched].path = xstrdup(path);
+	fetched[nfetched] = (struct fetched_file){
+		.build_id = xstrdup(build_id),
+		.path = xstrdup(path),
+	};
 	nfetched++;
 }
 
 const char *elf_debug_fetched(const char *build_id)
 {
 	for (size_t i = 0; build_id && i < nfetched; i++)
-		if (!strcmp(fetched[i].build_id, build_id))
+		if (fetched[i].build_id && !strcmp(fetched[i].build_id, build_id))
+			return fetched[i].path;
+	return NULL;
+}
+
+void elf_debug_add_fetched_alt(const char *link, const char *path)
+{
+	if (!link || !path || elf_debug_fetched_alt(link))
+		return;
+	fetched = xgrow(fetched, &fetched_cap, nfetched + 1, sizeof(*fetched));
+	fetched[nfetched] = (struct fetched_file){
+		.path = xstrdup(path),
+		.link = xstrdup(link),
+	};
+	nfetched++;
+}
+
+const char *elf_debug_fetched_alt(const char *link)
+{
+	for (size_t i = 0; link && i < nfetched; i++)
+		if (fetched[i].link && !strcmp(fetched[i].link, link))
 			return fetched[i].path;
 	return NULL;
 }
@@ -199,8 +222,8 @@ char *elf_debug_dwfl_path = debuginfo_path_str;
 
 /* A dwz .gnu_debugaltlink file (libdwfl asks with no CRC). With
  * DEBUGINFOD_URLS set (the fetcher runs) libdwfl's standard search would
- * ask the servers from this thread: only the link's own path is tried
- * then, as given or beside the debug file. */
+ * ask the servers from this thread: the link's own path is tried then, as
+ * given or beside the debug file, and the file debuginfod fetched for it. */
 static int alt_find(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 		    const char *file_name, const char *altlink, char **debuginfo_file_name)
 {
@@ -220,6 +243,10 @@ static int alt_find(Dwfl_Module *mod, void **userdata, const char *modname, Dwar
 			*slash = '\0';
 		cand = xasprintf("%s/%s", slash ? dir : ".", altlink);
 		free(dir);
+	}
+	if (!is_regular(cand) && elf_debug_fetched_alt(altlink)) {
+		free(cand);
+		cand = xstrdup(elf_debug_fetched_alt(altlink));
 	}
 	if (is_regular(cand))
 		fd = elf_fds_open(cand);

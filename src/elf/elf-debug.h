@@ -28,6 +28,10 @@ char *elf_debug_find(const char *path, const char *build_id, const char *debugli
 void elf_debug_add_fetched(const char *build_id, const char *path);
 /* The fetched debug file of build_id, or NULL (borrowed). */
 const char *elf_debug_fetched(const char *build_id);
+/* The same for a dwz file, known by the name a .gnu_debugaltlink gives it
+ * (libdwfl asks by that name). */
+void elf_debug_add_fetched_alt(const char *link, const char *path);
+const char *elf_debug_fetched_alt(const char *link);
 
 /* The same, reading build id and debuglink from elf. */
 char *elf_debug_find_for(const char *path, Elf *elf);
