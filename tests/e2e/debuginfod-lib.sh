@@ -4,8 +4,8 @@
 #
 #   dbgi_setup           skip without debuginfod, objcopy or a build with it;
 #                        $PT_WORK/bin/shares (stripped), DBGI_BUILD_ID
-#   dbgi_start_server    debuginfod -F on $PT_WORK/srv; DBGI_PORT once it
-#                        has indexed the debug file (killed at exit)
+#   dbgi_start_server [DIR [N]]  debuginfod -F on DIR ($PT_WORK/srv); DBGI_PORT
+#                        once it has indexed N debug files (1) (killed at exit)
 #   dbgi_start_mute      a server that takes connections and never answers;
 #                        DBGI_MUTE_PORT (killed at exit)
 #   dbgi_free_port       a port nobody listens on now
@@ -56,19 +56,20 @@ dbgi_free_port()
 # The server may lose a race for its port: retried on another.
 dbgi_start_server()
 {
-	local p srv attempt
+	local dir=${1:-$PT_WORK/srv} want=${2:-1} p srv attempt
 	DBGI_PORT=""
 	for attempt in 1 2 3; do
 		p=$(dbgi_free_port) || break
 		rm -f "$PT_WORK/db.sqlite"*
-		debuginfod -F "$PT_WORK/srv" -p "$p" -d "$PT_WORK/db.sqlite" -t 0 -g 0 \
+		debuginfod -F "$dir" -p "$p" -d "$PT_WORK/db.sqlite" -t 0 -g 0 \
 			>"$PT_WORK/server.log" 2>&1 &
 		srv=$!
 		pt_track "$srv"
 		for _ in $(seq 1 150); do
 			kill -0 "$srv" 2>/dev/null || break
-			if dbgi_http_get "$p" /metrics |
-				grep -Eq '^found_debuginfo_total\{source="files"\} [1-9]'; then
+			if dbgi_http_get "$p" /metrics | awk -v want="$want" \
+				'/^found_debuginfo_total\{source="files"\}/ && $2 >= want { ok = 1 }
+				END { exit !ok }'; then
 				DBGI_PORT=$p
 				break
 			fi
