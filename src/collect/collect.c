@@ -19,6 +19,7 @@
 
 #include "calls.h"
 #include "collect.h"
+#include "names-fetch.h"
 #include "memtrack.h"
 #include "offcpu.h"
 #include "procmap.h"
@@ -158,6 +159,9 @@ struct collector {
 	struct offcpu *offcpu;
 	struct offcpu_memo *memo;
 	struct python *py;    /* Python frames; NULL with --python-frames=native */
+	/* debuginfod: late names (NULL: off); any since collector_names_changed() */
+	struct names_fetch *names;
+	bool names_changed;
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */
@@ -232,6 +236,7 @@ void collector_free(struct collector *c)
 	}
 	free(c->memo);
 	python_free(c->py);
+	names_fetch_free(c->names); /* before sym, which it uses */
 	symbols_free(c->sym);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
@@ -1025,9 +1030,8 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		snprintf(err, errlen, "no target: give -p PID or -- COMMAND");
 		return -1;
 	}
-	/* libdw would fetch debug info over the network from the event loop;
-	 * the target, forked already, keeps its environment. */
-	unsetenv("DEBUGINFOD_URLS");
+	/* After the fork: the target keeps the user's environment. */
+	c->names = names_fetch_start(c->sym, c->cfg.no_debuginfod, c->cfg.live);
 	fill_meta_start(c);
 	if (open_sampler(c, &cfg, pids, npids, err, errlen) < 0) {
 		target_stop(&c->target, 0);
@@ -1091,6 +1095,8 @@ static size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t 
 	/* An idle pty polls as hung up at once: the ticks read it instead. */
 	if (c->pty_master >= 0 && !c->pty_idle && n < max)
 		fds[n++] = (struct pollfd){.fd = c->pty_master, .events = POLLIN};
+	if (names_fetch_fd(c->names) >= 0 && n < max)
+		fds[n++] = (struct pollfd){.fd = names_fetch_fd(c->names), .events = POLLIN};
 	return n;
 }
 
@@ -1107,6 +1113,8 @@ static bool collector_service(struct collector *c)
 
 	if (!c->started || c->finished)
 		return false;
+	if (names_fetch_poll(c->names))
+		c->names_changed = true;
 	if (c->timerfd >= 0) {
 		uint64_t ticks;
 
@@ -1130,6 +1138,19 @@ static bool collector_service(struct collector *c)
 	if (c->deadline_ns && now >= c->deadline_ns)
 		c->deadline_hit = true;
 	return c->prof->total_samples != before;
+}
+
+bool collector_names_changed(struct collector *c)
+{
+	bool changed = names_fetch_poll(c->names) || c->names_changed;
+
+	c->names_changed = false;
+	return changed;
+}
+
+const char *collector_fetch_status(struct collector *c)
+{
+	return names_fetch_status(c->names);
 }
 
 bool collector_done(struct collector *c)
@@ -1235,6 +1256,10 @@ void collector_finish(struct collector *c)
 	close_sampler(c);
 	calls_finish(c->calls, loop_now_ns());
 	m->duration_ns = loop_now_ns() - m->start_ns;
+	/* record and report print or save the names next: complete them (the
+	 * live view goes on showing, and takes them as they come) */
+	if (!c->cfg.live)
+		names_fetch_wait(c->names);
 	target_check(&c->target);
 	m->ended = c->target.ended;
 	m->exited = c->target.ended && c->target.exited;

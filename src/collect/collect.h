@@ -77,6 +77,13 @@ int collector_start(struct collector *c, char *err, size_t errlen);
  * output pty; each wakeup drains samples, polls memory and notices the
  * target's end. */
 extern const struct loop_source_ops collector_loop_source;
+/* debuginfod (names-fetch.h): takes the fetches that finished and says
+ * whether names in the profile changed since the last call (the live
+ * view queries again). Works after collector_finish() too. */
+bool collector_names_changed(struct collector *c);
+/* The status line's debuginfod text (a fetch in progress, its outcome for
+ * a while), or NULL. */
+const char *collector_fetch_status(struct collector *c);
 /* The run is over: the target ended, the duration passed, or
  * collector_interrupt() was called. */
 bool collector_done(struct collector *c);

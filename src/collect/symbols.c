@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "debuginfod.h"
 #include "elf-debug.h"
 #include "elf-fds.h"
 #include "symbols-int.h"
@@ -44,6 +45,7 @@ struct symbols {
 	const char *kallsyms_path;
 	struct ksyms *ksyms;
 	bool kernel_note_given;
+	struct debug_fetch *fetch; /* borrowed; NULL: debug info from local files only */
 };
 
 /* One address range of a concrete subprogram, in DWARF addresses. */
@@ -88,6 +90,9 @@ struct image_syms {
 	struct sym_entry *syms; /* the ELF symbols, sorted; built on first need */
 	size_t nsyms;
 	bool syms_loaded;
+	/* debuginfod: its debug info was asked for (none was local); the Dwfl
+	 * was opened again once the fetched file was there */
+	bool fetch_asked, refreshed;
 };
 
 /* A Dwfl holds the file and its separate debug file open. */
@@ -841,18 +846,13 @@ void symbols_free(struct symbols *s)
 	free(s);
 }
 
-uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vaddr, bool is_return)
+/* The frames of addr in s->lines, innermost first. */
+static void location_frames(struct symbols *s, struct image_syms *is, uint64_t addr,
+			    uint32_t module)
 {
-	uint64_t addr = is_return && vaddr > 0 ? vaddr - 1 : vaddr;
-	uint32_t module = image_module(s, img);
-	uint32_t loc = profile_find_location(s->p, module, addr);
-	struct image_syms *is;
 	const char *file = NULL;
 	int line = 0;
 
-	if (loc != PROF_NONE)
-		return loc;
-	is = image_syms_get(img);
 	s->nlines = 0;
 	if (is->mod) {
 		Dwarf_Addr bias;
@@ -867,7 +867,124 @@ uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vad
 	 * if there is one (assembly). */
 	if (s->nlines == 0)
 		lines_push(s, function_from_symtab(s, is, addr, module), file, line);
+}
+
+/* debuginfod: an image read from its file, with a build id and no DWARF
+ * anywhere local, has its debug file asked for once, in the background;
+ * meanwhile its names come from its symbol tables. Once the file came
+ * (elf_debug_fetched), the image's Dwfl is opened again to find it. */
+static struct image_syms *image_syms_fetch(struct symbols *s, struct elf_image *img,
+					   struct image_syms *is)
+{
+	Dwarf_Addr bias;
+
+	if (!s->fetch || !is->mod || !img->build_id || img->is_vdso)
+		return is;
+	if (!is->fetch_asked) {
+		is->fetch_asked = true;
+		if (!dwfl_module_getdwarf(is->mod, &bias))
+			debug_fetch_ask(s->fetch, img->build_id, s->p->modules[img->module_id].name);
+		else
+			is->refreshed = true; /* local DWARF: nothing to fetch */
+	} else if (!is->refreshed && elf_debug_fetched(img->build_id)) {
+		is->refreshed = true;
+		elf_fds_drop(&is->fds);
+		image_syms_close(is);
+		is = image_syms_get(img);
+	}
+	return is;
+}
+
+uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vaddr, bool is_return)
+{
+	uint64_t addr = is_return && vaddr > 0 ? vaddr - 1 : vaddr;
+	uint32_t module = image_module(s, img);
+	uint32_t loc = profile_find_location(s->p, module, addr);
+	struct image_syms *is;
+
+	if (loc != PROF_NONE)
+		return loc;
+	is = image_syms_fetch(s, img, image_syms_get(img));
+	location_frames(s, is, addr, module);
 	return profile_intern_location(s->p, module, addr, s->lines, s->nlines);
+}
+
+void symbols_set_fetch(struct symbols *s, struct debug_fetch *f)
+{
+	s->fetch = f;
+}
+
+/* Module m's locations named again from its file, whose Dwfl now finds
+ * the fetched debug file; how many. The image may be gone (the process
+ * ended): the file is opened by its path for this. */
+static size_t relabel_module(struct symbols *s, uint32_t m)
+{
+	struct profile *p = s->p;
+	struct elf_image tmp = {
+		.path = (char *)p->modules[m].path,
+		.build_id = (char *)p->modules[m].build_id,
+		.module_id = m,
+	};
+	struct image_syms *is = image_syms_get(&tmp);
+	Dwarf_Addr bias;
+	size_t n = 0;
+
+	if (is->mod && dwfl_module_getdwarf(is->mod, &bias)) {
+		for (size_t loc = 0; loc < p->nlocations; loc++) {
+			if (p->locations[loc].module != m)
+				continue;
+			location_frames(s, is, p->locations[loc].address, m);
+			profile_relabel_location(p, (uint32_t)loc, s->lines, s->nlines);
+			n++;
+		}
+	}
+	image_syms_free(tmp.symbols_priv);
+	return n;
+}
+
+/* A module's source of names after debuginfod failed: said only where
+ * nothing better is known ("no symbols: ..." or not set). */
+static void module_fetch_failed(struct profile *p, uint32_t m, const struct debug_fetch_result *r)
+{
+	const char *from = p->modules[m].symbols_from;
+	char *why;
+
+	if (from && strncmp(from, "no symbols", 10) != 0)
+		return;
+	if (r->unreachable)
+		why = xasprintf("no symbols: debuginfod unreachable (build id %s)", r->build_id);
+	else if (r->cancelled)
+		why = xasprintf("no symbols: debuginfod fetch cut short (build id %s)", r->build_id);
+	else
+		why = xasprintf("no symbols: debuginfod had no debug info for build id %s",
+				r->build_id);
+	profile_set_module_source(p, m, why);
+	free(why);
+}
+
+size_t symbols_fetched(struct symbols *s, const struct debug_fetch_result *r)
+{
+	struct profile *p = s->p;
+	size_t n = 0;
+
+	if (r->path)
+		elf_debug_add_fetched(r->build_id, r->path);
+	if (r->alt_path) /* before the Dwfl that reads r->path asks for it */
+		elf_debug_add_fetched_alt(r->alt_link, r->alt_path);
+	for (size_t m = 0; m < p->nmodules; m++) {
+		if (!p->modules[m].build_id || strcmp(p->modules[m].build_id, r->build_id) != 0)
+			continue;
+		if (r->path) {
+			char *from = xasprintf("debuginfod (%s)", r->path);
+
+			n += relabel_module(s, (uint32_t)m);
+			profile_set_module_source(p, (uint32_t)m, from);
+			free(from);
+		} else {
+			module_fetch_failed(p, (uint32_t)m, r);
+		}
+	}
+	return n;
 }
 
 /* A location of one frame: function name (also its system name) in the

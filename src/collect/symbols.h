@@ -35,6 +35,19 @@ const char *symbols_kernel_note(struct symbols *s);
 /* Read kernel names from path instead of /proc/kallsyms (tests). */
 void symbols_set_kallsyms(struct symbols *s, const char *path);
 
+/* debuginfod (src/elf/debuginfod.h): images without local debug info ask
+ * f (borrowed; NULL: none) for theirs, once per build id, and are named
+ * from their symbol tables meanwhile. */
+struct debug_fetch;
+struct debug_fetch_result;
+void symbols_set_fetch(struct symbols *s, struct debug_fetch *f);
+/* A finished fetch: the file is registered with src/elf (later lookups
+ * find it) and the locations already in the profile of the modules with
+ * that build id are named again (profile_relabel_location); their
+ * symbols_from says where the names came from, or why not. Returns how
+ * many locations were relabeled. */
+size_t symbols_fetched(struct symbols *s, const struct debug_fetch_result *r);
+
 /* Demangle a C++/Rust symbol; returns a malloc'd string or NULL if name is
  * not mangled. */
 char *symbols_demangle(const char *name);

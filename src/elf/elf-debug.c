@@ -129,11 +129,68 @@ static char *by_debuglink(const struct debug_query *q)
 	return found;
 }
 
-/* The finders in order. debuginfod (a later issue) goes last, asked by
- * build id only when no local file is found: add its finder here. */
+/* Step 3: the files debuginfod delivered during this run (debuginfod.h
+ * fetches them in the background; the collector registers each here). */
+struct fetched_file {
+	char *build_id, *path; /* build_id: NULL for a dwz file, known by its link */
+	char *link;
+};
+static struct fetched_file *fetched;
+static size_t nfetched, fetched_cap;
+
+void elf_debug_add_fetched(const char *build_id, const char *path)
+{
+	if (!build_id || !path || elf_debug_fetched(build_id))
+		return;
+	fetched = xgrow(fetched, &fetched_cap, nfetched + 1, sizeof(*fetched));
+	fetched[nfetched] = (struct fetched_file){
+		.build_id = xstrdup(build_id),
+		.path = xstrdup(path),
+	};
+	nfetched++;
+}
+
+const char *elf_debug_fetched(const char *build_id)
+{
+	for (size_t i = 0; build_id && i < nfetched; i++)
+		if (fetched[i].build_id && !strcmp(fetched[i].build_id, build_id))
+			return fetched[i].path;
+	return NULL;
+}
+
+void elf_debug_add_fetched_alt(const char *link, const char *path)
+{
+	if (!link || !path || elf_debug_fetched_alt(link))
+		return;
+	fetched = xgrow(fetched, &fetched_cap, nfetched + 1, sizeof(*fetched));
+	fetched[nfetched] = (struct fetched_file){
+		.path = xstrdup(path),
+		.link = xstrdup(link),
+	};
+	nfetched++;
+}
+
+const char *elf_debug_fetched_alt(const char *link)
+{
+	for (size_t i = 0; link && i < nfetched; i++)
+		if (fetched[i].link && !strcmp(fetched[i].link, link))
+			return fetched[i].path;
+	return NULL;
+}
+
+static char *by_fetched(const struct debug_query *q)
+{
+	const char *path = elf_debug_fetched(q->build_id);
+
+	return path && is_regular(path) ? xstrdup(path) : NULL;
+}
+
+/* The finders in order: debuginfod's files last, asked by build id only
+ * when no local file is found. */
 static const debug_finder debug_finders[] = {
 	by_build_id,
 	by_debuglink,
+	by_fetched,
 };
 
 char *elf_debug_find(const char *path, const char *build_id, const char *debuglink, uint32_t crc)
@@ -163,6 +220,44 @@ char *elf_debug_find_for(const char *path, Elf *elf)
 static char debuginfo_path_str[] = ":.debug:" ELF_DEBUG_ROOT;
 char *elf_debug_dwfl_path = debuginfo_path_str;
 
+/* A dwz .gnu_debugaltlink file (libdwfl asks with no CRC). With
+ * DEBUGINFOD_URLS set (the fetcher runs) libdwfl's standard search would
+ * ask the servers from this thread: the link's own path is tried then, as
+ * given or beside the debug file, and the file debuginfod fetched for it. */
+static int alt_find(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
+		    const char *file_name, const char *altlink, char **debuginfo_file_name)
+{
+	const char *urls = getenv("DEBUGINFOD_URLS");
+	char *dir, *slash, *cand;
+	int fd = -1;
+
+	if (!urls || !urls[strspn(urls, " \t")])
+		return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
+						    altlink, 0, debuginfo_file_name);
+	if (altlink[0] == '/') {
+		cand = xstrdup(altlink);
+	} else {
+		dir = xstrdup(file_name ? file_name : "");
+		slash = strrchr(dir, '/');
+		if (slash)
+			*slash = '\0';
+		cand = xasprintf("%s/%s", slash ? dir : ".", altlink);
+		free(dir);
+	}
+	if (!is_regular(cand) && elf_debug_fetched_alt(altlink)) {
+		free(cand);
+		cand = xstrdup(elf_debug_fetched_alt(altlink));
+	}
+	if (is_regular(cand))
+		fd = elf_fds_open(cand);
+	if (fd < 0) {
+		free(cand);
+		return -1;
+	}
+	*debuginfo_file_name = cand; /* libdwfl frees it */
+	return fd;
+}
+
 int elf_debug_dwfl_find(Dwfl_Module *mod, void **userdata, const char *modname, Dwarf_Addr base,
 			const char *file_name, const char *debuglink_file, GElf_Word debuglink_crc,
 			char **debuginfo_file_name)
@@ -176,9 +271,8 @@ int elf_debug_dwfl_find(Dwfl_Module *mod, void **userdata, const char *modname, 
 	/* libdwfl asks again for a dwz .gnu_debugaltlink file, with no CRC and
 	 * the alt file's own build id, which only its standard search knows. */
 	if (debuglink_file && debuglink_crc == 0)
-		return dwfl_standard_find_debuginfo(mod, userdata, modname, base, file_name,
-						    debuglink_file, debuglink_crc,
-						    debuginfo_file_name);
+		return alt_find(mod, userdata, modname, base, file_name, debuglink_file,
+				debuginfo_file_name);
 	if (n > 0) {
 		id = xmalloc(2 * (size_t)n + 1);
 		for (int i = 0; i < n; i++)

@@ -15,10 +15,23 @@
  *  1. by build id: ELF_DEBUG_ROOT/.build-id/ab/cdef....debug;
  *  2. by .gnu_debuglink (whose CRC32 must match): in path's directory, in
  *     its .debug/ subdirectory, and in ELF_DEBUG_ROOT/<directory>;
- *  3. (hook) debuginfod, by build id: not implemented yet.
+ *  3. by build id among the files debuginfod delivered during this run
+ *     (elf_debug_add_fetched): the fetch itself runs in the background
+ *     (debuginfod.h), never from here.
  * build_id: lower-case hex or NULL; debuglink/crc: the file's
  * .gnu_debuglink or NULL. Returns a malloc'd path, or NULL. */
 char *elf_debug_find(const char *path, const char *build_id, const char *debuglink, uint32_t crc);
+
+/* Step 3's table: build_id's debug file was fetched to path (both
+ * copied; kept for the process's life). Not thread-safe: the thread that
+ * reads debug info calls it. */
+void elf_debug_add_fetched(const char *build_id, const char *path);
+/* The fetched debug file of build_id, or NULL (borrowed). */
+const char *elf_debug_fetched(const char *build_id);
+/* The same for a dwz file, known by the name a .gnu_debugaltlink gives it
+ * (libdwfl asks by that name). */
+void elf_debug_add_fetched_alt(const char *link, const char *path);
+const char *elf_debug_fetched_alt(const char *link);
 
 /* The same, reading build id and debuglink from elf. */
 char *elf_debug_find_for(const char *path, Elf *elf);

@@ -42,6 +42,11 @@ struct prof_intern {
 	uint32_t *stack_frames;
 	size_t stack_frames_cap;
 	size_t max_frames;
+	bool frames_stale; /* a relabel changed a location's frame count */
+	/* profile_relabel_location(): how many, and which locations in order */
+	uint64_t names_epoch;
+	uint32_t *relabeled;
+	size_t nrelabeled, relabeled_cap;
 };
 
 static inline uint64_t mix64(uint64_t x)
@@ -434,6 +439,23 @@ static uint32_t location_nlines(const struct profile *p, uint32_t loc)
 	return loc < p->nlocations ? p->locations[loc].nlines : 0;
 }
 
+/* After a relabel changed how many frames a location has: every stack's
+ * count again, parents first (a parent's id is below its children's). */
+static void stack_frames_refresh(struct prof_intern *in, const struct profile *p)
+{
+	in->frames_stale = false;
+	in->max_frames = 0;
+	in->stack_frames = xgrow(in->stack_frames, &in->stack_frames_cap, p->nstacks,
+				 sizeof(*in->stack_frames));
+	for (size_t id = 1; id < p->nstacks; id++) {
+		const struct prof_stack *st = &p->stacks[id];
+
+		in->stack_frames[id] = in->stack_frames[st->parent] + location_nlines(p, st->location);
+		if (in->stack_frames[id] > in->max_frames)
+			in->max_frames = in->stack_frames[id];
+	}
+}
+
 static uint32_t stack_child(struct profile *p, uint32_t parent, uint32_t location)
 {
 	struct prof_intern *in = p->intern;
@@ -447,6 +469,8 @@ static uint32_t stack_child(struct profile *p, uint32_t parent, uint32_t locatio
 	slot = htab_slot(&in->stacks, hash, stack_eq, p, &key);
 	if (slot->id != PROF_NONE)
 		return slot->id;
+	if (in->frames_stale)
+		stack_frames_refresh(in, p);
 	p->stacks = xgrow(p->stacks, &p->stacks_cap, p->nstacks + 1, sizeof(*p->stacks));
 	id = (uint32_t)p->nstacks++;
 	p->stacks[id].parent = parent;
@@ -595,6 +619,45 @@ void profile_set_module_source(struct profile *p, uint32_t m, const char *from)
 		p->modules[m].symbols_from = profile_str(p, from);
 }
 
+void profile_relabel_location(struct profile *p, uint32_t loc, const struct prof_line *lines,
+			      size_t nlines)
+{
+	struct prof_intern *in = p->intern;
+	struct prof_location *l;
+
+	if (loc >= p->nlocations)
+		return;
+	/* New lines at the end: the old ones stay, unreferenced (a writer
+	 * may hold their indices), and the location moves to these. */
+	p->lines = xgrow(p->lines, &p->lines_cap, p->nlines + nlines, sizeof(*p->lines));
+	for (size_t i = 0; i < nlines; i++) {
+		p->lines[p->nlines + i].function = lines[i].function;
+		p->lines[p->nlines + i].file = profile_str(p, lines[i].file);
+		p->lines[p->nlines + i].line = lines[i].line;
+	}
+	l = &p->locations[loc];
+	if (l->nlines != nlines)
+		in->frames_stale = true;
+	l->first_line = (uint32_t)p->nlines;
+	l->nlines = (uint32_t)nlines;
+	p->nlines += nlines;
+	in->relabeled = xgrow(in->relabeled, &in->relabeled_cap, in->nrelabeled + 1,
+			      sizeof(*in->relabeled));
+	in->relabeled[in->nrelabeled++] = loc;
+	in->names_epoch++;
+}
+
+uint64_t profile_names_epoch(const struct profile *p)
+{
+	return p->intern->names_epoch;
+}
+
+const uint32_t *profile_relabeled(const struct profile *p, size_t *n)
+{
+	*n = p->intern->nrelabeled;
+	return p->intern->relabeled;
+}
+
 void profile_zero(struct profile *p)
 {
 	p->nsamples = 0;
@@ -639,6 +702,8 @@ size_t profile_stack_frames(const struct profile *p, uint32_t stack, struct prof
 
 size_t profile_max_frames(const struct profile *p)
 {
+	if (p->intern->frames_stale)
+		stack_frames_refresh(p->intern, p);
 	/* Never 0, so that callers can size a buffer with it directly. */
 	return p->intern->max_frames ? p->intern->max_frames : 1;
 }
@@ -709,6 +774,7 @@ void profile_free(struct profile *p)
 	}
 	free(in->strs);
 	free(in->stack_frames);
+	free(in->relabeled);
 	free(in);
 	free(p->modules);
 	free(p->functions);

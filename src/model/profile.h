@@ -355,6 +355,22 @@ void profile_alloc_freed(struct profile *p, size_t i, uint64_t time);
 /* Set module m's symbols_from (see prof_module). */
 void profile_set_module_source(struct profile *p, uint32_t m, const char *from);
 
+/* Names that arrive late (debug info fetched from debuginfod while the
+ * run goes on): point location loc at new frames, innermost first, as
+ * profile_intern_location would have made them. The location keeps its
+ * id (stacks and samples stay valid); its old frames stay in p->lines,
+ * unreferenced. Bumps the names epoch and logs loc. */
+void profile_relabel_location(struct profile *p, uint32_t loc, const struct prof_line *lines,
+			      size_t nlines);
+/* Bumped by every relabel: whatever was derived from the frames of
+ * locations (a live aggregate, the rows on screen) starts over when it
+ * moved, as for log_epoch. */
+uint64_t profile_names_epoch(const struct profile *p);
+/* Every relabel so far, in order: the location ids (one may repeat). A
+ * writer that wrote locations keeps its position in this log and rewrites
+ * the frames of those it wrote already. Borrowed; *n entries. */
+const uint32_t *profile_relabeled(const struct profile *p, size_t *n);
+
 /* Forget every sample, memory point and memory record (the 'z' key);
  * interned tables stay. */
 void profile_zero(struct profile *p);

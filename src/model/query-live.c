@@ -63,6 +63,7 @@ struct live_tnode {
 struct query_live {
 	bool valid;
 	uint64_t epoch, pos_abs; /* the next record to read, index + log_shift */
+	uint64_t names_epoch;	 /* profile_names_epoch() when read: relabels start over */
 	/* the filter the sums are for (wall aside) */
 	int32_t tid, pid;
 	uint64_t t_from, t_to;
@@ -570,7 +571,8 @@ static bool live_continues(const struct query_live *q, const struct profile *p,
 {
 	bool ranged = q->t_from || q->t_to;
 
-	if (!q->valid || q->epoch != p->log_epoch || q->pos_abs < p->log_folded_abs ||
+	if (!q->valid || q->epoch != p->log_epoch || q->names_epoch != profile_names_epoch(p) ||
+	    q->pos_abs < p->log_folded_abs ||
 	    q->pos_abs < p->log_shift || q->pos_abs - p->log_shift > p->nsamples)
 		return false;
 	if (q->tid != all->tid || q->pid != all->pid || q->t_to != all->t_to ||
@@ -595,8 +597,14 @@ static struct query_live *live_sync(const struct profile *p, const struct query_
 	live_fit(q, p);
 	if (!live_continues(q, p, &all)) {
 		live_reset(q, all.self_to_function);
+		if (q->names_epoch != profile_names_epoch(p)) { /* each stack's functions changed */
+			for (size_t k = 0; k < q->nds; k++)
+				q->ds[k].known = false;
+			q->npool = 0;
+		}
 		q->valid = true;
 		q->epoch = p->log_epoch;
+		q->names_epoch = profile_names_epoch(p);
 		q->pos_abs = p->log_shift;
 		q->tid = all.tid;
 		q->pid = all.pid;

@@ -351,7 +351,7 @@ static void run(unsigned seed, unsigned steps)
 	profile_set_thread(p, 2, 10, "two");
 	profile_set_thread(p, 3, 20, "three");
 	for (cur_step = 0; cur_step < steps; cur_step++) {
-		uint32_t op = rnd(20);
+		uint32_t op = rnd(21);
 
 		if (op < 10) {
 			cur_op = "append";
@@ -402,6 +402,21 @@ static void run(unsigned seed, unsigned steps)
 
 				p->functions[fn].calls = rnd(2) ? (int64_t)rnd(5) : -1;
 				p->functions[fn].calls_lower_bound = rnd(2);
+			}
+		} else if (op == 20) {
+			cur_op = "relabel";
+			/* names that came late (debuginfod): a location's
+			 * frames change, more or fewer of them */
+			if (p->nlocations) {
+				struct prof_line l[3];
+				size_t n = 1 + rnd(3);
+
+				for (size_t i = 0; i < n; i++) {
+					l[i].function = random_function(p);
+					l[i].file = "u.c";
+					l[i].line = (int)rnd(5);
+				}
+				profile_relabel_location(p, rnd((uint32_t)p->nlocations), l, n);
 			}
 		} else {
 			cur_op = "new functions";

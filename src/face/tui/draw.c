@@ -403,6 +403,7 @@ void ui_header(struct tui *t, int rows)
 	struct mem_summary ms = {.valid = false};
 	char buf[256], a[32], b[32];
 	attr_t lab = ui_attr(t, UC_HEADER), val = ui_attr(t, UC_VALUE);
+	const char *s;
 
 	if (rows < 1)
 		return;
@@ -457,6 +458,11 @@ void ui_header(struct tui *t, int rows)
 	ui_fill(1, 0, COLS, A_NORMAL);
 	if (t->saved) {
 		seg(&l, t->saved_what, ui_attr(t, UC_MSG));
+		seg(&l, "  ", lab);
+	}
+	/* debug info coming from debuginfod: what, how far, or how it went */
+	if (t->col && (s = collector_fetch_status(t->col))) {
+		seg(&l, s, ui_attr(t, UC_MSG));
 		seg(&l, "  ", lab);
 	}
 	seg(&l, "samples ", lab);

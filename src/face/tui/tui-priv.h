@@ -171,6 +171,7 @@ struct tui {
 	double self_cpu; /* proftop's own CPU, % of one core */
 	uint64_t last_cpu_ns, last_wall_ns;
 	uint64_t seen_samples; /* total_samples (the log's length shrinks when folded) */
+	bool renamed; /* debuginfod named locations again since the last query */
 	size_t seen_memory, seen_output;
 	char state[96]; /* how the target ended, once it has */
 	char live[96];	/* while running: why it cannot run (stopped, zombie), or "" */

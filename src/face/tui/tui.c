@@ -163,6 +163,7 @@ void tui_requery(struct tui *t)
 	t->filter.t_to = 0;
 	t->gen++;
 	t->seen_samples = t->prof->total_samples;
+	t->renamed = false;
 	t->seen_memory = t->prof->nmemory;
 	t->seen_output = t->prof->output_len + t->prof->output_dropped;
 	t->dirty = true;
@@ -364,8 +365,11 @@ static void tick(struct tui *t)
 	/* The picker lists processes, not samples: a rescan every tick. */
 	if (t->top && t->top->ops == &view_picker_ops)
 		t->top->gen = UINT64_MAX;
+	/* debuginfod's names arrive late, after the run too: the rows again */
+	if (t->col && collector_names_changed(t->col))
+		t->renamed = true;
 	if (!t->frozen &&
-	    (p->total_samples != t->seen_samples || p->nmemory != t->seen_memory ||
+	    (t->renamed || p->total_samples != t->seen_samples || p->nmemory != t->seen_memory ||
 	     p->output_len + p->output_dropped != t->seen_output || (t->window && t->running)))
 		tui_requery(t);
 	t->dirty = true;
