@@ -100,6 +100,7 @@ struct written {
 	uint64_t samples;   /* absolute log position written up to */
 	uint64_t log_epoch; /* of the samples written: profile_zero() starts over */
 	struct prof_mem_point last_mem;
+	size_t relabeled;      /* position in profile_relabeled()'s log */
 	size_t allocs;	       /* memory records written */
 	uint64_t allocs_epoch; /* of the records written */
 };
@@ -373,15 +374,53 @@ static int write_functions(struct session_writer *w, struct written *d)
 	return rc;
 }
 
+/* Location id's frames, as the profile has them now, into location_lines. */
+static int write_location_lines(sqlite3_stmt *ln, const struct profile *p, size_t id)
+{
+	const struct prof_location *l = &p->locations[id];
+	int rc = SQLITE_OK;
+
+	for (uint32_t j = 0; rc == SQLITE_OK && j < l->nlines; j++) {
+		const struct prof_line *pl = &p->lines[l->first_line + j];
+
+		sqlite3_bind_int64(ln, 1, (int64_t)id);
+		sqlite3_bind_int(ln, 2, (int)j);
+		sqlite3_bind_int64(ln, 3, pl->function);
+		bind_text(ln, 4, pl->file);
+		sqlite3_bind_int(ln, 5, pl->line > 0 ? pl->line : 0);
+		rc = step_reset(ln);
+	}
+	return rc;
+}
+
 static int write_locations(struct session_writer *w, struct written *d)
 {
 	const struct profile *p = w->p;
-	sqlite3_stmt *st, *ln = NULL;
+	sqlite3_stmt *st, *ln = NULL, *del = NULL;
+	const uint32_t *relabeled;
+	size_t nrelabeled;
 	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO locations VALUES (?, ?, ?)", -1, &st, NULL);
 
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(w->db, "INSERT INTO location_lines VALUES (?, ?, ?, ?, ?)",
 					-1, &ln, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(w->db, "DELETE FROM location_lines WHERE location = ?", -1,
+					&del, NULL);
+	/* Locations renamed since the last flush (debug info that arrived
+	 * late) that the file holds already get their new frames; those
+	 * written below are written as they are now. */
+	relabeled = profile_relabeled(p, &nrelabeled);
+	for (; rc == SQLITE_OK && d->relabeled < nrelabeled; d->relabeled++) {
+		uint32_t id = relabeled[d->relabeled];
+
+		if (id >= d->locations || id >= p->nlocations)
+			continue;
+		sqlite3_bind_int64(del, 1, (int64_t)id);
+		rc = step_reset(del);
+		if (rc == SQLITE_OK)
+			rc = write_location_lines(ln, p, id);
+	}
 	for (; rc == SQLITE_OK && d->locations < p->nlocations; d->locations++) {
 		const struct prof_location *l = &p->locations[d->locations];
 
@@ -389,19 +428,12 @@ static int write_locations(struct session_writer *w, struct written *d)
 		sqlite3_bind_int64(st, 2, l->module);
 		sqlite3_bind_int64(st, 3, i64(l->address));
 		rc = step_reset(st);
-		for (uint32_t j = 0; rc == SQLITE_OK && j < l->nlines; j++) {
-			const struct prof_line *pl = &p->lines[l->first_line + j];
-
-			sqlite3_bind_int64(ln, 1, (int64_t)d->locations);
-			sqlite3_bind_int(ln, 2, (int)j);
-			sqlite3_bind_int64(ln, 3, pl->function);
-			bind_text(ln, 4, pl->file);
-			sqlite3_bind_int(ln, 5, pl->line > 0 ? pl->line : 0);
-			rc = step_reset(ln);
-		}
+		if (rc == SQLITE_OK)
+			rc = write_location_lines(ln, p, d->locations);
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(ln);
+	sqlite3_finalize(del);
 	return rc;
 }
 

@@ -526,6 +526,44 @@ static void test_roundtrip_reports(void **state)
 	profile_free(q);
 }
 
+/* Debug info that arrives after a flush renames locations the file holds
+ * already: the next flush rewrites their frames. */
+static void test_writer_relabel(void **state)
+{
+	struct fixture *fx = *state;
+	struct profile *p = profile_new(), *q;
+	struct session_writer *w;
+	char err[512];
+	uint32_t m, f, g, l, l2, s;
+
+	w = session_writer_open(p, fx->path, err, sizeof(err));
+	assert_non_null(w);
+	m = profile_intern_module(p, "/bin/x", NULL);
+	f = profile_intern_function(p, "x+0x10", NULL, NULL, 0, m);
+	l = profile_intern_location(p, m, 0x10, &(struct prof_line){f, NULL, 0}, 1);
+	s = profile_intern_stack(p, &l, 1);
+	profile_add_sample(p, 1, 1, s, 1, 0);
+	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+	/* renamed, and a new location renamed before it is written */
+	g = profile_intern_function(p, "parse", NULL, "p.c", 3, m);
+	profile_relabel_location(p, l, (struct prof_line[]){{g, "p.c", 5}, {f, NULL, 0}}, 2);
+	l2 = profile_intern_location(p, m, 0x20, &(struct prof_line){f, NULL, 0}, 1);
+	profile_relabel_location(p, l2, &(struct prof_line){g, "p.c", 9}, 1);
+	profile_add_sample(p, 2, 1, profile_intern_stack(p, &l2, 1), 1, 0);
+	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+	assert_int_equal(session_writer_close(w, err, sizeof(err)), 0);
+	q = session_load(fx->path, NULL, err, sizeof(err));
+	assert_non_null(q);
+	assert_int_equal(q->locations[l].nlines, 2);
+	assert_string_equal(profile_function_name(q, q->lines[q->locations[l].first_line].function),
+			    "parse");
+	assert_int_equal(q->lines[q->locations[l].first_line].line, 5);
+	assert_int_equal(q->locations[l2].nlines, 1);
+	assert_int_equal(q->lines[q->locations[l2].first_line].line, 9);
+	profile_free(q);
+	profile_free(p);
+}
+
 /* An incremental writer: each flush leaves a whole session behind. */
 static void test_writer(void **state)
 {
@@ -1163,6 +1201,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_roundtrip_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_roundtrip_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_relabel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_folding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_without_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_without_allocs, setup, teardown),
