@@ -23,7 +23,7 @@ volatile uint64_t workload_sink = 1;
 #define SMALL_SIZE   1024
 #define CHURN_BLOCKS 200
 #define CHURN_SIZE   (64 * 1024)
-#define PAUSE_MS     1500
+#define PAUSE_MS     2000
 
 static char *big[BIG_BLOCKS];
 static char *small[SMALL_BLOCKS];
