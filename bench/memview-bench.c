@@ -75,8 +75,8 @@ static void build(struct profile *p, size_t n)
 		uint64_t t = r * (span / n), size = 64 + next_rand() % 65536;
 		struct prof_alloc a = {
 			.time = t,
-			.free_time = next_rand() % 2 ? t + next_rand() % 5000000000ull
-						     : PROF_ALLOC_LIVE,
+			.free_time =
+				next_rand() % 2 ? t + next_rand() % 5000000000ull : PROF_ALLOC_LIVE,
 			.size = size,
 			.bytes = size < 65536 ? 65536 : size,
 			.allocs = 1,

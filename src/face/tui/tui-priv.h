@@ -138,7 +138,7 @@ struct tui {
 	bool draining;	      /* paused, and samples taken before still come in */
 	bool zeroed;	      /* `z` was pressed: a save holds only what came after */
 	bool window;	      /* `w`: last TUI_WINDOW_S seconds only */
-	bool mem_no_room;     /* the memory view has no room for its chart (reset each draw) */
+	bool mem_no_room;     /* the memory view has no room for its chart */
 	bool quit;
 	int exit_sig;	   /* SIGTERM, SIGHUP...: die of it once the terminal is restored */
 	struct loop *loop; /* the one event loop (loop.h) */
@@ -342,9 +342,9 @@ extern const struct view_ops view_functions_ops, view_callers_ops, view_tree_ops
  * range; NULL or measure MEASURE_TIME: time, over the shared filter. */
 struct mem_scope {
 	enum query_measure measure;
-	bool ranged;		/* t_from and t_to replace the shared filter's */
-	uint64_t t_from, t_to;	/* ns since start; t_to 0: to the end */
-	uint64_t at;		/* MEASURE_PEAK_BYTES: the RSS peak */
+	bool ranged;	       /* t_from and t_to replace the shared filter's */
+	uint64_t t_from, t_to; /* ns since start; t_to 0: to the end */
+	uint64_t at;	       /* MEASURE_PEAK_BYTES: the RSS peak */
 };
 /* The filter of a view: t->filter, with s's measure and range (s NULL or
  * of MEASURE_TIME: t->filter as it is). */

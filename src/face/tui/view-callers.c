@@ -28,7 +28,8 @@ struct cview {
 	struct func_cols cols;
 	char label[3][160];
 	bool placed; /* the cursor was put on the function once */
-	struct mem_scope scope; /* MEASURE_TIME: time (mem_scope_filter) */
+	/* what it counts: MEASURE_TIME, time (mem_scope_filter) */
+	struct mem_scope scope;
 };
 
 static void add(struct cview *c, enum entry_kind k, const struct func_row *row, const char *text)
@@ -61,8 +62,8 @@ static void cv_update(struct tui *t, struct view *v)
 	free(c->e);
 	c->e = xcalloc(c->callers.n + c->callees.n + 8, sizeof(*c->e));
 	c->n = 0;
-	snprintf(c->label[0], sizeof(c->label[0]), "callers of %s (%s through each caller)",
-		 name, what);
+	snprintf(c->label[0], sizeof(c->label[0]), "callers of %s (%s through each caller)", name,
+		 what);
 	snprintf(c->label[1], sizeof(c->label[1]), "callees of %s (%s below it in each callee)",
 		 name, what);
 	add(c, E_LABEL, NULL, c->label[0]);
@@ -77,7 +78,8 @@ static void cv_update(struct tui *t, struct view *v)
 		add(c, E_CALLEE, &c->callees.rows[i], NULL);
 	if (!c->callees.n)
 		add(c, E_LABEL, NULL,
-		    mem ? "  (none: all its memory is its own)" : "  (none: all its time is its own)");
+		    mem ? "  (none: all its memory is its own)"
+			: "  (none: all its time is its own)");
 	c->list.n = c->n;
 	if (!c->placed || was == E_SELF) {
 		for (size_t i = 0; i < c->n; i++)

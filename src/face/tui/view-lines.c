@@ -111,8 +111,7 @@ static void lv_update(struct tui *t, struct view *v)
 	}
 	if (l->asm_mode) {
 		annot_disasm_free(&l->dis);
-		l->have_dis =
-			annot_disasm_build(t->annot, t->prof, &f, l->fn, &l->dis) == 0;
+		l->have_dis = annot_disasm_build(t->annot, t->prof, &f, l->fn, &l->dis) == 0;
 		if (!l->have_dis && l->asm_auto)
 			l->asm_mode = false; /* neither: the sampled lines without text */
 	}
@@ -185,7 +184,8 @@ static void draw_source(struct tui *t, struct lview *l, const struct rect *r, in
 			snprintf(buf, sizeof(buf), "%6s", "?");
 		ui_put(y, r->x, buf, 6, cur ? base : ui_attr(t, UC_DIM));
 		counts(t, y, r->x + 7, l, mem ? row->self_ns : row->self_samples,
-		       mem ? row->total_ns : row->total_samples, row->heat, row->hottest, base, cur);
+		       mem ? row->total_ns : row->total_samples, row->heat, row->hottest, base,
+		       cur);
 		if (dw)
 			delta_col(t, y, r->x + 7 + cw + BAR_W + 1,
 				  r->x + r->w - (r->x + 7 + cw + BAR_W + 1), l->dl[k], base, cur);

@@ -14,11 +14,11 @@
 #include "tui-priv.h"
 #include "xalloc.h"
 
-#define CHART_MIN  6  /* the chart block's rows (2 of figures on narrow screens) */
-#define CHART_MAX  14 /* ...and when the terminal is tall: the table takes the rest */
-#define TABLE_MIN  5  /* the table's rows: its status line, its header, 3 functions */
-#define MCOL_W	   9  /* a figure's column, the blank before it included */
-#define MNAME_MIN  16 /* the function names' columns before figures are dropped */
+#define CHART_MIN 6  /* the chart block's rows (2 of figures on narrow screens) */
+#define CHART_MAX 14 /* ...and when the terminal is tall: the table takes the rest */
+#define TABLE_MIN 5  /* the table's rows: its status line, its header, 3 functions */
+#define MCOL_W	  9  /* a figure's column, the blank before it included */
+#define MNAME_MIN 16 /* the function names' columns before figures are dropped */
 
 enum mcol { MC_ALLOC, MC_SELF, MC_ALLOCS, MC_LIVE, MC_PEAK, MC_LEAKED, MC_FAULTED, MC_COUNT };
 
@@ -43,7 +43,7 @@ static const struct mcol_def mcols[MC_COUNT] = {
 };
 
 /* Which columns survive as the terminal narrows, most wanted first. */
-static const enum mcol mpriority[] = {MC_ALLOC, MC_LIVE, MC_SELF,   MC_PEAK,
+static const enum mcol mpriority[] = {MC_ALLOC,	 MC_LIVE,    MC_SELF,  MC_PEAK,
 				      MC_ALLOCS, MC_FAULTED, MC_LEAKED};
 
 struct mview {
@@ -270,7 +270,7 @@ static void mv_update(struct tui *t, struct view *v)
 		/* page faults only: what there is to sort by */
 		if (!m->sort_chosen)
 			m->sort = m->any_heap || !t->prof->nallocs ? MEM_SORT_ALLOCATED
-								    : MEM_SORT_FAULTED;
+								   : MEM_SORT_FAULTED;
 		mem_table_free(&m->table);
 		query_mem_table(t->prof, &f, m->sort, m->reverse, &m->table);
 	}
@@ -318,14 +318,16 @@ static void layout(struct mview *m, int width)
 static const char *why_no_allocations(const struct tui *t)
 {
 	const struct prof_meta *pm = &t->prof->meta;
-	uint64_t asked = t->saved || pm->alloc_sample ? pm->alloc_sample : t->opt->collect.alloc_sample;
+	uint64_t asked =
+		t->saved || pm->alloc_sample ? pm->alloc_sample : t->opt->collect.alloc_sample;
 
 	if (pm->alloc_note)
 		return pm->alloc_note;
 	if (pm->attached)
 		return "attached: allocations need a launch; page faults only";
 	if (!asked)
-		return t->saved ? "not tracked in this session" : "allocation tracking off (--no-alloc)";
+		return t->saved ? "not tracked in this session"
+				: "allocation tracking off (--no-alloc)";
 	return t->running ? "none yet" : "none recorded";
 }
 
@@ -338,9 +340,12 @@ static void status_line(struct tui *t, struct mview *m, int y, const struct rect
 
 	if (m->range.on)
 		range_text(m->range.from, m->range.to, rg, sizeof(rg));
+	else if (t->window)
+		snprintf(rg, sizeof(rg), "last %d s", TUI_WINDOW_S);
 	else
-		snprintf(rg, sizeof(rg), "%s", t->window ? "last seconds" : "whole run");
-	o = (size_t)snprintf(buf, sizeof(buf), "%s%s: allocated %s (%s allocs)  live %s  faulted %s",
+		snprintf(rg, sizeof(rg), "whole run");
+	o = (size_t)snprintf(buf, sizeof(buf),
+			     "%s%s: allocated %s (%s allocs)  live %s  faulted %s",
 			     m->range.on ? "range " : "", rg,
 			     mem_fmt(MEASURE_ALLOC_BYTES, tb->total.allocated_bytes, a, sizeof(a)),
 			     mem_fmt(MEASURE_ALLOCS, tb->total.allocations, b, sizeof(b)),
@@ -451,7 +456,7 @@ static void mv_draw(struct tui *t, struct view *v, const struct rect *r)
 	list_fit(&m->list, rows);
 	if (!m->nshown && rows > 0) {
 		ui_put(y, 2,
-		       m->table.n	   ? "no function matches the filter (\\ to change it)"
+		       m->table.n	  ? "no function matches the filter (\\ to change it)"
 		       : t->prof->nallocs ? "no memory records in this range or thread"
 					  : "no memory records: allocations and page faults "
 					    "show here as they come",
@@ -494,8 +499,9 @@ static int step_sort(struct tui *t, struct mview *m, int dir)
 static int range_edge(struct tui *t, struct mview *m, int edge)
 {
 	if (!m->plot.valid) {
-		tui_message(t, true, "no memory chart to pick a time range on (no samples yet, "
-				     "or no room)");
+		tui_message(t, true,
+			    "no memory chart to pick a time range on (no samples yet, "
+			    "or no room)");
 		return KR_HANDLED;
 	}
 	if (!m->range.on)
@@ -626,7 +632,8 @@ static void mv_click(struct tui *t, struct view *v, const struct rect *r, int y,
 			}
 			cx += MCOL_W;
 		}
-		if (x >= r->x + m->name_x && set_sort(t, m, MEM_SORT_NAME, m->sort == MEM_SORT_NAME))
+		if (x >= r->x + m->name_x &&
+		    set_sort(t, m, MEM_SORT_NAME, m->sort == MEM_SORT_NAME))
 			v->gen = UINT64_MAX;
 		return;
 	}
@@ -675,8 +682,7 @@ static const struct key_help mv_keys[] = {
 	{"[ ]", "time range: move its start / its end on the chart with Left Right", 0, NULL},
 	{"click", "on the chart: the range's start, then its end; on a header: sort", 0, NULL},
 	{"Esc", "clear the time range (without one: back)", 0, NULL},
-	{"Enter", "source lines with the sorted column's bytes per line (c, t: the same)", 0,
-	 NULL},
+	{"Enter", "source lines with the sorted column's bytes per line (c, t: the same)", 0, NULL},
 	{NULL, NULL, 0, NULL},
 };
 

@@ -39,7 +39,8 @@ struct tview {
 	/* Against the baseline: per node (NULL without one, or with D off). */
 	struct diff_node *dn;
 	bool delta, delta_set; /* D: show the change; on by default with a baseline */
-	struct mem_scope scope; /* MEASURE_TIME: time (mem_scope_filter) */
+	/* what it counts: MEASURE_TIME, time (mem_scope_filter) */
+	struct mem_scope scope;
 };
 
 static size_t hset_slot(const struct hset *s, uint64_t k)
@@ -292,10 +293,10 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 	list_fit(&tv->list, rows);
 	if (!tv->nrows && rows > 0)
 		ui_put(r->y + 2, 2,
-		       tv->keep		   ? "no function matches the filter (\\ to change it)"
+		       tv->keep			? "no function matches the filter (\\ to change it)"
 		       : mem_scoped(&tv->scope) ? "no memory records in this range or thread"
-		       : t->prof->nsamples	 ? "no samples in this range or thread"
-						 : "no samples yet",
+		       : t->prof->nsamples	? "no samples in this range or thread"
+						: "no samples yet",
 		       r->w - 2, ui_attr(t, UC_DIM));
 	for (int i = 0; i < rows && tv->list.top + (size_t)i < tv->nrows; i++) {
 		size_t k = tv->list.top + (size_t)i;
@@ -409,9 +410,10 @@ static int tv_key(struct tui *t, struct view *v, int key)
 		break;
 	case 'D':
 		if (!t->base || mem_scoped(&tv->scope)) {
-			tui_message(t, true, "%s",
-				    t->base ? "the comparison is of time: t from a time view"
-					    : "no baseline: compare with proftop -i NEW --baseline OLD");
+			tui_message(
+				t, true, "%s",
+				!t->base ? "no baseline: compare with proftop -i NEW --baseline OLD"
+					 : "the comparison is of time: t from a time view");
 			return KR_HANDLED;
 		}
 		tv->delta = !tv->delta;
