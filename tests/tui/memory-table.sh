@@ -83,7 +83,7 @@ tui_wait "Enter: grow_big's lines in allocated bytes" 'Source of grow_big .*allo
 line=$(tui_screen | grep -m1 'malloc(BIG_SIZE)')
 echo "# $line"
 mib=$(awk '{ v = substr($0, 8, 9); u = v; sub(/ *[A-Za-z]+ *$/, "", v); sub(/^ *[0-9.]+ */, "", u)
-	print (u ~ /MiB/ ? v : u ~ /GiB/ ? v * 1024 : 0) }' <<<"$line")
+	print (u ~ /MiB/ ? v + 0 : u ~ /GiB/ ? v * 1024 : 0) }' <<<"$line")
 pt_ge "bytes on grow_big's malloc line (MiB)" "${mib:-0}" 48
 tui_keys Escape
 tui_wait "Esc: back to the memory view" 'allocated +self +allocs' 5
