@@ -88,6 +88,36 @@ pt_ge "bytes on grow_big's malloc line (MiB)" "${mib:-0}" 48
 tui_keys Escape
 tui_wait "Esc: back to the memory view" 'allocated +self +allocs' 5
 
+# c and t from here count the same bytes.
+tui_keys c
+tui_wait "c: grow_big's callers in allocated bytes" 'Callers and callees of grow_big: allocated bytes' 5
+tui_wait "main calls it, with its bytes" 'MiB +[0-9.]+%  main \(memgrow\.c' 5
+tui_keys Escape t
+tui_wait "t: the call tree of allocated bytes" 'Call tree of allocated bytes' 5
+tui_wait "its hottest path reaches grow_big" 'MiB .* grow_big \(memgrow\.c' 5
+tui_keys Escape
+
+# Sorted by faulted, Enter counts the pages first touched: grow_big's
+# memset line (when page faults are sampled here).
+tui_keys 7
+tui_wait "7 sorts by faulted bytes" 'sorted by pages first touched' 5
+if status | grep -q 'faulted 0 B'; then
+	echo "# no page fault recorded (the page-fault event is not sampled here): lines by faulted bytes not checked"
+else
+	tui_keys / grow_big Enter
+	sleep 0.2
+	tui_keys Enter
+	tui_wait "Enter: grow_big's lines in faulted bytes" 'Source of grow_big .*faulted bytes \(RSS growth\) per line' 5
+	line=$(tui_screen | grep -m1 'memset(check(big')
+	echo "# $line"
+	mib=$(awk '{ v = substr($0, 18, 9); u = v; sub(/ *[A-Za-z]+ *$/, "", v); sub(/^ *[0-9.]+ */, "", u)
+		print (u ~ /MiB/ ? v + 0 : u ~ /GiB/ ? v * 1024 : 0) }' <<<"$line")
+	pt_ge "faulted bytes under grow_big's memset line (MiB)" "${mib:-0}" 32
+	tui_keys Escape
+fi
+tui_keys 1
+tui_wait "1 sorts by allocated bytes again" 'sorted by allocated bytes' 5
+
 # A range from the start to before churn began (2 s after the growth):
 # [ then ], and Left moves the end until it is under 2.5 s.
 tui_keys '[' ']'
