@@ -112,7 +112,7 @@ else
 	echo "# $line"
 	mib=$(awk '{ v = substr($0, 18, 9); u = v; sub(/ *[A-Za-z]+ *$/, "", v); sub(/^ *[0-9.]+ */, "", u)
 		print (u ~ /MiB/ ? v + 0 : u ~ /GiB/ ? v * 1024 : 0) }' <<<"$line")
-	pt_ge "faulted bytes under grow_big's memset line (MiB)" "${mib:-0}" 32
+	pt_ge "faulted bytes under grow_big's memset line (MiB)" "${mib:-0}" 16
 	tui_keys Escape
 fi
 tui_keys 1
