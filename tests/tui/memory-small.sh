@@ -25,7 +25,7 @@ tui_wait "running" 'pid [0-9]+' 15 || pt_finish
 pt_track "$(tui_screen | grep -o 'pid [0-9]*' | head -n 1 | awk '{ print $2 }')"
 tui_keys m
 tui_wait "40x12: no room for the chart, the title says so" 'no room for memory' 5
-tui_wait "40x12: the table's status line" '^ (whole run|last [0-9]+ s): allocated' 5
+tui_wait "40x12: the table's status line" '^ (whole run|last [0-9]+ s): allocat' 5
 tui_wait "40x12: its column header (the first columns)" 'allocated +live +function' 5
 tui_screen | sed 's/^/#   40x12 |/'
 pt_le "widest line at 40 columns" "$(widest)" 40

@@ -31,7 +31,7 @@ rows()
 }
 row_of() { rows | awk -v f="$1" '$1 == f { print; exit }'; }
 # The status line over the table: "range 0:00.0-0:02.1: allocated ..."
-status() { tui_screen | grep -m1 -E '^ (range [0-9:.]+-[0-9:.end]+|whole run|last [0-9]+ s): allocated'; }
+status() { tui_screen | grep -m1 -E '^ (range [0-9:.]+-[0-9:.end]+|whole run|last [0-9]+ s): allocat'; }
 
 tui_start 120 40 --no-color --refresh 0.3 -- "$w" "$phase"
 tui_wait "running" 'pid [0-9]+ +running' 15 || pt_finish

@@ -344,22 +344,27 @@ static void status_line(struct tui *t, struct mview *m, int y, const struct rect
 		snprintf(rg, sizeof(rg), "last %d s", TUI_WINDOW_S);
 	else
 		snprintf(rg, sizeof(rg), "whole run");
-	o = (size_t)snprintf(buf, sizeof(buf),
-			     "%s%s: allocated %s (%s allocs)  live %s  faulted %s",
-			     m->range.on ? "range " : "", rg,
-			     mem_fmt(MEASURE_ALLOC_BYTES, tb->total.allocated_bytes, a, sizeof(a)),
-			     mem_fmt(MEASURE_ALLOCS, tb->total.allocations, b, sizeof(b)),
-			     mem_fmt(MEASURE_LIVE_BYTES, tb->total.live_bytes, c, sizeof(c)),
-			     mem_fmt(MEASURE_FAULT_BYTES, tb->total.faulted_bytes, d, sizeof(d)));
+	o = (size_t)snprintf(buf, sizeof(buf), "%s%s: ", m->range.on ? "range " : "", rg);
+	/* without allocations, why comes first: it must survive a narrow screen */
+	if (!m->any_heap)
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "allocations: %s",
+				      why_no_allocations(t));
+	else
+		o += (size_t)snprintf(
+			buf + o, sizeof(buf) - o, "allocated %s (%s allocs)  live %s",
+			mem_fmt(MEASURE_ALLOC_BYTES, tb->total.allocated_bytes, a, sizeof(a)),
+			mem_fmt(MEASURE_ALLOCS, tb->total.allocations, b, sizeof(b)),
+			mem_fmt(MEASURE_LIVE_BYTES, tb->total.live_bytes, c, sizeof(c)));
+	if (o < sizeof(buf))
+		o += (size_t)snprintf(
+			buf + o, sizeof(buf) - o, "  faulted %s",
+			mem_fmt(MEASURE_FAULT_BYTES, tb->total.faulted_bytes, d, sizeof(d)));
 	if (tb->peak_known && o < sizeof(buf))
 		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  RSS peak at %s",
 				      mem_fmt_time(tb->peak_time, a, sizeof(a)));
-	if (!m->any_heap && o < sizeof(buf))
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  allocations: %s",
-				      why_no_allocations(t));
-	else if (t->prof->meta.allocs_lost && o < sizeof(buf))
-		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "  %s records lost",
-				      fmt_count(t->prof->meta.allocs_lost, a, sizeof(a)));
+	if (m->any_heap && t->prof->meta.allocs_lost && o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, "  %s records lost",
+			 fmt_count(t->prof->meta.allocs_lost, a, sizeof(a)));
 	ui_fill(y, r->x, r->w, A_NORMAL);
 	ui_put_cut(t, y, r->x + 1, buf, r->w - 1, 0, m->range.on ? A_BOLD : ui_attr(t, UC_HEADER));
 }
