@@ -19,6 +19,8 @@
 #define TABLE_MIN 5  /* the table's rows: its status line, its header, 3 functions */
 #define MCOL_W	  9  /* a figure's column, the blank before it included */
 #define MNAME_MIN 16 /* the function names' columns before figures are dropped */
+#define FOLD_PCT  95 /* frames every allocation passes through fold (as in the functions view) */
+#define FOLD_MAX  8
 
 enum mcol { MC_ALLOC, MC_SELF, MC_ALLOCS, MC_LIVE, MC_PEAK, MC_LEAKED, MC_FAULTED, MC_COUNT };
 
@@ -62,6 +64,11 @@ struct mview {
 	bool col_shown[MC_COUNT];
 	int name_x, name_w, hscroll;
 	int head_y; /* screen row of the column header, from the last draw */
+	/* _start ... main: no allocation of their own, nearly all of the
+	 * sorted column's bytes; folded into one line unless unfold (u) */
+	uint32_t folded[FOLD_MAX];
+	size_t nfolded;
+	bool unfold;
 };
 
 /* ---- shared with the views opened from here ---- */
@@ -254,6 +261,58 @@ static bool profile_has_heap(const struct profile *p)
 	return false;
 }
 
+/* In the plain order of an allocation column (allocated, allocs, live,
+ * peak), the leading rows with no allocation of their own and nearly all
+ * of the column leave the table for one line above it. */
+static void fold(struct tui *t, struct mview *m)
+{
+	enum mcol c = sort_col(m->sort);
+	uint64_t whole = cell(&m->table.total, c);
+	size_t k = 0;
+
+	m->nfolded = 0;
+	if (m->unfold || m->reverse || t->name_filter || !whole || c == MC_SELF || c == MC_LEAKED ||
+	    c == MC_FAULTED || m->sort == MEM_SORT_NAME)
+		return;
+	while (k < m->nshown && m->nfolded < FOLD_MAX) {
+		const struct mem_row *r = row_at(m, k);
+
+		if (r->self_allocated_bytes || cell(r, c) * 100 < whole * FOLD_PCT)
+			break;
+		m->folded[m->nfolded++] = r->function;
+		k++;
+	}
+	if (k == m->nshown) { /* nothing else: fold nothing */
+		m->nfolded = 0;
+		return;
+	}
+	memmove(m->shown, m->shown + k, (m->nshown - k) * sizeof(*m->shown));
+	m->nshown -= k;
+}
+
+/* "all allocated bytes pass through main (and _start, ...; u shows them)" */
+static void draw_folded(struct tui *t, struct mview *m, int y, const struct rect *r)
+{
+	char buf[1024];
+	size_t o, first = 0;
+
+	for (size_t i = 0; i < m->nfolded; i++)
+		if (!strcmp(ui_fn_name(t->prof, m->folded[i]), "main"))
+			first = i;
+	o = (size_t)snprintf(buf, sizeof(buf), "nearly all %s pass through %s",
+			     mem_measure_name(m->scope.measure),
+			     ui_fn_name(t->prof, m->folded[first]));
+	for (size_t i = 0, n = 0; i < m->nfolded && o < sizeof(buf); i++)
+		if (i != first)
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%s",
+					      n++ ? ", " : " (and ",
+					      ui_fn_name(t->prof, m->folded[i]));
+	if (o < sizeof(buf))
+		snprintf(buf + o, sizeof(buf) - o, "%su shows them)", m->nfolded > 1 ? "; " : " (");
+	ui_fill(y, r->x, r->w, A_NORMAL);
+	ui_put_cut(t, y, r->x + 1, buf, r->w - 1, 0, ui_attr(t, UC_DIM));
+}
+
 static void mv_update(struct tui *t, struct view *v)
 {
 	struct mview *m = v->priv;
@@ -282,6 +341,7 @@ static void mv_update(struct tui *t, struct view *v)
 		if (!t->name_filter ||
 		    ui_fn_matches(t->prof, m->table.rows[i].function, t->name_filter))
 			m->shown[m->nshown++] = i;
+	fold(t, m);
 	m->list.n = m->nshown;
 	/* the cursor stays on its function, unless on the first row */
 	if (at_top || keep == PROF_NONE) {
@@ -451,6 +511,8 @@ static void mv_draw(struct tui *t, struct view *v, const struct rect *r)
 	if (y >= r->y + r->h)
 		return;
 	status_line(t, m, y++, r);
+	if (m->nfolded && r->y + r->h - y >= 5)
+		draw_folded(t, m, y++, r);
 	if (y >= r->y + r->h)
 		return;
 	layout(m, r->w);
@@ -557,6 +619,11 @@ static int mv_key(struct tui *t, struct view *v, int key)
 	case 'r':
 	case 'I':
 		return set_sort(t, m, m->sort, true);
+	case 'u':
+		m->unfold = !m->unfold;
+		tui_message(t, false, "the frames every allocation passes through: %s",
+			    m->unfold ? "shown" : "folded");
+		return KR_HANDLED | KR_REQUERY;
 	case KEY_F(6):
 	case '>':
 	case '.':
@@ -684,6 +751,7 @@ static const struct key_help mv_keys[] = {
 	{"1 2 3 4 5 6 7", "sort by allocated, self, allocs, live, peak, leaked, faulted", 0, NULL},
 	{"F6 < >", "sort by the next / previous column", 6, "SortBy"},
 	{"r I", "reverse the order", 0, NULL},
+	{"u", "show or fold the frames every allocation passes through (_start ... main)", 0, NULL},
 	{"[ ]", "time range: move its start / its end on the chart with Left Right", 0, NULL},
 	{"click", "on the chart: the range's start, then its end; on a header: sort", 0, NULL},
 	{"Esc", "clear the time range (without one: back)", 0, NULL},
