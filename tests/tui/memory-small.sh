@@ -2,8 +2,9 @@
 # The memory view (m) on small terminals while a target runs: at 40x12 the
 # chart gives way to the table (the title says there is no room for it),
 # at 60x16 a smaller chart sits over the table; the view's keys and sizes
-# down to 1x1 crash nothing; no line is wider than the terminal; q ends it
-# and restores the terminal.
+# down to 1x1 crash nothing; no line is wider than the terminal; at
+# 120x40 two clicks on the chart pick a time range; q ends it and
+# restores the terminal.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 . "$top_srcdir/tests/tui/tui-lib.sh"
 pt_setup
@@ -58,6 +59,14 @@ resize 120 40
 tui_wait "back to 120x40: the chart's figures" 'growth' 5
 tui_wait "back to 120x40: the table's header" 'allocated +self +allocs +live +peak +leaked +faulted +function' 5
 alive "after the resizes"
+
+# Two clicks on the chart: the range from the first to the second.
+tui_click 20 8
+tui_click 40 8
+tui_wait "two clicks on the chart pick a range" '^ range [0-9:.]+-[0-9:.]+: allocat' 5
+tui_screen | grep -m1 '^ range' | sed 's/^/# /'
+tui_keys Escape
+tui_wait "Esc clears it" '^ (whole run|last [0-9]+ s): allocat' 5
 
 tui_keys q
 tui_wait_exit 10 || pt_fail "proftop did not exit after q"

@@ -97,6 +97,11 @@ char *mem_fmt(enum query_measure m, uint64_t v, char *buf, size_t len)
 	double x = (double)v;
 	int u = -1;
 
+	if (m == MEASURE_ALLOCS && v >= 10000000) { /* 9 columns at most */
+		snprintf(buf, len, v >= 10000000000ull ? "%.0fG" : "%.1fM",
+			 (double)v / (v >= 10000000000ull ? 1e9 : 1e6));
+		return buf;
+	}
 	if (m == MEASURE_ALLOCS || v < 1024) {
 		fmt_count(v, buf, len);
 		if (m != MEASURE_ALLOCS)
@@ -465,8 +470,8 @@ static void table_line(struct tui *t, struct mview *m, int y, const struct rect 
 
 		if (!m->col_shown[c])
 			continue;
-		if (c == MC_LEAKED && !m->table.ended)
-			snprintf(v, sizeof(v), "-");
+		if ((c == MC_LEAKED && !m->table.ended) || (c == MC_PEAK && !m->table.peak_known))
+			snprintf(v, sizeof(v), "-"); /* not known (yet) */
 		else
 			mem_fmt(mcols[c].measure, val, v, sizeof(v));
 		if (!cursor && c == (int)sc && whole)
