@@ -126,7 +126,7 @@ static void chart_row(struct tui *t, const struct chart *c, int row, int y, int 
 		int pc = col - c->plot_x;
 		attr_t a = cell_attr(t, c->cells[row][col]);
 
-		if (shade && pc == edge)
+		if (shade && pc >= 0 && pc == edge)
 			a = ui_attr(t, UC_MARK) | A_REVERSE | A_BOLD;
 		else if (shade && pc >= c0 && pc < c1)
 			a |= A_REVERSE;

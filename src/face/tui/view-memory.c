@@ -113,7 +113,7 @@ char *mem_fmt(enum query_measure m, uint64_t v, char *buf, size_t len)
 		u++;
 	}
 	/* at most 8 columns: 9.99 MiB, 99.9 MiB, 1023 MiB */
-	snprintf(buf, len, x < 10 ? "%.2f %s" : x < 100 ? "%.1f %s" : "%.0f %s", x, units[u]);
+	snprintf(buf, len, x < 9.995 ? "%.2f %s" : x < 99.95 ? "%.1f %s" : "%.0f %s", x, units[u]);
 	return buf;
 }
 
@@ -509,8 +509,10 @@ static void mv_draw(struct tui *t, struct view *v, const struct rect *r)
 	m->plot.valid = false;
 	if (ch) {
 		struct rect cr = {y, r->x, ch, r->w};
+		/* w without a range of its own: the last seconds shaded */
+		struct mem_range last = {t->window, t->filter.t_from, 0, 0};
 
-		memory_chart_draw(t, &cr, &m->range, &m->plot);
+		memory_chart_draw(t, &cr, m->range.on ? &m->range : &last, &m->plot);
 		y += ch;
 	}
 	if (y >= r->y + r->h)
