@@ -295,7 +295,7 @@ static void fold(struct tui *t, struct mview *m)
 	m->nshown -= k;
 }
 
-/* "all allocated bytes pass through main (and _start, ...; u shows them)" */
+/* "nearly all allocated bytes pass through main (and _start, ...; u shows them)" */
 static void draw_folded(struct tui *t, struct mview *m, int y, const struct rect *r)
 {
 	char buf[1024];
