@@ -29,7 +29,7 @@ tui_wait "40x12 still shows the header" 'pid [0-9]+' 5
 tui_wait "40x12 still shows the table" 'spin_forever' 5
 width=$(tui_screen | LC_ALL=C.UTF-8 wc -L) # display columns: a cut name ends in a 3-byte …
 pt_le "widest line at 40 columns" "$width" 40
-for k in m t Enter o '?' c a T Escape Escape Escape Escape Escape m F6 I I; do
+for k in m t Enter o '?' c a T Escape Escape Escape Escape Escape m F6 I I Escape; do
 	tui_keys "$k"
 	sleep 0.05
 	alive "key $k at 40x12"

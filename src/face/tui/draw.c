@@ -520,6 +520,7 @@ void ui_footer(struct tui *t)
 	size_t n;
 	int y = LINES - 1, x = 0;
 	uint64_t now = loop_now_ns();
+	const char *hint;
 
 	ui_fill(y, 0, COLS, A_NORMAL);
 	if (t->input) {
@@ -547,4 +548,8 @@ void ui_footer(struct tui *t)
 	}
 	if (x < COLS)
 		ui_fill(y, x, COLS - x, ui_attr(t, UC_KEYLABEL));
+	/* the view's own keys, where the F-keys leave room for all of them */
+	hint = t->top ? t->top->ops->footer_hint : NULL;
+	if (hint && x + 2 + ui_width(hint) <= COLS)
+		ui_put(y, x + 2, hint, COLS - x - 2, ui_attr(t, UC_KEYLABEL) | A_BOLD);
 }

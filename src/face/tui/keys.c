@@ -272,8 +272,7 @@ static void k_threads(struct tui *t, int key)
 
 static void k_memory(struct tui *t, int key)
 {
-	t->mem_pane = !t->mem_pane;
-	t->dirty = true;
+	toggle_view(t, &view_memory_ops, view_memory_new);
 }
 
 static void k_output(struct tui *t, int key)
@@ -281,9 +280,14 @@ static void k_output(struct tui *t, int key)
 	toggle_view(t, &view_output_ops, view_output_new);
 }
 
+/* t, c, a: from the memory view (or a view opened from it) they count
+ * the same memory as it does (view_ops.scope). */
 static void k_tree(struct tui *t, int key)
 {
-	toggle_view(t, &view_tree_ops, view_tree_new);
+	if (t->top->ops == &view_tree_ops)
+		tui_pop(t);
+	else
+		tui_push(t, view_tree_scoped(t, view_scope(t, t->top)));
 }
 
 static void k_callers(struct tui *t, int key)
@@ -296,7 +300,7 @@ static void k_callers(struct tui *t, int key)
 	}
 	fn = selected(t);
 	if (fn != PROF_NONE)
-		tui_push(t, view_callers_new(t, fn));
+		tui_push(t, view_callers_scoped(t, fn, view_scope(t, t->top)));
 }
 
 static void k_lines(struct tui *t, int key)
@@ -304,7 +308,7 @@ static void k_lines(struct tui *t, int key)
 	uint32_t fn = selected(t);
 
 	if (fn != PROF_NONE)
-		tui_push(t, view_lines_new(t, fn));
+		tui_push(t, view_lines_scoped(t, fn, view_scope(t, t->top)));
 }
 
 static void k_count(struct tui *t, int key)
@@ -378,7 +382,7 @@ static const struct global_key global_keys[] = {
 	{{'T'}, k_threads, NULL, NULL,
 	 {"T", "threads with their names and samples: restrict every view to one", 0, NULL}},
 	{{'m', KEY_F(8)}, k_memory, NULL, NULL,
-	 {"m F8", "memory pane: RSS and VMS over the run", 8, "Memory"}},
+	 {"m F8", "memory view: RSS and VMS over the run, memory per function", 8, "Memory"}},
 	{{'o', KEY_F(2)}, k_output, NULL, NULL,
 	 {"o F2", "the target's output (stdout and stderr)", 2, "Output"}},
 	{{'t', KEY_F(5)}, k_tree, NULL, NULL,

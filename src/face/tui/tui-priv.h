@@ -19,6 +19,7 @@
 struct annot_cache;
 struct collector;
 struct mem_pane;
+struct mem_scope;
 struct session_writer;
 struct tui;
 struct view;
@@ -73,6 +74,12 @@ struct view_ops {
 	bool (*search)(struct tui *t, struct view *v, const char *needle, bool next);
 	/* A mouse click at screen (y, x) inside r. */
 	void (*click)(struct tui *t, struct view *v, const struct rect *r, int y, int x);
+	/* What the view counts (a memory measure over a range), handed on to
+	 * the views `c`, `t` and `a` open from it; NULL or absent: time. */
+	const struct mem_scope *(*scope)(struct tui *t, struct view *v);
+	/* Keys of the view's own to name on the footer after the F-keys, when
+	 * there is room ("1-7 sort  [ ] range"); NULL: none. */
+	const char *footer_hint;
 };
 
 struct view {
@@ -131,8 +138,7 @@ struct tui {
 	bool draining;	      /* paused, and samples taken before still come in */
 	bool zeroed;	      /* `z` was pressed: a save holds only what came after */
 	bool window;	      /* `w`: last TUI_WINDOW_S seconds only */
-	bool mem_pane;	      /* `m` */
-	bool mem_no_room;     /* `m`, but the screen is too short for the pane */
+	bool mem_no_room;     /* the memory view has no room for its chart */
 	bool quit;
 	int exit_sig;	   /* SIGTERM, SIGHUP...: die of it once the terminal is restored */
 	struct loop *loop; /* the one event loop (loop.h) */
@@ -329,8 +335,69 @@ extern const struct view_ops view_picker_ops;
 extern const struct view_ops view_functions_ops, view_callers_ops, view_tree_ops, view_lines_ops,
 	view_output_ops, view_help_ops, view_threads_ops;
 
-/* view-memory.c: the memory pane of `m`. */
-void memory_pane_draw(struct tui *t, const struct rect *r);
+/* ---- the memory view (`m`): the RSS/VMS chart over a table of memory
+ * per function (view-memory.c), the chart in memory-chart.c ---- */
+
+/* What a view counts and over which time. Views opened from the memory
+ * view count its sorted column's memory (query.h's measures) over its
+ * range; NULL or measure MEASURE_TIME: time, over the shared filter. */
+struct mem_scope {
+	enum query_measure measure;
+	bool ranged;	       /* t_from and t_to replace the shared filter's */
+	uint64_t t_from, t_to; /* ns since start; t_to 0: to the end */
+	uint64_t at;	       /* MEASURE_PEAK_BYTES: the RSS peak */
+};
+/* The filter of a view: t->filter, with s's measure and range (s NULL or
+ * of MEASURE_TIME: t->filter as it is). */
+void mem_scope_filter(const struct tui *t, const struct mem_scope *s, struct query_filter *f);
+static inline bool mem_scoped(const struct mem_scope *s)
+{
+	return s && s->measure != MEASURE_TIME;
+}
+/* v's scope (view_ops.scope), or NULL. */
+const struct mem_scope *view_scope(struct tui *t, struct view *v);
+/* A figure of measure m: "12.5 MiB" (bytes, at most 8 columns), "1,234"
+ * (allocations). Returns buf. */
+char *mem_fmt(enum query_measure m, uint64_t v, char *buf, size_t len);
+/* "allocated bytes", "allocations", "live bytes", ...: what m counts. */
+const char *mem_measure_name(enum query_measure m);
+/* " (0:12.0-0:31.5)" for a ranged scope, "" otherwise. */
+char *mem_scope_range(const struct mem_scope *s, char *buf, size_t len);
+/* A time since start as the header writes elapsed time: "0:12.3". */
+char *mem_fmt_time(uint64_t ns, char *buf, size_t len);
+/* The rows of callers and callees under a memory measure: self and total
+ * in its unit, the share of whole, the name. */
+void mem_func_header(struct tui *t, int y, int x, int w);
+void mem_func_row(struct tui *t, int y, int x, int w, enum query_measure m,
+		  const struct func_row *row, uint64_t whole, bool cursor, int hscroll);
+
+struct view *view_memory_new(struct tui *t);
+extern const struct view_ops view_memory_ops;
+/* The views of a function, counting what s says (NULL: time). */
+struct view *view_lines_scoped(struct tui *t, uint32_t fn, const struct mem_scope *s);
+struct view *view_callers_scoped(struct tui *t, uint32_t fn, const struct mem_scope *s);
+struct view *view_tree_scoped(struct tui *t, const struct mem_scope *s);
+
+/* memory-chart.c: the chart block of the memory view, its figures beside
+ * or above it; a time range shaded on it. */
+struct mem_range {
+	bool on;
+	uint64_t from, to; /* ns since start; to 0: to the end */
+	int edge;	   /* being moved with Left/Right: 0 none, 1 from, 2 to */
+};
+/* Where the chart's plot was drawn, for clicks and the range keys. */
+struct mem_plot {
+	bool valid;
+	int y, x, w, h;	       /* screen rows and columns of the plot */
+	uint64_t t_from, t_to; /* its time axis */
+};
+/* Draw the block in r (no title); *plot says where the plot went. */
+void memory_chart_draw(struct tui *t, const struct rect *r, const struct mem_range *sel,
+		       struct mem_plot *plot);
+/* The time at the left edge of plot column col (0..w; w: the right end). */
+uint64_t memory_plot_time(const struct mem_plot *p, int col);
+/* The plot column holding time ns (clamped to 0..w). */
+int memory_plot_col(const struct mem_plot *p, uint64_t ns);
 void memory_pane_free(struct tui *t);
 
 #endif

@@ -184,7 +184,7 @@ void tui_view_sync(struct tui *t, struct view *v)
 static void draw(struct tui *t)
 {
 	struct view *v = t->top;
-	int head = LINES >= 10 ? 2 : 1, avail, memh = 0;
+	int head = LINES >= 10 ? 2 : 1, avail;
 
 	t->dirty = false;
 	erase();
@@ -194,22 +194,12 @@ static void draw(struct tui *t)
 		return;
 	}
 	avail = LINES - head - 1;
-	if (t->mem_pane) {
-		memh = avail / 3 < 6 ? 6 : avail / 3;
-		if (avail - memh < 4)
-			memh = 0; /* no room: the header says so */
-	}
-	t->mem_no_room = t->mem_pane && !memh; /* the view's title says so */
-	t->main = (struct rect){head + memh, 0, avail - memh, COLS};
+	t->mem_no_room = false; /* the memory view sets it, for its title */
+	t->main = (struct rect){head, 0, avail, COLS};
 	t->colhead_y = -1;
 	tui_view_sync(t, v);
 	v->ops->draw(t, v, &t->main);
 	ui_header(t, head);
-	if (memh) {
-		struct rect r = {head, 0, memh, COLS};
-
-		memory_pane_draw(t, &r);
-	}
 	ui_footer(t);
 	refresh();
 }

@@ -28,6 +28,8 @@ struct cview {
 	struct func_cols cols;
 	char label[3][160];
 	bool placed; /* the cursor was put on the function once */
+	/* what it counts: MEASURE_TIME, time (mem_scope_filter) */
+	struct mem_scope scope;
 };
 
 static void add(struct cview *c, enum entry_kind k, const struct func_row *row, const char *text)
@@ -41,25 +43,29 @@ static void cv_update(struct tui *t, struct view *v)
 	const char *name = ui_fn_name(t->prof, c->fn);
 	enum entry_kind was = c->n && c->list.cur < c->n ? c->e[c->list.cur].kind : E_SELF;
 	size_t was_i = c->list.cur;
+	bool mem = mem_scoped(&c->scope);
+	const char *what = mem ? mem_measure_name(c->scope.measure) : "time";
+	struct query_filter f;
 
+	mem_scope_filter(t, &c->scope, &f);
 	func_table_free(&c->callers);
 	func_table_free(&c->callees);
-	query_callers_live(t->prof, &t->filter, c->fn, &c->callers);
-	query_callees_live(t->prof, &t->filter, c->fn, &c->callees);
+	query_callers_live(t->prof, &f, c->fn, &c->callers);
+	query_callees_live(t->prof, &f, c->fn, &c->callees);
 	/* An edge's count is not the function's call count: none shown. */
 	for (size_t i = 0; i < c->callers.n; i++)
 		c->callers.rows[i].calls = -1;
 	for (size_t i = 0; i < c->callees.n; i++)
 		c->callees.rows[i].calls = -1;
-	query_function_row_live(t->prof, &t->filter, c->fn, &c->self);
+	query_function_row_live(t->prof, &f, c->fn, &c->self);
 
 	free(c->e);
 	c->e = xcalloc(c->callers.n + c->callees.n + 8, sizeof(*c->e));
 	c->n = 0;
-	snprintf(c->label[0], sizeof(c->label[0]), "callers of %s (time through each caller)",
-		 name);
-	snprintf(c->label[1], sizeof(c->label[1]), "callees of %s (time below it in each callee)",
-		 name);
+	snprintf(c->label[0], sizeof(c->label[0]), "callers of %s (%s through each caller)", name,
+		 what);
+	snprintf(c->label[1], sizeof(c->label[1]), "callees of %s (%s below it in each callee)",
+		 name, what);
 	add(c, E_LABEL, NULL, c->label[0]);
 	for (size_t i = 0; i < c->callers.n; i++)
 		add(c, E_CALLER, &c->callers.rows[i], NULL);
@@ -71,7 +77,9 @@ static void cv_update(struct tui *t, struct view *v)
 	for (size_t i = 0; i < c->callees.n; i++)
 		add(c, E_CALLEE, &c->callees.rows[i], NULL);
 	if (!c->callees.n)
-		add(c, E_LABEL, NULL, "  (none: all its time is its own)");
+		add(c, E_LABEL, NULL,
+		    mem ? "  (none: all its memory is its own)"
+			: "  (none: all its time is its own)");
 	c->list.n = c->n;
 	if (!c->placed || was == E_SELF) {
 		for (size_t i = 0; i < c->n; i++)
@@ -89,14 +97,24 @@ static void cv_draw(struct tui *t, struct view *v, const struct rect *r)
 	char left[200];
 	int rows = r->h - 2;
 
+	char range[96];
+	bool mem = mem_scoped(&c->scope);
+
 	snprintf(left, sizeof(left), "Callers and callees of %s", ui_fn_name(t->prof, c->fn));
+	if (mem)
+		snprintf(left + strlen(left), sizeof(left) - strlen(left), ": %s%s",
+			 mem_measure_name(c->scope.measure),
+			 mem_scope_range(&c->scope, range, sizeof(range)));
 	ui_title(t, r->y, left, NULL);
 	if (r->h < 2)
 		return;
 	c->cols.wall = t->filter.wall;
 	table_layout(r->w, c->self.calls >= 0, &c->cols);
 	t->colhead_y = r->y + 1;
-	table_header(t, r->y + 1, r->x, &c->cols, SORT_CUMULATIVE, false, false);
+	if (mem)
+		mem_func_header(t, r->y + 1, r->x, r->w);
+	else
+		table_header(t, r->y + 1, r->x, &c->cols, SORT_CUMULATIVE, false, false);
 	list_fit(&c->list, rows);
 	for (int i = 0; i < rows && c->list.top + (size_t)i < c->n; i++) {
 		size_t k = c->list.top + (size_t)i;
@@ -105,9 +123,12 @@ static void cv_draw(struct tui *t, struct view *v, const struct rect *r)
 
 		if (e->kind == E_LABEL)
 			ui_put(y, r->x + 1, e->text, r->w - 1, ui_attr(t, UC_HEADER) | A_BOLD);
+		else if (mem)
+			mem_func_row(t, y, r->x, r->w, c->scope.measure, e->row, c->self.total_ns,
+				     k == c->list.cur, c->cols.hscroll);
 		else
 			table_row(t, y, r->x, &c->cols, e->row, k == c->list.cur);
-		if (e->kind == E_SELF && k != c->list.cur)
+		if (e->kind == E_SELF && k != c->list.cur && !mem)
 			mvchgat(y, r->x + c->cols.name_x, c->cols.name_w, A_BOLD, 0, NULL);
 	}
 }
@@ -157,9 +178,9 @@ static int cv_key(struct tui *t, struct view *v, int key)
 			return KR_HANDLED;
 		e = &c->e[c->list.cur];
 		if (e->kind == E_SELF)
-			tui_push(t, view_lines_new(t, c->fn));
+			tui_push(t, view_lines_scoped(t, c->fn, &c->scope));
 		else if (e->row)
-			tui_push(t, view_callers_new(t, e->row->function));
+			tui_push(t, view_callers_scoped(t, e->row->function, &c->scope));
 		return KR_HANDLED;
 	}
 	return KR_IGNORED;
@@ -195,6 +216,13 @@ static void cv_click(struct tui *t, struct view *v, const struct rect *r, int y,
 		c->list.cur = k;
 }
 
+static const struct mem_scope *cv_scope(struct tui *t, struct view *v)
+{
+	struct cview *c = v->priv;
+
+	return mem_scoped(&c->scope) ? &c->scope : NULL;
+}
+
 static void cv_leave(struct tui *t, struct view *v)
 {
 	struct cview *c = v->priv;
@@ -222,12 +250,20 @@ const struct view_ops view_callers_ops = {
 	.selected = cv_selected,
 	.search = cv_search,
 	.click = cv_click,
+	.scope = cv_scope,
 };
 
-struct view *view_callers_new(struct tui *t, uint32_t fn)
+struct view *view_callers_scoped(struct tui *t, uint32_t fn, const struct mem_scope *s)
 {
 	struct cview *c = xcalloc(1, sizeof(*c));
 
 	c->fn = fn;
+	if (s)
+		c->scope = *s;
 	return view_alloc(&view_callers_ops, c);
+}
+
+struct view *view_callers_new(struct tui *t, uint32_t fn)
+{
+	return view_callers_scoped(t, fn, NULL);
 }

@@ -72,6 +72,7 @@ static void hv_update(struct tui *t, struct view *v)
 	add_table(h, view_tree_ops.help_title, view_tree_ops.keys);
 	add_table(h, view_output_ops.help_title, view_output_ops.keys);
 	add_table(h, view_threads_ops.help_title, view_threads_ops.keys);
+	add_table(h, view_memory_ops.help_title, view_memory_ops.keys);
 	add_table(h, "Columns", columns_help);
 }
 

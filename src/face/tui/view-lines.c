@@ -36,7 +36,14 @@ struct lview {
 	const struct diff_line **dl;
 	struct diff_line_table dt;
 	bool delta, delta_set;
+	struct mem_scope scope; /* MEASURE_TIME: samples (mem_scope_filter) */
 };
+
+/* The self and total columns: samples, or a memory measure's figures. */
+static int counts_w(const struct lview *l)
+{
+	return mem_scoped(&l->scope) ? 20 : 16;
+}
 
 static bool showing_delta(const struct lview *l)
 {
@@ -63,7 +70,7 @@ static void lv_compare(struct tui *t, struct lview *l)
 		l->delta = t->base != NULL;
 		l->delta_set = true;
 	}
-	if (!t->base || !l->delta || l->asm_mode)
+	if (!t->base || !l->delta || l->asm_mode || mem_scoped(&l->scope))
 		return;
 	tui_diff_opts(t, &o);
 	diff_lines(t->prof, t->base, &t->filter, l->fn, &o, &l->dt);
@@ -94,16 +101,17 @@ static void lv_update(struct tui *t, struct view *v)
 {
 	struct lview *l = v->priv;
 	bool readable;
+	struct query_filter f;
 
+	mem_scope_filter(t, &l->scope, &f);
 	annot_source_free(&l->src);
-	readable = annot_source_build(t->annot, t->prof, &t->filter, l->fn, &l->src) == 0;
+	readable = annot_source_build(t->annot, t->prof, &f, l->fn, &l->src) == 0;
 	if (!l->placed && !readable && !l->asm_chosen) {
 		l->asm_mode = l->asm_auto = true;
 	}
 	if (l->asm_mode) {
 		annot_disasm_free(&l->dis);
-		l->have_dis =
-			annot_disasm_build(t->annot, t->prof, &t->filter, l->fn, &l->dis) == 0;
+		l->have_dis = annot_disasm_build(t->annot, t->prof, &f, l->fn, &l->dis) == 0;
 		if (!l->have_dis && l->asm_auto)
 			l->asm_mode = false; /* neither: the sampled lines without text */
 	}
@@ -115,15 +123,22 @@ static void lv_update(struct tui *t, struct view *v)
 	}
 }
 
-static void counts(struct tui *t, int y, int x, uint64_t self, uint64_t total, double heat,
-		   bool hot, attr_t base, bool cur)
+/* Samples (self, total), or with a memory measure m its figures. */
+static void counts(struct tui *t, int y, int x, const struct lview *l, uint64_t self,
+		   uint64_t total, double heat, bool hot, attr_t base, bool cur)
 {
-	char buf[48];
+	enum query_measure m = l->scope.measure;
+	int w = counts_w(l);
+	char buf[48], a[32], b[32];
 
 	if (self || total) {
-		snprintf(buf, sizeof(buf), "%7" PRIu64 " %7" PRIu64 " ", self, total);
-		ui_put(y, x, buf, 16, cur ? base : hot ? ui_attr(t, UC_HEAT5) : base);
-		ui_bar(t, y, x + 16, BAR_W, heat, cur ? base : ui_heat(t, heat * 100));
+		if (mem_scoped(&l->scope))
+			snprintf(buf, sizeof(buf), "%9s %9s ", mem_fmt(m, self, a, sizeof(a)),
+				 mem_fmt(m, total, b, sizeof(b)));
+		else
+			snprintf(buf, sizeof(buf), "%7" PRIu64 " %7" PRIu64 " ", self, total);
+		ui_put(y, x, buf, w, cur ? base : hot ? ui_attr(t, UC_HEAT5) : base);
+		ui_bar(t, y, x + w, BAR_W, heat, cur ? base : ui_heat(t, heat * 100));
 	}
 }
 
@@ -152,14 +167,15 @@ static void delta_col(struct tui *t, int y, int x, int w, const struct diff_line
 static void draw_source(struct tui *t, struct lview *l, const struct rect *r, int rows)
 {
 	char buf[256];
-	int dw = showing_delta(l) ? DELTA_W : 0;
+	int dw = showing_delta(l) ? DELTA_W : 0, cw = counts_w(l);
+	bool mem = mem_scoped(&l->scope);
 
 	for (int i = 0; i < rows && l->list.top + (size_t)i < l->src.n; i++) {
 		size_t k = l->list.top + (size_t)i;
 		const struct annot_line *row = &l->src.rows[k];
 		bool cur = k == l->list.cur;
 		attr_t base = cur ? ui_attr(t, UC_CURSOR) : A_NORMAL;
-		int y = r->y + 2 + i, x = r->x + 7 + 16 + BAR_W + 1 + dw, w;
+		int y = r->y + 2 + i, x = r->x + 7 + cw + BAR_W + 1 + dw, w;
 
 		ui_fill(y, r->x, r->w, base);
 		if (row->line > 0)
@@ -167,11 +183,12 @@ static void draw_source(struct tui *t, struct lview *l, const struct rect *r, in
 		else
 			snprintf(buf, sizeof(buf), "%6s", "?");
 		ui_put(y, r->x, buf, 6, cur ? base : ui_attr(t, UC_DIM));
-		counts(t, y, r->x + 7, row->self_samples, row->total_samples, row->heat,
-		       row->hottest, base, cur);
+		counts(t, y, r->x + 7, l, mem ? row->self_ns : row->self_samples,
+		       mem ? row->total_ns : row->total_samples, row->heat, row->hottest, base,
+		       cur);
 		if (dw)
-			delta_col(t, y, r->x + 7 + 16 + BAR_W + 1,
-				  r->x + r->w - (r->x + 7 + 16 + BAR_W + 1), l->dl[k], base, cur);
+			delta_col(t, y, r->x + 7 + cw + BAR_W + 1,
+				  r->x + r->w - (r->x + 7 + cw + BAR_W + 1), l->dl[k], base, cur);
 		w = r->x + r->w - x;
 		if (w <= 0)
 			continue;
@@ -197,7 +214,7 @@ static void draw_source(struct tui *t, struct lview *l, const struct rect *r, in
 				 ui_fn_name(t->prof, row->callee));
 			x += ui_put(y, x, buf, r->x + r->w - x, cur ? base : ui_attr(t, UC_MARK));
 		}
-		if (row->kernel_ns && l->src.total_ns) { /* a fault or a syscall here */
+		if (row->kernel_ns && l->src.total_ns && !mem) { /* a fault or a syscall here */
 			snprintf(buf, sizeof(buf), "  (in kernel %.0f%%)",
 				 100.0 * (double)row->kernel_ns / (double)l->src.total_ns);
 			ui_put(y, x, buf, r->x + r->w - x, cur ? base : ui_attr(t, UC_DIM));
@@ -208,19 +225,21 @@ static void draw_source(struct tui *t, struct lview *l, const struct rect *r, in
 static void draw_asm(struct tui *t, struct lview *l, const struct rect *r, int rows)
 {
 	char buf[256];
+	int cw = counts_w(l);
+	bool mem = mem_scoped(&l->scope);
 
 	for (int i = 0; i < rows && l->list.top + (size_t)i < l->dis.n; i++) {
 		size_t k = l->list.top + (size_t)i;
 		const struct annot_insn *in = &l->dis.insns[k];
 		bool cur = k == l->list.cur;
 		attr_t base = cur ? ui_attr(t, UC_CURSOR) : A_NORMAL;
-		int y = r->y + 2 + i, x = r->x + 9 + 16 + BAR_W + 1;
+		int y = r->y + 2 + i, x = r->x + 9 + cw + BAR_W + 1;
 
 		ui_fill(y, r->x, r->w, base);
 		snprintf(buf, sizeof(buf), "%8" PRIx64, in->address);
 		ui_put(y, r->x, buf, 8, cur ? base : ui_attr(t, UC_DIM));
-		counts(t, y, r->x + 9, in->self_samples, in->total_samples, in->heat, in->hottest,
-		       base, cur);
+		counts(t, y, r->x + 9, l, mem ? in->self_ns : in->self_samples,
+		       mem ? in->total_ns : in->total_samples, in->heat, in->hottest, base, cur);
 		if (x >= r->x + r->w)
 			continue;
 		snprintf(buf, sizeof(buf), "%-7s %s", in->mnemonic ? in->mnemonic : "?",
@@ -261,6 +280,13 @@ static void lv_draw(struct tui *t, struct view *v, const struct rect *r)
 	if (showing_delta(l))
 		snprintf(title + strlen(title), sizeof(title) - strlen(title),
 			 ", compared with %s (D: plain)", t->opt->baseline);
+	if (mem_scoped(&l->scope)) {
+		char range[96];
+
+		snprintf(title + strlen(title), sizeof(title) - strlen(title), ": %s per %s%s",
+			 mem_measure_name(l->scope.measure), l->asm_mode ? "instruction" : "line",
+			 mem_scope_range(&l->scope, range, sizeof(range)));
+	}
 	ui_title(t, r->y, title, NULL);
 	if (r->h < 2)
 		return;
@@ -269,8 +295,8 @@ static void lv_draw(struct tui *t, struct view *v, const struct rect *r)
 		       ui_attr(t, UC_ERR));
 		return;
 	}
-	snprintf(head, sizeof(head), "%s    self   total %-*s %s%s",
-		 l->asm_mode ? " address" : "  line", BAR_W, "heat",
+	snprintf(head, sizeof(head), "%s%s %-*s %s%s", l->asm_mode ? " address" : "  line",
+		 mem_scoped(&l->scope) ? "      self     total" : "    self   total", BAR_W, "heat",
 		 !showing_delta(l) ? ""
 		 : t->utf8	   ? "   \u0394own \u00b1         "
 				   : "   down +-        ",
@@ -285,8 +311,11 @@ static void lv_draw(struct tui *t, struct view *v, const struct rect *r)
 		l->center = false;
 	}
 	if (!nrows(l) && rows > 0) {
-		ui_put(r->y + 2, 2, "no samples of this function in this range or thread", r->w - 2,
-		       ui_attr(t, UC_DIM));
+		ui_put(r->y + 2, 2,
+		       mem_scoped(&l->scope)
+			       ? "no memory records of this function in this range or thread"
+			       : "no samples of this function in this range or thread",
+		       r->w - 2, ui_attr(t, UC_DIM));
 		return;
 	}
 	if (l->asm_mode)
@@ -348,7 +377,7 @@ static int lv_key(struct tui *t, struct view *v, int key)
 	case KEY_RIGHT:
 		fn = row_target(l);
 		if (fn != PROF_NONE && fn != l->fn)
-			tui_push(t, view_lines_new(t, fn));
+			tui_push(t, view_lines_scoped(t, fn, &l->scope));
 		return KR_HANDLED;
 	}
 	return KR_IGNORED;
@@ -389,6 +418,13 @@ static void lv_click(struct tui *t, struct view *v, const struct rect *r, int y,
 		l->list.cur = k;
 }
 
+static const struct mem_scope *lv_scope(struct tui *t, struct view *v)
+{
+	struct lview *l = v->priv;
+
+	return mem_scoped(&l->scope) ? &l->scope : NULL;
+}
+
 static void lv_leave(struct tui *t, struct view *v)
 {
 	struct lview *l = v->priv;
@@ -408,13 +444,21 @@ const struct view_ops view_lines_ops = {
 	.selected = lv_selected,
 	.search = lv_search,
 	.click = lv_click,
+	.scope = lv_scope,
 };
 
-struct view *view_lines_new(struct tui *t, uint32_t fn)
+struct view *view_lines_scoped(struct tui *t, uint32_t fn, const struct mem_scope *s)
 {
 	struct lview *l = xcalloc(1, sizeof(*l));
 
 	l->fn = fn;
 	l->src.hottest = l->dis.hottest = ANNOT_NONE;
+	if (s)
+		l->scope = *s;
 	return view_alloc(&view_lines_ops, l);
+}
+
+struct view *view_lines_new(struct tui *t, uint32_t fn)
+{
+	return view_lines_scoped(t, fn, NULL);
 }

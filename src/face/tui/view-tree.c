@@ -39,6 +39,8 @@ struct tview {
 	/* Against the baseline: per node (NULL without one, or with D off). */
 	struct diff_node *dn;
 	bool delta, delta_set; /* D: show the change; on by default with a baseline */
+	/* what it counts: MEASURE_TIME, time (mem_scope_filter) */
+	struct mem_scope scope;
 };
 
 static size_t hset_slot(const struct hset *s, uint64_t k)
@@ -184,16 +186,18 @@ static void tv_update(struct tui *t, struct view *v)
 	struct tview *tv = v->priv;
 	uint32_t node = cur_node(tv);
 	uint64_t keep = node != PROF_NONE ? tv->hash[node] : 0;
+	struct query_filter f;
 
+	mem_scope_filter(t, &tv->scope, &f);
 	call_tree_free(&tv->tree);
-	query_call_tree_live(t->prof, &t->filter, &tv->tree);
+	query_call_tree_live(t->prof, &f, &tv->tree);
 	if (!tv->delta_set) {
 		tv->delta = t->base != NULL;
 		tv->delta_set = true;
 	}
 	free(tv->dn);
 	tv->dn = NULL;
-	if (t->base && tv->delta) {
+	if (t->base && tv->delta && !mem_scoped(&tv->scope)) {
 		struct diff_opts o;
 
 		tui_diff_opts(t, &o);
@@ -259,6 +263,13 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 		snprintf(buf, sizeof(buf), "Call tree compared with %s: change per run (D: plain)",
 			 t->opt->baseline);
 		ui_title(t, r->y, buf, NULL);
+	} else if (mem_scoped(&tv->scope)) {
+		char range[96];
+
+		snprintf(buf, sizeof(buf), "Call tree of %s%s (+ - * Enter expand, collapse)",
+			 mem_measure_name(tv->scope.measure),
+			 mem_scope_range(&tv->scope, range, sizeof(range)));
+		ui_title(t, r->y, buf, NULL);
 	} else {
 		ui_title(t, r->y, "Call tree (+ - * Enter expand, collapse)", NULL);
 	}
@@ -272,6 +283,8 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 			       : " %total  dcumtime       +-  dtottime       +-  function";
 	else if (cols_w == COLS_W_D1)
 		head = t->utf8 ? " %total  \u0394cumtime  function" : " %total  dcumtime  function";
+	else if (cols_w == COLS_W && mem_scoped(&tv->scope))
+		head = " %total  %self    total     self  function";
 	else if (cols_w == COLS_W)
 		head = " %total  %self  cumtime  tottime  function";
 	else
@@ -280,9 +293,10 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 	list_fit(&tv->list, rows);
 	if (!tv->nrows && rows > 0)
 		ui_put(r->y + 2, 2,
-		       tv->keep		   ? "no function matches the filter (\\ to change it)"
-		       : t->prof->nsamples ? "no samples in this range or thread"
-					   : "no samples yet",
+		       tv->keep			? "no function matches the filter (\\ to change it)"
+		       : mem_scoped(&tv->scope) ? "no memory records in this range or thread"
+		       : t->prof->nsamples	? "no samples in this range or thread"
+						: "no samples yet",
 		       r->w - 2, ui_attr(t, UC_DIM));
 	for (int i = 0; i < rows && tv->list.top + (size_t)i < tv->nrows; i++) {
 		size_t k = tv->list.top + (size_t)i;
@@ -311,7 +325,14 @@ static void tv_draw(struct tui *t, struct view *v, const struct rect *r)
 			snprintf(buf, sizeof(buf), "%6.1f%%", sp);
 			ui_put(y, x + 7, buf, r->w - 7, cur ? base : ui_heat(t, sp));
 		}
-		if (!tv->dn && cols_w == COLS_W) {
+		if (!tv->dn && cols_w == COLS_W && mem_scoped(&tv->scope)) {
+			char a[32], b[32];
+
+			snprintf(buf, sizeof(buf), "%9s%9s",
+				 mem_fmt(tv->scope.measure, tn->total_ns, a, sizeof(a)),
+				 mem_fmt(tv->scope.measure, tn->self_ns, b, sizeof(b)));
+			ui_put(y, x + 14, buf, r->w - 14, base);
+		} else if (!tv->dn && cols_w == COLS_W) {
 			snprintf(buf, sizeof(buf), "%9.3f%9.3f", tn->total_ns / 1e9,
 				 tn->self_ns / 1e9);
 			ui_put(y, x + 14, buf, r->w - 14, base);
@@ -388,9 +409,11 @@ static int tv_key(struct tui *t, struct view *v, int key)
 		expand_all(tv, node);
 		break;
 	case 'D':
-		if (!t->base) {
-			tui_message(t, true,
-				    "no baseline: compare with proftop -i NEW --baseline OLD");
+		if (!t->base || mem_scoped(&tv->scope)) {
+			tui_message(
+				t, true, "%s",
+				!t->base ? "no baseline: compare with proftop -i NEW --baseline OLD"
+					 : "the comparison is of time: t from a time view");
 			return KR_HANDLED;
 		}
 		tv->delta = !tv->delta;
@@ -457,6 +480,13 @@ static void tv_click(struct tui *t, struct view *v, const struct rect *r, int y,
 		tv->list.cur = k;
 }
 
+static const struct mem_scope *tv_scope(struct tui *t, struct view *v)
+{
+	struct tview *tv = v->priv;
+
+	return mem_scoped(&tv->scope) ? &tv->scope : NULL;
+}
+
 static void tv_leave(struct tui *t, struct view *v)
 {
 	struct tview *tv = v->priv;
@@ -489,9 +519,19 @@ const struct view_ops view_tree_ops = {
 	.selected = tv_selected,
 	.search = tv_search,
 	.click = tv_click,
+	.scope = tv_scope,
 };
+
+struct view *view_tree_scoped(struct tui *t, const struct mem_scope *s)
+{
+	struct tview *tv = xcalloc(1, sizeof(*tv));
+
+	if (s)
+		tv->scope = *s;
+	return view_alloc(&view_tree_ops, tv);
+}
 
 struct view *view_tree_new(struct tui *t)
 {
-	return view_alloc(&view_tree_ops, xcalloc(1, sizeof(struct tview)));
+	return view_tree_scoped(t, NULL);
 }
