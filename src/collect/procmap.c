@@ -258,6 +258,19 @@ struct elf_image *procmap_image(struct procmap *pm, const char *path)
 	return f->image;
 }
 
+struct elf_image *procmap_mapped_image(struct procmap *pm, pid_t pid, const char *path)
+{
+	const struct proc_space *ps = procmap_lookup(pm, pid);
+
+	for (size_t i = 0; ps && i < ps->nmaps; i++) {
+		struct elf_image *img = ps->maps[i].image;
+
+		if (img && img->mapped_path && !strcmp(img->mapped_path, path))
+			return img;
+	}
+	return ps && ps->root ? NULL : procmap_image(pm, path);
+}
+
 static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

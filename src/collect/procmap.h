@@ -98,6 +98,10 @@ bool map_entry_bias(const struct map_entry *m, int64_t *bias);
 /* Open (or find) the image for path (in our root); NULL if it cannot be
  * read as ELF. */
 struct elf_image *procmap_image(struct procmap *pm, const char *path);
+/* The image pid maps under path (as the target names it): in a container,
+ * its own file, never ours of the same path (NULL if it maps none);
+ * elsewhere procmap_image(path) when no mapping of pid has it yet. */
+struct elf_image *procmap_mapped_image(struct procmap *pm, pid_t pid, const char *path);
 /* Copy len bytes at ELF vaddr from the image's file; false if any byte is
  * outside the file-backed part of a PT_LOAD segment. */
 bool elf_image_read(const struct elf_image *img, uint64_t vaddr, void *buf, size_t len);

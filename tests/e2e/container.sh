@@ -127,12 +127,27 @@ check_names()
 	fi
 }
 
+# check_calls LABEL CSV: --calls container_warm counted its calls (a uprobe
+# on the container's file, through /proc/PID/root).
+check_calls()
+{
+	local calls
+	if grep -q "cannot count calls" "$2.err"; then
+		echo "# $1: uprobes do not work here: $(grep "cannot count calls" "$2.err" | head -n 1)"
+		return 0
+	fi
+	calls=$(pt_csv "$2" container_warm calls)
+	pt_ge "$1: --calls container_warm (one call a round)" "$calls" 1
+}
+
 # 1. Launched: the program execs inside the namespace.
-pt_report "$PT_WORK/launch.csv" -d 2 -- "$PT_WORK/container" "$PT_WORK/app" "$PT_WORK/spin" 0
+pt_report "$PT_WORK/launch.csv" -d 2 --calls container_warm -- "$PT_WORK/container" "$PT_WORK/app" \
+	"$PT_WORK/spin" 0
 if [ -e "$PT_WORK/app/spin" ]; then
 	pt_fail "the test's premise: $PT_WORK/app/spin must not exist on the host"
 fi
 check_names "launched" "$PT_WORK/launch.csv"
+check_calls launched "$PT_WORK/launch.csv"
 
 # wait_container PID: until PID runs APP/spin inside its namespace.
 wait_container()
@@ -152,7 +167,9 @@ cp "$PT_WORK/decoy" "$PT_WORK/app/spin"
 pid=$!
 pt_track "$pid"
 if wait_container "$pid"; then
-	pt_report "$PT_WORK/attach.csv" -d 2 -p "$pid" && check_names "attached" "$PT_WORK/attach.csv"
+	pt_report "$PT_WORK/attach.csv" -d 2 --calls container_warm -p "$pid" &&
+		check_names "attached" "$PT_WORK/attach.csv" &&
+		check_calls "attached" "$PT_WORK/attach.csv"
 fi
 kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
