@@ -417,8 +417,10 @@ static bool root_identity(const char *proc, struct pm_root *r)
 	snprintf(path, sizeof(path), "/proc/%s/root", proc);
 	if (stat(path, &root) != 0)
 		return false;
-	*r = (struct pm_root){.ns_dev = ns.st_dev, .ns_ino = ns.st_ino,
-			      .root_dev = root.st_dev, .root_ino = root.st_ino};
+	*r = (struct pm_root){.ns_dev = ns.st_dev,
+			      .ns_ino = ns.st_ino,
+			      .root_dev = root.st_dev,
+			      .root_ino = root.st_ino};
 	return true;
 }
 

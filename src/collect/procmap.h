@@ -21,8 +21,8 @@ struct elf_image {
 	 * or root (a container) "/proc/PID/root" + that path; for a deleted
 	 * file the kernel still holds, "/proc/PID/map_files/START-END". */
 	char *path;
-	char *mapped_path; /* the path as the target names it: the profile's module path */
-	bool foreign;	   /* read through another process's root (a container) */
+	char *mapped_path;   /* the path as the target names it: the profile's module path */
+	bool foreign;	     /* read through another process's root (a container) */
 	char *build_id;	     /* lower-case hex, or NULL */
 	const uint8_t *data; /* the whole file, mmapped read-only (NULL if unreadable) */
 	size_t size;
@@ -55,7 +55,7 @@ struct proc_space {
 	/* "/proc/PID/root" when the process's root or mount namespace is not
 	 * ours (a container): its files are read through it. NULL: ours. */
 	char *root;
-	char *root_key; /* that root's identity ("[mnt 4026532 root 2049:2]"), or NULL */
+	char *root_key;		/* that root's identity ("[mnt 4026532 root 2049:2]"), or NULL */
 	struct map_entry *maps; /* sorted by start, non-overlapping */
 	size_t nmaps, maps_cap;
 	unsigned generation; /* bumped on every change to maps */
