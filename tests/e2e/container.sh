@@ -6,7 +6,8 @@
 # are named with their shares, launched (report -- unshare ...) and
 # attached (-p) alike; a stripped container binary is named through the
 # host's debug file of the same build id; a container process that exits
-# while attached ends the run with what was collected.
+# while attached ends the run with what was collected; one of two attached
+# killed, profiling goes on with the other.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
 cc=${CC:-cc}
@@ -235,4 +236,39 @@ if wait_container "$pid"; then
 	fi
 fi
 wait "$pid" 2>/dev/null
+
+# 6. Two container processes attached (-p A,B), B killed once proftop
+# samples: profiling goes on with A until -d, in at most one line on
+# stderr.
+"$PT_WORK/container" "$PT_WORK/app" "$PT_WORK/spin" 0 &
+pid=$!
+pt_track "$pid"
+"$PT_WORK/container" "$PT_WORK/app" "$PT_WORK/spin" 0 &
+pid2=$!
+pt_track "$pid2"
+if wait_container "$pid" && wait_container "$pid2"; then
+	echo "# proftop report -d 3 -p $pid,$pid2 (then kill $pid2)"
+	timeout -k 5 "$PT_TIMEOUT" "$PROFTOP" report -d 3 -p "$pid,$pid2" \
+		>"$PT_WORK/multi.txt" 2>"$PT_WORK/multi.txt.err" &
+	timeout_pid=$!
+	proftop_pid=$(pt_wait_child "$timeout_pid") && pt_wait_attached "$proftop_pid" "$pid2"
+	{ kill -KILL "$pid2" && wait "$pid2"; } 2>/dev/null
+	wait "$timeout_pid"
+	pt_eq "one of two killed: proftop's exit status" "$?" 0
+	if grep -q '^target still running, detached' "$PT_WORK/multi.txt" &&
+		grep -q 'container_hot' "$PT_WORK/multi.txt"; then
+		pt_ok "one of two killed: profiling went on ($(sed -n 2p "$PT_WORK/multi.txt"))"
+	else
+		pt_fail "one of two killed: expected 'target still running, detached' and container_hot, saw:"
+		sed 's/^/#   /' "$PT_WORK/multi.txt" | head -n 10
+	fi
+	if [ "$(grep -c . "$PT_WORK/multi.txt.err")" -le 1 ]; then
+		pt_ok "one of two killed: stderr has at most one line: $(cat "$PT_WORK/multi.txt.err")"
+	else
+		pt_fail "one of two killed: expected at most one line on stderr, saw:"
+		sed 's/^/#   /' "$PT_WORK/multi.txt.err" | head -n 10
+	fi
+fi
+kill "$pid" "$pid2" 2>/dev/null
+wait "$pid" "$pid2" 2>/dev/null
 pt_finish
