@@ -176,6 +176,23 @@ kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 rm -f "$PT_WORK/app/spin"
 
+# 2b. Deleted inside the container once running: read through map_files.
+if command -v nsenter >/dev/null; then
+	"$PT_WORK/container" "$PT_WORK/app" "$PT_WORK/spin" 0 &
+	pid=$!
+	pt_track "$pid"
+	if wait_container "$pid" && nsenter -t "$pid" -m rm "$PT_WORK/app/spin"; then
+		pt_report "$PT_WORK/deleted.csv" -d 2 -p "$pid" &&
+			check_names "deleted in the container" "$PT_WORK/deleted.csv"
+	else
+		pt_fail "could not delete $PT_WORK/app/spin inside pid $pid's mount namespace"
+	fi
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+else
+	echo "# no nsenter (util-linux): the deleted-file case is left out"
+fi
+
 # 3. Stripped in the container: no names, until the host has its debug
 # file under /usr/lib/debug/.build-id.
 pt_report "$PT_WORK/stripped.csv" -d 1 -- "$PT_WORK/container" "$PT_WORK/app" \
