@@ -271,6 +271,29 @@ struct elf_image *procmap_mapped_image(struct procmap *pm, pid_t pid, const char
 	return ps && ps->root ? NULL : procmap_image(pm, path);
 }
 
+static bool same_build_id(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+struct elf_image *procmap_module_image(struct procmap *pm, const char *path, const char *build_id)
+{
+	struct elf_image *img;
+
+	for (size_t i = 0; i < pm->nspaces; i++) {
+		const struct proc_space *ps = pm->spaces[i];
+
+		for (size_t k = 0; k < ps->nmaps; k++) {
+			img = ps->maps[k].image;
+			if (img && img->mapped_path && !strcmp(img->mapped_path, path) &&
+			    same_build_id(img->build_id, build_id))
+				return img;
+		}
+	}
+	img = procmap_image(pm, path);
+	return img && same_build_id(img->build_id, build_id) ? img : NULL;
+}
+
 static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);

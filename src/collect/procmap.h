@@ -102,6 +102,11 @@ struct elf_image *procmap_image(struct procmap *pm, const char *path);
  * its own file, never ours of the same path (NULL if it maps none);
  * elsewhere procmap_image(path) when no mapping of pid has it yet. */
 struct elf_image *procmap_mapped_image(struct procmap *pm, pid_t pid, const char *path);
+/* The image of a profile module (path as the target names it, build id or
+ * NULL): one some process maps, a container's included; else ours at that
+ * path if its build id matches. NULL if none. */
+struct elf_image *procmap_module_image(struct procmap *pm, const char *path,
+				       const char *build_id);
 /* Copy len bytes at ELF vaddr from the image's file; false if any byte is
  * outside the file-backed part of a PT_LOAD segment. */
 bool elf_image_read(const struct elf_image *img, uint64_t vaddr, void *buf, size_t len);

@@ -176,14 +176,17 @@ kill "$pid" 2>/dev/null
 wait "$pid" 2>/dev/null
 rm -f "$PT_WORK/app/spin"
 
-# 2b. Deleted inside the container once running: read through map_files.
+# 2b. Deleted inside the container once running: read through map_files;
+# --calls top:1 probes the hottest function in that file.
 if command -v nsenter >/dev/null; then
 	"$PT_WORK/container" "$PT_WORK/app" "$PT_WORK/spin" 0 &
 	pid=$!
 	pt_track "$pid"
 	if wait_container "$pid" && nsenter -t "$pid" -m rm "$PT_WORK/app/spin"; then
-		pt_report "$PT_WORK/deleted.csv" -d 2 -p "$pid" &&
-			check_names "deleted in the container" "$PT_WORK/deleted.csv"
+		pt_report "$PT_WORK/deleted.csv" -d 2 --calls top:1 -p "$pid" &&
+			check_names "deleted in the container" "$PT_WORK/deleted.csv" &&
+			pt_ge "deleted in the container: --calls top:1 counts container_hot" \
+				"$(pt_csv "$PT_WORK/deleted.csv" container_hot calls)" 1
 	else
 		pt_fail "could not delete $PT_WORK/app/spin inside pid $pid's mount namespace"
 	fi
