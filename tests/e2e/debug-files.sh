@@ -1,9 +1,9 @@
 #!/bin/bash
 # Separate debug files, by the one rule of src/elf (elf-debug.c), for every
 # reader: a stripped program's function names (symbols), its source lines
-# (--lines), its disassembly (--disasm) and its call counts (--calls, which
-# resolves the function in the file for a uprobe) all come from its debug
-# file, found
+# (--lines), its disassembly (--disasm), its call counts (--calls, which
+# resolves the function in the file for a uprobe) and --latency's return
+# probes (the function's size) all come from its debug file, found
 #  - by .gnu_debuglink in the program's .debug/ directory, with its CRC: a
 #    debug file of other code under that name is refused;
 #  - by build id under /usr/lib/debug/.build-id (installed by the test as
@@ -112,13 +112,24 @@ check_readers()
 		sed 's/^/#   /' "$out.disasm" "$out.disasm.err" | head -n 10
 	fi
 
-	pt_proftop "$out.calls" report --format csv --calls linked_counted -- "$prog" "$ROUNDS"
+	pt_proftop "$out.calls" report --format csv --calls-budget 50 --calls linked_counted -- "$prog" "$ROUNDS"
 	if grep -q "cannot count calls" "$out.calls.err"; then
 		pt_skip "uprobes do not work here: $(grep "cannot count calls" "$out.calls.err" | head -n 1)"
 	fi
 	calls=$(pt_csv "$out.calls" linked_counted calls)
 	pt_eq "$label: --calls linked_counted (resolved in the stripped file)" "$calls" "$ROUNDS"
 	[ "$calls" = "$ROUNDS" ] || sed 's/^/#   /' "$out.calls.err" | head -n 5
+
+	# --latency probes the function's returns, found from its size in the
+	# debug file's symbol table (the stripped file has none).
+	pt_proftop "$out.latency" report --format csv --calls-budget 50 --latency linked_counted -- "$prog" "$ROUNDS"
+	if [ "$PT_RC" -eq 0 ] && ! grep -q "cannot find where" "$out.latency.err" &&
+		grep -q "^linked_counted,spin,$ROUNDS," "$out.latency"; then
+		pt_ok "$label: --latency linked_counted: $ROUNDS calls timed at its returns"
+	else
+		pt_fail "$label: --latency linked_counted: expected $ROUNDS calls timed at its returns (exit 0), saw exit $PT_RC:"
+		grep -h "linked_counted\|cannot" "$out.latency" "$out.latency.err" | sed 's/^/#   /' | head -n 5
+	fi
 }
 
 check_readers debuglink "$PT_WORK/link/spin"
