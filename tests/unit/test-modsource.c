@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "elf-debug.h"
+#include "elf-file.h"
 #include "procmap.h"
 #include "profile.h"
 #include "symbols.h"
@@ -126,6 +127,39 @@ static void test_stripped(void **state)
 	free(s);
 }
 
+/* A file inside another root: a regular file is; a symlink leading out
+ * of the root (absolute, or by "..") is not, even where the same path
+ * names a file on the host. */
+static void test_in_root(void **state)
+{
+	char dir[] = "/tmp/test-modsource.XXXXXX", path[PATH_MAX + 64];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/file", dir);
+	fclose(fopen(path, "w"));
+	snprintf(path, sizeof(path), "%s/out", dir);
+	assert_int_equal(symlink(self_path, path), 0); /* absolute: the host's file */
+	snprintf(path, sizeof(path), "%s/up", dir);
+	assert_int_equal(symlink("../../../../../../../../..", path), 0);
+	snprintf(path, sizeof(path), "%s/in", dir);
+	assert_int_equal(symlink("file", path), 0);
+
+	assert_true(elf_file_in_root(dir, "/file"));
+	assert_true(elf_file_in_root(dir, "/in"));
+	assert_false(elf_file_in_root(dir, "/out"));
+	snprintf(path, sizeof(path), "/up%s", self_path);
+	assert_false(elf_file_in_root(dir, path));
+	assert_false(elf_file_in_root(dir, "/missing"));
+	assert_false(elf_file_in_root(dir, "relative"));
+
+	for (const char *name = "file\0out\0up\0in\0"; *name; name += strlen(name) + 1) {
+		snprintf(path, sizeof(path), "%s/%s", dir, name);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 /* A child in a mount namespace of its own: its executable (this program,
  * at the same path) is a container's file, read through /proc/PID/root,
  * an image apart from ours, named by the path the child sees, and its
@@ -197,6 +231,7 @@ int main(void)
 		cmocka_unit_test(test_symbols_in_file),
 		cmocka_unit_test(test_container_and_deleted),
 		cmocka_unit_test(test_stripped),
+		cmocka_unit_test(test_in_root),
 		cmocka_unit_test(test_foreign_process),
 	};
 	ssize_t n = readlink("/proc/self/exe", self_path, sizeof(self_path) - 1);
