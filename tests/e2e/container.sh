@@ -183,7 +183,8 @@ if command -v nsenter >/dev/null; then
 	pid=$!
 	pt_track "$pid"
 	if wait_container "$pid" && nsenter -t "$pid" -m rm "$PT_WORK/app/spin"; then
-		pt_report "$PT_WORK/deleted.csv" -d 2 --calls top:1 -p "$pid" &&
+		# top:N chooses after a second of samples: time to count after.
+		pt_report "$PT_WORK/deleted.csv" -d 4 --calls top:1 -p "$pid" &&
 			check_names "deleted in the container" "$PT_WORK/deleted.csv" &&
 			pt_ge "deleted in the container: --calls top:1 counts container_hot" \
 				"$(pt_csv "$PT_WORK/deleted.csv" container_hot calls)" 1
