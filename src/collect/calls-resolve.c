@@ -226,12 +226,15 @@ bool resolver_module_matches(const char *module, const struct elf_image *img)
 	const char *base;
 	size_t len = strlen(module);
 
-	if (!img->path)
+	/* A container's file is named by its path inside the container. */
+	const char *path = img->mapped_path ? img->mapped_path : img->path;
+
+	if (!path)
 		return false;
-	if (!strcmp(module, img->path))
+	if (!strcmp(module, path) || (img->path && !strcmp(module, img->path)))
 		return true;
-	base = strrchr(img->path, '/');
-	base = base ? base + 1 : img->path;
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
 	return !strncmp(base, module, len) &&
 	       (base[len] == '\0' || base[len] == '.' || base[len] == '-');
 }

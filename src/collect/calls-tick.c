@@ -277,7 +277,8 @@ void calls_finish(struct calls *c, uint64_t now_ns)
 static bool function_entry(struct calls *c, uint32_t fn, struct func_entry *out)
 {
 	const struct prof_function *f = &c->p->functions[fn];
-	const char *path = f->module < c->p->nmodules ? c->p->modules[f->module].path : NULL;
+	const struct prof_module *m = f->module < c->p->nmodules ? &c->p->modules[f->module] : NULL;
+	const char *path = m ? m->path : NULL;
 	const char *sysname = f->system_name ? f->system_name : f->name;
 	struct func_entry e[8];
 	struct elf_image *img;
@@ -285,7 +286,7 @@ static bool function_entry(struct calls *c, uint32_t fn, struct func_entry *out)
 
 	if (!path || path[0] != '/' || !sysname)
 		return false;
-	img = procmap_image(c->pm, path);
+	img = procmap_module_image(c->pm, path, m->build_id); /* a container's too */
 	if (!img)
 		return false;
 	n = resolver_find_symbol(c->res, img, sysname, e, 8);

@@ -393,7 +393,7 @@ void calls_on_mmap(struct calls *c, pid_t pid, const char *path)
 	for (size_t i = 0; i < c->nspecs; i++)
 		pending = pending || c->specs[i].pending;
 	if (pending && !seen_path(c, path)) {
-		struct elf_image *img = procmap_image(c->pm, path);
+		struct elf_image *img = procmap_mapped_image(c->pm, pid, path);
 
 		if (img && !img->is_vdso)
 			resolve_specs(c, &img, 1, pid, true, false);

@@ -2,8 +2,14 @@
 
 #include <capstone/capstone.h>
 #include <elf.h>
+#include <gelf.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#include "elf-debug.h"
+#include "elf-file.h"
 
 #include "func-exits.h"
 
@@ -154,12 +160,71 @@ static bool scan_sym(const struct elf_image *img, const struct fsym *sym, uint64
 	return func_exits_scan(img->data + offset, sym->size, sym->vaddr, out, err, errlen);
 }
 
+/* img's separate debug file (src/elf's rule: build id, .gnu_debuglink),
+ * mapped as dbg: a stripped file keeps no symbol sizes, its debug file's
+ * .symtab does. Unmap with debug_symbols_free. */
+static bool debug_symbols(const struct elf_image *img, struct elf_image *dbg)
+{
+	Elf *elf = elf_memory((char *)img->data, img->size);
+	char *path = elf ? elf_debug_find_for(img->path, elf) : NULL;
+
+	memset(dbg, 0, sizeof(*dbg));
+	if (elf)
+		elf_end(elf);
+	if (path)
+		dbg->data = elf_file_map(path, &dbg->size);
+	dbg->path = path;
+	return dbg->data != NULL;
+}
+
+static void debug_symbols_free(struct elf_image *dbg)
+{
+	if (dbg->data)
+		munmap((void *)dbg->data, dbg->size);
+	free(dbg->path);
+}
+
+/* The exits of fn (in syms' symbol table of type), whose code is img's. */
+static bool scan_function(const struct elf_image *img, const struct elf_image *syms, uint32_t type,
+			  const struct fsym *fn, uint64_t offset, struct func_exits *out, char *err,
+			  size_t errlen)
+{
+	struct fsym cold;
+
+	out->entry = fn->vaddr;
+	if (!scan_sym(img, fn, offset, out, err, errlen))
+		return false;
+	/* A jump into the cold part is no exit, nor one from there back: the
+	 * cold part's returns are the function's. */
+	for (size_t i = 0; i < out->nout; i++) {
+		struct func_exits part = {.nret = 0};
+
+		if (!find_sym(syms, type, out->out[i], fn->name, &cold))
+			continue;
+		if (!scan_sym(img, &cold, offset + (cold.vaddr - fn->vaddr), &part, err, errlen))
+			return false;
+		if (out->nret + part.nret > FUNC_EXITS_MAX) {
+			snprintf(err, errlen, "more than %d return instructions", FUNC_EXITS_MAX);
+			return false;
+		}
+		memcpy(out->ret + out->nret, part.ret, part.nret * sizeof(uint64_t));
+		out->nret += part.nret;
+		out->ntail =
+			out->ntail - jumps_into(out, &cold) + part.ntail - jumps_into(&part, fn);
+		break;
+	}
+	return true;
+}
+
 bool func_exits_find(const struct elf_image *img, uint64_t vaddr, uint64_t offset,
 		     struct func_exits *out, char *err, size_t errlen)
 {
 	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)img->data;
 	uint32_t type = SHT_SYMTAB;
-	struct fsym fn, cold;
+	struct elf_image dbg = {.data = NULL};
+	const struct elf_image *syms = img;
+	struct fsym fn;
+	bool ok;
 
 	memset(out, 0, sizeof(*out));
 	if (!img->data || img->size < sizeof(*eh) || memcmp(eh->e_ident, ELFMAG, SELFMAG) ||
@@ -169,31 +234,18 @@ bool func_exits_find(const struct elf_image *img, uint64_t vaddr, uint64_t offse
 	}
 	if (!find_sym(img, type, vaddr, NULL, &fn) &&
 	    !find_sym(img, type = SHT_DYNSYM, vaddr, NULL, &fn)) {
-		snprintf(err, errlen, "%s's symbol table gives no size for the function",
-			 img->path);
-		return false;
-	}
-	out->entry = vaddr;
-	if (!scan_sym(img, &fn, offset, out, err, errlen))
-		return false;
-	/* A jump into the cold part is no exit, nor one from there back: the
-	 * cold part's returns are the function's. */
-	for (size_t i = 0; i < out->nout; i++) {
-		struct func_exits part = {.nret = 0};
-
-		if (!find_sym(img, type, out->out[i], fn.name, &cold))
-			continue;
-		if (!scan_sym(img, &cold, offset + (cold.vaddr - vaddr), &part, err, errlen))
-			return false;
-		if (out->nret + part.nret > FUNC_EXITS_MAX) {
-			snprintf(err, errlen, "more than %d return instructions", FUNC_EXITS_MAX);
+		if (!debug_symbols(img, &dbg) ||
+		    !find_sym(&dbg, type = SHT_SYMTAB, vaddr, NULL, &fn)) {
+			debug_symbols_free(&dbg);
+			snprintf(err, errlen,
+				 "%s's symbol table (nor its debug file's) gives no size for the "
+				 "function",
+				 img->path);
 			return false;
 		}
-		memcpy(out->ret + out->nret, part.ret, part.nret * sizeof(uint64_t));
-		out->nret += part.nret;
-		out->ntail =
-			out->ntail - jumps_into(out, &cold) + part.ntail - jumps_into(&part, &fn);
-		break;
+		syms = &dbg;
 	}
-	return true;
+	ok = scan_function(img, syms, type, &fn, offset, out, err, errlen);
+	debug_symbols_free(&dbg);
+	return ok;
 }

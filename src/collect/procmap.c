@@ -29,7 +29,16 @@ struct pm_file {
 	bool tried;
 };
 
+/* Which root and mount namespace a process sees files in. */
+struct pm_root {
+	dev_t ns_dev, root_dev;
+	ino_t ns_ino, root_ino;
+};
+
 struct procmap {
+	/* Names and images: a file of ours under its path; a file in another
+	 * root under "[mnt N root D:I]PATH" (its root's key, then the path as
+	 * that process names it); a deleted file under "[file D:I]". */
 	struct pm_file **files; /* sorted by name */
 	size_t nfiles, files_cap;
 	struct proc_space **spaces; /* sorted by pid */
@@ -37,6 +46,8 @@ struct procmap {
 	/* Generations are unique across spaces, so that a pid reused by a new
 	 * process never matches a cache entry of the old one. */
 	unsigned generation;
+	struct pm_root self; /* ours */
+	bool self_known;
 };
 
 /* ---- ELF images ---- */
@@ -53,6 +64,7 @@ static void image_free(struct elf_image *img)
 		munmap((void *)img->data, img->size);
 	free(img->loads);
 	free(img->build_id);
+	free(img->mapped_path);
 	free(img->path);
 	free(img);
 }
@@ -137,6 +149,7 @@ static struct elf_image *image_parse(const char *path, const uint8_t *data, size
 	}
 	img = xcalloc(1, sizeof(*img));
 	img->path = xstrdup(path);
+	img->mapped_path = xstrdup(path);
 	img->data = data;
 	img->size = size;
 	img->is_vdso = is_vdso;
@@ -245,6 +258,42 @@ struct elf_image *procmap_image(struct procmap *pm, const char *path)
 	return f->image;
 }
 
+struct elf_image *procmap_mapped_image(struct procmap *pm, pid_t pid, const char *path)
+{
+	const struct proc_space *ps = procmap_lookup(pm, pid);
+
+	for (size_t i = 0; ps && i < ps->nmaps; i++) {
+		struct elf_image *img = ps->maps[i].image;
+
+		if (img && img->mapped_path && !strcmp(img->mapped_path, path))
+			return img;
+	}
+	return ps && ps->root ? NULL : procmap_image(pm, path);
+}
+
+static bool same_build_id(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+struct elf_image *procmap_module_image(struct procmap *pm, const char *path, const char *build_id)
+{
+	struct elf_image *img;
+
+	for (size_t i = 0; i < pm->nspaces; i++) {
+		const struct proc_space *ps = pm->spaces[i];
+
+		for (size_t k = 0; k < ps->nmaps; k++) {
+			img = ps->maps[k].image;
+			if (img && img->mapped_path && !strcmp(img->mapped_path, path) &&
+			    same_build_id(img->build_id, build_id))
+				return img;
+		}
+	}
+	img = procmap_image(pm, path);
+	return img && same_build_id(img->build_id, build_id) ? img : NULL;
+}
+
 static bool has_suffix(const char *s, const char *suffix)
 {
 	size_t n = strlen(s), m = strlen(suffix);
@@ -252,24 +301,97 @@ static bool has_suffix(const char *s, const char *suffix)
 	return n >= m && !strcmp(s + n - m, suffix);
 }
 
-/* The image behind a mapping named name. A deleted file may still exist
- * under its name (an upgrade replaced it); otherwise the kernel still
- * holds it for us in map_files. */
-static struct elf_image *mapping_image(struct procmap *pm, pid_t pid, uint64_t start, uint64_t end,
-				       const char *name)
+/* The image's path as the target names it, where that differs from the
+ * path proftop opens. */
+static void image_rename(struct elf_image *img, const char *mapped)
 {
-	struct elf_image *img;
-	char *path;
+	free(img->mapped_path);
+	img->mapped_path = xstrdup(mapped);
+}
 
-	if (!has_suffix(name, DELETED_SUFFIX))
-		return procmap_image(pm, name);
-	path = xstrndup(name, strlen(name) - strlen(DELETED_SUFFIX));
-	img = procmap_image(pm, path);
+/* The image of a file of another root (ps->root), path as the process
+ * names it, interned under the root's key and the path: the same path in
+ * two containers (or in a container and on the host) is two files. Only
+ * a file that stays inside that root is read. */
+static struct elf_image *foreign_image(struct procmap *pm, const struct proc_space *ps,
+				       const char *path)
+{
+	char *key, *open_path;
+	struct pm_file *f;
+
+	if (path[0] != '/')
+		return NULL;
+	key = xasprintf("%s%s", ps->root_key, path);
+	f = file_intern(pm, key);
+	free(key);
+	if (f->tried)
+		return f->image;
+	f->tried = true;
+	if (!elf_file_in_root(ps->root, path))
+		return NULL;
+	open_path = xasprintf("%s%s", ps->root, path);
+	f->image = image_open_file(open_path);
+	free(open_path);
+	if (f->image) {
+		f->image->foreign = true;
+		image_rename(f->image, path);
+	}
+	return f->image;
+}
+
+/* A mapping's file through /proc/PID/map_files (the very file mapped,
+ * deleted or replaced since, in whatever root), interned by the file's
+ * identity so that the mappings of one file share one image. */
+static struct elf_image *map_files_image(struct procmap *pm, pid_t pid, uint64_t start,
+					 uint64_t end, const char *mapped)
+{
+	char *path = xasprintf("/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, start, end);
+	struct pm_file *f = NULL;
+	struct stat st;
+	char *key;
+
+	if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+		key = xasprintf("[file %lx:%lx]", (unsigned long)st.st_dev,
+				(unsigned long)st.st_ino);
+		f = file_intern(pm, key);
+		free(key);
+		if (!f->tried) {
+			f->tried = true;
+			f->image = image_open_file(path);
+			if (f->image && mapped[0] == '/')
+				image_rename(f->image, mapped);
+		}
+	}
 	free(path);
-	if (img)
-		return img;
-	path = xasprintf("/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)pid, start, end);
-	img = procmap_image(pm, path);
+	return f ? f->image : NULL;
+}
+
+/* The image behind a mapping named name in process ps. A file of ours is
+ * opened by its path; a deleted one may still exist under its name (an
+ * upgrade replaced it), otherwise the kernel still holds it for us in
+ * map_files. A container's file is read through /proc/PID/root, a deleted
+ * or unreachable one through map_files. The image keeps the name the
+ * target gave it (without " (deleted)") as its mapped_path. */
+static struct elf_image *mapping_image(struct procmap *pm, const struct proc_space *ps,
+				       uint64_t start, uint64_t end, const char *name)
+{
+	bool deleted = has_suffix(name, DELETED_SUFFIX);
+	char *path = deleted ? xstrndup(name, strlen(name) - strlen(DELETED_SUFFIX)) : NULL;
+	const char *mapped = path ? path : name;
+	struct elf_image *img = NULL;
+
+	if (!ps->root || mapped[0] != '/') { /* ours, or "[vdso]", "[heap]"... */
+		img = procmap_image(pm, mapped);
+		if (!img && deleted)
+			img = map_files_image(pm, ps->pid, start, end, mapped);
+	} else {
+		if (!deleted)
+			img = foreign_image(pm, ps, mapped);
+		if (!img)
+			img = map_files_image(pm, ps->pid, start, end, mapped);
+		if (img)
+			img->foreign = true;
+	}
 	free(path);
 	return img;
 }
@@ -300,8 +422,52 @@ static void space_free(struct proc_space *ps)
 {
 	if (ps->unwind_free && ps->unwind_priv)
 		ps->unwind_free(ps->unwind_priv);
+	free(ps->root);
+	free(ps->root_key);
 	free(ps->maps);
 	free(ps);
+}
+
+/* The mount namespace and root of /proc/<proc> ("self" or a pid). */
+static bool root_identity(const char *proc, struct pm_root *r)
+{
+	char path[64];
+	struct stat ns, root;
+
+	snprintf(path, sizeof(path), "/proc/%s/ns/mnt", proc);
+	if (stat(path, &ns) != 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%s/root", proc);
+	if (stat(path, &root) != 0)
+		return false;
+	*r = (struct pm_root){.ns_dev = ns.st_dev,
+			      .ns_ino = ns.st_ino,
+			      .root_dev = root.st_dev,
+			      .root_ino = root.st_ino};
+	return true;
+}
+
+/* Whether ps's files are ours or another root's (a container): set
+ * ps->root and ps->root_key. A process that is gone (or cannot be told)
+ * keeps what was known, false then. */
+static bool space_find_root(struct procmap *pm, struct proc_space *ps)
+{
+	struct pm_root r;
+	char pid[24];
+
+	snprintf(pid, sizeof(pid), "%d", (int)ps->pid);
+	if (!pm->self_known || !root_identity(pid, &r))
+		return false;
+	free(ps->root);
+	free(ps->root_key);
+	ps->root = ps->root_key = NULL;
+	if (r.ns_dev == pm->self.ns_dev && r.ns_ino == pm->self.ns_ino &&
+	    r.root_dev == pm->self.root_dev && r.root_ino == pm->self.root_ino)
+		return true;
+	ps->root = xasprintf("/proc/%d/root", (int)ps->pid);
+	ps->root_key = xasprintf("[mnt %lu root %lx:%lx]", (unsigned long)r.ns_ino,
+				 (unsigned long)r.root_dev, (unsigned long)r.root_ino);
+	return true;
 }
 
 struct proc_space *procmap_lookup(struct procmap *pm, pid_t pid)
@@ -320,6 +486,7 @@ static struct proc_space *space_create(struct procmap *pm, pid_t pid)
 	size_t i = space_index(pm, pid, &found);
 
 	ps->pid = pid;
+	space_find_root(pm, ps);
 	pm->spaces = xgrow(pm->spaces, &pm->spaces_cap, pm->nspaces + 1, sizeof(*pm->spaces));
 	memmove(&pm->spaces[i + 1], &pm->spaces[i], (pm->nspaces - i) * sizeof(*pm->spaces));
 	pm->spaces[i] = ps;
@@ -371,6 +538,7 @@ bool procmap_reload(struct procmap *pm, struct proc_space *ps)
 	f = fopen(path, "re");
 	if (!f)
 		return false;
+	space_find_root(pm, ps); /* it may have entered a container since */
 	while (getline(&line, &line_cap, f) > 0) {
 		struct map_entry *m;
 		uint64_t start, end, pgoff;
@@ -388,7 +556,7 @@ bool procmap_reload(struct procmap *pm, struct proc_space *ps)
 		m->end = end;
 		m->pgoff = pgoff;
 		m->prot = prot;
-		m->image = mapping_image(pm, ps->pid, start, end, name);
+		m->image = mapping_image(pm, ps, start, end, name);
 		m->name = file_intern(pm, name)->name;
 	}
 	free(line);
@@ -488,7 +656,7 @@ void procmap_add_mapping(struct procmap *pm, pid_t pid, uint64_t start, uint64_t
 	m.end = start + len;
 	m.pgoff = pgoff;
 	m.prot = prot;
-	m.image = mapping_image(pm, pid, m.start, m.end, path);
+	m.image = mapping_image(pm, ps, m.start, m.end, path);
 	m.name = file_intern(pm, path)->name;
 	space_insert(ps, &m);
 	ps->generation = ++pm->generation;
@@ -504,6 +672,11 @@ void procmap_fork(struct procmap *pm, pid_t parent, pid_t child)
 	to = procmap_lookup(pm, child);
 	if (!to)
 		to = space_create(pm, child);
+	if (from->root && !to->root && !space_find_root(pm, to)) {
+		/* the child is gone already: it saw its parent's root */
+		to->root = xasprintf("/proc/%d/root", (int)child);
+		to->root_key = xstrdup(from->root_key);
+	}
 	to->maps = xgrow(to->maps, &to->maps_cap, from->nmaps, sizeof(*to->maps));
 	if (from->nmaps)
 		memcpy(to->maps, from->maps, from->nmaps * sizeof(*to->maps));
@@ -518,6 +691,8 @@ void procmap_exec(struct procmap *pm, pid_t pid)
 	/* an empty space, not one read from /proc: MMAP2 records follow */
 	if (!ps)
 		ps = space_create(pm, pid);
+	else
+		space_find_root(pm, ps); /* exec'd inside a container it entered */
 	ps->nmaps = 0;
 	ps->generation = ++pm->generation;
 }
@@ -603,8 +778,11 @@ bool elf_image_read(const struct elf_image *img, uint64_t vaddr, void *buf, size
 
 struct procmap *procmap_new(void)
 {
+	struct procmap *pm = xcalloc(1, sizeof(*pm));
+
 	elf_version(EV_CURRENT);
-	return xcalloc(1, sizeof(struct procmap));
+	pm->self_known = root_identity("self", &pm->self);
+	return pm;
 }
 
 void procmap_free(struct procmap *pm)

@@ -16,7 +16,13 @@ struct elf_load_segment {
 };
 
 struct elf_image {
-	char *path;	     /* as mapped ("/usr/lib/x86_64-linux-gnu/libc.so.6", "[vdso]") */
+	/* Where proftop opens it: the path as mapped ("/usr/lib/x86_64-linux-
+	 * gnu/libc.so.6", "[vdso]"); for a process in another mount namespace
+	 * or root (a container) "/proc/PID/root" + that path; for a deleted
+	 * file the kernel still holds, "/proc/PID/map_files/START-END". */
+	char *path;
+	char *mapped_path;   /* the path as the target names it: the profile's module path */
+	bool foreign;	     /* read through another process's root (a container) */
 	char *build_id;	     /* lower-case hex, or NULL */
 	const uint8_t *data; /* the whole file, mmapped read-only (NULL if unreadable) */
 	size_t size;
@@ -46,6 +52,10 @@ struct map_entry {
 
 struct proc_space {
 	pid_t pid;
+	/* "/proc/PID/root" when the process's root or mount namespace is not
+	 * ours (a container): its files are read through it. NULL: ours. */
+	char *root;
+	char *root_key;		/* that root's identity ("[mnt 4026532 root 2049:2]"), or NULL */
 	struct map_entry *maps; /* sorted by start, non-overlapping */
 	size_t nmaps, maps_cap;
 	unsigned generation; /* bumped on every change to maps */
@@ -85,8 +95,18 @@ bool map_entry_vaddr(const struct map_entry *m, uint64_t addr, uint64_t *vaddr);
  * object (the load bias: addr = vaddr + bias). */
 bool map_entry_bias(const struct map_entry *m, int64_t *bias);
 
-/* Open (or find) the image for path; NULL if it cannot be read as ELF. */
+/* Open (or find) the image for path (in our root); NULL if it cannot be
+ * read as ELF. */
 struct elf_image *procmap_image(struct procmap *pm, const char *path);
+/* The image pid maps under path (as the target names it): in a container,
+ * its own file, never ours of the same path (NULL if it maps none);
+ * elsewhere procmap_image(path) when no mapping of pid has it yet. */
+struct elf_image *procmap_mapped_image(struct procmap *pm, pid_t pid, const char *path);
+/* The image of a profile module (path as the target names it, build id or
+ * NULL): one some process maps, a container's included; else ours at that
+ * path if its build id matches. NULL if none. */
+struct elf_image *procmap_module_image(struct procmap *pm, const char *path,
+				       const char *build_id);
 /* Copy len bytes at ELF vaddr from the image's file; false if any byte is
  * outside the file-backed part of a PT_LOAD segment. */
 bool elf_image_read(const struct elf_image *img, uint64_t vaddr, void *buf, size_t len);

@@ -205,6 +205,26 @@ fail:
 	return NULL;
 }
 
+/* Whether the module libdwfl opened by path is the file procmap read
+ * (same build id; a file without one cannot be told, so it is not). */
+static bool module_is_image(Dwfl_Module *mod, const struct elf_image *img)
+{
+	const unsigned char *bits;
+	GElf_Addr vaddr;
+	int n = dwfl_module_build_id(mod, &bits, &vaddr);
+	size_t len = img->build_id ? strlen(img->build_id) : 0;
+	char hex[3];
+
+	if (n <= 0 || len != 2 * (size_t)n)
+		return false;
+	for (int i = 0; i < n; i++) {
+		snprintf(hex, sizeof(hex), "%02x", bits[i]);
+		if (memcmp(hex, img->build_id + 2 * i, 2) != 0)
+			return false;
+	}
+	return true;
+}
+
 /* Report the image's one module into a new Dwfl; NULL if it cannot be
  * read as ELF. Out of descriptors, it closes other images and retries:
  * names are never lost to the open-file limit. */
@@ -225,6 +245,16 @@ static Dwfl_Module *image_syms_report(struct image_syms *is, struct elf_image *i
 		       elf_fds_evict_one(&is->fds)) {
 			errno = 0;
 			mod = dwfl_report_elf(is->dwfl, img->path, img->path, -1, 0, true);
+		}
+		if (mod && img->foreign && !module_is_image(mod, img)) {
+			/* the container's file changed under its path since procmap
+			 * read it: name what was mapped, from memory */
+			dwfl_end(is->dwfl);
+			is->dwfl = dwfl_begin(&image_callbacks);
+			if (!is->dwfl)
+				return NULL;
+			dwfl_report_begin(is->dwfl);
+			mod = NULL;
 		}
 	}
 	if (!mod && img->data && img->size)
@@ -273,7 +303,9 @@ static uint32_t image_module(struct symbols *s, struct elf_image *img)
 {
 	struct profile *p = s->p;
 	uint32_t id = img->module_id;
-	const char *path = img->path ? img->path : "[unknown]";
+	const char *path = img->mapped_path ? img->mapped_path
+			   : img->path	    ? img->path
+					    : "[unknown]";
 
 	if (id < p->nmodules && str_same(p->modules[id].path, path) &&
 	    str_same(p->modules[id].build_id, img->build_id))
@@ -818,6 +850,28 @@ static void frames_from_dwarf(struct symbols *s, struct image_syms *is, Dwarf_Di
 	}
 }
 
+/* The module's symbols_from, once its file (and debug file) are open. */
+static void module_note_source(struct symbols *s, const struct elf_image *img,
+			       struct image_syms *is, uint32_t module)
+{
+	const char *debugfile = NULL;
+	GElf_Addr bias;
+	Elf *elf = NULL;
+	char *from;
+
+	if (img->is_vdso) {
+		profile_set_module_source(s->p, module, "symbols in the kernel's vDSO");
+		return;
+	}
+	if (is->mod) {
+		elf = dwfl_module_getelf(is->mod, &bias);
+		dwfl_module_info(is->mod, NULL, NULL, NULL, NULL, NULL, NULL, &debugfile);
+	}
+	from = elf_debug_describe(img->path ? img->path : "?", elf, debugfile);
+	profile_set_module_source(s->p, module, from);
+	free(from);
+}
+
 struct symbols *symbols_new(struct profile *p)
 {
 	struct symbols *s = xcalloc(1, sizeof(*s));
@@ -906,6 +960,8 @@ uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vad
 		return loc;
 	is = image_syms_fetch(s, img, image_syms_get(img));
 	location_frames(s, is, addr, module);
+	if (!s->p->modules[module].symbols_from)
+		module_note_source(s, img, is, module);
 	return profile_intern_location(s->p, module, addr, s->lines, s->nlines);
 }
 

@@ -13,6 +13,7 @@
 
 #include "elf-debug.h"
 #include "elf-fds.h"
+#include "elf-file.h"
 #include "xalloc.h"
 
 /* One way of finding a debug file. Tried in table order; the first that
@@ -22,6 +23,11 @@ struct debug_query {
 	const char *build_id; /* hex, or NULL */
 	const char *debuglink;
 	uint32_t crc;
+	/* A file opened through another process's root (a container):
+	 * "/proc/PID/root", and the file's path inside it (NULL for a
+	 * map_files path, which names no directory). NULL: ours. */
+	char *root;
+	const char *inner;
 };
 
 typedef char *(*debug_finder)(const struct debug_query *q);
@@ -66,17 +72,35 @@ bool elf_debug_file_crc(const char *path, uint32_t *crc)
 	return true;
 }
 
+/* ELF_DEBUG_ROOT/.build-id/ab/cdef....debug, under root (inside it) if
+ * given, else ours. */
+static char *build_id_file(const char *root, const char *build_id)
+{
+	char *inner = xasprintf(ELF_DEBUG_ROOT "/.build-id/%.2s/%s.debug", build_id, build_id + 2);
+	char *path;
+
+	if (!root) {
+		if (is_regular(inner))
+			return inner;
+		free(inner);
+		return NULL;
+	}
+	path = elf_file_in_root(root, inner) ? xasprintf("%s%s", root, inner) : NULL;
+	free(inner);
+	return path;
+}
+
+/* A container's file: its own debug directory first, then the host's
+ * (a debug package installed on the host serves the same build id). */
 static char *by_build_id(const struct debug_query *q)
 {
-	char *path;
+	char *path = NULL;
 
 	if (!q->build_id || strlen(q->build_id) < 3)
 		return NULL;
-	path = xasprintf(ELF_DEBUG_ROOT "/.build-id/%.2s/%s.debug", q->build_id, q->build_id + 2);
-	if (is_regular(path))
-		return path;
-	free(path);
-	return NULL;
+	if (q->root)
+		path = build_id_file(q->root, q->build_id);
+	return path ? path : build_id_file(NULL, q->build_id);
 }
 
 /* A debuglink candidate: a file other than the ELF itself, with the CRC
@@ -108,22 +132,53 @@ static char *debuglink_in(const char *dir, const struct debug_query *q)
 	return NULL;
 }
 
+/* The same for a container's file at dir inside q->root: its directory,
+ * .debug/ and debug directory inside the root (symlinks kept inside),
+ * then the host's ELF_DEBUG_ROOT/<dir>. */
+static char *debuglink_in_root(const char *dir, const struct debug_query *q)
+{
+	const char *fmt[] = {"%s/%s", "%s/.debug/%s", ELF_DEBUG_ROOT "%s/%s"};
+	char *cand;
+
+	for (size_t i = 0; i < sizeof(fmt) / sizeof(fmt[0]); i++) {
+		char *inner = xasprintf(fmt[i], dir, q->debuglink);
+
+		cand = elf_file_in_root(q->root, inner) ? xasprintf("%s%s", q->root, inner) : NULL;
+		free(inner);
+		if (cand && debuglink_matches(cand, q))
+			return cand;
+		free(cand);
+	}
+	cand = xasprintf(ELF_DEBUG_ROOT "%s/%s", dir, q->debuglink);
+	if (debuglink_matches(cand, q))
+		return cand;
+	free(cand);
+	return NULL;
+}
+
 static char *by_debuglink(const struct debug_query *q)
 {
 	char *dir, *slash, *found = NULL, real[PATH_MAX];
+	const char *path = q->root ? q->inner : q->path;
 
-	if (!q->debuglink || !q->debuglink[0] || !q->path || q->path[0] != '/')
+	if (!q->debuglink || !q->debuglink[0] || !path || path[0] != '/' ||
+	    strchr(q->debuglink, '/'))
 		return NULL;
-	/* The directory as named, then the one the name resolves to. */
-	dir = xstrdup(q->path);
+	/* The directory as named, then the one the name resolves to (not
+	 * inside a container: its mapped path is already resolved there). */
+	dir = xstrdup(path);
 	slash = strrchr(dir, '/');
 	*slash = '\0';
-	found = debuglink_in(dir, q);
-	if (!found && realpath(q->path, real)) {
-		slash = strrchr(real, '/');
-		*slash = '\0';
-		if (strcmp(real, dir) != 0)
-			found = debuglink_in(real, q);
+	if (q->root) {
+		found = debuglink_in_root(dir, q);
+	} else {
+		found = debuglink_in(dir, q);
+		if (!found && realpath(q->path, real)) {
+			slash = strrchr(real, '/');
+			*slash = '\0';
+			if (strcmp(real, dir) != 0)
+				found = debuglink_in(real, q);
+		}
 	}
 	free(dir);
 	return found;
@@ -193,17 +248,36 @@ static const debug_finder debug_finders[] = {
 	by_fetched,
 };
 
+/* "/proc/PID/root/PATH": q->root and q->inner; "/proc/PID/map_files/...":
+ * q->root only (its build id may be known inside that root). */
+static void query_split_root(struct debug_query *q)
+{
+	const char *p = q->path, *end;
+	int n = 0;
+
+	if (!p || strncmp(p, "/proc/", 6) != 0)
+		return;
+	if (sscanf(p + 6, "%*[0-9]%n", &n) != 0 || n == 0)
+		return;
+	end = p + 6 + n;
+	if (strncmp(end, "/root/", 6) == 0) {
+		q->root = xstrndup(p, (size_t)(end + 5 - p));
+		q->inner = end + 5;
+	} else if (strncmp(end, "/map_files/", 11) == 0) {
+		q->root = xasprintf("%.*s/root", (int)(end - p), p);
+	}
+}
+
 char *elf_debug_find(const char *path, const char *build_id, const char *debuglink, uint32_t crc)
 {
-	const struct debug_query q = {path, build_id, debuglink, crc};
+	struct debug_query q = {path, build_id, debuglink, crc, NULL, NULL};
+	char *found = NULL;
 
-	for (size_t i = 0; i < sizeof(debug_finders) / sizeof(debug_finders[0]); i++) {
-		char *found = debug_finders[i](&q);
-
-		if (found)
-			return found;
-	}
-	return NULL;
+	query_split_root(&q);
+	for (size_t i = 0; !found && i < sizeof(debug_finders) / sizeof(debug_finders[0]); i++)
+		found = debug_finders[i](&q);
+	free(q.root);
+	return found;
 }
 
 char *elf_debug_find_for(const char *path, Elf *elf)
@@ -288,4 +362,81 @@ int elf_debug_dwfl_find(Dwfl_Module *mod, void **userdata, const char *modname, 
 	}
 	*debuginfo_file_name = found; /* libdwfl frees it */
 	return fd;
+}
+
+/* Which symbol tables elf has: .symtab, .dynsym, .gnu_debugdata (the
+ * MiniDebugInfo some distributions leave in stripped files). */
+static void elf_symbol_tables(Elf *elf, bool *symtab, bool *dynsym, bool *minidebug)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+
+	*symtab = *dynsym = *minidebug = false;
+	if (!elf || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return;
+	while ((scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		*symtab |= sh.sh_type == SHT_SYMTAB;
+		*dynsym |= sh.sh_type == SHT_DYNSYM;
+		name = elf_strptr(elf, shstrndx, sh.sh_name);
+		*minidebug |= name && !strcmp(name, ".gnu_debugdata");
+	}
+}
+
+/* Why no debug file was found, and what to do about it. */
+static char *no_debug_file(Elf *elf, const char *what)
+{
+	char *id = elf_build_id_hex(elf), *s;
+	GElf_Word crc = 0;
+	const char *link = dwelf_elf_gnu_debuglink(elf, &crc);
+
+	if (id)
+		s = xasprintf("%s: stripped, no debug file for build id %s (install its -dbg "
+			      "package or set DEBUGINFOD_URLS)",
+			      what, id);
+	else if (link)
+		s = xasprintf("%s: stripped, no debug file %s (with its CRC) beside it, in its "
+			      ".debug/ or under " ELF_DEBUG_ROOT,
+			      what, link);
+	else
+		s = xasprintf("%s: stripped, with no build id or .gnu_debuglink to find its "
+			      "debug file by (rebuild with -g or --build-id)",
+			      what);
+	free(id);
+	return s;
+}
+
+char *elf_debug_describe(const char *path, Elf *elf, const char *debug_path)
+{
+	struct debug_query q = {.path = path};
+	bool symtab, dynsym, minidebug;
+	char *phrase, *full;
+
+	query_split_root(&q);
+	elf_symbol_tables(elf, &symtab, &dynsym, &minidebug);
+	if (!elf)
+		phrase = xasprintf("no symbols: %s cannot be read as ELF", path);
+	else if (debug_path && strstr(debug_path, "/debuginfod_client/"))
+		phrase = xasprintf("debuginfod (%s)", debug_path);
+	else if (debug_path)
+		phrase = xasprintf("debug file %s", debug_path);
+	else if (symtab)
+		phrase = xstrdup("symbols in the file");
+	else if (minidebug)
+		phrase = xstrdup("symbols in the file's .gnu_debugdata (MiniDebugInfo)");
+	else
+		phrase = no_debug_file(elf, dynsym ? "exported symbols only" : "no symbols");
+	if (!q.root) {
+		free(q.root);
+		return phrase;
+	}
+	full = xasprintf("%s; read through %s (%s)", phrase, path,
+			 q.inner ? "container" : "the file was deleted");
+	free(phrase);
+	free(q.root);
+	return full;
 }

@@ -18,6 +18,12 @@
  *  3. by build id among the files debuginfod delivered during this run
  *     (elf_debug_add_fetched): the fetch itself runs in the background
  *     (debuginfod.h), never from here.
+ * A container's file, path "/proc/PID/root/DIR/FILE" (procmap opens it so):
+ * build id in the container's ELF_DEBUG_ROOT then ours; debuglink in DIR,
+ * DIR/.debug and ELF_DEBUG_ROOT/DIR inside the container, then in our
+ * ELF_DEBUG_ROOT/DIR; inside the container only what stays inside its root
+ * (elf_file_in_root). "/proc/PID/map_files/..." (a deleted file): by build
+ * id only, in that process's root and ours.
  * build_id: lower-case hex or NULL; debuglink/crc: the file's
  * .gnu_debuglink or NULL. Returns a malloc'd path, or NULL. */
 char *elf_debug_find(const char *path, const char *build_id, const char *debuglink, uint32_t crc);
@@ -45,6 +51,15 @@ int elf_debug_dwfl_find(Dwfl_Module *mod, void **userdata, const char *modname, 
 /* Callbacks using elf_debug_dwfl_find set .debuginfo_path to this (the
  * standard search it falls back on for dwz alt files reads it). */
 extern char *elf_debug_dwfl_path;
+
+/* Where the names of the ELF file at path (as opened; elf: it, NULL if it
+ * could not be read) come from, given the debug file found for it (NULL:
+ * none), as one phrase a person can act on (prof_module.symbols_from):
+ * "symbols in the file", "debug file PATH", "debuginfod (PATH)", "no
+ * symbols: stripped, no debug file for build id X (install its -dbg
+ * package or set DEBUGINFOD_URLS)"; a container's file says it was read
+ * through /proc/PID/root. malloc'd. */
+char *elf_debug_describe(const char *path, Elf *elf, const char *debug_path);
 
 /* Lower-case hex of elf's GNU build id, malloc'd, or NULL. */
 char *elf_build_id_hex(Elf *elf);

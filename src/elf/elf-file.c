@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gelf.h>
+#include <linux/openat2.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "elf-debug.h"
@@ -36,6 +38,35 @@ const void *elf_file_map(const char *path, size_t *size)
 		return NULL;
 	*size = (size_t)st.st_size;
 	return data;
+}
+
+bool elf_file_in_root(const char *root, const char *path)
+{
+	struct open_how how = {
+		.flags = O_PATH | O_CLOEXEC,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	struct stat inside, plain;
+	char *full;
+	int dir, fd;
+	bool same;
+
+	if (!root || !path || path[0] != '/')
+		return false;
+	dir = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0)
+		return false;
+	fd = (int)syscall(SYS_openat2, dir, path, &how, sizeof(how));
+	close(dir);
+	if (fd < 0)
+		return false;
+	same = fstat(fd, &inside) == 0 && S_ISREG(inside.st_mode);
+	close(fd);
+	full = xasprintf("%s%s", root, path);
+	same = same && stat(full, &plain) == 0 && plain.st_dev == inside.st_dev &&
+	       plain.st_ino == inside.st_ino;
+	free(full);
+	return same;
 }
 
 /* An Elf over the whole file, mapped by libelf; the descriptor is closed

@@ -6,6 +6,7 @@
 
 #include <elfutils/libdw.h>
 #include <libelf.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct elf_file {
@@ -28,5 +29,12 @@ void elf_file_close(struct elf_file *f);
  * once); NULL if it is no regular file large enough to be ELF. Unmap with
  * munmap(data, *size). */
 const void *elf_file_map(const char *path, size_t *size);
+
+/* Whether root/path (root: another process's root, "/proc/PID/root") is a
+ * regular file that resolves to the same file as it does for that process,
+ * its symlinks and ".." kept inside root (openat2 RESOLVE_IN_ROOT): a
+ * container cannot make root read a host file through an absolute symlink.
+ * false where the kernel lacks openat2. */
+bool elf_file_in_root(const char *root, const char *path);
 
 #endif
