@@ -424,23 +424,30 @@ static bool stack_word(const struct unwind_ctx *ctx, uint64_t addr, uint64_t *va
 	return true;
 }
 
-/* A step through the frame pointer, for a frame whose code has no CFI
- * (JIT code, V8's builtins, assembly): [bp] is the caller's bp, [bp + 8]
- * the return address, the caller's sp bp + 16. The frame pointer must lie
- * above sp, in the copy, and the return address in executable memory;
- * else bp was not a frame pointer and the unwind stops there. */
-static enum step fp_step(const struct unwind_ctx *ctx, uint64_t *ip, uint64_t *sp, uint64_t *bp)
+/* Whether ip lies in memory the process maps executable. */
+static bool in_code(const struct unwind_ctx *ctx, uint64_t ip)
+{
+	const struct map_entry *m = proc_space_find(ctx->ps, ip);
+
+	return m && (m->prot & PROT_EXEC);
+}
+
+/* A step through the frame pointer, for a frame of code without CFI (JIT
+ * code, V8's builtins, assembly): [bp] is the caller's bp, [bp + 8] the
+ * return address, the caller's sp bp + 16. Both addresses must be code,
+ * the frame pointer above sp and in the copy; else bp was not a frame
+ * pointer and the unwind stops there. first: *ip is the sampled IP. */
+static enum step fp_step(const struct unwind_ctx *ctx, uint64_t *ip, uint64_t *sp, uint64_t *bp,
+			 bool first)
 {
 	uint64_t nip, nbp;
-	const struct map_entry *m;
 
-	if (*bp < *sp || (*bp & 7) || !stack_word(ctx, *bp, &nbp) ||
+	if (!in_code(ctx, first ? *ip : *ip - 1) || *bp < *sp || (*bp & 7) || !stack_word(ctx, *bp, &nbp) ||
 	    !stack_word(ctx, *bp + 8, &nip))
 		return STEP_FAIL;
 	if (nip == 0)
 		return STEP_END;
-	m = proc_space_find(ctx->ps, nip);
-	if (!m || !(m->prot & PROT_EXEC))
+	if (!in_code(ctx, nip - 1))
 		return STEP_FAIL;
 	*ip = nip;
 	*sp = *bp + 16;
@@ -471,7 +478,7 @@ static enum step unwind_next(unw_cursor_t *c, struct unwind_ctx *ctx, unw_addr_s
 	if (st != STEP_NO_CFI)
 		return st;
 	ctx->regs[PERF_REG_X86_BP] = bp;
-	st = fp_step(ctx, ip, sp, &ctx->regs[PERF_REG_X86_BP]);
+	st = fp_step(ctx, ip, sp, &ctx->regs[PERF_REG_X86_BP], first);
 	*restart = st == STEP_NEXT;
 	return st;
 }
