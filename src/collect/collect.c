@@ -19,6 +19,7 @@
 
 #include "calls.h"
 #include "collect.h"
+#include "jitmap.h"
 #include "memtrack.h"
 #include "offcpu.h"
 #include "procmap.h"
@@ -39,6 +40,7 @@ struct pc_cache_slot {
 	uint64_t pc;
 	pid_t pid;
 	unsigned generation;
+	unsigned jit_generation; /* of the JIT maps (jit_generation) */
 	uint32_t loc;
 };
 
@@ -133,6 +135,7 @@ struct collector {
 	struct procmap *pm;
 	struct unwinder *uw;
 	struct symbols *sym;
+	struct jit *jit; /* the JIT maps of the target's processes */
 	struct memtrack mem;
 	int timerfd;
 	uint64_t deadline_ns; /* 0: none */
@@ -195,6 +198,7 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 	c->pm = procmap_new();
 	c->uw = unwinder_new(c->pm);
 	c->sym = symbols_new(p);
+	c->jit = jit_new();
 	c->calls = calls_new(&cfg->calls, p, c->pm, c->sym);
 	if (cfg->wall) {
 		c->offcpu = offcpu_new(p, c->sym);
@@ -233,6 +237,7 @@ void collector_free(struct collector *c)
 	free(c->memo);
 	python_free(c->py);
 	symbols_free(c->sym);
+	jit_free(c->jit);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
 	memtrack_free(&c->mem);
@@ -296,23 +301,47 @@ static bool maybe_reload(struct collector *c, struct proc_space *ps)
 	return true;
 }
 
+/* An address no ELF file backs: named by the process's JIT if its perf map
+ * or jitdump says what is there. *cache: false when a JIT map might name it
+ * later (it grows as code is made). */
+static uint32_t resolve_unbacked(struct collector *c, struct proc_space *ps,
+				 const struct map_entry *m, uint64_t pc, bool is_return, bool *cache)
+{
+	const struct jitmap *jm;
+	const struct jit_code *code = NULL;
+
+	/* code is executable; an address in no known mapping may be new code */
+	if (!m || (m->prot & PROT_EXEC))
+		code = jit_lookup(c->jit, ps, pc, &jm);
+	if (code)
+		return symbols_jit_location(c->sym, jm, code, pc, is_return);
+	*cache = !jit_known(c->jit, ps->pid);
+	return symbols_unknown_location(c->sym, pc, m ? m->name : NULL);
+}
+
 static uint32_t resolve_pc(struct collector *c, struct proc_space *ps, uint64_t pc, bool is_return)
 {
 	uint64_t key = pc ^ ((uint64_t)is_return << 63);
 	uint64_t h = (key ^ ((uint64_t)ps->pid << 32)) * 0x9e3779b97f4a7c15ull;
 	struct pc_cache_slot *slot = &c->pc_cache[h >> (64 - PC_CACHE_BITS)];
+	unsigned jit_gen = jit_generation(c->jit);
 	const struct map_entry *m;
+	bool cache = true;
 	uint64_t vaddr;
 	uint32_t loc;
 
 	if (slot->pc == key && slot->pid == ps->pid && slot->generation == ps->generation &&
-	    slot->loc != PROF_NONE)
+	    slot->jit_generation == jit_gen && slot->loc != PROF_NONE)
 		return slot->loc;
 	m = proc_space_find(ps, pc);
 	if (m && m->image && map_entry_vaddr(m, pc, &vaddr))
 		loc = symbols_location(c->sym, m->image, vaddr, is_return);
 	else
-		loc = symbols_unknown_location(c->sym, pc, m ? m->name : NULL);
+		loc = resolve_unbacked(c, ps, m, pc, is_return, &cache);
+	if (!cache)
+		return loc;
+	jit_gen = jit_generation(c->jit); /* a lookup may have read more */
+	slot->jit_generation = jit_gen;
 	slot->pc = key;
 	slot->pid = ps->pid;
 	slot->generation = ps->generation;
@@ -584,6 +613,7 @@ static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, bool exec
 
 		procmap_exec(c->pm, pid);
 		python_forget(c->py, pid);
+		jit_forget(c->jit, pid);
 		if (ps)
 			unwinder_flush(c->uw, ps);
 	}
@@ -702,6 +732,7 @@ static void drain(struct collector *c)
 		if (ps && c->dead[i] != c->target.pid) {
 			unwinder_flush(c->uw, ps);
 			python_forget(c->py, c->dead[i]);
+			jit_forget(c->jit, c->dead[i]);
 			procmap_exit(c->pm, c->dead[i]);
 		}
 	}

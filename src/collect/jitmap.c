@@ -1,0 +1,1051 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "jitmap.h"
+#include "loop.h"
+#include "xalloc.h"
+
+/* jitdump format (perf's tools/perf/Documentation/jitdump-specification.txt) */
+#define JITDUMP_MAGIC	    0x4A695444u /* "JiTD", in the writer's byte order */
+#define JITDUMP_MAGIC_SWAP  0x4454694Au
+#define JITDUMP_HEADER_SIZE 40
+#define JIT_RECORD_HEADER   16 /* id, total_size, timestamp */
+#define JIT_CODE_LOAD	    0
+#define JIT_CODE_MOVE	    1
+#define JIT_CODE_DEBUG_INFO 2
+#define JIT_CODE_CLOSE	    3
+#define EM_X86_64_	    62
+/* A record claiming more is not one: the file is not read further. */
+#define JIT_RECORD_MAX (256u << 20)
+/* At most this much is read in one update; the rest the next time. */
+#define READ_CHUNK (16u << 20)
+
+/* A piece of the address space and the code that wins there. */
+struct jit_range {
+	uint64_t start, end;
+	uint32_t code; /* index into codes: later code wins */
+};
+
+/* Debug info waiting for the code load it precedes. */
+struct jit_pending {
+	uint64_t code_addr;
+	struct jit_line *lines;
+	size_t nlines;
+};
+
+struct jitmap {
+	enum jitmap_kind kind;
+	int fd;
+	char *display, *source;
+	uint64_t offset;  /* bytes consumed */
+	uint64_t line_no; /* perf map: lines consumed */
+	struct jit_code *codes;
+	size_t ncodes, codes_cap;
+	struct jit_range *ranges; /* sorted, disjoint */
+	size_t nranges;
+	unsigned generation;
+	size_t skipped;
+	char *warning;
+	bool warned, closed;
+	bool header_read; /* jitdump */
+	struct jit_pending pending;
+	char **files; /* debug info file names */
+	size_t nfiles, files_cap;
+	uint8_t *buf;
+	size_t buf_cap;
+};
+
+/* ---- names ---- */
+
+static bool is_tier_mark(char c)
+{
+	return c == '*' || c == '^' || c == '~' || c == '+';
+}
+
+/* "FILE:LINE[:COL]" at the end of s: the file and line; false if absent. */
+static bool split_file_line(const char *s, char **file, int *line)
+{
+	const char *colon = strrchr(s, ':'), *c2;
+	char *end;
+	long l;
+
+	if (!colon || colon == s)
+		return false;
+	/* with a column, the line is the field before it */
+	c2 = colon;
+	while (c2 > s && c2[-1] != ':')
+		c2--;
+	if (c2 > s + 1) {
+		l = strtol(c2, &end, 10);
+		if (end == colon && l > 0 && l <= INT32_MAX) {
+			*file = xstrndup(s, (size_t)(c2 - 1 - s));
+			*line = (int)l;
+			return true;
+		}
+	}
+	l = strtol(colon + 1, &end, 10);
+	if (end != colon + 1 && !*end && l > 0 && l <= INT32_MAX) {
+		*file = xstrndup(s, (size_t)(colon - s));
+		*line = (int)l;
+		return true;
+	}
+	return false;
+}
+
+static bool v8_prefix(const char *name, size_t *len)
+{
+	static const char *const prefixes[] = {"JS:", "LazyCompile:", "Function:", "Script:",
+					       "Eval:"};
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i]))) {
+			*len = strlen(prefixes[i]);
+			return true;
+		}
+	return false;
+}
+
+void jit_name_parse(const char *name, struct jit_name *out)
+{
+	size_t plen;
+
+	memset(out, 0, sizeof(*out));
+	if (v8_prefix(name, &plen)) {
+		const char *p = name + plen, *sp;
+		char *fn;
+
+		if (is_tier_mark(*p))
+			p++;
+		sp = strrchr(p, ' ');
+		/* "f /a/b.js:3:15", " /a/b.js:1:1" (unnamed), or a bare "f" */
+		if (sp && split_file_line(sp + 1, &out->file, &out->line))
+			fn = xstrndup(p, (size_t)(sp - p));
+		else
+			fn = xstrdup(p);
+		out->function = fn[0] ? fn : xstrdup("(anonymous)");
+		if (!fn[0])
+			free(fn);
+		out->key = xasprintf("%.*s%s", (int)plen, name, p);
+		return;
+	}
+	if (!strncmp(name, "py::", 4)) {
+		const char *p = name + 4, *colon = strchr(p, ':');
+
+		if (colon && colon > p && colon[1]) {
+			out->function = xstrndup(p, (size_t)(colon - p));
+			out->file = xstrdup(colon + 1);
+			out->key = xstrdup(name);
+			return;
+		}
+	}
+	out->function = xstrdup(name);
+	out->key = xstrdup(name);
+}
+
+void jit_name_free(struct jit_name *n)
+{
+	free(n->function);
+	free(n->key);
+	free(n->file);
+	memset(n, 0, sizeof(*n));
+}
+
+const struct jit_line *jit_code_line(const struct jit_code *code, uint64_t addr)
+{
+	size_t lo = 0, hi = code->nlines;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (code->lines[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo ? &code->lines[lo - 1] : NULL;
+}
+
+/* ---- the map ---- */
+
+static const char *kind_word(enum jitmap_kind kind)
+{
+	return kind == JITMAP_PERF_MAP ? "perf map" : "jitdump";
+}
+
+struct jitmap *jitmap_open(enum jitmap_kind kind, const char *path, const char *display,
+			   const uid_t *owners, size_t nowners, bool follow, char *err,
+			   size_t errlen)
+{
+	struct jitmap *jm;
+	struct stat st;
+	bool owned = false;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW));
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ELOOP)
+			snprintf(err, errlen, "%s %s is a symbolic link; not read", kind_word(kind),
+				 display);
+		else
+			snprintf(err, errlen, "%s %s: %s", kind_word(kind), display, strerror(e));
+		errno = e; /* ENOENT: not there (yet) */
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s %s is not a regular file; not read", kind_word(kind),
+			 display);
+		close(fd);
+		errno = EPERM;
+		return NULL;
+	}
+	owned = st.st_uid == 0;
+	for (size_t i = 0; i < nowners && !owned; i++)
+		owned = st.st_uid == owners[i];
+	if (!owned) {
+		/* as perf: a file in /tmp that another user made is not trusted */
+		snprintf(err, errlen,
+			 "%s %s is owned by uid %u, neither the target's user nor root; not read",
+			 kind_word(kind), display, (unsigned)st.st_uid);
+		close(fd);
+		errno = EPERM;
+		return NULL;
+	}
+	jm = xcalloc(1, sizeof(*jm));
+	jm->kind = kind;
+	jm->fd = fd;
+	jm->display = xstrdup(display);
+	jm->source = xasprintf("%s %s", kind_word(kind), display);
+	return jm;
+}
+
+static void code_clear(struct jit_code *c)
+{
+	free(c->name);
+	free(c->lines);
+}
+
+static void jitmap_reset(struct jitmap *jm)
+{
+	for (size_t i = 0; i < jm->ncodes; i++)
+		code_clear(&jm->codes[i]);
+	jm->ncodes = 0;
+	jm->nranges = 0;
+	jm->offset = 0;
+	jm->line_no = 0;
+	jm->header_read = false;
+	free(jm->pending.lines);
+	memset(&jm->pending, 0, sizeof(jm->pending));
+}
+
+void jitmap_free(struct jitmap *jm)
+{
+	if (!jm)
+		return;
+	jitmap_reset(jm);
+	if (jm->fd >= 0)
+		close(jm->fd);
+	for (size_t i = 0; i < jm->nfiles; i++)
+		free(jm->files[i]);
+	free(jm->files);
+	free(jm->codes);
+	free(jm->ranges);
+	free(jm->buf);
+	free(jm->warning);
+	free(jm->display);
+	free(jm->source);
+	free(jm);
+}
+
+const char *jitmap_display(const struct jitmap *jm)
+{
+	return jm->display;
+}
+
+const char *jitmap_source(const struct jitmap *jm)
+{
+	return jm->source;
+}
+
+size_t jitmap_skipped(const struct jitmap *jm)
+{
+	return jm->skipped;
+}
+
+const char *jitmap_take_warning(struct jitmap *jm)
+{
+	if (!jm->warning || jm->warned)
+		return NULL;
+	jm->warned = true;
+	return jm->warning;
+}
+
+static void jitmap_warn(struct jitmap *jm, char *msg)
+{
+	if (jm->warning)
+		free(msg);
+	else
+		jm->warning = msg;
+}
+
+static size_t range_find(const struct jitmap *jm, uint64_t addr)
+{
+	size_t lo = 0, hi = jm->nranges;
+
+	/* the first range ending after addr */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (jm->ranges[mid].end <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+const struct jit_code *jitmap_lookup(const struct jitmap *jm, uint64_t addr)
+{
+	size_t i = range_find(jm, addr);
+
+	if (i < jm->nranges && jm->ranges[i].start <= addr)
+		return &jm->codes[jm->ranges[i].code];
+	return NULL;
+}
+
+/* Whether code [start, start + size) overlaps code of another name. */
+static bool overlaps_other(const struct jitmap *jm, const struct jit_code *c)
+{
+	for (size_t i = range_find(jm, c->start);
+	     i < jm->nranges && jm->ranges[i].start < c->start + c->size; i++)
+		if (strcmp(jm->codes[jm->ranges[i].code].name, c->name))
+			return true;
+	return false;
+}
+
+static int range_start_cmp(const void *a, const void *b)
+{
+	const struct jit_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	const uint64_t *x = a, *y = b;
+
+	return *x < *y ? -1 : *x > *y;
+}
+
+/* A max-heap of item indices by their code (the later code on top). */
+struct heap {
+	uint32_t *v;
+	size_t n;
+	const struct jit_range *items;
+};
+
+static void heap_push(struct heap *h, uint32_t i)
+{
+	size_t k = h->n++;
+
+	while (k > 0 && h->items[h->v[(k - 1) / 2]].code < h->items[i].code) {
+		h->v[k] = h->v[(k - 1) / 2];
+		k = (k - 1) / 2;
+	}
+	h->v[k] = i;
+}
+
+static void heap_pop(struct heap *h)
+{
+	uint32_t last = h->v[--h->n];
+	size_t k = 0;
+
+	for (;;) {
+		size_t c = 2 * k + 1;
+
+		if (c >= h->n)
+			break;
+		if (c + 1 < h->n && h->items[h->v[c + 1]].code > h->items[h->v[c]].code)
+			c++;
+		if (h->items[h->v[c]].code <= h->items[last].code)
+			break;
+		h->v[k] = h->v[c];
+		k = c;
+	}
+	if (h->n)
+		h->v[k] = last;
+}
+
+/* The ranges again from items (the old ranges and the new code): where
+ * items overlap, the latest code wins. */
+static void ranges_build(struct jitmap *jm, struct jit_range *items, size_t n)
+{
+	uint64_t *bounds = xcalloc(2 * n + 1, sizeof(*bounds));
+	struct heap h = {.v = xcalloc(n + 1, sizeof(uint32_t)), .items = items};
+	size_t nb = 0, next = 0, out = 0;
+
+	qsort(items, n, sizeof(*items), range_start_cmp);
+	for (size_t i = 0; i < n; i++) {
+		bounds[nb++] = items[i].start;
+		bounds[nb++] = items[i].end;
+	}
+	qsort(bounds, nb, sizeof(*bounds), u64_cmp);
+	jm->ranges = xrealloc(jm->ranges, (2 * n + 1) * sizeof(*jm->ranges));
+	for (size_t k = 0; k < nb; k++) {
+		struct jit_range *top;
+
+		if (k + 1 < nb && bounds[k + 1] == bounds[k])
+			continue; /* the last of equal bounds starts the range */
+		while (next < n && items[next].start == bounds[k])
+			heap_push(&h, (uint32_t)next++);
+		while (h.n && items[h.v[0]].end <= bounds[k])
+			heap_pop(&h);
+		if (!h.n || k + 1 >= nb)
+			continue;
+		top = &items[h.v[0]];
+		if (out && jm->ranges[out - 1].code == top->code &&
+		    jm->ranges[out - 1].end == bounds[k])
+			jm->ranges[out - 1].end = bounds[k + 1];
+		else
+			jm->ranges[out++] = (struct jit_range){bounds[k], bounds[k + 1], top->code};
+	}
+	jm->nranges = out;
+	free(bounds);
+	free(h.v);
+}
+
+/* Code [first, ncodes) was just read: give it its generation and fold it
+ * into the ranges. */
+static void codes_commit(struct jitmap *jm, size_t first)
+{
+	struct jit_range *items;
+	size_t n = 0;
+	bool conflict = false;
+
+	if (first == jm->ncodes)
+		return;
+	for (size_t i = first; i < jm->ncodes && !conflict; i++)
+		conflict = overlaps_other(jm, &jm->codes[i]);
+	if (conflict)
+		jm->generation++;
+	items = xcalloc(jm->nranges + jm->ncodes - first, sizeof(*items));
+	for (size_t i = 0; i < jm->nranges; i++)
+		items[n++] = jm->ranges[i];
+	for (size_t i = first; i < jm->ncodes; i++) {
+		jm->codes[i].generation = jm->generation;
+		items[n++] = (struct jit_range){jm->codes[i].start,
+						jm->codes[i].start + jm->codes[i].size, (uint32_t)i};
+	}
+	ranges_build(jm, items, n);
+	free(items);
+}
+
+static struct jit_code *code_add(struct jitmap *jm, uint64_t start, uint64_t size, char *name)
+{
+	struct jit_code *c;
+
+	jm->codes = xgrow(jm->codes, &jm->codes_cap, jm->ncodes + 1, sizeof(*jm->codes));
+	c = &jm->codes[jm->ncodes++];
+	memset(c, 0, sizeof(*c));
+	c->start = start;
+	c->size = size;
+	c->name = name;
+	return c;
+}
+
+/* ---- perf map ---- */
+
+static bool parse_hex(const char **p, uint64_t *v)
+{
+	const char *s = *p;
+	int digits = 0;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	*v = 0;
+	for (; digits < 17; s++, digits++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			break;
+		*v = *v << 4 | (uint64_t)d;
+	}
+	if (!digits || digits > 16)
+		return false;
+	*p = s;
+	return true;
+}
+
+/* One line, without its newline: "START SIZE NAME". */
+static bool perf_map_line(struct jitmap *jm, const char *line, size_t len)
+{
+	char *copy = xstrndup(line, len), *name;
+	const char *p = copy;
+	uint64_t start, size;
+	size_t n;
+
+	if (!parse_hex(&p, &start) || (*p != ' ' && *p != '\t'))
+		goto bad;
+	p += strspn(p, " \t");
+	if (!parse_hex(&p, &size) || (*p != ' ' && *p != '\t') || !size ||
+	    start + size < start)
+		goto bad;
+	p += strspn(p, " \t");
+	n = strlen(p);
+	while (n && (p[n - 1] == '\r' || p[n - 1] == ' '))
+		n--;
+	if (!n)
+		goto bad;
+	name = xstrndup(p, n);
+	code_add(jm, start, size, name);
+	free(copy);
+	return true;
+bad:
+	free(copy);
+	return false;
+}
+
+static size_t perf_map_parse(struct jitmap *jm, const uint8_t *data, size_t len)
+{
+	size_t used = 0;
+
+	while (used < len) {
+		const uint8_t *nl = memchr(data + used, '\n', len - used);
+		size_t n;
+
+		if (!nl)
+			break; /* a line being written: read it whole next time */
+		n = (size_t)(nl - (data + used));
+		jm->line_no++;
+		if (n && !perf_map_line(jm, (const char *)data + used, n)) {
+			if (!jm->skipped++)
+				jitmap_warn(jm, xasprintf("perf map %s: line %" PRIu64
+							  " is not \"START SIZE NAME\" in hex; "
+							  "skipped, as any other such line",
+							  jm->display, jm->line_no));
+		}
+		used += n + 1;
+	}
+	return used;
+}
+
+/* ---- jitdump ---- */
+
+static uint32_t get32(const uint8_t *p)
+{
+	uint32_t v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+static uint64_t get64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, 8);
+	return v;
+}
+
+/* Stop reading a jitdump, saying why. */
+static size_t jitdump_stop(struct jitmap *jm, char *why)
+{
+	jm->closed = true;
+	jitmap_warn(jm, why);
+	return 0;
+}
+
+static size_t jitdump_header(struct jitmap *jm, const uint8_t *d, size_t len)
+{
+	uint32_t magic, version, size, mach;
+
+	if (len < JITDUMP_HEADER_SIZE)
+		return 0;
+	magic = get32(d);
+	version = get32(d + 4);
+	size = get32(d + 8);
+	mach = get32(d + 12);
+	if (magic == JITDUMP_MAGIC_SWAP)
+		return jitdump_stop(jm, xasprintf("jitdump %s was written in the other byte order; "
+						  "its names are not used",
+						  jm->display));
+	if (magic != JITDUMP_MAGIC)
+		return jitdump_stop(jm, xasprintf("jitdump %s is not a jitdump (no JiTD magic); "
+						  "its names are not used",
+						  jm->display));
+	if (version != JITDUMP_VERSION)
+		return jitdump_stop(jm, xasprintf("jitdump %s is version %u, proftop reads "
+						  "version %u; its names are not used",
+						  jm->display, version, JITDUMP_VERSION));
+	if (mach != EM_X86_64_)
+		return jitdump_stop(jm, xasprintf("jitdump %s holds code for ELF machine %u, not "
+						  "x86-64; its names are not used",
+						  jm->display, mach));
+	if (size < JITDUMP_HEADER_SIZE || size > JIT_RECORD_MAX)
+		return jitdump_stop(jm, xasprintf("jitdump %s has a malformed header (size %u); "
+						  "its names are not used",
+						  jm->display, size));
+	if (len < size)
+		return 0;
+	jm->header_read = true;
+	return size;
+}
+
+static const char *file_intern(struct jitmap *jm, const char *name)
+{
+	for (size_t i = jm->nfiles; i-- > 0 && i + 8 >= jm->nfiles;)
+		if (!strcmp(jm->files[i], name))
+			return jm->files[i];
+	jm->files = xgrow(jm->files, &jm->files_cap, jm->nfiles + 1, sizeof(*jm->files));
+	jm->files[jm->nfiles] = xstrdup(name);
+	return jm->files[jm->nfiles++];
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	const struct jit_line *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* JIT_CODE_DEBUG_INFO: code_addr, nr_entry, then per entry addr, line,
+ * discriminator and a file name ("\xff" alone: the previous entry's). */
+static bool jitdump_debug(struct jitmap *jm, const uint8_t *p, size_t len)
+{
+	uint64_t code_addr, nr;
+	const char *prev = NULL;
+	size_t at = 16;
+
+	if (len < 16)
+		return false;
+	code_addr = get64(p);
+	nr = get64(p + 8);
+	if (nr > len / 17)
+		return false;
+	free(jm->pending.lines);
+	jm->pending.code_addr = code_addr;
+	jm->pending.lines = xcalloc(nr ? nr : 1, sizeof(*jm->pending.lines));
+	jm->pending.nlines = 0;
+	for (uint64_t i = 0; i < nr; i++) {
+		const uint8_t *nul;
+		struct jit_line *l;
+
+		if (len - at < 17 || !(nul = memchr(p + at + 16, 0, len - at - 16)))
+			return false;
+		l = &jm->pending.lines[jm->pending.nlines++];
+		l->addr = get64(p + at);
+		l->line = (int)(get32(p + at + 8) & 0x7fffffff);
+		if (p[at + 16] == 0xff && nul == p + at + 17 && prev)
+			l->file = prev;
+		else
+			l->file = prev = file_intern(jm, (const char *)p + at + 16);
+		at = (size_t)(nul - p) + 1;
+	}
+	qsort(jm->pending.lines, jm->pending.nlines, sizeof(*jm->pending.lines), line_cmp);
+	return true;
+}
+
+/* JIT_CODE_LOAD: pid, tid, vma, code_addr, code_size, code_index, name,
+ * then the code itself. Debug info for it came just before. */
+static bool jitdump_load(struct jitmap *jm, const uint8_t *p, size_t len)
+{
+	uint64_t addr, size;
+	const uint8_t *nul;
+	struct jit_code *c;
+
+	if (len < 41 || !(nul = memchr(p + 40, 0, len - 40)))
+		return false;
+	addr = get64(p + 16);
+	size = get64(p + 24);
+	if (!size || addr + size < addr)
+		return false;
+	c = code_add(jm, addr, size, xstrdup((const char *)p + 40));
+	if (jm->pending.lines && jm->pending.code_addr == addr) {
+		c->lines = jm->pending.lines;
+		c->nlines = jm->pending.nlines;
+		jm->pending.lines = NULL;
+	}
+	return true;
+}
+
+/* JIT_CODE_MOVE: pid, tid, vma, old_code_addr, new_code_addr, code_size,
+ * code_index: the code now runs at the new address too. */
+static bool jitdump_move(struct jitmap *jm, const uint8_t *p, size_t len)
+{
+	uint64_t from, to, size;
+	const struct jit_code *old = NULL;
+	struct jit_code *c;
+	int64_t delta;
+
+	if (len < 48)
+		return false;
+	from = get64(p + 16);
+	to = get64(p + 24);
+	size = get64(p + 32);
+	delta = (int64_t)(to - from);
+	/* the code may have been read in this same update */
+	for (size_t i = jm->ncodes; i-- > 0 && !old;)
+		if (jm->codes[i].start == from)
+			old = &jm->codes[i];
+	if (!size || to + size < to)
+		return false;
+	if (!old)
+		return true; /* code we never saw loaded: nothing to name */
+	c = code_add(jm, to, size, xstrdup(old->name));
+	old = NULL; /* codes may have moved */
+	for (size_t i = jm->ncodes - 1; i-- > 0 && !old;)
+		if (jm->codes[i].start == from)
+			old = &jm->codes[i];
+	if (old && old->nlines) {
+		c->lines = xcalloc(old->nlines, sizeof(*c->lines));
+		c->nlines = old->nlines;
+		for (size_t i = 0; i < old->nlines; i++) {
+			c->lines[i] = old->lines[i];
+			c->lines[i].addr += (uint64_t)delta;
+		}
+	}
+	return true;
+}
+
+static size_t jitdump_parse(struct jitmap *jm, const uint8_t *data, size_t len)
+{
+	size_t used = 0;
+
+	if (!jm->header_read) {
+		used = jitdump_header(jm, data, len);
+		if (!used)
+			return 0;
+	}
+	while (!jm->closed && len - used >= JIT_RECORD_HEADER) {
+		const uint8_t *r = data + used;
+		uint32_t id = get32(r), size = get32(r + 4);
+		const uint8_t *p = r + JIT_RECORD_HEADER;
+		size_t plen = size - JIT_RECORD_HEADER;
+		bool ok = true;
+
+		if (size < JIT_RECORD_HEADER || size > JIT_RECORD_MAX) {
+			jitdump_stop(jm, xasprintf("jitdump %s: the record at offset %" PRIu64
+						   " is malformed (size %u); the rest is not read",
+						   jm->display, jm->offset + used, size));
+			break;
+		}
+		if (len - used < size)
+			break; /* being written */
+		if (id == JIT_CODE_LOAD)
+			ok = jitdump_load(jm, p, plen);
+		else if (id == JIT_CODE_MOVE)
+			ok = jitdump_move(jm, p, plen);
+		else if (id == JIT_CODE_DEBUG_INFO)
+			ok = jitdump_debug(jm, p, plen);
+		else if (id == JIT_CODE_CLOSE)
+			jm->closed = true;
+		/* others (unwinding info, newer kinds) are not needed */
+		if (!ok && !jm->skipped++)
+			jitmap_warn(jm, xasprintf("jitdump %s: the record at offset %" PRIu64
+						  " (kind %u) is malformed; skipped, as any "
+						  "other such record",
+						  jm->display, jm->offset + used, id));
+		used += size;
+	}
+	return used;
+}
+
+/* ---- reading ---- */
+
+bool jitmap_update(struct jitmap *jm)
+{
+	size_t first = jm->ncodes, want, got = 0, used;
+	struct stat st;
+
+	if (jm->fd < 0 || (jm->kind == JITMAP_JITDUMP && jm->closed))
+		return false;
+	if (fstat(jm->fd, &st) < 0)
+		return false;
+	if ((uint64_t)st.st_size < jm->offset) {
+		/* truncated: written again from the start (a new process) */
+		jitmap_reset(jm);
+		jm->generation++;
+		first = 0;
+	}
+	if ((uint64_t)st.st_size == jm->offset)
+		return false;
+	want = (uint64_t)st.st_size - jm->offset > READ_CHUNK
+		       ? READ_CHUNK
+		       : (size_t)((uint64_t)st.st_size - jm->offset);
+	if (want > jm->buf_cap) {
+		jm->buf = xrealloc(jm->buf, want);
+		jm->buf_cap = want;
+	}
+	while (got < want) {
+		ssize_t n = pread(jm->fd, jm->buf + got, want - got, (off_t)(jm->offset + got));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (jm->kind == JITMAP_PERF_MAP)
+		used = perf_map_parse(jm, jm->buf, got);
+	else
+		used = jitdump_parse(jm, jm->buf, got);
+	jm->offset += used;
+	codes_commit(jm, first);
+	return jm->ncodes > first;
+}
+
+/* ---- per process ---- */
+
+#define PERF_MAP_RETRY_NS 1000000000ull /* an absent perf map is looked for again */
+#define GROWTH_CHECK_NS	  10000000ull	/* a miss looks at the files at most this often */
+
+struct jit_proc {
+	pid_t pid;
+	struct jitmap *perf_map, *dump;
+	bool perf_map_refused, dump_refused;
+	uint64_t perf_map_tried_ns;
+	unsigned maps_generation; /* ps->generation when mappings were last searched */
+	bool searched;
+	uint64_t checked_ns;
+};
+
+struct jit {
+	struct jit_proc *procs;
+	size_t nprocs, procs_cap;
+	unsigned generation;
+};
+
+struct jit *jit_new(void)
+{
+	return xcalloc(1, sizeof(struct jit));
+}
+
+static void proc_close(struct jit_proc *p)
+{
+	jitmap_free(p->perf_map);
+	jitmap_free(p->dump);
+}
+
+void jit_free(struct jit *j)
+{
+	if (!j)
+		return;
+	for (size_t i = 0; i < j->nprocs; i++)
+		proc_close(&j->procs[i]);
+	free(j->procs);
+	free(j);
+}
+
+unsigned jit_generation(const struct jit *j)
+{
+	return j ? j->generation : 0;
+}
+
+static struct jit_proc *proc_find(const struct jit *j, pid_t pid)
+{
+	for (size_t i = 0; i < j->nprocs; i++)
+		if (j->procs[i].pid == pid)
+			return &j->procs[i];
+	return NULL;
+}
+
+bool jit_known(const struct jit *j, pid_t pid)
+{
+	const struct jit_proc *p = j ? proc_find(j, pid) : NULL;
+
+	return p && (p->perf_map || p->dump);
+}
+
+void jit_forget(struct jit *j, pid_t pid)
+{
+	struct jit_proc *p = j ? proc_find(j, pid) : NULL;
+
+	if (!p)
+		return;
+	proc_close(p);
+	*p = j->procs[--j->nprocs];
+	j->generation++;
+}
+
+/* The process's uids (real, effective, saved, file system) and its pid in
+ * its own pid namespace; false if /proc no longer has it. */
+static bool proc_ids(pid_t pid, uid_t uids[4], pid_t *nspid)
+{
+	char path[64], *line = NULL;
+	size_t cap = 0;
+	int have = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re")))
+		return false;
+	*nspid = pid;
+	while (getline(&line, &cap, f) > 0) {
+		unsigned long u[4];
+
+		if (sscanf(line, "Uid: %lu %lu %lu %lu", &u[0], &u[1], &u[2], &u[3]) == 4) {
+			for (int i = 0; i < 4; i++)
+				uids[i] = (uid_t)u[i];
+			have = 1;
+		} else if (!strncmp(line, "NSpid:", 6)) {
+			char *last = strrchr(line, '\t');
+
+			if (last && atoi(last + 1) > 0)
+				*nspid = atoi(last + 1);
+		}
+	}
+	free(line);
+	fclose(f);
+	return have;
+}
+
+/* Whether process pid sees the file system root we see. */
+static bool same_root(pid_t pid)
+{
+	char path[64];
+	struct stat a, b;
+
+	snprintf(path, sizeof(path), "/proc/%d/root/", (int)pid);
+	return stat(path, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+static void warn_once(const char *msg)
+{
+	if (msg)
+		warnx_("%s", msg);
+}
+
+/* The perf map of p: /tmp/perf-NSPID.map in the process's own root. */
+static void open_perf_map(struct jit_proc *p, uint64_t now)
+{
+	char path[96], display[96], err[512];
+	uid_t uids[4];
+	pid_t nspid;
+
+	p->perf_map_tried_ns = now;
+	if (!proc_ids(p->pid, uids, &nspid))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)p->pid, (int)nspid);
+	if (nspid == p->pid && same_root(p->pid))
+		snprintf(display, sizeof(display), "/tmp/perf-%d.map", (int)p->pid);
+	else
+		snprintf(display, sizeof(display), "%s", path);
+	p->perf_map = jitmap_open(JITMAP_PERF_MAP, path, display, uids, 4, false, err, sizeof(err));
+	if (!p->perf_map && errno != ENOENT) {
+		p->perf_map_refused = true;
+		warnx_("%s", err);
+	}
+}
+
+static bool is_jitdump_name(const char *name)
+{
+	const char *base = strrchr(name, '/');
+	size_t n;
+
+	if (!base || strncmp(base + 1, "jit-", 4))
+		return false;
+	base += 5;
+	n = strspn(base, "0123456789");
+	return n > 0 && !strcmp(base + n, ".dump");
+}
+
+/* The jitdump of p: a file it maps named jit-PID.dump (the marker its JIT
+ * maps for profilers), opened through the mapping itself. */
+static void open_dump(struct jit_proc *p, const struct proc_space *ps)
+{
+	char path[512], err[512];
+	const struct map_entry *m = NULL;
+	uid_t uids[4];
+	pid_t nspid;
+
+	p->maps_generation = ps->generation;
+	p->searched = true;
+	for (size_t i = 0; i < ps->nmaps && !m; i++)
+		if (ps->maps[i].name && is_jitdump_name(ps->maps[i].name))
+			m = &ps->maps[i];
+	if (!m || !proc_ids(p->pid, uids, &nspid))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)p->pid,
+		 m->start, m->end);
+	p->dump = jitmap_open(JITMAP_JITDUMP, path, m->name, uids, 4, true, err, sizeof(err));
+	if (!p->dump && errno == ENOENT && strlen(m->name) < 400) {
+		/* unmapped since: through the process's root */
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)p->pid, m->name);
+		p->dump = jitmap_open(JITMAP_JITDUMP, path, m->name, uids, 4, false, err,
+				      sizeof(err));
+	}
+	if (!p->dump) {
+		p->dump_refused = true;
+		warnx_("%s", err);
+	}
+}
+
+static bool update(struct jitmap *jm)
+{
+	bool grew;
+
+	if (!jm)
+		return false;
+	grew = jitmap_update(jm);
+	warn_once(jitmap_take_warning(jm));
+	return grew;
+}
+
+const struct jit_code *jit_lookup(struct jit *j, const struct proc_space *ps, uint64_t addr,
+				  const struct jitmap **from)
+{
+	struct jit_proc *p = proc_find(j, ps->pid);
+	uint64_t now = loop_now_ns();
+	const struct jit_code *code;
+	bool opened = false;
+
+	if (!p) {
+		j->procs = xgrow(j->procs, &j->procs_cap, j->nprocs + 1, sizeof(*j->procs));
+		p = &j->procs[j->nprocs++];
+		memset(p, 0, sizeof(*p));
+		p->pid = ps->pid;
+	}
+	if (!p->dump && !p->dump_refused && (!p->searched || p->maps_generation != ps->generation)) {
+		open_dump(p, ps);
+		opened |= p->dump != NULL;
+	}
+	if (!p->perf_map && !p->perf_map_refused &&
+	    (!p->perf_map_tried_ns || now - p->perf_map_tried_ns >= PERF_MAP_RETRY_NS)) {
+		open_perf_map(p, now);
+		opened |= p->perf_map != NULL;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		if (p->dump && (code = jitmap_lookup(p->dump, addr))) {
+			*from = p->dump;
+			return code;
+		}
+		if (p->perf_map && (code = jitmap_lookup(p->perf_map, addr))) {
+			*from = p->perf_map;
+			return code;
+		}
+		/* not named (yet): the files may have grown since they were read */
+		if (pass || (!opened && now - p->checked_ns < GROWTH_CHECK_NS))
+			break;
+		p->checked_ns = now;
+		if (!(update(p->dump) | update(p->perf_map)) && !opened)
+			break;
+		j->generation++;
+	}
+	return NULL;
+}
