@@ -44,6 +44,15 @@ struct pc_cache_slot {
 	uint32_t loc;
 };
 
+/* An address of a process whose JIT keeps a map, not named by it when
+ * first seen: a JIT may buffer what it writes (V8 writes its jitdump 2 MiB
+ * at a time), so the location is named in place when the process ends. */
+struct jit_unnamed {
+	uint32_t loc;
+	pid_t pid;
+	uint64_t pc;
+};
+
 struct reload_note {
 	pid_t pid;
 	unsigned generation;
@@ -136,6 +145,8 @@ struct collector {
 	struct unwinder *uw;
 	struct symbols *sym;
 	struct jit *jit; /* the JIT maps of the target's processes */
+	struct jit_unnamed *unnamed;
+	size_t nunnamed, unnamed_cap;
 	struct memtrack mem;
 	int timerfd;
 	uint64_t deadline_ns; /* 0: none */
@@ -238,6 +249,7 @@ void collector_free(struct collector *c)
 	python_free(c->py);
 	symbols_free(c->sym);
 	jit_free(c->jit);
+	free(c->unnamed);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
 	memtrack_free(&c->mem);
@@ -307,8 +319,10 @@ static bool maybe_reload(struct collector *c, struct proc_space *ps)
 static uint32_t resolve_unbacked(struct collector *c, struct proc_space *ps,
 				 const struct map_entry *m, uint64_t pc, bool is_return, bool *cache)
 {
+	size_t nlocations = c->prof->nlocations;
 	const struct jitmap *jm;
 	const struct jit_code *code = NULL;
+	uint32_t loc;
 
 	/* code is executable; an address in no known mapping may be new code */
 	if (!m || (m->prot & PROT_EXEC))
@@ -316,7 +330,38 @@ static uint32_t resolve_unbacked(struct collector *c, struct proc_space *ps,
 	if (code)
 		return symbols_jit_location(c->sym, jm, code, pc, is_return);
 	*cache = !jit_known(c->jit, ps->pid);
-	return symbols_unknown_location(c->sym, pc, m ? m->name : NULL);
+	loc = symbols_unknown_location(c->sym, pc, m ? m->name : NULL);
+	if (!*cache && c->prof->nlocations > nlocations) {
+		c->unnamed = xgrow(c->unnamed, &c->unnamed_cap, c->nunnamed + 1,
+				   sizeof(*c->unnamed));
+		c->unnamed[c->nunnamed++] = (struct jit_unnamed){loc, ps->pid, pc};
+	}
+	return loc;
+}
+
+/* Process pid ended (or the run did): what its JIT maps name now of the
+ * addresses they did not name before is named in place. */
+static void jit_name_late(struct collector *c, pid_t pid)
+{
+	struct proc_space *ps = procmap_lookup(c->pm, pid);
+	size_t kept = 0;
+
+	if (!ps || !jit_known(c->jit, pid))
+		return;
+	jit_refresh(c->jit, pid);
+	for (size_t i = 0; i < c->nunnamed; i++) {
+		struct jit_unnamed *u = &c->unnamed[i];
+		const struct jit_code *code = NULL;
+		const struct jitmap *jm;
+
+		if (u->pid == pid)
+			code = jit_lookup(c->jit, ps, u->pc, &jm);
+		if (code)
+			symbols_jit_rename(c->sym, u->loc, jm, code, u->pc);
+		else
+			c->unnamed[kept++] = *u;
+	}
+	c->nunnamed = kept;
 }
 
 static uint32_t resolve_pc(struct collector *c, struct proc_space *ps, uint64_t pc, bool is_return)
@@ -729,6 +774,7 @@ static void drain(struct collector *c)
 	for (size_t i = 0; i < c->ndead; i++) {
 		struct proc_space *ps = procmap_lookup(c->pm, c->dead[i]);
 
+		jit_name_late(c, c->dead[i]);
 		if (ps && c->dead[i] != c->target.pid) {
 			unwinder_flush(c->uw, ps);
 			python_forget(c->py, c->dead[i]);
@@ -1264,6 +1310,21 @@ void collector_finish(struct collector *c)
 	drain(c);
 	read_output(c);
 	close_sampler(c);
+	while (c->nunnamed) { /* attached targets, still running */
+		size_t before = c->nunnamed;
+		pid_t pid = c->unnamed[0].pid;
+
+		jit_name_late(c, pid);
+		if (c->nunnamed < before)
+			continue;
+		/* its maps are gone, or name none of them */
+		for (size_t i = 0; i < c->nunnamed;) {
+			if (c->unnamed[i].pid == pid)
+				c->unnamed[i] = c->unnamed[--c->nunnamed];
+			else
+				i++;
+		}
+	}
 	calls_finish(c->calls, loop_now_ns());
 	m->duration_ns = loop_now_ns() - m->start_ns;
 	target_check(&c->target);

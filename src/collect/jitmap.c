@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "jitmap.h"
-#include "loop.h"
 #include "xalloc.h"
 
 /* jitdump format (perf's tools/perf/Documentation/jitdump-specification.txt) */
@@ -58,6 +57,7 @@ struct jitmap {
 	bool header_read; /* jitdump */
 	struct jit_pending pending;
 	char **files; /* debug info file names */
+	const char *last_file; /* of the last entry read */
 	size_t nfiles, files_cap;
 	uint8_t *buf;
 	size_t buf_cap;
@@ -243,6 +243,7 @@ static void jitmap_reset(struct jitmap *jm)
 	jm->offset = 0;
 	jm->line_no = 0;
 	jm->header_read = false;
+	jm->last_file = NULL;
 	free(jm->pending.lines);
 	memset(&jm->pending, 0, sizeof(jm->pending));
 }
@@ -628,7 +629,7 @@ static int line_cmp(const void *a, const void *b)
 static bool jitdump_debug(struct jitmap *jm, const uint8_t *p, size_t len)
 {
 	uint64_t code_addr, nr;
-	const char *prev = NULL;
+	const char *prev = jm->last_file;
 	size_t at = 16;
 
 	if (len < 16)
@@ -650,12 +651,13 @@ static bool jitdump_debug(struct jitmap *jm, const uint8_t *p, size_t len)
 		l = &jm->pending.lines[jm->pending.nlines++];
 		l->addr = get64(p + at);
 		l->line = (int)(get32(p + at + 8) & 0x7fffffff);
-		if (p[at + 16] == 0xff && nul == p + at + 17 && prev)
-			l->file = prev;
+		if (p[at + 16] == 0xff && nul == p + at + 17)
+			l->file = prev; /* NULL (unknown) if there was none */
 		else
 			l->file = prev = file_intern(jm, (const char *)p + at + 16);
 		at = (size_t)(nul - p) + 1;
 	}
+	jm->last_file = prev;
 	qsort(jm->pending.lines, jm->pending.nlines, sizeof(*jm->pending.lines), line_cmp);
 	return true;
 }
@@ -807,245 +809,4 @@ bool jitmap_update(struct jitmap *jm)
 	jm->offset += used;
 	codes_commit(jm, first);
 	return jm->ncodes > first;
-}
-
-/* ---- per process ---- */
-
-#define PERF_MAP_RETRY_NS 1000000000ull /* an absent perf map is looked for again */
-#define GROWTH_CHECK_NS	  10000000ull	/* a miss looks at the files at most this often */
-
-struct jit_proc {
-	pid_t pid;
-	struct jitmap *perf_map, *dump;
-	bool perf_map_refused, dump_refused;
-	uint64_t perf_map_tried_ns;
-	unsigned maps_generation; /* ps->generation when mappings were last searched */
-	bool searched;
-	uint64_t checked_ns;
-};
-
-struct jit {
-	struct jit_proc *procs;
-	size_t nprocs, procs_cap;
-	unsigned generation;
-};
-
-struct jit *jit_new(void)
-{
-	return xcalloc(1, sizeof(struct jit));
-}
-
-static void proc_close(struct jit_proc *p)
-{
-	jitmap_free(p->perf_map);
-	jitmap_free(p->dump);
-}
-
-void jit_free(struct jit *j)
-{
-	if (!j)
-		return;
-	for (size_t i = 0; i < j->nprocs; i++)
-		proc_close(&j->procs[i]);
-	free(j->procs);
-	free(j);
-}
-
-unsigned jit_generation(const struct jit *j)
-{
-	return j ? j->generation : 0;
-}
-
-static struct jit_proc *proc_find(const struct jit *j, pid_t pid)
-{
-	for (size_t i = 0; i < j->nprocs; i++)
-		if (j->procs[i].pid == pid)
-			return &j->procs[i];
-	return NULL;
-}
-
-bool jit_known(const struct jit *j, pid_t pid)
-{
-	const struct jit_proc *p = j ? proc_find(j, pid) : NULL;
-
-	return p && (p->perf_map || p->dump);
-}
-
-void jit_forget(struct jit *j, pid_t pid)
-{
-	struct jit_proc *p = j ? proc_find(j, pid) : NULL;
-
-	if (!p)
-		return;
-	proc_close(p);
-	*p = j->procs[--j->nprocs];
-	j->generation++;
-}
-
-/* The process's uids (real, effective, saved, file system) and its pid in
- * its own pid namespace; false if /proc no longer has it. */
-static bool proc_ids(pid_t pid, uid_t uids[4], pid_t *nspid)
-{
-	char path[64], *line = NULL;
-	size_t cap = 0;
-	int have = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (!(f = fopen(path, "re")))
-		return false;
-	*nspid = pid;
-	while (getline(&line, &cap, f) > 0) {
-		unsigned long u[4];
-
-		if (sscanf(line, "Uid: %lu %lu %lu %lu", &u[0], &u[1], &u[2], &u[3]) == 4) {
-			for (int i = 0; i < 4; i++)
-				uids[i] = (uid_t)u[i];
-			have = 1;
-		} else if (!strncmp(line, "NSpid:", 6)) {
-			char *last = strrchr(line, '\t');
-
-			if (last && atoi(last + 1) > 0)
-				*nspid = atoi(last + 1);
-		}
-	}
-	free(line);
-	fclose(f);
-	return have;
-}
-
-/* Whether process pid sees the file system root we see. */
-static bool same_root(pid_t pid)
-{
-	char path[64];
-	struct stat a, b;
-
-	snprintf(path, sizeof(path), "/proc/%d/root/", (int)pid);
-	return stat(path, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
-	       a.st_ino == b.st_ino;
-}
-
-static void warn_once(const char *msg)
-{
-	if (msg)
-		warnx_("%s", msg);
-}
-
-/* The perf map of p: /tmp/perf-NSPID.map in the process's own root. */
-static void open_perf_map(struct jit_proc *p, uint64_t now)
-{
-	char path[96], display[96], err[512];
-	uid_t uids[4];
-	pid_t nspid;
-
-	p->perf_map_tried_ns = now;
-	if (!proc_ids(p->pid, uids, &nspid))
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)p->pid, (int)nspid);
-	if (nspid == p->pid && same_root(p->pid))
-		snprintf(display, sizeof(display), "/tmp/perf-%d.map", (int)p->pid);
-	else
-		snprintf(display, sizeof(display), "%s", path);
-	p->perf_map = jitmap_open(JITMAP_PERF_MAP, path, display, uids, 4, false, err, sizeof(err));
-	if (!p->perf_map && errno != ENOENT) {
-		p->perf_map_refused = true;
-		warnx_("%s", err);
-	}
-}
-
-static bool is_jitdump_name(const char *name)
-{
-	const char *base = strrchr(name, '/');
-	size_t n;
-
-	if (!base || strncmp(base + 1, "jit-", 4))
-		return false;
-	base += 5;
-	n = strspn(base, "0123456789");
-	return n > 0 && !strcmp(base + n, ".dump");
-}
-
-/* The jitdump of p: a file it maps named jit-PID.dump (the marker its JIT
- * maps for profilers), opened through the mapping itself. */
-static void open_dump(struct jit_proc *p, const struct proc_space *ps)
-{
-	char path[512], err[512];
-	const struct map_entry *m = NULL;
-	uid_t uids[4];
-	pid_t nspid;
-
-	p->maps_generation = ps->generation;
-	p->searched = true;
-	for (size_t i = 0; i < ps->nmaps && !m; i++)
-		if (ps->maps[i].name && is_jitdump_name(ps->maps[i].name))
-			m = &ps->maps[i];
-	if (!m || !proc_ids(p->pid, uids, &nspid))
-		return;
-	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)p->pid,
-		 m->start, m->end);
-	p->dump = jitmap_open(JITMAP_JITDUMP, path, m->name, uids, 4, true, err, sizeof(err));
-	if (!p->dump && errno == ENOENT && strlen(m->name) < 400) {
-		/* unmapped since: through the process's root */
-		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)p->pid, m->name);
-		p->dump = jitmap_open(JITMAP_JITDUMP, path, m->name, uids, 4, false, err,
-				      sizeof(err));
-	}
-	if (!p->dump) {
-		p->dump_refused = true;
-		warnx_("%s", err);
-	}
-}
-
-static bool update(struct jitmap *jm)
-{
-	bool grew;
-
-	if (!jm)
-		return false;
-	grew = jitmap_update(jm);
-	warn_once(jitmap_take_warning(jm));
-	return grew;
-}
-
-const struct jit_code *jit_lookup(struct jit *j, const struct proc_space *ps, uint64_t addr,
-				  const struct jitmap **from)
-{
-	struct jit_proc *p = proc_find(j, ps->pid);
-	uint64_t now = loop_now_ns();
-	const struct jit_code *code;
-	bool opened = false;
-
-	if (!p) {
-		j->procs = xgrow(j->procs, &j->procs_cap, j->nprocs + 1, sizeof(*j->procs));
-		p = &j->procs[j->nprocs++];
-		memset(p, 0, sizeof(*p));
-		p->pid = ps->pid;
-	}
-	if (!p->dump && !p->dump_refused && (!p->searched || p->maps_generation != ps->generation)) {
-		open_dump(p, ps);
-		opened |= p->dump != NULL;
-	}
-	if (!p->perf_map && !p->perf_map_refused &&
-	    (!p->perf_map_tried_ns || now - p->perf_map_tried_ns >= PERF_MAP_RETRY_NS)) {
-		open_perf_map(p, now);
-		opened |= p->perf_map != NULL;
-	}
-	for (int pass = 0; pass < 2; pass++) {
-		if (p->dump && (code = jitmap_lookup(p->dump, addr))) {
-			*from = p->dump;
-			return code;
-		}
-		if (p->perf_map && (code = jitmap_lookup(p->perf_map, addr))) {
-			*from = p->perf_map;
-			return code;
-		}
-		/* not named (yet): the files may have grown since they were read */
-		if (pass || (!opened && now - p->checked_ns < GROWTH_CHECK_NS))
-			break;
-		p->checked_ns = now;
-		if (!(update(p->dump) | update(p->perf_map)) && !opened)
-			break;
-		j->generation++;
-	}
-	return NULL;
 }

@@ -94,6 +94,9 @@ void jit_free(struct jit *j);
  * neither names it; *from: the map that did. Problems are warned once. */
 const struct jit_code *jit_lookup(struct jit *j, const struct proc_space *ps, uint64_t addr,
 				  const struct jitmap **from);
+/* Read process pid's maps now, whatever was read lately (it ended: what
+ * its JIT buffered is written now). */
+void jit_refresh(struct jit *j, pid_t pid);
 /* Bumped whenever a map gained code: resolutions cached before are stale. */
 unsigned jit_generation(const struct jit *j);
 /* Whether process pid has a JIT map open (an address it does not name now

@@ -928,6 +928,25 @@ uint32_t symbols_jit_location(struct symbols *s, const struct jitmap *jm,
 	return loc;
 }
 
+void symbols_jit_rename(struct symbols *s, uint32_t loc, const struct jitmap *jm,
+			const struct jit_code *code, uint64_t addr)
+{
+	const struct jit_line *jl = jit_code_line(code, addr);
+	struct prof_line *line;
+	struct jit_name n;
+	uint32_t fn;
+
+	if (loc >= s->p->nlocations || s->p->locations[loc].nlines != 1)
+		return;
+	jit_name_parse(code->name, &n);
+	fn = profile_intern_function(s->p, n.function, n.key, n.file, n.line, jit_module(s, jm, 0));
+	line = &s->p->lines[s->p->locations[loc].first_line];
+	line->function = fn;
+	line->file = profile_str(s->p, jl ? jl->file : n.file);
+	line->line = jl ? jl->line : 0;
+	jit_name_free(&n);
+}
+
 /* One location per kernel function (its start): there are no lines. */
 uint32_t symbols_kernel_location(struct symbols *s, uint64_t ip)
 {

@@ -33,6 +33,10 @@ uint32_t symbols_unknown_location(struct symbols *s, uint64_t addr, const char *
  * symbols_location. */
 uint32_t symbols_jit_location(struct symbols *s, const struct jitmap *jm,
 			      const struct jit_code *code, uint64_t addr, bool is_return);
+/* Location loc, made by symbols_unknown_location for addr, is code the
+ * JIT named only later: it becomes that code's function and line. */
+void symbols_jit_rename(struct symbols *s, uint32_t loc, const struct jitmap *jm,
+			const struct jit_code *code, uint64_t addr);
 /* The frame placed on top of a sample taken in the kernel at ip: the kernel
  * function (module "[kernel]", or "[kernel:MOD]" for a loadable module) where
  * /proc/kallsyms shows addresses, else the single "[kernel]"; ip 0: that. */
