@@ -607,8 +607,30 @@ static size_t jitdump_header(struct jitmap *jm, const uint8_t *d, size_t len)
 	return size;
 }
 
+/* Whether a file name is text: UTF-8 without control characters (V8 has
+ * been seen writing stray bytes as a name). */
+static bool name_is_text(const uint8_t *s)
+{
+	if (!*s)
+		return false;
+	while (*s) {
+		int more = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 ? 1 : (*s & 0xf0) == 0xe0 ? 2
+				   : (*s & 0xf8) == 0xf0 ? 3 : -1;
+
+		if (more < 0 || *s < 0x20 || *s == 0x7f)
+			return false;
+		for (s++; more > 0; more--, s++)
+			if ((*s & 0xc0) != 0x80)
+				return false;
+	}
+	return true;
+}
+
+/* An interned file name, NULL for one that is not text. */
 static const char *file_intern(struct jitmap *jm, const char *name)
 {
+	if (!name_is_text((const uint8_t *)name))
+		return NULL;
 	for (size_t i = jm->nfiles; i-- > 0 && i + 8 >= jm->nfiles;)
 		if (!strcmp(jm->files[i], name))
 			return jm->files[i];

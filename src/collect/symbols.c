@@ -921,6 +921,8 @@ uint32_t symbols_jit_location(struct symbols *s, const struct jitmap *jm,
 	jit_name_parse(code->name, &n);
 	line.function = profile_intern_function(s->p, n.function, n.key, n.file, n.line, base);
 	jl = jit_code_line(code, at);
+	if (jl && !jl->file)
+		jl = NULL; /* a line of no known file means nothing */
 	line.file = jl ? jl->file : n.file;
 	line.line = jl ? jl->line : 0;
 	loc = profile_intern_location(s->p, module, at, &line, 1);
@@ -936,6 +938,8 @@ void symbols_jit_rename(struct symbols *s, uint32_t loc, const struct jitmap *jm
 	struct jit_name n;
 	uint32_t fn;
 
+	if (jl && !jl->file)
+		jl = NULL;
 	if (loc >= s->p->nlocations || s->p->locations[loc].nlines != 1)
 		return;
 	jit_name_parse(code->name, &n);
