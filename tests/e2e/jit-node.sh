@@ -3,9 +3,10 @@
 # A script burns CPU in two JS functions, 3:1 by construction (the same loop
 # body, 300000 and 100000 times; the driver is never optimized, so neither
 # is inlined into it). perf record runs proftop, which runs node: both name
-# burnA and burnB from the map, with the same self shares (±5 points, two samplers of one run; perf
-# counts each tier's code apart, summed here), 3:1 between them (±0.06 of
-# the pair), little left unnamed in anonymous memory; and the stacks go
+# burnA and burnB from the map, with the same self shares (±5 points: two
+# samplers of one run; perf counts each tier's code apart, summed here),
+# 3:1 between them (±0.06 of the pair), little left unnamed in anonymous
+# memory; and the stacks go
 # through the JIT frames by their frame pointers down to node::Start
 # (cumulative > 80%; without frame pointers through JIT code, 13%).
 # Then node --perf-prof, which writes a jitdump (jit-PID.dump, in the
