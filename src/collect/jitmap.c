@@ -140,7 +140,9 @@ void jit_name_parse(const char *name, struct jit_name *out)
 		const char *p = name + 4, *colon = strchr(p, ':');
 
 		if (colon && colon > p && colon[1]) {
-			out->function = xstrndup(p, (size_t)(colon - p));
+			/* "py::f": the trampoline, apart from proftop's own
+			 * Python frame of f (python.h) */
+			out->function = xstrndup(name, (size_t)(colon - name));
 			out->file = xstrdup(colon + 1);
 			out->key = xstrdup(name);
 			return;

@@ -44,7 +44,8 @@ struct jit_code {
 /* What a JIT's name says: V8's "JS:*f /a/b.js:3:15" (also "LazyCompile:",
  * "Function:"; the tier marks * ^ ~ + dropped: one function whatever tier
  * runs it) is function f of /a/b.js, line 3, "(anonymous)" when unnamed;
- * CPython's "py::f:/a/b.py" is f of /a/b.py; other names stay as they are.
+ * CPython's "py::f:/a/b.py" is "py::f" (its perf trampoline, apart from
+ * the Python frame f proftop reads itself) of /a/b.py; other names stay.
  * key: the name without the tier mark, which tells functions apart. */
 struct jit_name {
 	char *function, *key; /* malloc'd */

@@ -95,7 +95,7 @@ static void test_name_parse(void **state)
 	jit_name_free(&n);
 
 	jit_name_parse("py::fib:/home/u/fib.py", &n);
-	assert_string_equal(n.function, "fib");
+	assert_string_equal(n.function, "py::fib");
 	assert_string_equal(n.file, "/home/u/fib.py");
 	assert_int_equal(n.line, 0);
 	jit_name_free(&n);
