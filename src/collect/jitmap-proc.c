@@ -233,7 +233,8 @@ const struct jit_code *jit_lookup(struct jit *j, const struct proc_space *ps, ui
 		memset(p, 0, sizeof(*p));
 		p->pid = ps->pid;
 	}
-	if (!p->dump && !p->dump_refused && (!p->searched || p->maps_generation != ps->generation)) {
+	if (!p->dump && !p->dump_refused &&
+	    (!p->searched || p->maps_generation != ps->generation)) {
 		open_dump(p, ps);
 		opened |= p->dump != NULL;
 	}

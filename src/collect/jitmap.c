@@ -56,7 +56,7 @@ struct jitmap {
 	bool warned, closed;
 	bool header_read; /* jitdump */
 	struct jit_pending pending;
-	char **files; /* debug info file names */
+	char **files;	       /* debug info file names */
 	const char *last_file; /* of the last entry read */
 	size_t nfiles, files_cap;
 	uint8_t *buf;
@@ -102,8 +102,8 @@ static bool split_file_line(const char *s, char **file, int *line)
 
 static bool v8_prefix(const char *name, size_t *len)
 {
-	static const char *const prefixes[] = {"JS:", "LazyCompile:", "Function:", "Script:",
-					       "Eval:"};
+	static const char *const prefixes[] = {
+		"JS:", "LazyCompile:", "Function:", "Script:", "Eval:"};
 
 	for (size_t i = 0; i < sizeof(prefixes) / sizeof(*prefixes); i++)
 		if (!strncmp(name, prefixes[i], strlen(prefixes[i]))) {
@@ -445,8 +445,8 @@ static void codes_commit(struct jitmap *jm, size_t first)
 		items[n++] = jm->ranges[i];
 	for (size_t i = first; i < jm->ncodes; i++) {
 		jm->codes[i].generation = jm->generation;
-		items[n++] = (struct jit_range){jm->codes[i].start,
-						jm->codes[i].start + jm->codes[i].size, (uint32_t)i};
+		items[n++] = (struct jit_range){
+			jm->codes[i].start, jm->codes[i].start + jm->codes[i].size, (uint32_t)i};
 	}
 	ranges_build(jm, items, n);
 	free(items);
@@ -505,8 +505,7 @@ static bool perf_map_line(struct jitmap *jm, const char *line, size_t len)
 	if (!parse_hex(&p, &start) || (*p != ' ' && *p != '\t'))
 		goto bad;
 	p += strspn(p, " \t");
-	if (!parse_hex(&p, &size) || (*p != ' ' && *p != '\t') || !size ||
-	    start + size < start)
+	if (!parse_hex(&p, &size) || (*p != ' ' && *p != '\t') || !size || start + size < start)
 		goto bad;
 	p += strspn(p, " \t");
 	n = strlen(p);
@@ -616,8 +615,11 @@ static bool name_is_text(const uint8_t *s)
 	if (!*s)
 		return false;
 	while (*s) {
-		int more = *s < 0x80 ? 0 : (*s & 0xe0) == 0xc0 ? 1 : (*s & 0xf0) == 0xe0 ? 2
-				   : (*s & 0xf8) == 0xf0 ? 3 : -1;
+		int more = *s < 0x80		 ? 0
+			   : (*s & 0xe0) == 0xc0 ? 1
+			   : (*s & 0xf0) == 0xe0 ? 2
+			   : (*s & 0xf8) == 0xf0 ? 3
+						 : -1;
 
 		if (more < 0 || *s < 0x20 || *s == 0x7f)
 			return false;

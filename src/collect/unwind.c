@@ -141,7 +141,7 @@ static const struct image_unwind *image_unwind_get(struct elf_image *img)
  * reads its words in runs from one table or one stack: the segment of the
  * last hit is tried first, then the (few) others. */
 static const struct elf_load_segment *image_segment(struct unwind_ctx *ctx,
-						     const struct elf_image *img, uint64_t vaddr)
+						    const struct elf_image *img, uint64_t vaddr)
 {
 	const struct elf_load_segment *s = ctx->seg;
 
@@ -384,27 +384,38 @@ enum step {
 	STEP_NO_CFI = 2, /* the frame's code has no CFI: try its frame pointer */
 };
 
+/* Whether ip lies in memory the process maps executable. */
+static bool in_code(const struct unwind_ctx *ctx, uint64_t ip)
+{
+	const struct map_entry *m = proc_space_find(ctx->ps, ip);
+
+	return m && (m->prot & PROT_EXEC);
+}
+
 /* One step of the cursor, with the next frame in *ip and *sp. first: *ip
  * is the sampled IP, not a return address (which may lie just past the
  * end of its caller). */
 static enum step unwind_step(unw_cursor_t *c, struct unwind_ctx *ctx, uint64_t *ip, uint64_t *sp,
 			     bool first)
 {
+	uint64_t at = first ? *ip : *ip - 1;
 	unw_word_t nip, nsp;
 	int ret;
 
-	if (!has_unwind_info(ctx, first ? *ip : *ip - 1))
-		return STEP_NO_CFI;
+	if (!has_unwind_info(ctx, at))
+		return STEP_NO_CFI; /* the cursor is still on this frame */
 	ctx->noinfo = false;
 	ret = unw_step(c);
-	/* no FDE covers ip: libunwind guessed; its guess is not taken */
-	if (ctx->noinfo)
-		return STEP_NO_CFI;
-	if (ret < 0)
+	if (ret < 0 || (ret == 0 && ctx->noinfo))
 		return STEP_FAIL;
 	if (ret == 0)
 		return STEP_END;
 	if (unw_get_reg(c, UNW_REG_IP, &nip) < 0 || unw_get_reg(c, UNW_REG_SP, &nsp) < 0)
+		return STEP_FAIL;
+	/* No FDE covers ip (V8's builtins, assembly): libunwind stepped through
+	 * the frame pointer instead, as fp_step would; taken only from code to
+	 * code, the stack pointer going up. */
+	if (ctx->noinfo && (!in_code(ctx, at) || nsp <= *sp || !nip || !in_code(ctx, nip - 1)))
 		return STEP_FAIL;
 	if (nip == 0)
 		return STEP_END;
@@ -424,14 +435,6 @@ static bool stack_word(const struct unwind_ctx *ctx, uint64_t addr, uint64_t *va
 	return true;
 }
 
-/* Whether ip lies in memory the process maps executable. */
-static bool in_code(const struct unwind_ctx *ctx, uint64_t ip)
-{
-	const struct map_entry *m = proc_space_find(ctx->ps, ip);
-
-	return m && (m->prot & PROT_EXEC);
-}
-
 /* A step through the frame pointer, for a frame of code without CFI (JIT
  * code, V8's builtins, assembly): [bp] is the caller's bp, [bp + 8] the
  * return address, the caller's sp bp + 16. Both addresses must be code,
@@ -442,8 +445,8 @@ static enum step fp_step(const struct unwind_ctx *ctx, uint64_t *ip, uint64_t *s
 {
 	uint64_t nip, nbp;
 
-	if (!in_code(ctx, first ? *ip : *ip - 1) || *bp < *sp || (*bp & 7) || !stack_word(ctx, *bp, &nbp) ||
-	    !stack_word(ctx, *bp + 8, &nip))
+	if (!in_code(ctx, first ? *ip : *ip - 1) || *bp < *sp || (*bp & 7) ||
+	    !stack_word(ctx, *bp, &nbp) || !stack_word(ctx, *bp + 8, &nip))
 		return STEP_FAIL;
 	if (nip == 0)
 		return STEP_END;
@@ -456,8 +459,9 @@ static enum step fp_step(const struct unwind_ctx *ctx, uint64_t *ip, uint64_t *s
 }
 
 /* Frames through CFI where the code has it, through the frame pointer
- * where it has none (mixed unwinding): after frame-pointer steps, libunwind
- * starts again from the frame they reached. */
+ * where it has none (mixed unwinding): after frame-pointer steps from code
+ * in no image with CFI (JIT code), libunwind starts again from the frame
+ * they reached. */
 static enum step unwind_next(unw_cursor_t *c, struct unwind_ctx *ctx, unw_addr_space_t as,
 			     uint64_t *ip, uint64_t *sp, bool first, bool *restart)
 {
@@ -471,12 +475,11 @@ static enum step unwind_next(unw_cursor_t *c, struct unwind_ctx *ctx, unw_addr_s
 			return STEP_FAIL;
 		*restart = false;
 	}
-	/* the frame's bp, read before libunwind's step moves the cursor on */
-	if (!first && unw_get_reg(c, UNW_X86_64_RBP, &bp) < 0)
-		return STEP_FAIL;
 	st = unwind_step(c, ctx, ip, sp, first);
 	if (st != STEP_NO_CFI)
 		return st;
+	if (!first && unw_get_reg(c, UNW_X86_64_RBP, &bp) < 0)
+		return STEP_FAIL;
 	ctx->regs[PERF_REG_X86_BP] = bp;
 	st = fp_step(ctx, ip, sp, &ctx->regs[PERF_REG_X86_BP], first);
 	*restart = st == STEP_NEXT;
@@ -511,8 +514,7 @@ size_t unwinder_unwind(struct unwinder *u, struct proc_space *ps,
 		*truncated = true;
 		return n;
 	}
-	while ((st = unwind_next(&cursor, &ctx, su->as, &ip, &sp, n == 1, &restart)) ==
-	       STEP_NEXT) {
+	while ((st = unwind_next(&cursor, &ctx, su->as, &ip, &sp, n == 1, &restart)) == STEP_NEXT) {
 		if (n == max)
 			break; /* there was more */
 		pcs[n++] = ip;

@@ -119,7 +119,7 @@ static void test_perf_map(void **state)
 			   "0x3000 0x40 with prefix\n" /* perf accepts 0x */
 			   "\n"
 			   "1080 100 over first\n" /* later wins where it overlaps */
-			   "4000 0 empty\n"	       /* no size */
+			   "4000 0 empty\n"	   /* no size */
 			   "ffffffffffffff00 1000 wraps\n"
 			   "5000 10 JS:*f /a.js:1:1\r\n";
 	struct jitmap *jm;
@@ -478,10 +478,10 @@ static void test_symbols_jit(void **state)
 	assert_int_equal(strncmp(p->modules[fn->module].symbols_from, "perf map /", 10), 0);
 	/* same address: the same location; a return address: the call before it */
 	assert_int_equal(symbols_jit_location(s, jm, jitmap_lookup(jm, 0x1010), 0x1010, false), a);
-	assert_int_equal(p->locations[symbols_jit_location(s, jm, jitmap_lookup(jm, 0x1010),
-							   0x1010, true)]
-				 .address,
-			 0x100f);
+	assert_int_equal(
+		p->locations[symbols_jit_location(s, jm, jitmap_lookup(jm, 0x1010), 0x1010, true)]
+			.address,
+		0x100f);
 
 	/* replaced by another tier of the same function, then by another one */
 	write_file(path, "a", "1000 100 JS:^burn /app/b.js:3:15\n1000 80 JS:*other /app/b.js:9:1\n",
@@ -495,8 +495,7 @@ static void test_symbols_jit(void **state)
 	assert_string_equal(p->functions[p->lines[p->locations[a].first_line].function].name,
 			    "burn");
 	/* the functions stay in the map's module; the location is in a generation */
-	assert_int_equal(p->functions[p->lines[p->locations[b].first_line].function].module,
-			 base);
+	assert_int_equal(p->functions[p->lines[p->locations[b].first_line].function].module, base);
 	assert_non_null(strstr(p->modules[p->locations[b].module].path, "(generation 1)"));
 	/* the tail of the ^burn code past "other": burn again, one function for both tiers */
 	c2 = symbols_jit_location(s, jm, jitmap_lookup(jm, 0x1090), 0x1090, false);
@@ -513,9 +512,9 @@ static void test_symbols_jit(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_name_parse),	   cmocka_unit_test(test_perf_map),
+		cmocka_unit_test(test_name_parse),	  cmocka_unit_test(test_perf_map),
 		cmocka_unit_test(test_perf_map_overlaps), cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_jitdump),		   cmocka_unit_test(test_jitdump_refused),
+		cmocka_unit_test(test_jitdump),		  cmocka_unit_test(test_jitdump_refused),
 		cmocka_unit_test(test_symbols_jit),
 	};
 	int failed;
