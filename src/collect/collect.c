@@ -44,9 +44,10 @@ struct pc_cache_slot {
 	uint32_t loc;
 };
 
-/* An address of a process whose JIT keeps a map, not named by it when
- * first seen: a JIT may buffer what it writes (V8 writes its jitdump 2 MiB
- * at a time), so the location is named in place when the process ends. */
+/* An address in code no file backs, not named by a JIT map when first
+ * seen: a JIT may buffer what it writes (V8 writes its jitdump 2 MiB at a
+ * time) or make its map later, so the location is named in place when the
+ * process ends, if a map names it then. */
 struct jit_unnamed {
 	uint32_t loc;
 	pid_t pid;
@@ -331,7 +332,9 @@ static uint32_t resolve_unbacked(struct collector *c, struct proc_space *ps,
 		return symbols_jit_location(c->sym, jm, code, pc, is_return);
 	*cache = !jit_known(c->jit, ps->pid);
 	loc = symbols_unknown_location(c->sym, pc, m ? m->name : NULL);
-	if (!*cache && c->prof->nlocations > nlocations) {
+	/* (a map that appears later is read with a new jit_generation, which
+	 * the cache checks; these samples are named when the process ends) */
+	if ((!m || (m->prot & PROT_EXEC)) && c->prof->nlocations > nlocations) {
 		c->unnamed = xgrow(c->unnamed, &c->unnamed_cap, c->nunnamed + 1,
 				   sizeof(*c->unnamed));
 		c->unnamed[c->nunnamed++] = (struct jit_unnamed){loc, ps->pid, pc};

@@ -15,7 +15,7 @@
 #include "loop.h"
 #include "xalloc.h"
 
-#define PERF_MAP_RETRY_NS 1000000000ull /* an absent perf map is looked for again */
+#define PERF_MAP_RETRY_NS 100000000ull /* an absent perf map is looked for again */
 #define GROWTH_CHECK_NS	  10000000ull	/* a miss looks at the files at most this often */
 
 struct jit_proc {
