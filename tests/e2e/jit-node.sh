@@ -5,10 +5,11 @@
 # is inlined into it). perf record runs proftop, which runs node: both name
 # burnA and burnB from the map, with the same self shares (±5 points: two
 # samplers of one run; perf counts each tier's code apart, summed here),
-# 3:1 between them (±0.06 of the pair), little left unnamed in anonymous
-# memory; and the stacks go
-# through the JIT frames by their frame pointers down to node::Start
-# (cumulative > 80%; without frame pointers through JIT code, 13%).
+# 3:1 between them (±0.08 of the pair: both samplers have seen 0.78 where
+# node's own clock says 0.71-0.75; ±0.05 of perf's), little left unnamed
+# in anonymous memory; and the stacks go through the JIT frames by their
+# frame pointers down to node::Start (cumulative > 80%; without frame
+# pointers through JIT code, 13%).
 # Then node --perf-prof, which writes a jitdump (jit-PID.dump, in the
 # working directory) with line tables: the same names and shares from it,
 # and burnA's samples on its loop's line (3).
@@ -93,9 +94,11 @@ pt_eq "burnA's module (the perf map)" "$(sed -E 's/[0-9]+/PID/' <<<"$amod")" "pe
 pt_eq "burnA's file:line (from V8's name)" "$afile:$aline" "$PT_WORK/burn.js:1"
 pt_near "burnA self_pct (perf: $pa)" "$a" "$pa" 5
 pt_near "burnB self_pct (perf: $pb)" "$b" "$pb" 5
-if pt_num "$a" && pt_num "$b"; then
-	pt_near "burnA / (burnA + burnB) (3:1 by construction)" \
-		"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / (a + b) }')" 0.75 0.06
+if pt_num "$a" && pt_num "$b" && pt_num "$pa" && pt_num "$pb"; then
+	r=$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / (a + b) }')
+	pr=$(awk -v a="$pa" -v b="$pb" 'BEGIN { printf "%.3f", a / (a + b) }')
+	pt_near "burnA / (burnA + burnB) (3:1 by construction)" "$r" 0.75 0.08
+	pt_near "burnA / (burnA + burnB) (perf: $pr)" "$r" "$pr" 0.05
 fi
 pt_le "//anon self_pct (JIT code left unnamed)" "${anon:-0}" 5
 pt_ge "node::Start total_pct (stacks through the JIT frames)" "$start" 80
@@ -112,7 +115,7 @@ if pt_report "$PT_WORK/dump.csv" --limit 0 -- "${dcmd[@]}"; then
 	pt_eq "burnA's module (the jitdump)" "$(sed -E 's/[0-9]+/PID/' <<<"$amod")" "jit-PID.dump"
 	if pt_num "$a" && pt_num "$b"; then
 		pt_near "burnA / (burnA + burnB) (3:1 by construction)" \
-			"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / (a + b) }')" 0.75 0.06
+			"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", a / (a + b) }')" 0.75 0.08
 	else
 		pt_fail "expected burnA and burnB in the report; saw burnA '$a', burnB '$b'"
 	fi
