@@ -16,7 +16,7 @@
 #include "xalloc.h"
 
 #define PERF_MAP_RETRY_NS 100000000ull /* an absent perf map is looked for again */
-#define GROWTH_CHECK_NS	  10000000ull	/* a miss looks at the files at most this often */
+#define GROWTH_CHECK_NS	  10000000ull  /* a miss looks at the files at most this often */
 
 struct jit_proc {
 	pid_t pid;
@@ -138,19 +138,20 @@ static void warn_once(const char *msg)
 /* The perf map of p: /tmp/perf-NSPID.map in the process's own root. */
 static void open_perf_map(struct jit_proc *p, uint64_t now)
 {
-	char path[96], display[96], err[512];
+	char path[64], display[128], err[512];
 	uid_t uids[4];
 	pid_t nspid;
 
 	p->perf_map_tried_ns = now;
 	if (!proc_ids(p->pid, uids, &nspid))
 		return;
-	snprintf(path, sizeof(path), "/proc/%d/root/tmp/perf-%d.map", (int)p->pid, (int)nspid);
+	snprintf(path, sizeof(path), "/tmp/perf-%d.map", (int)nspid);
 	if (nspid == p->pid && same_root(p->pid))
-		snprintf(display, sizeof(display), "/tmp/perf-%d.map", (int)p->pid);
-	else
 		snprintf(display, sizeof(display), "%s", path);
-	p->perf_map = jitmap_open(JITMAP_PERF_MAP, path, display, uids, 4, false, err, sizeof(err));
+	else
+		snprintf(display, sizeof(display), "/proc/%d/root%s", (int)p->pid, path);
+	p->perf_map = jitmap_open_in_root(JITMAP_PERF_MAP, p->pid, path, display, uids, 4, err,
+					  sizeof(err));
 	if (!p->perf_map && errno != ENOENT) {
 		p->perf_map_refused = true;
 		warnx_("%s", err);
@@ -188,12 +189,9 @@ static void open_dump(struct jit_proc *p, const struct proc_space *ps)
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, (int)p->pid,
 		 m->start, m->end);
 	p->dump = jitmap_open(JITMAP_JITDUMP, path, m->name, uids, 4, true, err, sizeof(err));
-	if (!p->dump && errno == ENOENT && strlen(m->name) < 400) {
-		/* unmapped since: through the process's root */
-		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)p->pid, m->name);
-		p->dump = jitmap_open(JITMAP_JITDUMP, path, m->name, uids, 4, false, err,
-				      sizeof(err));
-	}
+	if (!p->dump && errno == ENOENT) /* unmapped since: through the process's root */
+		p->dump = jitmap_open_in_root(JITMAP_JITDUMP, p->pid, m->name, m->name, uids, 4,
+					      err, sizeof(err));
 	if (!p->dump) {
 		p->dump_refused = true;
 		warnx_("%s", err);

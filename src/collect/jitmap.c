@@ -2,11 +2,13 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "jitmap.h"
@@ -182,27 +184,13 @@ static const char *kind_word(enum jitmap_kind kind)
 	return kind == JITMAP_PERF_MAP ? "perf map" : "jitdump";
 }
 
-struct jitmap *jitmap_open(enum jitmap_kind kind, const char *path, const char *display,
-			   const uid_t *owners, size_t nowners, bool follow, char *err,
-			   size_t errlen)
+struct jitmap *jitmap_open_fd(enum jitmap_kind kind, int fd, const char *display,
+			      const uid_t *owners, size_t nowners, char *err, size_t errlen)
 {
 	struct jitmap *jm;
 	struct stat st;
 	bool owned = false;
-	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW));
-	if (fd < 0) {
-		int e = errno;
-
-		if (e == ELOOP)
-			snprintf(err, errlen, "%s %s is a symbolic link; not read", kind_word(kind),
-				 display);
-		else
-			snprintf(err, errlen, "%s %s: %s", kind_word(kind), display, strerror(e));
-		errno = e; /* ENOENT: not there (yet) */
-		return NULL;
-	}
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "%s %s is not a regular file; not read", kind_word(kind),
 			 display);
@@ -228,6 +216,66 @@ struct jitmap *jitmap_open(enum jitmap_kind kind, const char *path, const char *
 	jm->display = xstrdup(display);
 	jm->source = xasprintf("%s %s", kind_word(kind), display);
 	return jm;
+}
+
+/* Why fd < 0, in err; errno kept (ENOENT: not there, yet). */
+static void open_error(enum jitmap_kind kind, const char *display, char *err, size_t errlen)
+{
+	int e = errno;
+
+	if (e == ELOOP)
+		snprintf(err, errlen, "%s %s is a symbolic link; not read", kind_word(kind),
+			 display);
+	else
+		snprintf(err, errlen, "%s %s: %s", kind_word(kind), display, strerror(e));
+	errno = e;
+}
+
+struct jitmap *jitmap_open(enum jitmap_kind kind, const char *path, const char *display,
+			   const uid_t *owners, size_t nowners, bool follow, char *err,
+			   size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (follow ? 0 : O_NOFOLLOW));
+
+	if (fd < 0) {
+		open_error(kind, display, err, errlen);
+		return NULL;
+	}
+	return jitmap_open_fd(kind, fd, display, owners, nowners, err, errlen);
+}
+
+struct jitmap *jitmap_open_in_root(enum jitmap_kind kind, pid_t pid, const char *path,
+				   const char *display, const uid_t *owners, size_t nowners,
+				   char *err, size_t errlen)
+{
+	struct open_how how = {
+		.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW,
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+	char root[64];
+	int dfd, fd;
+
+	snprintf(root, sizeof(root), "/proc/%d/root", (int)pid);
+	dfd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0) {
+		open_error(kind, display, err, errlen);
+		return NULL;
+	}
+	/* the process's own root is the root for its symbolic links too */
+	fd = (int)syscall(SYS_openat2, dfd, path[0] == '/' ? path + 1 : path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS) { /* before Linux 5.6 */
+		char *full = xasprintf("%s%s", root, path);
+
+		fd = open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+		free(full);
+	}
+	if (fd < 0) {
+		open_error(kind, display, err, errlen);
+		close(dfd);
+		return NULL;
+	}
+	close(dfd);
+	return jitmap_open_fd(kind, fd, display, owners, nowners, err, errlen);
 }
 
 static void code_clear(struct jit_code *c)

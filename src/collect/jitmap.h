@@ -67,6 +67,14 @@ struct jitmap;
 struct jitmap *jitmap_open(enum jitmap_kind kind, const char *path, const char *display,
 			   const uid_t *owners, size_t nowners, bool follow, char *err,
 			   size_t errlen);
+/* The same checks on an open file (the jitmap owns fd, closed on failure). */
+struct jitmap *jitmap_open_fd(enum jitmap_kind kind, int fd, const char *display,
+			      const uid_t *owners, size_t nowners, char *err, size_t errlen);
+/* Open path as process pid sees it: resolved inside its root (a container's
+ * symbolic links stay in the container), the last component no link. */
+struct jitmap *jitmap_open_in_root(enum jitmap_kind kind, pid_t pid, const char *path,
+				   const char *display, const uid_t *owners, size_t nowners,
+				   char *err, size_t errlen);
 void jitmap_free(struct jitmap *jm);
 /* Read what the file gained since the last read; true if code was added.
  * Malformed lines and records are skipped and counted; a jitdump of another
