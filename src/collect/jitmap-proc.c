@@ -31,6 +31,8 @@ struct jit_proc {
 struct jit {
 	struct jit_proc *procs;
 	size_t nprocs, procs_cap;
+	char **said; /* the problems said */
+	size_t nsaid, said_cap;
 	unsigned generation;
 };
 
@@ -51,6 +53,9 @@ void jit_free(struct jit *j)
 		return;
 	for (size_t i = 0; i < j->nprocs; i++)
 		proc_close(&j->procs[i]);
+	for (size_t i = 0; i < j->nsaid; i++)
+		free(j->said[i]);
+	free(j->said);
 	free(j->procs);
 	free(j);
 }
@@ -129,14 +134,22 @@ static bool same_root(pid_t pid)
 	       a.st_ino == b.st_ino;
 }
 
-static void warn_once(const char *msg)
+/* A problem with a map, said once however often it is met again (a
+ * process that execs keeps its pid, and its maps are looked up anew). */
+static void jit_warn(struct jit *j, const char *msg)
 {
-	if (msg)
-		warnx_("%s", msg);
+	if (!msg)
+		return;
+	for (size_t i = 0; i < j->nsaid; i++)
+		if (!strcmp(j->said[i], msg))
+			return;
+	j->said = xgrow(j->said, &j->said_cap, j->nsaid + 1, sizeof(*j->said));
+	j->said[j->nsaid++] = xstrdup(msg);
+	warnx_("%s", msg);
 }
 
 /* The perf map of p: /tmp/perf-NSPID.map in the process's own root. */
-static void open_perf_map(struct jit_proc *p, uint64_t now)
+static void open_perf_map(struct jit *j, struct jit_proc *p, uint64_t now)
 {
 	char path[64], display[128], err[512];
 	uid_t uids[4];
@@ -154,7 +167,7 @@ static void open_perf_map(struct jit_proc *p, uint64_t now)
 					  sizeof(err));
 	if (!p->perf_map && errno != ENOENT) {
 		p->perf_map_refused = true;
-		warnx_("%s", err);
+		jit_warn(j, err);
 	}
 }
 
@@ -172,7 +185,7 @@ static bool is_jitdump_name(const char *name)
 
 /* The jitdump of p: a file it maps named jit-PID.dump (the marker its JIT
  * maps for profilers), opened through the mapping itself. */
-static void open_dump(struct jit_proc *p, const struct proc_space *ps)
+static void open_dump(struct jit *j, struct jit_proc *p, const struct proc_space *ps)
 {
 	char path[512], err[512];
 	const struct map_entry *m = NULL;
@@ -194,18 +207,18 @@ static void open_dump(struct jit_proc *p, const struct proc_space *ps)
 					      err, sizeof(err));
 	if (!p->dump) {
 		p->dump_refused = true;
-		warnx_("%s", err);
+		jit_warn(j, err);
 	}
 }
 
-static bool update(struct jitmap *jm)
+static bool update(struct jit *j, struct jitmap *jm)
 {
 	bool grew;
 
 	if (!jm)
 		return false;
 	grew = jitmap_update(jm);
-	warn_once(jitmap_take_warning(jm));
+	jit_warn(j, jitmap_take_warning(jm));
 	return grew;
 }
 
@@ -213,7 +226,7 @@ void jit_refresh(struct jit *j, pid_t pid)
 {
 	struct jit_proc *p = j ? proc_find(j, pid) : NULL;
 
-	if (p && (update(p->dump) | update(p->perf_map)))
+	if (p && (update(j, p->dump) | update(j, p->perf_map)))
 		j->generation++;
 }
 
@@ -233,12 +246,12 @@ const struct jit_code *jit_lookup(struct jit *j, const struct proc_space *ps, ui
 	}
 	if (!p->dump && !p->dump_refused &&
 	    (!p->searched || p->maps_generation != ps->generation)) {
-		open_dump(p, ps);
+		open_dump(j, p, ps);
 		opened |= p->dump != NULL;
 	}
 	if (!p->perf_map && !p->perf_map_refused &&
 	    (!p->perf_map_tried_ns || now - p->perf_map_tried_ns >= PERF_MAP_RETRY_NS)) {
-		open_perf_map(p, now);
+		open_perf_map(j, p, now);
 		opened |= p->perf_map != NULL;
 	}
 	for (int pass = 0; pass < 2; pass++) {
@@ -254,7 +267,7 @@ const struct jit_code *jit_lookup(struct jit *j, const struct proc_space *ps, ui
 		if (pass || (!opened && now - p->checked_ns < GROWTH_CHECK_NS))
 			break;
 		p->checked_ns = now;
-		if (!(update(p->dump) | update(p->perf_map)) && !opened)
+		if (!(update(j, p->dump) | update(j, p->perf_map)) && !opened)
 			break;
 		j->generation++;
 	}
