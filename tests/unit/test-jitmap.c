@@ -11,13 +11,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <asm/perf_regs.h>
+
 #include "jitmap.h"
 #include "profile.h"
 #include "symbols.h"
+#include "unwind.h"
 #include "xalloc.h"
 
 static char dir[64];
@@ -509,13 +513,96 @@ static void test_symbols_jit(void **state)
 	free(path);
 }
 
+/* Mixed unwinding through JIT code: frames in anonymous executable memory
+ * (no image, no CFI) are stepped through their frame pointers, from code
+ * to code, up the copied stack; a frame pointer below the stack pointer,
+ * outside the copy, or a return address in data stops the unwind. */
+#define JIT_LO	 0x10000000ull
+#define JIT_HI	 0x10010000ull
+#define DATA_LO	 0x20000000ull
+#define STACK_AT 0x7ff000000000ull
+
+static size_t fp_unwind(uint64_t *words, size_t nwords, uint64_t ip, uint64_t bp, uint64_t *pcs,
+			bool *truncated)
+{
+	struct procmap *pm = procmap_new();
+	struct unwinder *u = unwinder_new(pm);
+	struct map_entry maps[2] = {
+		{.start = JIT_LO, .end = JIT_HI, .prot = PROT_READ | PROT_EXEC, .name = "//anon"},
+		{.start = DATA_LO,
+		 .end = DATA_LO + 0x1000,
+		 .prot = PROT_READ | PROT_WRITE,
+		 .name = "//anon"},
+	};
+	struct proc_space ps = {.pid = 1, .maps = maps, .nmaps = 2, .generation = 1};
+	struct unwind_snapshot snap = {.stack = (const uint8_t *)words, .stack_len = nwords * 8};
+	size_t n;
+
+	snap.regs[PERF_REG_X86_IP] = ip;
+	snap.regs[PERF_REG_X86_SP] = STACK_AT;
+	snap.regs[PERF_REG_X86_BP] = bp;
+	n = unwinder_unwind(u, &ps, &snap, pcs, 16, truncated);
+	if (ps.unwind_free)
+		ps.unwind_free(ps.unwind_priv);
+	unwinder_free(u);
+	procmap_free(pm);
+	return n;
+}
+
+static void test_fp_unwind(void **state)
+{
+	/* stack words at STACK_AT + 8 * i: frames at 2 and 6, then the end */
+	uint64_t w[10] = {0}, pcs[16];
+	bool truncated;
+	size_t n;
+
+	w[2] = STACK_AT + 6 * 8; /* frame 1: caller's bp, return address */
+	w[3] = JIT_LO + 0x200;
+	w[6] = 0; /* frame 2: the outermost (return address 0) */
+	w[7] = JIT_LO + 0x300;
+	w[8] = 0;
+	n = fp_unwind(w, 10, JIT_LO + 0x100, STACK_AT + 2 * 8, pcs, &truncated);
+	assert_int_equal(n, 3);
+	assert_int_equal(pcs[0], JIT_LO + 0x100);
+	assert_int_equal(pcs[1], JIT_LO + 0x200);
+	assert_int_equal(pcs[2], JIT_LO + 0x300);
+	assert_true(truncated); /* frame 2's bp (0) is no frame pointer */
+
+	/* a return address in data: not a frame */
+	w[7] = DATA_LO + 0x10;
+	n = fp_unwind(w, 10, JIT_LO + 0x100, STACK_AT + 2 * 8, pcs, &truncated);
+	assert_int_equal(n, 2);
+	assert_true(truncated);
+
+	/* a frame pointer below the stack pointer, or past the copy */
+	n = fp_unwind(w, 10, JIT_LO + 0x100, STACK_AT - 16, pcs, &truncated);
+	assert_int_equal(n, 1);
+	assert_true(truncated);
+	n = fp_unwind(w, 10, JIT_LO + 0x100, STACK_AT + 9 * 8, pcs, &truncated);
+	assert_int_equal(n, 1);
+	assert_true(truncated);
+
+	/* a frame pointer whose frame says "outermost" */
+	w[2] = 0;
+	w[3] = 0;
+	n = fp_unwind(w, 10, JIT_LO + 0x100, STACK_AT + 2 * 8, pcs, &truncated);
+	assert_int_equal(n, 1);
+	assert_false(truncated);
+
+	/* a sampled IP in data is not unwound by guess */
+	w[3] = JIT_LO + 0x200;
+	n = fp_unwind(w, 10, DATA_LO + 0x20, STACK_AT + 2 * 8, pcs, &truncated);
+	assert_int_equal(n, 1);
+	assert_true(truncated);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_name_parse),	  cmocka_unit_test(test_perf_map),
 		cmocka_unit_test(test_perf_map_overlaps), cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_jitdump),		  cmocka_unit_test(test_jitdump_refused),
-		cmocka_unit_test(test_symbols_jit),
+		cmocka_unit_test(test_symbols_jit),	  cmocka_unit_test(test_fp_unwind),
 	};
 	int failed;
 
