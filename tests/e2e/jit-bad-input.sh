@@ -4,6 +4,8 @@
 # ranges. Each: one line on stderr naming the map, the profile goes on (exit
 # 0, the CSV report). The target makes its map, then runs node (which does
 # not write one itself without --perf-basic-prof, but runs JIT code).
+# Then a jitdump of a newer version, mapped by CPython 3.12+ running with
+# -X perf: one line, and its perf map still names its trampolines.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
 node=$(command -v node || command -v nodejs) || pt_skip "node is not installed (Debian: nodejs)"
@@ -47,4 +49,42 @@ check owner 'printf "1000 10 f\n" >/tmp/perf-$$.map; chown 4242 /tmp/perf-$$.map
 	"perf map /tmp/perf-[0-9]+\.map is owned by uid 4242, neither the target's user nor root; not read"
 check malformed 'printf "10 10 a\nnot a line\n12 10 over a\nzz\n" >/tmp/perf-$$.map' \
 	'perf map /tmp/perf-[0-9]+\.map: line 2 is not "START SIZE NAME" in hex; skipped'
+root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+py=$(ls -d "$root"/versions/3.1[2-9]*/bin/python3.1[2-9] 2>/dev/null | tail -1)
+if [ -z "$py" ] || ! "$py" -X perf -c pass 2>/dev/null; then
+	echo "# no CPython 3.12+ with -X perf: the jitdump case is not run"
+	pt_finish
+fi
+cat >"$PT_WORK/newer.py" <<'EOF'
+import mmap, os, struct, sys, time
+path = "%s/jit-%d.dump" % (sys.argv[1], os.getpid())
+with open(path, "wb") as f:   # version 2, x86-64: a newer writer
+    f.write(struct.pack("<IIIIIIQQ", 0x4A695444, 2, 40, 62, 0, os.getpid(), 0, 0))
+    f.write(b"\0" * 4056)
+f = open(path, "rb")
+m = mmap.mmap(f.fileno(), 4096, prot=mmap.PROT_READ | mmap.PROT_EXEC)
+def burn(n):
+    s = 0
+    for i in range(n): s += i * i
+    return s
+end = time.time() + 1.5
+while time.time() < end:
+    burn(20000)
+print("spun")
+EOF
+echo "# newer jitdump: $py -X perf newer.py"
+out=$PT_WORK/newer.csv
+if pt_report "$out" --limit 0 -- "$py" -X perf "$PT_WORK/newer.py" "$PT_WORK"; then
+	grep -v '^$' "$out.err" >"$out.lines"
+	pt_one_line "newer jitdump" "$out.lines"
+	re="jitdump $PT_WORK/jit-[0-9]+\\.dump is version 2, proftop reads version 1; its names are not used"
+	if grep -Eq "$re" "$out.err"; then
+		pt_ok "newer jitdump: stderr says so"
+	else
+		pt_fail "newer jitdump: expected stderr matching '$re', saw: $(cat "$out.err")"
+	fi
+	pt_ge "py::burn total_pct (named by the perf map all the same)" \
+		"$(pt_csv "$out" py::burn total_pct)" 50
+fi
+grep -l -F "$PT_WORK/newer.py" /tmp/perf-*.map 2>/dev/null | xargs -r rm -f
 pt_finish
