@@ -342,27 +342,30 @@ static uint32_t resolve_unbacked(struct collector *c, struct proc_space *ps,
 	return loc;
 }
 
-/* Process pid ended (or the run did): what its JIT maps name now of the
- * addresses they did not name before is named in place. */
+/* Process pid ended (or the run did, or it exec'd): what its JIT maps
+ * name now of the addresses they did not name before is named in place;
+ * the others stay unnamed (pid may be another process's next). */
 static void jit_name_late(struct collector *c, pid_t pid)
 {
 	struct proc_space *ps = procmap_lookup(c->pm, pid);
+	bool known = ps && jit_known(c->jit, pid);
 	size_t kept = 0;
 
-	if (!ps || !jit_known(c->jit, pid))
-		return;
-	jit_refresh(c->jit, pid);
+	if (known)
+		jit_refresh(c->jit, pid);
 	for (size_t i = 0; i < c->nunnamed; i++) {
 		struct jit_unnamed *u = &c->unnamed[i];
 		const struct jit_code *code = NULL;
 		const struct jitmap *jm;
 
-		if (u->pid == pid)
+		if (u->pid != pid) {
+			c->unnamed[kept++] = *u;
+			continue;
+		}
+		if (known)
 			code = jit_lookup(c->jit, ps, u->pc, &jm);
 		if (code)
 			symbols_jit_rename(c->sym, u->loc, jm, code, u->pc);
-		else
-			c->unnamed[kept++] = *u;
 	}
 	c->nunnamed = kept;
 }
@@ -659,9 +662,10 @@ static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, bool exec
 	if (exec && pid == tid) {
 		struct proc_space *ps = procmap_lookup(c->pm, pid);
 
+		jit_name_late(c, pid); /* the old image's maps, before they go */
+		jit_forget(c->jit, pid);
 		procmap_exec(c->pm, pid);
 		python_forget(c->py, pid);
-		jit_forget(c->jit, pid);
 		if (ps)
 			unwinder_flush(c->uw, ps);
 	}
@@ -1313,21 +1317,8 @@ void collector_finish(struct collector *c)
 	drain(c);
 	read_output(c);
 	close_sampler(c);
-	while (c->nunnamed) { /* attached targets, still running */
-		size_t before = c->nunnamed;
-		pid_t pid = c->unnamed[0].pid;
-
-		jit_name_late(c, pid);
-		if (c->nunnamed < before)
-			continue;
-		/* its maps are gone, or name none of them */
-		for (size_t i = 0; i < c->nunnamed;) {
-			if (c->unnamed[i].pid == pid)
-				c->unnamed[i] = c->unnamed[--c->nunnamed];
-			else
-				i++;
-		}
-	}
+	while (c->nunnamed) /* attached targets, still running */
+		jit_name_late(c, c->unnamed[0].pid);
 	calls_finish(c->calls, loop_now_ns());
 	m->duration_ns = loop_now_ns() - m->start_ns;
 	target_check(&c->target);
