@@ -22,7 +22,7 @@
 #define JIT_CODE_CLOSE	    3
 #define EM_X86_64_	    62
 /* A record claiming more is not one: the file is not read further. */
-#define JIT_RECORD_MAX (256u << 20)
+#define JIT_RECORD_MAX (16u << 20) /* less than jitmap.c reads at once */
 
 static uint32_t get32(const uint8_t *p)
 {

@@ -15,7 +15,7 @@
 #include "xalloc.h"
 
 /* At most this much is read in one update; the rest the next time. */
-#define READ_CHUNK (16u << 20)
+#define READ_CHUNK (32u << 20)
 
 /* ---- names ---- */
 
@@ -245,6 +245,7 @@ static void jitmap_reset(struct jitmap *jm)
 	jm->offset = 0;
 	jm->line_no = 0;
 	jm->header_read = false;
+	jm->closed = false;
 	jm->last_file = NULL;
 	free(jm->pending.lines);
 	memset(&jm->pending, 0, sizeof(jm->pending));
@@ -548,26 +549,15 @@ static size_t perf_map_parse(struct jitmap *jm, const uint8_t *data, size_t len)
 
 /* ---- reading ---- */
 
-bool jitmap_update(struct jitmap *jm)
+/* Read and parse the next chunk of the file (at most READ_CHUNK bytes of
+ * the size bytes there are); false when no more can be read now. */
+static bool read_chunk(struct jitmap *jm, uint64_t size)
 {
-	size_t first = jm->ncodes, want, got = 0, used;
-	struct stat st;
+	size_t want = size - jm->offset > READ_CHUNK ? READ_CHUNK : (size_t)(size - jm->offset);
+	size_t got = 0, used;
 
-	if (jm->fd < 0 || (jm->kind == JITMAP_JITDUMP && jm->closed))
+	if (!want || (jm->kind == JITMAP_JITDUMP && jm->closed))
 		return false;
-	if (fstat(jm->fd, &st) < 0)
-		return false;
-	if ((uint64_t)st.st_size < jm->offset) {
-		/* truncated: written again from the start (a new process) */
-		jitmap_reset(jm);
-		jm->generation++;
-		first = 0;
-	}
-	if ((uint64_t)st.st_size == jm->offset)
-		return false;
-	want = (uint64_t)st.st_size - jm->offset > READ_CHUNK
-		       ? READ_CHUNK
-		       : (size_t)((uint64_t)st.st_size - jm->offset);
 	if (want > jm->buf_cap) {
 		jm->buf = xrealloc(jm->buf, want);
 		jm->buf_cap = want;
@@ -585,7 +575,33 @@ bool jitmap_update(struct jitmap *jm)
 		used = perf_map_parse(jm, jm->buf, got);
 	else
 		used = jitdump_parse(jm, jm->buf, got);
+	if (!used && got == READ_CHUNK && jm->kind == JITMAP_PERF_MAP) {
+		/* a "line" longer than a chunk is no line: skipped */
+		if (!jm->skipped++)
+			jitmap_warn(jm, xasprintf("perf map %s: a line of more than %u bytes; "
+						  "skipped, as any other such line",
+						  jm->display, READ_CHUNK));
+		used = got;
+	}
 	jm->offset += used;
+	return used && got == want;
+}
+
+bool jitmap_update(struct jitmap *jm)
+{
+	size_t first = jm->ncodes;
+	struct stat st;
+
+	if (jm->fd < 0 || fstat(jm->fd, &st) < 0)
+		return false;
+	if ((uint64_t)st.st_size < jm->offset) {
+		/* truncated: written again from the start (a new process) */
+		jitmap_reset(jm);
+		jm->generation++;
+		first = 0;
+	}
+	while (read_chunk(jm, (uint64_t)st.st_size))
+		;
 	codes_commit(jm, first);
 	return jm->ncodes > first;
 }
