@@ -20,6 +20,7 @@
 #include "calls.h"
 #include "collect.h"
 #include "names-fetch.h"
+#include "jitmap.h"
 #include "memtrack.h"
 #include "offcpu.h"
 #include "procmap.h"
@@ -40,7 +41,18 @@ struct pc_cache_slot {
 	uint64_t pc;
 	pid_t pid;
 	unsigned generation;
+	unsigned jit_generation; /* of the JIT maps (jit_generation) */
 	uint32_t loc;
+};
+
+/* An address in code no file backs, not named by a JIT map when first
+ * seen: a JIT may buffer what it writes (V8 writes its jitdump 2 MiB at a
+ * time) or make its map later, so the location is named in place when the
+ * process ends, if a map names it then. */
+struct jit_unnamed {
+	uint32_t loc;
+	pid_t pid;
+	uint64_t pc;
 };
 
 struct reload_note {
@@ -134,6 +146,9 @@ struct collector {
 	struct procmap *pm;
 	struct unwinder *uw;
 	struct symbols *sym;
+	struct jit *jit; /* the JIT maps of the target's processes */
+	struct jit_unnamed *unnamed;
+	size_t nunnamed, unnamed_cap;
 	struct memtrack mem;
 	int timerfd;
 	uint64_t deadline_ns; /* 0: none */
@@ -199,6 +214,7 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 	c->pm = procmap_new();
 	c->uw = unwinder_new(c->pm);
 	c->sym = symbols_new(p);
+	c->jit = jit_new();
 	c->calls = calls_new(&cfg->calls, p, c->pm, c->sym);
 	if (cfg->wall) {
 		c->offcpu = offcpu_new(p, c->sym);
@@ -238,6 +254,8 @@ void collector_free(struct collector *c)
 	python_free(c->py);
 	names_fetch_free(c->names); /* before sym, which it uses */
 	symbols_free(c->sym);
+	jit_free(c->jit);
+	free(c->unnamed);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
 	memtrack_free(&c->mem);
@@ -301,23 +319,85 @@ static bool maybe_reload(struct collector *c, struct proc_space *ps)
 	return true;
 }
 
+/* An address no ELF file backs: named by the process's JIT if its perf map
+ * or jitdump says what is there. *cache: false when a JIT map might name it
+ * later (it grows as code is made). */
+static uint32_t resolve_unbacked(struct collector *c, struct proc_space *ps,
+				 const struct map_entry *m, uint64_t pc, bool is_return, bool *cache)
+{
+	size_t nlocations = c->prof->nlocations;
+	const struct jitmap *jm;
+	const struct jit_code *code = NULL;
+	uint32_t loc;
+
+	/* code is executable; an address in no known mapping may be new code */
+	if (!m || (m->prot & PROT_EXEC))
+		code = jit_lookup(c->jit, ps, pc, &jm);
+	if (code)
+		return symbols_jit_location(c->sym, jm, code, pc, is_return);
+	*cache = !jit_known(c->jit, ps->pid);
+	loc = symbols_unknown_location(c->sym, pc, m ? m->name : NULL);
+	/* (a map that appears later is read with a new jit_generation, which
+	 * the cache checks; these samples are named when the process ends) */
+	if ((!m || (m->prot & PROT_EXEC)) && c->prof->nlocations > nlocations) {
+		c->unnamed = xgrow(c->unnamed, &c->unnamed_cap, c->nunnamed + 1,
+				   sizeof(*c->unnamed));
+		c->unnamed[c->nunnamed++] = (struct jit_unnamed){loc, ps->pid, pc};
+	}
+	return loc;
+}
+
+/* Process pid ended (or the run did, or it exec'd): what its JIT maps
+ * name now of the addresses they did not name before is named in place;
+ * the others stay unnamed (pid may be another process's next). */
+static void jit_name_late(struct collector *c, pid_t pid)
+{
+	struct proc_space *ps = procmap_lookup(c->pm, pid);
+	bool known = ps && jit_known(c->jit, pid);
+	size_t kept = 0;
+
+	if (known)
+		jit_refresh(c->jit, pid);
+	for (size_t i = 0; i < c->nunnamed; i++) {
+		struct jit_unnamed *u = &c->unnamed[i];
+		const struct jit_code *code = NULL;
+		const struct jitmap *jm;
+
+		if (u->pid != pid) {
+			c->unnamed[kept++] = *u;
+			continue;
+		}
+		if (known)
+			code = jit_lookup(c->jit, ps, u->pc, &jm);
+		if (code)
+			symbols_jit_rename(c->sym, u->loc, jm, code, u->pc);
+	}
+	c->nunnamed = kept;
+}
+
 static uint32_t resolve_pc(struct collector *c, struct proc_space *ps, uint64_t pc, bool is_return)
 {
 	uint64_t key = pc ^ ((uint64_t)is_return << 63);
 	uint64_t h = (key ^ ((uint64_t)ps->pid << 32)) * 0x9e3779b97f4a7c15ull;
 	struct pc_cache_slot *slot = &c->pc_cache[h >> (64 - PC_CACHE_BITS)];
+	unsigned jit_gen = jit_generation(c->jit);
 	const struct map_entry *m;
+	bool cache = true;
 	uint64_t vaddr;
 	uint32_t loc;
 
 	if (slot->pc == key && slot->pid == ps->pid && slot->generation == ps->generation &&
-	    slot->loc != PROF_NONE)
+	    slot->jit_generation == jit_gen && slot->loc != PROF_NONE)
 		return slot->loc;
 	m = proc_space_find(ps, pc);
 	if (m && m->image && map_entry_vaddr(m, pc, &vaddr))
 		loc = symbols_location(c->sym, m->image, vaddr, is_return);
 	else
-		loc = symbols_unknown_location(c->sym, pc, m ? m->name : NULL);
+		loc = resolve_unbacked(c, ps, m, pc, is_return, &cache);
+	if (!cache)
+		return loc;
+	jit_gen = jit_generation(c->jit); /* a lookup may have read more */
+	slot->jit_generation = jit_gen;
 	slot->pc = key;
 	slot->pid = ps->pid;
 	slot->generation = ps->generation;
@@ -587,6 +667,8 @@ static void on_comm(void *ctx, pid_t pid, pid_t tid, const char *comm, bool exec
 	if (exec && pid == tid) {
 		struct proc_space *ps = procmap_lookup(c->pm, pid);
 
+		jit_name_late(c, pid); /* the old image's maps, before they go */
+		jit_forget(c->jit, pid);
 		procmap_exec(c->pm, pid);
 		python_forget(c->py, pid);
 		if (ps)
@@ -704,9 +786,11 @@ static void drain(struct collector *c)
 	for (size_t i = 0; i < c->ndead; i++) {
 		struct proc_space *ps = procmap_lookup(c->pm, c->dead[i]);
 
+		jit_name_late(c, c->dead[i]);
 		if (ps && c->dead[i] != c->target.pid) {
 			unwinder_flush(c->uw, ps);
 			python_forget(c->py, c->dead[i]);
+			jit_forget(c->jit, c->dead[i]);
 			procmap_exit(c->pm, c->dead[i]);
 		}
 	}
@@ -1254,6 +1338,8 @@ void collector_finish(struct collector *c)
 	drain(c);
 	read_output(c);
 	close_sampler(c);
+	while (c->nunnamed) /* attached targets, still running */
+		jit_name_late(c, c->unnamed[0].pid);
 	calls_finish(c->calls, loop_now_ns());
 	m->duration_ns = loop_now_ns() - m->start_ns;
 	/* record and report print or save the names next: complete them (the

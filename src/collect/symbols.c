@@ -1064,6 +1064,66 @@ uint32_t symbols_unknown_location(struct symbols *s, uint64_t addr, const char *
 	return pseudo_location(s, map_name && map_name[0] ? map_name : "[unknown]", addr);
 }
 
+/* The module of a JIT map (generation 0) or of a later generation of its
+ * code; symbols_from says where the names came from. */
+static uint32_t jit_module(struct symbols *s, const struct jitmap *jm, unsigned generation)
+{
+	char *path = generation ? xasprintf("%s (generation %u)", jitmap_display(jm), generation)
+				: NULL;
+	uint32_t module = profile_intern_module(s->p, path ? path : jitmap_display(jm), NULL);
+
+	if (!s->p->modules[module].symbols_from)
+		profile_set_module_source(s->p, module, jitmap_source(jm));
+	free(path);
+	return module;
+}
+
+uint32_t symbols_jit_location(struct symbols *s, const struct jitmap *jm,
+			      const struct jit_code *code, uint64_t addr, bool is_return)
+{
+	uint64_t at = is_return && addr > code->start ? addr - 1 : addr;
+	uint32_t base = jit_module(s, jm, 0);
+	uint32_t module = code->generation ? jit_module(s, jm, code->generation) : base;
+	uint32_t loc = profile_find_location(s->p, module, at);
+	const struct jit_line *jl;
+	struct prof_line line;
+	struct jit_name n;
+
+	if (loc != PROF_NONE)
+		return loc;
+	jit_name_parse(code->name, &n);
+	line.function = profile_intern_function(s->p, n.function, n.key, n.file, n.line, base);
+	jl = jit_code_line(code, at);
+	if (jl && !jl->file)
+		jl = NULL; /* a line of no known file means nothing */
+	line.file = jl ? jl->file : n.file;
+	line.line = jl ? jl->line : 0;
+	loc = profile_intern_location(s->p, module, at, &line, 1);
+	jit_name_free(&n);
+	return loc;
+}
+
+void symbols_jit_rename(struct symbols *s, uint32_t loc, const struct jitmap *jm,
+			const struct jit_code *code, uint64_t addr)
+{
+	const struct jit_line *jl = jit_code_line(code, addr);
+	struct prof_line *line;
+	struct jit_name n;
+	uint32_t fn;
+
+	if (jl && !jl->file)
+		jl = NULL;
+	if (loc >= s->p->nlocations || s->p->locations[loc].nlines != 1)
+		return;
+	jit_name_parse(code->name, &n);
+	fn = profile_intern_function(s->p, n.function, n.key, n.file, n.line, jit_module(s, jm, 0));
+	line = &s->p->lines[s->p->locations[loc].first_line];
+	line->function = fn;
+	line->file = profile_str(s->p, jl ? jl->file : n.file);
+	line->line = jl ? jl->line : 0;
+	jit_name_free(&n);
+}
+
 /* One location per kernel function (its start): there are no lines. */
 uint32_t symbols_kernel_location(struct symbols *s, uint64_t ip)
 {

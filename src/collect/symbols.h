@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "jitmap.h"
 #include "procmap.h"
 #include "profile.h"
 
@@ -25,6 +26,17 @@ uint32_t symbols_location(struct symbols *s, struct elf_image *img, uint64_t vad
  * in module "[unknown]" (or map_name such as "[heap]" if given), with one
  * function per map, named after it ("[heap]", "//anon") or "[unknown]". */
 uint32_t symbols_unknown_location(struct symbols *s, uint64_t addr, const char *map_name);
+/* An address in code its JIT named (jitmap.h): module the map (its path as
+ * the target names it; a later generation of its code "PATH (generation
+ * N)", the functions staying in the first), function and file from the
+ * JIT's name, the line from the jitdump's line table. is_return: as for
+ * symbols_location. */
+uint32_t symbols_jit_location(struct symbols *s, const struct jitmap *jm,
+			      const struct jit_code *code, uint64_t addr, bool is_return);
+/* Location loc, made by symbols_unknown_location for addr, is code the
+ * JIT named only later: it becomes that code's function and line. */
+void symbols_jit_rename(struct symbols *s, uint32_t loc, const struct jitmap *jm,
+			const struct jit_code *code, uint64_t addr);
 /* The frame placed on top of a sample taken in the kernel at ip: the kernel
  * function (module "[kernel]", or "[kernel:MOD]" for a loadable module) where
  * /proc/kallsyms shows addresses, else the single "[kernel]"; ip 0: that. */

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include <asm/perf_regs.h>
 #include <libunwind.h>
@@ -46,6 +47,10 @@ struct space_unwind {
 /* Per sample: what the accessors see through unw_init_remote's arg. */
 struct unwind_ctx {
 	const struct unwind_snapshot *snap;
+	/* The registers libunwind starts from: the sample's, then, after
+	 * frame-pointer steps, with ip, sp and bp of the frame they reached
+	 * (the other registers are stale there; CFI rarely needs them). */
+	uint64_t regs[UNWIND_NREGS];
 	const struct proc_space *ps;
 	uint64_t sp;
 	const struct map_entry *last;	 /* mapping of the last image read */
@@ -136,7 +141,7 @@ static const struct image_unwind *image_unwind_get(struct elf_image *img)
  * reads its words in runs from one table or one stack: the segment of the
  * last hit is tried first, then the (few) others. */
 static const struct elf_load_segment *image_segment(struct unwind_ctx *ctx,
-						     const struct elf_image *img, uint64_t vaddr)
+						    const struct elf_image *img, uint64_t vaddr)
 {
 	const struct elf_load_segment *s = ctx->seg;
 
@@ -233,7 +238,7 @@ static int access_reg(unw_addr_space_t as, unw_regnum_t reg, unw_word_t *val, in
 		return -UNW_EBADREG;
 	if (write)
 		return -UNW_EREADONLYREG;
-	*val = ctx->snap->regs[unw_to_perf[reg]];
+	*val = ctx->regs[unw_to_perf[reg]];
 	return 0;
 }
 
@@ -371,33 +376,114 @@ static bool has_unwind_info(const struct unwind_ctx *ctx, uint64_t ip)
 	return m && m->image && image_unwind_get(m->image)->usable;
 }
 
-/* One step of the cursor: 1 with the next frame in *ip, 0 at the outermost
- * frame, -1 when unwinding cannot go on. first: *ip is the sampled IP, not
- * a return address (which may lie just past the end of its caller). */
-static int unwind_step(unw_cursor_t *c, struct unwind_ctx *ctx, uint64_t *ip, uint64_t *sp,
-		       bool first)
+/* What one step of unwinding found. */
+enum step {
+	STEP_FAIL = -1,	 /* unwinding cannot go on */
+	STEP_END = 0,	 /* the outermost frame */
+	STEP_NEXT = 1,	 /* the caller's frame */
+	STEP_NO_CFI = 2, /* the frame's code has no CFI: try its frame pointer */
+};
+
+/* Whether ip lies in memory the process maps executable. */
+static bool in_code(const struct unwind_ctx *ctx, uint64_t ip)
 {
+	const struct map_entry *m = proc_space_find(ctx->ps, ip);
+
+	return m && (m->prot & PROT_EXEC);
+}
+
+/* One step of the cursor, with the next frame in *ip and *sp. first: *ip
+ * is the sampled IP, not a return address (which may lie just past the
+ * end of its caller). */
+static enum step unwind_step(unw_cursor_t *c, struct unwind_ctx *ctx, uint64_t *ip, uint64_t *sp,
+			     bool first)
+{
+	uint64_t at = first ? *ip : *ip - 1;
 	unw_word_t nip, nsp;
 	int ret;
 
-	if (!has_unwind_info(ctx, first ? *ip : *ip - 1))
-		return -1;
+	if (!has_unwind_info(ctx, at))
+		return STEP_NO_CFI; /* the cursor is still on this frame */
 	ctx->noinfo = false;
 	ret = unw_step(c);
-	/* no FDE covers ip: libunwind guessed; stop rather than invent frames */
-	if (ret < 0 || ctx->noinfo)
-		return -1;
+	if (ret < 0 || (ret == 0 && ctx->noinfo))
+		return STEP_FAIL;
 	if (ret == 0)
-		return 0;
+		return STEP_END;
 	if (unw_get_reg(c, UNW_REG_IP, &nip) < 0 || unw_get_reg(c, UNW_REG_SP, &nsp) < 0)
-		return -1;
+		return STEP_FAIL;
+	/* No FDE covers ip (V8's builtins, assembly): libunwind stepped through
+	 * the frame pointer instead, as fp_step would; taken only from code to
+	 * code, the stack pointer going up. */
+	if (ctx->noinfo && (!in_code(ctx, at) || nsp <= *sp || !nip || !in_code(ctx, nip - 1)))
+		return STEP_FAIL;
 	if (nip == 0)
-		return 0;
+		return STEP_END;
 	if (nip == *ip && nsp == *sp)
-		return -1; /* no progress */
+		return STEP_FAIL; /* no progress */
 	*ip = nip;
 	*sp = nsp;
-	return 1;
+	return STEP_NEXT;
+}
+
+/* A word of the copied stack. */
+static bool stack_word(const struct unwind_ctx *ctx, uint64_t addr, uint64_t *val)
+{
+	if (addr < ctx->sp || ctx->snap->stack_len < 8 || addr - ctx->sp > ctx->snap->stack_len - 8)
+		return false;
+	memcpy(val, ctx->snap->stack + (addr - ctx->sp), 8);
+	return true;
+}
+
+/* A step through the frame pointer, for a frame of code without CFI (JIT
+ * code, V8's builtins, assembly): [bp] is the caller's bp, [bp + 8] the
+ * return address, the caller's sp bp + 16. Both addresses must be code,
+ * the frame pointer above sp and in the copy; else bp was not a frame
+ * pointer and the unwind stops there. first: *ip is the sampled IP. */
+static enum step fp_step(const struct unwind_ctx *ctx, uint64_t *ip, uint64_t *sp, uint64_t *bp,
+			 bool first)
+{
+	uint64_t nip, nbp;
+
+	if (!in_code(ctx, first ? *ip : *ip - 1) || *bp < *sp || (*bp & 7) ||
+	    !stack_word(ctx, *bp, &nbp) || !stack_word(ctx, *bp + 8, &nip))
+		return STEP_FAIL;
+	if (nip == 0)
+		return STEP_END;
+	if (!in_code(ctx, nip - 1))
+		return STEP_FAIL;
+	*ip = nip;
+	*sp = *bp + 16;
+	*bp = nbp;
+	return STEP_NEXT;
+}
+
+/* Frames through CFI where the code has it, through the frame pointer
+ * where it has none (mixed unwinding): after frame-pointer steps from code
+ * in no image with CFI (JIT code), libunwind starts again from the frame
+ * they reached. */
+static enum step unwind_next(unw_cursor_t *c, struct unwind_ctx *ctx, unw_addr_space_t as,
+			     uint64_t *ip, uint64_t *sp, bool first, bool *restart)
+{
+	unw_word_t bp = ctx->regs[PERF_REG_X86_BP];
+	enum step st;
+
+	if (*restart) {
+		ctx->regs[PERF_REG_X86_IP] = *ip;
+		ctx->regs[PERF_REG_X86_SP] = *sp;
+		if (unw_init_remote(c, as, ctx) < 0)
+			return STEP_FAIL;
+		*restart = false;
+	}
+	st = unwind_step(c, ctx, ip, sp, first);
+	if (st != STEP_NO_CFI)
+		return st;
+	if (!first && unw_get_reg(c, UNW_X86_64_RBP, &bp) < 0)
+		return STEP_FAIL;
+	ctx->regs[PERF_REG_X86_BP] = bp;
+	st = fp_step(ctx, ip, sp, &ctx->regs[PERF_REG_X86_BP], first);
+	*restart = st == STEP_NEXT;
+	return st;
 }
 
 size_t unwinder_unwind(struct unwinder *u, struct proc_space *ps,
@@ -408,8 +494,9 @@ size_t unwinder_unwind(struct unwinder *u, struct proc_space *ps,
 	uint64_t ip = snap->regs[PERF_REG_X86_IP], sp = ctx.sp;
 	struct space_unwind *su;
 	unw_cursor_t cursor;
+	bool restart = false;
 	size_t n = 0;
-	int ret;
+	enum step st;
 
 	*truncated = false;
 	if (!max || !ip) {
@@ -417,6 +504,7 @@ size_t unwinder_unwind(struct unwinder *u, struct proc_space *ps,
 		return 0;
 	}
 	pcs[n++] = ip;
+	memcpy(ctx.regs, snap->regs, sizeof(ctx.regs));
 	su = space_unwind_get(ps);
 	if (su->generation != ps->generation)
 		unwinder_flush(u, ps);
@@ -426,14 +514,12 @@ size_t unwinder_unwind(struct unwinder *u, struct proc_space *ps,
 		*truncated = true;
 		return n;
 	}
-	while ((ret = unwind_step(&cursor, &ctx, &ip, &sp, n == 1)) > 0) {
-		if (n == max) {
-			ret = 1; /* there was more */
-			break;
-		}
+	while ((st = unwind_next(&cursor, &ctx, su->as, &ip, &sp, n == 1, &restart)) == STEP_NEXT) {
+		if (n == max)
+			break; /* there was more */
 		pcs[n++] = ip;
 	}
 	unwind_sigmask_skip(false);
-	*truncated = ret != 0;
+	*truncated = st != STEP_END;
 	return n;
 }
