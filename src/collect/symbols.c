@@ -1107,20 +1107,21 @@ void symbols_jit_rename(struct symbols *s, uint32_t loc, const struct jitmap *jm
 			const struct jit_code *code, uint64_t addr)
 {
 	const struct jit_line *jl = jit_code_line(code, addr);
-	struct prof_line *line;
+	struct prof_line line;
 	struct jit_name n;
-	uint32_t fn;
 
 	if (jl && !jl->file)
 		jl = NULL;
 	if (loc >= s->p->nlocations || s->p->locations[loc].nlines != 1)
 		return;
 	jit_name_parse(code->name, &n);
-	fn = profile_intern_function(s->p, n.function, n.key, n.file, n.line, jit_module(s, jm, 0));
-	line = &s->p->lines[s->p->locations[loc].first_line];
-	line->function = fn;
-	line->file = profile_str(s->p, jl ? jl->file : n.file);
-	line->line = jl ? jl->line : 0;
+	line.function =
+		profile_intern_function(s->p, n.function, n.key, n.file, n.line, jit_module(s, jm, 0));
+	line.file = jl ? jl->file : n.file;
+	line.line = jl ? jl->line : 0;
+	/* through the model, so that live views and session writers see the
+	 * new name (names_epoch, the relabel log) */
+	profile_relabel_location(s->p, loc, &line, 1);
 	jit_name_free(&n);
 }
 
