@@ -454,6 +454,38 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 			   profile_intern_stack(c->prof, stack, nl), s->period, flags);
 }
 
+/* A page-fault sample (sampler_config.fault_period): the pages the thread
+ * touched first, one memory record of kind PROF_ALLOC_FAULT (RSS growth)
+ * with its user stack; never freed. Not a time sample: the CPU views do
+ * not see it. */
+static void on_fault(void *ctx, const struct raw_sample *s)
+{
+	struct collector *c = ctx;
+	static uint64_t page;
+	uint32_t locs[MAX_FRAMES];
+	struct prof_alloc a;
+	bool truncated;
+	size_t n;
+
+	if (s->pid <= 0 || s->tid <= 0 || !s->period)
+		return;
+	if (!page)
+		page = (uint64_t)sysconf(_SC_PAGESIZE);
+	note_thread(c, s->pid, s->tid);
+	n = user_stack(c, procmap_process(c->pm, s->pid), s, NULL, locs, &truncated);
+	a = (struct prof_alloc){
+		.time = rel_time(c, s->time),
+		.free_time = PROF_ALLOC_LIVE,
+		.size = s->period * page,
+		.bytes = s->period * page,
+		.allocs = s->period > UINT32_MAX ? UINT32_MAX : (uint32_t)s->period,
+		.stack = profile_intern_stack(c->prof, locs, n),
+		.tid = s->tid,
+		.kind = PROF_ALLOC_FAULT,
+	};
+	profile_add_alloc(c->prof, &a);
+}
+
 static void read_blocked_at(pid_t pid, pid_t tid, uint64_t *sp, uint64_t *pc)
 {
 	char path[64], buf[256];
@@ -673,6 +705,7 @@ static const struct sampler_sink *sink_for(struct collector *c)
 		.reaped = on_reaped,
 		.off_cpu = on_off_cpu,
 		.sched_switch = on_sched_switch,
+		.fault = on_fault,
 	};
 
 	sink.ctx = c;
@@ -753,6 +786,12 @@ static int open_sampler(struct collector *c, struct sampler_config *cfg, const p
 		target_set_traced(&c->target, true);
 	m->backend = profile_str(c->prof, c->ops->name);
 	m->freq = cfg->freq;
+	/* Page faults are a perf event: ptrace has no way to see them. */
+	if (cfg->fault_period && c->ops != &sampler_perf_ops)
+		warnx_("page faults are not sampled with the %s backend: no RSS growth by "
+		       "function (the RSS summary is still kept)",
+		       c->ops->name);
+	m->fault_period = c->ops == &sampler_perf_ops ? cfg->fault_period : 0;
 	return 0;
 }
 
@@ -972,6 +1011,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		.dwarf = c->cfg.unwind == UNWIND_DWARF,
 		.launch = c->cfg.argv != NULL,
 		.offcpu = c->cfg.wall,
+		.fault_period = c->cfg.fault_period,
 		.capture = c->py ? capture_python : NULL,
 		.capture_arg = c,
 		.capture_soon =

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Page faults sampled with user stacks (RSS growth by code): in
+# `report --memory`, each function's faulted_bytes is the memory it touched
+# first. memtouch: touch_heap() 64 MiB, touch_mmap() 32 MiB, reuse() writes
+# both again and faults nothing new. Launched, then attached with -p (the
+# program waits for SIGUSR1 once proftop is sampling it).
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+pt_setup
+w=$(pt_workload memtouch)
+PT_TIMEOUT=60
+MEM_HEADER='function,module,allocated_bytes,self_allocated_bytes,allocations,live_bytes,peak_bytes,leaked_bytes,faulted_bytes'
+
+# mem_mib FILE FUNCTION: FUNCTION's faulted_bytes in MiB in the memory
+# table (0 when it has no row: no fault was sampled in it)
+mem_mib()
+{
+	awk -F, -v header="$MEM_HEADER" -v fn="$2" '
+		$0 == header { for (i = 1; i <= NF; i++) col[$i] = i; on = 1; next }
+		on && $0 == "" { exit }
+		on && $1 == fn { v = $col["faulted_bytes"]; found = 1; exit }
+		END { if (on) printf "%.2f\n", found ? v / 1048576 : 0 }' "$1"
+}
+
+check()
+{
+	local label=$1 out=$2
+	if ! grep -qx "$MEM_HEADER" "$out"; then
+		pt_fail "$label: expected the memory table's header '$MEM_HEADER'; saw:"
+		sed 's/^/#   /' "$out" "$out.err" | head -n 20
+		return
+	fi
+	pt_near "$label: faulted MiB in touch_heap" "$(mem_mib "$out" touch_heap)" 64 6.4
+	pt_near "$label: faulted MiB in touch_mmap" "$(mem_mib "$out" touch_mmap)" 32 3.2
+	pt_le "$label: faulted MiB in reuse (resident already)" "$(mem_mib "$out" reuse)" 1
+}
+
+pt_proftop "$PT_WORK/launch.csv" report --memory --format csv --limit 0 -- "$w"
+pt_eq "launched: proftop exit status" "$PT_RC" 0
+check launched "$PT_WORK/launch.csv"
+
+# Attached: started first, touching nothing until SIGUSR1.
+"$w" wait >"$PT_WORK/touch.out" &
+pid=$!
+pt_track "$pid"
+for i in $(seq 1 200); do
+	grep -q ready "$PT_WORK/touch.out" 2>/dev/null && break
+	sleep 0.05
+done
+echo "# proftop report --memory --format csv --limit 0 -p $pid"
+timeout -k 5 "$PT_TIMEOUT" "$PROFTOP" report --memory --format csv --limit 0 -p "$pid" \
+	>"$PT_WORK/attach.csv" 2>"$PT_WORK/attach.csv.err" &
+tpid=$!
+pt_track "$tpid"
+ppid=$(pt_wait_child "$tpid") || ppid=$tpid
+pt_track "$ppid"
+if pt_wait_attached "$ppid" "$pid"; then
+	kill -USR1 "$pid"
+	wait "$tpid"
+	rc=$?
+	if [ "$rc" -ne 0 ] && grep -Eq "$PT_PERM_RE" "$PT_WORK/attach.csv.err"; then
+		pt_skip "perf_event_open refused: $(head -n 1 "$PT_WORK/attach.csv.err")"
+	fi
+	pt_eq "attached: proftop exit status" "$rc" 0
+	check attached "$PT_WORK/attach.csv"
+fi
+pt_finish
