@@ -157,6 +157,13 @@ struct collector {
 	 * (OFFCPU_MEMO of them, by tid); else NULL */
 	struct offcpu *offcpu;
 	struct offcpu_memo *memo;
+	/* Page faults (cfg.fault_period): each thread's last unwound stack
+	 * (OFFCPU_MEMO of them, by tid: a loop touching pages faults at one
+	 * instruction, from one stack), and the record of the faults seen in
+	 * a row from one stack, added to the profile at the end of a drain. */
+	struct offcpu_memo *fault_memo;
+	struct prof_alloc fault_run;
+	bool have_fault_run;
 	struct python *py;    /* Python frames; NULL with --python-frames=native */
 };
 
@@ -201,6 +208,8 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 		offcpu_set_live(c->offcpu, cfg->live);
 		c->memo = xcalloc(OFFCPU_MEMO, sizeof(*c->memo));
 	}
+	if (cfg->fault_period)
+		c->fault_memo = xcalloc(OFFCPU_MEMO, sizeof(*c->fault_memo));
 	if (cfg->python_frames != PYTHON_FRAMES_NATIVE)
 		c->py = python_new(p, cfg->python_frames);
 	c->timerfd = -1;
@@ -231,6 +240,12 @@ void collector_free(struct collector *c)
 		free(c->memo[i].slot);
 	}
 	free(c->memo);
+	for (size_t i = 0; c->fault_memo && i < OFFCPU_MEMO; i++) {
+		free(c->fault_memo[i].locs);
+		free(c->fault_memo[i].pcs);
+		free(c->fault_memo[i].slot);
+	}
+	free(c->fault_memo);
 	python_free(c->py);
 	symbols_free(c->sym);
 	unwinder_free(c->uw);
@@ -454,8 +469,19 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 			   profile_intern_stack(c->prof, stack, nl), s->period, flags);
 }
 
+/* Faults of one thread from one stack within this long of the first are
+ * one record (a first touch of 64 MiB is 16,384 faults). */
+#define FAULT_RUN_NS 10000000ull
+
+static void fault_run_flush(struct collector *c)
+{
+	if (c->have_fault_run)
+		profile_add_alloc(c->prof, &c->fault_run);
+	c->have_fault_run = false;
+}
+
 /* A page-fault sample (sampler_config.fault_period): the pages the thread
- * touched first, one memory record of kind PROF_ALLOC_FAULT (RSS growth)
+ * touched first, a memory record of kind PROF_ALLOC_FAULT (RSS growth)
  * with its user stack; never freed. Not a time sample: the CPU views do
  * not see it. */
 static void on_fault(void *ctx, const struct raw_sample *s)
@@ -472,7 +498,8 @@ static void on_fault(void *ctx, const struct raw_sample *s)
 	if (!page)
 		page = (uint64_t)sysconf(_SC_PAGESIZE);
 	note_thread(c, s->pid, s->tid);
-	n = user_stack(c, procmap_process(c->pm, s->pid), s, NULL, locs, &truncated);
+	n = user_stack(c, procmap_process(c->pm, s->pid), s,
+		       &c->fault_memo[(unsigned)s->tid % OFFCPU_MEMO], locs, &truncated);
 	a = (struct prof_alloc){
 		.time = rel_time(c, s->time),
 		.free_time = PROF_ALLOC_LIVE,
@@ -483,7 +510,17 @@ static void on_fault(void *ctx, const struct raw_sample *s)
 		.tid = s->tid,
 		.kind = PROF_ALLOC_FAULT,
 	};
-	profile_add_alloc(c->prof, &a);
+	if (c->have_fault_run && c->fault_run.tid == a.tid && c->fault_run.stack == a.stack &&
+	    a.time >= c->fault_run.time && a.time - c->fault_run.time < FAULT_RUN_NS &&
+	    c->fault_run.allocs <= UINT32_MAX - a.allocs) {
+		c->fault_run.size += a.size;
+		c->fault_run.bytes += a.bytes;
+		c->fault_run.allocs += a.allocs;
+		return;
+	}
+	fault_run_flush(c);
+	c->fault_run = a;
+	c->have_fault_run = true;
 }
 
 static void read_blocked_at(pid_t pid, pid_t tid, uint64_t *sp, uint64_t *pc)
@@ -728,6 +765,7 @@ static void drain(struct collector *c)
 	while (c->ops->drain(c->sampler, sink_for(c), DRAIN_BUDGET_NS) &&
 	       loop_now_ns() - start < DRAIN_BUDGET_NS)
 		;
+	fault_run_flush(c); /* nothing held between drains */
 	/* Exited processes: their records are all in now. */
 	for (size_t i = 0; i < c->ndead; i++) {
 		struct proc_space *ps = procmap_lookup(c->pm, c->dead[i]);

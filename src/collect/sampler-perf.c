@@ -91,6 +91,7 @@ struct queued {
 #define CAPTURE_MAX (16u << 10)
 
 #define QUEUE_MAX      (64u << 20)
+#define FAULT_STACK_MAX 4096 /* stack bytes copied per page-fault sample, at most */
 #define READER_POLL_MS 20 /* data below a ring's watermark waits at most this */
 
 struct sampler {
@@ -167,6 +168,28 @@ static void online_cpus(struct sampler *s)
 	}
 }
 
+/* Pages of one CPU's ring: about a quarter second of samples at the asked
+ * rate, between 2 and 32 MiB (map_ring halves it where the locked-memory
+ * limit refuses). The reader empties it every READER_POLL_MS or at half.
+ * A switch ring (sw) is sized for 20,000 switches a second: switches come
+ * as fast as the target blocks, not at a rate we choose. */
+static size_t ring_pages(const struct sampler *s, enum ring_kind kind)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	uint64_t rec = 256 + (s->cfg.dwarf ? s->cfg.stack_size + 24 * 8 : 1024);
+	/* faults come in bursts as fast as the target touches new pages:
+	 * the largest ring */
+	uint64_t rate = kind == RING_SWITCH  ? 20000
+			: kind == RING_FAULT ? UINT32_MAX
+					     : (uint64_t)s->cfg.freq;
+	uint64_t want = rate * rec / 4;
+	size_t pages = 512;
+
+	while ((uint64_t)pages * (uint64_t)psz < want && pages < 8192)
+		pages *= 2;
+	return pages;
+}
+
 static enum ring_kind ring_kind(const struct sampler *s, size_t r)
 {
 	size_t k = r / s->ncpus;
@@ -229,6 +252,16 @@ static void setup_attr(const struct sampler *s, struct perf_event_attr *a, enum 
 		a->freq = 0;
 		a->sample_period = s->cfg.fault_period;
 		a->mmap = a->mmap2 = a->mmap_data = a->comm = a->comm_exec = a->task = 0;
+		/* Less stack than a time sample: a fault burst writes thousands
+		 * of records, each costing the target a copy of it (8 KiB
+		 * doubles its faults' cost) and filling the rings faster than
+		 * a busy machine runs the reader. */
+		if (s->cfg.dwarf && a->sample_stack_user > FAULT_STACK_MAX)
+			a->sample_stack_user = FAULT_STACK_MAX;
+		/* and the reader woken at an eighth of the ring, not at half:
+		 * a burst fills it faster than a busy machine may run the reader */
+		a->wakeup_watermark =
+			(uint32_t)(ring_pages(s, RING_FAULT) * (size_t)sysconf(_SC_PAGESIZE) / 8);
 	} else if (s->cfg.capture && s->cfg.capture_soon) {
 		/* cfg.capture reads the thread as the reader copies its sample:
 		 * wake the reader at every sample, not at half a ring. */
@@ -249,28 +282,6 @@ static bool have_thread(const struct sampler *s, pid_t tid)
 		if (s->threads[i] == tid)
 			return true;
 	return false;
-}
-
-/* Pages of one CPU's ring: about a quarter second of samples at the asked
- * rate, between 2 and 32 MiB (map_ring halves it where the locked-memory
- * limit refuses). The reader empties it every READER_POLL_MS or at half.
- * A switch ring (sw) is sized for 20,000 switches a second: switches come
- * as fast as the target blocks, not at a rate we choose. */
-static size_t ring_pages(const struct sampler *s, enum ring_kind kind)
-{
-	long psz = sysconf(_SC_PAGESIZE);
-	uint64_t rec = 256 + (s->cfg.dwarf ? s->cfg.stack_size + 24 * 8 : 1024);
-	/* faults come in bursts as fast as the target touches new pages:
-	 * the largest ring */
-	uint64_t rate = kind == RING_SWITCH  ? 20000
-			: kind == RING_FAULT ? UINT32_MAX
-					     : (uint64_t)s->cfg.freq;
-	uint64_t want = rate * rec / 4;
-	size_t pages = 512;
-
-	while ((uint64_t)pages * (uint64_t)psz < want && pages < 8192)
-		pages *= 2;
-	return pages;
 }
 
 static int map_ring(struct ring *r, int fd, size_t pages)
