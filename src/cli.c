@@ -270,7 +270,9 @@ static const struct help_block option_sections[] = {
 	 "\n"
 	 "Report (report; --sort, -r, --tid and --self-to also set the TUI's view):\n"
 	 "      --sort KEY           cumulative (default), tottime, calls or name;\n"
-	 "                           aliases cumtime, cum, total, self, time, own, ncalls\n"
+	 "                           aliases cumtime, cum, total, self, time, own, ncalls;\n"
+	 "                           report --memory: allocated, self, allocs, live,\n"
+	 "                           peak, leaked, faulted or name\n"
 	 "  -r, --reverse            reverse the order\n"
 	 "      --self-to leaf|function\n"
 	 "                           self time to the innermost inlined function (leaf,\n"
@@ -563,7 +565,8 @@ static int parse_sort(const char *s, enum query_sort *out)
 	if (query_parse_sort(s, out) == 0)
 		return 0;
 	return usage_error("unknown sort key '%s' (valid: cumulative, tottime, calls, name; "
-			   "aliases: cumtime, cum, total, self, time, own, ncalls)",
+			   "aliases: cumtime, cum, total, self, time, own, ncalls; with --memory: "
+			   "allocated, self, allocs, live, peak, leaked, faulted, name)",
 			   s);
 }
 

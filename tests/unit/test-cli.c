@@ -220,7 +220,8 @@ static void test_report_options(void **state)
 
 	assert_usage_error(parse(&o, "report", "-i", "s", "--sort", "bogus", NULL),
 			   "unknown sort key 'bogus' (valid: cumulative, tottime, calls, name; "
-			   "aliases: cumtime, cum, total, self, time, own, ncalls)");
+			   "aliases: cumtime, cum, total, self, time, own, ncalls; with --memory: "
+			   "allocated, self, allocs, live, peak, leaked, faulted, name)");
 	assert_usage_error(parse(&o, "report", "-i", "s", "--format", "xml", NULL),
 			   "unknown format 'xml' (valid: text, csv, json, markdown)");
 	assert_usage_error(parse(&o, "report", "-i", "s", "--limit", "-1", NULL),
