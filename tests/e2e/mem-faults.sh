@@ -55,11 +55,27 @@ mib=$(awk -F, '
 	"$PT_WORK/callers.csv")
 pt_near "--callers touch_heap: faulted MiB through main" "$mib" 64 6.4
 
+# JSON: one valid document with every view; touch_heap's row in the
+# memory table.
+if command -v python3 >/dev/null; then
+	pt_proftop "$PT_WORK/all.json" report --memory --format json --limit 0 \
+		--lines touch_mmap --callers touch_heap -- "$w"
+	mib=$(python3 -c '
+import json, sys
+text = sys.stdin.read()
+d = json.loads(text[text.index("{\"command\""):])  # after the target's own line
+rows = [r for r in d["memory_functions"] if r["function"] == "touch_heap"]
+assert d["lines"]["rows"] and d["callers"]["rows"]
+print("%.2f" % (rows[0]["faulted_bytes"] / 1048576.0))' <"$PT_WORK/all.json" 2>"$PT_WORK/json.err")
+	pt_near "JSON: touch_heap's faulted MiB" "$mib" 64 6.4
+	[ -s "$PT_WORK/json.err" ] && sed 's/^/#   /' "$PT_WORK/json.err" | tail -n 3
+fi
+
 # Attached: started first, touching nothing until SIGUSR1.
 "$w" wait >"$PT_WORK/touch.out" &
 pid=$!
 pt_track "$pid"
-for i in $(seq 1 200); do
+for _ in $(seq 1 200); do
 	grep -q ready "$PT_WORK/touch.out" 2>/dev/null && break
 	sleep 0.05
 done
