@@ -63,7 +63,7 @@ if command -v python3 >/dev/null; then
 	mib=$(python3 -c '
 import json, sys
 text = sys.stdin.read()
-d = json.loads(text[text.index("{\"command\""):])  # after the target's own line
+d = json.loads(text[text.index("{\"command\""):])  # after the target output
 rows = [r for r in d["memory_functions"] if r["function"] == "touch_heap"]
 assert d["lines"]["rows"] and d["callers"]["rows"]
 print("%.2f" % (rows[0]["faulted_bytes"] / 1048576.0))' <"$PT_WORK/all.json" 2>"$PT_WORK/json.err")
