@@ -238,8 +238,8 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	if (rc == 0) {
 		fflush(stdout);
 		rc = o->markdown && ro.mem_diff ? report_mem_diff_markdown(out, &mdiff, &ro)
-		     : o->markdown		  ? report_diff_markdown(out, &diff, &ro)
-						  : report_write(out, p, &ro);
+		     : o->markdown		? report_diff_markdown(out, &diff, &ro)
+						: report_write(out, p, &ro);
 		if (out != stdout && rc != 0) {
 			file_out_abort(&file);
 		} else if (out != stdout && file_out_commit(&file, err, sizeof(err)) < 0) {

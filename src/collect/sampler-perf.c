@@ -682,9 +682,9 @@ static void dispatch(struct sampler *s, const struct pending *pd, const struct s
 	case PERF_RECORD_SAMPLE: {
 		struct raw_sample rs;
 		enum ring_kind kind = ring_kind(s, pd->ring);
-		void (*to)(void *, const struct raw_sample *) = kind == RING_SWITCH ? k->off_cpu
-								 : kind == RING_FAULT ? k->fault
-										      : k->sample;
+		void (*to)(void *, const struct raw_sample *) = kind == RING_SWITCH  ? k->off_cpu
+								: kind == RING_FAULT ? k->fault
+										     : k->sample;
 
 		if (!to)
 			break;

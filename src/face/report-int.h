@@ -64,7 +64,7 @@ void write_processes(struct report *r);
  * function views under it, counting o->filter.measure */
 void write_memory(struct report *r);
 void write_mem_relatives(struct report *r, uint32_t fn, bool callees, bool own);
-void write_mem_relatives_header(struct report *r); /* CSV */
+void write_mem_relatives_header(struct report *r);			/* CSV */
 void mem_function_record(struct report *r, const struct func_row *row); /* JSON */
 /* "allocated bytes", "faulted bytes (RSS growth)"... */
 const char *report_measure_title(enum query_measure m);

@@ -414,8 +414,7 @@ void write_lines(struct report *r, uint32_t fn)
 	 * (which counts time only) */
 	if (r->have_dis ||
 	    (r->o->format == REPORT_TEXT && r->o->filter.measure == MEASURE_TIME &&
-	     !lines_readable(r, &lt, why, sizeof(why)) &&
-	     disasm_prepare(r, fn, false) == 0)) {
+	     !lines_readable(r, &lt, why, sizeof(why)) && disasm_prepare(r, fn, false) == 0)) {
 		write_disasm(r, fn, r->o->disasm ? NULL : why);
 		line_table_free(&lt);
 		return;

@@ -37,7 +37,8 @@ static bool is_main_module(const struct profile *p, const char *name)
 	end = cmd + strcspn(cmd, " ");
 	for (start = end; start > cmd && start[-1] != '/';)
 		start--;
-	return (size_t)(end - start) == strlen(name) && !strncmp(start, name, (size_t)(end - start));
+	return (size_t)(end - start) == strlen(name) &&
+	       !strncmp(start, name, (size_t)(end - start));
 }
 
 static const char *entry_module(const struct profile *p, uint32_t fn)
@@ -122,8 +123,8 @@ void mem_diff_compute(const struct profile *cur, const struct profile *base,
 	size_t n = 0;
 	uint64_t floor;
 
-	*out = (struct mem_diff){.cur_profile = cur, .base_profile = base, .flag = flag,
-				 .threshold = threshold};
+	*out = (struct mem_diff){
+		.cur_profile = cur, .base_profile = base, .flag = flag, .threshold = threshold};
 	query_mem_table(cur, f, MEM_SORT_NAME, false, &tc);
 	query_mem_table(base, f, MEM_SORT_NAME, false, &tb);
 	out->cur_total = tc.total;
@@ -144,8 +145,8 @@ void mem_diff_compute(const struct profile *cur, const struct profile *base,
 		struct mem_diff_row *d = &out->rows[out->n++];
 
 		*d = (struct mem_diff_row){.prof = e[i].p, .function = e[i].row->function};
-		for (j = i; j < n && !strcmp(e[j].name, e[i].name) &&
-			    !strcmp(e[j].module, e[i].module);
+		for (j = i;
+		     j < n && !strcmp(e[j].name, e[i].name) && !strcmp(e[j].module, e[i].module);
 		     j++)
 			row_add(e[j].base ? &d->base : &d->cur, e[j].row);
 		d->cur.function = d->base.function = PROF_NONE;
@@ -271,7 +272,8 @@ static void text_memdiff(struct report *r, const struct mem_diff *d, size_t show
 
 	text_totals(out, d);
 	fprintf(out, "\n  %10s %10s %10s %7s %10s %10s %10s %10s  %s\n", "before", "now", "change",
-		"%", "live then", "live now", "leak then", "leak now", "function (file:line) [module]");
+		"%", "live then", "live now", "leak then", "leak now",
+		"function (file:line) [module]");
 	for (size_t i = 0; i < shown; i++) {
 		const struct mem_diff_row *row = &d->rows[i];
 		uint64_t b = compared(d, &row->base), c = compared(d, &row->cur);
@@ -311,13 +313,16 @@ void write_mem_diff(struct report *r)
 	case REPORT_JSON:
 		fputs(",\"memory_baseline\":{\"command\":", out);
 		json_str(out, d->base_profile->meta.command);
-		fprintf(out, ",\"measure\":\"%s\",\"flag\":%s,\"threshold_pct\":%g,"
-			     "\"regressions\":%zu,\"total\":",
+		fprintf(out,
+			",\"measure\":\"%s\",\"flag\":%s,\"threshold_pct\":%g,"
+			"\"regressions\":%zu,\"total\":",
 			d->faults_only ? "faulted_bytes" : "allocated_bytes",
 			d->flag ? "true" : "false", d->threshold, d->regressions);
 		{
-			struct mem_diff_row total = {.prof = r->p, .function = PROF_NONE,
-						     .cur = d->cur_total, .base = d->base_total};
+			struct mem_diff_row total = {.prof = r->p,
+						     .function = PROF_NONE,
+						     .cur = d->cur_total,
+						     .base = d->base_total};
 			size_t n = memdiff_fields(&total, f);
 
 			f[0] = FSTR("function", NULL);
@@ -358,7 +363,8 @@ static void md_row(FILE *out, const struct mem_diff *d, const struct mem_diff_ro
 	md_text(out, profile_module_name(row->prof, row->function));
 	fprintf(out, " | %s | %s | %s | %s | %s | %s |\n", fmt_bytes(b, v[0], 32),
 		fmt_bytes(c, v[1], 32), delta_text(b, c, v[2], 32), pct_text(row->pct, v[3], 32),
-		fmt_bytes(row->cur.live_bytes, v[4], 32), fmt_bytes(row->cur.leaked_bytes, v[5], 32));
+		fmt_bytes(row->cur.live_bytes, v[4], 32),
+		fmt_bytes(row->cur.leaked_bytes, v[5], 32));
 }
 
 int report_mem_diff_markdown(FILE *out, const struct mem_diff *d, const struct report_opts *o)
@@ -381,8 +387,9 @@ int report_mem_diff_markdown(FILE *out, const struct mem_diff *d, const struct r
 	md_text(out, d->base_profile->meta.command ? d->base_profile->meta.command : "?");
 	fputs("; now: ", out);
 	md_text(out, d->cur_profile->meta.command ? d->cur_profile->meta.command : "?");
-	fprintf(out, ".\n\nTotal %s: %s \xe2\x86\x92 %s (%s). No test of significance (memory "
-		     "records are not repeated runs)",
+	fprintf(out,
+		".\n\nTotal %s: %s \xe2\x86\x92 %s (%s). No test of significance (memory "
+		"records are not repeated runs)",
 		measure_name(d), fmt_bytes(base, a, sizeof(a)), fmt_bytes(cur, b, sizeof(b)),
 		pct_text(change_pct(base, cur), c, sizeof(c)));
 	if (d->flag)

@@ -128,7 +128,8 @@ static void text_tracked(struct report *r)
 	if (m->alloc_sample == 1)
 		fputs("every allocation", out);
 	else if (m->alloc_sample)
-		fprintf(out, "allocations sampled every %s", fmt_bytes(m->alloc_sample, b, sizeof(b)));
+		fprintf(out, "allocations sampled every %s",
+			fmt_bytes(m->alloc_sample, b, sizeof(b)));
 	else
 		fputs("no allocations", out);
 	if (m->allocs_lost)
@@ -263,8 +264,9 @@ static void text_mem_table(struct report *r, const struct mem_table *t, enum mem
 	FILE *out = r->out;
 	size_t shown = rows_shown(r, t->n);
 
-	fprintf(out, "\nMemory by function (columns include what it called; self: allocated by "
-		     "the function itself), ordered by %s%s:\n\n",
+	fprintf(out,
+		"\nMemory by function (columns include what it called; self: allocated by "
+		"the function itself), ordered by %s%s:\n\n",
 		mem_sort_title(sort), r->o->reverse ? ", reversed" : "");
 	for (int c = 0; c < MEM_COLS; c++)
 		fprintf(out, "%s%10s", c ? " " : "", mem_titles[c]);
@@ -465,7 +467,8 @@ void write_mem_relatives(struct report *r, uint32_t fn, bool callees, bool own)
 	switch (r->o->format) {
 	case REPORT_TEXT:
 		if (own) {
-			fprintf(out, "\nFunction (%s):\n", report_measure_title(r->o->filter.measure));
+			fprintf(out, "\nFunction (%s):\n",
+				report_measure_title(r->o->filter.measure));
 			text_rel_header(r);
 			text_rel_row(r, &self);
 		}

@@ -46,8 +46,13 @@ static uint32_t loc(struct profile *p, uint32_t f, int line)
 static void alloc(struct profile *p, uint32_t stack, uint64_t t, uint64_t bytes, uint32_t allocs,
 		  uint64_t freed, uint32_t kind)
 {
-	struct prof_alloc a = {.time = t, .free_time = PROF_ALLOC_LIVE, .size = bytes,
-			       .bytes = bytes, .allocs = allocs, .stack = stack, .tid = 1,
+	struct prof_alloc a = {.time = t,
+			       .free_time = PROF_ALLOC_LIVE,
+			       .size = bytes,
+			       .bytes = bytes,
+			       .allocs = allocs,
+			       .stack = stack,
+			       .tid = 1,
 			       .kind = kind};
 	size_t i = profile_add_alloc(p, &a);
 
@@ -111,8 +116,8 @@ static int teardown(void **state)
 
 static struct report_opts opts(enum report_format format)
 {
-	return (struct report_opts){.sort = SORT_CUMULATIVE, .limit = 20, .format = format,
-				    .memory = true};
+	return (struct report_opts){
+		.sort = SORT_CUMULATIVE, .limit = 20, .format = format, .memory = true};
 }
 
 static int render(struct fixture *x, const struct report_opts *o)
@@ -278,11 +283,12 @@ static void test_json(void **state)
 	assert_contains(x->out, ",\"memory_tracking\":{\"alloc_sample\":65536,\"fault_period\":1,"
 				"\"allocs_lost\":0,\"note\":null,\"ended\":true,"
 				"\"peak_time_s\":0.000,\"sort\":\"allocated\",\"reverse\":false}");
-	assert_contains(x->out, ",\"memory_functions_total\":5,\"memory_functions\":[\n"
-				"{\"function\":\"main\",\"module\":\"prog\",\"allocated_bytes\":1350,"
-				"\"self_allocated_bytes\":0,\"allocations\":14,\"live_bytes\":1050,"
-				"\"peak_bytes\":1100,\"leaked_bytes\":1050,\"faulted_bytes\":4096,"
-				"\"records\":5,\"file\":\"/nonexistent/m.c\",\"line\":1},\n");
+	assert_contains(x->out,
+			",\"memory_functions_total\":5,\"memory_functions\":[\n"
+			"{\"function\":\"main\",\"module\":\"prog\",\"allocated_bytes\":1350,"
+			"\"self_allocated_bytes\":0,\"allocations\":14,\"live_bytes\":1050,"
+			"\"peak_bytes\":1100,\"leaked_bytes\":1050,\"faulted_bytes\":4096,"
+			"\"records\":5,\"file\":\"/nonexistent/m.c\",\"line\":1},\n");
 	assert_contains(x->out, "\"memory_total\":{\"function\":\"\",\"module\":null,"
 				"\"allocated_bytes\":1350,");
 	assert_true(x->out[x->len - 2] == '}');
