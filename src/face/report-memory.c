@@ -118,6 +118,24 @@ static void write_rss(struct report *r)
 
 /* ---- what was tracked ---- */
 
+/* "64 KiB" for a size that is a whole number of its unit, else fmt_bytes's
+ * "1.5 MiB". */
+static const char *exact_bytes(uint64_t v, char *buf, size_t len)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	int u = 0;
+
+	while (u < 4 && v >= 1024 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (v < 1024)
+		snprintf(buf, len, "%" PRIu64 " %s", v, units[u]);
+	else
+		fmt_bytes(v << (10 * u), buf, len);
+	return buf;
+}
+
 static void text_tracked(struct report *r)
 {
 	const struct prof_meta *m = &r->p->meta;
@@ -129,7 +147,7 @@ static void text_tracked(struct report *r)
 		fputs("every allocation", out);
 	else if (m->alloc_sample)
 		fprintf(out, "allocations sampled every %s",
-			fmt_bytes(m->alloc_sample, b, sizeof(b)));
+			exact_bytes(m->alloc_sample, b, sizeof(b)));
 	else
 		fputs("no allocations", out);
 	if (m->allocs_lost)

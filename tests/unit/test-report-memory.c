@@ -258,7 +258,7 @@ static void test_text(void **state)
 	assert_int_equal(render(x, &o), 0);
 	assert_contains(x->out, "\nmemory: RSS start 1000 B, peak 8.8 KiB at 0.0 s, end 2.9 KiB, "
 				"growth +2.0 KiB; VMS start 2.0 KiB, peak 19.5 KiB, end 19.5 KiB\n"
-				"tracked: allocations sampled every 64.0 KiB (allocation records "
+				"tracked: allocations sampled every 64 KiB (allocation records "
 				"dropped: 1,234); every page fault (RSS growth)\n"
 				"\nMemory by function (columns include what it called; self: "
 				"allocated by the function itself), ordered by allocated bytes:\n\n"
@@ -268,6 +268,22 @@ static void test_text(void **state)
 				"   4.0 KiB  main (m.c:1) [prog]\n"
 				"   1.3 KiB      300 B         13");
 	assert_contains(x->out, "    4.0 KiB  (all functions)\n");
+	x->p->meta.alloc_sample = 1536;
+	assert_int_equal(render(x, &o), 0);
+	assert_contains(x->out, "tracked: allocations sampled every 1.5 KiB (");
+	x->p->meta.alloc_sample = 1;
+	assert_int_equal(render(x, &o), 0);
+	assert_contains(x->out, "tracked: every allocation (");
+	/* no memory point: the peak is unknown */
+	x->p->nmemory = 0;
+	assert_int_equal(render(x, &o), 0);
+	assert_contains(x->out, "\nmemory: no samples\n");
+	assert_contains(x->out, "   1.3 KiB        0 B         14    1.0 KiB          -    1.0 KiB "
+				"   4.0 KiB  main (m.c:1) [prog]\n");
+	o.format = REPORT_CSV;
+	assert_int_equal(render(x, &o), 0);
+	assert_contains(x->out, "\nmain,prog,1350,0,14,1050,,1050,4096\n");
+	o.format = REPORT_TEXT;
 	/* nothing recorded: a row that says so */
 	x->p->nallocs = 0;
 	assert_int_equal(render(x, &o), 0);
