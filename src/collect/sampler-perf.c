@@ -91,7 +91,10 @@ struct queued {
 #define CAPTURE_MAX (16u << 10)
 
 #define QUEUE_MAX      (64u << 20)
-#define FAULT_STACK_MAX 4096 /* stack bytes copied per page-fault sample, at most */
+/* Page faults: the stack bytes copied per sample, and the rings' bytes
+ * over all CPUs, at most. */
+#define FAULT_STACK_MAX 4096
+#define FAULT_RINGS_MAX (128ull << 20)
 #define READER_POLL_MS 20 /* data below a ring's watermark waits at most this */
 
 struct sampler {
@@ -172,19 +175,23 @@ static void online_cpus(struct sampler *s)
  * rate, between 2 and 32 MiB (map_ring halves it where the locked-memory
  * limit refuses). The reader empties it every READER_POLL_MS or at half.
  * A switch ring (sw) is sized for 20,000 switches a second: switches come
- * as fast as the target blocks, not at a rate we choose. */
+ * as fast as the target blocks, not at a rate we choose. Page faults come
+ * in bursts as fast as the target touches new pages: the largest ring,
+ * FAULT_RINGS_MAX over all CPUs. */
 static size_t ring_pages(const struct sampler *s, enum ring_kind kind)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	uint64_t rec = 256 + (s->cfg.dwarf ? s->cfg.stack_size + 24 * 8 : 1024);
-	/* faults come in bursts as fast as the target touches new pages:
-	 * the largest ring */
-	uint64_t rate = kind == RING_SWITCH  ? 20000
-			: kind == RING_FAULT ? UINT32_MAX
-					     : (uint64_t)s->cfg.freq;
+	uint64_t rate = kind == RING_SWITCH ? 20000 : (uint64_t)s->cfg.freq;
 	uint64_t want = rate * rec / 4;
 	size_t pages = 512;
 
+	if (kind == RING_FAULT) { /* the most that fits the budget */
+		while ((uint64_t)pages * 2 * (uint64_t)psz * s->ncpus <= FAULT_RINGS_MAX &&
+		       pages < 8192)
+			pages *= 2;
+		return pages;
+	}
 	while ((uint64_t)pages * (uint64_t)psz < want && pages < 8192)
 		pages *= 2;
 	return pages;
