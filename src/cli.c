@@ -946,7 +946,9 @@ static int check_combination(struct options *o)
 		return usage_error("--format markdown shows the comparison only: drop --lines, "
 				   "--callers, --callees and --processes");
 	if (o->sort_memory_only && !r->memory)
-		return usage_error("--sort %s orders the memory table: add --memory",
+		return usage_error(o->command == CMD_REPORT
+					   ? "--sort %s orders the memory table: add --memory"
+					   : "--sort %s orders report --memory's table",
 				   query_mem_sort_name(r->mem_sort));
 	if (o->sort_time_only && r->memory)
 		return usage_error("--sort %s orders time; --memory sorts by allocated, self, "
