@@ -161,7 +161,7 @@ void mem_diff_compute(const struct profile *cur, const struct profile *base,
 		uint64_t b = compared(out, &d->base), c = compared(out, &d->cur);
 
 		d->pct = change_pct(b, c);
-		d->regression = flag && c > b && c - b >= floor && c - b > 0 && d->pct > threshold;
+		d->regression = flag && c > b && c - b >= floor && d->pct > threshold;
 		out->regressions += d->regression;
 	}
 	qsort_r(out->rows, out->n, sizeof(*out->rows), cmp_diff_row,
@@ -219,7 +219,7 @@ static struct field freal_pct(const char *key, double v)
 static size_t memdiff_fields(const struct mem_diff_row *d, struct field *f)
 {
 	static const struct mem_diff_row none = {.function = PROF_NONE};
-	bool fn = d != NULL;
+	bool fn = d && d->function != PROF_NONE;
 	size_t n = 0;
 
 	if (!d)
@@ -318,17 +318,12 @@ void write_mem_diff(struct report *r)
 			"\"regressions\":%zu,\"total\":",
 			d->faults_only ? "faulted_bytes" : "allocated_bytes",
 			d->flag ? "true" : "false", d->threshold, d->regressions);
-		{
-			struct mem_diff_row total = {.prof = r->p,
-						     .function = PROF_NONE,
-						     .cur = d->cur_total,
-						     .base = d->base_total};
-			size_t n = memdiff_fields(&total, f);
-
-			f[0] = FSTR("function", NULL);
-			f[1] = FSTR("module", NULL);
-			write_record(out, REPORT_JSON, f, n);
-		}
+		write_record(out, REPORT_JSON, f,
+			     memdiff_fields(&(struct mem_diff_row){.prof = r->p,
+								   .function = PROF_NONE,
+								   .cur = d->cur_total,
+								   .base = d->base_total},
+					    f));
 		fprintf(out, ",\"functions_total\":%zu,\"functions\":[", d->n);
 		for (size_t i = 0; i < shown; i++) {
 			fputs(i ? ",\n" : "\n", out);
