@@ -414,11 +414,12 @@ static void test_diff(void **state)
 	mem = open_memstream(&x->out, &x->len);
 	assert_int_equal(report_write(mem, grown, &o), 0);
 	fclose(mem);
-	assert_contains(x->out, ",\"memory_baseline\":{\"command\":\"/bin/prog\","
-				"\"measure\":\"allocated_bytes\",\"flag\":true,\"threshold_pct\":10,"
-				"\"regressions\":2,\"total\":{\"function\":\"\",\"module\":null,"
-				"\"base_allocated_bytes\":1350,\"allocated_bytes\":1650,"
-				"\"delta_allocated_bytes\":300,\"delta_allocated_pct\":22.22,");
+	assert_contains(x->out,
+			",\"memory_baseline\":{\"command\":\"/bin/prog\","
+			"\"measure\":\"allocated_bytes\",\"flag\":true,\"threshold_pct\":10,"
+			"\"regressions\":2,\"total\":{\"function\":\"\",\"module\":null,"
+			"\"base_allocated_bytes\":1350,\"allocated_bytes\":1650,"
+			"\"delta_allocated_bytes\":300,\"delta_allocated_pct\":22.22,");
 	assert_contains(x->out, "\"functions_total\":5,\"functions\":[\n{\"function\":\"main\",");
 	assert_contains(x->out, "\"regression\":true}");
 	assert_true(x->out[x->len - 2] == '}');
