@@ -957,6 +957,9 @@ static int check_combination(struct options *o)
 	if (r->memory && r->disasm)
 		return usage_error("--disasm counts time only: drop --memory (--lines FUNC "
 				   "--memory shows the bytes per source line)");
+	if (r->memory && (o->per_cur > 0 || o->per_output))
+		return usage_error("--per normalises time per unit of work: the memory "
+				   "comparison (--memory) compares bytes per run; drop --per");
 	if (r->memory && o->baseline && o->threshold_set && o->threshold_unit != DIFF_PERCENT)
 		return usage_error("--threshold with --memory is a percentage of the function's "
 				   "baseline bytes, e.g. 10%%");
