@@ -255,14 +255,14 @@ static void test_report_options(void **state)
 				 "--threshold", "2pt", NULL),
 			   "--threshold with --memory is a percentage of the function's "
 			   "baseline bytes, e.g. 10%");
-	assert_usage_error(parse(&o, "report", "-i", "s", "--memory", "--baseline", "b", "--per",
-				 "2", NULL),
-			   "--per normalises time per unit of work: the memory comparison "
-			   "(--memory) compares bytes per run; drop --per");
-	assert_usage_error(parse(&o, "report", "-i", "s", "--memory", "--lines", "f", "--disasm",
-				 NULL),
-			   "--disasm counts time only: drop --memory (--lines FUNC --memory shows "
-			   "the bytes per source line)");
+	assert_usage_error(
+		parse(&o, "report", "-i", "s", "--memory", "--baseline", "b", "--per", "2", NULL),
+		"--per normalises time per unit of work: the memory comparison "
+		"(--memory) compares bytes per run; drop --per");
+	assert_usage_error(
+		parse(&o, "report", "-i", "s", "--memory", "--lines", "f", "--disasm", NULL),
+		"--disasm counts time only: drop --memory (--lines FUNC --memory shows "
+		"the bytes per source line)");
 	/* callers and callees share one CSV table */
 	assert_int_equal(parse(&o, "report", "-i", "s", "--format", "csv", "--callers", "f",
 			       "--callees", "f", NULL),
