@@ -294,7 +294,9 @@ static const struct help_block option_sections[] = {
 	 "                           RSS peak, leaked and faulted (RSS growth), after the\n"
 	 "                           RSS summary; --sort allocated (default), self,\n"
 	 "                           allocs, live, peak, leaked or faulted; with --lines,\n"
-	 "                           --callers or --callees: bytes instead of time\n"},
+	 "                           --callers or --callees: bytes instead of time\n"
+	 "      --modules            each module: path, build id, where its symbols\n"
+	 "                           came from\n"},
 	{IN_TUI | IN_REPORT, "      --tid TID            only samples of thread TID\n"},
 	{IN_REPORT, "      --process PID        only samples of process PID (of a launched\n"
 		    "                           program's children, say; see --processes)\n"
@@ -324,7 +326,9 @@ static const struct help_block option_sections[] = {
 	 "Export:\n"
 	 "  -i, --input FILE         the saved session\n"
 	 "  -f, --format FORMAT      folded, speedscope, pprof or callgrind\n"
-	 "      --weight samples|ns  folded, callgrind: count samples (default) or CPU ns\n"
+	 "      --weight samples|ns|bytes\n"
+	 "                           folded, callgrind: count samples (default) or CPU\n"
+	 "                           ns; folded, speedscope: bytes allocated (bytes)\n"
 	 "      --tid TID            only samples of thread TID\n"},
 	{IN_ALL, "\n"
 		 "  -h, --help               show this help and exit\n"
@@ -904,11 +908,13 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 		o->keep_running = true;
 		return 0;
 	case OPT_WEIGHT:
-		if (!strcmp(arg, "samples") || !strcmp(arg, "ns") || !strcmp(arg, "nanoseconds")) {
+		if (!strcmp(arg, "samples") || !strcmp(arg, "ns") || !strcmp(arg, "nanoseconds") ||
+		    !strcmp(arg, "bytes")) {
 			o->export_ns = arg[0] == 'n';
+			o->export_bytes = arg[0] == 'b';
 			return 0;
 		}
-		return usage_error("unknown weight '%s' (valid: samples, ns)", arg);
+		return usage_error("unknown weight '%s' (valid: samples, ns, bytes)", arg);
 	}
 	return usage_error("unhandled option '%s'", label); /* a table out of step */
 }
@@ -985,7 +991,7 @@ static int check_combination(struct options *o)
 		    !!r->lines_func + !!(r->callers_func || r->callees_func) +
 				    (r->memory && !r->lines_func && !r->callers_func &&
 				     !r->callees_func) +
-				    r->processes >
+				    r->processes + r->modules >
 			    1)
 			return usage_error("--format csv shows one table: use one of --lines, "
 					   "--callers/--callees, --memory, --processes");

@@ -73,6 +73,7 @@ struct options {
 	/* export */
 	const char *export_format; /* -f */
 	bool export_ns;		   /* --weight ns: counts in CPU ns, not samples */
+	bool export_bytes;	   /* --weight bytes: bytes allocated, not samples */
 };
 
 /* report --fail-on-regression's exit status when a function is flagged. */

@@ -440,7 +440,9 @@ static int cmd_export(const struct options *o)
 {
 	const struct export_format *fmt = export_find(o->export_format);
 	struct export_opts eo = {
-		.weight = o->export_ns ? EXPORT_WEIGHT_NS : EXPORT_WEIGHT_SAMPLES,
+		.weight = o->export_bytes ? EXPORT_WEIGHT_BYTES
+			  : o->export_ns  ? EXPORT_WEIGHT_NS
+					  : EXPORT_WEIGHT_SAMPLES,
 		.filter = o->report.filter,
 	};
 	struct profile *p;

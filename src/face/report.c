@@ -10,6 +10,7 @@
 #include "report-calls.h"
 #include "report-int.h"
 #include "report-memory.h"
+#include "report-modules.h"
 #include "xalloc.h"
 
 #define AMBIGUOUS_SHOWN 8
@@ -481,7 +482,7 @@ static void write_report(struct report *r)
 {
 	const struct report_opts *o = r->o;
 	bool views = o->lines_func || o->callers_func || o->callees_func || o->memory ||
-		     o->processes || o->latency;
+		     o->processes || o->latency || o->modules;
 	bool csv = o->format == REPORT_CSV;
 	int tables = 0;
 
@@ -532,6 +533,11 @@ static void write_report(struct report *r)
 		if (csv && tables++)
 			putc('\n', r->out);
 		report_latency(r->out, r->p, o->latency, o->format);
+	}
+	if (o->modules) {
+		if (csv && tables++)
+			putc('\n', r->out);
+		write_modules(r);
 	}
 	if (o->format == REPORT_JSON)
 		fputs("}\n", r->out);

@@ -1,7 +1,9 @@
 /* callgrind's profile format (valgrind's "Callgrind Format Specification"),
  * for KCachegrind and callgrind_annotate: per function, self cost per
  * source line and call edges with their inclusive cost. Inline frames are
- * functions of their own, called from the line they were inlined at. */
+ * functions of their own, called from the line they were inlined at. A
+ * profile with allocation records has two more events, AllocBytes and
+ * Allocs, the memory allocated at each line and through each call. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -19,12 +21,14 @@ struct cg_item {
 	int line;
 	uint32_t callee; /* PROF_NONE: self cost */
 	uint64_t samples, ns;
+	uint64_t records, bytes, allocs; /* allocation records, what they stand for */
 };
 
 struct cg {
 	const struct profile *p;
 	FILE *out;
 	bool ns;		 /* costs in CPU ns, not samples */
+	bool memory;		 /* the AllocBytes and Allocs events too */
 	const char *clock;	 /* "CPU", or "wall" (off-CPU waits too) */
 	uint32_t unknown;	 /* the function id standing for a stack with no frame */
 	const char **block_file; /* per function (+1 for unknown): its fl= file, or NULL */
@@ -113,8 +117,26 @@ static void cg_object(struct cg *cg, const char *key, uint32_t fn)
 	cg_name(cg, key, NAME_OB, path ? path : "???");
 }
 
-static void cg_header(struct cg *cg, uint64_t total_samples, uint64_t total_ns)
+/* The memory events' header lines, after the time's. */
+static void cg_header_memory(struct cg *cg, const struct ex_stacks *st)
 {
+	const struct prof_meta *m = &cg->p->meta;
+	FILE *out = cg->out;
+
+	fprintf(out,
+		"desc: AllocBytes and Allocs are the bytes and allocations (heap and anonymous "
+		"mmap)\ndesc: the code allocated, estimated from %" PRIu64 " sampled allocations",
+		st->total_records);
+	if (m->alloc_sample > 1)
+		fprintf(out, " (one every %" PRIu64 " bytes on average)", m->alloc_sample);
+	fputs(";\ndesc: a call edge with allocations but no sample has as calls= its "
+	      "allocation records.\n",
+	      out);
+}
+
+static void cg_header(struct cg *cg, const struct ex_stacks *st)
+{
+	uint64_t total_samples = st->total_samples, total_ns = st->total_ns;
 	const struct prof_meta *m = &cg->p->meta;
 	FILE *out = cg->out;
 
@@ -141,12 +163,21 @@ static void cg_header(struct cg *cg, uint64_t total_samples, uint64_t total_ns)
 	      "desc: except into a function with an exact count (--calls) and one caller,\n"
 	      "desc: whose calls= is that count.\n",
 	      out);
+	if (cg->memory)
+		cg_header_memory(cg, st);
 	fputs("positions: line\n", out);
 	if (cg->ns)
-		fprintf(out, "event: ns : %s nanoseconds\nevents: ns\n", cg->clock);
+		fprintf(out, "event: ns : %s nanoseconds\n", cg->clock);
 	else
-		fputs("event: Samples : cpu-clock samples\nevents: Samples\n", out);
-	fprintf(out, "summary: %" PRIu64 "\n", cg->ns ? total_ns : total_samples);
+		fputs("event: Samples : cpu-clock samples\n", out);
+	if (cg->memory)
+		fputs("event: AllocBytes : bytes allocated\nevent: Allocs : allocations\n", out);
+	fprintf(out, "events: %s%s\n", cg->ns ? "ns" : "Samples",
+		cg->memory ? " AllocBytes Allocs" : "");
+	fprintf(out, "summary: %" PRIu64, cg->ns ? total_ns : total_samples);
+	if (cg->memory)
+		fprintf(out, " %" PRIu64 " %" PRIu64, st->total_bytes, st->total_allocs);
+	putc('\n', out);
 }
 
 static void cg_body(struct cg *cg, const struct cg_item *items, size_t n)
@@ -175,7 +206,7 @@ static void cg_body(struct cg *cg, const struct cg_item *items, size_t n)
 		if (it->callee != PROF_NONE) {
 			const struct prof_function *cf =
 				it->callee < p->nfunctions ? &p->functions[it->callee] : NULL;
-			uint64_t calls = it->samples;
+			uint64_t calls = it->samples ? it->samples : it->records;
 
 			if (cf && cf->calls >= 0 && cg->in_edges[it->callee] == 1)
 				calls = (uint64_t)cf->calls;
@@ -185,7 +216,10 @@ static void cg_body(struct cg *cg, const struct cg_item *items, size_t n)
 			fprintf(out, "calls=%" PRIu64 " %d\n", calls,
 				cf && cf->start_line > 0 ? cf->start_line : 0);
 		}
-		fprintf(out, "%d %" PRIu64 "\n", it->line > 0 ? it->line : 0, cost);
+		fprintf(out, "%d %" PRIu64, it->line > 0 ? it->line : 0, cost);
+		if (cg->memory)
+			fprintf(out, " %" PRIu64 " %" PRIu64, it->bytes, it->allocs);
+		putc('\n', out);
 	}
 }
 
@@ -206,6 +240,16 @@ static void cg_block_files(struct cg *cg, const struct cg_item *items, size_t n)
 	}
 }
 
+/* Add stack id's costs to the value words v. */
+static void cg_add(uint64_t *v, const struct ex_stacks *st, uint32_t id)
+{
+	v[0] += st->samples[id];
+	v[1] += st->ns[id];
+	v[2] += st->records[id];
+	v[3] += st->bytes[id];
+	v[4] += st->allocs[id];
+}
+
 /* Self costs and call edges of every stack, each edge once per sample
  * however often recursion repeats it. */
 static struct cg_item *cg_collect(struct cg *cg, const struct ex_stacks *st, size_t *nitems)
@@ -216,8 +260,10 @@ static struct cg_item *cg_collect(struct cg *cg, const struct ex_stacks *st, siz
 	struct ex_map self, edges;
 	struct cg_item *items;
 
-	ex_map_init(&self, 3, 2);  /* (fn, file, line) -> samples, ns */
-	ex_map_init(&edges, 4, 3); /* (fn, file, line, callee) -> samples, ns, stamp */
+	/* (fn, file, line) -> samples, ns, records, bytes, allocs */
+	ex_map_init(&self, 3, 5);
+	/* (fn, file, line, callee) -> the same, and a stamp */
+	ex_map_init(&edges, 4, 6);
 	for (i = 0; i < st->n; i++) {
 		uint32_t id = st->ids[i];
 		size_t n = profile_stack_frames(p, id, frames, maxf);
@@ -229,19 +275,17 @@ static struct cg_item *cg_collect(struct cg *cg, const struct ex_stacks *st, siz
 			key[2] = (uint64_t)(int64_t)frames[0].line;
 		}
 		v = ex_map_get(&self, key, NULL);
-		v[0] += st->samples[id];
-		v[1] += st->ns[id];
+		cg_add(v, st, id);
 		for (k = 1; k < n; k++) {
 			key[0] = frames[k].function;
 			key[1] = (uint64_t)(uintptr_t)frames[k].file;
 			key[2] = (uint64_t)(int64_t)frames[k].line;
 			key[3] = frames[k - 1].function;
 			v = ex_map_get(&edges, key, NULL);
-			if (v[2] == (uint64_t)id + 1)
+			if (v[5] == (uint64_t)id + 1)
 				continue;
-			v[2] = (uint64_t)id + 1;
-			v[0] += st->samples[id];
-			v[1] += st->ns[id];
+			v[5] = (uint64_t)id + 1;
+			cg_add(v, st, id);
 		}
 	}
 	free(frames);
@@ -266,6 +310,9 @@ static struct cg_item *cg_collect(struct cg *cg, const struct ex_stacks *st, siz
 		}
 		it->samples = vv[0];
 		it->ns = vv[1];
+		it->records = vv[2];
+		it->bytes = vv[3];
+		it->allocs = vv[4];
 	}
 	ex_map_free(&self);
 	ex_map_free(&edges);
@@ -291,11 +338,12 @@ static int callgrind_write(FILE *out, const struct profile *p, const struct expo
 	for (int k = 0; k < 3; k++)
 		ex_map_init(&cg.names[k], 1, 1);
 
-	ex_stacks_build(&st, p, o);
+	cg.memory = ex_any_alloc(p, o);
+	ex_stacks_build(&st, p, o, cg.memory ? EX_SAMPLES | EX_ALLOCS : EX_SAMPLES);
 	items = cg_collect(&cg, &st, &n);
 	cg_block_files(&cg, items, n);
 	qsort_r(items, n, sizeof(*items), item_cmp, &cg);
-	cg_header(&cg, st.total_samples, st.total_ns);
+	cg_header(&cg, &st);
 	cg_body(&cg, items, n);
 
 	free(items);
@@ -312,5 +360,6 @@ const struct export_format export_callgrind = {
 	.description = "callgrind profile for KCachegrind and callgrind_annotate",
 	.extension = ".callgrind",
 	.binary = false,
+	.memory = true,
 	.write = callgrind_write,
 };

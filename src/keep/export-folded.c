@@ -1,5 +1,6 @@
 /* Folded stacks, the input of flamegraph.pl, inferno and speedscope: one
- * line "root;caller;...;leaf COUNT" per distinct stack of function names. */
+ * line "root;caller;...;leaf COUNT" per distinct stack of function names.
+ * COUNT: samples, CPU ns, or (--weight bytes) bytes allocated there. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -46,19 +47,25 @@ static int folded_write(FILE *out, const struct profile *p, const struct export_
 {
 	size_t maxf = profile_max_frames(p), nlines = 0, i;
 	struct prof_frame *frames = xmalloc(maxf * sizeof(*frames));
-	bool ns = o && o->weight == EXPORT_WEIGHT_NS;
+	enum export_weight w = o ? o->weight : EXPORT_WEIGHT_SAMPLES;
 	struct folded_line *lines;
 	struct ex_stacks st;
 
 	(void)err;
 	(void)errlen;
-	ex_stacks_build(&st, p, o);
+	ex_stacks_build(&st, p, o, w == EXPORT_WEIGHT_BYTES ? EX_ALLOCS : EX_SAMPLES);
 	lines = xcalloc(st.n ? st.n : 1, sizeof(*lines));
 	for (i = 0; i < st.n; i++) {
 		uint32_t id = st.ids[i];
-		size_t n = profile_stack_frames(p, id, frames, maxf);
+		uint64_t count = w == EXPORT_WEIGHT_BYTES ? st.bytes[id]
+				 : w == EXPORT_WEIGHT_NS  ? st.ns[id]
+							  : st.samples[id];
+		size_t n;
 		struct strbuf b = {0};
 
+		if (!count && w == EXPORT_WEIGHT_BYTES)
+			continue; /* allocations of no bytes (malloc(0)) */
+		n = profile_stack_frames(p, id, frames, maxf);
 		if (n == 0)
 			sb_put_name(&b, "[unknown]");
 		while (n-- > 0) {
@@ -67,7 +74,7 @@ static int folded_write(FILE *out, const struct profile *p, const struct export_
 				sb_putc(&b, ';');
 		}
 		lines[nlines].stack = b.s;
-		lines[nlines++].count = ns ? st.ns[id] : st.samples[id];
+		lines[nlines++].count = count;
 	}
 	/* Different locations often make the same function stack: merge them. */
 	qsort(lines, nlines, sizeof(*lines), line_cmp);

@@ -25,17 +25,31 @@ struct ex_filter {
 void ex_filter_init(struct ex_filter *x, const struct export_opts *o);
 /* Whether sample s is exported: it passes the filter and names a valid stack. */
 bool ex_filter_pass(struct ex_filter *x, const struct profile *p, const struct prof_sample *s);
+/* Whether memory record a is exported: an allocation (heap or mmap; page
+ * faults are not exported) of a thread and time the filter lets pass, on
+ * a valid stack. */
+bool ex_alloc_pass(struct ex_filter *x, const struct profile *p, const struct prof_alloc *a);
+/* Whether any allocation passes o's filter. */
+bool ex_any_alloc(const struct profile *p, const struct export_opts *o);
 
-/* Samples and CPU ns per stack id, over the samples that pass the filter. */
+/* Samples and CPU ns, and allocations, per stack id, over the samples and
+ * the allocation records (ex_alloc_pass) that pass the filter. */
 struct ex_stacks {
 	uint64_t *samples; /* indexed by stack id */
 	uint64_t *ns;
-	uint32_t *ids; /* the stack ids that have samples, ascending */
+	uint64_t *records; /* allocation records */
+	uint64_t *bytes;   /* the bytes they stand for */
+	uint64_t *allocs;  /* the allocations they stand for */
+	uint32_t *ids;	   /* the stack ids that have samples or records, ascending */
 	size_t n;
 	uint64_t total_samples, total_ns;
+	uint64_t total_records, total_bytes, total_allocs;
 };
 
-void ex_stacks_build(struct ex_stacks *s, const struct profile *p, const struct export_opts *o);
+/* what: EX_SAMPLES, EX_ALLOCS, or both. */
+enum { EX_SAMPLES = 1, EX_ALLOCS = 2 };
+void ex_stacks_build(struct ex_stacks *s, const struct profile *p, const struct export_opts *o,
+		     unsigned what);
 void ex_stacks_free(struct ex_stacks *s);
 
 /* Hash map from keys of nkey 64-bit words to values of nval words, zeroed

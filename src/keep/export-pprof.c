@@ -2,7 +2,12 @@
  * Samples are aggregated per (stack, thread) with values [samples, cpu ns]
  * ([samples, wall ns] on the wall clock: off-CPU waits included)
  * and thread labels; locations carry their inline chains, innermost first
- * as pprof expects; ids are our table indices + 1. */
+ * as pprof expects; ids are our table indices + 1. A profile with
+ * allocation records adds Go's heap profile values, [alloc_objects,
+ * alloc_space, inuse_objects, inuse_space], to every Sample (zero where a
+ * stack has only samples, and the CPU values zero where it has only
+ * allocations): one profile, CPU first and the default, so that readers
+ * of CPU profiles read it as before. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -70,6 +75,7 @@ struct pprof {
 	struct pb_buf buf; /* the top-level fields not yet compressed */
 	struct gz_out gz;
 	struct pp_strings str;
+	bool memory; /* the Samples carry the heap values too */
 };
 
 static int64_t pp_str(struct pp_strings *s, const char *str)
@@ -126,8 +132,13 @@ static void pp_label(struct pprof *pp, const char *key, const char *str, int64_t
 	pb_end(&pp->buf, SAMPLE_LABEL, at);
 }
 
-/* One Sample per (stack, thread): locations leaf first. */
-static void pp_samples(struct pprof *pp, const struct ex_map *agg, bool *loc_used)
+/* The values of a Sample: CPU, and with allocations the heap's. */
+#define PP_CPU_VALUES 2
+#define PP_ALL_VALUES 6
+
+/* One Sample per (stack, thread): locations leaf first; nvalues of the
+ * aggregate's values. */
+static void pp_samples(struct pprof *pp, const struct ex_map *agg, bool *loc_used, size_t nvalues)
 {
 	const struct profile *p = pp->p;
 	uint64_t *ids = xmalloc((PROF_MAX_DEPTH + 1) * sizeof(*ids));
@@ -136,9 +147,11 @@ static void pp_samples(struct pprof *pp, const struct ex_map *agg, bool *loc_use
 		const uint64_t *k = ex_map_key(agg, i), *v = ex_map_val(agg, i);
 		int32_t tid = (int32_t)(uint32_t)k[1];
 		const struct prof_thread *t = profile_find_thread(p, tid);
-		int64_t values[2] = {(int64_t)v[0], (int64_t)v[1]};
+		int64_t values[PP_ALL_VALUES];
 		size_t n = 0, at, steps = 0;
 
+		for (size_t j = 0; j < nvalues; j++)
+			values[j] = (int64_t)v[j];
 		/* steps bounds the walk even over a corrupt (cyclic) trie. */
 		for (uint32_t s = (uint32_t)k[0]; s && s < p->nstacks && steps++ <= PROF_MAX_DEPTH;
 		     s = p->stacks[s].parent) {
@@ -151,7 +164,7 @@ static void pp_samples(struct pprof *pp, const struct ex_map *agg, bool *loc_use
 		}
 		at = pb_begin(&pp->buf);
 		pb_packed_uint64(&pp->buf, SAMPLE_LOCATION_ID, ids, n);
-		pb_packed_int64(&pp->buf, SAMPLE_VALUE, values, 2);
+		pb_packed_int64(&pp->buf, SAMPLE_VALUE, values, nvalues);
 		pp_label(pp, "thread_id", NULL, tid);
 		if (t && t->comm)
 			pp_label(pp, "thread_name", t->comm, 0);
@@ -284,6 +297,34 @@ static void pp_functions(struct pprof *pp, const bool *fn_used)
 	}
 }
 
+/* Allocation records into agg, after the samples: [2] allocations, [3]
+ * bytes, and [4], [5] the same of those live at the end of the range
+ * (t_to, else the end of the profile). Returns whether any passed. */
+static bool pp_allocs(const struct profile *p, const struct export_opts *o, struct ex_map *agg)
+{
+	uint64_t end = o && o->filter.t_to ? o->filter.t_to : PROF_ALLOC_LIVE;
+	struct ex_filter x;
+	bool any = false;
+
+	ex_filter_init(&x, o);
+	for (size_t i = 0; i < p->nallocs; i++) {
+		const struct prof_alloc *a = &p->allocs[i];
+		uint64_t key[2] = {a->stack, (uint32_t)a->tid}, *v;
+
+		if (!ex_alloc_pass(&x, p, a))
+			continue;
+		v = ex_map_get(agg, key, NULL);
+		v[2] += a->allocs;
+		v[3] += a->bytes;
+		if (a->free_time == PROF_ALLOC_LIVE || a->free_time >= end) {
+			v[4] += a->allocs;
+			v[5] += a->bytes;
+		}
+		any = true;
+	}
+	return any;
+}
+
 /* The profile-wide fields, then the string table every index points into. */
 static void pp_trailer(struct pprof *pp, const char *clock, uint64_t samples, uint64_t ns)
 {
@@ -301,6 +342,11 @@ static void pp_trailer(struct pprof *pp, const char *clock, uint64_t samples, ui
 	if (m->command)
 		pb_int64(&pp->buf, PROFILE_COMMENT,
 			 pp_str_owned(&pp->str, xasprintf("command: %s", m->command)));
+	if (pp->memory && m->alloc_sample > 1)
+		pb_int64(&pp->buf, PROFILE_COMMENT,
+			 pp_str_owned(&pp->str, xasprintf("allocations sampled one every %" PRIu64
+							  " bytes on average; values are estimates",
+							  m->alloc_sample)));
 	pb_int64(&pp->buf, PROFILE_DEFAULT_SAMPLE_TYPE, pp_str(&pp->str, clock));
 	for (size_t i = 0; i < pp->str.n; i++) {
 		pb_string(&pp->buf, PROFILE_STRING_TABLE, pp->str.table[i]);
@@ -330,8 +376,9 @@ static int pprof_write(FILE *out, const struct profile *p, const struct export_o
 	pp.str.table = xgrow(pp.str.table, &pp.str.cap, 1, sizeof(*pp.str.table));
 	pp.str.table[pp.str.n++] = "";
 
-	/* (stack, tid) -> (samples, ns), in order of first appearance. */
-	ex_map_init(&agg, 2, 2);
+	/* (stack, tid) -> (samples, ns, allocation values), in order of
+	 * first appearance. */
+	ex_map_init(&agg, 2, PP_ALL_VALUES);
 	ex_filter_init(&x, o);
 	for (size_t i = 0; i < p->nsamples; i++) {
 		const struct prof_sample *s = &p->samples[i];
@@ -345,12 +392,19 @@ static int pprof_write(FILE *out, const struct profile *p, const struct export_o
 		samples += s->count;
 		ns += s->weight;
 	}
+	pp.memory = pp_allocs(p, o, &agg);
 
 	loc_used = xcalloc(p->nlocations + 1, sizeof(*loc_used));
 	fn_used = xcalloc(p->nfunctions + 1, sizeof(*fn_used));
 	pp_value_type(&pp, PROFILE_SAMPLE_TYPE, "samples", "count");
 	pp_value_type(&pp, PROFILE_SAMPLE_TYPE, clock, "nanoseconds");
-	pp_samples(&pp, &agg, loc_used);
+	if (pp.memory) {
+		pp_value_type(&pp, PROFILE_SAMPLE_TYPE, "alloc_objects", "count");
+		pp_value_type(&pp, PROFILE_SAMPLE_TYPE, "alloc_space", "bytes");
+		pp_value_type(&pp, PROFILE_SAMPLE_TYPE, "inuse_objects", "count");
+		pp_value_type(&pp, PROFILE_SAMPLE_TYPE, "inuse_space", "bytes");
+	}
+	pp_samples(&pp, &agg, loc_used, pp.memory ? PP_ALL_VALUES : PP_CPU_VALUES);
 	pp_mappings(&pp, loc_used, fn_used);
 	pp_locations(&pp, loc_used);
 	pp_functions(&pp, fn_used);
@@ -378,5 +432,6 @@ const struct export_format export_pprof = {
 	.description = "pprof's gzipped profile.proto, for pprof and continuous-profiling services",
 	.extension = ".pb.gz",
 	.binary = true,
+	.memory = true,
 	.write = pprof_write,
 };

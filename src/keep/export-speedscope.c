@@ -1,7 +1,8 @@
 /* speedscope's JSON file format (https://www.speedscope.app/file-format-schema.json):
  * shared frames, one "sampled" profile per thread in nanoseconds, samples
  * in time order (consecutive equal stacks merged) so that its time-order
- * view shows the run as it happened. */
+ * view shows the run as it happened. With --weight bytes, the allocations
+ * instead, in the order made, weighed in bytes. */
 #include "config.h"
 
 #include <inttypes.h>
@@ -88,7 +89,21 @@ static int thread_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void ss_write_profile(FILE *out, struct ss_state *s, const struct ss_thread *t)
+/* Append weight on stack to t's runs, merged into the last one if equal. */
+static void ss_add(struct ss_thread *t, uint32_t stack, uint64_t weight)
+{
+	t->total += weight;
+	if (t->nruns && t->runs[t->nruns - 1].stack == stack) {
+		t->runs[t->nruns - 1].weight += weight;
+		return;
+	}
+	t->runs = xgrow(t->runs, &t->runs_cap, t->nruns + 1, sizeof(*t->runs));
+	t->runs[t->nruns].stack = stack;
+	t->runs[t->nruns++].weight = weight;
+}
+
+static void ss_write_profile(FILE *out, struct ss_state *s, const struct ss_thread *t,
+			     const char *unit)
 {
 	const struct prof_thread *pt = profile_find_thread(s->p, t->tid);
 	char *name = xasprintf("%s (%" PRId32 ")", pt && pt->comm ? pt->comm : "thread", t->tid);
@@ -96,7 +111,7 @@ static void ss_write_profile(FILE *out, struct ss_state *s, const struct ss_thre
 
 	fputs("{\"type\":\"sampled\",\"name\":", out);
 	json_str(out, name);
-	fprintf(out, ",\"unit\":\"nanoseconds\",\"startValue\":0,\"endValue\":%" PRIu64, t->total);
+	fprintf(out, ",\"unit\":\"%s\",\"startValue\":0,\"endValue\":%" PRIu64, unit, t->total);
 	fputs(",\n \"samples\":[", out);
 	for (i = 0; i < t->nruns; i++)
 		fprintf(out, "%s%s", i ? "," : "", ss_stack(s, t->runs[i].stack));
@@ -133,6 +148,7 @@ static int speedscope_write(FILE *out, const struct profile *p, const struct exp
 	struct ss_thread *threads = NULL;
 	size_t nthreads = 0, cap = 0, i, active = 0;
 	struct ss_state s = {.p = p};
+	bool bytes = o && o->weight == EXPORT_WEIGHT_BYTES;
 	struct ex_filter x;
 	struct ex_map by_tid;
 
@@ -140,21 +156,19 @@ static int speedscope_write(FILE *out, const struct profile *p, const struct exp
 	(void)errlen;
 	ex_map_init(&by_tid, 1, 1);
 	ex_filter_init(&x, o);
-	for (i = 0; i < p->nsamples; i++) {
+	for (i = 0; !bytes && i < p->nsamples; i++) {
 		const struct prof_sample *smp = &p->samples[i];
-		struct ss_thread *t;
 
-		if (!ex_filter_pass(&x, p, smp))
-			continue;
-		t = ss_thread_of(&by_tid, &threads, &nthreads, &cap, smp->tid);
-		t->total += smp->weight;
-		if (t->nruns && t->runs[t->nruns - 1].stack == smp->stack) {
-			t->runs[t->nruns - 1].weight += smp->weight;
-			continue;
-		}
-		t->runs = xgrow(t->runs, &t->runs_cap, t->nruns + 1, sizeof(*t->runs));
-		t->runs[t->nruns].stack = smp->stack;
-		t->runs[t->nruns++].weight = smp->weight;
+		if (ex_filter_pass(&x, p, smp))
+			ss_add(ss_thread_of(&by_tid, &threads, &nthreads, &cap, smp->tid),
+			       smp->stack, smp->weight);
+	}
+	for (i = 0; bytes && i < p->nallocs; i++) {
+		const struct prof_alloc *a = &p->allocs[i];
+
+		if (ex_alloc_pass(&x, p, a))
+			ss_add(ss_thread_of(&by_tid, &threads, &nthreads, &cap, a->tid), a->stack,
+			       a->bytes);
 	}
 	ex_map_free(&by_tid);
 	if (nthreads)
@@ -179,7 +193,7 @@ static int speedscope_write(FILE *out, const struct profile *p, const struct exp
 	for (i = 0; i < nthreads; i++) {
 		if (i)
 			fputs(",\n", out);
-		ss_write_profile(out, &s, &threads[i]);
+		ss_write_profile(out, &s, &threads[i], bytes ? "bytes" : "nanoseconds");
 	}
 	fputs("],\n", out);
 	ss_write_frames(out, &s);

@@ -37,6 +37,10 @@ int export_parse_weight(const char *s, enum export_weight *out)
 		*out = EXPORT_WEIGHT_NS;
 		return 0;
 	}
+	if (!strcasecmp(s, "bytes")) {
+		*out = EXPORT_WEIGHT_BYTES;
+		return 0;
+	}
 	return -1;
 }
 
@@ -52,31 +56,67 @@ bool ex_filter_pass(struct ex_filter *x, const struct profile *p, const struct p
 	return s->stack < p->nstacks && query_sample_passes(p, &x->qs, s);
 }
 
-void ex_stacks_build(struct ex_stacks *s, const struct profile *p, const struct export_opts *o)
+bool ex_alloc_pass(struct ex_filter *x, const struct profile *p, const struct prof_alloc *a)
+{
+	/* As a sample of its thread at its time (on the CPU: any clock). */
+	struct prof_sample as = {.time = a->time, .tid = a->tid, .stack = a->stack, .count = 1};
+
+	return (a->kind == PROF_ALLOC_HEAP || a->kind == PROF_ALLOC_MMAP) &&
+	       ex_filter_pass(x, p, &as);
+}
+
+bool ex_any_alloc(const struct profile *p, const struct export_opts *o)
 {
 	struct ex_filter x;
-	size_t i;
+
+	ex_filter_init(&x, o);
+	for (size_t i = 0; i < p->nallocs; i++)
+		if (ex_alloc_pass(&x, p, &p->allocs[i]))
+			return true;
+	return false;
+}
+
+void ex_stacks_build(struct ex_stacks *s, const struct profile *p, const struct export_opts *o,
+		     unsigned what)
+{
+	size_t ns = p->nstacks ? p->nstacks : 1, i;
+	struct ex_filter x;
 
 	memset(s, 0, sizeof(*s));
-	s->samples = xcalloc(p->nstacks ? p->nstacks : 1, sizeof(*s->samples));
-	s->ns = xcalloc(p->nstacks ? p->nstacks : 1, sizeof(*s->ns));
+	s->samples = xcalloc(ns, sizeof(*s->samples));
+	s->ns = xcalloc(ns, sizeof(*s->ns));
+	s->records = xcalloc(ns, sizeof(*s->records));
+	s->bytes = xcalloc(ns, sizeof(*s->bytes));
+	s->allocs = xcalloc(ns, sizeof(*s->allocs));
 	ex_filter_init(&x, o);
-	for (i = 0; i < p->nsamples; i++) {
+	for (i = 0; (what & EX_SAMPLES) && i < p->nsamples; i++) {
 		const struct prof_sample *smp = &p->samples[i];
 
 		if (!ex_filter_pass(&x, p, smp))
 			continue;
-		if (s->samples[smp->stack] == 0)
-			s->n++;
 		s->samples[smp->stack] += smp->count; /* a folded record: several */
 		s->ns[smp->stack] += smp->weight;
 		s->total_samples += smp->count;
 		s->total_ns += smp->weight;
 	}
+	for (i = 0; (what & EX_ALLOCS) && i < p->nallocs; i++) {
+		const struct prof_alloc *a = &p->allocs[i];
+
+		if (!ex_alloc_pass(&x, p, a))
+			continue;
+		s->records[a->stack]++;
+		s->bytes[a->stack] += a->bytes;
+		s->allocs[a->stack] += a->allocs;
+		s->total_records++;
+		s->total_bytes += a->bytes;
+		s->total_allocs += a->allocs;
+	}
+	for (i = 0; i < p->nstacks; i++)
+		s->n += s->samples[i] || s->records[i];
 	s->ids = xmalloc((s->n ? s->n : 1) * sizeof(*s->ids));
 	s->n = 0;
 	for (i = 0; i < p->nstacks; i++)
-		if (s->samples[i])
+		if (s->samples[i] || s->records[i])
 			s->ids[s->n++] = (uint32_t)i;
 }
 
@@ -84,6 +124,9 @@ void ex_stacks_free(struct ex_stacks *s)
 {
 	free(s->samples);
 	free(s->ns);
+	free(s->records);
+	free(s->bytes);
+	free(s->allocs);
 	free(s->ids);
 	memset(s, 0, sizeof(*s));
 }
@@ -227,17 +270,37 @@ static int write_file(const struct export_format *fmt, const char *path, const s
 	return file_out_commit(&out, err, errlen);
 }
 
+/* Whether there is anything to export; else why not, in err. */
+static bool anything(const struct export_format *fmt, const struct profile *p,
+		     const struct export_opts *o, char *err, size_t errlen)
+{
+	bool bytes = o && o->weight == EXPORT_WEIGHT_BYTES && !fmt->memory;
+
+	if (!bytes && (any_sample(p, o) || (fmt->memory && ex_any_alloc(p, o))))
+		return true;
+	if (bytes && ex_any_alloc(p, o))
+		return true;
+	if (bytes && !p->nallocs)
+		snprintf(err, errlen,
+			 "nothing to export: the profile holds no memory records (allocations "
+			 "are recorded for a launched COMMAND; see --alloc-sample)");
+	else if (bytes)
+		snprintf(err, errlen,
+			 "nothing to export: no allocation passes the thread and time filter");
+	else
+		snprintf(err, errlen, "nothing to export: %s",
+			 p->nsamples ? "no sample passes the thread and time filter"
+				     : "the profile holds no samples");
+	return false;
+}
+
 int export_to_file(const struct export_format *fmt, const char *path, const struct profile *p,
 		   const struct export_opts *o, char *err, size_t errlen)
 {
 	if (errlen)
 		err[0] = '\0';
-	if (!any_sample(p, o)) {
-		snprintf(err, errlen, "nothing to export: %s",
-			 p->nsamples ? "no sample passes the thread and time filter"
-				     : "the profile holds no samples");
+	if (!anything(fmt, p, o, err, errlen))
 		return -1;
-	}
 	if (!path || !strcmp(path, "-"))
 		return write_stdout(fmt, p, o, err, errlen);
 	return write_file(fmt, path, p, o, err, errlen);

@@ -14,10 +14,14 @@
 
 /* What a count means in the formats that have one number per stack or line
  * (folded, callgrind). speedscope and pprof always carry nanoseconds (pprof
- * carries both). */
+ * carries both). EXPORT_WEIGHT_BYTES exports memory instead of time from
+ * folded and speedscope: the bytes the heap and anonymous-mmap records
+ * stand for (prof_alloc.bytes); callgrind and pprof carry those beside
+ * time whenever the profile has such records, and count samples then. */
 enum export_weight {
 	EXPORT_WEIGHT_SAMPLES, /* number of samples (the default) */
 	EXPORT_WEIGHT_NS,      /* CPU nanoseconds */
+	EXPORT_WEIGHT_BYTES,   /* bytes allocated */
 };
 
 struct export_opts {
@@ -30,6 +34,7 @@ struct export_format {
 	const char *description; /* one line, for --help and errors */
 	const char *extension;	 /* usual file suffix, with the dot */
 	bool binary;		 /* not text: refuse to write it to a terminal */
+	bool memory;		 /* carries memory records beside samples */
 	/* Write the whole export to out. Returns 0, or -1 with a one-line reason
 	 * in err (errors of out itself are the caller's to check: ferror). */
 	int (*write)(FILE *out, const struct profile *p, const struct export_opts *o, char *err,
@@ -47,12 +52,15 @@ const struct export_format *export_find(const char *name);
  * leaves a half file under the final name. A path that is a symbolic link, a
  * device, a FIFO or another user's file is refused (file.h). path "-" or
  * NULL writes to stdout (a binary format not to a terminal). A profile
- * with no sample passing o->filter is an error (nothing to export). Returns
+ * with nothing to export (no sample passing o->filter, nor, for a format
+ * with memory, a memory record; with EXPORT_WEIGHT_BYTES no heap or mmap
+ * record) is an error. Returns
  * 0, or -1 with a one-line reason naming the problem in err. */
 int export_to_file(const struct export_format *fmt, const char *path, const struct profile *p,
 		   const struct export_opts *o, char *err, size_t errlen);
 
-/* Parse "samples" | "ns" (also "nanoseconds") for --weight; -1 if unknown. */
+/* Parse "samples" | "ns" (also "nanoseconds") | "bytes" for --weight; -1
+ * if unknown. */
 int export_parse_weight(const char *s, enum export_weight *out);
 
 #endif

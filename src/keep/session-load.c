@@ -371,6 +371,10 @@ static int load_meta(struct loader *l, struct session_info *info)
 		m->owner_known = false;
 	m->calls_budget = meta_real(l, st, "calls_budget");
 	m->calls_overhead = meta_real(l, st, "calls_overhead");
+	m->alloc_sample = (uint64_t)meta_int(l, st, "alloc_sample", 0, INT64_MAX);
+	m->fault_period = (uint64_t)meta_int(l, st, "fault_period", 0, INT64_MAX);
+	m->allocs_lost = (uint64_t)meta_int(l, st, "allocs_lost", 0, INT64_MAX);
+	m->alloc_note = meta_text(l, st, "alloc_note");
 	if (info) {
 		snprintf(info->version, sizeof(info->version), "%s", version ? version : "unknown");
 		info->complete = meta_int(l, st, "complete", 0, 1);

@@ -10,26 +10,64 @@
 #include "session-int.h"
 #include "xalloc.h"
 
+/* Whether the file's table has the column (a later schema added it). */
+static bool has_column(struct loader *l, const char *table, const char *column)
+{
+	char sql[128];
+	sqlite3_stmt *st;
+	bool yes;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", column, table);
+	yes = sqlite3_prepare_v2(l->db, sql, -1, &st, NULL) == SQLITE_OK;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+/* Whether the file has the table (a later schema added it): 1, 0, or -1
+ * on a read error. */
+static int has_table(struct loader *l, const char *table)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (loader_prepare(l, "SELECT count(*) FROM sqlite_schema WHERE name = ?", &st) < 0)
+		return -1;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	rc = loader_next(l, st);
+	if (rc > 0)
+		rc = sqlite3_column_int(st, 0) > 0;
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int load_modules(struct loader *l)
 {
 	sqlite3_stmt *st;
 	int rc;
 
 	loader_table(l, "modules");
-	if (loader_prepare(l, "SELECT id, path, build_id FROM modules ORDER BY id", &st) < 0)
+	/* Sessions before symbols_from do not know where symbols came from. */
+	if (loader_prepare(
+		    l,
+		    has_column(l, "modules", "symbols_from")
+			    ? "SELECT id, path, build_id, symbols_from FROM modules ORDER BY id"
+			    : "SELECT id, path, build_id, NULL FROM modules ORDER BY id",
+		    &st) < 0)
 		return -1;
 	while ((rc = loader_next(l, st)) > 0) {
-		const char *path, *build_id;
+		const char *path, *build_id, *from;
 
 		uint32_t id = (uint32_t)l->p->nmodules;
 
 		if (loader_check_id(l, st, id) < 0 || loader_str(l, st, 1, false, &path) < 0 ||
-		    loader_str(l, st, 2, true, &build_id) < 0)
+		    loader_str(l, st, 2, true, &build_id) < 0 ||
+		    loader_str(l, st, 3, true, &from) < 0)
 			break;
 		if (profile_intern_module(l->p, path, build_id) != id) {
 			loader_corrupt(l, "the module %s appears twice", path);
 			break;
 		}
+		l->p->modules[id].symbols_from = from;
 	}
 	sqlite3_finalize(st);
 	return l->failed ? -1 : 0;
@@ -417,14 +455,8 @@ static int load_sources(struct loader *l)
 static int load_runs(struct loader *l)
 {
 	sqlite3_stmt *st;
-	int rc;
+	int rc = has_table(l, "runs");
 
-	if (loader_prepare(l, "SELECT count(*) FROM sqlite_schema WHERE name = 'runs'", &st) < 0)
-		return -1;
-	rc = loader_next(l, st);
-	if (rc > 0 && sqlite3_column_int(st, 0) == 0)
-		rc = 0;
-	sqlite3_finalize(st);
 	if (rc <= 0)
 		return rc;
 	loader_table(l, "runs");
@@ -455,12 +487,62 @@ static int load_runs(struct loader *l)
 	return l->failed ? -1 : 0;
 }
 
+/* Memory records; a session from before them has no allocs table (none). */
+static int load_allocs(struct loader *l)
+{
+	struct profile *p = l->p;
+	sqlite3_stmt *st;
+	int rc = has_table(l, "allocs");
+
+	if (rc <= 0)
+		return rc;
+	loader_table(l, "allocs");
+	if (loader_prepare(l,
+			   "SELECT id, time, free_time, size, bytes, allocs, stack, tid, kind "
+			   "FROM allocs ORDER BY id",
+			   &st) < 0)
+		return -1;
+	while ((rc = loader_next(l, st)) > 0) {
+		int64_t time, free_time = -1, size, bytes, allocs, tid, kind;
+		uint32_t stack;
+
+		if (loader_check_id(l, st, (int64_t)p->nallocs) < 0 ||
+		    loader_int(l, st, 1, 0, INT64_MAX, &time) < 0 ||
+		    (sqlite3_column_type(st, 2) != SQLITE_NULL &&
+		     loader_int(l, st, 2, time, INT64_MAX, &free_time) < 0) ||
+		    loader_int(l, st, 3, 0, INT64_MAX, &size) < 0 ||
+		    loader_int(l, st, 4, 0, INT64_MAX, &bytes) < 0 ||
+		    loader_int(l, st, 5, 0, UINT32_MAX, &allocs) < 0 ||
+		    loader_id(l, st, 6, p->nstacks, &stack) < 0 ||
+		    loader_int(l, st, 7, INT32_MIN, INT32_MAX, &tid) < 0 ||
+		    loader_int(l, st, 8, PROF_ALLOC_HEAP, PROF_ALLOC_FAULT, &kind) < 0)
+			break;
+		if (kind == PROF_ALLOC_FAULT && free_time >= 0) {
+			loader_corrupt(l, "a page fault record has a free_time");
+			break;
+		}
+		profile_add_alloc(p, &(struct prof_alloc){
+					     .time = (uint64_t)time,
+					     .free_time = free_time < 0 ? PROF_ALLOC_LIVE
+									: (uint64_t)free_time,
+					     .size = (uint64_t)size,
+					     .bytes = (uint64_t)bytes,
+					     .allocs = (uint32_t)allocs,
+					     .stack = stack,
+					     .tid = (int32_t)tid,
+					     .kind = (uint32_t)kind,
+				     });
+	}
+	sqlite3_finalize(st);
+	return l->failed ? -1 : 0;
+}
+
 int session_load_tables(struct loader *l)
 {
 	int (*const steps[])(struct loader *) = {
 		load_modules,	load_functions, load_locations, load_stacks,
 		load_threads,	load_samples,	load_memory,	load_output,
-		load_latencies, load_sources,	load_runs,
+		load_latencies, load_sources,	load_runs,	load_allocs,
 	};
 
 	for (size_t i = 0; !l->failed && i < sizeof(steps) / sizeof(*steps); i++)

@@ -24,7 +24,8 @@
 
 const char session_schema_sql[] =
 	"CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value) WITHOUT ROWID;\n"
-	"CREATE TABLE modules (id INTEGER PRIMARY KEY, path TEXT NOT NULL, build_id TEXT);\n"
+	"CREATE TABLE modules (id INTEGER PRIMARY KEY, path TEXT NOT NULL, build_id TEXT,\n"
+	"  symbols_from TEXT);\n"
 	"CREATE TABLE functions (id INTEGER PRIMARY KEY, name TEXT NOT NULL, system_name TEXT,\n"
 	"  file TEXT, start_line INTEGER NOT NULL, module INTEGER NOT NULL,\n"
 	"  calls INTEGER, calls_lower_bound INTEGER NOT NULL, calls_rate REAL NOT NULL,\n"
@@ -43,6 +44,10 @@ const char session_schema_sql[] =
 	"CREATE TABLE memory (time INTEGER NOT NULL, pid INTEGER NOT NULL,\n"
 	"  rss INTEGER NOT NULL, vms INTEGER NOT NULL);\n"
 	"CREATE TABLE output (time INTEGER NOT NULL, data BLOB NOT NULL);\n"
+	/* Memory records (profile.h's prof_alloc); free_time NULL while live. */
+	"CREATE TABLE allocs (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, free_time INTEGER,\n"
+	"  size INTEGER NOT NULL, bytes INTEGER NOT NULL, allocs INTEGER NOT NULL,\n"
+	"  stack INTEGER NOT NULL, tid INTEGER NOT NULL, kind INTEGER NOT NULL);\n"
 	"CREATE TABLE latencies (function INTEGER PRIMARY KEY, count INTEGER NOT NULL,\n"
 	"  sum_ns INTEGER NOT NULL, min_ns INTEGER NOT NULL, max_ns INTEGER NOT NULL,\n"
 	"  stopped INTEGER NOT NULL, rate REAL NOT NULL, since INTEGER NOT NULL);\n"
@@ -68,9 +73,9 @@ const char session_schema_sql[] =
  * tests/unit/test-session.c, then update the size. */
 #define SESSION_KNOWS(type, size) \
 	_Static_assert(sizeof(type) == (size), #type " changed: see src/session.c")
-SESSION_KNOWS(struct prof_meta, 216); /* TODO(14): alloc_sample, fault_period, allocs_lost, alloc_note not saved yet */
+SESSION_KNOWS(struct prof_meta, 216);
 SESSION_KNOWS(struct prof_function, 64);
-SESSION_KNOWS(struct prof_module, 32); /* TODO(16): symbols_from not saved yet */
+SESSION_KNOWS(struct prof_module, 32); /* + name: derived from path */
 SESSION_KNOWS(struct prof_line, 24);
 SESSION_KNOWS(struct prof_location, 24);
 SESSION_KNOWS(struct prof_stack, 12);
@@ -79,8 +84,8 @@ SESSION_KNOWS(struct prof_mem_point, 32);
 SESSION_KNOWS(struct prof_output_chunk, 24);
 SESSION_KNOWS(struct prof_latency, 72);
 SESSION_KNOWS(struct prof_run, 32);
-SESSION_KNOWS(struct profile, 640); /* TODO(14): allocs not saved yet */
-SESSION_KNOWS(struct prof_alloc, 48); /* + total_samples and the log_* fold positions: derived; output_dropped: meta; output_chunks_shift: derived; runs: the runs table */ /* + query_cache, query_cache_free: derived, not saved */
+SESSION_KNOWS(struct profile, 640); /* + total_samples and the log_* fold positions: derived; output_dropped: meta; output_chunks_shift: derived; runs: the runs table */ /* + query_cache, query_cache_free: derived, not saved */
+SESSION_KNOWS(struct prof_alloc, 48);
 
 struct meta_kv {
 	char *key, *value;
@@ -95,6 +100,16 @@ struct written {
 	uint64_t samples;   /* absolute log position written up to */
 	uint64_t log_epoch; /* of the samples written: profile_zero() starts over */
 	struct prof_mem_point last_mem;
+	size_t allocs;	       /* memory records written */
+	uint64_t allocs_epoch; /* of the records written */
+};
+
+/* The memory records the file holds as live (free_time NULL): a record is
+ * freed at most once, so at each flush only these can need an update, and
+ * the list shrinks as they are freed. */
+struct live_list {
+	size_t *idx;
+	size_t n, cap;
 };
 
 struct session_writer {
@@ -104,6 +119,7 @@ struct session_writer {
 	char *tmp;	     /* out.tmp, or NULL once renamed */
 	sqlite3 *db;	     /* on tmp, then on path */
 	struct written done;
+	struct live_list live; /* of done */
 	struct session_src *src;
 	struct meta_kv *extra;
 	size_t nextra, extra_cap;
@@ -220,6 +236,7 @@ static int write_meta(struct session_writer *w, bool complete)
 		{"unwind", m->unwind},
 		{"clock", m->clock},
 		{"owner_groups", m->owner_known ? m->owner_groups : NULL},
+		{"alloc_note", m->alloc_note},
 	};
 	const struct {
 		const char *key;
@@ -247,6 +264,9 @@ static int write_meta(struct session_writer *w, bool complete)
 		{"owner_known", m->owner_known},
 		{"owner_uid", m->owner_uid},
 		{"owner_gid", m->owner_gid},
+		{"alloc_sample", i64(m->alloc_sample)},
+		{"fault_period", i64(m->fault_period)},
+		{"allocs_lost", i64(m->allocs_lost)},
 	};
 	const struct {
 		const char *key;
@@ -271,18 +291,36 @@ static int write_meta(struct session_writer *w, bool complete)
 static int write_modules(struct session_writer *w, struct written *d)
 {
 	const struct profile *p = w->p;
-	sqlite3_stmt *st;
-	int rc = sqlite3_prepare_v2(w->db, "INSERT INTO modules VALUES (?, ?, ?)", -1, &st, NULL);
+	sqlite3_stmt *st, *up = NULL;
+	int rc =
+		sqlite3_prepare_v2(w->db, "INSERT INTO modules VALUES (?, ?, ?, ?)", -1, &st, NULL);
 
+	/* A module's symbols may be read after its row was written: the few
+	 * rows whose source changed are rewritten (unchanged ones are not
+	 * touched, so a flush without news writes no page). */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(w->db,
+					"UPDATE modules SET symbols_from = ?1 WHERE id = ?2 AND "
+					"symbols_from IS NOT ?1",
+					-1, &up, NULL);
+	for (size_t i = 0; rc == SQLITE_OK && i < d->modules; i++) {
+		if (!p->modules[i].symbols_from)
+			continue;
+		bind_text(up, 1, p->modules[i].symbols_from);
+		sqlite3_bind_int64(up, 2, (int64_t)i);
+		rc = step_reset(up);
+	}
 	for (; rc == SQLITE_OK && d->modules < p->nmodules; d->modules++) {
 		const struct prof_module *m = &p->modules[d->modules];
 
 		sqlite3_bind_int64(st, 1, (int64_t)d->modules);
 		bind_text(st, 2, m->path ? m->path : "[unknown]");
 		bind_text(st, 3, m->build_id);
+		bind_text(st, 4, m->symbols_from);
 		rc = step_reset(st);
 	}
 	sqlite3_finalize(st);
+	sqlite3_finalize(up);
 	return rc;
 }
 
@@ -542,6 +580,100 @@ static int write_output(struct session_writer *w, struct written *d)
 	return rc;
 }
 
+static bool alloc_live(const struct prof_alloc *a)
+{
+	return a->free_time == PROF_ALLOC_LIVE;
+}
+
+/* The records written live and freed since: their free_time. */
+static int update_freed(struct session_writer *w)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *up;
+	int rc = sqlite3_prepare_v2(w->db, "UPDATE allocs SET free_time = ? WHERE id = ?", -1, &up,
+				    NULL);
+
+	for (size_t k = 0; rc == SQLITE_OK && k < w->live.n; k++) {
+		size_t i = w->live.idx[k];
+
+		if (i >= p->nallocs || alloc_live(&p->allocs[i]))
+			continue;
+		sqlite3_bind_int64(up, 1, i64(p->allocs[i].free_time));
+		sqlite3_bind_int64(up, 2, (int64_t)i);
+		rc = step_reset(up);
+	}
+	sqlite3_finalize(up);
+	return rc;
+}
+
+/* Memory records: the new ones appended, the written ones freed since
+ * updated; profile_zero() (log_epoch) empties the table. */
+static int write_allocs(struct session_writer *w, struct written *d)
+{
+	const struct profile *p = w->p;
+	sqlite3_stmt *st;
+	int rc = SQLITE_OK;
+
+	if (d->allocs_epoch != p->log_epoch || d->allocs > p->nallocs) {
+		if (d->allocs)
+			rc = exec(w->db, "DELETE FROM allocs");
+		d->allocs = 0;
+		d->allocs_epoch = p->log_epoch;
+	} else {
+		rc = update_freed(w);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(w->db,
+					"INSERT INTO allocs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", -1,
+					&st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	for (; rc == SQLITE_OK && d->allocs < p->nallocs; d->allocs++) {
+		const struct prof_alloc *a = &p->allocs[d->allocs];
+
+		sqlite3_bind_int64(st, 1, (int64_t)d->allocs);
+		sqlite3_bind_int64(st, 2, i64(a->time));
+		if (alloc_live(a))
+			sqlite3_bind_null(st, 3);
+		else
+			sqlite3_bind_int64(st, 3, i64(a->free_time));
+		sqlite3_bind_int64(st, 4, i64(a->size));
+		sqlite3_bind_int64(st, 5, i64(a->bytes));
+		sqlite3_bind_int64(st, 6, a->allocs);
+		sqlite3_bind_int64(st, 7, a->stack);
+		sqlite3_bind_int(st, 8, a->tid);
+		sqlite3_bind_int64(st, 9, a->kind);
+		rc = step_reset(st);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* After a commit that wrote the records up to d->allocs: the list holds
+ * the ones the file now has live (the profile does not change during a
+ * flush: it has one thread, the writer's). */
+static void live_commit(struct session_writer *w, const struct written *d)
+{
+	const struct profile *p = w->p;
+	struct live_list *l = &w->live;
+	size_t kept = 0, from = w->done.allocs;
+
+	if (w->done.allocs_epoch != d->allocs_epoch || w->done.allocs > p->nallocs) {
+		l->n = 0; /* the table was emptied */
+		from = 0;
+	}
+	for (size_t k = 0; k < l->n; k++)
+		if (l->idx[k] < p->nallocs && alloc_live(&p->allocs[l->idx[k]]))
+			l->idx[kept++] = l->idx[k];
+	l->n = kept;
+	for (size_t i = from; i < d->allocs; i++) {
+		if (!alloc_live(&p->allocs[i]) || p->allocs[i].kind == PROF_ALLOC_FAULT)
+			continue;
+		l->idx = xgrow(l->idx, &l->cap, l->n + 1, sizeof(*l->idx));
+		l->idx[l->n++] = i;
+	}
+}
+
 /* The runs table, whole (a few rows). */
 static int write_runs(struct session_writer *w)
 {
@@ -600,6 +732,8 @@ static int write_new(struct session_writer *w, bool complete, char *err, size_t 
 	if (rc == SQLITE_OK)
 		rc = write_output(w, &d);
 	if (rc == SQLITE_OK)
+		rc = write_allocs(w, &d);
+	if (rc == SQLITE_OK)
 		rc = session_src_write(w->db, w->p, &w->src);
 	if (rc == SQLITE_OK)
 		rc = exec(w->db, "COMMIT");
@@ -612,6 +746,7 @@ static int write_new(struct session_writer *w, bool complete, char *err, size_t 
 		w->src = NULL;
 		return -1;
 	}
+	live_commit(w, &d);
 	w->done = d;
 	return 0;
 }
@@ -675,6 +810,7 @@ static void tmp_discard(struct session_writer *w)
 		w->tmp = NULL;
 	}
 	memset(&w->done, 0, sizeof(w->done));
+	w->live.n = 0;
 	session_src_free(w->src);
 	w->src = NULL;
 }
@@ -806,6 +942,7 @@ void session_writer_abort(struct session_writer *w)
 	if (!w)
 		return;
 	tmp_discard(w);
+	free(w->live.idx);
 	if (w->db)
 		sqlite3_close(w->db);
 	for (size_t i = 0; i < w->nextra; i++) {

@@ -64,12 +64,14 @@ struct profile *session_load_buffer(const void *data, size_t len, const char *na
 
 /* Incremental writing for long runs (record, the TUI's -o FILE). Each flush
  * appends what the profile gained since the last one (samples, stacks,
- * functions, memory points, output, threads, call counts, source text) in
- * one transaction, so a crash of proftop loses at most the time since the
+ * functions, memory points, memory records, output, threads, call counts,
+ * source text; frees of memory records written live, modules' symbol
+ * sources found late) in one transaction, so a crash of proftop loses at most the time since the
  * last flush. The first flush creates path atomically as session_save()
  * does; later ones are transactions on it: the file under path is always a
  * whole session as of its last flush. profile_zero() between flushes is
- * fine (the file's samples and memory points are replaced).
+ * fine (the file's samples, memory points and memory records are
+ * replaced).
  *
  * The writer borrows p, which must outlive it. */
 struct session_writer;

@@ -123,7 +123,7 @@ fi
 # and no temporary file left behind.
 mkdir "$PT_WORK/full"
 (
-	ulimit -f 60 # 61440 bytes: room for the empty tables, not for the samples
+	ulimit -f 64 # 65536 bytes: room for the empty tables (16 pages), not for the samples
 	exec "$PROFTOP" record -d 2 -o "$PT_WORK/full/x.proftop" -- "$forever"
 ) >/dev/null 2>"$PT_WORK/full.err"
 pt_eq "record over the file size limit: exit status" "$?" 1

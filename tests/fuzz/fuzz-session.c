@@ -174,6 +174,17 @@ static void add_fresh_session(void)
 	profile_set_thread(p, 7, 7, "fuzz");
 	profile_add_memory(p, 0, 0, 4096, 8192);
 	profile_add_output(p, 1, "out\n", 4);
+	for (uint32_t k = 0; k < 3; k++)
+		profile_add_alloc(p, &(struct prof_alloc){.time = k,
+							  .free_time = PROF_ALLOC_LIVE,
+							  .size = 16,
+							  .bytes = 64,
+							  .allocs = 4,
+							  .stack = k ? s2 : s1,
+							  .tid = 7,
+							  .kind = k});
+	profile_alloc_freed(p, 0, 9);
+	profile_set_module_source(p, m, "symbols in the file");
 	p->meta.command = profile_str(p, "fuzz");
 	if (fd >= 0)
 		close(fd);

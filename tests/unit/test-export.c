@@ -183,6 +183,11 @@ static void test_table(void **state)
 	assert_int_equal(w, EXPORT_WEIGHT_NS);
 	assert_int_equal(export_parse_weight("samples", &w), 0);
 	assert_int_equal(w, EXPORT_WEIGHT_SAMPLES);
+	assert_int_equal(export_parse_weight("bytes", &w), 0);
+	assert_int_equal(w, EXPORT_WEIGHT_BYTES);
+	assert_true(export_find("pprof")->memory);
+	assert_true(export_find("callgrind")->memory);
+	assert_false(export_find("folded")->memory);
 	assert_int_equal(export_parse_weight("bogus", &w), -1);
 }
 
@@ -419,7 +424,7 @@ struct pp_map {
 	bool has_functions;
 };
 struct pp_sample {
-	uint64_t locs[16], values[4];
+	uint64_t locs[16], values[8];
 	size_t nlocs, nvalues;
 	uint64_t tid;
 	uint64_t thread_name;
@@ -435,7 +440,7 @@ struct pp {
 	size_t nfns;
 	struct pp_map maps[MAXN];
 	size_t nmaps;
-	uint64_t types[4][2];
+	uint64_t types[8][2];
 	size_t ntypes;
 	uint64_t period, period_type[2], time_nanos, duration, default_type;
 	size_t ncomments;
@@ -462,7 +467,7 @@ static void rd_sample(struct pbr r, struct pp_sample *s)
 		if (field == 1)
 			rd_ints(v, &sub, s->locs, &s->nlocs, 16);
 		else if (field == 2)
-			rd_ints(v, &sub, s->values, &s->nvalues, 4);
+			rd_ints(v, &sub, s->values, &s->nvalues, 8);
 		else if (field == 3) {
 			key = num = str = 0;
 			while (rd_field(&sub, &lf, &lv, &lsub)) {
@@ -519,7 +524,7 @@ static void rd_profile(const uint8_t *data, size_t len, struct pp *pp)
 	while (rd_field(&r, &field, &v, &sub)) {
 		switch (field) {
 		case 1:
-			assert_true(pp->ntypes < 4);
+			assert_true(pp->ntypes < 8);
 			rd_value_type(sub, pp->types[pp->ntypes++]);
 			break;
 		case 2:
@@ -715,17 +720,19 @@ static void test_pprof(void **state)
 struct cg_edge {
 	char caller[64], callee[64];
 	int line;
-	uint64_t calls, cost;
+	uint64_t calls, cost, bytes;
 };
 
 struct cg_parsed {
 	char names[64][64]; /* fn compression table */
-	uint64_t self[8];
+	uint64_t self[8], self_bytes[8];
 	char self_fn[8][64];
 	size_t nself;
 	struct cg_edge edges[16];
 	size_t nedges;
 	uint64_t summary, total_self;
+	/* the AllocBytes and Allocs events, when there */
+	uint64_t summary_bytes, summary_allocs, total_self_bytes, total_self_allocs;
 	bool events_ok;
 };
 
@@ -760,7 +767,11 @@ static void cg_parse(char *text, struct cg_parsed *c, const char *event)
 			continue;
 		}
 		if (!strncmp(line, "summary: ", 9)) {
-			c->summary = strtoull(line + 9, NULL, 10);
+			char *e;
+
+			c->summary = strtoull(line + 9, &e, 10);
+			c->summary_bytes = strtoull(e, &e, 10);
+			c->summary_allocs = strtoull(e, NULL, 10);
 		} else if (!strncmp(line, "fn=", 3)) {
 			snprintf(fn, sizeof(fn), "%s", cg_uncompress(c, line + 3));
 		} else if (!strncmp(line, "cfn=", 4)) {
@@ -771,7 +782,9 @@ static void cg_parse(char *text, struct cg_parsed *c, const char *event)
 		} else if (line[0] >= '0' && line[0] <= '9') {
 			char *e;
 			int ln = (int)strtol(line, &e, 10);
-			uint64_t cost = strtoull(e, NULL, 10);
+			uint64_t cost = strtoull(e, &e, 10);
+			uint64_t bytes = strtoull(e, &e, 10);
+			uint64_t allocs = strtoull(e, NULL, 10);
 
 			if (pending) {
 				struct cg_edge *ed = &c->edges[c->nedges++];
@@ -782,6 +795,7 @@ static void cg_parse(char *text, struct cg_parsed *c, const char *event)
 				ed->line = ln;
 				ed->calls = calls;
 				ed->cost = cost;
+				ed->bytes = bytes;
 				pending = false;
 			} else {
 				size_t k;
@@ -794,6 +808,9 @@ static void cg_parse(char *text, struct cg_parsed *c, const char *event)
 				}
 				c->self[k] += cost;
 				c->total_self += cost;
+				c->self_bytes[k] += bytes;
+				c->total_self_bytes += bytes;
+				c->total_self_allocs += allocs;
 			}
 		}
 	}
@@ -1060,6 +1077,368 @@ static void test_empty_profile(void **state)
 	profile_free(p);
 }
 
+/* ---- memory records ---- */
+
+#define MAKE_BUF_BYTES 3000
+#define LIVE_BYTES     (1000 + (1 << 20))	       /* live at the end */
+#define ALLOC_BYTES    (1000 + 500 + (1 << 20) + 3000) /* heap and mmap */
+
+/* Allocations on the fixture's stacks and on one stack no sample has
+ * (main:12 > make_buf:41), and a page fault, which exports leave out:
+ *   tid 100  main > compute:22    1000 B (2 allocations, live), 500 B (freed at 5 ms)
+ *   tid 101  main > compute > weird;name   1 MiB mmap (live)
+ *   tid 101  main > make_buf       3000 B (3 allocations, freed at 1 ms)
+ *   tid 100  main > compute:22    8 KiB of pages faulted */
+static void add_allocs(struct fx *f)
+{
+	struct profile *p = f->p;
+	uint32_t prog = p->functions[f->mainf].module;
+	uint32_t make_buf =
+		profile_intern_function(p, "make_buf", "make_buf", "/src/work.c", 40, prog);
+	uint32_t s_compute = p->samples[0].stack, s_cxx = p->samples[6].stack;
+	uint32_t m12 = p->stacks[s_compute].parent;
+	uint32_t s_buf = profile_intern_stack(
+		p, (uint32_t[]){loc(p, prog, make_buf, "/src/work.c", 41), p->stacks[m12].location},
+		2);
+	const struct prof_alloc recs[] = {
+		{.time = MS / 2,
+		 .size = 500,
+		 .bytes = 1000,
+		 .allocs = 2,
+		 .stack = s_compute,
+		 .tid = TID_MAIN,
+		 .kind = PROF_ALLOC_HEAP},
+		{.time = 1 * MS,
+		 .size = 500,
+		 .bytes = 500,
+		 .allocs = 1,
+		 .stack = s_compute,
+		 .tid = TID_MAIN,
+		 .kind = PROF_ALLOC_HEAP},
+		{.time = 2 * MS,
+		 .size = 1 << 20,
+		 .bytes = 1 << 20,
+		 .allocs = 1,
+		 .stack = s_cxx,
+		 .tid = TID_OTHER,
+		 .kind = PROF_ALLOC_MMAP},
+		{.time = MS / 5,
+		 .size = 1000,
+		 .bytes = MAKE_BUF_BYTES,
+		 .allocs = 3,
+		 .stack = s_buf,
+		 .tid = TID_OTHER,
+		 .kind = PROF_ALLOC_HEAP},
+		{.time = MS / 10,
+		 .size = 8192,
+		 .bytes = 8192,
+		 .allocs = 0,
+		 .stack = s_compute,
+		 .tid = TID_MAIN,
+		 .kind = PROF_ALLOC_FAULT},
+	};
+
+	for (size_t i = 0; i < sizeof(recs) / sizeof(*recs); i++) {
+		struct prof_alloc a = recs[i];
+
+		a.free_time = PROF_ALLOC_LIVE;
+		profile_add_alloc(p, &a);
+	}
+	profile_alloc_freed(p, 1, 5 * MS);
+	profile_alloc_freed(p, 3, 1 * MS);
+	p->meta.alloc_sample = 1;
+}
+
+/* "proftop VERSION" as "<PROFTOP>" (in pprof, with the string's length
+ * byte), so that the files below do not depend on the version. */
+static size_t normalize(char *buf, size_t len, bool binary)
+{
+	const char *needle = "proftop " PACKAGE_VERSION, *token = "<PROFTOP>";
+	size_t nl = strlen(needle), tl = strlen(token), o = 0;
+
+	for (size_t i = 0; i < len;) {
+		size_t at = binary ? i + 1 : i;
+
+		if (at + nl <= len && !memcmp(buf + at, needle, nl) &&
+		    (!binary || (unsigned char)buf[i] == nl)) {
+			memcpy(buf + o, token, tl);
+			o += tl;
+			i = at + nl;
+		} else {
+			buf[o++] = buf[i++];
+		}
+	}
+	return o;
+}
+
+static char *slurp(const char *path, size_t *len);
+
+/* A profile without allocations (page faults are not exported) exports
+ * byte for byte as proftop did before memory records: the files in
+ * tests/data/export-cpu were written by that version from this fixture. */
+static void test_cpu_only_unchanged(void **state)
+{
+	static const struct {
+		const char *format, *file;
+		enum export_weight weight;
+	} cases[] = {
+		{"folded", "samples.folded", EXPORT_WEIGHT_SAMPLES},
+		{"folded", "ns.folded", EXPORT_WEIGHT_NS},
+		{"speedscope", "speedscope.json", EXPORT_WEIGHT_SAMPLES},
+		{"pprof", "pprof.pb", EXPORT_WEIGHT_SAMPLES},
+		{"callgrind", "samples.callgrind", EXPORT_WEIGHT_SAMPLES},
+		{"callgrind", "ns.callgrind", EXPORT_WEIGHT_NS},
+	};
+	struct fx *f = *state;
+	const char *top = getenv("top_srcdir");
+	struct prof_alloc fault = {.time = 1,
+				   .free_time = PROF_ALLOC_LIVE,
+				   .size = 4096,
+				   .bytes = 4096,
+				   .stack = f->p->samples[0].stack,
+				   .tid = TID_MAIN,
+				   .kind = PROF_ALLOC_FAULT};
+
+	profile_add_alloc(f->p, &fault);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		struct export_opts o = {.weight = cases[i].weight};
+		bool binary = !strcmp(cases[i].format, "pprof");
+		char path[512], *want, *seen;
+		size_t wlen, slen;
+
+		snprintf(path, sizeof(path), "%s/tests/data/export-cpu/%s", top ? top : ".",
+			 cases[i].file);
+		want = slurp(path, &wlen);
+		render(f, cases[i].format, &o);
+		seen = binary ? (char *)gunzip(f->out, f->len, &slen) : f->out;
+		if (!binary)
+			slen = f->len;
+		slen = normalize(seen, slen, binary);
+		if (slen != wlen || memcmp(want, seen, wlen))
+			fail_msg("%s (--weight %d) differs from %s (%zu bytes, expected %zu)%s%.*s",
+				 cases[i].format, cases[i].weight, path, slen, wlen,
+				 binary ? "" : "; seen:\n", binary ? 0 : (int)slen, seen);
+		if (binary)
+			free(seen);
+		free(want);
+	}
+}
+
+static void test_folded_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct export_opts o = {.weight = EXPORT_WEIGHT_BYTES};
+
+	add_allocs(f);
+	render(f, "folded", &o);
+	expect_text("folded stacks (bytes allocated)",
+		    "main;compute 1500\n"
+		    "main;compute;weird:name(int, char) 1048576\n"
+		    "main;make_buf 3000\n",
+		    f->out);
+	o.filter.tid = TID_OTHER;
+	render(f, "folded", &o);
+	expect_text("folded stacks of tid 101 (bytes allocated)",
+		    "main;compute;weird:name(int, char) 1048576\n"
+		    "main;make_buf 3000\n",
+		    f->out);
+	/* Allocated from 0.6 ms on: the 500 B block and the mmap. */
+	o.filter.tid = 0;
+	o.filter.t_from = MS * 6 / 10;
+	render(f, "folded", &o);
+	expect_text("folded stacks from 0.6 ms (bytes allocated)",
+		    "main;compute 500\n"
+		    "main;compute;weird:name(int, char) 1048576\n",
+		    f->out);
+	/* Samples are counted as before. */
+	render(f, "folded", NULL);
+	assert_non_null(strstr(f->out, "main;compute 7\n"));
+	assert_null(strstr(f->out, "make_buf"));
+}
+
+static void test_speedscope_bytes(void **state)
+{
+	struct fx *f = *state;
+	struct export_opts o = {.weight = EXPORT_WEIGHT_BYTES};
+
+	add_allocs(f);
+	render(f, "speedscope", &o);
+	assert_null(strstr(f->out, "\"unit\":\"nanoseconds\""));
+	assert_non_null(strstr(f->out, "\"name\":\"work (100)\",\"unit\":\"bytes\","
+				       "\"startValue\":0,\"endValue\":1500"));
+	assert_non_null(strstr(f->out, "\"name\":\"worker-1 (101)\",\"unit\":\"bytes\","
+				       "\"startValue\":0,\"endValue\":1051576"));
+	/* In the order allocated: tid 100's two blocks merge (same stack). */
+	assert_non_null(strstr(f->out, "\"weights\":[1500]"));
+	assert_non_null(strstr(f->out, "\"weights\":[1048576,3000]"));
+	assert_non_null(
+		strstr(f->out, "{\"name\":\"make_buf\",\"file\":\"/src/work.c\",\"line\":40}"));
+}
+
+static void pp_free(struct pp *pp)
+{
+	for (size_t i = 0; i < pp->nstrings; i++)
+		free(pp->strings[i]);
+	free(pp);
+}
+
+/* The sums of each value over pp's Samples. */
+static void pp_sums(const struct pp *pp, uint64_t sums[6])
+{
+	memset(sums, 0, 6 * sizeof(*sums));
+	for (size_t i = 0; i < pp->nsamples; i++) {
+		assert_int_equal(pp->samples[i].nvalues, 6);
+		for (size_t j = 0; j < 6; j++)
+			sums[j] += pp->samples[i].values[j];
+	}
+}
+
+static void test_pprof_memory(void **state)
+{
+	static const char *const types[6][2] = {
+		{"samples", "count"},	  {"cpu", "nanoseconds"},     {"alloc_objects", "count"},
+		{"alloc_space", "bytes"}, {"inuse_objects", "count"}, {"inuse_space", "bytes"},
+	};
+	struct fx *f = *state;
+	struct pp *pp = calloc(1, sizeof(*pp));
+	struct export_opts o = {0};
+	uint64_t sums[6];
+	bool saw_buf = false;
+	uint8_t *raw;
+	size_t len;
+
+	add_allocs(f);
+	render(f, "pprof", NULL);
+	raw = gunzip(f->out, f->len, &len);
+	rd_profile(raw, len, pp);
+	free(raw);
+	assert_int_equal(pp->ntypes, 6);
+	for (size_t i = 0; i < 6; i++) {
+		assert_string_equal(pp_s(pp, pp->types[i][0]), types[i][0]);
+		assert_string_equal(pp_s(pp, pp->types[i][1]), types[i][1]);
+	}
+	/* CPU stays the default, as in a CPU profile. */
+	assert_string_equal(pp_s(pp, pp->default_type), "cpu");
+	/* Samples and allocations on one stack and thread share a Sample:
+	 * the 6 of the samples, and make_buf's. */
+	assert_int_equal(pp->nsamples, 7);
+	pp_sums(pp, sums);
+	assert_int_equal(sums[0], 17);
+	assert_int_equal(sums[1], 23 * MS);
+	assert_int_equal(sums[2], 7);
+	assert_int_equal(sums[3], ALLOC_BYTES);
+	assert_int_equal(sums[4], 3);
+	assert_int_equal(sums[5], LIVE_BYTES);
+	for (size_t i = 0; i < pp->nsamples; i++) {
+		const struct pp_sample *s = &pp->samples[i];
+		const struct pp_loc *leaf;
+
+		if (!s->nlocs)
+			continue; /* the sample without a frame */
+		leaf = pp_loc(pp, s->locs[0]);
+		if (strcmp(pp_s(pp, pp_fn(pp, leaf->lines[0].fn)->name), "make_buf"))
+			continue;
+		saw_buf = true;
+		assert_int_equal(s->values[0], 0);
+		assert_int_equal(s->values[1], 0);
+		assert_int_equal(s->values[3], MAKE_BUF_BYTES);
+		assert_int_equal(s->values[5], 0); /* freed */
+		assert_int_equal(s->tid, TID_OTHER);
+	}
+	assert_true(saw_buf);
+	pp_free(pp);
+
+	/* Up to 3 ms: three samples; every allocation, and live then all
+	 * but make_buf's (freed at 1 ms). */
+	o.filter.t_to = 3 * MS;
+	render(f, "pprof", &o);
+	raw = gunzip(f->out, f->len, &len);
+	pp = calloc(1, sizeof(*pp));
+	rd_profile(raw, len, pp);
+	free(raw);
+	pp_sums(pp, sums);
+	assert_int_equal(sums[0], 3);
+	assert_int_equal(sums[3], ALLOC_BYTES);
+	assert_int_equal(sums[4], 4);
+	assert_int_equal(sums[5], ALLOC_BYTES - MAKE_BUF_BYTES);
+	pp_free(pp);
+}
+
+static void test_callgrind_memory(void **state)
+{
+	struct fx *f = *state;
+	struct cg_parsed *c = calloc(1, sizeof(*c));
+	const struct cg_edge *e;
+
+	add_allocs(f);
+	render(f, "callgrind", NULL);
+	assert_non_null(strstr(f->out, "\nevent: AllocBytes : bytes allocated\n"));
+	assert_non_null(strstr(f->out, "\ndesc: AllocBytes and Allocs are the bytes"));
+	cg_parse(f->out, c, "Samples AllocBytes Allocs");
+	assert_true(c->events_ok);
+	assert_int_equal(c->summary, 17);
+	assert_int_equal(c->summary_bytes, ALLOC_BYTES);
+	assert_int_equal(c->summary_allocs, 7);
+	/* Self costs add up to the summary, samples as before. */
+	assert_int_equal(c->total_self, 17);
+	assert_int_equal(c->total_self_bytes, ALLOC_BYTES);
+	assert_int_equal(c->total_self_allocs, 7);
+	assert_int_equal(cg_self(c, "compute"), 7);
+	assert_int_equal(c->self_bytes[0] + c->self_bytes[1] + c->self_bytes[2] + c->self_bytes[3] +
+				 c->self_bytes[4] + c->self_bytes[5] + c->self_bytes[6] +
+				 c->self_bytes[7],
+			 ALLOC_BYTES);
+	for (size_t k = 0; k < c->nself; k++) {
+		uint64_t want = !strcmp(c->self_fn[k], "compute")    ? 1500
+				: !strcmp(c->self_fn[k], CXX_NAME)   ? 1 << 20
+				: !strcmp(c->self_fn[k], "make_buf") ? MAKE_BUF_BYTES
+								     : 0;
+
+		if (c->self_bytes[k] != want)
+			fail_msg("self AllocBytes of %s: expected %" PRIu64 ", saw %" PRIu64,
+				 c->self_fn[k], want, c->self_bytes[k]);
+	}
+	/* Inclusive: main calls compute (1500 B itself, 1 MiB in weird;name). */
+	e = cg_edge(c, "main", "compute", 12);
+	assert_int_equal(e->cost, 14);
+	assert_int_equal(e->bytes, 1500 + (1 << 20));
+	/* An edge with allocations and no sample: calls= is its records. */
+	e = cg_edge(c, "main", "make_buf", 12);
+	assert_int_equal(e->cost, 0);
+	assert_int_equal(e->calls, 1);
+	assert_int_equal(e->bytes, MAKE_BUF_BYTES);
+	free(c);
+}
+
+/* --weight bytes with nothing allocated: an error saying so. */
+static void test_bytes_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct export_opts o = {.weight = EXPORT_WEIGHT_BYTES};
+	char path[128], err[256];
+
+	snprintf(path, sizeof(path), "%s/out.folded", f->dir);
+	assert_int_equal(export_to_file(export_find("folded"), path, f->p, &o, err, sizeof(err)),
+			 -1);
+	if (!strstr(err, "holds no memory records") || strchr(err, '\n'))
+		fail_msg("expected 'nothing to export: the profile holds no memory records', saw: "
+			 "%s",
+			 err);
+	add_allocs(f);
+	o.filter.tid = 999;
+	assert_int_equal(
+		export_to_file(export_find("speedscope"), path, f->p, &o, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no allocation passes the thread and time filter"));
+	assert_int_equal(count_entries(f->dir), 0);
+	/* A profile with allocations and no sample still exports to pprof. */
+	f->p->nsamples = 0;
+	assert_int_equal(export_to_file(export_find("pprof"), path, f->p, NULL, err, sizeof(err)),
+			 0);
+	assert_int_equal(export_to_file(export_find("folded"), path, f->p, NULL, err, sizeof(err)),
+			 -1);
+	assert_non_null(strstr(err, "holds no samples"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1073,6 +1452,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_to_special, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_to_file_failure, setup, teardown),
 		cmocka_unit_test(test_empty_profile),
+		cmocka_unit_test_setup_teardown(test_cpu_only_unchanged, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_folded_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_speedscope_bytes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pprof_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callgrind_memory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bytes_nothing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -120,6 +120,45 @@ static void build(struct fixture *fx)
 				   (100 + (uint64_t)i) << 20);
 	profile_add_output(p, 5 * MS, "hello\n", 6);
 	profile_add_output(p, 7 * MS, "\x00\x01 binary\xff\n", 11);
+	/* Memory records: a heap block freed, one live (sampled: it stands
+	 * for more), an mmap freed later, a page fault; one on a stack no
+	 * sample has. */
+	profile_add_alloc(p, &(struct prof_alloc){.time = 1 * MS,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 100,
+						  .bytes = 100,
+						  .allocs = 1,
+						  .stack = s1,
+						  .tid = 100,
+						  .kind = PROF_ALLOC_HEAP});
+	profile_add_alloc(p, &(struct prof_alloc){.time = 2 * MS,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 4000,
+						  .bytes = 70000,
+						  .allocs = 17,
+						  .stack = s2,
+						  .tid = 101,
+						  .kind = PROF_ALLOC_HEAP});
+	profile_add_alloc(p, &(struct prof_alloc){.time = 3 * MS,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 1 << 20,
+						  .bytes = 1 << 20,
+						  .allocs = 1,
+						  .stack = profile_intern_stack(
+							  p, (uint32_t[]){lmain2, lmain}, 2),
+						  .tid = 100,
+						  .kind = PROF_ALLOC_MMAP});
+	profile_add_alloc(p, &(struct prof_alloc){.time = 4 * MS,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 4096,
+						  .bytes = 8192,
+						  .allocs = 0,
+						  .stack = s1,
+						  .tid = 100,
+						  .kind = PROF_ALLOC_FAULT});
+	profile_alloc_freed(p, 0, 9 * MS);
+	profile_alloc_freed(p, 2, 500 * MS);
+	profile_set_module_source(p, prog, "debug file /usr/lib/debug/.build-id/01/23abcd.debug");
 
 	p->meta.command = profile_str(p, "/opt/bin/work --fast 3");
 	p->meta.cwd = profile_str(p, "/home/u");
@@ -144,6 +183,10 @@ static void build(struct fixture *fx)
 	p->meta.calls_cost_ns = 11;
 	p->meta.calls_cpu_ns = 22;
 	p->meta.probe_floor_ns = 33;
+	p->meta.alloc_sample = 65536;
+	p->meta.fault_period = 1;
+	p->meta.allocs_lost = 5;
+	p->meta.alloc_note = profile_str(p, "allocations of one process only: a child was static");
 }
 
 static int setup(void **state)
@@ -195,6 +238,7 @@ static void assert_same_profile(const struct profile *a, const struct profile *b
 		assert_str_same(a->modules[i].path, b->modules[i].path);
 		assert_str_same(a->modules[i].name, b->modules[i].name);
 		assert_str_same(a->modules[i].build_id, b->modules[i].build_id);
+		assert_str_same(a->modules[i].symbols_from, b->modules[i].symbols_from);
 	}
 	assert_int_equal(a->nfunctions, b->nfunctions);
 	for (size_t i = 0; i < a->nfunctions; i++) {
@@ -277,6 +321,19 @@ static void assert_same_profile(const struct profile *a, const struct profile *b
 		assert_int_equal(a->memory[i].rss, b->memory[i].rss);
 		assert_int_equal(a->memory[i].vms, b->memory[i].vms);
 	}
+	assert_int_equal(a->nallocs, b->nallocs);
+	for (size_t i = 0; i < a->nallocs; i++) {
+		const struct prof_alloc *x = &a->allocs[i], *y = &b->allocs[i];
+
+		assert_int_equal(x->time, y->time);
+		assert_int_equal(x->free_time, y->free_time);
+		assert_int_equal(x->size, y->size);
+		assert_int_equal(x->bytes, y->bytes);
+		assert_int_equal(x->allocs, y->allocs);
+		assert_int_equal(x->stack, y->stack);
+		assert_int_equal(x->tid, y->tid);
+		assert_int_equal(x->kind, y->kind);
+	}
 	assert_int_equal(a->output_len, b->output_len);
 	assert_int_equal(a->output_dropped, b->output_dropped);
 	assert_memory_equal(a->output, b->output, a->output_len);
@@ -310,6 +367,10 @@ static void assert_same_profile(const struct profile *a, const struct profile *b
 	assert_int_equal(a->meta.calls_cost_ns, b->meta.calls_cost_ns);
 	assert_int_equal(a->meta.calls_cpu_ns, b->meta.calls_cpu_ns);
 	assert_int_equal(a->meta.probe_floor_ns, b->meta.probe_floor_ns);
+	assert_int_equal(a->meta.alloc_sample, b->meta.alloc_sample);
+	assert_int_equal(a->meta.fault_period, b->meta.fault_period);
+	assert_int_equal(a->meta.allocs_lost, b->meta.allocs_lost);
+	assert_str_same(a->meta.alloc_note, b->meta.alloc_note);
 }
 
 /* The report of p with o, as a string (caller frees). */
@@ -323,6 +384,12 @@ static char *render(const struct profile *p, const struct report_opts *o)
 	assert_int_equal(report_write(f, p, o), 0);
 	fclose(f);
 	return out;
+}
+
+static void assert_contains(const char *text, const char *what)
+{
+	if (!strstr(text, what))
+		fail_msg("expected the report to contain\n%s\nsaw:\n%s", what, text);
 }
 
 static void assert_same_text(const char *expected, const char *seen, const char *what)
@@ -376,6 +443,10 @@ static void test_roundtrip_tables(void **state)
 
 	save_ok(fx->p, fx->path);
 	q = load_ok(fx->path, &info);
+	assert_int_equal(q->nallocs, 4);
+	assert_int_equal(q->allocs[0].free_time, 9 * MS);
+	assert_int_equal(q->allocs[1].free_time, PROF_ALLOC_LIVE);
+	assert_non_null(q->modules[0].symbols_from);
 	assert_same_profile(fx->p, q);
 	assert_int_equal(info.schema, SESSION_SCHEMA);
 	assert_string_equal(info.version, PACKAGE_VERSION);
@@ -408,6 +479,7 @@ static void test_roundtrip_reports(void **state)
 		{.sort = SORT_CUMULATIVE, .callers_func = "compute"},
 		{.sort = SORT_CUMULATIVE, .callees_func = "main"},
 		{.sort = SORT_CUMULATIVE, .memory = true},
+		{.sort = SORT_CUMULATIVE, .modules = true},
 	};
 	char *before[3][sizeof(views) / sizeof(*views)];
 	struct profile *q;
@@ -419,6 +491,14 @@ static void test_roundtrip_reports(void **state)
 		}
 	}
 	assert_non_null(strstr(before[0][3], "line_12();"));
+	/* Where the program's symbols came from; the kernel's is not known. */
+	assert_contains(before[0][8], "  work      /opt/bin/work  0123abcd");
+	assert_contains(before[0][8], "debug file /usr/lib/debug/.build-id/01/23abcd.debug\n");
+	assert_contains(before[0][8], "[kernel]");
+	assert_contains(before[1][8], "module,path,build_id,symbols_from,samples\n"
+				      "work,/opt/bin/work,0123abcd,debug file "
+				      "/usr/lib/debug/.build-id/01/23abcd.debug,100\n"
+				      "[kernel],[kernel],,,10\n");
 	save_ok(fx->p, fx->path);
 	/* On another machine: the sources are gone. */
 	assert_int_equal(unlink(fx->src), 0);
@@ -468,11 +548,24 @@ static void test_writer(void **state)
 	s = profile_intern_stack(p, &l, 1);
 	for (int i = 0; i < 5; i++)
 		profile_add_sample(p, (uint64_t)i, 1, s, 1, 0);
+	/* Memory records live at the first flush, freed after it. */
+	for (int i = 0; i < 6; i++)
+		profile_add_alloc(p, &(struct prof_alloc){.time = (uint64_t)i,
+							  .free_time = PROF_ALLOC_LIVE,
+							  .size = 10 + (uint64_t)i,
+							  .bytes = 10 + (uint64_t)i,
+							  .allocs = 1,
+							  .stack = s,
+							  .tid = 1,
+							  .kind = i == 5 ? PROF_ALLOC_FAULT
+									 : PROF_ALLOC_HEAP});
+	profile_alloc_freed(p, 0, 3); /* freed before the first flush */
 	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
 	q = load_ok(fx->path, &info);
 	assert_false(info.complete);
 	assert_same_profile(p, q);
 	profile_free(q);
+	assert_null(p->modules[m].symbols_from);
 
 	/* Growth, a new thread name, call counts, output. */
 	l = profile_intern_location(p, m, 0x20, &(struct prof_line){f, fx->src, 8}, 1);
@@ -483,9 +576,35 @@ static void test_writer(void **state)
 	p->functions[f].calls = 9;
 	profile_add_output(p, 3, "out", 3);
 	profile_add_memory(p, 1, 0, 4096, 8192);
+	/* Records written live are freed now (one twice: ignored); new
+	 * ones come; the module's symbols were found late. */
+	profile_alloc_freed(p, 2, 20);
+	profile_alloc_freed(p, 4, 21);
+	profile_alloc_freed(p, 4, 99);
+	profile_add_alloc(p, &(struct prof_alloc){.time = 30,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 7,
+						  .bytes = 7,
+						  .allocs = 1,
+						  .stack = s,
+						  .tid = 2,
+						  .kind = PROF_ALLOC_MMAP});
+	profile_set_module_source(p, m, "symbols in the file");
 	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
 	q = load_ok(fx->path, NULL);
 	assert_same_profile(p, q);
+	assert_int_equal(q->allocs[2].free_time, 20);
+	assert_int_equal(q->allocs[4].free_time, 21);
+	assert_int_equal(q->allocs[1].free_time, PROF_ALLOC_LIVE);
+	assert_string_equal(q->modules[m].symbols_from, "symbols in the file");
+	profile_free(q);
+	/* A flush with only frees, the newest record's included. */
+	profile_alloc_freed(p, 1, 40);
+	profile_alloc_freed(p, 6, 41);
+	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+	q = load_ok(fx->path, NULL);
+	assert_same_profile(p, q);
+	assert_int_equal(q->allocs[6].free_time, 41);
 	profile_free(q);
 
 	/* 'z' in the TUI empties the log: the file follows, also when the
@@ -494,12 +613,30 @@ static void test_writer(void **state)
 	for (int i = 0; i < 12; i++)
 		profile_add_sample(p, 100 + (uint64_t)i, 1, s, 5, 0);
 	profile_add_memory(p, 9, 0, 1, 2);
+	for (int i = 0; i < 9; i++)
+		profile_add_alloc(p, &(struct prof_alloc){.time = 100 + (uint64_t)i,
+							  .free_time = PROF_ALLOC_LIVE,
+							  .size = 1,
+							  .bytes = 1,
+							  .allocs = 1,
+							  .stack = s,
+							  .tid = 1,
+							  .kind = PROF_ALLOC_HEAP});
 	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
 	q = load_ok(fx->path, NULL);
 	assert_same_profile(p, q);
 	profile_free(q);
 	profile_zero(p);
 	profile_add_sample(p, 200, 1, s, 5, 0);
+	profile_add_alloc(p, &(struct prof_alloc){.time = 200,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 1,
+						  .bytes = 1,
+						  .allocs = 1,
+						  .stack = s,
+						  .tid = 1,
+						  .kind = PROF_ALLOC_HEAP});
+	profile_alloc_freed(p, 0, 201);
 	assert_int_equal(session_writer_close(w, err, sizeof(err)), 0);
 	q = load_ok(fx->path, &info);
 	assert_true(info.complete);
@@ -630,6 +767,36 @@ static void test_load_without_count(void **state)
 	save_ok(fx->p, fx->path);
 	sql(fx->path, "DROP VIEW sample_functions; ALTER TABLE samples DROP COLUMN count");
 	q = load_ok(fx->path, NULL);
+	assert_same_profile(fx->p, q);
+	profile_free(q);
+}
+
+/* Sessions written before memory records and symbol sources: no allocs
+ * table, no modules.symbols_from column. They load with none. */
+static void test_load_without_allocs(void **state)
+{
+	struct fixture *fx = *state;
+	struct profile *q;
+
+	save_ok(fx->p, fx->path);
+	sql(fx->path, "DROP TABLE allocs; DROP VIEW sample_functions; "
+		      "ALTER TABLE modules DROP COLUMN symbols_from");
+	q = load_ok(fx->path, NULL);
+	assert_int_equal(q->nallocs, 0);
+	for (size_t i = 0; i < q->nmodules; i++)
+		assert_null(q->modules[i].symbols_from);
+	{
+		struct report_opts o = {.sort = SORT_CUMULATIVE, .modules = true};
+		char *text = render(q, &o);
+
+		assert_contains(text, "      100  work      /opt/bin/work  0123abcd ");
+		assert_contains(text, "  unknown (older session)\n");
+		free(text);
+	}
+	/* Everything else as saved. */
+	fx->p->nallocs = 0;
+	for (size_t i = 0; i < fx->p->nmodules; i++)
+		fx->p->modules[i].symbols_from = NULL;
 	assert_same_profile(fx->p, q);
 	profile_free(q);
 }
@@ -865,6 +1032,18 @@ static void test_load_errors(void **state)
 	assert_load_fails(path, "function 2 has no latency record");
 	tamper(fx, path, "UPDATE functions SET calls_rate = 'fast'");
 	assert_load_fails(path, "calls_rate is not a number");
+	tamper(fx, path, "UPDATE allocs SET kind = 7 WHERE id = 1");
+	assert_load_fails(path, "allocs row 2: kind 7 is out of range");
+	tamper(fx, path, "UPDATE allocs SET stack = 4242 WHERE id = 0");
+	assert_load_fails(path, "allocs row 1: stack 4242 is out of range");
+	tamper(fx, path, "UPDATE allocs SET free_time = 0 WHERE id = 2");
+	assert_load_fails(path, "allocs row 3: free_time 0 is out of range");
+	tamper(fx, path, "UPDATE allocs SET free_time = time WHERE id = 3");
+	assert_load_fails(path, "a page fault record has a free_time");
+	tamper(fx, path, "DELETE FROM allocs WHERE id = 1");
+	assert_load_fails(path, "allocs row 2: id 2 where 1 was expected");
+	tamper(fx, path, "UPDATE modules SET symbols_from = x'41' WHERE id = 0");
+	assert_load_fails(path, "modules row 1: symbols_from is not text");
 
 	/* A page of zeros in the middle: SQLite's own checks. */
 	memset(buf + 4096 * 3, 0x5a, 4096);
@@ -986,6 +1165,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_folding, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_without_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_load_without_allocs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_output_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_save_disk_full, setup, teardown),
