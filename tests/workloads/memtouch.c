@@ -4,9 +4,11 @@
  *   touch_mmap()  maps 32 MiB of anonymous memory and writes every page
  *   reuse()       writes both again: resident already, no new faults
  * Transparent huge pages are turned off for both (MADV_NOHUGEPAGE), so a
- * fault is one 4 KiB page. With "wait" as argv[1] it prints "ready" and
- * waits for SIGUSR1 before touching anything (for -p: attach first). */
+ * fault is one 4 KiB page. With "wait" as an argument it prints "ready" and
+ * waits for SIGUSR1 before touching anything (for -p: attach first); a
+ * number as an argument is touch_heap's MiB instead of 64. */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,8 +19,9 @@
 
 volatile uint64_t workload_sink = 1;
 
-#define HEAP_BYTES (64u << 20)
 #define MMAP_BYTES (32u << 20)
+
+static size_t heap_bytes = 64u << 20;
 
 static void no_huge_pages(void *p, size_t len)
 {
@@ -32,14 +35,14 @@ static void no_huge_pages(void *p, size_t len)
 
 __attribute__((noinline)) unsigned char *touch_heap(void)
 {
-	unsigned char *p = malloc(HEAP_BYTES);
+	unsigned char *p = malloc(heap_bytes);
 
 	if (!p) {
 		fprintf(stderr, "memtouch: out of memory\n");
 		exit(1);
 	}
-	no_huge_pages(p, HEAP_BYTES);
-	memset(p, 1, HEAP_BYTES);
+	no_huge_pages(p, heap_bytes);
+	memset(p, 1, heap_bytes);
 	return p;
 }
 
@@ -63,7 +66,7 @@ __attribute__((noinline)) unsigned char *touch_mmap(void)
 __attribute__((noinline)) void reuse(unsigned char *heap, unsigned char *map)
 {
 	for (int round = 0; round < 4; round++) {
-		memset(heap, round + 2, HEAP_BYTES);
+		memset(heap, round + 2, heap_bytes);
 		for (size_t i = 0; i < MMAP_BYTES; i += 64)
 			map[i] += 1;
 	}
@@ -74,7 +77,15 @@ int main(int argc, char **argv)
 	unsigned char *heap, *map;
 	uint64_t sum = 0;
 
-	if (argc > 1 && !strcmp(argv[1], "wait")) {
+	bool wait = false;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "wait"))
+			wait = true;
+		else if (atoi(argv[i]) > 0)
+			heap_bytes = (size_t)atoi(argv[i]) << 20;
+	}
+	if (wait) {
 		sigset_t set;
 		int sig;
 
@@ -88,11 +99,11 @@ int main(int argc, char **argv)
 	heap = touch_heap();
 	map = touch_mmap();
 	reuse(heap, map);
-	for (size_t i = 0; i < HEAP_BYTES; i += 4096)
+	for (size_t i = 0; i < heap_bytes; i += 4096)
 		sum += heap[i];
 	for (size_t i = 0; i < MMAP_BYTES; i += 4096)
 		sum += map[i];
 	workload_sink = sum;
-	printf("memtouch: touched 64 MiB (heap) and 32 MiB (mmap)\n");
+	printf("memtouch: touched %zu MiB (heap) and 32 MiB (mmap)\n", heap_bytes >> 20);
 	return 0;
 }
