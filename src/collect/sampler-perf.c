@@ -91,6 +91,7 @@ struct queued {
 #define CAPTURE_MAX (16u << 10)
 
 #define QUEUE_MAX      (64u << 20)
+#define QUEUE_KEEP     (8u << 20) /* a queue larger than this is freed once mostly idle */
 /* Page faults: the stack bytes copied per sample, and the rings' bytes
  * over all CPUs, at most. */
 #define FAULT_STACK_MAX 4096
@@ -1030,6 +1031,12 @@ static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t
 		qsort(s->pend, npend, sizeof(*s->pend), cmp_pending);
 	for (size_t i = 0; i < npend; i++)
 		dispatch(s, &s->pend[i], k);
+	/* A burst (page faults) may have grown the queue to QUEUE_MAX: once it
+	 * is over, give the memory back rather than keep it for good. */
+	if (s->work.cap > QUEUE_KEEP && s->work.len < s->work.cap / 8) {
+		free(s->work.buf);
+		s->work = (struct queue){0};
+	}
 	(void)budget_ns; /* one pass is bounded by QUEUE_MAX; the caller loops */
 	pthread_mutex_lock(&s->mu);
 	npend = s->fill.len;
