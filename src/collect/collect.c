@@ -173,6 +173,13 @@ struct collector {
 	 * (OFFCPU_MEMO of them, by tid); else NULL */
 	struct offcpu *offcpu;
 	struct offcpu_memo *memo;
+	/* Page faults (cfg.fault_period): each thread's last unwound stack
+	 * (OFFCPU_MEMO of them, by tid: a loop touching pages faults at one
+	 * instruction, from one stack), and the record of the faults seen in
+	 * a row from one stack, added to the profile at the end of a drain. */
+	struct offcpu_memo *fault_memo;
+	struct prof_alloc fault_run;
+	bool have_fault_run;
 	struct python *py;    /* Python frames; NULL with --python-frames=native */
 	/* debuginfod: late names (NULL: off); any since collector_names_changed() */
 	struct names_fetch *names;
@@ -221,6 +228,8 @@ struct collector *collector_new(const struct collect_config *cfg, struct profile
 		offcpu_set_live(c->offcpu, cfg->live);
 		c->memo = xcalloc(OFFCPU_MEMO, sizeof(*c->memo));
 	}
+	if (cfg->fault_period)
+		c->fault_memo = xcalloc(OFFCPU_MEMO, sizeof(*c->fault_memo));
 	if (cfg->python_frames != PYTHON_FRAMES_NATIVE)
 		c->py = python_new(p, cfg->python_frames);
 	c->timerfd = -1;
@@ -251,6 +260,12 @@ void collector_free(struct collector *c)
 		free(c->memo[i].slot);
 	}
 	free(c->memo);
+	for (size_t i = 0; c->fault_memo && i < OFFCPU_MEMO; i++) {
+		free(c->fault_memo[i].locs);
+		free(c->fault_memo[i].pcs);
+		free(c->fault_memo[i].slot);
+	}
+	free(c->fault_memo);
 	python_free(c->py);
 	names_fetch_free(c->names); /* before sym, which it uses */
 	symbols_free(c->sym);
@@ -539,6 +554,60 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 			   profile_intern_stack(c->prof, stack, nl), s->period, flags);
 }
 
+/* Faults of one thread from one stack within this long of the first are
+ * one record (a first touch of 64 MiB is 16,384 faults). */
+#define FAULT_RUN_NS 10000000ull
+
+static void fault_run_flush(struct collector *c)
+{
+	if (c->have_fault_run)
+		profile_add_alloc(c->prof, &c->fault_run);
+	c->have_fault_run = false;
+}
+
+/* A page-fault sample (sampler_config.fault_period): the pages the thread
+ * touched first, a memory record of kind PROF_ALLOC_FAULT (RSS growth)
+ * with its user stack; never freed. Not a time sample: the CPU views do
+ * not see it. */
+static void on_fault(void *ctx, const struct raw_sample *s)
+{
+	struct collector *c = ctx;
+	static uint64_t page;
+	uint32_t locs[MAX_FRAMES];
+	struct prof_alloc a;
+	bool truncated;
+	size_t n;
+
+	if (s->pid <= 0 || s->tid <= 0 || !s->period)
+		return;
+	if (!page)
+		page = (uint64_t)sysconf(_SC_PAGESIZE);
+	note_thread(c, s->pid, s->tid);
+	n = user_stack(c, procmap_process(c->pm, s->pid), s,
+		       &c->fault_memo[(unsigned)s->tid % OFFCPU_MEMO], locs, &truncated);
+	a = (struct prof_alloc){
+		.time = rel_time(c, s->time),
+		.free_time = PROF_ALLOC_LIVE,
+		.size = s->period * page,
+		.bytes = s->period * page,
+		.allocs = s->period > UINT32_MAX ? UINT32_MAX : (uint32_t)s->period,
+		.stack = profile_intern_stack(c->prof, locs, n),
+		.tid = s->tid,
+		.kind = PROF_ALLOC_FAULT,
+	};
+	if (c->have_fault_run && c->fault_run.tid == a.tid && c->fault_run.stack == a.stack &&
+	    a.time >= c->fault_run.time && a.time - c->fault_run.time < FAULT_RUN_NS &&
+	    c->fault_run.allocs <= UINT32_MAX - a.allocs) {
+		c->fault_run.size += a.size;
+		c->fault_run.bytes += a.bytes;
+		c->fault_run.allocs += a.allocs;
+		return;
+	}
+	fault_run_flush(c);
+	c->fault_run = a;
+	c->have_fault_run = true;
+}
+
 static void read_blocked_at(pid_t pid, pid_t tid, uint64_t *sp, uint64_t *pc)
 {
 	char path[64], buf[256];
@@ -760,6 +829,7 @@ static const struct sampler_sink *sink_for(struct collector *c)
 		.reaped = on_reaped,
 		.off_cpu = on_off_cpu,
 		.sched_switch = on_sched_switch,
+		.fault = on_fault,
 	};
 
 	sink.ctx = c;
@@ -782,6 +852,7 @@ static void drain(struct collector *c)
 	while (c->ops->drain(c->sampler, sink_for(c), DRAIN_BUDGET_NS) &&
 	       loop_now_ns() - start < DRAIN_BUDGET_NS)
 		;
+	fault_run_flush(c); /* nothing held between drains */
 	/* Exited processes: their records are all in now. */
 	for (size_t i = 0; i < c->ndead; i++) {
 		struct proc_space *ps = procmap_lookup(c->pm, c->dead[i]);
@@ -842,6 +913,12 @@ static int open_sampler(struct collector *c, struct sampler_config *cfg, const p
 		target_set_traced(&c->target, true);
 	m->backend = profile_str(c->prof, c->ops->name);
 	m->freq = cfg->freq;
+	/* Page faults are a perf event: ptrace has no way to see them. */
+	if (cfg->fault_period && c->ops != &sampler_perf_ops)
+		warnx_("page faults are not sampled with the %s backend: no RSS growth by "
+		       "function (the RSS summary is still kept)",
+		       c->ops->name);
+	m->fault_period = c->ops == &sampler_perf_ops ? cfg->fault_period : 0;
 	return 0;
 }
 
@@ -1061,6 +1138,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 		.dwarf = c->cfg.unwind == UNWIND_DWARF,
 		.launch = c->cfg.argv != NULL,
 		.offcpu = c->cfg.wall,
+		.fault_period = c->cfg.fault_period,
 		.capture = c->py ? capture_python : NULL,
 		.capture_arg = c,
 		.capture_soon =

@@ -16,7 +16,12 @@
  * stack as it leaves the CPU, and the kernel's callchain, which names the
  * wait), with switch records (out, preempted, back in) whose times bound
  * the interval. It writes to rings of its own (ring index >= ncpus), so a
- * sample's ring says which event took it. */
+ * sample's ring says which event took it.
+ *
+ * Page faults (cfg.fault_period) add one more event per thread and CPU,
+ * the page-fault software event sampled every fault_period faults with
+ * the same user registers and stack, into rings of their own after those
+ * (ring_kind): the code that first touched the pages RSS grew by. */
 #include "config.h"
 
 #include <dirent.h>
@@ -44,6 +49,11 @@
 	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD | \
 	 PERF_SAMPLE_CALLCHAIN)
 #define SAMPLE_TYPE_DWARF (SAMPLE_TYPE_BASE | PERF_SAMPLE_REGS_USER | PERF_SAMPLE_STACK_USER)
+
+/* Which event's samples a ring holds: rings [0, ncpus) the cpu-clock's,
+ * then with cfg.offcpu ncpus context-switch rings, then with
+ * cfg.fault_period ncpus page-fault rings. */
+enum ring_kind { RING_CLOCK, RING_SWITCH, RING_FAULT };
 
 struct ring {
 	int fd; /* the event that owns the buffer */
@@ -81,6 +91,11 @@ struct queued {
 #define CAPTURE_MAX (16u << 10)
 
 #define QUEUE_MAX      (64u << 20)
+#define QUEUE_KEEP     (8u << 20) /* a queue larger than this is freed once mostly idle */
+/* Page faults: the stack bytes copied per sample, and the rings' bytes
+ * over all CPUs, at most. */
+#define FAULT_STACK_MAX 4096
+#define FAULT_RINGS_MAX (128ull << 20)
 #define READER_POLL_MS 20 /* data below a ring's watermark waits at most this */
 
 struct sampler {
@@ -96,7 +111,8 @@ struct sampler {
 	uint64_t queued_peak;	 /* bytes, the most the queue held */
 	int *cpus;
 	size_t ncpus;
-	/* rings: one per CPU, then with offcpu a switch ring per CPU;
+	/* rings: one per CPU, then with offcpu a switch ring per CPU, then
+	 * with fault_period a page-fault ring per CPU (ring_kind);
 	 * switch_refused: the context-switch event was refused */
 	size_t nrings;
 	bool switch_refused;
@@ -156,8 +172,44 @@ static void online_cpus(struct sampler *s)
 	}
 }
 
-/* The attr of the cpu-clock event, or (sw) of the context-switch one. */
-static void setup_attr(const struct sampler *s, struct perf_event_attr *a, bool sw)
+/* Pages of one CPU's ring: about a quarter second of samples at the asked
+ * rate, between 2 and 32 MiB (map_ring halves it where the locked-memory
+ * limit refuses). The reader empties it every READER_POLL_MS or at half.
+ * A switch ring (sw) is sized for 20,000 switches a second: switches come
+ * as fast as the target blocks, not at a rate we choose. Page faults come
+ * in bursts as fast as the target touches new pages: the largest ring,
+ * FAULT_RINGS_MAX over all CPUs. */
+static size_t ring_pages(const struct sampler *s, enum ring_kind kind)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	uint64_t rec = 256 + (s->cfg.dwarf ? s->cfg.stack_size + 24 * 8 : 1024);
+	uint64_t rate = kind == RING_SWITCH ? 20000 : (uint64_t)s->cfg.freq;
+	uint64_t want = rate * rec / 4;
+	size_t pages = 512;
+
+	if (kind == RING_FAULT) { /* the most that fits the budget */
+		while ((uint64_t)pages * 2 * (uint64_t)psz * s->ncpus <= FAULT_RINGS_MAX &&
+		       pages < 8192)
+			pages *= 2;
+		return pages;
+	}
+	while ((uint64_t)pages * (uint64_t)psz < want && pages < 8192)
+		pages *= 2;
+	return pages;
+}
+
+static enum ring_kind ring_kind(const struct sampler *s, size_t r)
+{
+	size_t k = r / s->ncpus;
+
+	if (k == 0)
+		return RING_CLOCK;
+	return k == 1 && s->cfg.offcpu ? RING_SWITCH : RING_FAULT;
+}
+
+/* The attr of the event of a ring of this kind: cpu-clock, context
+ * switches or page faults. */
+static void setup_attr(const struct sampler *s, struct perf_event_attr *a, enum ring_kind kind)
 {
 	memset(a, 0, sizeof(*a));
 	a->size = sizeof(*a);
@@ -191,7 +243,7 @@ static void setup_attr(const struct sampler *s, struct perf_event_attr *a, bool 
 	a->use_clockid = 1;
 	a->clockid = CLOCK_MONOTONIC;
 	a->watermark = 1;
-	if (sw) {
+	if (kind == RING_SWITCH) {
 		/* Every switch out is a sample; the side band comes from the
 		 * cpu-clock event alone. The kernel chain names the wait. */
 		a->config = PERF_COUNT_SW_CONTEXT_SWITCHES;
@@ -200,6 +252,24 @@ static void setup_attr(const struct sampler *s, struct perf_event_attr *a, bool 
 		a->context_switch = 1;
 		a->mmap = a->mmap2 = a->mmap_data = a->comm = a->comm_exec = a->task = 0;
 		a->exclude_callchain_kernel = s->exclude_kernel;
+	} else if (kind == RING_FAULT) {
+		/* One sample per fault_period faults, whatever their rate (a
+		 * first touch of 64 MiB is 16,384 faults at once); the side
+		 * band comes from the cpu-clock event alone. */
+		a->config = PERF_COUNT_SW_PAGE_FAULTS;
+		a->freq = 0;
+		a->sample_period = s->cfg.fault_period;
+		a->mmap = a->mmap2 = a->mmap_data = a->comm = a->comm_exec = a->task = 0;
+		/* Less stack than a time sample: a fault burst writes thousands
+		 * of records, each costing the target a copy of it (8 KiB
+		 * doubles its faults' cost) and filling the rings faster than
+		 * a busy machine runs the reader. */
+		if (s->cfg.dwarf && a->sample_stack_user > FAULT_STACK_MAX)
+			a->sample_stack_user = FAULT_STACK_MAX;
+		/* and the reader woken at an eighth of the ring, not at half:
+		 * a burst fills it faster than a busy machine may run the reader */
+		a->wakeup_watermark =
+			(uint32_t)(ring_pages(s, RING_FAULT) * (size_t)sysconf(_SC_PAGESIZE) / 8);
 	} else if (s->cfg.capture && s->cfg.capture_soon) {
 		/* cfg.capture reads the thread as the reader copies its sample:
 		 * wake the reader at every sample, not at half a ring. */
@@ -220,23 +290,6 @@ static bool have_thread(const struct sampler *s, pid_t tid)
 		if (s->threads[i] == tid)
 			return true;
 	return false;
-}
-
-/* Pages of one CPU's ring: about a quarter second of samples at the asked
- * rate, between 2 and 32 MiB (map_ring halves it where the locked-memory
- * limit refuses). The reader empties it every READER_POLL_MS or at half.
- * A switch ring (sw) is sized for 20,000 switches a second: switches come
- * as fast as the target blocks, not at a rate we choose. */
-static size_t ring_pages(const struct sampler *s, bool sw)
-{
-	long psz = sysconf(_SC_PAGESIZE);
-	uint64_t rec = 256 + (s->cfg.dwarf ? s->cfg.stack_size + 24 * 8 : 1024);
-	uint64_t want = (sw ? 20000 : (uint64_t)s->cfg.freq) * rec / 4;
-	size_t pages = 512;
-
-	while ((uint64_t)pages * (uint64_t)psz < want && pages < 8192)
-		pages *= 2;
-	return pages;
 }
 
 static int map_ring(struct ring *r, int fd, size_t pages)
@@ -312,23 +365,24 @@ static void format_open_error(const struct sampler *s, int err, pid_t tid, char 
 	(void)s;
 }
 
-/* Open one event per CPU on tid (two with offcpu), its output redirected
- * to that CPU's ring (of that event). */
+/* Open one event per CPU on tid (and one more with offcpu, one more with
+ * fault_period), its output redirected to that CPU's ring of that event. */
 static int open_thread(struct sampler *s, pid_t tid, int *err)
 {
 	struct perf_event_attr attr;
 
 	for (size_t r = 0; r < s->nrings; r++) {
 		size_t c = r % s->ncpus;
-		bool sw = r >= s->ncpus;
+		enum ring_kind kind = ring_kind(s, r);
+		bool sw = kind == RING_SWITCH;
 		int fd;
 
-		setup_attr(s, &attr, sw);
+		setup_attr(s, &attr, kind);
 		fd = perf_event_open(&attr, tid, s->cpus[c], -1, PERF_FLAG_FD_CLOEXEC);
 		if (fd < 0 && (errno == EACCES || errno == EPERM) && !s->exclude_kernel) {
 			/* Unprivileged: user space only. */
 			s->exclude_kernel = true;
-			setup_attr(s, &attr, sw);
+			setup_attr(s, &attr, kind);
 			fd = perf_event_open(&attr, tid, s->cpus[c], -1, PERF_FLAG_FD_CLOEXEC);
 		}
 		if (fd < 0) {
@@ -352,7 +406,7 @@ static int open_thread(struct sampler *s, pid_t tid, int *err)
 			int rc;
 
 			pthread_mutex_lock(&s->mu); /* the reader may be polling the rings */
-			rc = map_ring(&s->rings[r], fd, ring_pages(s, sw));
+			rc = map_ring(&s->rings[r], fd, ring_pages(s, kind));
 			pthread_mutex_unlock(&s->mu);
 			if (rc < 0) {
 				*err = errno;
@@ -436,7 +490,7 @@ static int perf_open(struct sampler **out, const struct sampler_config *cfg, con
 	s->ready_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	pthread_mutex_init(&s->mu, NULL);
 	online_cpus(s);
-	s->nrings = cfg->offcpu ? 2 * s->ncpus : s->ncpus;
+	s->nrings = s->ncpus * (1 + (cfg->offcpu ? 1 : 0) + (cfg->fault_period ? 1 : 0));
 	s->rings = xcalloc(s->nrings, sizeof(*s->rings));
 	for (size_t r = 0; r < s->nrings; r++)
 		s->rings[r].fd = -1;
@@ -635,19 +689,19 @@ static void dispatch(struct sampler *s, const struct pending *pd, const struct s
 	switch (h->type) {
 	case PERF_RECORD_SAMPLE: {
 		struct raw_sample rs;
-		bool sw = pd->ring >= s->ncpus;
+		enum ring_kind kind = ring_kind(s, pd->ring);
+		void (*to)(void *, const struct raw_sample *) = kind == RING_SWITCH  ? k->off_cpu
+								: kind == RING_FAULT ? k->fault
+										     : k->sample;
 
-		if (!(sw ? k->off_cpu : k->sample))
+		if (!to)
 			break;
 		parse_sample(s, h, &rs);
 		rs.capture = pd->capture;
 		rs.capture_len = pd->capture_len;
-		if (sw) {
+		if (kind == RING_SWITCH)
 			find_kernel_chain(&rs);
-			k->off_cpu(k->ctx, &rs);
-		} else {
-			k->sample(k->ctx, &rs);
-		}
+		to(k->ctx, &rs);
 		break;
 	}
 	case PERF_RECORD_SWITCH: {
@@ -827,7 +881,8 @@ static void queue_record(struct sampler *s, uint32_t ri, size_t off,
 		h = (struct perf_event_header *)dst;
 		h->size = (uint16_t)len;
 	}
-	if (hh->type == PERF_RECORD_SAMPLE && s->cfg.capture)
+	/* Python frames: for time samples, not for page faults */
+	if (hh->type == PERF_RECORD_SAMPLE && s->cfg.capture && ring_kind(s, ri) != RING_FAULT)
 		capture_sample(s, q, &qd);
 	q->len += sizeof(qd) + qd.size + qd.capture;
 }
@@ -976,6 +1031,12 @@ static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t
 		qsort(s->pend, npend, sizeof(*s->pend), cmp_pending);
 	for (size_t i = 0; i < npend; i++)
 		dispatch(s, &s->pend[i], k);
+	/* A burst (page faults) may have grown the queue to QUEUE_MAX: once it
+	 * is over, give the memory back rather than keep it for good. */
+	if (s->work.cap > QUEUE_KEEP && s->work.len < s->work.cap / 8) {
+		free(s->work.buf);
+		s->work = (struct queue){0};
+	}
 	(void)budget_ns; /* one pass is bounded by QUEUE_MAX; the caller loops */
 	pthread_mutex_lock(&s->mu);
 	npend = s->fill.len;

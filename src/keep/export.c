@@ -280,7 +280,7 @@ static bool anything(const struct export_format *fmt, const struct profile *p,
 		return true;
 	if (bytes && ex_any_alloc(p, o))
 		return true;
-	if (bytes && !p->nallocs)
+	if (bytes && !ex_any_alloc(p, NULL)) /* page faults alone are not exported */
 		snprintf(err, errlen,
 			 "nothing to export: the profile holds no memory records (allocations "
 			 "are recorded for a launched COMMAND; see --alloc-sample)");

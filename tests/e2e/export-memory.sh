@@ -18,10 +18,11 @@ cpu=$EX_SESSION
 faults=$PT_WORK/faults.proftop
 mem=$PT_WORK/mem.proftop
 cp "$cpu" "$faults"
-sqlite3 "$faults" "INSERT INTO allocs SELECT 0, 1000, NULL, 4096, 8192, 0, stack, tid, 2
+# (record keeps the page faults it sampled: those go first)
+sqlite3 "$faults" "DELETE FROM allocs; INSERT INTO allocs SELECT 0, 1000, NULL, 4096, 8192, 0, stack, tid, 2
 	FROM samples LIMIT 1" || pt_fail "sqlite3 could not add a page fault record"
 cp "$cpu" "$mem"
-sqlite3 "$mem" "INSERT OR REPLACE INTO meta VALUES ('alloc_sample', 1);
+sqlite3 "$mem" "DELETE FROM allocs; INSERT OR REPLACE INTO meta VALUES ('alloc_sample', 1);
 	INSERT INTO allocs SELECT n - 1, n * 1000, CASE WHEN n % 2 = 0 THEN n * 1000 + 500 END,
 		64, 64 * n, n, stack, tid, n % 2
 	FROM (SELECT row_number() OVER (ORDER BY stack) AS n, stack, tid FROM
