@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "calls.h"
 #include "collect.h"
 #include "memtrack.h"
@@ -158,6 +159,7 @@ struct collector {
 	struct offcpu *offcpu;
 	struct offcpu_memo *memo;
 	struct python *py;    /* Python frames; NULL with --python-frames=native */
+	struct alloc_tracker *alloc; /* a launched target's allocations; NULL if not tracked */
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */
@@ -232,6 +234,7 @@ void collector_free(struct collector *c)
 	}
 	free(c->memo);
 	python_free(c->py);
+	alloc_tracker_free(c->alloc);
 	symbols_free(c->sym);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
@@ -452,6 +455,37 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 			     true);
 	profile_add_sample(c->prof, rel_time(c, s->time), s->tid,
 			   profile_intern_stack(c->prof, stack, nl), s->period, flags);
+}
+
+/* The stack of a sampled allocation (alloc.h), the tracker's own frames
+ * (proftop-alloc.so, where its registers were taken) dropped: the leaf is
+ * the code that called malloc. Native frames only. */
+static uint32_t alloc_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap)
+{
+	struct collector *c = ctx;
+	struct raw_sample s = {.pid = pid, .tid = tid, .have_user_regs = true, .snap = *snap};
+	struct proc_space *ps = procmap_process(c->pm, pid);
+	uint32_t locs[MAX_FRAMES];
+	size_t n, skip = 0;
+	bool truncated;
+
+	note_thread(c, pid, tid);
+	n = user_stack(c, ps, &s, NULL, locs, &truncated);
+	while (skip < n) {
+		const struct prof_location *l = &c->prof->locations[locs[skip]];
+
+		if (strcmp(c->prof->modules[l->module].name, "proftop-alloc.so"))
+			break;
+		skip++;
+	}
+	return profile_intern_stack(c->prof, locs + skip, n - skip);
+}
+
+static void drain_allocs(struct collector *c, bool final)
+{
+	if (c->alloc)
+		alloc_tracker_drain(c->alloc, c->prof, c->prof->meta.start_ns, alloc_stack, c,
+				    final);
 }
 
 static void read_blocked_at(pid_t pid, pid_t tid, uint64_t *sp, uint64_t *pc)
@@ -957,6 +991,39 @@ static void read_output(struct collector *c)
 	}
 }
 
+/* Allocations of a launched target: the tracker preloaded, when it can
+ * be (else one line saying why, also in the profile); an attached target
+ * only gets the line. */
+static void setup_allocs(struct collector *c, struct target_io *io)
+{
+	struct prof_meta *m = &c->prof->meta;
+	char note[512], err[256];
+	int fds[2];
+
+	if (!c->cfg.alloc_sample)
+		return;
+	if (!c->cfg.argv) {
+		snprintf(note, sizeof(note),
+			 "allocations are tracked for launched programs only; showing RSS growth by "
+			 "page faults");
+	} else if (alloc_check_target(c->cfg.argv[0], note, sizeof(note)) == 0 &&
+		   (c->alloc = alloc_tracker_new(c->cfg.alloc_sample, c->cfg.stack_size, err,
+						 sizeof(err)))) {
+		io->envp = alloc_tracker_environ(c->alloc);
+		alloc_tracker_fds(c->alloc, fds);
+		io->keep_fds[0] = fds[0];
+		io->keep_fds[1] = fds[1];
+		io->nkeep = fds[1] >= 0 ? 2 : 1;
+		m->alloc_sample = c->cfg.alloc_sample;
+	} else if (!note[0]) {
+		snprintf(note, sizeof(note), "allocations not tracked: %s", err);
+	}
+	if (note[0]) {
+		warnx_("%s", note);
+		m->alloc_note = profile_str(c->prof, note);
+	}
+}
+
 static void poll_at_exec(void *arg)
 {
 	struct collector *c = arg;
@@ -1001,6 +1068,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 			io.null_stdin = io.new_session && !c->pass_stdin;
 			io.stdin_from_out = io.new_session && c->pass_stdin;
 		}
+		setup_allocs(c, &io);
 		rc = target_launch(&c->target, c->cfg.argv, &io, err, errlen);
 		if (io.out_fd >= 0)
 			close(io.out_fd);
@@ -1045,8 +1113,10 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	if (c->target.launched &&
 	    target_release_at_exec(&c->target, poll_at_exec, c, err, errlen) < 0)
 		return -1;
-	if (!c->target.launched)
+	if (!c->target.launched) {
+		setup_allocs(c, NULL);
 		memtrack_poll(&c->mem, c->prof, 0); /* attached: from now */
+	}
 	c->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (c->timerfd >= 0) {
 		struct itimerspec its = {
@@ -1088,6 +1158,8 @@ static size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t 
 		fds[n++] = (struct pollfd){.fd = c->timerfd, .events = POLLIN};
 	if (c->target.pidfd >= 0 && !c->target.ended && n < max)
 		fds[n++] = (struct pollfd){.fd = c->target.pidfd, .events = POLLIN};
+	if (alloc_tracker_wake_fd(c->alloc) >= 0 && n < max)
+		fds[n++] = (struct pollfd){.fd = alloc_tracker_wake_fd(c->alloc), .events = POLLIN};
 	/* An idle pty polls as hung up at once: the ticks read it instead. */
 	if (c->pty_master >= 0 && !c->pty_idle && n < max)
 		fds[n++] = (struct pollfd){.fd = c->pty_master, .events = POLLIN};
@@ -1116,6 +1188,7 @@ static bool collector_service(struct collector *c)
 		}
 	}
 	drain(c);
+	drain_allocs(c, false);
 	profile_keep_budget(c->prof, &c->budget, c->fold_sync, c->fold_arg);
 	if (c->offcpu && (tick || c->timerfd < 0))
 		offcpu_tick(c->offcpu, rel_time(c, now));
@@ -1125,6 +1198,8 @@ static bool collector_service(struct collector *c)
 		c->prof->meta.held_ns = c->ops->held_ns(c->sampler);
 	if (c->sampler) /* live, for the TUI's header */
 		c->prof->meta.lost = c->ops->lost(c->sampler);
+	if (c->alloc)
+		c->prof->meta.allocs_lost = alloc_tracker_lost(c->alloc);
 	read_output(c);
 	target_check(&c->target);
 	if (c->deadline_ns && now >= c->deadline_ns)
@@ -1214,6 +1289,30 @@ static void close_sampler(struct collector *c)
 	target_set_traced(&c->target, false);
 }
 
+/* The last allocation records (the target is gone or stopped: nothing
+ * reserved will be written any more), and what the tracker saw. */
+static void finish_allocs(struct collector *c)
+{
+	struct prof_meta *m = &c->prof->meta;
+
+	if (!c->alloc)
+		return;
+	drain_allocs(c, true);
+	m->allocs_lost = alloc_tracker_lost(c->alloc);
+	if (!alloc_tracker_loaded(c->alloc)) {
+		char note[512];
+
+		snprintf(note, sizeof(note),
+			 "allocations not tracked: the tracker did not load in %s (preloading "
+			 "ignored or refused); RSS growth by page faults only",
+			 c->target.command);
+		warnx_("%s", note);
+		m->alloc_note = profile_str(c->prof, note);
+		m->alloc_sample = 0;
+	}
+	alloc_tracker_close(c->alloc);
+}
+
 void collector_finish(struct collector *c)
 {
 	struct prof_meta *m = &c->prof->meta;
@@ -1233,6 +1332,7 @@ void collector_finish(struct collector *c)
 	drain(c);
 	read_output(c);
 	close_sampler(c);
+	finish_allocs(c);
 	calls_finish(c->calls, loop_now_ns());
 	m->duration_ns = loop_now_ns() - m->start_ns;
 	target_check(&c->target);
