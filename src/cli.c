@@ -288,7 +288,11 @@ static const struct help_block option_sections[] = {
 	 "      --callees FUNC       what FUNC calls\n"
 	 "                           FUNC: a name, module:FUNC, FUNC@file:line or\n"
 	 "                           FUNC@file, as the tables show it\n"
-	 "      --memory             RSS and VMS summary\n"},
+	 "      --memory             memory by function: bytes allocated, live, at the\n"
+	 "                           RSS peak, leaked and faulted (RSS growth), after the\n"
+	 "                           RSS summary; --sort allocated (default), self,\n"
+	 "                           allocs, live, peak, leaked or faulted; with --lines,\n"
+	 "                           --callers or --callees: bytes instead of time\n"},
 	{IN_TUI | IN_REPORT, "      --tid TID            only samples of thread TID\n"},
 	{IN_REPORT, "      --process PID        only samples of process PID (of a launched\n"
 		    "                           program's children, say; see --processes)\n"
@@ -765,9 +769,19 @@ static int apply_option(int c, const char *arg, const char *label, struct option
 	case OPT_NO_COLOR:
 		o->no_color = true;
 		return 0;
-	case OPT_SORT:
+	case OPT_SORT: {
+		bool time_key;
+
 		o->sort_delta = !strcmp(arg, "delta");
-		return o->sort_delta ? 0 : parse_sort(arg, &o->report.sort);
+		if (o->sort_delta)
+			return 0;
+		/* A memory key (--memory's table) or a time key, or both ("self") */
+		o->report.mem_sort_set = query_parse_mem_sort(arg, &o->report.mem_sort) == 0;
+		time_key = query_parse_sort(arg, &o->report.sort) == 0;
+		o->sort_memory_only = o->report.mem_sort_set && !time_key;
+		o->sort_time_only = time_key && !o->report.mem_sort_set;
+		return time_key || o->report.mem_sort_set ? 0 : parse_sort(arg, &o->report.sort);
+	}
 	case OPT_BASELINE:
 	case OPT_SAVE:
 		if (!*arg)
@@ -925,9 +939,22 @@ static int check_combination(struct options *o)
 	if (o->repeat > 1 && !o->argv)
 		return usage_error("--repeat runs a command several times: add -- COMMAND");
 	if (o->markdown && (o->report.lines_func || o->report.callers_func ||
-			    o->report.callees_func || o->report.memory || o->report.processes))
+			    o->report.callees_func || o->report.processes))
 		return usage_error("--format markdown shows the comparison only: drop --lines, "
-				   "--callers, --callees, --memory and --processes");
+				   "--callers, --callees and --processes");
+	if (o->sort_memory_only && !r->memory)
+		return usage_error("--sort %s orders the memory table: add --memory",
+				   query_mem_sort_name(r->mem_sort));
+	if (o->sort_time_only && r->memory)
+		return usage_error("--sort %s orders time; --memory sorts by allocated, self, "
+				   "allocs, live, peak, leaked, faulted or name",
+				   query_sort_name(r->sort));
+	if (r->memory && r->disasm)
+		return usage_error("--disasm counts time only: drop --memory (--lines FUNC "
+				   "--memory shows the bytes per source line)");
+	if (r->memory && o->baseline && o->threshold_set && o->threshold_unit != DIFF_PERCENT)
+		return usage_error("--threshold with --memory is a percentage of the function's "
+				   "baseline bytes, e.g. 10%%");
 	switch (o->command) {
 	case CMD_TUI:
 		break;
@@ -943,9 +970,13 @@ static int check_combination(struct options *o)
 		if (r->disasm && !r->lines_func)
 			return usage_error(
 				"--disasm shows the code of one function: add --lines FUNC");
-		/* CSV has room for one table: callers and callees share one. */
+		/* CSV has room for one table: callers and callees share one;
+		 * under --memory, --lines/--callers/--callees are its table in
+		 * bytes. */
 		if (r->format == REPORT_CSV &&
-		    !!r->lines_func + !!(r->callers_func || r->callees_func) + r->memory +
+		    !!r->lines_func + !!(r->callers_func || r->callees_func) +
+				    (r->memory && !r->lines_func && !r->callers_func &&
+				     !r->callees_func) +
 				    r->processes >
 			    1)
 			return usage_error("--format csv shows one table: use one of --lines, "

@@ -57,6 +57,9 @@ struct options {
 	/* comparison (report, tui) */
 	const char *baseline;	       /* --baseline OLD: a session to compare with */
 	bool sort_delta;	       /* --sort delta: largest regression first */
+	/* --sort KEY valid only for the memory table (allocated...), or only
+	 * for the time tables (cumulative...): checked against --memory */
+	bool sort_memory_only, sort_time_only;
 	bool flag;		       /* --threshold or --fail-on-regression: give verdicts... */
 	double threshold;	       /* ...for changes past this many... */
 	bool threshold_set;	       /* --threshold given */

@@ -17,6 +17,7 @@
 #include "file.h"
 #include "profile.h"
 #include "report-diff.h"
+#include "report-memory.h"
 #include "report.h"
 #include "session.h"
 #include "text.h"
@@ -171,6 +172,7 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	struct profile *p = NULL, *base = NULL;
 	struct session_writer *w = NULL;
 	struct diff_table diff;
+	struct mem_diff mdiff;
 	struct file_out file;
 	FILE *out = stdout;
 	int rc = 0, saved = 0;
@@ -197,7 +199,11 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	} else if (w && rc != 0) {
 		session_writer_abort(w);
 	}
-	if (rc == 0 && base) {
+	if (rc == 0 && base && ro.memory) {
+		/* --memory: memory per function, old vs new (--threshold: percent) */
+		mem_diff_compute(p, base, &ro.filter, ro.reverse, o->flag, o->threshold, &mdiff);
+		ro.mem_diff = &mdiff;
+	} else if (rc == 0 && base) {
 		struct diff_opts d = {
 			.sort = ro.sort,
 			.by_delta = o->sort_delta,
@@ -231,8 +237,9 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	}
 	if (rc == 0) {
 		fflush(stdout);
-		rc = o->markdown ? report_diff_markdown(out, &diff, &ro)
-				 : report_write(out, p, &ro);
+		rc = o->markdown && ro.mem_diff ? report_mem_diff_markdown(out, &mdiff, &ro)
+		     : o->markdown		  ? report_diff_markdown(out, &diff, &ro)
+						  : report_write(out, p, &ro);
 		if (out != stdout && rc != 0) {
 			file_out_abort(&file);
 		} else if (out != stdout && file_out_commit(&file, err, sizeof(err)) < 0) {
@@ -249,8 +256,12 @@ static int cmd_report(const struct options *o, int argc, char **argv)
 	/* The gate: a flagged function fails the build, whatever else. */
 	if (ro.diff && o->fail_on_regression && diff.regressions && rc == 0)
 		rc = REPORT_EXIT_REGRESSION;
+	if (ro.mem_diff && o->fail_on_regression && mdiff.regressions && rc == 0)
+		rc = REPORT_EXIT_REGRESSION;
 	if (ro.diff)
 		diff_table_free(&diff);
+	if (ro.mem_diff)
+		mem_diff_free(&mdiff);
 	profile_free(p);
 	profile_free(base);
 	return rc;

@@ -54,12 +54,26 @@ void write_rows(struct report *r, const struct func_table *t, const char *what,
 struct func_row own_row(struct report *r, uint32_t fn);
 const char *sort_title(enum query_sort s);
 
-/* report-views.c: the comparison, callers/callees, memory, processes */
+/* report-views.c: the comparison, callers/callees, processes */
 void write_diff(struct report *r);
 void write_line_diff(struct report *r, uint32_t fn); /* report-diff.c: --lines with --baseline */
 void write_relatives(struct report *r, uint32_t fn, bool callees, bool own);
-void write_memory(struct report *r);
 void write_processes(struct report *r);
+
+/* report-memory.c: --memory (the RSS summary, the memory table) and the
+ * function views under it, counting o->filter.measure */
+void write_memory(struct report *r);
+void write_mem_relatives(struct report *r, uint32_t fn, bool callees, bool own);
+void write_mem_relatives_header(struct report *r); /* CSV */
+void mem_function_record(struct report *r, const struct func_row *row); /* JSON */
+/* "allocated bytes", "faulted bytes (RSS growth)"... */
+const char *report_measure_title(enum query_measure m);
+/* v as the measure shows it: a size, or a count of allocations */
+char *report_amount(enum query_measure m, uint64_t v, char *buf, size_t len);
+/* f[0], f[1]: self_<what>, total_<what> (self_allocated_bytes...) */
+void report_amount_fields(enum query_measure m, uint64_t self, uint64_t total, struct field *f);
+/* report-memdiff.c: --memory --baseline */
+void write_mem_diff(struct report *r);
 
 /* report-lines.c: --lines as source or machine code */
 int disasm_prepare(struct report *r, uint32_t fn, bool asked);

@@ -75,28 +75,35 @@ static void put_source(FILE *out, const char *s)
 	}
 }
 
-static void text_context_line(FILE *out, const struct src_file *sf, int line)
+/* The width of the self and total columns: seconds, or under --memory
+ * sizes (report-memory.c). */
+static int amount_width(const struct report *r)
 {
-	fprintf(out, " %8s %8s %7s %6d", "", "", "", line);
+	return r->o->filter.measure == MEASURE_TIME ? 8 : 10;
+}
+
+static void text_context_line(FILE *out, int w, const struct src_file *sf, int line)
+{
+	fprintf(out, " %*s %*s %7s %6d", w, "", w, "", "", line);
 	put_source(out, source_line(sf, line));
 	putc('\n', out);
 }
 
 /* Unsampled lines a..b of the line view, long runs elided. */
-static void text_gap(FILE *out, const struct src_file *sf, int a, int b)
+static void text_gap(FILE *out, int w, const struct src_file *sf, int a, int b)
 {
 	if (!sf->lines || b < a)
 		return;
 	if (b - a + 1 <= GAP_MAX) {
 		for (int l = a; l <= b; l++)
-			text_context_line(out, sf, l);
+			text_context_line(out, w, sf, l);
 		return;
 	}
 	for (int l = a; l < a + GAP_CONTEXT; l++)
-		text_context_line(out, sf, l);
-	fprintf(out, " %8s %8s %7s %6s\n", "", "", "", "...");
+		text_context_line(out, w, sf, l);
+	fprintf(out, " %*s %*s %7s %6s\n", w, "", w, "", "", "...");
 	for (int l = b - GAP_CONTEXT + 1; l <= b; l++)
-		text_context_line(out, sf, l);
+		text_context_line(out, w, sf, l);
 }
 
 static void text_line_row(struct report *r, const struct line_table *lt, size_t i, size_t hot,
@@ -105,8 +112,17 @@ static void text_line_row(struct report *r, const struct line_table *lt, size_t 
 	const struct line_row *row = &lt->rows[i];
 	FILE *out = r->out;
 
-	fprintf(out, "%c%8.3f %8.3f %6.1f%% ", i == hot ? '*' : ' ', row->self_ns / 1e9,
-		row->total_ns / 1e9, share(row->total_ns, lt->total_ns));
+	enum query_measure m = r->o->filter.measure;
+	char a[32], b[32];
+
+	if (m == MEASURE_TIME)
+		fprintf(out, "%c%8.3f %8.3f %6.1f%% ", i == hot ? '*' : ' ', row->self_ns / 1e9,
+			row->total_ns / 1e9, share(row->total_ns, lt->total_ns));
+	else
+		fprintf(out, "%c%10s %10s %6.1f%% ", i == hot ? '*' : ' ',
+			report_amount(m, row->self_ns, a, sizeof(a)),
+			report_amount(m, row->total_ns, b, sizeof(b)),
+			share(row->total_ns, lt->total_ns));
 	if (row->line > 0) {
 		fprintf(out, "%6d", row->line);
 		put_source(out, source_line(sf, row->line));
@@ -139,7 +155,8 @@ static void text_lines_file(struct report *r, const struct line_table *lt, size_
 	if (path && sf && !sf->lines)
 		fprintf(out, " (source not available: %s)",
 			sf->err ? strerror(sf->err) : "empty file");
-	fprintf(out, "\n %8s %8s %7s %6s  %s\n", "self", "total", "%total", "line", "source");
+	fprintf(out, "\n %*s %*s %7s %6s  %s\n", amount_width(r), "self", amount_width(r), "total",
+		"%total", "line", "source");
 	for (size_t i = from; i < to; i++) {
 		int line = lt->rows[i].line;
 
@@ -151,7 +168,7 @@ static void text_lines_file(struct report *r, const struct line_table *lt, size_
 				       ? f->start_line - 1
 				       : line - 1;
 		if (sf)
-			text_gap(out, sf, prev + 1, line - 1);
+			text_gap(out, amount_width(r), sf, prev + 1, line - 1);
 		text_line_row(r, lt, i, hot, sf);
 		prev = line;
 	}
@@ -186,12 +203,15 @@ static size_t line_fields(struct report *r, const struct line_table *lt, size_t 
 	f[6] = FSTR("source", source_line(sf, row->line));
 	f[7] = FREAL("tottime", row->self_ns / 1e9, 6);
 	f[8] = FREAL("cumtime", row->total_ns / 1e9, 6);
+	/* --memory: the line's bytes (or allocations), in CSV too */
+	if (r->o->filter.measure != MEASURE_TIME)
+		report_amount_fields(r->o->filter.measure, row->self_ns, row->total_ns, f + 7);
 	f[9] = FBOOL("hottest", i == hot);
 	f[10] = FSTR("inlined",
 		     row->inlined != PROF_NONE ? profile_function_name(r->p, row->inlined) : NULL);
 	f[11] = FSTR("callee",
 		     row->callee != PROF_NONE ? profile_function_name(r->p, row->callee) : NULL);
-	for (int k = 7; k < LINE_FIELDS; k++)
+	for (int k = r->o->filter.measure == MEASURE_TIME ? 7 : 9; k < LINE_FIELDS; k++)
 		f[k].where = JSON_ONLY;
 	return LINE_FIELDS;
 }
@@ -390,9 +410,11 @@ void write_lines(struct report *r, uint32_t fn)
 	char why[512];
 
 	query_lines(r->p, &r->o->filter, fn, &lt);
-	/* --disasm, or text with no source to show: the machine code instead */
+	/* --disasm, or text with no source to show: the machine code instead
+	 * (which counts time only) */
 	if (r->have_dis ||
-	    (r->o->format == REPORT_TEXT && !lines_readable(r, &lt, why, sizeof(why)) &&
+	    (r->o->format == REPORT_TEXT && r->o->filter.measure == MEASURE_TIME &&
+	     !lines_readable(r, &lt, why, sizeof(why)) &&
 	     disasm_prepare(r, fn, false) == 0)) {
 		write_disasm(r, fn, r->o->disasm ? NULL : why);
 		line_table_free(&lt);
@@ -409,12 +431,22 @@ void write_lines(struct report *r, uint32_t fn)
 	switch (r->o->format) {
 	case REPORT_TEXT: {
 
+		enum query_measure m = r->o->filter.measure;
+		char a[32], b[32];
+
 		fputs("\nSource lines of ", out);
 		text_function_label(out, r->p, fn);
-		fprintf(out, ": %.3f s total, %.3f s self; %%total is of the function's total\n",
-			self.total_ns / 1e9, self.self_ns / 1e9);
+		if (m == MEASURE_TIME)
+			fprintf(out, ": %.3f s total, %.3f s self", self.total_ns / 1e9,
+				self.self_ns / 1e9);
+		else
+			fprintf(out, ", %s: %s total, %s self", report_measure_title(m),
+				report_amount(m, self.total_ns, a, sizeof(a)),
+				report_amount(m, self.self_ns, b, sizeof(b)));
+		fputs("; %total is of the function's total\n", out);
 		if (!lt.n)
-			fputs("  (no samples)\n", out);
+			fputs(m == MEASURE_TIME ? "  (no samples)\n" : "  (no memory records)\n",
+			      out);
 		for (size_t from = 0, to; from < lt.n; from = to) {
 			for (to = from + 1;
 			     to < lt.n && same_file(lt.rows[to].file, lt.rows[from].file);)
@@ -436,7 +468,10 @@ void write_lines(struct report *r, uint32_t fn)
 		break;
 	case REPORT_JSON:
 		fputs(",\"lines\":{\"function\":", out);
-		func_record(r, &self, NULL);
+		if (r->o->filter.measure == MEASURE_TIME)
+			func_record(r, &self, NULL);
+		else
+			mem_function_record(r, &self);
 		fputs(",\"rows\":[", out);
 		for (size_t i = 0; i < lt.n; i++) {
 			fputs(i ? ",\n" : "\n", out);

@@ -50,66 +50,6 @@ void write_relatives(struct report *r, uint32_t fn, bool callees, bool own)
 	func_table_free(&t);
 }
 
-static size_t mem_fields(const char *metric, uint64_t start, uint64_t peak, uint64_t end,
-			 struct field *f)
-{
-	f[0] = FSTR("metric", metric);
-	f[0].where = CSV_ONLY;
-	f[1] = FINT("start", start);
-	f[2] = FINT("peak", peak);
-	f[3] = FINT("end", end);
-	f[4] = FINT("growth", (int64_t)(end - start));
-	return 5;
-}
-
-void write_memory(struct report *r)
-{
-	struct mem_summary ms = {.valid = false};
-	struct field rss[5], vms[5];
-	FILE *out = r->out;
-	char a[32], b[32], c[32], d[32];
-
-	query_memory(r->p, r->o->filter.pid, &ms);
-	mem_fields("rss", ms.start_rss, ms.peak_rss, ms.end_rss, rss);
-	mem_fields("vms", ms.start_vms, ms.peak_vms, ms.end_vms, vms);
-	if (r->o->format == REPORT_CSV)
-		csv_header(out, rss, 5);
-	if (!ms.valid || !ms.points) {
-		if (r->o->format != REPORT_CSV)
-			fputs(r->o->format == REPORT_TEXT ? "\nmemory: no samples\n"
-							  : ",\"memory\":null",
-			      out);
-		return;
-	}
-	switch (r->o->format) {
-	case REPORT_TEXT:
-		fprintf(out, "\nmemory: RSS start %s, peak %s at %.1f s, end %s, growth %c%s; ",
-			fmt_bytes(ms.start_rss, a, sizeof(a)), fmt_bytes(ms.peak_rss, b, sizeof(b)),
-			ms.peak_rss_time / 1e9, fmt_bytes(ms.end_rss, c, sizeof(c)),
-			ms.end_rss < ms.start_rss ? '-' : '+',
-			fmt_bytes(ms.end_rss < ms.start_rss ? ms.start_rss - ms.end_rss
-							    : ms.end_rss - ms.start_rss,
-				  d, sizeof(d)));
-		fprintf(out, "VMS start %s, peak %s, end %s\n",
-			fmt_bytes(ms.start_vms, a, sizeof(a)), fmt_bytes(ms.peak_vms, b, sizeof(b)),
-			fmt_bytes(ms.end_vms, c, sizeof(c)));
-		break;
-	case REPORT_CSV:
-		write_record(out, REPORT_CSV, rss, 5);
-		write_record(out, REPORT_CSV, vms, 5);
-		break;
-	case REPORT_JSON:
-		fprintf(out,
-			",\"memory\":{\"points\":%zu,\"peak_rss_time_s\":%.3f,\"rss\":", ms.points,
-			ms.peak_rss_time / 1e9);
-		write_record(out, REPORT_JSON, rss, 5);
-		fputs(",\"vms\":", out);
-		write_record(out, REPORT_JSON, vms, 5);
-		putc('}', out);
-		break;
-	}
-}
-
 /* ---- --processes: one row per process of the target ---- */
 
 #define PROC_FIELDS 8

@@ -9,6 +9,7 @@
 #include "columns.h"
 #include "report-calls.h"
 #include "report-int.h"
+#include "report-memory.h"
 #include "xalloc.h"
 
 #define AMBIGUOUS_SHOWN 8
@@ -492,7 +493,9 @@ static void write_report(struct report *r)
 	 * follows the previous after a blank line. */
 	if (!views)
 		write_functions(r);
-	if (o->memory) {
+	/* CSV: under --memory, --lines/--callers/--callees are the table, in
+	 * bytes (the function views count o->filter.measure). */
+	if (o->memory && !(csv && (o->lines_func || o->callers_func || o->callees_func))) {
 		write_memory(r);
 		tables++;
 	}
@@ -504,20 +507,25 @@ static void write_report(struct report *r)
 	if (o->callers_func || o->callees_func) {
 		if (csv && tables++)
 			putc('\n', r->out);
-		if (csv) /* one table: the function, then its callers and callees */
+		void (*relatives)(struct report *, uint32_t, bool, bool) =
+			o->memory ? write_mem_relatives : write_relatives;
+
+		if (csv && o->memory)
+			write_mem_relatives_header(r);
+		else if (csv) /* one table: the function, then its callers and callees */
 			func_header(r, true);
 		if (o->callers_func)
-			write_relatives(r, r->callers_fn, false, true);
+			relatives(r, r->callers_fn, false, true);
 		if (o->callees_func)
-			write_relatives(r, r->callees_fn, true,
-					!o->callers_func || r->callers_fn != r->callees_fn ||
-						o->format == REPORT_JSON);
+			relatives(r, r->callees_fn, true,
+				  !o->callers_func || r->callers_fn != r->callees_fn ||
+					  o->format == REPORT_JSON);
 	}
 	if (o->lines_func) {
 		if (csv && tables++)
 			putc('\n', r->out);
 		write_lines(r, r->lines_fn);
-		if (o->diff && o->format == REPORT_TEXT)
+		if (o->diff && o->format == REPORT_TEXT && !o->memory)
 			write_line_diff(r, r->lines_fn);
 	}
 	if (o->latency) {
@@ -532,8 +540,16 @@ static void write_report(struct report *r)
 int report_write(FILE *out, const struct profile *p, const struct report_opts *o)
 {
 	struct report r = {.out = out, .p = p, .o = o};
+	struct report_opts mo;
 	locale_t c_numeric, old = (locale_t)0;
 	int rc = 0;
+
+	/* --memory: the function views count memory (report-memory.c). */
+	if (o->memory) {
+		mo = *o;
+		mo.filter.measure = report_mem_measure(p, o, &mo.filter.at);
+		r.o = o = &mo;
+	}
 
 	/* Resolve names first, so that an error leaves no half-written report. */
 	if ((o->lines_func && resolve_function(p, o->lines_func, &r.lines_fn)) ||

@@ -11,6 +11,7 @@
 enum report_format { REPORT_TEXT, REPORT_CSV, REPORT_JSON };
 
 struct diff_table;
+struct mem_diff;
 
 struct report_opts {
 	enum query_sort sort;
@@ -21,6 +22,10 @@ struct report_opts {
 	const char *callers_func; /* --callers FUNC */
 	const char *callees_func; /* --callees FUNC */
 	bool memory;		  /* --memory */
+	/* --memory: the memory table's order when mem_sort_set, else
+	 * allocated bytes (faulted bytes when nothing was allocated) */
+	enum mem_sort mem_sort;
+	bool mem_sort_set;
 	bool modules;		  /* --modules: where each module's symbols came from */
 	bool processes;		  /* --processes: a row per process */
 	bool disasm;		  /* --disasm: --lines as machine code */
@@ -29,6 +34,9 @@ struct report_opts {
 	/* --baseline: the function table becomes this comparison (diff.h),
 	 * computed by the caller; sort, reverse and filter are its own. */
 	const struct diff_table *diff;
+	/* --memory --baseline: the memory comparison (report-memory.h),
+	 * computed by the caller; it takes diff's place. */
+	const struct mem_diff *mem_diff;
 };
 
 /* Which clock a view counts: --clock, else the session's own. */

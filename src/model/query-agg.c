@@ -101,6 +101,67 @@ bool query_sample_passes(const struct profile *p, struct query_sample_filter *sf
 	return sf->pid == f->pid;
 }
 
+bool query_alloc_passes(const struct profile *p, struct query_sample_filter *sf,
+			const struct prof_alloc *r)
+{
+	const struct query_filter *f = sf->f;
+	struct prof_sample s = {.time = r->time, .tid = r->tid};
+
+	if (f && f->measure == MEASURE_PEAK_BYTES && r->time > f->at)
+		return false;
+	return query_sample_passes(p, sf, &s);
+}
+
+uint64_t query_alloc_value(const struct profile *p, enum query_measure m, uint64_t end,
+			   uint64_t at, const struct prof_alloc *r)
+{
+	if ((r->kind == PROF_ALLOC_FAULT) != (m == MEASURE_FAULT_BYTES))
+		return 0;
+	switch (m) {
+	case MEASURE_ALLOC_BYTES:
+	case MEASURE_FAULT_BYTES:
+		return r->bytes;
+	case MEASURE_ALLOCS:
+		return r->allocs;
+	case MEASURE_LIVE_BYTES:
+		return r->free_time == PROF_ALLOC_LIVE || (end && r->free_time >= end) ? r->bytes : 0;
+	case MEASURE_PEAK_BYTES:
+		return r->time <= at && r->free_time > at ? r->bytes : 0;
+	case MEASURE_LEAKED_BYTES:
+		return p->meta.ended && r->free_time == PROF_ALLOC_LIVE ? r->bytes : 0;
+	case MEASURE_TIME:
+		break;
+	}
+	return 0;
+}
+
+/* The memory records that pass f, summed per stack: ns is the measure's
+ * bytes (or allocations), samples the records with a non-zero value. */
+static void agg_build_allocs(const struct profile *p, const struct query_filter *f, struct agg *a)
+{
+	struct query_sample_filter sf;
+
+	query_sample_filter_init(&sf, f);
+	for (size_t i = 0; i < p->nallocs; i++) {
+		const struct prof_alloc *r = &p->allocs[i];
+		struct stack_sum *sum;
+		uint64_t v;
+
+		if (r->stack >= p->nstacks || !query_alloc_passes(p, &sf, r))
+			continue;
+		v = query_alloc_value(p, f->measure, f->t_to, f->at, r);
+		if (!v)
+			continue;
+		sum = &a->by_stack[r->stack];
+		if (sum->samples == 0)
+			a->stacks[a->n++] = r->stack;
+		sum->ns += v;
+		sum->samples++;
+		a->total_samples++;
+		a->total_ns += v;
+	}
+}
+
 void agg_build(const struct profile *p, const struct query_filter *f, struct agg *a)
 {
 	struct query_sample_filter sf;
@@ -110,7 +171,12 @@ void agg_build(const struct profile *p, const struct query_filter *f, struct agg
 	memset(a, 0, sizeof(*a));
 	a->by_stack = xcalloc(p->nstacks, sizeof(*a->by_stack));
 	a->stacks = xmalloc((p->nstacks ? p->nstacks : 1) * sizeof(*a->stacks));
-	for (i = 0; i < p->nsamples; i++) {
+	if (f && f->measure != MEASURE_TIME) {
+		agg_build_allocs(p, f, a);
+		i = p->nsamples; /* no samples */
+	} else
+		i = 0;
+	for (; i < p->nsamples; i++) {
 		const struct prof_sample *s = &p->samples[i];
 		struct stack_sum *sum;
 

@@ -41,7 +41,18 @@ struct agg {
 	bool outer_only; /* filter.self_to_function: no inlined frames */
 };
 
+/* The samples that pass f, per stack; with a memory measure
+ * (f->measure), the memory records instead (query_alloc_value). */
 void agg_build(const struct profile *p, const struct query_filter *f, struct agg *a);
+/* Whether memory record r passes sf's thread, process and time range
+ * (and, for MEASURE_PEAK_BYTES, was allocated by f->at). */
+bool query_alloc_passes(const struct profile *p, struct query_sample_filter *sf,
+			const struct prof_alloc *r);
+/* What r counts for under measure m: bytes (allocations for
+ * MEASURE_ALLOCS), 0 when it does not count (another kind; freed before
+ * end, the range's end, 0 for none; not live at at; not leaked). */
+uint64_t query_alloc_value(const struct profile *p, enum query_measure m, uint64_t end,
+			   uint64_t at, const struct prof_alloc *r);
 /* Expand the k-th distinct stack into a->frames; returns how many frames
  * (without the inlined ones when the filter folds them into their function). */
 size_t agg_frames(const struct profile *p, struct agg *a, size_t k);

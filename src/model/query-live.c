@@ -783,8 +783,14 @@ static void order_update(const struct profile *p, struct query_live *q, enum que
 void query_functions_live(const struct profile *p, const struct query_filter *f,
 			  enum query_sort sort, bool reverse, struct func_table *out)
 {
-	struct query_live *q = live_sync(p, f);
+	struct query_live *q;
 	bool wall = f && f->wall;
+
+	if (f && f->measure != MEASURE_TIME) {
+		query_functions(p, f, sort, reverse, out);
+		return;
+	}
+	q = live_sync(p, f);
 
 	order_update(p, q, sort, wall);
 	live_table_start(q, wall, out);
@@ -813,11 +819,27 @@ void query_functions_live(const struct profile *p, const struct query_filter *f,
 bool query_function_row_live(const struct profile *p, const struct query_filter *f, uint32_t fn,
 			     struct func_row *out)
 {
-	struct query_live *q = live_sync(p, f);
+	struct query_live *q;
 	bool wall = f && f->wall;
 	struct func_table t;
 	struct live_fn s;
 
+	if (f && f->measure != MEASURE_TIME) {
+		bool found = false;
+
+		query_functions(p, f, SORT_CUMULATIVE, false, &t);
+		memset(out, 0, sizeof(*out));
+		out->function = fn;
+		out->calls = fn < p->nfunctions ? p->functions[fn].calls : -1;
+		for (size_t i = 0; i < t.n && !found; i++)
+			if (t.rows[i].function == fn) {
+				*out = t.rows[i];
+				found = true;
+			}
+		func_table_free(&t);
+		return found;
+	}
+	q = live_sync(p, f);
 	memset(out, 0, sizeof(*out));
 	out->function = fn;
 	out->calls = -1;
@@ -945,13 +967,19 @@ static void live_edges(const struct profile *p, const struct query_filter *f, ui
 void query_callers_live(const struct profile *p, const struct query_filter *f, uint32_t fn,
 			struct func_table *out)
 {
-	live_edges(p, f, fn, true, out);
+	if (f && f->measure != MEASURE_TIME)
+		query_callers(p, f, fn, out);
+	else
+		live_edges(p, f, fn, true, out);
 }
 
 void query_callees_live(const struct profile *p, const struct query_filter *f, uint32_t fn,
 			struct func_table *out)
 {
-	live_edges(p, f, fn, false, out);
+	if (f && f->measure != MEASURE_TIME)
+		query_callees(p, f, fn, out);
+	else
+		live_edges(p, f, fn, false, out);
 }
 
 /* ---- the call tree: kept, the new records added to their nodes ---- */
@@ -959,11 +987,16 @@ void query_callees_live(const struct profile *p, const struct query_filter *f, u
 void query_call_tree_live(const struct profile *p, const struct query_filter *f,
 			  struct call_tree *out)
 {
-	struct query_live *q = live_sync(p, f);
+	struct query_live *q;
 	bool wall = f && f->wall;
 	uint32_t *id;
 	size_t n;
 
+	if (f && f->measure != MEASURE_TIME) {
+		query_call_tree(p, f, out);
+		return;
+	}
+	q = live_sync(p, f);
 	if (!q->tree_on)
 		tree_start(p, q);
 	n = q->ntn;

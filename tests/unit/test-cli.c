@@ -232,9 +232,28 @@ static void test_report_options(void **state)
 	assert_usage_error(parse(&o, "report", "-i", "s", "./prog", NULL),
 			   "-i cannot be used with a COMMAND");
 	assert_usage_error(
-		parse(&o, "report", "-i", "s", "--format", "csv", "--lines", "f", "--memory", NULL),
+		parse(&o, "report", "-i", "s", "--format", "csv", "--processes", "--memory", NULL),
 		"--format csv shows one table: use one of --lines, --callers/--callees, "
 		"--memory, --processes");
+	/* under --memory, --lines is its table, in bytes */
+	assert_int_equal(
+		parse(&o, "report", "-i", "s", "--format", "csv", "--lines", "f", "--memory", NULL),
+		0);
+	cli_free(&o);
+	/* the memory table's sort keys, with --memory only */
+	assert_int_equal(parse(&o, "report", "-i", "s", "--sort", "faulted", "--memory", NULL), 0);
+	assert_true(o.report.mem_sort_set);
+	assert_int_equal(o.report.mem_sort, MEM_SORT_FAULTED);
+	cli_free(&o);
+	assert_usage_error(parse(&o, "report", "-i", "s", "--sort", "leaked", NULL),
+			   "--sort leaked orders the memory table: add --memory");
+	assert_usage_error(parse(&o, "report", "-i", "s", "--memory", "--sort", "cumtime", NULL),
+			   "--sort cumulative orders time; --memory sorts by allocated, self, "
+			   "allocs, live, peak, leaked, faulted or name");
+	assert_usage_error(parse(&o, "report", "-i", "s", "--memory", "--baseline", "b",
+				 "--threshold", "2pt", NULL),
+			   "--threshold with --memory is a percentage of the function's "
+			   "baseline bytes, e.g. 10%");
 	/* callers and callees share one CSV table */
 	assert_int_equal(parse(&o, "report", "-i", "s", "--format", "csv", "--callers", "f",
 			       "--callees", "f", NULL),

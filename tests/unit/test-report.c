@@ -441,7 +441,11 @@ static void test_memory(void **state)
 
 	o.format = REPORT_CSV;
 	assert_int_equal(render(fx, &o), 0);
-	assert_string_equal(fx->out, "metric,start,peak,end,growth\n"
+	/* the memory table (no records: its header only), then the RSS summary */
+	assert_string_equal(fx->out, "function,module,allocated_bytes,self_allocated_bytes,"
+				     "allocations,live_bytes,peak_bytes,leaked_bytes,faulted_bytes\n"
+				     "\n"
+				     "metric,start,peak,end,growth\n"
 				     "rss,1048576,47185920,41943040,40894464\n"
 				     "vms,104857600,209715200,157286400,52428800\n");
 
