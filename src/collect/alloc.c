@@ -26,11 +26,13 @@
 #endif
 #define PRELOAD_NAME "proftop-alloc.so"
 
-/* The ring's data area: sampled, a few thousand records of a few hundred
- * bytes between drains; exact mode, more room (its producers wait). It
- * counts in the target's RSS (shared memory) as far as it is used. */
-#define RING_SAMPLED (4u << 20)
-#define RING_EXACT   (16u << 20)
+/* The ring's data area: room for the records of the first second or so,
+ * while proftop loads the target's symbols (a record is 1-5 KiB: the
+ * stack copy); exact mode, more (its producers wait when it is full).
+ * Only what is written and not yet drained takes memory (shared memory,
+ * counted in the target's RSS): drained pages are given back. */
+#define RING_SAMPLED (32u << 20)
+#define RING_EXACT   (64u << 20)
 /* A record reserved but not written for this long: its writer died (a
  * process killed mid-record); skipped, counted lost. */
 #define STUCK_NS 2000000000ull
@@ -529,14 +531,24 @@ static uint64_t skip_unwritten(struct alloc_tracker *t, uint64_t pos, uint64_t h
 	return head;
 }
 
-/* Zero [from, to) of the ring (positions), wrapping. */
+/* Zero [from, to) of the ring (positions), wrapping: whole pages are
+ * given back (they read as zeros again), the edges cleared. */
 static void ring_zero(struct alloc_tracker *t, uint64_t from, uint64_t to)
 {
+	const uint64_t page = 4096;
+
 	while (from < to) {
 		uint64_t off = from & (t->data_size - 1);
 		uint64_t n = to - from < t->data_size - off ? to - from : t->data_size - off;
+		uint64_t lo = (off + page - 1) & ~(page - 1), hi = (off + n) & ~(page - 1);
 
-		memset(t->data + off, 0, n);
+		if (hi > lo + 16 * page &&
+		    madvise(t->data + lo, hi - lo, MADV_REMOVE) == 0) {
+			memset(t->data + off, 0, lo - off);
+			memset(t->data + hi, 0, off + n - hi);
+		} else {
+			memset(t->data + off, 0, n);
+		}
 		from += n;
 	}
 }
@@ -544,7 +556,7 @@ static void ring_zero(struct alloc_tracker *t, uint64_t from, uint64_t to)
 size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t start_ns,
 			   alloc_stack_fn stack, void *ctx, bool final)
 {
-	uint64_t pos, head, drained;
+	uint64_t pos, head, drained, start;
 	size_t n = 0;
 
 	if (!t)
@@ -557,12 +569,12 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 		t->live_cap = t->live_used = 0;
 		t->epoch = p->log_epoch;
 	}
-	pos = __atomic_load_n(&t->hdr->tail, __ATOMIC_RELAXED);
+	pos = start = __atomic_load_n(&t->hdr->tail, __ATOMIC_RELAXED);
 	head = __atomic_load_n(&t->hdr->head, __ATOMIC_ACQUIRE);
 	if (head - pos > t->data_size) { /* not ours to trust: start over */
 		t->lost++;
-		pos = head;
-		memset(t->data, 0, t->data_size);
+		ring_zero(t, pos, pos + t->data_size);
+		pos = start = head;
 	}
 	while (pos < head) {
 		uint64_t off = pos & (t->data_size - 1), next;
@@ -573,7 +585,6 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 			next = skip_unwritten(t, pos, head, word, final);
 			if (next == pos)
 				break;
-			ring_zero(t, pos, next);
 			pos = next;
 			continue;
 		}
@@ -581,7 +592,6 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 		if (len < 8 || (len & 7) || off + len > t->data_size || pos + len > head ||
 		    len > ALLOCRING_MAX_REC + sizeof(*r)) {
 			t->lost++; /* malformed: drop what is reserved */
-			ring_zero(t, pos, head);
 			pos = head;
 			break;
 		}
@@ -591,9 +601,9 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 			take_free(t, p, start_ns, r, len);
 		if (r->type != ALLOCRING_PAD)
 			n++;
-		memset(r, 0, len);
 		pos += len;
 	}
+	ring_zero(t, start, pos);
 	__atomic_store_n(&t->hdr->tail, pos, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->hdr->stalled, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->hdr->wake_armed, 1, __ATOMIC_RELEASE);

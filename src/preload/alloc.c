@@ -246,7 +246,7 @@ static struct allocring_rec *ring_reserve(uint32_t len)
 		p->type = ALLOCRING_PAD;
 		__atomic_store_n(&p->len, (uint32_t)pad | ALLOCRING_COMMIT, __ATOMIC_RELEASE);
 	}
-	if (head + pad + len - tail > size / 2 &&
+	if (head + pad + len - tail > size / 8 &&
 	    __atomic_exchange_n(&ring->wake_armed, 0, __ATOMIC_RELAXED))
 		wake_proftop();
 	off = (head + pad) & ring_mask;
