@@ -36,6 +36,8 @@
 /* A record reserved but not written for this long: its writer died (a
  * process killed mid-record); skipped, counted lost. */
 #define STUCK_NS 2000000000ull
+/* A drain (but the last) stops after this long: the loop serves others. */
+#define DRAIN_BUDGET_NS 50000000ull
 
 /* (pid, address) of a live sampled block -> its prof_alloc index. */
 struct live_slot {
@@ -197,8 +199,9 @@ static void read_elf_facts(const char *path, struct elf_facts *f)
 	close(fd);
 }
 
-int alloc_check_target(const char *argv0, char *note, size_t len)
+int alloc_check_target(const char *argv0, bool faults, char *note, size_t len)
 {
+	const char *rest = faults ? "; RSS growth by page faults only" : "";
 	char path[PATH_MAX];
 	struct elf_facts f;
 	struct stat st;
@@ -206,9 +209,8 @@ int alloc_check_target(const char *argv0, char *note, size_t len)
 	note[0] = '\0';
 	if (!alloc_preload_path()) {
 		snprintf(note, len,
-			 "allocations not tracked: %s is not installed (next to proftop or in %s); "
-			 "RSS growth by page faults only",
-			 PRELOAD_NAME, PROFTOP_PKGLIBDIR);
+			 "allocations not tracked: %s is not installed (next to proftop or in %s)%s",
+			 PRELOAD_NAME, PROFTOP_PKGLIBDIR, rest);
 		return -1;
 	}
 	if (!find_program(argv0, path, sizeof(path)) || stat(path, &st) < 0)
@@ -217,8 +219,8 @@ int alloc_check_target(const char *argv0, char *note, size_t len)
 	    (st.st_mode & S_ISGID && st.st_gid != getegid())) {
 		snprintf(note, len,
 			 "allocations not tracked: %s is set-%s-ID (the loader ignores LD_PRELOAD "
-			 "then); RSS growth by page faults only",
-			 argv0, st.st_mode & S_ISUID ? "user" : "group");
+			 "then)%s",
+			 argv0, st.st_mode & S_ISUID ? "user" : "group", rest);
 		return -1;
 	}
 	read_elf_facts(path, &f);
@@ -227,15 +229,14 @@ int alloc_check_target(const char *argv0, char *note, size_t len)
 	if (!f.interp) {
 		snprintf(note, len,
 			 "allocations not tracked: %s is statically linked (nothing can be "
-			 "preloaded); RSS growth by page faults only",
-			 argv0);
+			 "preloaded)%s",
+			 argv0, rest);
 		return -1;
 	}
 	if (f.malloc_exported) {
 		snprintf(note, len,
-			 "allocations not tracked: %s has its own malloc (an allocator linked in); "
-			 "RSS growth by page faults only",
-			 argv0);
+			 "allocations not tracked: %s has its own malloc (an allocator linked in)%s",
+			 argv0, rest);
 		return -1;
 	}
 	if (f.malloc_local)
@@ -354,6 +355,16 @@ bool alloc_tracker_loaded(const struct alloc_tracker *t)
 	return t && __atomic_load_n(&t->hdr->loaded, __ATOMIC_ACQUIRE) != 0;
 }
 
+uint64_t alloc_tracker_head(const struct alloc_tracker *t)
+{
+	return __atomic_load_n(&t->hdr->head, __ATOMIC_ACQUIRE);
+}
+
+uint64_t alloc_tracker_tail(const struct alloc_tracker *t)
+{
+	return __atomic_load_n(&t->hdr->tail, __ATOMIC_ACQUIRE);
+}
+
 uint64_t alloc_tracker_lost(const struct alloc_tracker *t)
 {
 	return t ? __atomic_load_n(&t->hdr->lost, __ATOMIC_RELAXED) + t->lost : 0;
@@ -465,7 +476,7 @@ static uint64_t rel(uint64_t t, uint64_t start_ns)
 }
 
 static void take_alloc(struct alloc_tracker *t, struct profile *p, uint64_t start_ns,
-		       const struct allocring_rec *r, uint32_t len, alloc_stack_fn stack, void *ctx)
+		       const struct allocring_rec *r, uint32_t len, const struct alloc_sink *sink)
 {
 	static const int perf_reg[ALLOCRING_NREGS] = {
 		[ALLOCRING_IP] = PERF_REG_X86_IP,   [ALLOCRING_SP] = PERF_REG_X86_SP,
@@ -486,7 +497,7 @@ static void take_alloc(struct alloc_tracker *t, struct profile *p, uint64_t star
 	a.time = rel(r->time, start_ns);
 	a.size = r->size;
 	alloc_weight(t, r->size, &a.bytes, &a.allocs);
-	a.stack = stack(ctx, r->pid, r->tid, &snap);
+	a.stack = sink->stack(sink->ctx, r->pid, r->tid, &snap);
 	a.tid = r->tid;
 	a.kind = r->kind == ALLOCRING_MMAP ? PROF_ALLOC_MMAP : PROF_ALLOC_HEAP;
 	live_put(t, r->pid, r->addr, profile_add_alloc(p, &a));
@@ -507,14 +518,19 @@ static void take_free(struct alloc_tracker *t, struct profile *p, uint64_t start
  * it wrote it never will: after STUCK_NS (or at the end), skip it when
  * its length is known, else drop everything reserved so far. Returns the
  * position to go on from, or pos to wait. */
+static uint64_t now_ns(void)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
 static uint64_t skip_unwritten(struct alloc_tracker *t, uint64_t pos, uint64_t head,
 			       uint32_t word, bool final)
 {
-	struct timespec now;
-	uint64_t ns, off = pos & (t->data_size - 1);
+	uint64_t ns = now_ns(), off = pos & (t->data_size - 1);
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	ns = (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 	if (!final) {
 		if (t->stuck_pos != pos || !t->stuck_since) {
 			t->stuck_pos = pos;
@@ -554,9 +570,9 @@ static void ring_zero(struct alloc_tracker *t, uint64_t from, uint64_t to)
 }
 
 size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t start_ns,
-			   alloc_stack_fn stack, void *ctx, bool final)
+			   const struct alloc_sink *sink, bool final)
 {
-	uint64_t pos, head, drained, start;
+	uint64_t pos, head, drained, start, began = now_ns();
 	size_t n = 0;
 
 	if (!t)
@@ -596,12 +612,17 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 			break;
 		}
 		if (r->type == ALLOCRING_ALLOC)
-			take_alloc(t, p, start_ns, r, len, stack, ctx);
+			take_alloc(t, p, start_ns, r, len, sink);
 		else if (r->type == ALLOCRING_FREE)
 			take_free(t, p, start_ns, r, len);
+		else if (r->type == ALLOCRING_FORK && sink->fork && r->pid > 0 && r->addr > 0 &&
+			 r->addr < INT32_MAX && (pid_t)r->addr != r->pid)
+			sink->fork(sink->ctx, r->pid, (pid_t)r->addr);
 		if (r->type != ALLOCRING_PAD)
 			n++;
 		pos += len;
+		if (!final && n % 256 == 0 && now_ns() - began > DRAIN_BUDGET_NS)
+			break;
 	}
 	ring_zero(t, start, pos);
 	__atomic_store_n(&t->hdr->tail, pos, __ATOMIC_RELEASE);

@@ -16,12 +16,12 @@
 struct alloc_tracker;
 
 /* What may keep a launched program's allocations from being seen, in one
- * line (into note): argv0 (searched in PATH) is a static executable, is
+ * line (into note; faults: page faults are sampled, say so): argv0 (searched in PATH) is a static executable, is
  * set-user-ID or set-group-ID for someone else (the loader then ignores
  * LD_PRELOAD), brings its own malloc, or the tracker is not installed.
  * Returns 0 when allocations can be tracked (note may still say what is
  * not: a linked allocator's own API), -1 when they cannot. */
-int alloc_check_target(const char *argv0, char *note, size_t len);
+int alloc_check_target(const char *argv0, bool faults, char *note, size_t len);
 
 /* A ring of about ring_bytes for a target sampled every sample bytes on
  * average (1: every allocation), copying stack_bytes of stack per
@@ -40,18 +40,27 @@ void alloc_tracker_fds(const struct alloc_tracker *t, int fds[2]);
 /* Readable when the tracker wants a drain (the ring is filling); -1 if none. */
 int alloc_tracker_wake_fd(const struct alloc_tracker *t);
 
-/* The stack of a sampled allocation, as a profile stack id, from the
- * registers and stack copy the tracker sent (the tracker's own frames
- * still on top: the callee drops them). */
-typedef uint32_t (*alloc_stack_fn)(void *ctx, pid_t pid, pid_t tid,
-				   const struct unwind_snapshot *snap);
+/* What the collector does with the records. */
+struct alloc_sink {
+	void *ctx;
+	/* The stack of a sampled allocation, as a profile stack id, from the
+	 * registers and stack copy the tracker sent (the tracker's own frames
+	 * still on top: the callee drops them). */
+	uint32_t (*stack)(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap);
+	/* pid was forked from ppid (no exec): its address space is ppid's
+	 * (said before any record of pid). May be NULL. */
+	void (*fork)(void *ctx, pid_t pid, pid_t ppid);
+};
 
 /* Move what the ring holds into p (prof_alloc records; frees mark them);
  * start_ns: the profile's start (CLOCK_MONOTONIC). final: no tracker can
  * write any more (the target is gone): what was reserved but never
  * written is dropped and counted lost. Returns the records read. */
 size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t start_ns,
-			   alloc_stack_fn stack, void *ctx, bool final);
+			   const struct alloc_sink *sink, bool final);
+/* Positions in the ring: written (reserved) up to, read up to. */
+uint64_t alloc_tracker_head(const struct alloc_tracker *t);
+uint64_t alloc_tracker_tail(const struct alloc_tracker *t);
 /* Records the tracker dropped (its ring was full, or left unwritten). */
 uint64_t alloc_tracker_lost(const struct alloc_tracker *t);
 /* Whether the tracker ran in the target (preloading worked). */

@@ -34,7 +34,7 @@ enum allocring_type {
 	ALLOCRING_PAD = 0,   /* skip len bytes */
 	ALLOCRING_ALLOC = 1, /* a sampled allocation, with registers and stack */
 	ALLOCRING_FREE = 2,  /* a sampled block at addr was freed (or realloc'd away) */
-	ALLOCRING_UNMAP = 3, /* [addr, addr + size) was unmapped: sampled mmaps starting there are gone */
+	ALLOCRING_FORK = 3,  /* pid was forked (no exec) from addr (its parent's pid) */
 };
 
 enum allocring_kind {

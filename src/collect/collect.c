@@ -160,6 +160,7 @@ struct collector {
 	struct offcpu_memo *memo;
 	struct python *py;    /* Python frames; NULL with --python-frames=native */
 	struct alloc_tracker *alloc; /* a launched target's allocations; NULL if not tracked */
+	uint64_t dead_mark;	     /* the ring's head when the dead were seen; 0: none */
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */
@@ -481,11 +482,37 @@ static uint32_t alloc_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind
 	return profile_intern_stack(c->prof, locs + skip, n - skip);
 }
 
+/* A forked child's records come before perf may have said it was
+ * forked: its maps are its parent's. */
+static void alloc_fork(void *ctx, pid_t pid, pid_t ppid)
+{
+	struct collector *c = ctx;
+	struct proc_space *ps = procmap_lookup(c->pm, pid);
+
+	if (!ps || !ps->nmaps)
+		procmap_fork(c->pm, ppid, pid);
+}
+
+/* Whether the tracker's ring holds no more records of the processes in
+ * c->dead (else they wait for the next drain). */
+static bool alloc_dead_done(struct collector *c)
+{
+	if (!c->alloc || !c->ndead)
+		return true;
+	if (!c->dead_mark)
+		c->dead_mark = alloc_tracker_head(c->alloc) + 1;
+	if (alloc_tracker_tail(c->alloc) + 1 < c->dead_mark)
+		return false;
+	c->dead_mark = 0;
+	return true;
+}
+
 static void drain_allocs(struct collector *c, bool final)
 {
+	struct alloc_sink sink = {.ctx = c, .stack = alloc_stack, .fork = alloc_fork};
+
 	if (c->alloc)
-		alloc_tracker_drain(c->alloc, c->prof, c->prof->meta.start_ns, alloc_stack, c,
-				    final);
+		alloc_tracker_drain(c->alloc, c->prof, c->prof->meta.start_ns, &sink, final);
 }
 
 static void read_blocked_at(pid_t pid, pid_t tid, uint64_t *sp, uint64_t *pc)
@@ -729,7 +756,13 @@ static void drain(struct collector *c)
 	while (c->ops->drain(c->sampler, sink_for(c), DRAIN_BUDGET_NS) &&
 	       loop_now_ns() - start < DRAIN_BUDGET_NS)
 		;
-	/* Exited processes: their records are all in now. */
+	/* the tracker's records, while the maps of processes that exited
+	 * are still known */
+	drain_allocs(c, false);
+	/* Exited processes: their records are all in now (the tracker's, once
+	 * its ring is read past where it was when they were seen to exit). */
+	if (!alloc_dead_done(c))
+		return;
 	for (size_t i = 0; i < c->ndead; i++) {
 		struct proc_space *ps = procmap_lookup(c->pm, c->dead[i]);
 
@@ -1003,10 +1036,9 @@ static void setup_allocs(struct collector *c, struct target_io *io)
 	if (!c->cfg.alloc_sample)
 		return;
 	if (!c->cfg.argv) {
-		snprintf(note, sizeof(note),
-			 "allocations are tracked for launched programs only; showing RSS growth by "
-			 "page faults");
-	} else if (alloc_check_target(c->cfg.argv[0], note, sizeof(note)) == 0 &&
+		snprintf(note, sizeof(note), "allocations are tracked for launched programs only%s",
+			 c->cfg.fault_period ? "; showing RSS growth by page faults" : "");
+	} else if (alloc_check_target(c->cfg.argv[0], c->cfg.fault_period, note, sizeof(note)) == 0 &&
 		   (c->alloc = alloc_tracker_new(c->cfg.alloc_sample, c->cfg.stack_size, err,
 						 sizeof(err)))) {
 		io->envp = alloc_tracker_environ(c->alloc);
@@ -1188,7 +1220,6 @@ static bool collector_service(struct collector *c)
 		}
 	}
 	drain(c);
-	drain_allocs(c, false);
 	profile_keep_budget(c->prof, &c->budget, c->fold_sync, c->fold_arg);
 	if (c->offcpu && (tick || c->timerfd < 0))
 		offcpu_tick(c->offcpu, rel_time(c, now));
@@ -1304,8 +1335,9 @@ static void finish_allocs(struct collector *c)
 
 		snprintf(note, sizeof(note),
 			 "allocations not tracked: the tracker did not load in %s (preloading "
-			 "ignored or refused); RSS growth by page faults only",
-			 c->target.command);
+			 "ignored or refused)%s",
+			 c->target.command,
+			 c->cfg.fault_period ? "; RSS growth by page faults only" : "");
 		warnx_("%s", note);
 		m->alloc_note = profile_str(c->prof, note);
 		m->alloc_sample = 0;

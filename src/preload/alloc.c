@@ -853,14 +853,29 @@ static void at_fork_parent(void)
 
 static void at_fork_child(void)
 {
+	pid_t parent = my_pid;
+	struct allocring_rec *r;
+
 	my_pid = (pid_t)syscall(SYS_getpid);
 	raw_unmap(set, set_cap * sizeof(*set));
 	set = NULL;
 	set_cap = set_used = set_live = 0;
 	nmaps = 0;
 	memset(filter, 0, sizeof(filter));
-	ts.ready = 0; /* a new tid and random stream */
+	thread_ready(); /* a new tid and random stream */
 	lock_give();
+	/* before any of the child's records: proftop learns its address
+	 * space is its parent's, even if the child is gone by then */
+	if (on && (r = ring_reserve(ALLOCRING_FREE_LEN))) {
+		r->type = ALLOCRING_FORK;
+		r->kind = 0;
+		r->pid = my_pid;
+		r->tid = ts.tid;
+		r->time = now_ns();
+		r->addr = (uint64_t)parent;
+		r->size = 0;
+		ring_commit(r, ALLOCRING_FREE_LEN);
+	}
 	ts.guard = 0;
 }
 
