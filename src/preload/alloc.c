@@ -542,12 +542,15 @@ static bool tracking(void)
  * went down by size on the fast path.) */
 static __attribute__((noinline)) void alloc_slow(void *p, size_t size, int kind)
 {
+	int saved_errno;
+
 	if (ts.guard) { /* the tracker's own: not counted */
 		ts.countdown += (int64_t)size;
 		return;
 	}
 	if (!tracking())
 		return;
+	saved_errno = errno; /* the program's errno is never ours to change */
 	ts.guard = 1;
 	if (!ts.ready) {
 		thread_ready();
@@ -569,6 +572,7 @@ static __attribute__((noinline)) void alloc_slow(void *p, size_t size, int kind)
 	emit_alloc(p, size, kind);
 out:
 	ts.guard = 0;
+	errno = saved_errno;
 }
 
 static inline void on_alloc(void *p, size_t size, int kind)
@@ -582,6 +586,7 @@ static inline void on_alloc(void *p, size_t size, int kind)
 static void free_slow(void *p)
 {
 	uint64_t a = (uint64_t)(uintptr_t)p;
+	int saved_errno = errno;
 
 	if (!tracking())
 		return;
@@ -593,6 +598,7 @@ static void free_slow(void *p)
 		emit_free(p, ALLOCRING_HEAP);
 	lock_give();
 	ts.guard = 0;
+	errno = saved_errno;
 }
 
 static inline void on_free(void *p)
@@ -606,6 +612,8 @@ static inline void on_free(void *p)
  * (the record keeps its size). */
 static void unmap_slow(uint64_t start, uint64_t len)
 {
+	int saved_errno = errno;
+
 	if (!tracking())
 		return;
 	ts.guard = 1;
@@ -621,6 +629,7 @@ static void unmap_slow(uint64_t start, uint64_t len)
 		}
 	lock_give();
 	ts.guard = 0;
+	errno = saved_errno;
 }
 
 /* ---- the interposed functions ---- */
@@ -802,6 +811,7 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 {
 	void *new_addr = NULL, *p;
 	bool was = false;
+	int saved_errno;
 	va_list ap;
 
 	if (flags & MREMAP_FIXED) {
@@ -814,6 +824,7 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 			: (void *)syscall(SYS_mremap, old, old_len, new_len, flags, new_addr);
 	if (p == MAP_FAILED || !tracking())
 		return p;
+	saved_errno = errno;
 	ts.guard = 1;
 	if (!ts.ready)
 		thread_ready();
@@ -831,6 +842,7 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 	if (was)
 		emit_alloc(p, new_len, ALLOCRING_MMAP);
 	ts.guard = 0;
+	errno = saved_errno;
 	return p;
 }
 
@@ -839,14 +851,21 @@ EXPORT void *mremap(void *old, size_t old_len, size_t new_len, int flags, ...)
 /* fork: no thread holds the lock in the child; the child's own sampled
  * blocks are its own (the parent's stay the parent's: the inherited set is
  * dropped, so that the child never frees the parent's records). */
+static TLS int fork_nested; /* fork from a handler that interrupted the tracker */
+
 static void at_fork_prepare(void)
 {
+	fork_nested = ts.guard;
+	if (fork_nested)
+		return; /* this thread may hold the lock: taking it would never end */
 	ts.guard = 1;
 	lock_take();
 }
 
 static void at_fork_parent(void)
 {
+	if (fork_nested)
+		return;
 	lock_give();
 	ts.guard = 0;
 }
@@ -857,13 +876,16 @@ static void at_fork_child(void)
 	struct allocring_rec *r;
 
 	my_pid = (pid_t)syscall(SYS_getpid);
-	raw_unmap(set, set_cap * sizeof(*set));
-	set = NULL;
-	set_cap = set_used = set_live = 0;
-	nmaps = 0;
-	memset(filter, 0, sizeof(filter));
+	if (!fork_nested) { /* (else the interrupted tracker may be using them) */
+		raw_unmap(set, set_cap * sizeof(*set));
+		set = NULL;
+		set_cap = set_used = set_live = 0;
+		nmaps = 0;
+		memset(filter, 0, sizeof(filter));
+	}
 	thread_ready(); /* a new tid and random stream */
-	lock_give();
+	lock_give(); /* the child's only thread: whoever held it is not here */
+	ts.guard = 1;
 	/* before any of the child's records: proftop learns its address
 	 * space is its parent's, even if the child is gone by then */
 	if (on && (r = ring_reserve(ALLOCRING_FREE_LEN))) {
@@ -876,7 +898,7 @@ static void at_fork_child(void)
 		r->size = 0;
 		ring_commit(r, ALLOCRING_FREE_LEN);
 	}
-	ts.guard = 0;
+	ts.guard = fork_nested;
 }
 
 static int env_int(const char *name)
