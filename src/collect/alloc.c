@@ -199,6 +199,39 @@ static void read_elf_facts(const char *path, struct elf_facts *f)
 	close(fd);
 }
 
+/* A script runs in the interpreter of its #! line, which is tracked; but
+ * one started through env(1) runs in a program env executes, which is
+ * not (exec ends tracking). */
+static int script_note(const char *argv0, const char *path, char *note, size_t len)
+{
+	char line[256] = "", *interp, *base, *prog;
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return 0;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	if (strncmp(line, "#!", 2))
+		return 0;
+	line[strcspn(line, "\n")] = '\0';
+	interp = line + 2 + strspn(line + 2, " \t");
+	prog = interp + strcspn(interp, " \t");
+	if (*prog)
+		*prog++ = '\0';
+	base = strrchr(interp, '/');
+	if (strcmp(base ? base + 1 : interp, "env"))
+		return 0;
+	while (*(prog += strspn(prog, " \t")) == '-') /* env's options */
+		prog += strcspn(prog, " \t");
+	prog[strcspn(prog, " \t")] = '\0';
+	snprintf(note, len,
+		 "allocations not tracked: %s starts through %s, and a program it executes is not "
+		 "tracked; run the interpreter itself (proftop -- %s %s)",
+		 argv0, interp, *prog ? prog : "INTERPRETER", argv0);
+	return -1;
+}
+
 int alloc_check_target(const char *argv0, bool faults, char *note, size_t len)
 {
 	const char *rest = faults ? "; RSS growth by page faults only" : "";
@@ -225,7 +258,7 @@ int alloc_check_target(const char *argv0, bool faults, char *note, size_t len)
 	}
 	read_elf_facts(path, &f);
 	if (!f.elf)
-		return 0; /* a script: its interpreter is tracked */
+		return script_note(argv0, path, note, len);
 	if (!f.interp) {
 		snprintf(note, len,
 			 "allocations not tracked: %s is statically linked (nothing can be "

@@ -284,7 +284,10 @@ static void emit_free(const void *addr, int kind)
 }
 
 /* This thread's stack bounds, once: the main thread's from ld.so, others'
- * from pthread_getattr_np (which may allocate: it runs guarded). */
+ * from pthread_getattr_np (which may allocate: it runs guarded). The main
+ * stack grows: only its top MiB is taken as known (the kernel keeps a
+ * 1 MiB gap below a stack, so nothing else can be mapped there); deeper,
+ * the copy goes through process_vm_readv. */
 static void learn_stack(void)
 {
 	pthread_attr_t a;
@@ -295,7 +298,7 @@ static void learn_stack(void)
 		return;
 	if (ts.tid == my_pid && __libc_stack_end) {
 		ts.stack_hi = (uint64_t)(uintptr_t)__libc_stack_end + 8;
-		ts.stack_lo = ts.stack_hi - (256ull << 20);
+		ts.stack_lo = ts.stack_hi - (1ull << 20);
 		return;
 	}
 	if (pthread_getattr_np(pthread_self(), &a) == 0) {

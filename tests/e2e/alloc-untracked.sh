@@ -3,7 +3,8 @@
 # are profiled all the same: a statically linked executable (nothing can be
 # preloaded), a set-user-ID copy owned by someone else (the loader ignores
 # LD_PRELOAD), an attached process (allocation tracking needs a launch).
-# A program that defines malloc itself is said to as well.
+# So are a program that defines malloc itself and a script started
+# through env(1).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
 w=$(pt_workload memalloc)
@@ -77,6 +78,13 @@ if [ "$(id -u)" -eq 0 ] && id nobody >/dev/null 2>&1; then
 else
 	echo "# not root (or no user nobody): no set-user-ID case"
 fi
+
+# A script started through env(1): env is all the tracker would see.
+printf '#!/usr/bin/env bash\necho checksum 1\n' >"$PT_WORK/script.sh"
+chmod +x "$PT_WORK/script.sh"
+pt_proftop "$PT_WORK/script.out" report --memory -- "$PT_WORK/script.sh"
+profiled "script through env" "$PT_WORK/script.out"
+one_alloc_line "script through env" "$PT_WORK/script.out.err" 'through /usr/bin/env.*proftop -- bash'
 
 # Attached: allocation tracking needs a launch.
 "$w" --scale 4 >/dev/null 2>&1 &
