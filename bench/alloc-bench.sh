@@ -7,10 +7,15 @@
 #    sampled   proftop report --memory -- target             (default: one sample every 64 KiB)
 #    exact     proftop report --memory --alloc-sample 1 -- target
 #    heaptrack heaptrack -- target                            (every allocation)
-# and takes the target's own run time (it prints it: --time), so the
-# profilers' start and their reports after the run are not counted. Within
-# a round: each one's slowdown (its time less alone's) and heaptrack's
-# slowdown over proftop's; then median [min .. max] over the rounds. Also
+# and takes the target's own CPU time and run time (it prints them: --time),
+# so the profilers' start and their reports after the run are not counted.
+# CPU time (all the target's threads; what a tracker inside it costs, and
+# the kernel's work for proftop's samples) is the measure: on a machine
+# shared with others the run time mostly shows how long the target waited
+# for a CPU. Within a round: each one's slowdown (its CPU time less
+# alone's) and heaptrack's slowdown over proftop's (with and without the
+# tracker's own share: sampled less noalloc); then median [min .. max]
+# over the rounds. Also
 # the bytes each function allocated by itself as proftop and heaptrack saw
 # them (heaptrack: from its data file, each allocation's size summed by the
 # function that called malloc), against the truth. Prints; asserts nothing.
@@ -75,7 +80,7 @@ heaptrack_self()
 	END { for (f in bytes) printf "%s %.0f %.0f\n", f, bytes[f], calls[f] }'
 }
 
-# run MODE N: prints "elapsed_s" then "FUNC bytes" for each of FUNCS
+# run MODE N: prints "cpu_s elapsed_s" then "FUNC bytes" for each of FUNCS
 # ("n/a" where none), one line.
 run()
 {
@@ -94,8 +99,8 @@ run()
 		rm -f "$t".ht*
 		;;
 	esac
-	el=$(sed -n 's/^elapsed \([0-9.]*\) s$/\1/p' "$t.err" "$t.out" | tail -n 1)
-	printf '%s' "${el:-n/a}"
+	el=$(sed -n 's/^elapsed \([0-9.]*\) s cpu \([0-9.]*\) s$/\2 \1/p' "$t.err" "$t.out" | tail -n 1)
+	printf '%s' "${el:-n/a n/a}"
 	for f in $FUNCS; do
 		case $mode in
 		sampled | exact) v=$(awk -F, -v f="$f" '$1 == f { print $4; exit }' "$t.out") ;;
@@ -109,44 +114,52 @@ run()
 
 rounds $modes
 
-# per round: slowdowns (s) and heaptrack's over proftop's
+# per round: CPU slowdowns (s), run time factors, heaptrack's slowdown
+# over proftop's (whole; the tracker's own share: sampled less noalloc)
 for n in $(seq "$RUNS"); do
-	a=$(cut -d' ' -f1 "$W/alone.$n.row")
+	read -r a aw _ <"$W/alone.$n.row"
+	read -r na _ <"$W/noalloc.$n.row"
 	for mode in $modes; do
 		[ "$mode" = alone ] && continue
-		awk -v a="$a" '$1 != "n/a" && a != "n/a" { printf "%.3f\n", $1 - a }' \
-			"$W/$mode.$n.row" >>"$W/slow.$mode"
-		awk -v a="$a" '$1 != "n/a" && a != "n/a" && a > 0 { printf "%.3f\n", $1 / a }' \
-			"$W/$mode.$n.row" >>"$W/factor.$mode"
+		awk -v a="$a" -v aw="$aw" -v s="$W/slow.$mode" -v f="$W/factor.$mode" '
+			$1 != "n/a" && a != "n/a" { printf "%.3f\n", $1 - a >>s }
+			$2 != "n/a" && aw != "n/a" && aw > 0 { printf "%.3f\n", $2 / aw >>f }' \
+			"$W/$mode.$n.row"
 	done
-	if [ -f "$W/heaptrack.$n.row" ]; then
-		for mode in sampled exact; do
-			paste -d' ' "$W/heaptrack.$n.row" "$W/$mode.$n.row" | awk -v a="$a" '
-				$1 != "n/a" && $6 != "n/a" && a != "n/a" {
-					h = $1 - a; p = $6 - a
-					if (p < 0.01) p = 0.01   # within the noise: at most 10 ms
-					printf "%.2f\n", h / p }' >>"$W/ratio.$mode"
-		done
-	fi
+	[ -f "$W/heaptrack.$n.row" ] || continue
+	read -r h _ <"$W/heaptrack.$n.row"
+	for mode in sampled exact; do
+		read -r p _ <"$W/$mode.$n.row"
+		# a slowdown within the noise counts as 10 ms
+		awk -v a="$a" -v h="$h" -v p="$p" -v na="$na" -v r="$W/ratio.$mode" -v o="$W/own.$mode" '
+			BEGIN { if (a == "n/a" || h == "n/a" || p == "n/a") exit
+				d = p - a; if (d < 0.01) d = 0.01
+				printf "%.2f\n", (h - a) / d >>r
+				if (na == "n/a") exit
+				d = p - na; if (d < 0.01) d = 0.01
+				printf "%.2f\n", (h - a) / d >>o }'
+	done
 done
 
-echo "target's run time: alone $(cut -d' ' -f1 "$W"/alone.*.row | spread %.2f ' s')"
-printf '%-10s %-30s %-28s %s\n' mode "slowdown (s over alone)" "run time / alone" "heaptrack's slowdown / this one's"
+echo "target alone: CPU $(cut -d' ' -f1 "$W"/alone.*.row | spread %.2f ' s'), run time $(cut -d' ' -f2 "$W"/alone.*.row | spread %.2f ' s')"
+printf '%-10s %-28s %-24s %-26s %s\n' mode "CPU slowdown (s)" "run time / alone" \
+	"heaptrack's / this one's" "heaptrack's / the tracker's own"
 for mode in $modes; do
 	[ "$mode" = alone ] && continue
-	r=-
+	r=- o=-
 	[ -s "$W/ratio.$mode" ] && r=$(spread %.1f x <"$W/ratio.$mode")
-	printf '%-10s %-30s %-28s %s\n' "$mode" "$(spread %.3f ' s' <"$W/slow.$mode")" \
-		"$(spread %.2f x <"$W/factor.$mode")" "$r"
+	[ -s "$W/own.$mode" ] && o=$(spread %.1f x <"$W/own.$mode")
+	printf '%-10s %-28s %-24s %-26s %s\n' "$mode" "$(spread %.3f ' s' <"$W/slow.$mode")" \
+		"$(spread %.2f x <"$W/factor.$mode")" "$r" "$o"
 done
 [ -s "$W/ratio.sampled" ] &&
-	summary "alloc tracking: heaptrack's slowdown / proftop's (memalloc)" "-" \
+	summary "alloc tracking: heaptrack's CPU slowdown / proftop's (memalloc)" "-" \
 		"$(spread %.1f x <"$W/ratio.sampled")" "-"
 
 echo
 echo "bytes allocated by each function itself (first round; truth at --scale $SCALE):"
 printf '%-14s %14s %14s %14s %14s\n' function truth sampled exact heaptrack
-i=2
+i=3
 for f in $FUNCS; do
 	case $f in
 	small_blocks) truth=$((300 << 20)) ;;

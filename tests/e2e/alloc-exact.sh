@@ -4,6 +4,7 @@
 # in 1 MiB blocks, 10 MiB leaked, 1 GiB allocated and freed), the number of
 # allocations exactly, and what stays live at the end: the leak only.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
+PT_TIMEOUT=${PT_TIMEOUT:-180} # every allocation of 1.4 GiB: slow on a loaded machine
 pt_setup
 w=$(pt_workload memalloc)
 PT_CSV_HEADER='function,module,allocated_bytes,self_allocated_bytes,allocations,live_bytes,peak_bytes,leaked_bytes,faulted_bytes'
