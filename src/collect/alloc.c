@@ -144,8 +144,8 @@ static bool defines_malloc(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh)
 
 static void needed_allocator(Elf *e, Elf_Scn *scn, const GElf_Shdr *sh, struct elf_facts *f)
 {
-	static const char *const known[] = {"libjemalloc", "libtcmalloc", "libmimalloc",
-					    "libhoard", "libtbbmalloc"};
+	static const char *const known[] = {"libjemalloc", "libtcmalloc", "libmimalloc", "libhoard",
+					    "libtbbmalloc"};
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t n = sh->sh_entsize ? sh->sh_size / sh->sh_entsize : 0;
 
@@ -244,13 +244,21 @@ int alloc_check_target(const char *argv0, bool faults, char *note, size_t len)
 
 	note[0] = '\0';
 	if (!alloc_preload_path()) {
+		snprintf(
+			note, len,
+			"allocations not tracked: %s is not installed (next to proftop or in %s)%s",
+			PRELOAD_NAME, PROFTOP_PKGLIBDIR, rest);
+		return -1;
+	}
+	if (strpbrk(alloc_preload_path(), " :\t")) {
 		snprintf(note, len,
-			 "allocations not tracked: %s is not installed (next to proftop or in %s)%s",
-			 PRELOAD_NAME, PROFTOP_PKGLIBDIR, rest);
+			 "allocations not tracked: LD_PRELOAD cannot name %s (a space or colon in "
+			 "its path)%s",
+			 alloc_preload_path(), rest);
 		return -1;
 	}
 	if (!find_program(argv0, path, sizeof(path)) || stat(path, &st) < 0)
-		return 0; /* exec will say; a script's interpreter is tracked */
+		return 0; /* exec will say */
 	if ((st.st_mode & S_ISUID && st.st_uid != geteuid()) ||
 	    (st.st_mode & S_ISGID && st.st_gid != getegid())) {
 		snprintf(note, len,
@@ -270,9 +278,10 @@ int alloc_check_target(const char *argv0, bool faults, char *note, size_t len)
 		return -1;
 	}
 	if (f.malloc_exported) {
-		snprintf(note, len,
-			 "allocations not tracked: %s has its own malloc (an allocator linked in)%s",
-			 argv0, rest);
+		snprintf(
+			note, len,
+			"allocations not tracked: %s has its own malloc (an allocator linked in)%s",
+			argv0, rest);
 		return -1;
 	}
 	if (f.malloc_local)
@@ -363,7 +372,8 @@ char **alloc_tracker_environ(struct alloc_tracker *t)
 		n++;
 	t->env = xcalloc(n + 5, sizeof(*t->env));
 	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], "LD_PRELOAD=", 11) && strncmp(environ[i], "PROFTOP_ALLOC_", 14))
+		if (strncmp(environ[i], "LD_PRELOAD=", 11) &&
+		    strncmp(environ[i], "PROFTOP_ALLOC_", 14))
 			t->env[k++] = xstrdup(environ[i]);
 	t->env[k++] = xasprintf("LD_PRELOAD=%s%s%s", lib ? lib : "", user && *user ? " " : "",
 				user ? user : "");
@@ -485,8 +495,7 @@ static uint64_t rng_next(struct alloc_tracker *t)
 /* What a sampled block of size bytes stands for: sampled with probability
  * P = 1 - exp(-size / N), it counts size / P bytes and 1 / P allocations,
  * the latter rounded up or down at random so that the sum is unbiased. */
-static void alloc_weight(struct alloc_tracker *t, uint64_t size, uint64_t *bytes,
-			 uint32_t *allocs)
+static void alloc_weight(struct alloc_tracker *t, uint64_t size, uint64_t *bytes, uint32_t *allocs)
 {
 	double prob, inv, whole;
 
@@ -562,8 +571,8 @@ static uint64_t now_ns(void)
 	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
 }
 
-static uint64_t skip_unwritten(struct alloc_tracker *t, uint64_t pos, uint64_t head,
-			       uint32_t word, bool final)
+static uint64_t skip_unwritten(struct alloc_tracker *t, uint64_t pos, uint64_t head, uint32_t word,
+			       bool final)
 {
 	uint64_t ns = now_ns(), off = pos & (t->data_size - 1);
 

@@ -16,11 +16,12 @@
 struct alloc_tracker;
 
 /* What may keep a launched program's allocations from being seen, in one
- * line (into note; faults: page faults are sampled, say so): argv0 (searched in PATH) is a static executable, is
+ * line (into note): argv0 (searched in PATH) is a static executable, is
  * set-user-ID or set-group-ID for someone else (the loader then ignores
- * LD_PRELOAD), brings its own malloc, or the tracker is not installed.
- * Returns 0 when allocations can be tracked (note may still say what is
- * not: a linked allocator's own API), -1 when they cannot. */
+ * LD_PRELOAD), brings its own malloc, is a script started through env(1),
+ * or the tracker is not installed. faults: page faults are sampled (the
+ * line says so). Returns 0 when allocations can be tracked (note may still
+ * say what is not: a linked allocator's own API), -1 when they cannot. */
 int alloc_check_target(const char *argv0, bool faults, char *note, size_t len);
 
 /* A ring of about ring_bytes for a target sampled every sample bytes on

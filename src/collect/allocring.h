@@ -26,9 +26,10 @@
 
 /* The environment proftop hands the tracker (removed from environ by the
  * tracker's constructor, so that the program sees its own). */
-#define ALLOCRING_ENV_FD      "PROFTOP_ALLOC_FD"      /* the ring's fd */
-#define ALLOCRING_ENV_WAKE    "PROFTOP_ALLOC_WAKE"    /* an eventfd to wake proftop */
-#define ALLOCRING_ENV_PRELOAD "PROFTOP_ALLOC_PRELOAD" /* the user's own LD_PRELOAD, "-" for none */
+#define ALLOCRING_ENV_FD   "PROFTOP_ALLOC_FD"	/* the ring's fd */
+#define ALLOCRING_ENV_WAKE "PROFTOP_ALLOC_WAKE" /* an eventfd to wake proftop */
+/* the user's own LD_PRELOAD, "-" for none */
+#define ALLOCRING_ENV_PRELOAD "PROFTOP_ALLOC_PRELOAD"
 
 enum allocring_type {
 	ALLOCRING_PAD = 0,   /* skip len bytes */
@@ -80,10 +81,12 @@ struct allocring_header {
 	uint64_t data_size;   /* a power of two */
 	uint64_t sample;      /* mean bytes between samples; 1: every allocation */
 	/* written by producers */
-	uint64_t head;	   /* bytes reserved so far (atomic) */
-	uint64_t lost;	   /* records dropped: the ring was full (atomic) */
-	uint32_t wake_armed; /* 1: the next producer past the watermark writes the eventfd (atomic) */
-	uint32_t stalled;  /* exact mode: a producer waited in vain; no more waits until tail moves */
+	uint64_t head; /* bytes reserved so far (atomic) */
+	uint64_t lost; /* records dropped: the ring was full (atomic) */
+	/* 1: the next producer past the watermark writes the eventfd (atomic) */
+	uint32_t wake_armed;
+	/* exact mode: a producer waited in vain; no more waits until tail moves */
+	uint32_t stalled;
 	/* written by proftop */
 	uint64_t tail;	 /* bytes consumed so far (atomic) */
 	uint32_t closed; /* proftop is gone: record nothing more (atomic) */

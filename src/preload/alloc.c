@@ -35,9 +35,9 @@
 
 #include "allocring.h"
 
-#define EXPORT	 __attribute__((visibility("default")))
-#define TLS	 __attribute__((tls_model("initial-exec"))) __thread
-#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define EXPORT	    __attribute__((visibility("default")))
+#define TLS	    __attribute__((tls_model("initial-exec"))) __thread
+#define LIKELY(x)   __builtin_expect(!!(x), 1)
 #define UNLIKELY(x) __builtin_expect(!!(x), 0)
 
 /* ---- the next definitions ---- */
@@ -887,7 +887,7 @@ static void at_fork_child(void)
 		memset(filter, 0, sizeof(filter));
 	}
 	thread_ready(); /* a new tid and random stream */
-	lock_give(); /* the child's only thread: whoever held it is not here */
+	lock_give();	/* the child's only thread: whoever held it is not here */
 	ts.guard = 1;
 	/* before any of the child's records: proftop learns its address
 	 * space is its parent's, even if the child is gone by then */
