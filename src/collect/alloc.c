@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -304,7 +305,21 @@ struct alloc_tracker *alloc_tracker_new(uint64_t sample, unsigned stack_bytes, c
 {
 	struct alloc_tracker *t = xcalloc(1, sizeof(*t));
 	uint64_t size = sample == 1 ? RING_EXACT : RING_SAMPLED;
+	struct rlimit fsize;
 
+	/* The memfd's size counts against the file size limit (ulimit -f):
+	 * past it, ftruncate would raise SIGXFSZ. A smaller ring drops more
+	 * records (counted), but the run goes on. */
+	if (getrlimit(RLIMIT_FSIZE, &fsize) == 0 && fsize.rlim_cur != RLIM_INFINITY) {
+		while (size > 16384 && ALLOCRING_HEADER_SIZE + size > fsize.rlim_cur)
+			size /= 2;
+		if (ALLOCRING_HEADER_SIZE + size > fsize.rlim_cur) {
+			snprintf(err, errlen,
+				 "the file size limit (ulimit -f) leaves no room for its ring");
+			free(t);
+			return NULL;
+		}
+	}
 	t->ring_fd = t->wake_fd = -1;
 	t->sample = sample;
 	t->data_size = size;
