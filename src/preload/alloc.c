@@ -590,6 +590,7 @@ static void free_slow(void *p)
 {
 	uint64_t a = (uint64_t)(uintptr_t)p;
 	int saved_errno = errno;
+	bool sampled;
 
 	if (!tracking())
 		return;
@@ -597,9 +598,11 @@ static void free_slow(void *p)
 	if (!ts.ready)
 		thread_ready();
 	lock_take();
-	if (set_take(a))
-		emit_free(p, ALLOCRING_HEAP);
+	sampled = set_take(a);
 	lock_give();
+	/* (out of the lock: in exact mode it may wait for room) */
+	if (sampled)
+		emit_free(p, ALLOCRING_HEAP);
 	ts.guard = 0;
 	errno = saved_errno;
 }
