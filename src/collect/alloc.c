@@ -416,6 +416,25 @@ bool alloc_tracker_loaded(const struct alloc_tracker *t)
 	return t && __atomic_load_n(&t->hdr->loaded, __ATOMIC_ACQUIRE) != 0;
 }
 
+void alloc_tracker_footprint(const struct alloc_tracker *t, uint64_t *rss, uint64_t *vms)
+{
+	size_t page = 4096, npages = t->map_len / page, n = 0;
+	unsigned char *vec;
+
+	*rss = *vms = 0;
+	if (!alloc_tracker_loaded(t))
+		return;
+	*vms = t->map_len;
+	vec = xmalloc(npages);
+	/* the target wrote every page of the memfd that is in memory (drained
+	 * ones are given back): they are in its RSS */
+	if (mincore(t->hdr, t->map_len, vec) == 0)
+		for (size_t i = 0; i < npages; i++)
+			n += vec[i] & 1;
+	free(vec);
+	*rss = (uint64_t)n * page;
+}
+
 uint64_t alloc_tracker_head(const struct alloc_tracker *t)
 {
 	return __atomic_load_n(&t->hdr->head, __ATOMIC_ACQUIRE);

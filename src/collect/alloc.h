@@ -66,6 +66,9 @@ uint64_t alloc_tracker_tail(const struct alloc_tracker *t);
 uint64_t alloc_tracker_lost(const struct alloc_tracker *t);
 /* Whether the tracker ran in the target (preloading worked). */
 bool alloc_tracker_loaded(const struct alloc_tracker *t);
+/* What the ring adds to the target's memory (once the tracker runs in it):
+ * its pages in memory (*rss) and its mapping's size (*vms), in bytes. */
+void alloc_tracker_footprint(const struct alloc_tracker *t, uint64_t *rss, uint64_t *vms);
 /* Tell the tracker proftop is gone: it records nothing more. */
 void alloc_tracker_close(struct alloc_tracker *t);
 

@@ -507,6 +507,25 @@ static bool alloc_dead_done(struct collector *c)
 	return true;
 }
 
+/* The memory points from index from on: the allocation ring is proftop's,
+ * not the program's: out of the target's RSS and VMS (and the sum's). */
+static void alloc_footprint_out(struct collector *c, size_t from)
+{
+	uint64_t rss, vms;
+
+	if (!c->alloc || from >= c->prof->nmemory)
+		return;
+	alloc_tracker_footprint(c->alloc, &rss, &vms);
+	for (size_t i = from; i < c->prof->nmemory; i++) {
+		struct prof_mem_point *m = &c->prof->memory[i];
+
+		if (m->pid != c->target.pid && m->pid != 0)
+			continue;
+		m->rss -= rss < m->rss ? rss : m->rss;
+		m->vms -= vms < m->vms ? vms : m->vms;
+	}
+}
+
 static void drain_allocs(struct collector *c, bool final)
 {
 	struct alloc_sink sink = {.ctx = c, .stack = alloc_stack, .fork = alloc_fork};
@@ -1215,7 +1234,10 @@ static bool collector_service(struct collector *c)
 		uint64_t ticks;
 
 		if (read(c->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+			size_t from = c->prof->nmemory;
+
 			memtrack_poll(&c->mem, c->prof, rel_time(c, now));
+			alloc_footprint_out(c, from);
 			tick = true;
 		}
 	}
