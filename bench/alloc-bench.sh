@@ -99,7 +99,7 @@ run()
 		rm -f "$t".ht*
 		;;
 	esac
-	el=$(sed -n 's/^elapsed \([0-9.]*\) s cpu \([0-9.]*\) s$/\2 \1/p' "$t.err" "$t.out" | tail -n 1)
+	el=$(sed -n 's/^elapsed \([0-9.]*\) s cpu \([0-9.]*\) s.*/\2 \1/p' "$t.err" "$t.out" | tail -n 1)
 	printf '%s' "${el:-n/a n/a}"
 	for f in $FUNCS; do
 		case $mode in

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -276,9 +277,14 @@ int main(int argc, char **argv)
 		struct timespec cpu;
 
 		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-		fprintf(stderr, "elapsed %.3f s cpu %.3f s\n",
+		struct rusage ru;
+
+		getrusage(RUSAGE_SELF, &ru);
+		fprintf(stderr, "elapsed %.3f s cpu %.3f s (user %.3f sys %.3f, %ld minor faults)\n",
 			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-			(double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9);
+			(double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9,
+			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_minflt);
 	}
 	return 0;
 }
