@@ -6,6 +6,8 @@
 #    noalloc   proftop report --memory --no-alloc -- target   (proftop without the tracker)
 #    sampled   proftop report --memory -- target             (default: one sample every 64 KiB)
 #    exact     proftop report --memory --alloc-sample 1 -- target
+#    tracker   bench/alloc-sink: the tracker (64 KiB) with its ring read and
+#              thrown away, no proftop: its own cost inside the target
 #    heaptrack heaptrack -- target                            (every allocation)
 # and takes the target's own CPU time and run time (it prints them: --time),
 # so the profilers' start and their reports after the run are not counted.
@@ -44,6 +46,7 @@ if [ ! -x "$MEMALLOC" ] || [ ! -x "$PROFTOP" ]; then
 	exit 0
 fi
 modes="alone noalloc sampled exact"
+[ -x "$builddir/bench/alloc-sink" ] && [ -f "$builddir/proftop-alloc.so" ] && modes="$modes tracker"
 if command -v heaptrack >/dev/null 2>&1; then
 	modes="$modes heaptrack"
 else
@@ -93,6 +96,8 @@ run()
 		"$MEMALLOC" --time --scale "$SCALE" >"$t.out" 2>"$t.err" ;;
 	exact) "$PROFTOP" report --memory --alloc-sample 1 --format csv -- \
 		"$MEMALLOC" --time --scale "$SCALE" >"$t.out" 2>"$t.err" ;;
+	tracker) "$builddir/bench/alloc-sink" "$builddir/proftop-alloc.so" 65536 \
+		"$MEMALLOC" --time --scale "$SCALE" >"$t.out" 2>"$t.err" ;;
 	heaptrack)
 		heaptrack -o "$t.ht" "$MEMALLOC" --time --scale "$SCALE" >"$t.out" 2>"$t.err"
 		heaptrack_self "$(ls "$t".ht* 2>/dev/null | head -n 1)" >"$t.self"
@@ -128,14 +133,15 @@ for n in $(seq "$RUNS"); do
 	done
 	[ -f "$W/heaptrack.$n.row" ] || continue
 	read -r h _ <"$W/heaptrack.$n.row"
-	for mode in sampled exact; do
+	for mode in sampled exact tracker; do
+		[ -f "$W/$mode.$n.row" ] || continue
 		read -r p _ <"$W/$mode.$n.row"
 		# a slowdown within the noise counts as 10 ms
 		awk -v a="$a" -v h="$h" -v p="$p" -v na="$na" -v r="$W/ratio.$mode" -v o="$W/own.$mode" '
 			BEGIN { if (a == "n/a" || h == "n/a" || p == "n/a") exit
 				d = p - a; if (d < 0.01) d = 0.01
 				printf "%.2f\n", (h - a) / d >>r
-				if (na == "n/a") exit
+				if (na == "n/a" || r ~ /tracker$/) exit
 				d = p - na; if (d < 0.01) d = 0.01
 				printf "%.2f\n", (h - a) / d >>o }'
 	done
