@@ -31,7 +31,8 @@
 #     python3.11 and on 200 forked children), bench/ptrace-bench.sh,
 #     bench/python-bench.sh (Python frames' cost), bench/session-bench.sh,
 #     bench/tui-bench.sh, bench/wall-bench.sh (--clock wall on a
-#     context-switch storm).
+#     context-switch storm), bench/alloc-bench.sh (allocation tracking
+#     against heaptrack).
 #  4. A compact table of everything: proftop/perf ratios, median
 #     [min .. max] over N rounds, and the absolute figures.
 # Prints figures; asserts nothing.
@@ -47,7 +48,7 @@
 #   BENCH_LOST_SCALE  threads scale for it (default 0.5)
 #   BENCH_LOST_ROUNDS rounds of it (default 3)
 #   BENCH_ONLY        run only these parts: any of "overhead lost fit
-#                     targets ptrace python session tui wall" (default all)
+#                     targets ptrace python session tui wall alloc" (default all)
 #   BENCH_QUICK=1     a quick pass to check the scripts: 2 rounds, small
 #                     scales, fewer samples everywhere (figures are rough)
 #   BENCH_KEEP=1      keep the work directory
@@ -75,7 +76,7 @@ FREQ=${BENCH_FREQ:-997}
 LOST_RATES=${BENCH_LOST_RATES:-997 5000 10000 20000}
 LOST_SCALE=${BENCH_LOST_SCALE:-0.5}
 LOST_ROUNDS=${BENCH_LOST_ROUNDS:-3}
-ONLY=${BENCH_ONLY:-overhead lost fit targets ptrace python session tui wall}
+ONLY=${BENCH_ONLY:-overhead lost fit targets ptrace python session tui wall alloc}
 export BENCH_ROUNDS=$ROUNDS BENCH_PTRACE_SCALE BENCH_SESSION_SAMPLES BENCH_SESSION_ROUNDS
 export BENCH_TUI_ROUNDS BENCH_TUI_KEYS BENCH_SHARES_SCALE BENCH_FREQ BENCH_KEEP
 export BENCH_LOST_ROUNDS=$LOST_ROUNDS BENCH_FIT_ROUNDS BENCH_FIT_SCALES BENCH_PY_SCALE BENCH_FORK_RATES
@@ -407,6 +408,7 @@ part ptrace && bash "$here/ptrace-bench.sh" "$builddir"
 part python && bash "$here/python-bench.sh" "$builddir"
 part session && bash "$here/session-bench.sh" "$builddir"
 part wall && bash "$here/wall-bench.sh" "$builddir"
+part alloc && bash "$here/alloc-bench.sh" "$builddir"
 part tui && bash "$here/tui-bench.sh" "$builddir"
 part tui && [ -x "$builddir/bench/query-cost" ] && echo && echo "== live views: one refresh after new samples (bench/query-cost)" &&
 	"$builddir/bench/query-cost" 100000 10000 "${BENCH_TUI_ROUNDS:-15}"

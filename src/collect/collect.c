@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alloc.h"
 #include "calls.h"
 #include "collect.h"
 #include "names-fetch.h"
@@ -184,6 +185,8 @@ struct collector {
 	/* debuginfod: late names (NULL: off); any since collector_names_changed() */
 	struct names_fetch *names;
 	bool names_changed;
+	struct alloc_tracker *alloc; /* a launched target's allocations; NULL if not tracked */
+	uint64_t dead_mark;	     /* the ring's head when the dead were seen; 0: none */
 };
 
 /* A deep copy of argv (NULL-terminated), or NULL. */
@@ -268,6 +271,7 @@ void collector_free(struct collector *c)
 	free(c->fault_memo);
 	python_free(c->py);
 	names_fetch_free(c->names); /* before sym, which it uses */
+	alloc_tracker_free(c->alloc);
 	symbols_free(c->sym);
 	jit_free(c->jit);
 	free(c->unnamed);
@@ -608,6 +612,82 @@ static void on_fault(void *ctx, const struct raw_sample *s)
 	c->have_fault_run = true;
 }
 
+/* The stack of a sampled allocation (alloc.h), the tracker's own frames
+ * (proftop-alloc.so, where its registers were taken) dropped: the leaf is
+ * the code that called malloc. Native frames only. */
+static uint32_t alloc_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap)
+{
+	struct collector *c = ctx;
+	struct raw_sample s = {.pid = pid, .tid = tid, .have_user_regs = true, .snap = *snap};
+	struct proc_space *ps = procmap_process(c->pm, pid);
+	uint32_t locs[MAX_FRAMES];
+	size_t n, skip = 0;
+	bool truncated;
+
+	note_thread(c, pid, tid);
+	n = user_stack(c, ps, &s, NULL, locs, &truncated);
+	while (skip < n) {
+		const struct prof_location *l = &c->prof->locations[locs[skip]];
+
+		if (strcmp(c->prof->modules[l->module].name, "proftop-alloc.so"))
+			break;
+		skip++;
+	}
+	return profile_intern_stack(c->prof, locs + skip, n - skip);
+}
+
+/* A forked child's records come before perf may have said it was
+ * forked: its maps are its parent's. */
+static void alloc_fork(void *ctx, pid_t pid, pid_t ppid)
+{
+	struct collector *c = ctx;
+	struct proc_space *ps = procmap_lookup(c->pm, pid);
+
+	if (!ps || !ps->nmaps)
+		procmap_fork(c->pm, ppid, pid);
+}
+
+/* Whether the tracker's ring holds no more records of the processes in
+ * c->dead (else they wait for the next drain). */
+static bool alloc_dead_done(struct collector *c)
+{
+	if (!c->alloc || !c->ndead)
+		return true;
+	if (!c->dead_mark)
+		c->dead_mark = alloc_tracker_head(c->alloc) + 1;
+	if (alloc_tracker_tail(c->alloc) + 1 < c->dead_mark)
+		return false;
+	c->dead_mark = 0;
+	return true;
+}
+
+/* The memory points from index from on: the allocation ring is proftop's,
+ * not the program's: out of the target's RSS and VMS (and the sum's). */
+static void alloc_footprint_out(struct collector *c, size_t from)
+{
+	uint64_t rss, vms;
+
+	if (!c->alloc || from >= c->prof->nmemory)
+		return;
+	alloc_tracker_footprint(c->alloc, &rss, &vms);
+	for (size_t i = from; i < c->prof->nmemory; i++) {
+		struct prof_mem_point *m = &c->prof->memory[i];
+
+		if (m->pid != c->target.pid && m->pid != 0)
+			continue;
+		m->rss -= rss < m->rss ? rss : m->rss;
+		m->vms -= vms < m->vms ? vms : m->vms;
+	}
+}
+
+static void drain_allocs(struct collector *c, bool final)
+{
+	struct alloc_sink sink = {.ctx = c, .stack = alloc_stack, .fork = alloc_fork};
+
+	if (c->alloc)
+		alloc_tracker_drain(c->alloc, c->prof, c->prof->meta.start_ns, &sink, final);
+}
+
 static void read_blocked_at(pid_t pid, pid_t tid, uint64_t *sp, uint64_t *pc)
 {
 	char path[64], buf[256];
@@ -853,7 +933,13 @@ static void drain(struct collector *c)
 	       loop_now_ns() - start < DRAIN_BUDGET_NS)
 		;
 	fault_run_flush(c); /* nothing held between drains */
-	/* Exited processes: their records are all in now. */
+	/* the tracker's records, while the maps of processes that exited
+	 * are still known */
+	drain_allocs(c, false);
+	/* Exited processes: their records are all in now (the tracker's, once
+	 * its ring is read past where it was when they were seen to exit). */
+	if (!alloc_dead_done(c))
+		return;
 	for (size_t i = 0; i < c->ndead; i++) {
 		struct proc_space *ps = procmap_lookup(c->pm, c->dead[i]);
 
@@ -1123,6 +1209,38 @@ static void read_output(struct collector *c)
 	}
 }
 
+/* Allocations of a launched target: the tracker preloaded, when it can
+ * be (else one line saying why, also in the profile); an attached target
+ * only gets the line. */
+static void setup_allocs(struct collector *c, struct target_io *io)
+{
+	struct prof_meta *m = &c->prof->meta;
+	char note[512], err[256];
+	int fds[2];
+
+	if (!c->cfg.alloc_sample)
+		return;
+	if (!c->cfg.argv) {
+		snprintf(note, sizeof(note), "allocations are tracked for launched programs only%s",
+			 c->cfg.fault_period ? "; showing RSS growth by page faults" : "");
+	} else if (alloc_check_target(c->cfg.argv[0], c->cfg.fault_period, note, sizeof(note)) == 0 &&
+		   (c->alloc = alloc_tracker_new(c->cfg.alloc_sample, c->cfg.stack_size, err,
+						 sizeof(err)))) {
+		io->envp = alloc_tracker_environ(c->alloc);
+		alloc_tracker_fds(c->alloc, fds);
+		io->keep_fds[0] = fds[0];
+		io->keep_fds[1] = fds[1];
+		io->nkeep = fds[1] >= 0 ? 2 : 1;
+		m->alloc_sample = c->cfg.alloc_sample;
+	} else if (!note[0]) {
+		snprintf(note, sizeof(note), "allocations not tracked: %s", err);
+	}
+	if (note[0]) {
+		warnx_("%s", note);
+		m->alloc_note = profile_str(c->prof, note);
+	}
+}
+
 static void poll_at_exec(void *arg)
 {
 	struct collector *c = arg;
@@ -1168,6 +1286,7 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 			io.null_stdin = io.new_session && !c->pass_stdin;
 			io.stdin_from_out = io.new_session && c->pass_stdin;
 		}
+		setup_allocs(c, &io);
 		rc = target_launch(&c->target, c->cfg.argv, &io, err, errlen);
 		if (io.out_fd >= 0)
 			close(io.out_fd);
@@ -1211,8 +1330,10 @@ int collector_start(struct collector *c, char *err, size_t errlen)
 	if (c->target.launched &&
 	    target_release_at_exec(&c->target, poll_at_exec, c, err, errlen) < 0)
 		return -1;
-	if (!c->target.launched)
+	if (!c->target.launched) {
+		setup_allocs(c, NULL);
 		memtrack_poll(&c->mem, c->prof, 0); /* attached: from now */
+	}
 	c->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	if (c->timerfd >= 0) {
 		struct itimerspec its = {
@@ -1254,6 +1375,8 @@ static size_t collector_pollfds(struct collector *c, struct pollfd *fds, size_t 
 		fds[n++] = (struct pollfd){.fd = c->timerfd, .events = POLLIN};
 	if (c->target.pidfd >= 0 && !c->target.ended && n < max)
 		fds[n++] = (struct pollfd){.fd = c->target.pidfd, .events = POLLIN};
+	if (alloc_tracker_wake_fd(c->alloc) >= 0 && n < max)
+		fds[n++] = (struct pollfd){.fd = alloc_tracker_wake_fd(c->alloc), .events = POLLIN};
 	/* An idle pty polls as hung up at once: the ticks read it instead. */
 	if (c->pty_master >= 0 && !c->pty_idle && n < max)
 		fds[n++] = (struct pollfd){.fd = c->pty_master, .events = POLLIN};
@@ -1281,7 +1404,10 @@ static bool collector_service(struct collector *c)
 		uint64_t ticks;
 
 		if (read(c->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+			size_t from = c->prof->nmemory;
+
 			memtrack_poll(&c->mem, c->prof, rel_time(c, now));
+			alloc_footprint_out(c, from);
 			tick = true;
 		}
 	}
@@ -1295,6 +1421,8 @@ static bool collector_service(struct collector *c)
 		c->prof->meta.held_ns = c->ops->held_ns(c->sampler);
 	if (c->sampler) /* live, for the TUI's header */
 		c->prof->meta.lost = c->ops->lost(c->sampler);
+	if (c->alloc)
+		c->prof->meta.allocs_lost = alloc_tracker_lost(c->alloc);
 	read_output(c);
 	target_check(&c->target);
 	if (c->deadline_ns && now >= c->deadline_ns)
@@ -1397,6 +1525,31 @@ static void close_sampler(struct collector *c)
 	target_set_traced(&c->target, false);
 }
 
+/* The last allocation records (the target is gone or stopped: nothing
+ * reserved will be written any more), and what the tracker saw. */
+static void finish_allocs(struct collector *c)
+{
+	struct prof_meta *m = &c->prof->meta;
+
+	if (!c->alloc)
+		return;
+	drain_allocs(c, true);
+	m->allocs_lost = alloc_tracker_lost(c->alloc);
+	if (!alloc_tracker_loaded(c->alloc)) {
+		char note[512];
+
+		snprintf(note, sizeof(note),
+			 "allocations not tracked: the tracker did not load in %s (preloading "
+			 "ignored or refused)%s",
+			 c->target.command,
+			 c->cfg.fault_period ? "; RSS growth by page faults only" : "");
+		warnx_("%s", note);
+		m->alloc_note = profile_str(c->prof, note);
+		m->alloc_sample = 0;
+	}
+	alloc_tracker_close(c->alloc);
+}
+
 void collector_finish(struct collector *c)
 {
 	struct prof_meta *m = &c->prof->meta;
@@ -1418,6 +1571,7 @@ void collector_finish(struct collector *c)
 	close_sampler(c);
 	while (c->nunnamed) /* attached targets, still running */
 		jit_name_late(c, c->unnamed[0].pid);
+	finish_allocs(c);
 	calls_finish(c->calls, loop_now_ns());
 	m->duration_ns = loop_now_ns() - m->start_ns;
 	/* record and report print or save the names next: complete them (the

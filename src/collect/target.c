@@ -193,10 +193,15 @@ int target_launch(struct target *t, char **argv, const struct target_io *io, cha
 				_exit(127);
 		}
 		child_setup_io(io);
+		for (int i = 0; io && i < io->nkeep && i < 2; i++)
+			fcntl(io->keep_fds[i], F_SETFD, 0);
 		/* Held here until the sampler is attached. */
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
-		execvp(argv[0], argv);
+		if (io && io->envp)
+			execvpe(argv[0], argv, io->envp);
+		else
+			execvp(argv[0], argv);
 		e = errno;
 		if (write(ep[1], &e, sizeof(e)) < 0)
 			_exit(127);

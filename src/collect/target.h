@@ -29,6 +29,9 @@ struct target_io {
 	bool stdin_from_out; /* stdin from out_fd too (the pty: proftop forwards keys) */
 	bool new_session;    /* setsid(), no controlling terminal */
 	bool keep_running;   /* outlive proftop (else PR_SET_PDEATHSIG kills it with us) */
+	char **envp;	     /* the environment to exec with; NULL: ours */
+	int keep_fds[2];     /* fds the program inherits (FD_CLOEXEC cleared)... */
+	int nkeep;	     /* ...how many of them */
 };
 
 /* Fork argv[0] (searched in PATH), held before exec; io NULL inherits our

@@ -1,0 +1,99 @@
+/* The allocation ring: shared memory (a memfd) between proftop and the
+ * tracker it preloads into a launched target (src/preload/alloc.c). The
+ * target's threads (and forked children) are the producers, proftop the
+ * only consumer. Both sides include this header; it depends on nothing but
+ * the C library.
+ *
+ * Producers reserve space with a compare-and-swap on head (lock-free,
+ * never waiting except, in exact mode, a bounded wait for room), write the
+ * record, and commit it by storing its length with ALLOCRING_COMMIT
+ * (release). The consumer reads committed records from tail, zeroes what
+ * it read (so that space not yet written reads as 0) and moves tail on
+ * (release). Records are 8-byte aligned and never wrap: a record that
+ * would cross the end is preceded by a PAD record filling the rest.
+ *
+ * proftop must treat everything in the ring as untrusted input: lengths are
+ * checked, never followed blindly. */
+#ifndef PROFTOP_ALLOCRING_H
+#define PROFTOP_ALLOCRING_H
+
+#include <stdint.h>
+
+#define ALLOCRING_MAGIC	  0x50544152u /* "PTAR" */
+#define ALLOCRING_VERSION 1u
+#define ALLOCRING_COMMIT  0x80000000u /* in a record's len word: written in full */
+#define ALLOCRING_MAX_REC (1u << 20)  /* a record is never longer */
+
+/* The environment proftop hands the tracker (removed from environ by the
+ * tracker's constructor, so that the program sees its own). */
+#define ALLOCRING_ENV_FD   "PROFTOP_ALLOC_FD"	/* the ring's fd */
+#define ALLOCRING_ENV_WAKE "PROFTOP_ALLOC_WAKE" /* an eventfd to wake proftop */
+/* the user's own LD_PRELOAD, "-" for none */
+#define ALLOCRING_ENV_PRELOAD "PROFTOP_ALLOC_PRELOAD"
+
+enum allocring_type {
+	ALLOCRING_PAD = 0,   /* skip len bytes */
+	ALLOCRING_ALLOC = 1, /* a sampled allocation, with registers and stack */
+	ALLOCRING_FREE = 2,  /* a sampled block at addr was freed (or realloc'd away) */
+	ALLOCRING_FORK = 3,  /* pid was forked (no exec) from addr (its parent's pid) */
+};
+
+enum allocring_kind {
+	ALLOCRING_HEAP = 0, /* malloc and friends */
+	ALLOCRING_MMAP = 1, /* anonymous mmap */
+};
+
+/* The registers an ALLOC record carries, in this order: what the DWARF
+ * unwinder needs to start (ip, sp) and the callee-saved ones the frames
+ * above may have left in registers. */
+enum allocring_reg {
+	ALLOCRING_IP,
+	ALLOCRING_SP,
+	ALLOCRING_BP,
+	ALLOCRING_BX,
+	ALLOCRING_R12,
+	ALLOCRING_R13,
+	ALLOCRING_R14,
+	ALLOCRING_R15,
+	ALLOCRING_NREGS
+};
+
+struct allocring_rec {
+	uint32_t len;  /* bytes of the whole record | ALLOCRING_COMMIT (atomic) */
+	uint16_t type; /* enum allocring_type */
+	uint16_t kind; /* enum allocring_kind */
+	int32_t pid, tid;
+	uint64_t time; /* CLOCK_MONOTONIC ns */
+	uint64_t addr;
+	uint64_t size; /* ALLOC: bytes asked for; UNMAP: bytes unmapped */
+	/* ALLOC only: */
+	uint64_t regs[ALLOCRING_NREGS];
+	uint32_t stack_len; /* bytes of stack that follow, copied from regs[SP] up */
+	uint32_t reserved;
+	/* uint8_t stack[stack_len], padded to 8 */
+};
+#define ALLOCRING_FREE_LEN 40u /* a FREE or UNMAP record: up to size */
+
+struct allocring_header {
+	uint32_t magic, version;
+	uint32_t header_size; /* data starts here */
+	uint32_t stack_bytes; /* stack to copy per sampled allocation */
+	uint64_t data_size;   /* a power of two */
+	uint64_t sample;      /* mean bytes between samples; 1: every allocation */
+	/* written by producers */
+	uint64_t head; /* bytes reserved so far (atomic) */
+	uint64_t lost; /* records dropped: the ring was full (atomic) */
+	/* 1: the next producer past the watermark writes the eventfd (atomic) */
+	uint32_t wake_armed;
+	/* exact mode: a producer waited in vain; no more waits until tail moves */
+	uint32_t stalled;
+	/* written by proftop */
+	uint64_t tail;	 /* bytes consumed so far (atomic) */
+	uint32_t closed; /* proftop is gone: record nothing more (atomic) */
+	uint32_t pad;
+	uint64_t loaded; /* set by the tracker once it runs (its pid): preloading worked */
+};
+
+#define ALLOCRING_HEADER_SIZE 4096u
+
+#endif

@@ -1,0 +1,254 @@
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <cmocka.h>
+
+#include "alloc.h"
+#include "allocring.h"
+#include "profile.h"
+
+/* proftop's side of the allocation ring, with this test writing what the
+ * preloaded tracker would (and what a broken or hostile one might): the
+ * records become prof_alloc entries with the right weights, frees mark
+ * them, forks are passed on, and malformed input is dropped and counted,
+ * never followed. */
+
+struct ring {
+	struct alloc_tracker *t;
+	struct allocring_header *h;
+	uint8_t *data;
+	size_t map_len;
+	struct profile *p;
+	int forks;
+	pid_t fork_pid, fork_ppid;
+	uint32_t stack_id;
+};
+
+static uint32_t stub_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap)
+{
+	struct ring *r = ctx;
+
+	(void)pid;
+	(void)tid;
+	assert_true(snap->stack_len <= 4096);
+	return r->stack_id;
+}
+
+static void stub_fork(void *ctx, pid_t pid, pid_t ppid)
+{
+	struct ring *r = ctx;
+
+	r->forks++;
+	r->fork_pid = pid;
+	r->fork_ppid = ppid;
+}
+
+static void ring_open(struct ring *r, uint64_t sample)
+{
+	char err[256];
+	int fds[2];
+
+	memset(r, 0, sizeof(*r));
+	r->t = alloc_tracker_new(sample, 256, err, sizeof(err));
+	assert_non_null(r->t);
+	alloc_tracker_fds(r->t, fds);
+	r->map_len = ALLOCRING_HEADER_SIZE + (sample == 1 ? (16u << 20) : (32u << 20));
+	r->h = mmap(NULL, r->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+	assert_true(r->h != MAP_FAILED);
+	assert_int_equal(r->h->magic, ALLOCRING_MAGIC);
+	assert_int_equal(r->h->sample, sample);
+	assert_int_equal(r->h->data_size + ALLOCRING_HEADER_SIZE, r->map_len);
+	r->data = (uint8_t *)r->h + ALLOCRING_HEADER_SIZE;
+	r->p = profile_new();
+	r->stack_id = 0;
+}
+
+static void ring_close(struct ring *r)
+{
+	munmap(r->h, r->map_len);
+	alloc_tracker_free(r->t);
+	profile_free(r->p);
+}
+
+/* Reserve len bytes as a producer would; the record, not committed. */
+static struct allocring_rec *put(struct ring *r, uint32_t len)
+{
+	struct allocring_rec *rec =
+		(struct allocring_rec *)(r->data + (r->h->head & (r->h->data_size - 1)));
+
+	memset(rec, 0, len);
+	r->h->head += len;
+	rec->len = len;
+	return rec;
+}
+
+static void put_alloc(struct ring *r, pid_t pid, uint64_t addr, uint64_t size, uint32_t stack_len)
+{
+	uint32_t len = (uint32_t)((sizeof(struct allocring_rec) + stack_len + 7) & ~7u);
+	struct allocring_rec *rec = put(r, len);
+
+	rec->type = ALLOCRING_ALLOC;
+	rec->pid = rec->tid = pid;
+	rec->time = 1000;
+	rec->addr = addr;
+	rec->size = size;
+	rec->stack_len = stack_len;
+	rec->len = len | ALLOCRING_COMMIT;
+}
+
+static void put_free(struct ring *r, pid_t pid, uint64_t addr, uint16_t type)
+{
+	struct allocring_rec *rec = put(r, ALLOCRING_FREE_LEN);
+
+	rec->type = type;
+	rec->pid = rec->tid = pid;
+	rec->time = 2000;
+	rec->addr = addr;
+	rec->len = ALLOCRING_FREE_LEN | ALLOCRING_COMMIT;
+}
+
+static size_t drain(struct ring *r, bool final)
+{
+	struct alloc_sink sink = {.ctx = r, .stack = stub_stack, .fork = stub_fork};
+
+	return alloc_tracker_drain(r->t, r->p, 0, &sink, final);
+}
+
+static void test_exact(void **state)
+{
+	struct ring r;
+
+	(void)state;
+	ring_open(&r, 1);
+	put_alloc(&r, 10, 0x1000, 1024, 64);
+	put_alloc(&r, 10, 0x2000, 0, 0);
+	put_alloc(&r, 11, 0x1000, 4096, 64); /* same address, another process */
+	put_free(&r, 10, 0x1000, ALLOCRING_FREE);
+	put_free(&r, 10, 0x9999, ALLOCRING_FREE); /* never sampled: ignored */
+	assert_int_equal(drain(&r, false), 5);
+	assert_int_equal(r.p->nallocs, 3);
+	assert_int_equal(r.p->allocs[0].bytes, 1024);
+	assert_int_equal(r.p->allocs[0].allocs, 1);
+	assert_int_equal(r.p->allocs[0].free_time, 2000);
+	assert_int_equal(r.p->allocs[1].bytes, 0);
+	assert_int_equal(r.p->allocs[2].size, 4096);
+	assert_true(r.p->allocs[2].free_time == PROF_ALLOC_LIVE);
+	/* read and cleared: tail caught up, nothing more */
+	assert_int_equal(r.h->tail, r.h->head);
+	assert_int_equal(drain(&r, false), 0);
+	assert_int_equal(alloc_tracker_lost(r.t), 0);
+	ring_close(&r);
+}
+
+/* A block of s bytes sampled with P = 1 - exp(-s/N) stands for s/P bytes;
+ * its allocations, rounded at random, average 1/P. */
+static void test_weights(void **state)
+{
+	struct ring r;
+	double p = 1 - __builtin_exp(-1024.0 / 65536), sum = 0;
+
+	(void)state;
+	ring_open(&r, 65536);
+	for (int i = 0; i < 2000; i++)
+		put_alloc(&r, 10, 0x1000 + 16 * (uint64_t)i, 1024, 0);
+	put_alloc(&r, 10, 0x100000, 1 << 20, 0); /* P ~ 1 */
+	assert_int_equal(drain(&r, false), 2001);
+	for (int i = 0; i < 2000; i++) {
+		assert_int_equal(r.p->allocs[i].bytes, (uint64_t)(1024 / p + 0.5));
+		sum += r.p->allocs[i].allocs;
+	}
+	assert_true(sum / 2000 > 1 / p - 0.5 && sum / 2000 < 1 / p + 0.5);
+	assert_int_equal(r.p->allocs[2000].bytes, 1 << 20);
+	assert_int_equal(r.p->allocs[2000].allocs, 1);
+	ring_close(&r);
+}
+
+/* Records that do not add up are dropped and counted, never followed;
+ * what a dead writer left unwritten is skipped at the end. */
+static void test_malformed(void **state)
+{
+	struct ring r;
+	struct allocring_rec *rec;
+
+	(void)state;
+	ring_open(&r, 1);
+	/* a stack longer than its record */
+	put_alloc(&r, 10, 0x1000, 64, 64);
+	rec = (struct allocring_rec *)r.data;
+	rec->stack_len = 1u << 30;
+	put_alloc(&r, 10, 0x2000, 64, 0); /* fine */
+	assert_int_equal(drain(&r, false), 2);
+	assert_int_equal(r.p->nallocs, 1);
+	assert_int_equal(alloc_tracker_lost(r.t), 1);
+	/* a length that is not a multiple of 8: the rest reserved is dropped */
+	rec = put(&r, 64);
+	rec->len = 61 | ALLOCRING_COMMIT;
+	put_alloc(&r, 10, 0x3000, 64, 0);
+	drain(&r, false);
+	assert_int_equal(r.p->nallocs, 1);
+	assert_int_equal(alloc_tracker_lost(r.t), 2);
+	assert_int_equal(r.h->tail, r.h->head);
+	/* reserved, never committed: waits, then (the writers gone) skipped */
+	put(&r, 64);
+	put_alloc(&r, 10, 0x4000, 64, 0);
+	assert_int_equal(drain(&r, false), 0);
+	assert_true(r.h->tail < r.h->head);
+	assert_int_equal(drain(&r, true), 1);
+	assert_int_equal(r.p->nallocs, 2);
+	assert_int_equal(alloc_tracker_lost(r.t), 3);
+	/* a head no ring could hold: start over from it */
+	r.h->head += r.h->data_size * 3;
+	drain(&r, false);
+	assert_int_equal(r.h->tail, r.h->head);
+	assert_int_equal(alloc_tracker_lost(r.t), 4);
+	ring_close(&r);
+}
+
+/* PAD fills the end of the ring; records after the wrap are read. A FORK
+ * record is passed on; after profile_zero old frees are ignored. */
+static void test_wrap_fork_zero(void **state)
+{
+	struct ring r;
+	struct allocring_rec *rec;
+	uint64_t size;
+
+	(void)state;
+	ring_open(&r, 1);
+	size = r.h->data_size;
+	/* 64 bytes before the end, where a 96-byte record does not fit */
+	r.h->head = r.h->tail = 5 * size - 64;
+	rec = put(&r, 64);
+	rec->type = ALLOCRING_PAD;
+	rec->len = 64 | ALLOCRING_COMMIT;
+	put_alloc(&r, 10, 0x1000, 8, 0);
+	put_free(&r, 12, 10, ALLOCRING_FORK);
+	assert_int_equal(drain(&r, false), 2);
+	assert_int_equal(r.p->nallocs, 1);
+	assert_int_equal(r.forks, 1);
+	assert_int_equal(r.fork_pid, 12);
+	assert_int_equal(r.fork_ppid, 10);
+	profile_zero(r.p);
+	put_free(&r, 10, 0x1000, ALLOCRING_FREE);
+	drain(&r, false);
+	assert_int_equal(r.p->nallocs, 0);
+	ring_close(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_exact),
+		cmocka_unit_test(test_weights),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_wrap_fork_zero),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
