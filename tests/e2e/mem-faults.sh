@@ -55,17 +55,17 @@ pt_proftop "$PT_WORK/launch.csv" report --memory --format csv --limit 0 \
 pt_eq "launched: proftop exit status" "$PT_RC" 0
 check launched "$PT_WORK/launch.csv" "$PT_WORK/launch.proftop"
 
-# Under --memory, --lines and --callers count bytes: here faulted bytes
-# (nothing was allocated through the tracker), 32 MiB on touch_mmap's store
-# line, 64 MiB from main into touch_heap.
+# Under --memory, --lines and --callers count bytes, the measure the sort
+# names: here faulted bytes (--sort faulted: touch_heap's malloc is tracked
+# too), 32 MiB on touch_mmap's store line, 64 MiB from main into touch_heap.
 line=$(grep -n 'p\[i\] = ' "$top_srcdir/tests/workloads/memtouch.c" | cut -d: -f1)
-pt_proftop "$PT_WORK/lines.csv" report --memory --format csv --lines touch_mmap -- "$w"
+pt_proftop "$PT_WORK/lines.csv" report --memory --sort faulted --format csv --lines touch_mmap -- "$w"
 mib=$(awk -F, -v line="$line" '
 	/^file,line,/ { for (i = 1; i <= NF; i++) col[$i] = i; on = 1; next }
 	on && $col["line"] == line { printf "%.2f", $col["total_faulted_bytes"] / 1048576 }' \
 	"$PT_WORK/lines.csv")
 pt_near "--lines touch_mmap: faulted MiB on line $line" "$mib" 32 3.2
-pt_proftop "$PT_WORK/callers.csv" report --memory --format csv --callers touch_heap -- "$w"
+pt_proftop "$PT_WORK/callers.csv" report --memory --sort faulted --format csv --callers touch_heap -- "$w"
 mib=$(awk -F, '
 	/^relation,/ { for (i = 1; i <= NF; i++) col[$i] = i; on = 1; next }
 	on && $1 == "caller" && $2 == "main" { printf "%.2f", $col["total_faulted_bytes"] / 1048576 }' \
