@@ -27,9 +27,13 @@ wall_shares "$session"
 wall_leaves "$session"
 pt_eq "the wait under waits_forever" "$(wall_leaf_under waits_forever)" "[off-CPU: read]"
 
-# The thread blocked in read all along: one record, about all of main's time.
+# The thread blocked in read all along: one record, about all of main's
+# time. On a loaded machine a tick can catch the thread between the read
+# that PTRACE_INTERRUPT ended and its restart (seen twice in make check
+# -j2 with seven other jobs: 3 records, the same time in all): a few
+# records at most, and their time checked below.
 records=$(awk '/;waits_forever;/ && /off-CPU/ { n += $NF } END { print n + 0 }' "$PT_WORK/folded")
-pt_eq "off-CPU records of the thread blocked all along" "$records" 1
+pt_le "off-CPU records of the thread blocked all along" "$records" 3
 blocked=$(awk '/;waits_forever;/ && /off-CPU/ { n += $NF } END { printf "%.2f", n / 1e9 }' "$PT_WORK/folded.ns")
 pt_ge "its wait, in s (main ran $m s)" "$blocked" "$(awk -v m="$m" 'BEGIN { print 0.9 * m }')"
 

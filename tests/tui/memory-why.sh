@@ -30,7 +30,7 @@ tui_wait "-p: attached" "pid $pid" 15 || pt_finish
 tui_keys m
 tui_wait "-p: the memory view" 'Memory of the target' 5 || pt_finish
 tui_wait "-p: the status line says an attached process has no allocations" \
-	'^ whole run: allocations: .*attach' 5
+	'^ whole run: allocations: .*(attach|launched programs only)' 5
 tui_screen | grep -m1 'allocations:' | sed 's/^/# /'
 tui_keys q
 tui_wait_exit 10 || pt_fail "proftop did not exit after q"
