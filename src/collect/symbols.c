@@ -1053,6 +1053,10 @@ static uint32_t pseudo_location(struct symbols *s, const char *name, uint64_t ad
 
 	if (loc != PROF_NONE)
 		return loc;
+	if (!s->p->modules[module].symbols_from && strcmp(name, PROF_KERNEL_MODULE))
+		profile_set_module_source(s->p, module,
+					  "no symbols: anonymous memory (JIT code without a "
+					  "perf map) or an unreadable file");
 	line.function = profile_intern_function(s->p, name, name, NULL, 0, module);
 	return profile_intern_location(s->p, module, addr, &line, 1);
 }
@@ -1138,12 +1142,19 @@ uint32_t symbols_kernel_location(struct symbols *s, uint64_t ip)
 	if (!s->ksyms)
 		s->ksyms = ksyms_load(s->kallsyms_path);
 	name = ksyms_lookup(s->ksyms, ip, &start, &mod);
-	if (!name)
-		return pseudo_location(s, PROF_KERNEL_MODULE, 0);
+	if (!name) {
+		loc = pseudo_location(s, PROF_KERNEL_MODULE, 0);
+		module = s->p->locations[loc].module;
+		if (!s->p->modules[module].symbols_from && ksyms_why(s->ksyms))
+			profile_set_module_source(s->p, module, ksyms_why(s->ksyms));
+		return loc;
+	}
 	module = profile_intern_module(s->p, mod, NULL);
 	loc = profile_find_location(s->p, module, start);
 	if (loc != PROF_NONE)
 		return loc;
+	if (!s->p->modules[module].symbols_from)
+		profile_set_module_source(s->p, module, "kernel symbols from /proc/kallsyms");
 	line.function = profile_intern_function(s->p, name, name, NULL, 0, module);
 	return profile_intern_location(s->p, module, start, &line, 1);
 }
