@@ -19,6 +19,7 @@
 #include <asm/perf_regs.h>
 
 #include "alloc.h"
+#include "target.h"
 #include "allocring.h"
 #include "xalloc.h"
 
@@ -94,28 +95,6 @@ const char *alloc_preload_path(void)
 	}
 	snprintf(path, sizeof(path), "%s/%s", PROFTOP_PKGLIBDIR, PRELOAD_NAME);
 	return safe_file(path) ? path : NULL;
-}
-
-/* argv0 as execvp finds it, in buf. */
-static bool find_program(const char *argv0, char *buf, size_t len)
-{
-	const char *path = getenv("PATH");
-
-	if (strchr(argv0, '/')) {
-		snprintf(buf, len, "%s", argv0);
-		return access(buf, F_OK) == 0;
-	}
-	for (const char *p = path ? path : "/usr/local/bin:/usr/bin:/bin"; *p;) {
-		size_t n = strcspn(p, ":");
-
-		snprintf(buf, len, "%.*s/%s", (int)n, n ? p : ".", argv0);
-		if (access(buf, X_OK) == 0)
-			return true;
-		p += n;
-		if (*p == ':')
-			p++;
-	}
-	return false;
 }
 
 struct elf_facts {
@@ -258,7 +237,7 @@ int alloc_check_target(const char *argv0, bool faults, char *note, size_t len)
 			 alloc_preload_path(), rest);
 		return -1;
 	}
-	if (!find_program(argv0, path, sizeof(path)) || stat(path, &st) < 0)
+	if (!target_find_command(argv0, path, sizeof(path)) || stat(path, &st) < 0)
 		return 0; /* exec will say */
 	if ((st.st_mode & S_ISUID && st.st_uid != geteuid()) ||
 	    (st.st_mode & S_ISGID && st.st_gid != getegid())) {

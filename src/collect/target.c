@@ -101,8 +101,7 @@ static int elf_class(const char *path)
 	return h[4];
 }
 
-/* argv0 as execvp will find it, in buf; false if not found. */
-static bool find_command(const char *argv0, char *buf, size_t len)
+bool target_find_command(const char *argv0, char *buf, size_t len)
 {
 	const char *path = getenv("PATH");
 
@@ -132,7 +131,7 @@ static int check_launchable(const char *argv0, char *err, size_t errlen)
 	char path[4096];
 	struct stat st;
 
-	if (!find_command(argv0, path, sizeof(path)) || stat(path, &st) < 0)
+	if (!target_find_command(argv0, path, sizeof(path)) || stat(path, &st) < 0)
 		return 0; /* exec will say */
 	if (elf_class(path) == 1) {
 		snprintf(err, errlen,

@@ -66,4 +66,8 @@ void target_free(struct target *t);
 const char *target_signal_name(int sig);
 const char *target_describe(const struct target *t, char *buf, size_t len);
 
+/* argv0 as execvp will find it (a path, or searched in $PATH), in buf;
+ * false if not found. */
+bool target_find_command(const char *argv0, char *buf, size_t len);
+
 #endif

@@ -431,10 +431,9 @@ static void md_heading(FILE *out, const struct diff_table *t)
 int report_diff_markdown(FILE *out, const struct diff_table *t, const struct report_opts *o)
 {
 	size_t limit = o->limit ? o->limit : t->n, listed = 0;
-	locale_t c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0), old = (locale_t)0;
+	struct report_locale loc;
 
-	if (c_numeric)
-		old = uselocale(c_numeric);
+	report_c_numeric(&loc);
 	md_heading(out, t);
 	fputs("| | function | module | tottime (s) | \xce\x94 tottime (s) | \xce\x94% "
 	      "| cumtime (s) | \xce\x94 cumtime (s) | \xce\x94% |\n"
@@ -454,16 +453,6 @@ int report_diff_markdown(FILE *out, const struct diff_table *t, const struct rep
 	}
 	if (listed < t->n)
 		fprintf(out, "\n%zu of %zu functions shown.\n", listed, t->n);
-	if (c_numeric) {
-		uselocale(old);
-		freelocale(c_numeric);
-	}
-	errno = 0;
-	if (fflush(out) != 0 || ferror(out)) {
-		if (errno != EPIPE)
-			warnx_("cannot write the report%s%s", errno ? ": " : "",
-			       errno ? strerror(errno) : "");
-		return 1;
-	}
-	return 0;
+	report_c_numeric_end(&loc);
+	return report_flush(out);
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <locale.h>
 #include <stdio.h>
 
 #include "annotate.h"
@@ -78,5 +79,17 @@ void write_mem_diff(struct report *r);
 /* report-lines.c: --lines as source or machine code */
 int disasm_prepare(struct report *r, uint32_t fn, bool asked);
 void write_lines(struct report *r, uint32_t fn);
+
+/* CSV, JSON and Markdown need '.' decimals whatever locale the TUI set:
+ * report_c_numeric switches this thread to C numerics until
+ * report_c_numeric_end. */
+struct report_locale {
+	locale_t c, old;
+};
+void report_c_numeric(struct report_locale *l);
+void report_c_numeric_end(struct report_locale *l);
+/* Flush a finished report: 0, or 1 after one line saying why it could
+ * not be written (none for a reader that stopped early, | head). */
+int report_flush(FILE *out);
 
 #endif

@@ -365,12 +365,11 @@ static void md_row(FILE *out, const struct mem_diff *d, const struct mem_diff_ro
 int report_mem_diff_markdown(FILE *out, const struct mem_diff *d, const struct report_opts *o)
 {
 	size_t limit = o->limit ? o->limit : d->n, listed = 0;
-	locale_t c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0), old = (locale_t)0;
+	struct report_locale loc;
 	uint64_t base = compared(d, &d->base_total), cur = compared(d, &d->cur_total);
 	char a[32], b[32], c[32];
 
-	if (c_numeric)
-		old = uselocale(c_numeric);
+	report_c_numeric(&loc);
 	if (!d->flag)
 		fputs("### proftop: memory compared with the baseline\n\n", out);
 	else if (d->regressions)
@@ -402,16 +401,6 @@ int report_mem_diff_markdown(FILE *out, const struct mem_diff *d, const struct r
 	}
 	if (listed < d->n)
 		fprintf(out, "\n%zu of %zu functions shown.\n", listed, d->n);
-	if (c_numeric) {
-		uselocale(old);
-		freelocale(c_numeric);
-	}
-	errno = 0;
-	if (fflush(out) != 0 || ferror(out)) {
-		if (errno != EPIPE)
-			warnx_("cannot write the report%s%s", errno ? ": " : "",
-			       errno ? strerror(errno) : "");
-		return 1;
-	}
-	return 0;
+	report_c_numeric_end(&loc);
+	return report_flush(out);
 }

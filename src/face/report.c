@@ -15,6 +15,34 @@
 
 #define AMBIGUOUS_SHOWN 8
 
+void report_c_numeric(struct report_locale *l)
+{
+	l->old = (locale_t)0;
+	l->c = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+	if (l->c)
+		l->old = uselocale(l->c);
+}
+
+void report_c_numeric_end(struct report_locale *l)
+{
+	if (l->c) {
+		uselocale(l->old);
+		freelocale(l->c);
+		l->c = (locale_t)0;
+	}
+}
+
+int report_flush(FILE *out)
+{
+	errno = 0;
+	if (fflush(out) == 0 && !ferror(out))
+		return 0;
+	if (errno != EPIPE) /* a reader that stopped early (| head) needs no message */
+		warnx_("cannot write the report%s%s", errno ? ": " : "",
+		       errno ? strerror(errno) : "");
+	return 1;
+}
+
 const char *base_name(const char *path)
 {
 	const char *slash = path ? strrchr(path, '/') : NULL;
@@ -547,7 +575,7 @@ int report_write(FILE *out, const struct profile *p, const struct report_opts *o
 {
 	struct report r = {.out = out, .p = p, .o = o};
 	struct report_opts mo;
-	locale_t c_numeric, old = (locale_t)0;
+	struct report_locale loc;
 	int rc = 0;
 
 	/* --memory: the function views count memory (report-memory.c). */
@@ -567,23 +595,11 @@ int report_write(FILE *out, const struct profile *p, const struct report_opts *o
 		return 1;
 	}
 
-	/* CSV and JSON need '.' decimals whatever locale the TUI set. */
-	c_numeric = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
-	if (c_numeric)
-		old = uselocale(c_numeric);
+	report_c_numeric(&loc);
 	write_report(&r);
-	if (c_numeric) {
-		uselocale(old);
-		freelocale(c_numeric);
-	}
-
-	errno = 0;
-	if (fflush(out) != 0 || ferror(out)) {
-		if (errno != EPIPE) /* a reader that stopped early (| head) needs no message */
-			warnx_("cannot write the report%s%s", errno ? ": " : "",
-			       errno ? strerror(errno) : "");
+	report_c_numeric_end(&loc);
+	if (report_flush(out))
 		rc = 1;
-	}
 	if (r.have_funcs)
 		func_table_free(&r.funcs);
 	for (size_t i = 0; i < r.nfiles; i++) {

@@ -9,6 +9,8 @@
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
 node=$(command -v node || command -v nodejs) || pt_skip "node is not installed (Debian: nodejs)"
+# node leaves its own files where it runs: in the test's directory
+cd "$PT_WORK" || exit 1
 [ "$(id -u)" -eq 0 ] || pt_skip "needs root (files of another user in /tmp)"
 cat >"$PT_WORK/spin.js" <<'EOF'
 function spin(n) { let s = 0; for (let i = 0; i < n; i++) s += Math.sqrt(i); return s; }

@@ -49,6 +49,8 @@ remove_maps()
 	grep -l -F "$PT_WORK/burn.js" /tmp/perf-*.map 2>/dev/null | xargs -r rm -f
 }
 trap 'remove_maps; pt_cleanup' EXIT
+# node leaves its own files (isolate-*-v8.log, jit-*.dump) where it runs
+cd "$PT_WORK" || exit 1
 
 cmd=("$node" --allow-natives-syntax --perf-basic-prof "$PT_WORK/burn.js" "$SECONDS_BURNT")
 echo "# perf record -e cpu-clock -F 997 --call-graph dwarf -- proftop report --format csv -F 997 -- ${cmd[*]}"

@@ -313,18 +313,6 @@ void ui_title(struct tui *t, int y, const char *left, const char *right)
 	ui_put(y, w - rw, right, rw - 1, ui_attr(t, UC_TITLE));
 }
 
-static void elapsed(uint64_t ns, char *buf, size_t len)
-{
-	uint64_t s = ns / 1000000000ull;
-
-	if (s >= 3600)
-		snprintf(buf, len, "%" PRIu64 ":%02" PRIu64 ":%02" PRIu64, s / 3600, s / 60 % 60,
-			 s % 60);
-	else
-		snprintf(buf, len, "%" PRIu64 ":%02" PRIu64 ".%" PRIu64, s / 60, s % 60,
-			 ns / 100000000u % 10);
-}
-
 /* Pieces written left to right on one row, each cut to what is left. */
 struct line {
 	int y, x, w;
@@ -437,7 +425,7 @@ void ui_header(struct tui *t, int rows)
 		    ui_attr(t, UC_STATE_RUN));
 	else
 		seg(&l, t->state, ui_attr(t, UC_STATE_END));
-	elapsed(t->running ? t->now_ns : m->duration_ns, buf, sizeof(buf));
+	mem_fmt_time(t->running ? t->now_ns : m->duration_ns, buf, sizeof(buf));
 	seg(&l, "  elapsed ", lab);
 	seg(&l, buf, val);
 	/* before the rate: on a narrow screen the clock is what to keep */
