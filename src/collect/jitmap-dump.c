@@ -160,7 +160,8 @@ static bool jitdump_debug(struct jitmap *jm, const uint8_t *p, size_t len)
 		at = (size_t)(nul - p) + 1;
 	}
 	jm->last_file = prev;
-	qsort(jm->pending.lines, jm->pending.nlines, sizeof(*jm->pending.lines), line_cmp);
+	if (jm->pending.nlines > 1) /* qsort's base may not be NULL, even for 0 */
+		qsort(jm->pending.lines, jm->pending.nlines, sizeof(*jm->pending.lines), line_cmp);
 	return true;
 }
 

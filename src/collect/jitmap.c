@@ -397,12 +397,14 @@ static void ranges_build(struct jitmap *jm, struct jit_range *items, size_t n)
 	struct heap h = {.v = xcalloc(n + 1, sizeof(uint32_t)), .items = items};
 	size_t nb = 0, next = 0, out = 0;
 
-	qsort(items, n, sizeof(*items), range_start_cmp);
+	if (n > 1) /* qsort's base may not be NULL, even for 0 */
+		qsort(items, n, sizeof(*items), range_start_cmp);
 	for (size_t i = 0; i < n; i++) {
 		bounds[nb++] = items[i].start;
 		bounds[nb++] = items[i].end;
 	}
-	qsort(bounds, nb, sizeof(*bounds), u64_cmp);
+	if (nb > 1) /* qsort's base may not be NULL, even for 0 */
+		qsort(bounds, nb, sizeof(*bounds), u64_cmp);
 	jm->ranges = xrealloc(jm->ranges, (2 * n + 1) * sizeof(*jm->ranges));
 	for (size_t k = 0; k < nb; k++) {
 		struct jit_range *top;

@@ -404,7 +404,8 @@ static void syms_load(struct image_syms *is)
 			}
 		}
 	}
-	qsort(is->syms, is->nsyms, sizeof(*is->syms), sym_entry_cmp);
+	if (is->nsyms > 1) /* qsort's base may not be NULL, even for 0 */
+		qsort(is->syms, is->nsyms, sizeof(*is->syms), sym_entry_cmp);
 	for (size_t i = 0; i < is->nsyms; i++) {
 		if (is->syms[i].end > max_end)
 			max_end = is->syms[i].end;
@@ -752,7 +753,8 @@ static struct cu_funcs *cu_funcs_get(struct image_syms *is, Dwarf_Die *cu)
 	cf = &is->cus[lo];
 	*cf = (struct cu_funcs){.cu = cu->addr};
 	cu_funcs_walk(cf, cu, 0);
-	qsort(cf->funcs, cf->nfuncs, sizeof(*cf->funcs), func_range_cmp);
+	if (cf->nfuncs > 1) /* qsort's base may not be NULL, even for 0 */
+		qsort(cf->funcs, cf->nfuncs, sizeof(*cf->funcs), func_range_cmp);
 	return cf;
 }
 

@@ -139,7 +139,8 @@ void mem_diff_compute(const struct profile *cur, const struct profile *base,
 		e[n++] = (struct mem_entry){profile_function_name(base, tb.rows[i].function),
 					    entry_module(base, tb.rows[i].function), base,
 					    &tb.rows[i], true};
-	qsort(e, n, sizeof(*e), cmp_entry);
+	if (n > 1) /* qsort's base may not be NULL, even for 0 */
+		qsort(e, n, sizeof(*e), cmp_entry);
 	out->rows = xcalloc(n + 1, sizeof(*out->rows));
 	for (size_t i = 0, j; i < n; i = j) {
 		struct mem_diff_row *d = &out->rows[out->n++];
