@@ -1249,9 +1249,7 @@ void cli_collect_config(const struct options *o, struct collect_config *cfg)
 		.alloc_sample = o->no_alloc || (o->command == CMD_REPORT && !o->report.memory)
 					? 0
 					: o->alloc_sample,
-		.fault_period = o->no_faults || (o->command == CMD_REPORT && !o->report.memory)
-					? 0
-					: CLI_FAULT_PERIOD_DEFAULT,
+		.fault_period = o->no_faults || (o->command == CMD_REPORT && !o->report.memory) ? 0 : 1,
 		.no_debuginfod = o->no_debuginfod,
 		.calls = {.count = o->calls,
 			  .latency = o->latency,

@@ -17,10 +17,6 @@ enum command { CMD_TUI, CMD_RECORD, CMD_REPORT, CMD_EXPORT };
 #define CLI_PTRACE_FREQ COLLECT_PTRACE_FREQ
 #define CLI_MAX_MEMORY_DEFAULT (256ull << 20)
 #define CLI_ALLOC_SAMPLE_DEFAULT (64ull << 10)
-/* One page fault in this many is sampled (with its stack): every fault
- * costs the target a sample's stack copy, and a program that maps and
- * touches memory in a loop faults hundreds of thousands of times. */
-#define CLI_FAULT_PERIOD_DEFAULT 16
 
 struct options {
 	enum command command;
