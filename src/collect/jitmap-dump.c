@@ -126,13 +126,94 @@ static int line_cmp(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* One entry's file name at name (NUL at nul): interned, the previous
+ * entry's for "\xff" alone, NULL for one that is not text. */
+static const char *debug_file(struct jitmap *jm, const uint8_t *name, const uint8_t *nul,
+			      const char *prev)
+{
+	if (name[0] == 0xff && nul == name + 1)
+		return prev; /* NULL (unknown) if there was none */
+	return file_intern(jm, (const char *)name);
+}
+
+/* Entries whose names end at their NULs, as the format says: 0 unless
+ * they fill the record exactly, 2 if a name was not text, else 1. */
+static int debug_by_nul(struct jitmap *jm, const uint8_t *p, size_t len, uint64_t nr)
+{
+	const char *prev = jm->last_file;
+	size_t at = 16;
+	int read = 1;
+
+	for (uint64_t i = 0; i < nr; i++) {
+		const uint8_t *nul;
+		struct jit_line *l;
+
+		if (len - at < 17 || !(nul = memchr(p + at + 16, 0, len - at - 16)))
+			return 0;
+		l = &jm->pending.lines[jm->pending.nlines++];
+		l->addr = get64(p + at);
+		l->line = (int)(get32(p + at + 8) & 0x7fffffff);
+		l->file = prev = debug_file(jm, p + at + 16, nul, prev);
+		if (!l->file)
+			read = 2; /* misread, or V8's garbage */
+		at = (size_t)(nul - p) + 1;
+	}
+	if (len - at >= 8)
+		return 0; /* more than V8's padding to 8 bytes */
+	jm->last_file = prev;
+	return read;
+}
+
+/* Node 20's V8 writes some entries' names from freed memory: the right
+ * length, the bytes garbage (NULs among them), the addresses and lines
+ * right. When every name has one length the entries have one stride
+ * (the record padded to 8 bytes after them): read them by it, a garbage
+ * name as unread (its length kept, for the code's own file to stand in
+ * when that has this length). */
+static size_t debug_stride(const uint8_t *p, size_t len, uint64_t nr)
+{
+	for (size_t pad = 0; pad < 8 && nr && len - 16 >= pad; pad++) {
+		size_t stride = (len - 16 - pad) / nr, at = 16;
+		uint64_t i;
+
+		if ((len - 16 - pad) % nr || stride < 18 || stride - 17 > UINT16_MAX)
+			continue;
+		for (i = 0; i < nr && !p[at + stride - 1]; i++)
+			at += stride; /* NUL-ended where the stride says */
+		if (i == nr)
+			return stride;
+	}
+	return 0;
+}
+
+static bool debug_by_stride(struct jitmap *jm, const uint8_t *p, size_t len, uint64_t nr)
+{
+	size_t stride = debug_stride(p, len, nr), at = 16;
+	const char *prev = jm->last_file;
+
+	if (!stride)
+		return false;
+	for (uint64_t i = 0; i < nr; i++, at += stride) {
+		const uint8_t *name = p + at + 16, *nul = memchr(name, 0, stride - 16);
+		struct jit_line *l = &jm->pending.lines[jm->pending.nlines++];
+
+		l->addr = get64(p + at);
+		l->line = (int)(get32(p + at + 8) & 0x7fffffff);
+		l->file = nul == name + stride - 17 ? debug_file(jm, name, nul, prev) : NULL;
+		l->unread_len = l->file ? 0 : (uint16_t)(stride - 17);
+		if (l->file)
+			prev = l->file;
+	}
+	jm->last_file = prev;
+	return true;
+}
+
 /* JIT_CODE_DEBUG_INFO: code_addr, nr_entry, then per entry addr, line,
  * discriminator and a file name ("\xff" alone: the previous entry's). */
 static bool jitdump_debug(struct jitmap *jm, const uint8_t *p, size_t len)
 {
 	uint64_t code_addr, nr;
-	const char *prev = jm->last_file;
-	size_t at = 16;
+	int read;
 
 	if (len < 16)
 		return false;
@@ -144,22 +225,18 @@ static bool jitdump_debug(struct jitmap *jm, const uint8_t *p, size_t len)
 	jm->pending.code_addr = code_addr;
 	jm->pending.lines = xcalloc(nr ? nr : 1, sizeof(*jm->pending.lines));
 	jm->pending.nlines = 0;
-	for (uint64_t i = 0; i < nr; i++) {
-		const uint8_t *nul;
-		struct jit_line *l;
-
-		if (len - at < 17 || !(nul = memchr(p + at + 16, 0, len - at - 16)))
-			return false;
-		l = &jm->pending.lines[jm->pending.nlines++];
-		l->addr = get64(p + at);
-		l->line = (int)(get32(p + at + 8) & 0x7fffffff);
-		if (p[at + 16] == 0xff && nul == p + at + 17)
-			l->file = prev; /* NULL (unknown) if there was none */
-		else
-			l->file = prev = file_intern(jm, (const char *)p + at + 16);
-		at = (size_t)(nul - p) + 1;
+	read = debug_by_nul(jm, p, len, nr);
+	if (read != 1) {
+		jm->pending.nlines = 0;
+		if (!debug_by_stride(jm, p, len, nr)) {
+			jm->pending.nlines = 0;
+			if (!read || debug_by_nul(jm, p, len, nr) != 2) {
+				free(jm->pending.lines);
+				jm->pending.lines = NULL;
+				return false;
+			}
+		}
 	}
-	jm->last_file = prev;
 	if (jm->pending.nlines > 1) /* qsort's base may not be NULL, even for 0 */
 		qsort(jm->pending.lines, jm->pending.nlines, sizeof(*jm->pending.lines), line_cmp);
 	return true;

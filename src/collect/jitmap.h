@@ -28,8 +28,9 @@ enum jitmap_kind {
 /* A line table entry (jitdump debug info): code from addr on is file:line. */
 struct jit_line {
 	uint64_t addr;
-	const char *file; /* owned by the jitmap */
+	const char *file; /* owned by the jitmap; NULL: unknown */
 	int line;
+	uint16_t unread_len; /* file NULL: its name's length, that was not text */
 };
 
 /* One piece of code as its JIT named it. */

@@ -1084,6 +1084,21 @@ static uint32_t jit_module(struct symbols *s, const struct jitmap *jm, unsigned 
 	return module;
 }
 
+/* The file and line of a JIT code address: its line table's entry, or the
+ * code's own name's file with no line. An entry whose file name the JIT
+ * wrote as garbage (node 20) is of the code's own file when that name has
+ * the garbage's length: V8 wrote the right length from a freed buffer. A
+ * line of no known file means nothing. */
+static void jit_line_of(const struct jit_line *jl, const struct jit_name *n, struct prof_line *line)
+{
+	const char *file = jl ? jl->file : NULL;
+
+	if (jl && !file && jl->unread_len && n->file && strlen(n->file) == jl->unread_len)
+		file = n->file;
+	line->file = file ? file : n->file;
+	line->line = file ? jl->line : 0;
+}
+
 uint32_t symbols_jit_location(struct symbols *s, const struct jitmap *jm,
 			      const struct jit_code *code, uint64_t addr, bool is_return)
 {
@@ -1100,10 +1115,7 @@ uint32_t symbols_jit_location(struct symbols *s, const struct jitmap *jm,
 	jit_name_parse(code->name, &n);
 	line.function = profile_intern_function(s->p, n.function, n.key, n.file, n.line, base);
 	jl = jit_code_line(code, at);
-	if (jl && !jl->file)
-		jl = NULL; /* a line of no known file means nothing */
-	line.file = jl ? jl->file : n.file;
-	line.line = jl ? jl->line : 0;
+	jit_line_of(jl, &n, &line);
 	loc = profile_intern_location(s->p, module, at, &line, 1);
 	jit_name_free(&n);
 	return loc;
@@ -1116,15 +1128,12 @@ void symbols_jit_rename(struct symbols *s, uint32_t loc, const struct jitmap *jm
 	struct prof_line line;
 	struct jit_name n;
 
-	if (jl && !jl->file)
-		jl = NULL;
 	if (loc >= s->p->nlocations || s->p->locations[loc].nlines != 1)
 		return;
 	jit_name_parse(code->name, &n);
 	line.function =
 		profile_intern_function(s->p, n.function, n.key, n.file, n.line, jit_module(s, jm, 0));
-	line.file = jl ? jl->file : n.file;
-	line.line = jl ? jl->line : 0;
+	jit_line_of(jl, &n, &line);
 	/* through the model, so that live views and session writers see the
 	 * new name (names_epoch, the relabel log) */
 	profile_relabel_location(s->p, loc, &line, 1);

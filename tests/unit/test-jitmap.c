@@ -344,6 +344,58 @@ static void dump_debug(struct buf *b, uint64_t addr)
 	free(r.d);
 }
 
+/* Node 20's V8: the names' lengths right, their bytes from freed memory. */
+static void dump_debug_garbage(struct buf *b, uint64_t addr)
+{
+	static const char junk[3][12] = {"K}\x02\0\x8e\x7f\0\0\x03\0\xc2", "\0\0\0\0\0\0\0\0\0\0\0",
+					 "M}\x02\0\x8e\x7f\0\0\x04\0\xc2"};
+	struct buf r = {0};
+
+	put64(&r, addr);
+	put64(&r, 3);
+	for (int i = 0; i < 3; i++) {
+		put64(&r, addr + 0x10 * (uint64_t)i);
+		put32(&r, i == 1 ? 4 : 3);
+		put32(&r, 0);
+		put(&r, junk[i], 12); /* 11 bytes and the NUL */
+	}
+	put32(&r, 0); /* V8 pads its records to 8 bytes */
+	dump_record(b, 2, &r);
+	free(r.d);
+}
+
+static void test_jitdump_garbage_names(void **state)
+{
+	char *path = path_in_dir("jit-1235.dump");
+	struct buf b = {0};
+	const struct jit_code *c;
+	const struct jit_line *l;
+	struct jitmap *jm;
+
+	(void)state;
+	dump_header(&b, 1, 62);
+	dump_debug_garbage(&b, 0x40000);
+	dump_load(&b, 0x40000, 0x40, "JS:*hot /src/app.js:9:1");
+	write_file(path, "w", b.d, b.n);
+	jm = open_map(JITMAP_JITDUMP, path);
+	assert_true(jitmap_update(jm));
+	assert_null(jitmap_take_warning(jm));
+	c = jitmap_lookup(jm, 0x40000);
+	assert_non_null(c);
+	assert_int_equal(c->nlines, 3);
+	l = jit_code_line(c, 0x40018);
+	assert_non_null(l);
+	assert_int_equal(l->line, 4);
+	assert_null(l->file);
+	assert_int_equal(l->unread_len, 11); /* strlen("/src/app.js") */
+	l = jit_code_line(c, 0x40028);
+	assert_int_equal(l->line, 3);
+	jitmap_free(jm);
+	free(b.d);
+	unlink(path);
+	free(path);
+}
+
 static void test_jitdump(void **state)
 {
 	char *path = path_in_dir("jit-1234.dump");
@@ -599,10 +651,15 @@ static void test_fp_unwind(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_name_parse),	  cmocka_unit_test(test_perf_map),
-		cmocka_unit_test(test_perf_map_overlaps), cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_jitdump),		  cmocka_unit_test(test_jitdump_refused),
-		cmocka_unit_test(test_symbols_jit),	  cmocka_unit_test(test_fp_unwind),
+		cmocka_unit_test(test_name_parse),
+		cmocka_unit_test(test_perf_map),
+		cmocka_unit_test(test_perf_map_overlaps),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_jitdump),
+		cmocka_unit_test(test_jitdump_garbage_names),
+		cmocka_unit_test(test_jitdump_refused),
+		cmocka_unit_test(test_symbols_jit),
+		cmocka_unit_test(test_fp_unwind),
 	};
 	int failed;
 
