@@ -65,6 +65,7 @@ struct alloc_tracker {
 	uint64_t stuck_pos, stuck_since;
 	uint64_t rng;
 	uint64_t lost; /* besides the header's: unwritten, malformed */
+	bool py_set;   /* the Python layout was handed to the tracker */
 };
 
 /* ---- where the tracker is, and what it can see ---- */
@@ -395,6 +396,30 @@ bool alloc_tracker_loaded(const struct alloc_tracker *t)
 	return t && __atomic_load_n(&t->hdr->loaded, __ATOMIC_ACQUIRE) != 0;
 }
 
+pid_t alloc_tracker_pid(const struct alloc_tracker *t)
+{
+	uint64_t pid = t ? __atomic_load_n(&t->hdr->loaded, __ATOMIC_ACQUIRE) : 0;
+
+	return pid > 0 && pid < INT32_MAX ? (pid_t)pid : 0; /* the target wrote it */
+}
+
+void alloc_tracker_set_python(struct alloc_tracker *t, const struct allocring_py *py)
+{
+	struct allocring_py *to = &t->hdr->py;
+
+	if (__atomic_load_n(&to->ready, __ATOMIC_RELAXED) || t->py_set)
+		return;
+	*to = *py;
+	to->ready = 0;
+	t->py_set = true;
+	__atomic_store_n(&to->ready, 1, __ATOMIC_RELEASE);
+}
+
+bool alloc_tracker_has_python(const struct alloc_tracker *t)
+{
+	return t && t->py_set;
+}
+
 void alloc_tracker_footprint(const struct alloc_tracker *t, uint64_t *rss, uint64_t *vms)
 {
 	size_t page = 4096, npages = t->map_len / page, n = 0;
@@ -544,18 +569,25 @@ static void take_alloc(struct alloc_tracker *t, struct profile *p, uint64_t star
 	};
 	struct unwind_snapshot snap = {.stack = (const uint8_t *)(r + 1)};
 	struct prof_alloc a = {.free_time = PROF_ALLOC_LIVE};
+	const void *py = NULL;
+	size_t stack_room;
 
 	if (len < sizeof(*r) || r->stack_len > len - sizeof(*r) || r->pid <= 0 || r->tid <= 0) {
 		t->lost++;
 		return;
 	}
+	/* the Python frames after the stack, padded to 8, if they fit */
+	stack_room = ((size_t)r->stack_len + 7) & ~(size_t)7;
+	if (r->py_len && stack_room <= len - sizeof(*r) &&
+	    r->py_len <= len - sizeof(*r) - stack_room)
+		py = (const uint8_t *)(r + 1) + stack_room;
 	for (int i = 0; i < ALLOCRING_NREGS; i++)
 		snap.regs[perf_reg[i]] = r->regs[i];
 	snap.stack_len = r->stack_len;
 	a.time = rel(r->time, start_ns);
 	a.size = r->size;
 	alloc_weight(t, r->size, &a.bytes, &a.allocs);
-	a.stack = sink->stack(sink->ctx, r->pid, r->tid, &snap);
+	a.stack = sink->stack(sink->ctx, r->pid, r->tid, &snap, py, py ? r->py_len : 0);
 	a.tid = r->tid;
 	a.kind = r->kind == ALLOCRING_MMAP ? PROF_ALLOC_MMAP : PROF_ALLOC_HEAP;
 	live_put(t, r->pid, r->addr, profile_add_alloc(p, &a));

@@ -46,8 +46,11 @@ struct alloc_sink {
 	void *ctx;
 	/* The stack of a sampled allocation, as a profile stack id, from the
 	 * registers and stack copy the tracker sent (the tracker's own frames
-	 * still on top: the callee drops them). */
-	uint32_t (*stack)(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap);
+	 * still on top: the callee drops them) and the thread's Python frames
+	 * it copied (py, py_len bytes: struct allocring_pyframes; NULL, 0 for
+	 * none; unchecked beyond its length). */
+	uint32_t (*stack)(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap,
+			  const void *py, size_t py_len);
 	/* pid was forked from ppid (no exec): its address space is ppid's
 	 * (said before any record of pid). May be NULL. */
 	void (*fork)(void *ctx, pid_t pid, pid_t ppid);
@@ -66,6 +69,13 @@ uint64_t alloc_tracker_tail(const struct alloc_tracker *t);
 uint64_t alloc_tracker_lost(const struct alloc_tracker *t);
 /* Whether the tracker ran in the target (preloading worked). */
 bool alloc_tracker_loaded(const struct alloc_tracker *t);
+/* The process the tracker first ran in (the launched target), 0 before. */
+pid_t alloc_tracker_pid(const struct alloc_tracker *t);
+/* Tell the tracker where the target's CPython keeps its frames (once):
+ * from then on each sampled allocation carries its thread's Python frames. */
+struct allocring_py;
+void alloc_tracker_set_python(struct alloc_tracker *t, const struct allocring_py *py);
+bool alloc_tracker_has_python(const struct alloc_tracker *t);
 /* What the ring adds to the target's memory (once the tracker runs in it):
  * its pages in memory (*rss) and its mapping's size (*vms), in bytes. */
 void alloc_tracker_footprint(const struct alloc_tracker *t, uint64_t *rss, uint64_t *vms);

@@ -69,10 +69,41 @@ struct allocring_rec {
 	/* ALLOC only: */
 	uint64_t regs[ALLOCRING_NREGS];
 	uint32_t stack_len; /* bytes of stack that follow, copied from regs[SP] up */
-	uint32_t reserved;
-	/* uint8_t stack[stack_len], padded to 8 */
+	uint32_t py_len;    /* bytes of Python frames after the stack (0: none) */
+	/* uint8_t stack[stack_len], padded to 8;
+	 * then struct allocring_pyframes, py_len bytes */
 };
 #define ALLOCRING_FREE_LEN 40u /* a FREE or UNMAP record: up to size */
+
+/* Where a CPython interpreter keeps a thread's frames, which proftop
+ * writes once it has found CPython in the target (from its symbols, its
+ * version's layout), ready last (release): the tracker then copies the
+ * Python frames of each sampled allocation's thread, as proftop's CPU
+ * samples read them from outside (src/collect/python.c, walk_frames). */
+struct allocring_py {
+	uint32_t ready;	     /* atomic: the fields below are set */
+	uint32_t max_frames; /* frames copied at most */
+	uint64_t tstate_fn;  /* PyGILState_GetThisThreadState: this thread's state */
+	uint64_t tstate_frame;
+	int64_t cframe_current; /* <0: tstate_frame holds the frame (3.13) */
+	uint64_t frame_code, frame_previous, frame_instr, frame_owner;
+	int64_t frame_is_entry;	      /* <0: shim frames (owner owned_by_cstack) mark entries */
+	uint32_t owned_by_cstack;     /* a shim frame's owner (3.12+) */
+	uint32_t owned_by_generator;  /* a generator's frame: never a chain's root */
+};
+
+/* An ALLOC record's Python frames, innermost first; the layout of
+ * python.c's capture, which python_merge reads. */
+struct allocring_pyframe {
+	uint64_t code, instr;
+	uint32_t group, pad; /* group: the eval-loop call running it, 0 the innermost */
+};
+struct allocring_pyframes {
+	int32_t n;	  /* frames; -1: the chain could not be read */
+	uint32_t entries; /* eval-loop calls seen */
+	uint32_t gil, pad; /* gil: 0 (unknown) */
+	struct allocring_pyframe f[];
+};
 
 struct allocring_header {
 	uint32_t magic, version;
@@ -92,6 +123,7 @@ struct allocring_header {
 	uint32_t closed; /* proftop is gone: record nothing more (atomic) */
 	uint32_t pad;
 	uint64_t loaded; /* set by the tracker once it runs (its pid): preloading worked */
+	struct allocring_py py; /* written by proftop */
 };
 
 #define ALLOCRING_HEADER_SIZE 4096u

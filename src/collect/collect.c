@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "allocring.h"
 #include "calls.h"
 #include "collect.h"
 #include "names-fetch.h"
@@ -140,6 +141,10 @@ static bool memo_hit(const struct offcpu_memo *m, const struct raw_sample *s, un
 
 struct collector {
 	struct collect_config cfg; /* a copy: argv and pids owned */
+	/* per location: 0 not looked at, 1 not the tracker's, 2 an allocation
+	 * function it interposes, 3 the tracker's own work (tracker_kind) */
+	uint8_t *tracker_kind;
+	size_t tracker_kind_cap;
 	struct profile *prof;
 	struct target target;
 	const struct sampler_ops *ops;
@@ -275,6 +280,7 @@ void collector_free(struct collector *c)
 	symbols_free(c->sym);
 	jit_free(c->jit);
 	free(c->unnamed);
+	free(c->tracker_kind);
 	unwinder_free(c->uw);
 	procmap_free(c->pm);
 	memtrack_free(&c->mem);
@@ -569,6 +575,68 @@ static void fault_run_flush(struct collector *c)
 	c->have_fault_run = false;
 }
 
+/* Whether location loc is in the allocation tracker (proftop-alloc.so):
+ * 2 in a function it interposes (malloc, free, mmap, ...: the program's
+ * call passing through), 3 in the tracker's own work (sampling, copying
+ * a stack into its ring), 1 neither. */
+static int tracker_kind(struct collector *c, uint32_t loc)
+{
+	static const char *const entries[] = {
+		"malloc", "calloc",   "free",	"realloc", "reallocarray", "memalign",
+		"aligned_alloc",      "posix_memalign", "valloc",	   "pvalloc",
+		"mmap",	  "mmap64",   "munmap", "mremap",  "realloc_common", "on_alloc",
+		"on_free"};
+	const struct prof_location *l;
+	const char *name;
+	uint8_t kind = 1;
+
+	if (loc >= c->prof->nlocations)
+		return 1;
+	if (loc >= c->tracker_kind_cap) {
+		size_t old = c->tracker_kind_cap;
+
+		c->tracker_kind = xgrow(c->tracker_kind, &c->tracker_kind_cap, loc + 1, 1);
+		memset(c->tracker_kind + old, 0, c->tracker_kind_cap - old);
+	}
+	if (c->tracker_kind[loc])
+		return c->tracker_kind[loc];
+	l = &c->prof->locations[loc];
+	if (!strcmp(c->prof->modules[l->module].name, "proftop-alloc.so")) {
+		name = l->nlines ? profile_function_name(
+					   c->prof,
+					   c->prof->lines[l->first_line + l->nlines - 1].function)
+				 : "";
+		kind = 3;
+		for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+			if (!strcmp(name, entries[i]))
+				kind = 2;
+	}
+	c->tracker_kind[loc] = kind;
+	return kind;
+}
+
+/* A page fault's stack without the tracker: false if the tracker's own
+ * work faulted (its ring's pages, which the memory shown leaves out), else
+ * the functions it interposes dropped (the program's call as it would be
+ * without it). */
+static bool fault_untracked(struct collector *c, uint32_t *locs, size_t *n)
+{
+	size_t out = 0;
+
+	if (!c->alloc)
+		return true;
+	for (size_t i = 0; i < *n; i++) {
+		int kind = tracker_kind(c, locs[i]);
+
+		if (kind == 3)
+			return false;
+		if (kind == 1)
+			locs[out++] = locs[i];
+	}
+	*n = out;
+	return true;
+}
+
 /* A page-fault sample (sampler_config.fault_period): the pages the thread
  * touched first, a memory record of kind PROF_ALLOC_FAULT (RSS growth)
  * with its user stack; never freed. Not a time sample: the CPU views do
@@ -589,6 +657,8 @@ static void on_fault(void *ctx, const struct raw_sample *s)
 	note_thread(c, s->pid, s->tid);
 	n = user_stack(c, procmap_process(c->pm, s->pid), s,
 		       &c->fault_memo[(unsigned)s->tid % OFFCPU_MEMO], locs, &truncated);
+	if (!fault_untracked(c, locs, &n))
+		return;
 	a = (struct prof_alloc){
 		.time = rel_time(c, s->time),
 		.free_time = PROF_ALLOC_LIVE,
@@ -614,13 +684,16 @@ static void on_fault(void *ctx, const struct raw_sample *s)
 
 /* The stack of a sampled allocation (alloc.h), the tracker's own frames
  * (proftop-alloc.so, where its registers were taken) dropped: the leaf is
- * the code that called malloc. Native frames only. */
-static uint32_t alloc_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap)
+ * the code that called malloc. With the Python frames the tracker copied,
+ * merged as a CPU sample's are. */
+static uint32_t alloc_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap,
+			    const void *py, size_t py_len)
 {
 	struct collector *c = ctx;
 	struct raw_sample s = {.pid = pid, .tid = tid, .have_user_regs = true, .snap = *snap};
 	struct proc_space *ps = procmap_process(c->pm, pid);
 	uint32_t locs[MAX_FRAMES];
+	const uint32_t *out;
 	size_t n, skip = 0;
 	bool truncated;
 
@@ -633,7 +706,26 @@ static uint32_t alloc_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind
 			break;
 		skip++;
 	}
-	return profile_intern_stack(c->prof, locs + skip, n - skip);
+	n -= skip;
+	out = locs + skip;
+	if (c->py && py)
+		out = python_merge_alloc(c->py, ps, tid, out, &n, truncated, py, py_len);
+	return profile_intern_stack(c->prof, out, n);
+}
+
+/* Once the launched target's CPython is found (by its first samples), the
+ * tracker is told where it keeps its frames. */
+static void alloc_python(struct collector *c)
+{
+	struct allocring_py layout;
+	struct proc_space *ps;
+	pid_t pid;
+
+	if (!c->alloc || !c->py || alloc_tracker_has_python(c->alloc) ||
+	    !(pid = alloc_tracker_pid(c->alloc)) || !(ps = procmap_lookup(c->pm, pid)))
+		return;
+	if (python_alloc_layout(c->py, ps, &layout))
+		alloc_tracker_set_python(c->alloc, &layout);
 }
 
 /* A forked child's records come before perf may have said it was
@@ -684,8 +776,10 @@ static void drain_allocs(struct collector *c, bool final)
 {
 	struct alloc_sink sink = {.ctx = c, .stack = alloc_stack, .fork = alloc_fork};
 
-	if (c->alloc)
-		alloc_tracker_drain(c->alloc, c->prof, c->prof->meta.start_ns, &sink, final);
+	if (!c->alloc)
+		return;
+	alloc_python(c);
+	alloc_tracker_drain(c->alloc, c->prof, c->prof->meta.start_ns, &sink, final);
 }
 
 static void read_blocked_at(pid_t pid, pid_t tid, uint64_t *sp, uint64_t *pc)

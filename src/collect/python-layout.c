@@ -265,7 +265,7 @@ bool py_find_runtime(const struct proc_space *ps, struct py_found *f)
 	for (size_t i = 0; i < ps->nmaps; i++) {
 		const struct map_entry *m = &ps->maps[i];
 		unsigned major, minor;
-		uint64_t rt, ver_addr;
+		uint64_t rt, ver_addr, fn;
 		uint32_t ver;
 		int64_t bias;
 
@@ -286,6 +286,8 @@ bool py_find_runtime(const struct proc_space *ps, struct py_found *f)
 			minor = (ver >> 16) & 0xff;
 		}
 		f->runtime = (uint64_t)((int64_t)rt + bias);
+		if (find_symbol(m->image, "PyGILState_GetThisThreadState", &fn))
+			f->tstate_fn = (uint64_t)((int64_t)fn + bias);
 		f->major = major;
 		f->minor = minor;
 		f->path = m->image->path;

@@ -1,11 +1,13 @@
 #include "config.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "allocring.h"
 #include "loop.h"
 #include "python-layout.h"
 #include "python-read.h"
@@ -46,6 +48,7 @@ struct py_threads {
 
 struct py_proc {
 	pid_t pid;
+	uint64_t tstate_fn; /* PyGILState_GetThisThreadState in it, 0: unknown */
 	enum py_state state;
 	unsigned generation; /* of the proc_space when last looked at */
 	struct py_threads th;
@@ -213,6 +216,7 @@ static struct py_proc *get_proc(struct python *py, const struct proc_space *ps)
 	}
 	pp->th.runtime = f.runtime;
 	pp->th.pid = ps->pid;
+	pp->tstate_fn = f.tstate_fn;
 	pp->codes = xcalloc(CODE_CACHE, sizeof(*pp->codes));
 	pp->state = PP_OK;
 	pthread_mutex_lock(&py->pub_mu);
@@ -621,6 +625,59 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 	}
 	*n = merge(py, locs, *n, cap->n, (int)cap->entries - (int)evals, false);
 	return py->out;
+}
+
+/* The tracker writes python.c's capture, field for field. */
+_Static_assert(sizeof(struct py_raw) == sizeof(struct allocring_pyframe) &&
+		       offsetof(struct py_raw, group) == offsetof(struct allocring_pyframe, group),
+	       "allocring_pyframe is py_raw");
+_Static_assert(sizeof(struct py_capture) == sizeof(struct allocring_pyframes) &&
+		       offsetof(struct py_capture, entries) ==
+			       offsetof(struct allocring_pyframes, entries),
+	       "allocring_pyframes is py_capture");
+
+const uint32_t *python_merge_alloc(struct python *py, const struct proc_space *ps, pid_t tid,
+				   const uint32_t *locs, size_t *n, bool truncated,
+				   const void *captured, size_t captured_len)
+{
+	struct python_stats saved;
+	const uint32_t *out;
+
+	if (!py)
+		return locs;
+	saved = py->stats;
+	out = python_merge(py, ps, tid, locs, n, truncated, captured, captured_len, false);
+	py->stats = saved;
+	return out;
+}
+
+bool python_alloc_layout(struct python *py, const struct proc_space *ps,
+			 struct allocring_py *out)
+{
+	const struct py_layout *l;
+	struct py_proc *pp;
+
+	if (!py || !ps || py->mode == PYTHON_FRAMES_NATIVE)
+		return false;
+	py_mem_reset(&py->mem, ps->pid);
+	pp = get_proc(py, ps);
+	if (pp->state != PP_OK || !pp->tstate_fn)
+		return false;
+	l = &pp->th.l;
+	*out = (struct allocring_py){
+		.max_frames = PY_MAX_DEPTH,
+		.tstate_fn = pp->tstate_fn,
+		.tstate_frame = l->tstate_frame,
+		.cframe_current = l->cframe_current,
+		.frame_code = l->frame_code,
+		.frame_previous = l->frame_previous,
+		.frame_instr = l->frame_instr,
+		.frame_owner = l->frame_owner,
+		.frame_is_entry = l->frame_is_entry,
+		.owned_by_cstack = PY_FRAME_OWNED_BY_CSTACK,
+		.owned_by_generator = PY_FRAME_OWNED_BY_GENERATOR,
+	};
+	return true;
 }
 
 void python_note_stale(struct python *py)

@@ -73,6 +73,19 @@ const uint32_t *python_merge(struct python *py, const struct proc_space *ps, pid
 			     const uint32_t *locs, size_t *n, bool truncated, const void *captured,
 			     size_t captured_len, bool late_ok);
 
+/* python_merge for a sampled allocation's stack, captured: what the
+ * allocation tracker copied in the target (struct allocring_pyframes),
+ * never read late; counted in no python_stats. */
+const uint32_t *python_merge_alloc(struct python *py, const struct proc_space *ps, pid_t tid,
+				   const uint32_t *locs, size_t *n, bool truncated,
+				   const void *captured, size_t captured_len);
+/* What the allocation tracker needs to copy the Python frames of ps's
+ * threads itself (allocring.h), once ps's CPython has been found; false
+ * before, or for no (supported) CPython. */
+struct allocring_py;
+bool python_alloc_layout(struct python *py, const struct proc_space *ps,
+			 struct allocring_py *out);
+
 const struct python_stats *python_stats(const struct python *py);
 /* An off-CPU sample of a Python thread kept native: its frames were read
  * after the wait it was taken at had ended (python_stats.stale). */

@@ -331,6 +331,103 @@ static size_t copy_stack(void *dst, uint64_t sp, size_t n)
 	return got > 0 ? (size_t)got : 0;
 }
 
+/* ---- Python frames ----
+ * Once proftop has said where the interpreter keeps them (ring->py), the
+ * Python frames of the allocating thread: its thread state (NULL for a
+ * thread Python does not know, or before the interpreter is initialized
+ * or after it is finalized), then the chain of _PyInterpreterFrame from
+ * the current one, each frame's code object and instruction pointer
+ * copied, not followed. The chain is this thread's own, consistent at any
+ * allocation; each pointer is still checked before it is read (nonzero,
+ * aligned, in user space) and the walk is bounded. Counted as python.c's
+ * walk_frames counts: entries and groups from the entry (3.11) or shim
+ * (3.12+) frames, and -1 for a chain that does not end at an entry. */
+
+#define PY_USER_END (1ull << 47)
+
+static bool py_ptr_ok(uint64_t p)
+{
+	return p >= 4096 && p < PY_USER_END && !(p & 7);
+}
+
+static uint64_t py_field(uint64_t at, uint64_t off)
+{
+	return *(const volatile uint64_t *)(uintptr_t)(at + off);
+}
+
+/* Walk into out (room frames; NULL: count only); returns the frames, or
+ * -1 for a chain that cannot be read; *entries set. */
+static int py_walk(const struct allocring_py *l, struct allocring_pyframe *out, uint32_t room,
+		   uint32_t *entries)
+{
+	uint64_t (*tstate_fn)(void) = (uint64_t(*)(void))(uintptr_t)l->tstate_fn;
+	uint64_t tstate, frame;
+	uint32_t group = 0, n = 0, depth = 0;
+	bool at_entry = true;
+
+	*entries = 0;
+	if (!py_ptr_ok(l->tstate_fn & ~(uint64_t)7) || !(tstate = tstate_fn()))
+		return 0; /* a thread without Python */
+	if (!py_ptr_ok(tstate))
+		return -1;
+	frame = py_field(tstate, l->tstate_frame);
+	if (l->cframe_current >= 0 && frame) {
+		if (!py_ptr_ok(frame))
+			return -1;
+		frame = py_field(frame, (uint64_t)l->cframe_current);
+	}
+	for (; frame; depth++) {
+		uint8_t owner;
+
+		if (!py_ptr_ok(frame) || depth >= 4 * l->max_frames)
+			return -1;
+		owner = *(const volatile uint8_t *)(uintptr_t)(frame + l->frame_owner);
+		at_entry = false;
+		if (l->frame_is_entry < 0 && owner == l->owned_by_cstack) {
+			++*entries;
+			group++;
+			at_entry = true;
+		} else {
+			if (n >= room)
+				return -1;
+			if (out)
+				out[n] = (struct allocring_pyframe){
+					.code = py_field(frame, l->frame_code),
+					.instr = py_field(frame, l->frame_instr),
+					.group = group};
+			n++;
+			if (l->frame_is_entry >= 0 &&
+			    *(const volatile uint8_t *)(uintptr_t)(frame + (uint64_t)l->frame_is_entry)) {
+				++*entries;
+				group++;
+				at_entry = owner != l->owned_by_generator;
+			}
+		}
+		frame = py_field(frame, l->frame_previous);
+	}
+	return at_entry ? (int)n : -1;
+}
+
+/* The bytes of Python frames a record will carry (0: none), counted. */
+static uint32_t py_room(const struct allocring_py **lp, int *nframes)
+{
+	const struct allocring_py *l = &ring->py;
+	uint32_t entries;
+	int n;
+
+	*lp = NULL;
+	if (!__atomic_load_n(&l->ready, __ATOMIC_ACQUIRE) || !l->max_frames ||
+	    l->max_frames > 1024)
+		return 0;
+	n = py_walk(l, NULL, l->max_frames, &entries);
+	if (n == 0 && !entries)
+		return 0;
+	*lp = l;
+	*nframes = n;
+	return (uint32_t)(sizeof(struct allocring_pyframes) +
+			  (n > 0 ? (size_t)n : 0) * sizeof(struct allocring_pyframe));
+}
+
 /* The registers at a point of emit_alloc, and from there the stack: the
  * unwinder starts in this function and proftop drops the tracker's own
  * frames. Kept out of line so that its frame is a real one. */
@@ -338,8 +435,10 @@ static __attribute__((noinline)) void emit_alloc(const void *addr, size_t size, 
 {
 	uint64_t regs[ALLOCRING_NREGS];
 	struct allocring_rec *r;
-	size_t want = stack_bytes;
-	uint32_t len;
+	size_t want = stack_bytes, at;
+	const struct allocring_py *py;
+	uint32_t len, py_len;
+	int py_n = 0;
 
 	__asm__ volatile("lea 1f(%%rip), %%rax\n\t"
 			 "mov %%rax, 0(%0)\n"
@@ -358,7 +457,9 @@ static __attribute__((noinline)) void emit_alloc(const void *addr, size_t size, 
 	if (regs[ALLOCRING_SP] >= ts.stack_lo && regs[ALLOCRING_SP] < ts.stack_hi &&
 	    want > ts.stack_hi - regs[ALLOCRING_SP])
 		want = ts.stack_hi - regs[ALLOCRING_SP];
-	len = (uint32_t)((sizeof(*r) + want + 7) & ~(size_t)7);
+	py_len = py_room(&py, &py_n);
+	at = (sizeof(*r) + want + 7) & ~(size_t)7;
+	len = (uint32_t)((at + py_len + 7) & ~(size_t)7);
 	if (!(r = ring_reserve(len)))
 		return;
 	r->type = ALLOCRING_ALLOC;
@@ -370,7 +471,17 @@ static __attribute__((noinline)) void emit_alloc(const void *addr, size_t size, 
 	r->size = size;
 	memcpy(r->regs, regs, sizeof(regs));
 	r->stack_len = (uint32_t)copy_stack(r + 1, regs[ALLOCRING_SP], want);
-	r->reserved = 0;
+	r->py_len = 0;
+	if (py) {
+		/* right after the stack copy (which may be shorter than its room) */
+		struct allocring_pyframes *pf =
+			(void *)((uint8_t *)(r + 1) + ((r->stack_len + 7) & ~(size_t)7));
+
+		pf->entries = 0;
+		pf->n = py_n < 0 ? -1 : py_walk(py, pf->f, (uint32_t)py_n, &pf->entries);
+		pf->gil = pf->pad = 0;
+		r->py_len = py_len;
+	}
 	ring_commit(r, len);
 }
 

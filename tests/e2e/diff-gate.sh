@@ -16,7 +16,7 @@ pairs=${DIFF_GATE_PAIRS:-2}
 # spread: a pair may then find slowed() 10% slower or more yet within its
 # interval, which the gate rightly does not flag; at least one pair must.
 strict=${DIFF_GATE_PAIRS:+1}
-caught=0
+caught=0 gate=
 same=${DIFF_GATE_SAME:-2}
 # slowed() and what holds it on the stack: outer, run, main and libc's start.
 contains='^(slowed|outer|run|main|__libc_start_call_main|__libc_start_main(_impl|_alias_2)?|_start)$'
@@ -45,7 +45,10 @@ for i in $(seq 1 "$pairs"); do
 	record "old$i" "$base"
 	record "new$i" "$slow"
 	f=$(flagged "new$i" "old$i")
-	grep -qx slowed <<<"$f" && caught=$((caught + 1))
+	if grep -qx slowed <<<"$f"; then
+		caught=$((caught + 1))
+		[ -n "$gate" ] || gate=$i
+	fi
 	pct=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) k[$i] = i; next }
 		$1 == "slowed" { print $k["delta_tottime_pct"]; exit }' "$PT_WORK/cmp.csv")
 	if [ -z "$strict" ] && ! grep -qx slowed <<<"$f" && pt_num "$pct" &&
@@ -62,6 +65,9 @@ for i in $(seq 1 "$pairs"); do
 	fi
 done
 pt_ge "pairs that flagged slowed()" "$caught" 1
+# the checks of the verdict's forms below use a pair that flagged it
+gate=${gate:-1}
+echo "# the verdict's forms: pair $gate"
 
 # The same build against itself: the old sessions in pairs, then new
 # sessions of the old build against them.
@@ -98,7 +104,7 @@ if command -v sqlite3 >/dev/null; then
 else
 	echo "# no sqlite3: the runs table is checked through the report only"
 fi
-pt_proftop "$PT_WORK/j" report -i "$PT_WORK/new1.proftop" --baseline "$PT_WORK/old1.proftop" \
+pt_proftop "$PT_WORK/j" report -i "$PT_WORK/new$gate.proftop" --baseline "$PT_WORK/old$gate.proftop" \
 	--threshold 10% --format json
 for key in '"runs":3' '"base_runs":3' '"normalised":false' '"threshold_unit":"percent"' \
 	'"run_cpu":{"base_s":' '"delta_tottime_half":' '"delta_cumtime_p":' \
@@ -112,13 +118,13 @@ done
 
 # Where inside run() it got slower: the line that calls outer().
 line=$(grep -n 'outer(40 \* n)' "$top_srcdir/tests/workloads/regress.c" | cut -d: -f1)
-pt_proftop "$PT_WORK/l" report -i "$PT_WORK/new1.proftop" --baseline "$PT_WORK/old1.proftop" \
+pt_proftop "$PT_WORK/l" report -i "$PT_WORK/new$gate.proftop" --baseline "$PT_WORK/old$gate.proftop" \
 	--threshold 10% --lines run
 flagged_lines=$(awk '/^Change by line since the baseline/ { on = 1; next } on && /^!/ { print $NF }' "$PT_WORK/l" | tr '\n' ' ')
 pt_eq "--lines run: the lines flagged" "$flagged_lines" "regress.c:$line "
 
 # The gate's exit status: 3 on a regression, 0 without.
-pt_proftop "$PT_WORK/g" report -i "$PT_WORK/new1.proftop" --baseline "$PT_WORK/old1.proftop" \
+pt_proftop "$PT_WORK/g" report -i "$PT_WORK/new$gate.proftop" --baseline "$PT_WORK/old$gate.proftop" \
 	--fail-on-regression
 pt_eq "--fail-on-regression with slowed() 30% slower: exit status" "$PT_RC" 3
 pt_proftop "$PT_WORK/g" report -i "$PT_WORK/old2.proftop" \
@@ -127,8 +133,8 @@ pt_eq "--fail-on-regression on the same build: exit status" "$PT_RC" 0
 
 # Markdown: a heading, then a table whose rows all have the header's cells:
 # the flagged rows first, then others up to --limit 5.
-pt_proftop "$PT_WORK/m.md" report -i "$PT_WORK/new1.proftop" \
-	--baseline "$PT_WORK/old1.proftop" --threshold 10% --format markdown --limit 5
+pt_proftop "$PT_WORK/m.md" report -i "$PT_WORK/new$gate.proftop" \
+	--baseline "$PT_WORK/old$gate.proftop" --threshold 10% --format markdown --limit 5
 pt_eq "--format markdown: exit status" "$PT_RC" 0
 shape=$(awk '/^### proftop: REGRESSION DETECTED/ { head = 1 }
 	/^\|/ { n++; c = gsub(/[^\\]\|/, "&"); if (n == 1) cells = c; else if (c != cells) bad++ }

@@ -29,15 +29,23 @@ struct ring {
 	int forks;
 	pid_t fork_pid, fork_ppid;
 	uint32_t stack_id;
+	size_t py_len;	  /* the last record's Python frames, as handed over */
+	int32_t py_first; /* their first word (the frame count) */
 };
 
-static uint32_t stub_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap)
+static uint32_t stub_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap,
+			   const void *py, size_t py_len)
 {
 	struct ring *r = ctx;
 
 	(void)pid;
 	(void)tid;
 	assert_true(snap->stack_len <= 4096);
+	assert_true(!py == !py_len);
+	r->py_len = py_len;
+	r->py_first = 0;
+	if (py)
+		memcpy(&r->py_first, py, sizeof(r->py_first));
 	return r->stack_id;
 }
 
@@ -103,6 +111,27 @@ static void put_alloc(struct ring *r, pid_t pid, uint64_t addr, uint64_t size, u
 	rec->len = len | ALLOCRING_COMMIT;
 }
 
+/* An ALLOC record with stack_len bytes of stack and then Python frames
+ * (py_len bytes, its first word n), padded as the tracker pads; claim:
+ * the py_len it says. */
+static void put_alloc_py(struct ring *r, uint32_t stack_len, uint32_t py_len, uint32_t claim,
+			 int32_t n)
+{
+	size_t at = sizeof(struct allocring_rec) + ((stack_len + 7) & ~7u);
+	uint32_t len = (uint32_t)((at + py_len + 7) & ~(size_t)7);
+	struct allocring_rec *rec = put(r, len);
+
+	rec->type = ALLOCRING_ALLOC;
+	rec->pid = rec->tid = 20;
+	rec->time = 1000;
+	rec->addr = 0x9000;
+	rec->size = 64;
+	rec->stack_len = stack_len;
+	rec->py_len = claim;
+	memcpy((uint8_t *)rec + at, &n, sizeof(n));
+	rec->len = len | ALLOCRING_COMMIT;
+}
+
 static void put_free(struct ring *r, pid_t pid, uint64_t addr, uint16_t type)
 {
 	struct allocring_rec *rec = put(r, ALLOCRING_FREE_LEN);
@@ -119,6 +148,29 @@ static size_t drain(struct ring *r, bool final)
 	struct alloc_sink sink = {.ctx = r, .stack = stub_stack, .fork = stub_fork};
 
 	return alloc_tracker_drain(r->t, r->p, 0, &sink, final);
+}
+
+static void test_python_frames(void **state)
+{
+	struct ring r;
+	size_t one = sizeof(struct allocring_pyframes) + sizeof(struct allocring_pyframe);
+
+	(void)state;
+	ring_open(&r, 1);
+	put_alloc_py(&r, 61, (uint32_t)one, (uint32_t)one, 1);
+	assert_int_equal(drain(&r, false), 1);
+	assert_int_equal(r.py_len, one);
+	assert_int_equal(r.py_first, 1);
+	/* a length past the record's end: no Python frames, the record kept */
+	put_alloc_py(&r, 64, (uint32_t)one, 4096, 1);
+	assert_int_equal(drain(&r, false), 1);
+	assert_int_equal(r.py_len, 0);
+	assert_int_equal(r.p->nallocs, 2);
+	/* none */
+	put_alloc(&r, 20, 0xa000, 64, 64);
+	assert_int_equal(drain(&r, false), 1);
+	assert_int_equal(r.py_len, 0);
+	ring_close(&r);
 }
 
 static void test_exact(void **state)
@@ -245,6 +297,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact),
+		cmocka_unit_test(test_python_frames),
 		cmocka_unit_test(test_weights),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_wrap_fork_zero),
