@@ -904,6 +904,11 @@ EXPORT void *mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off
 		p = (void *)syscall(SYS_mmap, addr, len, prot, flags, fd, off);
 	else
 		p = next.mmap(addr, len, prot, flags, fd, off);
+	/* MAP_FIXED replaced what was mapped there: a sampled mapping that
+	 * started in that range is freed, as by munmap */
+	if (p != MAP_FAILED && (flags & MAP_FIXED) && on && !ts.guard &&
+	    __atomic_load_n(&nmaps, __ATOMIC_RELAXED))
+		unmap_slow((uint64_t)(uintptr_t)p, len);
 	if (p != MAP_FAILED && (flags & MAP_ANONYMOUS))
 		on_alloc(p, len, ALLOCRING_MMAP);
 	return p;
