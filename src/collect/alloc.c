@@ -52,6 +52,10 @@ struct live_slot {
 	size_t index;
 };
 
+#define ALLOC_PAUSES 16
+
+static uint64_t now_ns(void);
+
 struct alloc_tracker {
 	int ring_fd, wake_fd;
 	struct allocring_header *hdr;
@@ -66,6 +70,12 @@ struct alloc_tracker {
 	uint64_t rng;
 	uint64_t lost; /* besides the header's: unwritten, malformed */
 	bool py_set;   /* the Python layout was handed to the tracker */
+	/* when proftop was paused (CLOCK_MONOTONIC; to UINT64_MAX: still is):
+	 * allocations made then are not counted; the latest ALLOC_PAUSES */
+	struct {
+		uint64_t from, to;
+	} pauses[ALLOC_PAUSES];
+	unsigned npauses;
 };
 
 /* ---- where the tracker is, and what it can see ---- */
@@ -415,6 +425,25 @@ void alloc_tracker_set_python(struct alloc_tracker *t, const struct allocring_py
 	__atomic_store_n(&to->ready, 1, __ATOMIC_RELEASE);
 }
 
+void alloc_tracker_pause(struct alloc_tracker *t, bool paused)
+{
+	uint64_t now = now_ns();
+
+	if (!t)
+		return;
+	if (!paused) {
+		if (t->npauses && t->pauses[t->npauses - 1].to == UINT64_MAX)
+			t->pauses[t->npauses - 1].to = now;
+		return;
+	}
+	if (t->npauses && t->pauses[t->npauses - 1].to == UINT64_MAX)
+		return;
+	if (t->npauses == ALLOC_PAUSES) /* the oldest: its records were read long ago */
+		memmove(t->pauses, t->pauses + 1, --t->npauses * sizeof(t->pauses[0]));
+	t->pauses[t->npauses].from = now;
+	t->pauses[t->npauses++].to = UINT64_MAX;
+}
+
 bool alloc_tracker_has_python(const struct alloc_tracker *t)
 {
 	return t && t->py_set;
@@ -558,6 +587,15 @@ static uint64_t rel(uint64_t t, uint64_t start_ns)
 	return t > start_ns ? t - start_ns : 0;
 }
 
+/* Whether time (CLOCK_MONOTONIC) fell while proftop was paused. */
+static bool paused_at(const struct alloc_tracker *t, uint64_t time)
+{
+	for (unsigned i = 0; i < t->npauses; i++)
+		if (time >= t->pauses[i].from && time < t->pauses[i].to)
+			return true;
+	return false;
+}
+
 static void take_alloc(struct alloc_tracker *t, struct profile *p, uint64_t start_ns,
 		       const struct allocring_rec *r, uint32_t len, const struct alloc_sink *sink)
 {
@@ -576,6 +614,8 @@ static void take_alloc(struct alloc_tracker *t, struct profile *p, uint64_t star
 		t->lost++;
 		return;
 	}
+	if (paused_at(t, r->time))
+		return; /* its free, if it comes, finds nothing */
 	/* the Python frames after the stack, padded to 8, if they fit */
 	stack_room = ((size_t)r->stack_len + 7) & ~(size_t)7;
 	if (r->py_len && stack_room <= len - sizeof(*r) &&

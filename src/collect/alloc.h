@@ -76,6 +76,9 @@ pid_t alloc_tracker_pid(const struct alloc_tracker *t);
 struct allocring_py;
 void alloc_tracker_set_python(struct alloc_tracker *t, const struct allocring_py *py);
 bool alloc_tracker_has_python(const struct alloc_tracker *t);
+/* proftop is paused (or goes on): allocations made while it is are not
+ * counted; frees are (of blocks allocated before). */
+void alloc_tracker_pause(struct alloc_tracker *t, bool paused);
 /* What the ring adds to the target's memory (once the tracker runs in it):
  * its pages in memory (*rss) and its mapping's size (*vms), in bytes. */
 void alloc_tracker_footprint(const struct alloc_tracker *t, uint64_t *rss, uint64_t *vms);

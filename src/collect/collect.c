@@ -1213,6 +1213,8 @@ void collector_pause(struct collector *c, bool paused)
 		c->ops->enable(c->sampler, !paused);
 	if (c->offcpu && paused) /* no switch-in will end them */
 		offcpu_forget_all(c->offcpu);
+	if (c->alloc && paused != c->paused)
+		alloc_tracker_pause(c->alloc, paused);
 	c->paused = paused;
 }
 

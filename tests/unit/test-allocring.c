@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "alloc.h"
@@ -97,7 +98,8 @@ static struct allocring_rec *put(struct ring *r, uint32_t len)
 	return rec;
 }
 
-static void put_alloc(struct ring *r, pid_t pid, uint64_t addr, uint64_t size, uint32_t stack_len)
+static struct allocring_rec *put_alloc(struct ring *r, pid_t pid, uint64_t addr, uint64_t size,
+				       uint32_t stack_len)
 {
 	uint32_t len = (uint32_t)((sizeof(struct allocring_rec) + stack_len + 7) & ~7u);
 	struct allocring_rec *rec = put(r, len);
@@ -109,6 +111,7 @@ static void put_alloc(struct ring *r, pid_t pid, uint64_t addr, uint64_t size, u
 	rec->size = size;
 	rec->stack_len = stack_len;
 	rec->len = len | ALLOCRING_COMMIT;
+	return rec;
 }
 
 /* An ALLOC record with stack_len bytes of stack and then Python frames
@@ -195,6 +198,40 @@ static void test_exact(void **state)
 	/* read and cleared: tail caught up, nothing more */
 	assert_int_equal(r.h->tail, r.h->head);
 	assert_int_equal(drain(&r, false), 0);
+	assert_int_equal(alloc_tracker_lost(r.t), 0);
+	ring_close(&r);
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Allocations made while proftop is paused are not counted; a free then
+ * of a block allocated before is. */
+static void test_pause(void **state)
+{
+	struct ring r;
+
+	(void)state;
+	ring_open(&r, 1);
+	put_alloc(&r, 10, 0x1000, 1024, 64)->time = mono_ns();
+	assert_int_equal(drain(&r, false), 1);
+	alloc_tracker_pause(r.t, true);
+	alloc_tracker_pause(r.t, true); /* again: one pause */
+	put_alloc(&r, 10, 0x2000, 2048, 64)->time = mono_ns();
+	put_free(&r, 10, 0x1000, ALLOCRING_FREE);
+	assert_int_equal(drain(&r, false), 2);
+	assert_int_equal(r.p->nallocs, 1);
+	assert_true(r.p->allocs[0].free_time != PROF_ALLOC_LIVE);
+	alloc_tracker_pause(r.t, false);
+	put_alloc(&r, 10, 0x3000, 4096, 64)->time = mono_ns();
+	assert_int_equal(drain(&r, false), 1);
+	assert_int_equal(r.p->nallocs, 2);
+	assert_int_equal(r.p->allocs[1].size, 4096);
 	assert_int_equal(alloc_tracker_lost(r.t), 0);
 	ring_close(&r);
 }
@@ -298,6 +335,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact),
 		cmocka_unit_test(test_python_frames),
+		cmocka_unit_test(test_pause),
 		cmocka_unit_test(test_weights),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_wrap_fork_zero),
