@@ -1601,7 +1601,10 @@ void collector_run(struct collector *c, struct loop *l)
 	loop_free(own);
 }
 
-/* Take the last samples and close the backend (detaching, for ptrace). */
+/* Take the last samples and close the backend (detaching, for ptrace).
+ * The events are off: what the kernel wrote is all taken, however long it
+ * takes (a page-fault burst just before the end can be tens of thousands
+ * of stacks to unwind; a slower proftop once left them unread, uncounted). */
 static void close_sampler(struct collector *c)
 {
 	struct prof_meta *m = &c->prof->meta;
@@ -1609,6 +1612,8 @@ static void close_sampler(struct collector *c)
 	if (!c->sampler)
 		return;
 	c->ops->enable(c->sampler, false);
+	while (c->ops->drain(c->sampler, sink_for(c), DRAIN_BUDGET_NS))
+		;
 	drain(c);
 	/* Threads still waiting: their waits end with the run. */
 	if (c->offcpu)
