@@ -69,7 +69,8 @@ struct alloc_tracker {
 	uint64_t stuck_pos, stuck_since;
 	uint64_t rng;
 	uint64_t lost; /* besides the header's: unwritten, malformed */
-	bool py_set;   /* the Python layout was handed to the tracker */
+	bool py_set;	 /* the Python layout was handed to the tracker */
+	bool py_checked; /* ... or looked for once, the tracker told */
 	/* when proftop was paused (CLOCK_MONOTONIC; to UINT64_MAX: still is):
 	 * allocations made then are not counted; the latest ALLOC_PAUSES */
 	struct {
@@ -417,12 +418,35 @@ void alloc_tracker_set_python(struct alloc_tracker *t, const struct allocring_py
 {
 	struct allocring_py *to = &t->hdr->py;
 
-	if (__atomic_load_n(&to->ready, __ATOMIC_RELAXED) || t->py_set)
+	if (t->py_set)
 		return;
-	*to = *py;
-	to->ready = 0;
+	to->max_frames = py->max_frames;
+	to->tstate_fn = py->tstate_fn;
+	to->tstate_frame = py->tstate_frame;
+	to->cframe_current = py->cframe_current;
+	to->frame_code = py->frame_code;
+	to->frame_previous = py->frame_previous;
+	to->frame_instr = py->frame_instr;
+	to->frame_owner = py->frame_owner;
+	to->frame_is_entry = py->frame_is_entry;
+	to->owned_by_cstack = py->owned_by_cstack;
+	to->owned_by_generator = py->owned_by_generator;
 	t->py_set = true;
 	__atomic_store_n(&to->ready, 1, __ATOMIC_RELEASE);
+	alloc_tracker_python_checked(t);
+}
+
+void alloc_tracker_python_checked(struct alloc_tracker *t)
+{
+	if (t && !t->py_checked) {
+		t->py_checked = true;
+		__atomic_store_n(&t->hdr->py.checked, 1, __ATOMIC_RELEASE);
+	}
+}
+
+bool alloc_tracker_python_was_checked(const struct alloc_tracker *t)
+{
+	return t && t->py_checked;
 }
 
 void alloc_tracker_pause(struct alloc_tracker *t, bool paused)

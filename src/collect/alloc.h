@@ -76,6 +76,9 @@ pid_t alloc_tracker_pid(const struct alloc_tracker *t);
 struct allocring_py;
 void alloc_tracker_set_python(struct alloc_tracker *t, const struct allocring_py *py);
 bool alloc_tracker_has_python(const struct alloc_tracker *t);
+/* Tell the tracker CPython was looked for (it waits for that at start). */
+void alloc_tracker_python_checked(struct alloc_tracker *t);
+bool alloc_tracker_python_was_checked(const struct alloc_tracker *t);
 /* proftop is paused (or goes on): allocations made while it is are not
  * counted; frees are (of blocks allocated before). */
 void alloc_tracker_pause(struct alloc_tracker *t, bool paused);

@@ -90,7 +90,14 @@ struct allocring_py {
 	int64_t frame_is_entry;	      /* <0: shim frames (owner owned_by_cstack) mark entries */
 	uint32_t owned_by_cstack;     /* a shim frame's owner (3.12+) */
 	uint32_t owned_by_generator;  /* a generator's frame: never a chain's root */
+	/* atomic: proftop has looked for CPython in the process once it saw
+	 * the tracker loaded (ready then, or not: none found yet). The
+	 * tracker's constructor waits for this, at most ALLOCRING_PY_WAIT_MS,
+	 * so that the program's first allocations have their Python frames. */
+	uint32_t checked;
+	uint32_t pad;
 };
+#define ALLOCRING_PY_WAIT_MS 300
 
 /* An ALLOC record's Python frames, innermost first; the layout of
  * python.c's capture, which python_merge reads. */

@@ -713,19 +713,31 @@ static uint32_t alloc_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind
 	return profile_intern_stack(c->prof, out, n);
 }
 
-/* Once the launched target's CPython is found (by its first samples), the
- * tracker is told where it keeps its frames. */
+/* Once the launched target's CPython is found, the tracker is told where
+ * it keeps its frames. The first look, as soon as the tracker says it
+ * runs (it waits for it), reads the process's maps afresh: its executable
+ * and libraries are mapped, their mapping events may not be read yet. */
 static void alloc_python(struct collector *c)
 {
 	struct allocring_py layout;
 	struct proc_space *ps;
 	pid_t pid;
 
-	if (!c->alloc || !c->py || alloc_tracker_has_python(c->alloc) ||
-	    !(pid = alloc_tracker_pid(c->alloc)) || !(ps = procmap_lookup(c->pm, pid)))
+	if (!c->alloc || alloc_tracker_has_python(c->alloc) || !(pid = alloc_tracker_pid(c->alloc)))
 		return;
+	if (!c->py) {
+		alloc_tracker_python_checked(c->alloc);
+		return;
+	}
+	if (!alloc_tracker_python_was_checked(c->alloc)) {
+		ps = procmap_process(c->pm, pid);
+		maybe_reload(c, ps);
+	} else if (!(ps = procmap_lookup(c->pm, pid))) {
+		return;
+	}
 	if (python_alloc_layout(c->py, ps, &layout))
 		alloc_tracker_set_python(c->alloc, &layout);
+	alloc_tracker_python_checked(c->alloc);
 }
 
 /* A forked child's records come before perf may have said it was
@@ -778,7 +790,6 @@ static void drain_allocs(struct collector *c, bool final)
 
 	if (!c->alloc)
 		return;
-	alloc_python(c);
 	alloc_tracker_drain(c->alloc, c->prof, c->prof->meta.start_ns, &sink, final);
 }
 
@@ -1023,6 +1034,9 @@ static void drain(struct collector *c)
 
 	if (!c->sampler)
 		return;
+	/* first: the tracker may be waiting for it (the samples' first
+	 * symbols can take a while) */
+	alloc_python(c);
 	while (c->ops->drain(c->sampler, sink_for(c), DRAIN_BUDGET_NS) &&
 	       loop_now_ns() - start < DRAIN_BUDGET_NS)
 		;

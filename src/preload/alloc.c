@@ -1076,6 +1076,25 @@ static void map_ring(int fd)
 	ring_mask = h->data_size - 1;
 }
 
+/* proftop, told the tracker runs, looks for CPython in the process (its
+ * executable and libraries are mapped by now) and says where it keeps
+ * its frames: wait for that, briefly, once, so that the program's first
+ * allocations (its imports) have their Python frames too. */
+static void wait_python_check(void)
+{
+	struct timespec ms = {0, 1000000};
+
+	if (wake_fd < 0)
+		return;
+	wake_proftop();
+	for (int i = 0; i < ALLOCRING_PY_WAIT_MS; i++) {
+		if (__atomic_load_n(&ring->py.checked, __ATOMIC_ACQUIRE) ||
+		    __atomic_load_n(&ring->closed, __ATOMIC_ACQUIRE))
+			return;
+		nanosleep(&ms, NULL);
+	}
+}
+
 __attribute__((constructor)) static void tracker_init(void)
 {
 	int fd, wfd;
@@ -1097,6 +1116,7 @@ __attribute__((constructor)) static void tracker_init(void)
 		my_pid = (pid_t)syscall(SYS_getpid);
 		__atomic_store_n(&ring->loaded, (uint64_t)my_pid, __ATOMIC_RELEASE);
 		__atomic_store_n(&on, 1, __ATOMIC_RELEASE);
+		wait_python_check();
 	}
 	ts.guard = 0;
 }
