@@ -313,8 +313,13 @@ static struct py_code *get_code(struct python *py, struct py_proc *pp, uint64_t 
 	uint64_t filename, qualname, linetable;
 	int32_t firstlineno;
 
-	if (l->code_adaptive > sizeof(head) || !py_read(&py->mem, addr, head, l->code_adaptive))
+	if (l->code_adaptive > sizeof(head))
 		return NULL;
+	if (!py_read(&py->mem, addr, head, l->code_adaptive))
+		/* gone (the process ended before its samples or allocations were
+		 * all read, or the memory was unmapped): the code last seen at
+		 * that address, which is what ran there when they were taken */
+		return c->addr == addr ? c : NULL;
 	filename = field_u64(head, l->code_filename);
 	qualname = field_u64(head, l->code_qualname);
 	linetable = field_u64(head, l->code_linetable);
