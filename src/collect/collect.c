@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/perf_event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -1687,6 +1688,11 @@ void collector_finish(struct collector *c)
 	while (c->nunnamed) /* attached targets, still running */
 		jit_name_late(c, c->unnamed[0].pid);
 	finish_allocs(c);
+	if (c->py && python_stats(c->py)->alloc_native)
+		warnx_("%" PRIu64 " sampled allocations keep native frames only: their Python code "
+		       "could not be read any more (the program had ended before proftop, "
+		       "behind, read them)",
+		       python_stats(c->py)->alloc_native);
 	calls_finish(c->calls, loop_now_ns());
 	m->duration_ns = loop_now_ns() - m->start_ns;
 	/* record and report print or save the names next: complete them (the

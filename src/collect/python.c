@@ -653,6 +653,9 @@ const uint32_t *python_merge_alloc(struct python *py, const struct proc_space *p
 	saved = py->stats;
 	out = python_merge(py, ps, tid, locs, n, truncated, captured, captured_len, false);
 	py->stats = saved;
+	if (out == locs && captured_len >= sizeof(struct py_capture) &&
+	    ((const struct py_capture *)captured)->n > 0)
+		py->stats.alloc_native++;
 	return out;
 }
 

@@ -40,6 +40,9 @@ struct python_stats {
 	 * it was sampled when its frames were read, or with none read: kept
 	 * native */
 	uint64_t stale;
+	/* sampled allocations whose Python frames could not be resolved (their
+	 * code objects unreadable: the program had ended): kept native */
+	uint64_t alloc_native;
 };
 
 struct python;

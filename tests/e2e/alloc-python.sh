@@ -42,8 +42,28 @@ big=$((100 * 1048577 + 856))
 small=$((7680 * 4129 + 61496 - 56))
 line=$(grep -n 'the allocating line of make_small' "$script" | cut -d: -f1)
 
-# within NAME SEEN WANT BELOW% ABOVE%
+# behind FILE.err: whether proftop said it read some allocations after the
+# program had ended, too late to name their Python code (a loaded or
+# sanitized proftop): those bytes are then under the C code alone
+behind()
+{
+	grep -q 'sampled allocations keep native frames only' "$1"
+}
+
+# within NAME SEEN WANT BELOW% ABOVE% [ERRFILE]: within the bounds, or with
+# proftop behind (ERRFILE says so) at most the upper one
 within()
+{
+	if [ -n "${6:-}" ] && behind "$6"; then
+		echo "# proftop fell behind: $(grep -o '[0-9]* sampled allocations keep native frames only' "$6"): $1 may come out short"
+		pt_le "$1" "${2:-0}" "$(awk -v w="$3" -v a="$5" 'BEGIN { printf "%.0f", w * (1 + a / 100) }')"
+		return
+	fi
+	within_ "$@"
+}
+
+# within_ NAME SEEN WANT BELOW% ABOVE%
+within_()
 {
 	if ! pt_num "$2"; then
 		pt_fail "$1: expected $3 (-$4% +$5%), saw '${2:-nothing}'"
@@ -65,13 +85,18 @@ for py in "${pythons[@]}"; do
 	out="$PT_WORK/mem$v.csv"
 	pt_proftop "$out" report -i "$s" --memory --format csv --limit 0
 	within "$v: make_big allocated_bytes (every allocation)" \
-		"$(mem_csv "$out" make_big allocated_bytes)" "$big" 0.5 2
+		"$(mem_csv "$out" make_big allocated_bytes)" "$big" 0.5 2 "$PT_WORK/rec$v.txt.err"
 	within "$v: make_small allocated_bytes (every allocation)" \
-		"$(mem_csv "$out" make_small allocated_bytes)" "$small" 0.5 2
-	pt_eq "$v: make_small module" "$(mem_csv "$out" make_small module)" "[python]"
+		"$(mem_csv "$out" make_small allocated_bytes)" "$small" 0.5 2 "$PT_WORK/rec$v.txt.err"
+	behind "$PT_WORK/rec$v.txt.err" ||
+		pt_eq "$v: make_small module" "$(mem_csv "$out" make_small module)" "[python]"
 	pt_eq "$v: make_small self_allocated_bytes (malloc is called from C)" \
 		"$(mem_csv "$out" make_small self_allocated_bytes)" 0
 
+	if behind "$PT_WORK/rec$v.txt.err" && ! pt_num "$(mem_csv "$out" make_small allocated_bytes)"; then
+		echo "# $v: none of make_small's allocations named: its lines and stacks not checked"
+		continue
+	fi
 	pt_proftop "$PT_WORK/lines$v.txt" report -i "$s" --memory --lines py-alloc.py:make_small
 	hot=$(awk '$1 == "*" { print $7 }' "$PT_WORK/lines$v.txt" | head -1)
 	pt_eq "$v: make_small's line with the most bytes (report --memory --lines)" "$hot" "$line"
@@ -88,6 +113,8 @@ py=${pythons[0]}
 echo "# sampled at the default, $py"
 pt_proftop "$PT_WORK/sampled.csv" report --memory --format csv --limit 0 -- "$py" "$script"
 pt_eq "sampled: report exit status" "$PT_RC" 0
-within "sampled: make_big allocated_bytes" "$(mem_csv "$PT_WORK/sampled.csv" make_big allocated_bytes)" "$big" 5 5
-within "sampled: make_small allocated_bytes" "$(mem_csv "$PT_WORK/sampled.csv" make_small allocated_bytes)" "$small" 15 15
+within "sampled: make_big allocated_bytes" "$(mem_csv "$PT_WORK/sampled.csv" make_big allocated_bytes)" \
+	"$big" 5 5 "$PT_WORK/sampled.csv.err"
+within "sampled: make_small allocated_bytes" "$(mem_csv "$PT_WORK/sampled.csv" make_small allocated_bytes)" \
+	"$small" 15 15 "$PT_WORK/sampled.csv.err"
 pt_finish
