@@ -1689,9 +1689,9 @@ void collector_finish(struct collector *c)
 		jit_name_late(c, c->unnamed[0].pid);
 	finish_allocs(c);
 	if (c->py && python_stats(c->py)->alloc_native)
-		warnx_("%" PRIu64 " sampled allocations keep native frames only: their Python code "
-		       "could not be read any more (the program had ended before proftop, "
-		       "behind, read them)",
+		warnx_("%" PRIu64 " sampled allocations ran Python code that was freed, or had "
+		       "ended, before proftop read them: shown as \"(Python code freed before "
+		       "proftop read it)\"",
 		       python_stats(c->py)->alloc_native);
 	calls_finish(c->calls, loop_now_ns());
 	m->duration_ns = loop_now_ns() - m->start_ns;

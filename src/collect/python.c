@@ -92,6 +92,7 @@ struct python {
 	struct python_stats stats;
 	struct py_mem mem;	 /* the current sample's view of the target */
 	struct py_capture *late; /* frames read in python_merge (nothing captured) */
+	bool keep_freed;	 /* resolve_frames: see there */
 	/* What python_capture may use from another thread (the perf reader):
 	 * the interpreters found, copied here by get_proc, under pub_mu. */
 	pthread_mutex_t pub_mu;
@@ -494,16 +495,40 @@ size_t python_capture(struct python *py, pid_t pid, pid_t tid, uint64_t time, vo
 }
 
 /* Resolve the captured frames into py->frames; false if one cannot be read. */
+/* The frame of a code object that could not be read any more: freed
+ * before proftop read the allocation that ran it (a module's top-level
+ * code runs once, at its import, and is dropped). */
+static uint32_t freed_location(struct python *py)
+{
+	const char *name = "(Python code freed before proftop read it)";
+	uint64_t addr = (uint64_t)UINT32_MAX << 32;
+	struct prof_line line = {.file = NULL, .line = 0};
+	uint32_t loc = profile_find_location(py->p, py->module, addr);
+
+	if (loc != PROF_NONE)
+		return loc;
+	line.function = profile_intern_function(py->p, name, NULL, NULL, 0, py->module);
+	return profile_intern_location(py->p, py->module, addr, &line, 1);
+}
+
+/* Resolve the captured frames into py->frames; false if one cannot be
+ * read, unless py->keep_freed: then it stands as freed_location. */
 static bool resolve_frames(struct python *py, struct py_proc *pp, const struct py_capture *cap)
 {
+	int32_t freed = 0;
+
 	for (int32_t i = 0; i < cap->n; i++) {
 		struct py_code *c = get_code(py, pp, cap->f[i].code);
 
-		if (!c)
+		if (!c && !py->keep_freed)
 			return false;
-		py->frames[i].loc = code_location(py, pp, c, cap->f[i].instr);
+		if (!c)
+			freed++;
+		py->frames[i].loc = c ? code_location(py, pp, c, cap->f[i].instr) : freed_location(py);
 		py->frames[i].group = cap->f[i].group;
 	}
+	if (freed)
+		py->stats.alloc_native++; /* counted, not kept by python_merge_alloc */
 	return true;
 }
 
@@ -651,11 +676,14 @@ const uint32_t *python_merge_alloc(struct python *py, const struct proc_space *p
 	if (!py)
 		return locs;
 	saved = py->stats;
+	py->keep_freed = true;
 	out = python_merge(py, ps, tid, locs, n, truncated, captured, captured_len, false);
+	py->keep_freed = false;
+	if (py->stats.alloc_native != saved.alloc_native ||
+	    (out == locs && captured_len >= sizeof(struct py_capture) &&
+	     ((const struct py_capture *)captured)->n > 0))
+		saved.alloc_native++;
 	py->stats = saved;
-	if (out == locs && captured_len >= sizeof(struct py_capture) &&
-	    ((const struct py_capture *)captured)->n > 0)
-		py->stats.alloc_native++;
 	return out;
 }
 

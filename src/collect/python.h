@@ -40,8 +40,9 @@ struct python_stats {
 	 * it was sampled when its frames were read, or with none read: kept
 	 * native */
 	uint64_t stale;
-	/* sampled allocations whose Python frames could not be resolved (their
-	 * code objects unreadable: the program had ended): kept native */
+	/* sampled allocations with a Python frame whose code could not be
+	 * read any more (freed, or the program had ended, before proftop read
+	 * the allocation): that frame named as freed, or all kept native */
 	uint64_t alloc_native;
 };
 
