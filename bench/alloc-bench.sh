@@ -31,7 +31,9 @@
 # Within a round: each configuration's added CPU (its CPU time less
 # alone's) and heaptrack's added CPU over proftop default's (the issue's
 # ratio; an added CPU below 10 ms counts as 10 ms); each round printed,
-# then median [min .. max] over the rounds, with the load average. Also
+# then median [min .. max] over the rounds, with the load average, and the
+# ratio of the medians (steadier when proftop's share is within the noise,
+# where a round's ratio swings from a few to tens). Also
 # the bytes each function allocated by itself as proftop and heaptrack saw
 # them (heaptrack: from its data file, each allocation's size summed by the
 # function that called malloc), against the truth. Prints; asserts nothing.
@@ -224,7 +226,9 @@ bench_workload()
 	done
 	if [ -s "$W/ratio" ]; then
 		r=$(spread %.1f x <"$W/ratio")
-		echo "heaptrack's added CPU / proftop default's: $r"
+		echo "heaptrack's added CPU / proftop default's: $r per round;" \
+			"the medians' ratio $(ratio "$(spread %.3f <"$W/added.heaptrack" | cut -d' ' -f1)" \
+				"$(spread %.3f <"$W/added.default" | cut -d' ' -f1)")x"
 		summary "memory: heaptrack's added CPU / proftop default's ($WL)" "$r" \
 			"$(spread %.3f ' s' <"$W/added.default")" \
 			"heaptrack $(spread %.3f ' s' <"$W/added.heaptrack")"
