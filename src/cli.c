@@ -26,6 +26,12 @@
 #define CLI_TOP_MAX    100 /* --calls top:N (calls.h: CALLS_TOP_MAX) */
 #define MAX_MEMORY_MIN (1ull << 20)
 #define MAX_MEMORY_MAX (1ull << 50)
+/* One page fault in this many is sampled, with its stack, each sample
+ * standing for as many pages (64 KiB: the tracker's default too). A
+ * sampled fault costs the target a copy of its stack in the kernel, and a
+ * program that maps or first touches memory in a loop faults hundreds of
+ * thousands of times (memalloc: every fault took it 0.3 s more CPU). */
+#define FAULT_PERIOD_DEFAULT 16
 
 enum {
 	OPT_STACK_SIZE = 256,
@@ -1249,7 +1255,9 @@ void cli_collect_config(const struct options *o, struct collect_config *cfg)
 		.alloc_sample = o->no_alloc || (o->command == CMD_REPORT && !o->report.memory)
 					? 0
 					: o->alloc_sample,
-		.fault_period = o->no_faults || (o->command == CMD_REPORT && !o->report.memory) ? 0 : 1,
+		.fault_period = o->no_faults || (o->command == CMD_REPORT && !o->report.memory)
+					? 0
+					: FAULT_PERIOD_DEFAULT,
 		.no_debuginfod = o->no_debuginfod,
 		.calls = {.count = o->calls,
 			  .latency = o->latency,

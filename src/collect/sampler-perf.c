@@ -259,6 +259,11 @@ static void setup_attr(const struct sampler *s, struct perf_event_attr *a, enum 
 		a->config = PERF_COUNT_SW_PAGE_FAULTS;
 		a->freq = 0;
 		a->sample_period = s->cfg.fault_period;
+		/* Without the period in the samples: a software event whose
+		 * samples carry it is sampled at every fault, whatever
+		 * sample_period says (Linux 6.18 does; perf record -P -c 16 -e
+		 * page-faults too). Each sample stands for fault_period faults. */
+		a->sample_type &= ~(uint64_t)PERF_SAMPLE_PERIOD;
 		a->mmap = a->mmap2 = a->mmap_data = a->comm = a->comm_exec = a->task = 0;
 		/* Less stack than a time sample: a fault burst writes thousands
 		 * of records, each costing the target a copy of it (8 KiB
@@ -602,8 +607,10 @@ static int cmp_pending(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-static void parse_sample(const struct sampler *s, const struct perf_event_header *h,
-			 struct raw_sample *out)
+/* A sample of ring kind `kind`: a page-fault sample has no period field
+ * (setup_attr), it stands for cfg.fault_period faults. */
+static void parse_sample(const struct sampler *s, enum ring_kind kind,
+			 const struct perf_event_header *h, struct raw_sample *out)
 {
 	const uint8_t *p = (const uint8_t *)(h + 1);
 	const uint8_t *end = (const uint8_t *)h + h->size;
@@ -619,8 +626,12 @@ static void parse_sample(const struct sampler *s, const struct perf_event_header
 	p += 8;
 	memcpy(&out->time, p, 8);
 	p += 8;
-	memcpy(&out->period, p, 8);
-	p += 8;
+	if (kind == RING_FAULT) {
+		out->period = s->cfg.fault_period;
+	} else {
+		memcpy(&out->period, p, 8);
+		p += 8;
+	}
 	out->kernel = (h->misc & PERF_RECORD_MISC_CPUMODE_MASK) == PERF_RECORD_MISC_KERNEL;
 
 	memcpy(&nr, p, 8);
@@ -696,7 +707,7 @@ static void dispatch(struct sampler *s, const struct pending *pd, const struct s
 
 		if (!to)
 			break;
-		parse_sample(s, h, &rs);
+		parse_sample(s, kind, h, &rs);
 		rs.capture = pd->capture;
 		rs.capture_len = pd->capture_len;
 		if (kind == RING_SWITCH)
@@ -818,10 +829,12 @@ static void ring_copy(const struct ring *r, size_t off, void *dst, size_t len)
 /* Where a sample's user stack lies in it: *at is the offset of its size
  * field, *used the bytes of it the kernel filled (dyn_size, 8-aligned).
  * False when the record has no stack or does not parse. */
-static bool sample_stack(const struct sampler *s, const struct ring *r, size_t off,
-			 uint32_t rec_size, size_t *at, size_t *used)
+static bool sample_stack(const struct sampler *s, uint32_t ri, size_t off, uint32_t rec_size,
+			 size_t *at, size_t *used)
 {
-	size_t pos = sizeof(struct perf_event_header) + 4 * 8; /* ip, tid, time, period */
+	const struct ring *r = &s->rings[ri];
+	/* ip, tid, time, period (none in a page-fault sample) */
+	size_t pos = sizeof(struct perf_event_header) + (ring_kind(s, ri) == RING_FAULT ? 3 : 4) * 8;
 	uint64_t nr, abi, size, dyn;
 
 	if (!(s->sample_type & PERF_SAMPLE_STACK_USER) || pos + 8 > rec_size)
@@ -861,7 +874,7 @@ static void queue_record(struct sampler *s, uint32_t ri, size_t off,
 	uint8_t *dst;
 	bool trim;
 
-	trim = hh->type == PERF_RECORD_SAMPLE && sample_stack(s, r, off, rec_size, &at, &used) &&
+	trim = hh->type == PERF_RECORD_SAMPLE && sample_stack(s, ri, off, rec_size, &at, &used) &&
 	       at + 8 + used + 8 < rec_size;
 	if (trim)
 		len = at + 8 + used + 8;
