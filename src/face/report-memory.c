@@ -156,7 +156,7 @@ static void text_tracked(struct report *r)
 	if (m->fault_period == 1)
 		fputs("; every page fault (RSS growth)", out);
 	else if (m->fault_period)
-		fprintf(out, "; page faults every %" PRIu64 " (RSS growth)", m->fault_period);
+		fprintf(out, "; one page fault in %" PRIu64 " sampled (RSS growth)", m->fault_period);
 	else
 		fputs("; no page faults", out);
 	putc('\n', out);
