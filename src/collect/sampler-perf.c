@@ -45,6 +45,10 @@
 #include "sampler.h"
 #include "xalloc.h"
 
+#ifndef PERF_FORMAT_LOST
+#define PERF_FORMAT_LOST (1u << 4) /* Linux 5.19 */
+#endif
+
 #define SAMPLE_TYPE_BASE                                                            \
 	(PERF_SAMPLE_IP | PERF_SAMPLE_TID | PERF_SAMPLE_TIME | PERF_SAMPLE_PERIOD | \
 	 PERF_SAMPLE_CALLCHAIN)
@@ -124,6 +128,8 @@ struct sampler {
 	bool exclude_kernel;
 	uint64_t sample_type;
 	uint64_t lost;
+	uint64_t format_lost; /* the events' own count, when last disabled */
+	bool no_format_lost;  /* the kernel has no PERF_FORMAT_LOST (before 5.19) */
 	struct pending *pend;
 	size_t pend_cap;
 };
@@ -218,6 +224,8 @@ static void setup_attr(const struct sampler *s, struct perf_event_attr *a, enum 
 	a->freq = 1;
 	a->sample_freq = s->cfg.freq;
 	a->sample_type = s->sample_type;
+	/* a read gives the samples the kernel dropped for this event */
+	a->read_format = s->no_format_lost ? 0 : PERF_FORMAT_LOST;
 	if (s->cfg.dwarf) {
 		a->sample_regs_user = UNWIND_REGS_MASK;
 		a->sample_stack_user = s->cfg.stack_size;
@@ -384,6 +392,12 @@ static int open_thread(struct sampler *s, pid_t tid, int *err)
 
 		setup_attr(s, &attr, kind);
 		fd = perf_event_open(&attr, tid, s->cpus[c], -1, PERF_FLAG_FD_CLOEXEC);
+		if (fd < 0 && errno == EINVAL && !s->no_format_lost) {
+			/* a kernel before 5.19: no lost count per event */
+			s->no_format_lost = true;
+			setup_attr(s, &attr, kind);
+			fd = perf_event_open(&attr, tid, s->cpus[c], -1, PERF_FLAG_FD_CLOEXEC);
+		}
 		if (fd < 0 && (errno == EACCES || errno == EPERM) && !s->exclude_kernel) {
 			/* Unprivileged: user space only. */
 			s->exclude_kernel = true;
@@ -534,10 +548,30 @@ static size_t perf_fds(struct sampler *s, int *fds, size_t max)
 	return n;
 }
 
+/* Samples the kernel dropped for want of room in a ring, as each event
+ * counts them (PERF_FORMAT_LOST): the LOST records say so only when the
+ * ring next takes a record, which a burst just before the end never
+ * sees (a page-fault burst that filled the rings, then nothing). An
+ * event inherited by a thread counts its own: only the events opened
+ * here are read. */
+static uint64_t format_lost(const struct sampler *s)
+{
+	uint64_t sum = 0, v[2];
+
+	if (s->no_format_lost)
+		return 0;
+	for (size_t i = 0; i < s->nfds; i++)
+		if (read(s->fds[i], v, sizeof(v)) == (ssize_t)sizeof(v))
+			sum += v[1];
+	return sum;
+}
+
 static void perf_enable(struct sampler *s, bool on)
 {
 	for (size_t i = 0; i < s->nfds; i++)
 		ioctl(s->fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
+	if (!on)
+		s->format_lost = format_lost(s);
 }
 
 static void perf_close(struct sampler *s)
@@ -567,7 +601,7 @@ static void perf_close(struct sampler *s)
 
 static uint64_t perf_lost(struct sampler *s)
 {
-	return s->lost;
+	return s->lost > s->format_lost ? s->lost : s->format_lost;
 }
 
 static bool perf_kernel_included(struct sampler *s)
