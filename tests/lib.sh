@@ -208,6 +208,29 @@ pt_near()
 	fi
 }
 
+# pt_shares CSV TOL FUNCTION:SHARE...: each function's self_pct, as a share
+# of the functions' sum, within TOL points of SHARE (the workload's truth
+# is about its own work: time the kernel or the machine takes besides it,
+# more on a loaded machine, belongs to none of them), and that sum at
+# least 85 (a function misnamed or lost still fails).
+pt_shares()
+{
+	local csv=$1 tol=$2 sum=0 f v
+	shift 2
+	for f in "$@"; do
+		v=$(pt_csv "$csv" "${f%%:*}" self_pct)
+		pt_num "$v" || v=0
+		sum=$(awk -v a="$sum" -v b="$v" 'BEGIN { print a + b }')
+	done
+	pt_ge "the functions' self_pct summed ($*)" "$sum" 85
+	for f in "$@"; do
+		v=$(pt_csv "$csv" "${f%%:*}" self_pct)
+		pt_near "${f%%:*} self_pct, of their sum (self_pct $v)" \
+			"$(awk -v v="${v:-0}" -v s="$sum" 'BEGIN { if (s > 0) printf "%.2f", 100 * v / s; else print "none" }')" \
+			"${f#*:}" "$tol"
+	done
+}
+
 # pt_ge LABEL SEEN MIN and pt_le LABEL SEEN MAX.
 pt_ge()
 {

@@ -12,9 +12,7 @@ PT_TIMEOUT=60
 # (schedstat), so the spread is wider than a count's; 2,500 samples keep
 # it inside ±4 points.
 pt_report "$PT_WORK/out.csv" --backend ptrace -F 499 -- "$w" 3 || pt_finish
-pt_near "work_sixty self_pct" "$(pt_csv "$PT_WORK/out.csv" work_sixty self_pct)" 60 4
-pt_near "work_thirty self_pct" "$(pt_csv "$PT_WORK/out.csv" work_thirty self_pct)" 30 4
-pt_near "work_ten self_pct" "$(pt_csv "$PT_WORK/out.csv" work_ten self_pct)" 10 4
+pt_shares "$PT_WORK/out.csv" 4 work_sixty:60 work_thirty:30 work_ten:10
 pt_ge "run total_pct" "$(pt_csv "$PT_WORK/out.csv" run total_pct)" 97
 pt_ge "main total_pct" "$(pt_csv "$PT_WORK/out.csv" main total_pct)" 97
 pt_ge "_start total_pct (unwound to the root)" "$(pt_csv "$PT_WORK/out.csv" _start total_pct)" 97

@@ -8,9 +8,7 @@ shares=$(pt_workload shares)
 pt_report "$PT_WORK/out.csv" -- "$shares" || pt_finish
 header=$(tr -d '\r' <"$PT_WORK/out.csv" | grep -m1 '^function,' )
 pt_eq "CSV header" "$header" "$PT_CSV_HEADER"
-pt_near "work_sixty self_pct" "$(pt_csv "$PT_WORK/out.csv" work_sixty self_pct)" 60 3
-pt_near "work_thirty self_pct" "$(pt_csv "$PT_WORK/out.csv" work_thirty self_pct)" 30 3
-pt_near "work_ten self_pct" "$(pt_csv "$PT_WORK/out.csv" work_ten self_pct)" 10 3
+pt_shares "$PT_WORK/out.csv" 3 work_sixty:60 work_thirty:30 work_ten:10
 pt_ge "run total_pct" "$(pt_csv "$PT_WORK/out.csv" run total_pct)" 95
 pt_le "run self_pct" "$(pt_csv "$PT_WORK/out.csv" run self_pct)" 2
 # A leaf's total is its self, give or take the samples taken in the kernel
