@@ -203,7 +203,7 @@ static void on_prof(int sig)
 int main(int argc, char **argv)
 {
 	int threads = 0, do_fork = 0, do_signal = 0, do_mmap = 0, do_time = 0;
-	struct timespec t0, t1;
+	struct timespec t0;
 	uint64_t sum = 0, tsum[64] = {0};
 	pthread_t tid[64];
 	pid_t child = -1;
@@ -272,19 +272,7 @@ int main(int argc, char **argv)
 	if (child > 0)
 		waitpid(child, NULL, 0);
 	printf("checksum %016llx\n", (unsigned long long)sum);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	if (do_time) {
-		struct timespec cpu;
-
-		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-		struct rusage ru;
-
-		getrusage(RUSAGE_SELF, &ru);
-		fprintf(stderr, "elapsed %.3f s cpu %.3f s (user %.3f sys %.3f, %ld minor faults)\n",
-			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-			(double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9,
-			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
-			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_minflt);
-	}
+	if (do_time)
+		workload_print_time(&t0);
 	return 0;
 }

@@ -201,7 +201,7 @@ int main(int argc, char **argv)
 	int rounds = 8, do_time = 0;
 	double scale = 1;
 	long keys = 100000;
-	struct timespec t0, t1, cpu;
+	struct timespec t0;
 	uint64_t sum = 0;
 
 	for (int i = 1; i < argc; i++) {
@@ -230,18 +230,10 @@ int main(int argc, char **argv)
 		sum += one_round((size_t)keys, r);
 	workload_sink = sum;
 	printf("checksum %016llx\n", (unsigned long long)sum);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (do_time) {
 		static const char *const names[] = {"new_key", "new_record", "grow_table"};
-		struct rusage ru;
 
-		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
-		getrusage(RUSAGE_SELF, &ru);
-		fprintf(stderr, "elapsed %.3f s cpu %.3f s (user %.3f sys %.3f, %ld minor faults)\n",
-			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-			(double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9,
-			(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
-			(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_minflt);
+		workload_print_time(&t0);
 		for (int k = 0; k < 3; k++)
 			fprintf(stderr, "allocated %s %llu %llu\n", names[k],
 				(unsigned long long)asked_bytes[k], (unsigned long long)asked_calls[k]);

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
+#include <time.h>
 
 /* Every workload publishes its results here so that nothing is dead code. */
 extern volatile uint64_t workload_sink;
@@ -55,6 +57,25 @@ static inline double workload_scale(int argc, char **argv)
 		}
 	}
 	return s;
+}
+
+/* --time (the allocation bench): the run time since t0 (CLOCK_MONOTONIC)
+ * and the process's CPU time, user and system, and minor faults, on
+ * stderr as "elapsed 1.234 s cpu 1.100 s (user ... sys ..., N minor
+ * faults)". */
+static inline void workload_print_time(const struct timespec *t0)
+{
+	struct timespec t1, cpu;
+	struct rusage ru;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
+	getrusage(RUSAGE_SELF, &ru);
+	fprintf(stderr, "elapsed %.3f s cpu %.3f s (user %.3f sys %.3f, %ld minor faults)\n",
+		(double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9,
+		(double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9,
+		(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
+		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_minflt);
 }
 
 #endif
