@@ -257,7 +257,8 @@ static const struct help_block option_sections[] = {
 	 "      --alloc-sample BYTES which code allocates: one allocation sampled every\n"
 	 "                           BYTES on average (default 64K; 1: every one)\n"
 	 "      --no-alloc           do not track a launched target's allocations\n"
-	 "      --no-faults          do not sample page faults (RSS growth by code)\n"
+	 "      --no-faults          do not sample page faults (RSS growth by code;\n"
+	 "                           default: one fault in 16)\n"
 	 "      --no-debuginfod      do not fetch debug info from DEBUGINFOD_URLS\n"},
 	{IN_ALL, "\n"
 		 "Output:\n"

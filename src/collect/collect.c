@@ -700,13 +700,8 @@ static uint32_t alloc_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind
 
 	note_thread(c, pid, tid);
 	n = user_stack(c, ps, &s, NULL, locs, &truncated);
-	while (skip < n) {
-		const struct prof_location *l = &c->prof->locations[locs[skip]];
-
-		if (strcmp(c->prof->modules[l->module].name, "proftop-alloc.so"))
-			break;
+	while (skip < n && tracker_kind(c, locs[skip]) != 1)
 		skip++;
-	}
 	n -= skip;
 	out = locs + skip;
 	if (c->py && py)

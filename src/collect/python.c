@@ -93,6 +93,7 @@ struct python {
 	struct py_mem mem;	 /* the current sample's view of the target */
 	struct py_capture *late; /* frames read in python_merge (nothing captured) */
 	bool keep_freed;	 /* resolve_frames: see there */
+	bool freed_frames;	 /* ... and it stood a frame for freed code */
 	/* What python_capture may use from another thread (the perf reader):
 	 * the interpreters found, copied here by get_proc, under pub_mu. */
 	pthread_mutex_t pub_mu;
@@ -527,8 +528,7 @@ static bool resolve_frames(struct python *py, struct py_proc *pp, const struct p
 		py->frames[i].loc = c ? code_location(py, pp, c, cap->f[i].instr) : freed_location(py);
 		py->frames[i].group = cap->f[i].group;
 	}
-	if (freed)
-		py->stats.alloc_native++; /* counted, not kept by python_merge_alloc */
+	py->freed_frames |= freed > 0;
 	return true;
 }
 
@@ -677,13 +677,11 @@ const uint32_t *python_merge_alloc(struct python *py, const struct proc_space *p
 		return locs;
 	saved = py->stats;
 	py->keep_freed = true;
+	py->freed_frames = false;
 	out = python_merge(py, ps, tid, locs, n, truncated, captured, captured_len, false);
 	py->keep_freed = false;
-	if (py->stats.alloc_native != saved.alloc_native ||
-	    (out == locs && captured_len >= sizeof(struct py_capture) &&
-	     ((const struct py_capture *)captured)->n > 0))
-		saved.alloc_native++;
 	py->stats = saved;
+	py->stats.alloc_native += py->freed_frames;
 	return out;
 }
 

@@ -42,7 +42,7 @@ struct python_stats {
 	uint64_t stale;
 	/* sampled allocations with a Python frame whose code could not be
 	 * read any more (freed, or the program had ended, before proftop read
-	 * the allocation): that frame named as freed, or all kept native */
+	 * the allocation): that frame named as freed */
 	uint64_t alloc_native;
 };
 
