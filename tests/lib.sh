@@ -71,9 +71,32 @@ pt_ok()
 	echo "ok: $*"
 }
 
+# pt_evidence FILE [N [head|tail]]: if a check fails, pt_finish shows N
+# lines (default 6) of FILE, its head or its tail, as "FAIL| ..." lines:
+# CI prints a failed test's lines that start with FAIL, so what proftop
+# printed reaches the CI report, not only the check that failed.
+pt_evidence()
+{
+	pt_evidence_list="$pt_evidence_list $1:${2:-6}:${3:-head}"
+}
+
+pt_show_evidence()
+{
+	local e f n how
+	for e in $pt_evidence_list; do
+		how=${e##*:}
+		e=${e%:*}
+		n=${e##*:}
+		f=${e%:*}
+		[ -s "$f" ] || continue
+		"$how" -n "$n" "$f" | cut -c1-160 | sed "s#^#FAIL| $(basename "$f"): #"
+	done
+}
+
 pt_finish()
 {
 	if [ "$pt_failures" -gt 0 ]; then
+		pt_show_evidence
 		echo "# $PT_NAME: $pt_failures check(s) failed"
 		exit 1
 	fi

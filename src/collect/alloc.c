@@ -765,6 +765,8 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 			pos = head;
 			break;
 		}
+		if (r->type != ALLOCRING_PAD && sink->until && r->time > sink->until)
+			break; /* its maps may not be known yet */
 		if (r->type == ALLOCRING_ALLOC)
 			take_alloc(t, p, start_ns, r, len, sink);
 		else if (r->type == ALLOCRING_FREE)

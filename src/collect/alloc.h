@@ -54,6 +54,10 @@ struct alloc_sink {
 	/* pid was forked from ppid (no exec): its address space is ppid's
 	 * (said before any record of pid). May be NULL. */
 	void (*fork)(void *ctx, pid_t pid, pid_t ppid);
+	/* Records stamped later than this (CLOCK_MONOTONIC ns) wait for a
+	 * later drain: the maps and execs before them are not all known yet
+	 * (sampler_ops.ordered_to). 0: no bound. */
+	uint64_t until;
 };
 
 /* Move what the ring holds into p (prof_alloc records; frees mark them);

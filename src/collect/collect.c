@@ -786,6 +786,10 @@ static void drain_allocs(struct collector *c, bool final)
 
 	if (!c->alloc)
 		return;
+	/* not before the samples' maps: an allocation's stack needs the
+	 * libraries mapped before it */
+	if (!final && c->sampler && c->ops->ordered_to)
+		sink.until = c->ops->ordered_to(c->sampler) | 1; /* 0 is "no bound" */
 	alloc_tracker_drain(c->alloc, c->prof, c->prof->meta.start_ns, &sink, final);
 }
 

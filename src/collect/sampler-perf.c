@@ -77,6 +77,7 @@ struct pending {
 	const struct perf_event_header *hdr;
 	const void *capture; /* cfg.capture's copy, or NULL */
 	uint32_t capture_len;
+	uint32_t qsize; /* its struct queued's size */
 };
 
 /* Records copied out of the rings: each behind a struct queued. */
@@ -132,6 +133,15 @@ struct sampler {
 	bool no_format_lost;  /* the kernel has no PERF_FORMAT_LOST (before 5.19) */
 	struct pending *pend;
 	size_t pend_cap;
+	/* Records held back for time order (perf_drain): those newer than
+	 * the pump that took them began, and ordered_to, the time up to
+	 * which all were dispatched. disabled: the events are off (nothing
+	 * more comes: all may go). pump_cut: a pump left records in a ring
+	 * (the queue was full). */
+	struct queue carry, carry_next;
+	uint64_t ordered_to;
+	bool disabled;
+	bool pump_cut;
 };
 
 static int perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
@@ -572,6 +582,9 @@ static void perf_enable(struct sampler *s, bool on)
 		ioctl(s->fds[i], on ? PERF_EVENT_IOC_ENABLE : PERF_EVENT_IOC_DISABLE, 0);
 	if (!on)
 		s->format_lost = format_lost(s);
+	pthread_mutex_lock(&s->mu);
+	s->disabled = !on;
+	pthread_mutex_unlock(&s->mu);
 }
 
 static void perf_close(struct sampler *s)
@@ -589,6 +602,8 @@ static void perf_close(struct sampler *s)
 	pthread_mutex_destroy(&s->mu);
 	free(s->fill.buf);
 	free(s->work.buf);
+	free(s->carry.buf);
+	free(s->carry_next.buf);
 	for (size_t i = 0; i < s->nfds; i++)
 		close(s->fds[i]);
 	free(s->rings);
@@ -955,8 +970,10 @@ static size_t pump_ring(struct sampler *s, uint32_t ri)
 		ring_copy(r, off, &hh, sizeof(hh));
 		if (hh.size < sizeof(hh) || tail + hh.size > head)
 			break;
-		if (q->len + sizeof(struct queued) + hh.size > QUEUE_MAX)
+		if (q->len + sizeof(struct queued) + hh.size > QUEUE_MAX) {
+			s->pump_cut = true;
 			break; /* back-pressure: the ring keeps the rest */
+		}
 		queue_record(s, ri, off, &hh);
 		tail += hh.size;
 	}
@@ -1041,54 +1058,125 @@ static void reader_stop(struct sampler *s)
 	s->reader_running = false;
 }
 
+/* The records of queue q behind struct pending entries from s->pend[n]
+ * on; returns the new count. */
+static size_t pend_add(struct sampler *s, const struct queue *q, size_t n)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct queued) <= q->len) {
+		struct queued qd;
+		const struct perf_event_header *h;
+
+		memcpy(&qd, q->buf + off, sizeof(qd));
+		h = (const struct perf_event_header *)(q->buf + off + sizeof(qd));
+		s->pend = xgrow(s->pend, &s->pend_cap, n + 1, sizeof(*s->pend));
+		s->pend[n] = (struct pending){
+			.time = record_time(h), .ring = qd.ring, .seq = (uint32_t)n, .hdr = h,
+			.capture = qd.capture ? (const uint8_t *)h + qd.size : NULL,
+			.capture_len = qd.capture, .qsize = qd.size};
+		n++;
+		off += sizeof(qd) + qd.size + qd.capture;
+	}
+	return n;
+}
+
+/* Pending record d, with its struct queued, at the end of q. */
+static void pend_keep(struct queue *q, const struct pending *d)
+{
+	struct queued qd = {.ring = d->ring, .size = d->qsize, .capture = d->capture_len};
+	size_t len = sizeof(qd) + qd.size + qd.capture;
+
+	q->buf = xgrow(q->buf, &q->cap, q->len + len, 1);
+	memcpy(q->buf + q->len, &qd, sizeof(qd));
+	memcpy(q->buf + q->len + sizeof(qd), d->hdr, qd.size);
+	if (qd.capture)
+		memcpy(q->buf + q->len + sizeof(qd) + qd.size, d->capture, qd.capture);
+	q->len += len;
+}
+
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
 /* Take what the reader queued (and what is in the rings now), order it by
  * time across the CPUs, dispatch it. The queue is swapped out under the
- * lock, so the reader fills a fresh one while this one is dispatched. */
+ * lock, so the reader fills a fresh one while this one is dispatched.
+ *
+ * Time order across passes too: the rings are pumped one after the other,
+ * so a pass can hold a record of one CPU's ring and miss an older one that
+ * another CPU's ring took after it was pumped (an exec's COMM, then the
+ * maps its loader made on another CPU: dispatched maps first, the exec
+ * then wiped them, and every library of the program was unknown). Only
+ * records older than the moment this pass's pump began are dispatched
+ * (less ORDER_SLACK_NS: the kernel stamps a record just before it writes
+ * it); newer ones wait for the next pass, where they are sorted with what
+ * came since. With the events off, nothing more comes: all go. A pump cut
+ * short by a full queue leaves older records in a ring: the mark then
+ * stays where it was, unless what waits outgrows the queue's bound. */
+#define ORDER_SLACK_NS 2000000ull
+
 static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t budget_ns)
 {
 	struct queue tmp;
-	size_t npend = 0, off = 0;
-	uint64_t count;
+	size_t npend, i;
+	uint64_t count, mark;
 
 	if (s->ready_fd >= 0 && read(s->ready_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		fatal("cannot read the ring reader's eventfd: %s", strerror(errno));
 	pthread_mutex_lock(&s->mu);
+	mark = s->disabled ? UINT64_MAX : mono_ns() - ORDER_SLACK_NS;
+	s->pump_cut = false;
 	pump_rings(s);
+	if (s->pump_cut && !s->disabled)
+		mark = s->carry.len + s->fill.len > QUEUE_MAX ? UINT64_MAX : s->ordered_to;
 	tmp = s->work;
 	s->work = s->fill;
 	s->fill = tmp;
 	s->fill.len = 0;
 	pthread_mutex_unlock(&s->mu);
 
-	while (off + sizeof(struct queued) <= s->work.len) {
-		struct queued qd;
-		const struct perf_event_header *h;
-
-		memcpy(&qd, s->work.buf + off, sizeof(qd));
-		h = (const struct perf_event_header *)(s->work.buf + off + sizeof(qd));
-		s->pend = xgrow(s->pend, &s->pend_cap, npend + 1, sizeof(*s->pend));
-		s->pend[npend] = (struct pending){
-			.time = record_time(h), .ring = qd.ring, .seq = (uint32_t)npend, .hdr = h,
-			.capture = qd.capture ? (const uint8_t *)h + qd.size : NULL,
-			.capture_len = qd.capture};
-		npend++;
-		off += sizeof(qd) + qd.size + qd.capture;
-	}
+	npend = pend_add(s, &s->carry, 0);
+	npend = pend_add(s, &s->work, npend);
 	if (npend)
 		qsort(s->pend, npend, sizeof(*s->pend), cmp_pending);
-	for (size_t i = 0; i < npend; i++)
+	for (i = 0; i < npend && s->pend[i].time <= mark; i++)
 		dispatch(s, &s->pend[i], k);
+	s->carry_next.len = 0;
+	for (size_t j = i; j < npend; j++)
+		pend_keep(&s->carry_next, &s->pend[j]);
+	tmp = s->carry;
+	s->carry = s->carry_next;
+	s->carry_next = tmp;
+	s->carry_next.len = 0;
+	if (mark > s->ordered_to && mark != UINT64_MAX)
+		s->ordered_to = mark;
 	/* A burst (page faults) may have grown the queue to QUEUE_MAX: once it
 	 * is over, give the memory back rather than keep it for good. */
 	if (s->work.cap > QUEUE_KEEP && s->work.len < s->work.cap / 8) {
 		free(s->work.buf);
 		s->work = (struct queue){0};
 	}
+	if (s->carry_next.cap > QUEUE_KEEP) {
+		free(s->carry_next.buf);
+		s->carry_next = (struct queue){0};
+	}
 	(void)budget_ns; /* one pass is bounded by QUEUE_MAX; the caller loops */
 	pthread_mutex_lock(&s->mu);
 	npend = s->fill.len;
 	pthread_mutex_unlock(&s->mu);
-	return npend > 0;
+	return npend > 0 || (s->disabled && s->carry.len > 0);
+}
+
+/* Every record of time <= this has been dispatched (the allocation
+ * tracker's records wait for the maps they need). */
+static uint64_t perf_ordered_to(struct sampler *s)
+{
+	return s->disabled ? UINT64_MAX : s->ordered_to;
 }
 
 const struct sampler_ops sampler_perf_ops = {
@@ -1100,4 +1188,5 @@ const struct sampler_ops sampler_perf_ops = {
 	.close = perf_close,
 	.lost = perf_lost,
 	.kernel_included = perf_kernel_included,
+	.ordered_to = perf_ordered_to,
 };

@@ -108,6 +108,10 @@ struct sampler_ops {
 	/* Time the target's threads were held stopped for samples, so far
 	 * (ptrace); NULL when sampling does not stop them. */
 	uint64_t (*held_ns)(struct sampler *s);
+	/* The time (CLOCK_MONOTONIC ns) up to which every record, maps and
+	 * execs included, has been delivered: later ones may wait for the
+	 * next drain, to be delivered in time order. NULL: all delivered. */
+	uint64_t (*ordered_to)(struct sampler *s);
 };
 
 extern const struct sampler_ops sampler_perf_ops;

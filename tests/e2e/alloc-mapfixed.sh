@@ -11,6 +11,8 @@ w=$(pt_workload mapfixed)
 PT_CSV_HEADER='function,module,allocated_bytes,self_allocated_bytes,allocations,live_bytes,peak_bytes,leaked_bytes,faulted_bytes'
 pt_proftop "$PT_WORK/out.csv" report --memory --alloc-sample 1 --format csv --limit 0 -- "$w"
 pt_eq "proftop exit status" "$PT_RC" 0
+pt_evidence "$PT_WORK/out.csv" 8
+pt_evidence "$PT_WORK/out.csv.err" 4
 grep -q 'not tracked' "$PT_WORK/out.csv.err" && pt_skip "allocations not tracked here: $(grep 'not tracked' "$PT_WORK/out.csv.err")"
 mib=1048576
 pt_eq "replace: allocated_bytes (two 8 MiB mappings)" \

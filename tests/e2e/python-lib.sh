@@ -56,6 +56,7 @@ py_check()
 	want=$(grep -n 'the hot line of plain' "$script" | cut -d: -f1)
 	rm "$script"
 	pt_proftop "$PT_WORK/lines.txt" report -i "$s" --lines py-shares.py:plain
+	pt_evidence "$PT_WORK/lines.txt" 5 tail
 	v=$(awk '$1 == "*" { print $5 }' "$PT_WORK/lines.txt" | head -1)
 	pt_eq "hottest line of plain (marked * in report --lines py-shares.py:plain)" "$v" "$want"
 	pt_eq "its source text, from the session" \
