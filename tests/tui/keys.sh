@@ -23,13 +23,11 @@ tui_keys f
 tui_wait "f: frozen" 'FROZEN' 5
 a=$(cum)
 s1=$(samples)
-sleep 1
+tui_wait_ge "frozen: sampling goes on (samples)" samples $((s1 + 100)) 10
 pt_eq "frozen: the table stays" "$(cum)" "$a"
-pt_ge "frozen: sampling goes on (samples)" "$(samples)" $((s1 + 100))
 tui_keys f
 tui_wait_not "f again: live" 'FROZEN' 5
-sleep 0.5
-pt_ge "live again: cumtime moved on" "$(cum)" "$(awk -v a="$a" 'BEGIN { print a + 0.2 }')"
+tui_wait_ge "live again: cumtime moved on" cum "$(awk -v a="$a" 'BEGIN { print a + 0.2 }')" 10
 
 tui_keys P
 tui_wait "P: paused" 'pid [0-9]+ +paused' 5
@@ -41,13 +39,11 @@ s2=$(samples)
 pt_eq "paused: the sample count stopped" "$s2" "$s1"
 tui_keys P
 tui_wait "P again: running" 'pid [0-9]+ +running' 5
-sleep 1
-pt_ge "resumed: samples again" "$(samples)" $((s2 + 100))
+tui_wait_ge "resumed: samples again" samples $((s2 + 100)) 10
 
 s1=$(samples)
 tui_keys z
-sleep 0.3
-pt_le "z: counters zeroed" "$(samples)" $((s1 / 2))
+tui_wait_le "z: counters zeroed" samples $((s1 / 2)) 5
 
 tui_keys w
 tui_wait "w: last 5 s" 'last 5 s' 5

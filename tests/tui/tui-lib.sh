@@ -95,6 +95,41 @@ tui_wait()
 	return 1
 }
 
+# tui_wait_ge LABEL FUNC MIN [SECONDS]: poll until the number FUNC prints
+# (a shell function reading the screen) is at least MIN.
+tui_wait_ge()
+{
+	local label=$1 fn=$2 min=$3 secs=${4:-$TUI_TIMEOUT} i v=
+	for i in $(seq 1 $((secs * 10))); do
+		v=$("$fn")
+		if pt_num "$v" && awk -v v="$v" -v m="$min" 'BEGIN { exit !(v >= m) }'; then
+			pt_ok "$label: $v >= $min"
+			return 0
+		fi
+		sleep 0.1
+	done
+	pt_fail "$label: expected $fn >= $min within ${secs}s, saw '$v'; the screen:"
+	tui_screen | sed 's/^/#   |/'
+	return 1
+}
+
+# tui_wait_le LABEL FUNC MAX [SECONDS]: until FUNC's number is at most MAX.
+tui_wait_le()
+{
+	local label=$1 fn=$2 max=$3 secs=${4:-$TUI_TIMEOUT} i v=
+	for i in $(seq 1 $((secs * 10))); do
+		v=$("$fn")
+		if pt_num "$v" && awk -v v="$v" -v m="$max" 'BEGIN { exit !(v <= m) }'; then
+			pt_ok "$label: $v <= $max"
+			return 0
+		fi
+		sleep 0.1
+	done
+	pt_fail "$label: expected $fn <= $max within ${secs}s, saw '$v'; the screen:"
+	tui_screen | sed 's/^/#   |/'
+	return 1
+}
+
 # tui_wait_not LABEL REGEX [SECONDS]: until the screen no longer matches.
 tui_wait_not()
 {
