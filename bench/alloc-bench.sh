@@ -34,7 +34,8 @@
 # ratio; an added CPU below 10 ms counts as 10 ms); each round printed,
 # then median [min .. max] over the rounds, with the load average, and the
 # ratio of the medians (steadier when proftop's share is within the noise,
-# where a round's ratio swings from a few to tens). Also
+# where a round's ratio swings from a few to tens), and each
+# configuration's lowest CPU less alone's lowest (noise only adds). Also
 # the bytes each function allocated by itself as proftop and heaptrack saw
 # them (heaptrack: from its data file, each allocation's size summed by the
 # function that called malloc), against the truth. Prints; asserts nothing.
@@ -225,6 +226,21 @@ bench_workload()
 		[ "$mode" = alone ] && continue
 		printf '%-10s added CPU %s\n' "$mode" "$(spread %.3f ' s' <"$W/added.$mode")"
 	done
+	# Noise on a shared machine only ever adds time: each configuration's
+	# lowest CPU over the rounds is its cost with the least interference.
+	lowest() { cut -d' ' -f1 "$W"/"$1".*.row | grep -v n/a | sort -g | head -n 1; }
+	echo "lowest CPU over the rounds, less alone's lowest (the least disturbed estimate):"
+	for mode in $modes; do
+		[ "$mode" = alone ] && continue
+		d=$(awk -v m="$(lowest "$mode")" -v a="$(lowest alone)" \
+			'BEGIN { if (m != "" && a != "") printf "%.3f", m - a }')
+		printf '%-10s added CPU %s s\n' "$mode" "${d:-n/a}"
+		echo "$d" >"$W/lowest.$mode"
+	done
+	if [ -s "$W/lowest.heaptrack" ] && [ -s "$W/lowest.default" ]; then
+		echo "heaptrack's / proftop default's, lowest against lowest:" \
+			"$(ratio "$(cat "$W/lowest.heaptrack")" "$(cat "$W/lowest.default")")x"
+	fi
 	if [ -s "$W/ratio" ]; then
 		r=$(spread %.1f x <"$W/ratio")
 		echo "heaptrack's added CPU / proftop default's: $r per round;" \

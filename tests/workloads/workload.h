@@ -71,11 +71,14 @@ static inline void workload_print_time(const struct timespec *t0)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &cpu);
 	getrusage(RUSAGE_SELF, &ru);
-	fprintf(stderr, "elapsed %.3f s cpu %.3f s (user %.3f sys %.3f, %ld minor faults)\n",
+	fprintf(stderr,
+		"elapsed %.3f s cpu %.3f s (user %.3f sys %.3f, %ld minor faults, %ld+%ld context "
+		"switches)\n",
 		(double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9,
 		(double)cpu.tv_sec + (double)cpu.tv_nsec / 1e9,
 		(double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6,
-		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_minflt);
+		(double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6, ru.ru_minflt,
+		ru.ru_nvcsw, ru.ru_nivcsw);
 }
 
 #endif
