@@ -51,14 +51,29 @@ py_check()
 		END { if (n) printf "%.1f", 100 * u / n; else print "no deflate" }' "$PT_WORK/py.folded")
 	pt_ge "% of deflate's samples under compress (folded export)" "$v" 97
 
-	# The hottest line of plain is its loop body, with its text from the
-	# session (the script is removed first).
+	# Most of plain's time is its loop body's (the multiply and add, with
+	# the C code that does them), with its text from the session (the
+	# script is removed first). The line marked hottest (*) is the one
+	# with the most self time, the interpreter's own work on it: the loop
+	# body or the loop's own line (their self times are close: at 250 Hz
+	# about ten samples each).
 	want=$(grep -n 'the hot line of plain' "$script" | cut -d: -f1)
 	rm "$script"
 	pt_proftop "$PT_WORK/lines.txt" report -i "$s" --lines py-shares.py:plain
 	pt_evidence "$PT_WORK/lines.txt" 5 tail
-	v=$(awk '$1 == "*" { print $5 }' "$PT_WORK/lines.txt" | head -1)
-	pt_eq "hottest line of plain (marked * in report --lines py-shares.py:plain)" "$v" "$want"
+	v=$(awk '{ for (i = 1; i < NF; i++)
+			if ($i ~ /^[0-9.]+%$/ && $(i + 1) ~ /^[0-9]+$/) {
+				if ($i + 0 > best) { best = $i + 0; line = $(i + 1) }
+				break
+			} }
+		END { print line }' "$PT_WORK/lines.txt")
+	pt_eq "line of plain with the most total time (report --lines py-shares.py:plain)" "$v" "$want"
 	pt_eq "its source text, from the session" \
-		"$(grep -c '^\*.*total += i \* i  # the hot line of plain' "$PT_WORK/lines.txt")" 1
+		"$(grep -c "^.* $want  *total += i \* i  # the hot line of plain" "$PT_WORK/lines.txt")" 1
+	v=$(awk '$1 == "*" { print $5 }' "$PT_WORK/lines.txt" | head -1)
+	if [ "$v" = "$want" ] || [ "$v" = $((want - 1)) ]; then
+		pt_ok "the line marked hottest (most self time) is the loop's: $v"
+	else
+		pt_fail "the line marked hottest: expected $((want - 1)) or $want (the loop), saw '$v'"
+	fi
 }

@@ -95,40 +95,28 @@ tui_wait()
 	return 1
 }
 
-# tui_wait_ge LABEL FUNC MIN [SECONDS]: poll until the number FUNC prints
-# (a shell function reading the screen) is at least MIN.
-tui_wait_ge()
+# tui_wait_cmp LABEL FUNC OP BOUND [SECONDS]: poll until the number FUNC
+# prints (a shell function reading the screen) compares with BOUND by OP
+# (>= or <=). tui_wait_ge and tui_wait_le say which.
+tui_wait_cmp()
 {
-	local label=$1 fn=$2 min=$3 secs=${4:-$TUI_TIMEOUT} i v=
+	local label=$1 fn=$2 op=$3 bound=$4 secs=${5:-$TUI_TIMEOUT} i v=
 	for i in $(seq 1 $((secs * 10))); do
 		v=$("$fn")
-		if pt_num "$v" && awk -v v="$v" -v m="$min" 'BEGIN { exit !(v >= m) }'; then
-			pt_ok "$label: $v >= $min"
+		if pt_num "$v" && awk -v v="$v" -v b="$bound" -v op="$op" \
+			'BEGIN { exit !(op == ">=" ? v >= b : v <= b) }'; then
+			pt_ok "$label: $v $op $bound"
 			return 0
 		fi
 		sleep 0.1
 	done
-	pt_fail "$label: expected $fn >= $min within ${secs}s, saw '$v'; the screen:"
+	pt_fail "$label: expected $fn $op $bound within ${secs}s, saw '$v'; the screen:"
 	tui_screen | sed 's/^/#   |/'
 	return 1
 }
 
-# tui_wait_le LABEL FUNC MAX [SECONDS]: until FUNC's number is at most MAX.
-tui_wait_le()
-{
-	local label=$1 fn=$2 max=$3 secs=${4:-$TUI_TIMEOUT} i v=
-	for i in $(seq 1 $((secs * 10))); do
-		v=$("$fn")
-		if pt_num "$v" && awk -v v="$v" -v m="$max" 'BEGIN { exit !(v <= m) }'; then
-			pt_ok "$label: $v <= $max"
-			return 0
-		fi
-		sleep 0.1
-	done
-	pt_fail "$label: expected $fn <= $max within ${secs}s, saw '$v'; the screen:"
-	tui_screen | sed 's/^/#   |/'
-	return 1
-}
+tui_wait_ge() { tui_wait_cmp "$1" "$2" ">=" "$3" "${4:-$TUI_TIMEOUT}"; }
+tui_wait_le() { tui_wait_cmp "$1" "$2" "<=" "$3" "${4:-$TUI_TIMEOUT}"; }
 
 # tui_wait_not LABEL REGEX [SECONDS]: until the screen no longer matches.
 tui_wait_not()
