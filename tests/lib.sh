@@ -71,6 +71,23 @@ pt_ok()
 	echo "ok: $*"
 }
 
+# pt_alloc_pythons: PT_PYTHONS, the CPythons whose allocations the
+# tracker names by Python frames: Debian's 3.11, pyenv's 3.12 and 3.13,
+# those present; skips the test if none is.
+pt_alloc_pythons()
+{
+	local root v py
+	root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+	PT_PYTHONS=()
+	[ -x /usr/bin/python3.11 ] && PT_PYTHONS+=(/usr/bin/python3.11)
+	for v in 3.12 3.13; do
+		py=$(ls -d "$root"/versions/$v*/bin/python$v 2>/dev/null | tail -1)
+		[ -x "$py" ] && PT_PYTHONS+=("$py")
+	done
+	[ "${#PT_PYTHONS[@]}" -gt 0 ] ||
+		pt_skip "no CPython 3.11 (Debian: python3.11) nor pyenv's 3.12 or 3.13"
+}
+
 # pt_evidence FILE [N [head|tail]]: if a check fails, pt_finish shows N
 # lines (default 6) of FILE, its head or its tail, as "FAIL| ..." lines:
 # CI prints a failed test's lines that start with FAIL, so what proftop

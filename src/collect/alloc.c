@@ -418,19 +418,20 @@ void alloc_tracker_set_python(struct alloc_tracker *t, const struct allocring_py
 {
 	struct allocring_py *to = &t->hdr->py;
 
+	const size_t a = offsetof(struct allocring_py, max_frames),
+		     b = offsetof(struct allocring_py, checked),
+		     c = offsetof(struct allocring_py, code_type);
+
+	_Static_assert(offsetof(struct allocring_py, max_frames) == 4 &&
+			       offsetof(struct allocring_py, code_type) ==
+				       offsetof(struct allocring_py, checked) + 8,
+		       "allocring_py: ready, then the layout, then checked and pad, then the rest");
+
 	if (t->py_set)
 		return;
-	to->max_frames = py->max_frames;
-	to->tstate_fn = py->tstate_fn;
-	to->tstate_frame = py->tstate_frame;
-	to->cframe_current = py->cframe_current;
-	to->frame_code = py->frame_code;
-	to->frame_previous = py->frame_previous;
-	to->frame_instr = py->frame_instr;
-	to->frame_owner = py->frame_owner;
-	to->frame_is_entry = py->frame_is_entry;
-	to->owned_by_cstack = py->owned_by_cstack;
-	to->owned_by_generator = py->owned_by_generator;
+	/* all but ready and checked, which the tracker reads as they change */
+	memcpy((char *)to + a, (const char *)py + a, b - a);
+	memcpy((char *)to + c, (const char *)py + c, sizeof(*to) - c);
 	t->py_set = true;
 	__atomic_store_n(&to->ready, 1, __ATOMIC_RELEASE);
 	alloc_tracker_python_checked(t);
@@ -657,6 +658,33 @@ static void take_alloc(struct alloc_tracker *t, struct profile *p, uint64_t star
 	live_put(t, r->pid, r->addr, profile_add_alloc(p, &a));
 }
 
+/* A CODE record: its spans, each checked to lie in the record. */
+static void take_code(const struct allocring_rec *r, uint32_t len, const struct alloc_sink *sink)
+{
+	struct py_span spans[ALLOCRING_CODE_SPANS];
+	uint32_t at = ALLOCRING_FREE_LEN;
+	size_t n = 0;
+
+	if (!sink->code || len < ALLOCRING_FREE_LEN || r->size > ALLOCRING_CODE_SPANS)
+		return;
+	while (n < r->size) {
+		struct allocring_span sp;
+
+		if (len - at < sizeof(sp))
+			return;
+		memcpy(&sp, (const uint8_t *)r + at, sizeof(sp));
+		at += sizeof(sp);
+		if (sp.len > len - at)
+			return;
+		spans[n++] = (struct py_span){
+			.addr = sp.addr, .data = (const uint8_t *)r + at, .len = sp.len};
+		at += (sp.len + 7u) & ~7u;
+		if (at > len)
+			return;
+	}
+	sink->code(sink->ctx, r->pid, r->addr, spans, n);
+}
+
 static void take_free(struct alloc_tracker *t, struct profile *p, uint64_t start_ns,
 		      const struct allocring_rec *r, uint32_t len)
 {
@@ -771,6 +799,8 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 			take_alloc(t, p, start_ns, r, len, sink);
 		else if (r->type == ALLOCRING_FREE)
 			take_free(t, p, start_ns, r, len);
+		else if (r->type == ALLOCRING_CODE)
+			take_code(r, len, sink);
 		else if (r->type == ALLOCRING_FORK && sink->fork && r->pid > 0 && r->addr > 0 &&
 			 r->addr < INT32_MAX && (pid_t)r->addr != r->pid)
 			sink->fork(sink->ctx, r->pid, (pid_t)r->addr);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 
 #include "profile.h"
+#include "python-read.h"
 #include "unwind.h"
 
 struct alloc_tracker;
@@ -54,6 +55,11 @@ struct alloc_sink {
 	/* pid was forked from ppid (no exec): its address space is ppid's
 	 * (said before any record of pid). May be NULL. */
 	void (*fork)(void *ctx, pid_t pid, pid_t ppid);
+	/* The Python code object at code in pid, as the tracker copied it
+	 * (allocring.h, ALLOCRING_CODE): n spans of its memory, checked to
+	 * lie in the record. Before the allocation records that ran it. May
+	 * be NULL. */
+	void (*code)(void *ctx, pid_t pid, uint64_t code, const struct py_span *spans, size_t n);
 	/* Records stamped later than this (CLOCK_MONOTONIC ns) wait for a
 	 * later drain: the maps and execs before them are not all known yet
 	 * (sampler_ops.ordered_to). 0: no bound. */

@@ -20,7 +20,7 @@
 #include <stdint.h>
 
 #define ALLOCRING_MAGIC	  0x50544152u /* "PTAR" */
-#define ALLOCRING_VERSION 1u
+#define ALLOCRING_VERSION 2u
 #define ALLOCRING_COMMIT  0x80000000u /* in a record's len word: written in full */
 #define ALLOCRING_MAX_REC (1u << 20)  /* a record is never longer */
 
@@ -36,7 +36,25 @@ enum allocring_type {
 	ALLOCRING_ALLOC = 1, /* a sampled allocation, with registers and stack */
 	ALLOCRING_FREE = 2,  /* a sampled block at addr was freed (or realloc'd away) */
 	ALLOCRING_FORK = 3,  /* pid was forked (no exec) from addr (its parent's pid) */
+	/* The Python code object at addr as it was when the tracker met it in
+	 * a sampled allocation's frames, a new one there (or the first): size
+	 * spans follow (struct allocring_span, each padded to 8): the code
+	 * object's head, its file name and qualified name (str objects) and
+	 * its location table (bytes), copied from the process itself. The
+	 * allocation records after it that name addr ran this code, even if
+	 * it is freed (a module's top level) or replaced before proftop reads
+	 * them. */
+	ALLOCRING_CODE = 4,
 };
+
+/* A copy of [addr, addr + len) of the target's memory in a CODE record,
+ * its bytes right after it. */
+struct allocring_span {
+	uint64_t addr;
+	uint32_t len;
+	uint32_t pad;
+};
+#define ALLOCRING_CODE_SPANS 4
 
 enum allocring_kind {
 	ALLOCRING_HEAP = 0, /* malloc and friends */
@@ -96,8 +114,21 @@ struct allocring_py {
 	 * so that the program's first allocations have their Python frames. */
 	uint32_t checked;
 	uint32_t pad;
+	/* Where a code object keeps what names it (CODE records; code_head
+	 * 0: send none), its type; the bytes of its head, the offsets of its first
+	 * line (int32), file name, qualified name (str) and location table
+	 * (bytes: ob_size at 16, data at 32); a str's length (characters),
+	 * state (bit 5 compact, bit 6 ascii, bits 2-4 kind) and the sizes of
+	 * the compact ASCII and other compact headers its data follows. */
+	uint64_t code_type; /* PyCode_Type: a frame's code object has it at 8 */
+	uint64_t code_head, code_firstlineno, code_filename, code_qualname, code_linetable;
+	uint64_t str_length, str_state, str_ascii_size, str_compact_size;
 };
 #define ALLOCRING_PY_WAIT_MS 300
+/* A CODE record's str and bytes copies are cut at these lengths (a name
+ * cut short reads as unreadable: the frame is then read as before) */
+#define ALLOCRING_CODE_STR_MAX	 1024u
+#define ALLOCRING_CODE_TABLE_MAX (64u << 10)
 
 /* An ALLOC record's Python frames, innermost first; the layout of
  * python.c's capture, which python_merge reads. */

@@ -736,6 +736,16 @@ static void alloc_python(struct collector *c)
 	alloc_tracker_python_checked(c->alloc);
 }
 
+/* A Python code object as the tracker copied it, before the allocations
+ * that ran it. */
+static void alloc_code(void *ctx, pid_t pid, uint64_t code, const struct py_span *spans, size_t n)
+{
+	struct collector *c = ctx;
+
+	if (c->py)
+		python_code_copy(c->py, procmap_process(c->pm, pid), code, spans, n);
+}
+
 /* A forked child's records come before perf may have said it was
  * forked: its maps are its parent's. */
 static void alloc_fork(void *ctx, pid_t pid, pid_t ppid)
@@ -782,7 +792,8 @@ static void alloc_footprint_out(struct collector *c, size_t from)
 
 static void drain_allocs(struct collector *c, bool final)
 {
-	struct alloc_sink sink = {.ctx = c, .stack = alloc_stack, .fork = alloc_fork};
+	struct alloc_sink sink = {
+		.ctx = c, .stack = alloc_stack, .fork = alloc_fork, .code = alloc_code};
 
 	if (!c->alloc)
 		return;

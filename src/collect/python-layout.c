@@ -288,6 +288,8 @@ bool py_find_runtime(const struct proc_space *ps, struct py_found *f)
 		f->runtime = (uint64_t)((int64_t)rt + bias);
 		if (find_symbol(m->image, "PyGILState_GetThisThreadState", &fn))
 			f->tstate_fn = (uint64_t)((int64_t)fn + bias);
+		if (find_symbol(m->image, "PyCode_Type", &fn))
+			f->code_type = (uint64_t)((int64_t)fn + bias);
 		f->major = major;
 		f->minor = minor;
 		f->path = m->image->path;

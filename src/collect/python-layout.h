@@ -46,6 +46,7 @@ struct py_found {
 	unsigned major, minor;
 	const char *path; /* the image holding it (borrowed from the procmap) */
 	uint64_t tstate_fn; /* its PyGILState_GetThisThreadState, 0 if not found */
+	uint64_t code_type; /* its PyCode_Type, 0 if not found */
 };
 
 /* Look through ps's mapped images for CPython (an executable or a

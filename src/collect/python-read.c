@@ -52,6 +52,18 @@ bool py_read(struct py_mem *m, uint64_t addr, void *buf, size_t len)
 		return true;
 	if (addr < PY_PAGE || addr + len < addr)
 		return false;
+	if (m->over) {
+		for (size_t i = 0; i < m->nover; i++) {
+			const struct py_span *sp = &m->over[i];
+
+			if (addr >= sp->addr && addr - sp->addr <= sp->len &&
+			    len <= sp->len - (addr - sp->addr)) {
+				memcpy(buf, sp->data + (addr - sp->addr), len);
+				return true;
+			}
+		}
+		return false;
+	}
 	if (off + len > 2 * PY_PAGE) {
 		m->syscalls++;
 		return read_direct(m->pid, addr, buf, len);

@@ -21,8 +21,18 @@
  * and a code object met again cost no further system call. */
 #define PY_PAGE	 4096
 #define PY_PAGES 16
+/* A copy of [addr, addr + len) of the process's memory. */
+struct py_span {
+	uint64_t addr;
+	const uint8_t *data;
+	size_t len;
+};
 struct py_mem {
 	pid_t pid;
+	/* Not NULL: reads come from these copies alone (a code object as the
+	 * allocation tracker copied it), never from the process. */
+	const struct py_span *over;
+	size_t nover;
 	unsigned next;		 /* the slot replaced next */
 	uint64_t page[PY_PAGES]; /* page address held by each slot, 0: none */
 	uint8_t data[PY_PAGES][PY_PAGE];

@@ -49,10 +49,16 @@ struct py_threads {
 struct py_proc {
 	pid_t pid;
 	uint64_t tstate_fn; /* PyGILState_GetThisThreadState in it, 0: unknown */
+	uint64_t code_type; /* PyCode_Type in it, 0: unknown */
 	enum py_state state;
 	unsigned generation; /* of the proc_space when last looked at */
 	struct py_threads th;
 	struct py_code *codes; /* CODE_CACHE slots, by address hash */
+	/* Code objects as the allocation tracker copied them, by address
+	 * (open addressing, addr 0: empty): what the allocation records
+	 * after each copy ran, whatever is at that address by now. */
+	struct py_code *copies;
+	size_t copies_cap, ncopies;
 	struct py_found found; /* a CPython image without _PyRuntime, and why[] says so */
 	char why[200];
 };
@@ -120,6 +126,9 @@ static void proc_clear(struct py_proc *pp)
 		for (size_t i = 0; i < CODE_CACHE; i++)
 			free(pp->codes[i].tab);
 	free(pp->codes);
+	for (size_t i = 0; i < pp->copies_cap; i++)
+		free(pp->copies[i].tab);
+	free(pp->copies);
 	free(pp->th.tstates);
 }
 
@@ -219,6 +228,7 @@ static struct py_proc *get_proc(struct python *py, const struct proc_space *ps)
 	pp->th.runtime = f.runtime;
 	pp->th.pid = ps->pid;
 	pp->tstate_fn = f.tstate_fn;
+	pp->code_type = f.code_type;
 	pp->codes = xcalloc(CODE_CACHE, sizeof(*pp->codes));
 	pp->state = PP_OK;
 	pthread_mutex_lock(&py->pub_mu);
@@ -304,17 +314,91 @@ static uint64_t field_u64(const uint8_t *buf, uint64_t off)
 	return v;
 }
 
+/* The code object at addr whose head (l->code_adaptive bytes) is head,
+ * decoded from py->mem into *c (its names read, its location table
+ * copied, its function interned); false if it cannot be read as one. */
+static bool decode_code(struct python *py, struct py_proc *pp, uint64_t addr, const uint8_t *head,
+			struct py_code *c)
+{
+	const struct py_layout *l = &pp->th.l;
+	char name[PY_STR_MAX], file[PY_STR_MAX];
+	int32_t firstlineno;
+
+	memcpy(&firstlineno, head + l->code_firstlineno, sizeof(firstlineno));
+	*c = (struct py_code){.addr = addr,
+			      .filename = field_u64(head, l->code_filename),
+			      .qualname = field_u64(head, l->code_qualname),
+			      .linetable = field_u64(head, l->code_linetable),
+			      .firstlineno = firstlineno};
+	if (!py_read_str(&py->mem, c->qualname, &l->str, name, sizeof(name)) ||
+	    !py_read_str(&py->mem, c->filename, &l->str, file, sizeof(file)))
+		return false;
+	if (!py_read_bytes(&py->mem, c->linetable, PY_LINETABLE_MAX, &c->tab, &c->tablen)) {
+		c->tab = NULL;
+		c->tablen = 0;
+	}
+	c->fn = profile_intern_function(py->p, name, NULL, file, firstlineno > 0 ? firstlineno : 0,
+					py->module);
+	return true;
+}
+
+/* The tracker's copy of the code at addr, or NULL. */
+static struct py_code *copy_find(struct py_proc *pp, uint64_t addr)
+{
+	size_t mask = pp->copies_cap - 1;
+
+	if (!pp->copies_cap || !addr)
+		return NULL;
+	for (size_t i = ((addr >> 4) * 0x9e3779b97f4a7c15ull) & mask;; i = (i + 1) & mask) {
+		if (pp->copies[i].addr == addr)
+			return &pp->copies[i];
+		if (!pp->copies[i].addr)
+			return NULL;
+	}
+}
+
+/* c (decoded from a copy) as the code at c->addr from now on. */
+static void copy_put(struct py_proc *pp, const struct py_code *c)
+{
+	struct py_code *slot = copy_find(pp, c->addr);
+
+	if (!slot && (pp->ncopies + 1) * 2 > pp->copies_cap) {
+		struct py_code *old = pp->copies;
+		size_t n = pp->copies_cap;
+
+		pp->copies_cap = n ? 2 * n : 256;
+		pp->copies = xcalloc(pp->copies_cap, sizeof(*pp->copies));
+		pp->ncopies = 0;
+		for (size_t i = 0; i < n; i++)
+			if (old[i].addr)
+				copy_put(pp, &old[i]);
+		free(old);
+	}
+	if (!slot) {
+		size_t mask = pp->copies_cap - 1, i = ((c->addr >> 4) * 0x9e3779b97f4a7c15ull) & mask;
+
+		while (pp->copies[i].addr)
+			i = (i + 1) & mask;
+		slot = &pp->copies[i];
+		pp->ncopies++;
+	} else {
+		free(slot->tab);
+	}
+	*slot = *c;
+}
+
 /* The code object at addr, decoded (or from the cache); NULL if it cannot
- * be read as one. */
+ * be read as one. An allocation's frames (py->keep_freed) take the
+ * tracker's copy first: the code that ran then, where the memory may hold
+ * another by now. */
 static struct py_code *get_code(struct python *py, struct py_proc *pp, uint64_t addr)
 {
 	const struct py_layout *l = &pp->th.l;
-	struct py_code *c = &pp->codes[((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 54];
+	struct py_code *c = &pp->codes[((addr >> 4) * 0x9e3779b97f4a7c15ull) >> 54], *copy, fresh;
 	uint8_t head[256];
-	char name[PY_STR_MAX], file[PY_STR_MAX];
-	uint64_t filename, qualname, linetable;
-	int32_t firstlineno;
 
+	if (py->keep_freed && (copy = copy_find(pp, addr)))
+		return copy;
 	if (l->code_adaptive > sizeof(head))
 		return NULL;
 	if (!py_read(&py->mem, addr, head, l->code_adaptive))
@@ -322,28 +406,15 @@ static struct py_code *get_code(struct python *py, struct py_proc *pp, uint64_t 
 		 * all read, or the memory was unmapped): the code last seen at
 		 * that address, which is what ran there when they were taken */
 		return c->addr == addr ? c : NULL;
-	filename = field_u64(head, l->code_filename);
-	qualname = field_u64(head, l->code_qualname);
-	linetable = field_u64(head, l->code_linetable);
-	memcpy(&firstlineno, head + l->code_firstlineno, sizeof(firstlineno));
-	if (c->addr == addr && c->filename == filename && c->qualname == qualname &&
-	    c->linetable == linetable && c->firstlineno == firstlineno)
+	if (c->addr == addr && c->filename == field_u64(head, l->code_filename) &&
+	    c->qualname == field_u64(head, l->code_qualname) &&
+	    c->linetable == field_u64(head, l->code_linetable) &&
+	    !memcmp(&c->firstlineno, head + l->code_firstlineno, sizeof(c->firstlineno)))
 		return c;
-	if (!py_read_str(&py->mem, qualname, &l->str, name, sizeof(name)) ||
-	    !py_read_str(&py->mem, filename, &l->str, file, sizeof(file)))
+	if (!decode_code(py, pp, addr, head, &fresh))
 		return NULL;
 	free(c->tab);
-	*c = (struct py_code){.addr = addr,
-			      .filename = filename,
-			      .qualname = qualname,
-			      .linetable = linetable,
-			      .firstlineno = firstlineno};
-	if (!py_read_bytes(&py->mem, linetable, PY_LINETABLE_MAX, &c->tab, &c->tablen)) {
-		c->tab = NULL;
-		c->tablen = 0;
-	}
-	c->fn = profile_intern_function(py->p, name, NULL, file, firstlineno > 0 ? firstlineno : 0,
-					py->module);
+	*c = fresh;
 	return c;
 }
 
@@ -710,8 +781,43 @@ bool python_alloc_layout(struct python *py, const struct proc_space *ps,
 		.frame_is_entry = l->frame_is_entry,
 		.owned_by_cstack = PY_FRAME_OWNED_BY_CSTACK,
 		.owned_by_generator = PY_FRAME_OWNED_BY_GENERATOR,
+		/* code objects copied only once known to be ones */
+		.code_type = pp->code_type,
+		.code_head = pp->code_type ? l->code_adaptive : 0,
+		.code_firstlineno = l->code_firstlineno,
+		.code_filename = l->code_filename,
+		.code_qualname = l->code_qualname,
+		.code_linetable = l->code_linetable,
+		.str_length = l->str.length,
+		.str_state = l->str.state,
+		.str_ascii_size = l->str.ascii_size,
+		.str_compact_size = l->str.compact_size,
 	};
 	return true;
+}
+
+void python_code_copy(struct python *py, const struct proc_space *ps, uint64_t code,
+		      const struct py_span *spans, size_t n)
+{
+	struct py_proc *pp;
+	struct py_code c = {0};
+	uint8_t head[256];
+	bool ok;
+
+	if (!py || !ps || py->mode == PYTHON_FRAMES_NATIVE)
+		return;
+	py_mem_reset(&py->mem, ps->pid);
+	pp = get_proc(py, ps);
+	if (pp->state != PP_OK || pp->th.l.code_adaptive > sizeof(head))
+		return;
+	py->mem.over = spans;
+	py->mem.nover = n;
+	ok = py_read(&py->mem, code, head, pp->th.l.code_adaptive) &&
+	     decode_code(py, pp, code, head, &c);
+	py->mem.over = NULL;
+	py->mem.nover = 0;
+	if (ok)
+		copy_put(pp, &c);
 }
 
 void python_note_stale(struct python *py)

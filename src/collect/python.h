@@ -18,6 +18,8 @@
 #include "procmap.h"
 #include "profile.h"
 
+struct py_span;
+
 /* --python-frames: Python and native frames merged (the default), Python
  * frames only, or the native stack as sampled. */
 enum python_frames { PYTHON_FRAMES_MIXED, PYTHON_FRAMES_PYTHON, PYTHON_FRAMES_NATIVE };
@@ -87,6 +89,11 @@ const uint32_t *python_merge_alloc(struct python *py, const struct proc_space *p
  * threads itself (allocring.h), once ps's CPython has been found; false
  * before, or for no (supported) CPython. */
 struct allocring_py;
+/* The code object at code in ps's process as the allocation tracker
+ * copied it (n spans of its memory: allocring.h, ALLOCRING_CODE): the
+ * allocations read after this that name code ran it. */
+void python_code_copy(struct python *py, const struct proc_space *ps, uint64_t code,
+		      const struct py_span *spans, size_t n);
 bool python_alloc_layout(struct python *py, const struct proc_space *ps,
 			 struct allocring_py *out);
 

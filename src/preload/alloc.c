@@ -345,6 +345,10 @@ static size_t copy_stack(void *dst, uint64_t sp, size_t n)
 
 #define PY_USER_END (1ull << 47)
 
+static void lock_take(void);
+static void lock_give(void);
+static uint64_t hash_addr(uint64_t a);
+
 static bool py_ptr_ok(uint64_t p)
 {
 	return p >= 4096 && p < PY_USER_END && !(p & 7);
@@ -355,8 +359,142 @@ static uint64_t py_field(uint64_t at, uint64_t off)
 	return *(const volatile uint64_t *)(uintptr_t)(at + off);
 }
 
-/* Walk into out (room frames; NULL: count only); returns the frames, or
- * -1 for a chain that cannot be read; *entries set. */
+/* ---- Python code objects ----
+ * proftop reads a frame's code object (its names, its location table)
+ * when it drains the allocation, which may be after the code is gone: a
+ * module's top-level code runs once, at its import, and is dropped; its
+ * memory then holds the next module's. So the first time a code object
+ * shows in a sampled allocation's frames, the tracker copies what names
+ * it into a CODE record, before the allocation's own record. "First" is
+ * by address and content (its first line, file name and name): a new
+ * code object at a reused address is sent again. The table is indexed
+ * by address, one entry a slot: a slot taken by another address only
+ * means a record sent again. Under the lock (set's). */
+
+#define CODE_SLOTS 4096
+static struct {
+	uint64_t addr, key;
+} code_seen[CODE_SLOTS];
+
+static uint64_t mix(uint64_t h, uint64_t v)
+{
+	h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+	return h * 0xff51afd7ed558ccdull;
+}
+
+/* What tells a str of n bytes at data apart cheaply (this runs for every
+ * frame of every sampled allocation): its length and its first and last
+ * 8 bytes (file names differ at their end, names at their start). */
+static uint64_t str_key(uint64_t h, uint64_t data, uint64_t n)
+{
+	uint64_t head = 0, tail = 0;
+
+	if (n >= 8) {
+		memcpy(&head, (const void *)(uintptr_t)data, 8);
+		memcpy(&tail, (const void *)(uintptr_t)(data + n - 8), 8);
+	} else {
+		memcpy(&head, (const void *)(uintptr_t)data, n);
+	}
+	return mix(mix(mix(h, n), head), tail);
+}
+
+/* The object size to copy of the str at s (its header and its data) and
+ * where its data is; false unless a compact str no longer than
+ * ALLOCRING_CODE_STR_MAX bytes of data (as proftop reads them). */
+static bool str_extent(const struct allocring_py *l, uint64_t s, uint64_t *data, uint64_t *size)
+{
+	uint64_t len, bytes;
+	uint32_t state, kind;
+
+	if (!py_ptr_ok(s))
+		return false;
+	len = py_field(s, l->str_length);
+	state = *(const volatile uint32_t *)(uintptr_t)(s + l->str_state);
+	kind = (state >> 2) & 7;
+	if (!((state >> 5) & 1) || (kind != 1 && kind != 2 && kind != 4) || len > 1 << 20)
+		return false;
+	bytes = len * kind;
+	if (bytes > ALLOCRING_CODE_STR_MAX)
+		return false;
+	*data = s + (((state >> 6) & 1) ? l->str_ascii_size : l->str_compact_size);
+	*size = *data - s + bytes;
+	return true;
+}
+
+static void code_send(uint64_t code, const uint64_t at[4], const uint64_t size[4], int nspans)
+{
+	struct allocring_rec *r;
+	uint32_t len = ALLOCRING_FREE_LEN;
+	uint8_t *p;
+
+	for (int i = 0; i < nspans; i++)
+		len += (uint32_t)(sizeof(struct allocring_span) + ((size[i] + 7) & ~7ull));
+	if (!(r = ring_reserve(len)))
+		return;
+	r->type = ALLOCRING_CODE;
+	r->kind = 0;
+	r->pid = my_pid;
+	r->tid = ts.tid;
+	r->time = now_ns();
+	r->addr = code;
+	r->size = (uint64_t)nspans;
+	p = (uint8_t *)r + ALLOCRING_FREE_LEN;
+	for (int i = 0; i < nspans; i++) {
+		struct allocring_span sp = {.addr = at[i], .len = (uint32_t)size[i]};
+
+		memcpy(p, &sp, sizeof(sp));
+		/* live objects: the code runs, and it holds them */
+		memcpy(p + sizeof(sp), (const void *)(uintptr_t)at[i], size[i]);
+		p += sizeof(sp) + ((size[i] + 7) & ~7ull);
+	}
+	ring_commit(r, len);
+}
+
+/* The code object at code, met in this sampled allocation's frames:
+ * sent unless the table says it was, as it is now. */
+static void code_note(const struct allocring_py *l, uint64_t code)
+{
+	uint64_t at[4], size[4], data[2], key, table;
+	uint32_t slot;
+	int32_t first;
+	int n = 3;
+	bool same;
+
+	/* (3.13's frames hold an object that should be a code object: one
+	 * that is not may be smaller than a code object's head) */
+	if (!l->code_head || l->code_head > 4096 || !py_ptr_ok(code) ||
+	    py_field(code, 8) != l->code_type)
+		return;
+	at[0] = code;
+	size[0] = l->code_head;
+	at[1] = py_field(code, l->code_filename);
+	at[2] = py_field(code, l->code_qualname);
+	if (!str_extent(l, at[1], &data[0], &size[1]) || !str_extent(l, at[2], &data[1], &size[2]))
+		return; /* proftop reads it as before */
+	first = *(const volatile int32_t *)(uintptr_t)(code + l->code_firstlineno);
+	key = mix(0x243f6a8885a308d3ull, (uint64_t)(uint32_t)first);
+	key = str_key(key, data[0], size[1] - (data[0] - at[1]));
+	key = str_key(key, data[1], size[2] - (data[1] - at[2]));
+	table = py_field(code, l->code_linetable);
+	if (py_ptr_ok(table) && py_field(table, 16) <= ALLOCRING_CODE_TABLE_MAX) {
+		at[3] = table;
+		size[3] = 32 + py_field(table, 16);
+		key = mix(key, size[3]);
+		n = 4;
+	}
+	slot = (uint32_t)(hash_addr(code) & (CODE_SLOTS - 1));
+	lock_take();
+	same = code_seen[slot].addr == code && code_seen[slot].key == key;
+	code_seen[slot].addr = code;
+	code_seen[slot].key = key;
+	lock_give();
+	if (!same)
+		code_send(code, at, size, n);
+}
+
+/* Walk into out (room frames; NULL: count only, and the code objects
+ * met noted); returns the frames, or -1 for a chain that cannot be read;
+ * *entries set. */
 static int py_walk(const struct allocring_py *l, struct allocring_pyframe *out, uint32_t room,
 		   uint32_t *entries)
 {
@@ -390,6 +528,8 @@ static int py_walk(const struct allocring_py *l, struct allocring_pyframe *out, 
 		} else {
 			if (n >= room)
 				return -1;
+			if (!out)
+				code_note(l, py_field(frame, l->frame_code));
 			if (out)
 				out[n] = (struct allocring_pyframe){
 					.code = py_field(frame, l->frame_code),
@@ -1004,6 +1144,8 @@ static void at_fork_child(void)
 		set_cap = set_used = set_live = 0;
 		nmaps = 0;
 		memset(filter, 0, sizeof(filter));
+		/* proftop knows the child's code objects apart */
+		memset(code_seen, 0, sizeof(code_seen));
 	}
 	thread_ready(); /* a new tid and random stream */
 	lock_give();	/* the child's only thread: whoever held it is not here */

@@ -20,14 +20,7 @@
 pt_setup
 pt_need_perf
 
-root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
-pythons=()
-[ -x /usr/bin/python3.11 ] && pythons+=(/usr/bin/python3.11)
-for v in 3.12 3.13; do
-	py=$(ls -d "$root"/versions/$v*/bin/python$v 2>/dev/null | tail -1)
-	[ -x "$py" ] && pythons+=("$py")
-done
-[ "${#pythons[@]}" -gt 0 ] || pt_skip "no CPython 3.11 (Debian: python3.11) nor pyenv's 3.12 or 3.13"
+pt_alloc_pythons
 
 MEM_HEADER='function,module,allocated_bytes,self_allocated_bytes,allocations,live_bytes,peak_bytes,leaked_bytes,faulted_bytes'
 # mem_csv FILE FUNCTION COLUMN: from report --memory's CSV
@@ -70,7 +63,7 @@ within()
 }
 
 
-for py in "${pythons[@]}"; do
+for py in "${PT_PYTHONS[@]}"; do
 	v=$("$py" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 	echo "# CPython $v: $py"
 	s="$PT_WORK/py$v.proftop"
@@ -103,7 +96,7 @@ for py in "${pythons[@]}"; do
 		END { if (all) printf "%.1f", 100 * under / all; else print "none" }' "$PT_WORK/f$v.folded")" 99
 done
 
-py=${pythons[0]}
+py=${PT_PYTHONS[0]}
 echo "# sampled at the default, $py"
 pt_proftop "$PT_WORK/sampled.csv" report --memory --format csv --limit 0 -- "$py" "$script"
 pt_eq "sampled: report exit status" "$PT_RC" 0

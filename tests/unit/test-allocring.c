@@ -32,6 +32,11 @@ struct ring {
 	uint32_t stack_id;
 	size_t py_len;	  /* the last record's Python frames, as handed over */
 	int32_t py_first; /* their first word (the frame count) */
+	int codes;	  /* CODE records handed over */
+	uint64_t code;
+	size_t nspans;
+	struct py_span spans[ALLOCRING_CODE_SPANS]; /* data: gone after the drain */
+	uint8_t first[ALLOCRING_CODE_SPANS], last[ALLOCRING_CODE_SPANS];
 };
 
 static uint32_t stub_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap,
@@ -57,6 +62,22 @@ static void stub_fork(void *ctx, pid_t pid, pid_t ppid)
 	r->forks++;
 	r->fork_pid = pid;
 	r->fork_ppid = ppid;
+}
+
+static void stub_code(void *ctx, pid_t pid, uint64_t code, const struct py_span *spans, size_t n)
+{
+	struct ring *r = ctx;
+
+	(void)pid;
+	assert_true(n <= ALLOCRING_CODE_SPANS);
+	r->codes++;
+	r->code = code;
+	r->nspans = n;
+	memcpy(r->spans, spans, n * sizeof(*spans));
+	for (size_t i = 0; i < n; i++) {
+		r->first[i] = spans[i].data[0];
+		r->last[i] = spans[i].data[spans[i].len - 1];
+	}
 }
 
 static void ring_open(struct ring *r, uint64_t sample)
@@ -148,7 +169,8 @@ static void put_free(struct ring *r, pid_t pid, uint64_t addr, uint16_t type)
 
 static size_t drain(struct ring *r, bool final)
 {
-	struct alloc_sink sink = {.ctx = r, .stack = stub_stack, .fork = stub_fork};
+	struct alloc_sink sink = {
+		.ctx = r, .stack = stub_stack, .fork = stub_fork, .code = stub_code};
 
 	return alloc_tracker_drain(r->t, r->p, 0, &sink, final);
 }
@@ -173,6 +195,81 @@ static void test_python_frames(void **state)
 	put_alloc(&r, 20, 0xa000, 64, 64);
 	assert_int_equal(drain(&r, false), 1);
 	assert_int_equal(r.py_len, 0);
+	ring_close(&r);
+}
+
+/* A CODE record of n spans of the given lengths (each filled with its
+ * index), claiming `claim` spans; returns its length. */
+static uint32_t put_code(struct ring *r, const uint32_t *lens, int n, uint64_t claim)
+{
+	uint32_t len = ALLOCRING_FREE_LEN, at;
+	struct allocring_rec *rec;
+
+	for (int i = 0; i < n; i++)
+		len += (uint32_t)sizeof(struct allocring_span) + ((lens[i] + 7u) & ~7u);
+	rec = put(r, len);
+	rec->type = ALLOCRING_CODE;
+	rec->pid = rec->tid = 20;
+	rec->time = 1000;
+	rec->addr = 0x7000;
+	rec->size = claim;
+	at = ALLOCRING_FREE_LEN;
+	for (int i = 0; i < n; i++) {
+		struct allocring_span sp = {.addr = 0x7000 + 0x100 * (uint64_t)i, .len = lens[i]};
+
+		memcpy((uint8_t *)rec + at, &sp, sizeof(sp));
+		memset((uint8_t *)rec + at + sizeof(sp), i + 1, lens[i]);
+		at += (uint32_t)sizeof(sp) + ((lens[i] + 7u) & ~7u);
+	}
+	rec->len = len | ALLOCRING_COMMIT;
+	return len;
+}
+
+/* Python code objects as the tracker copied them: the spans handed over
+ * as they are, a CODE record whose spans do not fit never. */
+static void test_code(void **state)
+{
+	const uint32_t lens[4] = {192, 61, 1, 40};
+	struct ring r;
+
+	(void)state;
+	ring_open(&r, 1);
+	put_code(&r, lens, 4, 4);
+	assert_int_equal(drain(&r, false), 1);
+	assert_int_equal(r.codes, 1);
+	assert_int_equal(r.code, 0x7000);
+	assert_int_equal(r.nspans, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(r.spans[i].addr, 0x7000 + 0x100 * (uint64_t)i);
+		assert_int_equal(r.spans[i].len, lens[i]);
+		assert_int_equal(r.first[i], i + 1);
+		assert_int_equal(r.last[i], i + 1);
+	}
+	/* more spans claimed than the record holds, or than there can be */
+	put_code(&r, lens, 2, 3);
+	put_code(&r, lens, 4, ALLOCRING_CODE_SPANS + 1);
+	assert_int_equal(drain(&r, false), 2);
+	assert_int_equal(r.codes, 1);
+	/* a span's length past the record's end */
+	{
+		const uint32_t big[1] = {64};
+		struct allocring_rec *rec =
+			(struct allocring_rec *)(r.data + (r.h->head & (r.h->data_size - 1)));
+		struct allocring_span sp;
+
+		put_code(&r, big, 1, 1);
+		memcpy(&sp, (uint8_t *)rec + ALLOCRING_FREE_LEN, sizeof(sp));
+		sp.len = 4096;
+		memcpy((uint8_t *)rec + ALLOCRING_FREE_LEN, &sp, sizeof(sp));
+	}
+	assert_int_equal(drain(&r, false), 1);
+	assert_int_equal(r.codes, 1);
+	/* none: a record of no spans is handed over as such */
+	put_code(&r, lens, 0, 0);
+	assert_int_equal(drain(&r, false), 1);
+	assert_int_equal(r.codes, 2);
+	assert_int_equal(r.nspans, 0);
+	assert_int_equal(r.p->nallocs, 0);
 	ring_close(&r);
 }
 
@@ -334,6 +431,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact),
+		cmocka_unit_test(test_code),
 		cmocka_unit_test(test_python_frames),
 		cmocka_unit_test(test_pause),
 		cmocka_unit_test(test_weights),
