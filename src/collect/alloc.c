@@ -652,7 +652,7 @@ static void take_alloc(struct alloc_tracker *t, struct profile *p, uint64_t star
 	a.time = rel(r->time, start_ns);
 	a.size = r->size;
 	alloc_weight(t, r->size, &a.bytes, &a.allocs);
-	a.stack = sink->stack(sink->ctx, r->pid, r->tid, &snap, py, py ? r->py_len : 0);
+	a.stack = sink->stack(sink->ctx, r->pid, r->tid, r->time, &snap, py, py ? r->py_len : 0);
 	a.tid = r->tid;
 	a.kind = r->kind == ALLOCRING_MMAP ? PROF_ALLOC_MMAP : PROF_ALLOC_HEAP;
 	live_put(t, r->pid, r->addr, profile_add_alloc(p, &a));

@@ -45,13 +45,14 @@ int alloc_tracker_wake_fd(const struct alloc_tracker *t);
 /* What the collector does with the records. */
 struct alloc_sink {
 	void *ctx;
-	/* The stack of a sampled allocation, as a profile stack id, from the
+	/* The stack of a sampled allocation made at time (CLOCK_MONOTONIC
+	 * ns), as a profile stack id, from the
 	 * registers and stack copy the tracker sent (the tracker's own frames
 	 * still on top: the callee drops them) and the thread's Python frames
 	 * it copied (py, py_len bytes: struct allocring_pyframes; NULL, 0 for
 	 * none; unchecked beyond its length). */
-	uint32_t (*stack)(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap,
-			  const void *py, size_t py_len);
+	uint32_t (*stack)(void *ctx, pid_t pid, pid_t tid, uint64_t time,
+			  const struct unwind_snapshot *snap, const void *py, size_t py_len);
 	/* pid was forked from ppid (no exec): its address space is ppid's
 	 * (said before any record of pid). May be NULL. */
 	void (*fork)(void *ctx, pid_t pid, pid_t ppid);

@@ -151,6 +151,7 @@ struct collector {
 	const struct sampler_ops *ops;
 	struct sampler *sampler;
 	struct procmap *pm;
+	uint64_t resolve_ns; /* the time of the stack being resolved (jit_lookup) */
 	struct unwinder *uw;
 	struct symbols *sym;
 	struct jit *jit; /* the JIT maps of the target's processes */
@@ -358,7 +359,7 @@ static uint32_t resolve_unbacked(struct collector *c, struct proc_space *ps,
 
 	/* code is executable; an address in no known mapping may be new code */
 	if (!m || (m->prot & PROT_EXEC))
-		code = jit_lookup(c->jit, ps, pc, &jm);
+		code = jit_lookup(c->jit, ps, pc, c->resolve_ns, &jm);
 	if (code)
 		return symbols_jit_location(c->sym, jm, code, pc, is_return);
 	*cache = !jit_known(c->jit, ps->pid);
@@ -394,7 +395,7 @@ static void jit_name_late(struct collector *c, pid_t pid)
 			continue;
 		}
 		if (known)
-			code = jit_lookup(c->jit, ps, u->pc, &jm);
+			code = jit_lookup(c->jit, ps, u->pc, UINT64_MAX, &jm);
 		if (code)
 			symbols_jit_rename(c->sym, u->loc, jm, code, u->pc);
 	}
@@ -479,6 +480,7 @@ static size_t user_stack(struct collector *c, struct proc_space *ps, const struc
 	size_t n = 0;
 
 	*truncated = false;
+	c->resolve_ns = s->time ? s->time : UINT64_MAX; /* for JIT code */
 	if (c->cfg.unwind == UNWIND_DWARF && s->have_user_regs) {
 		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
 			maybe_reload(c, ps);
@@ -687,11 +689,12 @@ static void on_fault(void *ctx, const struct raw_sample *s)
  * (proftop-alloc.so, where its registers were taken) dropped: the leaf is
  * the code that called malloc. With the Python frames the tracker copied,
  * merged as a CPU sample's are. */
-static uint32_t alloc_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap,
-			    const void *py, size_t py_len)
+static uint32_t alloc_stack(void *ctx, pid_t pid, pid_t tid, uint64_t time,
+			    const struct unwind_snapshot *snap, const void *py, size_t py_len)
 {
 	struct collector *c = ctx;
-	struct raw_sample s = {.pid = pid, .tid = tid, .have_user_regs = true, .snap = *snap};
+	struct raw_sample s = {
+		.pid = pid, .tid = tid, .time = time, .have_user_regs = true, .snap = *snap};
 	struct proc_space *ps = procmap_process(c->pm, pid);
 	uint32_t locs[MAX_FRAMES];
 	const uint32_t *out;

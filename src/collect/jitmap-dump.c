@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "jitmap-int.h"
 #include "xalloc.h"
@@ -80,8 +81,22 @@ static size_t jitdump_header(struct jitmap *jm, const uint8_t *d, size_t len)
 						  jm->display, size));
 	if (len < size)
 		return 0;
+	/* flags (at 32): JITDUMP_FLAGS_ARCH_TIMESTAMP, the TSC's counts */
+	jm->arch_time = get64(d + 32) & 1;
 	jm->header_read = true;
 	return size;
+}
+
+/* A record's time as a code's (jit_code.time): 0 unless CLOCK_MONOTONIC
+ * as it can be (perf record -k mono, which V8 and CPython write). */
+static uint64_t record_time(const struct jitmap *jm, uint64_t t)
+{
+	struct timespec now;
+
+	if (jm->arch_time || clock_gettime(CLOCK_MONOTONIC, &now) < 0 ||
+	    t > (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec + 10000000000ull)
+		return 0;
+	return t;
 }
 
 /* Whether a file name is text: UTF-8 without control characters (V8 has
@@ -317,7 +332,7 @@ size_t jitdump_parse(struct jitmap *jm, const uint8_t *data, size_t len)
 		const uint8_t *r = data + used;
 		uint32_t id = get32(r), size = get32(r + 4);
 		const uint8_t *p = r + JIT_RECORD_HEADER;
-		size_t plen = size - JIT_RECORD_HEADER;
+		size_t plen = size - JIT_RECORD_HEADER, had = jm->ncodes;
 		bool ok = true;
 
 		if (size < JIT_RECORD_HEADER || size > JIT_RECORD_MAX) {
@@ -336,6 +351,8 @@ size_t jitdump_parse(struct jitmap *jm, const uint8_t *data, size_t len)
 			ok = jitdump_debug(jm, p, plen);
 		else if (id == JIT_CODE_CLOSE)
 			jm->closed = true;
+		if (jm->ncodes > had)
+			jm->codes[jm->ncodes - 1].time = record_time(jm, get64(r + 8));
 		/* others (unwinding info, newer kinds) are not needed */
 		if (!ok && !jm->skipped++)
 			jitmap_warn(jm, xasprintf("jitdump %s: the record at offset %" PRIu64

@@ -29,6 +29,9 @@ struct jitmap {
 	struct jit_range *ranges; /* sorted, disjoint */
 	size_t nranges;
 	unsigned generation;
+	size_t committed; /* codes [0, committed) are in ranges */
+	uint64_t until;	  /* see jitmap_until */
+	bool arch_time;	  /* jitdump: timestamps are the CPU's counter, not the clock */
 	size_t skipped;
 	char *warning;
 	bool warned, closed;

@@ -231,7 +231,7 @@ void jit_refresh(struct jit *j, pid_t pid)
 }
 
 const struct jit_code *jit_lookup(struct jit *j, const struct proc_space *ps, uint64_t addr,
-				  const struct jitmap **from)
+				  uint64_t when, const struct jitmap **from)
 {
 	struct jit_proc *p = proc_find(j, ps->pid);
 	uint64_t now = loop_now_ns();
@@ -254,6 +254,9 @@ const struct jit_code *jit_lookup(struct jit *j, const struct proc_space *ps, ui
 		open_perf_map(j, p, now);
 		opened |= p->perf_map != NULL;
 	}
+	/* the jitdump's code as it was at `when` (samples come in time order) */
+	if (p->dump && jitmap_until(p->dump, when))
+		j->generation++;
 	for (int pass = 0; pass < 2; pass++) {
 		if (p->dump && (code = jitmap_lookup(p->dump, addr))) {
 			*from = p->dump;

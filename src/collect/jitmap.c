@@ -163,6 +163,7 @@ struct jitmap *jitmap_open_fd(enum jitmap_kind kind, int fd, const char *display
 		return NULL;
 	}
 	jm = xcalloc(1, sizeof(*jm));
+	jm->until = UINT64_MAX;
 	jm->kind = kind;
 	jm->fd = fd;
 	jm->display = xstrdup(display);
@@ -241,6 +242,7 @@ static void jitmap_reset(struct jitmap *jm)
 	for (size_t i = 0; i < jm->ncodes; i++)
 		code_clear(&jm->codes[i]);
 	jm->ncodes = 0;
+	jm->committed = 0;
 	jm->nranges = 0;
 	jm->offset = 0;
 	jm->line_no = 0;
@@ -429,30 +431,52 @@ static void ranges_build(struct jitmap *jm, struct jit_range *items, size_t n)
 	free(h.v);
 }
 
-/* Code [first, ncodes) was just read: give it its generation and fold it
- * into the ranges. */
-static void codes_commit(struct jitmap *jm, size_t first)
+/* Code [first, last) was read and is due: give it its generation and fold
+ * it into the ranges. */
+static void codes_commit(struct jitmap *jm, size_t first, size_t last)
 {
 	struct jit_range *items;
 	size_t n = 0;
 	bool conflict = false;
 
-	if (first == jm->ncodes)
+	if (first == last)
 		return;
-	for (size_t i = first; i < jm->ncodes && !conflict; i++)
+	for (size_t i = first; i < last && !conflict; i++)
 		conflict = overlaps_other(jm, &jm->codes[i]);
 	if (conflict)
 		jm->generation++;
-	items = xcalloc(jm->nranges + jm->ncodes - first, sizeof(*items));
+	items = xcalloc(jm->nranges + last - first, sizeof(*items));
 	for (size_t i = 0; i < jm->nranges; i++)
 		items[n++] = jm->ranges[i];
-	for (size_t i = first; i < jm->ncodes; i++) {
+	for (size_t i = first; i < last; i++) {
 		jm->codes[i].generation = jm->generation;
 		items[n++] = (struct jit_range){
 			jm->codes[i].start, jm->codes[i].start + jm->codes[i].size, (uint32_t)i};
 	}
 	ranges_build(jm, items, n);
 	free(items);
+}
+
+/* Fold in the code read whose time has come (jitmap_until); true if any. */
+static bool codes_due(struct jitmap *jm)
+{
+	size_t last = jm->committed;
+
+	while (last < jm->ncodes && (!jm->codes[last].time || jm->codes[last].time <= jm->until))
+		last++;
+	codes_commit(jm, jm->committed, last);
+	if (last == jm->committed)
+		return false;
+	jm->committed = last;
+	return true;
+}
+
+bool jitmap_until(struct jitmap *jm, uint64_t until)
+{
+	if (!jm)
+		return false;
+	jm->until = until;
+	return codes_due(jm);
 }
 
 struct jit_code *jitmap_code_add(struct jitmap *jm, uint64_t start, uint64_t size, char *name)
@@ -591,7 +615,6 @@ static bool read_chunk(struct jitmap *jm, uint64_t size)
 
 bool jitmap_update(struct jitmap *jm)
 {
-	size_t first = jm->ncodes;
 	struct stat st;
 
 	if (jm->fd < 0 || fstat(jm->fd, &st) < 0)
@@ -600,10 +623,8 @@ bool jitmap_update(struct jitmap *jm)
 		/* truncated: written again from the start (a new process) */
 		jitmap_reset(jm);
 		jm->generation++;
-		first = 0;
 	}
 	while (read_chunk(jm, (uint64_t)st.st_size))
 		;
-	codes_commit(jm, first);
-	return jm->ncodes > first;
+	return codes_due(jm);
 }

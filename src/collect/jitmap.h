@@ -38,6 +38,7 @@ struct jit_code {
 	uint64_t start, size;
 	char *name;		/* the JIT's name: "JS:*burnA /app/b.js:3:15" */
 	unsigned generation;	/* see jitmap_lookup */
+	uint64_t time;		/* when the JIT made it (jitdump, CLOCK_MONOTONIC ns); 0: unknown */
 	struct jit_line *lines; /* sorted by addr; NULL without debug info */
 	size_t nlines;
 };
@@ -85,6 +86,12 @@ bool jitmap_update(struct jitmap *jm);
  * the same addresses gets a later generation (code read in one update
  * shares one), so that a profile keeps the names samples had. */
 const struct jit_code *jitmap_lookup(const struct jitmap *jm, uint64_t addr);
+/* Code made after `until` (a jitdump's records say when) is read but not
+ * looked up until a later call says so: a sample is named by the code
+ * that was there when it was taken, not by code the JIT put at the same
+ * address since. UINT64_MAX (the default): all. Returns true if code was
+ * added to what lookups see. */
+bool jitmap_until(struct jitmap *jm, uint64_t until);
 const char *jitmap_display(const struct jitmap *jm);
 /* Where names come from, for prof_module.symbols_from: "perf map PATH". */
 const char *jitmap_source(const struct jitmap *jm);
@@ -101,9 +108,11 @@ void jit_free(struct jit *j);
 /* The code named by process ps's JIT at addr (an address no ELF file
  * backs): from its jitdump (a mapping named .../jit-PID.dump) or its perf
  * map, opened at the first need, read again when they grew. NULL if
- * neither names it; *from: the map that did. Problems are warned once. */
+ * neither names it; *from: the map that did. Problems are warned once.
+ * when: the sample's time (CLOCK_MONOTONIC ns; UINT64_MAX: now): a
+ * jitdump's code made after it is not seen yet (jitmap_until). */
 const struct jit_code *jit_lookup(struct jit *j, const struct proc_space *ps, uint64_t addr,
-				  const struct jitmap **from);
+				  uint64_t when, const struct jitmap **from);
 /* Read process pid's maps now, whatever was read lately (it ended: what
  * its JIT buffered is written now). */
 void jit_refresh(struct jit *j, pid_t pid);

@@ -39,13 +39,14 @@ struct ring {
 	uint8_t first[ALLOCRING_CODE_SPANS], last[ALLOCRING_CODE_SPANS];
 };
 
-static uint32_t stub_stack(void *ctx, pid_t pid, pid_t tid, const struct unwind_snapshot *snap,
-			   const void *py, size_t py_len)
+static uint32_t stub_stack(void *ctx, pid_t pid, pid_t tid, uint64_t time,
+			   const struct unwind_snapshot *snap, const void *py, size_t py_len)
 {
 	struct ring *r = ctx;
 
 	(void)pid;
 	(void)tid;
+	(void)time;
 	assert_true(snap->stack_len <= 4096);
 	assert_true(!py == !py_len);
 	r->py_len = py_len;

@@ -296,12 +296,15 @@ static void dump_header(struct buf *b, uint32_t version, uint32_t mach)
 	put64(b, 0);
 }
 
+/* The records' timestamp (CLOCK_MONOTONIC ns) */
+static uint64_t dump_time = 2;
+
 /* A record: id, total size, timestamp, then the body. */
 static void dump_record(struct buf *b, uint32_t id, const struct buf *body)
 {
 	put32(b, id);
 	put32(b, (uint32_t)(16 + body->n));
-	put64(b, 2);
+	put64(b, dump_time);
 	put(b, body->d, body->n);
 }
 
@@ -393,6 +396,61 @@ static void test_jitdump_garbage_names(void **state)
 	jitmap_free(jm);
 	free(b.d);
 	unlink(path);
+	free(path);
+}
+
+/* The jitdump in b written to path and read up to time until: "first"'s
+ * code at 0x40000. */
+static struct jitmap *timed_dump(const char *path, const struct buf *b, uint64_t until)
+{
+	struct jitmap *jm;
+
+	dump_time = 2;
+	write_file(path, "w", b->d, b->n);
+	jm = open_map(JITMAP_JITDUMP, path);
+	assert_false(jitmap_until(jm, until));
+	assert_true(jitmap_update(jm));
+	assert_named(jm, 0x40010, "JS:*first /src/a.js:1:1");
+	return jm;
+}
+
+/* Code the JIT put where other code was: a sample is named by the code
+ * that was there at its time (jitmap_until), whatever the file says by
+ * the time it is read. */
+static void test_jitdump_time(void **state)
+{
+	char *path = path_in_dir("jit-1236.dump");
+	struct buf b = {0};
+	struct jitmap *jm;
+
+	(void)state;
+	dump_header(&b, 1, 62);
+	dump_time = 100;
+	dump_load(&b, 0x40000, 0x40, "JS:*first /src/a.js:1:1");
+	dump_time = 200;
+	dump_load(&b, 0x40000, 0x40, "JS:*second /src/a.js:5:1");
+	dump_time = UINT64_MAX - 1; /* no CLOCK_MONOTONIC time: due at once */
+	dump_load(&b, 0x80000, 0x40, "odd clock");
+	jm = timed_dump(path, &b, 150);
+	assert_named(jm, 0x80000, NULL); /* behind the second, in the file's order */
+	assert_false(jitmap_until(jm, 199));
+	assert_true(jitmap_until(jm, 200));
+	assert_named(jm, 0x40010, "JS:*second /src/a.js:5:1");
+	assert_named(jm, 0x80000, "odd clock");
+	jitmap_free(jm);
+	unlink(path);
+
+	/* the TSC's counts (the header's flag 1): no time, all due */
+	b.n = 0;
+	dump_header(&b, 1, 62);
+	memset(b.d + 32, 0, 8);
+	b.d[32] = 1;
+	dump_time = 100;
+	dump_load(&b, 0x40000, 0x40, "JS:*first /src/a.js:1:1");
+	jm = timed_dump(path, &b, 50);
+	jitmap_free(jm);
+	unlink(path);
+	free(b.d);
 	free(path);
 }
 
@@ -656,6 +714,7 @@ int main(void)
 		cmocka_unit_test(test_perf_map_overlaps),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_jitdump),
+		cmocka_unit_test(test_jitdump_time),
 		cmocka_unit_test(test_jitdump_garbage_names),
 		cmocka_unit_test(test_jitdump_refused),
 		cmocka_unit_test(test_symbols_jit),
