@@ -66,6 +66,7 @@ struct ring {
 	size_t size; /* data area, power of two */
 	size_t mmap_len;
 	uint8_t *scratch; /* a record that wraps around the end is copied here */
+	uint64_t last_time; /* of the last record taken from it */
 	size_t scratch_cap;
 };
 
@@ -140,6 +141,7 @@ struct sampler {
 	 * (the queue was full). */
 	struct queue carry, carry_next;
 	uint64_t ordered_to;
+	uint64_t cut_time; /* the oldest last_time of a ring a pump cut short */
 	bool disabled;
 	bool pump_cut;
 };
@@ -943,6 +945,7 @@ static void queue_record(struct sampler *s, uint32_t ri, size_t off,
 		h = (struct perf_event_header *)dst;
 		h->size = (uint16_t)len;
 	}
+	s->rings[ri].last_time = record_time((const struct perf_event_header *)dst);
 	/* Python frames: for time samples, not for page faults */
 	if (hh->type == PERF_RECORD_SAMPLE && s->cfg.capture && ring_kind(s, ri) != RING_FAULT)
 		capture_sample(s, q, &qd);
@@ -971,8 +974,12 @@ static size_t pump_ring(struct sampler *s, uint32_t ri)
 		if (hh.size < sizeof(hh) || tail + hh.size > head)
 			break;
 		if (q->len + sizeof(struct queued) + hh.size > QUEUE_MAX) {
+			/* back-pressure: the ring keeps the rest, all newer than
+			 * what was taken from it */
+			if (r->last_time < s->cut_time)
+				s->cut_time = r->last_time;
 			s->pump_cut = true;
-			break; /* back-pressure: the ring keeps the rest */
+			break;
 		}
 		queue_record(s, ri, off, &hh);
 		tail += hh.size;
@@ -1116,8 +1123,9 @@ static uint64_t mono_ns(void)
  * (less ORDER_SLACK_NS: the kernel stamps a record just before it writes
  * it); newer ones wait for the next pass, where they are sorted with what
  * came since. With the events off, nothing more comes: all go. A pump cut
- * short by a full queue leaves older records in a ring: the mark then
- * stays where it was, unless what waits outgrows the queue's bound. */
+ * short by a full queue leaves records in a ring, newer than the last it
+ * took from it: the mark is then no later than that one's time (what
+ * waits never outgrows the queue's bound: past it, all go). */
 #define ORDER_SLACK_NS 2000000ull
 
 static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t budget_ns)
@@ -1131,9 +1139,10 @@ static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t
 	pthread_mutex_lock(&s->mu);
 	mark = s->disabled ? UINT64_MAX : mono_ns() - ORDER_SLACK_NS;
 	s->pump_cut = false;
+	s->cut_time = UINT64_MAX;
 	pump_rings(s);
-	if (s->pump_cut && !s->disabled)
-		mark = s->carry.len + s->fill.len > QUEUE_MAX ? UINT64_MAX : s->ordered_to;
+	if (s->pump_cut && !s->disabled && s->cut_time < mark)
+		mark = s->carry.len + s->fill.len > QUEUE_MAX ? UINT64_MAX : s->cut_time;
 	tmp = s->work;
 	s->work = s->fill;
 	s->fill = tmp;

@@ -62,9 +62,12 @@ else
 fi
 # (the probe goes once a tick has seen its rate: the run's whole overhead
 # may pass the budget by that tick's share, more when a loaded machine
-# runs the tick late: 5.02% and 5.75% seen in CI runs)
+# runs the tick late: 5.02% and 5.75% seen in CI runs; a sanitizer build
+# of proftop runs its ticks later still: 8.35% seen)
+bound=7
+ldd "$PROFTOP" 2>/dev/null | grep -q libasan && bound=10
 pt_le "overall probe overhead in the header (%)" \
-	"$(sed -n 's/.*"overhead_pct":\([0-9.]*\).*/\1/p' "$PT_WORK/counted.json")" 7
+	"$(sed -n 's/.*"overhead_pct":\([0-9.]*\).*/\1/p' "$PT_WORK/counted.json")" "$bound"
 
 # The text report marks it: ">=" and a note with the rate.
 pt_proftop "$PT_WORK/counted.txt" report --sort calls --limit 1 --calls hot_tick -- "$w" 500000
