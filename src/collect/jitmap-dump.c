@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "jitmap-int.h"
+#include "loop.h"
 #include "xalloc.h"
 
 #define JITDUMP_MAGIC	    0x4A695444u /* "JiTD", in the writer's byte order */
@@ -91,10 +91,7 @@ static size_t jitdump_header(struct jitmap *jm, const uint8_t *d, size_t len)
  * as it can be (perf record -k mono, which V8 and CPython write). */
 static uint64_t record_time(const struct jitmap *jm, uint64_t t)
 {
-	struct timespec now;
-
-	if (jm->arch_time || clock_gettime(CLOCK_MONOTONIC, &now) < 0 ||
-	    t > (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec + 10000000000ull)
+	if (jm->arch_time || t > loop_now_ns() + 10000000000ull)
 		return 0;
 	return t;
 }

@@ -42,6 +42,7 @@
 #include <unistd.h>
 
 #include "file.h"
+#include "loop.h"
 #include "sampler.h"
 #include "xalloc.h"
 
@@ -137,13 +138,13 @@ struct sampler {
 	/* Records held back for time order (perf_drain): those newer than
 	 * the pump that took them began, and ordered_to, the time up to
 	 * which all were dispatched. disabled: the events are off (nothing
-	 * more comes: all may go). pump_cut: a pump left records in a ring
-	 * (the queue was full). */
+	 * more comes: all may go). */
 	struct queue carry, carry_next;
 	uint64_t ordered_to;
-	uint64_t cut_time; /* the oldest last_time of a ring a pump cut short */
+	/* the oldest last_time of a ring a pump cut short (the queue was
+	 * full), UINT64_MAX: none */
+	uint64_t cut_time;
 	bool disabled;
-	bool pump_cut;
 };
 
 static int perf_event_open(struct perf_event_attr *attr, pid_t pid, int cpu, int group,
@@ -978,7 +979,6 @@ static size_t pump_ring(struct sampler *s, uint32_t ri)
 			 * what was taken from it */
 			if (r->last_time < s->cut_time)
 				s->cut_time = r->last_time;
-			s->pump_cut = true;
 			break;
 		}
 		queue_record(s, ri, off, &hh);
@@ -1102,14 +1102,6 @@ static void pend_keep(struct queue *q, const struct pending *d)
 	q->len += len;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 /* Take what the reader queued (and what is in the rings now), order it by
  * time across the CPUs, dispatch it. The queue is swapped out under the
  * lock, so the reader fills a fresh one while this one is dispatched.
@@ -1137,11 +1129,10 @@ static bool perf_drain(struct sampler *s, const struct sampler_sink *k, uint64_t
 	if (s->ready_fd >= 0 && read(s->ready_fd, &count, sizeof(count)) < 0 && errno != EAGAIN)
 		fatal("cannot read the ring reader's eventfd: %s", strerror(errno));
 	pthread_mutex_lock(&s->mu);
-	mark = s->disabled ? UINT64_MAX : mono_ns() - ORDER_SLACK_NS;
-	s->pump_cut = false;
+	mark = s->disabled ? UINT64_MAX : loop_now_ns() - ORDER_SLACK_NS;
 	s->cut_time = UINT64_MAX;
 	pump_rings(s);
-	if (s->pump_cut && !s->disabled && s->cut_time < mark)
+	if (!s->disabled && s->cut_time < mark)
 		mark = s->carry.len + s->fill.len > QUEUE_MAX ? UINT64_MAX : s->cut_time;
 	tmp = s->work;
 	s->work = s->fill;
