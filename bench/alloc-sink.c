@@ -50,6 +50,7 @@ int main(int argc, char **argv)
 	h->stack_bytes = 8192;
 	h->data_size = DATA;
 	h->sample = strtoull(argv[2], NULL, 10);
+	h->recycle = ALLOCRING_RECYCLE; /* as proftop sets it */
 	h->version = ALLOCRING_VERSION;
 	h->magic = ALLOCRING_MAGIC;
 	snprintf(fdbuf, sizeof(fdbuf), "%d", fd);
@@ -73,7 +74,9 @@ int main(int argc, char **argv)
 			if (!(len & ALLOCRING_COMMIT))
 				break;
 			len &= ~ALLOCRING_COMMIT;
-			memset(rec, 0, len);
+			/* a PAD's body was never written (it may be most of
+			 * the ring: the producers' recycling) */
+			memset(rec, 0, ((struct allocring_rec *)rec)->type == ALLOCRING_PAD ? 8 : len);
 			tail += len;
 		}
 		__atomic_store_n(&h->tail, tail, __ATOMIC_RELEASE);

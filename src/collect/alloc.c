@@ -30,14 +30,20 @@
 
 /* The ring's data area: room for the records of the first seconds, while
  * proftop loads the target's symbols (a record is 1-5 KiB: the stack
- * copy); only what is written and not yet drained takes memory (shared
- * memory, counted in the target's RSS): drained pages are given back.
- * Exact mode writes a record per allocation: giving pages back would cost
- * the target a page fault every few records (measured: 2.2 s of CPU
- * instead of 1.3 s for 470,000 records), so its smaller ring stays
- * resident (its producers wait when it is full). */
+ * copy). A page costs the target a fault the first time it writes it
+ * (about 6 us in a VM: more than the rest of a record), so producers
+ * start again at the ring's start past ALLOCRING_RECYCLE bytes, and the
+ * first RING_KEEP bytes stay in memory, zeroed once drained: while
+ * proftop keeps up, the target writes the same pages over and over.
+ * Beyond RING_KEEP (a burst) drained pages are given back (shared memory,
+ * counted in the target's RSS). Exact mode writes a record per
+ * allocation: giving pages back would cost the target a page fault every
+ * few records (measured: 2.2 s of CPU instead of 1.3 s for 470,000
+ * records), so its smaller ring stays resident (its producers wait when
+ * it is full). */
 #define RING_SAMPLED (32u << 20)
 #define RING_EXACT   (16u << 20)
+#define RING_KEEP    (4u * ALLOCRING_RECYCLE)
 /* A record reserved but not written for this long: its writer died (a
  * process killed mid-record); skipped, counted lost. */
 #define STUCK_NS 2000000000ull
@@ -333,6 +339,7 @@ struct alloc_tracker *alloc_tracker_new(uint64_t sample, unsigned stack_bytes, c
 	t->hdr->stack_bytes = stack_bytes ? stack_bytes : 8192;
 	t->hdr->data_size = size;
 	t->hdr->sample = sample;
+	t->hdr->recycle = ALLOCRING_RECYCLE;
 	t->hdr->wake_armed = 1;
 	t->hdr->version = ALLOCRING_VERSION;
 	__atomic_store_n(&t->hdr->magic, ALLOCRING_MAGIC, __ATOMIC_RELEASE);
@@ -729,8 +736,9 @@ static uint64_t skip_unwritten(struct alloc_tracker *t, uint64_t pos, uint64_t h
 	return head;
 }
 
-/* Zero [from, to) of the ring (positions), wrapping: whole pages are
- * given back (they read as zeros again), the edges cleared. */
+/* Zero [from, to) of the ring (positions), wrapping: past RING_KEEP,
+ * whole pages are given back (they read as zeros again), the edges
+ * cleared; below it (recycled), and in exact mode, bytes are cleared. */
 static void ring_zero(struct alloc_tracker *t, uint64_t from, uint64_t to)
 {
 	const uint64_t page = 4096;
@@ -738,14 +746,22 @@ static void ring_zero(struct alloc_tracker *t, uint64_t from, uint64_t to)
 	while (from < to) {
 		uint64_t off = from & (t->data_size - 1);
 		uint64_t n = to - from < t->data_size - off ? to - from : t->data_size - off;
-		uint64_t lo = (off + page - 1) & ~(page - 1), hi = (off + n) & ~(page - 1);
+		uint64_t end = off + n, lo, hi;
 
-		if (t->sample != 1 && hi > lo + 16 * page &&
+		if (off < RING_KEEP || t->sample == 1) {
+			uint64_t kept = t->sample == 1 || end <= RING_KEEP ? n : RING_KEEP - off;
+
+			memset(t->data + off, 0, kept);
+			off += kept;
+		}
+		lo = (off + page - 1) & ~(page - 1);
+		hi = end & ~(page - 1);
+		if (off < end && hi > lo + 16 * page &&
 		    madvise(t->data + lo, hi - lo, MADV_REMOVE) == 0) {
 			memset(t->data + off, 0, lo - off);
-			memset(t->data + hi, 0, off + n - hi);
-		} else {
-			memset(t->data + off, 0, n);
+			memset(t->data + hi, 0, end - hi);
+		} else if (off < end) {
+			memset(t->data + off, 0, end - off);
 		}
 		from += n;
 	}
@@ -754,7 +770,7 @@ static void ring_zero(struct alloc_tracker *t, uint64_t from, uint64_t to)
 size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t start_ns,
 			   const struct alloc_sink *sink, bool final)
 {
-	uint64_t pos, head, drained, start, began = now_ns();
+	uint64_t pos, head, drained, zero_from, began = now_ns();
 	size_t n = 0;
 
 	if (!t)
@@ -767,12 +783,12 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 		t->live_cap = t->live_used = 0;
 		t->epoch = p->log_epoch;
 	}
-	pos = start = __atomic_load_n(&t->hdr->tail, __ATOMIC_RELAXED);
+	pos = zero_from = __atomic_load_n(&t->hdr->tail, __ATOMIC_RELAXED);
 	head = __atomic_load_n(&t->hdr->head, __ATOMIC_ACQUIRE);
 	if (head - pos > t->data_size) { /* not ours to trust: start over */
 		t->lost++;
 		ring_zero(t, pos, pos + t->data_size);
-		pos = start = head;
+		pos = zero_from = head;
 	}
 	while (pos < head) {
 		uint64_t off = pos & (t->data_size - 1), next;
@@ -788,12 +804,21 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 		}
 		len = word & ~ALLOCRING_COMMIT;
 		if (len < 8 || (len & 7) || off + len > t->data_size || pos + len > head ||
-		    len > ALLOCRING_MAX_REC + sizeof(*r)) {
+		    (len > ALLOCRING_MAX_REC + sizeof(*r) &&
+		     !(r->type == ALLOCRING_PAD && off + len == t->data_size))) {
 			t->lost++; /* malformed: drop what is reserved */
 			pos = head;
 			break;
 		}
-		if (r->type != ALLOCRING_PAD && sink->until && r->time > sink->until)
+		if (r->type == ALLOCRING_PAD) {
+			/* only its len and type were written: clear those, not
+			 * the (recycling) pad's megabytes */
+			ring_zero(t, zero_from, pos + 8);
+			pos += len;
+			zero_from = pos;
+			continue;
+		}
+		if (sink->until && r->time > sink->until)
 			break; /* its maps may not be known yet */
 		if (r->type == ALLOCRING_ALLOC)
 			take_alloc(t, p, start_ns, r, len, sink);
@@ -804,13 +829,12 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 		else if (r->type == ALLOCRING_FORK && sink->fork && r->pid > 0 && r->addr > 0 &&
 			 r->addr < INT32_MAX && (pid_t)r->addr != r->pid)
 			sink->fork(sink->ctx, r->pid, (pid_t)r->addr);
-		if (r->type != ALLOCRING_PAD)
-			n++;
+		n++;
 		pos += len;
 		if (!final && n % 256 == 0 && now_ns() - began > DRAIN_BUDGET_NS)
 			break;
 	}
-	ring_zero(t, start, pos);
+	ring_zero(t, zero_from, pos);
 	__atomic_store_n(&t->hdr->tail, pos, __ATOMIC_RELEASE);
 	__atomic_store_n(&t->hdr->stalled, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&t->hdr->wake_armed, 1, __ATOMIC_RELEASE);

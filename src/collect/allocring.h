@@ -10,7 +10,15 @@
  * (release). The consumer reads committed records from tail, zeroes what
  * it read (so that space not yet written reads as 0) and moves tail on
  * (release). Records are 8-byte aligned and never wrap: a record that
- * would cross the end is preceded by a PAD record filling the rest.
+ * would cross the end is preceded by a PAD record filling the rest. Only
+ * a PAD's first 8 bytes are written: the rest of it reads as 0 already.
+ *
+ * The ring's pages cost the target a page fault each the first time it
+ * writes one, the dearest part of a record. So a producer starts again at
+ * the ring's start (a PAD to the end) once head is past `recycle` bytes
+ * into the ring and what is in flight leaves the start free: while
+ * proftop keeps up, records go to the same first pages over and over,
+ * which stay in memory; the rest of the ring takes bursts.
  *
  * proftop must treat everything in the ring as untrusted input: lengths are
  * checked, never followed blindly. */
@@ -20,9 +28,11 @@
 #include <stdint.h>
 
 #define ALLOCRING_MAGIC	  0x50544152u /* "PTAR" */
-#define ALLOCRING_VERSION 2u
+#define ALLOCRING_VERSION 3u
 #define ALLOCRING_COMMIT  0x80000000u /* in a record's len word: written in full */
-#define ALLOCRING_MAX_REC (1u << 20)  /* a record is never longer */
+#define ALLOCRING_MAX_REC (1u << 20)  /* a record is never longer (but a PAD to the end) */
+/* where producers start again (struct allocring_header.recycle) */
+#define ALLOCRING_RECYCLE (1u << 20)
 
 /* The environment proftop hands the tracker (removed from environ by the
  * tracker's constructor, so that the program sees its own). */
@@ -161,6 +171,10 @@ struct allocring_header {
 	uint32_t closed; /* proftop is gone: record nothing more (atomic) */
 	uint32_t pad;
 	uint64_t loaded; /* set by the tracker once it runs (its pid): preloading worked */
+	/* head's offset in the ring past which a producer starts again at
+	 * the ring's start when that is free (0: never; below data_size,
+	 * which is then at most 2 GiB: a PAD's length fits its len word) */
+	uint64_t recycle;
 	struct allocring_py py; /* written by proftop */
 };
 

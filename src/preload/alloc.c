@@ -107,6 +107,7 @@ static void resolve(void)
 static struct allocring_header *ring;
 static uint8_t *ring_data;
 static uint64_t ring_mask;
+static uint64_t ring_recycle; /* 0: never start again early */
 static int wake_fd = -1;
 static int on;		  /* the ring is set up: track */
 static uint64_t sample_n; /* mean bytes between samples; 1: every allocation */
@@ -220,6 +221,14 @@ static struct allocring_rec *ring_reserve(uint32_t len)
 		tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
 		off = head & ring_mask;
 		pad = off + len > size ? size - off : 0;
+		/* Past the recycled pages, with what is in flight leaving
+		 * half as much free at the ring's start: start there again
+		 * (its pages are in memory; fresh ones fault). Until proftop
+		 * reads past the PAD, only that start is free: the PAD counts
+		 * as used, and wakes proftop below. */
+		if (!pad && ring_recycle && off >= ring_recycle &&
+		    head - tail + len + ring_recycle / 2 <= off)
+			pad = size - off;
 		if (head + pad + len - tail > size) {
 			/* Exact mode waits for proftop up to 0.5 s in all,
 			 * then gives up until proftop catches up. */
@@ -1216,6 +1225,8 @@ static void map_ring(int fd)
 	ring = h;
 	ring_data = (uint8_t *)h + ALLOCRING_HEADER_SIZE;
 	ring_mask = h->data_size - 1;
+	if (h->recycle < h->data_size && h->data_size <= (1ull << 31))
+		ring_recycle = h->recycle;
 }
 
 /* proftop, told the tracker runs, looks for CPython in the process (its

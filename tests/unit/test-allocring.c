@@ -428,6 +428,58 @@ static void test_wrap_fork_zero(void **state)
 	ring_close(&r);
 }
 
+/* The producers' recycling: a PAD from past ALLOCRING_RECYCLE to the end
+ * of the ring (longer than any record) is read as one, records after it
+ * at the start are read, and the drained pages below the kept part stay
+ * in memory, zeroed, while those of a burst past it are given back. A
+ * long record that is not a PAD to the end is malformed. */
+static void test_recycle(void **state)
+{
+	struct ring r;
+	struct allocring_rec *rec;
+	uint64_t size, off;
+	unsigned char vec[40];
+	size_t resident = 0;
+
+	(void)state;
+	ring_open(&r, 65536);
+	size = r.h->data_size;
+	assert_int_equal(r.h->recycle, ALLOCRING_RECYCLE);
+	/* a burst: records from 8 MiB on, 40 pages of them, drained */
+	r.h->head = r.h->tail = 3 * size + (8u << 20);
+	for (int i = 0; i < 40 * 4096 / 512; i++)
+		put_alloc(&r, 10, 0x100000 + 64 * (uint64_t)i, 64, 512 - sizeof(struct allocring_rec));
+	assert_int_equal(drain(&r, false), 40 * 4096 / 512);
+	assert_int_equal(mincore(r.data + (8u << 20), sizeof(vec) * 4096, vec), 0);
+	for (size_t i = 0; i < sizeof(vec); i++)
+		resident += vec[i] & 1;
+	assert_true(resident <= 1); /* given back but the edges' pages */
+	/* a producer past the recycled pages starts again at the start */
+	off = r.h->head & (size - 1);
+	rec = put(&r, 8);
+	rec->type = ALLOCRING_PAD;
+	rec->len = (uint32_t)(size - off) | ALLOCRING_COMMIT;
+	r.h->head += size - off - 8;
+	put_alloc(&r, 10, 0x2000, 64, 1024);
+	put_free(&r, 10, 0x2000, ALLOCRING_FREE);
+	assert_int_equal(drain(&r, false), 2);
+	assert_int_equal(r.h->tail, r.h->head);
+	assert_int_equal(alloc_tracker_lost(r.t), 0);
+	assert_int_equal(r.data[0], 0);
+	assert_int_equal(r.data[off], 0); /* the PAD's len word, cleared */
+	assert_int_equal(mincore(r.data, 4096, vec), 0);
+	assert_true(vec[0] & 1); /* kept */
+	/* a record as long, not a PAD to the end: malformed */
+	rec = put(&r, 8);
+	rec->type = ALLOCRING_ALLOC;
+	rec->len = (uint32_t)(4u << 20) | ALLOCRING_COMMIT;
+	r.h->head += (4u << 20) - 8;
+	drain(&r, false);
+	assert_int_equal(alloc_tracker_lost(r.t), 1);
+	assert_int_equal(r.h->tail, r.h->head);
+	ring_close(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_weights),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_wrap_fork_zero),
+		cmocka_unit_test(test_recycle),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
