@@ -156,12 +156,14 @@ run()
 	cut -d' ' -f1 /proc/loadavg >"$t.load"
 }
 
-# added MODE N: MODE's CPU time less alone's in round N (s), or nothing
+# added MODE N [COL]: MODE's CPU time (COL 1, the default; 2: its run
+# time) less alone's in round N (s), or nothing
 added()
 {
+	local c=${3:-1}
 	[ -f "$W/$1.$2.row" ] || return
-	awk -v a="$(cut -d' ' -f1 "$W/alone.$2.row")" '
-		$1 != "n/a" && a != "n/a" { printf "%.3f\n", $1 - a }' "$W/$1.$2.row"
+	awk -v c="$c" -v a="$(cut -d' ' -f"$c" "$W/alone.$2.row")" '
+		$c != "n/a" && a != "n/a" { printf "%.3f\n", $c - a }' "$W/$1.$2.row"
 }
 
 # ratio H P: heaptrack's added CPU over proftop's (10 ms at least)
@@ -228,7 +230,7 @@ bench_workload()
 	done
 	# Noise on a shared machine only ever adds time: each configuration's
 	# lowest CPU over the rounds is its cost with the least interference.
-	lowest() { cut -d' ' -f1 "$W"/"$1".*.row | grep -v n/a | sort -g | head -n 1; }
+	lowest() { cut -d' ' -f"${2:-1}" "$W"/"$1".*.row | grep -v n/a | sort -g | head -n 1; }
 	echo "lowest CPU over the rounds, less alone's lowest (the least disturbed estimate):"
 	for mode in $modes; do
 		[ "$mode" = alone ] && continue
@@ -249,6 +251,29 @@ bench_workload()
 		summary "memory: heaptrack's added CPU / proftop default's ($WL)" "$r" \
 			"$(spread %.3f ' s' <"$W/added.default")" \
 			"heaptrack $(spread %.3f ' s' <"$W/added.heaptrack")"
+	fi
+
+	# The run time: what the target's user waits, the tools' own
+	# processes and the target's waits for them (heaptrack's pipe) in it;
+	# noisier than CPU time where the machine is shared.
+	echo "added run time (the target's own, start to end), median [min .. max], and lowest less alone's lowest:"
+	for mode in $modes; do
+		[ "$mode" = alone ] && continue
+		for n in $(seq "$RUNS"); do added "$mode" "$n" 2; done >"$W/added_run.$mode"
+		d=$(awk -v m="$(lowest "$mode" 2)" -v a="$(lowest alone 2)" \
+			'BEGIN { if (m != "" && a != "") printf "%.3f", m - a }')
+		echo "$d" >"$W/lowest_run.$mode"
+		printf '%-10s added run time %s; lowest %s s\n' "$mode" \
+			"$(spread %.3f ' s' <"$W/added_run.$mode")" "${d:-n/a}"
+	done
+	if [ -s "$W/added_run.heaptrack" ] && [ -s "$W/added_run.default" ]; then
+		r=$(ratio "$(spread %.3f <"$W/added_run.heaptrack" | cut -d' ' -f1)" \
+			"$(spread %.3f <"$W/added_run.default" | cut -d' ' -f1)")
+		echo "heaptrack's added run time / proftop default's: the medians' ratio ${r}x;" \
+			"lowest against lowest $(ratio "$(cat "$W/lowest_run.heaptrack")" "$(cat "$W/lowest_run.default")")x"
+		summary "memory: heaptrack's added run time / proftop default's, medians ($WL)" "${r}x" \
+			"$(spread %.3f ' s' <"$W/added_run.default")" \
+			"heaptrack $(spread %.3f ' s' <"$W/added_run.heaptrack")"
 	fi
 
 	echo "bytes allocated by each function itself (round 1; truth at --scale $SCALE):"

@@ -84,5 +84,13 @@ int main(int argc, char **argv)
 			break;
 		nanosleep(&tick, NULL);
 	}
+	/* a tracker of another version refuses the ring: then nothing was
+	 * measured */
+	if (!__atomic_load_n(&h->loaded, __ATOMIC_ACQUIRE)) {
+		fprintf(stderr, "alloc-sink: the tracker did not run (%s of another version? "
+				"make bench/alloc-sink)\n",
+			argv[1]);
+		return 1;
+	}
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

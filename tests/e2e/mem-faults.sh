@@ -3,9 +3,9 @@
 # `report --memory`, each function's faulted_bytes is the memory it touched
 # first. memtouch: touch_heap() 64 MiB, touch_mmap() 32 MiB, reuse() writes
 # both again and faults nothing new. Launched, then attached with -p (the
-# program waits for SIGUSR1 once proftop is sampling it). One fault in 16 is
-# sampled by default, each sample standing for 16 pages: every function's
-# faulted bytes are whole 64 KiB samples.
+# program waits for SIGUSR1 once proftop is sampling it). One fault in 64 is
+# sampled by default, each sample standing for 64 pages: every function's
+# faulted bytes are whole 256 KiB samples.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
 w=$(pt_workload memtouch)
@@ -53,9 +53,9 @@ check()
 	odd=$(awk -F, -v header="$MEM_HEADER" '
 		$0 == header { for (i = 1; i <= NF; i++) col[$i] = i; on = 1; next }
 		on && $0 == "" { exit }
-		on && $col["faulted_bytes"] % 65536 && n++ < 5 { printf "%s %s; ", $1, $col["faulted_bytes"] }
+		on && $col["faulted_bytes"] % 262144 && n++ < 5 { printf "%s %s; ", $1, $col["faulted_bytes"] }
 		END { if (n > 5) printf "and %d more", n - 5 }' "$out")
-	pt_eq "$label: functions whose faulted bytes are not whole samples of 16 pages" "${odd:-none}" none
+	pt_eq "$label: functions whose faulted bytes are not whole samples of 64 pages" "${odd:-none}" none
 }
 
 pt_proftop "$PT_WORK/launch.csv" report --memory --format csv --limit 0 \
