@@ -818,7 +818,7 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 			zero_from = pos;
 			continue;
 		}
-		if (sink->until && r->time > sink->until)
+		if (sink->bounded && r->time > sink->until)
 			break; /* its maps may not be known yet */
 		if (r->type == ALLOCRING_ALLOC)
 			take_alloc(t, p, start_ns, r, len, sink);

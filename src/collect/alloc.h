@@ -61,9 +61,10 @@ struct alloc_sink {
 	 * lie in the record. Before the allocation records that ran it. May
 	 * be NULL. */
 	void (*code)(void *ctx, pid_t pid, uint64_t code, const struct py_span *spans, size_t n);
-	/* Records stamped later than this (CLOCK_MONOTONIC ns) wait for a
-	 * later drain: the maps and execs before them are not all known yet
-	 * (sampler_ops.ordered_to). 0: no bound. */
+	/* bounded: records stamped later than until (CLOCK_MONOTONIC ns)
+	 * wait for a later drain: the maps and execs before them are not all
+	 * known yet (sampler_ops.ordered_to). */
+	bool bounded;
 	uint64_t until;
 };
 

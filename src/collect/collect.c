@@ -151,7 +151,6 @@ struct collector {
 	const struct sampler_ops *ops;
 	struct sampler *sampler;
 	struct procmap *pm;
-	uint64_t resolve_ns; /* the time of the stack being resolved (jit_lookup) */
 	struct unwinder *uw;
 	struct symbols *sym;
 	struct jit *jit; /* the JIT maps of the target's processes */
@@ -350,7 +349,8 @@ static bool maybe_reload(struct collector *c, struct proc_space *ps)
  * or jitdump says what is there. *cache: false when a JIT map might name it
  * later (it grows as code is made). */
 static uint32_t resolve_unbacked(struct collector *c, struct proc_space *ps,
-				 const struct map_entry *m, uint64_t pc, bool is_return, bool *cache)
+				 const struct map_entry *m, uint64_t pc, bool is_return,
+				 uint64_t when, bool *cache)
 {
 	size_t nlocations = c->prof->nlocations;
 	const struct jitmap *jm;
@@ -359,7 +359,7 @@ static uint32_t resolve_unbacked(struct collector *c, struct proc_space *ps,
 
 	/* code is executable; an address in no known mapping may be new code */
 	if (!m || (m->prot & PROT_EXEC))
-		code = jit_lookup(c->jit, ps, pc, c->resolve_ns, &jm);
+		code = jit_lookup(c->jit, ps, pc, when, &jm);
 	if (code)
 		return symbols_jit_location(c->sym, jm, code, pc, is_return);
 	*cache = !jit_known(c->jit, ps->pid);
@@ -402,7 +402,10 @@ static void jit_name_late(struct collector *c, pid_t pid)
 	c->nunnamed = kept;
 }
 
-static uint32_t resolve_pc(struct collector *c, struct proc_space *ps, uint64_t pc, bool is_return)
+/* The location of pc in ps; when: the time of the stack it is in (JIT
+ * code as it was then; UINT64_MAX: as it is now). */
+static uint32_t resolve_pc(struct collector *c, struct proc_space *ps, uint64_t pc, bool is_return,
+			   uint64_t when)
 {
 	uint64_t key = pc ^ ((uint64_t)is_return << 63);
 	uint64_t h = (key ^ ((uint64_t)ps->pid << 32)) * 0x9e3779b97f4a7c15ull;
@@ -420,7 +423,7 @@ static uint32_t resolve_pc(struct collector *c, struct proc_space *ps, uint64_t 
 	if (m && m->image && map_entry_vaddr(m, pc, &vaddr))
 		loc = symbols_location(c->sym, m->image, vaddr, is_return);
 	else
-		loc = resolve_unbacked(c, ps, m, pc, is_return, &cache);
+		loc = resolve_unbacked(c, ps, m, pc, is_return, when, &cache);
 	if (!cache)
 		return loc;
 	jit_gen = jit_generation(c->jit); /* a lookup may have read more */
@@ -476,11 +479,10 @@ static void memo_keep(struct offcpu_memo *m, const struct raw_sample *s, unsigne
 static size_t user_stack(struct collector *c, struct proc_space *ps, const struct raw_sample *s,
 			 struct offcpu_memo *memo, uint32_t *locs, bool *truncated)
 {
-	uint64_t pcs[MAX_FRAMES];
+	uint64_t pcs[MAX_FRAMES], when = s->time ? s->time : UINT64_MAX;
 	size_t n = 0;
 
 	*truncated = false;
-	c->resolve_ns = s->time ? s->time : UINT64_MAX; /* for JIT code */
 	if (c->cfg.unwind == UNWIND_DWARF && s->have_user_regs) {
 		if (!proc_space_find(ps, s->snap.regs[8 /* PERF_REG_X86_IP */]))
 			maybe_reload(c, ps);
@@ -498,7 +500,7 @@ static size_t user_stack(struct collector *c, struct proc_space *ps, const struc
 		    !known_code(ps, pcs[n - 1]) && maybe_reload(c, ps))
 			n = unwinder_unwind(c->uw, ps, &s->snap, pcs, MAX_FRAMES, truncated);
 		for (size_t i = 0; i < n; i++)
-			locs[i] = resolve_pc(c, ps, pcs[i], i > 0);
+			locs[i] = resolve_pc(c, ps, pcs[i], i > 0, when);
 		if (memo)
 			memo_keep(memo, s, ps->generation, pcs, locs, n, *truncated);
 		return n;
@@ -526,7 +528,7 @@ static size_t user_stack(struct collector *c, struct proc_space *ps, const struc
 		*truncated = true;
 	}
 	for (size_t i = 0; i < n; i++)
-		locs[i] = resolve_pc(c, ps, pcs[i], i > 0);
+		locs[i] = resolve_pc(c, ps, pcs[i], i > 0, when);
 	return n;
 }
 
@@ -538,7 +540,7 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 	const uint32_t *stack;
 	size_t nl = 0, capture_len;
 	bool truncated = false;
-	uint32_t flags = 0;
+	uint32_t flags = 0, stack_id;
 
 	if (s->pid <= 0 || s->tid <= 0)
 		return; /* idle or a kernel thread */
@@ -563,8 +565,13 @@ static void on_sample(void *ctx, const struct raw_sample *s)
 		flags |= PROF_SAMPLE_GIL;
 	stack = python_merge(c->py, ps, s->tid, locs, &nl, truncated, s->capture, capture_len,
 			     true);
-	profile_add_sample(c->prof, rel_time(c, s->time), s->tid,
-			   profile_intern_stack(c->prof, stack, nl), s->period, flags);
+	stack_id = profile_intern_stack(c->prof, stack, nl);
+	/* One drain may bring more samples than the budget leaves the log (a
+	 * slowed proftop, a fast rate): fold before the log grows, which
+	 * doubles it, not after the drain. */
+	if (c->budget.max_bytes && c->prof->nsamples == c->prof->samples_cap)
+		profile_keep_budget(c->prof, &c->budget, c->fold_sync, c->fold_arg);
+	profile_add_sample(c->prof, rel_time(c, s->time), s->tid, stack_id, s->period, flags);
 }
 
 /* Faults of one thread from one stack within this long of the first are
@@ -802,8 +809,10 @@ static void drain_allocs(struct collector *c, bool final)
 		return;
 	/* not before the samples' maps: an allocation's stack needs the
 	 * libraries mapped before it */
-	if (!final && c->sampler && c->ops->ordered_to)
-		sink.until = c->ops->ordered_to(c->sampler) | 1; /* 0 is "no bound" */
+	if (!final && c->sampler && c->ops->ordered_to) {
+		sink.bounded = true;
+		sink.until = c->ops->ordered_to(c->sampler);
+	}
 	alloc_tracker_drain(c->alloc, c->prof, c->prof->meta.start_ns, &sink, final);
 }
 
