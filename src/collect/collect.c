@@ -61,13 +61,19 @@ struct jit_unnamed {
 struct reload_note {
 	pid_t pid;
 	unsigned generation;
-	uint64_t at_ns; /* loop_now_ns() of the reload */
+	uint64_t at_ns;	   /* loop_now_ns() of the reload */
+	uint64_t vm_pages; /* the process's size then (statm), 0: unknown */
 };
 
 /* Without mapping events (the ptrace backend), a library mapped after a
  * reload (dlopen, or ld.so still mapping libc) is seen only by the next
- * one: allowed again after this long. */
+ * one: allowed again after RELOAD_AGAIN_NS, or RELOAD_SOON_NS once the
+ * process's size has changed (it mapped something). Waiting the whole
+ * RELOAD_AGAIN_NS named a launched program's first 0.1 s of samples
+ * [unknown] when ld.so mapped libc just after the first reload, a wait
+ * begun then (one record for all of it) with them. */
 #define RELOAD_AGAIN_NS 100000000ull
+#define RELOAD_SOON_NS	1000000ull
 
 /* A thread's last off-CPU stack: one that blocks again at the same place
  * (same registers, the same return addresses in the same stack slots, the
@@ -328,20 +334,44 @@ static void note_thread(struct collector *c, pid_t pid, pid_t tid)
 
 /* An address is in no known mapping: the process may have mapped something
  * we have no record of yet. Re-read its maps, once per maps generation
- * (with ptrace, once per RELOAD_AGAIN_NS). */
+ * (with ptrace: see RELOAD_AGAIN_NS). */
+static uint64_t vm_pages(pid_t pid)
+{
+	unsigned long long size = 0;
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
+	if (!(f = fopen(path, "r")))
+		return 0;
+	if (fscanf(f, "%llu", &size) != 1)
+		size = 0;
+	fclose(f);
+	return size;
+}
+
 static bool maybe_reload(struct collector *c, struct proc_space *ps)
 {
 	struct reload_note *r = &c->reloads[(unsigned)ps->pid % 64];
-	uint64_t now = loop_now_ns();
+	uint64_t now = loop_now_ns(), pages = 0;
 
-	if (r->pid == ps->pid && r->generation == ps->generation &&
-	    (c->ops != &sampler_ptrace_ops || now - r->at_ns < RELOAD_AGAIN_NS))
-		return false;
+	if (r->pid == ps->pid && r->generation == ps->generation) {
+		if (c->ops != &sampler_ptrace_ops || now - r->at_ns < RELOAD_SOON_NS)
+			return false;
+		/* (the size read before the maps: a mapping in between is
+		 * seen as a change next time, not missed) */
+		pages = vm_pages(ps->pid);
+		if (now - r->at_ns < RELOAD_AGAIN_NS && (!pages || pages == r->vm_pages))
+			return false;
+	} else if (c->ops == &sampler_ptrace_ops) {
+		pages = vm_pages(ps->pid);
+	}
 	procmap_reload(c->pm, ps);
 	unwinder_flush(c->uw, ps);
 	r->pid = ps->pid;
 	r->generation = ps->generation;
 	r->at_ns = now;
+	r->vm_pages = pages;
 	return true;
 }
 
