@@ -32,8 +32,9 @@
  * proftop loads the target's symbols (a record is 1-5 KiB: the stack
  * copy). A page costs the target a fault the first time it writes it
  * (about 6 us in a VM: more than the rest of a record), so producers
- * start again at the ring's start past ALLOCRING_RECYCLE bytes, and the
- * first RING_KEEP bytes stay in memory, zeroed once drained: while
+ * start again at the ring's start once its first ALLOCRING_RECYCLE bytes
+ * are drained, and the first RING_KEEP bytes stay in memory, zeroed once
+ * drained: while
  * proftop keeps up, the target writes the same pages over and over.
  * Beyond RING_KEEP (a burst) drained pages are given back (shared memory,
  * counted in the target's RSS). Exact mode writes a record per
@@ -43,7 +44,7 @@
  * it is full). */
 #define RING_SAMPLED (32u << 20)
 #define RING_EXACT   (16u << 20)
-#define RING_KEEP    (4u * ALLOCRING_RECYCLE)
+#define RING_KEEP    (2u * ALLOCRING_RECYCLE)
 /* A record reserved but not written for this long: its writer died (a
  * process killed mid-record); skipped, counted lost. */
 #define STUCK_NS 2000000000ull

@@ -15,8 +15,8 @@
  *
  * The ring's pages cost the target a page fault each the first time it
  * writes one, the dearest part of a record. So a producer starts again at
- * the ring's start (a PAD to the end) once head is past `recycle` bytes
- * into the ring and what is in flight leaves the start free: while
+ * the ring's start (a PAD to the end) once what is in flight leaves the
+ * first `recycle` bytes of the ring free: while
  * proftop keeps up, records go to the same first pages over and over,
  * which stay in memory; the rest of the ring takes bursts.
  *
@@ -32,7 +32,7 @@
 #define ALLOCRING_COMMIT  0x80000000u /* in a record's len word: written in full */
 #define ALLOCRING_MAX_REC (1u << 20)  /* a record is never longer (but a PAD to the end) */
 /* where producers start again (struct allocring_header.recycle) */
-#define ALLOCRING_RECYCLE (1u << 20)
+#define ALLOCRING_RECYCLE (2u << 20)
 
 /* The environment proftop hands the tracker (removed from environ by the
  * tracker's constructor, so that the program sees its own). */
@@ -171,9 +171,9 @@ struct allocring_header {
 	uint32_t closed; /* proftop is gone: record nothing more (atomic) */
 	uint32_t pad;
 	uint64_t loaded; /* set by the tracker once it runs (its pid): preloading worked */
-	/* head's offset in the ring past which a producer starts again at
-	 * the ring's start when that is free (0: never; below data_size,
-	 * which is then at most 2 GiB: a PAD's length fits its len word) */
+	/* a producer starts again at the ring's start once its first
+	 * `recycle` bytes are free (0: never; below data_size, which is then
+	 * at most 2 GiB: a PAD's length fits its len word) */
 	uint64_t recycle;
 	struct allocring_py py; /* written by proftop */
 };

@@ -221,13 +221,13 @@ static struct allocring_rec *ring_reserve(uint32_t len)
 		tail = __atomic_load_n(&ring->tail, __ATOMIC_ACQUIRE);
 		off = head & ring_mask;
 		pad = off + len > size ? size - off : 0;
-		/* Past the recycled pages, with what is in flight leaving
-		 * half as much free at the ring's start: start there again
-		 * (its pages are in memory; fresh ones fault). Until proftop
-		 * reads past the PAD, only that start is free: the PAD counts
-		 * as used, and wakes proftop below. */
+		/* Past the recycled pages, with what is in flight leaving as
+		 * much free at the ring's start: start there again (its pages
+		 * are in memory; fresh ones fault). Until proftop reads past
+		 * the PAD only that start is free (the PAD counts as used,
+		 * and wakes proftop below), room for a burst all the same. */
 		if (!pad && ring_recycle && off >= ring_recycle &&
-		    head - tail + len + ring_recycle / 2 <= off)
+		    head - tail + len + ring_recycle <= off)
 			pad = size - off;
 		if (head + pad + len - tail > size) {
 			/* Exact mode waits for proftop up to 0.5 s in all,
