@@ -430,16 +430,21 @@ static bool str_extent(const struct allocring_py *l, uint64_t s, uint64_t *data,
 	return true;
 }
 
-static void code_send(uint64_t code, const uint64_t at[4], const uint64_t size[4], int nspans)
+/* Room for the CODE record of code with these spans (reserved, not
+ * written); NULL when the ring is full. */
+static struct allocring_rec *code_reserve(const uint64_t size[4], int nspans, uint32_t *len)
 {
-	struct allocring_rec *r;
-	uint32_t len = ALLOCRING_FREE_LEN;
+	*len = ALLOCRING_FREE_LEN;
+	for (int i = 0; i < nspans; i++)
+		*len += (uint32_t)(sizeof(struct allocring_span) + ((size[i] + 7) & ~7ull));
+	return ring_reserve(*len);
+}
+
+static void code_send(struct allocring_rec *r, uint32_t len, uint64_t code, const uint64_t at[4],
+		      const uint64_t size[4], int nspans)
+{
 	uint8_t *p;
 
-	for (int i = 0; i < nspans; i++)
-		len += (uint32_t)(sizeof(struct allocring_span) + ((size[i] + 7) & ~7ull));
-	if (!(r = ring_reserve(len)))
-		return;
 	r->type = ALLOCRING_CODE;
 	r->kind = 0;
 	r->pid = my_pid;
@@ -464,7 +469,8 @@ static void code_send(uint64_t code, const uint64_t at[4], const uint64_t size[4
 static void code_note(const struct allocring_py *l, uint64_t code)
 {
 	uint64_t at[4], size[4], data[2], key, table;
-	uint32_t slot;
+	struct allocring_rec *r = NULL;
+	uint32_t slot, len = 0;
 	int32_t first;
 	int n = 3;
 	bool same;
@@ -492,13 +498,19 @@ static void code_note(const struct allocring_py *l, uint64_t code)
 		n = 4;
 	}
 	slot = (uint32_t)(hash_addr(code) & (CODE_SLOTS - 1));
+	/* Reserved under the lock: another thread that finds the code seen
+	 * reserves its allocation's record after this one, so proftop reads
+	 * the copy first (waiting for it to be written). Noted as seen only
+	 * once it has room: a full ring sends it again next time. */
 	lock_take();
 	same = code_seen[slot].addr == code && code_seen[slot].key == key;
-	code_seen[slot].addr = code;
-	code_seen[slot].key = key;
+	if (!same && (r = code_reserve(size, n, &len))) {
+		code_seen[slot].addr = code;
+		code_seen[slot].key = key;
+	}
 	lock_give();
-	if (!same)
-		code_send(code, at, size, n);
+	if (r)
+		code_send(r, len, code, at, size, n);
 }
 
 /* Walk into out (room frames; NULL: count only, and the code objects
