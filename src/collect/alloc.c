@@ -34,10 +34,9 @@
  * (about 6 us in a VM: more than the rest of a record), so producers
  * start again at the ring's start once its first ALLOCRING_RECYCLE bytes
  * are drained, and the first RING_KEEP bytes stay in memory, zeroed once
- * drained: while
- * proftop keeps up, the target writes the same pages over and over.
- * Beyond RING_KEEP (a burst) drained pages are given back (shared memory,
- * counted in the target's RSS). Exact mode writes a record per
+ * drained: while proftop keeps up, the target writes the same pages over
+ * and over. Beyond RING_KEEP (a burst) drained pages are given back
+ * (shared memory, counted in the target's RSS). Exact mode writes a record per
  * allocation: giving pages back would cost the target a page fault every
  * few records (measured: 2.2 s of CPU instead of 1.3 s for 470,000
  * records), so its smaller ring stays resident (its producers wait when

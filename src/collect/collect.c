@@ -332,9 +332,7 @@ static void note_thread(struct collector *c, pid_t pid, pid_t tid)
 	profile_set_thread(c->prof, tid, pid, comm[0] ? comm : "?");
 }
 
-/* An address is in no known mapping: the process may have mapped something
- * we have no record of yet. Re-read its maps, once per maps generation
- * (with ptrace: see RELOAD_AGAIN_NS). */
+/* The process's size in pages (/proc/PID/statm), 0 if unreadable. */
 static uint64_t vm_pages(pid_t pid)
 {
 	unsigned long long size = 0;
@@ -350,6 +348,9 @@ static uint64_t vm_pages(pid_t pid)
 	return size;
 }
 
+/* An address is in no known mapping: the process may have mapped something
+ * we have no record of yet. Re-read its maps, once per maps generation
+ * (with ptrace: see RELOAD_AGAIN_NS). */
 static bool maybe_reload(struct collector *c, struct proc_space *ps)
 {
 	struct reload_note *r = &c->reloads[(unsigned)ps->pid % 64];
