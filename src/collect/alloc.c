@@ -21,6 +21,7 @@
 #include "alloc.h"
 #include "target.h"
 #include "allocring.h"
+#include "loop.h"
 #include "xalloc.h"
 
 #ifndef PROFTOP_PKGLIBDIR
@@ -60,7 +61,6 @@ struct live_slot {
 
 #define ALLOC_PAUSES 16
 
-static uint64_t now_ns(void);
 
 struct alloc_tracker {
 	int ring_fd, wake_fd;
@@ -459,7 +459,7 @@ bool alloc_tracker_python_was_checked(const struct alloc_tracker *t)
 
 void alloc_tracker_pause(struct alloc_tracker *t, bool paused)
 {
-	uint64_t now = now_ns();
+	uint64_t now = loop_now_ns();
 
 	if (!t)
 		return;
@@ -707,18 +707,10 @@ static void take_free(struct alloc_tracker *t, struct profile *p, uint64_t start
  * it wrote it never will: after STUCK_NS (or at the end), skip it when
  * its length is known, else drop everything reserved so far. Returns the
  * position to go on from, or pos to wait. */
-static uint64_t now_ns(void)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
-}
-
 static uint64_t skip_unwritten(struct alloc_tracker *t, uint64_t pos, uint64_t head, uint32_t word,
 			       bool final)
 {
-	uint64_t ns = now_ns(), off = pos & (t->data_size - 1);
+	uint64_t ns = loop_now_ns(), off = pos & (t->data_size - 1);
 
 	if (!final) {
 		if (t->stuck_pos != pos || !t->stuck_since) {
@@ -770,7 +762,7 @@ static void ring_zero(struct alloc_tracker *t, uint64_t from, uint64_t to)
 size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t start_ns,
 			   const struct alloc_sink *sink, bool final)
 {
-	uint64_t pos, head, drained, zero_from, began = now_ns();
+	uint64_t pos, head, drained, zero_from, began = loop_now_ns();
 	size_t n = 0;
 
 	if (!t)
@@ -831,7 +823,7 @@ size_t alloc_tracker_drain(struct alloc_tracker *t, struct profile *p, uint64_t 
 			sink->fork(sink->ctx, r->pid, (pid_t)r->addr);
 		n++;
 		pos += len;
-		if (!final && n % 256 == 0 && now_ns() - began > DRAIN_BUDGET_NS)
+		if (!final && n % 256 == 0 && loop_now_ns() - began > DRAIN_BUDGET_NS)
 			break;
 	}
 	ring_zero(t, zero_from, pos);

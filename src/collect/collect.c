@@ -332,41 +332,25 @@ static void note_thread(struct collector *c, pid_t pid, pid_t tid)
 	profile_set_thread(c->prof, tid, pid, comm[0] ? comm : "?");
 }
 
-/* The process's size in pages (/proc/PID/statm), 0 if unreadable. */
-static uint64_t vm_pages(pid_t pid)
-{
-	unsigned long long size = 0;
-	char path[64];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/%d/statm", (int)pid);
-	if (!(f = fopen(path, "r")))
-		return 0;
-	if (fscanf(f, "%llu", &size) != 1)
-		size = 0;
-	fclose(f);
-	return size;
-}
-
 /* An address is in no known mapping: the process may have mapped something
  * we have no record of yet. Re-read its maps, once per maps generation
  * (with ptrace: see RELOAD_AGAIN_NS). */
 static bool maybe_reload(struct collector *c, struct proc_space *ps)
 {
 	struct reload_note *r = &c->reloads[(unsigned)ps->pid % 64];
-	uint64_t now = loop_now_ns(), pages = 0;
+	bool ptrace = c->ops == &sampler_ptrace_ops;
+	bool again = r->pid == ps->pid && r->generation == ps->generation;
+	uint64_t now = loop_now_ns();
+	unsigned long long pages = 0, resident;
 
-	if (r->pid == ps->pid && r->generation == ps->generation) {
-		if (c->ops != &sampler_ptrace_ops || now - r->at_ns < RELOAD_SOON_NS)
-			return false;
-		/* (the size read before the maps: a mapping in between is
-		 * seen as a change next time, not missed) */
-		pages = vm_pages(ps->pid);
-		if (now - r->at_ns < RELOAD_AGAIN_NS && (!pages || pages == r->vm_pages))
-			return false;
-	} else if (c->ops == &sampler_ptrace_ops) {
-		pages = vm_pages(ps->pid);
-	}
+	if (again && (!ptrace || now - r->at_ns < RELOAD_SOON_NS))
+		return false;
+	/* (the size read before the maps: a mapping in between is seen as a
+	 * change next time, not missed) */
+	if (ptrace && memtrack_statm(ps->pid, &pages, &resident) < 0)
+		pages = 0;
+	if (again && now - r->at_ns < RELOAD_AGAIN_NS && (!pages || pages == r->vm_pages))
+		return false;
 	procmap_reload(c->pm, ps);
 	unwinder_flush(c->uw, ps);
 	r->pid = ps->pid;

@@ -40,7 +40,7 @@ void memtrack_remove(struct memtrack *m, pid_t pid)
 	}
 }
 
-static int read_statm(pid_t pid, unsigned long long *size, unsigned long long *resident)
+int memtrack_statm(pid_t pid, unsigned long long *size, unsigned long long *resident)
 {
 	char path[64];
 	FILE *f;
@@ -63,7 +63,7 @@ void memtrack_poll(struct memtrack *m, struct profile *p, uint64_t t)
 	for (size_t i = 0; i < m->npids;) {
 		unsigned long long size, resident;
 
-		if (read_statm(m->pids[i], &size, &resident) < 0 || size == 0) {
+		if (memtrack_statm(m->pids[i], &size, &resident) < 0 || size == 0) {
 			/* Gone, or a zombie (statm reads as zeros). */
 			m->pids[i] = m->pids[--m->npids];
 			continue;

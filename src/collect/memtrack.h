@@ -21,5 +21,8 @@ void memtrack_remove(struct memtrack *m, pid_t pid);
 /* Read every tracked process and append points at time t (ns since the
  * profile's start). Processes that vanished are dropped. */
 void memtrack_poll(struct memtrack *m, struct profile *p, uint64_t t);
+/* pid's size and resident set in pages (/proc/PID/statm); 0, or -1 if it
+ * cannot be read. */
+int memtrack_statm(pid_t pid, unsigned long long *size, unsigned long long *resident);
 
 #endif
