@@ -8,6 +8,7 @@
 # of --fail-on-regression, the Markdown table's shape, the JSON's fields.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
+pt_alone
 base=$(pt_workload regress)
 slow=$(pt_workload regress-slow)
 pairs=${DIFF_GATE_PAIRS:-2}

@@ -6,6 +6,7 @@
 # unchanged.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib.sh"
 pt_setup
+pt_alone
 command -v cc >/dev/null || pt_skip "no C compiler to build the two versions"
 cat >"$PT_WORK/prog.c" <<'EOF'
 #include <stdint.h>
