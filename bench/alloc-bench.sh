@@ -15,11 +15,14 @@
 #              heaptrack pays for every call and proftop samples
 # Each round runs, in a rotated order:
 #    alone     the target by itself
-#    default   proftop report --memory -- target   (CPU samples, page-fault
-#              samples, the tracker at one sample every 64 KiB)
-#    nofaults  ... --no-faults                     (no page-fault samples)
-#    noalloc   ... --no-alloc                      (no tracker)
-#    cpuonly   ... --no-alloc --no-faults          (CPU samples alone)
+#    default   proftop report --memory -- target   (page-fault samples,
+#              the tracker at one sample every 64 KiB; no CPU samples:
+#              report --memory prints none)
+#    withcpu   ... -F 997                          (and CPU samples at the
+#              default rate: what the live view and record pay)
+#    nofaults  ... --no-faults                     (the tracker alone)
+#    noalloc   ... --no-alloc                      (page faults alone)
+#    cpuonly   ... --no-alloc --no-faults -F 997   (CPU samples alone)
 #    exact     ... --alloc-sample 1                (every allocation)
 #    tracker   bench/alloc-sink: the tracker (64 KiB) with its ring read and
 #              thrown away, no proftop: its own cost inside the target
@@ -56,7 +59,7 @@ if [ -n "$BENCH_QUICK" ]; then
 	SCALE=${BENCH_ALLOC_SCALE:-0.25}
 fi
 WORKLOADS=${BENCH_ALLOC_WORKLOADS:-memalloc memtree}
-ALL_MODES=${BENCH_ALLOC_MODES:-alone default nofaults noalloc cpuonly exact tracker heaptrack}
+ALL_MODES=${BENCH_ALLOC_MODES:-alone default withcpu nofaults noalloc cpuonly exact tracker heaptrack}
 
 echo
 echo "== memory profiling: proftop vs heaptrack, target CPU time, --scale $SCALE, $RUNS rounds in rotated order"
@@ -126,11 +129,13 @@ run()
 	alone) "${TARGET[@]}" >"$t.out" 2>"$t.err" ;;
 	default) "$PROFTOP" report --memory --format csv -- \
 		"${TARGET[@]}" >"$t.out" 2>"$t.err" ;;
+	withcpu) "$PROFTOP" report --memory -F 997 --format csv -- \
+		"${TARGET[@]}" >"$t.out" 2>"$t.err" ;;
 	nofaults) "$PROFTOP" report --memory --no-faults --format csv -- \
 		"${TARGET[@]}" >"$t.out" 2>"$t.err" ;;
 	noalloc) "$PROFTOP" report --memory --no-alloc --format csv -- \
 		"${TARGET[@]}" >"$t.out" 2>"$t.err" ;;
-	cpuonly) "$PROFTOP" report --memory --no-alloc --no-faults --format csv -- \
+	cpuonly) "$PROFTOP" report --memory --no-alloc --no-faults -F 997 --format csv -- \
 		"${TARGET[@]}" >"$t.out" 2>"$t.err" ;;
 	exact) "$PROFTOP" report --memory --alloc-sample 1 --format csv -- \
 		"${TARGET[@]}" >"$t.out" 2>"$t.err" ;;
@@ -252,6 +257,12 @@ bench_workload()
 			"$(spread %.3f ' s' <"$W/added.default")" \
 			"heaptrack $(spread %.3f ' s' <"$W/added.heaptrack")"
 	fi
+	if [ -s "$W/added.withcpu" ] && [ -s "$W/added.heaptrack" ]; then
+		echo "heaptrack's added CPU / proftop withcpu's (memory and CPU, as the live view):" \
+			"the medians' ratio $(ratio "$(spread %.3f <"$W/added.heaptrack" | cut -d' ' -f1)" \
+				"$(spread %.3f <"$W/added.withcpu" | cut -d' ' -f1)")x;" \
+			"lowest against lowest $(ratio "$(cat "$W/lowest.heaptrack")" "$(cat "$W/lowest.withcpu")")x"
+	fi
 
 	# The run time: what the target's user waits, the tools' own
 	# processes and the target's waits for them (heaptrack's pipe) in it;
@@ -274,6 +285,12 @@ bench_workload()
 		summary "memory: heaptrack's added run time / proftop default's, medians ($WL)" "${r}x" \
 			"$(spread %.3f ' s' <"$W/added_run.default")" \
 			"heaptrack $(spread %.3f ' s' <"$W/added_run.heaptrack")"
+	fi
+	if [ -s "$W/added_run.withcpu" ] && [ -s "$W/added_run.heaptrack" ]; then
+		echo "heaptrack's added run time / proftop withcpu's: the medians' ratio" \
+			"$(ratio "$(spread %.3f <"$W/added_run.heaptrack" | cut -d' ' -f1)" \
+				"$(spread %.3f <"$W/added_run.withcpu" | cut -d' ' -f1)")x;" \
+			"lowest against lowest $(ratio "$(cat "$W/lowest_run.heaptrack")" "$(cat "$W/lowest_run.withcpu")")x"
 	fi
 
 	echo "bytes allocated by each function itself (round 1; truth at --scale $SCALE):"

@@ -302,7 +302,8 @@ static const struct help_block option_sections[] = {
 	 "                           RSS peak, leaked and faulted (RSS growth), after the\n"
 	 "                           RSS summary; --sort allocated (default), self,\n"
 	 "                           allocs, live, peak, leaked or faulted; with --lines,\n"
-	 "                           --callers or --callees: bytes instead of time\n"
+	 "                           --callers or --callees: bytes instead of time;\n"
+	 "                           of a run: no CPU samples unless -F is given\n"
 	 "      --modules            each module: path, build id, where its symbols\n"
 	 "                           came from\n"},
 	{IN_TUI | IN_REPORT, "      --tid TID            only samples of thread TID\n"},
@@ -1235,13 +1236,25 @@ void cli_free(struct options *o)
 	o->npids = 0;
 }
 
+/* report --memory of a run prints memory only: CPU samples (the perf
+ * backend's timer interrupts and stack copies, about half of what the
+ * target pays for memory profiling) would be thrown away. -F, --clock
+ * wall and the ptrace backend (which needs its samples) keep them. */
+static bool report_memory_only(const struct options *o)
+{
+	return o->command == CMD_REPORT && o->report.memory && !o->freq_set &&
+	       o->clock != REPORT_CLOCK_WALL && o->backend != BACKEND_PTRACE;
+}
+
 void cli_collect_config(const struct options *o, struct collect_config *cfg)
 {
 	*cfg = (struct collect_config){
 		.argv = o->argv,
 		.pids = o->pids,
 		.npids = o->npids,
-		.freq = o->freq,
+		/* report prints what it collected, no more: with --memory, no
+		 * CPU samples (perf) unless -F asks for them too */
+		.freq = report_memory_only(o) ? 0 : o->freq,
 		.freq_set = o->freq_set,
 		.duration = o->duration,
 		.stack_size = o->stack_size,

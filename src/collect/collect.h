@@ -25,7 +25,8 @@ struct collect_config {
 	char **argv;	   /* a command to launch, or NULL (not modified) */
 	const pid_t *pids; /* or processes to attach to */
 	size_t npids;
-	unsigned freq;	     /* samples per second per thread */
+	unsigned freq;	     /* samples per second per thread; 0: none (perf; the
+				ptrace backend and a fallback to it sample at its default) */
 	bool freq_set;	     /* freq was asked for (else a fallback to ptrace lowers it) */
 	double duration;     /* seconds, 0 = until the target ends */
 	unsigned stack_size; /* bytes of user stack per sample (perf) */

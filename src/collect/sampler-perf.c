@@ -296,6 +296,12 @@ static void setup_attr(const struct sampler *s, struct perf_event_attr *a, enum 
 		 * a burst fills it faster than a busy machine may run the reader */
 		a->wakeup_watermark =
 			(uint32_t)(ring_pages(s, RING_FAULT) * (size_t)sysconf(_SC_PAGESIZE) / 8);
+	} else if (!s->cfg.freq) {
+		/* No CPU samples: the event is there for its side band (maps,
+		 * comm, forks and exits). A period of 2^62 ns never ends, and
+		 * its timer never interrupts the target. */
+		a->freq = 0;
+		a->sample_period = 1ull << 62;
 	} else if (s->cfg.capture && s->cfg.capture_soon) {
 		/* cfg.capture reads the thread as the reader copies its sample:
 		 * wake the reader at every sample, not at half a ring. */

@@ -60,7 +60,7 @@ struct sampler_sink {
 };
 
 struct sampler_config {
-	unsigned freq;	     /* Hz */
+	unsigned freq;	     /* Hz; 0: no CPU samples (perf: the clock event for its side band) */
 	unsigned stack_size; /* bytes of user stack per sample (dwarf) */
 	bool dwarf;	     /* sample registers and stack (else the fp callchain only) */
 	bool launch;	     /* events start disabled and enable on exec */

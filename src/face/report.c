@@ -345,9 +345,13 @@ static void text_header(struct report *r)
 	put_safe(out, m->command ? m->command : "(unknown command)");
 	if (m->pid > 0)
 		fprintf(out, " (pid %d%s)", m->pid, m->attached ? ", attached" : "");
-	fprintf(out, "\n%s samples (%.1f s CPU) in %.1f s",
-		fmt_count(r->p->total_samples - ct.off_records, n, sizeof(n)), ct.cpu_ns / 1e9,
-		m->duration_ns / 1e9);
+	if (!m->freq && !r->p->total_samples) /* report --memory of a run */
+		fprintf(out, "\nno CPU samples (memory only; -F HZ samples CPU too) in %.1f s",
+			m->duration_ns / 1e9);
+	else
+		fprintf(out, "\n%s samples (%.1f s CPU) in %.1f s",
+			fmt_count(r->p->total_samples - ct.off_records, n, sizeof(n)),
+			ct.cpu_ns / 1e9, m->duration_ns / 1e9);
 	if (m->freq)
 		fprintf(out, " at %u Hz", m->freq);
 	if (m->backend)
@@ -358,8 +362,11 @@ static void text_header(struct report *r)
 			share(m->held_ns, ct.cpu_ns));
 	if (m->unwind)
 		fprintf(out, ", %s unwinding", m->unwind);
-	fprintf(out, "; %s lost; %.1f%% truncated stacks\n", fmt_count(m->lost, n, sizeof(n)),
-		share(r->p->truncated_samples, r->p->total_samples));
+	fprintf(out, "; %s lost", fmt_count(m->lost, n, sizeof(n)));
+	if (m->freq || r->p->total_samples)
+		fprintf(out, "; %.1f%% truncated stacks",
+			share(r->p->truncated_samples, r->p->total_samples));
+	putc('\n', out);
 	/* A signal proftop sent at the end of -d is not a crash: say who stopped it. */
 	if (m->exited)
 		fprintf(out, "target exited with status %d%s\n", m->exit_status,

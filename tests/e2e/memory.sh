@@ -27,4 +27,22 @@ else
 	pt_ge "RSS growth in MiB" "$growth" 150
 	pt_le "RSS growth in MiB" "$growth" 260
 fi
+
+# report --memory prints no CPU time, and collects none: the header says
+# so, the JSON's rate is 0 and its samples none. -F samples CPU too.
+if grep -q '^no CPU samples (memory only; -F HZ samples CPU too) in ' "$PT_WORK/out.txt"; then
+	pt_ok "the header says no CPU samples were taken"
+else
+	pt_fail "expected the header to say 'no CPU samples (memory only; ...)'; saw:"
+	sed -n 2p "$PT_WORK/out.txt" | sed 's/^/#   /'
+fi
+json_int() { grep -o "\"$2\":[0-9]*" "$1" | head -n 1 | cut -d: -f2; }
+pt_proftop "$PT_WORK/mem.json" report --memory --format json -- "$w"
+pt_eq "report --memory --format json: exit status" "$PT_RC" 0
+pt_eq "report --memory: freq_hz" "$(json_int "$PT_WORK/mem.json" freq_hz)" 0
+pt_eq "report --memory: samples" "$(json_int "$PT_WORK/mem.json" samples)" 0
+pt_proftop "$PT_WORK/cpu.json" report --memory -F 997 --format json -- "$w"
+pt_eq "report --memory -F 997 --format json: exit status" "$PT_RC" 0
+pt_eq "report --memory -F 997: freq_hz" "$(json_int "$PT_WORK/cpu.json" freq_hz)" 997
+pt_ge "report --memory -F 997: samples" "$(json_int "$PT_WORK/cpu.json" samples)" 10
 pt_finish
