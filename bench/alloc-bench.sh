@@ -248,7 +248,7 @@ bench_workload()
 		echo "heaptrack's / proftop default's, lowest against lowest:" \
 			"$(ratio "$(cat "$W/lowest.heaptrack")" "$(cat "$W/lowest.default")")x"
 	fi
-	if [ -s "$W/ratio" ]; then
+	if [ -s "$W/added.heaptrack" ] && [ -s "$W/added.default" ]; then
 		r=$(spread %.1f x <"$W/ratio")
 		echo "heaptrack's added CPU / proftop default's: $r per round;" \
 			"the medians' ratio $(ratio "$(spread %.3f <"$W/added.heaptrack" | cut -d' ' -f1)" \
