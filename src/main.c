@@ -64,12 +64,13 @@ static void flush_session(void *arg)
 
 /* The budget's sync (collector_set_fold_sync): the file takes what is
  * new, and the collector may fold what it holds. */
-static uint64_t sync_session(void *arg)
+static void sync_session(void *arg, struct prof_fold_safe *safe)
 {
 	struct flusher *f = arg;
 
 	flush_session(f);
-	return session_writer_samples_written(f->w);
+	safe->samples = session_writer_samples_written(f->w);
+	safe->allocs = session_writer_allocs_written(f->w);
 }
 
 /* Collect a profile from a launched or attached target, w (or NULL)
@@ -299,6 +300,8 @@ static void budget_merge(struct prof_budget *into, const struct prof_budget *b)
 	if (b->peak_log_bytes > into->peak_log_bytes)
 		into->peak_log_bytes = b->peak_log_bytes;
 	into->folds += b->folds;
+	into->alloc_interval_ns = b->alloc_interval_ns;
+	into->alloc_folds += b->alloc_folds;
 }
 
 /* One run of the target into p. Returns the collector (free it), *rc 1

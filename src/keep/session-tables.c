@@ -487,10 +487,12 @@ static int load_runs(struct loader *l)
 	return l->failed ? -1 : 0;
 }
 
-/* Memory records; a session from before them has no allocs table (none). */
+/* Memory records; a session from before them has no allocs table (none).
+ * Within a budget, the freed ones fold as they load, as samples do. */
 static int load_allocs(struct loader *l)
 {
 	struct profile *p = l->p;
+	struct prof_budget budget = {.max_bytes = l->max_memory};
 	sqlite3_stmt *st;
 	int rc = has_table(l, "allocs");
 
@@ -506,7 +508,7 @@ static int load_allocs(struct loader *l)
 		int64_t time, free_time = -1, size, bytes, allocs, tid, kind;
 		uint32_t stack;
 
-		if (loader_check_id(l, st, (int64_t)p->nallocs) < 0 ||
+		if (loader_check_id(l, st, (int64_t)(p->nallocs + p->allocs_shift)) < 0 ||
 		    loader_int(l, st, 1, 0, INT64_MAX, &time) < 0 ||
 		    (sqlite3_column_type(st, 2) != SQLITE_NULL &&
 		     loader_int(l, st, 2, time, INT64_MAX, &free_time) < 0) ||
@@ -532,7 +534,11 @@ static int load_allocs(struct loader *l)
 					     .tid = (int32_t)tid,
 					     .kind = (uint32_t)kind,
 				     });
+		if (budget.max_bytes && p->nallocs % LOAD_BUDGET_ROWS == 0)
+			profile_keep_budget(p, &budget, NULL, NULL);
 	}
+	if (budget.max_bytes)
+		profile_keep_budget(p, &budget, NULL, NULL);
 	sqlite3_finalize(st);
 	return l->failed ? -1 : 0;
 }

@@ -84,8 +84,8 @@ SESSION_KNOWS(struct prof_mem_point, 32);
 SESSION_KNOWS(struct prof_output_chunk, 24);
 SESSION_KNOWS(struct prof_latency, 72);
 SESSION_KNOWS(struct prof_run, 32);
-SESSION_KNOWS(struct profile, 640); /* + total_samples and the log_* fold positions: derived; output_dropped: meta; output_chunks_shift: derived; runs: the runs table */ /* + query_cache, query_cache_free: derived, not saved */
-SESSION_KNOWS(struct prof_alloc, 48);
+SESSION_KNOWS(struct profile, 656); /* + total_samples, the log_* and allocs_* fold positions: derived; output_dropped: meta; output_chunks_shift: derived; runs: the runs table */ /* + query_cache, query_cache_free: derived, not saved */
+SESSION_KNOWS(struct prof_alloc, 56); /* + id: derived (the file keeps every record, in order) */
 
 struct meta_kv {
 	char *key, *value;
@@ -101,15 +101,22 @@ struct written {
 	uint64_t log_epoch; /* of the samples written: profile_zero() starts over */
 	struct prof_mem_point last_mem;
 	size_t relabeled;      /* position in profile_relabeled()'s log */
-	size_t allocs;	       /* memory records written */
+	uint64_t allocs;       /* memory records written: ids below this */
+	uint64_t alloc_rows;   /* rows of the allocs table: its ids run 0 on */
 	uint64_t allocs_epoch; /* of the records written */
 };
 
 /* The memory records the file holds as live (free_time NULL): a record is
  * freed at most once, so at each flush only these can need an update, and
- * the list shrinks as they are freed. */
+ * the list shrinks as they are freed. The record's id (profile.h) and its
+ * row's: they differ when the profile folded records before the file was
+ * opened (the live view's save). */
+struct live_rec {
+	uint64_t id, row;
+};
+
 struct live_list {
-	size_t *idx;
+	struct live_rec *rec;
 	size_t n, cap;
 };
 
@@ -121,6 +128,7 @@ struct session_writer {
 	sqlite3 *db;	     /* on tmp, then on path */
 	struct written done;
 	struct live_list live; /* of done */
+	bool flushed;	       /* the last flush committed */
 	struct session_src *src;
 	struct meta_kv *extra;
 	size_t nextra, extra_cap;
@@ -626,30 +634,58 @@ static int update_freed(struct session_writer *w)
 				    NULL);
 
 	for (size_t k = 0; rc == SQLITE_OK && k < w->live.n; k++) {
-		size_t i = w->live.idx[k];
+		size_t i = profile_alloc_index(p, w->live.rec[k].id);
 
-		if (i >= p->nallocs || alloc_live(&p->allocs[i]))
+		/* (a live record is never folded: always there) */
+		if (i == SIZE_MAX || alloc_live(&p->allocs[i]))
 			continue;
 		sqlite3_bind_int64(up, 1, i64(p->allocs[i].free_time));
-		sqlite3_bind_int64(up, 2, (int64_t)i);
+		sqlite3_bind_int64(up, 2, i64(w->live.rec[k].row));
 		rc = step_reset(up);
 	}
 	sqlite3_finalize(up);
 	return rc;
 }
 
-/* Memory records: the new ones appended, the written ones freed since
- * updated; profile_zero() (log_epoch) empties the table. */
+/* The first record with an id at or past id (nallocs: none). */
+static size_t alloc_from(const struct profile *p, uint64_t id)
+{
+	size_t lo = 0, hi = p->nallocs;
+
+	if (id >= p->allocs_folded_abs)
+		return id - p->allocs_shift < p->nallocs ? (size_t)(id - p->allocs_shift)
+							 : p->nallocs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->allocs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The id the next record will have. */
+static uint64_t alloc_next_id(const struct profile *p)
+{
+	return p->nallocs + p->allocs_shift;
+}
+
+/* Memory records: the new ones appended, with their ids (the file keeps
+ * each raw record: only what it holds is folded in memory), the written
+ * ones freed since updated; profile_zero() (log_epoch) empties the table. */
 static int write_allocs(struct session_writer *w, struct written *d)
 {
 	const struct profile *p = w->p;
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
 
-	if (d->allocs_epoch != p->log_epoch || d->allocs > p->nallocs) {
-		if (d->allocs)
+	if (d->allocs_epoch != p->log_epoch || d->allocs > alloc_next_id(p)) {
+		if (d->alloc_rows)
 			rc = exec(w->db, "DELETE FROM allocs");
 		d->allocs = 0;
+		d->alloc_rows = 0;
 		d->allocs_epoch = p->log_epoch;
 	} else {
 		rc = update_freed(w);
@@ -660,10 +696,11 @@ static int write_allocs(struct session_writer *w, struct written *d)
 					&st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
-	for (; rc == SQLITE_OK && d->allocs < p->nallocs; d->allocs++) {
-		const struct prof_alloc *a = &p->allocs[d->allocs];
+	for (size_t i = alloc_from(p, d->allocs); rc == SQLITE_OK && i < p->nallocs; i++) {
+		const struct prof_alloc *a = &p->allocs[i];
 
-		sqlite3_bind_int64(st, 1, (int64_t)d->allocs);
+		d->allocs = a->id + 1;
+		sqlite3_bind_int64(st, 1, i64(d->alloc_rows++));
 		sqlite3_bind_int64(st, 2, i64(a->time));
 		if (alloc_live(a))
 			sqlite3_bind_null(st, 3);
@@ -688,21 +725,27 @@ static void live_commit(struct session_writer *w, const struct written *d)
 {
 	const struct profile *p = w->p;
 	struct live_list *l = &w->live;
-	size_t kept = 0, from = w->done.allocs;
+	size_t kept = 0;
+	uint64_t from = w->done.allocs, row = w->done.alloc_rows;
 
-	if (w->done.allocs_epoch != d->allocs_epoch || w->done.allocs > p->nallocs) {
+	if (w->done.allocs_epoch != d->allocs_epoch || w->done.allocs > d->allocs) {
 		l->n = 0; /* the table was emptied */
-		from = 0;
+		from = row = 0;
 	}
-	for (size_t k = 0; k < l->n; k++)
-		if (l->idx[k] < p->nallocs && alloc_live(&p->allocs[l->idx[k]]))
-			l->idx[kept++] = l->idx[k];
+	for (size_t k = 0; k < l->n; k++) {
+		size_t i = profile_alloc_index(p, l->rec[k].id);
+
+		if (i != SIZE_MAX && alloc_live(&p->allocs[i]))
+			l->rec[kept++] = l->rec[k];
+	}
 	l->n = kept;
-	for (size_t i = from; i < d->allocs; i++) {
+	/* the rows written by this flush, in the records' order */
+	for (size_t i = alloc_from(p, from); i < p->nallocs && p->allocs[i].id < d->allocs;
+	     i++, row++) {
 		if (!alloc_live(&p->allocs[i]) || p->allocs[i].kind == PROF_ALLOC_FAULT)
 			continue;
-		l->idx = xgrow(l->idx, &l->cap, l->n + 1, sizeof(*l->idx));
-		l->idx[l->n++] = i;
+		l->rec = xgrow(l->rec, &l->cap, l->n + 1, sizeof(*l->rec));
+		l->rec[l->n++] = (struct live_rec){p->allocs[i].id, row};
 	}
 }
 
@@ -776,10 +819,12 @@ static int write_new(struct session_writer *w, bool complete, char *err, size_t 
 		 * forget them, the next flush writes them again. */
 		session_src_free(w->src);
 		w->src = NULL;
+		w->flushed = false;
 		return -1;
 	}
 	live_commit(w, &d);
 	w->done = d;
+	w->flushed = true;
 	return 0;
 }
 
@@ -912,6 +957,13 @@ uint64_t session_writer_samples_written(const struct session_writer *w)
 	return w->done.log_epoch == w->p->log_epoch ? w->done.samples : 0;
 }
 
+uint64_t session_writer_allocs_written(const struct session_writer *w)
+{
+	/* Only after a flush that committed: the records freed since an
+	 * earlier one have their free_time in memory alone. */
+	return w->flushed && w->done.allocs_epoch == w->p->log_epoch ? w->done.allocs : 0;
+}
+
 static void set_meta_u64(struct session_writer *w, const char *key, uint64_t v)
 {
 	char buf[24];
@@ -929,6 +981,7 @@ void session_writer_note_budget(struct session_writer *w, const struct profile *
 	set_meta_u64(w, "memory_peak", now > b->peak_bytes ? now : b->peak_bytes);
 	set_meta_u64(w, "memory_peak_log", b->peak_log_bytes);
 	set_meta_u64(w, "memory_folds", b->folds);
+	set_meta_u64(w, "memory_alloc_folds", b->alloc_folds);
 }
 
 static int writer_flush(struct session_writer *w, bool complete, char *err, size_t errlen)
@@ -974,7 +1027,7 @@ void session_writer_abort(struct session_writer *w)
 	if (!w)
 		return;
 	tmp_discard(w);
-	free(w->live.idx);
+	free(w->live.rec);
 	if (w->db)
 		sqlite3_close(w->db);
 	for (size_t i = 0; i < w->nextra; i++) {

@@ -98,6 +98,10 @@ const char *session_writer_path(const struct session_writer *w);
  * file holds the samples as of the last flush: records below it may be
  * folded in memory (profile_keep_budget's sync) and the file keeps them. */
 uint64_t session_writer_samples_written(const struct session_writer *w);
+/* The memory records' id below which the file holds them, free times
+ * included, if the last flush committed (else 0): records below it may be
+ * folded in memory. */
+uint64_t session_writer_allocs_written(const struct session_writer *w);
 /* Say in the file's meta what memory the run took (--max-memory): meta
  * max_memory, memory_peak (b's peak or p's tables now, the larger),
  * memory_peak_log, in bytes, and memory_folds. Written at the next flush. */

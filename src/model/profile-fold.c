@@ -119,6 +119,157 @@ size_t profile_fold(struct profile *p, size_t upto, uint64_t interval_ns)
 	return kept;
 }
 
+/* ---- memory records ---- */
+
+/* Freed records and page faults may fold; live ones wait for their free. */
+static bool alloc_foldable(const struct prof_alloc *a)
+{
+	return a->kind == PROF_ALLOC_FAULT || a->free_time != PROF_ALLOC_LIVE;
+}
+
+static uint64_t free_interval(const struct prof_alloc *a, uint64_t interval)
+{
+	return a->free_time == PROF_ALLOC_LIVE ? UINT64_MAX : a->free_time / interval;
+}
+
+static uint64_t alloc_hash(const struct prof_alloc *a, uint64_t interval)
+{
+	uint64_t x = (a->time / interval) * 0x9e3779b97f4a7c15ULL;
+
+	x ^= free_interval(a, interval) * 0xff51afd7ed558ccdULL;
+	x ^= ((uint64_t)(uint32_t)a->tid << 32 | a->kind) * 0xc4ceb9fe1a85ec53ULL;
+	x ^= (uint64_t)a->stack * 0x2545f4914f6cdd1dULL;
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	return x ^ (x >> 29);
+}
+
+static bool alloc_same(const struct prof_alloc *a, const struct prof_alloc *b, uint64_t interval)
+{
+	return a->tid == b->tid && a->stack == b->stack && a->kind == b->kind &&
+	       a->time / interval == b->time / interval &&
+	       free_interval(a, interval) == free_interval(b, interval);
+}
+
+/* The index of the first record with an id at or past id. */
+static size_t alloc_lower_bound(const struct profile *p, uint64_t id)
+{
+	size_t lo = 0, hi = p->nallocs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->allocs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A folded record being made: where it is, and the bytes-weighted mean
+ * of its records' times of allocation and of free, in ns past the start
+ * of their intervals (the record keeps its first time meanwhile, which
+ * says which interval). */
+struct fold_key {
+	uint32_t out;
+	double at, freed;
+};
+
+/* v[out] takes a: summed, the means moved by a's weight (its bytes). */
+static void fold_into(struct prof_alloc *o, struct fold_key *k, const struct prof_alloc *a,
+		      uint64_t interval)
+{
+	double w = (double)(a->bytes ? a->bytes : 1), wo = (double)(o->bytes ? o->bytes : 1);
+	double share = w / (w + wo);
+
+	k->at += ((double)(a->time % interval) - k->at) * share;
+	if (a->free_time != PROF_ALLOC_LIVE)
+		k->freed += ((double)(a->free_time % interval) - k->freed) * share;
+	o->allocs += a->allocs;
+	o->bytes += a->bytes;
+	o->size += a->size;
+}
+
+size_t profile_fold_allocs(struct profile *p, size_t upto, uint64_t interval_ns)
+{
+	struct prof_alloc *v = p->allocs;
+	size_t cap = 16, out = 0, removed, nkeys = 0, keys_cap = 0;
+	struct fold_key *keys = NULL;
+	uint64_t end_id;
+	uint32_t *slots;
+
+	if (upto > p->nallocs)
+		upto = p->nallocs;
+	if (upto > UINT32_MAX - 1)
+		upto = UINT32_MAX - 1; /* the slots' indices */
+	if (interval_ns == 0)
+		interval_ns = 1;
+	end_id = upto < p->nallocs ? v[upto].id : p->nallocs + p->allocs_shift;
+	while (cap < 2 * upto)
+		cap *= 2;
+	slots = xmalloc(cap * sizeof(*slots));
+	memset(slots, 0xff, cap * sizeof(*slots));
+	for (size_t i = 0; i < upto; i++) {
+		struct prof_alloc a = v[i];
+		size_t h;
+
+		if (alloc_foldable(&a)) {
+			struct fold_key *k;
+			struct prof_alloc *o;
+
+			h = alloc_hash(&a, interval_ns) & (cap - 1);
+			while (slots[h] != UINT32_MAX &&
+			       !alloc_same(&v[keys[slots[h]].out], &a, interval_ns))
+				h = (h + 1) & (cap - 1);
+			k = slots[h] != UINT32_MAX ? &keys[slots[h]] : NULL;
+			o = k ? &v[k->out] : NULL;
+			if (o && o->allocs <= UINT32_MAX - a.allocs && o->bytes <= UINT64_MAX - a.bytes &&
+			    o->size <= UINT64_MAX - a.size) {
+				fold_into(o, k, &a, interval_ns);
+				continue;
+			}
+			/* a new key, or a record too full to add to: the slot
+			 * moves on to the new one (out <= i: v[i] was read) */
+			keys = xgrow(keys, &keys_cap, nkeys + 1, sizeof(*keys));
+			keys[nkeys] = (struct fold_key){
+				(uint32_t)out, (double)(a.time % interval_ns),
+				a.free_time == PROF_ALLOC_LIVE ? 0 : (double)(a.free_time % interval_ns)};
+			slots[h] = (uint32_t)nkeys++;
+		}
+		/* in the order they came, so that ids keep growing */
+		v[out++] = a;
+	}
+	/* Each folded record allocated at its records' mean time and freed at
+	 * their mean free time, weighted by bytes: the bytes live summed over
+	 * time stay what they were, and both times stay in their intervals. */
+	for (size_t k = 0; k < nkeys; k++) {
+		struct prof_alloc *o = &v[keys[k].out];
+		uint64_t at = (uint64_t)(keys[k].at + 0.5), freed = (uint64_t)(keys[k].freed + 0.5);
+
+		if (at >= interval_ns)
+			at = interval_ns - 1;
+		if (freed >= interval_ns)
+			freed = interval_ns - 1;
+		o->time = o->time / interval_ns * interval_ns + at;
+		if (o->free_time != PROF_ALLOC_LIVE) {
+			o->free_time = o->free_time / interval_ns * interval_ns + freed;
+			if (o->free_time < o->time)
+				o->free_time = o->time;
+		}
+	}
+	free(keys);
+	free(slots);
+	removed = upto - out;
+	if (removed)
+		memmove(v + out, v + upto, (p->nallocs - upto) * sizeof(*v));
+	p->nallocs -= removed;
+	p->allocs_shift += removed;
+	if (end_id > p->allocs_folded_abs)
+		p->allocs_folded_abs = end_id;
+	return out;
+}
+
 void profile_drop_output(struct profile *p, size_t keep)
 {
 	size_t n = 0, bytes;
@@ -142,15 +293,55 @@ void profile_drop_output(struct profile *p, size_t keep)
 	p->output_chunks_shift += n;
 }
 
-/* What the budget leaves the log: the budget less every other table, at
- * least an eighth of it (interned tables are never folded). */
-static uint64_t log_share(const struct profile *p, uint64_t max_bytes)
+/* What the budget leaves a log of this many bytes: the budget less every
+ * other table, at least an eighth of it (interned tables are never
+ * folded). The sample log and the memory records each count the other
+ * as a table: when both grow, both fold. */
+static uint64_t log_share(const struct profile *p, uint64_t log, uint64_t max_bytes)
 {
-	uint64_t log = p->samples_cap * sizeof(*p->samples);
 	uint64_t other = profile_memory_bytes(p) - log;
 	uint64_t share = other < max_bytes ? max_bytes - other : 0;
 
 	return share > max_bytes / 8 ? share : max_bytes / 8;
+}
+
+/* The memory records that may fold: all but the newest quarter of the
+ * capacity, if an eighth of it came since the last fold (else 0: live
+ * records do not fold, and a program that holds what it allocated would
+ * have them all gone through at every call). */
+static size_t allocs_upto(const struct profile *p)
+{
+	size_t cap = p->allocs_cap, folded = alloc_lower_bound(p, p->allocs_folded_abs);
+	size_t upto = p->nallocs > cap / 4 ? p->nallocs - cap / 4 : 0;
+
+	return upto >= folded + cap / 8 && upto > 0 ? upto : 0;
+}
+
+/* The memory records' part of profile_keep_budget: fold the freed ones
+ * below upto and below id safe, coarsening as the sample log does. */
+static bool keep_allocs(struct profile *p, struct prof_budget *b, uint64_t share, size_t upto,
+			uint64_t safe)
+{
+	uint64_t sz = sizeof(*p->allocs);
+	size_t s = alloc_lower_bound(p, safe), kept;
+
+	if (s < upto)
+		upto = s;
+	if (upto <= alloc_lower_bound(p, p->allocs_folded_abs))
+		return false; /* nothing the file holds came since the last fold */
+	if (!b->alloc_interval_ns)
+		b->alloc_interval_ns = PROF_ALLOC_FOLD_INTERVAL_NS;
+	kept = profile_fold_allocs(p, upto, b->alloc_interval_ns);
+	while (kept * sz > share / 8 && b->alloc_interval_ns < UINT64_MAX / 2) {
+		size_t before = kept;
+
+		b->alloc_interval_ns *= 2;
+		kept = profile_fold_allocs(p, kept, b->alloc_interval_ns);
+		if (kept == before)
+			break;
+	}
+	b->alloc_folds++;
+	return true;
 }
 
 /* The log's part of profile_keep_budget: fold when due. */
@@ -186,9 +377,11 @@ static bool keep_log(struct profile *p, struct prof_budget *b, uint64_t share, u
 
 bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_sync sync, void *arg)
 {
-	uint64_t used = profile_memory_bytes(p), share, safe, sz = sizeof(*p->samples);
-	size_t cap = p->samples_cap, before = p->output_len;
-	bool log_due, out_due, done = false;
+	uint64_t used = profile_memory_bytes(p), share, ashare, sz = sizeof(*p->samples);
+	uint64_t asz = sizeof(*p->allocs);
+	size_t cap = p->samples_cap, acap = p->allocs_cap, aupto, before = p->output_len;
+	struct prof_fold_safe safe = {UINT64_MAX, UINT64_MAX};
+	bool log_due, alloc_due, out_due, done = false;
 
 	if (used > b->peak_bytes)
 		b->peak_bytes = used;
@@ -196,17 +389,25 @@ bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_syn
 		b->peak_log_bytes = cap * sz;
 	if (!b->max_bytes)
 		return false;
-	share = log_share(p, b->max_bytes);
+	share = log_share(p, cap * sz, b->max_bytes);
+	ashare = log_share(p, acap * asz, b->max_bytes);
 	/* Due when the log would have to grow past its share (capacities
 	 * double), or is past it already. */
 	log_due = (2 * cap * sz > share && p->nsamples > cap - cap / 4) || p->nsamples * sz > share;
+	alloc_due = (2 * acap * asz > ashare && p->nallocs > acap - acap / 4) ||
+		    p->nallocs * asz > ashare;
+	aupto = alloc_due ? allocs_upto(p) : 0;
+	alloc_due = aupto > 0;
 	out_due = p->output_len > b->max_bytes / 8;
-	if (!log_due && !out_due)
+	if (!log_due && !alloc_due && !out_due)
 		return false;
-	safe = sync ? sync(arg) : UINT64_MAX;
+	if (sync)
+		sync(arg, &safe);
 	if (log_due)
-		done = keep_log(p, b, share, safe);
-	if (out_due && safe >= p->log_shift + p->nsamples) {
+		done = keep_log(p, b, share, safe.samples);
+	if (alloc_due)
+		done = keep_allocs(p, b, ashare, aupto, safe.allocs) || done;
+	if (out_due && safe.samples >= p->log_shift + p->nsamples) {
 		profile_drop_output(p, (size_t)(b->max_bytes / 16));
 		done = done || p->output_len != before;
 	}

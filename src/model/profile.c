@@ -599,16 +599,44 @@ void profile_add_output(struct profile *p, uint64_t time, const void *data, size
 	p->output_len += len;
 }
 
-size_t profile_add_alloc(struct profile *p, const struct prof_alloc *a)
+uint64_t profile_add_alloc(struct profile *p, const struct prof_alloc *a)
 {
+	struct prof_alloc *r;
+
 	p->allocs = xgrow(p->allocs, &p->allocs_cap, p->nallocs + 1, sizeof(*p->allocs));
-	p->allocs[p->nallocs] = *a;
-	return p->nallocs++;
+	r = &p->allocs[p->nallocs];
+	*r = *a;
+	r->id = p->nallocs++ + p->allocs_shift;
+	return r->id;
 }
 
-void profile_alloc_freed(struct profile *p, size_t i, uint64_t time)
+size_t profile_alloc_index(const struct profile *p, uint64_t id)
 {
-	if (i < p->nallocs && p->allocs[i].free_time == PROF_ALLOC_LIVE &&
+	size_t lo = 0, hi;
+
+	if (id >= p->allocs_folded_abs) {
+		uint64_t i = id - p->allocs_shift;
+
+		return i < p->nallocs && p->allocs[i].id == id ? (size_t)i : SIZE_MAX;
+	}
+	/* among the folded records, and the live ones kept whole between them */
+	hi = p->nallocs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (p->allocs[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < p->nallocs && p->allocs[lo].id == id ? lo : SIZE_MAX;
+}
+
+void profile_alloc_freed(struct profile *p, uint64_t id, uint64_t time)
+{
+	size_t i = profile_alloc_index(p, id);
+
+	if (i != SIZE_MAX && p->allocs[i].free_time == PROF_ALLOC_LIVE &&
 	    p->allocs[i].kind != PROF_ALLOC_FAULT)
 		p->allocs[i].free_time = time < p->allocs[i].time ? p->allocs[i].time : time;
 }
@@ -668,6 +696,8 @@ void profile_zero(struct profile *p)
 	p->total_samples = 0;
 	p->log_shift = 0;
 	p->log_folded_abs = 0;
+	p->allocs_shift = 0;
+	p->allocs_folded_abs = 0;
 	p->log_epoch++;
 }
 

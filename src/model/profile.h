@@ -129,6 +129,7 @@ enum prof_alloc_kind {
  * faults (bytes = pages x page size). The stack is the allocating code's,
  * leaf first as for samples, the tracker's own frames removed. */
 struct prof_alloc {
+	uint64_t id;	    /* its place in the order records came, 0 on: see allocs */
 	uint64_t time;	    /* ns since meta.start_ns: allocated (or faulted) */
 	uint64_t free_time; /* ns since meta.start_ns: freed; PROF_ALLOC_LIVE if not */
 	uint64_t size;	    /* bytes of this block (of the pages faulted) */
@@ -277,9 +278,17 @@ struct profile {
 	struct prof_source_line *sources;
 	size_t nsources, sources_cap;
 
-	/* Memory records in time order of allocation (profile_add_alloc). */
+	/* Memory records in the order they came (profile_add_alloc), by id.
+	 * Folding (bounded memory, profile_fold_allocs) replaces the freed
+	 * ones among the oldest by fewer summed ones, each with its first
+	 * record's id; the live ones stay whole. Records keep their order, so
+	 * ids only grow along the array: a record's index is id - allocs_shift
+	 * from allocs_folded_abs on, and found by bisection below it
+	 * (profile_alloc_index). */
 	struct prof_alloc *allocs;
 	size_t nallocs, allocs_cap;
+	uint64_t allocs_shift;	    /* records removed by folding, in all */
+	uint64_t allocs_folded_abs; /* the id where the folded records end */
 
 	/* --latency: per-call durations of probed functions. */
 	struct prof_latency *latencies;
@@ -347,11 +356,15 @@ const struct prof_latency *profile_find_latency(const struct profile *p, uint32_
 /* Append a run (record --repeat). */
 void profile_add_run(struct profile *p, const struct prof_run *run);
 
-/* Append a memory record (free_time as given, usually PROF_ALLOC_LIVE);
- * returns its index, which stays valid until profile_zero() (log_epoch). */
-size_t profile_add_alloc(struct profile *p, const struct prof_alloc *a);
-/* Record i was freed at time (ns since start); a second free is ignored. */
-void profile_alloc_freed(struct profile *p, size_t i, uint64_t time);
+/* Append a memory record (free_time as given, usually PROF_ALLOC_LIVE;
+ * a->id is ignored); returns its id, which stays valid until
+ * profile_zero() (log_epoch): folding keeps live records whole. */
+uint64_t profile_add_alloc(struct profile *p, const struct prof_alloc *a);
+/* The index of record id in allocs, or SIZE_MAX if no record has that id
+ * (folded into an earlier one, or not there). */
+size_t profile_alloc_index(const struct profile *p, uint64_t id);
+/* Record id was freed at time (ns since start); a second free is ignored. */
+void profile_alloc_freed(struct profile *p, uint64_t id, uint64_t time);
 /* Set module m's symbols_from (see prof_module). */
 void profile_set_module_source(struct profile *p, uint32_t m, const char *from);
 
@@ -401,6 +414,18 @@ void profile_drop_output(struct profile *p, size_t keep);
  * the folded records alone pass their share of the budget. */
 #define PROF_FOLD_INTERVAL_NS 1000000000ull
 
+/* Fold records [0, upto) of the memory records: the freed ones (and page
+ * faults) into one record per (interval of allocation, interval of free,
+ * thread, stack, kind), bytes, allocations and sizes summed, allocated at
+ * the first one's time and freed at the last one's free; live records
+ * stay as they are. Returns the records left of the upto. */
+size_t profile_fold_allocs(struct profile *p, size_t upto, uint64_t interval_ns);
+
+/* The same for memory records, finer: a record's time of allocation and
+ * of free are what its live bytes at a moment (the RSS peak's) are read
+ * from, and program phases are often shorter than a second. */
+#define PROF_ALLOC_FOLD_INTERVAL_NS 10000000ull
+
 /* A memory budget (--max-memory) and what keeping it did. */
 struct prof_budget {
 	uint64_t max_bytes;	 /* 0: unbounded */
@@ -408,22 +433,29 @@ struct prof_budget {
 	uint64_t peak_bytes;	 /* most profile_memory_bytes() seen by profile_keep_budget */
 	uint64_t peak_log_bytes; /* of which the sample log's capacity, at most */
 	uint64_t folds;		 /* times it folded */
+	uint64_t alloc_interval_ns; /* the same for the memory records */
+	uint64_t alloc_folds;
 };
 
-/* Records below this absolute log position may be folded (see sync). */
-typedef uint64_t (*prof_fold_sync)(void *arg);
+/* What a session file holds already, which may be folded in memory: the
+ * sample log below absolute position samples, memory records below id
+ * allocs (UINT64_MAX: no file, anything). */
+struct prof_fold_safe {
+	uint64_t samples, allocs;
+};
+typedef void (*prof_fold_sync)(void *arg, struct prof_fold_safe *safe);
 
 /* Keep p within b: when the sample log would have to grow past what the
  * budget leaves it (the budget less every other table, at least an eighth
  * of it), fold its raw records but the newest quarter of its capacity,
  * coarsening the interval while the folded records alone pass an eighth of
- * that share. Captured output past an eighth of the budget is cut to its
- * newest sixteenth (profile_drop_output). Call it after every batch of
- * samples. sync, when not NULL, is called first (only when something is
- * due) and returns the absolute position (index + log_shift) below which
- * records may go, e.g. what a session file holds already; output goes
- * only when that is the log's end (the file holds everything). Returns
- * true if it folded or dropped. */
+ * that share; the memory records the same way (profile_fold_allocs).
+ * Captured output past an eighth of the budget is cut to its newest
+ * sixteenth (profile_drop_output). Call it after every batch of samples
+ * or memory records. sync, when not NULL, is called first (only when
+ * something is due) and says what may go (prof_fold_safe), e.g. what a
+ * session file holds already; output goes only when the file holds the
+ * whole log. Returns true if it folded or dropped. */
 bool profile_keep_budget(struct profile *p, struct prof_budget *b, prof_fold_sync sync, void *arg);
 
 /* One function frame of an expanded stack. */

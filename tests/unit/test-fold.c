@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "profile.h"
+#include "xalloc.h"
 
 #define NSTACKS 40
 
@@ -155,16 +156,17 @@ static void test_fold_positions(void **state)
 }
 
 struct sync_arg {
-	uint64_t safe;
+	uint64_t safe, safe_allocs;
 	unsigned calls;
 };
 
-static uint64_t sync_to(void *arg)
+static void sync_to(void *arg, struct prof_fold_safe *safe)
 {
 	struct sync_arg *a = arg;
 
 	a->calls++;
-	return a->safe;
+	safe->samples = a->safe;
+	safe->allocs = a->safe_allocs;
 }
 
 /* Run secs seconds at rate Hz through the budget, ticking every 100 ms the
@@ -297,12 +299,191 @@ static void test_output_dropped(void **state)
 	profile_free(p);
 }
 
+/* ---- memory records ---- */
+
+#define MS 1000000ull
+
+/* n records, one every step ns from t0, on 8 stacks and 2 threads; every
+ * live_every-th one still live (0: none), the others freed 5 ms after;
+ * every seventh a page fault. Returns the ids. */
+static uint64_t *add_allocs(struct profile *p, uint64_t t0, size_t n, uint64_t step,
+			    unsigned live_every)
+{
+	uint64_t *ids = xmalloc(n * sizeof(*ids));
+
+	for (size_t i = 0; i < n; i++) {
+		struct prof_alloc a = {
+			.time = t0 + i * step,
+			.free_time = PROF_ALLOC_LIVE,
+			.size = 1000 + i % 5,
+			.bytes = 65536,
+			.allocs = 64,
+			.stack = (uint32_t)(i % 8),
+			.tid = 100 + (int32_t)(i % 2),
+			.kind = i % 7 == 0 ? PROF_ALLOC_FAULT : PROF_ALLOC_HEAP,
+		};
+
+		ids[i] = profile_add_alloc(p, &a);
+		assert_int_equal(ids[i], p->allocs_shift + p->nallocs - 1);
+		if ((!live_every || i % live_every) && a.kind != PROF_ALLOC_FAULT)
+			profile_alloc_freed(p, ids[i], a.time + 5 * MS);
+	}
+	return ids;
+}
+
+struct alloc_tally {
+	uint64_t bytes, allocs, live, faults;
+	double area; /* freed records: bytes x ns they were live, summed */
+};
+
+static void tally_allocs(const struct profile *p, struct alloc_tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	for (size_t i = 0; i < p->nallocs; i++) {
+		const struct prof_alloc *a = &p->allocs[i];
+
+		if (a->kind == PROF_ALLOC_FAULT) {
+			t->faults += a->bytes;
+			continue;
+		}
+		t->bytes += a->bytes;
+		t->allocs += a->allocs;
+		if (a->free_time == PROF_ALLOC_LIVE)
+			t->live += a->bytes;
+		else
+			t->area += (double)a->bytes * (double)(a->free_time - a->time);
+	}
+}
+
+/* Folding keeps every total, keeps live records whole and findable by
+ * their ids (a free after the fold lands), ids growing along the array;
+ * records past the fold keep index = id - allocs_shift. */
+static void test_fold_allocs(void **state)
+{
+	struct profile *p = profile_new();
+	struct alloc_tally before, after;
+	size_t n = 20000, upto = 15000, kept;
+	uint64_t *ids = add_allocs(p, 0, n, 100000, 3); /* 2 s, 10 kHz */
+	uint64_t live_id = ids[3], late_id = ids[n - 2];
+	struct prof_alloc a = {.time = 3000 * MS, .free_time = PROF_ALLOC_LIVE, .bytes = 1};
+
+	(void)state;
+	tally_allocs(p, &before);
+	kept = profile_fold_allocs(p, upto, PROF_FOLD_INTERVAL_NS / 10);
+	/* 15,000 records: the 4,286 live ones stay whole; the others fold to
+	 * at most 16 x 16 (intervals of allocation and of free) x 8 stacks x
+	 * 2 kinds... in fact a few per interval and stack: far fewer */
+	assert_true(kept >= 4286 && kept < 4286 + 16 * 8 * 2 * 2);
+	assert_int_equal(p->nallocs, n - (upto - kept));
+	assert_int_equal(p->allocs_shift, upto - kept);
+	assert_int_equal(p->allocs_folded_abs, upto);
+	tally_allocs(p, &after);
+	assert_int_equal(after.bytes, before.bytes);
+	assert_int_equal(after.allocs, before.allocs);
+	assert_int_equal(after.live, before.live);
+	assert_int_equal(after.faults, before.faults);
+	/* a folded record is allocated at its records' mean time and freed
+	 * at their mean free time (by bytes): the live bytes over time, summed,
+	 * stay (to the rounding of the means to whole ns) */
+	assert_true(after.area - before.area <= (double)kept * 65536 * 64 &&
+		    before.area - after.area <= (double)kept * 65536 * 64);
+	for (size_t i = 1; i < p->nallocs; i++)
+		assert_true(p->allocs[i].id > p->allocs[i - 1].id);
+	for (size_t i = 0; i < n; i++) {
+		size_t at = profile_alloc_index(p, ids[i]);
+
+		if (i >= upto) {
+			assert_int_equal(at, ids[i] - p->allocs_shift);
+		} else if (i % 3 == 0 && i % 7) { /* live: whole, there */
+			assert_true(at != SIZE_MAX);
+			assert_int_equal(p->allocs[at].free_time, PROF_ALLOC_LIVE);
+			assert_int_equal(p->allocs[at].allocs, 64);
+		}
+	}
+	profile_alloc_freed(p, live_id, 1900 * MS);
+	assert_int_equal(p->allocs[profile_alloc_index(p, live_id)].free_time, 1900 * MS);
+	profile_alloc_freed(p, late_id, 2100 * MS);
+	assert_int_equal(p->allocs[profile_alloc_index(p, late_id)].free_time, 2100 * MS);
+	/* a second fold, over everything and coarser */
+	profile_fold_allocs(p, p->nallocs, PROF_FOLD_INTERVAL_NS);
+	tally_allocs(p, &after);
+	assert_int_equal(after.bytes, before.bytes);
+	assert_int_equal(after.allocs, before.allocs);
+	assert_int_equal(after.faults, before.faults);
+	assert_int_equal(after.live, before.live - 2 * 65536);
+	for (size_t i = 1; i < p->nallocs; i++)
+		assert_true(p->allocs[i].id > p->allocs[i - 1].id);
+	assert_true(profile_alloc_index(p, ids[9]) != SIZE_MAX); /* live */
+	assert_int_equal(profile_alloc_index(p, n + 5), SIZE_MAX);
+	/* a new record after the folds: id = index + shift */
+	assert_int_equal(profile_add_alloc(p, &a), n);
+	assert_int_equal(profile_alloc_index(p, n), p->nallocs - 1);
+	profile_zero(p);
+	assert_int_equal(p->allocs_shift, 0);
+	assert_int_equal(p->allocs_folded_abs, 0);
+	free(ids);
+	profile_free(p);
+}
+
+/* Run ticks drains of 2,000 freed records (100 ms at 20,000 a second)
+ * through the budget. */
+static void run_alloc_budget(struct profile *p, struct prof_budget *b, int ticks, uint64_t *t0,
+			     struct sync_arg *a)
+{
+	for (int tick = 0; tick < ticks; tick++, *t0 += 100 * MS) {
+		free(add_allocs(p, *t0, 2000, 50000, 0));
+		profile_keep_budget(p, b, a ? sync_to : NULL, a);
+	}
+}
+
+/* The budget folds the memory records too: past it, a run four times as
+ * long peaks no higher, every total kept; with a session file, only the
+ * records below the id it holds go. */
+static void test_budget_allocs(void **state)
+{
+	struct profile *p = profile_new();
+	struct prof_budget b = {.max_bytes = 4u << 20};
+	struct sync_arg a = {.safe = UINT64_MAX, .safe_allocs = 0};
+	struct alloc_tally t;
+	uint64_t t0 = 0, peak10;
+
+	(void)state;
+	run_alloc_budget(p, &b, 100, &t0, NULL); /* 10 s: 2 M records, 112 MB raw */
+	peak10 = b.peak_bytes;
+	assert_true(b.alloc_folds > 0);
+	assert_true(peak10 <= 2 * b.max_bytes);
+	run_alloc_budget(p, &b, 300, &t0, NULL);
+	assert_true(b.peak_bytes <= peak10 + peak10 / 10);
+	tally_allocs(p, &t);
+	assert_int_equal(p->allocs_shift + p->nallocs >= 400 * 2000, true);
+	assert_int_equal(t.allocs, 400ull * (2000 - 286) * 64);
+	assert_int_equal(t.live, 0);
+	profile_free(p);
+
+	/* the file holds none of them: nothing goes */
+	p = profile_new();
+	b = (struct prof_budget){.max_bytes = 4u << 20};
+	t0 = 0;
+	run_alloc_budget(p, &b, 30, &t0, &a);
+	assert_true(a.calls > 0);
+	assert_int_equal(p->allocs_shift, 0);
+	/* it holds the first 10,000: those and no others fold */
+	a.safe_allocs = 10000;
+	run_alloc_budget(p, &b, 1, &t0, &a);
+	assert_true(p->allocs_shift > 0);
+	assert_int_equal(p->allocs_folded_abs, 10000);
+	for (size_t i = profile_alloc_index(p, 10000); i < p->nallocs; i++)
+		assert_int_equal(p->allocs[i].allocs, 64);
+	profile_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold_keeps_totals), cmocka_unit_test(test_fold_positions),
 		cmocka_unit_test(test_budget_flat),	  cmocka_unit_test(test_budget_sync),
 		cmocka_unit_test(test_budget_long_run),	  cmocka_unit_test(test_output_dropped),
+		cmocka_unit_test(test_fold_allocs),	  cmocka_unit_test(test_budget_allocs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -756,6 +756,95 @@ static void test_writer_folding(void **state)
 	profile_free(p);
 }
 
+static void add_heap(struct profile *p, uint64_t time, uint32_t stack)
+{
+	profile_add_alloc(p, &(struct prof_alloc){.time = time,
+						  .free_time = PROF_ALLOC_LIVE,
+						  .size = 100,
+						  .bytes = 65536,
+						  .allocs = 1,
+						  .stack = stack,
+						  .tid = 1,
+						  .kind = PROF_ALLOC_HEAP});
+}
+
+/* Memory records folded in memory once the file holds them (the budget's
+ * sync): the file keeps every raw record with its free time, a record
+ * written live and freed after the fold is updated in the file, and a
+ * file opened after the fold (the live view's save) takes the folded
+ * records as rows and updates the right row when one is freed. */
+static void test_writer_folding_allocs(void **state)
+{
+	struct fixture *fx = *state;
+	struct profile *p = profile_new(), *q;
+	struct session_writer *w, *w2;
+	char err[512], path2[256];
+	uint32_t m, f, l, s;
+	size_t kept;
+
+	w = session_writer_open(p, fx->path, err, sizeof(err));
+	assert_non_null(w);
+	m = profile_intern_module(p, "/bin/x", NULL);
+	f = profile_intern_function(p, "f", NULL, fx->src, 0, m);
+	l = profile_intern_location(p, m, 0x10, &(struct prof_line){f, fx->src, 7}, 1);
+	s = profile_intern_stack(p, &l, 1);
+	profile_add_sample(p, 0, 1, s, 1, 0);
+	for (uint64_t i = 0; i < 100; i++)
+		add_heap(p, i * MS, s);
+	for (uint64_t i = 0; i < 60; i++)
+		if (i % 10)
+			profile_alloc_freed(p, i, (i + 5) * MS);
+	assert_int_equal(session_writer_allocs_written(w), 0);
+	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+	assert_int_equal(session_writer_allocs_written(w), 100);
+	kept = profile_fold_allocs(p, 100, 1000000000ull);
+	/* 54 freed ones in one record; 46 live ones whole */
+	assert_int_equal(kept, 47);
+	assert_int_equal(p->allocs_shift, 53);
+	profile_alloc_freed(p, 10, 500 * MS); /* written live, kept whole */
+	for (uint64_t i = 100; i < 105; i++)
+		add_heap(p, i * MS, s);
+	profile_alloc_freed(p, 103, 200 * MS);
+	assert_int_equal(session_writer_flush(w, err, sizeof(err)), 0);
+	assert_int_equal(session_writer_allocs_written(w), 105);
+	q = load_ok(fx->path, NULL);
+	assert_int_equal(q->nallocs, 105);
+	for (uint64_t i = 0; i < 105; i++) {
+		uint64_t want = i == 10	  ? 500 * MS
+				: i == 103 ? 200 * MS
+				: i < 60 && i % 10 ? (i + 5) * MS
+						   : PROF_ALLOC_LIVE;
+
+		assert_int_equal(q->allocs[i].free_time, want);
+		assert_int_equal(q->allocs[i].time, i * MS);
+		assert_int_equal(q->allocs[i].allocs, 1);
+	}
+	profile_free(q);
+
+	/* A second file, opened on the folded profile */
+	snprintf(path2, sizeof(path2), "%s/late.proftop", fx->dir);
+	w2 = session_writer_open(p, path2, err, sizeof(err));
+	assert_non_null(w2);
+	assert_int_equal(session_writer_flush(w2, err, sizeof(err)), 0);
+	assert_int_equal(session_writer_allocs_written(w2), 105);
+	profile_alloc_freed(p, 20, 600 * MS);
+	assert_int_equal(session_writer_flush(w2, err, sizeof(err)), 0);
+	q = load_ok(path2, NULL);
+	assert_same_profile(p, q);
+	assert_int_equal(q->nallocs, p->nallocs);
+	assert_int_equal(q->allocs[profile_alloc_index(p, 20)].free_time, 600 * MS);
+	assert_int_equal(q->allocs[1].allocs, 54); /* the folded one, a row */
+	profile_free(q);
+	assert_int_equal(session_writer_close(w2, err, sizeof(err)), 0);
+	assert_int_equal(session_writer_close(w, err, sizeof(err)), 0);
+	q = load_ok(fx->path, NULL);
+	assert_int_equal(q->nallocs, 105);
+	assert_int_equal(q->allocs[20].free_time, 600 * MS);
+	profile_free(q);
+	unlink(path2);
+	profile_free(p);
+}
+
 /* Output dropped from memory after a flush stays whole in the file; a
  * save of the cut profile says how much went (meta output_dropped). */
 static void test_writer_output_dropped(void **state)
@@ -1203,6 +1292,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_writer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_relabel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_folding, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_writer_folding_allocs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_without_count, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_load_without_allocs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_writer_output_dropped, setup, teardown),

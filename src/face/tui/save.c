@@ -86,15 +86,18 @@ void save_writer_tick(struct tui *t)
 }
 
 /* The budget's sync: flush now, so that what is folded is in the file. */
-static uint64_t writer_sync(void *arg)
+static void writer_sync(void *arg, struct prof_fold_safe *safe)
 {
 	struct tui *t = arg;
 
-	if (!t->writer)
-		return UINT64_MAX; /* closed: nothing to keep for it */
+	if (!t->writer) { /* closed: nothing to keep for it */
+		safe->samples = safe->allocs = UINT64_MAX;
+		return;
+	}
 	t->next_flush = 0;
 	save_writer_tick(t);
-	return session_writer_samples_written(t->writer);
+	safe->samples = session_writer_samples_written(t->writer);
+	safe->allocs = session_writer_allocs_written(t->writer);
 }
 
 void save_writer_attach(struct tui *t)
