@@ -303,7 +303,7 @@ static const struct help_block option_sections[] = {
 	 "                           RSS summary; --sort allocated (default), self,\n"
 	 "                           allocs, live, peak, leaked or faulted; with --lines,\n"
 	 "                           --callers or --callees: bytes instead of time;\n"
-	 "                           of a run: no CPU samples unless -F is given\n"
+	 "                           of a run: no CPU samples unless -F or --save\n"
 	 "      --modules            each module: path, build id, where its symbols\n"
 	 "                           came from\n"},
 	{IN_TUI | IN_REPORT, "      --tid TID            only samples of thread TID\n"},
@@ -1239,10 +1239,11 @@ void cli_free(struct options *o)
 /* report --memory of a run prints memory only: CPU samples (the perf
  * backend's timer interrupts and stack copies, about half of what the
  * target pays for memory profiling) would be thrown away. -F, --clock
- * wall and the ptrace backend (which needs its samples) keep them. */
+ * wall, --save (a session is for every view) and the ptrace backend
+ * (which needs its samples) keep them. */
 static bool report_memory_only(const struct options *o)
 {
-	return o->command == CMD_REPORT && o->report.memory && !o->freq_set &&
+	return o->command == CMD_REPORT && o->report.memory && !o->freq_set && !o->save &&
 	       o->clock != REPORT_CLOCK_WALL && o->backend != BACKEND_PTRACE;
 }
 

@@ -647,25 +647,6 @@ static int update_freed(struct session_writer *w)
 	return rc;
 }
 
-/* The first record with an id at or past id (nallocs: none). */
-static size_t alloc_from(const struct profile *p, uint64_t id)
-{
-	size_t lo = 0, hi = p->nallocs;
-
-	if (id >= p->allocs_folded_abs)
-		return id - p->allocs_shift < p->nallocs ? (size_t)(id - p->allocs_shift)
-							 : p->nallocs;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->allocs[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* The id the next record will have. */
 static uint64_t alloc_next_id(const struct profile *p)
 {
@@ -696,7 +677,7 @@ static int write_allocs(struct session_writer *w, struct written *d)
 					&st, NULL);
 	if (rc != SQLITE_OK)
 		return rc;
-	for (size_t i = alloc_from(p, d->allocs); rc == SQLITE_OK && i < p->nallocs; i++) {
+	for (size_t i = profile_alloc_from(p, d->allocs); rc == SQLITE_OK && i < p->nallocs; i++) {
 		const struct prof_alloc *a = &p->allocs[i];
 
 		d->allocs = a->id + 1;
@@ -740,7 +721,7 @@ static void live_commit(struct session_writer *w, const struct written *d)
 	}
 	l->n = kept;
 	/* the rows written by this flush, in the records' order */
-	for (size_t i = alloc_from(p, from); i < p->nallocs && p->allocs[i].id < d->allocs;
+	for (size_t i = profile_alloc_from(p, from); i < p->nallocs && p->allocs[i].id < d->allocs;
 	     i++, row++) {
 		if (!alloc_live(&p->allocs[i]) || p->allocs[i].kind == PROF_ALLOC_FAULT)
 			continue;

@@ -151,22 +151,6 @@ static bool alloc_same(const struct prof_alloc *a, const struct prof_alloc *b, u
 	       free_interval(a, interval) == free_interval(b, interval);
 }
 
-/* The index of the first record with an id at or past id. */
-static size_t alloc_lower_bound(const struct profile *p, uint64_t id)
-{
-	size_t lo = 0, hi = p->nallocs;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (p->allocs[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
 /* A folded record being made: where it is, and the bytes-weighted mean
  * of its records' times of allocation and of free, in ns past the start
  * of their intervals (the record keeps its first time meanwhile, which
@@ -311,7 +295,7 @@ static uint64_t log_share(const struct profile *p, uint64_t log, uint64_t max_by
  * have them all gone through at every call). */
 static size_t allocs_upto(const struct profile *p)
 {
-	size_t cap = p->allocs_cap, folded = alloc_lower_bound(p, p->allocs_folded_abs);
+	size_t cap = p->allocs_cap, folded = profile_alloc_from(p, p->allocs_folded_abs);
 	size_t upto = p->nallocs > cap / 4 ? p->nallocs - cap / 4 : 0;
 
 	return upto >= folded + cap / 8 && upto > 0 ? upto : 0;
@@ -323,11 +307,11 @@ static bool keep_allocs(struct profile *p, struct prof_budget *b, uint64_t share
 			uint64_t safe)
 {
 	uint64_t sz = sizeof(*p->allocs);
-	size_t s = alloc_lower_bound(p, safe), kept;
+	size_t s = profile_alloc_from(p, safe), kept;
 
 	if (s < upto)
 		upto = s;
-	if (upto <= alloc_lower_bound(p, p->allocs_folded_abs))
+	if (upto <= profile_alloc_from(p, p->allocs_folded_abs))
 		return false; /* nothing the file holds came since the last fold */
 	if (!b->alloc_interval_ns)
 		b->alloc_interval_ns = PROF_ALLOC_FOLD_INTERVAL_NS;

@@ -610,17 +610,13 @@ uint64_t profile_add_alloc(struct profile *p, const struct prof_alloc *a)
 	return r->id;
 }
 
-size_t profile_alloc_index(const struct profile *p, uint64_t id)
+size_t profile_alloc_from(const struct profile *p, uint64_t id)
 {
-	size_t lo = 0, hi;
+	size_t lo = 0, hi = p->nallocs;
 
-	if (id >= p->allocs_folded_abs) {
-		uint64_t i = id - p->allocs_shift;
-
-		return i < p->nallocs && p->allocs[i].id == id ? (size_t)i : SIZE_MAX;
-	}
-	/* among the folded records, and the live ones kept whole between them */
-	hi = p->nallocs;
+	if (id >= p->allocs_folded_abs) /* past the folded records: no gaps */
+		return id - p->allocs_shift < p->nallocs ? (size_t)(id - p->allocs_shift)
+							 : p->nallocs;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -629,7 +625,14 @@ size_t profile_alloc_index(const struct profile *p, uint64_t id)
 		else
 			hi = mid;
 	}
-	return lo < p->nallocs && p->allocs[lo].id == id ? lo : SIZE_MAX;
+	return lo;
+}
+
+size_t profile_alloc_index(const struct profile *p, uint64_t id)
+{
+	size_t i = profile_alloc_from(p, id);
+
+	return i < p->nallocs && p->allocs[i].id == id ? i : SIZE_MAX;
 }
 
 void profile_alloc_freed(struct profile *p, uint64_t id, uint64_t time)

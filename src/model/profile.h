@@ -360,6 +360,8 @@ void profile_add_run(struct profile *p, const struct prof_run *run);
  * a->id is ignored); returns its id, which stays valid until
  * profile_zero() (log_epoch): folding keeps live records whole. */
 uint64_t profile_add_alloc(struct profile *p, const struct prof_alloc *a);
+/* The index of the first record whose id is id or more (nallocs: none). */
+size_t profile_alloc_from(const struct profile *p, uint64_t id);
 /* The index of record id in allocs, or SIZE_MAX if no record has that id
  * (folded into an earlier one, or not there). */
 size_t profile_alloc_index(const struct profile *p, uint64_t id);
