@@ -307,7 +307,7 @@ static bool keep_allocs(struct profile *p, struct prof_budget *b, uint64_t share
 			uint64_t safe)
 {
 	uint64_t sz = sizeof(*p->allocs);
-	size_t s = profile_alloc_from(p, safe), kept;
+	size_t s = profile_alloc_from(p, safe), kept, live = 0;
 
 	if (s < upto)
 		upto = s;
@@ -316,7 +316,11 @@ static bool keep_allocs(struct profile *p, struct prof_budget *b, uint64_t share
 	if (!b->alloc_interval_ns)
 		b->alloc_interval_ns = PROF_ALLOC_FOLD_INTERVAL_NS;
 	kept = profile_fold_allocs(p, upto, b->alloc_interval_ns);
-	while (kept * sz > share / 8 && b->alloc_interval_ns < UINT64_MAX / 2) {
+	/* Coarser only for the folded records: live ones do not fold at any
+	 * interval. */
+	for (size_t i = 0; i < kept; i++)
+		live += !alloc_foldable(&p->allocs[i]);
+	while ((kept - live) * sz > share / 8 && b->alloc_interval_ns < UINT64_MAX / 2) {
 		size_t before = kept;
 
 		b->alloc_interval_ns *= 2;

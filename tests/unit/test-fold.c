@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -458,6 +459,25 @@ static void test_budget_allocs(void **state)
 	assert_int_equal(p->allocs_shift + p->nallocs >= 400 * 2000, true);
 	assert_int_equal(t.allocs, 400ull * (2000 - 286) * 64);
 	assert_int_equal(t.live, 0);
+	profile_free(p);
+
+	/* a third of them live: those stay whole, and do not make the freed
+	 * ones' interval coarser than they need (8 stacks x 2 kinds per
+	 * interval: 40 ms is enough for 10 s here) */
+	p = profile_new();
+	b = (struct prof_budget){.max_bytes = 8u << 20};
+	t0 = 0;
+	for (int tick = 0; tick < 100; tick++, t0 += 100 * MS) {
+		free(add_allocs(p, t0, 2000, 50000, 3));
+		profile_keep_budget(p, &b, NULL, NULL);
+	}
+	tally_allocs(p, &t);
+	assert_int_equal(t.allocs, 100ull * (2000 - 286) * 64);
+	print_message("# a third live, 10 s: %zu records, interval %" PRIu64 " ns, %" PRIu64
+		      " folds, peak %" PRIu64 " bytes\n",
+		      p->nallocs, b.alloc_interval_ns, b.alloc_folds, b.peak_bytes);
+	assert_true(b.alloc_folds > 0);
+	assert_true(b.alloc_interval_ns <= 40 * MS);
 	profile_free(p);
 
 	/* the file holds none of them: nothing goes */
