@@ -280,7 +280,11 @@ bench_workload()
 	if [ -s "$W/added_run.heaptrack" ] && [ -s "$W/added_run.default" ]; then
 		r=$(ratio "$(spread %.3f <"$W/added_run.heaptrack" | cut -d' ' -f1)" \
 			"$(spread %.3f <"$W/added_run.default" | cut -d' ' -f1)")
-		echo "heaptrack's added run time / proftop default's: the medians' ratio ${r}x;" \
+		for n in $(seq "$RUNS"); do
+			ratio "$(added heaptrack "$n" 2)" "$(added default "$n" 2)"
+		done >"$W/ratio_run"
+		echo "heaptrack's added run time / proftop default's: $(spread %.1f x <"$W/ratio_run") per round;" \
+			"the medians' ratio ${r}x;" \
 			"lowest against lowest $(ratio "$(cat "$W/lowest_run.heaptrack")" "$(cat "$W/lowest_run.default")")x"
 		summary "memory: heaptrack's added run time / proftop default's, medians ($WL)" "${r}x" \
 			"$(spread %.3f ' s' <"$W/added_run.default")" \

@@ -10,15 +10,21 @@
 #include "profile.h"
 #include "xalloc.h"
 
-static uint64_t fold_hash(uint64_t interval, const struct prof_sample *s)
+/* A fold key's hash: its parts multiplied apart, then mixed. */
+static uint64_t fold_mix(uint64_t interval, uint64_t tid_and, uint64_t stack)
 {
 	uint64_t x = interval * 0x9e3779b97f4a7c15ULL;
 
-	x ^= ((uint64_t)(uint32_t)s->tid << 32 | s->flags) * 0xff51afd7ed558ccdULL;
-	x ^= (uint64_t)s->stack * 0xc4ceb9fe1a85ec53ULL;
+	x ^= tid_and * 0xff51afd7ed558ccdULL;
+	x ^= stack * 0xc4ceb9fe1a85ec53ULL;
 	x ^= x >> 31;
 	x *= 0xbf58476d1ce4e5b9ULL;
 	return x ^ (x >> 29);
+}
+
+static uint64_t fold_hash(uint64_t interval, const struct prof_sample *s)
+{
+	return fold_mix(interval, (uint64_t)(uint32_t)s->tid << 32 | s->flags, s->stack);
 }
 
 static bool same_key(const struct prof_sample *a, const struct prof_sample *b, uint64_t interval)
@@ -134,14 +140,8 @@ static uint64_t free_interval(const struct prof_alloc *a, uint64_t interval)
 
 static uint64_t alloc_hash(const struct prof_alloc *a, uint64_t interval)
 {
-	uint64_t x = (a->time / interval) * 0x9e3779b97f4a7c15ULL;
-
-	x ^= free_interval(a, interval) * 0xff51afd7ed558ccdULL;
-	x ^= ((uint64_t)(uint32_t)a->tid << 32 | a->kind) * 0xc4ceb9fe1a85ec53ULL;
-	x ^= (uint64_t)a->stack * 0x2545f4914f6cdd1dULL;
-	x ^= x >> 31;
-	x *= 0xbf58476d1ce4e5b9ULL;
-	return x ^ (x >> 29);
+	return fold_mix(a->time / interval ^ free_interval(a, interval) * 0x2545f4914f6cdd1dULL,
+			(uint64_t)(uint32_t)a->tid << 32 | a->kind, a->stack);
 }
 
 static bool alloc_same(const struct prof_alloc *a, const struct prof_alloc *b, uint64_t interval)
