@@ -62,9 +62,11 @@ trap 'remove_maps; pt_cleanup' EXIT
 cd "$PT_WORK" || exit 1
 
 cmd=("$node" --allow-natives-syntax --perf-basic-prof "$PT_WORK/burn.js" "$SECONDS_BURNT")
-echo "# perf record -e cpu-clock -F 997 --call-graph dwarf -- proftop report --format csv -F 997 -- ${cmd[*]}"
+# proftop at 1009 Hz under perf's 997, as in perf-agreement: two timers at
+# one rate keep one phase apart, and each may see its own phase of a loop.
+echo "# perf record -e cpu-clock -F 997 --call-graph dwarf -- proftop report --format csv -F 1009 -- ${cmd[*]}"
 timeout -k 5 "$PT_TIMEOUT" perf record -q -e cpu-clock -F 997 --call-graph dwarf -o "$PT_WORK/perf.data" \
-	-- "$PROFTOP" report --format csv --limit 0 -F 997 -- "${cmd[@]}" \
+	-- "$PROFTOP" report --format csv --limit 0 -F 1009 -- "${cmd[@]}" \
 	>"$PT_WORK/out.csv" 2>"$PT_WORK/out.csv.err"
 rc=$?
 if [ "$rc" -ne 0 ] && grep -Eq "$PT_PERM_RE" "$PT_WORK/out.csv.err"; then
@@ -133,7 +135,7 @@ echo "# the jitdump: node --perf-prof, in $PT_WORK, under perf record -k mono (V
 cd "$PT_WORK" || exit 1
 dcmd=("$node" --allow-natives-syntax --perf-prof "$PT_WORK/burn.js" 3)
 timeout -k 5 "$PT_TIMEOUT" perf record -q -k mono -e cpu-clock -F 997 -o "$PT_WORK/dump.data" \
-	-- "$PROFTOP" report --format csv --limit 0 -F 997 -- "${dcmd[@]}" \
+	-- "$PROFTOP" report --format csv --limit 0 -F 1009 -- "${dcmd[@]}" \
 	>"$PT_WORK/dump.csv" 2>"$PT_WORK/dump.csv.err"
 pt_eq "proftop exit status (jitdump, under perf record)" "$?" 0
 a=$(pt_csv "$PT_WORK/dump.csv" burnA self_pct)
