@@ -489,7 +489,12 @@ static int resolve_function(const struct profile *p, const char *name, uint32_t 
 		return 0;
 	}
 	if (n == 0) {
-		warnx_("no function named '%s' in the profile", name);
+		if (!p->meta.freq && !p->total_samples) /* report --memory of a run */
+			warnx_("no function named '%s' among the memory records (no CPU samples "
+			       "were taken: -F HZ takes them too)",
+			       name);
+		else
+			warnx_("no function named '%s' in the profile", name);
 		return 1;
 	}
 	m = open_memstream(&msg, &len);

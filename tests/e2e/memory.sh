@@ -41,6 +41,15 @@ pt_proftop "$PT_WORK/mem.json" report --memory --format json -- "$w"
 pt_eq "report --memory --format json: exit status" "$PT_RC" 0
 pt_eq "report --memory: freq_hz" "$(json_int "$PT_WORK/mem.json" freq_hz)" 0
 pt_eq "report --memory: samples" "$(json_int "$PT_WORK/mem.json" samples)" 0
+# A function with no memory record: the line says no CPU samples were taken.
+pt_proftop "$PT_WORK/nofn" report --memory --lines no_such_function -- "$w"
+pt_eq "report --memory --lines no_such_function: exit status" "$PT_RC" 1
+if grep -q "no function named 'no_such_function' among the memory records (no CPU samples" \
+	"$PT_WORK/nofn.err"; then
+	pt_ok "an unknown function: $(head -n 1 "$PT_WORK/nofn.err")"
+else
+	pt_fail "expected one line naming the function and the memory records; saw: $(head -n 2 "$PT_WORK/nofn.err")"
+fi
 pt_proftop "$PT_WORK/cpu.json" report --memory -F 997 --format json -- "$w"
 pt_eq "report --memory -F 997 --format json: exit status" "$PT_RC" 0
 pt_eq "report --memory -F 997: freq_hz" "$(json_int "$PT_WORK/cpu.json" freq_hz)" 997
