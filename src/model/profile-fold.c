@@ -289,6 +289,22 @@ static uint64_t log_share(const struct profile *p, uint64_t log, uint64_t max_by
 	return share > max_bytes / 8 ? share : max_bytes / 8;
 }
 
+/* Folded records (kept, of which fixed never fold) of sz bytes that alone
+ * pass an eighth of the share: fold them again at coarser intervals, so
+ * that every fold frees a good part of the log. */
+static void coarsen(struct profile *p, size_t (*fold)(struct profile *, size_t, uint64_t),
+		    size_t kept, size_t fixed, uint64_t sz, uint64_t share, uint64_t *interval)
+{
+	while ((kept - fixed) * sz > share / 8 && *interval < UINT64_MAX / 2) {
+		size_t before = kept;
+
+		*interval *= 2;
+		kept = fold(p, kept, *interval);
+		if (kept == before)
+			break;
+	}
+}
+
 /* The memory records that may fold: all but the newest quarter of the
  * capacity, if an eighth of it came since the last fold (else 0: live
  * records do not fold, and a program that holds what it allocated would
@@ -320,14 +336,7 @@ static bool keep_allocs(struct profile *p, struct prof_budget *b, uint64_t share
 	 * interval. */
 	for (size_t i = 0; i < kept; i++)
 		live += !alloc_foldable(&p->allocs[i]);
-	while ((kept - live) * sz > share / 8 && b->alloc_interval_ns < UINT64_MAX / 2) {
-		size_t before = kept;
-
-		b->alloc_interval_ns *= 2;
-		kept = profile_fold_allocs(p, kept, b->alloc_interval_ns);
-		if (kept == before)
-			break;
-	}
+	coarsen(p, profile_fold_allocs, kept, live, sz, share, &b->alloc_interval_ns);
 	b->alloc_folds++;
 	return true;
 }
@@ -349,16 +358,7 @@ static bool keep_log(struct profile *p, struct prof_budget *b, uint64_t share, u
 	if (!b->interval_ns)
 		b->interval_ns = PROF_FOLD_INTERVAL_NS;
 	kept = profile_fold(p, upto, b->interval_ns);
-	/* Folded records that alone pass an eighth of the share: coarser
-	 * intervals, so that every fold frees a good part of the log. */
-	while (kept * sz > share / 8 && b->interval_ns < UINT64_MAX / 2) {
-		size_t before = kept;
-
-		b->interval_ns *= 2;
-		kept = profile_fold(p, kept, b->interval_ns);
-		if (kept == before)
-			break;
-	}
+	coarsen(p, profile_fold, kept, 0, sz, share, &b->interval_ns);
 	b->folds++;
 	return true;
 }
