@@ -1,14 +1,17 @@
 #!/bin/bash
 # JIT code: node --perf-basic-prof writes /tmp/perf-PID.map as V8 compiles.
 # A script burns CPU in two JS functions, 3:1 by construction (the same loop
-# body, 300000 and 100000 times; the driver is never optimized, so neither
-# is inlined into it). perf record runs proftop, which runs node: both name
-# burnA and burnB from the map, with the same self shares (±5 points: two
-# samplers of one run; perf counts each tier's code apart, summed here),
-# burnA's part of the pair as perf saw it (±0.05: near 3:1, but how V8
-# tiers each function moves it from 0.60 to 0.86 between runs, and node's
-# own wall clock around the calls is no measure of CPU samples: it read
-# 0.746 where both samplers saw 0.696), little left unnamed
+# body, 30,000,000 and 10,000,000 times, a cycle of about 40 ms; the driver
+# is never optimized, so neither is inlined into it). perf record runs
+# proftop, which runs node: both name burnA and burnB from the map, with
+# the same self shares (±5 points: two samplers of one run, proftop at 1009
+# Hz and perf at 997; perf counts each tier's code apart, summed here),
+# burnA's part of the pair as perf saw it (±0.05; both read 0.75, as node's
+# own clock around the calls does). A cycle shorter than the sampling
+# period (0.4 ms, with 300,000 and 100,000) made each sampler see its own
+# phase of it: 5 to 10 points apart in 3 runs of 4 at 1009 against 997 Hz;
+# at one rate for both the phases lock, and they agreed for nothing but in
+# 3 runs of 10), little left unnamed
 # in anonymous memory; and the stacks go through the JIT frames by their
 # frame pointers down to node::Start (cumulative > 80%; without frame
 # pointers through JIT code, 13%).
@@ -39,9 +42,9 @@ function drive(seconds) {
 	let t = 0, ta = 0n, tb = 0n;
 	while (Date.now() < end) {
 		const t0 = process.hrtime.bigint();
-		t += burnA(300000);
+		t += burnA(30000000);
 		const t1 = process.hrtime.bigint();
-		t += burnB(100000);
+		t += burnB(10000000);
 		ta += t1 - t0;
 		tb += process.hrtime.bigint() - t1;
 	}
