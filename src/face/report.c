@@ -333,6 +333,12 @@ const char *sort_title(enum query_sort s)
 	return "?";
 }
 
+/* report --memory of a run: no CPU samples were taken (cli.c). */
+static bool cpu_unsampled(const struct profile *p)
+{
+	return !p->meta.freq && !p->total_samples;
+}
+
 static void text_header(struct report *r)
 {
 	const struct prof_meta *m = &r->p->meta;
@@ -345,7 +351,7 @@ static void text_header(struct report *r)
 	put_safe(out, m->command ? m->command : "(unknown command)");
 	if (m->pid > 0)
 		fprintf(out, " (pid %d%s)", m->pid, m->attached ? ", attached" : "");
-	if (!m->freq && !r->p->total_samples) /* report --memory of a run */
+	if (cpu_unsampled(r->p))
 		fprintf(out, "\nno CPU samples (memory only; -F HZ samples CPU too) in %.1f s",
 			m->duration_ns / 1e9);
 	else
@@ -489,7 +495,7 @@ static int resolve_function(const struct profile *p, const char *name, uint32_t 
 		return 0;
 	}
 	if (n == 0) {
-		if (!p->meta.freq && !p->total_samples) /* report --memory of a run */
+		if (cpu_unsampled(p))
 			warnx_("no function named '%s' among the memory records (no CPU samples "
 			       "were taken: -F HZ takes them too)",
 			       name);

@@ -508,7 +508,7 @@ static int load_allocs(struct loader *l)
 		int64_t time, free_time = -1, size, bytes, allocs, tid, kind;
 		uint32_t stack;
 
-		if (loader_check_id(l, st, (int64_t)(p->nallocs + p->allocs_shift)) < 0 ||
+		if (loader_check_id(l, st, (int64_t)profile_alloc_next_id(p)) < 0 ||
 		    loader_int(l, st, 1, 0, INT64_MAX, &time) < 0 ||
 		    (sqlite3_column_type(st, 2) != SQLITE_NULL &&
 		     loader_int(l, st, 2, time, INT64_MAX, &free_time) < 0) ||

@@ -647,12 +647,6 @@ static int update_freed(struct session_writer *w)
 	return rc;
 }
 
-/* The id the next record will have. */
-static uint64_t alloc_next_id(const struct profile *p)
-{
-	return p->nallocs + p->allocs_shift;
-}
-
 /* Memory records: the new ones appended, with their ids (the file keeps
  * each raw record: only what it holds is folded in memory), the written
  * ones freed since updated; profile_zero() (log_epoch) empties the table. */
@@ -662,7 +656,7 @@ static int write_allocs(struct session_writer *w, struct written *d)
 	sqlite3_stmt *st;
 	int rc = SQLITE_OK;
 
-	if (d->allocs_epoch != p->log_epoch || d->allocs > alloc_next_id(p)) {
+	if (d->allocs_epoch != p->log_epoch || d->allocs > profile_alloc_next_id(p)) {
 		if (d->alloc_rows)
 			rc = exec(w->db, "DELETE FROM allocs");
 		d->allocs = 0;

@@ -189,7 +189,7 @@ size_t profile_fold_allocs(struct profile *p, size_t upto, uint64_t interval_ns)
 		upto = UINT32_MAX - 1; /* the slots' indices */
 	if (interval_ns == 0)
 		interval_ns = 1;
-	end_id = upto < p->nallocs ? v[upto].id : p->nallocs + p->allocs_shift;
+	end_id = upto < p->nallocs ? v[upto].id : profile_alloc_next_id(p);
 	while (cap < 2 * upto)
 		cap *= 2;
 	slots = xmalloc(cap * sizeof(*slots));

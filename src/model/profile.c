@@ -606,7 +606,8 @@ uint64_t profile_add_alloc(struct profile *p, const struct prof_alloc *a)
 	p->allocs = xgrow(p->allocs, &p->allocs_cap, p->nallocs + 1, sizeof(*p->allocs));
 	r = &p->allocs[p->nallocs];
 	*r = *a;
-	r->id = p->nallocs++ + p->allocs_shift;
+	r->id = profile_alloc_next_id(p);
+	p->nallocs++;
 	return r->id;
 }
 

@@ -360,6 +360,11 @@ void profile_add_run(struct profile *p, const struct prof_run *run);
  * a->id is ignored); returns its id, which stays valid until
  * profile_zero() (log_epoch): folding keeps live records whole. */
 uint64_t profile_add_alloc(struct profile *p, const struct prof_alloc *a);
+/* The id the next memory record will have. */
+static inline uint64_t profile_alloc_next_id(const struct profile *p)
+{
+	return p->nallocs + p->allocs_shift;
+}
 /* The index of the first record whose id is id or more (nallocs: none). */
 size_t profile_alloc_from(const struct profile *p, uint64_t id);
 /* The index of record id in allocs, or SIZE_MAX if no record has that id
